@@ -1,0 +1,44 @@
+# make demo — set everything up, then run the end-to-end demo on the embedded defaults
+# make test — set everything up, then run lint and the whole test suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.postseal-installed
+
+.PHONY: demo test setup setup-test lint bench clean
+
+$(STAMP): pyproject.toml
+	@echo "== python: creating $(VENV) and installing postseal with its dependencies"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
+
+setup:
+	@echo "== system: checking Debian packages (python3, gnupg)"
+	@scripts/ensure-system.sh demo
+	@$(MAKE) --no-print-directory $(STAMP)
+
+setup-test:
+	@echo "== system: checking Debian packages (python3, gnupg, chromium)"
+	@scripts/ensure-system.sh test
+	@$(MAKE) --no-print-directory $(STAMP)
+
+demo: setup
+	@echo "== demo: postseal demo"
+	@$(VENV)/bin/postseal demo
+
+lint: $(STAMP)
+	@echo "== lint: ruff"
+	@$(VENV)/bin/ruff check agent gui tests benchmarks
+
+test: setup-test lint
+	@echo "== test: pytest"
+	@$(PY) -m pytest -q
+
+bench: setup
+	@$(PY) -m benchmarks pipeline
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

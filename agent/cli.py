@@ -1,0 +1,282 @@
+"""The `postseal` command: a thin front end over the agent and its local API.
+
+Exit codes (DESIGN.md): 0 ok · 2 bad input · 3 held or blocked by policy · 4 agent not
+reachable · 1 anything else. With --json, stdout carries exactly one JSON document.
+Errors are one line on stderr: what, where, and what to do — never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from agent import config as config_mod
+from agent.audit import AuditLog
+from agent.intake import BadMessage
+from agent.keys.pgp_store import PgpError, PgpStore
+from agent.policy.rules import RulesError, load_rules
+from gui.agent_client import AgentClient, AgentUnreachable, ApiError
+
+OK, FAILED, BAD_INPUT, HELD, UNREACHABLE = 0, 1, 2, 3, 4
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def emit(data: Any, as_json: bool, text: str) -> None:
+    print(json.dumps(data, indent=2) if as_json else text)
+
+
+def table(rows: list[list[str]], headers: list[str]) -> str:
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows, strict=False)]
+    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=False)).rstrip()  # noqa: E731
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+def read_message(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise CliError(f"{path}: no such file", BAD_INPUT) from None
+    except OSError as exc:
+        raise CliError(f"{path}: cannot read: {exc.strerror}", BAD_INPUT) from None
+
+
+def proof_text(proof: dict[str, Any]) -> str:
+    parts = []
+    if proof.get("key_fingerprint"):
+        parts.append(f"key {proof['key_fingerprint'][-16:]}")
+    if proof.get("portal_id"):
+        parts.append(f"portal {proof['portal_id'][:10]}…")
+    if proof.get("tls_version"):
+        peer = f" verified {proof['tls_peer']}" if proof.get("tls_peer") else " unverified"
+        parts.append(f"{proof['tls_version']}{peer}")
+    if proof.get("reply"):
+        parts.append(proof["reply"][:40])
+    return ", ".join(parts)
+
+
+def message_table(record: dict[str, Any]) -> str:
+    rows = [[r["address"], r["method"], r["state"], r["reason"] or proof_text(r["proof"])] for r in record["recipients"]]
+    return f"{record['id']}: {record['state']}\n" + table(rows, ["recipient", "method", "state", "proof / reason"])
+
+
+def exit_for_state(state: str) -> int:
+    return {"delivered": OK, "held": HELD, "failed": FAILED}.get(state, OK)
+
+
+# --- commands ----------------------------------------------------------------------------
+def cmd_agent(args: argparse.Namespace) -> int:
+    from agent.service import serve
+
+    home = config_mod.home_dir()
+    cfg = config_mod.load(home)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    asyncio.run(serve(home, cfg, handle_signals=True))
+    return OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from agent.demo import run_demo
+
+    return run_demo(as_json=args.json, serve_after=args.serve)
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    raw = read_message(args.file)
+    client = AgentClient.discover()
+    submission = client.submit(raw)
+    record = client.wait(submission.id, args.timeout) if args.wait else client.message(submission.id)
+    emit(record, args.json, message_table(record))
+    if record["state"] == "held":
+        print(f"held: {record['reason']}", file=sys.stderr)
+        return HELD
+    if args.wait and record["state"] not in ("delivered", "failed"):
+        print(f"not delivered yet ({record['state']}: {record['reason']}); it stays in the outbox", file=sys.stderr)
+        return FAILED
+    return exit_for_state(record["state"]) if args.wait else OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    record = AgentClient.discover().message(args.id)
+    emit(record, args.json, message_table(record))
+    return OK
+
+
+def cmd_outbox(args: argparse.Namespace) -> int:
+    messages = AgentClient.discover().outbox()
+    rows = [[m["id"], m["sender"], str(len(m["recipients"])), m["state"], m["reason"][:60]] for m in messages]
+    emit({"messages": messages}, args.json, table(rows, ["id", "sender", "rcpts", "state", "reason"]))
+    return OK
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    store = PgpStore(config_mod.home_dir())
+    if args.keys_cmd == "list":
+        keys = [k.to_json() for k in store.list_keys()]
+        rows = [[k["fingerprint"][-16:], ", ".join(k["emails"]), k["algorithm"],
+                 "secret" if k["secret"] else "public", "usable" if k["usable"] else k["problem"]] for k in keys]
+        emit({"keys": keys}, args.json, table(rows, ["key", "addresses", "algorithm", "kind", "status"]))
+    elif args.keys_cmd == "import":
+        fingerprints = store.import_keys(read_message(args.file))
+        emit({"imported": fingerprints}, args.json, "\n".join(f"imported {f}" for f in fingerprints))
+    elif args.keys_cmd == "generate":
+        fingerprint = store.generate(args.email, args.name or "")
+        emit({"fingerprint": fingerprint}, args.json, f"generated {fingerprint} for {args.email}")
+    elif args.keys_cmd == "export":
+        print(store.export_public(args.email), end="")
+    return OK
+
+
+def cmd_policy(args: argparse.Namespace) -> int:
+    from agent.pipeline import make_plan
+
+    home = config_mod.home_dir()
+    cfg = config_mod.load(home)
+    _, plan = make_plan(read_message(args.file), cfg, load_rules(cfg.policy.rules_file), PgpStore(home))
+    data = plan.to_json()
+    verdict = data["verdict"]
+    lines = [f"verdict: {verdict['action']} (rule {verdict['rule']}): {verdict['reason']}"]
+    for f in verdict["findings"]:
+        lines.append(f"  finding {f['type']} in {f['location']} at {f['start']}-{f['end']} (confidence {f['confidence']:.2f})")
+    rows = [[r["address"], r["method"], r["reason"]] for r in data["recipients"]]
+    emit(data, args.json, "\n".join(lines) + "\n" + table(rows, ["recipient", "method", "why"]))
+    return HELD if verdict["action"] in ("hold", "block") else OK
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    log = AuditLog(config_mod.home_dir())
+    if args.audit_cmd == "verify":
+        result = log.verify()
+        if getattr(args, "json", False):
+            print(json.dumps({"ok": result.ok, "records": result.records, "problem": result.problem}))
+        elif result.ok:
+            print(f"audit log intact: {result.records} records, chain and signed head verified")
+        else:
+            print(f"audit log NOT intact: {result.problem}", file=sys.stderr)
+        return OK if result.ok else FAILED
+    sys.stdout.write(log.export(args.format))
+    return OK
+
+
+def cmd_portal(args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from agent.portal.server import PortalStore, create_app
+
+    home = config_mod.home_dir()
+    token_file = home / "portal-token"
+    if not token_file.exists():
+        import secrets
+
+        from agent.service import write_private
+
+        write_private(token_file, secrets.token_urlsafe(32))
+    app = create_app(PortalStore(home / "portal"), token_file.read_text().strip())
+    web.run_app(app, host=args.host, port=args.port, print=lambda *_: print(f"portal on http://{args.host}:{args.port}"))
+    return OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="postseal", description="Postseal: every outgoing message protected, by default.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("agent", help="run the local agent (API, outbox worker, embedded portal)").set_defaults(func=cmd_agent)
+
+    p = sub.add_parser("demo", help="run the end-to-end demo on embedded defaults and exit")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.add_argument("--serve", action="store_true", help="keep the agent and portal running afterwards")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("send", help="submit FILE.eml to the running agent")
+    p.add_argument("file")
+    p.add_argument("--wait", action="store_true", help="wait for the final state")
+    p.add_argument("--timeout", type=float, default=120.0, help="seconds to wait with --wait")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_send)
+
+    p = sub.add_parser("status", help="state and delivery proof of one message")
+    p.add_argument("id")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("outbox", help="list the outbox")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_outbox)
+
+    p = sub.add_parser("keys", help="OpenPGP keys: list, import, generate, export")
+    keys = p.add_subparsers(dest="keys_cmd", required=True, metavar="ACTION")
+    k = keys.add_parser("list", help="keys in the agent's keyring")
+    k.add_argument("--json", action="store_true")
+    k = keys.add_parser("import", help="import a public key file")
+    k.add_argument("file")
+    k.add_argument("--json", action="store_true")
+    k = keys.add_parser("generate", help="create a key for one of your addresses")
+    k.add_argument("email")
+    k.add_argument("--name", default="")
+    k.add_argument("--json", action="store_true")
+    k = keys.add_parser("export", help="print the public key of an address")
+    k.add_argument("email")
+    p.set_defaults(func=cmd_keys)
+
+    p = sub.add_parser("policy", help="explain what policy decides for a message")
+    pol = p.add_subparsers(dest="policy_cmd", required=True, metavar="ACTION")
+    k = pol.add_parser("check", help="verdict, findings and plan for FILE.eml (sends nothing)")
+    k.add_argument("file")
+    k.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_policy)
+
+    p = sub.add_parser("audit", help="verify or export the audit log")
+    aud = p.add_subparsers(dest="audit_cmd", required=True, metavar="ACTION")
+    k = aud.add_parser("verify", help="check the hash chain and the signed head")
+    k.add_argument("--json", action="store_true")
+    k = aud.add_parser("export", help="print the log as CSV or JSON")
+    k.add_argument("--format", choices=("csv", "json"), default="json")
+    p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser("portal", help="run the recipient portal on its own")
+    por = p.add_subparsers(dest="portal_cmd", required=True, metavar="ACTION")
+    k = por.add_parser("serve", help="serve the portal")
+    k.add_argument("--host", default="127.0.0.1")
+    k.add_argument("--port", type=int, default=8025)
+    p.set_defaults(func=cmd_portal)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except CliError as exc:
+        print(f"postseal: {exc}", file=sys.stderr)
+        return exc.code
+    except (config_mod.ConfigError, RulesError, BadMessage) as exc:
+        print(f"postseal: {exc}", file=sys.stderr)
+        return BAD_INPUT
+    except PgpError as exc:
+        print(f"postseal: {exc}", file=sys.stderr)
+        return BAD_INPUT
+    except AgentUnreachable as exc:
+        print(f"postseal: {exc}", file=sys.stderr)
+        return UNREACHABLE
+    except ApiError as exc:
+        print(f"postseal: {exc}", file=sys.stderr)
+        if exc.status in (400, 413, 415):
+            return BAD_INPUT
+        if exc.status == 422:
+            return HELD
+        return FAILED
+    except KeyboardInterrupt:
+        return FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

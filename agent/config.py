@@ -1,0 +1,240 @@
+"""Configuration: TOML file under the data directory, with the MDM managed policy on top.
+
+Unknown keys and wrong types are errors that name the key and the line, never silent
+defaults: a typo in ``starttls = "requird"`` must not quietly send mail in clear.
+Managed policy (DESIGN.md paths) wins over the file and its keys are reported as locked.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import platformdirs
+
+
+class ConfigError(ValueError):
+    """A config problem a user can fix: the message names the file, key and line."""
+
+
+@dataclass(frozen=True)
+class OrganizationConfig:
+    name: str = "Your clinic"
+    internal_domains: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RelayConfig:
+    host: str = "127.0.0.1"
+    port: int = 2525
+    starttls: str = "off"  # off | opportunistic | required
+    ca_file: str = ""  # extra CA to verify the relay's certificate, on top of the system store
+    username: str = ""
+    password: str = ""
+    timeout: int = 30
+
+
+@dataclass(frozen=True)
+class TlsConfig:
+    required_domains: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PortalConfig:
+    url: str = "http://127.0.0.1:8025"
+    embedded: bool = True  # the agent serves the portal itself at `url`
+    upload_token: str = ""  # for an external portal; the embedded one shares a token file
+
+
+@dataclass(frozen=True)
+class IngressConfig:
+    smtp_port: int = 1025
+    api_port: int = 0  # 0 = a free port, published in agent.json
+    allowed_origins: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SmimeConfig:
+    trusted_ca_files: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PgpConfig:
+    wkd: bool = True
+    keyserver: str = ""
+
+
+@dataclass(frozen=True)
+class PolicyConfig:
+    rules_file: str = ""  # empty = the built-in HIPAA default rules
+
+
+@dataclass(frozen=True)
+class Config:
+    organization: OrganizationConfig = field(default_factory=OrganizationConfig)
+    relay: RelayConfig = field(default_factory=RelayConfig)
+    tls: TlsConfig = field(default_factory=TlsConfig)
+    portal: PortalConfig = field(default_factory=PortalConfig)
+    ingress: IngressConfig = field(default_factory=IngressConfig)
+    smime: SmimeConfig = field(default_factory=SmimeConfig)
+    pgp: PgpConfig = field(default_factory=PgpConfig)
+    policy: PolicyConfig = field(default_factory=PolicyConfig)
+    locked: frozenset[str] = frozenset()  # "section.key" fixed by managed policy
+
+    def is_internal(self, address: str) -> bool:
+        domain = address.rpartition("@")[2].lower()
+        return domain in {d.lower() for d in self.organization.internal_domains}
+
+
+SECTIONS: dict[str, type] = {
+    f.name: f.type if isinstance(f.type, type) else globals()[f.type]
+    for f in dataclasses.fields(Config)
+    if f.name != "locked"
+}
+
+_ALLOWED_VALUES = {("relay", "starttls"): ("off", "opportunistic", "required")}
+
+
+def home_dir() -> Path:
+    """`$POSTSEAL_HOME`, else the platform's user data directory."""
+    env = os.environ.get("POSTSEAL_HOME")
+    path = Path(env) if env else Path(platformdirs.user_data_dir("postseal", appauthor=False))
+    return path
+
+
+def managed_policy_path() -> Path:
+    env = os.environ.get("POSTSEAL_MANAGED_POLICY")
+    if env:
+        return Path(env)
+    if sys.platform == "darwin":
+        return Path("/Library/Managed Preferences/org.postseal.agent.plist")
+    return Path("/etc/postseal/policy.json")
+
+
+def load(home: Path | None = None) -> Config:
+    """Read `config.toml` from the data directory (absent = defaults), then managed policy."""
+    home = home or home_dir()
+    path = home / "config.toml"
+    data: dict[str, Any] = {}
+    text = ""
+    if path.exists():
+        text = path.read_text(encoding="utf-8")
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    sections = _validate(data, str(path), text)
+    managed, locked = _load_managed()
+    for section, values in managed.items():
+        sections.setdefault(section, {}).update(values)
+    return _build(sections, locked)
+
+
+def from_dict(data: dict[str, Any], source: str = "<config>") -> Config:
+    return _build(_validate(data, source, ""), frozenset())
+
+
+def _load_managed() -> tuple[dict[str, dict[str, Any]], frozenset[str]]:
+    path = managed_policy_path()
+    if not path.exists() or path.suffix != ".json":
+        return {}, frozenset()
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        # Fail closed: a managed policy we cannot read must stop the agent, not be ignored.
+        raise ConfigError(f"{path}: managed policy cannot be read: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: managed policy must be a JSON object of sections")
+    sections = _validate(raw, str(path), "")
+    locked = frozenset(f"{s}.{k}" for s, values in sections.items() for k in values)
+    return sections, locked
+
+
+def _line_of(text: str, section: str, key: str | None) -> str:
+    """Best-effort line number for an error message (tomllib gives no positions)."""
+    if not text:
+        return ""
+    lines = text.splitlines()
+    in_section = key is None
+    for number, line in enumerate(lines, 1):
+        stripped = line.strip()
+        if re.fullmatch(rf"\[\s*{re.escape(section)}\s*\]", stripped):
+            if key is None:
+                return f", line {number}"
+            in_section = True
+            continue
+        if stripped.startswith("["):
+            in_section = False
+        if in_section and key and re.match(rf"{re.escape(key)}\s*=", stripped):
+            return f", line {number}"
+    return ""
+
+
+def _validate(data: dict[str, Any], source: str, text: str) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for section, values in data.items():
+        if section not in SECTIONS:
+            known = ", ".join(sorted(SECTIONS))
+            raise ConfigError(
+                f"{source}{_line_of(text, section, None)}: unknown section [{section}] "
+                f"(known: {known})"
+            )
+        if not isinstance(values, dict):
+            raise ConfigError(f"{source}: [{section}] must be a table")
+        fields = {f.name: f for f in dataclasses.fields(SECTIONS[section])}
+        for key, value in values.items():
+            where = f"{source}{_line_of(text, section, key)}"
+            if key not in fields:
+                raise ConfigError(
+                    f"{where}: unknown key '{key}' in [{section}] "
+                    f"(known: {', '.join(sorted(fields))})"
+                )
+            _check_type(section, key, fields[key].type, value, where)
+        out[section] = dict(values)
+    return out
+
+
+def _check_type(section: str, key: str, declared: Any, value: Any, where: str) -> None:
+    declared = str(declared)
+    expected = {"str": str, "int": int, "bool": bool, "list[str]": list}[declared]
+    ok = isinstance(value, expected)
+    if expected is int and isinstance(value, bool):
+        ok = False
+    if expected is list and ok:
+        ok = all(isinstance(item, str) for item in value)
+    if not ok:
+        raise ConfigError(
+            f"{where}: {section}.{key} must be {declared.replace('list[str]', 'a list of strings')}, "
+            f"not {type(value).__name__}"
+        )
+    allowed = _ALLOWED_VALUES.get((section, key))
+    if allowed and value not in allowed:
+        raise ConfigError(f"{where}: {section}.{key} must be one of {', '.join(allowed)}, not {value!r}")
+    if (section, key) == ("portal", "url") and urlsplit(value).scheme not in ("http", "https"):
+        raise ConfigError(f"{where}: portal.url must be an http(s) URL, not {value!r}")
+    if expected is int and not 0 <= value <= 65535 and key.endswith("port"):
+        raise ConfigError(f"{where}: {section}.{key} must be a port number 0-65535, not {value}")
+
+
+def _build(sections: dict[str, dict[str, Any]], locked: frozenset[str]) -> Config:
+    kwargs = {name: cls(**sections.get(name, {})) for name, cls in SECTIONS.items()}
+    return Config(**kwargs, locked=locked)
+
+
+def to_toml(config: Config) -> str:
+    """Write a config back as TOML (used by the demo and tests to set up a data directory)."""
+    lines: list[str] = []
+    for name in SECTIONS:
+        lines.append(f"[{name}]")
+        for key, value in dataclasses.asdict(getattr(config, name)).items():
+            lines.append(f"{key} = {json.dumps(value)}")
+        lines.append("")
+    return "\n".join(lines)

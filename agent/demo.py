@@ -1,0 +1,240 @@
+"""`postseal demo`: the whole product in one process, on embedded defaults.
+
+It starts the agent (temporary POSTSEAL_HOME), an SMTP server standing in for the relay and
+the internet (aiosmtpd with STARTTLS under a demo CA), the embedded portal, and recipients
+with keys of their own; sends every `assets/samples/*.eml`; then checks what arrived with
+tools that are not the agent's: `gpg` as the recipient for PGP copies, the portal link (as a
+browser would open it) for portal copies, and a scan for every PHI value of the original.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agent import config as config_mod
+from agent.cli import proof_text, table
+from agent.demo_world import Received, Recipient, SmtpSink, TestCA, free_port
+from agent.intake import parse
+from agent.policy.inspect import inspect
+from agent.protect.portal import b64url_decode, unseal
+from agent.service import AgentThread
+from gui.agent_client import AgentClient
+
+ORG = "valleyclinic.example"
+PARTNER = "referrals@lakesidecardiology.example"  # has an OpenPGP key
+PATIENT = "maria.gonzalez@mailbox.example"  # her key expired: she gets the portal
+TLS_DOMAIN = "harborbilling.example"  # reached over enforced, verified TLS
+
+
+def samples_dir() -> Path:
+    here = Path(__file__).resolve().parent.parent / "assets" / "samples"
+    return here
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "ok": self.ok, "detail": self.detail}
+
+
+def phi_values(raw: bytes) -> list[str]:
+    """The identifier values a detector finds in the original, to look for in what arrived."""
+    message = parse(raw).message
+    values = set()
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        text = part.get_content() if part.get_content_maintype() == "text" else ""
+        for finding in inspect(_single(text)):
+            values.add(text[finding.start:finding.end])
+    return sorted(v for v in values if len(v) >= 5)
+
+
+def _single(text: str):
+    from email.message import EmailMessage
+
+    m = EmailMessage()
+    m.set_content(text)
+    return m
+
+
+def body_lines(raw: bytes) -> list[str]:
+    body = parse(raw).message.get_body(("plain",))
+    text = body.get_content() if body is not None else ""
+    return [line.strip() for line in text.splitlines() if len(line.strip()) >= 24]
+
+
+def gpg_decrypt(recipient: Recipient, received: Received) -> str:
+    encrypted = next(p for p in received.message.walk() if p.get_content_type() == "application/octet-stream")
+    armored = encrypted.get_payload(decode=True)
+    result = subprocess.run(["gpg", "--homedir", str(recipient.home), "--batch", "--quiet", "--decrypt"],
+                            input=armored, capture_output=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"gpg --decrypt failed: {result.stderr.decode(errors='replace')[-200:]}")
+    return result.stdout.decode("utf-8", "replace")
+
+
+def open_portal_link(received: Received) -> dict:
+    """What the recipient's browser does: fetch the blob, decrypt with the key in the fragment."""
+    text = received.message.get_body(("plain",)).get_content()
+    link = re.search(r"(https?://\S+/m/([A-Za-z0-9_-]+)#([A-Za-z0-9_-]+))", text)
+    if not link:
+        raise RuntimeError("no portal link in the notice")
+    url, portal_id, key = link.groups()
+    base = url.split("/m/")[0]
+    with urllib.request.urlopen(f"{base}/api/v1/messages/{portal_id}/blob", timeout=10) as response:
+        blob = response.read()
+    return unseal(b64url_decode(key), blob, portal_id)
+
+
+def run_demo(as_json: bool = False, serve_after: bool = False) -> int:
+    say = (lambda *a: None) if as_json else (lambda *a: print(*a, flush=True))
+    home = Path(tempfile.mkdtemp(prefix="postseal-demo-"))
+    say(f"Postseal demo — data directory {home}")
+    ca = TestCA(home / "world" / "ca")
+    people = home / "world" / "people"
+    partner = Recipient(people, PARTNER)
+    # A key that was valid for one day in 2024: routing must notice and choose the portal.
+    patient = Recipient(people, PATIENT, faked_time="20240101T000000", expire="1d")
+    sink = SmtpSink(ca)
+    config = config_mod.from_dict({
+        "organization": {"name": "Valley Family Clinic", "internal_domains": [ORG]},
+        "relay": {"host": "127.0.0.1", "port": sink.port, "starttls": "opportunistic", "ca_file": str(ca.ca_file)},
+        "tls": {"required_domains": [TLS_DOMAIN]},
+        "portal": {"url": f"http://127.0.0.1:{free_port()}"},
+        "ingress": {"smtp_port": 0},
+    })
+    (home / "config.toml").write_text(config_mod.to_toml(config))
+    agent = AgentThread(home, config)
+    with sink:
+        running = agent.start()
+        try:
+            say(f"agent API {running.api_url} · portal {running.portal_url} · relay/internet 127.0.0.1:{sink.port} (STARTTLS)")
+            store = running.pipeline.pgp
+            store.generate("dr.chen@valleyclinic.example", "Dr. Emily Chen")
+            store.import_keys(partner.public_key())
+            store.import_keys(patient.public_key())
+            client = AgentClient(running.api_url, running.token)
+            results = _send_all(client, say)
+            checks = _verify(results, sink, partner, running)
+        finally:
+            if not serve_after:
+                agent.stop()
+                partner.close()
+                patient.close()
+        report = {"home": str(home), "messages": results, "checks": [c.to_json() for c in checks]}
+        if as_json:
+            print(json.dumps(report, indent=2))
+        else:
+            _print_report(results, checks)
+        ok = all(c.ok for c in checks)
+        if serve_after:
+            say(f"\nServing: agent API {running.api_url} (token in {home / 'api-token'}), portal {running.portal_url}.")
+            say("Portal links are in the messages above. Press Ctrl-C to stop.")
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                agent.stop()
+    return 0 if ok else 1
+
+
+def _send_all(client: AgentClient, say) -> list[dict[str, Any]]:
+    results = []
+    files = sorted(samples_dir().glob("*.eml"))
+    say(f"sending {len(files)} sample messages through the agent…")
+    for path in files:
+        raw = path.read_bytes()
+        submission = client.submit(raw)
+        results.append({"file": path.name, "id": submission.id, "raw": raw})
+    for result in results:
+        record = client.wait(result["id"], timeout=60)
+        result.update(state=record["state"], reason=record["reason"], recipients=record["recipients"],
+                      plan=record["plan"])
+    return results
+
+
+def _verify(results: list[dict[str, Any]], sink: SmtpSink, partner: Recipient, running) -> list[Check]:
+    checks: list[Check] = []
+    for result in results:
+        raw = result.pop("raw")
+        values = phi_values(raw)
+        lines = body_lines(raw)
+        for rcpt in result["recipients"]:
+            if rcpt["state"] != "delivered":
+                continue
+            copy = sink.by_reply(rcpt["proof"].get("reply", ""))
+            if copy is None or rcpt["address"] not in copy.recipients:
+                checks.append(Check(f"{result['file']} → {rcpt['address']}", False, "nothing arrived"))
+                continue
+            method = rcpt["method"]
+            name = f"{result['file']} → {rcpt['address']} ({method})"
+            if method == "pgp":
+                leaked = [v for v in values if v.encode() in copy.data]
+                try:
+                    plain = gpg_decrypt(partner, copy)
+                    same = all(line in plain for line in lines)
+                    detail = (f"gpg --decrypt as the recipient gives back the original text ({len(lines)} lines compared); "
+                              f"{len(values)} PHI values, {len(leaked)} in clear on the wire")
+                    checks.append(Check(name, same and not leaked, detail))
+                except RuntimeError as exc:
+                    checks.append(Check(name, False, str(exc)))
+            elif method == "portal":
+                leaked = [v for v in values if v.encode() in copy.data]
+                body_leak = [line for line in lines if line.encode() in copy.data]
+                try:
+                    document = open_portal_link(copy)
+                    same = all(line in document["text"] for line in lines)
+                    detail = (f"notice holds {len(body_leak)} body lines and {len(leaked)} PHI values; "
+                              f"the link's key decrypts the portal copy to the original text")
+                    checks.append(Check(name, same and not leaked and not body_leak, detail))
+                except (RuntimeError, OSError, ValueError) as exc:
+                    checks.append(Check(name, False, f"portal link did not open: {exc}"))
+            elif method == "tls":
+                proof = rcpt["proof"]
+                ok = copy.tls and bool(proof.get("tls_peer"))
+                checks.append(Check(name, ok, f"sent over {proof.get('tls_version')} {proof.get('tls_cipher')}, "
+                                              f"certificate verified for {proof.get('tls_peer') or 'nobody'}"))
+            elif method == "internal":
+                checks.append(Check(name, True, "internal recipient: handed to the organization's relay"))
+    held = [r for r in results if r["state"] == "held"]
+    checks.append(Check("policy holds the message with an SSN", bool(held),
+                        "; ".join(f"{r['file']}: {r['reason']}" for r in held) or "nothing was held"))
+    verify = running.pipeline.audit.verify()
+    checks.append(Check("audit log", verify.ok, f"{verify.records} records, hash chain and signed head verified"
+                        if verify.ok else verify.problem))
+    return checks
+
+
+def _print_report(results: list[dict[str, Any]], checks: list[Check]) -> None:
+    rows = []
+    for result in results:
+        for rcpt in result["recipients"]:
+            detail = rcpt["reason"] if rcpt["state"] != "delivered" else proof_text(rcpt["proof"])
+            rows.append([result["file"], rcpt["address"], rcpt["method"], rcpt["state"], detail])
+    print()
+    print(table(rows, ["message", "recipient", "method", "state", "proof / reason"]))
+    notes = [(r["address"], s) for res in results for r in res["plan"]["recipients"] for s in r["skipped"]
+             if not s.endswith("no key for this address") and "not known to enforce" not in s]
+    if notes:
+        print("\nWhy a stronger method was not used:")
+        for address, note in notes:
+            print(f"  {address}: {note}")
+    print("\nWhat arrived, checked with tools that are not the agent's:")
+    for check in checks:
+        print(f"  [{'ok' if check.ok else 'FAIL'}] {check.name}: {check.detail}")
+    failed = [c for c in checks if not c.ok]
+    print(f"\n{len(checks) - len(failed)} of {len(checks)} checks passed.", file=sys.stdout)

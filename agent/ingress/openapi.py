@@ -1,0 +1,105 @@
+"""The OpenAPI 3.1 description of the local API, served at /v1/openapi.json."""
+
+from __future__ import annotations
+
+_ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+_RFC822_BODY = {
+    "required": True,
+    "content": {"message/rfc822": {"schema": {"type": "string", "format": "binary"}}},
+}
+
+OPENAPI: dict = {
+    "openapi": "3.1.0",
+    "info": {"title": "Postseal local agent API", "version": "1"},
+    "servers": [{"url": "http://127.0.0.1:{port}", "variables": {"port": {"default": "0"}}}],
+    "security": [{"bearer": []}],
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "schemas": {
+            "Error": {
+                "type": "object",
+                "required": ["error"],
+                "properties": {
+                    "error": {
+                        "type": "object",
+                        "required": ["code", "message"],
+                        "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+                    }
+                },
+            },
+            "Plan": {
+                "type": "object",
+                "properties": {
+                    "sender": {"type": "string"},
+                    "verdict": {"type": "object"},
+                    "recipients": {"type": "array", "items": {"type": "object"}},
+                },
+            },
+            "Message": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "string"},
+                    "message_id": {"type": "string"},
+                    "state": {
+                        "enum": ["queued", "protecting", "sending", "delivered", "deferred", "held", "failed"]
+                    },
+                    "reason": {"type": "string"},
+                    "plan": {"$ref": "#/components/schemas/Plan"},
+                    "recipients": {"type": "array", "items": {"type": "object"}},
+                },
+            },
+        },
+    },
+    "paths": {
+        "/v1/health": {
+            "get": {"security": [], "summary": "Liveness, without a token",
+                    "responses": {"200": _json({"type": "object"}, "agent is up")}}
+        },
+        "/v1/check": {
+            "post": {
+                "summary": "Verdict and plan for a message; sends nothing",
+                "requestBody": _RFC822_BODY,
+                "responses": {"200": _json({"type": "object"}, "the plan"),
+                              "400": _json(_ERROR, "malformed message")},
+            }
+        },
+        "/v1/messages": {
+            "post": {
+                "summary": "Submit a message; 202 only after it is durably stored",
+                "requestBody": _RFC822_BODY,
+                "responses": {
+                    "202": _json({"type": "object"}, "accepted (state queued or held)"),
+                    "400": _json(_ERROR, "malformed message"),
+                    "422": _json(_ERROR, "blocked by policy"),
+                },
+            }
+        },
+        "/v1/messages/{id}": {
+            "get": {
+                "summary": "One message's state, plan and per-recipient delivery proof",
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {"200": _json({"$ref": "#/components/schemas/Message"}, "the message"),
+                              "404": _json(_ERROR, "unknown id")},
+            }
+        },
+        "/v1/outbox": {"get": {"summary": "All messages, newest first",
+                               "responses": {"200": _json({"type": "object"}, "messages")}}},
+        "/v1/audit": {"get": {"summary": "Audit records (no content, hashes only)",
+                              "responses": {"200": _json({"type": "object"}, "records")}}},
+        "/v1/keys": {
+            "get": {"summary": "OpenPGP keys in the agent's keyring",
+                    "responses": {"200": _json({"type": "object"}, "keys")}},
+            "post": {"summary": "Import an OpenPGP key (armored or binary)",
+                     "responses": {"201": _json({"type": "object"}, "imported fingerprints"),
+                                   "400": _json(_ERROR, "not a usable key")}},
+        },
+        "/v1/events": {"get": {"summary": "Server-sent events, one per state change",
+                               "responses": {"200": {"description": "text/event-stream"}}}},
+    },
+}

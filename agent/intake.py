@@ -1,0 +1,107 @@
+"""Intake: turn submitted bytes into a message we are sure we understand, or say why not.
+
+The standard library's parser is lenient by design (it records defects and goes on). We are
+not: a message whose structure we cannot be sure of could hide content from inspection, so
+structural defects, missing senders and unparsable addresses are refused with a reason.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from email import errors, policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import formatdate, getaddresses, make_msgid, parseaddr
+
+MAX_MESSAGE_BYTES = 50 * 1024 * 1024  # above Exchange's 35 MB default; bigger is refused
+
+# Defects that mean the MIME tree is not what it claims to be.
+_FATAL_DEFECTS = (
+    errors.NoBoundaryInMultipartDefect,
+    errors.StartBoundaryNotFoundDefect,
+    errors.MultipartInvariantViolationDefect,
+    errors.MissingHeaderBodySeparatorDefect,
+    errors.InvalidBase64CharactersDefect,
+)
+_ADDRESS = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+
+
+class BadMessage(ValueError):
+    """The submitted message cannot be accepted; the text says what and where."""
+
+
+@dataclass(frozen=True)
+class Intake:
+    message: EmailMessage
+    sender: str
+    recipients: tuple[str, ...]  # envelope recipients, To + Cc + Bcc unless given explicitly
+    message_id: str
+
+
+def valid_address(address: str) -> bool:
+    return bool(_ADDRESS.match(address)) and len(address) <= 254
+
+
+def _addresses(message: EmailMessage, header: str) -> list[str]:
+    values = message.get_all(header, [])
+    out = []
+    for name, address in getaddresses([str(v) for v in values]):
+        if not address and not name:
+            continue
+        if not valid_address(address):
+            shown = address or name
+            raise BadMessage(f"{header} header: {shown!r} is not a valid e-mail address")
+        out.append(address)
+    return out
+
+
+def parse(raw: bytes, envelope_recipients: list[str] | None = None) -> Intake:
+    if not raw.strip():
+        raise BadMessage("message is empty")
+    if len(raw) > MAX_MESSAGE_BYTES:
+        raise BadMessage(
+            f"message is {len(raw) // (1024 * 1024)} MB; the limit is {MAX_MESSAGE_BYTES // (1024 * 1024)} MB"
+        )
+    message = BytesParser(policy=policy.default).parsebytes(raw)
+    if not message.keys():
+        raise BadMessage("no RFC 822 headers found at the start of the message")
+    for part in message.walk():
+        for defect in part.defects:
+            if isinstance(defect, _FATAL_DEFECTS):
+                where = "message" if part is message else f"part {part.get_content_type()}"
+                raise BadMessage(f"malformed MIME in {where}: {type(defect).__name__.removesuffix('Defect')} ({defect})")
+    if message.get_content_maintype() == "multipart" and not message.get_boundary():
+        raise BadMessage("malformed MIME: multipart message without a boundary")
+
+    senders = _addresses(message, "From")
+    if len(senders) != 1:
+        raise BadMessage("From header: exactly one sender address is required")
+    sender = senders[0]
+
+    if envelope_recipients is not None:
+        for address in envelope_recipients:
+            if not valid_address(address):
+                raise BadMessage(f"recipient {address!r} is not a valid e-mail address")
+        recipients = list(envelope_recipients)
+    else:
+        recipients = [a for h in ("To", "Cc", "Bcc") for a in _addresses(message, h)]
+    unique = tuple(dict.fromkeys(a.strip() for a in recipients))
+    if not unique:
+        raise BadMessage("no recipients: the message has no To, Cc or Bcc address")
+
+    if "Message-ID" not in message:
+        message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
+    if "Date" not in message:
+        message["Date"] = formatdate(localtime=True)
+    message_id = parseaddr(str(message["Message-ID"]))[1] or str(message["Message-ID"]).strip("<> ")
+    return Intake(message, sender, unique, message_id)
+
+
+def without_bcc(message: EmailMessage) -> EmailMessage:
+    """The copy that leaves: Bcc recipients are never disclosed to the others (RFC 5322 §3.6.3)."""
+    if "Bcc" not in message:
+        return message
+    clone = BytesParser(policy=policy.default).parsebytes(message.as_bytes())
+    del clone["Bcc"]
+    return clone

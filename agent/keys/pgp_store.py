@@ -1,0 +1,180 @@
+"""The agent's OpenPGP keyring: a GnuPG home of its own under `$POSTSEAL_HOME/gnupg`.
+
+Keys are judged here, once, for every use: a recipient key is usable only if it carries a
+user id with exactly that address, can encrypt, is neither expired nor revoked, and is not
+weak (RSA/DSA/Elgamal under 2048 bits). What is wrong with a key is said in words, so the
+plan can tell the sender why a recipient went to the portal instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from email.utils import parseaddr
+from pathlib import Path
+
+import gnupg
+
+log = logging.getLogger(__name__)
+
+# RFC 9580 §9.1 algorithm ids whose strength depends on the key length.
+_LENGTH_BOUND_ALGOS = {1: "RSA", 2: "RSA", 3: "RSA", 16: "Elgamal", 17: "DSA"}
+_ALGO_NAMES = {**_LENGTH_BOUND_ALGOS, 18: "ECDH", 19: "ECDSA", 22: "EdDSA", 25: "X25519", 27: "Ed25519"}
+MIN_KEY_BITS = 2048
+
+
+class PgpError(Exception):
+    """A key operation failed; the message says which key and why."""
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    fingerprint: str
+    emails: tuple[str, ...]
+    uids: tuple[str, ...]
+    algorithm: str
+    length: int
+    created: int
+    expires: int  # 0 = never
+    revoked: bool
+    secret: bool
+    can_encrypt: bool
+
+    def problem(self, now: float | None = None) -> str:
+        """Why this key must not be used, or "" when it may."""
+        now = time.time() if now is None else now
+        if self.revoked:
+            return f"key {self.fingerprint[-16:]} is revoked"
+        if self.expires and self.expires <= now:
+            day = time.strftime("%Y-%m-%d", time.gmtime(self.expires))
+            return f"key {self.fingerprint[-16:]} expired on {day}"
+        if self.algorithm in _LENGTH_BOUND_ALGOS.values() and self.length < MIN_KEY_BITS:
+            return f"key {self.fingerprint[-16:]} is weak ({self.algorithm} {self.length} bits)"
+        if not self.can_encrypt:
+            return f"key {self.fingerprint[-16:]} has no usable encryption subkey"
+        return ""
+
+    def to_json(self) -> dict:
+        return {
+            "fingerprint": self.fingerprint,
+            "emails": list(self.emails),
+            "uids": list(self.uids),
+            "algorithm": self.algorithm,
+            "length": self.length,
+            "created": self.created,
+            "expires": self.expires,
+            "revoked": self.revoked,
+            "secret": self.secret,
+            "usable": not self.problem(),
+            "problem": self.problem(),
+        }
+
+
+def _email_of(uid: str) -> str:
+    return parseaddr(uid)[1].lower()
+
+
+class PgpStore:
+    def __init__(self, home: Path) -> None:
+        self.home = home / "gnupg"
+        self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(self.home, 0o700)
+        self.gpg = gnupg.GPG(gnupghome=str(self.home))
+        self.gpg.encoding = "utf-8"
+        self._lock = threading.Lock()  # one gpg writer at a time: the keyring is a file
+
+    # --- reading -----------------------------------------------------------------------
+    def list_keys(self, secret: bool = False) -> list[KeyInfo]:
+        secret_fprs = {k["fingerprint"] for k in self.gpg.list_keys(True)}
+        keys = self.gpg.list_keys(secret)
+        return [self._info(k, k["fingerprint"] in secret_fprs) for k in keys]
+
+    def _info(self, raw: dict, secret: bool) -> KeyInfo:
+        algo = int(raw.get("algo") or 0)
+        uids = tuple(raw.get("uids", ()))
+        cap = raw.get("cap", "")
+        return KeyInfo(
+            fingerprint=raw["fingerprint"],
+            emails=tuple(e for e in (_email_of(u) for u in uids) if e),
+            uids=uids,
+            algorithm=_ALGO_NAMES.get(algo, f"algo {algo}"),
+            length=int(raw.get("length") or 0),
+            created=int(raw.get("date") or 0),
+            expires=int(raw.get("expires") or 0),
+            # gpg's validity field: r = revoked, e = expired (for the key as a whole)
+            revoked=raw.get("trust") == "r",
+            secret=secret,
+            # Capital letters in the cap field are the capabilities of the whole key,
+            # counting only subkeys that are valid now (gpg doc/DETAILS, field 12).
+            can_encrypt="E" in cap,
+        )
+
+    def find(self, address: str, secret: bool = False) -> tuple[KeyInfo | None, list[str]]:
+        """The best usable key for an address, or None and the reasons each candidate failed."""
+        address = address.lower()
+        problems: list[str] = []
+        usable: list[KeyInfo] = []
+        for key in self.list_keys(secret):
+            if address not in key.emails:
+                continue
+            problem = key.problem()
+            if problem:
+                problems.append(problem)
+            else:
+                usable.append(key)
+        if not usable:
+            return None, problems
+        return max(usable, key=lambda k: k.created), problems
+
+    # --- changing ------------------------------------------------------------------------
+    def import_keys(self, data: bytes | str) -> list[str]:
+        with self._lock:
+            result = self.gpg.import_keys(data)
+        fingerprints = [f for f in (result.fingerprints or []) if f]
+        if not fingerprints:
+            reason = "; ".join(r.get("text", "").strip() for r in result.results if r.get("text"))
+            raise PgpError(f"gpg could not import a key: {reason or 'no OpenPGP key found'}")
+        return sorted(set(fingerprints))
+
+    def generate(self, address: str, name: str = "", expire: str = "2y") -> str:
+        params = self.gpg.gen_key_input(
+            key_type="EDDSA",
+            key_curve="ed25519",
+            subkey_type="ECDH",
+            subkey_curve="cv25519",
+            name_real=name or address,
+            name_email=address,
+            expire_date=expire,
+            no_protection=True,
+        )
+        with self._lock:
+            result = self.gpg.gen_key(params)
+        if not result.fingerprint:
+            raise PgpError(f"gpg could not generate a key for {address}: {result.stderr[-300:]}")
+        return result.fingerprint
+
+    def export_public(self, address_or_fpr: str) -> str:
+        armored = self.gpg.export_keys(address_or_fpr)
+        if not armored:
+            raise PgpError(f"no public key for {address_or_fpr} in {self.home}")
+        return armored
+
+    def encrypt(self, data: bytes, fingerprints: list[str]) -> bytes:
+        # always_trust: the web of trust is not our trust model; `problem()` already judged
+        # each key (address match, expiry, revocation, strength) before it was chosen.
+        result = self.gpg.encrypt(data, fingerprints, armor=True, always_trust=True)
+        if not result.ok:
+            raise PgpError(f"gpg refused to encrypt to {', '.join(f[-16:] for f in fingerprints)}: {result.status}")
+        return result.data
+
+    def close(self) -> None:
+        """Stop the gpg-agent this home started, so none outlive the agent."""
+        subprocess.run(
+            ["gpgconf", "--homedir", str(self.home), "--kill", "all"],
+            capture_output=True,
+            check=False,
+        )

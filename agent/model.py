@@ -1,0 +1,158 @@
+"""Data that crosses modules: methods, states, findings, plans and delivery proof.
+
+Everything here is plain, frozen data with a JSON form (``to_json``), because it travels
+through the outbox (SQLite), the audit log and the local API. None of it ever carries a
+message body, a subject or a detected value: findings hold a type and a position only.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+class Method(enum.StrEnum):
+    """How one recipient's copy travels, strongest protection first in routing order."""
+
+    INTERNAL = "internal"
+    SMIME = "smime"
+    PGP = "pgp"
+    TLS = "tls"
+    PORTAL = "portal"
+
+
+class State(enum.StrEnum):
+    QUEUED = "queued"
+    PROTECTING = "protecting"
+    SENDING = "sending"
+    DELIVERED = "delivered"
+    DEFERRED = "deferred"
+    HELD = "held"
+    FAILED = "failed"
+
+    @property
+    def final(self) -> bool:
+        return self in (State.DELIVERED, State.HELD, State.FAILED)
+
+
+class Action(enum.StrEnum):
+    """What policy decided for the whole message."""
+
+    SEND = "send"
+    HOLD = "hold"
+    BLOCK = "block"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One detected identifier: its type and where, never its value."""
+
+    type: str
+    location: str  # "body" or "attachment:<filename>"
+    start: int
+    end: int
+    confidence: float
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class RecipientPlan:
+    address: str
+    method: Method
+    reason: str  # why this method, in words a clinician can read
+    key_fingerprint: str = ""
+    skipped: tuple[str, ...] = ()  # stronger methods considered and why they were not used
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "address": self.address,
+            "method": str(self.method),
+            "reason": self.reason,
+            "key_fingerprint": self.key_fingerprint,
+            "skipped": list(self.skipped),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RecipientPlan:
+        return cls(
+            address=data["address"],
+            method=Method(data["method"]),
+            reason=data["reason"],
+            key_fingerprint=data.get("key_fingerprint", ""),
+            skipped=tuple(data.get("skipped", ())),
+        )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Policy's decision on a message: the action, the rule that chose it, and the findings."""
+
+    action: Action
+    rule: str
+    reason: str
+    findings: tuple[Finding, ...] = ()
+    tls_allowed: bool = True  # False when a rule said "never TLS-only"
+
+    def finding_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for finding in self.findings:
+            counts[finding.type] = counts.get(finding.type, 0) + 1
+        return counts
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "action": str(self.action),
+            "rule": self.rule,
+            "reason": self.reason,
+            "tls_allowed": self.tls_allowed,
+            "finding_counts": self.finding_counts(),
+            "findings": [f.to_json() for f in self.findings],
+        }
+
+
+@dataclass(frozen=True)
+class Plan:
+    sender: str
+    verdict: Verdict
+    recipients: tuple[RecipientPlan, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sender": self.sender,
+            "verdict": self.verdict.to_json(),
+            "recipients": [r.to_json() for r in self.recipients],
+        }
+
+
+@dataclass(frozen=True)
+class Proof:
+    """What shows how one recipient's copy left: written to the audit and to `status`."""
+
+    method: Method
+    reply: str = ""  # the relay's reply line to DATA, with its queue id
+    tls_version: str = ""
+    tls_cipher: str = ""
+    tls_peer: str = ""  # the verified server name, empty when the hop was not TLS
+    key_fingerprint: str = ""
+    portal_id: str = ""
+    time: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["method"] = str(self.method)
+        return data
+
+
+@dataclass(frozen=True)
+class ProtectedCopy:
+    """One protected form of the message and the recipients it goes to."""
+
+    method: Method
+    recipients: tuple[str, ...]
+    data: bytes  # the RFC 822 bytes that will leave
+    key_fingerprint: str = ""
+    portal_id: str = ""
+    extra: dict[str, str] = field(default_factory=dict)

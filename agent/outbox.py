@@ -1,0 +1,274 @@
+"""The durable outbox: SQLite in WAL mode, content sealed at rest, per-recipient state.
+
+Acceptance commits with `synchronous=FULL` before the agent answers 202 (Postfix's rule:
+never acknowledge what is not on disk). Message bytes and protected copies are sealed with
+AES-256-GCM under a key from the OS keyring (secret_store), each bound to its row by
+associated data, so the database and its WAL hold no plaintext and rows cannot be swapped.
+
+States per recipient: queued → protecting → sending → delivered | deferred | held | failed.
+The message's state is derived from its recipients' (see `message_state`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from agent import secret_store
+from agent.model import Method, Plan, ProtectedCopy, RecipientPlan, State
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS messages (
+    id TEXT PRIMARY KEY,
+    message_id TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    created REAL NOT NULL,
+    updated REAL NOT NULL,
+    state TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    plan TEXT NOT NULL,
+    content BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS recipients (
+    message TEXT NOT NULL REFERENCES messages(id),
+    address TEXT NOT NULL,
+    method TEXT NOT NULL,
+    state TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt REAL NOT NULL DEFAULT 0,
+    copy INTEGER,
+    proof TEXT NOT NULL DEFAULT '{}',
+    updated REAL NOT NULL,
+    PRIMARY KEY (message, address)
+);
+CREATE TABLE IF NOT EXISTS copies (
+    message TEXT NOT NULL REFERENCES messages(id),
+    idx INTEGER NOT NULL,
+    method TEXT NOT NULL,
+    recipients TEXT NOT NULL,
+    key_fingerprint TEXT NOT NULL DEFAULT '',
+    portal_id TEXT NOT NULL DEFAULT '',
+    data BLOB NOT NULL,
+    PRIMARY KEY (message, idx)
+);
+CREATE INDEX IF NOT EXISTS recipients_due ON recipients(state, next_attempt);
+"""
+
+_ACTIVE = (State.QUEUED, State.PROTECTING, State.SENDING, State.DEFERRED)
+
+
+@dataclass(frozen=True)
+class RecipientRow:
+    address: str
+    method: str
+    state: State
+    reason: str
+    attempts: int
+    next_attempt: float
+    copy: int | None
+    proof: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "address": self.address,
+            "method": self.method,
+            "state": str(self.state),
+            "reason": self.reason,
+            "attempts": self.attempts,
+            "next_attempt": self.next_attempt or None,
+            "proof": self.proof,
+        }
+
+
+@dataclass(frozen=True)
+class MessageRow:
+    id: str
+    message_id: str
+    sender: str
+    created: float
+    updated: float
+    state: State
+    reason: str
+    plan: dict[str, Any]
+    recipients: tuple[RecipientRow, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "message_id": self.message_id,
+            "sender": self.sender,
+            "created": self.created,
+            "updated": self.updated,
+            "state": str(self.state),
+            "reason": self.reason,
+            "plan": self.plan,
+            "recipients": [r.to_json() for r in self.recipients],
+        }
+
+
+def message_state(states: list[State]) -> State:
+    """A message is as far along as its least advanced recipient."""
+    for state in (State.PROTECTING, State.SENDING, State.QUEUED, State.DEFERRED, State.HELD, State.FAILED):
+        if state in states:
+            return state
+    return State.DELIVERED
+
+
+class Outbox:
+    def __init__(self, home: Path) -> None:
+        self.path = home / "outbox.sqlite3"
+        home.mkdir(parents=True, exist_ok=True)
+        self._aead = AESGCM(secret_store.get_or_create(home, "outbox-key"))
+        self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        os.chmod(self.path, 0o600)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # --- sealing -----------------------------------------------------------------------
+    def _seal(self, data: bytes, label: str) -> bytes:
+        nonce = os.urandom(12)
+        return nonce + self._aead.encrypt(nonce, data, label.encode())
+
+    def _open(self, blob: bytes, label: str) -> bytes:
+        return self._aead.decrypt(blob[:12], blob[12:], label.encode())
+
+    # --- writing -------------------------------------------------------------------------
+    def accept(self, raw: bytes, message_id: str, plan: Plan, held_reason: str = "") -> str:
+        """Store a new message durably; returns its outbox id. Held messages keep their reason."""
+        ident = secrets.token_hex(8)
+        now = time.time()
+        state = State.HELD if held_reason else State.QUEUED
+        with self._tx():
+            self.db.execute(
+                "INSERT INTO messages VALUES (?,?,?,?,?,?,?,?,?)",
+                (ident, message_id, plan.sender, now, now, state, held_reason,
+                 json.dumps(plan.to_json()), self._seal(raw, f"message:{ident}")),
+            )
+            self.db.executemany(
+                "INSERT INTO recipients (message, address, method, state, reason, updated) VALUES (?,?,?,?,?,?)",
+                [(ident, r.address, str(r.method), state, held_reason, now) for r in plan.recipients],
+            )
+        return ident
+
+    def store_copies(self, ident: str, copies: list[ProtectedCopy], start: int = 0) -> None:
+        with self._tx():
+            for index, copy in enumerate(copies, start):
+                self.db.execute(
+                    "INSERT OR REPLACE INTO copies VALUES (?,?,?,?,?,?,?)",
+                    (ident, index, str(copy.method), json.dumps(list(copy.recipients)),
+                     copy.key_fingerprint, copy.portal_id,
+                     self._seal(copy.data, f"copy:{ident}:{index}")),
+                )
+                for address in copy.recipients:
+                    self.db.execute(
+                        "UPDATE recipients SET copy=?, state=?, updated=? WHERE message=? AND address=?",
+                        (index, State.SENDING, time.time(), ident, address),
+                    )
+            self._refresh(ident)
+
+    def set_recipient(self, ident: str, address: str, state: State, reason: str = "",
+                      proof: dict[str, Any] | None = None, next_attempt: float = 0.0,
+                      attempted: bool = False) -> None:
+        with self._tx():
+            self.db.execute(
+                "UPDATE recipients SET state=?, reason=?, proof=COALESCE(?, proof), next_attempt=?,"
+                " attempts=attempts+?, updated=? WHERE message=? AND address=?",
+                (state, reason, json.dumps(proof) if proof is not None else None, next_attempt,
+                 1 if attempted else 0, time.time(), ident, address),
+            )
+            self._refresh(ident)
+
+    def _refresh(self, ident: str) -> None:
+        rows = self.db.execute(
+            "SELECT state, reason FROM recipients WHERE message=?", (ident,)
+        ).fetchall()
+        state = message_state([State(s) for s, _ in rows])
+        reasons = sorted({r for s, r in rows if r and State(s) == state})
+        self.db.execute(
+            "UPDATE messages SET state=?, reason=?, updated=? WHERE id=?",
+            (state, "; ".join(reasons), time.time(), ident),
+        )
+
+    def _tx(self) -> _Transaction:
+        return _Transaction(self.db)
+
+    # --- reading -------------------------------------------------------------------------
+    def raw(self, ident: str) -> bytes:
+        (blob,) = self.db.execute("SELECT content FROM messages WHERE id=?", (ident,)).fetchone()
+        return self._open(blob, f"message:{ident}")
+
+    def copies(self, ident: str) -> list[ProtectedCopy]:
+        rows = self.db.execute(
+            "SELECT idx, method, recipients, key_fingerprint, portal_id, data FROM copies"
+            " WHERE message=? ORDER BY idx", (ident,),
+        ).fetchall()
+        return [
+            ProtectedCopy(Method(method), tuple(json.loads(rcpts)), self._open(data, f"copy:{ident}:{idx}"), fpr, pid)
+            for idx, method, rcpts, fpr, pid, data in rows
+        ]
+
+    def get(self, ident: str) -> MessageRow | None:
+        row = self.db.execute(
+            "SELECT id, message_id, sender, created, updated, state, reason, plan FROM messages WHERE id=?",
+            (ident,),
+        ).fetchone()
+        if row is None:
+            return None
+        recipients = tuple(
+            RecipientRow(a, m, State(s), r, n, t, c, json.loads(p))
+            for a, m, s, r, n, t, c, p in self.db.execute(
+                "SELECT address, method, state, reason, attempts, next_attempt, copy, proof"
+                " FROM recipients WHERE message=? ORDER BY rowid", (ident,),
+            )
+        )
+        i, mid, sender, created, updated, state, reason, plan = row
+        return MessageRow(i, mid, sender, created, updated, State(state), reason, json.loads(plan), recipients)
+
+    def list(self, limit: int = 500) -> list[MessageRow]:
+        ids = [r[0] for r in self.db.execute("SELECT id FROM messages ORDER BY created DESC LIMIT ?", (limit,))]
+        return [m for m in (self.get(i) for i in ids) if m is not None]
+
+    def due(self, now: float) -> list[str]:
+        """Messages with work to do now: new, interrupted, or deferred and due."""
+        rows = self.db.execute(
+            "SELECT DISTINCT message FROM recipients WHERE state IN (?,?,?)"
+            " OR (state=? AND next_attempt<=?) ORDER BY rowid",
+            (State.QUEUED, State.PROTECTING, State.SENDING, State.DEFERRED, now),
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def next_wakeup(self) -> float | None:
+        (value,) = self.db.execute(
+            "SELECT MIN(next_attempt) FROM recipients WHERE state=?", (State.DEFERRED,)
+        ).fetchone()
+        return value
+
+    def recipient_plans(self, ident: str) -> list[RecipientPlan]:
+        row = self.get(ident)
+        assert row is not None
+        return [RecipientPlan.from_json(r) for r in row.plan["recipients"]]
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.db.execute("COMMIT" if exc_type is None else "ROLLBACK")

@@ -1,0 +1,283 @@
+"""intake → inspect → plan → protect → enqueue → deliver → audit.
+
+`Pipeline` is the one service object every front end (API, SMTP submission, native host,
+CLI through the API) talks to. `check()` decides without storing; `submit()` stores durably
+and returns only after the commit; `run()` is the worker that protects and delivers what is
+due. Every failure lands a recipient in `deferred` (retry can help) or `held` (a person must
+act), with a reason — never a weaker copy, never a silent drop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from agent import intake as intake_mod
+from agent.audit import AuditLog
+from agent.config import Config
+from agent.delivery import smtp
+from agent.keys.pgp_store import PgpStore
+from agent.model import Action, Method, Plan, Proof, ProtectedCopy, RecipientPlan, State, Verdict
+from agent.outbox import MessageRow, Outbox
+from agent.policy.inspect import inspect
+from agent.policy.rules import RuleSet, load_rules
+from agent.protect import ProtectError, Protector
+from agent.protect.pgp import PgpProtector
+from agent.protect.plain import PlainProtector
+from agent.protect.portal import PortalClient, PortalProtector, PortalUnavailable
+from agent.routing import route
+
+log = logging.getLogger(__name__)
+
+FIRST_RETRY = 30.0  # seconds; RFC 5321 §4.5.4.1 asks for at least 30 minutes between MX
+MAX_RETRY = 3600.0  # tries, but the first hop here is our own relay: retry soon, cap at 1 h
+GIVE_UP_AFTER = 5 * 24 * 3600.0
+_PER_RECIPIENT = (Method.PGP, Method.SMIME, Method.PORTAL)
+
+
+class Blocked(Exception):
+    """Policy blocks the message outright; it is not accepted."""
+
+    def __init__(self, plan: Plan) -> None:
+        super().__init__(plan.verdict.reason)
+        self.plan = plan
+
+
+@dataclass(frozen=True)
+class Accepted:
+    id: str
+    state: State
+    plan: Plan
+
+
+def backoff(attempts: int) -> float:
+    delay = min(MAX_RETRY, FIRST_RETRY * 2 ** max(0, attempts - 1))
+    return delay * random.uniform(0.8, 1.2)  # jitter: a fleet reconnecting must not stampede
+
+
+def make_plan(raw: bytes, config: Config, rules: RuleSet, pgp: PgpStore,
+              envelope_recipients: list[str] | None = None) -> tuple[intake_mod.Intake, Plan]:
+    """Parse, inspect and route; raises intake.BadMessage. Touches no state."""
+    message = intake_mod.parse(raw, envelope_recipients)
+    findings = inspect(message.message)
+    external = [a for a in message.recipients if not config.is_internal(a)]
+    verdict: Verdict = rules.evaluate(findings, bool(external), len(external) < len(message.recipients))
+    recipients = tuple(route(a, verdict, config, pgp) for a in message.recipients)
+    return message, Plan(message.sender, verdict, recipients)
+
+
+class Pipeline:
+    def __init__(self, home: Path, config: Config, portal_token: str = "") -> None:
+        self.home = home
+        self.config = config
+        self.rules: RuleSet = load_rules(config.policy.rules_file)
+        self.pgp = PgpStore(home)
+        self.outbox = Outbox(home)
+        self.audit = AuditLog(home)
+        portal = PortalClient(config.portal.url, config.portal.upload_token or portal_token)
+        self.protectors: dict[Method, Protector] = {
+            Method.INTERNAL: PlainProtector(Method.INTERNAL),
+            Method.TLS: PlainProtector(Method.TLS),
+            Method.PGP: PgpProtector(self.pgp),
+            Method.PORTAL: PortalProtector(portal, config.organization.name),
+        }
+        self._wake = asyncio.Event()
+        self._listeners: list[Callable[[dict[str, Any]], None]] = []
+        self._busy: set[str] = set()
+        self.concurrency = 4
+
+    def close(self) -> None:
+        self.outbox.close()
+        self.pgp.close()
+
+    # --- events ------------------------------------------------------------------------
+    def subscribe(self, listener: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _emit(self, ident: str) -> None:
+        row = self.outbox.get(ident)
+        if row is None:
+            return
+        event = {"type": "message", "id": ident, "state": str(row.state),
+                 "recipients": {r.address: str(r.state) for r in row.recipients}}
+        for listener in list(self._listeners):
+            listener(event)
+
+    # --- deciding ------------------------------------------------------------------------
+    def plan(self, raw: bytes, envelope_recipients: list[str] | None = None) -> tuple[intake_mod.Intake, Plan]:
+        return make_plan(raw, self.config, self.rules, self.pgp, envelope_recipients)
+
+    async def check(self, raw: bytes) -> Plan:
+        return (await asyncio.to_thread(self.plan, raw))[1]
+
+    async def submit(self, raw: bytes, envelope_recipients: list[str] | None = None) -> Accepted:
+        message, plan = await asyncio.to_thread(self.plan, raw, envelope_recipients)
+        verdict = plan.verdict
+        common = {"message_id": message.message_id, "sender": plan.sender,
+                  "recipients": [r.address for r in plan.recipients],
+                  "findings": verdict.finding_counts(), "rule": verdict.rule}
+        if verdict.action is Action.BLOCK:
+            self.audit.append("blocked", action="block", reason=verdict.reason, **common)
+            raise Blocked(plan)
+        held = verdict.reason if verdict.action is Action.HOLD else ""
+        # The raw bytes are stored as submitted (Message-ID and Date filled in) so a resumed
+        # message is protected from exactly what was accepted.
+        ident = self.outbox.accept(message.message.as_bytes(), message.message_id, plan, held)
+        methods = {r.address: str(r.method) for r in plan.recipients}
+        self.audit.append("accepted", message=ident, method=methods, action=str(verdict.action), **common)
+        if held:
+            self.audit.append("held", message=ident, reason=held, rule=verdict.rule, state="held")
+        self._emit(ident)
+        self._wake.set()
+        return Accepted(ident, State.HELD if held else State.QUEUED, plan)
+
+    # --- working -------------------------------------------------------------------------
+    async def run(self) -> None:
+        """The worker: protect and deliver whatever is due, until cancelled."""
+        slots = asyncio.Semaphore(self.concurrency)
+        tasks: set[asyncio.Task] = set()
+
+        async def one(ident: str) -> None:
+            async with slots:
+                try:
+                    await self.process(ident)
+                except Exception:  # noqa: BLE001 - the worker must outlive any one message
+                    log.exception("message %s: unexpected error; it stays in the outbox", ident)
+                    for r in self.outbox.get(ident).recipients:
+                        if r.state in (State.PROTECTING, State.SENDING, State.QUEUED):
+                            self._defer(ident, r.address, r.attempts + 1, "internal error; will retry")
+                finally:
+                    self._busy.discard(ident)
+
+        while True:
+            self._wake.clear()
+            for ident in self.outbox.due(time.time()):
+                if ident not in self._busy:
+                    self._busy.add(ident)
+                    task = asyncio.create_task(one(ident))
+                    tasks.add(task)
+                    task.add_done_callback(tasks.discard)
+            wake_at = self.outbox.next_wakeup()
+            timeout = 60.0 if wake_at is None else max(0.05, min(60.0, wake_at - time.time()))
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout)
+            except TimeoutError:
+                pass
+
+    async def process(self, ident: str) -> None:
+        row = self.outbox.get(ident)
+        if row is None:
+            return
+        now = time.time()
+        if now - row.created > GIVE_UP_AFTER:
+            for r in row.recipients:
+                if r.state in (State.DEFERRED, State.QUEUED, State.SENDING, State.PROTECTING):
+                    self._fail(ident, r.address, r.method, f"not delivered after 5 days: {r.reason}")
+            return
+        await self._protect(row)
+        row = self.outbox.get(ident)
+        copies = self.outbox.copies(ident)
+        for index, copy in enumerate(copies):
+            targets = [
+                r for r in row.recipients
+                if r.copy == index and (r.state == State.SENDING or (r.state == State.DEFERRED and r.next_attempt <= now))
+            ]
+            if targets:
+                await self._deliver(row, copy, targets)
+        self._wake.set()
+
+    async def _protect(self, row: MessageRow) -> None:
+        todo = [r for r in row.recipients if r.copy is None and (
+            r.state in (State.QUEUED, State.PROTECTING)
+            or (r.state == State.DEFERRED and r.next_attempt <= time.time()))]
+        if not todo:
+            return
+        plans = {p.address: p for p in self.outbox.recipient_plans(row.id)}
+        for r in todo:
+            self.outbox.set_recipient(row.id, r.address, State.PROTECTING, attempted=False)
+        self._emit(row.id)
+        message = intake_mod.parse(self.outbox.raw(row.id)).message
+        groups: dict[Method, list[RecipientPlan]] = {}
+        for r in todo:
+            plan = plans[r.address]
+            groups.setdefault(plan.method, []).append(plan)
+        new: list[ProtectedCopy] = []
+        for method, members in groups.items():
+            batches = [[m] for m in members] if method in _PER_RECIPIENT else [members]
+            for batch in batches:
+                try:
+                    new += await asyncio.to_thread(self.protectors[method].protect, message, row.sender, batch)
+                except ProtectError as exc:
+                    for plan in batch:
+                        self._hold(row.id, plan.address, method, f"cannot protect: {exc}")
+                except PortalUnavailable as exc:
+                    for plan in batch:
+                        attempts = next(r.attempts for r in todo if r.address == plan.address) + 1
+                        self._defer(row.id, plan.address, attempts, str(exc))
+        if new:
+            existing = len(self.outbox.copies(row.id))
+            self.outbox.store_copies(row.id, new, start=existing)
+            for copy in new:
+                self.audit.append("protected", message=row.id, recipients=list(copy.recipients),
+                                  method=str(copy.method), key_fingerprint=copy.key_fingerprint,
+                                  portal_id=copy.portal_id)
+        self._emit(row.id)
+
+    async def _deliver(self, row: MessageRow, copy: ProtectedCopy, targets: list) -> None:
+        addresses = [r.address for r in targets]
+        attempts = {r.address: r.attempts + 1 for r in targets}
+        needs_tls = copy.method == Method.TLS
+        try:
+            result = await asyncio.to_thread(
+                smtp.send, self.config.relay, row.sender, addresses, copy.data, needs_tls
+            )
+        except smtp.DeliveryError as exc:
+            for address in addresses:
+                if exc.permanent:
+                    self._fail(row.id, address, str(copy.method), str(exc))
+                else:
+                    self._defer(row.id, address, attempts[address], str(exc))
+            self._emit(row.id)
+            return
+        stamp = datetime.now(UTC).isoformat(timespec="seconds")
+        for address in addresses:
+            outcome = result.recipients[address]
+            if outcome.ok:
+                proof = Proof(copy.method, outcome.reply, result.tls_version, result.tls_cipher,
+                              result.tls_peer, copy.key_fingerprint, copy.portal_id, stamp)
+                self.outbox.set_recipient(row.id, address, State.DELIVERED, "", proof.to_json(), attempted=True)
+                tls = f"{result.tls_version} {result.tls_cipher} {('verified ' + result.tls_peer) if result.tls_peer else 'unverified'}" if result.tls_version else "none"
+                self.audit.append("delivered", message=row.id, message_id=row.message_id, sender=row.sender,
+                                  recipients=[address], method=str(copy.method), state="delivered",
+                                  key_fingerprint=copy.key_fingerprint, portal_id=copy.portal_id,
+                                  reply=outcome.reply, tls=tls)
+            elif outcome.permanent:
+                self._fail(row.id, address, str(copy.method), f"relay refused: {outcome.reply}")
+            else:
+                self._defer(row.id, address, attempts[address], f"relay deferred: {outcome.reply}")
+        self._emit(row.id)
+
+    # --- recipient outcomes ----------------------------------------------------------------
+    def _defer(self, ident: str, address: str, attempts: int, reason: str) -> None:
+        when = time.time() + backoff(attempts)
+        self.outbox.set_recipient(ident, address, State.DEFERRED, reason, next_attempt=when, attempted=True)
+        self.audit.append("deferred", message=ident, recipients=[address], state="deferred", reason=reason)
+        log.info("message %s to %s deferred: %s", ident, address, reason)
+
+    def _hold(self, ident: str, address: str, method: str, reason: str) -> None:
+        self.outbox.set_recipient(ident, address, State.HELD, reason)
+        self.audit.append("held", message=ident, recipients=[address], method=str(method), state="held", reason=reason)
+        log.warning("message %s to %s held: %s", ident, address, reason)
+
+    def _fail(self, ident: str, address: str, method: str, reason: str) -> None:
+        self.outbox.set_recipient(ident, address, State.FAILED, reason, attempted=True)
+        self.audit.append("failed", message=ident, recipients=[address], method=str(method), state="failed", reason=reason)
+        log.warning("message %s to %s failed: %s", ident, address, reason)

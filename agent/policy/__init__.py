@@ -1,0 +1,1 @@
+"""Inspection (PHI/PII detectors) and the rules that turn findings into a verdict."""

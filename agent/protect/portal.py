@@ -1,0 +1,177 @@
+"""Secure portal copies: the message sealed under a fresh key, the key only in the link.
+
+For each recipient: the message becomes a small JSON document (headers, text, attachments),
+sealed with AES-256-GCM under a fresh 256-bit key, and uploaded to the portal under a fresh
+id. The recipient gets a notice with `{portal.url}/m/{id}#{key}`: browsers never send the
+fragment to the server, so the portal stores and serves only ciphertext and never sees the
+key (zero knowledge). The id is bound as GCM associated data so a stored blob cannot be
+swapped under another id. The notice holds no body text, subject or attachment of its own.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from email import policy
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from agent.model import Method, ProtectedCopy, RecipientPlan
+from agent.policy.inspect import html_to_text
+from agent.protect import ProtectError
+
+FORMAT = "postseal-portal-v1"
+
+
+class PortalUnavailable(Exception):
+    """The portal could not take the upload now: a reason to retry, not to hold."""
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def portal_document(message: EmailMessage) -> dict:
+    """What the recipient's browser shows: text only (HTML is flattened, never rendered)."""
+    body = message.get_body(("plain", "html"))
+    text = ""
+    if body is not None:
+        text = body.get_content()
+        if body.get_content_type() == "text/html":
+            text = html_to_text(text)
+    body_family = {id(body)}
+    if body is not None and message.get_content_type() == "multipart/alternative":
+        body_family = {id(p) for p in message.walk()}
+    attachments = []
+    for index, part in enumerate(message.walk()):
+        if part.is_multipart() or id(part) in body_family:
+            continue
+        if part.get_content_maintype() == "text" and not part.get_filename():
+            continue  # an alternative rendering of the body
+        data = part.get_payload(decode=True) or b""
+        attachments.append(
+            {
+                "filename": part.get_filename() or f"part-{index}",
+                "content_type": part.get_content_type(),
+                "size": len(data),
+                "data": base64.b64encode(data).decode("ascii"),
+            }
+        )
+    return {
+        "format": FORMAT,
+        "from": str(message.get("From", "")),
+        "to": str(message.get("To", "")),
+        "cc": str(message.get("Cc", "")),
+        "date": str(message.get("Date", "")),
+        "subject": str(message.get("Subject", "")),
+        "text": text,
+        "attachments": attachments,
+    }
+
+
+def seal(document: dict, message_id: str) -> tuple[bytes, bytes]:
+    """Returns (key, blob) with blob = nonce(12) || ciphertext+tag, as WebCrypto expects."""
+    key = AESGCM.generate_key(bit_length=256)
+    nonce = os.urandom(12)
+    plaintext = json.dumps(document, separators=(",", ":")).encode()
+    blob = nonce + AESGCM(key).encrypt(nonce, plaintext, message_id.encode())
+    return key, blob
+
+
+def unseal(key: bytes, blob: bytes, message_id: str) -> dict:
+    plaintext = AESGCM(key).decrypt(blob[:12], blob[12:], message_id.encode())
+    return json.loads(plaintext)
+
+
+@dataclass(frozen=True)
+class PortalClient:
+    url: str
+    token: str
+    timeout: float = 20.0
+
+    def upload(self, portal_id: str, blob: bytes, sender: str, recipient: str) -> None:
+        request = urllib.request.Request(
+            f"{self.url.rstrip('/')}/api/v1/messages/{portal_id}",
+            data=blob,
+            method="PUT",
+            headers={
+                "Authorization": f"Bearer {self.token}",
+                "Content-Type": "application/octet-stream",
+                "X-Postseal-Sender": sender,
+                "X-Postseal-Recipient": recipient,
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                response.read()
+        except urllib.error.HTTPError as exc:
+            if exc.code >= 500 or exc.code == 429:
+                raise PortalUnavailable(f"portal {self.url} answered {exc.code}") from None
+            raise ProtectError(f"portal {self.url} refused the upload: HTTP {exc.code}") from None
+        except (urllib.error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise PortalUnavailable(f"portal {self.url} not reachable: {reason}") from None
+
+
+def notice(message: EmailMessage, sender: str, recipient: str, link: str, org: str) -> bytes:
+    out = EmailMessage(policy=policy.SMTP)
+    out["From"] = str(message.get("From", sender))
+    out["To"] = recipient
+    out["Subject"] = f"Secure message from {org}"
+    out["Date"] = formatdate(localtime=True)
+    out["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
+    out["X-Postseal-Notice"] = "portal"
+    out.set_content(
+        f"{sender} sent you a secure message through {org}.\n\n"
+        f"Open it here:\n{link}\n\n"
+        "The message is decrypted in your browser: the link holds its key, and the "
+        "portal only stores it encrypted. Please do not forward this e-mail.\n"
+    )
+    out.add_alternative(
+        "<!doctype html><html><body style=\"font-family:sans-serif\">"
+        f"<p>{_esc(sender)} sent you a secure message through {_esc(org)}.</p>"
+        f"<p><a href=\"{_esc(link)}\" style=\"background:#0b5cad;color:#fff;padding:10px 16px;"
+        "border-radius:4px;text-decoration:none\">Open secure message</a></p>"
+        "<p style=\"color:#555\">The message is decrypted in your browser: the link holds its "
+        "key, and the portal only stores it encrypted. Please do not forward this e-mail.</p>"
+        "</body></html>",
+        subtype="html",
+    )
+    return out.as_bytes()
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+class PortalProtector:
+    method = Method.PORTAL
+
+    def __init__(self, client: PortalClient, org: str) -> None:
+        self.client = client
+        self.org = org
+
+    def protect(
+        self, message: EmailMessage, sender: str, recipients: list[RecipientPlan]
+    ) -> list[ProtectedCopy]:
+        document = portal_document(message)
+        copies = []
+        for plan in recipients:
+            portal_id = b64url(secrets.token_bytes(16))
+            key, blob = seal(document, portal_id)
+            self.client.upload(portal_id, blob, sender, plan.address)
+            link = f"{self.client.url.rstrip('/')}/m/{portal_id}#{b64url(key)}"
+            data = notice(message, sender, plan.address, link, self.org)
+            copies.append(ProtectedCopy(Method.PORTAL, (plan.address,), data, portal_id=portal_id))
+        return copies

@@ -1,0 +1,45 @@
+"""Method choice per recipient: the first that applies, in DESIGN.md's order.
+
+1. internal domain → as-is over the org relay
+2. S/MIME certificate known and valid → S/MIME            (comes with the S/MIME work)
+3. OpenPGP key known and valid → PGP/MIME
+4. domain requires verified TLS and policy allows TLS-only for this content → TLS
+5. otherwise → secure portal
+
+Every stronger method that was considered and not used is written into the plan with its
+reason ("key 1A2B… expired on 2026-01-04"), so a sender and an auditor can see why.
+"""
+
+from __future__ import annotations
+
+from agent.config import Config
+from agent.keys.pgp_store import PgpStore
+from agent.model import Method, RecipientPlan, Verdict
+
+
+def domain_of(address: str) -> str:
+    return address.rpartition("@")[2].lower()
+
+
+def route(address: str, verdict: Verdict, config: Config, pgp: PgpStore) -> RecipientPlan:
+    if config.is_internal(address):
+        return RecipientPlan(address, Method.INTERNAL, "internal domain: delivered over the organization's relay")
+    skipped: list[str] = []
+    key, problems = pgp.find(address)
+    if key is not None:
+        return RecipientPlan(
+            address, Method.PGP, "OpenPGP key on file", key.fingerprint, tuple(skipped)
+        )
+    skipped.append("pgp: " + ("; ".join(problems) if problems else "no key for this address"))
+    tls_domains = {d.lower() for d in config.tls.required_domains}
+    if domain_of(address) in tls_domains:
+        if verdict.tls_allowed:
+            return RecipientPlan(
+                address, Method.TLS, "domain requires verified TLS (tls.required_domains)", "", tuple(skipped)
+            )
+        skipped.append(f"tls: policy rule forbids TLS-only for this content ({verdict.rule})")
+    else:
+        skipped.append("tls: domain is not known to enforce verified TLS")
+    return RecipientPlan(
+        address, Method.PORTAL, "no key on file: secure portal link with the key in the link", "", tuple(skipped)
+    )

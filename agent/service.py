@@ -1,0 +1,167 @@
+"""The running agent: pipeline worker, local API, embedded portal, and the discovery files.
+
+Start-up handshake (as Proton Mail Bridge does it): a fresh random token and the API's port
+are written atomically (temp file + rename) to `api-token` (0600) and `agent.json`; clients
+read both. `agent.json` is removed on a clean exit, so a stale one means a crashed agent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import secrets
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from agent.config import Config
+from agent.ingress import api
+from agent.pipeline import Pipeline
+from agent.portal.server import PortalStore
+from agent.portal.server import create_app as portal_app
+
+log = logging.getLogger(__name__)
+
+
+class StartError(Exception):
+    """The agent cannot start; the text says why and what to change."""
+
+
+def write_private(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+@dataclass
+class RunningAgent:
+    pipeline: Pipeline
+    api_url: str
+    token: str
+    portal_url: str
+
+
+async def _site(app: web.Application, host: str, port: int, what: str) -> tuple[web.AppRunner, int]:
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port, reuse_address=True)
+    try:
+        await site.start()
+    except OSError as exc:
+        await runner.cleanup()
+        raise StartError(f"{what}: cannot listen on {host}:{port}: {exc.strerror}") from None
+    bound = site._server.sockets[0].getsockname()[1]  # the real port when 0 was asked for
+    return runner, bound
+
+
+async def serve(home: Path, config: Config, ready: Callable[[RunningAgent], None] | None = None,
+                stop: asyncio.Event | None = None, handle_signals: bool = False) -> None:
+    """Run the agent until `stop` is set (or SIGTERM/SIGINT when run as the main program)."""
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    token = secrets.token_urlsafe(32)
+    portal_token = config.portal.upload_token or secrets.token_urlsafe(32)
+    pipeline = Pipeline(home, config, portal_token)
+    runners: list[web.AppRunner] = []
+    stop = stop or asyncio.Event()
+    discovery = home / "agent.json"
+    worker: asyncio.Task | None = None
+    try:
+        portal_url = config.portal.url
+        if config.portal.embedded:
+            parts = urlsplit(portal_url)
+            if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+                raise StartError(f"portal.url {portal_url} is not on this machine; set portal.embedded = false to use an external portal")
+            runner, _ = await _site(portal_app(PortalStore(home / "portal"), portal_token),
+                                    parts.hostname, parts.port or 80, "embedded portal")
+            runners.append(runner)
+        app = api.create_app(pipeline, token, set(config.ingress.allowed_origins))
+        runner, port = await _site(app, "127.0.0.1", config.ingress.api_port, "local API")
+        runners.append(runner)
+        api.allow_port(app, port)
+        api_url = f"http://127.0.0.1:{port}"
+        write_private(home / "api-token", token)
+        write_private(discovery, json.dumps({"pid": os.getpid(), "api_url": api_url, "smtp_port": None}))
+        worker = asyncio.create_task(pipeline.run())
+        log.info("agent ready: API %s, portal %s", api_url, portal_url)
+        if ready:
+            ready(RunningAgent(pipeline, api_url, token, portal_url))
+        loop = asyncio.get_running_loop()
+        if handle_signals:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, stop.set)
+        waiter = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait({worker, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        if worker in done:
+            worker.result()  # re-raise what killed the worker
+        waiter.cancel()
+    finally:
+        if worker is not None:
+            worker.cancel()
+            await asyncio.gather(worker, return_exceptions=True)
+        for runner in reversed(runners):
+            await runner.cleanup()
+        discovery.unlink(missing_ok=True)
+        pipeline.close()
+
+
+class AgentThread:
+    """The agent on its own event loop in a background thread (demo, tests, benchmarks)."""
+
+    def __init__(self, home: Path, config: Config) -> None:
+        self.home = home
+        self.config = config
+        self._ready = threading.Event()
+        self._running: RunningAgent | None = None
+        self._error: BaseException | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._thread = threading.Thread(target=self._main, name="postseal-agent", daemon=True)
+
+    def _main(self) -> None:
+        async def body() -> None:
+            self._loop = asyncio.get_running_loop()
+            self._stop = asyncio.Event()
+
+            def ready(running: RunningAgent) -> None:
+                self._running = running
+                self._ready.set()
+
+            await serve(self.home, self.config, ready, self._stop)
+
+        try:
+            asyncio.run(body())
+        except BaseException as exc:  # noqa: BLE001 - handed to the starting thread
+            self._error = exc
+        finally:
+            self._ready.set()
+
+    def start(self, timeout: float = 30.0) -> RunningAgent:
+        self._thread.start()
+        self._ready.wait(timeout)
+        if self._error:
+            raise self._error
+        if self._running is None:
+            raise StartError("agent did not start in time")
+        return self._running
+
+    def stop(self) -> None:
+        if self._loop and self._stop and self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(30)
+
+    def __enter__(self) -> RunningAgent:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
