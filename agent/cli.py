@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -275,6 +276,14 @@ def main(argv: list[str] | None = None) -> int:
             return HELD
         return FAILED
     except KeyboardInterrupt:
+        return FAILED
+    except Exception as exc:  # noqa: BLE001 - a user sees one line, never a traceback
+        if os.environ.get("POSTSEAL_DEBUG"):
+            raise
+        from agent.service import StartError
+
+        prefix = "" if isinstance(exc, StartError) else f"unexpected {type(exc).__name__}: "
+        print(f"postseal: {prefix}{exc} (set POSTSEAL_DEBUG=1 for details)", file=sys.stderr)
         return FAILED
 
 

@@ -8,6 +8,7 @@ read both. `agent.json` is removed on a clean exit, so a stale one means a crash
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import logging
 import os
@@ -60,7 +61,8 @@ async def _site(app: web.Application, host: str, port: int, what: str) -> tuple[
         await site.start()
     except OSError as exc:
         await runner.cleanup()
-        raise StartError(f"{what}: cannot listen on {host}:{port}: {exc.strerror}") from None
+        reason = "address already in use" if exc.errno == errno.EADDRINUSE else (exc.strerror or str(exc))
+        raise StartError(f"{what}: cannot listen on {host}:{port}: {reason}") from None
     bound = site._server.sockets[0].getsockname()[1]  # the real port when 0 was asked for
     return runner, bound
 

@@ -8,11 +8,14 @@ is the transport, so it is never handed over in clear.
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass, field
 
 from agent.config import RelayConfig
+
+_EOL = re.compile(rb"\r?\n")
 
 
 @dataclass(frozen=True)
@@ -58,8 +61,15 @@ def _context(relay: RelayConfig, verify: bool) -> ssl.SSLContext:
     return context
 
 
+def wire_format(data: bytes) -> bytes:
+    """CRLF line ends, as RFC 5321 §2.3.8 requires: smtplib sends bytes unchanged, and a
+    message with bare LF would reach the relay as one over-long line and be refused."""
+    return _EOL.sub(b"\r\n", data)
+
+
 def send(relay: RelayConfig, mail_from: str, recipients: list[str], data: bytes, needs_verified_tls: bool) -> SendResult:
     """Hand one copy to the relay. Raises DeliveryError when nothing could be handed over."""
+    data = wire_format(data)
     where = f"relay {relay.host}:{relay.port}"
     require_tls = needs_verified_tls or relay.starttls == "required"
     try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import subprocess
 import threading
 import time
@@ -86,12 +87,30 @@ class PgpStore:
         self.gpg = gnupg.GPG(gnupghome=str(self.home))
         self.gpg.encoding = "utf-8"
         self._lock = threading.Lock()  # one gpg writer at a time: the keyring is a file
+        self._cache: tuple[tuple, list[KeyInfo]] | None = None
+
+    def _stamp(self) -> tuple:
+        """Changes whenever gpg (ours or the user's, run by hand) rewrites the keyring."""
+        stamp = []
+        for name in ("pubring.kbx", "pubring.gpg", "trustdb.gpg", "private-keys-v1.d"):
+            try:
+                info = (self.home / name).stat()
+                stamp.append((name, info.st_mtime_ns, info.st_size))
+            except FileNotFoundError:
+                stamp.append((name, 0, 0))
+        return tuple(stamp)
 
     # --- reading -----------------------------------------------------------------------
     def list_keys(self, secret: bool = False) -> list[KeyInfo]:
-        secret_fprs = {k["fingerprint"] for k in self.gpg.list_keys(True)}
-        keys = self.gpg.list_keys(secret)
-        return [self._info(k, k["fingerprint"] in secret_fprs) for k in keys]
+        """All keys, parsed once per keyring change: a lookup per recipient must not cost
+        two gpg processes. Validity (expiry) is still judged at each use, in `problem()`."""
+        stamp = self._stamp()
+        cached = self._cache
+        if cached is None or cached[0] != stamp:
+            secret_fprs = {k["fingerprint"] for k in self.gpg.list_keys(True)}
+            keys = [self._info(k, k["fingerprint"] in secret_fprs) for k in self.gpg.list_keys()]
+            self._cache = cached = (stamp, keys)
+        return [k for k in cached[1] if k.secret] if secret else list(cached[1])
 
     def _info(self, raw: dict, secret: bool) -> KeyInfo:
         algo = int(raw.get("algo") or 0)
@@ -135,6 +154,9 @@ class PgpStore:
         with self._lock:
             result = self.gpg.import_keys(data)
         fingerprints = [f for f in (result.fingerprints or []) if f]
+        if not fingerprints and int(getattr(result, "n_revoc", 0) or 0):
+            # A bare revocation certificate: gpg names the key only in KEY_CONSIDERED.
+            fingerprints = re.findall(r"\[GNUPG:\] KEY_CONSIDERED ([0-9A-F]{40})", result.stderr)
         if not fingerprints:
             reason = "; ".join(r.get("text", "").strip() for r in result.results if r.get("text"))
             raise PgpError(f"gpg could not import a key: {reason or 'no OpenPGP key found'}")

@@ -9,6 +9,7 @@ and replies build on this store (see issue "Every method done properly").
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import os
@@ -67,11 +68,15 @@ def create_app(store: PortalStore, token: str) -> web.Application:
         try:
             response = await handler(request)
         except web.HTTPException as exc:
-            response = exc
+            exc.headers.update(_SECURITY_HEADERS)
+            raise
         response.headers.update(_SECURITY_HEADERS)
         return response
 
     app = web.Application(middlewares=[headers], client_max_size=MAX_BLOB)
+
+    async def health(request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
 
     async def page(request: web.Request) -> web.Response:
         if not _ID.match(request.match_info["id"]):
@@ -93,8 +98,6 @@ def create_app(store: PortalStore, token: str) -> web.Application:
         return web.Response(body=data, content_type="application/octet-stream")
 
     async def upload(request: web.Request) -> web.Response:
-        import hmac
-
         supplied = request.headers.get("Authorization", "").removeprefix("Bearer ")
         if not token or not hmac.compare_digest(supplied.encode(), token.encode()):
             raise web.HTTPUnauthorized(text="upload token required")
@@ -119,5 +122,5 @@ def create_app(store: PortalStore, token: str) -> web.Application:
     app.router.add_get("/static/{name}", asset)
     app.router.add_get("/api/v1/messages/{id}/blob", blob)
     app.router.add_put("/api/v1/messages/{id}", upload)
-    app.router.add_get("/health", lambda r: web.json_response({"ok": True}))
+    app.router.add_get("/health", health)
     return app

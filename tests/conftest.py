@@ -1,0 +1,105 @@
+"""Shared fixtures: real servers on loopback, real gpg homes, a temporary POSTSEAL_HOME."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from agent import config as config_mod
+from agent.demo_world import Recipient, SmtpSink, TestCA, free_port
+from agent.service import AgentThread, RunningAgent
+
+SAMPLES = Path(__file__).resolve().parent.parent / "assets" / "samples"
+ORG = "valleyclinic.example"
+SENDER = "dr.chen@valleyclinic.example"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # Never touch the developer's keyring, data directory or managed policy.
+    monkeypatch.setenv("POSTSEAL_KEYRING", "file")
+    monkeypatch.setenv("POSTSEAL_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("POSTSEAL_MANAGED_POLICY", str(tmp_path / "no-managed-policy.json"))
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    path = tmp_path / "home"
+    path.mkdir(mode=0o700, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def ca(tmp_path_factory: pytest.TempPathFactory) -> TestCA:
+    return TestCA(tmp_path_factory.mktemp("ca"))
+
+
+@pytest.fixture(scope="session")
+def people(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("people")
+
+
+@pytest.fixture(scope="session")
+def partner(people: Path) -> Iterator[Recipient]:
+    recipient = Recipient(people, "referrals@lakesidecardiology.example")
+    yield recipient
+    recipient.close()
+
+
+@pytest.fixture
+def sink(ca: TestCA) -> Iterator[SmtpSink]:
+    with SmtpSink(ca) as server:
+        yield server
+
+
+def make_config(sink_port: int, ca: TestCA, **overrides: dict) -> config_mod.Config:
+    data: dict = {
+        "organization": {"name": "Valley Family Clinic", "internal_domains": [ORG]},
+        "relay": {"host": "127.0.0.1", "port": sink_port, "starttls": "opportunistic", "ca_file": str(ca.ca_file)},
+        "tls": {"required_domains": ["harborbilling.example"]},
+        "portal": {"url": f"http://127.0.0.1:{free_port()}"},
+        "ingress": {"smtp_port": 0},
+    }
+    for section, values in overrides.items():
+        data.setdefault(section, {}).update(values)
+    return config_mod.from_dict(data)
+
+
+@pytest.fixture
+def start_agent(home: Path, ca: TestCA) -> Iterator[Callable[..., RunningAgent]]:
+    """Start an agent on `home` against the given relay port; stopped after the test."""
+    threads: list[AgentThread] = []
+
+    def start(relay_port: int, **overrides: dict) -> RunningAgent:
+        config = make_config(relay_port, ca, **overrides)
+        (home / "config.toml").write_text(config_mod.to_toml(config))
+        thread = AgentThread(home, config)
+        threads.append(thread)
+        return thread.start()
+
+    yield start
+    for thread in threads:
+        thread.stop()
+
+
+def run_cli(*args: str, home: Path, input: bytes | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    """The real `postseal` command in a child process, as a user runs it."""
+    env = {**os.environ, "POSTSEAL_HOME": str(home)}
+    return subprocess.run(
+        [sys.executable, "-m", "agent.cli", *args], env=env, input=input, capture_output=True, timeout=timeout,
+        check=False,
+    )
+
+
+def gpg_decrypt(recipient: Recipient, armored: bytes) -> str:
+    result = subprocess.run(
+        ["gpg", "--homedir", str(recipient.home), "--batch", "--quiet", "--decrypt"],
+        input=armored, capture_output=True, check=False,
+    )
+    assert result.returncode == 0, result.stderr.decode(errors="replace")
+    return result.stdout.decode()

@@ -1,0 +1,79 @@
+import json
+
+import pytest
+
+from agent.audit import AuditLog
+
+
+@pytest.fixture
+def log(home):
+    audit = AuditLog(home)
+    for i in range(5):
+        audit.append("delivered", message=f"m{i}", recipients=[f"r{i}@x.example"], method="pgp")
+    return audit
+
+
+def rewrite(log, mutate):
+    lines = log.path.read_text().splitlines()
+    lines = mutate(lines)
+    log.path.write_text("".join(line + "\n" for line in lines))
+
+
+def test_an_untouched_log_verifies(log):
+    result = log.verify()
+    assert result.ok and result.records == 5
+
+
+def test_a_changed_record_is_named(log):
+    def change(lines):
+        record = json.loads(lines[2])
+        record["method"] = "tls"
+        lines[2] = json.dumps(record, sort_keys=True)
+        return lines
+
+    rewrite(log, change)
+    result = log.verify()
+    assert not result.ok
+    assert "record 3" in result.problem and "changed" in result.problem
+
+
+def test_a_removed_record_is_detected(log):
+    rewrite(log, lambda lines: lines[:1] + lines[2:])
+    result = log.verify()
+    assert not result.ok and "line 2" in result.problem
+
+
+def test_reordered_records_are_detected(log):
+    rewrite(log, lambda lines: [lines[0], lines[2], lines[1], *lines[3:]])
+    assert not log.verify().ok
+
+
+def test_records_cut_from_the_end_are_detected(log):
+    rewrite(log, lambda lines: lines[:-2])
+    result = log.verify()
+    assert not result.ok and "removed from the end" in result.problem
+
+
+def test_a_rebuilt_chain_fails_on_the_signed_head(log, home):
+    # An attacker who rewrites the whole file and head, but has no keyring key.
+    forged = AuditLog(home.parent / "other")
+    for i in range(2):
+        forged.append("delivered", message=f"m{i}")
+    log.path.write_text(forged.path.read_text())
+    head = json.loads(forged.head_path.read_text())
+    log.head_path.write_text(json.dumps(head))
+    result = log.verify()
+    assert not result.ok and "not signed" in result.problem
+
+
+def test_content_fields_are_refused(log):
+    with pytest.raises(ValueError, match="not allowed"):
+        log.append("accepted", subject="Lab results for Jane Doe")
+    with pytest.raises(ValueError):
+        log.append("accepted", body="...")
+
+
+def test_export_csv_has_a_row_per_record(log):
+    text = log.export("csv")
+    assert text.splitlines()[0].startswith("seq,time,event")
+    assert len(text.splitlines()) == 6

@@ -1,0 +1,56 @@
+from agent.policy.detectors import luhn_ok, normalize, scan
+
+
+def types(text: str) -> list[str]:
+    return [f.type for f in scan(text, "body")]
+
+
+def test_formatted_ssn_is_found_with_position_not_value():
+    text = "Patient SSN: 512-44-8721 on file."
+    [finding] = scan(text, "body")
+    assert finding.type == "us_ssn"
+    assert text[finding.start:finding.end] == "512-44-8721"
+    assert finding.confidence > 0.9
+    assert "512" not in repr(finding)
+
+
+def test_ssns_never_issued_are_not_findings():
+    for never in ("000-12-3456", "666-12-3456", "912-12-3456", "512-00-3456", "512-44-0000", "078-05-1120"):
+        assert types(f"SSN {never}") == [], never
+
+
+def test_bare_nine_digits_count_as_ssn_only_with_a_label():
+    assert types("Order 512448721 shipped") == []
+    assert types("SSN 512448721") == ["us_ssn"]
+
+
+def test_npi_needs_a_valid_check_digit():
+    assert luhn_ok("80840" + "1467500009")
+    assert types("NPI 1467500009") == ["npi"]
+    assert types("NPI 1467500008") == []
+
+
+def test_npi_without_its_label_has_low_confidence():
+    [finding] = scan("call 1467500009", "body")
+    assert finding.confidence < 0.8
+
+
+def test_mrn_is_found_only_after_its_label():
+    assert types("MRN: VC-0048213") == ["mrn"]
+    assert types("Medical record number 88231907") == ["mrn"]
+    assert types("Part VC-0048213 in stock") == []
+
+
+def test_date_of_birth_needs_a_label_and_a_real_past_date():
+    assert types("DOB: 03/14/1958") == ["dob"]
+    assert types("date of birth 1971-06-02") == ["dob"]
+    assert types("Born March 14, 1958") == ["dob"]
+    assert types("DOB: 02/30/1958") == []
+    assert types("DOB: 01/01/2199") == []
+    assert types("Appointment 03/14/2027") == []
+
+
+def test_zero_width_and_fullwidth_obfuscation_does_not_hide_an_ssn():
+    assert types("SSN 512\u200b-44-8721") == ["us_ssn"]
+    assert types("SSN ５１２-４４-８７２１") == ["us_ssn"]
+    assert normalize("a\u200db") == "ab"
