@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from email import errors, policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from email.utils import formatdate, getaddresses, make_msgid, parseaddr
+from email.utils import formatdate, make_msgid
 
 MAX_MESSAGE_BYTES = 50 * 1024 * 1024  # above Exchange's 35 MB default; bigger is refused
 
@@ -44,15 +44,15 @@ def valid_address(address: str) -> bool:
 
 
 def _addresses(message: EmailMessage, header: str) -> list[str]:
-    values = message.get_all(header, [])
+    # The structured headers of policy.default, not email.utils.getaddresses: the latter
+    # changed behaviour with the CVE-2023-27043 fix, and Python builds differ on it.
     out = []
-    for name, address in getaddresses([str(v) for v in values]):
-        if not address and not name:
-            continue
-        if not valid_address(address):
-            shown = address or name
-            raise BadMessage(f"{header} header: {shown!r} is not a valid e-mail address")
-        out.append(address)
+    for value in message.get_all(header, []):
+        for address in getattr(value, "addresses", ()):
+            if not valid_address(address.addr_spec):
+                shown = address.addr_spec if address.addr_spec not in ("", "<>") else str(value)
+                raise BadMessage(f"{header} header: {shown.strip(chr(34))!r} is not a valid e-mail address")
+            out.append(address.addr_spec)
     return out
 
 
@@ -94,7 +94,7 @@ def parse(raw: bytes, envelope_recipients: list[str] | None = None) -> Intake:
         message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
     if "Date" not in message:
         message["Date"] = formatdate(localtime=True)
-    message_id = parseaddr(str(message["Message-ID"]))[1] or str(message["Message-ID"]).strip("<> ")
+    message_id = str(message["Message-ID"]).strip().strip("<>").strip()
     return Intake(message, sender, unique, message_id)
 
 

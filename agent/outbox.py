@@ -192,6 +192,14 @@ class Outbox:
             )
             self._refresh(ident)
 
+    def retry_deferred_now(self) -> int:
+        """Make every deferred recipient due (agent start, network back): returns how many."""
+        with self._tx():
+            cursor = self.db.execute(
+                "UPDATE recipients SET next_attempt=0 WHERE state=?", (State.DEFERRED,)
+            )
+        return cursor.rowcount
+
     def _refresh(self, ident: str) -> None:
         rows = self.db.execute(
             "SELECT state, reason FROM recipients WHERE message=?", (ident,)

@@ -144,6 +144,11 @@ class Pipeline:
         """The worker: protect and deliver whatever is due, until cancelled."""
         slots = asyncio.Semaphore(self.concurrency)
         tasks: set[asyncio.Task] = set()
+        # At start, whatever was interrupted (protecting, sending) is due by its state, and
+        # deferred mail gets one try at once: the agent was down, the network may be back.
+        resumed = self.outbox.retry_deferred_now()
+        if resumed:
+            log.info("start: %d deferred recipient(s) retried now", resumed)
 
         async def one(ident: str) -> None:
             async with slots:

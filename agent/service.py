@@ -71,11 +71,16 @@ async def serve(home: Path, config: Config, ready: Callable[[RunningAgent], None
                 stop: asyncio.Event | None = None, handle_signals: bool = False) -> None:
     """Run the agent until `stop` is set (or SIGTERM/SIGINT when run as the main program)."""
     home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    lock = _lock_home(home)  # held until the process exits; two agents must never share an outbox
+    stop = stop or asyncio.Event()
+    if handle_signals:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
     token = secrets.token_urlsafe(32)
     portal_token = config.portal.upload_token or secrets.token_urlsafe(32)
     pipeline = Pipeline(home, config, portal_token)
     runners: list[web.AppRunner] = []
-    stop = stop or asyncio.Event()
     discovery = home / "agent.json"
     worker: asyncio.Task | None = None
     try:
@@ -98,10 +103,6 @@ async def serve(home: Path, config: Config, ready: Callable[[RunningAgent], None
         log.info("agent ready: API %s, portal %s", api_url, portal_url)
         if ready:
             ready(RunningAgent(pipeline, api_url, token, portal_url))
-        loop = asyncio.get_running_loop()
-        if handle_signals:
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                loop.add_signal_handler(sig, stop.set)
         waiter = asyncio.create_task(stop.wait())
         done, _ = await asyncio.wait({worker, waiter}, return_when=asyncio.FIRST_COMPLETED)
         if worker in done:
@@ -115,6 +116,28 @@ async def serve(home: Path, config: Config, ready: Callable[[RunningAgent], None
             await runner.cleanup()
         discovery.unlink(missing_ok=True)
         pipeline.close()
+        lock.close()
+
+
+def _lock_home(home: Path):
+    """An exclusive lock on the data directory, released by the OS even on kill -9."""
+    handle = open(home / "agent.lock", "a+")  # noqa: SIM115 - kept open for the agent's life
+    try:
+        import fcntl
+
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except ImportError:  # Windows: msvcrt locks the first byte instead
+        import msvcrt
+
+        try:
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        except OSError:
+            handle.close()
+            raise StartError(f"another agent is already running on {home}") from None
+    except OSError:
+        handle.close()
+        raise StartError(f"another agent is already running on {home}") from None
+    return handle
 
 
 class AgentThread:

@@ -15,7 +15,6 @@ import subprocess
 import threading
 import time
 from dataclasses import dataclass
-from email.utils import parseaddr
 from pathlib import Path
 
 import gnupg
@@ -75,8 +74,16 @@ class KeyInfo:
         }
 
 
-def _email_of(uid: str) -> str:
-    return parseaddr(uid)[1].lower()
+def email_of_uid(uid: str) -> str:
+    """The address in a GnuPG user id: "Name (comment) <addr>" or a bare "addr".
+
+    Not `email.utils.parseaddr`: user ids are not RFC 5322 headers, and Pythons with the
+    CVE-2023-27043 fix return nothing for "addr <addr>", which gpg itself writes."""
+    uid = uid.strip()
+    if uid.endswith(">") and "<" in uid:
+        uid = uid[uid.rindex("<") + 1 : -1]
+    uid = uid.strip().lower()
+    return uid if uid.count("@") == 1 and " " not in uid else ""
 
 
 class PgpStore:
@@ -118,7 +125,7 @@ class PgpStore:
         cap = raw.get("cap", "")
         return KeyInfo(
             fingerprint=raw["fingerprint"],
-            emails=tuple(e for e in (_email_of(u) for u in uids) if e),
+            emails=tuple(e for e in (email_of_uid(u) for u in uids) if e),
             uids=uids,
             algorithm=_ALGO_NAMES.get(algo, f"algo {algo}"),
             length=int(raw.get("length") or 0),

@@ -85,3 +85,19 @@ def test_tls_required_domain_gets_tls_unless_policy_forbids(store):
 
 def test_unknown_recipient_goes_to_the_portal(store):
     assert route("patient@mailbox.example", SEND, CONFIG, store).method == Method.PORTAL
+
+
+@pytest.mark.parametrize(
+    ("uid", "address"),
+    [
+        ("dr.chen@valleyclinic.example <dr.chen@valleyclinic.example>", "dr.chen@valleyclinic.example"),
+        ("Emily Chen (work) <Dr.Chen@ValleyClinic.example>", "dr.chen@valleyclinic.example"),
+        ("<x@y.example>", "x@y.example"),
+        ("x@y.example", "x@y.example"),
+        ("Just a name", ""),
+    ],
+)
+def test_user_ids_give_their_address_whatever_the_python_email_parser_does(uid, address):
+    from agent.keys.pgp_store import email_of_uid
+
+    assert email_of_uid(uid) == address
