@@ -88,12 +88,14 @@ class Pipeline:
             Method.PGP: PgpProtector(self.pgp),
             Method.PORTAL: PortalProtector(portal, config.organization.name),
         }
+        self.relay = smtp.RelayConnections(config.relay)
         self._wake = asyncio.Event()
         self._listeners: list[Callable[[dict[str, Any]], None]] = []
         self._busy: set[str] = set()
         self.concurrency = 4
 
     def close(self) -> None:
+        self.relay.close()
         self.outbox.close()
         self.pgp.close()
 
@@ -241,9 +243,7 @@ class Pipeline:
         attempts = {r.address: r.attempts + 1 for r in targets}
         needs_tls = copy.method == Method.TLS
         try:
-            result = await asyncio.to_thread(
-                smtp.send, self.config.relay, row.sender, addresses, copy.data, needs_tls
-            )
+            result = await asyncio.to_thread(self.relay.send, row.sender, addresses, copy.data, needs_tls)
         except smtp.DeliveryError as exc:
             for address in addresses:
                 if exc.permanent:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import smtplib
 import ssl
+import threading
+import time
 from dataclasses import dataclass, field
 
 from agent.config import RelayConfig
@@ -67,23 +69,39 @@ def wire_format(data: bytes) -> bytes:
     return _EOL.sub(b"\r\n", data)
 
 
-def send(relay: RelayConfig, mail_from: str, recipients: list[str], data: bytes, needs_verified_tls: bool) -> SendResult:
-    """Hand one copy to the relay. Raises DeliveryError when nothing could be handed over."""
-    data = wire_format(data)
+@dataclass
+class _Session:
+    client: smtplib.SMTP
+    tls_version: str = ""
+    tls_cipher: str = ""
+    tls_peer: str = ""
+    last_used: float = 0.0
+
+    @property
+    def verified(self) -> bool:
+        return bool(self.tls_peer)
+
+    def close(self) -> None:
+        try:
+            self.client.quit()
+        except (OSError, smtplib.SMTPException):
+            self.client.close()
+
+
+def _connect(relay: RelayConfig, needs_verified_tls: bool) -> _Session:
     where = f"relay {relay.host}:{relay.port}"
     require_tls = needs_verified_tls or relay.starttls == "required"
     try:
         client = smtplib.SMTP(relay.host, relay.port, timeout=relay.timeout, local_hostname="localhost")
     except (OSError, smtplib.SMTPException) as exc:
         raise DeliveryError(f"{where} not reachable: {exc}") from None
-    result = SendResult()
+    session = _Session(client)
     try:
         client.ehlo()
         if relay.starttls != "off" or needs_verified_tls:
             if client.has_extn("starttls"):
-                verify = require_tls
                 try:
-                    client.starttls(context=_context(relay, verify))
+                    client.starttls(context=_context(relay, require_tls))
                 except ssl.SSLCertVerificationError as exc:
                     raise DeliveryError(f"{where}: TLS certificate not verified ({exc.verify_message})") from None
                 except (ssl.SSLError, smtplib.SMTPException) as exc:
@@ -91,39 +109,124 @@ def send(relay: RelayConfig, mail_from: str, recipients: list[str], data: bytes,
                 client.ehlo()
                 sock = client.sock
                 assert isinstance(sock, ssl.SSLSocket)
-                result.tls_version = sock.version() or ""
-                result.tls_cipher = (sock.cipher() or ("",))[0]
-                result.tls_peer = relay.host if verify else ""
+                session.tls_version = sock.version() or ""
+                session.tls_cipher = (sock.cipher() or ("",))[0]
+                session.tls_peer = relay.host if require_tls else ""
             elif require_tls:
                 why = "TLS-only recipients need it" if needs_verified_tls else "relay.starttls is 'required'"
                 raise DeliveryError(f"{where} does not offer STARTTLS and {why}; nothing was sent in clear")
         if relay.username:
             client.login(relay.username, relay.password)
-        code, text = client.mail(mail_from, ["SMTPUTF8"] if client.has_extn("smtputf8") and not mail_from.isascii() else [])
-        if code != 250:
-            raise DeliveryError(f"{where} refused sender {mail_from}: {_reply(code, text)}", permanent=code >= 500)
-        accepted = []
-        for address in recipients:
-            code, text = client.rcpt(address)
-            if code in (250, 251):
-                accepted.append(address)
-            else:
-                result.recipients[address] = RecipientResult(address, False, code >= 500, _reply(code, text))
-        if accepted:
-            code, text = client.data(data)
-            for address in accepted:
-                result.recipients[address] = RecipientResult(address, code == 250, code >= 500, _reply(code, text))
-        else:
-            client.rset()
-        return result
+        return session
     except smtplib.SMTPAuthenticationError as exc:
+        session.close()
         raise DeliveryError(f"{where} refused the login for {relay.username}: {_reply(exc.smtp_code, exc.smtp_error)}") from None
-    except smtplib.SMTPResponseException as exc:
-        raise DeliveryError(f"{where}: {_reply(exc.smtp_code, exc.smtp_error)}", permanent=exc.smtp_code >= 500) from None
+    except DeliveryError:
+        session.close()
+        raise
     except (TimeoutError, OSError, smtplib.SMTPException) as exc:
+        session.close()
         raise DeliveryError(f"{where}: connection lost ({exc or type(exc).__name__})") from None
-    finally:
-        try:
-            client.quit()
-        except (OSError, smtplib.SMTPException):
-            client.close()
+
+
+class _StaleSession(Exception):
+    """A reused session was dead before anything was handed over: safe to try a fresh one."""
+
+
+def _transact(session: _Session, where: str, mail_from: str, recipients: list[str], data: bytes) -> SendResult:
+    client = session.client
+    result = SendResult(tls_version=session.tls_version, tls_cipher=session.tls_cipher, tls_peer=session.tls_peer)
+    try:
+        code, text = client.mail(mail_from, ["SMTPUTF8"] if client.has_extn("smtputf8") and not mail_from.isascii() else [])
+    except (smtplib.SMTPServerDisconnected, OSError):
+        raise _StaleSession() from None
+    if code == 421:
+        raise _StaleSession()
+    if code != 250:
+        client.rset()
+        raise DeliveryError(f"{where} refused sender {mail_from}: {_reply(code, text)}", permanent=code >= 500)
+    accepted = []
+    for address in recipients:
+        code, text = client.rcpt(address)
+        if code in (250, 251):
+            accepted.append(address)
+        else:
+            result.recipients[address] = RecipientResult(address, False, code >= 500, _reply(code, text))
+    if accepted:
+        # From here on the relay may have the message: any failure is the at-least-once
+        # window (the copy is retried), never a reason to try another session at once.
+        code, text = client.data(data)
+        for address in accepted:
+            result.recipients[address] = RecipientResult(address, code == 250, code >= 500, _reply(code, text))
+    else:
+        client.rset()
+    return result
+
+
+class RelayConnections:
+    """Sessions to the relay, reused between copies (fewer handshakes for us and the relay).
+
+    A session that verified the relay's certificate may carry any copy; an unverified or
+    plain one never carries a TLS-only copy. Idle sessions are closed after IDLE seconds,
+    well inside the 5 minutes a server may wait (RFC 5321 §4.5.3.2.7)."""
+
+    IDLE = 30.0
+    MAX_IDLE_SESSIONS = 4
+
+    def __init__(self, relay: RelayConfig) -> None:
+        self.relay = relay
+        self.where = f"relay {relay.host}:{relay.port}"
+        self._idle: list[_Session] = []
+        self._lock = threading.Lock()
+
+    def _take(self, needs_verified_tls: bool) -> _Session | None:
+        now = time.monotonic()
+        with self._lock:
+            for session in list(self._idle):
+                if now - session.last_used > self.IDLE:
+                    self._idle.remove(session)
+                    session.close()
+                elif session.verified or not needs_verified_tls:
+                    self._idle.remove(session)
+                    return session
+        return None
+
+    def _give_back(self, session: _Session) -> None:
+        session.last_used = time.monotonic()
+        with self._lock:
+            if len(self._idle) < self.MAX_IDLE_SESSIONS:
+                self._idle.append(session)
+                return
+        session.close()
+
+    def send(self, mail_from: str, recipients: list[str], data: bytes, needs_verified_tls: bool) -> SendResult:
+        """Hand one copy to the relay. Raises DeliveryError when nothing could be handed over."""
+        data = wire_format(data)
+        session = self._take(needs_verified_tls)
+        for _ in range(2):
+            if session is None:
+                session = _connect(self.relay, needs_verified_tls)
+            try:
+                result = _transact(session, self.where, mail_from, recipients, data)
+            except _StaleSession:
+                session.client.close()
+                session = None
+                continue
+            except DeliveryError:
+                self._give_back(session)
+                raise
+            except smtplib.SMTPResponseException as exc:
+                session.close()
+                raise DeliveryError(f"{self.where}: {_reply(exc.smtp_code, exc.smtp_error)}", permanent=exc.smtp_code >= 500) from None
+            except (TimeoutError, OSError, smtplib.SMTPException) as exc:
+                session.client.close()
+                raise DeliveryError(f"{self.where}: connection lost ({exc or type(exc).__name__})") from None
+            self._give_back(session)
+            return result
+        raise DeliveryError(f"{self.where}: the relay closed the connection before accepting the sender")
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for session in idle:
+            session.close()

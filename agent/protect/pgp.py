@@ -8,52 +8,66 @@ is "...", because a subject such as "Lab results for J. Doe" is PHI too.
 
 from __future__ import annotations
 
+import copy
+import uuid
 from email import policy
-from email.message import EmailMessage, MIMEPart
+from email.message import EmailMessage, Message
 from email.parser import BytesParser
 
-from agent.intake import without_bcc
 from agent.keys.pgp_store import PgpError, PgpStore
 from agent.model import Method, ProtectedCopy, RecipientPlan
 from agent.protect import ProtectError
 
 _PROTECTED = ("From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID")
+_CRLF = policy.compat32.clone(linesep="\r\n")
 _OUTER = ("From", "To", "Cc", "Reply-To", "Date", "Message-ID", "In-Reply-To", "References")
 
 
-def inner_entity(message: EmailMessage) -> bytes:
+def _source(message: EmailMessage) -> Message:
+    # compat32 keeps every header and body byte exactly as accepted (headers still RFC 2047
+    # encoded and folded), and parses 3x faster than policy.default.
+    return BytesParser(policy=policy.compat32).parsebytes(message.as_bytes())
+
+
+def inner_entity(source: Message) -> bytes:
     """The MIME entity that gets encrypted: the content, plus the protected headers."""
-    clone = BytesParser(policy=policy.default).parsebytes(without_bcc(message).as_bytes())
+    clone = copy.copy(source)
+    clone._headers = list(source._headers)  # noqa: SLF001 - header list only, payload shared
     for name in list(clone.keys()):
         if name not in _PROTECTED and not name.lower().startswith("content-"):
             del clone[name]
     if "Content-Type" not in clone:
         clone["Content-Type"] = "text/plain; charset=utf-8"
     clone.set_param("protected-headers", "v1")
-    return clone.as_bytes()
+    return clone.as_bytes(policy=_CRLF)
 
 
-def pgp_mime(message: EmailMessage, armored: bytes) -> bytes:
-    outer = EmailMessage(policy=policy.SMTP)
-    for name in _OUTER:
-        for value in message.get_all(name, []):
-            outer[name] = value
-    outer["Subject"] = "..."
-    outer["MIME-Version"] = "1.0"
-    outer["Content-Type"] = 'multipart/encrypted; protocol="application/pgp-encrypted"'
-    outer.preamble = "This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156)"
-    control = MIMEPart(policy=policy.SMTP)
-    control["Content-Type"] = "application/pgp-encrypted"
-    control["Content-Description"] = "PGP/MIME version identification"
-    control.set_payload("Version: 1\r\n")
-    body = MIMEPart(policy=policy.SMTP)
-    body["Content-Type"] = 'application/octet-stream; name="encrypted.asc"'
-    body["Content-Description"] = "OpenPGP encrypted message"
-    body["Content-Disposition"] = 'inline; filename="encrypted.asc"'
-    body.set_payload(armored.decode("ascii"))
-    outer.attach(control)
-    outer.attach(body)
-    return outer.as_bytes()
+def pgp_mime(source: Message, armored: bytes) -> bytes:
+    """The RFC 3156 §4 envelope. Its shape never varies, so it is written out directly;
+    only the addressing headers of the original are copied, verbatim."""
+    boundary = f"postseal-{uuid.uuid4().hex}"
+    lines = [f"{name}: {value}" for name, value in source.items() if name in _OUTER]
+    lines += [
+        "Subject: ...",
+        "MIME-Version: 1.0",
+        f'Content-Type: multipart/encrypted; protocol="application/pgp-encrypted";\r\n boundary="{boundary}"',
+        "",
+        "This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156)",
+        f"--{boundary}",
+        "Content-Type: application/pgp-encrypted",
+        "Content-Description: PGP/MIME version identification",
+        "",
+        "Version: 1",
+        "",
+        f"--{boundary}",
+        'Content-Type: application/octet-stream; name="encrypted.asc"',
+        "Content-Description: OpenPGP encrypted message",
+        'Content-Disposition: inline; filename="encrypted.asc"',
+        "",
+    ]
+    head = "\r\n".join(line.replace("\r\n", "\n").replace("\n", "\r\n") for line in lines)
+    armor = armored.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n").rstrip(b"\r\n")
+    return head.encode("ascii", "surrogateescape") + b"\r\n" + armor + f"\r\n\r\n--{boundary}--\r\n".encode()
 
 
 class PgpProtector:
@@ -65,7 +79,8 @@ class PgpProtector:
     def protect(
         self, message: EmailMessage, sender: str, recipients: list[RecipientPlan]
     ) -> list[ProtectedCopy]:
-        entity = inner_entity(message)
+        source = _source(message)
+        entity = inner_entity(source)
         own, _ = self.store.find(sender)
         copies = []
         for plan in recipients:
@@ -79,6 +94,6 @@ class PgpProtector:
             except PgpError as exc:
                 raise ProtectError(f"{plan.address}: {exc}") from None
             copies.append(
-                ProtectedCopy(Method.PGP, (plan.address,), pgp_mime(message, armored), key.fingerprint)
+                ProtectedCopy(Method.PGP, (plan.address,), pgp_mime(source, armored), key.fingerprint)
             )
         return copies
