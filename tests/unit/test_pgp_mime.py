@@ -24,7 +24,8 @@ def test_outer_message_is_rfc3156_and_hides_subject_and_bcc():
     assert body.get_content_type() == "application/octet-stream"
     assert body.get_content().replace(b"\r\n", b"\n").strip() == ARMOR.strip()
     assert message["Subject"] == "..."
-    assert str(message["From"]) == "Dr. Émilie Chen <e.chen@valleyclinic.example>"
+    [sender] = message["From"].addresses
+    assert (sender.display_name, sender.addr_spec) == ("Dr. Émilie Chen", "e.chen@valleyclinic.example")
     assert b"Bcc" not in out and b"secret@" not in out and b"X-Mailer" not in out
     assert message.defects == [] and all(p.defects == [] for p in message.walk())
     assert b"\n" not in out.replace(b"\r\n", b"")  # CRLF only
