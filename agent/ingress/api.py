@@ -26,6 +26,7 @@ PIPELINE = web.AppKey("pipeline", Pipeline)
 TOKEN = web.AppKey("token", str)
 HOSTS = web.AppKey("hosts", set)
 ORIGINS = web.AppKey("origins", set)
+STREAMS = web.AppKey("streams", set)
 _OPEN_PATHS = {"/v1/health"}
 
 
@@ -131,17 +132,21 @@ async def import_key(request: web.Request) -> web.Response:
 
 async def events(request: web.Request) -> web.StreamResponse:
     """Server-sent events: one `message` event per state change, for the tray app."""
-    queue: asyncio.Queue[dict] = asyncio.Queue(maxsize=1000)
+    queue: asyncio.Queue[dict | None] = asyncio.Queue(maxsize=1000)
     unsubscribe = request.app[PIPELINE].subscribe(
         lambda event: queue.put_nowait(event) if not queue.full() else None
     )
+    request.app[STREAMS].add(queue)
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"})
     await response.prepare(request)
     try:
-        await response.write(b": connected\n\n")
+        # First event: the subscription is live, so a client knows nothing after it is missed.
+        await response.write(b'event: hello\ndata: {"type": "hello"}\n\n')
         while True:
             try:
                 event = await asyncio.wait_for(queue.get(), 15)
+                if event is None:  # the agent is stopping
+                    break
                 await response.write(f"event: {event['type']}\ndata: {json.dumps(event)}\n\n".encode())
             except TimeoutError:
                 await response.write(b": keep-alive\n\n")
@@ -149,7 +154,13 @@ async def events(request: web.Request) -> web.StreamResponse:
         pass
     finally:
         unsubscribe()
+        request.app[STREAMS].discard(queue)
     return response
+
+
+async def _end_streams(app: web.Application) -> None:
+    for queue in list(app[STREAMS]):
+        queue.put_nowait(None)
 
 
 def create_app(pipeline: Pipeline, token: str, origins: set[str]) -> web.Application:
@@ -158,6 +169,8 @@ def create_app(pipeline: Pipeline, token: str, origins: set[str]) -> web.Applica
     app[TOKEN] = token
     app[HOSTS] = set()  # filled in once the port is known (see allow_port)
     app[ORIGINS] = set(origins)
+    app[STREAMS] = set()
+    app.on_shutdown.append(_end_streams)
     app.router.add_get("/v1/health", health)
     app.router.add_get("/v1/openapi.json", openapi)
     app.router.add_post("/v1/check", check)

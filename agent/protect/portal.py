@@ -70,14 +70,24 @@ def portal_document(message: EmailMessage) -> dict:
         )
     return {
         "format": FORMAT,
-        "from": str(message.get("From", "")),
-        "to": str(message.get("To", "")),
-        "cc": str(message.get("Cc", "")),
+        "from": readable_addresses(message, "From"),
+        "to": readable_addresses(message, "To"),
+        "cc": readable_addresses(message, "Cc"),
         "date": str(message.get("Date", "")),
         "subject": str(message.get("Subject", "")),
         "text": text,
         "attachments": attachments,
     }
+
+
+def readable_addresses(message: EmailMessage, header: str) -> str:
+    """'Dr. Emily Chen <dr.chen@…>, …' as a person writes it (no RFC 5322 quoting)."""
+    names = []
+    for value in message.get_all(header, []):
+        for address in getattr(value, "addresses", ()):
+            name = address.display_name
+            names.append(f"{name} <{address.addr_spec}>" if name else address.addr_spec)
+    return ", ".join(names)
 
 
 def seal(document: dict, message_id: str) -> tuple[bytes, bytes]:
@@ -132,15 +142,16 @@ def notice(message: EmailMessage, sender: str, recipient: str, link: str, org: s
     out["Date"] = formatdate(localtime=True)
     out["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
     out["X-Postseal-Notice"] = "portal"
+    who = readable_addresses(message, "From") or sender
     out.set_content(
-        f"{sender} sent you a secure message through {org}.\n\n"
+        f"{who} sent you a secure message through {org}.\n\n"
         f"Open it here:\n{link}\n\n"
         "The message is decrypted in your browser: the link holds its key, and the "
         "portal only stores it encrypted. Please do not forward this e-mail.\n"
     )
     out.add_alternative(
         "<!doctype html><html><body style=\"font-family:sans-serif\">"
-        f"<p>{_esc(sender)} sent you a secure message through {_esc(org)}.</p>"
+        f"<p>{_esc(who)} sent you a secure message through {_esc(org)}.</p>"
         f"<p><a href=\"{_esc(link)}\" style=\"background:#0b5cad;color:#fff;padding:10px 16px;"
         "border-radius:4px;text-decoration:none\">Open secure message</a></p>"
         "<p style=\"color:#555\">The message is decrypted in your browser: the link holds its "
