@@ -93,8 +93,12 @@ class AuditLog:
     def _write_head(self) -> None:
         head = {"seq": self._seq, "hash": self._last, "mac": self._mac(self._seq, self._last)}
         tmp = self.head_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(head))
-        os.chmod(tmp, 0o600)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:  # durable like the log itself: a head older than the log reads as tampering
+            os.write(fd, json.dumps(head).encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, self.head_path)
 
     def records(self) -> list[dict[str, Any]]:
