@@ -2,9 +2,12 @@
 
 Record n holds `prev` = hash of record n-1 and `hash` = SHA-256 over its own canonical JSON
 (without `hash`). Changing, removing or reordering a record breaks the chain at that record.
-Cutting records off the end would not, so the head (last seq and hash) is kept beside the log
-with an HMAC under a key from the OS keyring: a truncated or rebuilt log no longer matches a
-head that only the agent's user can sign.
+Cutting records off the end would not, so a signed checkpoint (seq and hash of the newest
+record, with an HMAC under a key from the OS keyring) is kept in `audit.head`: a truncated or
+rebuilt log no longer matches a head that only the agent's user can sign. Checkpoints are
+group commits (one fsync for every record of the last CHECKPOINT_INTERVAL, and at shutdown):
+records after the last checkpoint, a crash's last half second, are chained but reported as
+unsigned by `verify`.
 
 What a record may hold: who, when, recipients, method, key fingerprints, findings' types and
 counts, the relay's reply. Never a body, a subject, an attachment or a detected value:
@@ -20,6 +23,7 @@ import io
 import json
 import os
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +45,7 @@ class VerifyResult:
     ok: bool
     records: int
     problem: str = ""  # names the first bad record
+    unsigned: int = 0  # chained records after the last signed checkpoint (a crash's last moments)
 
 
 def _digest(record: dict[str, Any]) -> str:
@@ -50,23 +55,49 @@ def _digest(record: dict[str, Any]) -> str:
 
 
 class AuditLog:
+    CHECKPOINT_INTERVAL = 0.5  # seconds: the most a crash can leave chained but unsigned
+
     def __init__(self, home: Path) -> None:
         self.path = home / "audit.log"
         self.head_path = home / "audit.head"
         self._key = secret_store.get_or_create(home, "audit-key")
         self._lock = threading.Lock()
+        self._fd: int | None = None
+        self._torn = 0
         self._seq, self._last = self._read_tail()
+        self._signed_seq = self._seq
+        self._last_checkpoint = time.monotonic()
+        if self._torn:
+            self.append("log_repaired", detail=f"cut {self._torn} bytes of a record torn by a crash")
 
     def _mac(self, seq: int, digest: str) -> str:
         return hmac.new(self._key, f"{seq}:{digest}".encode(), hashlib.sha256).hexdigest()
 
     def _read_tail(self) -> tuple[int, str]:
-        if not self.head_path.exists():
+        """The last complete record: appends continue the chain from it, signed or not."""
+        if not self.path.exists() or self.path.stat().st_size == 0:
             return 0, GENESIS
-        head = json.loads(self.head_path.read_text())
-        return int(head["seq"]), str(head["hash"])
+        with self.path.open("rb+") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, size - 65536))
+            tail = handle.read()
+            if not tail.endswith(b"\n"):
+                # A record torn by power loss mid-write: it never completed, so it is cut,
+                # and the cut itself goes on the record (see `repaired` below).
+                keep = size - (len(tail) - tail.rfind(b"\n") - 1)
+                handle.truncate(keep)
+                tail = tail[: tail.rfind(b"\n") + 1]
+                self._torn = size - keep
+        lines = [line for line in tail.split(b"\n") if line.strip()]
+        if not lines:
+            return 0, GENESIS
+        record = json.loads(lines[-1])
+        return int(record["seq"]), str(record["hash"])
 
     def append(self, event: str, **fields: Any) -> dict[str, Any]:
+        """Add a record to the chain. It is written at once (it survives the agent being
+        killed); fsync and a signed head follow at the next checkpoint, at most
+        CHECKPOINT_INTERVAL later — one fsync for many records instead of one each."""
         unknown = set(fields) - ALLOWED_FIELDS
         if unknown:  # a programming error, caught by tests: content must never reach the log
             raise ValueError(f"audit field(s) not allowed: {sorted(unknown)}")
@@ -80,26 +111,42 @@ class AuditLog:
             }
             record["hash"] = _digest(record)
             line = json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n"
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            try:
-                os.write(fd, line.encode())
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            if self._fd is None:
+                self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            os.write(self._fd, line.encode())
             self._seq, self._last = record["seq"], record["hash"]
-            self._write_head()
+            if time.monotonic() - self._last_checkpoint >= self.CHECKPOINT_INTERVAL:
+                self._checkpoint()
         return record
 
-    def _write_head(self) -> None:
+    def checkpoint(self) -> None:
+        """Make every record so far durable and sign the head (idle worker, shutdown)."""
+        with self._lock:
+            self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        self._last_checkpoint = time.monotonic()
+        if self._signed_seq == self._seq:
+            return
+        if self._fd is not None:
+            os.fsync(self._fd)  # the records first, then the head that vouches for them
         head = {"seq": self._seq, "hash": self._last, "mac": self._mac(self._seq, self._last)}
         tmp = self.head_path.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:  # durable like the log itself: a head older than the log reads as tampering
+        try:
             os.write(fd, json.dumps(head).encode())
             os.fsync(fd)
         finally:
             os.close(fd)
         os.replace(tmp, self.head_path)
+        self._signed_seq = self._seq
+
+    def close(self) -> None:
+        with self._lock:
+            self._checkpoint()
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
 
     def records(self) -> list[dict[str, Any]]:
         if not self.path.exists():
@@ -109,6 +156,7 @@ class AuditLog:
 
     def verify(self) -> VerifyResult:
         previous, count = GENESIS, 0
+        hashes: dict[int, str] = {}
         if self.path.exists():
             with self.path.open(encoding="utf-8") as handle:
                 for number, line in enumerate(handle, 1):
@@ -124,16 +172,20 @@ class AuditLog:
                     if _digest(record) != record.get("hash"):
                         return VerifyResult(False, count, f"record {seq} (line {number}) was changed: its hash does not match its content")
                     previous, count = record["hash"], count + 1
+                    hashes[count] = previous
         if not self.head_path.exists():
             if count:
                 return VerifyResult(False, count, f"{self.head_path.name} is missing: the log cannot be checked for truncation")
             return VerifyResult(True, 0)
         head = json.loads(self.head_path.read_text())
-        if not hmac.compare_digest(str(head.get("mac", "")), self._mac(int(head.get("seq", -1)), str(head.get("hash", "")))):
+        seq, digest = int(head.get("seq", -1)), str(head.get("hash", ""))
+        if not hmac.compare_digest(str(head.get("mac", "")), self._mac(seq, digest)):
             return VerifyResult(False, count, f"{self.head_path.name} is not signed by this agent's key")
-        if head["seq"] != count or head["hash"] != previous:
-            return VerifyResult(False, count, f"log ends at record {count} but the signed head is record {head['seq']}: records were removed from the end")
-        return VerifyResult(True, count)
+        if seq > count:
+            return VerifyResult(False, count, f"log ends at record {count} but the signed head is record {seq}: records were removed from the end")
+        if hashes.get(seq, GENESIS) != digest:
+            return VerifyResult(False, count, f"record {seq} does not match the signed head: the log was rebuilt")
+        return VerifyResult(True, count, unsigned=count - seq)
 
     def export(self, fmt: str) -> str:
         records = self.records()

@@ -158,9 +158,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
     if args.audit_cmd == "verify":
         result = log.verify()
         if getattr(args, "json", False):
-            print(json.dumps({"ok": result.ok, "records": result.records, "problem": result.problem}))
+            print(json.dumps({"ok": result.ok, "records": result.records, "unsigned": result.unsigned,
+                              "problem": result.problem}))
         elif result.ok:
-            print(f"audit log intact: {result.records} records, chain and signed head verified")
+            tail = f"; the last {result.unsigned} written after the last signed checkpoint" if result.unsigned else ""
+            print(f"audit log intact: {result.records} records, chain and signed head verified{tail}")
         else:
             print(f"audit log NOT intact: {result.problem}", file=sys.stderr)
         return OK if result.ok else FAILED

@@ -73,6 +73,12 @@ class PgpConfig:
 
 
 @dataclass(frozen=True)
+class OutboxConfig:
+    give_up_after_hours: int = 120  # deferred this long → failed, and the sender is told
+    concurrency: int = 4  # messages protected and delivered at once
+
+
+@dataclass(frozen=True)
 class PolicyConfig:
     rules_file: str = ""  # empty = the built-in HIPAA default rules
 
@@ -87,6 +93,7 @@ class Config:
     smime: SmimeConfig = field(default_factory=SmimeConfig)
     pgp: PgpConfig = field(default_factory=PgpConfig)
     policy: PolicyConfig = field(default_factory=PolicyConfig)
+    outbox: OutboxConfig = field(default_factory=OutboxConfig)
     locked: frozenset[str] = frozenset()  # "section.key" fixed by managed policy
 
     def is_internal(self, address: str) -> bool:

@@ -63,7 +63,7 @@ CREATE TABLE IF NOT EXISTS copies (
 CREATE INDEX IF NOT EXISTS recipients_due ON recipients(state, next_attempt);
 """
 
-_ACTIVE = (State.QUEUED, State.PROTECTING, State.SENDING, State.DEFERRED)
+PAUSED = 1e15  # next_attempt of recipients waiting for the network: never due by time
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,8 @@ class RecipientRow:
             "state": str(self.state),
             "reason": self.reason,
             "attempts": self.attempts,
-            "next_attempt": self.next_attempt or None,
+            "next_attempt": self.next_attempt if 0 < self.next_attempt < PAUSED else None,
+            "waiting_for_network": self.next_attempt >= PAUSED,
             "proof": self.proof,
         }
 
@@ -131,7 +132,10 @@ class Outbox:
         self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         os.chmod(self.path, 0o600)
         self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
+        # NORMAL for the state changes after acceptance: in WAL mode a commit then survives
+        # the agent being killed (it is in the OS page cache), and only a power loss can take
+        # back the newest ones; acceptance itself is FULL (see accept()).
+        self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(_SCHEMA)
 
@@ -152,6 +156,16 @@ class Outbox:
         ident = secrets.token_hex(8)
         now = time.time()
         state = State.HELD if held_reason else State.QUEUED
+        # The 202 promises the message survives power loss: this commit waits for the disk.
+        self.db.execute("PRAGMA synchronous=FULL")
+        try:
+            self._insert(ident, now, state, raw, message_id, plan, held_reason)
+        finally:
+            self.db.execute("PRAGMA synchronous=NORMAL")
+        return ident
+
+    def _insert(self, ident: str, now: float, state: State, raw: bytes, message_id: str,
+                plan: Plan, held_reason: str) -> None:
         with self._tx():
             self.db.execute(
                 "INSERT INTO messages VALUES (?,?,?,?,?,?,?,?,?)",
@@ -162,7 +176,6 @@ class Outbox:
                 "INSERT INTO recipients (message, address, method, state, reason, updated) VALUES (?,?,?,?,?,?)",
                 [(ident, r.address, str(r.method), state, held_reason, now) for r in plan.recipients],
             )
-        return ident
 
     def store_copies(self, ident: str, copies: list[ProtectedCopy], start: int = 0) -> None:
         with self._tx():
@@ -193,7 +206,8 @@ class Outbox:
             self._refresh(ident)
 
     def retry_deferred_now(self) -> int:
-        """Make every deferred recipient due (agent start, network back): returns how many."""
+        """Make every deferred recipient due (agent start, network back), paused ones too:
+        returns how many."""
         with self._tx():
             cursor = self.db.execute(
                 "UPDATE recipients SET next_attempt=0 WHERE state=?", (State.DEFERRED,)
@@ -250,20 +264,25 @@ class Outbox:
         ids = [r[0] for r in self.db.execute("SELECT id FROM messages ORDER BY created DESC LIMIT ?", (limit,))]
         return [m for m in (self.get(i) for i in ids) if m is not None]
 
-    def due(self, now: float) -> list[str]:
-        """Messages with work to do now: new, interrupted, or deferred and due."""
+    def due(self, now: float, limit: int = 1000, skip: set[str] | frozenset = frozenset()) -> list[str]:
+        """Messages with work to do now, oldest first: new, interrupted, or deferred and due."""
         rows = self.db.execute(
-            "SELECT DISTINCT message FROM recipients WHERE state IN (?,?,?)"
-            " OR (state=? AND next_attempt<=?) ORDER BY rowid",
-            (State.QUEUED, State.PROTECTING, State.SENDING, State.DEFERRED, now),
+            "SELECT message FROM recipients WHERE state IN (?,?,?)"
+            " OR (state=? AND next_attempt<=?) GROUP BY message ORDER BY MIN(rowid) LIMIT ?",
+            (State.QUEUED, State.PROTECTING, State.SENDING, State.DEFERRED, now, limit + len(skip)),
         ).fetchall()
-        return [r[0] for r in rows]
+        return [r[0] for r in rows if r[0] not in skip][:limit]
 
     def next_wakeup(self) -> float | None:
         (value,) = self.db.execute(
-            "SELECT MIN(next_attempt) FROM recipients WHERE state=?", (State.DEFERRED,)
+            "SELECT MIN(next_attempt) FROM recipients WHERE state=? AND next_attempt<?",
+            (State.DEFERRED, PAUSED),
         ).fetchone()
         return value
+
+    def counts(self) -> dict[str, int]:
+        """Recipients per state: what the tray and the harness summarise."""
+        return dict(self.db.execute("SELECT state, COUNT(*) FROM recipients GROUP BY state").fetchall())
 
     def recipient_plans(self, ident: str) -> list[RecipientPlan]:
         row = self.get(ident)

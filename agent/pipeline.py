@@ -25,7 +25,7 @@ from agent.config import Config
 from agent.delivery import smtp
 from agent.keys.pgp_store import PgpStore
 from agent.model import Action, Method, Plan, Proof, ProtectedCopy, RecipientPlan, State, Verdict
-from agent.outbox import MessageRow, Outbox
+from agent.outbox import PAUSED, MessageRow, Outbox
 from agent.policy.inspect import inspect
 from agent.policy.rules import RuleSet, load_rules
 from agent.protect import ProtectError, Protector
@@ -38,7 +38,6 @@ log = logging.getLogger(__name__)
 
 FIRST_RETRY = 30.0  # seconds; RFC 5321 §4.5.4.1 asks for at least 30 minutes between MX
 MAX_RETRY = 3600.0  # tries, but the first hop here is our own relay: retry soon, cap at 1 h
-GIVE_UP_AFTER = 5 * 24 * 3600.0
 _PER_RECIPIENT = (Method.PGP, Method.SMIME, Method.PORTAL)
 
 
@@ -89,13 +88,16 @@ class Pipeline:
             Method.PORTAL: PortalProtector(portal, config.organization.name),
         }
         self.relay = smtp.RelayConnections(config.relay)
+        self.give_up_after = config.outbox.give_up_after_hours * 3600.0
+        self.offline_since: float | None = None
         self._wake = asyncio.Event()
         self._listeners: list[Callable[[dict[str, Any]], None]] = []
         self._busy: set[str] = set()
-        self.concurrency = 4
+        self.concurrency = config.outbox.concurrency
 
     def close(self) -> None:
         self.relay.close()
+        self.audit.close()
         self.outbox.close()
         self.pgp.close()
 
@@ -105,6 +107,8 @@ class Pipeline:
         return lambda: self._listeners.remove(listener)
 
     def _emit(self, ident: str) -> None:
+        if not self._listeners:
+            return
         row = self.outbox.get(ident)
         if row is None:
             return
@@ -143,9 +147,10 @@ class Pipeline:
 
     # --- working -------------------------------------------------------------------------
     async def run(self) -> None:
-        """The worker: protect and deliver whatever is due, until cancelled."""
+        """The worker: protect and deliver whatever is due, oldest first, until cancelled."""
         slots = asyncio.Semaphore(self.concurrency)
         tasks: set[asyncio.Task] = set()
+        prober: asyncio.Task | None = None
         # At start, whatever was interrupted (protecting, sending) is due by its state, and
         # deferred mail gets one try at once: the agent was down, the network may be back.
         resumed = self.outbox.retry_deferred_now()
@@ -158,36 +163,81 @@ class Pipeline:
                     await self.process(ident)
                 except Exception:  # noqa: BLE001 - the worker must outlive any one message
                     log.exception("message %s: unexpected error; it stays in the outbox", ident)
-                    for r in self.outbox.get(ident).recipients:
+                    row = self.outbox.get(ident)
+                    for r in row.recipients if row else ():
                         if r.state in (State.PROTECTING, State.SENDING, State.QUEUED):
                             self._defer(ident, r.address, r.attempts + 1, "internal error; will retry")
                 finally:
                     self._busy.discard(ident)
+                    self._wake.set()
 
-        while True:
-            self._wake.clear()
-            for ident in self.outbox.due(time.time()):
-                if ident not in self._busy:
-                    self._busy.add(ident)
-                    task = asyncio.create_task(one(ident))
-                    tasks.add(task)
-                    task.add_done_callback(tasks.discard)
-            wake_at = self.outbox.next_wakeup()
-            timeout = 60.0 if wake_at is None else max(0.05, min(60.0, wake_at - time.time()))
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout)
-            except TimeoutError:
-                pass
+        try:
+            while True:
+                self._wake.clear()
+                # A bounded window of work in flight: 10,000 queued messages must not become
+                # 10,000 tasks (memory), and new mail must not wait behind all of them.
+                room = 2 * self.concurrency - len(self._busy)
+                if room > 0:
+                    for ident in self.outbox.due(time.time(), room, self._busy):
+                        self._busy.add(ident)
+                        task = asyncio.create_task(one(ident))
+                        tasks.add(task)
+                        task.add_done_callback(tasks.discard)
+                if not self._busy:
+                    self.audit.checkpoint()  # idle: make the log durable and sign its head
+                if self.offline_since is not None and (prober is None or prober.done()):
+                    prober = asyncio.create_task(self._probe())
+                wake_at = self.outbox.next_wakeup()
+                timeout = 60.0 if wake_at is None else max(0.05, min(60.0, wake_at - time.time()))
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout)
+                except TimeoutError:
+                    pass
+        finally:
+            for task in [*tasks, *([prober] if prober else [])]:
+                task.cancel()
+            await asyncio.gather(*tasks, *([prober] if prober else []), return_exceptions=True)
+
+    # --- offline -------------------------------------------------------------------------
+    def _go_offline(self, reason: str) -> None:
+        if self.offline_since is None:
+            self.offline_since = time.time()
+            log.warning("offline: %s; the outbox waits for the network", reason)
+            self.audit.append("offline", reason=reason)
+
+    async def _probe(self) -> None:
+        """While offline: a TCP connect to the relay, 1 s after going offline and then
+        backing off to 30 s. When it answers, everything waiting is due at once."""
+        delay = 1.0
+        while self.offline_since is not None:
+            await asyncio.sleep(delay)
+            if await asyncio.to_thread(smtp.probe, self.config.relay):
+                waited = time.time() - self.offline_since
+                self.offline_since = None
+                flushed = self.outbox.retry_deferred_now()
+                log.info("online again after %.0f s: flushing %d recipient(s)", waited, flushed)
+                self.audit.append("online", detail=f"relay reachable again after {waited:.0f} s; {flushed} recipient(s) due")
+                self._wake.set()
+                return
+            delay = min(30.0, delay * 2)
+
+    def _pause(self, ident: str, addresses: list[str], reason: str) -> None:
+        """Wait for the network without spending a retry: not the copy's fault."""
+        for address in addresses:
+            self.outbox.set_recipient(ident, address, State.DEFERRED, f"waiting for the network: {reason}",
+                                      next_attempt=PAUSED)
+        self._emit(ident)
 
     async def process(self, ident: str) -> None:
         row = self.outbox.get(ident)
         if row is None:
             return
         now = time.time()
-        if now - row.created > GIVE_UP_AFTER:
+        if now - row.created > self.give_up_after:
+            days = self.give_up_after / 86400
             for r in row.recipients:
                 if r.state in (State.DEFERRED, State.QUEUED, State.SENDING, State.PROTECTING):
-                    self._fail(ident, r.address, r.method, f"not delivered after 5 days: {r.reason}")
+                    self._fail(ident, r.address, r.method, f"not delivered after {days:g} days: {r.reason}")
             return
         await self._protect(row)
         row = self.outbox.get(ident)
@@ -242,9 +292,16 @@ class Pipeline:
         addresses = [r.address for r in targets]
         attempts = {r.address: r.attempts + 1 for r in targets}
         needs_tls = copy.method == Method.TLS
+        if self.offline_since is not None:
+            self._pause(row.id, addresses, "the relay was not reachable at the last try")
+            return
         try:
             result = await asyncio.to_thread(self.relay.send, row.sender, addresses, copy.data, needs_tls)
         except smtp.DeliveryError as exc:
+            if exc.unreachable:
+                self._go_offline(str(exc))
+                self._pause(row.id, addresses, str(exc))
+                return
             for address in addresses:
                 if exc.permanent:
                     self._fail(row.id, address, str(copy.method), str(exc))

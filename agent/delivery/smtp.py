@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import smtplib
+import socket
 import ssl
 import threading
 import time
@@ -37,11 +38,13 @@ class SendResult:
 
 
 class DeliveryError(Exception):
-    """Nothing was handed over. `permanent` says whether retrying can help."""
+    """Nothing was handed over. `permanent`: retrying cannot help. `unreachable`: no
+    connection could be made at all — the network or the relay is down, not this copy."""
 
-    def __init__(self, message: str, permanent: bool = False) -> None:
+    def __init__(self, message: str, permanent: bool = False, unreachable: bool = False) -> None:
         super().__init__(message)
         self.permanent = permanent
+        self.unreachable = unreachable
 
 
 def _reply(code: int, text: bytes | str) -> str:
@@ -94,7 +97,7 @@ def _connect(relay: RelayConfig, needs_verified_tls: bool) -> _Session:
     try:
         client = smtplib.SMTP(relay.host, relay.port, timeout=relay.timeout, local_hostname="localhost")
     except (OSError, smtplib.SMTPException) as exc:
-        raise DeliveryError(f"{where} not reachable: {exc}") from None
+        raise DeliveryError(f"{where} not reachable: {exc}", unreachable=True) from None
     session = _Session(client)
     try:
         client.ehlo()
@@ -230,3 +233,12 @@ class RelayConnections:
             idle, self._idle = self._idle, []
         for session in idle:
             session.close()
+
+
+def probe(relay: RelayConfig, timeout: float = 5.0) -> bool:
+    """A cheap reachability check (a TCP connect, no SMTP session) for the offline probe."""
+    try:
+        with socket.create_connection((relay.host, relay.port), timeout=timeout):
+            return True
+    except OSError:
+        return False

@@ -25,7 +25,7 @@ def test_unreachable_relay_defers_with_a_reason(start_agent, home):
     assert result.returncode == 1
     assert record["state"] == "deferred"
     assert f"127.0.0.1:{dead} not reachable" in record["recipients"][0]["reason"]
-    assert record["recipients"][0]["next_attempt"] is not None
+    assert record["recipients"][0]["waiting_for_network"]
     assert b"stays in the outbox" in result.stderr
 
 

@@ -10,6 +10,7 @@ def log(home):
     audit = AuditLog(home)
     for i in range(5):
         audit.append("delivered", message=f"m{i}", recipients=[f"r{i}@x.example"], method="pgp")
+    audit.checkpoint()
     return audit
 
 
@@ -59,6 +60,7 @@ def test_a_rebuilt_chain_fails_on_the_signed_head(log, home):
     forged = AuditLog(home.parent / "other")
     for i in range(2):
         forged.append("delivered", message=f"m{i}")
+    forged.checkpoint()
     log.path.write_text(forged.path.read_text())
     head = json.loads(forged.head_path.read_text())
     log.head_path.write_text(json.dumps(head))
@@ -77,3 +79,42 @@ def test_export_csv_has_a_row_per_record(log):
     text = log.export("csv")
     assert text.splitlines()[0].startswith("seq,time,event")
     assert len(text.splitlines()) == 6
+
+
+def test_records_after_the_last_checkpoint_are_chained_and_reported_unsigned(home):
+    audit = AuditLog(home)
+    audit.CHECKPOINT_INTERVAL = 3600  # no automatic checkpoint in this test
+    audit.append("accepted", message="m1")
+    audit.checkpoint()
+    audit.append("delivered", message="m1")
+    audit.append("delivered", message="m2")
+    result = audit.verify()
+    assert result.ok and result.records == 3 and result.unsigned == 2
+    audit.close()
+    assert audit.verify().unsigned == 0
+
+
+def test_a_torn_last_record_is_cut_on_restart_and_the_cut_recorded(home):
+    audit = AuditLog(home)
+    audit.append("accepted", message="m1")
+    audit.close()
+    with audit.path.open("ab") as handle:
+        handle.write(b'{"seq": 2, "event": "deliv')  # power lost mid-write
+    reopened = AuditLog(home)
+    reopened.close()
+    records = reopened.records()
+    assert [r["event"] for r in records] == ["accepted", "log_repaired"]
+    assert reopened.verify().ok
+
+
+def test_restart_continues_the_chain_from_the_last_record_even_if_unsigned(home):
+    audit = AuditLog(home)
+    audit.CHECKPOINT_INTERVAL = 3600
+    audit.append("accepted", message="m1")
+    audit.checkpoint()
+    audit.append("delivered", message="m1")  # then the agent is killed: no close()
+    again = AuditLog(home)
+    again.append("delivered", message="m2")
+    again.close()
+    result = again.verify()
+    assert result.ok and result.records == 3 and result.unsigned == 0
