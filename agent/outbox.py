@@ -35,7 +35,8 @@ CREATE TABLE IF NOT EXISTS messages (
     state TEXT NOT NULL,
     reason TEXT NOT NULL DEFAULT '',
     plan TEXT NOT NULL,
-    content BLOB NOT NULL
+    content BLOB NOT NULL,
+    next_due REAL  -- when the worker should look at it again; NULL = nothing left to do
 );
 CREATE TABLE IF NOT EXISTS recipients (
     message TEXT NOT NULL REFERENCES messages(id),
@@ -60,9 +61,10 @@ CREATE TABLE IF NOT EXISTS copies (
     data BLOB NOT NULL,
     PRIMARY KEY (message, idx)
 );
-CREATE INDEX IF NOT EXISTS recipients_due ON recipients(state, next_attempt);
+CREATE INDEX IF NOT EXISTS messages_due ON messages(next_due, created) WHERE next_due IS NOT NULL;
 """
 
+_WORKING = (State.QUEUED, State.PROTECTING, State.SENDING)
 PAUSED = 1e15  # next_attempt of recipients waiting for the network: never due by time
 
 
@@ -168,9 +170,10 @@ class Outbox:
                 plan: Plan, held_reason: str) -> None:
         with self._tx():
             self.db.execute(
-                "INSERT INTO messages VALUES (?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO messages VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (ident, message_id, plan.sender, now, now, state, held_reason,
-                 json.dumps(plan.to_json()), self._seal(raw, f"message:{ident}")),
+                 json.dumps(plan.to_json()), self._seal(raw, f"message:{ident}"),
+                 None if held_reason else 0.0),
             )
             self.db.executemany(
                 "INSERT INTO recipients (message, address, method, state, reason, updated) VALUES (?,?,?,?,?,?)",
@@ -212,17 +215,24 @@ class Outbox:
             cursor = self.db.execute(
                 "UPDATE recipients SET next_attempt=0 WHERE state=?", (State.DEFERRED,)
             )
+            self.db.execute(
+                "UPDATE messages SET next_due=0 WHERE id IN (SELECT message FROM recipients WHERE state=?)",
+                (State.DEFERRED,),
+            )
         return cursor.rowcount
 
     def _refresh(self, ident: str) -> None:
+        """Derive the message's state and next_due from its recipients (same transaction)."""
         rows = self.db.execute(
-            "SELECT state, reason FROM recipients WHERE message=?", (ident,)
+            "SELECT state, reason, next_attempt FROM recipients WHERE message=?", (ident,)
         ).fetchall()
-        state = message_state([State(s) for s, _ in rows])
-        reasons = sorted({r for s, r in rows if r and State(s) == state})
+        states = [State(s) for s, _, _ in rows]
+        state = message_state(states)
+        reasons = sorted({r for s, r, _ in rows if r and State(s) == state})
+        active = [0.0 if State(s) in _WORKING else n for s, _, n in rows if State(s) in _WORKING or State(s) == State.DEFERRED]
         self.db.execute(
-            "UPDATE messages SET state=?, reason=?, updated=? WHERE id=?",
-            (state, "; ".join(reasons), time.time(), ident),
+            "UPDATE messages SET state=?, reason=?, updated=?, next_due=? WHERE id=?",
+            (state, "; ".join(reasons), time.time(), min(active) if active else None, ident),
         )
 
     def _tx(self) -> _Transaction:
@@ -265,18 +275,18 @@ class Outbox:
         return [m for m in (self.get(i) for i in ids) if m is not None]
 
     def due(self, now: float, limit: int = 1000, skip: set[str] | frozenset = frozenset()) -> list[str]:
-        """Messages with work to do now, oldest first: new, interrupted, or deferred and due."""
+        """Messages with work to do now — new, interrupted, or deferred and due — oldest
+        first among the equally due. An index range scan: cheap with 100,000 rows of history."""
         rows = self.db.execute(
-            "SELECT message FROM recipients WHERE state IN (?,?,?)"
-            " OR (state=? AND next_attempt<=?) GROUP BY message ORDER BY MIN(rowid) LIMIT ?",
-            (State.QUEUED, State.PROTECTING, State.SENDING, State.DEFERRED, now, limit + len(skip)),
+            "SELECT id FROM messages WHERE next_due IS NOT NULL AND next_due<=?"
+            " ORDER BY next_due, created LIMIT ?",
+            (now, limit + len(skip)),
         ).fetchall()
         return [r[0] for r in rows if r[0] not in skip][:limit]
 
     def next_wakeup(self) -> float | None:
         (value,) = self.db.execute(
-            "SELECT MIN(next_attempt) FROM recipients WHERE state=? AND next_attempt<?",
-            (State.DEFERRED, PAUSED),
+            "SELECT MIN(next_due) FROM messages WHERE next_due IS NOT NULL AND next_due<?", (PAUSED,)
         ).fetchone()
         return value
 

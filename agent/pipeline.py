@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 FIRST_RETRY = 30.0  # seconds; RFC 5321 §4.5.4.1 asks for at least 30 minutes between MX
 MAX_RETRY = 3600.0  # tries, but the first hop here is our own relay: retry soon, cap at 1 h
+PROBE_MAX = 5.0  # seconds between reachability probes while offline
 _PER_RECIPIENT = (Method.PGP, Method.SMIME, Method.PORTAL)
 
 
@@ -91,6 +92,7 @@ class Pipeline:
         self.give_up_after = config.outbox.give_up_after_hours * 3600.0
         self.offline_since: float | None = None
         self._wake = asyncio.Event()
+        self._probe_now = asyncio.Event()
         self._listeners: list[Callable[[dict[str, Any]], None]] = []
         self._busy: set[str] = set()
         self.concurrency = config.outbox.concurrency
@@ -143,6 +145,8 @@ class Pipeline:
             self.audit.append("held", message=ident, reason=held, rule=verdict.rule, state="held")
         self._emit(ident)
         self._wake.set()
+        if self.offline_since is not None:
+            self._probe_now.set()  # someone is sending: look for the network now
         return Accepted(ident, State.HELD if held else State.QUEUED, plan)
 
     # --- working -------------------------------------------------------------------------
@@ -206,11 +210,16 @@ class Pipeline:
             self.audit.append("offline", reason=reason)
 
     async def _probe(self) -> None:
-        """While offline: a TCP connect to the relay, 1 s after going offline and then
-        backing off to 30 s. When it answers, everything waiting is due at once."""
+        """While offline: a TCP connect to the relay (no SMTP session: cheap for both ends),
+        1 s after going offline, backing off to every PROBE_MAX seconds, and at once when the
+        user sends something. When it answers, everything waiting is due at once."""
         delay = 1.0
         while self.offline_since is not None:
-            await asyncio.sleep(delay)
+            self._probe_now.clear()
+            try:
+                await asyncio.wait_for(self._probe_now.wait(), delay)
+            except TimeoutError:
+                pass
             if await asyncio.to_thread(smtp.probe, self.config.relay):
                 waited = time.time() - self.offline_since
                 self.offline_since = None
@@ -219,7 +228,7 @@ class Pipeline:
                 self.audit.append("online", detail=f"relay reachable again after {waited:.0f} s; {flushed} recipient(s) due")
                 self._wake.set()
                 return
-            delay = min(30.0, delay * 2)
+            delay = min(PROBE_MAX, delay * 2)
 
     def _pause(self, ident: str, addresses: list[str], reason: str) -> None:
         """Wait for the network without spending a retry: not the copy's fault."""

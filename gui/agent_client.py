@@ -104,6 +104,12 @@ class AgentClient:
     def outbox(self) -> list[dict[str, Any]]:
         return self._call("GET", "/v1/outbox")["messages"]
 
+    def outbox_summary(self) -> dict[str, Any]:
+        return self._call("GET", "/v1/outbox/summary")
+
+    def outbox_counts(self) -> dict[str, int]:
+        return self.outbox_summary()["counts"]
+
     def audit(self, limit: int = 1000) -> list[dict[str, Any]]:
         return self._call("GET", f"/v1/audit?limit={limit}")["records"]
 

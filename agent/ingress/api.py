@@ -105,6 +105,12 @@ async def outbox(request: web.Request) -> web.Response:
     return web.json_response({"messages": [r.to_json() for r in rows]})
 
 
+async def outbox_summary(request: web.Request) -> web.Response:
+    """Recipients per state and whether the agent is waiting for the network (tray icon)."""
+    pipeline = request.app[PIPELINE]
+    return web.json_response({"counts": pipeline.outbox.counts(), "offline_since": pipeline.offline_since})
+
+
 async def audit(request: web.Request) -> web.Response:
     log_ = request.app[PIPELINE].audit
     try:
@@ -177,6 +183,7 @@ def create_app(pipeline: Pipeline, token: str, origins: set[str]) -> web.Applica
     app.router.add_post("/v1/messages", submit)
     app.router.add_get("/v1/messages/{id}", message)
     app.router.add_get("/v1/outbox", outbox)
+    app.router.add_get("/v1/outbox/summary", outbox_summary)
     app.router.add_get("/v1/audit", audit)
     app.router.add_get("/v1/keys", keys)
     app.router.add_post("/v1/keys", import_key)

@@ -90,6 +90,8 @@ OPENAPI: dict = {
         },
         "/v1/outbox": {"get": {"summary": "All messages, newest first",
                                "responses": {"200": _json({"type": "object"}, "messages")}}},
+        "/v1/outbox/summary": {"get": {"summary": "Recipients per state; offline_since when waiting for the network",
+                                       "responses": {"200": _json({"type": "object"}, "counts")}}},
         "/v1/audit": {"get": {"summary": "Audit records (no content, hashes only)",
                               "responses": {"200": _json({"type": "object"}, "records")}}},
         "/v1/keys": {
