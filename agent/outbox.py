@@ -61,11 +61,20 @@ CREATE TABLE IF NOT EXISTS copies (
     data BLOB NOT NULL,
     PRIMARY KEY (message, idx)
 );
+CREATE UNIQUE INDEX IF NOT EXISTS messages_identity ON messages(message_id, sender);
 CREATE INDEX IF NOT EXISTS messages_due ON messages(next_due, created) WHERE next_due IS NOT NULL;
 """
 
 _WORKING = (State.QUEUED, State.PROTECTING, State.SENDING)
 PAUSED = 1e15  # next_attempt of recipients waiting for the network: never due by time
+
+
+class Duplicate(Exception):
+    """The message is already in the outbox under `ident`."""
+
+    def __init__(self, ident: str) -> None:
+        super().__init__(ident)
+        self.ident = ident
 
 
 @dataclass(frozen=True)
@@ -153,8 +162,18 @@ class Outbox:
         return self._aead.decrypt(blob[:12], blob[12:], label.encode())
 
     # --- writing -------------------------------------------------------------------------
+    def find(self, message_id: str, sender: str) -> str | None:
+        row = self.db.execute(
+            "SELECT id FROM messages WHERE message_id=? AND sender=?", (message_id, sender)
+        ).fetchone()
+        return row[0] if row else None
+
     def accept(self, raw: bytes, message_id: str, plan: Plan, held_reason: str = "") -> str:
-        """Store a new message durably; returns its outbox id. Held messages keep their reason."""
+        """Store a new message durably; returns its outbox id. Held messages keep their reason.
+
+        Raises Duplicate when (Message-ID, sender) is already in the outbox: a client that
+        lost our 202 (agent killed after the commit) and submits again must not cause a
+        second delivery. The unique index makes this hold under concurrent submissions."""
         ident = secrets.token_hex(8)
         now = time.time()
         state = State.HELD if held_reason else State.QUEUED
@@ -162,6 +181,11 @@ class Outbox:
         self.db.execute("PRAGMA synchronous=FULL")
         try:
             self._insert(ident, now, state, raw, message_id, plan, held_reason)
+        except sqlite3.IntegrityError:
+            existing = self.find(message_id, plan.sender)
+            if existing is None:
+                raise
+            raise Duplicate(existing) from None
         finally:
             self.db.execute("PRAGMA synchronous=NORMAL")
         return ident

@@ -25,7 +25,7 @@ from agent.config import Config
 from agent.delivery import smtp
 from agent.keys.pgp_store import PgpStore
 from agent.model import Action, Method, Plan, Proof, ProtectedCopy, RecipientPlan, State, Verdict
-from agent.outbox import PAUSED, MessageRow, Outbox
+from agent.outbox import PAUSED, Duplicate, MessageRow, Outbox
 from agent.policy.inspect import inspect
 from agent.policy.rules import RuleSet, load_rules
 from agent.protect import ProtectError, Protector
@@ -55,6 +55,7 @@ class Accepted:
     id: str
     state: State
     plan: Plan
+    duplicate: bool = False  # already accepted earlier: nothing new was queued
 
 
 def backoff(attempts: int) -> float:
@@ -138,7 +139,12 @@ class Pipeline:
         held = verdict.reason if verdict.action is Action.HOLD else ""
         # The raw bytes are stored as submitted (Message-ID and Date filled in) so a resumed
         # message is protected from exactly what was accepted.
-        ident = self.outbox.accept(message.message.as_bytes(), message.message_id, plan, held)
+        try:
+            ident = self.outbox.accept(message.message.as_bytes(), message.message_id, plan, held)
+        except Duplicate as known:
+            row = self.outbox.get(known.ident)
+            log.info("message %s submitted again (same Message-ID): nothing new queued", known.ident)
+            return Accepted(known.ident, row.state, plan, duplicate=True)
         methods = {r.address: str(r.method) for r in plan.recipients}
         self.audit.append("accepted", message=ident, method=methods, action=str(verdict.action), **common)
         if held:

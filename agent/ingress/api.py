@@ -89,7 +89,9 @@ async def submit(request: web.Request) -> web.Response:
     except Blocked as exc:
         return error(422, "blocked", str(exc), plan=exc.plan.to_json())
     return web.json_response(
-        {"id": accepted.id, "state": str(accepted.state), "plan": accepted.plan.to_json()}, status=202
+        {"id": accepted.id, "state": str(accepted.state), "plan": accepted.plan.to_json(),
+         "duplicate": accepted.duplicate},
+        status=202,
     )
 
 

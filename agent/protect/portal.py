@@ -140,7 +140,9 @@ def notice(message: EmailMessage, sender: str, recipient: str, link: str, org: s
     out["To"] = recipient
     out["Subject"] = f"Secure message from {org}"
     out["Date"] = formatdate(localtime=True)
-    out["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
+    # The notice is how this message reaches this recipient: it keeps the Message-ID, so
+    # delivery stays idempotent per (Message-ID, recipient) and replies thread.
+    out["Message-ID"] = str(message.get("Message-ID")) or make_msgid(domain=sender.rpartition("@")[2])
     out["X-Postseal-Notice"] = "portal"
     who = readable_addresses(message, "From") or sender
     out.set_content(

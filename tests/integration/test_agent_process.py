@@ -78,7 +78,8 @@ def test_a_killed_agent_leaves_nothing_accepted_behind(home, ca):
     (home / "config.toml").write_text(config_mod.to_toml(make_config(relay_port, ca)))
     process = start_process(home)
     client = AgentClient.discover(home)
-    ids = [client.submit((SAMPLES / "01-internal-note.eml").read_bytes()).id for _ in range(5)]
+    raw = (SAMPLES / "01-internal-note.eml").read_bytes()
+    ids = [client.submit(raw.replace(b"internal-note@", f"internal-note-{i}@".encode())).id for i in range(5)]
     process.kill()  # kill -9: no clean-up at all
     process.wait(10)
     with SmtpSink(ca, port=relay_port) as sink:

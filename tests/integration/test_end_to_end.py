@@ -152,3 +152,17 @@ def test_a_long_message_with_bare_lf_line_ends_arrives_intact(start_agent, sink,
     assert json.loads(result.stdout)["state"] == "delivered", result.stdout
     arrived = sink.received[0].message.get_content()
     assert arrived.splitlines() == lines
+
+
+def test_submitting_the_same_message_again_queues_nothing_new(start_agent, sink, home):
+    running = start_agent(sink.port)
+    from gui.agent_client import AgentClient
+
+    client = AgentClient(running.api_url, running.token)
+    raw = (SAMPLES / "01-internal-note.eml").read_bytes()
+    first = client.submit(raw)
+    client.wait(first.id)
+    again = client.submit(raw)  # e.g. a client that never saw the first 202
+    assert again.id == first.id
+    assert client.message(first.id)["state"] == "delivered"
+    assert len(sink.received) == 1 and len(client.outbox()) == 1
