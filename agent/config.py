@@ -75,6 +75,8 @@ class PgpConfig:
 @dataclass(frozen=True)
 class OutboxConfig:
     give_up_after_hours: int = 120  # deferred this long → failed, and the sender is told
+    retry_first_seconds: int = 30  # first retry after a temporary failure (then doubling)
+    retry_max_seconds: int = 3600  # the longest wait between two tries
     concurrency: int = 4  # messages protected and delivered at once
 
 

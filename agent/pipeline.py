@@ -36,8 +36,6 @@ from agent.routing import route
 
 log = logging.getLogger(__name__)
 
-FIRST_RETRY = 30.0  # seconds; RFC 5321 §4.5.4.1 asks for at least 30 minutes between MX
-MAX_RETRY = 3600.0  # tries, but the first hop here is our own relay: retry soon, cap at 1 h
 PROBE_MAX = 5.0  # seconds between reachability probes while offline
 _PER_RECIPIENT = (Method.PGP, Method.SMIME, Method.PORTAL)
 
@@ -58,8 +56,11 @@ class Accepted:
     duplicate: bool = False  # already accepted earlier: nothing new was queued
 
 
-def backoff(attempts: int) -> float:
-    delay = min(MAX_RETRY, FIRST_RETRY * 2 ** max(0, attempts - 1))
+def backoff(attempts: int, first: float = 30.0, cap: float = 3600.0) -> float:
+    """Seconds before try `attempts + 1`. RFC 5321 §4.5.4.1 asks for 30 minutes between
+    tries to a remote MX; the first hop here is the organization's own relay, so the first
+    retry comes within a minute and the wait doubles up to an hour."""
+    delay = min(cap, first * 2 ** max(0, attempts - 1))
     return delay * random.uniform(0.8, 1.2)  # jitter: a fleet reconnecting must not stampede
 
 
@@ -344,7 +345,8 @@ class Pipeline:
 
     # --- recipient outcomes ----------------------------------------------------------------
     def _defer(self, ident: str, address: str, attempts: int, reason: str) -> None:
-        when = time.time() + backoff(attempts)
+        when = time.time() + backoff(attempts, self.config.outbox.retry_first_seconds,
+                                     self.config.outbox.retry_max_seconds)
         self.outbox.set_recipient(ident, address, State.DEFERRED, reason, next_attempt=when, attempted=True)
         self.audit.append("deferred", message=ident, recipients=[address], state="deferred", reason=reason)
         log.info("message %s to %s deferred: %s", ident, address, reason)
