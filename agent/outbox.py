@@ -69,6 +69,10 @@ _WORKING = (State.QUEUED, State.PROTECTING, State.SENDING)
 PAUSED = 1e15  # next_attempt of recipients waiting for the network: never due by time
 
 
+class StorageUnavailable(Exception):
+    """The outbox cannot take new messages (disk full, read-only); what it holds is kept."""
+
+
 class Duplicate(Exception):
     """The message is already in the outbox under `ident`."""
 
@@ -186,8 +190,19 @@ class Outbox:
             if existing is None:
                 raise
             raise Duplicate(existing) from None
+        except sqlite3.OperationalError as exc:
+            # Refuse rather than half-accept: nothing was committed, the sender is told now.
+            why = {"database or disk is full": "the disk is full",
+                   "attempt to write a readonly database": "the data directory is read-only"}.get(str(exc), str(exc))
+            raise StorageUnavailable(
+                f"cannot store new messages in {self.path.parent}: {why}; nothing was accepted "
+                "(messages already in the outbox are kept). Free disk space or make the folder writable."
+            ) from None
         finally:
-            self.db.execute("PRAGMA synchronous=NORMAL")
+            try:
+                self.db.execute("PRAGMA synchronous=NORMAL")
+            except sqlite3.OperationalError:
+                pass
         return ident
 
     def _insert(self, ident: str, now: float, state: State, raw: bytes, message_id: str,
@@ -332,4 +347,17 @@ class _Transaction:
         self.db.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        self.db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        if exc_type is None:
+            try:
+                self.db.execute("COMMIT")
+            except sqlite3.Error:
+                self._rollback()
+                raise
+        else:
+            self._rollback()
+
+    def _rollback(self) -> None:
+        try:
+            self.db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # SQLite already rolled back (e.g. SQLITE_FULL ends the transaction itself)

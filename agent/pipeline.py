@@ -93,10 +93,12 @@ class Pipeline:
         self.relay = smtp.RelayConnections(config.relay)
         self.give_up_after = config.outbox.give_up_after_hours * 3600.0
         self.offline_since: float | None = None
+        self.audit_problem = ""
         self._wake = asyncio.Event()
         self._probe_now = asyncio.Event()
         self._listeners: list[Callable[[dict[str, Any]], None]] = []
         self._busy: set[str] = set()
+        self._cooldown: dict[str, float] = {}  # id → monotonic time before which it is left alone
         self.concurrency = config.outbox.concurrency
 
     def close(self) -> None:
@@ -104,6 +106,17 @@ class Pipeline:
         self.audit.close()
         self.outbox.close()
         self.pgp.close()
+
+    def _record(self, event: str, **fields: Any) -> None:
+        """Audit, without letting a full disk turn a durable 202 into an error: the problem
+        is logged and shown (health, tray) instead, and the agent refuses new mail anyway
+        while the disk is full (see Outbox.accept)."""
+        try:
+            self.audit.append(event, **fields)
+            self.audit_problem = ""
+        except OSError as exc:
+            self.audit_problem = f"audit log cannot be written: {exc.strerror or exc}"
+            log.error("%s (event %s)", self.audit_problem, event)
 
     # --- events ------------------------------------------------------------------------
     def subscribe(self, listener: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
@@ -135,7 +148,7 @@ class Pipeline:
                   "recipients": [r.address for r in plan.recipients],
                   "findings": verdict.finding_counts(), "rule": verdict.rule}
         if verdict.action is Action.BLOCK:
-            self.audit.append("blocked", action="block", reason=verdict.reason, **common)
+            self._record("blocked", action="block", reason=verdict.reason, **common)
             raise Blocked(plan)
         held = verdict.reason if verdict.action is Action.HOLD else ""
         # The raw bytes are stored as submitted (Message-ID and Date filled in) so a resumed
@@ -147,9 +160,9 @@ class Pipeline:
             log.info("message %s submitted again (same Message-ID): nothing new queued", known.ident)
             return Accepted(known.ident, row.state, plan, duplicate=True)
         methods = {r.address: str(r.method) for r in plan.recipients}
-        self.audit.append("accepted", message=ident, method=methods, action=str(verdict.action), **common)
+        self._record("accepted", message=ident, method=methods, action=str(verdict.action), **common)
         if held:
-            self.audit.append("held", message=ident, reason=held, rule=verdict.rule, state="held")
+            self._record("held", message=ident, reason=held, rule=verdict.rule, state="held")
         self._emit(ident)
         self._wake.set()
         if self.offline_since is not None:
@@ -174,10 +187,15 @@ class Pipeline:
                     await self.process(ident)
                 except Exception:  # noqa: BLE001 - the worker must outlive any one message
                     log.exception("message %s: unexpected error; it stays in the outbox", ident)
-                    row = self.outbox.get(ident)
-                    for r in row.recipients if row else ():
-                        if r.state in (State.PROTECTING, State.SENDING, State.QUEUED):
-                            self._defer(ident, r.address, r.attempts + 1, "internal error; will retry")
+                    try:
+                        row = self.outbox.get(ident)
+                        for r in row.recipients if row else ():
+                            if r.state in (State.PROTECTING, State.SENDING, State.QUEUED):
+                                self._defer(ident, r.address, r.attempts + 1, "internal error; will retry")
+                    except Exception:  # noqa: BLE001 - e.g. the disk is full: its state stays as it was
+                        log.exception("message %s: could not record the error; retried as it stands later", ident)
+                    # Either way, not again at once: a full disk must not become a hot loop.
+                    self._cooldown[ident] = time.monotonic() + self.config.outbox.retry_first_seconds
                 finally:
                     self._busy.discard(ident)
                     self._wake.set()
@@ -185,23 +203,18 @@ class Pipeline:
         try:
             while True:
                 self._wake.clear()
-                # A bounded window of work in flight: 10,000 queued messages must not become
-                # 10,000 tasks (memory), and new mail must not wait behind all of them.
-                room = 2 * self.concurrency - len(self._busy)
-                if room > 0:
-                    for ident in self.outbox.due(time.time(), room, self._busy):
-                        self._busy.add(ident)
-                        task = asyncio.create_task(one(ident))
-                        tasks.add(task)
-                        task.add_done_callback(tasks.discard)
-                if not self._busy:
-                    self.audit.checkpoint()  # idle: make the log durable and sign its head
-                if self.offline_since is not None and (prober is None or prober.done()):
-                    prober = asyncio.create_task(self._probe())
-                wake_at = self.outbox.next_wakeup()
-                timeout = 60.0 if wake_at is None else max(0.05, min(60.0, wake_at - time.time()))
                 try:
-                    await asyncio.wait_for(self._wake.wait(), timeout)
+                    timeout = self._schedule(one, tasks)
+                    if self.offline_since is not None and (prober is None or prober.done()):
+                        prober = asyncio.create_task(self._probe())
+                except Exception:  # noqa: BLE001 - e.g. a full disk: the agent must stay up
+                    log.exception("worker: could not schedule work; trying again shortly")
+                    timeout = 1.0
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
+                # that arrives as the event fires, and the agent would not stop.
+                try:
+                    async with asyncio.timeout(timeout):
+                        await self._wake.wait()
                 except TimeoutError:
                     pass
         finally:
@@ -209,12 +222,42 @@ class Pipeline:
                 task.cancel()
             await asyncio.gather(*tasks, *([prober] if prober else []), return_exceptions=True)
 
+    def _schedule(self, one, tasks: set[asyncio.Task]) -> float:
+        """Start what is due, within the window; returns how long to sleep at most."""
+        # A bounded window of work in flight: 10,000 queued messages must not become
+        # 10,000 tasks (memory), and new mail must not wait behind all of them.
+        room = 2 * self.concurrency - len(self._busy)
+        now = time.monotonic()
+        self._cooldown = {i: t for i, t in self._cooldown.items() if t > now}
+        spawned = 0
+        if room > 0:
+            for ident in self.outbox.due(time.time(), room, self._busy | set(self._cooldown)):
+                spawned += 1
+                self._busy.add(ident)
+                task = asyncio.create_task(one(ident))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+        if not self._busy:
+            self._checkpoint_audit()  # idle: make the log durable and sign its head
+        wake_at = self.outbox.next_wakeup()
+        timeout = 60.0 if wake_at is None else max(0.05, min(60.0, wake_at - time.time()))
+        if not spawned and self._cooldown and wake_at is not None and wake_at <= time.time():
+            timeout = max(0.05, min(60.0, min(self._cooldown.values()) - now))
+        return timeout
+
+    def _checkpoint_audit(self) -> None:
+        try:
+            self.audit.checkpoint()
+        except OSError as exc:
+            self.audit_problem = f"audit log cannot be made durable: {exc.strerror or exc}"
+            log.error(self.audit_problem)
+
     # --- offline -------------------------------------------------------------------------
     def _go_offline(self, reason: str) -> None:
         if self.offline_since is None:
             self.offline_since = time.time()
             log.warning("offline: %s; the outbox waits for the network", reason)
-            self.audit.append("offline", reason=reason)
+            self._record("offline", reason=reason)
 
     async def _probe(self) -> None:
         """While offline: a TCP connect to the relay (no SMTP session: cheap for both ends),
@@ -224,7 +267,8 @@ class Pipeline:
         while self.offline_since is not None:
             self._probe_now.clear()
             try:
-                await asyncio.wait_for(self._probe_now.wait(), delay)
+                async with asyncio.timeout(delay):
+                    await self._probe_now.wait()
             except TimeoutError:
                 pass
             if await asyncio.to_thread(smtp.probe, self.config.relay):
@@ -232,7 +276,7 @@ class Pipeline:
                 self.offline_since = None
                 flushed = self.outbox.retry_deferred_now()
                 log.info("online again after %.0f s: flushing %d recipient(s)", waited, flushed)
-                self.audit.append("online", detail=f"relay reachable again after {waited:.0f} s; {flushed} recipient(s) due")
+                self._record("online", detail=f"relay reachable again after {waited:.0f} s; {flushed} recipient(s) due")
                 self._wake.set()
                 return
             delay = min(PROBE_MAX, delay * 2)
@@ -299,7 +343,7 @@ class Pipeline:
             existing = len(self.outbox.copies(row.id))
             self.outbox.store_copies(row.id, new, start=existing)
             for copy in new:
-                self.audit.append("protected", message=row.id, recipients=list(copy.recipients),
+                self._record("protected", message=row.id, recipients=list(copy.recipients),
                                   method=str(copy.method), key_fingerprint=copy.key_fingerprint,
                                   portal_id=copy.portal_id)
         self._emit(row.id)
@@ -333,7 +377,7 @@ class Pipeline:
                               result.tls_peer, copy.key_fingerprint, copy.portal_id, stamp)
                 self.outbox.set_recipient(row.id, address, State.DELIVERED, "", proof.to_json(), attempted=True)
                 tls = f"{result.tls_version} {result.tls_cipher} {('verified ' + result.tls_peer) if result.tls_peer else 'unverified'}" if result.tls_version else "none"
-                self.audit.append("delivered", message=row.id, message_id=row.message_id, sender=row.sender,
+                self._record("delivered", message=row.id, message_id=row.message_id, sender=row.sender,
                                   recipients=[address], method=str(copy.method), state="delivered",
                                   key_fingerprint=copy.key_fingerprint, portal_id=copy.portal_id,
                                   reply=outcome.reply, tls=tls)
@@ -348,15 +392,15 @@ class Pipeline:
         when = time.time() + backoff(attempts, self.config.outbox.retry_first_seconds,
                                      self.config.outbox.retry_max_seconds)
         self.outbox.set_recipient(ident, address, State.DEFERRED, reason, next_attempt=when, attempted=True)
-        self.audit.append("deferred", message=ident, recipients=[address], state="deferred", reason=reason)
+        self._record("deferred", message=ident, recipients=[address], state="deferred", reason=reason)
         log.info("message %s to %s deferred: %s", ident, address, reason)
 
     def _hold(self, ident: str, address: str, method: str, reason: str) -> None:
         self.outbox.set_recipient(ident, address, State.HELD, reason)
-        self.audit.append("held", message=ident, recipients=[address], method=str(method), state="held", reason=reason)
+        self._record("held", message=ident, recipients=[address], method=str(method), state="held", reason=reason)
         log.warning("message %s to %s held: %s", ident, address, reason)
 
     def _fail(self, ident: str, address: str, method: str, reason: str) -> None:
         self.outbox.set_recipient(ident, address, State.FAILED, reason, attempted=True)
-        self.audit.append("failed", message=ident, recipients=[address], method=str(method), state="failed", reason=reason)
+        self._record("failed", message=ident, recipients=[address], method=str(method), state="failed", reason=reason)
         log.warning("message %s to %s failed: %s", ident, address, reason)

@@ -71,6 +71,11 @@ async def serve(home: Path, config: Config, ready: Callable[[RunningAgent], None
                 stop: asyncio.Event | None = None, handle_signals: bool = False) -> None:
     """Run the agent until `stop` is set (or SIGTERM/SIGINT when run as the main program)."""
     home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not os.access(home, os.W_OK):  # EROFS is reported even to root
+        raise StartError(
+            f"data directory {home} is read-only: the agent cannot keep mail safe there and does not "
+            "start. What it holds is untouched; make the folder writable and start again."
+        )
     lock = _lock_home(home)  # held until the process exits; two agents must never share an outbox
     stop = stop or asyncio.Event()
     if handle_signals:

@@ -18,6 +18,7 @@ from aiohttp import web
 from agent.ingress.openapi import OPENAPI
 from agent.intake import MAX_MESSAGE_BYTES, BadMessage
 from agent.keys.pgp_store import PgpError
+from agent.outbox import StorageUnavailable
 from agent.pipeline import Blocked, Pipeline
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,8 @@ async def submit(request: web.Request) -> web.Response:
         return error(400, "bad_message", str(exc))
     except Blocked as exc:
         return error(422, "blocked", str(exc), plan=exc.plan.to_json())
+    except StorageUnavailable as exc:
+        return error(503, "storage_unavailable", str(exc))
     return web.json_response(
         {"id": accepted.id, "state": str(accepted.state), "plan": accepted.plan.to_json(),
          "duplicate": accepted.duplicate},
@@ -110,7 +113,8 @@ async def outbox(request: web.Request) -> web.Response:
 async def outbox_summary(request: web.Request) -> web.Response:
     """Recipients per state and whether the agent is waiting for the network (tray icon)."""
     pipeline = request.app[PIPELINE]
-    return web.json_response({"counts": pipeline.outbox.counts(), "offline_since": pipeline.offline_since})
+    return web.json_response({"counts": pipeline.outbox.counts(), "offline_since": pipeline.offline_since,
+                              "audit_problem": pipeline.audit_problem})
 
 
 async def audit(request: web.Request) -> web.Response:
@@ -152,7 +156,8 @@ async def events(request: web.Request) -> web.StreamResponse:
         await response.write(b'event: hello\ndata: {"type": "hello"}\n\n')
         while True:
             try:
-                event = await asyncio.wait_for(queue.get(), 15)
+                async with asyncio.timeout(15):
+                    event = await queue.get()
                 if event is None:  # the agent is stopping
                     break
                 await response.write(f"event: {event['type']}\ndata: {json.dumps(event)}\n\n".encode())
