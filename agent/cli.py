@@ -106,6 +106,17 @@ def cmd_send(args: argparse.Namespace) -> int:
     return exit_for_state(record["state"]) if args.wait else OK
 
 
+def cmd_bounce(args: argparse.Namespace) -> int:
+    raw = sys.stdin.buffer.read() if args.file == "-" else read_message(args.file)
+    result = AgentClient.discover().bounce(raw)
+    rows = [[r["address"], r["action"], r["status"], r["state"], r["diagnostic"][:60]] for r in result["recipients"]]
+    text = f"{result['id']}:\n" + table(rows, ["recipient", "action", "status", "state now", "diagnostic"])
+    if result["unmatched"]:
+        text += f"\nnot recipients of this message: {', '.join(result['unmatched'])}"
+    emit(result, args.json, text)
+    return OK
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     record = AgentClient.discover().message(args.id)
     emit(record, args.json, message_table(record))
@@ -205,6 +216,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=120.0, help="seconds to wait with --wait")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_send)
+
+    p = sub.add_parser("bounce", help="hand the agent a bounce (RFC 3464 DSN) received for a sent message")
+    p.add_argument("file", metavar="FILE.eml", help="the bounce as received; - for standard input")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.set_defaults(func=cmd_bounce)
 
     p = sub.add_parser("status", help="state and delivery proof of one message")
     p.add_argument("id")

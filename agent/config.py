@@ -74,7 +74,8 @@ class PgpConfig:
 
 @dataclass(frozen=True)
 class OutboxConfig:
-    give_up_after_hours: int = 120  # deferred this long → failed, and the sender is told
+    give_up_after_hours: float = 120.0  # deferred this long → failed, and the sender is told
+    notify_sender: bool = True  # a failure notice to the sender's own mailbox (no content)
     retry_first_seconds: int = 30  # first retry after a temporary failure (then doubling)
     retry_max_seconds: int = 3600  # the longest wait between two tries
     concurrency: int = 4  # messages protected and delivered at once
@@ -213,15 +214,16 @@ def _validate(data: dict[str, Any], source: str, text: str) -> dict[str, dict[st
 
 def _check_type(section: str, key: str, declared: Any, value: Any, where: str) -> None:
     declared = str(declared)
-    expected = {"str": str, "int": int, "bool": bool, "list[str]": list}[declared]
+    expected = {"str": str, "int": int, "float": (int, float), "bool": bool, "list[str]": list}[declared]
     ok = isinstance(value, expected)
-    if expected is int and isinstance(value, bool):
+    if expected in (int, (int, float)) and isinstance(value, bool):
         ok = False
     if expected is list and ok:
         ok = all(isinstance(item, str) for item in value)
     if not ok:
         raise ConfigError(
-            f"{where}: {section}.{key} must be {declared.replace('list[str]', 'a list of strings')}, "
+            f"{where}: {section}.{key} must be "
+            f"{declared.replace('list[str]', 'a list of strings').replace('float', 'a number')}, "
             f"not {type(value).__name__}"
         )
     allowed = _ALLOWED_VALUES.get((section, key))

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import gnupg
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -86,6 +87,8 @@ class Received:
     data: bytes
     tls: bool
     queue_id: str
+    mail_options: tuple[str, ...] = ()
+    rcpt_options: tuple[str, ...] = ()
 
     @property
     def message(self) -> EmailMessage:
@@ -101,22 +104,47 @@ class _Collector:
         queue_id = f"Q{self.sink._count:06d}"
         self.sink.received.append(Received(
             envelope.mail_from, tuple(envelope.rcpt_tos), envelope.original_content or envelope.content,
-            session.ssl is not None, queue_id))
+            session.ssl is not None, queue_id, tuple(envelope.mail_options), tuple(envelope.rcpt_options)))
         with self.sink._cond:
             self.sink._cond.notify_all()
         return f"250 2.0.0 Ok: queued as {queue_id}"
 
 
-class SmtpSink:
-    """aiosmtpd server that keeps what it receives; STARTTLS offered when a CA is given."""
+class _DsnCollector(_Collector):
+    async def handle_EHLO(self, server, session, envelope, hostname, responses) -> list[str]:
+        session.host_name = hostname
+        return [*responses[:-1], "250-DSN", responses[-1]]
 
-    def __init__(self, ca: TestCA | None = None, port: int = 0) -> None:
+
+class _DsnSMTP(SMTP):
+    """aiosmtpd taking the DSN parameters (RFC 3461) as Postfix and Exchange do; they are
+    kept in the envelope's options for the test to look at."""
+
+    def _getparams(self, params):
+        result = super()._getparams(params)
+        if result is not None:
+            for name in ("ENVID", "RET", "NOTIFY", "ORCPT"):
+                result.pop(name, None)
+        return result
+
+
+class _DsnController(Controller):
+    def factory(self):
+        return _DsnSMTP(self.handler, **self.SMTP_kwargs)
+
+
+class SmtpSink:
+    """aiosmtpd server that keeps what it receives; STARTTLS offered when a CA is given, the
+    DSN extension when `dsn` is set."""
+
+    def __init__(self, ca: TestCA | None = None, port: int = 0, dsn: bool = False) -> None:
         self.port = port or free_port()
         self.received: list[Received] = []
         self._count = 0
         self._cond = threading.Condition()
         kwargs = {"tls_context": ca.server_context()} if ca else {}
-        self.controller = Controller(_Collector(self), hostname="127.0.0.1", port=self.port,
+        controller, handler = (_DsnController, _DsnCollector) if dsn else (Controller, _Collector)
+        self.controller = controller(handler(self), hostname="127.0.0.1", port=self.port,
                                      server_hostname="localhost", data_size_limit=60 * 1024 * 1024, **kwargs)
 
     def __enter__(self) -> SmtpSink:
@@ -136,6 +164,35 @@ class SmtpSink:
     def wait_for(self, count: int, timeout: float = 30.0) -> bool:
         with self._cond:
             return self._cond.wait_for(lambda: len(self.received) >= count, timeout)
+
+    def bounce(self, received: Received, address: str, status: str = "5.1.1",
+               diagnostic: str = "smtp; 550 5.1.1 User unknown", action: str = "failed",
+               headers_only: bool = True) -> bytes:
+        """The RFC 3464 report a relay like Postfix mails back when the next hop refuses
+        `address` after this sink accepted the message."""
+        envid = next((o.split("=", 1)[1] for o in received.mail_options if o.upper().startswith("ENVID=")), "")
+        if headers_only:
+            header_end = received.data.find(b"\r\n\r\n")
+            returned = b"Content-Type: text/rfc822-headers\r\n\r\n" + received.data[:header_end + 2]
+        else:
+            returned = b"Content-Type: message/rfc822\r\n\r\n" + received.data
+        now = dt.datetime.now(dt.UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
+        text = (
+            f"From: MAILER-DAEMON@relay.test\r\nTo: {received.mail_from}\r\nDate: {now}\r\n"
+            "Subject: Undelivered Mail Returned to Sender\r\nAuto-Submitted: auto-replied\r\n"
+            "MIME-Version: 1.0\r\n"
+            'Content-Type: multipart/report; report-type=delivery-status; boundary="=_dsn"\r\n\r\n'
+            "--=_dsn\r\nContent-Type: text/plain\r\n\r\nThis is the mail system at host relay.test.\r\n"
+            "Your message could not be delivered to one or more recipients.\r\n\r\n"
+            "--=_dsn\r\nContent-Type: message/delivery-status\r\n\r\n"
+            "Reporting-MTA: dns; relay.test\r\n"
+            + (f"Original-Envelope-Id: {envid}\r\n" if envid else "")
+            + f"Arrival-Date: {now}\r\n\r\n"
+            f"Final-Recipient: rfc822; {address}\r\nOriginal-Recipient: rfc822;{address}\r\n"
+            f"Action: {action}\r\nStatus: {status}\r\nRemote-MTA: dns; mx.partner.test\r\n"
+            f"Diagnostic-Code: {diagnostic}\r\n\r\n--=_dsn\r\n"
+        )
+        return text.encode() + returned + b"\r\n--=_dsn--\r\n"
 
 
 class Recipient:

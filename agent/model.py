@@ -36,6 +36,20 @@ class State(enum.StrEnum):
         return self in (State.DELIVERED, State.HELD, State.FAILED)
 
 
+# The legal moves of one recipient (see outbox.py for who owns each). A delivered copy only
+# ever leaves `delivered` for `failed` (a bounce): nothing can send it a second time.
+# `held` and `failed` are ends until a person acts (release after review comes with the tray).
+TRANSITIONS: dict[State, frozenset[State]] = {
+    State.QUEUED: frozenset({State.PROTECTING, State.DEFERRED, State.HELD, State.FAILED}),
+    State.PROTECTING: frozenset({State.PROTECTING, State.SENDING, State.DEFERRED, State.HELD, State.FAILED}),
+    State.SENDING: frozenset({State.DELIVERED, State.DEFERRED, State.FAILED}),
+    State.DEFERRED: frozenset({State.PROTECTING, State.DEFERRED, State.DELIVERED, State.HELD, State.FAILED}),
+    State.DELIVERED: frozenset({State.FAILED}),
+    State.HELD: frozenset(),
+    State.FAILED: frozenset(),
+}
+
+
 class Action(enum.StrEnum):
     """What policy decided for the whole message."""
 

@@ -5,8 +5,19 @@ never acknowledge what is not on disk). Message bytes and protected copies are s
 AES-256-GCM under a key from the OS keyring (secret_store), each bound to its row by
 associated data, so the database and its WAL hold no plaintext and rows cannot be swapped.
 
-States per recipient: queued → protecting → sending → delivered | deferred | held | failed.
-The message's state is derived from its recipients' (see `message_state`).
+States per recipient, and who owns each transition (nothing else writes them):
+
+    accept()            → queued, or held (policy)                    Pipeline.submit
+    queued/deferred     → protecting                                   Pipeline._protect
+    protecting          → sending (copy stored)                        Outbox.store_copies
+    protecting          → held (cannot protect) | deferred (portal)    Pipeline._protect
+    sending/deferred    → delivered | deferred | failed (relay reply)  Pipeline._deliver
+    deferred, too old   → failed                                       Pipeline.process
+    delivered/sending   → failed (a DSN says the next hop refused)     Pipeline.apply_bounce
+
+The message's state is derived from its recipients' (see `message_state`) in the same
+transaction. A message submitted with a callback URL gets one webhook event per recipient
+outcome, queued in the transaction that records the outcome (so a crash cannot lose one).
 """
 
 from __future__ import annotations
@@ -23,7 +34,7 @@ from typing import Any
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from agent import secret_store
-from agent.model import Method, Plan, ProtectedCopy, RecipientPlan, State
+from agent.model import TRANSITIONS, Method, Plan, ProtectedCopy, RecipientPlan, State
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS messages (
@@ -61,6 +72,21 @@ CREATE TABLE IF NOT EXISTS copies (
     data BLOB NOT NULL,
     PRIMARY KEY (message, idx)
 );
+CREATE TABLE IF NOT EXISTS callbacks (
+    message TEXT PRIMARY KEY REFERENCES messages(id),
+    url TEXT NOT NULL,
+    secret BLOB NOT NULL  -- sealed: whoever reads the file must not be able to forge events
+);
+CREATE TABLE IF NOT EXISTS webhook_queue (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,  -- the event id a receiver deduplicates on
+    message TEXT NOT NULL REFERENCES messages(id),
+    created REAL NOT NULL,
+    body TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt REAL NOT NULL DEFAULT 0,
+    last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS webhook_message ON webhook_queue(message, id);
 CREATE UNIQUE INDEX IF NOT EXISTS messages_identity ON messages(message_id, sender);
 CREATE INDEX IF NOT EXISTS messages_due ON messages(next_due, created) WHERE next_due IS NOT NULL;
 """
@@ -73,12 +99,28 @@ class StorageUnavailable(Exception):
     """The outbox cannot take new messages (disk full, read-only); what it holds is kept."""
 
 
+class IllegalTransition(ValueError):
+    """A state change the state machine does not allow; nothing was written."""
+
+
 class Duplicate(Exception):
     """The message is already in the outbox under `ident`."""
 
     def __init__(self, ident: str) -> None:
         super().__init__(ident)
         self.ident = ident
+
+
+_REPORTED = (State.DELIVERED, State.DEFERRED, State.HELD, State.FAILED)
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    id: int
+    message: str
+    created: float
+    body: str
+    attempts: int
 
 
 @dataclass(frozen=True)
@@ -166,13 +208,22 @@ class Outbox:
         return self._aead.decrypt(blob[:12], blob[12:], label.encode())
 
     # --- writing -------------------------------------------------------------------------
+    def find_by_message_id(self, message_id: str) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT id FROM messages WHERE message_id=?", (message_id,))]
+
+    def failed_since(self, since: float) -> list[str]:
+        """Messages that ended failed and were updated after `since` (sender notices)."""
+        return [r[0] for r in self.db.execute(
+            "SELECT id FROM messages WHERE state=? AND updated>=?", (State.FAILED, since))]
+
     def find(self, message_id: str, sender: str) -> str | None:
         row = self.db.execute(
             "SELECT id FROM messages WHERE message_id=? AND sender=?", (message_id, sender)
         ).fetchone()
         return row[0] if row else None
 
-    def accept(self, raw: bytes, message_id: str, plan: Plan, held_reason: str = "") -> str:
+    def accept(self, raw: bytes, message_id: str, plan: Plan, held_reason: str = "",
+               callback: tuple[str, str] | None = None) -> str:
         """Store a new message durably; returns its outbox id. Held messages keep their reason.
 
         Raises Duplicate when (Message-ID, sender) is already in the outbox: a client that
@@ -184,7 +235,7 @@ class Outbox:
         # The 202 promises the message survives power loss: this commit waits for the disk.
         self.db.execute("PRAGMA synchronous=FULL")
         try:
-            self._insert(ident, now, state, raw, message_id, plan, held_reason)
+            self._insert(ident, now, state, raw, message_id, plan, held_reason, callback)
         except sqlite3.IntegrityError:
             existing = self.find(message_id, plan.sender)
             if existing is None:
@@ -206,7 +257,7 @@ class Outbox:
         return ident
 
     def _insert(self, ident: str, now: float, state: State, raw: bytes, message_id: str,
-                plan: Plan, held_reason: str) -> None:
+                plan: Plan, held_reason: str, callback: tuple[str, str] | None) -> None:
         with self._tx():
             self.db.execute(
                 "INSERT INTO messages VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -218,6 +269,13 @@ class Outbox:
                 "INSERT INTO recipients (message, address, method, state, reason, updated) VALUES (?,?,?,?,?,?)",
                 [(ident, r.address, str(r.method), state, held_reason, now) for r in plan.recipients],
             )
+            if callback:
+                url, secret = callback
+                self.db.execute("INSERT INTO callbacks VALUES (?,?,?)",
+                                (ident, url, self._seal(secret.encode(), f"callback:{ident}")))
+                if held_reason:
+                    for r in plan.recipients:
+                        self._queue_event(ident, r.address, state, held_reason, now)
 
     def store_copies(self, ident: str, copies: list[ProtectedCopy], start: int = 0) -> None:
         with self._tx():
@@ -229,16 +287,24 @@ class Outbox:
                      self._seal(copy.data, f"copy:{ident}:{index}")),
                 )
                 for address in copy.recipients:
-                    self.db.execute(
-                        "UPDATE recipients SET copy=?, state=?, updated=? WHERE message=? AND address=?",
-                        (index, State.SENDING, time.time(), ident, address),
-                    )
+                    updated = self.db.execute(
+                        "UPDATE recipients SET copy=?, state=?, updated=? WHERE message=? AND address=? AND state=?",
+                        (index, State.SENDING, time.time(), ident, address, State.PROTECTING),
+                    ).rowcount
+                    if not updated:  # the whole transaction (copies too) is rolled back
+                        raise IllegalTransition(f"message {ident} to {address}: a copy for a recipient not being protected")
             self._refresh(ident)
 
     def set_recipient(self, ident: str, address: str, state: State, reason: str = "",
                       proof: dict[str, Any] | None = None, next_attempt: float = 0.0,
                       attempted: bool = False) -> None:
         with self._tx():
+            row = self.db.execute("SELECT state FROM recipients WHERE message=? AND address=?",
+                                  (ident, address)).fetchone()
+            if row is None:
+                raise IllegalTransition(f"message {ident} has no recipient {address}")
+            if state not in TRANSITIONS[State(row[0])]:
+                raise IllegalTransition(f"message {ident} to {address}: {row[0]} → {state} is not allowed")
             self.db.execute(
                 "UPDATE recipients SET state=?, reason=?, proof=COALESCE(?, proof), next_attempt=?,"
                 " attempts=attempts+?, updated=? WHERE message=? AND address=?",
@@ -246,6 +312,50 @@ class Outbox:
                  1 if attempted else 0, time.time(), ident, address),
             )
             self._refresh(ident)
+            if state in _REPORTED:
+                self._queue_event(ident, address, state, reason, time.time())
+
+    def _queue_event(self, ident: str, address: str, state: State, reason: str, now: float) -> None:
+        """A webhook event for a recipient outcome, if the message has a callback (same
+        transaction as the outcome). The body names addresses and states, never content."""
+        if self.db.execute("SELECT 1 FROM callbacks WHERE message=?", (ident,)).fetchone() is None:
+            return
+        message_id, message_state_, method = self.db.execute(
+            "SELECT m.message_id, m.state, r.method FROM messages m JOIN recipients r ON r.message=m.id"
+            " WHERE m.id=? AND r.address=?", (ident, address),
+        ).fetchone()
+        body = json.dumps({"type": f"recipient.{state}", "id": ident, "message_id": message_id,
+                           "recipient": address, "state": str(state), "method": method, "reason": reason,
+                           "message_state": message_state_, "time": now}, sort_keys=True)
+        self.db.execute("INSERT INTO webhook_queue (message, created, body, next_attempt) VALUES (?,?,?,?)",
+                        (ident, now, body, now))
+
+    # --- webhooks ----------------------------------------------------------------------
+    def callback(self, ident: str) -> tuple[str, str] | None:
+        row = self.db.execute("SELECT url, secret FROM callbacks WHERE message=?", (ident,)).fetchone()
+        return (row[0], self._open(row[1], f"callback:{ident}").decode()) if row else None
+
+    # Only the oldest pending event of each message is ever due, so a receiver sees one
+    # message's events in the order they happened even when an earlier one had to be retried.
+    _HEADS = "FROM webhook_queue w WHERE w.id = (SELECT MIN(id) FROM webhook_queue WHERE message=w.message)"
+
+    def webhooks_due(self, now: float, limit: int = 50) -> list[WebhookEvent]:
+        rows = self.db.execute(
+            f"SELECT id, message, created, body, attempts {self._HEADS} AND next_attempt<=? ORDER BY id LIMIT ?",
+            (now, limit),
+        ).fetchall()
+        return [WebhookEvent(*row) for row in rows]
+
+    def next_webhook(self) -> float | None:
+        (value,) = self.db.execute(f"SELECT MIN(next_attempt) {self._HEADS}").fetchone()
+        return value
+
+    def webhook_done(self, event_id: int) -> None:
+        self.db.execute("DELETE FROM webhook_queue WHERE id=?", (event_id,))
+
+    def webhook_retry(self, event_id: int, next_attempt: float, error: str) -> None:
+        self.db.execute("UPDATE webhook_queue SET attempts=attempts+1, next_attempt=?, last_error=? WHERE id=?",
+                        (next_attempt, error, event_id))
 
     def retry_deferred_now(self) -> int:
         """Make every deferred recipient due (agent start, network back), paused ones too:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from agent import bounces, notices, webhooks
 from agent import intake as intake_mod
 from agent.audit import AuditLog
 from agent.config import Config
@@ -40,6 +42,10 @@ PROBE_MAX = 5.0  # seconds between reachability probes while offline
 _PER_RECIPIENT = (Method.PGP, Method.SMIME, Method.PORTAL)
 
 
+class UnknownMessage(LookupError):
+    """A bounce that matches nothing in the outbox."""
+
+
 class Blocked(Exception):
     """Policy blocks the message outright; it is not accepted."""
 
@@ -54,6 +60,14 @@ class Accepted:
     state: State
     plan: Plan
     duplicate: bool = False  # already accepted earlier: nothing new was queued
+    callback_secret: str = ""  # the HMAC key of this message's webhook events
+
+
+@dataclass(frozen=True)
+class BounceOutcome:
+    message: str
+    recipients: tuple[dict[str, str], ...]  # status fields and the recipient's state after
+    unmatched: tuple[str, ...]  # addresses in the report that the message was not sent to
 
 
 def backoff(attempts: int, first: float = 30.0, cap: float = 3600.0) -> float:
@@ -62,6 +76,13 @@ def backoff(attempts: int, first: float = 30.0, cap: float = 3600.0) -> float:
     retry comes within a minute and the wait doubles up to an hour."""
     delay = min(cap, first * 2 ** max(0, attempts - 1))
     return delay * random.uniform(0.8, 1.2)  # jitter: a fleet reconnecting must not stampede
+
+
+def _span(seconds: float) -> str:
+    for unit, size in (("days", 86400), ("hours", 3600), ("minutes", 60)):
+        if seconds >= 2 * size:
+            return f"{seconds / size:.0f} {unit}"
+    return f"{seconds:.0f} seconds"
 
 
 def make_plan(raw: bytes, config: Config, rules: RuleSet, pgp: PgpStore,
@@ -100,6 +121,8 @@ class Pipeline:
         self._busy: set[str] = set()
         self._cooldown: dict[str, float] = {}  # id → monotonic time before which it is left alone
         self.concurrency = config.outbox.concurrency
+        self.webhooks = webhooks.WebhookSender(self.outbox, self._webhook_gave_up)
+        self._background: set[asyncio.Task] = set()
 
     def close(self) -> None:
         self.relay.close()
@@ -124,6 +147,7 @@ class Pipeline:
         return lambda: self._listeners.remove(listener)
 
     def _emit(self, ident: str) -> None:
+        self.webhooks.wake.set()  # an outcome may have queued a webhook event
         if not self._listeners:
             return
         row = self.outbox.get(ident)
@@ -141,7 +165,11 @@ class Pipeline:
     async def check(self, raw: bytes) -> Plan:
         return (await asyncio.to_thread(self.plan, raw))[1]
 
-    async def submit(self, raw: bytes, envelope_recipients: list[str] | None = None) -> Accepted:
+    async def submit(self, raw: bytes, envelope_recipients: list[str] | None = None,
+                     callback_url: str = "") -> Accepted:
+        """Raises intake.BadMessage, Blocked, webhooks.BadCallback, outbox.StorageUnavailable."""
+        if callback_url:
+            webhooks.validate_url(callback_url)
         message, plan = await asyncio.to_thread(self.plan, raw, envelope_recipients)
         verdict = plan.verdict
         common = {"message_id": message.message_id, "sender": plan.sender,
@@ -153,12 +181,16 @@ class Pipeline:
         held = verdict.reason if verdict.action is Action.HOLD else ""
         # The raw bytes are stored as submitted (Message-ID and Date filled in) so a resumed
         # message is protected from exactly what was accepted.
+        callback = (callback_url, secrets.token_hex(32)) if callback_url else None
         try:
-            ident = self.outbox.accept(message.message.as_bytes(), message.message_id, plan, held)
+            ident = self.outbox.accept(message.message.as_bytes(), message.message_id, plan, held, callback)
         except Duplicate as known:
             row = self.outbox.get(known.ident)
             log.info("message %s submitted again (same Message-ID): nothing new queued", known.ident)
-            return Accepted(known.ident, row.state, plan, duplicate=True)
+            # The caller lost our first answer: it gets the same id and webhook secret again.
+            registered = self.outbox.callback(known.ident)
+            return Accepted(known.ident, row.state, plan, duplicate=True,
+                            callback_secret=registered[1] if registered else "")
         methods = {r.address: str(r.method) for r in plan.recipients}
         self._record("accepted", message=ident, method=methods, action=str(verdict.action), **common)
         if held:
@@ -167,7 +199,8 @@ class Pipeline:
         self._wake.set()
         if self.offline_since is not None:
             self._probe_now.set()  # someone is sending: look for the network now
-        return Accepted(ident, State.HELD if held else State.QUEUED, plan)
+        return Accepted(ident, State.HELD if held else State.QUEUED, plan,
+                        callback_secret=callback[1] if callback else "")
 
     # --- working -------------------------------------------------------------------------
     async def run(self) -> None:
@@ -180,6 +213,10 @@ class Pipeline:
         resumed = self.outbox.retry_deferred_now()
         if resumed:
             log.info("start: %d deferred recipient(s) retried now", resumed)
+        webhook_task = asyncio.create_task(self.webhooks.run())
+        # A failure notice interrupted by a crash is sent now (it is idempotent).
+        for ident in self.outbox.failed_since(time.time() - 2 * 86400):
+            self._after_failure(ident, announce=False)
 
         async def one(ident: str) -> None:
             async with slots:
@@ -218,9 +255,10 @@ class Pipeline:
                 except TimeoutError:
                     pass
         finally:
-            for task in [*tasks, *([prober] if prober else [])]:
+            others = [*tasks, *self._background, webhook_task, *([prober] if prober else [])]
+            for task in others:
                 task.cancel()
-            await asyncio.gather(*tasks, *([prober] if prober else []), return_exceptions=True)
+            await asyncio.gather(*others, return_exceptions=True)
 
     def _schedule(self, one, tasks: set[asyncio.Task]) -> float:
         """Start what is due, within the window; returns how long to sleep at most."""
@@ -294,10 +332,11 @@ class Pipeline:
             return
         now = time.time()
         if now - row.created > self.give_up_after:
-            days = self.give_up_after / 86400
             for r in row.recipients:
                 if r.state in (State.DEFERRED, State.QUEUED, State.SENDING, State.PROTECTING):
-                    self._fail(ident, r.address, r.method, f"not delivered after {days:g} days: {r.reason}")
+                    self._fail(ident, r.address, r.method,
+                               f"not delivered after {_span(self.give_up_after)}: {r.reason}")
+            self._emit(ident)
             return
         await self._protect(row)
         row = self.outbox.get(ident)
@@ -356,7 +395,7 @@ class Pipeline:
             self._pause(row.id, addresses, "the relay was not reachable at the last try")
             return
         try:
-            result = await asyncio.to_thread(self.relay.send, row.sender, addresses, copy.data, needs_tls)
+            result = await asyncio.to_thread(self.relay.send, row.sender, addresses, copy.data, needs_tls, row.id)
         except smtp.DeliveryError as exc:
             if exc.unreachable:
                 self._go_offline(str(exc))
@@ -404,3 +443,87 @@ class Pipeline:
         self.outbox.set_recipient(ident, address, State.FAILED, reason, attempted=True)
         self._record("failed", message=ident, recipients=[address], method=str(method), state="failed", reason=reason)
         log.warning("message %s to %s failed: %s", ident, address, reason)
+        self._after_failure(ident)
+
+    # --- telling people ----------------------------------------------------------------
+    def _after_failure(self, ident: str, announce: bool = True) -> None:
+        """Once a message has ended failed: tell the tray, and the sender by a notice."""
+        row = self.outbox.get(ident)
+        if row is None or row.state != State.FAILED:
+            return  # other recipients are still on their way, or held for a person
+        if announce:
+            failed = [r.address for r in row.recipients if r.state == State.FAILED]
+            event = {"type": "notice", "level": "error", "id": ident,
+                     "text": f"Not delivered to {', '.join(failed)}: {row.reason}"}
+            for listener in list(self._listeners):
+                listener(event)
+        if self.config.outbox.notify_sender:
+            task = asyncio.get_running_loop().create_task(self._send_notice(row))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+    async def _send_notice(self, row: MessageRow) -> None:
+        try:
+            if notices.is_automatic(self.outbox.raw(row.id)):
+                return  # RFC 3834: no notices about automatic mail, notices included
+            if self.outbox.find(notices.notice_message_id(row), row.sender):
+                return
+            accepted = await self.submit(notices.failure_notice(row))
+            self._record("notice", message=row.id, recipients=[row.sender],
+                         detail=f"failure notice queued for the sender as {accepted.id}")
+        except Exception:  # noqa: BLE001 - a notice must never take the worker down
+            log.exception("message %s: the failure notice could not be queued", row.id)
+
+    def _webhook_gave_up(self, ident: str, event_id: int, error: str) -> None:
+        self._record("webhook_failed", message=ident, detail=f"event {event_id}",
+                     reason=f"callback not reached for {webhooks.GIVE_UP_AFTER / 3600:g} h: {error}")
+
+    # --- bounces -----------------------------------------------------------------------
+    def _bounced_message(self, report: bounces.Report) -> MessageRow | None:
+        if report.envelope_id:
+            row = self.outbox.get(report.envelope_id.lower())  # relays may upper-case it
+            if row is not None:
+                return row
+        if report.message_id:
+            addresses = {s.address for s in report.recipients} | {s.final_address for s in report.recipients}
+            rows = [r for r in map(self.outbox.get, self.outbox.find_by_message_id(report.message_id)) if r]
+            for row in rows:
+                if addresses & {r.address.lower() for r in row.recipients}:
+                    return row
+        return None
+
+    async def apply_bounce(self, raw: bytes) -> BounceOutcome:
+        """A DSN received after the relay's 250: a `failed` action fails that recipient with
+        the remote server's reason; other actions are recorded. Raises bounces.NotADsn,
+        UnknownMessage. Applying the same report twice changes nothing the second time."""
+        report = await asyncio.to_thread(bounces.parse, raw)
+        row = self._bounced_message(report)
+        if row is None:
+            raise UnknownMessage(
+                "this bounce matches no message in the outbox (no known envelope id "
+                f"{report.envelope_id or '(none)'} or Message-ID {report.message_id or '(none)'})")
+        by_address = {r.address.lower(): r for r in row.recipients}
+        results, unmatched, changed = [], [], False
+        for status in report.recipients:
+            recipient = by_address.get(status.address) or by_address.get(status.final_address)
+            if recipient is None:
+                unmatched.append(status.address)
+                continue
+            state = recipient.state
+            # Only a copy that left (or may have left) can bounce; a report naming a held
+            # or already failed recipient is recorded and changes nothing.
+            if status.failed and state in (State.DELIVERED, State.SENDING, State.DEFERRED):
+                reason = f"bounced by {report.reporting_mta or 'the relay'}: {status.status} {status.diagnostic}"
+                self.outbox.set_recipient(row.id, recipient.address, State.FAILED, reason,
+                                          {**recipient.proof, "dsn": status.to_json()})
+                self._record("bounced", message=row.id, recipients=[recipient.address], method=recipient.method,
+                             state="failed", reason=reason)
+                state, changed = State.FAILED, True
+            elif not status.failed:
+                self._record("dsn", message=row.id, recipients=[recipient.address], method=recipient.method,
+                             state=str(state), reason=f"{status.action} {status.status} {status.diagnostic}".strip())
+            results.append({**status.to_json(), "address": recipient.address, "state": str(state)})
+        if changed:
+            self._emit(row.id)
+            self._after_failure(row.id)
+        return BounceOutcome(row.id, tuple(results), tuple(unmatched))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -43,6 +44,8 @@ class Submission:
     id: str
     state: str
     plan: dict[str, Any]
+    duplicate: bool = False
+    callback_secret: str = ""
 
 
 class AgentClient:
@@ -94,9 +97,15 @@ class AgentClient:
     def check(self, raw: bytes) -> dict[str, Any]:
         return self._call("POST", "/v1/check", raw, "message/rfc822")["plan"]
 
-    def submit(self, raw: bytes) -> Submission:
-        data = self._call("POST", "/v1/messages", raw, "message/rfc822")
-        return Submission(data["id"], data["state"], data["plan"])
+    def submit(self, raw: bytes, callback_url: str = "") -> Submission:
+        query = f"?{urllib.parse.urlencode({'callback_url': callback_url})}" if callback_url else ""
+        data = self._call("POST", f"/v1/messages{query}", raw, "message/rfc822")
+        return Submission(data["id"], data["state"], data["plan"], data.get("duplicate", False),
+                          data.get("callback_secret", ""))
+
+    def bounce(self, raw: bytes) -> dict[str, Any]:
+        """Hand over a delivery status notification; returns the recipients' states after."""
+        return self._call("POST", "/v1/bounces", raw, "message/rfc822")
 
     def message(self, ident: str) -> dict[str, Any]:
         return self._call("GET", f"/v1/messages/{urllib.request.quote(ident, safe='')}")

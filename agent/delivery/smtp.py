@@ -136,11 +136,26 @@ class _StaleSession(Exception):
     """A reused session was dead before anything was handed over: safe to try a fresh one."""
 
 
-def _transact(session: _Session, where: str, mail_from: str, recipients: list[str], data: bytes) -> SendResult:
+def xtext(value: str) -> str:
+    """RFC 3461 §4: '+', '=' and anything outside printable ASCII as +HH."""
+    return "".join(c if 33 <= ord(c) <= 126 and c not in "+=" else "".join(f"+{b:02X}" for b in c.encode())
+                   for c in value)
+
+
+def _transact(session: _Session, where: str, mail_from: str, recipients: list[str], data: bytes,
+              envid: str = "") -> SendResult:
     client = session.client
     result = SendResult(tls_version=session.tls_version, tls_cipher=session.tls_cipher, tls_peer=session.tls_peer)
+    mail_options = ["SMTPUTF8"] if client.has_extn("smtputf8") and not mail_from.isascii() else []
+    rcpt_options: list[str] = []
+    if envid and client.has_extn("dsn"):
+        # RFC 3461: a later bounce carries our outbox id (Original-Envelope-Id) and the
+        # address we sent to (Original-Recipient), so it finds its message exactly; RET=HDRS
+        # keeps the relay from quoting the whole (possibly PHI) message back in the bounce.
+        mail_options += [f"ENVID={xtext(envid)}", "RET=HDRS"]
+        rcpt_options = ["NOTIFY=FAILURE,DELAY"]
     try:
-        code, text = client.mail(mail_from, ["SMTPUTF8"] if client.has_extn("smtputf8") and not mail_from.isascii() else [])
+        code, text = client.mail(mail_from, mail_options)
     except (smtplib.SMTPServerDisconnected, OSError):
         raise _StaleSession() from None
     if code == 421:
@@ -150,7 +165,8 @@ def _transact(session: _Session, where: str, mail_from: str, recipients: list[st
         raise DeliveryError(f"{where} refused sender {mail_from}: {_reply(code, text)}", permanent=code >= 500)
     accepted = []
     for address in recipients:
-        code, text = client.rcpt(address)
+        orcpt = [f"ORCPT=rfc822;{xtext(address)}"] if rcpt_options and address.isascii() else []
+        code, text = client.rcpt(address, rcpt_options + orcpt)
         if code in (250, 251):
             accepted.append(address)
         else:
@@ -202,7 +218,8 @@ class RelayConnections:
                 return
         session.close()
 
-    def send(self, mail_from: str, recipients: list[str], data: bytes, needs_verified_tls: bool) -> SendResult:
+    def send(self, mail_from: str, recipients: list[str], data: bytes, needs_verified_tls: bool,
+             envid: str = "") -> SendResult:
         """Hand one copy to the relay. Raises DeliveryError when nothing could be handed over."""
         data = wire_format(data)
         session = self._take(needs_verified_tls)
@@ -210,7 +227,7 @@ class RelayConnections:
             if session is None:
                 session = _connect(self.relay, needs_verified_tls)
             try:
-                result = _transact(session, self.where, mail_from, recipients, data)
+                result = _transact(session, self.where, mail_from, recipients, data, envid)
             except _StaleSession:
                 session.client.close()
                 session = None

@@ -15,11 +15,13 @@ from typing import Any
 
 from aiohttp import web
 
+from agent.bounces import NotADsn
 from agent.ingress.openapi import OPENAPI
 from agent.intake import MAX_MESSAGE_BYTES, BadMessage
 from agent.keys.pgp_store import PgpError
 from agent.outbox import StorageUnavailable
-from agent.pipeline import Blocked, Pipeline
+from agent.pipeline import Blocked, Pipeline, UnknownMessage
+from agent.webhooks import BadCallback
 
 log = logging.getLogger(__name__)
 
@@ -84,18 +86,33 @@ async def submit(request: web.Request) -> web.Response:
     raw = await _rfc822(request)
     pipeline = request.app[PIPELINE]
     try:
-        accepted = await pipeline.submit(raw)
+        accepted = await pipeline.submit(raw, callback_url=request.query.get("callback_url", ""))
     except BadMessage as exc:
         return error(400, "bad_message", str(exc))
+    except BadCallback as exc:
+        return error(400, "bad_callback", str(exc))
     except Blocked as exc:
         return error(422, "blocked", str(exc), plan=exc.plan.to_json())
     except StorageUnavailable as exc:
         return error(503, "storage_unavailable", str(exc))
-    return web.json_response(
-        {"id": accepted.id, "state": str(accepted.state), "plan": accepted.plan.to_json(),
-         "duplicate": accepted.duplicate},
-        status=202,
-    )
+    body = {"id": accepted.id, "state": str(accepted.state), "plan": accepted.plan.to_json(),
+            "duplicate": accepted.duplicate}
+    if accepted.callback_secret:
+        body["callback_secret"] = accepted.callback_secret
+    return web.json_response(body, status=202)
+
+
+async def bounce(request: web.Request) -> web.Response:
+    """A delivery status notification (RFC 3464) for a message the relay accepted earlier."""
+    raw = await _rfc822(request)
+    try:
+        outcome = await request.app[PIPELINE].apply_bounce(raw)
+    except NotADsn as exc:
+        return error(400, "not_a_dsn", f"not a delivery status notification: {exc}")
+    except UnknownMessage as exc:
+        return error(404, "unknown_message", str(exc))
+    return web.json_response({"id": outcome.message, "recipients": list(outcome.recipients),
+                              "unmatched": list(outcome.unmatched)})
 
 
 async def message(request: web.Request) -> web.Response:
@@ -189,6 +206,7 @@ def create_app(pipeline: Pipeline, token: str, origins: set[str]) -> web.Applica
     app.router.add_post("/v1/check", check)
     app.router.add_post("/v1/messages", submit)
     app.router.add_get("/v1/messages/{id}", message)
+    app.router.add_post("/v1/bounces", bounce)
     app.router.add_get("/v1/outbox", outbox)
     app.router.add_get("/v1/outbox/summary", outbox_summary)
     app.router.add_get("/v1/audit", audit)

@@ -72,11 +72,34 @@ OPENAPI: dict = {
         "/v1/messages": {
             "post": {
                 "summary": "Submit a message; 202 only after it is durably stored",
+                "parameters": [{
+                    "name": "callback_url", "in": "query", "required": False,
+                    "schema": {"type": "string", "format": "uri"},
+                    "description": "Loopback URL that receives one signed JSON event per recipient "
+                                   "outcome (X-Postseal-Signature: t=…,v1=HMAC-SHA256 of \"t.body\" "
+                                   "with callback_secret; X-Postseal-Event-Id to deduplicate).",
+                }],
                 "requestBody": _RFC822_BODY,
                 "responses": {
-                    "202": _json({"type": "object"}, "accepted (state queued or held)"),
-                    "400": _json(_ERROR, "malformed message"),
+                    "202": _json({"type": "object", "properties": {
+                        "id": {"type": "string"}, "state": {"type": "string"},
+                        "plan": {"$ref": "#/components/schemas/Plan"}, "duplicate": {"type": "boolean"},
+                        "callback_secret": {"type": "string"}}},
+                        "accepted (state queued or held); duplicate when the Message-ID was already accepted"),
+                    "400": _json(_ERROR, "malformed message (bad_message) or callback URL (bad_callback)"),
                     "422": _json(_ERROR, "blocked by policy"),
+                    "503": _json(_ERROR, "storage_unavailable: disk full or read-only; nothing accepted"),
+                },
+            }
+        },
+        "/v1/bounces": {
+            "post": {
+                "summary": "Hand the agent a delivery status notification (RFC 3464) received later",
+                "requestBody": _RFC822_BODY,
+                "responses": {
+                    "200": _json({"type": "object"}, "per-recipient status and state after; unmatched addresses"),
+                    "400": _json(_ERROR, "not_a_dsn"),
+                    "404": _json(_ERROR, "unknown_message: no message in the outbox matches"),
                 },
             }
         },

@@ -161,8 +161,18 @@ def test_a_misbehaving_relay_and_a_lost_network_lose_nothing(start_agent, ca):
             outcome["failed"] += 1
         else:
             outcome[rcpt["state"]] += 1
-    print("\nflaky relay:", json.dumps({"messages": MESSAGES, **outcome, "faults": dict(relay.faults),
-                                        "accepted_transactions": len(relay.accepted)}))
+    # Each failed message tells its sender once (a notice in their own mailbox, queued).
+    deadline = time.monotonic() + 30
+    while True:
+        notices = [m for m in client.outbox() if m["message_id"].startswith("postseal-notice-")]
+        if len(notices) >= outcome["failed"] or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    told = {m["message_id"].removeprefix("postseal-notice-").partition("@")[0] for m in notices}
+    assert told == {ident for ident in ids if client.message(ident)["state"] == "failed"}
+    assert len(notices) == len(told)
+    print("\nflaky relay:", json.dumps({"messages": MESSAGES, **outcome, "senders_told": len(told),
+                                        "faults": dict(relay.faults), "accepted_transactions": len(relay.accepted)}))
     assert outcome["delivered"] + outcome["failed"] == MESSAGES
     assert outcome["delivered"] > MESSAGES // 2
     assert sum(relay.faults[f] for f in ("451", "452", "drop", "421", "stall", "reset after STARTTLS")) >= 10

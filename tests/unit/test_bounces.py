@@ -1,0 +1,110 @@
+"""Parsing delivery status notifications (RFC 3464) as relays write them, and hostile ones."""
+
+import pytest
+
+from agent import bounces, webhooks
+
+POSTFIX = b"""From: MAILER-DAEMON@relay.clinic.test (Mail Delivery System)\r
+Subject: Undelivered Mail Returned to Sender\r
+Auto-Submitted: auto-replied\r
+MIME-Version: 1.0\r
+Content-Type: multipart/report; report-type=delivery-status;\r
+\tboundary="9F1A.1700000000/relay.clinic.test"\r
+\r
+--9F1A.1700000000/relay.clinic.test\r
+Content-Description: Notification\r
+Content-Type: text/plain; charset=us-ascii\r
+\r
+This is the mail system at host relay.clinic.test.\r
+\r
+--9F1A.1700000000/relay.clinic.test\r
+Content-Description: Delivery report\r
+Content-Type: message/delivery-status\r
+\r
+Reporting-MTA: dns; relay.clinic.test\r
+X-Postfix-Queue-ID: 9F1A\r
+Original-Envelope-Id: 5f2c9a0b1d3e4f60\r
+Arrival-Date: Wed, 25 Nov 2026 10:00:00 -0500 (EST)\r
+\r
+Final-Recipient: rfc822; bob@partner.test\r
+Original-Recipient: rfc822;Bob@Partner.test\r
+Action: failed\r
+Status: 5.1.1\r
+Remote-MTA: dns; mx.partner.test\r
+Diagnostic-Code: smtp; 550 5.1.1 <bob@partner.test>: Recipient address\r
+    rejected: User unknown in local recipient table\r
+\r
+Final-Recipient: rfc822; carol@partner.test\r
+Action: delayed\r
+Status: 4.4.1\r
+Diagnostic-Code: X-Postfix; connect to mx.partner.test: Connection timed out\r
+\r
+--9F1A.1700000000/relay.clinic.test\r
+Content-Description: Undelivered Message Headers\r
+Content-Type: text/rfc822-headers\r
+\r
+From: Dr. Chen <dr.chen@clinic.test>\r
+Subject: Labs for Robert Alvarez\r
+Message-ID: <20261125.labs@clinic.test>\r
+\r
+--9F1A.1700000000/relay.clinic.test--\r
+"""
+
+
+def test_a_postfix_bounce_gives_each_recipient_its_status_and_the_original_id():
+    report = bounces.parse(POSTFIX)
+    assert (report.envelope_id, report.message_id, report.reporting_mta) == (
+        "5f2c9a0b1d3e4f60", "20261125.labs@clinic.test", "dns; relay.clinic.test")
+    bob, carol = report.recipients
+    assert (bob.address, bob.action, bob.status, bob.failed) == ("bob@partner.test", "failed", "5.1.1", True)
+    assert bob.diagnostic == ("smtp; 550 5.1.1 <bob@partner.test>: Recipient address rejected: "
+                              "User unknown in local recipient table")
+    assert (carol.address, carol.action, carol.failed) == ("carol@partner.test", "delayed", False)
+
+
+def test_nothing_of_the_returned_message_but_its_id_comes_out():
+    report = bounces.parse(POSTFIX)
+    assert "Alvarez" not in repr(report)
+
+
+def test_utf8_addresses_are_decoded():
+    raw = POSTFIX.replace(b"Original-Recipient: rfc822;Bob@Partner.test", b"Original-Recipient: utf-8; j\\x{F6}rg@partner.test")
+    assert bounces.parse(raw).recipients[0].address == "j\u00f6rg@partner.test"
+
+
+def test_a_hostile_diagnostic_is_one_bounded_line():
+    raw = POSTFIX.replace(b"Status: 5.1.1\r\n", b"Status: 5.1.1\r\nX-Junk: 1\r\n").replace(
+        b"smtp; 550 5.1.1", b"smtp; 550 " + b"A" * 100_000 + b"\x07\x1b[31m")
+    diagnostic = bounces.parse(raw).recipients[0].diagnostic
+    assert len(diagnostic) <= 300 and "\x1b" not in diagnostic and "\n" not in diagnostic
+
+
+@pytest.mark.parametrize("raw, why", [
+    (b"Subject: hello\r\n\r\nnot a report\r\n", "expected a multipart/report"),
+    (POSTFIX.replace(b"report-type=delivery-status", b"report-type=disposition-notification"),
+     "not delivery-status"),
+    (POSTFIX.replace(b"Content-Type: message/delivery-status", b"Content-Type: text/plain"),
+     "no message/delivery-status part"),
+    (POSTFIX.replace(b"Action: failed", b"Action: exploded"), "valid Action"),
+    (b"Content-Type: multipart/report; report-type=delivery-status; boundary=x\r\n\r\n--x\r\n"
+     b"Content-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; a\r\n--x--\r\n", "no per-recipient fields"),
+    (b"\xff\xfe\x00garbage", "expected a multipart/report"),
+])
+def test_what_is_not_a_usable_dsn_says_why(raw, why):
+    with pytest.raises(bounces.NotADsn, match=why):
+        bounces.parse(raw)
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8080/hook", "https://localhost/x", "http://[::1]:9/x",
+                                 "http://127.8.9.10/"])
+def test_loopback_callbacks_are_accepted(url):
+    assert webhooks.validate_url(url) == url
+
+
+def test_signatures_bind_body_secret_and_time():
+    body = b'{"type": "recipient.delivered"}'
+    header = webhooks.signature("k", body, 1_800_000_000)
+    assert webhooks.verify("k", body, header, now=1_800_000_010)
+    assert not webhooks.verify("k", body + b" ", header, now=1_800_000_010)
+    assert not webhooks.verify("k", body, header, now=1_800_000_000 + 3600)  # a replay an hour later
+    assert not webhooks.verify("k", body, "t=abc,v1=00")
