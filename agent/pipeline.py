@@ -27,6 +27,7 @@ from agent.config import Config
 from agent.delivery import smtp
 from agent.keys.pgp_store import PgpStore
 from agent.model import Action, Method, Plan, Proof, ProtectedCopy, RecipientPlan, State, Verdict
+from agent.network_changes import NetworkChanges
 from agent.outbox import PAUSED, Duplicate, MessageRow, Outbox
 from agent.policy.inspect import inspect
 from agent.policy.rules import RuleSet, load_rules
@@ -38,6 +39,7 @@ from agent.routing import route
 
 log = logging.getLogger(__name__)
 
+PROBE_FIRST = 1.0  # seconds after going offline before the first reachability probe
 PROBE_MAX = 5.0  # seconds between reachability probes while offline
 _PER_RECIPIENT = (Method.PGP, Method.SMIME, Method.PORTAL)
 
@@ -214,6 +216,8 @@ class Pipeline:
         if resumed:
             log.info("start: %d deferred recipient(s) retried now", resumed)
         webhook_task = asyncio.create_task(self.webhooks.run())
+        network = NetworkChanges(self._network_changed)
+        network.start()
         # A failure notice interrupted by a crash is sent now (it is idempotent).
         for ident in self.outbox.failed_since(time.time() - 2 * 86400):
             self._after_failure(ident, announce=False)
@@ -255,6 +259,7 @@ class Pipeline:
                 except TimeoutError:
                     pass
         finally:
+            network.close()
             others = [*tasks, *self._background, webhook_task, *([prober] if prober else [])]
             for task in others:
                 task.cancel()
@@ -297,11 +302,17 @@ class Pipeline:
             log.warning("offline: %s; the outbox waits for the network", reason)
             self._record("offline", reason=reason)
 
+    def _network_changed(self) -> None:
+        if self.offline_since is not None:
+            log.info("network changed while offline: probing the relay now")
+            self._probe_now.set()
+
     async def _probe(self) -> None:
         """While offline: a TCP connect to the relay (no SMTP session: cheap for both ends),
         1 s after going offline, backing off to every PROBE_MAX seconds, and at once when the
-        user sends something. When it answers, everything waiting is due at once."""
-        delay = 1.0
+        user sends something or the OS reports a network change. When it answers, everything
+        waiting is due at once."""
+        delay = PROBE_FIRST
         while self.offline_since is not None:
             self._probe_now.clear()
             try:
