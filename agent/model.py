@@ -63,10 +63,11 @@ class Finding:
     """One detected identifier: its type and where, never its value."""
 
     type: str
-    location: str  # "body" or "attachment:<filename>"
+    location: str  # "subject", "body", "attachment:<filename>", "attachment:<zip>/<member>"
     start: int
     end: int
     confidence: float
+    detail: str = ""  # for attachment-level findings: why (fixed words, never content)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

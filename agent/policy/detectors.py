@@ -1,86 +1,45 @@
-"""PHI detectors: each a pattern, a validator and context words, giving type + span + confidence.
+"""PHI/PII detectors: a fast prefilter, a precise pattern, a validator and context words each.
 
-Values never leave this module: a Finding holds where an identifier is, not what it is.
-Validators cut false positives the way the issuing rules do (SSA for SSNs, CMS for NPIs),
-which is what makes structured identifiers more exact than NLP-based detectors.
+How a detector works (see scanner.py): every prefilter runs at once over the whole text
+(one Hyperscan database, linear time); only where a prefilter hits does the precise pattern
+run, on a small window around the hit, and the validator decide — by the issuing rules
+(SSA for SSNs, CMS for NPIs and MBIs, the DEA's check digit, ABA's checksum, Luhn and IIN
+ranges for cards) or by the label the identifier needs. Values never leave this module: a
+Finding says where an identifier is and how sure we are, not what it is.
+
+Prefilters use the syntax common to Hyperscan and Python's `re` (no look-around, no
+back-references, bounded repeats) and must match a superset of what `pattern` accepts.
+Precise patterns run only on windows of at most `before + after` characters, so even a
+pathological input cannot make them slow.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from agent.model import Finding
-
-# Zero-width and bidi-control characters are stripped so "123\u200b-45-6789" cannot hide an SSN.
-_INVISIBLE = dict.fromkeys(
-    map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u202a\u202b\u202c\u202d\u202e"), None
-)
-
-
-def normalize(text: str) -> str:
-    """NFKC (fullwidth digits become ASCII) and no invisible characters."""
-    return unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+Validator = Callable[[str, re.Match[str]], float | None]  # (whole text, match) → confidence
 
 
 @dataclass(frozen=True)
 class Detector:
     type: str
+    prefilter: str
     pattern: re.Pattern[str]
-    validate: Callable[[re.Match[str]], bool]
-    context: re.Pattern[str] | None  # words that raise confidence when near the match
-    base: float  # confidence without context
-    with_context: float
-    needs_context: bool = False
-
-    def find(self, text: str, location: str) -> Iterator[Finding]:
-        for match in self.pattern.finditer(text):
-            if not self.validate(match):
-                continue
-            near = text[max(0, match.start() - 40) : match.start()]
-            has_context = bool(self.context and self.context.search(near))
-            if self.needs_context and not has_context:
-                continue
-            confidence = self.with_context if has_context else self.base
-            yield Finding(self.type, location, match.start(), match.end(), confidence)
+    validate: Validator
+    before: int  # window start: characters before the prefilter hit's end
+    after: int  # window end: characters after it
+    caseless: bool = False  # the prefilter ignores case (labels)
+    group: str | int = 0  # the group that is the identifier itself (not its label)
 
 
-# --- US Social Security number -------------------------------------------------------------
-# SSA: area 000, 666 and 900-999 never issued; group 00 and serial 0000 never issued.
-# Numbers published in advertising (078-05-1120, 219-09-9999) are known non-personal.
-_SSN_PUBLISHED = {"078051120", "219099999", "457555462"}
+def context(text: str, start: int, end: int, words: re.Pattern[str], before: int = 60, after: int = 30) -> bool:
+    return words.search(text, max(0, start - before), min(len(text), end + after)) is not None
 
 
-def _valid_ssn(match: re.Match[str]) -> bool:
-    area, group, serial = match.group("a"), match.group("g"), match.group("s")
-    if area in ("000", "666") or area[0] == "9" or group == "00" or serial == "0000":
-        return False
-    return area + group + serial not in _SSN_PUBLISHED
-
-
-SSN_FORMATTED = Detector(
-    "us_ssn",
-    re.compile(r"(?<![\d-])(?P<a>\d{3})[- ](?P<g>\d{2})[- ](?P<s>\d{4})(?![\d-])"),
-    _valid_ssn,
-    re.compile(r"(?i)\b(ssn|social\s+security|ss\s*#|soc\.?\s*sec)"),
-    base=0.85,
-    with_context=0.98,
-)
-SSN_BARE = Detector(  # nine bare digits are an SSN only when labelled as one
-    "us_ssn",
-    re.compile(r"(?<!\d)(?P<a>\d{3})(?P<g>\d{2})(?P<s>\d{4})(?!\d)"),
-    _valid_ssn,
-    SSN_FORMATTED.context,
-    base=0.0,
-    with_context=0.9,
-    needs_context=True,
-)
-
-
-# --- National Provider Identifier ----------------------------------------------------------
+# --- checksums ------------------------------------------------------------------------------
 def luhn_ok(digits: str) -> bool:
     total = 0
     for index, char in enumerate(reversed(digits)):
@@ -93,68 +52,203 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _valid_npi(match: re.Match[str]) -> bool:
-    # CMS: the check digit is Luhn over the 9 digits prefixed with the card issuer id 80840.
-    npi = match.group(0)
-    return npi[0] in "12" and luhn_ok("80840" + npi)
+def _digits(value: str) -> str:
+    return "".join(c for c in value if c.isdigit())
 
 
-NPI = Detector(
-    "npi",
-    re.compile(r"(?<!\d)[12]\d{9}(?!\d)"),
-    _valid_npi,
-    re.compile(r"(?i)\b(npi|national\s+provider)"),
-    base=0.5,  # any 10-digit number starting 1/2 passes 1 in 10 times: phone numbers do
-    with_context=0.97,
+# --- US Social Security number --------------------------------------------------------------
+# SSA: area 000, 666 and 900-999 never issued; group 00 and serial 0000 never issued. Numbers
+# published in advertising (078-05-1120 on the Woolworth wallet card, 219-09-9999) are not anyone's.
+_SSN_PUBLISHED = {"078051120", "219099999", "457555462"}
+_SSN_WORDS = re.compile(r"(?i)\b(?:ssn|social\s+security|ss\s*#|soc\.?\s*sec|ssa)")
+
+
+def _ssn_ok(value: str) -> bool:
+    area, group, serial = value[:3], value[3:5], value[5:]
+    if area in ("000", "666") or area[0] == "9" or group == "00" or serial == "0000":
+        return False
+    return value not in _SSN_PUBLISHED
+
+
+def _ssn_formatted(text: str, m: re.Match[str]) -> float | None:
+    if m.group("s1") != m.group("s2") or not _ssn_ok(m.group("a") + m.group("g") + m.group("n")):
+        return None
+    labelled = context(text, m.start(), m.end(), _SSN_WORDS, 40, 0)
+    if labelled:
+        return 0.98
+    return 0.85 if m.group("s1") == "-" else 0.55  # "123 45 6789" is often something else
+
+
+SSN_FORMATTED = Detector(
+    "us_ssn", r"\d{3}[- ]\d{2}[- ]\d{4}",
+    re.compile(r"(?<![\d-])(?P<a>\d{3})(?P<s1>[- ])(?P<g>\d{2})(?P<s2>[- ])(?P<n>\d{4})(?![\d-]|\s\d)"),
+    _ssn_formatted, before=11, after=1,
+)
+SSN_LABELLED = Detector(  # nine bare digits are an SSN only when labelled as one
+    "us_ssn", r"\b(?:ssn|social\s+security|ss\s*#|soc\.?\s*sec)",
+    re.compile(r"(?i)\b(?:ssn|social\s+security|ss\s*#|soc\.?\s*sec)[^\d\n]{0,25}(?<![\d-])(?P<v>\d{9})(?!\d)"),
+    lambda text, m: 0.95 if _ssn_ok(m.group("v")) else None,
+    before=20, after=45, caseless=True, group="v",
 )
 
 
-# --- Medical record number (only with its label: bare MRN formats are site-specific) --------
+# --- National Provider Identifier -----------------------------------------------------------
+_NPI_WORDS = re.compile(r"(?i)\b(?:npi|national\s+provider|provider\s+(?:id|number|#))")
+
+
+def _npi(text: str, m: re.Match[str]) -> float | None:
+    # CMS: a Luhn check digit over the 9 digits prefixed with the card issuer id 80840.
+    if not luhn_ok("80840" + m.group(0)):
+        return None
+    return 0.97 if context(text, m.start(), m.end(), _NPI_WORDS, 40, 10) else 0.7
+
+
+NPI = Detector("npi", r"[12]\d{9}", re.compile(r"(?<![\d.-])[12]\d{9}(?![\d-]|\.\d)"), _npi, before=10, after=1)
+
+
+# --- DEA registration number ----------------------------------------------------------------
+_DEA_WORDS = re.compile(r"(?i)\bdea\b")
+
+
+def _dea(text: str, m: re.Match[str]) -> float | None:
+    d = [int(c) for c in m.group("d")]
+    if (d[0] + d[2] + d[4] + 2 * (d[1] + d[3] + d[5])) % 10 != d[6]:
+        return None
+    return 0.98 if context(text, m.start(), m.end(), _DEA_WORDS, 40, 10) else 0.85
+
+
+DEA = Detector(
+    "dea", r"[A-Z][A-Z9]\d{7}",
+    re.compile(r"(?<![A-Za-z0-9])[ABCDEFGHJKLMPRSTUX][A-Z9](?P<d>\d{7})(?![A-Za-z0-9])"),
+    _dea, before=9, after=1,
+)
+
+
+# --- Medicare Beneficiary Identifier (CMS: positions 2, 5, 8, 9 letters; no S L O I B Z) ------
+_L = "[AC-HJKMNP-RT-Y]"
+_LD = "[AC-HJKMNP-RT-Y0-9]"
+_MBI_WORDS = re.compile(r"(?i)\b(?:mbi|medicare)")
+MBI = Detector(
+    "mbi", r"[1-9][A-Z][A-Z0-9]\d-?[A-Z][A-Z0-9]\d-?[A-Z]{2}\d{2}",
+    re.compile(rf"(?<![A-Za-z0-9-])[1-9]{_L}{_LD}\d(?P<s1>-?){_L}{_LD}\d(?P<s2>-?){_L}{{2}}\d{{2}}(?![A-Za-z0-9-])"),
+    lambda text, m: None if m.group("s1") != m.group("s2")
+    else (0.98 if context(text, m.start(), m.end(), _MBI_WORDS, 40, 10) else 0.9),
+    before=13, after=1,
+)
+
+
+# --- Payment cards: Luhn and the issuers' IIN ranges ------------------------------------------
+_CARD_WORDS = re.compile(r"(?i)\b(?:card|visa|mastercard|master\s+card|amex|american\s+express|discover|cc|credit)")
+
+
+def _card_issuer(digits: str) -> bool:
+    n = len(digits)
+    two, four = int(digits[:2]), int(digits[:4])
+    if digits[0] == "4":
+        return n in (13, 16, 19)
+    if 51 <= two <= 55 or 2221 <= four <= 2720:
+        return n == 16
+    if two in (34, 37):
+        return n == 15
+    if digits.startswith("6011") or two == 65 or 644 <= int(digits[:3]) <= 649:
+        return n in (16, 19)
+    return False
+
+
+def _card(text: str, m: re.Match[str]) -> float | None:
+    raw = m.group(0)
+    separators = {c for c in raw if not c.isdigit()}
+    digits = _digits(raw)
+    if len(separators) > 1 or not _card_issuer(digits) or not luhn_ok(digits):
+        return None
+    return 0.98 if context(text, m.start(), m.end(), _CARD_WORDS, 50, 10) else 0.9
+
+
+CREDIT_CARD = Detector(
+    "credit_card", r"(?:\d{4}[ -]?){3}\d{1,7}|3[47]\d{2}[ -]?\d{6}[ -]?\d{5}",
+    re.compile(r"(?<![\d-])(?:\d{4}(?P<s>[ -]?)\d{4}(?P=s)\d{4}(?P=s)\d{1,7}|3[47]\d{2}(?P<t>[ -]?)\d{6}(?P=t)\d{5})(?![\d-])"),
+    _card, before=26, after=1,
+)
+
+
+# --- ABA routing number: labelled, checksum 3-7-1 --------------------------------------------
+def _aba(text: str, m: re.Match[str]) -> float | None:
+    d = [int(c) for c in m.group("v")]
+    prefix = d[0] * 10 + d[1]
+    if not (1 <= prefix <= 12 or 21 <= prefix <= 32 or 61 <= prefix <= 72 or prefix == 80):
+        return None
+    total = 3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + d[2] + d[5] + d[8]
+    return 0.97 if total % 10 == 0 else None
+
+
+ABA = Detector(
+    "aba_routing", r"\b(?:routing|aba|rtn|transit)",
+    re.compile(r"(?i)\b(?:routing|aba|rtn|transit)[^\d\n]{0,30}(?<!\d)(?P<v>\d{9})(?!\d)"),
+    _aba, before=10, after=50, caseless=True, group="v",
+)
+
+
+# --- NDC: labelled, the three dashed 10-digit layouts and the 11-digit billing one -----------
+NDC = Detector(
+    "ndc", r"\bndc",
+    re.compile(r"(?i)\bndc\b[^\d\n]{0,20}(?<![\d-])(?P<v>\d{4}-\d{4}-\d{2}|\d{5}-\d{3}-\d{2}|\d{5}-\d{4}-\d{1,2})(?![\d-])"),
+    lambda text, m: 0.97, before=5, after=40, caseless=True, group="v",
+)
+
+
+# --- Label-anchored record and plan identifiers ------------------------------------------------
+_ID_VALUE = r"(?P<v>(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{3,19}[A-Z0-9])(?![A-Za-z0-9-])"
 MRN = Detector(
-    "mrn",
-    re.compile(
-        r"(?i)\b(?:MRN|medical\s+record\s+(?:number|no\.?|#)|chart\s+(?:number|no\.?|#))"
-        r"\s*[:#]?\s*(?=[A-Z0-9-]*\d)([A-Z0-9][A-Z0-9-]{4,19})\b"
-    ),
-    lambda match: True,
-    None,
-    base=0.95,
-    with_context=0.95,
+    "mrn", r"\b(?:mrn|medical\s+record|chart\s*(?:number|no|#))",
+    re.compile(r"(?i:\b(?:mrn|medical\s+record(?:\s+(?:number|no\.?|#))?|chart\s*(?:number|no\.?|#)))"
+               r"\s*(?:#|:|no\.?|number)?\s*[:#]?\s*" + _ID_VALUE),
+    lambda text, m: 0.95, before=20, after=45, caseless=True, group="v",
+)
+MEMBER_ID = Detector(
+    "member_id", r"\b(?:member|subscriber|policy|group|insurance|medicaid|plan)\s*(?:id|#|number|no)",
+    re.compile(r"(?i:\b(?:member|subscriber|policy(?:holder)?|group|insurance|medicaid|plan)\s*"
+               r"(?:id(?:entification)?|#|number|no\.?)(?:\s*(?:number|no\.?|#))?)\s*[:#]?\s*" + _ID_VALUE),
+    lambda text, m: 0.9, before=30, after=45, caseless=True, group="v",
 )
 
 
-# --- Date of birth (only with a label: a bare date is an appointment as often as a birthday) -
+# --- Driver's licence: the number with a state named next to it --------------------------------
+_STATES = ("AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ "
+           "NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY").split()
+_STATE_NAMES = ("alabama|alaska|arizona|arkansas|california|colorado|connecticut|delaware|florida|georgia|"
+                "hawaii|idaho|illinois|indiana|iowa|kansas|kentucky|louisiana|maine|maryland|massachusetts|"
+                "michigan|minnesota|mississippi|missouri|montana|nebraska|nevada|new\\s+hampshire|new\\s+jersey|"
+                "new\\s+mexico|new\\s+york|north\\s+carolina|north\\s+dakota|ohio|oklahoma|oregon|pennsylvania|"
+                "rhode\\s+island|south\\s+carolina|south\\s+dakota|tennessee|texas|utah|vermont|virginia|"
+                "washington|west\\s+virginia|wisconsin|wyoming")
+_STATE = re.compile(rf"\b(?:{'|'.join(_STATES)})\b|(?i:\b(?:{_STATE_NAMES})\b)")
+DRIVERS_LICENSE = Detector(
+    "drivers_license", r"\b(?:driver'?s?\s+licen[cs]e|dl|d/l|dln|licen[cs]e\s*(?:no|number|#))\b",
+    re.compile(r"(?i:\b(?:driver'?s?\s+licen[cs]e|dl|d/l|dln|licen[cs]e\s*(?:no\.?|number|#)))"
+               r"(?:\s*(?:no\.?|number|#))?\s*(?:\((?:[A-Za-z]{2}|[A-Za-z ]{4,14})\))?\s*[:#]?\s*"
+               r"(?P<v>(?=[A-Z0-9-]*\d{4})[A-Z0-9][A-Z0-9-]{3,15}[A-Z0-9])(?![A-Za-z0-9-])"),
+    lambda text, m: 0.93 if _STATE.search(text, max(0, m.start() - 25), m.start("v")) else None,
+    before=30, after=40, caseless=True, group="v",
+)
+
+
+# --- Dates of birth: a date with a birth label, or "born" -----------------------------------
 _MONTHS = {
-    m: i
-    for i, names in enumerate(
-        [
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ],
-        1,
-    )
-    for m in names
+    name: number
+    for number, names in enumerate(
+        [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+         ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"),
+         ("nov", "november"), ("dec", "december")], 1)
+    for name in names
 }
-_DOB = re.compile(
-    r"(?i)\b(?:DOB|D\.O\.B\.?|date\s+of\s+birth|birth\s*date|born(?:\s+on)?)\s*[:\-]?\s*"
-    r"(?:(?P<m1>\d{1,2})[/.-](?P<d1>\d{1,2})[/.-](?P<y1>\d{4}|\d{2})"
-    r"|(?P<y2>\d{4})-(?P<m2>\d{1,2})-(?P<d2>\d{1,2})"
-    r"|(?P<mn>[A-Za-z]{3,9})\.?\s+(?P<d3>\d{1,2}),?\s+(?P<y3>\d{4}))"
-)
+_DATE = (r"(?P<v>(?P<m1>\d{1,2})[/.-](?P<d1>\d{1,2})[/.-](?P<y1>\d{4}|\d{2})"
+         r"|(?P<y2>\d{4})-(?P<m2>\d{1,2})-(?P<d2>\d{1,2})"
+         r"|(?P<mn>[A-Za-z]{3,9})\.?\s+(?P<d3>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y3>\d{4})"
+         r"|(?P<d4>\d{1,2})\s+(?P<mn4>[A-Za-z]{3,9})\.?,?\s+(?P<y4>\d{4}))(?![\d/])")
 
 
-def _valid_dob(match: re.Match[str]) -> bool:
-    g = match.groupdict()
+def _dob(text: str, m: re.Match[str]) -> float | None:
+    g = m.groupdict()
     try:
         if g["y1"]:
             year = int(g["y1"]) if len(g["y1"]) == 4 else 1900 + int(g["y1"])
@@ -162,29 +256,87 @@ def _valid_dob(match: re.Match[str]) -> bool:
         elif g["y2"]:
             born = date(int(g["y2"]), int(g["m2"]), int(g["d2"]))
         else:
-            month = _MONTHS.get(g["mn"].lower())
+            month = _MONTHS.get((g["mn"] or g["mn4"]).lower())
             if month is None:
-                return False
-            born = date(int(g["y3"]), month, int(g["d3"]))
+                return None
+            born = date(int(g["y3"] or g["y4"]), month, int(g["d3"] or g["d4"]))
     except ValueError:
-        return False
-    return date(1890, 1, 1) <= born <= date.today()
+        return None
+    return 0.95 if date(1890, 1, 1) <= born <= date.today() else None
 
 
-DOB = Detector("dob", _DOB, _valid_dob, None, base=0.95, with_context=0.95)
+DOB = Detector(
+    "dob", r"\b(?:dob|d\.o\.b|date\s+of\s+birth|birth\s*date|birthday|born)",
+    re.compile(r"(?i:\b(?:dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday|born(?:\s+on)?))\s*(?:is|was)?\s*[:\-]?\s*"
+               + _DATE),
+    _dob, before=15, after=40, caseless=True, group="v",
+)
 
-DETECTORS: tuple[Detector, ...] = (SSN_FORMATTED, SSN_BARE, NPI, MRN, DOB)
+
+# --- Diagnosis and procedure codes: only in clinical context -----------------------------------
+_ICD_WORDS = r"\b(?:diagnos[ie]s|dx|icd(?:-?10)?(?:-cm)?|assessment|impression|problem\s+list|codes?|hx\s+of|history\s+of|condition)"
+_ICD_CODE = re.compile(r"(?<![A-Za-z0-9.\-/])[A-TV-Z]\d[0-9AB](?:\.[0-9A-Z]{1,4})?(?![A-Za-z0-9]|\.\d|-\d)")
+ICD10 = Detector(
+    "icd10", _ICD_WORDS, _ICD_CODE,
+    lambda text, m: 0.9 if m.group(0)[1:3] != "00" or "." in m.group(0) else 0.8,
+    before=80, after=160, caseless=True,
+)
+_CPT_CODE = re.compile(r"(?<![\d.\-/$#])\d{4}[0-9FT](?![\d.,/]\d|\d|-\d{2,})")
+CPT = Detector(
+    "cpt", r"\b(?:cpt|hcpcs|procedure\s+codes?|billing\s+codes?|billed|bill\s+codes?)",
+    _CPT_CODE, lambda text, m: 0.9, before=40, after=120, caseless=True,
+)
 
 
-def scan(text: str, location: str) -> list[Finding]:
-    """All findings in one piece of text, overlapping duplicates of one type removed."""
-    text = normalize(text)
-    findings: list[Finding] = []
-    seen: set[tuple[str, int]] = set()
-    for detector in DETECTORS:
-        for finding in detector.find(text, location):
-            if (finding.type, finding.start) not in seen:
-                seen.add((finding.type, finding.start))
-                findings.append(finding)
-    findings.sort(key=lambda f: (f.start, f.type))
-    return findings
+# --- Contact details -------------------------------------------------------------------------
+_PHONE_WORDS = re.compile(r"(?i)\b(?:phone|tel|telephone|cell|mobile|call|fax|contact|reach|text|ph)\b")
+PHONE = Detector(
+    "phone", r"(?:\(\d{3}\)\s?|\d{3}[ .-])\d{3}[ .-]\d{4}",
+    re.compile(r"(?<![\d.-])(?:\+?1[ .-]?)?(?:\([2-9]\d{2}\)\s?|[2-9]\d{2}(?P<s>[ .-]))[2-9]\d{2}[ .-]\d{4}(?![\d-]|\.\d)"),
+    lambda text, m: 0.95 if context(text, m.start(), m.end(), _PHONE_WORDS, 40, 5) else 0.85,
+    before=17, after=1,
+)
+EMAIL = Detector(
+    "email", r"@",
+    re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}\b"),
+    lambda text, m: 0.9, before=65, after=200,
+)
+_SUFFIX = (r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Ter"
+           r"|Parkway|Pkwy|Circle|Cir|Highway|Hwy|Square|Sq|Trail|Trl|Pike|Loop|Row|Alley|Crescent|Plaza)")
+US_ADDRESS = Detector(
+    "us_address", r"\d{1,6}\s+(?:[NSEW]\.?\s+)?(?:[A-Z][A-Za-z'-]*\s+){1,4}" + _SUFFIX + r"\b",
+    re.compile(r"(?<![\d.,/$#-])\d{1,6}\s+(?:(?:N|S|E|W|North|South|East|West)\.?\s+)?"
+               r"(?:(?:\d{1,3}(?:st|nd|rd|th)|[A-Z][A-Za-z'-]*)\s+){1,4}" + _SUFFIX + r"\b\.?"),
+    lambda text, m: 0.85, before=80, after=2,
+)
+
+
+# --- Named patients: a name after an explicit patient cue ---------------------------------------
+_NOT_NAMES = {"portal", "care", "services", "service", "access", "advocate", "education", "name", "id", "information",
+              "instructions", "safety", "coordinator", "relations", "experience", "financial", "intake", "record",
+              "records", "number", "chart", "is", "was", "has", "had", "will", "and", "the", "of", "in", "at",
+              "to", "for", "with", "on", "dob", "mrn", "account", "summary", "list", "satisfaction", "status"}
+_NAME_WORD = r"[^\W\d_][^\W\d_'’-]*(?:['’-][^\W\d_]+)?"
+
+
+def _patient_name(text: str, m: re.Match[str]) -> float | None:
+    words = re.findall(r"[^\W\d_]+", m.group("v"))
+    if any(w.lower() in _NOT_NAMES for w in words) or not all(w[0].isupper() for w in words):
+        return None
+    return 0.9 if m.group("sep") else 0.8
+
+
+PATIENT_NAME = Detector(
+    "patient_name", r"\b(?i:patient|pt)(?:'s)?(?:\s+(?i:name))?(?:\s*[:\-]\s*|\s+)[A-Z]",
+    re.compile(rf"(?i:\b(?:re:\s*)?(?:patient|pt\.?)(?:'s)?(?:\s+name)?)(?P<sep>[ \t]*[:\-][ \t]*|[ \t]+)"
+               rf"(?P<v>(?:{_NAME_WORD}),[ \t]+(?:{_NAME_WORD})|(?:{_NAME_WORD})(?:[ \t]+[A-Z]\.)?(?:[ \t]+(?:{_NAME_WORD})){{1,2}})"
+               r"(?![^\W\d_])"),
+    _patient_name, before=25, after=60, group="v",
+)
+
+# Priority when two findings of different types overlap: the more specific one stays.
+DETECTORS: tuple[Detector, ...] = (
+    SSN_LABELLED, SSN_FORMATTED, CREDIT_CARD, MBI, DEA, ABA, NDC, DOB, DRIVERS_LICENSE, MRN, MEMBER_ID,
+    NPI, ICD10, CPT, PHONE, EMAIL, US_ADDRESS, PATIENT_NAME,
+)
+TYPES: tuple[str, ...] = tuple(dict.fromkeys(d.type for d in DETECTORS))

@@ -1,77 +1,86 @@
-"""Extract inspectable text from every part of a message and run the detectors on it.
+"""Walk a message, get the text out of every part, and run the detectors over it.
 
-A part whose text cannot be extracted is itself a finding (``uninspectable_attachment``):
-content we could not look at is treated as sensitive, never waved through.
+Transfer encodings (quoted-printable, base64) are undone by the email package; HTML is
+rendered to text with entities decoded; attachments go through extract.py, which decides
+their format by their bytes. The walk is iterative and bounded — MIME nested deeper than
+MAX_DEPTH or with more than MAX_PARTS parts is a finding, not a stack overflow — and every
+part that cannot be read is a finding naming where and why.
 """
 
 from __future__ import annotations
 
-from email.message import EmailMessage
-from html.parser import HTMLParser
+from email.message import Message
 
 from agent.model import Finding
-from agent.policy.detectors import scan
+from agent.policy.extract import Extracted, decode_text, extract, uninspectable
+from agent.policy.normalize import html_to_text
+from agent.policy.scanner import scan
 
-# Attachment types whose bytes are text we can read directly; richer formats (PDF, DOCX,
-# XLSX, HL7, FHIR, ZIP) get their own extractors in the detection work.
-_TEXT_TYPES = {"application/json", "application/xml", "application/csv", "text/csv"}
-MAX_TEXT_CHARS = 5_000_000  # per part: bounds memory and time on a hostile message
-
-
-class _HtmlText(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag in ("script", "style"):
-            self._skip += 1
-        elif tag in ("br", "p", "div", "tr", "li"):
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style") and self._skip:
-            self._skip -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.parts.append(data)
+MAX_DEPTH = 20
+MAX_PARTS = 500
 
 
-def html_to_text(html: str) -> str:
-    parser = _HtmlText()
-    parser.feed(html)
-    parser.close()
-    return "".join(parser.parts)
-
-
-def _part_text(part: EmailMessage) -> str | None:
-    ctype = part.get_content_type()
-    if ctype.startswith("text/") or ctype in _TEXT_TYPES:
-        payload = part.get_payload(decode=True) or b""
-        charset = part.get_content_charset() or "utf-8"
-        try:
-            text = payload.decode(charset, errors="replace")
-        except LookupError:  # an unknown charset name: still read it rather than skip it
-            text = payload.decode("utf-8", errors="replace")
-        text = text[:MAX_TEXT_CHARS]
-        return html_to_text(text) if ctype == "text/html" else text
-    return None
-
-
-def inspect(message: EmailMessage) -> list[Finding]:
-    findings: list[Finding] = []
-    subject = str(message.get("Subject", ""))
-    findings.extend(scan(subject, "subject"))
-    for part in message.walk():
+def _parts(message: Message) -> tuple[list[tuple[Message, int]], list[Extracted]]:
+    """Leaf parts with their depth; problems with the structure itself."""
+    leaves: list[tuple[Message, int]] = []
+    problems: list[Extracted] = []
+    stack: list[tuple[Message, int]] = [(message, 0)]
+    seen = 0
+    while stack:
+        part, depth = stack.pop()
+        seen += 1
+        if seen > MAX_PARTS:
+            problems.append(uninspectable("message", f"more than {MAX_PARTS} MIME parts; the rest was not read"))
+            break
+        if depth > MAX_DEPTH:
+            problems.append(uninspectable("message", f"MIME nested deeper than {MAX_DEPTH} levels"))
+            continue
         if part.is_multipart():
+            children = part.get_payload()
+            if isinstance(children, list):
+                stack.extend((child, depth + 1) for child in reversed(children) if isinstance(child, Message))
             continue
-        filename = part.get_filename()
-        location = f"attachment:{filename}" if filename else "body"
-        text = _part_text(part)
-        if text is None:
-            findings.append(Finding("uninspectable_attachment", location, 0, 0, 1.0))
+        leaves.append((part, depth))
+    return leaves, problems
+
+
+def _location(part: Message, index: int) -> tuple[str, bool]:
+    """Where a part is, and whether it is the message body (inline text without a name)."""
+    filename = part.get_filename()
+    disposition = (part.get_content_disposition() or "").lower()
+    is_body = not filename and disposition != "attachment" and part.get_content_maintype() == "text"
+    if is_body:
+        return "body", True
+    return f"attachment:{filename or f'part-{index}'}", False
+
+
+def extract_all(message: Message) -> list[Extracted]:
+    """Every readable piece of the message (subject, bodies, attachments, archive members)."""
+    items = [Extracted("subject", str(message.get("Subject", "")))]
+    leaves, problems = _parts(message)
+    items.extend(problems)
+    for index, (part, _depth) in enumerate(leaves, 1):
+        location, is_body = _location(part, index)
+        try:
+            payload = part.get_payload(decode=True) or b""
+        except Exception:  # noqa: BLE001 - malformed transfer encodings raise odd types
+            items.append(uninspectable(location, "transfer encoding cannot be decoded"))
             continue
-        findings.extend(scan(text, location))
+        charset = part.get_content_charset()
+        if is_body:
+            text = decode_text(payload, charset)
+            if part.get_content_subtype() == "html":
+                text = html_to_text(text, hidden=True)
+            items.append(Extracted(location, text))
+            continue
+        items.extend(extract(payload, part.get_filename() or "", part.get_content_type(), location, charset=charset))
+    return items
+
+
+def inspect(message: Message) -> list[Finding]:
+    findings: list[Finding] = []
+    for item in extract_all(message):
+        findings.extend(item.findings)
+        if item.text:
+            findings.extend(scan(item.text, item.location))
     return findings

@@ -24,7 +24,7 @@ from email.utils import formatdate, make_msgid
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from agent.model import Method, ProtectedCopy, RecipientPlan
-from agent.policy.inspect import html_to_text
+from agent.policy.normalize import html_to_text
 from agent.protect import ProtectError
 
 FORMAT = "postseal-portal-v1"

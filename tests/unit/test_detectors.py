@@ -1,4 +1,5 @@
-from agent.policy.detectors import luhn_ok, normalize, scan
+from agent.policy.detectors import luhn_ok
+from agent.policy.scanner import normalize, scan
 
 
 def types(text: str) -> list[str]:

@@ -1,0 +1,265 @@
+"""Text out of every attachment the detectors should read — or a finding saying why not.
+
+The format is decided by the bytes (magic numbers, ZIP member names), not by the declared
+Content-Type or file name: a PDF labelled text/plain is still read as a PDF, and a
+spreadsheet renamed .txt still as a spreadsheet. Each format uses its well-kept library:
+pypdf (PDF), python-docx (DOCX), openpyxl (XLSX), python-hl7 (HL7 v2), json and defusedxml
+(FHIR; defusedxml refuses entity bombs and external entities), zipfile (ZIP).
+
+The parsers of complex formats run in a separate process (sandbox.py) with a time and a
+memory limit: a PDF that loops or explodes costs that process, not the agent. What cannot
+be read — corrupt, encrypted, too big, too deep, unknown binary — becomes a finding
+(`uninspectable_attachment`, `encrypted_archive`, `oversized_archive`), never a pass.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from dataclasses import dataclass, field
+
+from agent.model import Finding
+from agent.policy.normalize import html_to_text
+
+MAX_TEXT_CHARS = 60_000_000  # per part; above the largest message the agent accepts
+MAX_ARCHIVE_DEPTH = 3  # a ZIP in a ZIP in a ZIP is read; one more level is a finding
+MAX_ARCHIVE_MEMBERS = 1000
+MAX_ARCHIVE_BYTES = 200 * 1024 * 1024  # total decompressed per attachment (zip bombs)
+MAX_RATIO = 200  # decompressed / compressed per member; 42.zip is ~10^6
+
+
+@dataclass
+class Extracted:
+    location: str
+    text: str = ""
+    findings: list[Finding] = field(default_factory=list)
+
+
+def _finding(kind: str, location: str, detail: str) -> Finding:
+    return Finding(kind, location, 0, 0, 1.0, detail)
+
+
+def uninspectable(location: str, detail: str) -> Extracted:
+    return Extracted(location, "", [_finding("uninspectable_attachment", location, detail)])
+
+
+# --- telling formats apart by their bytes ----------------------------------------------------
+def sniff(data: bytes, content_type: str, filename: str) -> str:
+    head = data[:8]
+    if head.startswith(b"%PDF-") or data[:1024].lstrip().startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return "zip"  # DOCX/XLSX are told apart by their members (see _zip_kind)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "ole"  # legacy .doc/.xls or an encrypted OOXML file
+    stripped = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped.startswith(b"MSH|"):
+        return "hl7"
+    if stripped[:1] in (b"{", b"["):
+        return "json"
+    if stripped[:1] == b"<":
+        lower = stripped[:512].lower()
+        return "html" if b"<html" in lower or b"<!doctype html" in lower or content_type == "text/html" else "xml"
+    if content_type == "text/html":
+        return "html"
+    if _looks_like_text(data):
+        return "text"
+    return "binary"
+
+
+def _looks_like_text(data: bytes) -> bool:
+    sample = data[:8192]
+    if b"\x00" in sample:
+        return sample[:2] in (b"\xff\xfe", b"\xfe\xff")  # UTF-16 text has a BOM; else binary
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(sample) - 4:  # not just a character cut at the sample's end
+            printable = sum(32 <= b < 127 or b in (9, 10, 13) or b >= 160 for b in sample)
+            return printable / len(sample) > 0.95  # latin-1 / cp1252 text
+    return True
+
+
+def decode_text(data: bytes, charset: str | None = None) -> str:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16", errors="replace")
+    for encoding in (charset, "utf-8"):
+        if not encoding:
+            continue
+        try:
+            return data.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return data.decode("cp1252", errors="replace")
+
+
+# --- simple formats, read here -----------------------------------------------------------------
+def _hl7(data: bytes, location: str) -> Extracted:
+    import hl7
+
+    text = decode_text(data).replace("\r\n", "\r").replace("\n", "\r")
+    findings = []
+    try:
+        message = hl7.parse(text)
+        segments = [str(s[0]) for s in message]
+    except Exception:  # noqa: BLE001 - python-hl7 raises bare Exceptions on bad input
+        segments = [line.split("|", 1)[0] for line in text.split("\r") if line]
+    if "PID" in segments:
+        findings.append(_finding("hl7_patient_data", location, "HL7 v2 message with a PID (patient) segment"))
+    # Field separators become spaces so identifiers inside fields are read as words.
+    readable = re.sub(r"[|^~\\&]", " ", text.replace("\r", "\n"))
+    return Extracted(location, readable, findings)
+
+
+_FHIR_PATIENT_TYPES = {"Patient", "RelatedPerson", "Person"}
+
+
+def _fhir_patient_in_json(node: object, depth: int = 0) -> bool:
+    if depth > 64:
+        return False
+    if isinstance(node, dict):
+        if node.get("resourceType") in _FHIR_PATIENT_TYPES:
+            return True
+        return any(_fhir_patient_in_json(v, depth + 1) for v in node.values())
+    if isinstance(node, list):
+        return any(_fhir_patient_in_json(v, depth + 1) for v in node)
+    return False
+
+
+def _json_strings(node: object, out: list[str], depth: int = 0) -> None:
+    if depth > 64:
+        return
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+                out.append(f"{key}: {value}")  # keep the key: it is the label detectors need
+            else:
+                _json_strings(value, out, depth + 1)
+    elif isinstance(node, list):
+        for value in node:
+            _json_strings(value, out, depth + 1)
+    elif isinstance(node, (str, int, float)):
+        out.append(str(node))
+
+
+def _json(data: bytes, location: str) -> Extracted:
+    text = decode_text(data)
+    try:
+        document = json.loads(text)
+    except (ValueError, RecursionError):
+        return Extracted(location, text)  # not JSON after all: read it as text
+    findings = []
+    if _fhir_patient_in_json(document):
+        findings.append(_finding("fhir_patient_data", location, "FHIR resource describing a patient"))
+    strings: list[str] = []
+    _json_strings(document, strings)
+    return Extracted(location, "\n".join(strings), findings)
+
+
+def _xml(data: bytes, location: str) -> Extracted:
+    from defusedxml import ElementTree
+    from defusedxml.common import DefusedXmlException
+
+    try:
+        root = ElementTree.fromstring(data)
+    except (ElementTree.ParseError, DefusedXmlException, ValueError) as exc:
+        if isinstance(exc, DefusedXmlException):
+            return uninspectable(location, f"XML refused: {type(exc).__name__} (entity expansion or external entity)")
+        return Extracted(location, decode_text(data))  # not well-formed: read the bytes as text
+    findings = []
+    parts: list[str] = []
+    patient = False
+    for element in root.iter():
+        tag = element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
+        if tag in _FHIR_PATIENT_TYPES and isinstance(element.tag, str) and "hl7.org/fhir" in element.tag:
+            patient = True
+        # FHIR XML keeps values in value="…" attributes; other XML in text.
+        for name, value in element.attrib.items():
+            parts.append(f"{tag} {name.rsplit('}', 1)[-1]}: {value}")
+        if element.text and element.text.strip():
+            parts.append(f"{tag}: {element.text.strip()}")
+    if patient:
+        findings.append(_finding("fhir_patient_data", location, "FHIR resource describing a patient"))
+    return Extracted(location, "\n".join(parts), findings)
+
+
+# --- archives -----------------------------------------------------------------------------------
+def _zip_kind(names: set[str]) -> str:
+    if "word/document.xml" in names:
+        return "docx"
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    return "zip"
+
+
+def _zip(data: bytes, location: str, depth: int, budget: list[int]) -> list[Extracted]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        return [uninspectable(location, f"ZIP cannot be read ({type(exc).__name__})")]
+    names = {m.filename for m in members}
+    kind = _zip_kind(names)
+    if kind != "zip":
+        from agent.policy import sandbox
+
+        if any(m.flag_bits & 1 for m in members):
+            return [Extracted(location, "", [_finding("encrypted_archive", location, "encrypted document")])]
+        return [sandbox.extract_rich(kind, data, location)]
+    if depth >= MAX_ARCHIVE_DEPTH:
+        return [uninspectable(location, f"archive nested deeper than {MAX_ARCHIVE_DEPTH} levels")]
+    if len(members) > MAX_ARCHIVE_MEMBERS:
+        return [Extracted(location, "", [_finding("oversized_archive", location,
+                                                  f"more than {MAX_ARCHIVE_MEMBERS} files")])]
+    out: list[Extracted] = []
+    for member in members:
+        if member.is_dir():
+            continue
+        inner = f"{location}/{member.filename}"
+        if member.flag_bits & 1:
+            out.append(Extracted(inner, "", [_finding("encrypted_archive", inner, "password-protected file in a ZIP")]))
+            continue
+        allowed = min(budget[0], max(member.compress_size, 1) * MAX_RATIO)
+        try:
+            with archive.open(member) as handle:
+                content = handle.read(allowed + 1)  # the real size, whatever the header says
+        except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError, ValueError) as exc:
+            out.append(uninspectable(inner, f"ZIP member cannot be read ({type(exc).__name__})"))
+            continue
+        if len(content) > allowed:
+            why = "decompresses beyond the size limit" if allowed == budget[0] else \
+                f"compression ratio above {MAX_RATIO}:1 (zip bomb)"
+            out.append(Extracted(inner, "", [_finding("oversized_archive", inner, why)]))
+            continue
+        budget[0] -= len(content)
+        out.extend(extract(content, member.filename, "", inner, depth + 1, budget))
+    return out
+
+
+# --- the entry point ------------------------------------------------------------------------------
+def extract(data: bytes, filename: str, content_type: str, location: str, depth: int = 0,
+            budget: list[int] | None = None, charset: str | None = None) -> list[Extracted]:
+    """Everything readable in one attachment (ZIPs give one item per member)."""
+    budget = budget if budget is not None else [MAX_ARCHIVE_BYTES]
+    kind = sniff(data, content_type, filename)
+    if kind == "zip":
+        return _zip(data, location, depth, budget)
+    if kind == "pdf":
+        from agent.policy import sandbox
+
+        return [sandbox.extract_rich("pdf", data, location)]
+    if kind == "hl7":
+        return [_hl7(data, location)]
+    if kind == "json":
+        return [_json(data, location)]
+    if kind == "xml":
+        return [_xml(data, location)]
+    if kind == "html":
+        return [Extracted(location, html_to_text(decode_text(data, charset)[:MAX_TEXT_CHARS], hidden=True))]
+    if kind == "text":
+        return [Extracted(location, decode_text(data, charset)[:MAX_TEXT_CHARS])]
+    if kind == "ole":
+        return [uninspectable(location, "legacy Office or encrypted Office file (not read)")]
+    return [uninspectable(location, f"binary content ({content_type or 'unknown type'}) that cannot be read as text")]

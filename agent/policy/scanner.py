@@ -1,0 +1,135 @@
+"""Run every detector over a text in one pass, in time linear in its length.
+
+All prefilters are compiled into one Hyperscan database (Intel's automata engine: one scan
+for all patterns, no backtracking, gigabytes per second when nothing matches). Where
+Hyperscan is not installed (it has no wheels for ARM), the same prefilters run through
+Python's `re` one by one: slower, same findings (tests compare the two), still safe because
+the prefilters have bounded repeats and no look-around.
+
+Hyperscan scans bytes; the text is scanned as ASCII with every other character replaced by
+"?" (one byte per character), so byte offsets are character offsets. The detectors are
+ASCII by design — normalization (NFKC) turns fullwidth digits into ASCII ones first — and the
+precise patterns then run on the real text, so names with accents are read as written.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import re
+import unicodedata
+
+from agent.model import Finding
+from agent.policy.detectors import DETECTORS, Detector
+
+log = logging.getLogger(__name__)
+
+MIN_CONFIDENCE = 0.5  # below this a match is not reported at all
+
+# Zero-width, soft-hyphen and bidi-control characters are removed so "123\u200b-45-6789"
+# cannot hide an SSN; NFKC turns fullwidth "１２３" into "123".
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+
+
+def normalize(text: str) -> str:
+    if text.isascii():
+        return text  # the common case, at memory speed
+    return _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+
+
+class _Hyperscan:
+    def __init__(self, detectors: tuple[Detector, ...]) -> None:
+        import hyperscan
+
+        self.db = hyperscan.Database()
+        flags = [hyperscan.HS_FLAG_CASELESS if d.caseless else 0 for d in detectors]
+        self.db.compile(expressions=[d.prefilter.encode() for d in detectors], ids=list(range(len(detectors))),
+                        elements=len(detectors), flags=flags)
+
+    def hits(self, view: bytes) -> list[tuple[int, int]]:
+        found: list[tuple[int, int]] = []
+        append = found.append
+
+        def on_match(ident: int, start: int, end: int, flags: int, context: object) -> None:
+            append((ident, end))
+
+        self.db.scan(view, match_event_handler=on_match)
+        return found
+
+
+class _PythonRe:
+    def __init__(self, detectors: tuple[Detector, ...]) -> None:
+        self.patterns = [re.compile(d.prefilter.encode(), re.IGNORECASE if d.caseless else 0) for d in detectors]
+
+    def hits(self, view: bytes) -> list[tuple[int, int]]:
+        return [(ident, m.end()) for ident, p in enumerate(self.patterns) for m in p.finditer(view)]
+
+
+def _engine(detectors: tuple[Detector, ...], prefer_hyperscan: bool = True) -> _Hyperscan | _PythonRe:
+    if prefer_hyperscan:
+        try:
+            return _Hyperscan(detectors)
+        except ImportError:
+            log.info("hyperscan not installed: detectors run on Python's re (slower, same results)")
+    return _PythonRe(detectors)
+
+
+class Scanner:
+    def __init__(self, detectors: tuple[Detector, ...] = DETECTORS, prefer_hyperscan: bool = True) -> None:
+        self.detectors = detectors
+        self.engine = _engine(detectors, prefer_hyperscan)
+        self.priority = {d.type: i for i, d in reversed(list(enumerate(detectors)))}
+
+    @property
+    def engine_name(self) -> str:
+        return "hyperscan" if isinstance(self.engine, _Hyperscan) else "python-re"
+
+    def scan(self, text: str, location: str) -> list[Finding]:
+        """Findings in `text` (normalized first), sorted by position, overlaps resolved."""
+        text = normalize(text)
+        view = text.encode("ascii", "replace")
+        found: dict[tuple[str, int, int], float] = {}
+        done: set[tuple[int, int, int]] = set()  # (detector, window) already searched
+        size = len(text)
+        for ident, end in self.engine.hits(view):
+            detector = self.detectors[ident]
+            lo, hi = max(0, end - detector.before), min(size, end + detector.after)
+            if (ident, lo, hi) in done:
+                continue
+            done.add((ident, lo, hi))
+            for match in detector.pattern.finditer(text, lo, hi):
+                confidence = detector.validate(text, match)
+                if confidence is None or confidence < MIN_CONFIDENCE:
+                    continue
+                key = (detector.type, match.start(detector.group), match.end(detector.group))
+                if confidence > found.get(key, 0.0):
+                    found[key] = confidence
+        return self._resolve(found, location)
+
+    def _resolve(self, found: dict[tuple[str, int, int], float], location: str) -> list[Finding]:
+        """One finding per stretch of text: where two overlap, the more specific type (earlier
+        in DETECTORS) stays; of one type, the longer span."""
+        ordered = sorted(found.items(), key=lambda item: (self.priority[item[0][0]], -(item[0][2] - item[0][1])))
+        starts: list[int] = []  # kept spans, sorted and disjoint
+        kept: list[tuple[int, int, str, float]] = []
+        for (kind, start, end), confidence in ordered:
+            at = bisect.bisect_right(starts, start)
+            if at and kept[at - 1][1] > start or at < len(kept) and kept[at][0] < end:
+                continue  # overlaps a span already kept
+            starts.insert(at, start)
+            kept.insert(at, (start, end, kind, confidence))
+        return [Finding(kind, location, start, end, confidence) for start, end, kind, confidence in kept]
+
+
+_default: Scanner | None = None
+
+
+def scanner() -> Scanner:
+    global _default
+    if _default is None:
+        _default = Scanner()
+    return _default
+
+
+def scan(text: str, location: str) -> list[Finding]:
+    return scanner().scan(text, location)
