@@ -103,7 +103,7 @@ def _npi(text: str, m: re.Match[str]) -> float | None:
     return 0.97 if context(text, m.start(), m.end(), _NPI_WORDS, 40, 10) else 0.7
 
 
-NPI = Detector("npi", r"[12]\d{9}", re.compile(r"(?<![\d.-])[12]\d{9}(?![\d-]|\.\d)"), _npi, before=10, after=1)
+NPI = Detector("npi", r"\b[12]\d{9}\b", re.compile(r"(?<![\d.-])[12]\d{9}(?![\d-]|\.\d)"), _npi, before=10, after=1)
 
 
 # --- DEA registration number ----------------------------------------------------------------
@@ -118,7 +118,7 @@ def _dea(text: str, m: re.Match[str]) -> float | None:
 
 
 DEA = Detector(
-    "dea", r"[A-Z][A-Z9]\d{7}",
+    "dea", r"\b[A-Z][A-Z9]\d{7}\b",
     re.compile(r"(?<![A-Za-z0-9])[ABCDEFGHJKLMPRSTUX][A-Z9](?P<d>\d{7})(?![A-Za-z0-9])"),
     _dea, before=9, after=1,
 )
@@ -129,7 +129,7 @@ _L = "[AC-HJKMNP-RT-Y]"
 _LD = "[AC-HJKMNP-RT-Y0-9]"
 _MBI_WORDS = re.compile(r"(?i)\b(?:mbi|medicare)")
 MBI = Detector(
-    "mbi", r"[1-9][A-Z][A-Z0-9]\d-?[A-Z][A-Z0-9]\d-?[A-Z]{2}\d{2}",
+    "mbi", r"\b[1-9][A-Z][A-Z0-9]\d-?[A-Z][A-Z0-9]\d-?[A-Z]{2}\d{2}\b",
     re.compile(rf"(?<![A-Za-z0-9-])[1-9]{_L}{_LD}\d(?P<s1>-?){_L}{_LD}\d(?P<s2>-?){_L}{{2}}\d{{2}}(?![A-Za-z0-9-])"),
     lambda text, m: None if m.group("s1") != m.group("s2")
     else (0.98 if context(text, m.start(), m.end(), _MBI_WORDS, 40, 10) else 0.9),
@@ -165,7 +165,7 @@ def _card(text: str, m: re.Match[str]) -> float | None:
 
 
 CREDIT_CARD = Detector(
-    "credit_card", r"(?:\d{4}[ -]?){3}\d{1,7}|3[47]\d{2}[ -]?\d{6}[ -]?\d{5}",
+    "credit_card", r"\b(?:\d{4}[ -]?){3}\d{1,7}\b|\b3[47]\d{2}[ -]?\d{6}[ -]?\d{5}\b",
     re.compile(r"(?<![\d-])(?:\d{4}(?P<s>[ -]?)\d{4}(?P=s)\d{4}(?P=s)\d{1,7}|3[47]\d{2}(?P<t>[ -]?)\d{6}(?P=t)\d{5})(?![\d-])"),
     _card, before=26, after=1,
 )

@@ -48,11 +48,19 @@ def _pdf(data: bytes) -> tuple[str, str]:
                 return "", "encrypted"
         except Exception:  # noqa: BLE001 - pypdf raises many types for broken crypto
             return "", "encrypted"
-    pages = []
+    pages, blank = [], 0
     for number, page in enumerate(reader.pages):
         if number >= MAX_PAGES:
             return "\n".join(pages), f"more than {MAX_PAGES} pages"
-        pages.append(page.extract_text() or "")
+        text = page.extract_text() or ""
+        blank += not text.strip()
+        pages.append(text)
+    # A page without a text layer is a scan or a fax — the most common way PHI travels —
+    # and we do not OCR: it is reported, not passed.
+    if not pages:
+        return "", "has no pages"
+    if blank:
+        return "\n".join(pages), f"has {blank} of {len(pages)} page(s) without a text layer (scanned image?)"
     return "\n".join(pages), ""
 
 

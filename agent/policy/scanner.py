@@ -46,23 +46,23 @@ class _Hyperscan:
         self.db.compile(expressions=[d.prefilter.encode() for d in detectors], ids=list(range(len(detectors))),
                         elements=len(detectors), flags=flags)
 
-    def hits(self, view: bytes) -> list[tuple[int, int]]:
-        found: list[tuple[int, int]] = []
-        append = found.append
+    def hits(self, view: bytes, count: int) -> list[list[int]]:
+        """For each detector, the end offsets of its prefilter's matches, in order."""
+        ends: list[list[int]] = [[] for _ in range(count)]
 
         def on_match(ident: int, start: int, end: int, flags: int, context: object) -> None:
-            append((ident, end))
+            ends[ident].append(end)
 
         self.db.scan(view, match_event_handler=on_match)
-        return found
+        return ends
 
 
 class _PythonRe:
     def __init__(self, detectors: tuple[Detector, ...]) -> None:
         self.patterns = [re.compile(d.prefilter.encode(), re.IGNORECASE if d.caseless else 0) for d in detectors]
 
-    def hits(self, view: bytes) -> list[tuple[int, int]]:
-        return [(ident, m.end()) for ident, p in enumerate(self.patterns) for m in p.finditer(view)]
+    def hits(self, view: bytes, count: int) -> list[list[int]]:
+        return [[m.end() for m in p.finditer(view)] for p in self.patterns]
 
 
 def _engine(detectors: tuple[Detector, ...], prefer_hyperscan: bool = True) -> _Hyperscan | _PythonRe:
@@ -89,22 +89,32 @@ class Scanner:
         text = normalize(text)
         view = text.encode("ascii", "replace")
         found: dict[tuple[str, int, int], float] = {}
-        done: set[tuple[int, int, int]] = set()  # (detector, window) already searched
         size = len(text)
-        for ident, end in self.engine.hits(view):
-            detector = self.detectors[ident]
-            lo, hi = max(0, end - detector.before), min(size, end + detector.after)
-            if (ident, lo, hi) in done:
-                continue
-            done.add((ident, lo, hi))
-            for match in detector.pattern.finditer(text, lo, hi):
-                confidence = detector.validate(text, match)
-                if confidence is None or confidence < MIN_CONFIDENCE:
+        for detector, ends in zip(self.detectors, self.engine.hits(view, len(self.detectors)), strict=True):
+            # Windows around the hits, merged where they touch: each character is searched
+            # at most once per detector, so a text made of hits costs linear time too.
+            lo = hi = -1
+            for end in ends:
+                start, stop = max(0, end - detector.before), min(size, end + detector.after)
+                if start <= hi:
+                    hi = max(hi, stop)
                     continue
-                key = (detector.type, match.start(detector.group), match.end(detector.group))
-                if confidence > found.get(key, 0.0):
-                    found[key] = confidence
+                if hi >= 0:
+                    self._search(detector, text, lo, hi, found)
+                lo, hi = start, stop
+            if hi >= 0:
+                self._search(detector, text, lo, hi, found)
         return self._resolve(found, location)
+
+    @staticmethod
+    def _search(detector: Detector, text: str, lo: int, hi: int, found: dict[tuple[str, int, int], float]) -> None:
+        for match in detector.pattern.finditer(text, lo, hi):
+            confidence = detector.validate(text, match)
+            if confidence is None or confidence < MIN_CONFIDENCE:
+                continue
+            key = (detector.type, match.start(detector.group), match.end(detector.group))
+            if confidence > found.get(key, 0.0):
+                found[key] = confidence
 
     def _resolve(self, found: dict[tuple[str, int, int], float], location: str) -> list[Finding]:
         """One finding per stretch of text: where two overlap, the more specific type (earlier

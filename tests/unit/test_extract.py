@@ -1,0 +1,243 @@
+"""PHI hidden in attachments is found; what cannot be read is a finding, never a pass."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+import zipfile
+from email.message import EmailMessage
+
+import docx
+import openpyxl
+import pytest
+
+from agent.policy import sandbox
+from agent.policy.inspect import inspect
+from agent.policy.scanner import Scanner
+
+SSN = "512-44-8721"
+
+
+def pdf_with(text: str) -> bytes:
+    """A minimal valid PDF 1.4 with one page of Helvetica text."""
+    stream = f"BT /F1 11 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    return out.getvalue()
+
+
+def docx_with(text: str) -> bytes:
+    document = docx.Document()
+    document.add_paragraph("Disability form")
+    table = document.add_table(rows=1, cols=2)
+    table.rows[0].cells[0].text = "Social Security number"
+    table.rows[0].cells[1].text = text
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def xlsx_with(rows: list[list[str]]) -> bytes:
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def zip_of(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def encrypted_zip(name: str, data: bytes) -> bytes:
+    """A one-member ZIP marked encrypted (bit 0 of the flags, in the local and the central
+    header) as a password-protected archive is; the stdlib cannot write real ZipCrypto."""
+    raw = bytearray(zip_of({name: data}))
+    raw[6] |= 0x1
+    central = raw.index(b"PK\x01\x02")
+    raw[central + 8] |= 0x1
+    return bytes(raw)
+
+
+HL7 = (b"MSH|^~\\&|LAB|VALLEY|EHR|VALLEY|202611250830||ORU^R01|MSG00001|P|2.5\r"
+       b"PID|1||VC-0048213^^^VALLEY^MR||Alvarez^Robert||19610314|M|||1420 Maple Avenue^^Springfield^MA^01101\r"
+       b"OBX|1|NM|INR||3.8|||H|||F\r")
+FHIR_JSON = json.dumps({"resourceType": "Bundle", "entry": [{"resource": {
+    "resourceType": "Patient", "identifier": [{"system": "http://hl7.org/fhir/sid/us-ssn", "value": SSN}],
+    "name": [{"family": "Alvarez", "given": ["Robert"]}], "birthDate": "1961-03-14"}}]}).encode()
+FHIR_XML = (b'<Patient xmlns="http://hl7.org/fhir"><identifier><system value="http://hl7.org/fhir/sid/us-ssn"/>'
+            b'<value value="512-44-8721"/></identifier><birthDate value="1961-03-14"/></Patient>')
+
+
+def message(*attachments: tuple[bytes, str, str], body: str = "Please see the attached.") -> EmailMessage:
+    m = EmailMessage()
+    m["From"], m["To"], m["Subject"] = "dr.chen@valleyclinic.example", "x@partner.example", "Forms"
+    m.set_content(body)
+    for data, maintype_subtype, filename in attachments:
+        maintype, subtype = maintype_subtype.split("/")
+        m.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+    return m
+
+
+def found(m: EmailMessage) -> set[tuple[str, str]]:
+    return {(f.type, f.location) for f in inspect(m)}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _stop_sandbox():
+    yield
+    sandbox.close()
+
+
+@pytest.mark.parametrize("data, kind, name", [
+    (pdf_with(f"Patient SSN {SSN}"), "application/pdf", "form.pdf"),
+    (docx_with(SSN), "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "form.docx"),
+    (xlsx_with([["Name", "SSN"], ["Robert Alvarez", SSN]]), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "claims.xlsx"),
+    (f"name,ssn\nRobert Alvarez,{SSN}\n".encode(), "text/csv", "claims.csv"),
+    (f"<html><body><p>SSN: 5&#49;2-44-8721</p></body></html>".encode(), "text/html", "page.html"),
+])
+def test_an_ssn_inside_each_attachment_format_is_found(data, kind, name):
+    assert ("us_ssn", f"attachment:{name}") in found(message((data, kind, name)))
+
+
+def test_hl7_and_fhir_are_patient_data_by_nature_and_their_fields_are_read():
+    result = found(message((HL7, "application/octet-stream", "result.hl7"),
+                           (FHIR_JSON, "application/fhir+json", "patient.json"),
+                           (FHIR_XML, "application/fhir+xml", "patient.xml")))
+    assert ("hl7_patient_data", "attachment:result.hl7") in result
+    assert ("us_address", "attachment:result.hl7") in result
+    assert {("fhir_patient_data", "attachment:patient.json"), ("us_ssn", "attachment:patient.json"),
+            ("fhir_patient_data", "attachment:patient.xml"), ("us_ssn", "attachment:patient.xml")} <= result
+
+
+def test_a_mislabelled_pdf_is_read_as_a_pdf():
+    assert ("us_ssn", "attachment:notes.txt") in found(message((pdf_with(f"SSN {SSN}"), "text/plain", "notes.txt")))
+
+
+def test_zip_members_are_read_nested_and_named():
+    inner = zip_of({"claims.csv": f"ssn\n{SSN}\n".encode()})
+    outer = zip_of({"batch/inner.zip": inner, "form.docx": docx_with(SSN)})
+    result = found(message((outer, "application/zip", "batch.zip")))
+    assert ("us_ssn", "attachment:batch.zip/batch/inner.zip/claims.csv") in result
+    assert ("us_ssn", "attachment:batch.zip/form.docx") in result
+
+
+def test_encrypted_and_oversized_archives_are_findings_of_their_own():
+    encrypted = encrypted_zip("secret.csv", b"x" * 100)
+    bomb = zip_of({"bomb.txt": b"0" * (50 * 1024 * 1024)})  # 50 MB of zeros: ~50 KB compressed
+    assert len(bomb) < 200_000
+    result = found(message((encrypted, "application/zip", "a.zip"), (bomb, "application/zip", "b.zip")))
+    assert ("encrypted_archive", "attachment:a.zip/secret.csv") in result
+    assert ("oversized_archive", "attachment:b.zip/bomb.txt") in result
+
+
+def test_an_archive_nested_too_deep_is_not_read_and_says_so():
+    data = f"SSN {SSN}".encode()
+    for level in range(6):
+        data = zip_of({f"level{level}.zip" if level else "ssn.txt": data})
+    findings = inspect(message((data, "application/zip", "deep.zip")))
+    assert any(f.type == "uninspectable_attachment" and "nested deeper" in f.detail for f in findings)
+
+
+@pytest.mark.parametrize("data, kind, why", [
+    (pdf_with("x")[:200], "application/pdf", "PDF "),
+    (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 20, "image/png", "binary content"),
+    (b"PK\x03\x04" + b"\x00" * 100, "application/zip", "ZIP cannot be read"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 500, "application/msword", "legacy Office"),
+])
+def test_what_cannot_be_read_is_an_uninspectable_finding_with_a_reason(data, kind, why):
+    [finding] = [f for f in inspect(message((data, kind, "file.bin"))) if f.location == "attachment:file.bin"]
+    assert finding.type == "uninspectable_attachment" and why in finding.detail
+
+
+def test_an_xml_entity_bomb_is_refused_not_expanded():
+    bomb = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+            b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+            b'<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]><r>&lol3;</r>')
+    [finding] = inspect(message((bomb, "application/xml", "bomb.xml")))
+    assert finding.type == "uninspectable_attachment" and "entity" in finding.detail
+
+
+def test_a_parser_that_hangs_is_killed_and_reported(monkeypatch):
+    monkeypatch.setattr(sandbox, "TIMEOUT", 0.5)
+    monkeypatch.setattr(sandbox, "_run", _sleeping_reader)
+    started = time.monotonic()
+    result = sandbox.extract_rich("pdf", b"%PDF-1.4", "attachment:slow.pdf")
+    assert time.monotonic() - started < 5
+    assert result.findings[0].type == "uninspectable_attachment" and "longer than" in result.findings[0].detail
+    monkeypatch.undo()
+    assert sandbox.extract_rich("pdf", pdf_with(f"SSN {SSN}"), "attachment:ok.pdf").text  # a fresh worker
+
+
+def _sleeping_reader(kind: str, data: bytes) -> tuple[str, str]:
+    time.sleep(60)
+    return "", ""
+
+
+def test_deep_mime_nesting_and_too_many_parts_are_findings_not_crashes():
+    deep = EmailMessage()
+    deep.set_content(f"SSN {SSN}")
+    for _ in range(40):
+        outer = EmailMessage()
+        outer.make_mixed()
+        outer.attach(deep)
+        deep = outer
+    assert any(f.type == "uninspectable_attachment" and "nested deeper" in f.detail for f in inspect(deep))
+    wide = EmailMessage()
+    wide.set_content("hello")
+    for index in range(600):
+        wide.add_attachment(b"x", maintype="text", subtype="plain", filename=f"{index}.txt")
+    assert any("more than 500 MIME parts" in f.detail for f in inspect(wide))
+
+
+@pytest.mark.parametrize("adversary", [
+    "1" * 1_000_000,  # one endless digit run
+    "1-" * 500_000,  # separators everywhere
+    "a@" * 500_000,  # an e-mail prefilter hit at every other character
+    ("Patient: " + "Aa " * 20) * 20_000,  # labels everywhere
+    ("MRN: " + "A-" * 40) * 10_000,
+    "DOB: " + "1/" * 500_000,
+])
+@pytest.mark.parametrize("hyperscan", [True, False])
+def test_adversarial_megabyte_inputs_scan_in_bounded_time(adversary, hyperscan):
+    scanner = Scanner(prefer_hyperscan=hyperscan)
+    started = time.process_time()
+    scanner.scan(adversary, "body")
+    assert time.process_time() - started < 20  # generous: linear work, never backtracking blow-up
+
+
+def test_both_engines_find_the_same(tmp_path):
+    text = (f"Patient: Jane Doe DOB 03/14/1961 SSN {SSN} NPI 1467500009 card 4111 1111 1111 1111 "
+            "(617) 555-0142 jane@mail.example 1420 Maple Avenue Dx: I48.91 CPT 99213 routing 021000021 ") * 50
+    fast, slow = Scanner(prefer_hyperscan=True), Scanner(prefer_hyperscan=False)
+    assert fast.engine_name == "hyperscan"
+    assert fast.scan(text, "body") == slow.scan(text, "body")
+
+
+def test_a_25_mb_body_is_read_to_its_end():
+    body = ("Routine follow-up, nothing to report. " * 700_000)[:25_000_000] + f"\nSSN {SSN}\n"
+    findings = inspect(message(body=body))
+    assert [f.type for f in findings] == ["us_ssn"]
