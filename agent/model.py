@@ -110,6 +110,9 @@ class Verdict:
     reason: str
     findings: tuple[Finding, ...] = ()
     tls_allowed: bool = True  # False when a rule said "never TLS-only"
+    portal_only: bool = False  # True when a rule sends every external recipient to the portal
+    warnings: tuple[str, ...] = ()  # "warn" rules: shown to the sender, the message goes on
+    matched: tuple[tuple[str, str], ...] = ()  # (rule, action) of every rule that applied, in order
 
     def finding_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -123,6 +126,9 @@ class Verdict:
             "rule": self.rule,
             "reason": self.reason,
             "tls_allowed": self.tls_allowed,
+            "portal_only": self.portal_only,
+            "warnings": list(self.warnings),
+            "matched": [{"rule": rule, "action": action} for rule, action in self.matched],
             "finding_counts": self.finding_counts(),
             "findings": [f.to_json() for f in self.findings],
         }

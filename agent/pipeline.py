@@ -29,8 +29,8 @@ from agent.keys.pgp_store import PgpStore
 from agent.model import Action, Method, Plan, Proof, ProtectedCopy, RecipientPlan, State, Verdict
 from agent.network_changes import NetworkChanges
 from agent.outbox import PAUSED, Duplicate, MessageRow, Outbox
-from agent.policy.inspect import inspect
-from agent.policy.rules import RuleSet, load_rules
+from agent.policy.inspect import inspect_message
+from agent.policy.rules import Facts, RuleSet, load_rules
 from agent.protect import ProtectError, Protector
 from agent.protect.pgp import PgpProtector
 from agent.protect.plain import PlainProtector
@@ -91,9 +91,11 @@ def make_plan(raw: bytes, config: Config, rules: RuleSet, pgp: PgpStore,
               envelope_recipients: list[str] | None = None) -> tuple[intake_mod.Intake, Plan]:
     """Parse, inspect and route; raises intake.BadMessage. Touches no state."""
     message = intake_mod.parse(raw, envelope_recipients)
-    findings = inspect(message.message)
-    external = [a for a in message.recipients if not config.is_internal(a)]
-    verdict: Verdict = rules.evaluate(findings, bool(external), len(external) < len(message.recipients))
+    inspection = inspect_message(message.message)
+    external = tuple(a for a in message.recipients if not config.is_internal(a))
+    internal = tuple(a for a in message.recipients if config.is_internal(a))
+    facts = Facts(message.sender, external, internal, frozenset(kind for _, kind in inspection.attachments))
+    verdict: Verdict = rules.evaluate(list(inspection.findings), facts)
     recipients = tuple(route(a, verdict, config, pgp) for a in message.recipients)
     return message, Plan(message.sender, verdict, recipients)
 

@@ -25,6 +25,10 @@ def route(address: str, verdict: Verdict, config: Config, pgp: PgpStore) -> Reci
     if config.is_internal(address):
         return RecipientPlan(address, Method.INTERNAL, "internal domain: delivered over the organization's relay")
     skipped: list[str] = []
+    if verdict.portal_only:
+        rule = next((name for name, action in verdict.matched if action == "portal_only"), verdict.rule)
+        return RecipientPlan(address, Method.PORTAL, f"policy rule {rule}: secure portal only", "",
+                             ("pgp, tls: not considered (portal only)",))
     key, problems = pgp.find(address)
     if key is not None:
         return RecipientPlan(

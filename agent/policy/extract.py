@@ -35,6 +35,7 @@ class Extracted:
     location: str
     text: str = ""
     findings: list[Finding] = field(default_factory=list)
+    kind: str = ""  # the attachment's format as sniffed (see ATTACHMENT_KINDS in rules.py)
 
 
 def _finding(kind: str, location: str, detail: str) -> Finding:
@@ -206,8 +207,10 @@ def _zip(data: bytes, location: str, depth: int, budget: list[int]) -> list[Extr
         from agent.policy import sandbox
 
         if any(m.flag_bits & 1 for m in members):
-            return [Extracted(location, "", [_finding("encrypted_archive", location, "encrypted document")])]
-        return [sandbox.extract_rich(kind, data, location)]
+            return [Extracted(location, "", [_finding("encrypted_archive", location, "encrypted document")], kind)]
+        item = sandbox.extract_rich(kind, data, location)
+        item.kind = kind
+        return [item]
     if depth >= MAX_ARCHIVE_DEPTH:
         return [uninspectable(location, f"archive nested deeper than {MAX_ARCHIVE_DEPTH} levels")]
     if len(members) > MAX_ARCHIVE_MEMBERS:
@@ -244,6 +247,14 @@ def extract(data: bytes, filename: str, content_type: str, location: str, depth:
     """Everything readable in one attachment (ZIPs give one item per member)."""
     budget = budget if budget is not None else [MAX_ARCHIVE_BYTES]
     kind = sniff(data, content_type, filename)
+    items = _extract(kind, data, content_type, location, depth, budget, charset)
+    for item in items:
+        item.kind = item.kind or kind
+    return items
+
+
+def _extract(kind: str, data: bytes, content_type: str, location: str, depth: int, budget: list[int],
+             charset: str | None) -> list[Extracted]:
     if kind == "zip":
         return _zip(data, location, depth, budget)
     if kind == "pdf":

@@ -9,6 +9,7 @@ part that cannot be read is a finding naming where and why.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from email.message import Message
 
 from agent.model import Finding
@@ -77,10 +78,23 @@ def extract_all(message: Message) -> list[Extracted]:
     return items
 
 
-def inspect(message: Message) -> list[Finding]:
+@dataclass(frozen=True)
+class Inspection:
+    findings: tuple[Finding, ...]
+    attachments: tuple[tuple[str, str], ...]  # (location, kind) of every attachment and archive member
+
+
+def inspect_message(message: Message) -> Inspection:
     findings: list[Finding] = []
+    attachments: list[tuple[str, str]] = []
     for item in extract_all(message):
         findings.extend(item.findings)
         if item.text:
             findings.extend(scan(item.text, item.location))
-    return findings
+        if item.location.startswith("attachment:"):
+            attachments.append((item.location, item.kind or "binary"))
+    return Inspection(tuple(findings), tuple(attachments))
+
+
+def inspect(message: Message) -> list[Finding]:
+    return list(inspect_message(message).findings)

@@ -117,7 +117,7 @@ def _stop_sandbox():
     (docx_with(SSN), "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "form.docx"),
     (xlsx_with([["Name", "SSN"], ["Robert Alvarez", SSN]]), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "claims.xlsx"),
     (f"name,ssn\nRobert Alvarez,{SSN}\n".encode(), "text/csv", "claims.csv"),
-    (f"<html><body><p>SSN: 5&#49;2-44-8721</p></body></html>".encode(), "text/html", "page.html"),
+    (b"<html><body><p>SSN: 5&#49;2-44-8721</p></body></html>", "text/html", "page.html"),
 ])
 def test_an_ssn_inside_each_attachment_format_is_found(data, kind, name):
     assert ("us_ssn", f"attachment:{name}") in found(message((data, kind, name)))

@@ -1,33 +1,65 @@
 import pytest
 
 from agent.model import Action, Finding
-from agent.policy.rules import RulesError, load_rules
+from agent.policy.rules import Facts, RulesError, load_rules, parse_rules
 
 SSN = Finding("us_ssn", "body", 0, 11, 0.98)
+OUT = Facts("dr.chen@valleyclinic.example", ("x@partner.example",), ())
+IN = Facts("dr.chen@valleyclinic.example", (), ("nurse@valleyclinic.example",))
 
 
 def test_default_rules_hold_an_ssn_going_outside():
-    verdict = load_rules().evaluate([SSN], has_external=True, has_internal=False)
+    verdict = load_rules().evaluate([SSN], OUT)
     assert verdict.action == Action.HOLD and verdict.rule == "ssn-leaves-organization"
+    assert verdict.matched == (("ssn-leaves-organization", "hold_for_review"),)
 
 
 def test_default_rules_send_an_ssn_kept_inside():
-    assert load_rules().evaluate([SSN], has_external=False, has_internal=True).action == Action.SEND
+    assert load_rules().evaluate([SSN], IN).action == Action.SEND
 
 
 def test_low_confidence_findings_do_not_trigger_rules():
     weak = Finding("us_ssn", "body", 0, 9, 0.5)
-    assert load_rules().evaluate([weak], True, False).action == Action.SEND
+    assert load_rules().evaluate([weak], OUT).action == Action.SEND
 
 
-def test_never_tls_only_is_a_flag_and_evaluation_goes_on(tmp_path):
-    rules = tmp_path / "rules.toml"
-    rules.write_text(
-        '[[rule]]\nname = "phi-no-tls"\ndetectors = ["mrn"]\naction = "never_tls_only"\n'
-        '[[rule]]\nname = "block-npi"\ndetectors = ["npi"]\naction = "block"\nmessage = "no"\n'
-    )
-    verdict = load_rules(str(rules)).evaluate([Finding("mrn", "body", 0, 5, 0.95)], True, False)
+def test_patient_records_never_travel_on_tls_alone_by_default():
+    verdict = load_rules().evaluate([Finding("hl7_patient_data", "attachment:a.hl7", 0, 0, 1.0)], OUT)
     assert verdict.action == Action.SEND and not verdict.tls_allowed
+
+
+def test_flags_accumulate_and_a_deciding_rule_stops(tmp_path):
+    rules = parse_rules(
+        '[[rule]]\nname = "phi-no-tls"\ndetectors = ["mrn"]\naction = "never_tls_only"\n'
+        '[[rule]]\nname = "portal"\ndetectors = ["mrn"]\naction = "portal_only"\n'
+        '[[rule]]\nname = "careful"\ndetectors = ["mrn"]\naction = "warn"\nmessage = "check the recipients"\n'
+        '[[rule]]\nname = "allow"\naction = "encrypt"\n'
+        '[[rule]]\nname = "never-reached"\naction = "block"\nmessage = "no"\n', "test")
+    verdict = rules.evaluate([Finding("mrn", "body", 0, 5, 0.95)], OUT)
+    assert verdict.action == Action.SEND and verdict.rule == "allow"
+    assert not verdict.tls_allowed and verdict.portal_only and verdict.warnings == ("check the recipients",)
+    assert [name for name, _ in verdict.matched] == ["phi-no-tls", "portal", "careful", "allow"]
+
+
+def test_conditions_on_domains_attachments_groups_and_counts_all_must_hold():
+    rules = parse_rules(
+        '[groups]\nbilling = ["@billing.valleyclinic.example", "claims@valleyclinic.example"]\n'
+        '[[rule]]\nname = "billing-xlsx-to-payer"\nsender_groups = ["billing"]\nattachment_types = ["xlsx"]\n'
+        'recipient_domains = ["payer.example"]\ndetectors = ["member_id"]\nmin_count = 2\n'
+        'action = "block"\nmessage = "Use the payer portal for claim spreadsheets."\n', "test")
+    two_ids = [Finding("member_id", "attachment:c.xlsx", 0, 5, 0.9), Finding("member_id", "attachment:c.xlsx", 9, 14, 0.9)]
+    facts = Facts("ann@billing.valleyclinic.example", ("edi@claims.payer.example",), (), frozenset({"xlsx"}))
+    assert rules.evaluate(two_ids, facts).action == Action.BLOCK
+    assert rules.evaluate(two_ids[:1], facts).action == Action.SEND  # min_count
+    assert rules.evaluate(two_ids, Facts("dr.chen@valleyclinic.example", facts.external, (), facts.attachment_kinds)).action == Action.SEND
+    assert rules.evaluate(two_ids, Facts(facts.sender, ("x@other.example",), (), facts.attachment_kinds)).action == Action.SEND
+    assert rules.evaluate(two_ids, Facts(facts.sender, facts.external, (), frozenset({"pdf"}))).action == Action.SEND
+
+
+def test_first_version_words_still_work():
+    verdict = parse_rules('[[rule]]\nname = "h"\ndetectors = ["npi"]\naction = "hold"\n', "t").evaluate(
+        [Finding("npi", "body", 0, 10, 0.97)], OUT)
+    assert verdict.action == Action.HOLD
 
 
 @pytest.mark.parametrize(
@@ -36,6 +68,11 @@ def test_never_tls_only_is_a_flag_and_evaluation_goes_on(tmp_path):
         ('[[rule]]\nname = "x"\naction = "explode"\n', "action must be one of"),
         ('[[rule]]\nname = "x"\naction = "hold"\ndetectors = ["ssn"]\n', "unknown detector 'ssn'"),
         ('[[rule]]\nname = "x"\naction = "hold"\nwhen = 1\n', "unknown key"),
+        ('[[rule]]\nname = "x"\naction = "block"\n', "block rule needs a message"),
+        ('[[rule]]\nname = "x"\naction = "warn"\nsender_groups = ["nobody"]\n', "unknown sender group 'nobody'"),
+        ('[[rule]]\nname = "x"\naction = "warn"\nattachment_types = ["exe"]\n', "unknown attachment type 'exe'"),
+        ('[[rule]]\nname = "x"\naction = "warn"\nmin_confidence = 3\n', "between 0 and 1"),
+        ('[[rule]]\nname = "x"\naction = "warn"\ndetectors = "us_ssn"\n', "must be a list of strings"),
         ("[[rule]\n", "not valid TOML"),
     ],
 )
