@@ -149,19 +149,67 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 
 def cmd_policy(args: argparse.Namespace) -> int:
+    if args.policy_cmd == "test":
+        return _policy_test(args)
     from agent.pipeline import make_plan
 
     home = config_mod.home_dir()
     cfg = config_mod.load(home)
-    _, plan = make_plan(read_message(args.file), cfg, load_rules(cfg.policy.rules_file), PgpStore(home))
-    data = plan.to_json()
+    rules = load_rules(cfg.policy.rules_file)
+    locked = "policy.rules_file" in cfg.locked
+    _, plan = make_plan(read_message(args.file), cfg, rules, PgpStore(home))
+    data = {**plan.to_json(), "rules": {"source": rules.source, "managed": locked}}
     verdict = data["verdict"]
-    lines = [f"verdict: {verdict['action']} (rule {verdict['rule']}): {verdict['reason']}"]
+    lines = [f"rules: {rules.source}{' (managed by your organization)' if locked else ''}",
+             f"verdict: {verdict['action']} (rule {verdict['rule']}): {verdict['reason']}"]
+    lines += [f"  warning: {w}" for w in verdict["warnings"]]
+    lines += [f"  rule {m['rule']} applied: {m['action']}" for m in verdict["matched"]]
     for f in verdict["findings"]:
-        lines.append(f"  finding {f['type']} in {f['location']} at {f['start']}-{f['end']} (confidence {f['confidence']:.2f})")
+        where = f" at {f['start']}-{f['end']}" if f["end"] else ""
+        detail = f": {f['detail']}" if f["detail"] else ""
+        lines.append(f"  finding {f['type']} in {f['location']}{where} (confidence {f['confidence']:.2f}){detail}")
     rows = [[r["address"], r["method"], r["reason"]] for r in data["recipients"]]
     emit(data, args.json, "\n".join(lines) + "\n" + table(rows, ["recipient", "method", "why"]))
     return HELD if verdict["action"] in ("hold", "block") else OK
+
+
+def _policy_test(args: argparse.Namespace) -> int:
+    from collections import Counter
+    from email import policy as email_policy
+    from email.parser import BytesParser
+
+    from agent.policy import evaluate
+    from agent.policy.inspect import inspect_message
+    from agent.policy.rules import Facts
+
+    rules = load_rules("" if args.rules == "default" else args.rules)  # refused with its place if bad
+    folder = Path(args.corpus)
+    try:
+        samples = evaluate.load_corpus(folder)
+    except evaluate.CorpusError as exc:
+        raise CliError(str(exc), BAD_INPUT) from None
+    report = evaluate.score(samples, evaluate.ours())
+    # What these rules decide for each message, as the agent would with this machine's config.
+    cfg = config_mod.load(config_mod.home_dir())
+    files = {p.name: p for p in folder.rglob("*.eml")}
+    decisions: Counter[str] = Counter()
+    for sample in samples:
+        message = BytesParser(policy=email_policy.default).parsebytes(files[sample.name].read_bytes())
+        inspection = inspect_message(message)
+        recipients = [a.addr_spec for h in ("To", "Cc") for a in getattr(message[h], "addresses", ())]
+        senders = getattr(message["From"], "addresses", ())
+        facts = Facts(senders[0].addr_spec if senders else "", tuple(a for a in recipients if not cfg.is_internal(a)),
+                      tuple(a for a in recipients if cfg.is_internal(a)),
+                      frozenset(kind for _, kind in inspection.attachments))
+        decisions[str(rules.evaluate(list(inspection.findings), facts).action)] += 1
+    data = {"rules": rules.source, "messages": report.messages, "mb_per_second": round(report.mb_per_second, 1),
+            "decisions": dict(decisions), "detectors": {k: s.to_json() for k, s in sorted(report.scores.items())}}
+    text = (f"{report.messages} messages, {report.characters / 1e6:.2f} MB of text, scanned at "
+            f"{report.mb_per_second:.1f} MB/s\n"
+            f"rules ({rules.source}) decide: " + ", ".join(f"{k} {v}" for k, v in sorted(decisions.items())) + "\n\n"
+            + table(list(evaluate.table(report)), ["detector", "expected", "found", "correct", "precision", "recall", "f1"]))
+    emit(data, args.json, text)
+    return OK
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -250,6 +298,10 @@ def build_parser() -> argparse.ArgumentParser:
     pol = p.add_subparsers(dest="policy_cmd", required=True, metavar="ACTION")
     k = pol.add_parser("check", help="verdict, findings and plan for FILE.eml (sends nothing)")
     k.add_argument("file")
+    k.add_argument("--json", action="store_true")
+    k = pol.add_parser("test", help="precision and recall of the detectors on a labelled corpus folder")
+    k.add_argument("rules", metavar="RULES.toml", help="the rules file to check (use 'default' for the built-in rules)")
+    k.add_argument("corpus", metavar="CORPUS/", help="a folder of .eml files and labels.json")
     k.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_policy)
 

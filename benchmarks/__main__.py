@@ -2,7 +2,7 @@ import argparse
 import importlib
 import sys
 
-BENCHMARKS = {"pipeline": "benchmarks.pipeline", "outbox": "benchmarks.outbox"}
+BENCHMARKS = {"pipeline": "benchmarks.pipeline", "outbox": "benchmarks.outbox", "dlp": "benchmarks.dlp"}
 
 parser = argparse.ArgumentParser(prog="python -m benchmarks")
 parser.add_argument("name", choices=sorted(BENCHMARKS))
