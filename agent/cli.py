@@ -168,7 +168,8 @@ def cmd_policy(args: argparse.Namespace) -> int:
         where = f" at {f['start']}-{f['end']}" if f["end"] else ""
         detail = f": {f['detail']}" if f["detail"] else ""
         lines.append(f"  finding {f['type']} in {f['location']}{where} (confidence {f['confidence']:.2f}){detail}")
-    rows = [[r["address"], r["method"], r["reason"]] for r in data["recipients"]]
+    rows = [[r["address"], r["method"], r["reason"] + (f" (not used: {'; '.join(r['skipped'])})" if r["skipped"] else "")]
+            for r in data["recipients"]]
     emit(data, args.json, "\n".join(lines) + "\n" + table(rows, ["recipient", "method", "why"]))
     return HELD if verdict["action"] in ("hold", "block") else OK
 
