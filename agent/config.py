@@ -84,6 +84,7 @@ class OutboxConfig:
 @dataclass(frozen=True)
 class PolicyConfig:
     rules_file: str = ""  # empty = the built-in HIPAA default rules
+    allow_release: bool = True  # may the user release a held message after review (lock it off via MDM)
 
 
 @dataclass(frozen=True)

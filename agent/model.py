@@ -38,14 +38,15 @@ class State(enum.StrEnum):
 
 # The legal moves of one recipient (see outbox.py for who owns each). A delivered copy only
 # ever leaves `delivered` for `failed` (a bounce): nothing can send it a second time.
-# `held` and `failed` are ends until a person acts (release after review comes with the tray).
+# `held` ends until a person releases it; `failed` is the end.
 TRANSITIONS: dict[State, frozenset[State]] = {
     State.QUEUED: frozenset({State.PROTECTING, State.DEFERRED, State.HELD, State.FAILED}),
     State.PROTECTING: frozenset({State.PROTECTING, State.SENDING, State.DEFERRED, State.HELD, State.FAILED}),
     State.SENDING: frozenset({State.DELIVERED, State.DEFERRED, State.FAILED}),
-    State.DEFERRED: frozenset({State.PROTECTING, State.DEFERRED, State.DELIVERED, State.HELD, State.FAILED}),
+    State.DEFERRED: frozenset({State.PROTECTING, State.DEFERRED, State.DELIVERED, State.HELD, State.FAILED,
+                               State.QUEUED}),
     State.DELIVERED: frozenset({State.FAILED}),
-    State.HELD: frozenset(),
+    State.HELD: frozenset({State.QUEUED}),  # released after review, or sent via the portal instead
     State.FAILED: frozenset(),
 }
 

@@ -8,6 +8,8 @@ associated data, so the database and its WAL hold no plaintext and rows cannot b
 States per recipient, and who owns each transition (nothing else writes them):
 
     accept()            → queued, or held (policy)                    Pipeline.submit
+    held                → queued (a person released it)                Pipeline.release
+    held/deferred/queued → queued with another method (portal)         Pipeline.send_via_portal
     queued/deferred     → protecting                                   Pipeline._protect
     protecting          → sending (copy stored)                        Outbox.store_copies
     protecting          → held (cannot protect) | deferred (portal)    Pipeline._protect
@@ -158,11 +160,13 @@ class MessageRow:
     reason: str
     plan: dict[str, Any]
     recipients: tuple[RecipientRow, ...]
+    subject: str = ""  # sealed at rest; shown by the local API (loopback, token) and never audited
 
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "message_id": self.message_id,
+            "subject": self.subject,
             "sender": self.sender,
             "created": self.created,
             "updated": self.updated,
@@ -195,6 +199,9 @@ class Outbox:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(_SCHEMA)
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(messages)")}
+        if "subject" not in columns:  # outboxes written before the tray showed subjects
+            self.db.execute("ALTER TABLE messages ADD COLUMN subject BLOB")
 
     def close(self) -> None:
         self.db.close()
@@ -223,7 +230,7 @@ class Outbox:
         return row[0] if row else None
 
     def accept(self, raw: bytes, message_id: str, plan: Plan, held_reason: str = "",
-               callback: tuple[str, str] | None = None) -> str:
+               callback: tuple[str, str] | None = None, subject: str = "") -> str:
         """Store a new message durably; returns its outbox id. Held messages keep their reason.
 
         Raises Duplicate when (Message-ID, sender) is already in the outbox: a client that
@@ -235,7 +242,7 @@ class Outbox:
         # The 202 promises the message survives power loss: this commit waits for the disk.
         self.db.execute("PRAGMA synchronous=FULL")
         try:
-            self._insert(ident, now, state, raw, message_id, plan, held_reason, callback)
+            self._insert(ident, now, state, raw, message_id, plan, held_reason, callback, subject)
         except sqlite3.IntegrityError:
             existing = self.find(message_id, plan.sender)
             if existing is None:
@@ -257,13 +264,14 @@ class Outbox:
         return ident
 
     def _insert(self, ident: str, now: float, state: State, raw: bytes, message_id: str,
-                plan: Plan, held_reason: str, callback: tuple[str, str] | None) -> None:
+                plan: Plan, held_reason: str, callback: tuple[str, str] | None, subject: str) -> None:
         with self._tx():
             self.db.execute(
-                "INSERT INTO messages VALUES (?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO messages (id, message_id, sender, created, updated, state, reason, plan, content,"
+                " next_due, subject) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (ident, message_id, plan.sender, now, now, state, held_reason,
                  json.dumps(plan.to_json()), self._seal(raw, f"message:{ident}"),
-                 None if held_reason else 0.0),
+                 None if held_reason else 0.0, self._seal(subject.encode(), f"subject:{ident}")),
             )
             self.db.executemany(
                 "INSERT INTO recipients (message, address, method, state, reason, updated) VALUES (?,?,?,?,?,?)",
@@ -357,6 +365,40 @@ class Outbox:
         self.db.execute("UPDATE webhook_queue SET attempts=attempts+1, next_attempt=?, last_error=? WHERE id=?",
                         (next_attempt, error, event_id))
 
+    def annotate(self, ident: str, address: str, **proof: Any) -> None:
+        """Add to a recipient's proof without changing its state (e.g. a portal copy revoked)."""
+        with self._tx():
+            (raw,) = self.db.execute("SELECT proof FROM recipients WHERE message=? AND address=?",
+                                     (ident, address)).fetchone()
+            self.db.execute("UPDATE recipients SET proof=? WHERE message=? AND address=?",
+                            (json.dumps({**json.loads(raw), **proof}), ident, address))
+
+    def retry_now(self, ident: str) -> int:
+        """One message's deferred recipients are due now (the tray's "retry now")."""
+        with self._tx():
+            count = self.db.execute(
+                "UPDATE recipients SET next_attempt=0 WHERE message=? AND state=?", (ident, State.DEFERRED),
+            ).rowcount
+            self._refresh(ident)
+        return count
+
+    def reroute(self, ident: str, address: str, plan: RecipientPlan, reason: str) -> None:
+        """Queue a recipient again with another method (a new copy will be made)."""
+        with self._tx():
+            (state,) = self.db.execute("SELECT state FROM recipients WHERE message=? AND address=?",
+                                       (ident, address)).fetchone()
+            if State.QUEUED not in TRANSITIONS[State(state)] and State(state) != State.QUEUED:
+                raise IllegalTransition(f"message {ident} to {address}: cannot reroute a {state} recipient")
+            self.db.execute(
+                "UPDATE recipients SET method=?, state=?, reason=?, copy=NULL, next_attempt=0, updated=?"
+                " WHERE message=? AND address=?",
+                (str(plan.method), State.QUEUED, reason, time.time(), ident, address))
+            (raw_plan,) = self.db.execute("SELECT plan FROM messages WHERE id=?", (ident,)).fetchone()
+            stored = json.loads(raw_plan)
+            stored["recipients"] = [plan.to_json() if r["address"] == address else r for r in stored["recipients"]]
+            self.db.execute("UPDATE messages SET plan=? WHERE id=?", (json.dumps(stored), ident))
+            self._refresh(ident)
+
     def retry_deferred_now(self) -> int:
         """Make every deferred recipient due (agent start, network back), paused ones too:
         returns how many."""
@@ -404,7 +446,7 @@ class Outbox:
 
     def get(self, ident: str) -> MessageRow | None:
         row = self.db.execute(
-            "SELECT id, message_id, sender, created, updated, state, reason, plan FROM messages WHERE id=?",
+            "SELECT id, message_id, sender, created, updated, state, reason, plan, subject FROM messages WHERE id=?",
             (ident,),
         ).fetchone()
         if row is None:
@@ -416,8 +458,10 @@ class Outbox:
                 " FROM recipients WHERE message=? ORDER BY rowid", (ident,),
             )
         )
-        i, mid, sender, created, updated, state, reason, plan = row
-        return MessageRow(i, mid, sender, created, updated, State(state), reason, json.loads(plan), recipients)
+        i, mid, sender, created, updated, state, reason, plan, subject = row
+        subject_text = self._open(subject, f"subject:{i}").decode() if subject else ""
+        return MessageRow(i, mid, sender, created, updated, State(state), reason, json.loads(plan), recipients,
+                          subject_text)
 
     def list(self, limit: int = 500) -> list[MessageRow]:
         ids = [r[0] for r in self.db.execute("SELECT id FROM messages ORDER BY created DESC LIMIT ?", (limit,))]

@@ -48,6 +48,14 @@ class UnknownMessage(LookupError):
     """A bounce that matches nothing in the outbox."""
 
 
+class NotAllowed(Exception):
+    """The organization's policy does not allow this action (managed policy)."""
+
+
+class NothingToDo(Exception):
+    """The action does not apply to this message in its current state."""
+
+
 class Blocked(Exception):
     """Policy blocks the message outright; it is not accepted."""
 
@@ -150,6 +158,10 @@ class Pipeline:
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
 
+    def _broadcast(self, event: dict[str, Any]) -> None:
+        for listener in list(self._listeners):
+            listener(event)
+
     def _emit(self, ident: str) -> None:
         self.webhooks.wake.set()  # an outcome may have queued a webhook event
         if not self._listeners:
@@ -187,7 +199,8 @@ class Pipeline:
         # message is protected from exactly what was accepted.
         callback = (callback_url, secrets.token_hex(32)) if callback_url else None
         try:
-            ident = self.outbox.accept(message.message.as_bytes(), message.message_id, plan, held, callback)
+            ident = self.outbox.accept(message.message.as_bytes(), message.message_id, plan, held, callback,
+                                       str(message.message.get("Subject", "")))
         except Duplicate as known:
             row = self.outbox.get(known.ident)
             log.info("message %s submitted again (same Message-ID): nothing new queued", known.ident)
@@ -303,6 +316,7 @@ class Pipeline:
             self.offline_since = time.time()
             log.warning("offline: %s; the outbox waits for the network", reason)
             self._record("offline", reason=reason)
+            self._broadcast({"type": "status", "offline_since": self.offline_since})
 
     def _network_changed(self) -> None:
         if self.offline_since is not None:
@@ -328,6 +342,7 @@ class Pipeline:
                 flushed = self.outbox.retry_deferred_now()
                 log.info("online again after %.0f s: flushing %d recipient(s)", waited, flushed)
                 self._record("online", detail=f"relay reachable again after {waited:.0f} s; {flushed} recipient(s) due")
+                self._broadcast({"type": "status", "offline_since": None})
                 self._wake.set()
                 return
             delay = min(PROBE_MAX, delay * 2)
@@ -490,6 +505,80 @@ class Pipeline:
     def _webhook_gave_up(self, ident: str, event_id: int, error: str) -> None:
         self._record("webhook_failed", message=ident, detail=f"event {event_id}",
                      reason=f"callback not reached for {webhooks.GIVE_UP_AFTER / 3600:g} h: {error}")
+
+    # --- a person acting on one message (tray, CLI) ---------------------------------------
+    def _row(self, ident: str) -> MessageRow:
+        row = self.outbox.get(ident)
+        if row is None:
+            raise UnknownMessage(f"no message {ident!r} in the outbox")
+        return row
+
+    def retry_now(self, ident: str) -> int:
+        self._row(ident)
+        count = self.outbox.retry_now(ident)
+        if not count:
+            raise NothingToDo("nothing to retry: no recipient of this message is waiting for a retry")
+        self._record("retry", message=ident, detail=f"{count} recipient(s) retried now by the user")
+        self._probe_now.set()
+        self._wake.set()
+        return count
+
+    def release(self, ident: str, note: str) -> int:
+        """Held recipients go on as planned, after a person reviewed the message."""
+        row = self._row(ident)
+        held = [r for r in row.recipients if r.state == State.HELD]
+        if not held:
+            raise NothingToDo("this message is not held")
+        self._may_release()
+        for r in held:
+            self.outbox.set_recipient(ident, r.address, State.QUEUED, "")
+        self._record("released", message=ident, recipients=[r.address for r in held], state="queued",
+                     reason=f"released after review: {note.strip()[:200] or '(no note)'}")
+        self._emit(ident)
+        self._wake.set()
+        return len(held)
+
+    def _may_release(self) -> None:
+        if not self.config.policy.allow_release:
+            raise NotAllowed("your organization does not allow releasing held messages here;"
+                             " ask your privacy officer to release it")
+
+    def send_via_portal(self, ident: str) -> int:
+        """External recipients not yet delivered get a portal copy instead of their planned
+        method (a partner's key is broken, its TLS is down). Held ones count as released."""
+        row = self._row(ident)
+        todo = [r for r in row.recipients if r.method != Method.INTERNAL and r.method != Method.PORTAL
+                and r.state in (State.QUEUED, State.DEFERRED, State.HELD)]
+        if not todo:
+            raise NothingToDo("no external recipient of this message is waiting for another method")
+        if any(r.state == State.HELD for r in todo):
+            self._may_release()
+        for r in todo:
+            plan = RecipientPlan(r.address, Method.PORTAL, "sent via the secure portal at the sender's request", "",
+                                 (f"{r.method}: replaced by the sender ({r.reason or r.state})",))
+            self.outbox.reroute(ident, r.address, plan, "")
+        self._record("rerouted", message=ident, recipients=[r.address for r in todo], method="portal",
+                     state="queued", reason="the sender chose the secure portal instead")
+        self._emit(ident)
+        self._wake.set()
+        return len(todo)
+
+    async def revoke(self, ident: str) -> int:
+        """Portal copies of this message can no longer be opened (the ciphertext is deleted)."""
+        row = self._row(ident)
+        portal_ids = [c.portal_id for c in self.outbox.copies(ident) if c.method == Method.PORTAL and c.portal_id]
+        if not portal_ids:
+            raise NothingToDo("this message has no portal copies to revoke")
+        client: PortalClient = self.protectors[Method.PORTAL].client
+        for portal_id in portal_ids:
+            await asyncio.to_thread(client.revoke, portal_id)
+        stamp = datetime.now(UTC).isoformat(timespec="seconds")
+        for r in row.recipients:
+            if r.method == Method.PORTAL and r.proof.get("portal_id") in portal_ids:
+                self.outbox.annotate(ident, r.address, revoked=stamp)
+        self._record("revoked", message=ident, recipients=[r.address for r in row.recipients if r.method == Method.PORTAL],
+                     method="portal", detail=f"{len(portal_ids)} portal copie(s) deleted")
+        return len(portal_ids)
 
     # --- bounces -----------------------------------------------------------------------
     def _bounced_message(self, report: bounces.Report) -> MessageRow | None:

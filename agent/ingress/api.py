@@ -20,7 +20,8 @@ from agent.ingress.openapi import OPENAPI
 from agent.intake import MAX_MESSAGE_BYTES, BadMessage
 from agent.keys.pgp_store import PgpError
 from agent.outbox import StorageUnavailable
-from agent.pipeline import Blocked, Pipeline, UnknownMessage
+from agent.pipeline import Blocked, NotAllowed, NothingToDo, Pipeline, UnknownMessage
+from agent.protect.portal import PortalUnavailable
 from agent.webhooks import BadCallback
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ TOKEN = web.AppKey("token", str)
 HOSTS = web.AppKey("hosts", set)
 ORIGINS = web.AppKey("origins", set)
 STREAMS = web.AppKey("streams", set)
+AUDIT_CACHE = web.AppKey("audit_cache", dict)
 _OPEN_PATHS = {"/v1/health"}
 
 
@@ -122,6 +124,78 @@ async def message(request: web.Request) -> web.Response:
     return web.json_response(row.to_json())
 
 
+async def _act(request: web.Request, action) -> web.Response:
+    """One person's action on one message: the common errors, once."""
+    ident = request.match_info["id"]
+    try:
+        return await action(ident)
+    except UnknownMessage as exc:
+        return error(404, "not_found", str(exc))
+    except NotAllowed as exc:
+        return error(403, "managed", str(exc))
+    except NothingToDo as exc:
+        code = {"retry": "nothing_to_retry", "release": "not_held", "portal": "nothing_to_reroute",
+                "revoke": "not_portal"}[request.path.rsplit("/", 1)[-1]]
+        return error(409, code, str(exc))
+    except PortalUnavailable as exc:
+        return error(503, "portal_unavailable", str(exc))
+
+
+async def retry(request: web.Request) -> web.Response:
+    pipeline = request.app[PIPELINE]
+
+    async def act(ident: str) -> web.Response:
+        return web.json_response({"id": ident, "retried": pipeline.retry_now(ident)}, status=202)
+    return await _act(request, act)
+
+
+async def release(request: web.Request) -> web.Response:
+    pipeline = request.app[PIPELINE]
+    try:
+        body = await request.json() if request.can_read_body else {}
+    except ValueError:
+        return error(400, "bad_request", "send the note as JSON: {\"note\": \"why it may go\"}")
+    note = str(body.get("note", "")) if isinstance(body, dict) else ""
+
+    async def act(ident: str) -> web.Response:
+        return web.json_response({"id": ident, "released": pipeline.release(ident, note)}, status=202)
+    return await _act(request, act)
+
+
+async def via_portal(request: web.Request) -> web.Response:
+    pipeline = request.app[PIPELINE]
+
+    async def act(ident: str) -> web.Response:
+        return web.json_response({"id": ident, "rerouted": pipeline.send_via_portal(ident)}, status=202)
+    return await _act(request, act)
+
+
+async def revoke(request: web.Request) -> web.Response:
+    pipeline = request.app[PIPELINE]
+
+    async def act(ident: str) -> web.Response:
+        return web.json_response({"id": ident, "revoked": await pipeline.revoke(ident)})
+    return await _act(request, act)
+
+
+_SECRETS = {("relay", "password"), ("portal", "upload_token")}
+
+
+async def config_view(request: web.Request) -> web.Response:
+    """The effective configuration and what managed policy locks (the tray's settings)."""
+    import dataclasses
+
+    config = request.app[PIPELINE].config
+    values = {}
+    for section in dataclasses.fields(config):
+        if section.name == "locked":
+            continue
+        values[section.name] = {k: ("***" if (section.name, k) in _SECRETS and v else v)
+                                for k, v in dataclasses.asdict(getattr(config, section.name)).items()}
+    return web.json_response({"values": values, "locked": sorted(config.locked),
+                              "source": str(request.app[PIPELINE].home / "config.toml")})
+
+
 async def outbox(request: web.Request) -> web.Response:
     rows = request.app[PIPELINE].outbox.list()
     return web.json_response({"messages": [r.to_json() for r in rows]})
@@ -134,20 +208,110 @@ async def outbox_summary(request: web.Request) -> web.Response:
                               "audit_problem": pipeline.audit_problem})
 
 
-async def audit(request: web.Request) -> web.Response:
-    log_ = request.app[PIPELINE].audit
+def _audit_records(app: web.Application) -> list[dict[str, Any]]:
+    """The log's records, re-read only when the file changed (the tray pages through 50,000)."""
+    log_ = app[PIPELINE].audit
     try:
-        limit = max(1, min(10_000, int(request.query.get("limit", "1000"))))
+        stat = log_.path.stat()
+        stamp = (stat.st_size, stat.st_mtime_ns)
+    except FileNotFoundError:
+        return []
+    cached = app[AUDIT_CACHE]
+    if cached.get("stamp") != stamp:
+        cached.update(stamp=stamp, records=log_.records())
+    return cached["records"]
+
+
+async def audit(request: web.Request) -> web.Response:
+    """Records oldest first. Without offset: the last `limit` (the first version's meaning);
+    with offset: a page of the list filtered by since/until/recipient/method/event."""
+    query = request.query
+    try:
+        limit = max(1, min(10_000, int(query.get("limit", "1000"))))
+        offset = int(query["offset"]) if "offset" in query else None
+        since = float(query.get("since", "0") or 0)
+        until = float(query.get("until", "inf") or "inf")
     except ValueError:
-        return error(400, "bad_request", "limit must be a number")
-    records = log_.records()[-limit:]
-    return web.json_response({"records": records})
+        return error(400, "bad_request", "offset, limit, since and until must be numbers")
+    records = _audit_records(request.app)
+    recipient, method, event = query.get("recipient", "").lower(), query.get("method", ""), query.get("event", "")
+    if since or until != float("inf") or recipient or method or event:
+        records = [r for r in records if since <= _when(r) <= until
+                   and (not recipient or any(recipient in a.lower() for a in r.get("recipients", [])))
+                   and (not method or _methods(r) & {method})
+                   and (not event or r.get("event") == event)]
+    page = records[-limit:] if offset is None else records[max(0, offset):max(0, offset) + limit]
+    return web.json_response({"records": page, "total": len(records)})
+
+
+def _when(record: dict[str, Any]) -> float:
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(record["time"]).timestamp()
+    except (KeyError, ValueError):
+        return 0.0
+
+
+def _methods(record: dict[str, Any]) -> set[str]:
+    method = record.get("method")
+    if isinstance(method, dict):
+        return set(method.values())
+    return {method} if method else set()
+
+
+async def audit_verify(request: web.Request) -> web.Response:
+    result = await asyncio.to_thread(request.app[PIPELINE].audit.verify)
+    return web.json_response({"ok": result.ok, "records": result.records, "unsigned": result.unsigned,
+                              "problem": result.problem})
+
+
+async def audit_export(request: web.Request) -> web.Response:
+    fmt = request.query.get("format", "csv")
+    if fmt not in ("csv", "json"):
+        return error(400, "bad_request", "format must be csv or json")
+    text = await asyncio.to_thread(request.app[PIPELINE].audit.export, fmt)
+    return web.Response(text=text, content_type="text/csv" if fmt == "csv" else "application/json")
 
 
 async def keys(request: web.Request) -> web.Response:
     store = request.app[PIPELINE].pgp
     listed = await asyncio.to_thread(store.list_keys)
     return web.json_response({"keys": [k.to_json() for k in listed]})
+
+
+async def delete_key(request: web.Request) -> web.Response:
+    store = request.app[PIPELINE].pgp
+    fingerprint = request.match_info["fingerprint"].upper()
+    try:
+        await asyncio.to_thread(store.delete_public, fingerprint)
+    except PgpError as exc:
+        status, code = (409, "own_key") if "secret key" in str(exc) else (404, "not_found")
+        return error(status, code, str(exc))
+    return web.json_response({"deleted": fingerprint})
+
+
+async def generate_key(request: web.Request) -> web.Response:
+    try:
+        body = await request.json()
+        email, name = str(body["email"]), str(body.get("name", ""))
+    except (ValueError, KeyError, TypeError):
+        return error(400, "bad_request", 'send JSON {"email": "you@clinic.example", "name": "Your Name"}')
+    if "@" not in email:
+        return error(400, "bad_request", f"{email!r} is not an e-mail address")
+    try:
+        fingerprint = await asyncio.to_thread(request.app[PIPELINE].pgp.generate, email, name)
+    except PgpError as exc:
+        return error(500, "gpg_failed", str(exc))
+    return web.json_response({"fingerprint": fingerprint}, status=201)
+
+
+async def public_key(request: web.Request) -> web.Response:
+    try:
+        armored = await asyncio.to_thread(request.app[PIPELINE].pgp.export_public, request.match_info["who"])
+    except PgpError as exc:
+        return error(404, "not_found", str(exc))
+    return web.Response(text=armored, content_type="text/plain")
 
 
 async def import_key(request: web.Request) -> web.Response:
@@ -200,12 +364,23 @@ def create_app(pipeline: Pipeline, token: str, origins: set[str]) -> web.Applica
     app[HOSTS] = set()  # filled in once the port is known (see allow_port)
     app[ORIGINS] = set(origins)
     app[STREAMS] = set()
+    app[AUDIT_CACHE] = {}
     app.on_shutdown.append(_end_streams)
     app.router.add_get("/v1/health", health)
     app.router.add_get("/v1/openapi.json", openapi)
     app.router.add_post("/v1/check", check)
     app.router.add_post("/v1/messages", submit)
     app.router.add_get("/v1/messages/{id}", message)
+    app.router.add_post("/v1/messages/{id}/retry", retry)
+    app.router.add_post("/v1/messages/{id}/release", release)
+    app.router.add_post("/v1/messages/{id}/portal", via_portal)
+    app.router.add_post("/v1/messages/{id}/revoke", revoke)
+    app.router.add_get("/v1/config", config_view)
+    app.router.add_get("/v1/audit/verify", audit_verify)
+    app.router.add_get("/v1/audit/export", audit_export)
+    app.router.add_post("/v1/keys/generate", generate_key)
+    app.router.add_get("/v1/keys/{who}/public", public_key)
+    app.router.add_delete("/v1/keys/{fingerprint}", delete_key)
     app.router.add_post("/v1/bounces", bounce)
     app.router.add_get("/v1/outbox", outbox)
     app.router.add_get("/v1/outbox/summary", outbox_summary)

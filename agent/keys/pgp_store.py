@@ -186,6 +186,17 @@ class PgpStore:
             raise PgpError(f"gpg could not generate a key for {address}: {result.stderr[-300:]}")
         return result.fingerprint
 
+    def delete_public(self, fingerprint: str) -> None:
+        """Forget a recipient's key. The user's own keys (with a secret part) are not deleted here."""
+        if any(k.fingerprint == fingerprint for k in self.list_keys(secret=True)):
+            raise PgpError(f"{fingerprint} is your own key (it has a secret key); it is not deleted from here")
+        if not any(k.fingerprint == fingerprint for k in self.list_keys()):
+            raise PgpError(f"no key {fingerprint} in {self.home}")
+        with self._lock:
+            result = self.gpg.delete_keys(fingerprint)
+        if str(result) != "ok":
+            raise PgpError(f"gpg could not delete {fingerprint}: {result}")
+
     def export_public(self, address_or_fpr: str) -> str:
         armored = self.gpg.export_keys(address_or_fpr)
         if not armored:

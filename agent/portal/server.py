@@ -53,6 +53,13 @@ class PortalStore:
             os.replace(tmp, path)
         return True
 
+    def delete(self, ident: str) -> bool:
+        data, info = self._paths(ident)
+        existed = data.exists()
+        for path in (data, info):
+            path.unlink(missing_ok=True)
+        return existed
+
     def get(self, ident: str) -> bytes | None:
         data, _ = self._paths(ident)
         return data.read_bytes() if data.exists() else None
@@ -121,6 +128,17 @@ def create_app(store: PortalStore, token: str) -> web.Application:
     app.router.add_get("/m/{id}", page)
     app.router.add_get("/static/{name}", asset)
     app.router.add_get("/api/v1/messages/{id}/blob", blob)
+    async def revoke(request: web.Request) -> web.Response:
+        supplied = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        if not token or not hmac.compare_digest(supplied.encode(), token.encode()):
+            raise web.HTTPUnauthorized(text="upload token required")
+        ident = request.match_info["id"]
+        if not _ID.match(ident) or not store.delete(ident):
+            raise web.HTTPNotFound(text="No such message.")
+        log.info("portal: revoked %s", ident)
+        return web.json_response({"revoked": ident})
+
     app.router.add_put("/api/v1/messages/{id}", upload)
+    app.router.add_delete("/api/v1/messages/{id}", revoke)
     app.router.add_get("/health", health)
     return app

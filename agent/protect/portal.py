@@ -110,6 +110,19 @@ class PortalClient:
     token: str
     timeout: float = 20.0
 
+    def revoke(self, portal_id: str) -> None:
+        """The portal forgets the sealed copy: the link no longer opens anything."""
+        request = urllib.request.Request(f"{self.url.rstrip('/')}/api/v1/messages/{portal_id}", method="DELETE",
+                                         headers={"Authorization": f"Bearer {self.token}"})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                response.read()
+        except urllib.error.HTTPError as exc:
+            if exc.code != 404:  # already gone is what we want
+                raise PortalUnavailable(f"portal {self.url} could not revoke {portal_id}: HTTP {exc.code}") from None
+        except (urllib.error.URLError, OSError) as exc:
+            raise PortalUnavailable(f"portal {self.url} not reachable: {getattr(exc, 'reason', exc)}") from None
+
     def upload(self, portal_id: str, blob: bytes, sender: str, recipient: str) -> None:
         request = urllib.request.Request(
             f"{self.url.rstrip('/')}/api/v1/messages/{portal_id}",
