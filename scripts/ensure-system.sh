@@ -3,6 +3,7 @@
 # Usage: scripts/ensure-system.sh demo|test
 #   demo: python3 (3.11+) with venv, gnupg
 #   test: the same, plus chromium (the portal page is tested in a real headless browser)
+#         and xvfb (tray screenshots); both: the system libraries Qt needs for the tray app
 set -euo pipefail
 what=${1:-demo}
 
@@ -18,9 +19,20 @@ if have_cmd python3 && ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; th
 if ! have_cmd gpg || ! have_cmd gpgconf; then need+=(gnupg); fi
 if ! have_cmd gpg-agent; then need+=(gpg-agent); fi
 if [ "$what" = test ] && ! have_cmd chromium && ! have_cmd chromium-browser; then need+=(chromium); fi
+if [ "$what" = test ] && ! have_cmd Xvfb; then need+=(xvfb); fi
+# The tray app (PySide6 wheels bring Qt itself, not these system libraries).
+have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
+for pair in libEGL.so.1:libegl1 libGL.so.1:libgl1 libxkbcommon.so.0:libxkbcommon0 \
+            libfontconfig.so.1:libfontconfig1 libdbus-1.so.3:libdbus-1-3 libglib-2.0.so.0:libglib2.0-0 \
+            libxkbcommon-x11.so.0:libxkbcommon-x11-0 libxcb-cursor.so.0:libxcb-cursor0 \
+            libxcb-icccm.so.4:libxcb-icccm4 libxcb-keysyms.so.1:libxcb-keysyms1 libxcb-shape.so.0:libxcb-shape0 \
+            libxcb-randr.so.0:libxcb-randr0 libxcb-render-util.so.0:libxcb-render-util0 \
+            libxcb-image.so.0:libxcb-image0; do
+  have_lib "${pair%%:*}" || need+=("${pair##*:}")
+done
 
 if [ ${#need[@]} -eq 0 ]; then
-  echo "system packages: all present (python3 $(python3 -c 'import platform; print(platform.python_version())'), gnupg$([ "$what" = test ] && echo ', chromium'))"
+  echo "system packages: all present (python3 $(python3 -c 'import platform; print(platform.python_version())'), gnupg, Qt libraries$([ "$what" = test ] && echo ', chromium, xvfb'))"
   exit 0
 fi
 
