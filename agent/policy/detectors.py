@@ -16,11 +16,13 @@ pathological input cannot make them slow.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-Validator = Callable[[str, re.Match[str]], float | None]  # (whole text, match) → confidence
+# (whole text, match) → confidence, or (confidence, start, end) to narrow the span; None = drop
+Validator = Callable[[str, re.Match[str]], float | tuple[float, int, int] | None]
 
 
 @dataclass(frozen=True)
@@ -40,16 +42,12 @@ def context(text: str, start: int, end: int, words: re.Pattern[str], before: int
 
 
 # --- checksums ------------------------------------------------------------------------------
+_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
+
+
 def luhn_ok(digits: str) -> bool:
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char)
-        if index % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
+    values = [ord(c) - 48 for c in reversed(digits)]
+    return (sum(values[0::2]) + sum(_DOUBLED[v] for v in values[1::2])) % 10 == 0
 
 
 def _digits(value: str) -> str:
@@ -199,8 +197,8 @@ NDC = Detector(
 # --- Label-anchored record and plan identifiers ------------------------------------------------
 _ID_VALUE = r"(?P<v>(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{3,19}[A-Z0-9])(?![A-Za-z0-9-])"
 MRN = Detector(
-    "mrn", r"\b(?:mrn|medical\s+record|chart\s*(?:number|no|#))",
-    re.compile(r"(?i:\b(?:mrn|medical\s+record(?:\s+(?:number|no\.?|#))?|chart\s*(?:number|no\.?|#)))"
+    "mrn", r"\b(?:mrn|med(?:ical)?\.?\s+rec(?:ord)?s?|chart\s*(?:number|no|#))",
+    re.compile(r"(?i:\b(?:mrn|med(?:ical)?\.?\s+rec(?:ord)?s?\.?(?:\s+(?:number|no\.?|#))?|chart\s*(?:number|no\.?|#)))"
                r"\s*(?:#|:|no\.?|number)?\s*[:#]?\s*" + _ID_VALUE),
     lambda text, m: 0.95, before=20, after=45, caseless=True, group="v",
 )
@@ -223,12 +221,13 @@ _STATE_NAMES = ("alabama|alaska|arizona|arkansas|california|colorado|connecticut
                 "washington|west\\s+virginia|wisconsin|wyoming")
 _STATE = re.compile(rf"\b(?:{'|'.join(_STATES)})\b|(?i:\b(?:{_STATE_NAMES})\b)")
 DRIVERS_LICENSE = Detector(
-    "drivers_license", r"\b(?:driver'?s?\s+licen[cs]e|dl|d/l|dln|licen[cs]e\s*(?:no|number|#))\b",
+    # "DL" only in capitals: "dl" is a unit (mg/dL) a thousand times more often than a licence.
+    "drivers_license", r"\b(?:(?i:driver'?s?\s+licen[cs]e|licen[cs]e\s*(?:no|number|#))|DL|D/L|DLN)\b",
     re.compile(r"(?i:\b(?:driver'?s?\s+licen[cs]e|dl|d/l|dln|licen[cs]e\s*(?:no\.?|number|#)))"
-               r"(?:\s*(?:no\.?|number|#))?\s*(?:\((?:[A-Za-z]{2}|[A-Za-z ]{4,14})\))?\s*[:#]?\s*"
-               r"(?P<v>(?=[A-Z0-9-]*\d{4})[A-Z0-9][A-Z0-9-]{3,15}[A-Z0-9])(?![A-Za-z0-9-])"),
+               r"(?:\s*(?:no\.?|number|#))?\s*(?:\((?:[A-Za-z]{2}|[A-Za-z ]{4,14})\))?\s*(?:is\s+)?[:#]?\s*"
+               r"(?P<v>(?=(?:[A-Z-]*\d){3})[A-Z0-9][A-Z0-9-]{3,18}[A-Z0-9])(?![A-Za-z0-9-])"),
     lambda text, m: 0.93 if _STATE.search(text, max(0, m.start() - 25), m.start("v")) else None,
-    before=30, after=40, caseless=True, group="v",
+    before=30, after=40, group="v",
 )
 
 
@@ -262,13 +261,23 @@ def _dob(text: str, m: re.Match[str]) -> float | None:
             born = date(int(g["y3"] or g["y4"]), month, int(g["d3"] or g["d4"]))
     except ValueError:
         return None
-    return 0.95 if date(1890, 1, 1) <= born <= date.today() else None
+    return 0.95 if date(1890, 1, 1) <= born <= _today() else None
+
+
+_TODAY: list = [0.0, date.today()]
+
+
+def _today() -> date:
+    now = time.monotonic()  # date.today() asks the OS every time; a birth date can wait an hour
+    if now - _TODAY[0] > 3600:
+        _TODAY[:] = [now, date.today()]
+    return _TODAY[1]
 
 
 DOB = Detector(
     "dob", r"\b(?:dob|d\.o\.b|date\s+of\s+birth|birth\s*date|birthday|born)",
-    re.compile(r"(?i:\b(?:dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday|born(?:\s+on)?))\s*(?:is|was)?\s*[:\-]?\s*"
-               + _DATE),
+    re.compile(r"(?i:\b(?:dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday|born(?:\s+on)?))"
+               r"(?:\s+(?i:is|was|as|for|on|of|file|record|verification|listed|given|value)){0,3}\s*[:\-]?\s*" + _DATE),
     _dob, before=15, after=40, caseless=True, group="v",
 )
 
@@ -276,12 +285,14 @@ DOB = Detector(
 # --- Diagnosis and procedure codes: only in clinical context -----------------------------------
 _ICD_WORDS = r"\b(?:diagnos[ie]s|dx|icd(?:-?10)?(?:-cm)?|assessment|impression|problem\s+list|codes?|hx\s+of|history\s+of|condition)"
 _ICD_CODE = re.compile(r"(?<![A-Za-z0-9.\-/])[A-TV-Z]\d[0-9AB](?:\.[0-9A-Z]{1,4})?(?![A-Za-z0-9]|\.\d|-\d)")
+# The prefilter wants a context word and a code-shaped token on one line, in either order,
+# so prose full of "history of" and "condition" costs nothing until a code is near.
 ICD10 = Detector(
-    "icd10", _ICD_WORDS, _ICD_CODE,
-    lambda text, m: 0.9 if m.group(0)[1:3] != "00" or "." in m.group(0) else 0.8,
-    before=80, after=160, caseless=True,
+    "icd10", rf"(?i:{_ICD_WORDS})[^\n]{{0,100}}[A-TV-Z]\d[0-9AB]|[A-TV-Z]\d[0-9AB][^\n]{{0,60}}(?i:{_ICD_WORDS})",
+    _ICD_CODE, lambda text, m: 0.9 if m.group(0)[1:3] != "00" or "." in m.group(0) else 0.8,
+    before=170, after=160,
 )
-_CPT_CODE = re.compile(r"(?<![\d.\-/$#])\d{4}[0-9FT](?![\d.,/]\d|\d|-\d{2,})")
+_CPT_CODE = re.compile(r"(?<![\w.\-/$#])\d{4}[0-9FT](?![\d.,/]\d|\w|-\d{2,})")
 CPT = Detector(
     "cpt", r"\b(?:cpt|hcpcs|procedure\s+codes?|billing\s+codes?|billed|bill\s+codes?)",
     _CPT_CODE, lambda text, m: 0.9, before=40, after=120, caseless=True,
@@ -319,18 +330,31 @@ _NOT_NAMES = {"portal", "care", "services", "service", "access", "advocate", "ed
 _NAME_WORD = r"[^\W\d_][^\W\d_'’-]*(?:['’-][^\W\d_]+)?"
 
 
-def _patient_name(text: str, m: re.Match[str]) -> float | None:
-    words = re.findall(r"[^\W\d_]+", m.group("v"))
-    if any(w.lower() in _NOT_NAMES for w in words) or not all(w[0].isupper() for w in words):
+_WORD = re.compile(r"[^\W\d_][^\W\d_'’-]*(?:['’-][^\W\d_]+)?\.?")
+
+
+def _patient_name(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
+    """The capitalised words after the cue ("Jane Doe", "DOE, JANE", "Jane Q. Doe"), stopping
+    at the first word that is not part of a name ("Jane Doe called …")."""
+    start = m.start("v")
+    words = list(_WORD.finditer(text, start, m.end("v")))
+    kept = []
+    for word in words:
+        if not word.group(0)[0].isupper() or word.group(0).rstrip(".").lower() in _NOT_NAMES:
+            break
+        kept.append(word)
+    full = [w for w in kept if len(w.group(0).rstrip(".")) > 1]  # initials do not make a name
+    if len(full) < 2:
         return None
-    return 0.9 if m.group("sep") else 0.8
+    return (0.9 if m.group("sep").strip() else 0.8), start, kept[-1].end() - kept[-1].group(0).endswith(".")
 
 
 PATIENT_NAME = Detector(
-    "patient_name", r"\b(?i:patient|pt)(?:'s)?(?:\s+(?i:name))?(?:\s*[:\-]\s*|\s+)[A-Z]",
-    re.compile(rf"(?i:\b(?:re:\s*)?(?:patient|pt\.?)(?:'s)?(?:\s+name)?)(?P<sep>[ \t]*[:\-][ \t]*|[ \t]+)"
-               rf"(?P<v>(?:{_NAME_WORD}),[ \t]+(?:{_NAME_WORD})|(?:{_NAME_WORD})(?:[ \t]+[A-Z]\.)?(?:[ \t]+(?:{_NAME_WORD})){{1,2}})"
-               r"(?![^\W\d_])"),
+    "patient_name", r"\b(?i:patient|pt)(?:'s)?(?:\s+(?i:name|on\s+waitlist|on\s+the\s+waitlist))?(?:\s*[:\-]\s*|\s+)[A-Z]",
+    re.compile(rf"(?i:\b(?:re:\s*)?(?:patient|pt\.?)(?:'s)?(?:\s+(?:name|on\s+(?:the\s+)?waitlist))?)"
+               rf"(?P<sep>[ \t]*[:\-][ \t]*|[ \t]+)"
+               rf"(?P<v>(?:{_NAME_WORD}),[ \t]+(?:{_NAME_WORD})(?:[ \t]+[A-Z]\.)?"
+               rf"|(?:{_NAME_WORD})(?:[ \t]+[A-Z]\.)?(?:[ \t]+(?:{_NAME_WORD})){{1,2}})"),
     _patient_name, before=25, after=60, group="v",
 )
 

@@ -21,6 +21,7 @@ import zipfile
 from dataclasses import dataclass, field
 
 from agent.model import Finding
+from agent.policy import tables
 from agent.policy.normalize import html_to_text
 
 MAX_TEXT_CHARS = 60_000_000  # per part; above the largest message the agent accepts
@@ -28,6 +29,7 @@ MAX_ARCHIVE_DEPTH = 3  # a ZIP in a ZIP in a ZIP is read; one more level is a fi
 MAX_ARCHIVE_MEMBERS = 1000
 MAX_ARCHIVE_BYTES = 200 * 1024 * 1024  # total decompressed per attachment (zip bombs)
 MAX_RATIO = 200  # decompressed / compressed per member; 42.zip is ~10^6
+_CSV_TYPES = {"text/csv", "application/csv", "text/tab-separated-values", "text/comma-separated-values"}
 
 
 @dataclass
@@ -247,14 +249,14 @@ def extract(data: bytes, filename: str, content_type: str, location: str, depth:
     """Everything readable in one attachment (ZIPs give one item per member)."""
     budget = budget if budget is not None else [MAX_ARCHIVE_BYTES]
     kind = sniff(data, content_type, filename)
-    items = _extract(kind, data, content_type, location, depth, budget, charset)
+    items = _extract(kind, data, filename, content_type, location, depth, budget, charset)
     for item in items:
         item.kind = item.kind or kind
     return items
 
 
-def _extract(kind: str, data: bytes, content_type: str, location: str, depth: int, budget: list[int],
-             charset: str | None) -> list[Extracted]:
+def _extract(kind: str, data: bytes, filename: str, content_type: str, location: str, depth: int,
+             budget: list[int], charset: str | None) -> list[Extracted]:
     if kind == "zip":
         return _zip(data, location, depth, budget)
     if kind == "pdf":
@@ -270,7 +272,10 @@ def _extract(kind: str, data: bytes, content_type: str, location: str, depth: in
     if kind == "html":
         return [Extracted(location, html_to_text(decode_text(data, charset)[:MAX_TEXT_CHARS], hidden=True))]
     if kind == "text":
-        return [Extracted(location, decode_text(data, charset)[:MAX_TEXT_CHARS])]
+        text = decode_text(data, charset)[:MAX_TEXT_CHARS]
+        if content_type in _CSV_TYPES or filename.lower().endswith((".csv", ".tsv")):
+            text = tables.csv_to_text(text)
+        return [Extracted(location, text)]
     if kind == "ole":
         return [uninspectable(location, "legacy Office or encrypted Office file (not read)")]
     return [uninspectable(location, f"binary content ({content_type or 'unknown type'}) that cannot be read as text")]

@@ -8,35 +8,91 @@ _BLOCKS = {"br", "p", "div", "tr", "li", "td", "th", "h1", "h2", "h3", "h4", "h5
            "blockquote", "pre", "hr", "section", "article", "header", "footer"}
 
 
+class _Table:
+    def __init__(self) -> None:
+        self.rows: list[list[str]] = []
+        self.row: list[str] | None = None
+        self.cell: list[str] | None = None
+
+    def end_cell(self) -> None:
+        if self.cell is not None:
+            if self.row is None:
+                self.row = []
+            self.row.append("".join(self.cell))
+            self.cell = None
+
+    def end_row(self) -> None:
+        self.end_cell()
+        if self.row is not None:
+            self.rows.append(self.row)
+            self.row = None
+
+
 class _HtmlText(HTMLParser):
     def __init__(self, hidden: bool) -> None:
         super().__init__(convert_charrefs=True)  # &#52; and &amp; come out as characters
         self.parts: list[str] = []
         self._skip = 0
         self._hidden = hidden
+        self._tables: list[_Table] = []  # open tables, innermost last (detection mode only)
+
+    def _out(self, text: str) -> None:
+        table = self._tables[-1] if self._tables else None
+        if table is not None and table.cell is not None:
+            table.cell.append(text)
+        elif table is None:
+            self.parts.append(text)
+        # text between cells (whitespace in <tr>) is dropped
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         if not self._hidden and tag in ("script", "style", "head", "title"):
             self._skip += 1
+        elif self._hidden and tag == "table":
+            self._tables.append(_Table())
+        elif self._hidden and self._tables and tag == "tr":
+            self._tables[-1].end_row()
+            self._tables[-1].row = []
+        elif self._hidden and self._tables and tag in ("td", "th"):
+            self._tables[-1].end_cell()
+            self._tables[-1].cell = []
         elif tag in _BLOCKS:
-            self.parts.append("\n")
+            self._out("\n" if not (self._tables and self._tables[-1].cell is not None) else " ")
         elif tag in ("td", "th", "span"):
-            self.parts.append(" ")
+            self._out(" ")
 
     def handle_endtag(self, tag: str) -> None:
         if not self._hidden and tag in ("script", "style", "head", "title") and self._skip:
             self._skip -= 1
+        elif self._hidden and self._tables and tag == "table":
+            self._close_table()
+        elif self._hidden and self._tables and tag in ("td", "th"):
+            self._tables[-1].end_cell()
+        elif self._hidden and self._tables and tag == "tr":
+            self._tables[-1].end_row()
         elif tag in _BLOCKS:
-            self.parts.append("\n")
+            self._out("\n" if not (self._tables and self._tables[-1].cell is not None) else " ")
+
+    def _close_table(self) -> None:
+        from agent.policy.tables import render
+
+        table = self._tables.pop()
+        table.end_row()
+        self._out("\n" + render(table.rows) + "\n")
 
     def handle_data(self, data: str) -> None:
         if not self._skip:
-            self.parts.append(data)
+            self._out(data)
+
+    def close(self) -> None:
+        super().close()
+        while self._tables:  # tables never closed in sloppy HTML
+            self._close_table()
 
 
 def html_to_text(html: str, hidden: bool = False) -> str:
-    """With `hidden`, text a reader does not see (title, style, script, comments' neighbours)
-    is kept too: the detectors must read what a recipient's software could show."""
+    """With `hidden` (detection), text a reader does not see (title, style, script) is kept
+    too — the detectors must read what a recipient's software could show — and tables are
+    written with each cell labelled by its column header (see tables.py)."""
     parser = _HtmlText(hidden)
     parser.feed(html)
     parser.close()

@@ -1,0 +1,69 @@
+"""Tables as text the detectors can read: each cell carries its column's header.
+
+In a spreadsheet, a CSV export or an HTML table the label of a value is the column header,
+often rows away ("DOB" on top, "03/14/1961" twenty rows down). Label-anchored detectors
+need the label next to the value, so a row under a header `Patient | DOB | MRN` is written
+`Patient: Jane Doe<TAB>DOB: 03/14/1961<TAB>MRN: VC-0048213`. A two-column table whose left
+column holds labels ("DOB" | "03/14/1961") becomes "DOB: 03/14/1961". Anything else is
+written as tab-separated rows. Values are never changed, only labelled.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+_LABEL_WORDS = re.compile(
+    r"(?i)\b(?:patient|name|dob|birth|mrn|record|chart|member|subscriber|policy|group|insurance|ssn|social|"
+    r"npi|dea|mbi|medicare|medicaid|phone|tel|mobile|cell|fax|e-?mail|address|street|cpt|hcpcs|procedure|"
+    r"icd|diagnosis|dx|code|ndc|routing|aba|account|card|licen[cs]e|dl|id)\b")
+_NUMBERISH = re.compile(r"^[\d\s.,:/$%()+-]+$")
+
+
+def _cells(row: list[str]) -> list[str]:
+    return [" ".join(str(cell).replace("_", " ").split()) for cell in row]
+
+
+def _is_header(row: list[str]) -> bool:
+    filled = [c for c in row if c]
+    if len(filled) < 2 or any(_NUMBERISH.match(c) for c in filled):
+        return False
+    return any(_LABEL_WORDS.search(c) for c in filled)
+
+
+def render(rows: list[list[str]]) -> str:
+    rows = [_cells(r) for r in rows]
+    rows = [r for r in rows if any(r)]
+    if not rows:
+        return ""
+    pairs = [r for r in rows if len([c for c in r if c]) == 2]
+    if len(pairs) == len(rows) and sum(bool(_LABEL_WORDS.search(r[0])) for r in rows) * 2 > len(rows):
+        return "\n".join(f"{r[0]}: {' '.join(c for c in r[1:] if c)}" for r in rows)  # label | value
+    if len(rows) >= 2 and _is_header(rows[0]):
+        header = rows[0]
+        lines = ["\t".join(header)]
+        for row in rows[1:]:
+            lines.append("\t".join(f"{header[i]}: {cell}" if i < len(header) and header[i] and cell else cell
+                                   for i, cell in enumerate(row)))
+        return "\n".join(lines)
+    if all(len([c for c in r if c]) <= 2 for r in rows) and any(_LABEL_WORDS.search(r[0]) for r in rows if r):
+        return "\n".join(f"{r[0]}: {' '.join(c for c in r[1:] if c)}" if len(r) > 1 and _LABEL_WORDS.search(r[0])
+                         else "\t".join(r) for r in rows)
+    return "\n".join("\t".join(r) for r in rows)
+
+
+def csv_to_text(text: str) -> str:
+    """A CSV or TSV file, labelled by its header row when it has one."""
+    sample = text[:8192]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        rows = list(csv.reader(io.StringIO(text), dialect))
+    except csv.Error:
+        return text  # not CSV after all: read it as text
+    if not rows or max(len(r) for r in rows) < 2:
+        return text
+    return render(rows)
