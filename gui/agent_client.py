@@ -7,13 +7,15 @@ it). Blocking calls on purpose: the tray runs them off the UI thread.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
+import socket
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +48,93 @@ class Submission:
     plan: dict[str, Any]
     duplicate: bool = False
     callback_secret: str = ""
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    """The agent's effective settings (secrets shown as "***") and what managed policy fixes."""
+
+    values: dict[str, dict[str, Any]]
+    locked: frozenset[str]  # "section.key"
+    source: str  # the config.toml the agent read
+
+    def value(self, section: str, key: str, default: Any = None) -> Any:
+        return self.values.get(section, {}).get(key, default)
+
+    def is_locked(self, section: str, key: str) -> bool:
+        return f"{section}.{key}" in self.locked
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which audit records to page through; empty fields do not filter."""
+
+    since: float | None = None  # unix time, inclusive
+    until: float | None = None
+    recipient: str = ""  # substring of any recipient address
+    method: str = ""
+    event: str = ""
+
+    def query(self) -> dict[str, str]:
+        pairs = {"since": self.since, "until": self.until, "recipient": self.recipient,
+                 "method": self.method, "event": self.event}
+        return {k: str(v) for k, v in pairs.items() if v not in (None, "")}
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    records: list[dict[str, Any]]
+    total: int  # records matching the filter, all pages together
+
+
+@dataclass(frozen=True)
+class AuditCheck:
+    ok: bool
+    records: int
+    unsigned: int = 0
+    problem: str = ""
+
+
+@dataclass
+class EventStream:
+    """An open `GET /v1/events` stream; `close()` from any thread ends a blocked read at once
+    (it shuts the socket down: closing a file object alone does not wake a blocked recv)."""
+
+    connection: http.client.HTTPConnection
+    response: http.client.HTTPResponse
+    _closed: bool = field(default=False, init=False)
+    _reading: bool = field(default=False, init=False)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        data: list[bytes] = []
+        self._reading = True
+        try:
+            for line in self.response:
+                line = line.rstrip(b"\r\n")
+                if line.startswith(b"data:"):
+                    data.append(line[5:].strip())
+                elif not line and data:  # a blank line ends an event (SSE, WHATWG HTML 9.2)
+                    yield json.loads(b"\n".join(data))
+                    data = []
+        except (OSError, ValueError, AttributeError, http.client.HTTPException):
+            # AttributeError: http.client's own state after the socket was shut under it
+            if not self._closed:
+                raise AgentUnreachable("the agent closed its event stream") from None
+        finally:
+            self._reading = False
+            self.connection.close()
+
+    def close(self) -> None:
+        """Safe from any thread: wakes the reader, which then closes the connection itself."""
+        self._closed = True
+        sock = self.connection.sock
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        if not self._reading:
+            self.connection.close()
 
 
 class AgentClient:
@@ -135,6 +224,87 @@ class AgentClient:
             for line in response:
                 if line.startswith(b"data: "):
                     yield json.loads(line[6:])
+
+    # --- a person acting on one message (tray) ------------------------------------------
+    def _action(self, ident: str, action: str, body: bytes = b"") -> dict[str, Any]:
+        return self._call("POST", f"/v1/messages/{urllib.parse.quote(ident, safe='')}/{action}", body)
+
+    def retry(self, ident: str) -> int:
+        """Deferred recipients are tried now; how many. ApiError 409 nothing_to_retry."""
+        return int(self._action(ident, "retry")["retried"])
+
+    def release(self, ident: str, note: str) -> int:
+        """Held recipients go on after review; 403 managed when the organization forbids it."""
+        return int(self._action(ident, "release", json.dumps({"note": note}).encode())["released"])
+
+    def send_via_portal(self, ident: str) -> int:
+        """External recipients not yet delivered go via the portal; 409 nothing_to_reroute."""
+        return int(self._action(ident, "portal")["rerouted"])
+
+    def revoke(self, ident: str) -> int:
+        """Portal copies can no longer be opened; 409 not_portal."""
+        return int(self._action(ident, "revoke")["revoked"])
+
+    # --- settings, audit, keys -----------------------------------------------------------
+    def config(self) -> AgentConfig:
+        data = self._call("GET", "/v1/config")
+        return AgentConfig(data.get("values", {}), frozenset(data.get("locked", ())), data.get("source", ""))
+
+    def audit_page(self, offset: int | None, limit: int, where: AuditFilter | None = None) -> AuditPage:
+        """Records oldest first: `limit` of them from `offset`, or the newest `limit` when
+        `offset` is None; `total` counts every record the filter matches."""
+        query = {"limit": str(limit), **(where or AuditFilter()).query()}
+        if offset is not None:
+            query["offset"] = str(offset)
+        data = self._call("GET", f"/v1/audit?{urllib.parse.urlencode(query)}")
+        return AuditPage(data["records"], int(data.get("total", len(data["records"]))))
+
+    def audit_verify(self) -> AuditCheck:
+        data = self._call("GET", "/v1/audit/verify")
+        return AuditCheck(bool(data["ok"]), int(data.get("records", 0)), int(data.get("unsigned", 0)),
+                          str(data.get("problem", "")))
+
+    def audit_export(self, fmt: str) -> str:
+        """The whole log as CSV or JSON text."""
+        return self._text("GET", f"/v1/audit/export?format={urllib.parse.quote(fmt)}")
+
+    def generate_key(self, email: str, name: str = "") -> str:
+        return self._call("POST", "/v1/keys/generate", json.dumps({"email": email, "name": name}).encode())["fingerprint"]
+
+    def public_key(self, who: str) -> str:
+        """The armored public key of an address or fingerprint."""
+        return self._text("GET", f"/v1/keys/{urllib.parse.quote(who, safe='')}/public")
+
+    def delete_key(self, fingerprint: str) -> str:
+        return self._call("DELETE", f"/v1/keys/{urllib.parse.quote(fingerprint, safe='')}")["deleted"]
+
+    def _text(self, method: str, path: str) -> str:
+        with self._call(method, path, stream=True) as response:
+            return response.read().decode("utf-8")
+
+    def open_events(self, read_timeout: float = 45.0) -> EventStream:
+        """The event stream as an object another thread can close. The agent sends a
+        keep-alive every 15 s, so a read that waits `read_timeout` means a hung agent."""
+        parts = urllib.parse.urlsplit(self.api_url)
+        connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80,
+                                                timeout=read_timeout)
+        try:
+            connection.request("GET", "/v1/events", headers={"Authorization": f"Bearer {self.token}",
+                                                             "Accept": "text/event-stream"})
+            response = connection.getresponse()
+        except (OSError, http.client.HTTPException) as exc:
+            connection.close()
+            raise AgentUnreachable(f"agent at {self.api_url} not reachable: {exc}") from None
+        if response.status != 200:
+            try:
+                payload = json.loads(response.read() or b"{}")
+            except (ValueError, OSError):
+                payload = {}
+            connection.close()
+            err = payload.get("error", {}) if isinstance(payload, dict) else {}
+            raise ApiError(response.status, err.get("code", "http_error"),
+                           err.get("message", f"HTTP {response.status}"), payload)
+        return EventStream(connection, response)
 
     def wait(self, ident: str, timeout: float = 60.0, final: tuple[str, ...] = ("delivered", "held", "failed")) -> dict[str, Any]:
         """Poll until the message reaches a final state or `timeout` seconds pass."""
