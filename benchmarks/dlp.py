@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+import unicodedata
 from pathlib import Path
 
 from agent.policy import evaluate
@@ -99,6 +100,9 @@ def main(_messages: int = 0) -> int:
     prose_chars = sum(len(t) for t in prose)
     prose_ours = min(_timed(lambda: [engine.scan(t, "") for t in prose]) for _ in range(ROUNDS))
     prose_theirs = _timed(lambda: [presidio.analyze(t) for t in prose])
+    # The same narratives folded to ASCII ("José" → "Jose"): what the normalization costs.
+    ascii_prose = [unicodedata.normalize("NFKD", t).encode("ascii", "ignore").decode() for t in prose]
+    ascii_ours = min(_timed(lambda: [engine.scan(t, "") for t in ascii_prose]) for _ in range(ROUNDS))
     structured_ours, structured_theirs = _micro(ours, STRUCTURED), _micro(theirs, STRUCTURED)
     print("\nnote: Presidio checks e-mail domains against the public suffix list, and the corpus uses the"
           " reserved .example domain: its e-mail recall here is 0 by design, not by accident.")
@@ -110,7 +114,8 @@ def main(_messages: int = 0) -> int:
     prose_rate, prose_ratio = prose_chars / prose_ours / 1e6, prose_theirs / prose_ours
     print(f"throughput, {len(prose)} long narratives ({prose_chars / 1e6:.2f} MB): postseal {prose_rate:.1f} MB/s,"
           f" presidio {prose_chars / prose_theirs / 1e6:.2f} MB/s, ratio {prose_ratio:.0f}x"
-          f" (targets: ≥ 50 MB/s, ≥ 10x)")
+          f" (targets: ≥ 50 MB/s, ≥ 10x); folded to ASCII: postseal"
+          f" {sum(len(t) for t in ascii_prose) / ascii_ours / 1e6:.1f} MB/s")
     print(json.dumps({"ours_mb_s": round(ours.mb_per_second, 1), "presidio_mb_s": round(theirs.mb_per_second, 2),
                       "ratio": round(ratio, 1), "prose_mb_s": round(prose_rate, 1), "prose_ratio": round(prose_ratio), "ours_structured_precision": round(structured_ours.precision, 4),
                       "ours_structured_recall": round(structured_ours.recall, 4),
