@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 import logging
 import re
+import threading
 import unicodedata
 
 from agent.model import Finding
@@ -50,6 +51,8 @@ class _Hyperscan:
         flags = [hyperscan.HS_FLAG_CASELESS if d.caseless else 0 for d in detectors]
         self.db.compile(expressions=[d.prefilter.encode() for d in detectors], ids=list(range(len(detectors))),
                         elements=len(detectors), flags=flags)
+        self._scratch_type = hyperscan.Scratch
+        self._local = threading.local()  # Hyperscan scratch space is per scan in flight: one per thread
 
     def hits(self, view: bytes, count: int) -> list[list[int]]:
         """For each detector, the end offsets of its prefilter's matches, in order."""
@@ -58,7 +61,10 @@ class _Hyperscan:
         def on_match(ident: int, start: int, end: int, flags: int, context: object) -> None:
             ends[ident].append(end)
 
-        self.db.scan(view, match_event_handler=on_match)
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None:
+            scratch = self._local.scratch = self._scratch_type(self.db)
+        self.db.scan(view, match_event_handler=on_match, scratch=scratch)
         return ends
 
 

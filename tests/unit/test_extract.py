@@ -247,3 +247,14 @@ def test_a_25_mb_body_is_read_to_its_end():
     body = ("Routine follow-up, nothing to report. " * 700_000)[:25_000_000] + f"\nSSN {SSN}\n"
     findings = inspect(message(body=body))
     assert [f.type for f in findings] == ["us_ssn"]
+
+
+def test_scans_from_many_threads_at_once_do_not_collide():
+    from concurrent.futures import ThreadPoolExecutor
+
+    scanner = Scanner()
+    text = f"Patient SSN {SSN}, call (617) 555-0142. " * 2000
+    expected = scanner.scan(text, "body")
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda _: scanner.scan(text, "body"), range(32)))
+    assert all(r == expected for r in results)
