@@ -117,6 +117,14 @@ def cmd_bounce(args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_tray(args: argparse.Namespace) -> int:
+    try:
+        from gui.tray import main as tray_main
+    except ImportError as exc:
+        raise CliError(f"the tray app needs PySide6 ({exc}); install postseal with its dependencies", FAILED) from None
+    return tray_main(args.tray_args)
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     record = AgentClient.discover().message(args.id)
     emit(record, args.json, message_table(record))
@@ -265,6 +273,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=120.0, help="seconds to wait with --wait")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_send)
+
+    p = sub.add_parser("tray", help="the tray app: status, outbox, keys and audit history (starts the agent if needed)")
+    p.add_argument("tray_args", nargs=argparse.REMAINDER, help="options for the tray app (--show, --no-start-agent)")
+    p.set_defaults(func=cmd_tray)
 
     p = sub.add_parser("bounce", help="hand the agent a bounce (RFC 3464 DSN) received for a sent message")
     p.add_argument("file", metavar="FILE.eml", help="the bounce as received; - for standard input")

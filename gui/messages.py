@@ -1,0 +1,107 @@
+"""Outbox messages as the tray shows them: frozen views of the API's JSON."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+IN_FLIGHT = frozenset({"queued", "protecting", "sending", "deferred"})
+METHOD_NAMES = {"internal": "inside the organization", "smime": "S/MIME", "pgp": "OpenPGP",
+                "tls": "verified TLS", "portal": "secure portal"}
+STATE_NAMES = {"queued": "Queued", "protecting": "Protecting", "sending": "Sending",
+               "delivered": "Delivered", "deferred": "Will retry", "held": "Held for review",
+               "failed": "Not delivered"}
+
+
+@dataclass(frozen=True)
+class Recipient:
+    address: str
+    method: str
+    state: str
+    reason: str = ""
+    attempts: int = 0
+    next_attempt: float | None = None
+    waiting_for_network: bool = False
+    proof: dict[str, Any] | None = None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Recipient:
+        return cls(str(data.get("address", "")), str(data.get("method", "")), str(data.get("state", "")),
+                   str(data.get("reason") or ""), int(data.get("attempts") or 0), data.get("next_attempt"),
+                   bool(data.get("waiting_for_network")), dict(data.get("proof") or {}))
+
+    @property
+    def method_name(self) -> str:
+        return METHOD_NAMES.get(self.method, self.method or "not decided yet")
+
+    @property
+    def state_name(self) -> str:
+        return STATE_NAMES.get(self.state, self.state)
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    id: str
+    subject: str  # shown in this app only: never logged, never in a notification
+    sender: str
+    created: float
+    updated: float
+    state: str
+    reason: str
+    recipients: tuple[Recipient, ...]
+    message_id: str = ""
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> OutboxMessage:
+        return cls(str(data["id"]), str(data.get("subject") or ""), str(data.get("sender") or ""),
+                   float(data.get("created") or 0), float(data.get("updated") or 0), str(data.get("state", "")),
+                   str(data.get("reason") or ""),
+                   tuple(Recipient.from_json(r) for r in data.get("recipients", ())),
+                   str(data.get("message_id") or ""))
+
+    def with_states(self, state: str, recipients: dict[str, str]) -> OutboxMessage:
+        """The quick update a `message` event carries, before the full record is fetched."""
+        updated = tuple(replace(r, state=recipients.get(r.address, r.state)) for r in self.recipients)
+        return replace(self, state=state, recipients=updated)
+
+    @property
+    def state_name(self) -> str:
+        return STATE_NAMES.get(self.state, self.state)
+
+    @property
+    def delivered(self) -> int:
+        return sum(r.state == "delivered" for r in self.recipients)
+
+    @property
+    def in_flight(self) -> bool:
+        return self.state in IN_FLIGHT
+
+    @property
+    def held(self) -> bool:
+        return any(r.state == "held" for r in self.recipients)
+
+    @property
+    def can_retry(self) -> bool:
+        return any(r.state == "deferred" for r in self.recipients)
+
+    @property
+    def can_reroute(self) -> bool:
+        return any(r.method not in ("internal", "portal") and r.state in ("queued", "deferred", "held")
+                   for r in self.recipients)
+
+    @property
+    def can_revoke(self) -> bool:
+        return any(r.method == "portal" and (r.proof or {}).get("portal_id") and not (r.proof or {}).get("revoked")
+                   for r in self.recipients)
+
+    @property
+    def has_proof(self) -> bool:
+        return any(r.proof for r in self.recipients)
+
+    def recipients_text(self) -> str:
+        return "; ".join(f"{r.address} via {r.method_name}" for r in self.recipients)
+
+    def matches(self, text: str) -> bool:
+        text = text.lower()
+        return (text in self.subject.lower() or text in self.id.lower()
+                or any(text in r.address.lower() for r in self.recipients))

@@ -1,0 +1,56 @@
+"""The delivery proof of one message: per recipient, how its copy left and who took it."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QPlainTextEdit, QVBoxLayout, QWidget
+
+from gui.messages import OutboxMessage
+
+_FIELDS = (("method", "Method"), ("tls_version", "TLS version"), ("tls_cipher", "Cipher"),
+           ("tls_peer", "Verified server"), ("key_fingerprint", "Encrypted to key"),
+           ("portal_id", "Portal message"), ("revoked", "Portal copy revoked"),
+           ("reply", "Relay's reply"), ("time", "Time"))
+
+
+def proof_text(message: OutboxMessage) -> str:
+    lines = [f"Message {message.id}" + (f" (Message-ID {message.message_id})" if message.message_id else ""),
+             f"Accepted {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(message.created))} from {message.sender}",
+             ""]
+    for r in message.recipients:
+        lines.append(f"{r.address}: {r.state_name}, via {r.method_name}")
+        proof = r.proof or {}
+        if not any(proof.get(k) for k, _ in _FIELDS[1:]):
+            lines.append(f"    no proof yet{f': {r.reason}' if r.reason else ''}")
+        for key, label in _FIELDS:
+            if proof.get(key):
+                value = proof[key]
+                if key == "tls_peer":
+                    value = f"{value} (certificate verified)"
+                lines.append(f"    {label}: {value}")
+        if r.proof and not proof.get("tls_peer") and proof.get("tls_version"):
+            encrypted = r.method in ("pgp", "smime", "portal")
+            lines.append("    Relay certificate: not verified" + (" (the content itself is encrypted)" if encrypted else ""))
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+class ProofDialog(QDialog):
+    def __init__(self, message: OutboxMessage, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Delivery proof")
+        self.setAccessibleName("Delivery proof")
+        self.text = QPlainTextEdit(proof_text(message), self)
+        self.text.setReadOnly(True)
+        self.text.setAccessibleName("Delivery proof details")
+        self.text.setMinimumSize(560, 300)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        copy = buttons.addButton("&Copy", QDialogButtonBox.ButtonRole.ActionRole)
+        copy.setAccessibleName("Copy the delivery proof")
+        copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.text.toPlainText()))
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.text)
+        layout.addWidget(buttons)

@@ -1,0 +1,66 @@
+"""What the tray says, from what the agent reports: one state, its words, a count.
+
+Pure data in, data out (no Qt), so each state and its wording is tested without a screen.
+Order of importance: not running, then attention (a person must act), then offline, then
+sending, then all is well."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from gui.keyring import KeyEntry
+from gui.messages import OutboxMessage
+
+
+class Tone(enum.StrEnum):
+    PROTECTED = "protected"
+    SENDING = "sending"
+    OFFLINE = "offline"
+    ATTENTION = "attention"
+    STOPPED = "stopped"
+
+
+@dataclass(frozen=True)
+class TrayStatus:
+    tone: Tone
+    title: str  # a few words: the menu's first line
+    detail: str  # one sentence: what it means and what to do, if anything
+    count: int = 0  # shown on the icon when not 0
+
+    @property
+    def tooltip(self) -> str:
+        return f"Postseal: {self.title}\n{self.detail}"
+
+
+def _n(count: int, thing: str) -> str:
+    return f"{count} {thing}{'' if count == 1 else 's'}"
+
+
+def tray_status(connected: bool, problem: str, messages: Iterable[OutboxMessage],
+                offline_since: float | None, own_keys: Iterable[KeyEntry], audit_problem: str = "") -> TrayStatus:
+    if not connected:
+        return TrayStatus(Tone.STOPPED, "Agent not running", problem or "Mail is not being protected.")
+    messages = list(messages)
+    held = [m for m in messages if m.held]
+    waiting = [m for m in messages if m.in_flight]
+    if held:
+        return TrayStatus(Tone.ATTENTION, f"{_n(len(held), 'message')} held",
+                          "Open the outbox to see why, and what you can do about it.",
+                          len(held))
+    if audit_problem:
+        return TrayStatus(Tone.ATTENTION, "Audit log problem", f"{audit_problem}. Tell your IT team.")
+    warnings = [k.warning() for k in own_keys if k.secret and k.warning()]
+    if warnings:
+        return TrayStatus(Tone.ATTENTION, "Your key needs attention", warnings[0])
+    if offline_since is not None:
+        if waiting:
+            return TrayStatus(Tone.OFFLINE, f"Offline, {len(waiting)} waiting",
+                              f"{_n(len(waiting), 'message')} will be sent, protected, when the connection is back.",
+                              len(waiting))
+        return TrayStatus(Tone.OFFLINE, "Offline", "New mail waits safely until the connection is back.")
+    if waiting:
+        return TrayStatus(Tone.SENDING, f"Sending {len(waiting)}",
+                          f"{_n(len(waiting), 'message')} on the way, each protected.", len(waiting))
+    return TrayStatus(Tone.PROTECTED, "Protected", "All mail delivered; new mail is protected automatically.")

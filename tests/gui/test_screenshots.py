@@ -1,0 +1,119 @@
+"""Each window drawn with real data from a real agent, saved as PNG.
+
+By default into a temporary folder (proving every view renders, with something on it).
+For the README, under Xvfb:
+
+    xvfb-run -a -s "-screen 0 1280x900x24" env QT_QPA_PLATFORM=xcb \\
+        POSTSEAL_SCREENSHOTS=docs/screenshots .venv/bin/pytest tests/gui/test_screenshots.py
+"""
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPixmap
+from PySide6.QtWidgets import QApplication
+
+from gui import icons, theme
+from gui.agent_client import AgentClient
+from gui.proof_dialog import ProofDialog
+from gui.status import Tone, TrayStatus
+from gui.tray_icon import status_icon
+from tests.conftest import SAMPLES
+from tests.gui.conftest import wait_for_tone
+
+STATES = (
+    TrayStatus(Tone.PROTECTED, "Protected", ""), TrayStatus(Tone.SENDING, "Sending 3", "", 3),
+    TrayStatus(Tone.OFFLINE, "Offline, 4 waiting", "", 4), TrayStatus(Tone.ATTENTION, "1 message held", ""),
+    TrayStatus(Tone.STOPPED, "Agent not running", ""),
+)
+
+
+def save(image: QImage | QPixmap, folder: Path, name: str) -> Path:
+    path = folder / name
+    image = image.toImage() if isinstance(image, QPixmap) else image
+    assert image.save(str(path)), path
+    colors = {image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)}
+    assert len(colors) > 8, f"{name} is blank"
+    return path
+
+
+def tray_states_image() -> QImage:
+    """The five tray icons with the words the menu shows, as a person sees them side by side."""
+    width, row = 300, 44
+    image = QImage(width, row * len(STATES) + 8, QImage.Format.Format_ARGB32)
+    image.fill(QApplication.palette().window().color())
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    font = QFont()
+    font.setPointSize(11)
+    painter.setFont(font)
+    painter.setPen(QApplication.palette().windowText().color())
+    for n, status in enumerate(STATES):
+        top = 4 + n * row
+        painter.drawPixmap(QPoint(8, top + 4), status_icon(status).pixmap(32, 32))
+        painter.drawText(52, top, width - 60, row, int(Qt.AlignmentFlag.AlignVCenter), status.title)
+    painter.end()
+    return image
+
+
+def test_screenshots_of_each_window(qtbot, qapp, live_agent, make_tray, partner, tmp_path):
+    folder = Path(os.environ.get("POSTSEAL_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    # The organization fixes the relay (as MDM would): the settings show it locked.
+    running = live_agent.start(managed={"relay": {"host": "127.0.0.1", "starttls": "opportunistic"}})
+    client = AgentClient(running.api_url, running.token)
+    client.import_key(partner.public_key().encode())
+    client.generate_key("dr.chen@valleyclinic.example", "Dr. Emily Chen")
+    ids = [client.submit(p.read_bytes()).id for p in sorted(SAMPLES.glob("*.eml"))]
+    for ident in ids:
+        client.wait(ident, 20)
+    tray = make_tray()
+    window = tray.window
+    window.resize(1180, 700)
+    wait_for_tone(qtbot, tray, Tone.ATTENTION)
+    qtbot.waitUntil(lambda: tray.app.outbox.rowCount() == len(ids) and tray.app.config is not None
+                    and len(tray.app.keys) == 2)
+    held = next(m for m in tray.app.outbox.messages() if m.held)
+    window.show_view("outbox")
+    window.outbox.select(held.id)
+    saved = [save(window.grab(), folder, "tray-outbox.png")]
+
+    care = next(m for m in tray.app.outbox.messages() if len(m.recipients) == 3)
+    window.outbox.select(care.id)
+    proof = ProofDialog(care, window)
+    proof.resize(720, 430)
+    proof.show()
+    saved.append(save(proof.grab(), folder, "tray-proof.png"))
+    proof.close()
+
+    window.show_view("keys")
+    saved.append(save(window.grab(), folder, "tray-keys.png"))
+    window.show_view("audit")
+    qtbot.waitUntil(lambda: window.audit.model.total is not None and not window.audit.model.loading)
+    window.audit.table.selectRow(2)
+    window.audit.verify_button.click()
+    qtbot.waitUntil(lambda: window.audit.verify_result.kind == "ok")
+    saved.append(save(window.grab(), folder, "tray-audit.png"))
+    window.audit.tabs.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: window.audit.chart.series is not None)
+    saved.append(save(window.grab(), folder, "tray-activity.png"))
+    window.show_view("settings")
+    assert window.settings.locks["relay.host"].isVisibleTo(window.settings)
+    saved.append(save(window.grab(), folder, "tray-settings.png"))
+
+    menu = tray.icon.menu
+    menu.adjustSize()
+    saved.append(save(menu.grab(), folder, "tray-menu.png"))
+    saved.append(save(tray_states_image(), folder, "tray-states.png"))
+
+    theme.apply(qapp, dark=True)
+    window.apply_icons()
+    QApplication.processEvents()  # palette changes reach the widgets as events
+    window.show_view("outbox")
+    window.outbox.select(held.id)
+    saved.append(save(window.grab(), folder, "tray-outbox-dark.png"))
+    theme.apply(qapp, dark=False)
+    icons.forget()
+    assert QColor(QImage(str(saved[-1])).pixel(5, 5)).lightness() < 80  # the dark one is dark
+    assert len(saved) == 9

@@ -1,0 +1,59 @@
+"""What the tray says in each state, and which state wins: pure data, no agent needed."""
+
+import time
+
+from gui.keyring import KeyEntry
+from gui.messages import OutboxMessage
+from gui.status import Tone, tray_status
+
+
+def message(state: str, *recipients: str, waiting: bool = False) -> OutboxMessage:
+    return OutboxMessage.from_json({
+        "id": f"id-{state}-{len(recipients)}", "subject": "s", "sender": "dr.chen@valleyclinic.example",
+        "created": 1.0, "updated": 1.0, "state": state, "reason": "",
+        "recipients": [{"address": a, "method": "pgp", "state": state, "waiting_for_network": waiting}
+                       for a in recipients or ("a@partner.example",)]})
+
+
+def own_key(days: float) -> KeyEntry:
+    return KeyEntry.from_json({"fingerprint": "AB" * 20, "emails": ["dr.chen@valleyclinic.example"],
+                               "expires": int(time.time() + days * 86400), "secret": True, "usable": days > 0})
+
+
+def test_no_agent_says_mail_is_not_protected_and_what_to_do():
+    status = tray_status(False, "", [], None, [])
+    assert status.tone == Tone.STOPPED and status.title == "Agent not running"
+    assert "not being protected" in status.tooltip
+
+
+def test_all_delivered_reads_protected():
+    status = tray_status(True, "", [message("delivered")], None, [])
+    assert (status.tone, status.title, status.count) == (Tone.PROTECTED, "Protected", 0)
+
+
+def test_messages_on_their_way_are_counted():
+    status = tray_status(True, "", [message("sending"), message("queued"), message("delivered")], None, [])
+    assert (status.tone, status.title, status.count) == (Tone.SENDING, "Sending 2", 2)
+
+
+def test_offline_says_how_many_wait_and_that_they_go_later():
+    status = tray_status(True, "", [message("deferred", waiting=True)], time.time(), [])
+    assert (status.tone, status.count) == (Tone.OFFLINE, 1)
+    assert "when the connection is back" in status.detail
+
+
+def test_a_held_message_wins_over_offline_and_sending():
+    status = tray_status(True, "", [message("held"), message("sending")], time.time(), [])
+    assert (status.tone, status.title) == (Tone.ATTENTION, "1 message held")
+
+
+def test_an_own_key_expiring_soon_needs_attention_and_says_what_to_do():
+    status = tray_status(True, "", [], None, [own_key(10)])
+    assert status.tone == Tone.ATTENTION
+    assert "expires in 9 days" in status.detail or "expires in 10 days" in status.detail
+    assert "Create a new key" in status.detail
+    assert tray_status(True, "", [], None, [own_key(400)]).tone == Tone.PROTECTED
+
+
+def test_an_expired_own_key_says_partners_cannot_encrypt():
+    assert "can no longer encrypt to you" in tray_status(True, "", [], None, [own_key(-1)]).detail
