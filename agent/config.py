@@ -241,6 +241,33 @@ def _build(sections: dict[str, dict[str, Any]], locked: frozenset[str]) -> Confi
     return Config(**kwargs, locked=locked)
 
 
+EDITABLE = {("relay", k) for k in ("host", "port", "starttls", "username", "password", "ca_file", "timeout")} | {
+    ("portal", "url")}  # what a user may change from the tray; the rest is for IT
+
+
+def update_user_config(home: Path, changes: dict[str, dict[str, Any]], locked: frozenset[str]) -> Config:
+    """Merge `changes` into config.toml (validated; locked and IT-only keys refused) and
+    write it atomically. Returns the user file's new config (managed policy not applied)."""
+    for section, values in changes.items():
+        if not isinstance(values, dict):
+            raise ConfigError(f"{section}: expected an object of settings")
+        for key in values:
+            if f"{section}.{key}" in locked:
+                raise PermissionError(f"{section}.{key} is managed by your organization")
+            if (section, key) not in EDITABLE:
+                raise ConfigError(f"{section}.{key} cannot be changed from here; edit {home / 'config.toml'}")
+    path = home / "config.toml"
+    current: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    for section, values in changes.items():
+        current.setdefault(section, {}).update(values)
+    config = from_dict(current, str(path))  # refuses wrong types and values before anything is written
+    tmp = path.with_suffix(".toml.tmp")
+    tmp.write_text(to_toml(config), encoding="utf-8")
+    os.chmod(tmp, 0o600)  # it may hold the relay password
+    os.replace(tmp, path)
+    return config
+
+
 def to_toml(config: Config) -> str:
     """Write a config back as TOML (used by the demo and tests to set up a data directory)."""
     lines: list[str] = []

@@ -136,6 +136,14 @@ class Pipeline:
         self.webhooks = webhooks.WebhookSender(self.outbox, self._webhook_gave_up)
         self._background: set[asyncio.Task] = set()
 
+    def reconfigure(self, config: Config) -> None:
+        """New relay settings take effect for the next copy (sessions to the old relay closed)."""
+        old = self.relay
+        self.config = config
+        self.relay = smtp.RelayConnections(config.relay)
+        old.close()
+        self._probe_now.set()
+
     def close(self) -> None:
         self.relay.close()
         self.audit.close()

@@ -196,6 +196,34 @@ async def config_view(request: web.Request) -> web.Response:
                               "source": str(request.app[PIPELINE].home / "config.toml")})
 
 
+async def update_config(request: web.Request) -> web.Response:
+    """Change relay settings (live) or the portal address (after a restart) from the tray."""
+    import dataclasses
+
+    from agent import config as config_mod
+
+    pipeline = request.app[PIPELINE]
+    try:
+        changes = await request.json()
+    except ValueError:
+        return error(400, "bad_request", 'send JSON like {"relay": {"host": "smtp.clinic.example"}}')
+    if not isinstance(changes, dict):
+        return error(400, "bad_request", 'send JSON like {"relay": {"host": "smtp.clinic.example"}}')
+    current = pipeline.config
+    try:
+        user = await asyncio.to_thread(config_mod.update_user_config, pipeline.home, changes, current.locked)
+    except PermissionError as exc:
+        return error(403, "managed", str(exc))
+    except config_mod.ConfigError as exc:
+        return error(400, "bad_config", str(exc))
+    # Managed values still win: only what is not locked comes from the user's file.
+    relay = dataclasses.replace(current.relay, **{k: v for k, v in dataclasses.asdict(user.relay).items()
+                                                  if f"relay.{k}" not in current.locked})
+    pipeline.reconfigure(dataclasses.replace(current, relay=relay))
+    restart = "portal" in changes and changes["portal"].get("url", current.portal.url) != current.portal.url
+    return web.json_response({"restart_required": restart, "locked": sorted(current.locked)})
+
+
 async def outbox(request: web.Request) -> web.Response:
     rows = request.app[PIPELINE].outbox.list()
     return web.json_response({"messages": [r.to_json() for r in rows]})
@@ -376,6 +404,7 @@ def create_app(pipeline: Pipeline, token: str, origins: set[str]) -> web.Applica
     app.router.add_post("/v1/messages/{id}/portal", via_portal)
     app.router.add_post("/v1/messages/{id}/revoke", revoke)
     app.router.add_get("/v1/config", config_view)
+    app.router.add_patch("/v1/config", update_config)
     app.router.add_get("/v1/audit/verify", audit_verify)
     app.router.add_get("/v1/audit/export", audit_export)
     app.router.add_post("/v1/keys/generate", generate_key)

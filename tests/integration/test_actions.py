@@ -168,3 +168,32 @@ def test_keys_generate_export_and_delete_through_the_api(agent, partner):
     assert call(running, "DELETE", f"/v1/keys/{theirs}") == (200, {"deleted": theirs})
     assert theirs not in [k["fingerprint"] for k in client.keys()]
     assert call(running, "DELETE", f"/v1/keys/{theirs}")[0] == 404
+
+
+def test_relay_settings_change_from_the_tray_take_effect_at_once(start_agent, sink, ca, home, tmp_path):
+    from agent.demo_world import SmtpSink
+
+    running = start_agent(sink.port)
+    client = AgentClient(running.api_url, running.token, timeout=30)
+    with SmtpSink(ca) as new_relay:
+        status, body = call(running, "PATCH", "/v1/config", {"relay": {"port": new_relay.port}})
+        assert (status, body["restart_required"]) == (200, False)
+        assert client.wait(client.submit(INTERNAL_SAMPLE.read_bytes()).id)["state"] == "delivered"
+        assert len(new_relay.received) == 1 and sink.received == []
+    written = home / "config.toml"
+    assert f"port = {new_relay.port}" in written.read_text() and written.stat().st_mode & 0o777 == 0o600
+    assert call(running, "PATCH", "/v1/config", {"portal": {"url": "http://127.0.0.1:9"}})[1]["restart_required"]
+    for change, code in (({"relay": {"port": "twenty-five"}}, "bad_config"), ({"outbox": {"concurrency": 9}}, "bad_config"),
+                         ({"relay": {"nonsense": 1}}, "bad_config"), (["relay"], "bad_request")):
+        status, body = call(running, "PATCH", "/v1/config", change)
+        assert (status, body["error"]["code"]) == (400, code), change
+
+
+def test_a_managed_relay_setting_cannot_be_changed(start_agent, sink, tmp_path):
+    from agent import config as config_mod
+
+    (tmp_path / "no-managed-policy.json").write_text(json.dumps({"relay": {"host": "127.0.0.1"}}))
+    running = start_agent(sink.port)
+    running.pipeline.config = config_mod.load(running.pipeline.home)
+    status, body = call(running, "PATCH", "/v1/config", {"relay": {"host": "smtp.elsewhere.example"}})
+    assert status == 403 and "managed by your organization" in body["error"]["message"]
