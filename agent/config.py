@@ -230,6 +230,8 @@ def _check_type(section: str, key: str, declared: Any, value: Any, where: str) -
     allowed = _ALLOWED_VALUES.get((section, key))
     if allowed and value not in allowed:
         raise ConfigError(f"{where}: {section}.{key} must be one of {', '.join(allowed)}, not {value!r}")
+    if (section, key) == ("relay", "host") and not value.strip():
+        raise ConfigError(f"{where}: relay.host must name the outgoing mail server, not be empty")
     if (section, key) == ("portal", "url") and urlsplit(value).scheme not in ("http", "https"):
         raise ConfigError(f"{where}: portal.url must be an http(s) URL, not {value!r}")
     if expected is int and not 0 <= value <= 65535 and key.endswith("port"):
@@ -261,6 +263,9 @@ def update_user_config(home: Path, changes: dict[str, dict[str, Any]], locked: f
     for section, values in changes.items():
         current.setdefault(section, {}).update(values)
     config = from_dict(current, str(path))  # refuses wrong types and values before anything is written
+    ca_file = changes.get("relay", {}).get("ca_file")
+    if ca_file and not os.access(ca_file, os.R_OK):
+        raise ConfigError(f"relay.ca_file: {ca_file} does not exist or cannot be read")
     tmp = path.with_suffix(".toml.tmp")
     tmp.write_text(to_toml(config), encoding="utf-8")
     os.chmod(tmp, 0o600)  # it may hold the relay password

@@ -135,6 +135,7 @@ class Pipeline:
         self.concurrency = config.outbox.concurrency
         self.webhooks = webhooks.WebhookSender(self.outbox, self._webhook_gave_up)
         self._background: set[asyncio.Task] = set()
+        self.pending_settings: dict[str, str] = {}  # saved from the tray, used after a restart
 
     def reconfigure(self, config: Config) -> None:
         """New relay settings take effect for the next copy (sessions to the old relay closed)."""

@@ -57,6 +57,8 @@ class AgentConfig:
     values: dict[str, dict[str, Any]]
     locked: frozenset[str]  # "section.key"
     source: str  # the config.toml the agent read
+    pending: dict[str, Any] = field(default_factory=dict)  # saved, used after a restart
+
 
     def value(self, section: str, key: str, default: Any = None) -> Any:
         return self.values.get(section, {}).get(key, default)
@@ -248,7 +250,12 @@ class AgentClient:
     # --- settings, audit, keys -----------------------------------------------------------
     def config(self) -> AgentConfig:
         data = self._call("GET", "/v1/config")
-        return AgentConfig(data.get("values", {}), frozenset(data.get("locked", ())), data.get("source", ""))
+        return AgentConfig(data.get("values", {}), frozenset(data.get("locked", ())), data.get("source", ""),
+                           data.get("pending", {}))
+
+    def update_config(self, changes: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        """Save relay or portal settings (PATCH /v1/config): 403 managed, 400 bad_config."""
+        return self._call("PATCH", "/v1/config", json.dumps(changes).encode())
 
     def audit_page(self, offset: int | None, limit: int, where: AuditFilter | None = None) -> AuditPage:
         """Records oldest first: `limit` of them from `offset`, or the newest `limit` when

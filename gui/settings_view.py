@@ -1,52 +1,67 @@
 """Settings: the relay and the portal as the agent uses them, and start at login.
 
-What managed policy (MDM) fixes is shown locked, with "Managed by your organization", and
-cannot be changed here (DESIGN.md invariant 5). The agent reads its settings from
-config.toml at start; the local API offers no way to write them yet, so the view shows
-them, says where they live, and opens that file."""
+The relay and the portal address are edited here and saved through the agent's local API
+(PATCH /v1/config), which validates them and writes config.toml atomically: a new relay is
+used for the next message; a new portal address after Postseal restarts. Everything else
+(policy, outbox, audit) is for IT and is shown, not edited. What managed policy (MDM) fixes
+is shown locked, with "Managed by your organization", and cannot be changed here (DESIGN.md
+invariant 5; the agent refuses it too). The relay password is never shown or sent back:
+the field stays empty, and only what the user types replaces it."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from gui import autostart, icons
 from gui.agent_client import AgentConfig
+from gui.errors import explain
 from gui.message_bar import MessageBar
 from gui.tray_app import TrayApp
 
 MANAGED = "Managed by your organization"
+STARTTLS = {"required": "Required", "opportunistic": "When offered", "off": "Off"}
+SAVED_RELAY = "Saved. The new relay is used for the next message."
+SAVED_PORTAL = "Saved. Restart Postseal to use the new portal address."
 
-# (section, key, label, how a value is shown)
+# (section, key, label, kind): "text", "port", "starttls", "password" are editable;
+# "shown" is a read-only value rendered by the function in SHOWN.
 FIELDS = {
     "Outgoing mail server (relay)": [
-        ("relay", "host", "Server", str),
-        ("relay", "port", "Port", str),
-        ("relay", "starttls", "STARTTLS", lambda v: {"off": "Off", "opportunistic": "When offered",
-                                                     "required": "Required"}.get(v, str(v))),
-        ("relay", "username", "User name", lambda v: v or "(none)"),
-        ("relay", "password", "Password", lambda v: "set" if v else "(none)"),
+        ("relay", "host", "Server", "text"),
+        ("relay", "port", "Port", "port"),
+        ("relay", "starttls", "STARTTLS", "starttls"),
+        ("relay", "username", "User name", "text"),
+        ("relay", "password", "Password", "password"),
+        ("relay", "ca_file", "Extra CA certificates (file)", "text"),
     ],
     "Secure portal": [
-        ("portal", "url", "Portal address", str),
-        ("portal", "embedded", "Served by this computer", lambda v: "Yes" if v else "No (external portal)"),
+        ("portal", "url", "Portal address", "text"),
+        ("portal", "embedded", "Served by this computer", "shown"),
     ],
     "Held messages": [
-        ("policy", "allow_release", "Release after review", lambda v: "Allowed" if v else "Not allowed"),
+        ("policy", "allow_release", "Release after review", "shown"),
     ],
+}
+SHOWN = {
+    "portal.embedded": lambda v: "Yes" if v else "No (external portal)",
+    "policy.allow_release": lambda v: "Allowed" if v else "Not allowed",
 }
 
 
@@ -69,33 +84,69 @@ class LockTag(QWidget):
         self.icon.setPixmap(icons.pixmap("action-lock", 16))
 
 
+def _editor(parent: QWidget, kind: str) -> QWidget:
+    if kind == "port":
+        spin = QSpinBox(parent)
+        spin.setRange(1, 65535)
+        return spin
+    if kind == "starttls":
+        combo = QComboBox(parent)
+        for value, words in STARTTLS.items():
+            combo.addItem(words, value)
+        return combo
+    if kind == "shown":  # a value for IT: words, not a box that looks editable
+        label = QLabel(parent)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                      | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        return label
+    edit = QLineEdit(parent)
+    if kind == "password":
+        edit.setEchoMode(QLineEdit.EchoMode.Password)
+    return edit
+
+
 class SettingsView(QWidget):
     def __init__(self, app: TrayApp, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.app = app
         self.bar = MessageBar(self)
-        self.fields: dict[str, QLineEdit] = {}
+        self.fields: dict[str, QWidget] = {}
+        self.kinds: dict[str, str] = {}
         self.locks: dict[str, LockTag] = {}
+        self.saving = False
+        self._loading = False
         layout = QVBoxLayout(self)
         layout.addWidget(self.bar)
         for title, fields in FIELDS.items():
             group = QGroupBox(title, self)
             form = QFormLayout(group)
-            for section, key, label, _ in fields:
-                edit = QLineEdit(group)
-                edit.setReadOnly(True)
-                edit.setAccessibleName(label)
+            for section, key, label, kind in fields:
+                name = f"{section}.{key}"
+                editor = _editor(group, kind)
+                editor.setAccessibleName(label)
+                self._on_change(editor)
                 lock = LockTag(group, label)
                 lock.hide()
                 row = QHBoxLayout()
-                row.addWidget(edit, 1)
+                row.addWidget(editor, 1)
                 row.addWidget(lock)
                 caption = QLabel(f"{label}:", group)
-                caption.setBuddy(edit)
+                caption.setBuddy(editor)
                 form.addRow(caption, row)
-                self.fields[f"{section}.{key}"] = edit
-                self.locks[f"{section}.{key}"] = lock
+                self.fields[name], self.kinds[name], self.locks[name] = editor, kind, lock
             layout.addWidget(group)
+
+        self.apply_button = QPushButton(icons.icon("action-save"), "&Apply", self)
+        self.apply_button.setAccessibleName("Save the changed settings")
+        self.apply_button.clicked.connect(self.apply)
+        self.revert_button = QPushButton("Re&vert", self)
+        self.revert_button.setAccessibleName("Undo the changes not yet saved")
+        self.revert_button.clicked.connect(self.revert)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.revert_button)
+        buttons.addWidget(self.apply_button)
+        layout.addLayout(buttons)
 
         computer = QGroupBox("This computer", self)
         self.start_at_login = QCheckBox("&Start Postseal when I log in", computer)
@@ -117,37 +168,141 @@ class SettingsView(QWidget):
         layout.addLayout(source_row)
         layout.addStretch(1)
 
+        self._update_buttons()
         app.config_changed.connect(self.show_config)
         if app.config is not None:
             self.show_config(app.config)
         else:
             self.source.setText("Waiting for the agent…")
 
+    # --- editors ---------------------------------------------------------------------------
+    def _on_change(self, editor: QWidget) -> None:
+        if isinstance(editor, QSpinBox):
+            editor.valueChanged.connect(self._update_buttons)
+        elif isinstance(editor, QComboBox):
+            editor.currentIndexChanged.connect(self._update_buttons)
+        elif isinstance(editor, QLineEdit):
+            editor.textChanged.connect(self._update_buttons)
+
+    def shown(self, name: str) -> str:
+        """What the field shows, in words (tests and screen readers read the same)."""
+        editor = self.fields[name]
+        if isinstance(editor, QComboBox):
+            return editor.currentText()
+        if isinstance(editor, QSpinBox):
+            return str(editor.value())
+        return editor.text()
+
+    def _entered(self, name: str) -> Any:
+        editor = self.fields[name]
+        if isinstance(editor, QComboBox):
+            return editor.currentData()
+        if isinstance(editor, QSpinBox):
+            return editor.value()
+        return editor.text().strip()
+
+    def _put(self, name: str, value: Any) -> None:
+        editor, kind = self.fields[name], self.kinds[name]
+        if kind == "port":
+            editor.setValue(int(value or 25))
+        elif kind == "starttls":
+            editor.setCurrentIndex(max(0, editor.findData(value)))
+        elif kind == "password":
+            editor.clear()  # never shown; the agent sends "***" when one is set
+            editor.setPlaceholderText("(set — type to replace)" if value else "(none)")
+        elif kind == "shown":
+            editor.setText(SHOWN[name](value))
+        else:
+            editor.setText("" if value is None else str(value))
+
+    def changes(self) -> dict[str, dict[str, Any]]:
+        """What the user changed and may change, as PATCH /v1/config wants it."""
+        config = self.app.config
+        if config is None:
+            return {}
+        out: dict[str, dict[str, Any]] = {}
+        for name, kind in self.kinds.items():
+            section, key = name.split(".", 1)
+            if kind == "shown" or config.is_locked(section, key):
+                continue
+            value = self._entered(name)
+            if kind == "password":
+                if value:
+                    out.setdefault(section, {})[key] = value
+                continue
+            if value != config.value(section, key, ""):
+                out.setdefault(section, {})[key] = value
+        return out
+
+    def _update_buttons(self, *_: Any) -> None:
+        if self._loading:
+            return
+        dirty = bool(self.changes())
+        self.apply_button.setEnabled(dirty and not self.saving)
+        self.revert_button.setEnabled(dirty and not self.saving)
+
+    # --- showing and saving ----------------------------------------------------------------
     def apply_icons(self) -> None:
         self.open_button.setIcon(icons.icon("action-settings"))
+        self.apply_button.setIcon(icons.icon("action-save"))
         for lock in self.locks.values():
             lock.apply_icons()
-        if self.app.config is not None:
-            self.show_config(self.app.config)
 
     def show_config(self, config: AgentConfig) -> None:
-        for fields in FIELDS.values():
-            for section, key, _label, shown in fields:
-                name = f"{section}.{key}"
-                edit, lock = self.fields[name], self.locks[name]
-                edit.setText(shown(config.value(section, key, "")))
+        if self.saving:
+            return
+        self._loading = True
+        try:
+            for name in self.kinds:
+                section, key = name.split(".", 1)
+                editor, lock = self.fields[name], self.locks[name]
+                self._put(name, config.value(section, key, ""))
                 locked = config.is_locked(section, key)
-                edit.setEnabled(not locked)
-                edit.setToolTip(MANAGED if locked else "")
-                edit.setAccessibleDescription(MANAGED if locked else "")
+                editor.setEnabled(not locked)
+                editor.setToolTip(MANAGED if locked else "")
+                editor.setAccessibleDescription(MANAGED if locked else "")
                 lock.setVisible(locked)
+        finally:
+            self._loading = False
+        pending = config.pending.get("portal.url") if config.pending else None
+        if pending and not config.is_locked("portal", "url"):
+            self._loading = True
+            self.fields["portal.url"].setText(pending)
+            self._loading = False
         managed = sorted(config.locked)
-        words = (f"Settings are read from {config.source} when the agent starts. To change one that is not "
-                 "managed, edit that file and restart the agent.")
+        words = (f"Saved in {config.source}. Policy, outbox and audit settings are for your IT team; "
+                 "they change that file or the managed policy.")
+        if pending:
+            words += f" The portal address {pending} is used after Postseal restarts."
         if managed:
             words += f" {len(managed)} setting{'s' * (len(managed) != 1)} {MANAGED[0].lower() + MANAGED[1:]}."
         self.source.setText(words)
         self.open_button.setEnabled(bool(config.source))
+        self._update_buttons()
+
+    def revert(self) -> None:
+        if self.app.config is not None:
+            self.show_config(self.app.config)
+        self.bar.clear()
+
+    def apply(self) -> None:
+        changes = self.changes()
+        if not changes or self.saving:
+            return
+        self.saving = True
+        self._update_buttons()
+        self.bar.show_message("Saving…", "info")
+        self.app.call(self, lambda client: client.update_config(changes), self._saved, self._save_failed)
+
+    def _saved(self, answer: dict[str, Any]) -> None:
+        self.saving = False
+        self.bar.show_message(SAVED_PORTAL if answer.get("restart_required") else SAVED_RELAY, "ok")
+        self.app.refresh_config()
+
+    def _save_failed(self, exc: BaseException) -> None:
+        self.saving = False
+        self._update_buttons()
+        self.bar.error(f"Not saved: {explain(exc)}")
 
     def open_source(self) -> None:
         source = self.app.config.source if self.app.config else ""
@@ -164,3 +319,4 @@ class SettingsView(QWidget):
             self.bar.error(f"Could not change start at login: {exc.strerror or exc}. Check your home folder's permissions.")
             return
         self.bar.show_message("Postseal will start when you log in." if on else "Postseal will not start at login.", "ok")
+

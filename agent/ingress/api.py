@@ -193,7 +193,8 @@ async def config_view(request: web.Request) -> web.Response:
         values[section.name] = {k: ("***" if (section.name, k) in _SECRETS and v else v)
                                 for k, v in dataclasses.asdict(getattr(config, section.name)).items()}
     return web.json_response({"values": values, "locked": sorted(config.locked),
-                              "source": str(request.app[PIPELINE].home / "config.toml")})
+                              "source": str(request.app[PIPELINE].home / "config.toml"),
+                              "pending": request.app[PIPELINE].pending_settings})
 
 
 async def update_config(request: web.Request) -> web.Response:
@@ -220,7 +221,8 @@ async def update_config(request: web.Request) -> web.Response:
     relay = dataclasses.replace(current.relay, **{k: v for k, v in dataclasses.asdict(user.relay).items()
                                                   if f"relay.{k}" not in current.locked})
     pipeline.reconfigure(dataclasses.replace(current, relay=relay))
-    restart = "portal" in changes and changes["portal"].get("url", current.portal.url) != current.portal.url
+    restart = user.portal.url != current.portal.url and "portal.url" not in current.locked
+    pipeline.pending_settings = {"portal.url": user.portal.url} if restart else {}
     return web.json_response({"restart_required": restart, "locked": sorted(current.locked)})
 
 

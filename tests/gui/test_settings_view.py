@@ -1,5 +1,9 @@
-"""Settings: what managed policy fixes is locked and says so; start at login."""
+"""Settings: relay and portal saved through the real agent; what managed policy fixes is
+locked and says so; start at login."""
 
+import tomllib
+
+from gui.settings_view import SAVED_PORTAL, SAVED_RELAY
 from gui.status import Tone
 from tests.gui.conftest import wait_for_tone
 
@@ -17,8 +21,10 @@ def test_managed_settings_are_locked_and_release_is_refused_everywhere(qtbot, li
         assert view.locks[name].text.text() == "Managed by your organization"
         assert view.fields[name].accessibleDescription() == "Managed by your organization"
     assert view.fields["relay.host"].isEnabled() and not view.locks["relay.host"].isVisibleTo(view)
-    assert view.fields["relay.starttls"].text() == "When offered"
-    assert view.fields["policy.allow_release"].text() == "Not allowed"
+    assert view.shown("relay.starttls") == "When offered"
+    assert view.shown("policy.allow_release") == "Not allowed"
+    view.fields["relay.host"].setText("smtp.other.example")  # a locked field is never part of a save
+    assert view.changes() == {"relay": {"host": "smtp.other.example"}}
     assert "2 settings managed by your organization" in view.source.text()
 
     from gui.agent_client import AgentClient
@@ -58,3 +64,57 @@ def test_start_at_login_that_cannot_be_written_says_so_and_stays_off(qtbot, make
     view.start_at_login.click()
     assert not view.start_at_login.isChecked()
     assert view.bar.text.text().startswith("Could not change start at login:")
+
+
+def test_relay_saved_from_the_tray_is_used_for_the_next_message(qtbot, start_agent, sink, ca, make_tray, home):
+    from gui.agent_client import AgentClient
+    from tests.conftest import SAMPLES, SmtpSink
+
+    running = start_agent(sink.port, relay={"username": "clinic", "password": "old-secret"})
+    tray = make_tray()
+    view = tray.window.settings
+    qtbot.waitUntil(lambda: tray.app.config is not None)
+    tray.window.show_view("settings")
+    password = view.fields["relay.password"]
+    assert password.text() == "" and "set" in password.placeholderText()  # never shown
+    assert not view.apply_button.isEnabled() and view.changes() == {}
+    with SmtpSink(ca) as new_relay:
+        view.fields["relay.port"].setValue(new_relay.port)
+        view.fields["relay.username"].setText("")  # the new relay takes mail from localhost without AUTH
+        assert view.apply_button.isEnabled() and view.revert_button.isEnabled()
+        view.apply_button.click()
+        qtbot.waitUntil(lambda: view.bar.kind == "ok", timeout=10_000)
+        assert view.bar.text.text() == SAVED_RELAY
+        qtbot.waitUntil(lambda: tray.app.config.value("relay", "port") == new_relay.port)
+        assert not view.apply_button.isEnabled()
+        client = AgentClient(running.api_url, running.token)
+        assert client.wait(client.submit((SAMPLES / "01-internal-note.eml").read_bytes()).id)["state"] == "delivered"
+        assert len(new_relay.received) == 1 and sink.received == []
+    saved = tomllib.loads((home / "config.toml").read_text())["relay"]
+    assert saved["port"] == new_relay.port and saved["password"] == "old-secret"  # "***" never written back
+
+
+def test_portal_address_waits_for_a_restart_and_bad_values_are_not_saved(qtbot, start_agent, sink, make_tray, home):
+    start_agent(sink.port)
+    tray = make_tray()
+    view = tray.window.settings
+    qtbot.waitUntil(lambda: tray.app.config is not None)
+    before = (home / "config.toml").read_text()
+    for name, value, named in (("relay.host", "", "relay.host"), ("portal.url", "clinic portal", "portal.url"),
+                               ("relay.ca_file", str(home / "no-such-ca.pem"), "no-such-ca.pem")):
+        view.revert_button.click()
+        view.fields[name].setText(value)
+        view.apply_button.click()
+        qtbot.waitUntil(lambda: view.bar.kind == "error", timeout=10_000)
+        assert view.bar.text.text().startswith("Not saved:") and named in view.bar.text.text()
+        assert (home / "config.toml").read_text() == before and view.apply_button.isEnabled()
+    view.revert_button.click()
+    assert view.shown("relay.host") == tray.app.config.value("relay", "host") and view.changes() == {}
+
+    view.fields["portal.url"].setText("http://127.0.0.1:9")
+    view.apply_button.click()
+    qtbot.waitUntil(lambda: view.bar.kind == "ok", timeout=10_000)
+    assert view.bar.text.text() == SAVED_PORTAL
+    qtbot.waitUntil(lambda: tray.app.config.pending == {"portal.url": "http://127.0.0.1:9"})
+    assert view.shown("portal.url") == "http://127.0.0.1:9"
+    assert "used after Postseal restarts" in view.source.text()

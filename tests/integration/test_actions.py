@@ -183,6 +183,7 @@ def test_relay_settings_change_from_the_tray_take_effect_at_once(start_agent, si
     written = home / "config.toml"
     assert f"port = {new_relay.port}" in written.read_text() and written.stat().st_mode & 0o777 == 0o600
     assert call(running, "PATCH", "/v1/config", {"portal": {"url": "http://127.0.0.1:9"}})[1]["restart_required"]
+    assert call(running, "GET", "/v1/config")[1]["pending"] == {"portal.url": "http://127.0.0.1:9"}
     for change, code in (({"relay": {"port": "twenty-five"}}, "bad_config"), ({"outbox": {"concurrency": 9}}, "bad_config"),
                          ({"relay": {"nonsense": 1}}, "bad_config"), (["relay"], "bad_request")):
         status, body = call(running, "PATCH", "/v1/config", change)
