@@ -34,10 +34,11 @@ from agent import secret_store
 GENESIS = "0" * 64
 ALLOWED_FIELDS = frozenset(
     {"event", "message", "message_id", "sender", "recipients", "method", "key_fingerprint",
-     "findings", "rule", "action", "reason", "reply", "tls", "portal_id", "state", "detail"}
+     "findings", "rule", "action", "reason", "reply", "tls", "portal_id", "state", "detail",
+     "verdict", "client"}  # verdict: a stamp's id; client: the door a draft came through
 )
 CSV_FIELDS = ("seq", "time", "event", "message", "message_id", "sender", "recipients", "method",
-              "state", "key_fingerprint", "portal_id", "rule", "findings", "reason", "reply", "tls", "hash")
+              "state", "key_fingerprint", "portal_id", "rule", "findings", "reason", "reply", "tls", "verdict", "client", "hash")
 
 
 @dataclass(frozen=True)

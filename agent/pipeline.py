@@ -36,6 +36,7 @@ from agent.protect.pgp import PgpProtector
 from agent.protect.plain import PlainProtector
 from agent.protect.portal import PortalClient, PortalProtector, PortalUnavailable
 from agent.routing import route
+from agent.stamp import Stamper
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +136,7 @@ class Pipeline:
         self.concurrency = config.outbox.concurrency
         self.webhooks = webhooks.WebhookSender(self.outbox, self._webhook_gave_up)
         self._background: set[asyncio.Task] = set()
+        self.stamper = Stamper(home)
         self.pending_settings: dict[str, str] = {}  # saved from the tray, used after a restart
 
     def reconfigure(self, config: Config) -> None:
@@ -227,6 +229,12 @@ class Pipeline:
             self._probe_now.set()  # someone is sending: look for the network now
         return Accepted(ident, State.HELD if held else State.QUEUED, plan,
                         callback_secret=callback[1] if callback else "")
+
+    def record_stamp(self, verdict: str, sender: str, recipients: list[str], client: str, plan: Plan) -> None:
+        """A message the client sends itself, with our stamp: who, to whom, why it was allowed."""
+        self._record("stamped", verdict=verdict, sender=sender, recipients=recipients, client=client,
+                     method={r.address: str(r.method) for r in plan.recipients},
+                     findings=plan.verdict.finding_counts(), rule=plan.verdict.rule)
 
     # --- working -------------------------------------------------------------------------
     async def run(self) -> None:

@@ -15,9 +15,12 @@ from typing import Any
 
 from aiohttp import web
 
+from agent import stamp as stamp_mod
 from agent.bounces import NotADsn
+from agent.ingress import compose
 from agent.ingress.openapi import OPENAPI
 from agent.intake import MAX_MESSAGE_BYTES, BadMessage
+from agent.intake import parse as parse_intake
 from agent.keys.pgp_store import PgpError
 from agent.outbox import StorageUnavailable
 from agent.pipeline import Blocked, NotAllowed, NothingToDo, Pipeline, UnknownMessage
@@ -102,6 +105,61 @@ async def submit(request: web.Request) -> web.Response:
     if accepted.callback_secret:
         body["callback_secret"] = accepted.callback_secret
     return web.json_response(body, status=202)
+
+
+async def _draft(request: web.Request) -> Any:
+    if request.content_type != "application/json":
+        raise web.HTTPUnsupportedMediaType(text="send the draft as Content-Type: application/json (addins/PROTOCOL.md)")
+    try:
+        return await request.json()
+    except ValueError:
+        raise web.HTTPBadRequest(text="the draft is not valid JSON") from None
+
+
+async def answer_draft(request: web.Request, pipeline: Pipeline, store: bool) -> web.Response:
+    """POST /v1/compose and /v1/compose/check (also the add-in origin's /addin/v1/…)."""
+    data = await _draft(request)
+    try:
+        answer = await compose.decide(pipeline, data, store=store)
+    except compose.BadDraft as exc:
+        return web.json_response({"decision": "blocked", "message": f"Postseal cannot check this draft: {exc}.",
+                                  "error": {"code": "bad_draft", "message": str(exc)}}, status=400)
+    except StorageUnavailable as exc:
+        return web.json_response({"decision": "blocked", "message": f"Postseal cannot store the message: {exc}",
+                                  "error": {"code": "storage_unavailable", "message": str(exc)}}, status=503)
+    return web.json_response(answer.to_json())
+
+
+async def compose_send(request: web.Request) -> web.Response:
+    return await answer_draft(request, request.app[PIPELINE], store=True)
+
+
+async def compose_check(request: web.Request) -> web.Response:
+    return await answer_draft(request, request.app[PIPELINE], store=False)
+
+
+async def stamp_verify(request: web.Request) -> web.Response:
+    """Check a message's X-Postseal-Verdict against its sender, subject and recipients."""
+    raw = await _rfc822(request)
+    pipeline = request.app[PIPELINE]
+    try:
+        message = await asyncio.to_thread(parse_intake, raw)
+    except BadMessage as exc:
+        return error(400, "bad_message", str(exc))
+    envelope = [r for r in request.query.get("recipients", "").split(",") if r.strip()]
+    try:
+        checked = pipeline.stamper.verify(str(message.message.get(stamp_mod.HEADER, "")), message.sender,
+                                          envelope or list(message.recipients),
+                                          str(message.message.get("Subject", "")))
+    except stamp_mod.BadStamp as exc:
+        return web.json_response({"valid": False, "reason": str(exc)})
+    return web.json_response({"valid": True, "verdict": checked.verdict, "issued": checked.issued,
+                              "key_id": checked.key_id, "seen_before": checked.seen_before})
+
+
+async def stamp_key(request: web.Request) -> web.Response:
+    stamper = request.app[PIPELINE].stamper
+    return web.json_response({"key_id": stamper.key_id, "public_key_pem": stamper.public_pem()})
 
 
 async def bounce(request: web.Request) -> web.Response:
@@ -413,6 +471,10 @@ def create_app(pipeline: Pipeline, token: str, origins: set[str]) -> web.Applica
     app.router.add_get("/v1/keys/{who}/public", public_key)
     app.router.add_delete("/v1/keys/{fingerprint}", delete_key)
     app.router.add_post("/v1/bounces", bounce)
+    app.router.add_post("/v1/compose", compose_send)
+    app.router.add_post("/v1/compose/check", compose_check)
+    app.router.add_post("/v1/stamps/verify", stamp_verify)
+    app.router.add_get("/v1/stamps/key", stamp_key)
     app.router.add_get("/v1/outbox", outbox)
     app.router.add_get("/v1/outbox/summary", outbox_summary)
     app.router.add_get("/v1/audit", audit)
