@@ -56,8 +56,9 @@ class PortalConfig:
 
 @dataclass(frozen=True)
 class IngressConfig:
-    smtp_port: int = 1025
+    smtp_port: int = 1025  # local SMTP submission for desktop mail clients; 0 = off
     api_port: int = 0  # 0 = a free port, published in agent.json
+    addin_port: int = 8743  # HTTPS origin of the Outlook add-in (its manifest names it); 0 = off
     allowed_origins: list[str] = field(default_factory=list)
 
 

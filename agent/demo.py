@@ -115,7 +115,7 @@ def run_demo(as_json: bool = False, serve_after: bool = False) -> int:
         "relay": {"host": "127.0.0.1", "port": sink.port, "starttls": "opportunistic", "ca_file": str(ca.ca_file)},
         "tls": {"required_domains": [TLS_DOMAIN]},
         "portal": {"url": f"http://127.0.0.1:{free_port()}"},
-        "ingress": {"smtp_port": 0},
+        "ingress": {"smtp_port": 0, "addin_port": 0},
     })
     (home / "config.toml").write_text(config_mod.to_toml(config))
     agent = AgentThread(home, config)

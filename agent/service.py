@@ -14,6 +14,7 @@ import logging
 import os
 import secrets
 import signal
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from agent.config import Config
-from agent.ingress import api
+from agent.ingress import addin, api, local_tls
 from agent.pipeline import Pipeline
 from agent.portal.server import PortalStore
 from agent.portal.server import create_app as portal_app
@@ -51,12 +52,14 @@ class RunningAgent:
     api_url: str
     token: str
     portal_url: str
+    addin_url: str = ""  # https://localhost:PORT when the Outlook add-in origin is on
 
 
-async def _site(app: web.Application, host: str, port: int, what: str) -> tuple[web.AppRunner, int]:
+async def _site(app: web.Application, host: str, port: int, what: str,
+                ssl_context: ssl.SSLContext | None = None) -> tuple[web.AppRunner, int]:
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, host, port, reuse_address=True)
+    site = web.TCPSite(runner, host, port, reuse_address=True, ssl_context=ssl_context)
     try:
         await site.start()
     except OSError as exc:
@@ -102,12 +105,22 @@ async def serve(home: Path, config: Config, ready: Callable[[RunningAgent], None
         runners.append(runner)
         api.allow_port(app, port)
         api_url = f"http://127.0.0.1:{port}"
+        addin_url = ""
+        if config.ingress.addin_port:
+            tls = local_tls.ensure(home, config.organization.name)
+            origin = addin.create_app(pipeline, home, 0)
+            runner, bound = await _site(origin, "127.0.0.1", config.ingress.addin_port, "Outlook add-in origin",
+                                        tls.server_context())
+            runners.append(runner)
+            addin.set_port(origin, bound)
+            addin_url = f"https://localhost:{bound}"
         write_private(home / "api-token", token)
-        write_private(discovery, json.dumps({"pid": os.getpid(), "api_url": api_url, "smtp_port": None}))
+        write_private(discovery, json.dumps({"pid": os.getpid(), "api_url": api_url, "smtp_port": None,
+                                             "addin_url": addin_url or None}))
         worker = asyncio.create_task(pipeline.run())
-        log.info("agent ready: API %s, portal %s", api_url, portal_url)
+        log.info("agent ready: API %s, portal %s, add-in origin %s", api_url, portal_url, addin_url or "off")
         if ready:
-            ready(RunningAgent(pipeline, api_url, token, portal_url))
+            ready(RunningAgent(pipeline, api_url, token, portal_url, addin_url))
         waiter = asyncio.create_task(stop.wait())
         done, _ = await asyncio.wait({worker, waiter}, return_when=asyncio.FIRST_COMPLETED)
         if worker in done:

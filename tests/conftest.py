@@ -63,7 +63,7 @@ def make_config(sink_port: int, ca: TestCA, **overrides: dict) -> config_mod.Con
         "relay": {"host": "127.0.0.1", "port": sink_port, "starttls": "opportunistic", "ca_file": str(ca.ca_file)},
         "tls": {"required_domains": ["harborbilling.example"]},
         "portal": {"url": f"http://127.0.0.1:{free_port()}"},
-        "ingress": {"smtp_port": 0},
+        "ingress": {"smtp_port": 0, "addin_port": 0},
     }
     for section, values in overrides.items():
         data.setdefault(section, {}).update(values)

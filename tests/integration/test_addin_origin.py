@@ -1,0 +1,101 @@
+"""The Outlook add-in's origin: HTTPS with the per-install CA, the pairing secret, and every
+way another page or another user might try to reach the agent through it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import ssl
+import subprocess
+import urllib.error
+import urllib.request
+
+import pytest
+
+from agent.demo_world import free_port
+from tests.integration.test_compose import draft
+
+
+@pytest.fixture
+def origin(start_agent, sink, home):
+    running = start_agent(sink.port, ingress={"addin_port": free_port()})
+    context = ssl.create_default_context(cafile=str(home / "tls" / "local-ca.pem"))
+    pairing = json.loads(fetch(running.addin_url, "/addin/v1/pairing", context)[1])["token"]
+    return running, context, pairing
+
+
+def fetch(base: str, path: str, context, body=None, headers=None, method=None) -> tuple[int, bytes, dict]:
+    request = urllib.request.Request(f"{base}{path}", data=json.dumps(body).encode() if body is not None else None,
+                                     method=method, headers={"Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=60, context=context) as response:
+            return response.status, response.read(), dict(response.headers)
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read(), dict(exc.headers)
+
+
+def test_the_origin_is_https_that_verifies_against_the_install_ca_only(origin, home):
+    running, context, _ = origin
+    assert running.addin_url.startswith("https://localhost:")
+    status, body, headers = fetch(running.addin_url, "/.well-known/microsoft-officeaddins-allowed.json", context)
+    assert status == 200 and running.addin_url in json.loads(body)["allowed"]
+    assert "Access-Control-Allow-Origin" not in headers
+    with pytest.raises(urllib.error.URLError, match="CERTIFICATE_VERIFY_FAILED"):
+        urllib.request.urlopen(f"{running.addin_url}/addin/v1/health", timeout=30,
+                               context=ssl.create_default_context())  # the system store does not know it
+    # openssl, not our code, checks the chain and the name constraints of the CA.
+    tls = home / "tls"
+    out = subprocess.run(["openssl", "verify", "-CAfile", tls / "local-ca.pem", "-verify_hostname", "localhost",
+                          tls / "localhost.pem"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    text = subprocess.run(["openssl", "x509", "-in", tls / "local-ca.pem", "-noout", "-text"],
+                          capture_output=True, text=True).stdout
+    assert "Name Constraints: critical" in text and "DNS:localhost" in text
+    assert (tls / "local-ca.key").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_paired_page_gets_answers_and_nobody_else_does(origin):
+    running, context, pairing = origin
+    own = {"X-Postseal-Pairing": pairing, "Origin": running.addin_url}
+    status, body, _ = fetch(running.addin_url, "/addin/v1/compose", context, draft(), own)
+    answer = json.loads(body)
+    assert status == 200 and answer["decision"] == "allow" and answer["stamp"].startswith("v1.")
+    assert json.loads(fetch(running.addin_url, "/addin/v1/check", context, draft(), own)[1])["decision"] == "allow"
+
+    refused = [
+        ({"Origin": running.addin_url}, 401, "not_paired"),  # no pairing secret
+        ({"X-Postseal-Pairing": "0" * 48, "Origin": running.addin_url}, 401, "not_paired"),
+        ({"X-Postseal-Pairing": pairing, "Origin": "https://evil.example"}, 403, "bad_origin"),
+        ({"X-Postseal-Pairing": pairing, "Origin": "null"}, 403, "bad_origin"),
+        ({"X-Postseal-Pairing": pairing, "Host": "attacker.example:443"}, 421, "bad_host"),
+    ]
+    for headers, code, error in refused:
+        status, body, _ = fetch(running.addin_url, "/addin/v1/compose", context, draft(), headers)
+        answer = json.loads(body)
+        assert (status, answer["error"]["code"], answer["decision"]) == (code, error, "blocked"), headers
+    # The pairing secret is for the add-in's own pages: not for a cross-site fetch.
+    for site in ("cross-site", "same-site"):
+        status, body, _ = fetch(running.addin_url, "/addin/v1/pairing", context, headers={"Sec-Fetch-Site": site})
+        assert status == 403 and pairing not in body.decode()
+    status, body, _ = fetch(running.addin_url, "/addin/v1/pairing", context, headers={"Origin": "https://evil.example"})
+    assert status == 403 and pairing not in body.decode()
+
+
+def test_the_add_in_origin_can_be_switched_off(start_agent, sink):
+    running = start_agent(sink.port)  # tests default to addin_port = 0
+    assert running.addin_url == ""
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() != 0 or not shutil.which("runuser")
+                    or not shutil.which("curl") or not os.path.exists("/proc/net/tcp"),
+                    reason="needs root (to act as a second local user), runuser and curl")
+def test_another_user_of_this_computer_is_refused(origin):
+    running, context, pairing = origin
+    out = subprocess.run(["runuser", "-u", "nobody", "--", shutil.which("curl"), "-sk", "-w", "\n%{http_code}",
+                          f"{running.addin_url}/addin/v1/pairing"], capture_output=True, text=True, timeout=60)
+    body, code = out.stdout.rsplit("\n", 1)
+    assert code == "403" and json.loads(body)["error"]["code"] == "other_user", out
+    assert pairing not in body
+    # The same request from this user is answered (the check is about who, not how).
+    assert fetch(running.addin_url, "/addin/v1/pairing", context)[0] == 200
