@@ -256,6 +256,32 @@ def cmd_portal(args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_ingress(args: argparse.Namespace) -> int:
+    creds = AgentClient.discover().ingress_credentials()
+    emit(creds, args.json, "\n".join([
+        "Outgoing mail server (SMTP) for Thunderbird, Apple Mail or Outlook with an IMAP account:",
+        f"  server    {creds['host']}", f"  port      {creds['port']}",
+        f"  security  {creds['security']} (the certificate is from {creds['ca_file']})",
+        f"  user name {creds['username']}", f"  password  {creds['password']}"]))
+    return OK
+
+
+def cmd_native_host(args: argparse.Namespace) -> int:
+    from agent.ingress import native
+
+    return native.main(args.caller)
+
+
+def cmd_stamp(args: argparse.Namespace) -> int:
+    raw = read_message(args.file) if args.file != "-" else sys.stdin.buffer.read()
+    recipients = [r.strip() for r in args.recipients.split(",") if r.strip()] if args.recipients else None
+    result = AgentClient.discover().verify_stamp(raw, recipients)
+    text = (f"valid: verdict {result['verdict']}, seen {result['seen_before']} time(s) before" if result["valid"]
+            else f"not valid: {result['reason']}")
+    emit(result, args.json, text)
+    return OK if result["valid"] else HELD
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="postseal", description="Postseal: every outgoing message protected, by default.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -326,6 +352,24 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--format", choices=("csv", "json"), default="json")
     p.set_defaults(func=cmd_audit)
 
+    p = sub.add_parser("ingress", help="the local SMTP submission for desktop mail programs")
+    ing = p.add_subparsers(dest="ingress_cmd", required=True, metavar="ACTION")
+    k = ing.add_parser("credentials", help="server, port, user name and password to put in a mail program")
+    k.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_ingress)
+
+    p = sub.add_parser("native-host", help="the browser extension's native messaging host (started by Chrome/Edge)")
+    p.add_argument("caller", nargs="*", help=argparse.SUPPRESS)  # chrome-extension://ID/, --parent-window=…
+    p.set_defaults(func=cmd_native_host)
+
+    p = sub.add_parser("stamp", help="verdict stamps on messages mail programs sent themselves")
+    st = p.add_subparsers(dest="stamp_cmd", required=True, metavar="ACTION")
+    k = st.add_parser("verify", help="check FILE.eml's X-Postseal-Verdict (exit 0 valid, 3 not valid)")
+    k.add_argument("file", help="the message as received, or - for standard input")
+    k.add_argument("--recipients", help="envelope recipients, comma-separated (default: To, Cc, Bcc)")
+    k.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_stamp)
+
     p = sub.add_parser("portal", help="run the recipient portal on its own")
     por = p.add_subparsers(dest="portal_cmd", required=True, metavar="ACTION")
     k = por.add_parser("serve", help="serve the portal")
@@ -336,6 +380,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["native-host"] and "-h" not in argv and "--help" not in argv:
+        # Chrome adds arguments of its own (the caller's origin, --parent-window= on Windows).
+        from agent.ingress import native
+
+        return native.main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

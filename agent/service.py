@@ -25,6 +25,7 @@ from aiohttp import web
 
 from agent.config import Config
 from agent.ingress import addin, api, local_tls
+from agent.ingress import smtp as smtp_ingress
 from agent.pipeline import Pipeline
 from agent.portal.server import PortalStore
 from agent.portal.server import create_app as portal_app
@@ -53,6 +54,7 @@ class RunningAgent:
     token: str
     portal_url: str
     addin_url: str = ""  # https://localhost:PORT when the Outlook add-in origin is on
+    smtp_port: int = 0  # the local SMTP submission's port when it is on
 
 
 async def _site(app: web.Application, host: str, port: int, what: str,
@@ -89,6 +91,7 @@ async def serve(home: Path, config: Config, ready: Callable[[RunningAgent], None
     portal_token = config.portal.upload_token or secrets.token_urlsafe(32)
     pipeline = Pipeline(home, config, portal_token)
     runners: list[web.AppRunner] = []
+    servers: list[asyncio.AbstractServer] = []
     discovery = home / "agent.json"
     worker: asyncio.Task | None = None
     try:
@@ -105,9 +108,20 @@ async def serve(home: Path, config: Config, ready: Callable[[RunningAgent], None
         runners.append(runner)
         api.allow_port(app, port)
         api_url = f"http://127.0.0.1:{port}"
-        addin_url = ""
-        if config.ingress.addin_port:
+        addin_url, smtp_port = "", 0
+        if config.ingress.addin_port or config.ingress.smtp_port:
             tls = local_tls.ensure(home, config.organization.name)
+        if config.ingress.smtp_port:
+            try:
+                submission = await smtp_ingress.start(pipeline, home, config.ingress.smtp_port, tls.server_context())
+            except OSError as exc:
+                reason = "address already in use" if exc.errno == errno.EADDRINUSE else (exc.strerror or str(exc))
+                raise StartError(f"local SMTP submission: cannot listen on 127.0.0.1:{config.ingress.smtp_port}: "
+                                 f"{reason} (set ingress.smtp_port to a free port, or 0 to switch it off)") from None
+            servers.append(submission)
+            smtp_port = submission.sockets[0].getsockname()[1]
+            app[api.SMTP_PORT][0] = smtp_port
+        if config.ingress.addin_port:
             origin = addin.create_app(pipeline, home, 0)
             runner, bound = await _site(origin, "127.0.0.1", config.ingress.addin_port, "Outlook add-in origin",
                                         tls.server_context())
@@ -115,12 +129,12 @@ async def serve(home: Path, config: Config, ready: Callable[[RunningAgent], None
             addin.set_port(origin, bound)
             addin_url = f"https://localhost:{bound}"
         write_private(home / "api-token", token)
-        write_private(discovery, json.dumps({"pid": os.getpid(), "api_url": api_url, "smtp_port": None,
+        write_private(discovery, json.dumps({"pid": os.getpid(), "api_url": api_url, "smtp_port": smtp_port or None,
                                              "addin_url": addin_url or None}))
         worker = asyncio.create_task(pipeline.run())
         log.info("agent ready: API %s, portal %s, add-in origin %s", api_url, portal_url, addin_url or "off")
         if ready:
-            ready(RunningAgent(pipeline, api_url, token, portal_url, addin_url))
+            ready(RunningAgent(pipeline, api_url, token, portal_url, addin_url, smtp_port))
         waiter = asyncio.create_task(stop.wait())
         done, _ = await asyncio.wait({worker, waiter}, return_when=asyncio.FIRST_COMPLETED)
         if worker in done:
@@ -130,6 +144,9 @@ async def serve(home: Path, config: Config, ready: Callable[[RunningAgent], None
         if worker is not None:
             worker.cancel()
             await asyncio.gather(worker, return_exceptions=True)
+        for server in servers:
+            server.close()
+            await server.wait_closed()
         for runner in reversed(runners):
             await runner.cleanup()
         discovery.unlink(missing_ok=True)

@@ -253,6 +253,15 @@ class AgentClient:
         return AgentConfig(data.get("values", {}), frozenset(data.get("locked", ())), data.get("source", ""),
                            data.get("pending", {}))
 
+    def ingress_credentials(self) -> dict[str, Any]:
+        """The local SMTP submission's settings for a desktop mail program (404 smtp_off)."""
+        return self._call("GET", "/v1/ingress/credentials")
+
+    def verify_stamp(self, raw: bytes, recipients: list[str] | None = None) -> dict[str, Any]:
+        """{"valid": bool, "reason" | "verdict", "issued", "seen_before"} for a message's stamp."""
+        query = f"?recipients={urllib.parse.quote(','.join(recipients))}" if recipients else ""
+        return self._call("POST", f"/v1/stamps/verify{query}", raw, "message/rfc822")
+
     def update_config(self, changes: dict[str, dict[str, Any]]) -> dict[str, Any]:
         """Save relay or portal settings (PATCH /v1/config): 403 managed, 400 bad_config."""
         return self._call("PATCH", "/v1/config", json.dumps(changes).encode())

@@ -2,8 +2,8 @@
 # Installs the Debian/Ubuntu packages Postseal needs, only those that are missing.
 # Usage: scripts/ensure-system.sh demo|test
 #   demo: python3 (3.11+) with venv, gnupg
-#   test: the same, plus chromium (the portal page is tested in a real headless browser)
-#         and xvfb (tray screenshots); both: the system libraries Qt needs for the tray app
+#   test: the same, plus chromium (portal page, add-ins), xvfb (tray screenshots), nodejs
+#         (Outlook add-in tests), swaks (SMTP submission tests); both: the system libraries Qt needs for the tray app
 set -euo pipefail
 what=${1:-demo}
 
@@ -20,6 +20,11 @@ if ! have_cmd gpg || ! have_cmd gpgconf; then need+=(gnupg); fi
 if ! have_cmd gpg-agent; then need+=(gpg-agent); fi
 if [ "$what" = test ] && ! have_cmd chromium && ! have_cmd chromium-browser; then need+=(chromium); fi
 if [ "$what" = test ] && ! have_cmd Xvfb; then need+=(xvfb); fi
+# The add-ins: node runs the Outlook handler's tests; swaks is a second SMTP client for the
+# local submission; openssl checks the per-install CA's certificates.
+if [ "$what" = test ] && ! have_cmd node; then need+=(nodejs); fi
+if [ "$what" = test ] && ! have_cmd swaks; then need+=(swaks libnet-ssleay-perl); fi
+if [ "$what" = test ] && ! have_cmd openssl; then need+=(openssl); fi
 # The tray app (PySide6 wheels bring Qt itself, not these system libraries).
 have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
 for pair in libEGL.so.1:libegl1 libGL.so.1:libgl1 libxkbcommon.so.0:libxkbcommon0 \
@@ -32,7 +37,7 @@ for pair in libEGL.so.1:libegl1 libGL.so.1:libgl1 libxkbcommon.so.0:libxkbcommon
 done
 
 if [ ${#need[@]} -eq 0 ]; then
-  echo "system packages: all present (python3 $(python3 -c 'import platform; print(platform.python_version())'), gnupg, Qt libraries$([ "$what" = test ] && echo ', chromium, xvfb'))"
+  echo "system packages: all present (python3 $(python3 -c 'import platform; print(platform.python_version())'), gnupg, Qt libraries$([ "$what" = test ] && echo ', chromium, xvfb, nodejs, swaks'))"
   exit 0
 fi
 

@@ -35,6 +35,7 @@ HOSTS = web.AppKey("hosts", set)
 ORIGINS = web.AppKey("origins", set)
 STREAMS = web.AppKey("streams", set)
 AUDIT_CACHE = web.AppKey("audit_cache", dict)
+SMTP_PORT = web.AppKey("smtp_port", list)  # [port] once the SMTP submission listens
 _OPEN_PATHS = {"/v1/health"}
 
 
@@ -155,6 +156,19 @@ async def stamp_verify(request: web.Request) -> web.Response:
         return web.json_response({"valid": False, "reason": str(exc)})
     return web.json_response({"valid": True, "verdict": checked.verdict, "issued": checked.issued,
                               "key_id": checked.key_id, "seen_before": checked.seen_before})
+
+
+async def ingress_credentials(request: web.Request) -> web.Response:
+    """What a desktop mail program's outgoing-server settings need (tray, `ingress credentials`)."""
+    from agent.ingress import smtp as smtp_ingress
+
+    pipeline = request.app[PIPELINE]
+    port = request.app[SMTP_PORT][0]
+    if not port:
+        return error(404, "smtp_off", "the local SMTP submission is switched off (ingress.smtp_port = 0)")
+    return web.json_response({"host": "127.0.0.1", "port": port, "security": "STARTTLS",
+                              "username": smtp_ingress.USERNAME, "password": smtp_ingress.password(pipeline.home),
+                              "ca_file": str(pipeline.home / "tls" / "local-ca.pem")})
 
 
 async def stamp_key(request: web.Request) -> web.Response:
@@ -453,6 +467,7 @@ def create_app(pipeline: Pipeline, token: str, origins: set[str]) -> web.Applica
     app[ORIGINS] = set(origins)
     app[STREAMS] = set()
     app[AUDIT_CACHE] = {}
+    app[SMTP_PORT] = [0]
     app.on_shutdown.append(_end_streams)
     app.router.add_get("/v1/health", health)
     app.router.add_get("/v1/openapi.json", openapi)
@@ -475,6 +490,7 @@ def create_app(pipeline: Pipeline, token: str, origins: set[str]) -> web.Applica
     app.router.add_post("/v1/compose/check", compose_check)
     app.router.add_post("/v1/stamps/verify", stamp_verify)
     app.router.add_get("/v1/stamps/key", stamp_key)
+    app.router.add_get("/v1/ingress/credentials", ingress_credentials)
     app.router.add_get("/v1/outbox", outbox)
     app.router.add_get("/v1/outbox/summary", outbox_summary)
     app.router.add_get("/v1/audit", audit)

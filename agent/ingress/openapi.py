@@ -160,5 +160,21 @@ OPENAPI: dict = {
         },
         "/v1/events": {"get": {"summary": "Server-sent events, one per state change",
                                "responses": {"200": {"description": "text/event-stream"}}}},
+        "/v1/compose": {"post": {"summary": "A draft from a mail-client add-in (JSON, addins/PROTOCOL.md): allow with a "
+                                            "stamp, sent by the agent, held, or blocked",
+                                 "responses": {"200": _json({"type": "object"}, "decision, message, plan, id, stamp"),
+                                               "400": _json({"type": "object"}, "bad_draft: decision blocked")}}},
+        "/v1/compose/check": {"post": {"summary": "What /v1/compose would decide; keeps, queues and stamps nothing",
+                                       "responses": {"200": _json({"type": "object"}, "decision, message, plan")}}},
+        "/v1/stamps/verify": {"post": {"summary": "Check a message's X-Postseal-Verdict (message/rfc822; "
+                                                  "?recipients=a,b for the envelope)",
+                                       "responses": {"200": _json({"type": "object"}, "valid, reason | verdict, issued, "
+                                                                                      "seen_before")}}},
+        "/v1/stamps/key": {"get": {"summary": "The Ed25519 public key stamps are signed with, for gateways",
+                                   "responses": {"200": _json({"type": "object"}, "key_id, public_key_pem")}}},
+        "/v1/ingress/credentials": {"get": {"summary": "Local SMTP submission settings for a desktop mail program",
+                                            "responses": {"200": _json({"type": "object"},
+                                                                       "host, port, security, username, password"),
+                                                          "404": _json(_ERROR, "smtp_off")}}},
     },
 }

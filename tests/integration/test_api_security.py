@@ -60,7 +60,8 @@ def test_a_foreign_origin_is_refused_even_with_the_token(agent):
 def test_the_openapi_document_describes_the_api(agent):
     status, doc = call(agent, "GET", "/v1/openapi.json", auth(agent))
     assert status == 200 and doc["openapi"].startswith("3.")
-    assert {"/v1/check", "/v1/messages", "/v1/messages/{id}", "/v1/events"} <= set(doc["paths"])
+    assert {"/v1/check", "/v1/messages", "/v1/messages/{id}", "/v1/events", "/v1/compose",
+            "/v1/stamps/verify", "/v1/ingress/credentials"} <= set(doc["paths"])
 
 
 def test_bad_requests_get_json_errors(agent):

@@ -1,0 +1,126 @@
+"""The local SMTP submission, driven by clients that are not ours: Python's smtplib and
+swaks. STARTTLS against the per-install CA, AUTH required, a hold answered with a 5xx that
+says why, and the message then in the outbox, held."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import smtplib
+import ssl
+import subprocess
+import sys
+
+import pytest
+
+from agent.demo_world import free_port
+from gui.agent_client import AgentClient
+from tests.conftest import SAMPLES
+
+INTERNAL = SAMPLES / "01-internal-note.eml"
+SSN = SAMPLES / "05-disability-form-ssn.eml"
+PORTAL = SAMPLES / "03-patient-followup.eml"
+
+
+@pytest.fixture
+def ingress(start_agent, sink, home):
+    running = start_agent(sink.port, ingress={"smtp_port": free_port()})
+    client = AgentClient(running.api_url, running.token, timeout=30)
+    creds = client.ingress_credentials()
+    context = ssl.create_default_context(cafile=creds["ca_file"])
+    return running, client, creds, context
+
+
+def session(running, creds, context) -> smtplib.SMTP:
+    smtp = smtplib.SMTP("127.0.0.1", running.smtp_port, local_hostname="workstation", timeout=60)
+    smtp.starttls(context=context)
+    smtp.login(creds["username"], creds["password"])
+    return smtp
+
+
+def test_credentials_name_the_running_port_and_the_cli_prints_them(ingress, home):
+    running, _, creds, _ = ingress
+    assert (creds["host"], creds["port"], creds["security"], creds["username"]) == (
+        "127.0.0.1", running.smtp_port, "STARTTLS", "postseal")
+    assert len(creds["password"]) == 36
+    out = subprocess.run([sys.executable, "-m", "agent.cli", "ingress", "credentials", "--json"], capture_output=True,
+                         text=True, env={**os.environ, "POSTSEAL_HOME": str(home)}, timeout=60)
+    assert out.returncode == 0 and json.loads(out.stdout) == creds
+    assert json.loads((home / "agent.json").read_text())["smtp_port"] == running.smtp_port
+
+
+def test_no_auth_before_tls_no_mail_before_auth_and_a_wrong_password_is_refused(ingress):
+    running, client, creds, context = ingress
+    with smtplib.SMTP("127.0.0.1", running.smtp_port, timeout=60) as smtp:
+        smtp.ehlo()
+        assert smtp.has_extn("starttls") and not smtp.has_extn("auth")  # no password in clear, even on loopback
+        code, text = smtp.mail("dr.chen@valleyclinic.example")
+        assert code == 530 and b"STARTTLS" in text
+        smtp.starttls(context=context)  # verifies against the install's CA, name localhost
+        smtp.ehlo()
+        assert smtp.has_extn("auth")
+        code, _ = smtp.mail("dr.chen@valleyclinic.example")
+        assert code == 530  # authentication required
+        with pytest.raises(smtplib.SMTPAuthenticationError) as refused:
+            smtp.login(creds["username"], "guess" + creds["password"][5:])
+        assert refused.value.smtp_code == 535
+    assert client.outbox() == []
+
+
+def test_accepted_mail_is_protected_and_delivered_and_a_hold_is_a_5xx_that_says_why(ingress, sink):
+    running, client, creds, context = ingress
+    with session(running, creds, context) as smtp:
+        smtp.sendmail("dr.chen@valleyclinic.example", ["nurse.kim@valleyclinic.example"], INTERNAL.read_bytes())
+        smtp.sendmail("dr.chen@valleyclinic.example", ["jordan.miles@familymail.example"], PORTAL.read_bytes())
+        with pytest.raises(smtplib.SMTPDataError) as held:
+            smtp.sendmail("dr.chen@valleyclinic.example", ["records@statedisability.example"], SSN.read_bytes())
+    assert held.value.smtp_code == 554
+    text = held.value.smtp_error.decode()
+    assert text.startswith("5.7.1 Held for review by Postseal: This message contains a Social Security number")
+    states = {m["state"] for m in client.outbox()}
+    assert len(client.outbox()) == 3 and "held" in states
+    for message in client.outbox():
+        if message["state"] != "held":
+            assert client.wait(message["id"])["state"] == "delivered"
+    # The envelope decides who gets it: the internal note went to the one RCPT TO given.
+    internal = [m for m in client.outbox() if m["recipients"][0]["address"] == "nurse.kim@valleyclinic.example"]
+    assert len(internal) == 1 and len(internal[0]["recipients"]) == 1
+    assert not any(b"512-44-8721" in m.data for m in sink.received)
+
+
+@pytest.mark.skipif(not shutil.which("swaks"), reason="swaks (apt) is installed by make test")
+def test_swaks_submits_over_starttls_and_sees_the_hold(ingress, tmp_path):
+    running, client, creds, _ = ingress
+
+    def swaks(sample, to):
+        return subprocess.run(["swaks", "--server", "127.0.0.1", "--port", str(running.smtp_port), "--tls",
+                               "--tls-verify", "--tls-ca-path", creds["ca_file"], "--tls-sni", "localhost",
+                               "--ehlo", "workstation", "--auth", "PLAIN", "--auth-user", creds["username"],
+                               "--auth-password", creds["password"], "--from", "dr.chen@valleyclinic.example",
+                               "--to", to, "--data", f"@{sample}"], capture_output=True, text=True, timeout=120)
+
+    ok = swaks(INTERNAL, "nurse.kim@valleyclinic.example")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "<~  250 2.0.0 Accepted by Postseal as" in ok.stdout
+    held = swaks(SSN, "records@statedisability.example")
+    assert held.returncode != 0
+    assert "554 5.7.1 Held for review by Postseal: This message contains a Social Security number" in held.stdout
+    again = swaks(SSN, "records@statedisability.example")  # sent twice: one held message, not two
+    assert "554 5.7.1 Held for review" in again.stdout
+    assert sorted(m["state"] for m in client.outbox())[-1] == "held" and len(client.outbox()) == 2
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() != 0 or not shutil.which("runuser")
+                    or not os.path.exists("/usr/bin/python3") or not os.path.exists("/proc/net/tcp"),
+                    reason="needs root (to act as a second local user), runuser and a system python3")
+def test_another_user_of_this_computer_gets_no_greeting(ingress):
+    running, *_ = ingress
+    code = ("import smtplib, sys\n"
+            "try:\n"
+            "    smtplib.SMTP('127.0.0.1', int(sys.argv[1]), timeout=30)\n"
+            "except smtplib.SMTPConnectError as exc:\n"
+            "    print(exc.smtp_code, exc.smtp_error.decode())\n")
+    out = subprocess.run(["runuser", "-u", "nobody", "--", "/usr/bin/python3", "-I", "-c", code,
+                          str(running.smtp_port)], capture_output=True, text=True, timeout=60)
+    assert out.stdout.startswith("554 5.7.1 This Postseal agent belongs to another user"), out
