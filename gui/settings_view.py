@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -105,6 +105,65 @@ def _editor(parent: QWidget, kind: str) -> QWidget:
     return edit
 
 
+class DesktopMailBox(QGroupBox):
+    """What Thunderbird, Apple Mail or Outlook with an IMAP account put as outgoing server
+    (the local SMTP submission). The password is hidden until asked for, and copyable."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__("Desktop mail programs (outgoing server)", parent)
+        form = QFormLayout(self)
+        self.values: dict[str, QLabel] = {}
+        for key, label in (("host", "Server"), ("port", "Port"), ("security", "Security"), ("username", "User name")):
+            value = QLabel("—", self)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                          | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+            value.setAccessibleName(label)
+            form.addRow(f"{label}:", value)
+            self.values[key] = value
+        self.password = QLineEdit(self)
+        self.password.setReadOnly(True)
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setAccessibleName("Password for the outgoing server")
+        self.show_button = QPushButton("Sho&w", self)
+        self.show_button.setCheckable(True)
+        self.show_button.setAccessibleName("Show the password")
+        self.show_button.toggled.connect(lambda on: self.password.setEchoMode(
+            QLineEdit.EchoMode.Normal if on else QLineEdit.EchoMode.Password))
+        self.copy_button = QPushButton("&Copy", self)
+        self.copy_button.setAccessibleName("Copy the password")
+        self.copy_button.clicked.connect(self._copy)
+        row = QHBoxLayout()
+        row.addWidget(self.password, 1)
+        row.addWidget(self.show_button)
+        row.addWidget(self.copy_button)
+        form.addRow("Password:", row)
+        self.note = QLabel(self)
+        self.note.setWordWrap(True)
+        form.addRow(self.note)
+        self.unavailable(None)
+
+    def show_credentials(self, creds: dict) -> None:
+        for key, value in self.values.items():
+            value.setText(str(creds.get(key, "")))
+        self.password.setText(creds.get("password", ""))
+        for widget in (self.password, self.show_button, self.copy_button):
+            widget.setEnabled(True)
+        self.note.setText("Mail sent this way is checked and protected like mail from Outlook or Gmail. "
+                          f"If your mail program asks about the certificate, it is {creds.get('ca_file', '')}.")
+
+    def unavailable(self, exc: BaseException | None) -> None:
+        for value in self.values.values():
+            value.setText("—")
+        self.password.clear()
+        for widget in (self.password, self.show_button, self.copy_button):
+            widget.setEnabled(False)
+        self.note.setText("Switched off on this computer (ingress.smtp_port = 0)."
+                          if getattr(exc, "code", "") == "smtp_off" else "Shown when the agent is running.")
+
+    def _copy(self) -> None:
+        QGuiApplication.clipboard().setText(self.password.text())
+
+
 class SettingsView(QWidget):
     def __init__(self, app: TrayApp, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -148,6 +207,9 @@ class SettingsView(QWidget):
         buttons.addWidget(self.apply_button)
         layout.addLayout(buttons)
 
+        self.desktop = DesktopMailBox(self)
+        layout.addWidget(self.desktop)
+
         computer = QGroupBox("This computer", self)
         self.start_at_login = QCheckBox("&Start Postseal when I log in", computer)
         self.start_at_login.setAccessibleName("Start Postseal when I log in")
@@ -170,6 +232,8 @@ class SettingsView(QWidget):
 
         self._update_buttons()
         app.config_changed.connect(self.show_config)
+        app.config_changed.connect(lambda _config: self.app.call(
+            self, lambda client: client.ingress_credentials(), self.desktop.show_credentials, self.desktop.unavailable))
         if app.config is not None:
             self.show_config(app.config)
         else:

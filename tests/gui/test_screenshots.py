@@ -61,7 +61,10 @@ def test_screenshots_of_each_window(qtbot, qapp, live_agent, make_tray, partner,
     folder = Path(os.environ.get("POSTSEAL_SCREENSHOTS") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
     # The organization fixes the relay (as MDM would): the settings show it locked.
-    running = live_agent.start(managed={"relay": {"host": "127.0.0.1", "starttls": "opportunistic"}})
+    from agent.demo_world import free_port
+
+    running = live_agent.start(managed={"relay": {"host": "127.0.0.1", "starttls": "opportunistic"}},
+                               ingress={"smtp_port": free_port()})
     client = AgentClient(running.api_url, running.token)
     client.import_key(partner.public_key().encode())
     client.generate_key("dr.chen@valleyclinic.example", "Dr. Emily Chen")
@@ -100,6 +103,7 @@ def test_screenshots_of_each_window(qtbot, qapp, live_agent, make_tray, partner,
     saved.append(save(window.grab(), folder, "tray-activity.png"))
     window.show_view("settings")
     assert window.settings.locks["relay.host"].isVisibleTo(window.settings)
+    qtbot.waitUntil(lambda: window.settings.desktop.values["port"].text() == str(running.smtp_port))
     saved.append(save(window.grab(), folder, "tray-settings.png"))
 
     menu = tray.icon.menu

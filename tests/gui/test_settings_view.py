@@ -118,3 +118,28 @@ def test_portal_address_waits_for_a_restart_and_bad_values_are_not_saved(qtbot, 
     qtbot.waitUntil(lambda: tray.app.config.pending == {"portal.url": "http://127.0.0.1:9"})
     assert view.shown("portal.url") == "http://127.0.0.1:9"
     assert "used after Postseal restarts" in view.source.text()
+
+
+def test_desktop_mail_settings_show_the_local_smtp_submission(qtbot, start_agent, sink, make_tray):
+    from agent.demo_world import free_port
+
+    running = start_agent(sink.port, ingress={"smtp_port": free_port()})
+    tray = make_tray()
+    box = tray.window.settings.desktop
+    qtbot.waitUntil(lambda: box.values["port"].text() == str(running.smtp_port), timeout=10_000)
+    assert box.values["username"].text() == "postseal" and box.values["security"].text() == "STARTTLS"
+    assert box.password.echoMode() == box.password.EchoMode.Password and len(box.password.text()) == 36
+    box.show_button.click()
+    assert box.password.echoMode() == box.password.EchoMode.Normal
+    box.copy_button.click()
+    from PySide6.QtGui import QGuiApplication
+
+    assert QGuiApplication.clipboard().text() == box.password.text()
+
+
+def test_desktop_mail_settings_say_when_the_submission_is_off(qtbot, start_agent, sink, make_tray):
+    start_agent(sink.port)  # tests default to ingress.smtp_port = 0
+    tray = make_tray()
+    box = tray.window.settings.desktop
+    qtbot.waitUntil(lambda: "Switched off" in box.note.text(), timeout=10_000)
+    assert not box.password.isEnabled() and box.password.text() == ""
