@@ -21,7 +21,7 @@ setup:
 	@$(MAKE) --no-print-directory $(STAMP)
 
 setup-test:
-	@echo "== system: checking Debian packages (python3, gnupg, chromium, xvfb, nodejs, swaks)"
+	@echo "== system: checking Debian packages (python3, gnupg, chromium, xvfb, nodejs, swaks, certutil)"
 	@scripts/ensure-system.sh test
 	@$(MAKE) --no-print-directory $(STAMP)
 

@@ -272,6 +272,24 @@ def cmd_native_host(args: argparse.Namespace) -> int:
     return native.main(args.caller)
 
 
+def cmd_extension(args: argparse.Namespace) -> int:
+    from agent.ingress import native_manifest as nm
+
+    try:
+        if args.extension_cmd == "manifest":
+            executable = Path(args.host_path) if args.host_path else nm.host_executable()
+            print(json.dumps(nm.host_manifest(executable, tuple(args.extension_id)), indent=2))
+            return OK
+        done = nm.register(tuple(args.browser or nm.BROWSERS), args.system,
+                           Path(args.host_path) if args.host_path else None, tuple(args.extension_id))
+    except nm.RegistrationError as exc:
+        raise CliError(str(exc), BAD_INPUT) from None
+    emit([{"browser": r.browser, "manifest": str(r.manifest), "registry_key": r.registry_key} for r in done],
+         args.json, "\n".join(f"{r.browser:9} {r.registry_key or r.manifest}" for r in done)
+         + "\nRestart the browser; the Postseal for Gmail extension can now reach the agent.")
+    return OK
+
+
 def cmd_stamp(args: argparse.Namespace) -> int:
     raw = read_message(args.file) if args.file != "-" else sys.stdin.buffer.read()
     recipients = [r.strip() for r in args.recipients.split(",") if r.strip()] if args.recipients else None
@@ -361,6 +379,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("native-host", help="the browser extension's native messaging host (started by Chrome/Edge)")
     p.add_argument("caller", nargs="*", help=argparse.SUPPRESS)  # chrome-extension://ID/, --parent-window=…
     p.set_defaults(func=cmd_native_host)
+
+    p = sub.add_parser("extension", help="register the native messaging host the Gmail extension talks to")
+    ext = p.add_subparsers(dest="extension_cmd", required=True, metavar="ACTION")
+    for name, text in (("register", "write the host manifest for Chrome, Chromium and Edge"),
+                       ("manifest", "print the host manifest (for IT to deploy)")):
+        k = ext.add_parser(name, help=text)
+        k.add_argument("--extension-id", action="append", default=[], metavar="ID",
+                       help="another extension ID allowed to start the host (a store-published copy)")
+        k.add_argument("--host-path", help="the host executable (default: postseal-native-host beside postseal)")
+        if name == "register":
+            k.add_argument("--browser", action="append", choices=("chrome", "chromium", "edge"),
+                           help="only this browser (repeatable; default: all three)")
+            k.add_argument("--system", action="store_true", help="for every user of this computer (needs admin)")
+            k.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_extension)
 
     p = sub.add_parser("stamp", help="verdict stamps on messages mail programs sent themselves")
     st = p.add_subparsers(dest="stamp_cmd", required=True, metavar="ACTION")

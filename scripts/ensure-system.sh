@@ -25,6 +25,8 @@ if [ "$what" = test ] && ! have_cmd Xvfb; then need+=(xvfb); fi
 if [ "$what" = test ] && ! have_cmd node; then need+=(nodejs); fi
 if [ "$what" = test ] && ! have_cmd swaks; then need+=(swaks libnet-ssleay-perl); fi
 if [ "$what" = test ] && ! have_cmd openssl; then need+=(openssl); fi
+# certutil puts the per-install CA into a browser profile's NSS store (the task pane test).
+if [ "$what" = test ] && ! have_cmd certutil; then need+=(libnss3-tools); fi
 # The tray app (PySide6 wheels bring Qt itself, not these system libraries).
 have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
 for pair in libEGL.so.1:libegl1 libGL.so.1:libgl1 libxkbcommon.so.0:libxkbcommon0 \

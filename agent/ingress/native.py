@@ -330,5 +330,11 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":
+def entry() -> None:
+    """The `postseal-native-host` console script the host manifest names: Chrome starts it
+    with the caller's origin as the first argument (native_manifest.py)."""
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

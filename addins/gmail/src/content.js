@@ -1,0 +1,267 @@
+// Stops every Send in Gmail until the Postseal agent has answered, and fails closed when the
+// page no longer looks like the compose window selectors.js describes.
+//
+// Listeners sit on `window` in the capture phase and are added at document_start, before
+// Gmail's own scripts run: an event reaches the window's capture listeners before any
+// listener on the Send button or the editor (DOM Standard, "dispatch": capture path first),
+// and stopImmediatePropagation keeps Gmail from ever seeing an unapproved Send.
+(function (root) {
+  const P = root.Postseal;
+  const S = P.selectors;
+  const state = new WeakMap(); // compose element → { busy, approved, checked }
+  const MOUSE = ["pointerdown", "mousedown", "pointerup", "mouseup", "click", "auxclick", "dblclick"];
+  const KEYS = ["keydown", "keypress", "keyup"];
+
+  function stateOf(compose) {
+    if (!state.has(compose)) state.set(compose, { busy: false, approved: false });
+    return state.get(compose);
+  }
+
+  function stop(event) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }
+
+  // --- where an event happened ---------------------------------------------------------
+
+  // { compose, parts } for a recognised compose window holding `el`, or { broken, why }
+  // when `el` is in a compose window (recognised or not) that failed its self-check.
+  function locate(el) {
+    if (!(el instanceof Element)) return null;
+    const compose = el.closest(S.compose);
+    if (compose) {
+      const parts = P.composeParts(compose);
+      if (parts.missing.length) return { broken: compose, why: `${parts.missing.join(", ")} not found` };
+      return { compose, parts };
+    }
+    const { strays } = P.findComposes(document);
+    const stray = strays.find((s) => s.contains(el));
+    if (stray) return { broken: stray, why: "this compose window is not one Postseal recognises" };
+    return null;
+  }
+
+  function brokenText(why) {
+    return `Gmail's page has changed (${why}), so sending from this window is turned off. ` +
+      "Ask IT to update Postseal; your draft is kept.";
+  }
+
+  // --- banners and toast ----------------------------------------------------------------
+
+  function banner(container, kind, title, text) {
+    container.querySelectorAll(":scope .postseal-banner").forEach((b) => b.remove());
+    const box = document.createElement("div");
+    box.className = `postseal-banner postseal-${kind}`;
+    box.setAttribute("role", kind === "checking" ? "status" : "alert");
+    const strong = document.createElement("strong");
+    strong.textContent = title;
+    const body = document.createElement("span");
+    body.className = "postseal-text";
+    body.textContent = text;
+    box.append(strong, body);
+    if (kind !== "broken") {
+      const close = document.createElement("button");
+      close.className = "postseal-close";
+      close.type = "button";
+      close.setAttribute("aria-label", "Close");
+      close.textContent = "×";
+      close.addEventListener("click", () => box.remove());
+      box.append(close);
+    }
+    const anchor = container.querySelector(S.bannerAnchor);
+    if (anchor && anchor.parentElement && container.contains(anchor.parentElement) && anchor.parentElement !== container) {
+      anchor.parentElement.before(box);
+    } else {
+      container.prepend(box);
+    }
+    return box;
+  }
+
+  function clearBanner(container) {
+    container.querySelectorAll(":scope .postseal-banner").forEach((b) => b.remove());
+  }
+
+  function toast(text) {
+    const box = document.createElement("div");
+    box.className = "postseal-toast";
+    box.setAttribute("role", "status");
+    box.textContent = text;
+    document.body.append(box);
+    setTimeout(() => box.remove(), 8000);
+  }
+
+  function failClosed(container, why) {
+    banner(container, "broken", "Postseal cannot check this message", brokenText(why));
+    container.querySelectorAll(S.anyControl).forEach((c) => {
+      if (!c.closest(".postseal-banner")) c.classList.add("postseal-disabled");
+    });
+  }
+
+  // --- the check ---------------------------------------------------------------------------
+
+  function fingerprint(draft) {
+    return JSON.stringify([draft.from, draft.to, draft.cc, draft.bcc, draft.subject, draft.body,
+      draft.attachments.map((a) => [a.name, a.content_base64 ? a.content_base64.length : a.unavailable])]);
+  }
+
+  function ask(draft) {
+    return new Promise((resolve) => {
+      try {
+        chrome.runtime.sendMessage({ type: "postseal-compose", draft }, (reply) => {
+          resolve(chrome.runtime.lastError ? null : reply);
+        });
+      } catch (err) {
+        resolve(null); // the extension was updated or disabled under this page
+      }
+    });
+  }
+
+  function release(compose, sendButton) {
+    const s = stateOf(compose);
+    s.approved = true;
+    try {
+      for (const type of ["mousedown", "mouseup", "click"]) {
+        sendButton.dispatchEvent(new MouseEvent(type, { bubbles: true, cancelable: true, view: window, button: 0 }));
+      }
+    } finally {
+      s.approved = false;
+    }
+  }
+
+  async function check(compose) {
+    const s = stateOf(compose);
+    if (s.busy) return;
+    s.busy = true;
+    compose.setAttribute("data-postseal", "checking");
+    banner(compose, "checking", "Postseal is checking this message…", "It is sent as soon as Postseal agrees.");
+    let result;
+    try {
+      const draft = await P.collectDraft(compose, document);
+      const reply = await ask(draft);
+      result = P.outcome(reply);
+      if (result.action === "send") {
+        const now = await P.collectDraft(compose, document);
+        if (fingerprint(now) !== fingerprint(draft)) {
+          result = { action: "stop", kind: "error", title: "Not sent: the message changed",
+            text: "The message changed while Postseal checked it. Press Send again." };
+        }
+      }
+    } catch (err) {
+      result = { action: "stop", kind: "error", title: "Not sent: Postseal could not check this message",
+        text: `Postseal could not read this draft (${err && err.message}). Press Send again.` };
+    } finally {
+      s.busy = false;
+    }
+    compose.setAttribute("data-postseal", result.action === "stop" ? result.kind : result.action);
+    const parts = P.composeParts(compose);
+    if (result.action === "send") {
+      clearBanner(compose);
+      if (parts.send) release(compose, parts.send);
+    } else if (result.action === "close") {
+      clearBanner(compose);
+      toast(result.text);
+      if (parts.discard) {
+        parts.discard.dispatchEvent(new MouseEvent("click", { bubbles: true, cancelable: true, view: window }));
+      } else {
+        banner(compose, "held", result.text, "Postseal sent this message itself. Discard this draft; do not send it again.");
+      }
+    } else {
+      banner(compose, result.kind === "held" ? "held" : "error", result.title, result.text);
+    }
+  }
+
+  // --- the listeners -------------------------------------------------------------------------
+
+  function onMouse(event) {
+    const where = locate(event.target);
+    if (!where) return;
+    if (where.broken) {
+      if (event.target.closest(S.anyControl) && !event.target.closest(".postseal-banner")) {
+        stop(event);
+        if (event.type === "click") failClosed(where.broken, where.why);
+      }
+      return;
+    }
+    const { compose, parts } = where;
+    if (parts.moreSendOptions && parts.moreSendOptions.contains(event.target)) {
+      stop(event);
+      if (event.type === "click") {
+        banner(compose, "error", "Scheduled send is off",
+          "Postseal checks a message when it is sent, so scheduled send is not available. Press Send instead.");
+      }
+      return;
+    }
+    if (!parts.send.contains(event.target) || stateOf(compose).approved) return;
+    stop(event);
+    if (event.type === "click") check(compose);
+  }
+
+  function isSendShortcut(event) {
+    return event.key === "Enter" && (event.ctrlKey || event.metaKey);
+  }
+
+  function onKey(event) {
+    const where = locate(event.target);
+    if (!where) return;
+    if (where.broken) {
+      const onControl = event.target.closest(S.anyControl) && (event.key === "Enter" || event.key === " ");
+      if (isSendShortcut(event) || onControl) {
+        stop(event);
+        if (event.type === "keydown") failClosed(where.broken, where.why);
+      }
+      return;
+    }
+    const { compose, parts } = where;
+    const onSend = parts.send.contains(event.target) && (event.key === "Enter" || event.key === " ");
+    if (!isSendShortcut(event) && !onSend) return;
+    stop(event);
+    if (event.type === "keydown" && !event.repeat) check(compose);
+  }
+
+  for (const type of MOUSE) root.addEventListener(type, onMouse, true);
+  for (const type of KEYS) root.addEventListener(type, onKey, true);
+
+  // Files handed to Gmail (picker or drop) are remembered so the agent can read them.
+  root.addEventListener("change", (event) => {
+    if (event.target instanceof HTMLInputElement && event.target.matches(S.fileInput)) P.rememberFiles(event.target.files);
+  }, true);
+  root.addEventListener("drop", (event) => P.rememberFiles(event.dataTransfer && event.dataTransfer.files), true);
+
+  // --- the self-check as compose windows come and go ---------------------------------------
+
+  let scheduled = false;
+  function scan() {
+    scheduled = false;
+    const { known, strays } = P.findComposes(document);
+    for (const compose of known) {
+      const parts = P.composeParts(compose);
+      if (parts.missing.length) {
+        compose.setAttribute("data-postseal", "broken");
+        failClosed(compose, `${parts.missing.join(", ")} not found`);
+      } else if (compose.getAttribute("data-postseal") === "broken") {
+        compose.removeAttribute("data-postseal");
+        clearBanner(compose);
+        compose.querySelectorAll(".postseal-disabled").forEach((c) => c.classList.remove("postseal-disabled"));
+      } else if (!compose.hasAttribute("data-postseal")) {
+        compose.setAttribute("data-postseal", "ready");
+      }
+    }
+    for (const stray of strays) {
+      if (stray.getAttribute("data-postseal") !== "broken") {
+        stray.setAttribute("data-postseal", "broken");
+        failClosed(stray, "this compose window is not one Postseal recognises");
+      }
+    }
+  }
+
+  function schedule(mutations) {
+    // Our own banners do not call for a new scan.
+    if (mutations && mutations.every((m) => [...m.addedNodes, ...m.removedNodes].every(
+      (n) => n.nodeType === 1 && n.classList.contains("postseal-banner")))) return;
+    if (scheduled) return;
+    scheduled = true;
+    setTimeout(scan, 250); // let Gmail finish building a window before judging it
+  }
+
+  new MutationObserver(schedule).observe(document, { childList: true, subtree: true });
+  schedule();
+})(globalThis);

@@ -1,0 +1,123 @@
+// The draft of addins/PROTOCOL.md, read from one Gmail compose window, and what each of the
+// agent's answers means for the page. No chrome.* here: node's test runner imports it too.
+(function (root) {
+  const Postseal = (root.Postseal = root.Postseal || {});
+  const ADDRESS = /[^\s<>,;"']+@[^\s<>,;"']+\.[^\s<>,;"']+/g;
+
+  // "Dr Lee <lee@x.example>, b@y.example; c@z" → ["lee@x.example", "b@y.example"]
+  function parseAddresses(text) {
+    return Array.from(new Set((String(text || "").match(ADDRESS) || []).map((a) => a.toLowerCase())));
+  }
+
+  function fieldAddresses(compose, field) {
+    const S = Postseal.selectors;
+    const found = [];
+    for (const chip of compose.querySelectorAll(S.fieldChips(field))) {
+      found.push(...parseAddresses(chip.getAttribute("data-hovercard-id") || chip.getAttribute("email")));
+    }
+    for (const input of compose.querySelectorAll(S.fieldHidden(field))) found.push(...parseAddresses(input.value));
+    for (const input of compose.querySelectorAll(S.fieldTyped(field))) found.push(...parseAddresses(input.value));
+    return Array.from(new Set(found));
+  }
+
+  // The sender: the compose's From chooser, else the signed-in account (the account
+  // button's label, else the window title "Inbox - someone@example - Gmail").
+  function senderOf(compose, doc) {
+    const S = Postseal.selectors;
+    const chosen = compose.querySelector(S.from);
+    const candidates = [chosen && chosen.value,
+      doc.querySelector(S.accountLabel)?.getAttribute("aria-label"), doc.title];
+    for (const text of candidates) {
+      const [address] = parseAddresses(text);
+      if (address) return address;
+    }
+    return "";
+  }
+
+  // Files the page gave us when they were attached (file picker or drop), by name.
+  const files = new Map();
+  function rememberFiles(list) {
+    for (const file of list || []) files.set(file.name, file);
+  }
+
+  function readBase64(file) {
+    return new Promise((resolve, reject) => {
+      const reader = new FileReader();
+      reader.onload = () => resolve(String(reader.result).replace(/^data:[^,]*,/, ""));
+      reader.onerror = () => reject(reader.error);
+      reader.readAsDataURL(file);
+    });
+  }
+
+  async function attachmentsOf(compose) {
+    const S = Postseal.selectors;
+    const out = [];
+    for (const chip of compose.querySelectorAll(S.attachmentChip)) {
+      const name = (chip.querySelector(S.attachmentName)?.textContent || chip.textContent || "").trim();
+      const file = files.get(name);
+      if (!file) {
+        // A forwarded or Drive attachment: Gmail never hands its bytes to the page. The
+        // agent reads it through the Gmail API by draft id once accounts land (issue 9);
+        // until then it cannot vouch for it and blocks the send.
+        out.push({ name, unavailable: "Gmail does not give this attachment to the page (forwarded or from Drive)" });
+        continue;
+      }
+      try {
+        out.push({ name, content_type: file.type || "application/octet-stream", content_base64: await readBase64(file) });
+      } catch (err) {
+        out.push({ name, unavailable: `could not be read (${err && err.name})` });
+      }
+    }
+    return out;
+  }
+
+  async function collectDraft(compose, doc) {
+    const parts = Postseal.composeParts(compose);
+    const draft = {
+      client: "gmail",
+      from: senderOf(compose, doc),
+      to: fieldAddresses(compose, "to"),
+      cc: fieldAddresses(compose, "cc"),
+      bcc: fieldAddresses(compose, "bcc"),
+      subject: parts.subject ? parts.subject.value : "",
+      body: { type: "html", content: parts.body ? parts.body.innerHTML : "" },
+      attachments: await attachmentsOf(compose),
+    };
+    const draftId = parts.draftId && parts.draftId.value;
+    if (draftId) draft.draft_id = draftId;
+    return draft;
+  }
+
+  // What the page does with the host's reply: "send" (Gmail sends, approved), "close" (the
+  // agent sent it: discard Gmail's copy) or "stop" (nothing leaves; show why).
+  function outcome(reply) {
+    if (!reply || typeof reply !== "object") {
+      return { action: "stop", kind: "error", title: "Not sent: Postseal did not answer",
+        text: "Postseal did not answer, so this message was not sent. Press Send again." };
+    }
+    if (!reply.ok) {
+      const error = reply.error || {};
+      return { action: "stop", kind: "error", title: "Not sent: Postseal could not check this message",
+        text: error.message || "Postseal could not check this message, so it was not sent." };
+    }
+    const answer = reply.answer || {};
+    switch (answer.decision) {
+      case "allow":
+        return { action: "send", kind: "ok", text: answer.message || "" };
+      case "sent":
+        return { action: "close", kind: "ok", text: "Sent protected by Postseal" };
+      case "held":
+        return { action: "stop", kind: "held", title: "Held by Postseal: not sent", text: answer.message || "Held for review." };
+      case "blocked":
+        return { action: "stop", kind: "error", title: "Blocked by Postseal: not sent", text: answer.message || "Your organization's policy blocks this message." };
+      default:
+        return { action: "stop", kind: "error", title: "Not sent: Postseal's answer could not be read",
+          text: "Postseal's answer could not be read, so this message was not sent. Press Send again." };
+    }
+  }
+
+  Postseal.parseAddresses = parseAddresses;
+  Postseal.collectDraft = collectDraft;
+  Postseal.rememberFiles = rememberFiles;
+  Postseal.outcome = outcome;
+})(globalThis);
