@@ -87,8 +87,17 @@ class Inspection:
 def inspect_message(message: Message) -> Inspection:
     findings: list[Finding] = []
     attachments: list[tuple[str, str]] = []
+    bodies: set[str] = set()
     for item in extract_all(message):
         findings.extend(item.findings)
+        if item.text and item.location == "body":
+            # The text and HTML alternatives of one body usually say the same thing: the
+            # same text cannot give other findings, and counting it twice would tell the
+            # clinician of two SSNs where there is one. Alternatives that differ are each read.
+            same = " ".join(item.text.split())
+            if same in bodies:
+                continue
+            bodies.add(same)
         if item.text:
             findings.extend(scan(item.text, item.location))
         if item.location.startswith("attachment:"):

@@ -1,0 +1,141 @@
+"""The Outlook task pane, served by a real agent over HTTPS from its per-install CA, in
+headless Chromium: the browser trusts that CA the way the installer makes the system trust
+it (an NSS database, as Chrome on Linux reads), Office.js is a stand-in with the documented
+shapes, and the pane shows what Send would do — without storing, queueing or stamping."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from agent import config as config_mod
+from agent.demo_world import free_port
+from agent.service import AgentThread
+from gui.agent_client import AgentClient
+from tests.conftest import make_config
+
+playwright_sync = pytest.importorskip("playwright.sync_api", reason="pip install -e .[test] brings playwright")
+
+REPO = Path(__file__).resolve().parents[2]
+OFFICE_STAND_IN = (Path(__file__).resolve().parent / "outlook" / "office-browser.js").read_text()
+SCREENSHOTS = REPO / "docs" / "screenshots"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CERTUTIL = shutil.which("certutil")
+
+pytestmark = pytest.mark.skipif(CHROMIUM is None or CERTUTIL is None,
+                                reason="chromium and certutil (libnss3-tools) are installed by `make test`")
+
+HELD_DRAFT = {"from": "dr.chen@valleyclinic.example", "to": ["records@statedisability.example"],
+              "subject": "Disability form",
+              "body": "<p>Patient SSN: 512-44-8721, DOB 03/14/1958. Please process the claim.</p>"}
+MIXED_DRAFT = {"from": "dr.chen@valleyclinic.example",
+               "to": ["nurse.kim@valleyclinic.example", "jordan.miles@familymail.example"],
+               "cc": ["claims@harborbilling.example"], "subject": "Follow-up",
+               "body": "<p>Your follow-up visit is on Friday at 10:00.</p>"}
+
+
+def trust_in_nss(home: Path, ca_file: Path) -> None:
+    """What the installer does on Linux for Chrome: the CA into the user's NSS database."""
+    nssdb = home / ".pki" / "nssdb"
+    nssdb.mkdir(parents=True)
+    subprocess.run([CERTUTIL, "-N", "-d", f"sql:{nssdb}", "--empty-password"], check=True)
+    subprocess.run([CERTUTIL, "-A", "-d", f"sql:{nssdb}", "-n", "Postseal local CA", "-t", "C,,",
+                    "-i", str(ca_file)], check=True)
+
+
+@pytest.fixture
+def browser_for(tmp_path):
+    """A Chromium whose $HOME (and so its NSS trust store) is a fresh folder."""
+    opened = []
+
+    def launch(trusted_ca: Path | None):
+        fake_home = tmp_path / f"user-{len(opened)}"
+        fake_home.mkdir()
+        if trusted_ca:
+            trust_in_nss(fake_home, trusted_ca)
+        pw = playwright_sync.sync_playwright().start()
+        context = pw.chromium.launch_persistent_context(
+            str(fake_home / "profile"), executable_path=CHROMIUM, headless=True,
+            env={"HOME": str(fake_home), "PATH": "/usr/bin:/bin"},
+            args=["--no-first-run", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"],
+            viewport={"width": 340, "height": 640})
+        context.set_default_timeout(30_000)
+        # The CDN is not reachable here: serve the Office.js stand-in in its place.
+        context.route("https://appsforoffice.microsoft.com/**", lambda route: route.fulfill(
+            status=200, content_type="text/javascript", body=OFFICE_STAND_IN))
+        opened.append((pw, context))
+        return context
+
+    yield launch
+    for pw, context in opened:
+        context.close()
+        pw.stop()
+
+
+@pytest.fixture
+def agent(start_agent, sink, home):
+    running = start_agent(sink.port, ingress={"addin_port": free_port()})
+    running.ca_file = home / "tls" / "local-ca.pem"
+    return running
+
+
+def open_pane(context, agent, draft: dict):
+    page = context.new_page()
+    page.add_init_script(f"window.POSTSEAL_TEST_DRAFT = {json.dumps(draft)};")
+    page.goto(f"{agent.addin_url}/addin/taskpane.html")
+    page.locator("body:not([data-state=loading])").wait_for()
+    return page
+
+
+def test_the_pane_shows_a_hold_with_its_reason_and_stores_nothing(browser_for, agent):
+    page = open_pane(browser_for(agent.ca_file), agent, HELD_DRAFT)
+    assert page.locator("#decision").inner_text() == "Held for review"
+    assert "Social Security number" in page.locator("#message").inner_text()
+    findings = page.locator("#findings").inner_text()
+    assert "Social Security number: 1" in findings and "Date of birth: 1" in findings
+    assert "512-44-8721" not in page.content()  # types, never values
+    assert page.locator("#recipients").inner_text().count("records@statedisability.example") == 1
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "outlook-taskpane-held.png"), full_page=True)
+    client = AgentClient(agent.api_url, agent.token)
+    assert client.outbox() == [] and not [r for r in client.audit() if r.get("event") == "stamped"]
+
+
+def test_the_pane_shows_each_recipients_method(browser_for, agent):
+    page = open_pane(browser_for(agent.ca_file), agent, MIXED_DRAFT)
+    assert page.locator("#decision").inner_text() == "Postseal will send it protected"
+    rows = {page.locator(".recipient .address").nth(i).inner_text(): page.locator(".recipient .method").nth(i).inner_text()
+            for i in range(page.locator(".recipient").count())}
+    assert rows["nurse.kim@valleyclinic.example"].startswith("Internal")
+    assert rows["claims@harborbilling.example"].startswith("Verified TLS")
+    assert rows["jordan.miles@familymail.example"].startswith("Secure portal")
+    page.screenshot(path=str(SCREENSHOTS / "outlook-taskpane.png"), full_page=True)
+    assert AgentClient(agent.api_url, agent.token).outbox() == []
+
+
+def test_the_pane_is_refused_where_the_local_ca_is_not_trusted(browser_for, agent):
+    page = browser_for(None).new_page()
+    with pytest.raises(playwright_sync.Error, match="ERR_CERT_AUTHORITY_INVALID"):
+        page.goto(f"{agent.addin_url}/addin/taskpane.html")
+
+
+def test_the_pane_says_what_to_do_when_the_agent_stops(browser_for, sink, ca, home):
+    config = make_config(sink.port, ca, ingress={"addin_port": free_port()})
+    (home / "config.toml").write_text(config_mod.to_toml(config))
+    thread = AgentThread(home, config)
+    try:
+        running = thread.start()
+        page = open_pane(browser_for(home / "tls" / "local-ca.pem"), running, MIXED_DRAFT)
+        assert page.locator("#decision").inner_text() == "Postseal will send it protected"
+    finally:
+        thread.stop()
+    page.click("#recheck")
+    page.locator("body[data-state=error]").wait_for()
+    assert page.locator("#decision").inner_text() == "Postseal cannot check this draft"
+    assert "Postseal is not running" in page.locator("#message").inner_text()
+    assert page.locator("#recipients-section").is_hidden()  # no stale plan beside the error
