@@ -439,8 +439,9 @@ class Pipeline:
         if self.offline_since is not None:
             self._pause(row.id, addresses, "the relay was not reachable at the last try")
             return
+        verdict, data = self.stamper.stamp_copy(copy.data, addresses)
         try:
-            result = await asyncio.to_thread(self.relay.send, row.sender, addresses, copy.data, needs_tls, row.id)
+            result = await asyncio.to_thread(self.relay.send, row.sender, addresses, data, needs_tls, row.id)
         except smtp.DeliveryError as exc:
             if exc.unreachable:
                 self._go_offline(str(exc))
@@ -464,7 +465,7 @@ class Pipeline:
                 self._record("delivered", message=row.id, message_id=row.message_id, sender=row.sender,
                                   recipients=[address], method=str(copy.method), state="delivered",
                                   key_fingerprint=copy.key_fingerprint, portal_id=copy.portal_id,
-                                  reply=outcome.reply, tls=tls)
+                                  reply=outcome.reply, tls=tls, verdict=verdict)
             elif outcome.permanent:
                 self._fail(row.id, address, str(copy.method), f"relay refused: {outcome.reply}")
             else:

@@ -35,6 +35,9 @@ import secrets
 import time
 import unicodedata
 from dataclasses import dataclass
+from email import policy as email_policy
+from email.parser import BytesHeaderParser
+from email.utils import parseaddr
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -47,6 +50,11 @@ HEADER = "X-Postseal-Verdict"
 LIFETIME = 24 * 3600
 CLOCK_SKEW = 300
 MAX_LENGTH = 16_384  # a header longer than this is not ours
+# RFC 5322 §2.1.1: a line MUST be at most 998 characters. A stamp is one token that mail
+# clients do not fold, so one a client would send must fit on its header line; the agent
+# folds the stamps it sends itself (verify ignores whitespace).
+CLIENT_LIMIT = 998 - len(HEADER) - 2 - 60
+FOLD_AT = 76
 
 
 class BadStamp(ValueError):
@@ -77,6 +85,13 @@ def _digest(verdict: str, value: str) -> str:
     return hashlib.sha256(f"{verdict}\0{_norm(value)}".encode()).hexdigest()[:32]
 
 
+def _recipient_digest(verdict: str, value: str) -> str:
+    # 64 bits each: a forger who adds a recipient must find, within the stamp's 24 hours,
+    # an address whose verdict-salted digest equals one of the checked ones (~2^64 / n tries),
+    # and the stamp stays on one header line for a few dozen recipients.
+    return _digest(verdict, value)[:16]
+
+
 def key_id(public: Ed25519PublicKey) -> str:
     return hashlib.sha256(public.public_bytes(Encoding.Raw, PublicFormat.Raw)).hexdigest()[:16]
 
@@ -96,9 +111,30 @@ class Stamper:
         verdict = secrets.token_hex(12)
         payload = {"v": verdict, "t": int(now if now is not None else time.time()), "k": self.key_id,
                    "s": _digest(verdict, sender), "j": _digest(verdict, subject),
-                   "r": sorted({_digest(verdict, r) for r in recipients})}
+                   "r": sorted({_recipient_digest(verdict, r) for r in recipients})}
         body = _b64(json.dumps(payload, separators=(",", ":"), sort_keys=True).encode())
         return verdict, f"v1.{body}.{_b64(self._key.sign(f'v1.{body}'.encode()))}"
+
+    def stamp_copy(self, data: bytes, recipients: list[str]) -> tuple[str, bytes]:
+        """(verdict id, the copy with a stamp) for a copy the agent delivers itself.
+
+        The organization's gateway rule rejects external mail without a valid stamp; the
+        agent's own protected copies (PGP, portal notices, verified TLS) pass it like the
+        mail clients' do. Bound to what the gateway sees on this copy: its From, its
+        Subject (the PGP copy's placeholder, not the hidden one) and its envelope recipients.
+        Issued at each delivery attempt, so a copy retried after a day still verifies."""
+        headers = BytesHeaderParser(policy=email_policy.default).parsebytes(data)
+        sender = parseaddr(str(headers.get("From", "")))[1]
+        verdict, value = self.issue(sender, recipients, str(headers.get("Subject", "")))
+        newline = b"\r\n" if data.split(b"\n", 1)[0].endswith(b"\r") else b"\n"
+        # A stamp already on the copy (a client's, carried over) would not fit this copy.
+        if HEADER.lower().encode() + b":" in data.split(newline + newline, 1)[0].lower():
+            data = _without_header(data, newline)
+        # Folded only when one line cannot hold it: a gateway rule that matches the header's
+        # shape sees it whole on one line (addins/outlook/README.md, the mail flow rule).
+        step = FOLD_AT if len(value) > CLIENT_LIMIT else len(value)
+        folded = (newline + b" ").join(value[i:i + step].encode() for i in range(0, len(value), step))
+        return verdict, f"{HEADER}: ".encode() + folded + newline + data
 
     def verify(self, value: str, sender: str, recipients: list[str], subject: str,
                now: float | None = None) -> Checked:
@@ -106,6 +142,18 @@ class Stamper:
         seen = self._seen.get(checked.verdict, 0)
         self._seen[checked.verdict] = seen + 1
         return Checked(checked.verdict, checked.issued, checked.key_id, seen)
+
+
+def _without_header(data: bytes, newline: bytes) -> bytes:
+    head, sep, body = data.partition(newline + newline)
+    lines, skipping = [], False
+    for line in head.split(newline):
+        if line[:1] in (b" ", b"\t") and skipping:
+            continue  # a folded continuation of the removed header
+        skipping = line.lower().startswith(HEADER.lower().encode() + b":")
+        if not skipping:
+            lines.append(line)
+    return newline.join(lines) + sep + body
 
 
 def verify(value: str, public: Ed25519PublicKey, sender: str, recipients: list[str], subject: str,
@@ -146,7 +194,7 @@ def verify(value: str, public: Ed25519PublicKey, sender: str, recipients: list[s
         raise BadStamp("the stamp was issued for a message with another subject")
     if not recipients:
         raise BadStamp("the message has no recipients to check the stamp against")
-    others = [r for r in recipients if _digest(verdict, r) not in checked]
+    others = [r for r in recipients if _recipient_digest(verdict, r) not in checked]
     if others:
         raise BadStamp(f"the stamp was not issued for {len(others)} of the recipients ({', '.join(others[:3])})")
     return Checked(verdict, issued, kid, 0)

@@ -15,8 +15,8 @@ https://localhost:<ingress.addin_port>/addin/ with a certificate from its per-in
   answers only same-origin requests, by `Sec-Fetch-Site` and `Origin`;
 - `Host` must be localhost/127.0.0.1 on our port (DNS rebinding), and on Linux the
   connection must come from this user (peer.py);
-- `/.well-known/microsoft-officeaddins-allowed.json` lists this origin, as Office requires
-  for fetches from event handlers (OfficeDev docs, autolaunch.md).
+- `/.well-known/microsoft-officeaddins-allowed.json` lists the event handler's script on this
+  origin, as Office requires for fetches from event handlers (OfficeDev docs, autolaunch.md).
 
 Chrome's Local Network Access: Outlook on the web is a public page; requests it makes to
 loopback may prompt the user. Our pages are not requests *from* Outlook on the web: they
@@ -110,7 +110,9 @@ async def health(request: web.Request) -> web.Response:
 
 
 async def allowed_origins(request: web.Request) -> web.Response:
-    return web.json_response({"allowed": sorted(request.app[ORIGINS])})
+    # The file lists the add-in's JavaScript files, not origins: {"allowed": [URL of each JS
+    # file]} (office-js-docs-pr, docs/develop/use-sso-in-event-based-activation.md).
+    return web.json_response({"allowed": [f"{origin}/addin/launchevent.js" for origin in sorted(request.app[ORIGINS])]})
 
 
 async def static(request: web.Request) -> web.StreamResponse:

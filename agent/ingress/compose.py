@@ -29,6 +29,7 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any
 
+from agent import stamp as stamp_mod
 from agent.intake import BadMessage, valid_address
 from agent.model import Action, Method
 from agent.pipeline import Blocked, Pipeline
@@ -199,6 +200,17 @@ async def decide(pipeline: Pipeline, data: Any, store: bool = True) -> Answer:
                 pass
         return Answer("blocked", verdict.reason or "Your organization's policy blocks this message.", plan_json)
     methods = {r.method for r in plan.recipients}
+    # So many recipients that the stamp would not fit on one header line: the client cannot
+    # send it with a stamp the gateway accepts, so the agent sends it (and folds its stamp).
+    stamp_fits = len(pipeline.stamper.issue(draft.sender, draft.recipients, draft.subject)[1]) <= stamp_mod.CLIENT_LIMIT
+    if verdict.action is not Action.HOLD and methods <= LETS_CLIENT_SEND and not stamp_fits:
+        if not store:
+            return Answer("sent", "Postseal will send it itself (too many recipients for your mail "
+                                  "program to carry its approval).", plan_json)
+        accepted = await pipeline.submit(raw)
+        return Answer("sent", "Postseal is sending this message itself (too many recipients for your mail "
+                              "program to carry its approval); your mail program does not send its own copy. "
+                              "You can close this draft.", plan_json, id=accepted.id)
     if verdict.action is not Action.HOLD and methods <= LETS_CLIENT_SEND:
         if not store:
             return Answer("allow", "Internal or verified-TLS recipients only: your mail program sends it.", plan_json)

@@ -39,7 +39,7 @@ def test_the_origin_is_https_that_verifies_against_the_install_ca_only(origin, h
     running, context, _ = origin
     assert running.addin_url.startswith("https://localhost:")
     status, body, headers = fetch(running.addin_url, "/.well-known/microsoft-officeaddins-allowed.json", context)
-    assert status == 200 and running.addin_url in json.loads(body)["allowed"]
+    assert status == 200 and f"{running.addin_url}/addin/launchevent.js" in json.loads(body)["allowed"]
     assert "Access-Control-Allow-Origin" not in headers
     with pytest.raises(urllib.error.URLError, match="CERTIFICATE_VERIFY_FAILED"):
         urllib.request.urlopen(f"{running.addin_url}/addin/v1/health", timeout=30,

@@ -6,7 +6,7 @@
 // Where the add-in finds the agent, and the limits the client imposes on it.
 // One module so the manifest, the pages and the classic-Windows bundle agree.
 
-// The agent's add-in origin (config `addins.https_port`, default 8743). In the HTML runtime the
+// The agent's add-in origin (config `ingress.addin_port`, default 8743). In the HTML runtime the
 // pages come from this origin, so location.origin is used; the JavaScript-only runtime of
 // classic Outlook on Windows has no page and needs absolute URLs (docs/outlook/autolaunch.md,
 // "Request external data"), so it uses this value.
