@@ -15,7 +15,7 @@ import random
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -424,6 +424,8 @@ class Pipeline:
                         attempts = next(r.attempts for r in todo if r.address == plan.address) + 1
                         self._defer(row.id, plan.address, attempts, str(exc))
         if new:
+            # Stamped once, stored stamped: a resend after a crash is the same bytes.
+            new = [replace(c, data=self.stamper.stamp_copy(c.data, list(c.recipients))[1]) for c in new]
             existing = len(self.outbox.copies(row.id))
             self.outbox.store_copies(row.id, new, start=existing)
             for copy in new:
@@ -439,7 +441,7 @@ class Pipeline:
         if self.offline_since is not None:
             self._pause(row.id, addresses, "the relay was not reachable at the last try")
             return
-        verdict, data = self.stamper.stamp_copy(copy.data, addresses)
+        verdict, data = self.stamper.fresh(copy.data, list(copy.recipients))
         try:
             result = await asyncio.to_thread(self.relay.send, row.sender, addresses, data, needs_tls, row.id)
         except smtp.DeliveryError as exc:

@@ -31,6 +31,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import time
 import unicodedata
@@ -55,6 +56,7 @@ MAX_LENGTH = 16_384  # a header longer than this is not ours
 # folds the stamps it sends itself (verify ignores whitespace).
 CLIENT_LIMIT = 998 - len(HEADER) - 2 - 60
 FOLD_AT = 76
+RENEW_AFTER = 12 * 3600  # a stored copy's stamp is renewed before a retry when older than this
 
 
 class BadStamp(ValueError):
@@ -122,7 +124,8 @@ class Stamper:
         agent's own protected copies (PGP, portal notices, verified TLS) pass it like the
         mail clients' do. Bound to what the gateway sees on this copy: its From, its
         Subject (the PGP copy's placeholder, not the hidden one) and its envelope recipients.
-        Issued at each delivery attempt, so a copy retried after a day still verifies."""
+        The stamped copy is what the outbox stores, so a resend after a crash is byte for
+        byte the first send; `fresh` renews a stamp that would lapse before a late retry."""
         headers = BytesHeaderParser(policy=email_policy.default).parsebytes(data)
         sender = parseaddr(str(headers.get("From", "")))[1]
         verdict, value = self.issue(sender, recipients, str(headers.get("Subject", "")))
@@ -136,12 +139,35 @@ class Stamper:
         folded = (newline + b" ").join(value[i:i + step].encode() for i in range(0, len(value), step))
         return verdict, f"{HEADER}: ".encode() + folded + newline + data
 
+    def fresh(self, data: bytes, recipients: list[str], now: float | None = None) -> tuple[str, bytes]:
+        """The copy as stored if its stamp has more than RENEW_AFTER to live, else restamped."""
+        found = stamp_of(data)
+        now = time.time() if now is None else now
+        if found and now - found[1] < RENEW_AFTER:
+            return found[0], data
+        return self.stamp_copy(data, recipients)
+
     def verify(self, value: str, sender: str, recipients: list[str], subject: str,
                now: float | None = None) -> Checked:
         checked = verify(value, self.public, sender, recipients, subject, now)
         seen = self._seen.get(checked.verdict, 0)
         self._seen[checked.verdict] = seen + 1
         return Checked(checked.verdict, checked.issued, checked.key_id, seen)
+
+
+def stamp_of(data: bytes) -> tuple[str, float] | None:
+    """(verdict id, issue time) of the stamp on a copy the agent made; None if it has none.
+    Not a verification: only for copies from the agent's own outbox."""
+    head = data.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    found = re.search(rb"(?im)^" + HEADER.encode() + rb":((?:.*)(?:\r?\n[ \t].*)*)", head)
+    if not found:
+        return None
+    parts = "".join(found.group(1).decode("ascii", "replace").split()).split(".")
+    try:
+        payload = json.loads(_unb64(parts[1]))
+        return str(payload["v"]), float(payload["t"])
+    except (IndexError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _without_header(data: bytes, newline: bytes) -> bytes:

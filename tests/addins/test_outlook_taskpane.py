@@ -139,3 +139,49 @@ def test_the_pane_says_what_to_do_when_the_agent_stops(browser_for, sink, ca, ho
     assert page.locator("#decision").inner_text() == "Postseal cannot check this draft"
     assert "Postseal is not running" in page.locator("#message").inner_text()
     assert page.locator("#recipients-section").is_hidden()  # no stale plan beside the error
+
+
+def press_send(context, agent, draft: dict) -> tuple[dict, dict]:
+    """Load the event page (commands.html) from the agent and run the OnMessageSend handler
+    it registered, as Outlook would: the options it completes with, and the headers it set."""
+    page = context.new_page()
+    page.add_init_script(f"window.POSTSEAL_TEST_DRAFT = {json.dumps(draft)};")
+    page.goto(f"{agent.addin_url}/addin/commands.html")
+    page.locator("html").wait_for()
+    options = page.evaluate("""() => new Promise((resolve, reject) => {
+        const started = Date.now();
+        (function wait() {
+          const handler = window.POSTSEAL_TEST_HANDLERS.onMessageSendHandler;
+          if (handler) return handler({ type: "olkMessageSend", completed: resolve });
+          if (Date.now() - started > 20000) return reject(new Error("the handler was never associated"));
+          setTimeout(wait, 50);
+        })();
+      })""")
+    return options, page.evaluate("() => window.POSTSEAL_TEST_HEADERS")
+
+
+def test_send_in_outlook_stamps_an_internal_message_with_a_stamp_that_verifies(browser_for, agent, sink):
+    internal = {**MIXED_DRAFT, "to": ["nurse.kim@valleyclinic.example"], "cc": []}
+    options, headers = press_send(browser_for(agent.ca_file), agent, internal)
+    assert options == {"allowEvent": True}
+    message = (f"From: {internal['from']}\r\nTo: nurse.kim@valleyclinic.example\r\nSubject: {internal['subject']}\r\n"
+               f"X-Postseal-Verdict: {headers['X-Postseal-Verdict']}\r\n\r\nbody\r\n").encode()
+    client = AgentClient(agent.api_url, agent.token)
+    assert client.verify_stamp(message, None)["valid"]
+    assert sink.received == [] and client.outbox() == []  # Outlook sends it, not the agent
+
+
+def test_send_in_outlook_with_an_ssn_is_stopped_and_the_message_waits_held(browser_for, agent, sink):
+    options, headers = press_send(browser_for(agent.ca_file), agent, HELD_DRAFT)
+    assert options["allowEvent"] is False and "Social Security number" in options["errorMessage"]
+    assert headers == {}
+    [held] = AgentClient(agent.api_url, agent.token).outbox()
+    assert held["state"] == "held" and sink.received == []  # nothing left, by either road
+
+
+def test_send_in_outlook_to_a_portal_recipient_is_sent_by_the_agent_not_outlook(browser_for, agent, sink):
+    portal = {**MIXED_DRAFT, "to": ["jordan.miles@familymail.example"], "cc": []}
+    options, headers = press_send(browser_for(agent.ca_file), agent, portal)
+    assert options["allowEvent"] is False and "does not send its own copy" in options["errorMessage"]
+    assert headers == {}
+    assert sink.wait_for(1, timeout=60) and sink.received[0].recipients == ("jordan.miles@familymail.example",)

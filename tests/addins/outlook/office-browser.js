@@ -1,7 +1,8 @@
 // Served in place of https://appsforoffice.microsoft.com/lib/1/hosted/office.js in the task
 // pane's browser test (the CDN is not reachable offline). The same documented shapes as
 // office-mock.mjs: AsyncResult callbacks on a later task, compose-mode item methods, onReady.
-// The draft comes from window.POSTSEAL_TEST_DRAFT, set by the test before the page loads.
+// The draft comes from window.POSTSEAL_TEST_DRAFT, set by the test before the page loads;
+// handlers given to Office.actions.associate and headers set on the item are kept on window.
 (function () {
   const draft = window.POSTSEAL_TEST_DRAFT || {};
   const later = (fn) => setTimeout(fn, 0);
@@ -18,7 +19,12 @@
     body: { getAsync: (type, ...args) => later(() => last(args)(ok(draft.body || ""))) },
     getAttachmentsAsync: (...args) => later(() => last(args)(ok([]))),
     getAttachmentContentAsync: (id, ...args) => later(() => last(args)({ status: "failed", error: { message: "none" } })),
+    internetHeaders: {
+      setAsync: (headers, ...args) => later(() => { Object.assign(window.POSTSEAL_TEST_HEADERS, headers); last(args)(ok()); }),
+    },
   };
+  window.POSTSEAL_TEST_HEADERS = {};
+  window.POSTSEAL_TEST_HANDLERS = {};
   window.Office = {
     AsyncResultStatus: { Succeeded: "succeeded", Failed: "failed" },
     CoercionType: { Html: "html", Text: "text" },
@@ -27,7 +33,7 @@
       requirements: { isSetSupported: (name, version) => name === "Mailbox" && Number(version) <= 1.12 },
       mailbox: { item, userProfile: { emailAddress: draft.from } },
     },
-    actions: { associate() {} },
+    actions: { associate(name, fn) { window.POSTSEAL_TEST_HANDLERS[name] = fn; } },
     onReady(fn) { return new Promise((resolve) => later(() => resolve(fn && fn({ host: "Outlook" })))); },
   };
 })();
