@@ -89,6 +89,28 @@ class PolicyConfig:
 
 
 @dataclass(frozen=True)
+class AccountsConfig:
+    """Sign-in to the clinic's own mailbox (agent/accounts): IT registers one app per
+    provider and sets its ids here or, better, in managed policy (README, "Sign in once")."""
+
+    transport: str = "api"  # api (Graph / Gmail API) | smtp (XOAUTH2 to the provider's submission server)
+    microsoft_client_id: str = ""  # the public client app IT registered in Entra ID
+    microsoft_tenant: str = "organizations"  # the tenant id (GUID) or domain; a GUID is checked on sign-in
+    microsoft_authority: str = "https://login.microsoftonline.com"
+    microsoft_large_messages: bool = True  # ask for Mail.ReadWrite: drafts + upload sessions past Graph's 4 MB
+    graph_url: str = "https://graph.microsoft.com/v1.0"
+    microsoft_smtp: str = "smtp.office365.com:587"
+    google_client_id: str = ""  # the "Desktop app" OAuth client IT created in Google Cloud
+    google_client_secret: str = ""  # Google issues one to desktop clients; it is not treated as a secret
+    google_auth_uri: str = "https://accounts.google.com/o/oauth2/auth"
+    google_token_uri: str = "https://oauth2.googleapis.com/token"
+    gmail_url: str = "https://gmail.googleapis.com"
+    google_smtp: str = "smtp.gmail.com:587"
+    ca_file: str = ""  # extra CA for the sign-in and mail APIs (a TLS-inspecting proxy), on top of the system store
+    sign_in_timeout: int = 300  # seconds the browser sign-in may take
+
+
+@dataclass(frozen=True)
 class Config:
     organization: OrganizationConfig = field(default_factory=OrganizationConfig)
     relay: RelayConfig = field(default_factory=RelayConfig)
@@ -99,6 +121,7 @@ class Config:
     pgp: PgpConfig = field(default_factory=PgpConfig)
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     outbox: OutboxConfig = field(default_factory=OutboxConfig)
+    accounts: AccountsConfig = field(default_factory=AccountsConfig)
     locked: frozenset[str] = frozenset()  # "section.key" fixed by managed policy
 
     def is_internal(self, address: str) -> bool:
@@ -112,7 +135,8 @@ SECTIONS: dict[str, type] = {
     if f.name != "locked"
 }
 
-_ALLOWED_VALUES = {("relay", "starttls"): ("off", "opportunistic", "required")}
+_ALLOWED_VALUES = {("relay", "starttls"): ("off", "opportunistic", "required"),
+                   ("accounts", "transport"): ("api", "smtp")}
 
 
 def home_dir() -> Path:
@@ -235,6 +259,8 @@ def _check_type(section: str, key: str, declared: Any, value: Any, where: str) -
         raise ConfigError(f"{where}: relay.host must name the outgoing mail server, not be empty")
     if (section, key) == ("portal", "url") and urlsplit(value).scheme not in ("http", "https"):
         raise ConfigError(f"{where}: portal.url must be an http(s) URL, not {value!r}")
+    if section == "accounts" and key.endswith(("_url", "_uri", "_authority")) and urlsplit(value).scheme != "https":
+        raise ConfigError(f"{where}: accounts.{key} must be an https URL, not {value!r}")
     if expected is int and not 0 <= value <= 65535 and key.endswith("port"):
         raise ConfigError(f"{where}: {section}.{key} must be a port number 0-65535, not {value}")
 

@@ -18,13 +18,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from agent import bounces, notices, webhooks
 from agent import intake as intake_mod
+from agent.accounts import Account, Accounts
 from agent.audit import AuditLog
 from agent.config import Config
 from agent.delivery import smtp
+from agent.delivery.gmail import GmailTransport
+from agent.delivery.graph import GraphTransport
+from agent.delivery.xoauth2 import XOAuth2Submission
 from agent.keys.pgp_store import PgpStore
 from agent.model import Action, Method, Plan, Proof, ProtectedCopy, RecipientPlan, State, Verdict
 from agent.network_changes import NetworkChanges
@@ -109,6 +113,17 @@ def make_plan(raw: bytes, config: Config, rules: RuleSet, pgp: PgpStore,
     return message, Plan(message.sender, verdict, recipients)
 
 
+class Transport(Protocol):
+    """A way out for a copy (delivery/): the relay, Graph, the Gmail API, XOAUTH2 submission."""
+
+    def send(self, mail_from: str, recipients: list[str], data: bytes, needs_verified_tls: bool,
+             envid: str = "") -> smtp.SendResult: ...
+
+    def probe(self) -> bool: ...
+
+    def close(self) -> None: ...
+
+
 class Pipeline:
     def __init__(self, home: Path, config: Config, portal_token: str = "") -> None:
         self.home = home
@@ -125,6 +140,11 @@ class Pipeline:
             Method.PORTAL: PortalProtector(portal, config.organization.name),
         }
         self.relay = smtp.RelayConnections(config.relay)
+        self.accounts = Accounts(home, config.accounts, on_signed_in=self._signed_in,
+                                 on_needs_sign_in=self._needs_sign_in)
+        self._account_transports: dict[str, Transport] = {}
+        self._offline_transport: Transport = self.relay
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.give_up_after = config.outbox.give_up_after_hours * 3600.0
         self.offline_since: float | None = None
         self.audit_problem = ""
@@ -144,10 +164,63 @@ class Pipeline:
         old = self.relay
         self.config = config
         self.relay = smtp.RelayConnections(config.relay)
+        if self._offline_transport is old:
+            self._offline_transport = self.relay
         old.close()
         self._probe_now.set()
 
+    def transport_for(self, sender: str) -> Transport:
+        """The sender's own mailbox when it is signed in (Sent Items, no SMTP AUTH for IT to
+        open), else the organization's relay."""
+        account = self.accounts.for_sender(sender)
+        if account is None:
+            return self.relay
+        key = f"{account.provider}:{account.address}"
+        transport = self._account_transports.get(key)
+        if transport is None:
+            settings = self.config.accounts
+            if settings.transport == "smtp":
+                transport = XOAuth2Submission(settings, self.accounts, account.provider, account.address)
+            elif account.provider == "microsoft":
+                transport = GraphTransport(settings, self.accounts)
+            else:
+                transport = GmailTransport(settings, self.accounts)
+            self._account_transports[key] = transport
+        return transport
+
+    # --- accounts (called from sign-in and worker threads) -----------------------------------
+    def _threadsafe(self, fn: Callable[[], None]) -> None:
+        if self._loop is not None and self._loop.is_running():
+            self._loop.call_soon_threadsafe(fn)
+        else:
+            fn()
+
+    def _signed_in(self, account: Account) -> None:
+        def resume() -> None:
+            self._account_transports = {k: t for k, t in self._account_transports.items()
+                                        if not k.endswith(f":{account.address}")}
+            resumed = self.outbox.retry_deferred_now()
+            self._record("signed_in", sender=account.address, method=account.provider,
+                         detail=f"{resumed} recipient(s) waiting are due now")
+            self._broadcast({"type": "account", "address": account.address, "provider": account.provider,
+                             "state": "ready"})
+            self._wake.set()
+        self._threadsafe(resume)
+
+    def _needs_sign_in(self, account: Account) -> None:
+        def tell() -> None:
+            self._record("account_needs_sign_in", sender=account.address, method=account.provider,
+                         reason=account.reason)
+            self._broadcast({"type": "account", "address": account.address, "provider": account.provider,
+                             "state": "needs_sign_in", "reason": account.reason})
+            self._broadcast({"type": "notice", "level": "warning",
+                             "text": f"Sign in to {account.address} again: mail from it waits until you do "
+                                     f"({account.reason})"})
+        self._threadsafe(tell)
+
     def close(self) -> None:
+        for transport in self._account_transports.values():
+            transport.close()
         self.relay.close()
         self.audit.close()
         self.outbox.close()
@@ -239,6 +312,7 @@ class Pipeline:
     # --- working -------------------------------------------------------------------------
     async def run(self) -> None:
         """The worker: protect and deliver whatever is due, oldest first, until cancelled."""
+        self._loop = asyncio.get_running_loop()
         slots = asyncio.Semaphore(self.concurrency)
         tasks: set[asyncio.Task] = set()
         prober: asyncio.Task | None = None
@@ -353,7 +427,7 @@ class Pipeline:
                     await self._probe_now.wait()
             except TimeoutError:
                 pass
-            if await asyncio.to_thread(smtp.probe, self.config.relay):
+            if await asyncio.to_thread(self._offline_transport.probe):
                 waited = time.time() - self.offline_since
                 self.offline_since = None
                 flushed = self.outbox.retry_deferred_now()
@@ -442,18 +516,31 @@ class Pipeline:
             self._pause(row.id, addresses, "the relay was not reachable at the last try")
             return
         verdict, data = self.stamper.fresh(copy.data, list(copy.recipients))
+        transport = self.transport_for(row.sender)
         try:
-            result = await asyncio.to_thread(self.relay.send, row.sender, addresses, data, needs_tls, row.id)
+            result = await asyncio.to_thread(transport.send, row.sender, addresses, data, needs_tls, row.id)
         except smtp.DeliveryError as exc:
             if exc.unreachable:
+                self._offline_transport = transport
                 self._go_offline(str(exc))
                 self._pause(row.id, addresses, str(exc))
                 return
+            if exc.sign_in:
+                # Not the copy's fault, and no retry can help until the clinician signs in:
+                # wait without spending retries; _signed_in makes it due again.
+                for address in addresses:
+                    self.outbox.set_recipient(row.id, address, State.DEFERRED,
+                                              f"waiting for you to sign in to {exc.sign_in} again: {exc}",
+                                              next_attempt=PAUSED)
+                self._emit(row.id)
+                return
             for address in addresses:
-                if exc.permanent:
+                if exc.hold:
+                    self._hold(row.id, address, str(copy.method), str(exc))
+                elif exc.permanent:
                     self._fail(row.id, address, str(copy.method), str(exc))
                 else:
-                    self._defer(row.id, address, attempts[address], str(exc))
+                    self._defer(row.id, address, attempts[address], str(exc), at_least=exc.retry_after)
             self._emit(row.id)
             return
         stamp = datetime.now(UTC).isoformat(timespec="seconds")
@@ -475,9 +562,10 @@ class Pipeline:
         self._emit(row.id)
 
     # --- recipient outcomes ----------------------------------------------------------------
-    def _defer(self, ident: str, address: str, attempts: int, reason: str) -> None:
-        when = time.time() + backoff(attempts, self.config.outbox.retry_first_seconds,
-                                     self.config.outbox.retry_max_seconds)
+    def _defer(self, ident: str, address: str, attempts: int, reason: str, at_least: float = 0.0) -> None:
+        # A server's Retry-After (throttling) is a floor under our own schedule, never shortened.
+        when = time.time() + max(at_least, backoff(attempts, self.config.outbox.retry_first_seconds,
+                                                   self.config.outbox.retry_max_seconds))
         self.outbox.set_recipient(ident, address, State.DEFERRED, reason, next_attempt=when, attempted=True)
         self._record("deferred", message=ident, recipients=[address], state="deferred", reason=reason)
         log.info("message %s to %s deferred: %s", ident, address, reason)
@@ -552,6 +640,9 @@ class Pipeline:
         self._may_release()
         for r in held:
             self.outbox.set_recipient(ident, r.address, State.QUEUED, "")
+            if r.copy is not None:  # held at delivery (a full mailbox): its protected copy is ready, due now
+                self.outbox.set_recipient(ident, r.address, State.DEFERRED, "released after review",
+                                          next_attempt=time.time())
         self._record("released", message=ident, recipients=[r.address for r in held], state="queued",
                      reason=f"released after review: {note.strip()[:200] or '(no note)'}")
         self._emit(ident)

@@ -294,6 +294,26 @@ class AgentClient:
     def delete_key(self, fingerprint: str) -> str:
         return self._call("DELETE", f"/v1/keys/{urllib.parse.quote(fingerprint, safe='')}")["deleted"]
 
+    # --- accounts (sign in once, send through the clinic's own mailbox) --------------------
+    def accounts(self) -> dict[str, Any]:
+        """{"accounts": [{provider, address, state, reason, added}], "providers": {...}, "transport"}."""
+        return self._call("GET", "/v1/accounts")
+
+    def start_sign_in(self, provider: str, device_code: bool = False) -> dict[str, Any]:
+        """{"id", "state", "auth_url" | "user_code" + "verification_uri" + "message"}: open the URL
+        in the user's browser. ApiError 400 sign_in (not set up), 409 no_keyring, 503 provider_unreachable."""
+        body = json.dumps({"provider": provider, "device_code": device_code}).encode()
+        return self._call("POST", "/v1/accounts/sign-in", body)
+
+    def sign_in_status(self, ident: str) -> dict[str, Any]:
+        return self._call("GET", f"/v1/accounts/sign-in/{urllib.parse.quote(ident, safe='')}")
+
+    def cancel_sign_in(self, ident: str) -> None:
+        self._call("DELETE", f"/v1/accounts/sign-in/{urllib.parse.quote(ident, safe='')}")
+
+    def remove_account(self, address: str) -> None:
+        self._call("DELETE", f"/v1/accounts/{urllib.parse.quote(address, safe='')}")
+
     def _text(self, method: str, path: str) -> str:
         with self._call(method, path, stream=True) as response:
             return response.read().decode("utf-8")

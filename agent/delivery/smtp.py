@@ -14,6 +14,7 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from agent.config import RelayConfig
@@ -39,12 +40,19 @@ class SendResult:
 
 class DeliveryError(Exception):
     """Nothing was handed over. `permanent`: retrying cannot help. `unreachable`: no
-    connection could be made at all — the network or the relay is down, not this copy."""
+    connection could be made at all — the network or the relay is down, not this copy.
+    `retry_after`: the server asked us to wait this long (throttling). `sign_in`: the
+    sender's account must be signed in again before anything more can go through it.
+    `hold`: a person must act (mailbox over quota, a message the provider cannot take)."""
 
-    def __init__(self, message: str, permanent: bool = False, unreachable: bool = False) -> None:
+    def __init__(self, message: str, permanent: bool = False, unreachable: bool = False,
+                 retry_after: float = 0.0, sign_in: str = "", hold: bool = False) -> None:
         super().__init__(message)
         self.permanent = permanent
         self.unreachable = unreachable
+        self.retry_after = retry_after
+        self.sign_in = sign_in
+        self.hold = hold
 
 
 def _reply(code: int, text: bytes | str) -> str:
@@ -91,7 +99,8 @@ class _Session:
             self.client.close()
 
 
-def _connect(relay: RelayConfig, needs_verified_tls: bool) -> _Session:
+def _connect(relay: RelayConfig, needs_verified_tls: bool,
+             login: Callable[[smtplib.SMTP], None] | None = None) -> _Session:
     where = f"relay {relay.host}:{relay.port}"
     require_tls = needs_verified_tls or relay.starttls == "required"
     try:
@@ -118,7 +127,9 @@ def _connect(relay: RelayConfig, needs_verified_tls: bool) -> _Session:
             elif require_tls:
                 why = "TLS-only recipients need it" if needs_verified_tls else "relay.starttls is 'required'"
                 raise DeliveryError(f"{where} does not offer STARTTLS and {why}; nothing was sent in clear")
-        if relay.username:
+        if login is not None:
+            login(client)  # raises DeliveryError itself, naming what to do
+        elif relay.username:
             client.login(relay.username, relay.password)
         return session
     except smtplib.SMTPAuthenticationError as exc:
@@ -192,9 +203,11 @@ class RelayConnections:
     IDLE = 30.0
     MAX_IDLE_SESSIONS = 4
 
-    def __init__(self, relay: RelayConfig) -> None:
+    def __init__(self, relay: RelayConfig, login: Callable[[smtplib.SMTP], None] | None = None,
+                 where: str = "") -> None:
         self.relay = relay
-        self.where = f"relay {relay.host}:{relay.port}"
+        self.login = login
+        self.where = where or f"relay {relay.host}:{relay.port}"
         self._idle: list[_Session] = []
         self._lock = threading.Lock()
 
@@ -225,7 +238,7 @@ class RelayConnections:
         session = self._take(needs_verified_tls)
         for _ in range(2):
             if session is None:
-                session = _connect(self.relay, needs_verified_tls)
+                session = _connect(self.relay, needs_verified_tls, self.login)
             try:
                 result = _transact(session, self.where, mail_from, recipients, data, envid)
             except _StaleSession:
@@ -244,6 +257,9 @@ class RelayConnections:
             self._give_back(session)
             return result
         raise DeliveryError(f"{self.where}: the relay closed the connection before accepting the sender")
+
+    def probe(self) -> bool:
+        return probe(self.relay)
 
     def close(self) -> None:
         with self._lock:

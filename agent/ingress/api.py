@@ -17,7 +17,7 @@ from aiohttp import web
 
 from agent import stamp as stamp_mod
 from agent.bounces import NotADsn
-from agent.ingress import compose
+from agent.ingress import accounts_api, compose
 from agent.ingress.openapi import OPENAPI
 from agent.intake import MAX_MESSAGE_BYTES, BadMessage
 from agent.intake import parse as parse_intake
@@ -497,6 +497,7 @@ def create_app(pipeline: Pipeline, token: str, origins: set[str]) -> web.Applica
     app.router.add_get("/v1/keys", keys)
     app.router.add_post("/v1/keys", import_key)
     app.router.add_get("/v1/events", events)
+    accounts_api.add_routes(app)
     return app
 
 
