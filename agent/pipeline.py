@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from agent import bounces, notices, webhooks
 from agent import intake as intake_mod
@@ -26,9 +26,7 @@ from agent.accounts import Account, Accounts
 from agent.audit import AuditLog
 from agent.config import Config
 from agent.delivery import smtp
-from agent.delivery.gmail import GmailTransport
-from agent.delivery.graph import GraphTransport
-from agent.delivery.xoauth2 import XOAuth2Submission
+from agent.delivery.transports import Transport, Transports
 from agent.keys.pgp_store import PgpStore
 from agent.model import Action, Method, Plan, Proof, ProtectedCopy, RecipientPlan, State, Verdict
 from agent.network_changes import NetworkChanges
@@ -113,17 +111,6 @@ def make_plan(raw: bytes, config: Config, rules: RuleSet, pgp: PgpStore,
     return message, Plan(message.sender, verdict, recipients)
 
 
-class Transport(Protocol):
-    """A way out for a copy (delivery/): the relay, Graph, the Gmail API, XOAUTH2 submission."""
-
-    def send(self, mail_from: str, recipients: list[str], data: bytes, needs_verified_tls: bool,
-             envid: str = "") -> smtp.SendResult: ...
-
-    def probe(self) -> bool: ...
-
-    def close(self) -> None: ...
-
-
 class Pipeline:
     def __init__(self, home: Path, config: Config, portal_token: str = "") -> None:
         self.home = home
@@ -139,11 +126,10 @@ class Pipeline:
             Method.PGP: PgpProtector(self.pgp),
             Method.PORTAL: PortalProtector(portal, config.organization.name),
         }
-        self.relay = smtp.RelayConnections(config.relay)
         self.accounts = Accounts(home, config.accounts, on_signed_in=self._signed_in,
                                  on_needs_sign_in=self._needs_sign_in)
-        self._account_transports: dict[str, Transport] = {}
-        self._offline_transport: Transport = self.relay
+        self.transports = Transports(config, self.accounts)
+        self._offline_transport: Transport = self.transports.relay
         self._loop: asyncio.AbstractEventLoop | None = None
         self.give_up_after = config.outbox.give_up_after_hours * 3600.0
         self.offline_since: float | None = None
@@ -159,34 +145,20 @@ class Pipeline:
         self.stamper = Stamper(home)
         self.pending_settings: dict[str, str] = {}  # saved from the tray, used after a restart
 
+    @property
+    def relay(self) -> smtp.RelayConnections:
+        return self.transports.relay
+
     def reconfigure(self, config: Config) -> None:
         """New relay settings take effect for the next copy (sessions to the old relay closed)."""
-        old = self.relay
         self.config = config
-        self.relay = smtp.RelayConnections(config.relay)
+        old = self.transports.reconfigure(config)
         if self._offline_transport is old:
-            self._offline_transport = self.relay
-        old.close()
+            self._offline_transport = self.transports.relay
         self._probe_now.set()
 
     def transport_for(self, sender: str) -> Transport:
-        """The sender's own mailbox when it is signed in (Sent Items, no SMTP AUTH for IT to
-        open), else the organization's relay."""
-        account = self.accounts.for_sender(sender)
-        if account is None:
-            return self.relay
-        key = f"{account.provider}:{account.address}"
-        transport = self._account_transports.get(key)
-        if transport is None:
-            settings = self.config.accounts
-            if settings.transport == "smtp":
-                transport = XOAuth2Submission(settings, self.accounts, account.provider, account.address)
-            elif account.provider == "microsoft":
-                transport = GraphTransport(settings, self.accounts)
-            else:
-                transport = GmailTransport(settings, self.accounts)
-            self._account_transports[key] = transport
-        return transport
+        return self.transports.for_sender(sender)
 
     # --- accounts (called from sign-in and worker threads) -----------------------------------
     def _threadsafe(self, fn: Callable[[], None]) -> None:
@@ -197,8 +169,7 @@ class Pipeline:
 
     def _signed_in(self, account: Account) -> None:
         def resume() -> None:
-            self._account_transports = {k: t for k, t in self._account_transports.items()
-                                        if not k.endswith(f":{account.address}")}
+            self.transports.forget(account.address)
             resumed = self.outbox.retry_deferred_now()
             self._record("signed_in", sender=account.address, method=account.provider,
                          detail=f"{resumed} recipient(s) waiting are due now")
@@ -219,9 +190,7 @@ class Pipeline:
         self._threadsafe(tell)
 
     def close(self) -> None:
-        for transport in self._account_transports.values():
-            transport.close()
-        self.relay.close()
+        self.transports.close()
         self.audit.close()
         self.outbox.close()
         self.pgp.close()
