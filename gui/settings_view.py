@@ -1,4 +1,5 @@
-"""Settings: the relay and the portal as the agent uses them, and start at login.
+"""Settings: the relay and the portal as the agent uses them, the accounts mail leaves
+through (accounts_box.py), and start at login.
 
 The relay and the portal address are edited here and saved through the agent's local API
 (PATCH /v1/config), which validates them and writes config.toml atomically: a new relay is
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui import autostart, icons
+from gui.accounts_box import AccountsBox
 from gui.agent_client import AgentConfig
 from gui.errors import explain
 from gui.message_bar import MessageBar
@@ -209,6 +211,8 @@ class SettingsView(QWidget):
 
         self.desktop = DesktopMailBox(self)
         layout.addWidget(self.desktop)
+        self.accounts = AccountsBox(app, self.bar, self)
+        layout.addWidget(self.accounts)
 
         computer = QGroupBox("This computer", self)
         self.start_at_login = QCheckBox("&Start Postseal when I log in", computer)

@@ -39,7 +39,8 @@ def _n(count: int, thing: str) -> str:
 
 
 def tray_status(connected: bool, problem: str, messages: Iterable[OutboxMessage],
-                offline_since: float | None, own_keys: Iterable[KeyEntry], audit_problem: str = "") -> TrayStatus:
+                offline_since: float | None, own_keys: Iterable[KeyEntry], audit_problem: str = "",
+                sign_in_again: Iterable[str] = ()) -> TrayStatus:
     if not connected:
         return TrayStatus(Tone.STOPPED, "Agent not running", problem or "Mail is not being protected.")
     messages = list(messages)
@@ -49,6 +50,13 @@ def tray_status(connected: bool, problem: str, messages: Iterable[OutboxMessage]
         return TrayStatus(Tone.ATTENTION, f"{_n(len(held), 'message')} held",
                           "Open the outbox to see why, and what you can do about it.",
                           len(held))
+    sign_in_again = list(sign_in_again)
+    if sign_in_again:
+        waiting_for_you = [m for m in waiting if m.sender in sign_in_again]
+        return TrayStatus(Tone.ATTENTION, "Sign in again",
+                          f"Mail from {sign_in_again[0]} waits until you sign in again "
+                          f"(Settings → Accounts); {_n(len(waiting_for_you), 'message')} waiting.",
+                          len(waiting_for_you))
     if audit_problem:
         return TrayStatus(Tone.ATTENTION, "Audit log problem", f"{audit_problem}. Tell your IT team.")
     warnings = [k.warning() for k in own_keys if k.secret and k.warning()]

@@ -48,6 +48,7 @@ class TrayApp(QObject):
     keys_changed = Signal(object)  # list[KeyEntry]
     audit_changed = Signal()  # new audit records are likely
     notified = Signal(object)  # Notification
+    accounts_changed = Signal(object)  # GET /v1/accounts
     failed = Signal(str)  # a background problem worth one line in the windows
 
     def __init__(self, home: Path, autostart: bool = True, parent: QObject | None = None) -> None:
@@ -62,6 +63,7 @@ class TrayApp(QObject):
         self.offline_since: float | None = None
         self.audit_problem = ""
         self.keys: list[KeyEntry] = []
+        self.accounts: dict = {"accounts": [], "providers": {}}
         self.config: AgentConfig | None = None
         self.launching = False
         self.launched: subprocess.Popen | None = None
@@ -150,8 +152,12 @@ class TrayApp(QObject):
             self._flush.start()
             self._update_status()
         elif kind == "notice":
-            self.notified.emit(Notification("Not delivered", str(event.get("text", "")), "error",
+            error = event.get("level", "error") == "error"
+            self.notified.emit(Notification("Not delivered" if error else "Postseal needs you",
+                                            str(event.get("text", "")), "error" if error else "warning",
                                             str(event.get("id", ""))))
+        elif kind == "account":
+            self.refresh_accounts()
         elif kind == "status":
             self.offline_since = event.get("offline_since")
             self._update_status()
@@ -173,7 +179,16 @@ class TrayApp(QObject):
         self.refresh_summary()
         self.refresh_keys()
         self.refresh_config()
+        self.refresh_accounts()
         self.audit_changed.emit()
+
+    def refresh_accounts(self) -> None:
+        self.call(self, lambda c: c.accounts(), self._accounts_loaded)
+
+    def _accounts_loaded(self, accounts: dict) -> None:
+        self.accounts = accounts
+        self.accounts_changed.emit(accounts)
+        self._update_status()
 
     def refresh_summary(self) -> None:
         self.call(self, lambda c: c.outbox_summary(), self._summary_loaded)
@@ -239,8 +254,9 @@ class TrayApp(QObject):
     def _update_status(self) -> None:
         if self.launching and not self.connected:
             return
+        again = [a["address"] for a in self.accounts.get("accounts", []) if a.get("state") == "needs_sign_in"]
         self._set_status(tray_status(self.connected, self.problem, self.outbox.messages(), self.offline_since,
-                                     self.keys, self.audit_problem))
+                                     self.keys, self.audit_problem, again))
 
     def _set_status(self, status: TrayStatus) -> None:
         if status != self.status:

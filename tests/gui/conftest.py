@@ -23,6 +23,7 @@ from agent.service import AgentThread, RunningAgent  # noqa: E402
 from gui import icons, theme  # noqa: E402
 from gui.status import Tone  # noqa: E402
 from gui.tray import Tray, build  # noqa: E402
+from tests.accounts.conftest import account_agent, microsoft, os_keyring  # noqa: E402, F401 - fixtures
 from tests.conftest import make_config  # noqa: E402
 from tests.gui.fake_agent import FakeAgent  # noqa: E402
 

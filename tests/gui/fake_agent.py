@@ -73,6 +73,7 @@ class FakeAgent:
         app.router.add_get("/v1/messages/{id}", self._message)
         app.router.add_post("/v1/messages/{id}/{action}", self._action)
         app.router.add_get("/v1/keys", answer({"keys": []}))
+        app.router.add_get("/v1/accounts", answer({"accounts": [], "providers": {}, "transport": "api"}))
         app.router.add_post("/v1/keys", answer(lambda: _error(400, "bad_key",
                                                               "gpg could not import a key: no OpenPGP key found")))
         app.router.add_get("/v1/config", answer(lambda: web.json_response(self.config)))
