@@ -43,7 +43,7 @@ class AccountsBox(QGroupBox):
         layout = QVBoxLayout(self)
         self.list = QListWidget(self)
         self.list.setAccessibleName("Signed-in accounts")
-        self.list.setMaximumHeight(96)
+        self.list.setMaximumHeight(64)
         self.list.currentItemChanged.connect(lambda *_: self._update_buttons())
         layout.addWidget(self.list)
         self.buttons: dict[str, QPushButton] = {}
@@ -83,6 +83,9 @@ class AccountsBox(QGroupBox):
         if not self.list.count():
             self.list.addItem("No account: mail leaves through your organization's mail server.")
         providers = data.get("providers", {})
+        missing = [PROVIDERS[p] for p in PROVIDERS if not providers.get(p)]
+        self.note.setText((NOT_SET_UP.format(name=" or ".join(missing)) + " " if len(missing) == len(PROVIDERS)
+                           else "") + ABOUT)
         for provider, button in self.buttons.items():
             ready = bool(providers.get(provider)) and self.attempt is None
             button.setEnabled(ready)
@@ -126,6 +129,7 @@ class AccountsBox(QGroupBox):
             return
         self._timer.stop()
         self.attempt = None
+        self.show_accounts(self.app.accounts)  # the buttons are usable again at once
         if status.get("state") == "signed_in":
             self.bar.show_message(f"Signed in as {status['address']}: your mail now leaves from your own mailbox.",
                                   "ok")
@@ -136,6 +140,7 @@ class AccountsBox(QGroupBox):
     def _failed(self, exc: BaseException) -> None:
         self._timer.stop()
         self.attempt = None
+        self.show_accounts(self.app.accounts)
         self.bar.error(f"Not signed in: {explain(exc)}")
         self.app.refresh_accounts()
 

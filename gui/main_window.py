@@ -3,6 +3,7 @@ connection state on top (and a button to start it when it is not running)."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
@@ -10,6 +11,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QPushButton,
+    QScrollArea,
     QSystemTrayIcon,
     QTabWidget,
     QVBoxLayout,
@@ -66,7 +68,13 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget(self)
         self.tabs.setAccessibleName("Postseal views")
         self._tab_icons = ("action-outbox", "action-keys", "action-audit", "action-settings")
-        for view, icon, title in zip((self.outbox, self.keys, self.audit, self.settings), self._tab_icons,
+        # Settings is long (relay, portal, desktop programs, accounts): it scrolls on a small screen.
+        settings_page = QScrollArea(self)
+        settings_page.setWidget(self.settings)
+        settings_page.setWidgetResizable(True)
+        settings_page.setFrameShape(QFrame.Shape.NoFrame)
+        settings_page.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        for view, icon, title in zip((self.outbox, self.keys, self.audit, settings_page), self._tab_icons,
                                      ("Outbox", "Keys", "Audit history", "Settings"), strict=True):
             self.tabs.addTab(view, icons.icon(icon), title)
         central = QWidget(self)

@@ -5,17 +5,20 @@ has its button off with the reason."""
 
 from __future__ import annotations
 
+import os
 import threading
+from pathlib import Path
 
 from gui.agent_client import AgentClient
 from gui.status import Tone
 from tests.accounts.conftest import browse
 from tests.accounts.test_microsoft_graph import message
 from tests.gui.conftest import wait_for_tone
+from tests.gui.test_screenshots import save
 
 
 def test_signing_in_from_settings_and_signing_in_again_when_the_tray_asks(qtbot, account_agent, microsoft, ca,
-                                                                          make_tray):
+                                                                          make_tray, tmp_path):
     running, client = account_agent(microsoft)
     tray = make_tray()
     wait_for_tone(qtbot, tray, Tone.PROTECTED)
@@ -32,6 +35,12 @@ def test_signing_in_from_settings_and_signing_in_again_when_the_tray_asks(qtbot,
     assert opened and opened[0].startswith(microsoft.origin)
     qtbot.waitUntil(lambda: "signed in" in box.list.item(0).text())
     assert box.list.item(0).text().startswith("dr.chen@valleyclinic.example — Microsoft 365")
+    qtbot.waitUntil(lambda: box.buttons["microsoft"].isEnabled())  # ready for the next sign-in
+    box.list.setCurrentRow(0)
+    assert box.sign_out_button.isEnabled()
+    folder = Path(os.environ.get("POSTSEAL_SCREENSHOTS") or tmp_path)
+    box.resize(900, box.sizeHint().height())
+    save(box.grab(), folder, "tray-accounts.png")
 
     microsoft.revoke_all()
     AgentClient(running.api_url, running.token).submit(message("nurse.kim@valleyclinic.example"))
