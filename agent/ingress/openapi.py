@@ -176,5 +176,22 @@ OPENAPI: dict = {
                                             "responses": {"200": _json({"type": "object"},
                                                                        "host, port, security, username, password"),
                                                           "404": _json(_ERROR, "smtp_off")}}},
+        "/v1/accounts": {"get": {"summary": "Signed-in mailboxes (ready | needs_sign_in), which providers IT set up, "
+                                            "and the transport (api | smtp)",
+                                 "responses": {"200": _json({"type": "object"}, "accounts, providers, transport")}}},
+        "/v1/accounts/sign-in": {"post": {
+            "summary": "Start a sign-in: {\"provider\": \"microsoft\"|\"google\", \"device_code\": false}; open "
+                       "auth_url in the user's browser (or show user_code and verification_uri)",
+            "responses": {"202": _json({"type": "object"}, "id, state, auth_url | user_code, verification_uri"),
+                          "400": _json(_ERROR, "sign_in: provider not set up"),
+                          "409": _json(_ERROR, "no_keyring"), "503": _json(_ERROR, "provider_unreachable")}}},
+        "/v1/accounts/sign-in/{id}": {
+            "get": {"summary": "How a sign-in went: waiting | signed_in (address) | failed (error) | cancelled",
+                    "responses": {"200": _json({"type": "object"}, "state"), "404": _json(_ERROR, "unknown_sign_in")}},
+            "delete": {"summary": "Cancel a sign-in that is waiting", "responses": {"200": _json({"type": "object"}, "")}},
+        },
+        "/v1/accounts/{address}": {"delete": {"summary": "Sign out: the account and its tokens are removed",
+                                              "responses": {"200": _json({"type": "object"}, "removed"),
+                                                            "404": _json(_ERROR, "unknown_account")}}},
     },
 }

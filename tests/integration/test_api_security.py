@@ -62,6 +62,13 @@ def test_the_openapi_document_describes_the_api(agent):
     assert status == 200 and doc["openapi"].startswith("3.")
     assert {"/v1/check", "/v1/messages", "/v1/messages/{id}", "/v1/events", "/v1/compose",
             "/v1/stamps/verify", "/v1/ingress/credentials"} <= set(doc["paths"])
+    # Every route the agent serves is described, with each of its methods.
+    from agent.ingress.api import create_app
+
+    for route in create_app(None, "token", set()).router.routes():
+        path, method = route.resource.canonical, route.method.lower()
+        if path != "/v1/openapi.json" and method != "head":
+            assert method in doc["paths"].get(path, {}), f"{method.upper()} {path} is not in the OpenAPI document"
 
 
 def test_bad_requests_get_json_errors(agent):
