@@ -13,6 +13,8 @@ import ssl
 import requests
 from requests.adapters import HTTPAdapter
 
+from agent.delivery import https
+
 
 class _ContextAdapter(HTTPAdapter):
     def __init__(self, context: ssl.SSLContext) -> None:
@@ -30,16 +32,8 @@ class _ContextAdapter(HTTPAdapter):
         conn.ca_cert_dir = None
 
 
-def context(ca_file: str = "") -> ssl.SSLContext:
-    ctx = ssl.create_default_context()
-    if ca_file:
-        ctx.load_verify_locations(ca_file)
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-    return ctx
-
-
 def mount(session: requests.Session, ca_file: str = "") -> requests.Session:
-    session.mount("https://", _ContextAdapter(context(ca_file)))
+    session.mount("https://", _ContextAdapter(https.context(ca_file)))
     return session
 
 

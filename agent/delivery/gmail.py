@@ -16,9 +16,10 @@ from __future__ import annotations
 import base64
 import json
 
-from agent.accounts import Accounts, NeedsSignIn, ProviderUnreachable
+from agent.accounts import Accounts
 from agent.config import AccountsConfig
 from agent.delivery import https
+from agent.delivery.mailbox import MailboxApi
 from agent.delivery.recipients import for_recipients
 from agent.delivery.smtp import DeliveryError, RecipientResult, SendResult, wire_format
 
@@ -27,27 +28,11 @@ MEDIA_LIMIT = 36_700_160  # gmail.v1 users.messages.send mediaUpload.maxSize
 THROTTLE_REASONS = ("rateLimitExceeded", "userRateLimitExceeded")
 
 
-class GmailTransport:
+class GmailTransport(MailboxApi):
+    where = "Gmail API"
+
     def __init__(self, config: AccountsConfig, accounts: Accounts) -> None:
-        self.config = config
-        self.accounts = accounts
-        self.base = config.gmail_url.rstrip("/")
-        self.where = "Gmail API"
-        self._ctx = https.context(config.ca_file)
-
-    def probe(self) -> bool:
-        return https.probe(self.base, self._ctx)
-
-    def close(self) -> None:
-        pass
-
-    def _token(self, sender: str, force: bool) -> str:
-        try:
-            return self.accounts.token(sender, force=force)
-        except NeedsSignIn as exc:
-            raise DeliveryError(f"{self.where}: {exc}", sign_in=sender) from None
-        except ProviderUnreachable as exc:
-            raise DeliveryError(f"{self.where}: {exc}", unreachable=True) from None
+        super().__init__(config, accounts, config.gmail_url)
 
     @staticmethod
     def _error(response: https.Response) -> tuple[str, str]:

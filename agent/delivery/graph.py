@@ -20,9 +20,10 @@ import json
 import logging
 from email import message_from_bytes, policy
 
-from agent.accounts import Accounts, NeedsSignIn, ProviderUnreachable
+from agent.accounts import Accounts
 from agent.config import AccountsConfig
 from agent.delivery import https
+from agent.delivery.mailbox import MailboxApi
 from agent.delivery.recipients import for_recipients
 from agent.delivery.smtp import DeliveryError, RecipientResult, SendResult, wire_format
 
@@ -34,19 +35,11 @@ RANGE = 10 * 320 * 1024  # upload ranges: multiples of 320 KiB, at most 4 MB eac
 THROTTLED = (429, 503, 504)
 
 
-class GraphTransport:
+class GraphTransport(MailboxApi):
+    where = "Microsoft Graph"
+
     def __init__(self, config: AccountsConfig, accounts: Accounts) -> None:
-        self.config = config
-        self.accounts = accounts
-        self.base = config.graph_url.rstrip("/")
-        self.where = "Microsoft Graph"
-        self._ctx = https.context(config.ca_file)
-
-    def probe(self) -> bool:
-        return https.probe(self.base, self._ctx)
-
-    def close(self) -> None:
-        pass
+        super().__init__(config, accounts, config.graph_url)
 
     # --- one call, with the token and the errors every call shares ------------------------
     def _call(self, sender: str, method: str, url: str, body: bytes | None, content_type: str,
@@ -67,14 +60,6 @@ class GraphTransport:
                 raise DeliveryError(f"{self.where}: {reason}", sign_in=sender)
             return response
         raise AssertionError("unreachable")
-
-    def _token(self, sender: str, force: bool) -> str:
-        try:
-            return self.accounts.token(sender, force=force)
-        except NeedsSignIn as exc:
-            raise DeliveryError(f"{self.where}: {exc}", sign_in=sender) from None
-        except ProviderUnreachable as exc:
-            raise DeliveryError(f"{self.where}: {exc}", unreachable=True) from None
 
     @staticmethod
     def _error(response: https.Response) -> str:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import base64
 import smtplib
 
-from agent.accounts import Accounts, NeedsSignIn, ProviderUnreachable
+from agent.accounts import Accounts
 from agent.config import AccountsConfig, RelayConfig
+from agent.delivery.mailbox import bearer
 from agent.delivery.smtp import DeliveryError, RelayConnections, SendResult
 
 
@@ -31,17 +32,9 @@ class XOAuth2Submission:
         relay = RelayConfig(host=host, port=port, starttls="required", ca_file=config.ca_file)
         self._connections = RelayConnections(relay, login=self._login, where=self.where)
 
-    def _token(self, force: bool) -> str:
-        try:
-            return self.accounts.token(self.address, force=force)
-        except NeedsSignIn as exc:
-            raise DeliveryError(f"{self.where}: {exc}", sign_in=self.address) from None
-        except ProviderUnreachable as exc:
-            raise DeliveryError(f"{self.where}: {exc}", unreachable=True) from None
-
     def _login(self, client: smtplib.SMTP) -> None:
         for attempt in (1, 2):
-            token = self._token(force=attempt == 2)
+            token = bearer(self.accounts, self.address, attempt == 2, self.where)
             initial = f"user={self.address}\x01auth=Bearer {token}\x01\x01"
             code, reply = client.docmd("AUTH", "XOAUTH2 " + base64.b64encode(initial.encode()).decode())
             if code == 334:  # the server's error challenge: RFC 7628 §3.2.3, answered with an empty line

@@ -70,6 +70,13 @@ def browse(url: str, ca) -> str:
         return response.read().decode()
 
 
+def eventually(predicate, what: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"never happened: {what}"
+        time.sleep(0.1)
+
+
 def wait_sign_in(client: AgentClient, ident: str, timeout: float = 30) -> dict:
     deadline = time.monotonic() + timeout
     while True:

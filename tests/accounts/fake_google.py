@@ -26,7 +26,7 @@ from urllib.parse import unquote_plus, urlencode
 from aiohttp import web
 
 from tests.accounts.fake_microsoft import Grant
-from tests.accounts.https_fake import HttpsFake, jwt, now, oauth_error
+from tests.accounts.https_fake import HttpsFake, IssuedTokens, jwt, now, oauth_error
 
 DISCOVERY = json.loads((Path(__file__).resolve().parents[1] / "data" / "api" / "gmail.v1.fragment.json").read_text())
 SEND = DISCOVERY["methods"]["users.messages.send"]
@@ -35,7 +35,7 @@ CLIENT_SECRET = "GOCSPX-desktop-client-secret"
 GMAIL_SEND = "https://www.googleapis.com/auth/gmail.send"
 
 
-class FakeGoogle(HttpsFake):
+class FakeGoogle(HttpsFake, IssuedTokens):
     def __init__(self, ca, address: str = "dr.chen@valleyclinic.example") -> None:
         super().__init__(ca)
         self.address = address
@@ -59,14 +59,6 @@ class FakeGoogle(HttpsFake):
         return {"google_client_id": CLIENT_ID, "google_client_secret": CLIENT_SECRET,
                 "google_auth_uri": f"{self.origin}/o/oauth2/auth", "google_token_uri": f"{self.origin}/token",
                 "gmail_url": self.origin}
-
-    def revoke_all(self) -> None:
-        self.refresh_tokens.clear()
-        self.access_tokens.clear()
-
-    def expire_access_tokens(self) -> None:
-        for grant in self.access_tokens.values():
-            grant.expires = now() - 1
 
     # --- OAuth ---------------------------------------------------------------------------------
     async def authorize(self, request: web.Request) -> web.Response:

@@ -30,7 +30,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from tests.accounts.https_fake import HttpsFake, jwt, now, oauth_error
+from tests.accounts.https_fake import HttpsFake, IssuedTokens, jwt, now, oauth_error
 
 FRAGMENT = json.loads((Path(__file__).resolve().parents[1] / "data" / "api" / "graph.v1.fragment.json").read_text())
 CLIENT_ID = "3f5c1a7e-2b44-4c1e-9d0a-6a1b2c3d4e5f"
@@ -52,7 +52,7 @@ class Draft:
     attachments: list[tuple[str, str, bytes]] = field(default_factory=list)
 
 
-class FakeMicrosoft(HttpsFake):
+class FakeMicrosoft(HttpsFake, IssuedTokens):
     def __init__(self, ca, address: str = "dr.chen@valleyclinic.example") -> None:
         super().__init__(ca)
         self.address = address
@@ -87,15 +87,6 @@ class FakeMicrosoft(HttpsFake):
     def settings(self) -> dict:
         return {"microsoft_client_id": CLIENT_ID, "microsoft_tenant": TENANT,
                 "microsoft_authority": self.origin, "graph_url": f"{self.origin}/v1.0"}
-
-    def revoke_all(self) -> None:
-        """An admin revoked the user's sessions (or consent): every token stops working."""
-        self.refresh_tokens.clear()
-        self.access_tokens.clear()
-
-    def expire_access_tokens(self) -> None:
-        for grant in self.access_tokens.values():
-            grant.expires = now() - 1
 
     def approve_device(self) -> None:
         for flow in self.device.values():

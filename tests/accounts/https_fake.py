@@ -69,5 +69,21 @@ class HttpsFake:
         self._thread.join(10)
 
 
+class IssuedTokens:
+    """What a fake identity service tracks of the tokens it issued, and how a test takes them away."""
+
+    refresh_tokens: dict
+    access_tokens: dict
+
+    def revoke_all(self) -> None:
+        """An admin revoked the user's sessions (or consent): every token stops working."""
+        self.refresh_tokens.clear()
+        self.access_tokens.clear()
+
+    def expire_access_tokens(self) -> None:
+        for grant in self.access_tokens.values():
+            grant.expires = now() - 1
+
+
 def oauth_error(status: int, error: str, description: str) -> web.Response:
     return web.json_response({"error": error, "error_description": description}, status=status)

@@ -5,12 +5,11 @@ submission; refresh, revocation and throttling as with Microsoft."""
 from __future__ import annotations
 
 import os
-import time
 from email import message_from_bytes, policy
 
 import pytest
 
-from tests.accounts.conftest import browse, sign_in, wait_sign_in
+from tests.accounts.conftest import browse, eventually, sign_in, wait_sign_in
 from tests.accounts.fake_submission import FakeSubmission
 from tests.accounts.test_microsoft_graph import message
 from tests.conftest import SENDER
@@ -50,10 +49,7 @@ def test_an_expired_token_is_refreshed_and_a_revoked_one_waits_for_a_new_sign_in
     assert client.wait(client.submit(message("nurse.kim@valleyclinic.example")).id)["state"] == "delivered"
     google.revoke_all()
     submitted = client.submit(message("nurse.kim@valleyclinic.example", subject="Second"))
-    deadline = time.monotonic() + 30
-    while client.accounts()["accounts"][0]["state"] != "needs_sign_in":
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    eventually(lambda: client.accounts()["accounts"][0]["state"] == "needs_sign_in", "the account needs a sign-in")
     assert "Token has been expired or revoked" in client.accounts()["accounts"][0]["reason"]
     assert client.message(submitted.id)["state"] == "deferred" and len(google.delivered) == 1
     sign_in(client, "google", ca)
@@ -102,9 +98,6 @@ def test_xoauth2_submission_carries_the_envelope_and_a_refused_token_asks_for_si
         # The server ends its sessions (an authenticated one would outlive the revocation).
         smtp.restart()
         waiting = client.submit(message("nurse.kim@valleyclinic.example", subject="Later"))
-        deadline = time.monotonic() + 30
-        while client.accounts()["accounts"][0]["state"] != "needs_sign_in":
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
+        eventually(lambda: client.accounts()["accounts"][0]["state"] == "needs_sign_in", "the account needs a sign-in")
         sign_in(client, "google", ca)
         assert client.wait(waiting.id)["state"] == "delivered" and len(smtp.received) == 3

@@ -10,7 +10,7 @@ import time
 from email import message_from_bytes, policy
 
 from agent.demo import phi_values
-from tests.accounts.conftest import browse, sign_in, wait_sign_in
+from tests.accounts.conftest import browse, eventually, sign_in, wait_sign_in
 from tests.accounts.fake_microsoft import OTHER_TENANT
 from tests.conftest import SAMPLES, SENDER, gpg_decrypt
 
@@ -85,10 +85,8 @@ def test_a_revoked_sign_in_holds_the_outbox_and_it_resumes_after_a_new_sign_in(a
     microsoft.revoke_all()  # an admin revoked the sessions; the saved token is refused
     events = client.open_events()
     submitted = client.submit(message("nurse.kim@valleyclinic.example"))
-    deadline = time.monotonic() + 30
-    while "sign in" not in (client.message(submitted.id)["recipients"][0].get("reason") or ""):
-        assert time.monotonic() < deadline, client.message(submitted.id)
-        time.sleep(0.1)
+    eventually(lambda: "sign in" in (client.message(submitted.id)["recipients"][0].get("reason") or ""),
+               "the message waits for a sign-in")
     waiting = client.message(submitted.id)
     assert waiting["state"] == "deferred" and waiting["recipients"][0]["waiting_for_network"]
     assert f"sign in to {SENDER} again" in waiting["recipients"][0]["reason"]
