@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,6 +25,9 @@ from agent.accounts.errors import NeedsSignIn, ProviderUnreachable, SignInError
 from agent.config import AccountsConfig
 
 log = logging.getLogger(__name__)
+# msal suggests response_mode=form_post; a native app's loopback redirect carries the code in
+# the query (RFC 8252 §7.3), and PKCE makes an intercepted code useless without the verifier.
+warnings.filterwarnings("ignore", message="response_mode='form_post' is recommended", category=UserWarning)
 
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 # AADSTS codes that mean "the saved sign-in is gone", not "try later" (Microsoft identity

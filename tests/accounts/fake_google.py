@@ -47,6 +47,7 @@ class FakeGoogle(HttpsFake, IssuedTokens):
         self.delivered: list[dict] = []
         self.sent: list[dict] = []  # the messages resources Gmail created (labelIds SENT)
         self.throttle = 0
+        self.throttle_as = (429, "rateLimitExceeded")  # or (403, "userRateLimitExceeded"): Gmail uses both
         send_path = "/" + SEND["flatPath"].replace("{userId}", "{user}")
         upload_path = SEND["mediaUpload"]["protocols"]["simple"]["path"].replace("{userId}", "{user}")
         a = self.app.router
@@ -142,7 +143,8 @@ class FakeGoogle(HttpsFake, IssuedTokens):
                                "PERMISSION_DENIED")
         if self.throttle:
             self.throttle -= 1
-            return self._error(429, "rateLimitExceeded", "User-rate limit exceeded.", "RESOURCE_EXHAUSTED",
+            status, reason = self.throttle_as
+            return self._error(status, reason, "User-rate limit exceeded.", "RESOURCE_EXHAUSTED",
                                **{"Retry-After": "1"})
         return grant
 

@@ -11,21 +11,29 @@ import pytest
 
 from tests.accounts.conftest import browse, eventually, sign_in, wait_sign_in
 from tests.accounts.fake_submission import FakeSubmission
-from tests.accounts.test_microsoft_graph import message
-from tests.conftest import SENDER
+from tests.accounts.test_microsoft_graph import PARTNER, message
+from tests.conftest import SENDER, gpg_decrypt
 
 
-def test_mail_goes_through_the_gmail_api_and_lands_in_sent(account_agent, google, ca, sink):
+def test_mail_goes_through_the_gmail_api_and_lands_in_sent(account_agent, google, ca, sink, partner):
     running, client = account_agent(google)
     status = sign_in(client, "google", ca)
     assert status["state"] == "signed_in" and status["address"] == SENDER, status.get("error")
-    raw = message("nurse.kim@valleyclinic.example, jordan.miles@familymail.example")
+    running.pipeline.pgp.generate(SENDER)
+    running.pipeline.pgp.import_keys(partner.public_key())
+    raw = message(f"nurse.kim@valleyclinic.example, jordan.miles@familymail.example, {PARTNER}",
+                  body="INR 3.8 today; new-onset atrial fibrillation.")
     final = client.wait(client.submit(raw).id)
     assert final["state"] == "delivered", final
     assert sorted(tuple(d["recipients"]) for d in google.delivered) == [
-        ("jordan.miles@familymail.example",), ("nurse.kim@valleyclinic.example",)]
+        ("jordan.miles@familymail.example",), ("nurse.kim@valleyclinic.example",), (PARTNER,)]
+    pgp = next(d for d in google.delivered if d["recipients"] == [PARTNER])
+    assert b"atrial fibrillation" not in pgp["mime"]
+    encrypted = message_from_bytes(pgp["mime"], policy=policy.default)
+    armored = next(p for p in encrypted.walk() if p.get_content_type() == "application/octet-stream")
+    assert "atrial fibrillation" in gpg_decrypt(partner, armored.get_payload(decode=True))  # gpg, not our code
     notice = next(d for d in google.delivered if d["recipients"] == ["jordan.miles@familymail.example"])
-    assert b"Friday" not in notice["mime"]  # the portal recipient got a notice, not the text
+    assert b"atrial" not in notice["mime"]  # the portal recipient got a notice, not the text
     assert all(s["labelIds"] == ["SENT"] for s in google.sent) and sink.received == []
     assert ("POST", "/gmail/v1/users/me/messages/send") in google.requests
 
@@ -56,13 +64,14 @@ def test_an_expired_token_is_refreshed_and_a_revoked_one_waits_for_a_new_sign_in
     assert client.wait(submitted.id)["state"] == "delivered" and len(google.delivered) == 2
 
 
-def test_gmail_rate_limits_are_waited_out(account_agent, google, ca):
+@pytest.mark.parametrize(("status", "reason"), [(429, "rateLimitExceeded"), (403, "userRateLimitExceeded")])
+def test_gmail_rate_limits_are_waited_out(account_agent, google, ca, status, reason):
     running, client = account_agent(google)
     sign_in(client, "google", ca)
-    google.throttle = 1
+    google.throttle, google.throttle_as = 1, (status, reason)
     assert client.wait(client.submit(message("nurse.kim@valleyclinic.example")).id)["state"] == "delivered"
     [deferred] = [r for r in client.audit() if r.get("event") == "deferred"]
-    assert "rateLimitExceeded" in deferred["reason"]
+    assert f"{status} {reason}" in deferred["reason"] and "asked us to wait" in deferred["reason"]
 
 
 def test_declining_google_consent_adds_no_account(account_agent, google, ca):
