@@ -139,15 +139,26 @@ def cmd_outbox(args: argparse.Namespace) -> int:
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
-    store = PgpStore(config_mod.home_dir())
+    from agent.keys.importer import import_any
+    from agent.keys.smime_store import SmimeError, SmimeStore
+
+    home = config_mod.home_dir()
+    store = PgpStore(home)
+    certs = lambda: SmimeStore(home, config_mod.load(home).smime.trusted_ca_files)  # noqa: E731
     if args.keys_cmd == "list":
-        keys = [k.to_json() for k in store.list_keys()]
+        keys = [{"type": "pgp", **k.to_json()} for k in store.list_keys()] + [c.to_json() for c in certs().list()]
         rows = [[k["fingerprint"][-16:], ", ".join(k["emails"]), k["algorithm"],
                  "secret" if k["secret"] else "public", "usable" if k["usable"] else k["problem"]] for k in keys]
         emit({"keys": keys}, args.json, table(rows, ["key", "addresses", "algorithm", "kind", "status"]))
     elif args.keys_cmd == "import":
-        fingerprints = store.import_keys(read_message(args.file))
-        emit({"imported": fingerprints}, args.json, "\n".join(f"imported {f}" for f in fingerprints))
+        password = Path(args.password_file).read_bytes().rstrip(b"\r\n") if args.password_file else None
+        try:
+            result = import_any(read_message(args.file), store, certs(), password)
+        except SmimeError as exc:
+            raise CliError(f"{args.file}: {exc}", BAD_INPUT) from None
+        fingerprints = list(result.fingerprints)
+        emit({"imported": fingerprints, "kind": result.kind}, args.json,
+             "\n".join(f"imported {result.kind} {f}" for f in fingerprints))
     elif args.keys_cmd == "generate":
         fingerprint = store.generate(args.email, args.name or "")
         emit({"fingerprint": fingerprint}, args.json, f"generated {fingerprint} for {args.email}")
@@ -165,7 +176,10 @@ def cmd_policy(args: argparse.Namespace) -> int:
     cfg = config_mod.load(home)
     rules = load_rules(cfg.policy.rules_file)
     locked = "policy.rules_file" in cfg.locked
-    _, plan = make_plan(read_message(args.file), cfg, rules, PgpStore(home))
+    from agent.keys.smime_store import SmimeStore
+
+    _, plan = make_plan(read_message(args.file), cfg, rules, PgpStore(home), None,
+                        SmimeStore(home, cfg.smime.trusted_ca_files))
     data = {**plan.to_json(), "rules": {"source": rules.source, "managed": locked}}
     verdict = data["verdict"]
     lines = [f"rules: {rules.source}{' (managed by your organization)' if locked else ''}",
@@ -383,12 +397,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_outbox)
 
-    p = sub.add_parser("keys", help="OpenPGP keys: list, import, generate, export")
+    p = sub.add_parser("keys", help="OpenPGP keys and S/MIME certificates: list, import, generate, export")
     keys = p.add_subparsers(dest="keys_cmd", required=True, metavar="ACTION")
     k = keys.add_parser("list", help="keys in the agent's keyring")
     k.add_argument("--json", action="store_true")
-    k = keys.add_parser("import", help="import a public key file")
+    k = keys.add_parser("import", help="import an OpenPGP key, a certificate (.pem/.cer/.p7b), a .p12 identity, "
+                                       "or a signed message's certificates")
     k.add_argument("file")
+    k.add_argument("--password-file", help="the .p12 file's password, in a file (never on the command line)")
     k.add_argument("--json", action="store_true")
     k = keys.add_parser("generate", help="create a key for one of your addresses")
     k.add_argument("email")
@@ -489,6 +505,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"postseal: {exc}", file=sys.stderr)
         return BAD_INPUT
     except PgpError as exc:
+        print(f"postseal: {exc}", file=sys.stderr)
+        return BAD_INPUT
+    except ValueError as exc:
+        from agent.keys.smime_store import SmimeError
+
+        if not isinstance(exc, SmimeError):
+            raise
         print(f"postseal: {exc}", file=sys.stderr)
         return BAD_INPUT
     except AgentUnreachable as exc:

@@ -28,6 +28,7 @@ from agent.config import Config
 from agent.delivery import smtp
 from agent.delivery.transports import Transport, Transports
 from agent.keys.pgp_store import PgpStore
+from agent.keys.smime_store import SmimeStore
 from agent.model import Action, Method, Plan, Proof, ProtectedCopy, RecipientPlan, State, Verdict
 from agent.network_changes import NetworkChanges
 from agent.outbox import PAUSED, Duplicate, MessageRow, Outbox
@@ -37,6 +38,7 @@ from agent.protect import ProtectError, Protector
 from agent.protect.pgp import PgpProtector
 from agent.protect.plain import PlainProtector
 from agent.protect.portal import PortalClient, PortalProtector, PortalUnavailable
+from agent.protect.smime import SmimeProtector
 from agent.routing import route
 from agent.stamp import Stamper
 
@@ -99,7 +101,8 @@ def _span(seconds: float) -> str:
 
 
 def make_plan(raw: bytes, config: Config, rules: RuleSet, pgp: PgpStore,
-              envelope_recipients: list[str] | None = None) -> tuple[intake_mod.Intake, Plan]:
+              envelope_recipients: list[str] | None = None,
+              smime: SmimeStore | None = None) -> tuple[intake_mod.Intake, Plan]:
     """Parse, inspect and route; raises intake.BadMessage. Touches no state."""
     message = intake_mod.parse(raw, envelope_recipients)
     inspection = inspect_message(message.message)
@@ -107,7 +110,7 @@ def make_plan(raw: bytes, config: Config, rules: RuleSet, pgp: PgpStore,
     internal = tuple(a for a in message.recipients if config.is_internal(a))
     facts = Facts(message.sender, external, internal, frozenset(kind for _, kind in inspection.attachments))
     verdict: Verdict = rules.evaluate(list(inspection.findings), facts)
-    recipients = tuple(route(a, verdict, config, pgp) for a in message.recipients)
+    recipients = tuple(route(a, verdict, config, pgp, smime) for a in message.recipients)
     return message, Plan(message.sender, verdict, recipients)
 
 
@@ -117,12 +120,14 @@ class Pipeline:
         self.config = config
         self.rules: RuleSet = load_rules(config.policy.rules_file)
         self.pgp = PgpStore(home)
+        self.smime = SmimeStore(home, config.smime.trusted_ca_files)
         self.outbox = Outbox(home)
         self.audit = AuditLog(home)
         portal = PortalClient(config.portal.url, config.portal.upload_token or portal_token)
         self.protectors: dict[Method, Protector] = {
             Method.INTERNAL: PlainProtector(Method.INTERNAL),
             Method.TLS: PlainProtector(Method.TLS),
+            Method.SMIME: SmimeProtector(self.smime),
             Method.PGP: PgpProtector(self.pgp),
             Method.PORTAL: PortalProtector(portal, config.organization.name),
         }
@@ -229,7 +234,7 @@ class Pipeline:
 
     # --- deciding ------------------------------------------------------------------------
     def plan(self, raw: bytes, envelope_recipients: list[str] | None = None) -> tuple[intake_mod.Intake, Plan]:
-        return make_plan(raw, self.config, self.rules, self.pgp, envelope_recipients)
+        return make_plan(raw, self.config, self.rules, self.pgp, envelope_recipients, self.smime)
 
     async def check(self, raw: bytes) -> Plan:
         return (await asyncio.to_thread(self.plan, raw))[1]

@@ -1,7 +1,7 @@
 """Method choice per recipient: the first that applies, in DESIGN.md's order.
 
 1. internal domain → as-is over the org relay
-2. S/MIME certificate known and valid → S/MIME            (comes with the S/MIME work)
+2. S/MIME certificate known and valid (chain, dates, usage, address, revocation) → S/MIME
 3. OpenPGP key known and valid → PGP/MIME
 4. domain requires verified TLS and policy allows TLS-only for this content → TLS
 5. otherwise → secure portal
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from agent.config import Config
 from agent.keys.pgp_store import PgpStore
+from agent.keys.smime_store import SmimeStore
 from agent.model import Method, RecipientPlan, Verdict
 
 
@@ -21,14 +22,21 @@ def domain_of(address: str) -> str:
     return address.rpartition("@")[2].lower()
 
 
-def route(address: str, verdict: Verdict, config: Config, pgp: PgpStore) -> RecipientPlan:
+def route(address: str, verdict: Verdict, config: Config, pgp: PgpStore,
+          smime: SmimeStore | None = None) -> RecipientPlan:
     if config.is_internal(address):
         return RecipientPlan(address, Method.INTERNAL, "internal domain: delivered over the organization's relay")
     skipped: list[str] = []
     if verdict.portal_only:
         rule = next((name for name, action in verdict.matched if action == "portal_only"), verdict.rule)
         return RecipientPlan(address, Method.PORTAL, f"policy rule {rule}: secure portal only", "",
-                             ("pgp, tls: not considered (portal only)",))
+                             ("smime, pgp, tls: not considered (portal only)",))
+    if smime is not None:
+        cert, problems = smime.find(address)
+        if cert is not None:
+            return RecipientPlan(address, Method.SMIME, f"S/MIME certificate on file ({cert.note})",
+                                 cert.fingerprint, tuple(skipped))
+        skipped.append("smime: " + ("; ".join(problems) if problems else "no certificate for this address"))
     key, problems = pgp.find(address)
     if key is not None:
         return RecipientPlan(

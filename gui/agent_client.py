@@ -158,12 +158,13 @@ class AgentClient:
         return cls(info["api_url"], token, timeout)
 
     def _call(self, method: str, path: str, body: bytes | None = None,
-              content_type: str = "application/json", stream: bool = False) -> Any:
+              content_type: str = "application/json", stream: bool = False,
+              headers: dict[str, str] | None = None) -> Any:
         request = urllib.request.Request(
             f"{self.api_url}{path}",
             data=body,
             method=method,
-            headers={"Authorization": f"Bearer {self.token}", "Content-Type": content_type},
+            headers={"Authorization": f"Bearer {self.token}", "Content-Type": content_type, **(headers or {})},
         )
         try:
             response = urllib.request.urlopen(request, timeout=self.timeout)
@@ -216,8 +217,13 @@ class AgentClient:
     def keys(self) -> list[dict[str, Any]]:
         return self._call("GET", "/v1/keys")["keys"]
 
-    def import_key(self, data: bytes) -> list[str]:
-        return self._call("POST", "/v1/keys", data, "application/pgp-keys")["imported"]
+    def import_key(self, data: bytes, password: str | None = None) -> list[str]:
+        """An OpenPGP key, an S/MIME certificate, a signed message's certificates, or (with its
+        password) a .p12 identity; the agent tells them apart by their bytes."""
+        if password is None:
+            return self._call("POST", "/v1/keys", data, "application/octet-stream")["imported"]
+        return self._call("POST", "/v1/keys", data, "application/x-pkcs12",
+                          headers={"X-Postseal-Password": password})["imported"]
 
     def events(self) -> Iterator[dict[str, Any]]:
         """Yields each event from the agent's stream until the connection ends."""

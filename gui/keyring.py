@@ -1,4 +1,4 @@
-"""OpenPGP keys as the tray shows them, with their validity in words."""
+"""OpenPGP keys and S/MIME certificates as the tray shows them, with their validity in words."""
 
 from __future__ import annotations
 
@@ -21,13 +21,14 @@ class KeyEntry:
     secret: bool
     usable: bool
     problem: str
+    kind: str = "pgp"  # pgp | smime
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> KeyEntry:
         return cls(str(data["fingerprint"]), tuple(data.get("emails", ())), tuple(data.get("uids", ())),
                    str(data.get("algorithm", "")), int(data.get("created") or 0), int(data.get("expires") or 0),
                    bool(data.get("revoked")), bool(data.get("secret")), bool(data.get("usable", True)),
-                   str(data.get("problem") or ""))
+                   str(data.get("problem") or ""), str(data.get("type") or "pgp"))
 
     @property
     def who(self) -> str:
@@ -65,6 +66,13 @@ class KeyEntry:
     def warning(self, now: float | None = None) -> str:
         """For the user's own key: what is wrong and what to do, or ""."""
         days = self.days_left(now)
+        if self.kind == "smime":
+            renew = "Ask your certificate provider for a new one and import it (.p12) under Keys."
+            if days is not None and days < 0:
+                return f"Your S/MIME certificate for {self.who} has expired: mail is no longer signed with it. {renew}"
+            if days is not None and days < WARN_DAYS:
+                return f"Your S/MIME certificate for {self.who} expires in {days} day{'s' if days != 1 else ''}. {renew}"
+            return ""
         if self.revoked:
             return f"Your key for {self.who} is revoked. Create a new key."
         if days is not None and days < 0:

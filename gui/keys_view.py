@@ -11,7 +11,9 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
+    QLineEdit,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -27,7 +29,9 @@ from gui.message_bar import MessageBar
 from gui.tray_app import TrayApp
 
 MAX_KEY_FILE = 1024 * 1024  # a public key is a few KB; anything this big is not one
-KEY_FILES = "OpenPGP keys (*.asc *.gpg *.pgp *.key *.pub);;All files (*)"
+KEY_FILES = ("Keys and certificates (*.asc *.gpg *.pgp *.key *.pub *.pem *.cer *.crt *.der *.p7b *.p7c *.p12 *.pfx *.eml);;"
+             "All files (*)")
+IDENTITY_SUFFIXES = (".p12", ".pfx")  # an S/MIME identity: the certificate with its private key
 
 
 def read_key_file(path: Path) -> bytes:
@@ -187,14 +191,25 @@ class KeysView(QWidget):
         self.app.call(self, lambda c: c.generate_key(email, name), done, failed)
 
     def import_file(self) -> None:
-        path = file_dialogs.open_file(self, "Import an OpenPGP key", KEY_FILES)
+        path = file_dialogs.open_file(self, "Import a key or certificate", KEY_FILES)
         if path:
             self.import_paths([path])
 
+    def ask_password(self, path: Path) -> str | None:
+        """The password of a .p12 file (None: the user cancelled)."""
+        text, ok = QInputDialog.getText(self, "Import your S/MIME certificate",
+                                        f"Password for “{path.name}”:", QLineEdit.EchoMode.Password)
+        return text if ok else None
+
     def import_paths(self, paths: list[Path]) -> None:
         for path in paths:
+            password = None
+            if path.suffix.lower() in IDENTITY_SUFFIXES:
+                password = self.ask_password(path)
+                if password is None:
+                    continue
             self.bar.show_message(f"Importing “{path.name}”…", "info")
-            self.app.call(self, lambda c, p=path: c.import_key(read_key_file(p)),
+            self.app.call(self, lambda c, p=path, pw=password: c.import_key(read_key_file(p), pw),
                           lambda fprs, p=path: self._imported(p, fprs),
                           lambda exc, p=path: self._import_failed(p, exc))
 

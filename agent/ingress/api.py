@@ -21,7 +21,9 @@ from agent.ingress import accounts_api, compose
 from agent.ingress.openapi import OPENAPI
 from agent.intake import MAX_MESSAGE_BYTES, BadMessage
 from agent.intake import parse as parse_intake
+from agent.keys.importer import import_any
 from agent.keys.pgp_store import PgpError
+from agent.keys.smime_store import SmimeError
 from agent.outbox import StorageUnavailable
 from agent.pipeline import Blocked, NotAllowed, NothingToDo, Pipeline, UnknownMessage
 from agent.protect.portal import PortalUnavailable
@@ -377,14 +379,19 @@ async def audit_export(request: web.Request) -> web.Response:
 
 
 async def keys(request: web.Request) -> web.Response:
-    store = request.app[PIPELINE].pgp
-    listed = await asyncio.to_thread(store.list_keys)
-    return web.json_response({"keys": [k.to_json() for k in listed]})
+    pipeline = request.app[PIPELINE]
+    listed = await asyncio.to_thread(pipeline.pgp.list_keys)
+    certs = await asyncio.to_thread(pipeline.smime.list)
+    return web.json_response({"keys": [{"type": "pgp", **k.to_json()} for k in listed] + [c.to_json() for c in certs]})
 
 
 async def delete_key(request: web.Request) -> web.Response:
     store = request.app[PIPELINE].pgp
     fingerprint = request.match_info["fingerprint"].upper()
+    if len(fingerprint) == 64:  # SHA-256: an S/MIME certificate
+        if not await asyncio.to_thread(request.app[PIPELINE].smime.delete, fingerprint):
+            return error(404, "not_found", f"no certificate {fingerprint[:16]}…")
+        return web.json_response({"deleted": fingerprint})
     try:
         await asyncio.to_thread(store.delete_public, fingerprint)
     except PgpError as exc:
@@ -409,6 +416,12 @@ async def generate_key(request: web.Request) -> web.Response:
 
 
 async def public_key(request: web.Request) -> web.Response:
+    who = request.match_info["who"].upper()
+    if len(who) == 64:  # an S/MIME certificate's SHA-256 fingerprint: the certificate as PEM
+        path = request.app[PIPELINE].smime.folder / "certs" / f"{who}.pem"
+        if not all(c in "0123456789ABCDEF" for c in who) or not path.is_file():
+            return error(404, "not_found", f"no certificate {who[:16]}…")
+        return web.Response(text=path.read_text(), content_type="text/plain")
     try:
         armored = await asyncio.to_thread(request.app[PIPELINE].pgp.export_public, request.match_info["who"])
     except PgpError as exc:
@@ -417,12 +430,17 @@ async def public_key(request: web.Request) -> web.Response:
 
 
 async def import_key(request: web.Request) -> web.Response:
+    """An OpenPGP key, an X.509 certificate, a PKCS#12 identity (password in
+    X-Postseal-Password), or a received signed message to harvest certificates from."""
     data = await request.read()
+    pipeline = request.app[PIPELINE]
+    password = request.headers.get("X-Postseal-Password")
     try:
-        fingerprints = await asyncio.to_thread(request.app[PIPELINE].pgp.import_keys, data)
-    except PgpError as exc:
+        result = await asyncio.to_thread(import_any, data, pipeline.pgp, pipeline.smime,
+                                         password.encode() if password is not None else None)
+    except (PgpError, SmimeError) as exc:
         return error(400, "bad_key", str(exc))
-    return web.json_response({"imported": fingerprints}, status=201)
+    return web.json_response({"imported": list(result.fingerprints), "kind": result.kind}, status=201)
 
 
 async def events(request: web.Request) -> web.StreamResponse:

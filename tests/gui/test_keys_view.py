@@ -120,3 +120,35 @@ def test_an_own_key_about_to_expire_is_flagged_in_keys_view_and_tray(qtbot, star
     assert view.own_warning.isVisibleTo(view)
     assert "expires in 9 days" in view.own_warning.text() or "expires in 10 days" in view.own_warning.text()
     assert "Create a new key" in view.own_warning.text()
+
+
+def test_smime_certificates_and_an_own_p12_are_imported_and_an_expiring_one_warns(qtbot, start_agent, sink, make_tray,
+                                                                                   tmp_path):
+    from tests.smime_pki import Pki
+
+    pki = Pki(tmp_path / "pki")
+    try:
+        start_agent(sink.port, smime={"trusted_ca_files": [str(pki.ca_file)]})
+        tray = make_tray()
+        view = keys_view(qtbot, tray)
+        partner = pki.person("referrals@lakesidecardiology.example")
+        cert = tmp_path / "partner.cer"
+        cert.write_bytes(partner.pem())
+        assert drop(view, cert)
+        qtbot.waitUntil(lambda: view.table.rowCount() == 1, timeout=10_000)
+        assert view.table.item(0, 0).text() == "referrals@lakesidecardiology.example"
+        assert view.table.item(0, 2).text().startswith("Valid until")
+        me = pki.person("dr.chen@valleyclinic.example", days=10)  # renewal due
+        p12 = tmp_path / "me.p12"
+        p12.write_bytes(me.p12(b"s3cret", pki.ca))
+        view.ask_password = lambda path: "wrong"
+        assert drop(view, p12)
+        qtbot.waitUntil(lambda: view.bar.kind == "error", timeout=10_000)
+        assert "wrong password" in view.bar.text.text()
+        view.ask_password = lambda path: "s3cret"
+        assert drop(view, p12)
+        qtbot.waitUntil(lambda: view.own_table.rowCount() == 1, timeout=10_000)
+        wait_for_tone(qtbot, tray, Tone.ATTENTION)
+        assert "Your S/MIME certificate for dr.chen@valleyclinic.example expires in" in tray.app.status.detail
+    finally:
+        pki.close()
