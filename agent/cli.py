@@ -176,10 +176,13 @@ def cmd_policy(args: argparse.Namespace) -> int:
     cfg = config_mod.load(home)
     rules = load_rules(cfg.policy.rules_file)
     locked = "policy.rules_file" in cfg.locked
+    from agent.keys.discovery import Discovery
     from agent.keys.smime_store import SmimeStore
+    from agent.net import Network
 
-    _, plan = make_plan(read_message(args.file), cfg, rules, PgpStore(home), None,
-                        SmimeStore(home, cfg.smime.trusted_ca_files))
+    pgp = PgpStore(home)
+    _, plan = make_plan(read_message(args.file), cfg, rules, pgp, None, SmimeStore(home, cfg.smime.trusted_ca_files),
+                        Discovery(pgp, cfg.pgp, Network(cfg.network), home, cfg.network.ca_file))
     data = {**plan.to_json(), "rules": {"source": rules.source, "managed": locked}}
     verdict = data["verdict"]
     lines = [f"rules: {rules.source}{' (managed by your organization)' if locked else ''}",

@@ -89,6 +89,17 @@ class PolicyConfig:
 
 
 @dataclass(frozen=True)
+class NetworkConfig:
+    """How the agent finds other hosts. Both empty on a normal install."""
+
+    dns_servers: list[str] = field(default_factory=list)  # "ip" or "ip:port"; empty = the system's resolver
+    # "host:port=address:port", as curl --connect-to: reach `host` at another address (a lab or
+    # test network) while TLS still verifies the certificate for `host`. Each use is logged.
+    connect_to: list[str] = field(default_factory=list)
+    ca_file: str = ""  # extra CA for the agent's own HTTPS lookups (WKD, keyserver, MTA-STS), on top of the system store
+
+
+@dataclass(frozen=True)
 class AccountsConfig:
     """Sign-in to the clinic's own mailbox (agent/accounts): IT registers one app per
     provider and sets its ids here or, better, in managed policy (README, "Sign in once")."""
@@ -122,6 +133,7 @@ class Config:
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     outbox: OutboxConfig = field(default_factory=OutboxConfig)
     accounts: AccountsConfig = field(default_factory=AccountsConfig)
+    network: NetworkConfig = field(default_factory=NetworkConfig)
     locked: frozenset[str] = frozenset()  # "section.key" fixed by managed policy
 
     def is_internal(self, address: str) -> bool:
@@ -261,6 +273,14 @@ def _check_type(section: str, key: str, declared: Any, value: Any, where: str) -
         raise ConfigError(f"{where}: portal.url must be an http(s) URL, not {value!r}")
     if section == "accounts" and key.endswith(("_url", "_uri", "_authority")) and urlsplit(value).scheme != "https":
         raise ConfigError(f"{where}: accounts.{key} must be an https URL, not {value!r}")
+    if (section, key) == ("network", "connect_to"):
+        for item in value:
+            if not re.fullmatch(r"[^:=\s]+:\d{1,5}=[^:=\s]+:\d{1,5}", item):
+                raise ConfigError(f"{where}: network.connect_to entries look like host:port=address:port, not {item!r}")
+    if (section, key) == ("network", "dns_servers"):
+        for item in value:
+            if not re.fullmatch(r"[0-9a-fA-F.:]+?(:\d{1,5})?", item):
+                raise ConfigError(f"{where}: network.dns_servers entries are IP addresses (ip or ip:port), not {item!r}")
     if expected is int and not 0 <= value <= 65535 and key.endswith("port"):
         raise ConfigError(f"{where}: {section}.{key} must be a port number 0-65535, not {value}")
 

@@ -77,14 +77,16 @@ def body_lines(raw: bytes) -> list[str]:
     return [line.strip() for line in text.splitlines() if len(line.strip()) >= 24]
 
 
-def gpg_decrypt(recipient: Recipient, received: Received) -> str:
+def gpg_decrypt(recipient: Recipient, received: Received) -> tuple[str, bool]:
+    """Plain gpg as the recipient: the text, and whether the sender's signature is good."""
     encrypted = next(p for p in received.message.walk() if p.get_content_type() == "application/octet-stream")
     armored = encrypted.get_payload(decode=True)
-    result = subprocess.run(["gpg", "--homedir", str(recipient.home), "--batch", "--quiet", "--decrypt"],
-                            input=armored, capture_output=True, check=False)
-    if result.returncode != 0:
-        raise RuntimeError(f"gpg --decrypt failed: {result.stderr.decode(errors='replace')[-200:]}")
-    return result.stdout.decode("utf-8", "replace")
+    result = subprocess.run(["gpg", "--homedir", str(recipient.home), "--batch", "--quiet", "--status-fd", "2",
+                             "--decrypt"], input=armored, capture_output=True, check=False)
+    status = result.stderr.decode(errors="replace")
+    if "[GNUPG:] DECRYPTION_OKAY" not in status:
+        raise RuntimeError(f"gpg --decrypt failed: {status[-200:]}")
+    return result.stdout.decode("utf-8", "replace"), "[GNUPG:] GOODSIG" in status
 
 
 def open_portal_link(received: Received) -> dict:
@@ -124,7 +126,8 @@ def run_demo(as_json: bool = False, serve_after: bool = False) -> int:
         try:
             say(f"agent API {running.api_url} · portal {running.portal_url} · relay/internet 127.0.0.1:{sink.port} (STARTTLS)")
             store = running.pipeline.pgp
-            store.generate("dr.chen@valleyclinic.example", "Dr. Emily Chen")
+            own = store.generate("dr.chen@valleyclinic.example", "Dr. Emily Chen")
+            partner.gpg.import_keys(store.export_public(own))  # the partner has the clinic's key, as in life
             store.import_keys(partner.public_key())
             store.import_keys(patient.public_key())
             client = AgentClient(running.api_url, running.token)
@@ -185,11 +188,12 @@ def _verify(results: list[dict[str, Any]], sink: SmtpSink, partner: Recipient, r
             if method == "pgp":
                 leaked = [v for v in values if v.encode() in copy.data]
                 try:
-                    plain = gpg_decrypt(partner, copy)
+                    plain, signed = gpg_decrypt(partner, copy)
                     same = all(line in plain for line in lines)
-                    detail = (f"gpg --decrypt as the recipient gives back the original text ({len(lines)} lines compared); "
+                    detail = (f"gpg --decrypt as the recipient gives back the original text ({len(lines)} lines compared), "
+                              f"{'good signature from the clinic' if signed else 'SIGNATURE NOT GOOD'}; "
                               f"{len(values)} PHI values, {len(leaked)} in clear on the wire")
-                    checks.append(Check(name, same and not leaked, detail))
+                    checks.append(Check(name, same and signed and not leaked, detail))
                 except RuntimeError as exc:
                     checks.append(Check(name, False, str(exc)))
             elif method == "portal":

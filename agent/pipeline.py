@@ -27,9 +27,11 @@ from agent.audit import AuditLog
 from agent.config import Config
 from agent.delivery import smtp
 from agent.delivery.transports import Transport, Transports
+from agent.keys.discovery import Discovery
 from agent.keys.pgp_store import PgpStore
 from agent.keys.smime_store import SmimeStore
 from agent.model import Action, Method, Plan, Proof, ProtectedCopy, RecipientPlan, State, Verdict
+from agent.net import Network
 from agent.network_changes import NetworkChanges
 from agent.outbox import PAUSED, Duplicate, MessageRow, Outbox
 from agent.policy.inspect import inspect_message
@@ -100,9 +102,31 @@ def _span(seconds: float) -> str:
     return f"{seconds:.0f} seconds"
 
 
+KEY_WARN_DAYS = 30
+
+
+def own_key_warnings(sender: str, recipients: tuple[RecipientPlan, ...], pgp: PgpStore,
+                     smime: SmimeStore | None) -> list[str]:
+    """Before the sender's own key or certificate lapses, every plan that uses it says so."""
+    soon = time.time() + KEY_WARN_DAYS * 86400
+    out = []
+    methods = {r.method for r in recipients}
+    if Method.PGP in methods:
+        own, _ = pgp.find(sender, secret=True)
+        if own and own.expires and own.expires < soon:
+            out.append(f"your own OpenPGP key expires on {time.strftime('%Y-%m-%d', time.gmtime(own.expires))}: "
+                       "create a new one (Keys) and send partners its public part")
+    if Method.SMIME in methods and smime is not None:
+        identity = smime.identity(sender)
+        if identity and identity.cert.not_valid_after_utc.timestamp() < soon:
+            out.append(f"your S/MIME certificate expires on {identity.cert.not_valid_after_utc:%Y-%m-%d}: ask for a "
+                       "new one and import it (Keys)")
+    return out
+
+
 def make_plan(raw: bytes, config: Config, rules: RuleSet, pgp: PgpStore,
-              envelope_recipients: list[str] | None = None,
-              smime: SmimeStore | None = None) -> tuple[intake_mod.Intake, Plan]:
+              envelope_recipients: list[str] | None = None, smime: SmimeStore | None = None,
+              discovery: Discovery | None = None) -> tuple[intake_mod.Intake, Plan]:
     """Parse, inspect and route; raises intake.BadMessage. Touches no state."""
     message = intake_mod.parse(raw, envelope_recipients)
     inspection = inspect_message(message.message)
@@ -110,7 +134,8 @@ def make_plan(raw: bytes, config: Config, rules: RuleSet, pgp: PgpStore,
     internal = tuple(a for a in message.recipients if config.is_internal(a))
     facts = Facts(message.sender, external, internal, frozenset(kind for _, kind in inspection.attachments))
     verdict: Verdict = rules.evaluate(list(inspection.findings), facts)
-    recipients = tuple(route(a, verdict, config, pgp, smime) for a in message.recipients)
+    recipients = tuple(route(a, verdict, config, pgp, smime, discovery) for a in message.recipients)
+    verdict = replace(verdict, warnings=(*verdict.warnings, *own_key_warnings(message.sender, recipients, pgp, smime)))
     return message, Plan(message.sender, verdict, recipients)
 
 
@@ -121,6 +146,8 @@ class Pipeline:
         self.rules: RuleSet = load_rules(config.policy.rules_file)
         self.pgp = PgpStore(home)
         self.smime = SmimeStore(home, config.smime.trusted_ca_files)
+        self.network = Network(config.network)
+        self.discovery = Discovery(self.pgp, config.pgp, self.network, home, config.network.ca_file)
         self.outbox = Outbox(home)
         self.audit = AuditLog(home)
         portal = PortalClient(config.portal.url, config.portal.upload_token or portal_token)
@@ -234,7 +261,7 @@ class Pipeline:
 
     # --- deciding ------------------------------------------------------------------------
     def plan(self, raw: bytes, envelope_recipients: list[str] | None = None) -> tuple[intake_mod.Intake, Plan]:
-        return make_plan(raw, self.config, self.rules, self.pgp, envelope_recipients, self.smime)
+        return make_plan(raw, self.config, self.rules, self.pgp, envelope_recipients, self.smime, self.discovery)
 
     async def check(self, raw: bytes) -> Plan:
         return (await asyncio.to_thread(self.plan, raw))[1]

@@ -2,7 +2,7 @@
 
 1. internal domain → as-is over the org relay
 2. S/MIME certificate known and valid (chain, dates, usage, address, revocation) → S/MIME
-3. OpenPGP key known and valid → PGP/MIME
+3. OpenPGP key known and valid, or discovered (WKD, then the configured keyserver) → PGP/MIME
 4. domain requires verified TLS and policy allows TLS-only for this content → TLS
 5. otherwise → secure portal
 
@@ -13,6 +13,7 @@ reason ("key 1A2B… expired on 2026-01-04"), so a sender and an auditor can see
 from __future__ import annotations
 
 from agent.config import Config
+from agent.keys.discovery import Discovery
 from agent.keys.pgp_store import PgpStore
 from agent.keys.smime_store import SmimeStore
 from agent.model import Method, RecipientPlan, Verdict
@@ -23,7 +24,7 @@ def domain_of(address: str) -> str:
 
 
 def route(address: str, verdict: Verdict, config: Config, pgp: PgpStore,
-          smime: SmimeStore | None = None) -> RecipientPlan:
+          smime: SmimeStore | None = None, discovery: Discovery | None = None) -> RecipientPlan:
     if config.is_internal(address):
         return RecipientPlan(address, Method.INTERNAL, "internal domain: delivered over the organization's relay")
     skipped: list[str] = []
@@ -42,6 +43,11 @@ def route(address: str, verdict: Verdict, config: Config, pgp: PgpStore,
         return RecipientPlan(
             address, Method.PGP, "OpenPGP key on file", key.fingerprint, tuple(skipped)
         )
+    if discovery is not None and discovery.enabled:
+        found, notes = discovery.discover(address)
+        if found:
+            return RecipientPlan(address, Method.PGP, f"OpenPGP key found by {notes[0]}", found, tuple(skipped))
+        problems = [*problems, *(f"lookup: {n}" for n in notes)]
     skipped.append("pgp: " + ("; ".join(problems) if problems else "no key for this address"))
     tls_domains = {d.lower() for d in config.tls.required_domains}
     if domain_of(address) in tls_domains:

@@ -50,20 +50,42 @@ def context(ca_file: str = "") -> ssl.SSLContext:
     return ctx
 
 
+class TooLarge(Exception):
+    """The answer was longer than the caller allows (a hostile or broken server)."""
+
+
+class _Connection(http.client.HTTPSConnection):
+    """Connects where `network.connect_to` says, verifies the certificate for the URL's host."""
+
+    def __init__(self, host: str, port: int, network, **kwargs) -> None:
+        super().__init__(host, port, **kwargs)
+        self._network = network
+
+    def connect(self) -> None:
+        sock = self._network.connect(self.host, self.port, self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
 def request(method: str, url: str, headers: dict[str, str], body: bytes | None,
-            ctx: ssl.SSLContext, timeout: float = 120.0) -> Response:
+            ctx: ssl.SSLContext, timeout: float = 120.0, network=None, max_bytes: int | None = None) -> Response:
     parts = urlsplit(url)
     if parts.scheme != "https" or not parts.hostname:
         raise Unreachable(f"{url} is not an https URL")
     path = parts.path + (f"?{parts.query}" if parts.query else "")
-    conn = http.client.HTTPSConnection(parts.hostname, parts.port or 443, timeout=timeout, context=ctx)
+    if network is not None:
+        conn: http.client.HTTPSConnection = _Connection(parts.hostname, parts.port or 443, network,
+                                                        timeout=timeout, context=ctx)
+    else:
+        conn = http.client.HTTPSConnection(parts.hostname, parts.port or 443, timeout=timeout, context=ctx)
     try:
         conn.request(method, path or "/", body=body, headers=headers)
         sock = conn.sock
         version = sock.version() if isinstance(sock, ssl.SSLSocket) else ""
         cipher = (sock.cipher() or ("",))[0] if isinstance(sock, ssl.SSLSocket) else ""
         raw = conn.getresponse()
-        data = raw.read()
+        data = raw.read() if max_bytes is None else raw.read(max_bytes + 1)
+        if max_bytes is not None and len(data) > max_bytes:
+            raise TooLarge(f"{parts.hostname} answered with more than {max_bytes // 1024} KB")
         return Response(raw.status, {k.lower(): v for k, v in raw.getheaders()}, data, version or "", cipher,
                         parts.hostname)
     except ssl.SSLCertVerificationError as exc:

@@ -8,8 +8,10 @@ file is comes from its bytes, not its name.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from email import message_from_bytes, policy
+from email.utils import parseaddr
 
 from agent.keys.pgp_store import PgpError, PgpStore
 from agent.keys.smime_store import SmimeError, SmimeStore
@@ -32,14 +34,33 @@ def _looks_message(data: bytes) -> bool:
     return b"\nfrom:" in b"\n" + head and (b"content-type:" in head or b"autocrypt:" in head)
 
 
+def autocrypt_keys(message, pgp: PgpStore) -> list[str]:
+    """Keys from Autocrypt headers (Autocrypt Level 1 §2.1), each only if its addr is the
+    message's sender (§2.3: otherwise the header is ignored — here, refused out loud)."""
+    sender = parseaddr(str(message.get("From", "")))[1].lower()
+    out: list[str] = []
+    for header in message.get_all("Autocrypt", []):
+        attributes = dict(part.strip().partition("=")[::2] for part in "".join(str(header).split()).split(";") if part)
+        addr = attributes.get("addr", "").lower()
+        if addr != sender:
+            raise PgpError(f"the Autocrypt header names {addr or 'no address'}, not the sender {sender}; not imported")
+        try:
+            keydata = base64.b64decode(attributes.get("keydata", ""), validate=True)
+        except ValueError:
+            raise PgpError("the Autocrypt header's keydata is not base64") from None
+        out += pgp.import_filtered(keydata, addr)
+    return out
+
+
 def import_any(data: bytes, pgp: PgpStore, smime: SmimeStore, password: bytes | None = None) -> Imported:
     if _looks_pgp(data):
         return Imported("pgp", tuple(pgp.import_keys(data)))
     if _looks_message(data):
-        certs = smime.harvest(message_from_bytes(data, policy=policy.default))
-        if not certs:
-            raise SmimeError("the message carries no S/MIME certificate (is it signed?)")
-        return Imported("message", tuple(certs))
+        message = message_from_bytes(data, policy=policy.default)
+        found = [*autocrypt_keys(message, pgp), *smime.harvest(message)]
+        if not found:
+            raise SmimeError("the message carries no key: neither an Autocrypt header nor an S/MIME signature")
+        return Imported("message", tuple(found))
     if password is not None:
         return Imported("identity", (smime.import_identity(data, password),))
     try:

@@ -169,6 +169,17 @@ class PgpStore:
             raise PgpError(f"gpg could not import a key: {reason or 'no OpenPGP key found'}")
         return sorted(set(fingerprints))
 
+    def import_filtered(self, data: bytes, address: str) -> list[str]:
+        """Import a discovered key keeping only the user IDs that name `address` (WKD,
+        keyservers, Autocrypt): other identities on the key are not ours to accept."""
+        mbox = address.lower().replace("\\", "").replace('"', "")
+        with self._lock:
+            result = self.gpg.import_keys(data, extra_args=["--import-filter", f"keep-uid=mbox = {mbox}"])
+        fingerprints = [f for f in (result.fingerprints or []) if f]
+        if not fingerprints:
+            raise PgpError(f"gpg imported nothing naming {address}")
+        return sorted(set(fingerprints))
+
     def generate(self, address: str, name: str = "", expire: str = "2y") -> str:
         params = self.gpg.gen_key_input(
             key_type="EDDSA",
@@ -203,10 +214,11 @@ class PgpStore:
             raise PgpError(f"no public key for {address_or_fpr} in {self.home}")
         return armored
 
-    def encrypt(self, data: bytes, fingerprints: list[str]) -> bytes:
+    def encrypt(self, data: bytes, fingerprints: list[str], sign: str | None = None) -> bytes:
         # always_trust: the web of trust is not our trust model; `problem()` already judged
         # each key (address match, expiry, revocation, strength) before it was chosen.
-        result = self.gpg.encrypt(data, fingerprints, armor=True, always_trust=True)
+        # sign: the sender's own key (no passphrase: it is protected as the keyring is).
+        result = self.gpg.encrypt(data, fingerprints, armor=True, always_trust=True, sign=sign)
         if not result.ok:
             raise PgpError(f"gpg refused to encrypt to {', '.join(f[-16:] for f in fingerprints)}: {result.status}")
         return result.data

@@ -1,7 +1,8 @@
 """PGP/MIME (RFC 3156) with protected headers: one encrypted copy per recipient.
 
-The copy is encrypted to the recipient's key and to the sender's own key, so the sender can
-still read what was sent. The real Subject travels inside the encrypted part (the
+The copy is signed with the sender's own key (when they have one) and encrypted to the
+recipient's key and to the sender's own key, so the sender can still read what was sent and
+the recipient can tell who sent it. The real Subject travels inside the encrypted part (the
 "protected headers" convention of draft-autocrypt-lamps-protected-headers); the outer Subject
 is "...", because a subject such as "Lab results for J. Doe" is PHI too.
 """
@@ -82,6 +83,7 @@ class PgpProtector:
         source = _source(message)
         entity = inner_entity(source)
         own, _ = self.store.find(sender)
+        signer, _ = self.store.find(sender, secret=True)  # signed by the sender's own key when there is one
         copies = []
         for plan in recipients:
             # Judge the key again at protect time: it may have expired since planning.
@@ -90,7 +92,7 @@ class PgpProtector:
                 raise ProtectError(f"{plan.address}: no usable OpenPGP key ({'; '.join(problems) or 'key removed'})")
             fingerprints = [key.fingerprint] + ([own.fingerprint] if own else [])
             try:
-                armored = self.store.encrypt(entity, fingerprints)
+                armored = self.store.encrypt(entity, fingerprints, sign=signer.fingerprint if signer else None)
             except PgpError as exc:
                 raise ProtectError(f"{plan.address}: {exc}") from None
             copies.append(

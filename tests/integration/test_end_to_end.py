@@ -2,6 +2,7 @@
 
 import json
 import re
+import subprocess
 
 from agent.demo import open_portal_link, phi_values
 from tests.conftest import SAMPLES, SENDER, gpg_decrypt, run_cli
@@ -166,3 +167,20 @@ def test_submitting_the_same_message_again_queues_nothing_new(start_agent, sink,
     assert again.id == first.id
     assert client.message(first.id)["state"] == "delivered"
     assert len(sink.received) == 1 and len(client.outbox()) == 1
+
+
+def test_the_pgp_copy_is_signed_by_the_sender_and_gpg_says_good_signature(start_agent, sink, partner, home):
+    running = start_agent(sink.port)
+    store = running.pipeline.pgp
+    own = store.generate(SENDER)
+    store.import_keys(partner.public_key())
+    result = run_cli("send", str(REFERRAL), "--wait", "--json", home=home)
+    rcpt = json.loads(result.stdout)["recipients"][0]
+    armored = encrypted_part(sink.by_reply(rcpt["proof"]["reply"]))
+    # The partner knows the clinic's public key (sent to them earlier) and checks with plain gpg.
+    imported = partner.gpg.import_keys(store.export_public(own))
+    assert own in imported.fingerprints, imported.stderr
+    checked = subprocess.run(["gpg", "--homedir", str(partner.home), "--batch", "--status-fd", "1", "--decrypt"],
+                             input=armored, capture_output=True, check=False)
+    assert checked.returncode == 0, checked.stderr.decode()
+    assert f"[GNUPG:] VALIDSIG {own}".encode() in checked.stdout and b"[GNUPG:] GOODSIG" in checked.stdout

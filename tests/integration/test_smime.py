@@ -100,3 +100,18 @@ def test_bad_certificate_files_are_refused_with_exit_2(start_agent, sink, home):
     (home / "junk.cer").write_bytes(b"\x30\x82junk")
     result = run_cli("keys", "import", str(home / "junk.cer"), home=home)
     assert result.returncode == 2 and b"junk.cer" in result.stderr and b"Traceback" not in result.stderr
+
+
+def test_the_plan_warns_before_the_senders_own_certificate_and_key_lapse(start_agent, sink, pki, home, partner):
+    running = start_agent(sink.port, smime={"trusted_ca_files": [str(pki.ca_file)]})
+    running.pipeline.smime.import_identity(pki.person(SENDER, days=12).p12(b"pw", pki.ca), b"pw")
+    running.pipeline.smime.import_certificates(pki.person(PARTNER).pem())
+    plan = running.pipeline.plan(REFERRAL.read_bytes())[1]
+    assert plan.recipients[0].method.value == "smime"
+    assert any("your S/MIME certificate expires on" in w for w in plan.verdict.warnings)
+    running.pipeline.smime.delete(running.pipeline.smime.find(PARTNER)[0].fingerprint)
+    running.pipeline.pgp.generate(SENDER, expire="10d")
+    running.pipeline.pgp.import_keys(partner.public_key())
+    plan = running.pipeline.plan(REFERRAL.read_bytes())[1]
+    assert plan.recipients[0].method.value == "pgp"
+    assert any("your own OpenPGP key expires on" in w for w in plan.verdict.warnings)
