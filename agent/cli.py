@@ -255,10 +255,31 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return OK
 
 
+def _relay_mailer(home: Path):
+    """A standalone portal mails its codes through the relay of its own config.toml."""
+    from agent import system_mail
+    from agent.delivery.smtp import DeliveryError, RelayConnections
+    from agent.portal.server import MailerError
+
+    config = config_mod.load(home)
+    relay = RelayConnections(config.relay)
+
+    def mail(sealed, code: str) -> None:
+        raw = system_mail.code_mail(sealed.sender, sealed.recipient, code, config.organization.name)
+        try:
+            result = relay.send(sealed.sender, [sealed.recipient], raw, False)
+        except DeliveryError as exc:
+            raise MailerError(str(exc)) from None
+        if not result.recipients[sealed.recipient].ok:
+            raise MailerError(result.recipients[sealed.recipient].reply)
+    return mail
+
+
 def cmd_portal(args: argparse.Namespace) -> int:
     from aiohttp import web
 
-    from agent.portal.server import PortalStore, create_app
+    from agent.portal.server import create_app
+    from agent.portal.store import SqlitePortalStore
 
     home = config_mod.home_dir()
     token_file = home / "portal-token"
@@ -268,7 +289,7 @@ def cmd_portal(args: argparse.Namespace) -> int:
         from agent.service import write_private
 
         write_private(token_file, secrets.token_urlsafe(32))
-    app = create_app(PortalStore(home / "portal"), token_file.read_text().strip())
+    app = create_app(SqlitePortalStore(home / "portal"), token_file.read_text().strip(), _relay_mailer(home))
     web.run_app(app, host=args.host, port=args.port, print=lambda *_: print(f"portal on http://{args.host}:{args.port}"))
     return OK
 

@@ -52,6 +52,9 @@ class PortalConfig:
     url: str = "http://127.0.0.1:8025"
     embedded: bool = True  # the agent serves the portal itself at `url`
     upload_token: str = ""  # for an external portal; the embedded one shares a token file
+    expiry_days: int = 30  # how long a portal message can be opened (policy may fix it)
+    warn_days: int = 3  # an unopened message this close to expiry: the sender is told
+    poll_seconds: int = 60  # how often the agent collects receipts and replies from the portal
 
 
 @dataclass(frozen=True)

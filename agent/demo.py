@@ -89,15 +89,30 @@ def gpg_decrypt(recipient: Recipient, received: Received) -> tuple[str, bool]:
     return result.stdout.decode("utf-8", "replace"), "[GNUPG:] GOODSIG" in status
 
 
-def open_portal_link(received: Received) -> dict:
-    """What the recipient's browser does: fetch the blob, decrypt with the key in the fragment."""
+def open_portal_link(received: Received, sink: SmtpSink) -> dict:
+    """What the recipient does: open the link, ask for a code, read it in their mailbox (the
+    sink), type it, and decrypt with the key in the fragment, as the page's script does."""
     text = received.message.get_body(("plain",)).get_content()
     link = re.search(r"(https?://\S+/m/([A-Za-z0-9_-]+)#([A-Za-z0-9_-]+))", text)
     if not link:
         raise RuntimeError("no portal link in the notice")
     url, portal_id, key = link.groups()
-    base = url.split("/m/")[0]
-    with urllib.request.urlopen(f"{base}/api/v1/messages/{portal_id}/blob", timeout=10) as response:
+    api = f"{url.split('/m/')[0]}/api/v1/messages/{portal_id}"
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+    def post(path: str, body: dict) -> None:
+        request = urllib.request.Request(f"{api}{path}", data=json.dumps(body).encode(), method="POST",
+                                         headers={"Content-Type": "application/json"})
+        opener.open(request, timeout=10).read()
+    before = len(sink.received)
+    post("/code", {})
+    if not sink.wait_for(before + 1, timeout=20):
+        raise RuntimeError("the one-time code never arrived")
+    mail = next(r for r in sink.received[before:] if received.recipients[0] in r.recipients)
+    code = re.search(r"Your code is (\d{6})", mail.message.get_body(("plain",)).get_content())
+    if not code:
+        raise RuntimeError("no code in the code e-mail")
+    post("/session", {"code": code.group(1)})
+    with opener.open(f"{api}/blob", timeout=10) as response:
         blob = response.read()
     return unseal(b64url_decode(key), blob, portal_id)
 
@@ -200,7 +215,7 @@ def _verify(results: list[dict[str, Any]], sink: SmtpSink, partner: Recipient, r
                 leaked = [v for v in values if v.encode() in copy.data]
                 body_leak = [line for line in lines if line.encode() in copy.data]
                 try:
-                    document = open_portal_link(copy)
+                    document = open_portal_link(copy, sink)
                     same = all(line in document["text"] for line in lines)
                     detail = (f"notice holds {len(body_leak)} body lines and {len(leaked)} PHI values; "
                               f"the link's key decrypts the portal copy to the original text")

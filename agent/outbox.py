@@ -444,6 +444,16 @@ class Outbox:
             for idx, method, rcpts, fpr, pid, data in rows
         ]
 
+    def portal_copy(self, portal_id: str) -> tuple[str, ProtectedCopy] | None:
+        """The outbox message and the portal copy (its notice holds the link) for a portal id."""
+        row = self.db.execute("SELECT message, idx, recipients, data FROM copies WHERE portal_id=?",
+                              (portal_id,)).fetchone()
+        if row is None:
+            return None
+        ident, idx, rcpts, data = row
+        return ident, ProtectedCopy(Method.PORTAL, tuple(json.loads(rcpts)), self._open(data, f"copy:{ident}:{idx}"),
+                                    portal_id=portal_id)
+
     def get(self, ident: str) -> MessageRow | None:
         row = self.db.execute(
             "SELECT id, message_id, sender, created, updated, state, reason, plan, subject FROM messages WHERE id=?",

@@ -36,12 +36,13 @@ from agent.network_changes import NetworkChanges
 from agent.outbox import PAUSED, Duplicate, MessageRow, Outbox
 from agent.policy.inspect import inspect_message
 from agent.policy.rules import Facts, RuleSet, load_rules
+from agent.portal_sync import REPLY_HEADER, PortalSync
 from agent.protect import ProtectError, Protector
 from agent.protect.pgp import PgpProtector
 from agent.protect.plain import PlainProtector
 from agent.protect.portal import PortalClient, PortalProtector, PortalUnavailable
 from agent.protect.smime import SmimeProtector
-from agent.routing import route
+from agent.routing import route, route_reply
 from agent.stamp import Stamper
 
 log = logging.getLogger(__name__)
@@ -134,7 +135,12 @@ def make_plan(raw: bytes, config: Config, rules: RuleSet, pgp: PgpStore,
     internal = tuple(a for a in message.recipients if config.is_internal(a))
     facts = Facts(message.sender, external, internal, frozenset(kind for _, kind in inspection.attachments))
     verdict: Verdict = rules.evaluate(list(inspection.findings), facts)
-    recipients = tuple(route(a, verdict, config, pgp, smime, discovery) for a in message.recipients)
+    if message.message.get(REPLY_HEADER):
+        recipients = tuple(route_reply(a, message.sender, config, pgp, smime) or route(a, verdict, config, pgp, smime,
+                                                                                       discovery)
+                           for a in message.recipients)
+    else:
+        recipients = tuple(route(a, verdict, config, pgp, smime, discovery) for a in message.recipients)
     verdict = replace(verdict, warnings=(*verdict.warnings, *own_key_warnings(message.sender, recipients, pgp, smime)))
     return message, Plan(message.sender, verdict, recipients)
 
@@ -156,7 +162,7 @@ class Pipeline:
             Method.TLS: PlainProtector(Method.TLS),
             Method.SMIME: SmimeProtector(self.smime),
             Method.PGP: PgpProtector(self.pgp),
-            Method.PORTAL: PortalProtector(portal, config.organization.name),
+            Method.PORTAL: PortalProtector(portal, config.organization.name, config.portal.expiry_days),
         }
         self.accounts = Accounts(home, config.accounts, on_signed_in=self._signed_in,
                                  on_needs_sign_in=self._needs_sign_in)
@@ -175,6 +181,7 @@ class Pipeline:
         self.webhooks = webhooks.WebhookSender(self.outbox, self._webhook_gave_up)
         self._background: set[asyncio.Task] = set()
         self.stamper = Stamper(home)
+        self.portal_sync = PortalSync(self, portal, home)
         self.pending_settings: dict[str, str] = {}  # saved from the tray, used after a restart
 
     @property
@@ -323,6 +330,7 @@ class Pipeline:
         if resumed:
             log.info("start: %d deferred recipient(s) retried now", resumed)
         webhook_task = asyncio.create_task(self.webhooks.run())
+        self._background.add(asyncio.create_task(self.portal_sync.run()))
         network = NetworkChanges(self._network_changed)
         network.start()
         # A failure notice interrupted by a crash is sent now (it is idempotent).

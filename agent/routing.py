@@ -61,3 +61,22 @@ def route(address: str, verdict: Verdict, config: Config, pgp: PgpStore,
     return RecipientPlan(
         address, Method.PORTAL, "no key on file: secure portal link with the key in the link", "", tuple(skipped)
     )
+
+
+def route_reply(address: str, sender: str, config: Config, pgp: PgpStore,
+                smime: SmimeStore | None) -> RecipientPlan | None:
+    """A secure reply from the portal to the clinician who sent the message: encrypted to their
+    own S/MIME certificate (Outlook opens it) or OpenPGP key, else delivered inside the
+    organization like any internal mail. None for anyone else: normal routing."""
+    if address.lower() != sender.lower() or not config.is_internal(address):
+        return None
+    if smime is not None:
+        cert, _ = smime.find(address)
+        if cert is not None:
+            return RecipientPlan(address, Method.SMIME, "secure portal reply: encrypted to your S/MIME certificate",
+                                 cert.fingerprint)
+    key, _ = pgp.find(address)
+    if key is not None:
+        return RecipientPlan(address, Method.PGP, "secure portal reply: encrypted to your OpenPGP key", key.fingerprint)
+    return RecipientPlan(address, Method.INTERNAL, "secure portal reply: no certificate or key of your own, "
+                                                   "delivered inside the organization")

@@ -27,8 +27,9 @@ from agent.config import Config
 from agent.ingress import addin, api, local_tls
 from agent.ingress import smtp as smtp_ingress
 from agent.pipeline import Pipeline
-from agent.portal.server import PortalStore
+from agent.portal.server import MailerError
 from agent.portal.server import create_app as portal_app
+from agent.portal.store import SqlitePortalStore
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,8 @@ async def serve(home: Path, config: Config, ready: Callable[[RunningAgent], None
             parts = urlsplit(portal_url)
             if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
                 raise StartError(f"portal.url {portal_url} is not on this machine; set portal.embedded = false to use an external portal")
-            runner, _ = await _site(portal_app(PortalStore(home / "portal"), portal_token),
+            runner, _ = await _site(portal_app(SqlitePortalStore(home / "portal"), portal_token,
+                                               code_mailer(pipeline, config.organization.name)),
                                     parts.hostname, parts.port or 80, "embedded portal")
             runners.append(runner)
         app = api.create_app(pipeline, token, set(config.ingress.allowed_origins))
@@ -173,6 +175,20 @@ def _lock_home(home: Path):
         handle.close()
         raise StartError(f"another agent is already running on {home}") from None
     return handle
+
+
+def code_mailer(pipeline: Pipeline, org: str):
+    """The embedded portal's way to mail a one-time code: at once, through the sender's transport."""
+    from agent import system_mail
+    from agent.delivery.smtp import DeliveryError
+
+    def mail(sealed, code: str) -> None:
+        try:
+            system_mail.send_now(pipeline, sealed.sender, sealed.recipient,
+                                 system_mail.code_mail(sealed.sender, sealed.recipient, code, org))
+        except DeliveryError as exc:
+            raise MailerError(str(exc)) from None
+    return mail
 
 
 class AgentThread:

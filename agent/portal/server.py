@@ -1,29 +1,42 @@
 """The recipient portal: stores sealed messages and serves the page that opens them.
 
 Zero knowledge by construction: the agent uploads `nonce || ciphertext` under a random id;
-the key is in the link's fragment, which browsers never send. So the server holds and serves
-only ciphertext, and a stolen portal disk reveals nothing. Uploads need the portal token;
-reading a blob needs only its 128-bit id (as the link does). One-time codes, expiry, revoke
-and replies build on this store (see issue "Every method done properly").
+the key is in the link's fragment, which browsers never send. The server holds ciphertext,
+expiry and verification state (store.py), and serves the ciphertext only to a session that
+proved it reads the recipient's mailbox (access.py). Replies come back sealed under the same
+key; the agent collects them with the events (opened, downloads, lockouts) through /api/v1/sync.
+
+Routes for the recipient's browser: GET /m/{id} (the page), GET /api/v1/messages/{id}/info,
+POST …/code (mail me a code), POST …/session (the code or passcode → a session cookie),
+GET …/blob, POST …/receipt (an attachment was saved), POST …/replies.
+Routes for the agent (bearer upload token): PUT/DELETE /api/v1/messages/{id}, GET /api/v1/sync,
+GET/DELETE /api/v1/replies/{reply}, POST /api/v1/messages/{id}/warned.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
-import os
 import re
+import secrets
 import time
+from collections.abc import Callable
 from importlib import resources
-from pathlib import Path
 
 from aiohttp import web
+
+from agent.portal import access
+from agent.portal.store import Sealed, SqlitePortalStore
 
 log = logging.getLogger(__name__)
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 MAX_BLOB = 60 * 1024 * 1024
+MAX_REPLY = 35 * 1024 * 1024
+MAX_REPLIES = 20  # per message: a reply box, not a file drop
+COOKIE = "ps_session"
 _SECURITY_HEADERS = {
     # The page runs only its own script; nothing it decrypts can load or run anything.
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; "
@@ -34,42 +47,26 @@ _SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 
+Mailer = Callable[[Sealed, str], None]  # (message, code): mails the code to its recipient; raises on failure
 
-class PortalStore:
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        root.mkdir(parents=True, exist_ok=True, mode=0o700)
 
-    def _paths(self, ident: str) -> tuple[Path, Path]:
-        return self.root / f"{ident}.bin", self.root / f"{ident}.json"
-
-    def put(self, ident: str, blob: bytes, meta: dict) -> bool:
-        data, info = self._paths(ident)
-        if data.exists():
-            return False
-        for path, content in ((data, blob), (info, json.dumps(meta).encode())):
-            tmp = path.with_suffix(path.suffix + ".tmp")
-            tmp.write_bytes(content)
-            os.replace(tmp, path)
-        return True
-
-    def delete(self, ident: str) -> bool:
-        data, info = self._paths(ident)
-        existed = data.exists()
-        for path in (data, info):
-            path.unlink(missing_ok=True)
-        return existed
-
-    def get(self, ident: str) -> bytes | None:
-        data, _ = self._paths(ident)
-        return data.read_bytes() if data.exists() else None
+class MailerError(Exception):
+    """The code could not be mailed now."""
 
 
 def _static(name: str) -> bytes:
     return resources.files("agent.portal").joinpath("static", name).read_bytes()
 
 
-def create_app(store: PortalStore, token: str) -> web.Application:
+def _refuse(refusal: access.Refusal) -> web.Response:
+    headers = {"Retry-After": str(int(refusal.retry_after) + 1)} if refusal.retry_after else {}
+    return web.json_response({"error": refusal.message}, status=refusal.status, headers=headers)
+
+
+def create_app(store: SqlitePortalStore, token: str, mailer: Mailer | None = None,
+               limiter: access.RateLimiter | None = None) -> web.Application:
+    limiter = limiter or access.RateLimiter()
+
     @web.middleware
     async def headers(request: web.Request, handler):
         try:
@@ -82,9 +79,35 @@ def create_app(store: PortalStore, token: str) -> web.Application:
 
     app = web.Application(middlewares=[headers], client_max_size=MAX_BLOB)
 
-    async def health(request: web.Request) -> web.Response:
-        return web.json_response({"ok": True})
+    def agent_only(request: web.Request) -> None:
+        supplied = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        if not token or not hmac.compare_digest(supplied.encode(), token.encode()):
+            raise web.HTTPUnauthorized(text="upload token required")
 
+    def message_of(request: web.Request) -> Sealed:
+        ident = request.match_info["id"]
+        sealed = store.get(ident) if _ID.match(ident) else None
+        if sealed is None:
+            raise web.HTTPNotFound(text="No such message.")
+        return sealed
+
+    def same_site(request: web.Request) -> None:
+        # Cookie requests must come from the portal's own page (SameSite=Strict does the rest).
+        origin = request.headers.get("Origin")
+        if origin is not None and origin != f"{request.scheme}://{request.host}":
+            raise web.HTTPForbidden(text="requests from other sites are refused")
+
+    def throttle(request: web.Request) -> None:
+        wait = limiter.allow(request.remote or "?")
+        if wait:
+            raise web.HTTPTooManyRequests(text=json.dumps({"error": "Too many attempts from your network. Wait a "
+                                                                     "minute, then try again."}),
+                                          content_type="application/json", headers={"Retry-After": str(int(wait) + 1)})
+
+    def session_ok(request: web.Request, sealed: Sealed) -> bool:
+        return store.session_valid(request.cookies.get(COOKIE, ""), sealed.id)
+
+    # --- the recipient's browser ---------------------------------------------------------------
     async def page(request: web.Request) -> web.Response:
         if not _ID.match(request.match_info["id"]):
             raise web.HTTPNotFound(text="No such message.")
@@ -97,48 +120,179 @@ def create_app(store: PortalStore, token: str) -> web.Application:
             raise web.HTTPNotFound()
         return web.Response(body=_static(name), content_type=types[name])
 
+    async def info(request: web.Request) -> web.Response:
+        sealed = message_of(request)
+        refusal = access.unavailable(sealed) or access.locked(sealed)
+        state = {404: "unknown", 410: "gone", 423: "locked"}.get(refusal.status, "ok") if refusal else "ok"
+        return web.json_response({"state": state, "message": refusal.message if refusal else "",
+                                  "expires": sealed.expires, "verify": "passcode" if sealed.passcode else "code",
+                                  "recipient": access.hint(sealed.recipient), "verified": session_ok(request, sealed)})
+
+    async def code(request: web.Request) -> web.Response:
+        same_site(request)
+        throttle(request)
+        sealed = message_of(request)
+        if sealed.passcode:
+            return _refuse(access.Refusal(400, "This message opens with the passcode the sender gave you."))
+        result = access.new_code(store, sealed)
+        if isinstance(result, access.Refusal):
+            return _refuse(result)
+        if mailer is None:
+            return _refuse(access.Refusal(503, "This portal cannot send codes right now. Try again later."))
+        try:
+            await asyncio.to_thread(mailer, sealed, result)
+        except MailerError as exc:
+            log.warning("portal: code for %s not mailed: %s", sealed.id, exc)
+            return _refuse(access.Refusal(503, "The code could not be sent just now. Try again in a few minutes."))
+        store.event(sealed.id, "code_sent")
+        return web.json_response({"sent_to": access.hint(sealed.recipient), "valid_minutes": 10}, status=202)
+
+    async def session(request: web.Request) -> web.Response:
+        same_site(request)
+        throttle(request)
+        sealed = message_of(request)
+        try:
+            body = await request.json()
+        except ValueError:
+            raise web.HTTPBadRequest(text="expected JSON {\"code\": \"123456\"}") from None
+        answer = str(body.get("code") or body.get("passcode") or "")[:200] if isinstance(body, dict) else ""
+        result = access.check(store, sealed, answer)
+        if isinstance(result, access.Refusal):
+            return _refuse(result)
+        response = web.json_response({"verified": True})
+        response.set_cookie(COOKIE, result, max_age=int(access.SESSION_LIFETIME), path=f"/api/v1/messages/{sealed.id}/",
+                            httponly=True, samesite="Strict", secure=request.secure)
+        return response
+
     async def blob(request: web.Request) -> web.Response:
-        ident = request.match_info["id"]
-        data = store.get(ident) if _ID.match(ident) else None
+        sealed = message_of(request)
+        refusal = access.unavailable(sealed)
+        if refusal:
+            return _refuse(refusal)
+        if not session_ok(request, sealed):
+            return _refuse(access.Refusal(401, "Prove it is you first: enter the code sent to your e-mail."))
+        data = store.blob(sealed.id)
         if data is None:
-            raise web.HTTPNotFound(text="No such message.")
+            return _refuse(access.Refusal(410, "This message is no longer available."))
+        if sealed.opened is None:
+            store.update(sealed.id, opened=time.time())
+            store.event(sealed.id, "opened")
         return web.Response(body=data, content_type="application/octet-stream")
 
+    async def receipt(request: web.Request) -> web.Response:
+        same_site(request)
+        sealed = message_of(request)
+        if not session_ok(request, sealed):
+            return _refuse(access.Refusal(401, "no session"))
+        body = await request.json()
+        name = str(body.get("name", ""))[:200] if isinstance(body, dict) else ""
+        store.event(sealed.id, "downloaded", name)
+        return web.Response(status=204)
+
+    async def reply(request: web.Request) -> web.Response:
+        same_site(request)
+        sealed = message_of(request)
+        refusal = access.unavailable(sealed)
+        if refusal:
+            return _refuse(refusal)
+        if not session_ok(request, sealed):
+            return _refuse(access.Refusal(401, "Prove it is you first: enter the code sent to your e-mail."))
+        if len([r for r in store.replies() if r["id"] == sealed.id]) >= MAX_REPLIES:
+            return _refuse(access.Refusal(429, "This message has as many replies waiting as it can hold."))
+        reply_id = request.match_info.get("reply") or ""
+        if not _ID.match(reply_id):
+            return _refuse(access.Refusal(400, "bad reply id"))
+        data = await request.read()
+        if not 29 <= len(data) <= MAX_REPLY:
+            return _refuse(access.Refusal(413 if len(data) > MAX_REPLY else 400,
+                                          "The reply is over 35 MB; send large files another way."
+                                          if len(data) > MAX_REPLY else "not a sealed reply"))
+        store.put_reply(reply_id, sealed.id, data)
+        store.event(sealed.id, "replied", f"{len(data)} bytes")
+        return web.json_response({"reply": reply_id}, status=201)
+
+    # --- the agent ------------------------------------------------------------------------------
     async def upload(request: web.Request) -> web.Response:
-        supplied = request.headers.get("Authorization", "").removeprefix("Bearer ")
-        if not token or not hmac.compare_digest(supplied.encode(), token.encode()):
-            raise web.HTTPUnauthorized(text="upload token required")
+        agent_only(request)
         ident = request.match_info["id"]
         if not _ID.match(ident):
             raise web.HTTPBadRequest(text="bad message id")
         data = await request.read()
         if len(data) < 29:  # nonce + tag + at least one byte
             raise web.HTTPBadRequest(text="not a sealed message")
-        meta = {
-            "sender": request.headers.get("X-Postseal-Sender", ""),
-            "recipient": request.headers.get("X-Postseal-Recipient", ""),
-            "created": time.time(),
-            "size": len(data),
-        }
-        if not store.put(ident, data, meta):
+        try:
+            expires = float(request.headers.get("X-Postseal-Expires") or time.time() + 30 * 86400)
+        except ValueError:
+            raise web.HTTPBadRequest(text="X-Postseal-Expires must be a unix time") from None
+        recipient = request.headers.get("X-Postseal-Recipient", "")
+        if "@" not in recipient:
+            raise web.HTTPBadRequest(text="X-Postseal-Recipient is required: codes are mailed to it")
+        if not store.put(ident, data, request.headers.get("X-Postseal-Sender", ""), recipient, expires,
+                         request.headers.get("X-Postseal-Passcode") or None):
             raise web.HTTPConflict(text="message id already used")
         log.info("portal: stored sealed message %s (%d bytes)", ident, len(data))
-        return web.json_response({"id": ident}, status=201)
+        return web.json_response({"id": ident, "expires": expires}, status=201)
 
-    app.router.add_get("/m/{id}", page)
-    app.router.add_get("/static/{name}", asset)
-    app.router.add_get("/api/v1/messages/{id}/blob", blob)
     async def revoke(request: web.Request) -> web.Response:
-        supplied = request.headers.get("Authorization", "").removeprefix("Bearer ")
-        if not token or not hmac.compare_digest(supplied.encode(), token.encode()):
-            raise web.HTTPUnauthorized(text="upload token required")
+        agent_only(request)
         ident = request.match_info["id"]
-        if not _ID.match(ident) or not store.delete(ident):
+        if not _ID.match(ident) or not store.revoke(ident):
             raise web.HTTPNotFound(text="No such message.")
+        store.event(ident, "revoked")
         log.info("portal: revoked %s", ident)
         return web.json_response({"revoked": ident})
 
+    async def sync(request: web.Request) -> web.Response:
+        agent_only(request)
+        try:
+            since, within = int(request.query.get("since", "0")), float(request.query.get("warn_within", "0"))
+        except ValueError:
+            raise web.HTTPBadRequest(text="since and warn_within are numbers") from None
+        for ident in store.purge_expired():
+            store.event(ident, "expired")
+        return web.json_response({
+            "events": store.events_since(since), "replies": store.replies(),
+            "expiring": [{"id": s.id, "sender": s.sender, "recipient": s.recipient, "expires": s.expires}
+                         for s in (store.expiring(within) if within else [])]})
+
+    async def warned(request: web.Request) -> web.Response:
+        agent_only(request)
+        store.update(message_of(request).id, warned=time.time())
+        return web.Response(status=204)
+
+    async def reply_blob(request: web.Request) -> web.Response:
+        agent_only(request)
+        data = store.reply_blob(request.match_info["reply"]) if _ID.match(request.match_info["reply"]) else None
+        if data is None:
+            raise web.HTTPNotFound(text="no such reply")
+        return web.Response(body=data, content_type="application/octet-stream")
+
+    async def drop_reply(request: web.Request) -> web.Response:
+        agent_only(request)
+        if not store.drop_reply(request.match_info["reply"]):
+            raise web.HTTPNotFound(text="no such reply")
+        return web.Response(status=204)
+
+    async def health(request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    app.router.add_get("/m/{id}", page)
+    app.router.add_get("/static/{name}", asset)
+    app.router.add_get("/api/v1/messages/{id}/info", info)
+    app.router.add_post("/api/v1/messages/{id}/code", code)
+    app.router.add_post("/api/v1/messages/{id}/session", session)
+    app.router.add_get("/api/v1/messages/{id}/blob", blob)
+    app.router.add_post("/api/v1/messages/{id}/receipt", receipt)
+    app.router.add_put("/api/v1/messages/{id}/replies/{reply}", reply)
     app.router.add_put("/api/v1/messages/{id}", upload)
     app.router.add_delete("/api/v1/messages/{id}", revoke)
+    app.router.add_post("/api/v1/messages/{id}/warned", warned)
+    app.router.add_get("/api/v1/sync", sync)
+    app.router.add_get("/api/v1/replies/{reply}/blob", reply_blob)
+    app.router.add_delete("/api/v1/replies/{reply}", drop_reply)
     app.router.add_get("/health", health)
     return app
+
+
+def new_reply_id() -> str:
+    return secrets.token_urlsafe(16)

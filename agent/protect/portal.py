@@ -14,6 +14,7 @@ import base64
 import json
 import os
 import secrets
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -110,6 +111,30 @@ class PortalClient:
     token: str
     timeout: float = 20.0
 
+    def _call(self, method: str, path: str, query: str = "") -> bytes:
+        """One authenticated call to the portal's agent routes (sync, replies)."""
+        url = f"{self.url.rstrip('/')}{path}{('?' + query) if query else ''}"
+        request = urllib.request.Request(url, method=method, headers={"Authorization": f"Bearer {self.token}"})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return response.read()
+        except urllib.error.HTTPError as exc:
+            raise PortalUnavailable(f"portal {self.url} answered {exc.code} to {path}") from None
+        except (urllib.error.URLError, OSError) as exc:
+            raise PortalUnavailable(f"portal {self.url} not reachable: {getattr(exc, 'reason', exc)}") from None
+
+    def sync(self, since: int, warn_within: float) -> dict:
+        return json.loads(self._call("GET", "/api/v1/sync", f"since={since}&warn_within={int(warn_within)}"))
+
+    def reply_blob(self, reply_id: str) -> bytes:
+        return self._call("GET", f"/api/v1/replies/{reply_id}/blob")
+
+    def drop_reply(self, reply_id: str) -> None:
+        self._call("DELETE", f"/api/v1/replies/{reply_id}")
+
+    def mark_warned(self, portal_id: str) -> None:
+        self._call("POST", f"/api/v1/messages/{portal_id}/warned")
+
     def revoke(self, portal_id: str) -> None:
         """The portal forgets the sealed copy: the link no longer opens anything."""
         request = urllib.request.Request(f"{self.url.rstrip('/')}/api/v1/messages/{portal_id}", method="DELETE",
@@ -123,7 +148,7 @@ class PortalClient:
         except (urllib.error.URLError, OSError) as exc:
             raise PortalUnavailable(f"portal {self.url} not reachable: {getattr(exc, 'reason', exc)}") from None
 
-    def upload(self, portal_id: str, blob: bytes, sender: str, recipient: str) -> None:
+    def upload(self, portal_id: str, blob: bytes, sender: str, recipient: str, expires: float) -> None:
         request = urllib.request.Request(
             f"{self.url.rstrip('/')}/api/v1/messages/{portal_id}",
             data=blob,
@@ -133,6 +158,7 @@ class PortalClient:
                 "Content-Type": "application/octet-stream",
                 "X-Postseal-Sender": sender,
                 "X-Postseal-Recipient": recipient,
+                "X-Postseal-Expires": str(int(expires)),
             },
         )
         try:
@@ -147,7 +173,7 @@ class PortalClient:
             raise PortalUnavailable(f"portal {self.url} not reachable: {reason}") from None
 
 
-def notice(message: EmailMessage, sender: str, recipient: str, link: str, org: str) -> bytes:
+def notice(message: EmailMessage, sender: str, recipient: str, link: str, org: str, expires: float) -> bytes:
     out = EmailMessage(policy=policy.SMTP)
     out["From"] = str(message.get("From", sender))
     out["To"] = recipient
@@ -158,9 +184,12 @@ def notice(message: EmailMessage, sender: str, recipient: str, link: str, org: s
     out["Message-ID"] = str(message.get("Message-ID")) or make_msgid(domain=sender.rpartition("@")[2])
     out["X-Postseal-Notice"] = "portal"
     who = readable_addresses(message, "From") or sender
+    until = time.strftime("%B %d, %Y", time.localtime(expires))
+    how = (f"To open it, you will be asked for a code that we e-mail to {recipient}. "
+           f"You can open it until {until}; you can also reply to it securely there.")
     out.set_content(
         f"{who} sent you a secure message through {org}.\n\n"
-        f"Open it here:\n{link}\n\n"
+        f"Open it here:\n{link}\n\n{how}\n\n"
         "The message is decrypted in your browser: the link holds its key, and the "
         "portal only stores it encrypted. Please do not forward this e-mail.\n"
     )
@@ -169,6 +198,7 @@ def notice(message: EmailMessage, sender: str, recipient: str, link: str, org: s
         f"<p>{_esc(who)} sent you a secure message through {_esc(org)}.</p>"
         f"<p><a href=\"{_esc(link)}\" style=\"background:#0b5cad;color:#fff;padding:10px 16px;"
         "border-radius:4px;text-decoration:none\">Open secure message</a></p>"
+        f"<p>{_esc(how)}</p>"
         "<p style=\"color:#555\">The message is decrypted in your browser: the link holds its "
         "key, and the portal only stores it encrypted. Please do not forward this e-mail.</p>"
         "</body></html>",
@@ -184,9 +214,10 @@ def _esc(text: str) -> str:
 class PortalProtector:
     method = Method.PORTAL
 
-    def __init__(self, client: PortalClient, org: str) -> None:
+    def __init__(self, client: PortalClient, org: str, expiry_days: int = 30) -> None:
         self.client = client
         self.org = org
+        self.expiry_days = expiry_days
 
     def protect(
         self, message: EmailMessage, sender: str, recipients: list[RecipientPlan]
@@ -196,8 +227,9 @@ class PortalProtector:
         for plan in recipients:
             portal_id = b64url(secrets.token_bytes(16))
             key, blob = seal(document, portal_id)
-            self.client.upload(portal_id, blob, sender, plan.address)
+            expires = time.time() + self.expiry_days * 86400
+            self.client.upload(portal_id, blob, sender, plan.address, expires)
             link = f"{self.client.url.rstrip('/')}/m/{portal_id}#{b64url(key)}"
-            data = notice(message, sender, plan.address, link, self.org)
+            data = notice(message, sender, plan.address, link, self.org, expires)
             copies.append(ProtectedCopy(Method.PORTAL, (plan.address,), data, portal_id=portal_id))
         return copies

@@ -76,13 +76,15 @@ def test_portal_recipient_gets_a_notice_without_content_and_a_working_link(start
     assert b"metformin" not in notice.data and b"A1c" not in notice.data
     assert b"Your visit on November 23" not in notice.data
     assert b"1971-06-02" not in notice.data
-    document = open_portal_link(notice)
+    document = open_portal_link(notice, sink)
     assert "increase metformin to 1000 mg" in document["text"]
     assert document["subject"] == "Your visit on November 23"
     # The server stores ciphertext only: the key from the link appears nowhere on its disk.
     text = notice.message.get_body(("plain",)).get_content()
     key = re.search(r"#([A-Za-z0-9_-]{43})", text).group(1).encode()
-    for path in (home / "portal").iterdir():
+    files = [p for p in (home / "portal").rglob("*") if p.is_file()]
+    assert files
+    for path in files:
         content = path.read_bytes()
         assert key not in content and b"metformin" not in content
 

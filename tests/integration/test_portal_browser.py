@@ -1,48 +1,181 @@
-"""The portal page decrypts in a real browser (headless Chromium) with the key from the link."""
+"""The portal in a real browser (headless Chromium): the recipient proves they read their
+mailbox with a one-time code, the page decrypts with the key from the link, saves an
+attachment (a receipt in the audit), and sends a secure reply with a file that reaches the
+sender encrypted to their own key (opened with plain gpg). Without the code nothing is
+served; five wrong codes lock it; an expired or revoked message says so."""
+
+from __future__ import annotations
 
 import re
 import shutil
 import subprocess
+import time
+import urllib.error
+import urllib.request
+from email import message_from_string, policy
+from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLES, run_cli
+from gui.agent_client import AgentClient
+from tests.conftest import SAMPLES, SENDER, run_cli
 
+playwright_sync = pytest.importorskip("playwright.sync_api", reason="pip install -e .[test] brings playwright")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is installed by `make test`")
+PATIENT = "maria.gonzalez@mailbox.example"
 
-
-def render(url: str, tmp_path) -> str:
-    result = subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path / 'chromium'}", "--virtual-time-budget=5000", "--dump-dom", url],
-        capture_output=True, timeout=60, check=False,
-    )
-    return result.stdout.decode()
+@pytest.fixture
+def sent(start_agent, sink, home):
+    running = start_agent(sink.port, portal={"poll_seconds": 1})
+    running.pipeline.pgp.generate(SENDER)  # the clinician's own key: secure replies are encrypted to it
+    assert run_cli("send", str(SAMPLES / "03-patient-followup.eml"), "--wait", home=home).returncode == 0
+    [notice] = sink.received
+    text = notice.message.get_body(("plain",)).get_content()
+    return running, re.search(r"(http://\S+/m/\S+#\S+)", text).group(1)
 
 
 @pytest.fixture
-def notice_link(start_agent, sink, home):
-    start_agent(sink.port)
-    run_cli("send", str(SAMPLES / "03-patient-followup.eml"), "--wait", home=home)
-    [notice] = sink.received
-    text = notice.message.get_body(("plain",)).get_content()
-    return re.search(r"(http://\S+/m/\S+#\S+)", text).group(1)
+def browser(tmp_path):
+    with playwright_sync.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                     args=["--no-first-run", "--disable-background-networking",
+                                           "--disable-component-update", "--disable-sync"])
+        yield browser
+        browser.close()
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is installed by `make test`")
-def test_the_link_opens_the_message_in_the_browser(notice_link, tmp_path):
-    dom = render(notice_link, tmp_path)
-    assert "increase metformin to 1000 mg twice daily" in dom
-    assert "Your visit on November 23" in dom
-    assert "could not be decrypted" not in dom
+def code_from(sink, after: int) -> str:
+    assert sink.wait_for(after + 1, timeout=20), "no code e-mail arrived"
+    mail = sink.received[after]
+    assert mail.recipients == (PATIENT,) and "Your code for the secure message" in str(mail.message["Subject"])
+    body = mail.message.get_body(("plain",)).get_content()
+    assert "metformin" not in body  # the code e-mail says nothing of the message
+    return re.search(r"Your code is (\d{6})", body).group(1)
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is installed by `make test`")
-def test_a_damaged_key_shows_an_error_and_no_content(notice_link, tmp_path):
-    base, key = notice_link.split("#")
+def open_with_code(browser, link: str, sink, viewport=None):
+    page = browser.new_page(viewport=viewport or {"width": 1000, "height": 800})
+    page.goto(link)
+    page.locator("#verify").wait_for()
+    before = len(sink.received)
+    page.locator("#send-code").click()
+    page.locator("#status.ok").wait_for()
+    page.locator("#code").fill(code_from(sink, before))
+    page.locator("#open").click()
+    page.locator("#message").wait_for()
+    return page
+
+
+def test_the_recipient_opens_it_with_a_code_saves_the_file_and_replies_securely(sent, sink, browser, tmp_path):
+    running, link = sent
+    page = browser.new_page(viewport={"width": 1000, "height": 800})
+    page.goto(link)
+    page.locator("#verify").wait_for()
+    assert "m•••@mailbox.example" in page.locator("#verify-text").inner_text()
+    assert "metformin" not in page.content()  # nothing before the code
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "portal-verify.png"), full_page=True)
+    before = len(sink.received)
+    page.locator("#send-code").click()
+    page.locator("#status.ok").wait_for()
+    page.locator("#code").fill(code_from(sink, before))
+    page.locator("#open").click()
+    page.locator("#message").wait_for()
+    assert "increase metformin to 1000 mg twice daily" in page.locator("#text").inner_text()
+    assert page.locator("#subject").inner_text() == "Your visit on November 23"
+    assert page.locator("#expires").inner_text()  # the recipient sees until when
+    page.screenshot(path=str(SCREENSHOTS / "portal-message.png"), full_page=True)
+
+    lab = tmp_path / "home-readings.csv"
+    lab.write_text("date,glucose\n2026-11-30,142\n")
+    page.locator("#reply-text").fill("Thank you. My readings since the visit are attached.")
+    page.locator("#reply-files").set_input_files(str(lab))
+    page.locator("#send-reply").click()
+    page.locator("#reply-status.ok").wait_for()
+
+    # The agent collects the reply and hands it to the sender, encrypted to their own key.
+    deadline = time.monotonic() + 30
+    while not [r for r in sink.received if r.recipients == (SENDER,)]:
+        assert time.monotonic() < deadline, "the reply never reached the sender"
+        time.sleep(0.2)
+    [reply] = [r for r in sink.received if r.recipients == (SENDER,)]
+    assert b"My readings" not in reply.data and reply.message.get_content_type() == "multipart/encrypted"
+    armored = next(p for p in reply.message.walk() if p.get_content_type() == "application/octet-stream")
+    gnupg_home = running.pipeline.pgp.home  # the clinician's keyring; plain gpg opens it
+    opened = subprocess.run(["gpg", "--homedir", str(gnupg_home), "--batch", "--decrypt"],
+                            input=armored.get_payload(decode=True), capture_output=True, check=True).stdout.decode()
+    inner = message_from_string(opened, policy=policy.default)
+    assert "My readings since the visit are attached." in inner.get_body(("plain",)).get_content()
+    [file] = list(inner.iter_attachments())
+    assert file.get_filename() == "home-readings.csv" and file.get_content() == lab.read_text()
+    assert inner["Reply-To"] == PATIENT and inner["Subject"] == "Re: Your visit on November 23"
+    kinds = [r["event"] for r in AgentClient(running.api_url, running.token).audit()]
+    assert "portal_code_sent" in kinds and "portal_opened" in kinds and "portal_reply" in kinds
+
+
+def test_without_the_code_nothing_is_served_and_five_wrong_codes_lock_it(sent, sink, browser):
+    running, link = sent
+    base = link.split("#")[0].replace("/m/", "/api/v1/messages/")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"{base}/blob", timeout=10)
+    assert refused.value.code == 401  # the link (key) alone does not get the ciphertext
+    page = browser.new_page()
+    page.goto(link)
+    page.locator("#verify").wait_for()
+    page.locator("#send-code").click()
+    page.locator("#status.ok").wait_for()
+    for attempt in range(5):
+        page.locator("#code").fill("000000" if attempt % 2 else "999999")
+        page.locator("#open").click()
+        page.locator("#status.error").wait_for()
+    assert "locked" in page.locator("#status").inner_text()
+    page.locator("#code").fill("123456")
+    page.locator("#open").click()
+    page.wait_for_function("document.getElementById('status').textContent.includes('locked until')")
+    assert page.locator("#message").is_hidden()
+    client = AgentClient(running.api_url, running.token)
+    deadline = time.monotonic() + 20  # receipts reach the audit at the next sync
+    while "portal_locked" not in [r["event"] for r in client.audit()]:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+
+
+def test_a_revoked_message_says_so_and_a_damaged_link_opens_nothing(sent, sink, browser):
+    running, link = sent
+    base, key = link.split("#")
     damaged = base + "#" + ("A" if key[0] != "A" else "B") + key[1:]
-    dom = render(damaged, tmp_path)
-    assert "could not be decrypted" in dom and "metformin" not in dom
-    dom = render(base, tmp_path)
-    assert "link is incomplete" in dom
+    page = open_with_code_damaged(browser, damaged, sink)
+    assert "could not be decrypted" in page.locator("#status").inner_text() and "metformin" not in page.content()
+    client = AgentClient(running.api_url, running.token)
+    [message] = client.outbox()
+    client.revoke(message["id"])
+    page = browser.new_page()
+    page.goto(link)
+    page.wait_for_function("document.getElementById('status').textContent.includes('withdrew')")
+    assert page.locator("#verify").is_hidden()
+
+
+def open_with_code_damaged(browser, link, sink):
+    page = browser.new_page()
+    page.goto(link)
+    page.locator("#verify").wait_for()
+    before = len(sink.received)
+    page.locator("#send-code").click()
+    page.locator("#status.ok").wait_for()
+    page.locator("#code").fill(code_from(sink, before))
+    page.locator("#open").click()
+    page.locator("#status.error").wait_for()
+    return page
+
+
+def test_on_a_phone_the_page_is_one_readable_column(sent, sink, browser):
+    running, link = sent
+    page = open_with_code(browser, link, sink, viewport={"width": 390, "height": 844})
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
+    page.screenshot(path=str(SCREENSHOTS / "portal-phone.png"), full_page=True)
+    # Every control has a label a screen reader reads.
+    for control in ("#reply-text", "#reply-files"):
+        assert page.locator(f"label[for='{control[1:]}']").count() == 1

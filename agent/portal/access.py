@@ -1,0 +1,139 @@
+"""Who may fetch a sealed message: the recipient, after proving they read their mailbox.
+
+A one-time code (6 digits, valid 10 minutes) goes to the recipient's address in an e-mail of
+its own, or the recipient types the passcode the sender chose. Five wrong tries lock the
+message for 10 minutes (and void the code); codes are sent at most once a minute and five
+times an hour per message; each client address gets 20 attempts a minute across all
+messages. A right answer opens a 30-minute session (an HttpOnly cookie scoped to this
+message). Codes and passcodes are compared as digests, in constant time.
+
+With a link (the key) but without the recipient's mailbox, the ciphertext is not served: a
+forwarded notice, or one sitting in the sender's Sent folder at the provider, opens nothing.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass
+
+from agent.portal.store import Sealed, SqlitePortalStore, digest
+
+CODE_LIFETIME = 600.0
+MAX_TRIES = 5
+LOCKOUT = 600.0
+CODE_INTERVAL = 60.0
+CODES_PER_HOUR = 5
+SESSION_LIFETIME = 1800.0
+ATTEMPTS_PER_MINUTE = 20
+
+
+@dataclass(frozen=True)
+class Refusal:
+    status: int
+    message: str
+    retry_after: float = 0.0
+
+
+def hint(address: str) -> str:
+    """j•••@familymail.example: enough to recognise one's own address, not to learn someone's."""
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}•••@{domain}"
+
+
+def _code_digest(ident: str, code: str) -> str:
+    return digest(f"{ident}:{code}")
+
+
+class RateLimiter:
+    """Attempts per client address in a sliding minute (in memory: a restart forgets, and
+    the per-message limits, which are stored, still hold)."""
+
+    def __init__(self, per_minute: int = ATTEMPTS_PER_MINUTE) -> None:
+        self.per_minute = per_minute
+        self._seen: dict[str, deque[float]] = defaultdict(deque)
+
+    def allow(self, client: str, now: float | None = None) -> float:
+        """0 if allowed now, else the seconds to wait."""
+        now = now or time.time()
+        seen = self._seen[client]
+        while seen and seen[0] <= now - 60:
+            seen.popleft()
+        if len(seen) >= self.per_minute:
+            return 60 - (now - seen[0])
+        seen.append(now)
+        return 0.0
+
+
+def unavailable(sealed: Sealed | None, now: float | None = None) -> Refusal | None:
+    if sealed is None:
+        return Refusal(404, "This message does not exist. Check that the link is complete.")
+    if sealed.revoked:
+        return Refusal(410, f"The sender withdrew this message on {time.strftime('%Y-%m-%d', time.localtime(sealed.revoked))}."
+                            " Ask them to send it again if you still need it.")
+    if sealed.expired(now):
+        return Refusal(410, f"This message expired on {time.strftime('%Y-%m-%d', time.localtime(sealed.expires))}."
+                            " Ask the sender to send it again.")
+    return None
+
+
+def locked(sealed: Sealed, now: float | None = None) -> Refusal | None:
+    now = now or time.time()
+    if sealed.locked_until and sealed.locked_until > now:
+        return Refusal(423, f"Too many wrong codes: this message is locked until "
+                            f"{time.strftime('%H:%M', time.localtime(sealed.locked_until))}. Then ask for a new code.",
+                       sealed.locked_until - now)
+    return None
+
+
+def new_code(store: SqlitePortalStore, sealed: Sealed, now: float | None = None) -> str | Refusal:
+    """A fresh code for the recipient (the caller mails it), or why not now."""
+    now = now or time.time()
+    refusal = unavailable(sealed, now) or locked(sealed, now)
+    if refusal:
+        return refusal
+    recent = [t for t in sealed.codes_sent if t > now - 3600]
+    if recent and now - recent[-1] < CODE_INTERVAL:
+        wait = CODE_INTERVAL - (now - recent[-1])
+        return Refusal(429, f"A code was sent less than a minute ago. Check your mailbox, or ask again in "
+                            f"{int(wait) + 1} seconds.", wait)
+    if len(recent) >= CODES_PER_HOUR:
+        wait = recent[0] + 3600 - now
+        return Refusal(429, f"Five codes were sent in the last hour. Ask again in {int(wait // 60) + 1} minutes.", wait)
+    code = f"{secrets.randbelow(10**6):06d}"
+    store.update(sealed.id, code_hash=_code_digest(sealed.id, code), code_expires=now + CODE_LIFETIME, code_tries=0,
+                 codes_sent=(*recent, now))
+    return code
+
+
+def check(store: SqlitePortalStore, sealed: Sealed, answer: str, now: float | None = None) -> str | Refusal:
+    """A session token when `answer` is the current code (or the passcode), else why not."""
+    now = now or time.time()
+    refusal = unavailable(sealed, now) or locked(sealed, now)
+    if refusal:
+        return refusal
+    answer = "".join(answer.split())
+    if sealed.passcode:
+        good = hmac.compare_digest(digest(answer), sealed.passcode)
+    else:
+        if not sealed.code_hash or not sealed.code_expires:
+            return Refusal(400, "Ask for a code first: it is sent to your e-mail address.")
+        if sealed.code_expires <= now:
+            return Refusal(403, "This code has expired (codes work for 10 minutes). Ask for a new one.")
+        good = hmac.compare_digest(_code_digest(sealed.id, answer), sealed.code_hash)
+    if not good:
+        tries = sealed.code_tries + 1
+        if tries >= MAX_TRIES:
+            store.update(sealed.id, code_tries=0, code_hash=None, locked_until=now + LOCKOUT)
+            store.event(sealed.id, "locked", f"{MAX_TRIES} wrong codes")
+            return Refusal(423, f"Too many wrong codes: this message is locked for {int(LOCKOUT // 60)} minutes. "
+                                "Then ask for a new code.", LOCKOUT)
+        store.update(sealed.id, code_tries=tries)
+        left = MAX_TRIES - tries
+        return Refusal(403, f"That code is not right. {left} {'try' if left == 1 else 'tries'} left.")
+    token = secrets.token_urlsafe(32)
+    store.update(sealed.id, code_hash=None, code_tries=0, locked_until=None)  # a code opens once
+    store.add_session(token, sealed.id, now + SESSION_LIFETIME)
+    return token

@@ -1,0 +1,183 @@
+"""What the portal keeps, behind one interface: sealed messages and replies (ciphertext
+only), each message's recipient, expiry and verification state, sessions, and the events the
+agent collects (opened, downloaded, locked, replied).
+
+`SqlitePortalStore` is the embedded portal's: one SQLite file for the state, one file per
+blob. An organization-wide portal implements the same methods on PostgreSQL for the state and
+S3-compatible object storage for the blobs (README, "Secure portal"): nothing here depends on
+the state and the blobs living on one disk.
+
+Never stored: a key, a plaintext, a code or a session token in clear (codes and tokens are
+kept as SHA-256 digests; a stolen database opens nothing).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS messages (
+  id TEXT PRIMARY KEY, sender TEXT NOT NULL, recipient TEXT NOT NULL, created REAL NOT NULL,
+  expires REAL NOT NULL, revoked REAL, size INTEGER NOT NULL, passcode TEXT,
+  code_hash TEXT, code_expires REAL, code_tries INTEGER NOT NULL DEFAULT 0, locked_until REAL,
+  codes_sent TEXT NOT NULL DEFAULT '[]', opened REAL, warned REAL
+);
+CREATE TABLE IF NOT EXISTS sessions (token_hash TEXT PRIMARY KEY, message TEXT NOT NULL, expires REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, message TEXT NOT NULL, time REAL NOT NULL, kind TEXT NOT NULL, detail TEXT
+);
+CREATE TABLE IF NOT EXISTS replies (
+  id TEXT PRIMARY KEY, message TEXT NOT NULL, created REAL NOT NULL, size INTEGER NOT NULL
+);
+"""
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Sealed:
+    id: str
+    sender: str
+    recipient: str
+    created: float
+    expires: float
+    revoked: float | None
+    size: int
+    passcode: str | None  # a digest of the sender's passcode, when they chose one
+    code_hash: str | None
+    code_expires: float | None
+    code_tries: int
+    locked_until: float | None
+    codes_sent: tuple[float, ...]
+    opened: float | None
+    warned: float | None
+
+    def expired(self, now: float | None = None) -> bool:
+        return (now or time.time()) >= self.expires
+
+
+class SqlitePortalStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        for folder in (root, root / "blobs", root / "replies"):
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._lock = threading.Lock()
+        self.db = sqlite3.connect(root / "portal.db", check_same_thread=False, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.executescript(SCHEMA)
+
+    def _write(self, path: Path, data: bytes) -> None:
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+
+    # --- sealed messages ----------------------------------------------------------------------
+    def put(self, ident: str, blob: bytes, sender: str, recipient: str, expires: float,
+            passcode: str | None = None) -> bool:
+        with self._lock:
+            if self.db.execute("SELECT 1 FROM messages WHERE id=?", (ident,)).fetchone():
+                return False
+            self._write(self.root / "blobs" / ident, blob)
+            self.db.execute("INSERT INTO messages (id, sender, recipient, created, expires, size, passcode)"
+                            " VALUES (?,?,?,?,?,?,?)", (ident, sender, recipient, time.time(), expires, len(blob),
+                                                       digest(passcode) if passcode else None))
+            return True
+
+    def get(self, ident: str) -> Sealed | None:
+        row = self.db.execute(
+            "SELECT id, sender, recipient, created, expires, revoked, size, passcode, code_hash, code_expires,"
+            " code_tries, locked_until, codes_sent, opened, warned FROM messages WHERE id=?", (ident,)).fetchone()
+        if row is None:
+            return None
+        return Sealed(*row[:12], tuple(json.loads(row[12])), row[13], row[14])
+
+    def blob(self, ident: str) -> bytes | None:
+        path = self.root / "blobs" / ident
+        return path.read_bytes() if path.exists() else None
+
+    def update(self, ident: str, **fields: Any) -> None:
+        if "codes_sent" in fields:
+            fields["codes_sent"] = json.dumps(list(fields["codes_sent"]))
+        names = ", ".join(f"{k}=?" for k in fields)
+        with self._lock:
+            self.db.execute(f"UPDATE messages SET {names} WHERE id=?", (*fields.values(), ident))  # noqa: S608 - names are ours
+
+    def revoke(self, ident: str) -> bool:
+        """The ciphertext is deleted; the record stays so the page can say "revoked"."""
+        with self._lock:
+            found = self.db.execute("UPDATE messages SET revoked=? WHERE id=? AND revoked IS NULL",
+                                    (time.time(), ident)).rowcount
+            self.db.execute("DELETE FROM sessions WHERE message=?", (ident,))
+        (self.root / "blobs" / ident).unlink(missing_ok=True)
+        return bool(found)
+
+    def purge_expired(self, now: float | None = None) -> list[str]:
+        """Expired messages lose their ciphertext (and replies left unfetched stay until fetched)."""
+        now = now or time.time()
+        gone = [r[0] for r in self.db.execute("SELECT id FROM messages WHERE expires<=? AND revoked IS NULL", (now,))]
+        for ident in gone:
+            (self.root / "blobs" / ident).unlink(missing_ok=True)
+        return gone
+
+    # --- sessions --------------------------------------------------------------------------------
+    def add_session(self, token: str, ident: str, expires: float) -> None:
+        with self._lock:
+            self.db.execute("INSERT INTO sessions VALUES (?,?,?)", (digest(token), ident, expires))
+            self.db.execute("DELETE FROM sessions WHERE expires<?", (time.time(),))
+
+    def session_valid(self, token: str, ident: str) -> bool:
+        row = self.db.execute("SELECT expires FROM sessions WHERE token_hash=? AND message=?",
+                              (digest(token), ident)).fetchone()
+        return bool(row) and row[0] > time.time()
+
+    # --- events the agent collects ------------------------------------------------------------------
+    def event(self, ident: str, kind: str, detail: str = "") -> None:
+        with self._lock:
+            self.db.execute("INSERT INTO events (message, time, kind, detail) VALUES (?,?,?,?)",
+                            (ident, time.time(), kind, detail[:300]))
+
+    def events_since(self, seq: int, limit: int = 500) -> list[dict]:
+        rows = self.db.execute("SELECT seq, message, time, kind, detail FROM events WHERE seq>? ORDER BY seq LIMIT ?",
+                               (seq, limit)).fetchall()
+        return [{"seq": s, "id": m, "time": t, "kind": k, "detail": d or ""} for s, m, t, k, d in rows]
+
+    def expiring(self, within: float, now: float | None = None) -> list[Sealed]:
+        """Unopened, unrevoked messages that lapse within `within` seconds and were not warned about."""
+        now = now or time.time()
+        ids = [r[0] for r in self.db.execute(
+            "SELECT id FROM messages WHERE opened IS NULL AND revoked IS NULL AND warned IS NULL"
+            " AND expires>? AND expires<=?", (now, now + within))]
+        return [s for s in (self.get(i) for i in ids) if s]
+
+    # --- replies -------------------------------------------------------------------------------------
+    def put_reply(self, reply_id: str, ident: str, blob: bytes) -> None:
+        self._write(self.root / "replies" / reply_id, blob)
+        with self._lock:
+            self.db.execute("INSERT INTO replies VALUES (?,?,?,?)", (reply_id, ident, time.time(), len(blob)))
+
+    def replies(self) -> list[dict]:
+        return [{"reply": r, "id": m, "created": c, "size": s}
+                for r, m, c, s in self.db.execute("SELECT id, message, created, size FROM replies ORDER BY created")]
+
+    def reply_blob(self, reply_id: str) -> bytes | None:
+        path = self.root / "replies" / reply_id
+        return path.read_bytes() if path.exists() else None
+
+    def drop_reply(self, reply_id: str) -> bool:
+        with self._lock:
+            found = self.db.execute("DELETE FROM replies WHERE id=?", (reply_id,)).rowcount
+        (self.root / "replies" / reply_id).unlink(missing_ok=True)
+        return bool(found)
+
+    def close(self) -> None:
+        self.db.close()

@@ -1,0 +1,149 @@
+"""What the agent collects from the portal, every `portal.poll_seconds`:
+
+- receipts: first open, each attachment saved, codes sent, lockouts, revocation, expiry —
+  into the audit log, with the outbox message and recipient they belong to;
+- secure replies: sealed in the recipient's browser under the message's own key (which only
+  the link, and this agent's encrypted outbox, hold), opened here and handed to the sender as
+  a new message that routing encrypts to the sender's own certificate or key;
+- lapses: an unopened message about to expire — the sender gets a warning, once.
+
+It talks to the portal over the same authenticated routes whether the portal is embedded or
+the organization's own; a portal that cannot be reached now is asked again next time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+import re
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate, make_msgid
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+
+from agent import system_mail
+from agent.protect.portal import PortalClient, PortalUnavailable, b64url_decode, unseal
+
+log = logging.getLogger(__name__)
+
+REPLY_HEADER = "X-Postseal-Portal-Reply"
+REPLY_FORMAT = "postseal-portal-reply-v1"
+EVENTS = {"opened": "portal_opened", "downloaded": "portal_downloaded", "code_sent": "portal_code_sent",
+          "locked": "portal_locked", "replied": "portal_replied", "revoked": "portal_revoked",
+          "expired": "portal_expired"}
+
+
+def key_of(notice: bytes, portal_id: str) -> bytes | None:
+    """The message key from the link in the notice (its body may be quoted-printable)."""
+    body = message_from_bytes(notice, policy=policy.default).get_body(("plain",))
+    text = body.get_content() if body is not None else ""
+    found = re.search(r"/m/" + re.escape(portal_id) + r"#([A-Za-z0-9_-]{43})", text)
+    return b64url_decode(found.group(1)) if found else None
+
+
+def reply_message(sender: str, recipient: str, subject: str, original_id: str, reply: dict) -> bytes:
+    out = EmailMessage()
+    # From the sender's own address (Reply-To the recipient): the relay accepts it, and nothing
+    # claims to come from an outside domain that did not send it.
+    out["From"] = formataddr((f"{recipient} (secure reply)", sender))
+    out["Reply-To"] = recipient
+    out["To"] = sender
+    out["Subject"] = f"Re: {subject}" if subject and not subject.lower().startswith("re:") else (subject or "Secure reply")
+    out["Date"] = formatdate(localtime=True)
+    out["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
+    if original_id:
+        out["In-Reply-To"] = original_id
+    out[REPLY_HEADER] = recipient
+    out.set_content(f"{recipient} replied through the secure portal (their address was verified with a code):\n\n"
+                    f"{reply.get('text', '')}\n")
+    for item in reply.get("attachments", [])[:50]:
+        ctype = str(item.get("content_type") or "application/octet-stream")
+        maintype, _, subtype = ctype.partition("/")
+        out.add_attachment(base64.b64decode(item.get("data", "")), maintype=maintype or "application",
+                           subtype=subtype or "octet-stream", filename=str(item.get("filename") or "attachment"))
+    return out.as_bytes()
+
+
+class PortalSync:
+    def __init__(self, pipeline, client: PortalClient, home: Path) -> None:
+        self.pipeline = pipeline
+        self.client = client
+        self._cursor_file = home / "portal-sync.json"
+        try:
+            self.seq = int(json.loads(self._cursor_file.read_text())["seq"])
+        except (OSError, ValueError, KeyError):
+            self.seq = 0
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.once()
+            except PortalUnavailable as exc:
+                log.info("portal sync: %s; next time", exc)
+            except Exception:  # noqa: BLE001 - the sync must outlive any one bad answer
+                log.exception("portal sync failed; next time")
+            await asyncio.sleep(max(1, self.pipeline.config.portal.poll_seconds))
+
+    async def once(self) -> None:
+        warn = self.pipeline.config.portal.warn_days * 86400
+        state = await asyncio.to_thread(self.client.sync, self.seq, warn)
+        for event in state.get("events", []):
+            self._record(event)
+            self.seq = max(self.seq, int(event.get("seq", 0)))
+        self._cursor_file.write_text(json.dumps({"seq": self.seq}))
+        for reply in state.get("replies", []):
+            await self._reply(reply)
+        for lapsing in state.get("expiring", []):
+            await self._warn(lapsing)
+
+    def _owner(self, portal_id: str) -> tuple[str, str]:
+        found = self.pipeline.outbox.portal_copy(portal_id)
+        return (found[0], found[1].recipients[0]) if found else ("", "")
+
+    def _record(self, event: dict) -> None:
+        kind = EVENTS.get(str(event.get("kind")))
+        if not kind:
+            return
+        ident, recipient = self._owner(str(event.get("id", "")))
+        self.pipeline._record(kind, message=ident, portal_id=str(event.get("id", "")),
+                              recipients=[recipient] if recipient else [], detail=str(event.get("detail", ""))[:200])
+
+    async def _reply(self, reply: dict) -> None:
+        portal_id, reply_id = str(reply["id"]), str(reply["reply"])
+        found = self.pipeline.outbox.portal_copy(portal_id)
+        key = key_of(found[1].data, portal_id) if found else None
+        if found is None or key is None:
+            log.warning("portal reply %s for unknown message %s: left on the portal", reply_id, portal_id)
+            return
+        ident, copy = found
+        blob = await asyncio.to_thread(self.client.reply_blob, reply_id)
+        try:
+            document = unseal(key, blob, f"{portal_id}/reply/{reply_id}")
+        except (InvalidTag, ValueError):
+            self.pipeline._record("portal_reply_refused", message=ident, portal_id=portal_id,
+                                  reason="the reply does not open with the message's key (tampered or foreign)")
+            await asyncio.to_thread(self.client.drop_reply, reply_id)
+            return
+        if document.get("format") != REPLY_FORMAT:
+            await asyncio.to_thread(self.client.drop_reply, reply_id)
+            return
+        row = self.pipeline.outbox.get(ident)
+        raw = reply_message(row.sender, copy.recipients[0], row.subject, row.message_id, document)
+        accepted = await self.pipeline.submit(raw)
+        self.pipeline._record("portal_reply", message=accepted.id, portal_id=portal_id, recipients=[row.sender],
+                              sender=copy.recipients[0], detail=f"secure reply to {ident}, handed to the sender")
+        await asyncio.to_thread(self.client.drop_reply, reply_id)  # kept until it is in our outbox
+
+    async def _warn(self, lapsing: dict) -> None:
+        sender, recipient = str(lapsing["sender"]), str(lapsing["recipient"])
+        raw = system_mail.expiry_warning(sender, recipient, float(lapsing["expires"]),
+                                         self.pipeline.config.organization.name)
+        await self.pipeline.submit(raw)
+        ident, _ = self._owner(str(lapsing["id"]))
+        self.pipeline._record("portal_expiring", message=ident, portal_id=str(lapsing["id"]), recipients=[recipient],
+                              detail="unopened; the sender was told")
+        await asyncio.to_thread(self.client.mark_warned, str(lapsing["id"]))
