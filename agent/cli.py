@@ -375,6 +375,20 @@ def _sign_in(client: AgentClient, args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_revoke(args: argparse.Namespace) -> int:
+    """The portal copies of a message can no longer be opened (their ciphertext is deleted)."""
+    client = AgentClient.discover()
+    try:
+        count = client.revoke(args.id)
+    except ApiError as exc:
+        if exc.status in (404, 409):
+            raise CliError(f"{args.id}: {exc}", BAD_INPUT) from None
+        raise
+    emit({"id": args.id, "revoked": count}, args.json,
+         f"revoked {count} portal cop{'y' if count == 1 else 'ies'} of {args.id}: the links no longer open anything")
+    return OK
+
+
 def cmd_stamp(args: argparse.Namespace) -> int:
     raw = read_message(args.file) if args.file != "-" else sys.stdin.buffer.read()
     recipients = [r.strip() for r in args.recipients.split(",") if r.strip()] if args.recipients else None
@@ -481,6 +495,11 @@ def build_parser() -> argparse.ArgumentParser:
             k.add_argument("--system", action="store_true", help="for every user of this computer (needs admin)")
             k.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_extension)
+
+    p = sub.add_parser("revoke", help="withdraw a message's secure portal copies (the links stop working)")
+    p.add_argument("id", help="the outbox id (postseal outbox)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_revoke)
 
     p = sub.add_parser("accounts", help="sign in to your Microsoft 365 or Google Workspace mailbox")
     acc = p.add_subparsers(dest="accounts_cmd", required=True, metavar="ACTION")

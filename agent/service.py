@@ -95,13 +95,15 @@ async def serve(home: Path, config: Config, ready: Callable[[RunningAgent], None
     servers: list[asyncio.AbstractServer] = []
     discovery = home / "agent.json"
     worker: asyncio.Task | None = None
+    portal_store: SqlitePortalStore | None = None
     try:
         portal_url = config.portal.url
         if config.portal.embedded:
             parts = urlsplit(portal_url)
             if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
                 raise StartError(f"portal.url {portal_url} is not on this machine; set portal.embedded = false to use an external portal")
-            runner, _ = await _site(portal_app(SqlitePortalStore(home / "portal"), portal_token,
+            portal_store = SqlitePortalStore(home / "portal")
+            runner, _ = await _site(portal_app(portal_store, portal_token,
                                                code_mailer(pipeline, config.organization.name)),
                                     parts.hostname, parts.port or 80, "embedded portal")
             runners.append(runner)
@@ -153,6 +155,8 @@ async def serve(home: Path, config: Config, ready: Callable[[RunningAgent], None
             await runner.cleanup()
         discovery.unlink(missing_ok=True)
         pipeline.close()
+        if portal_store is not None:
+            portal_store.close()
         lock.close()
 
 

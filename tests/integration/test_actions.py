@@ -119,14 +119,15 @@ def test_a_held_pgp_recipient_goes_via_the_portal_instead_and_can_then_be_revoke
     record = client.wait(ident)
     assert record["state"] == "delivered" and record["recipients"][0]["method"] == "portal"
     portal_id = record["recipients"][0]["proof"]["portal_id"]
-    blob_url = f"{running.portal_url}/api/v1/messages/{portal_id}/blob"
-    assert urllib.request.urlopen(blob_url, timeout=10).status == 200
+    info_url = f"{running.portal_url}/api/v1/messages/{portal_id}/info"
+    assert json.loads(urllib.request.urlopen(info_url, timeout=10).read())["state"] == "ok"
 
     status, body = call(running, "POST", f"/v1/messages/{ident}/revoke")
     assert (status, body["revoked"]) == (200, 1)
+    assert json.loads(urllib.request.urlopen(info_url, timeout=10).read())["state"] == "gone"
     with pytest.raises(urllib.error.HTTPError) as gone:
-        urllib.request.urlopen(blob_url, timeout=10)
-    assert gone.value.code == 404
+        urllib.request.urlopen(f"{running.portal_url}/api/v1/messages/{portal_id}/blob", timeout=10)
+    assert gone.value.code == 410  # withdrawn: not even a verified recipient gets it now
     assert client.message(ident)["recipients"][0]["proof"]["revoked"]
     assert call(running, "POST", f"/v1/messages/{ident}/retry")[1]["error"]["code"] == "nothing_to_retry"
     internal = client.submit(INTERNAL_SAMPLE.read_bytes()).id

@@ -108,3 +108,15 @@ def test_a_reply_that_does_not_open_with_the_key_is_refused_not_delivered(portal
         time.sleep(0.2)
     assert store.replies() == [] and not [r for r in sink.received if r.recipients == (SENDER,)
                                           and "secure reply" in str(r.message["From"])]
+
+
+def test_postseal_revoke_withdraws_the_portal_copy(portal_message, home):
+    running, api, portal_id, _ = portal_message
+    messages = json.loads(run_cli("outbox", "--json", home=home).stdout)["messages"]
+    ident = next(m["id"] for m in messages if any(r.get("method") == "portal" for r in m["recipients"]))
+    result = run_cli("revoke", ident, home=home)
+    assert result.returncode == 0 and b"revoked 1 portal copy" in result.stdout
+    status, body, _ = call(f"{api}/info")
+    assert json.loads(body)["state"] == "gone" and "withdrew" in json.loads(body)["message"]
+    again = run_cli("revoke", "no-such-id", home=home)
+    assert again.returncode == 2 and b"Traceback" not in again.stderr
