@@ -70,12 +70,17 @@ def open_with_code(browser, link: str, sink, viewport=None):
 
 def test_the_recipient_opens_it_with_a_code_saves_the_file_and_replies_securely(sent, sink, browser, tmp_path):
     running, link = sent
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    notice = browser.new_page(viewport={"width": 760, "height": 420})
+    [mail] = [r for r in sink.received if r.recipients == (PATIENT,)]
+    notice.set_content(mail.message.get_body(("html",)).get_content())  # the notice as a mail program shows it
+    assert "metformin" not in notice.content() and "code that we e-mail" in notice.content()
+    notice.screenshot(path=str(SCREENSHOTS / "portal-notice.png"))
     page = browser.new_page(viewport={"width": 1000, "height": 800})
     page.goto(link)
     page.locator("#verify").wait_for()
     assert "m•••@mailbox.example" in page.locator("#verify-text").inner_text()
     assert "metformin" not in page.content()  # nothing before the code
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "portal-verify.png"), full_page=True)
     before = len(sink.received)
     page.locator("#send-code").click()
