@@ -179,10 +179,12 @@ def cmd_policy(args: argparse.Namespace) -> int:
     from agent.keys.discovery import Discovery
     from agent.keys.smime_store import SmimeStore
     from agent.net import Network
+    from agent.tls_policy import TlsPolicies
 
     pgp = PgpStore(home)
     _, plan = make_plan(read_message(args.file), cfg, rules, pgp, None, SmimeStore(home, cfg.smime.trusted_ca_files),
-                        Discovery(pgp, cfg.pgp, Network(cfg.network), home, cfg.network.ca_file))
+                        Discovery(pgp, cfg.pgp, Network(cfg.network), home, cfg.network.ca_file),
+                        TlsPolicies(cfg.tls, Network(cfg.network), home, cfg.network.ca_file))
     data = {**plan.to_json(), "rules": {"source": rules.source, "managed": locked}}
     verdict = data["verdict"]
     lines = [f"rules: {rules.source}{' (managed by your organization)' if locked else ''}",

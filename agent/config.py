@@ -45,6 +45,10 @@ class RelayConfig:
 @dataclass(frozen=True)
 class TlsConfig:
     required_domains: list[str] = field(default_factory=list)
+    mta_sts: bool = True  # a domain whose MTA-STS policy is in enforce mode gets verified TLS
+    dane: bool = True  # likewise a domain whose every MX has DNSSEC-validated TLSA records
+    direct: bool = False  # deliver verified-TLS copies to the recipient's MX ourselves, enforcing the policy
+    fallback_after_hours: float = 24.0  # verification failing this long: the recipient gets the portal instead
 
 
 @dataclass(frozen=True)

@@ -161,6 +161,7 @@ class Proof:
     key_fingerprint: str = ""
     portal_id: str = ""
     time: str = ""
+    tls_policy: str = ""  # what required verified TLS: tls.required_domains, MTA-STS (id), DANE (record)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

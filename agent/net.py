@@ -13,6 +13,7 @@ import logging
 import socket
 from dataclasses import dataclass, field
 
+import dns.flags
 import dns.resolver
 
 from agent.config import NetworkConfig
@@ -60,4 +61,7 @@ class Network:
             resolver.nameserver_ports = {h: p for h, p in servers}
         resolver.lifetime = self.timeout
         resolver.timeout = self.timeout
+        # RFC 6840 §5.7: the AD bit in a query asks a validating resolver to say whether the
+        # answer is DNSSEC-validated (DANE needs to know; nothing else depends on it).
+        resolver.flags = dns.flags.RD | dns.flags.AD
         return resolver

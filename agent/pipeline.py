@@ -26,6 +26,7 @@ from agent.accounts import Account, Accounts
 from agent.audit import AuditLog
 from agent.config import Config
 from agent.delivery import smtp
+from agent.delivery.direct import DirectDelivery
 from agent.delivery.transports import Transport, Transports
 from agent.keys.discovery import Discovery
 from agent.keys.pgp_store import PgpStore
@@ -44,6 +45,7 @@ from agent.protect.portal import PortalClient, PortalProtector, PortalUnavailabl
 from agent.protect.smime import SmimeProtector
 from agent.routing import route, route_reply
 from agent.stamp import Stamper
+from agent.tls_policy import TlsPolicies
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +129,7 @@ def own_key_warnings(sender: str, recipients: tuple[RecipientPlan, ...], pgp: Pg
 
 def make_plan(raw: bytes, config: Config, rules: RuleSet, pgp: PgpStore,
               envelope_recipients: list[str] | None = None, smime: SmimeStore | None = None,
-              discovery: Discovery | None = None) -> tuple[intake_mod.Intake, Plan]:
+              discovery: Discovery | None = None, tls: TlsPolicies | None = None) -> tuple[intake_mod.Intake, Plan]:
     """Parse, inspect and route; raises intake.BadMessage. Touches no state."""
     message = intake_mod.parse(raw, envelope_recipients)
     inspection = inspect_message(message.message)
@@ -136,11 +138,10 @@ def make_plan(raw: bytes, config: Config, rules: RuleSet, pgp: PgpStore,
     facts = Facts(message.sender, external, internal, frozenset(kind for _, kind in inspection.attachments))
     verdict: Verdict = rules.evaluate(list(inspection.findings), facts)
     if message.message.get(REPLY_HEADER):
-        recipients = tuple(route_reply(a, message.sender, config, pgp, smime) or route(a, verdict, config, pgp, smime,
-                                                                                       discovery)
-                           for a in message.recipients)
+        recipients = tuple(route_reply(a, message.sender, config, pgp, smime)
+                           or route(a, verdict, config, pgp, smime, discovery, tls) for a in message.recipients)
     else:
-        recipients = tuple(route(a, verdict, config, pgp, smime, discovery) for a in message.recipients)
+        recipients = tuple(route(a, verdict, config, pgp, smime, discovery, tls) for a in message.recipients)
     verdict = replace(verdict, warnings=(*verdict.warnings, *own_key_warnings(message.sender, recipients, pgp, smime)))
     return message, Plan(message.sender, verdict, recipients)
 
@@ -154,6 +155,8 @@ class Pipeline:
         self.smime = SmimeStore(home, config.smime.trusted_ca_files)
         self.network = Network(config.network)
         self.discovery = Discovery(self.pgp, config.pgp, self.network, home, config.network.ca_file)
+        self.tls_policies = TlsPolicies(config.tls, self.network, home, config.network.ca_file)
+        self.direct = DirectDelivery(self.network, self.tls_policies, config.network.ca_file)
         self.outbox = Outbox(home)
         self.audit = AuditLog(home)
         portal = PortalClient(config.portal.url, config.portal.upload_token or portal_token)
@@ -268,7 +271,8 @@ class Pipeline:
 
     # --- deciding ------------------------------------------------------------------------
     def plan(self, raw: bytes, envelope_recipients: list[str] | None = None) -> tuple[intake_mod.Intake, Plan]:
-        return make_plan(raw, self.config, self.rules, self.pgp, envelope_recipients, self.smime, self.discovery)
+        return make_plan(raw, self.config, self.rules, self.pgp, envelope_recipients, self.smime, self.discovery,
+                         self.tls_policies)
 
     async def check(self, raw: bytes) -> Plan:
         return (await asyncio.to_thread(self.plan, raw))[1]
@@ -525,7 +529,8 @@ class Pipeline:
             self._pause(row.id, addresses, "the relay was not reachable at the last try")
             return
         verdict, data = self.stamper.fresh(copy.data, list(copy.recipients))
-        transport = self.transport_for(row.sender)
+        direct = self.config.tls.direct and copy.method == Method.TLS
+        transport = self.direct if direct else self.transport_for(row.sender)
         try:
             result = await asyncio.to_thread(transport.send, row.sender, addresses, data, needs_tls, row.id)
         except smtp.DeliveryError as exc:
@@ -543,6 +548,9 @@ class Pipeline:
                                               next_attempt=PAUSED)
                 self._emit(row.id)
                 return
+            if exc.unverified and time.time() - row.created >= self.config.tls.fallback_after_hours * 3600:
+                self._tls_fallback(row, addresses, str(exc))
+                return
             for address in addresses:
                 if exc.hold:
                     self._hold(row.id, address, str(copy.method), str(exc))
@@ -553,13 +561,17 @@ class Pipeline:
             self._emit(row.id)
             return
         stamp = datetime.now(UTC).isoformat(timespec="seconds")
+        plans = {p.address: p for p in self.outbox.recipient_plans(row.id)}
         for address in addresses:
             outcome = result.recipients[address]
             if outcome.ok:
+                policy = result.tls_policy or (plans[address].reason if copy.method == Method.TLS else "")
                 proof = Proof(copy.method, outcome.reply, result.tls_version, result.tls_cipher,
-                              result.tls_peer, copy.key_fingerprint, copy.portal_id, stamp)
+                              result.tls_peer, copy.key_fingerprint, copy.portal_id, stamp, policy)
                 self.outbox.set_recipient(row.id, address, State.DELIVERED, "", proof.to_json(), attempted=True)
                 tls = f"{result.tls_version} {result.tls_cipher} {('verified ' + result.tls_peer) if result.tls_peer else 'unverified'}" if result.tls_version else "none"
+                if policy:
+                    tls += f"; required by {policy}"
                 self._record("delivered", message=row.id, message_id=row.message_id, sender=row.sender,
                                   recipients=[address], method=str(copy.method), state="delivered",
                                   key_fingerprint=copy.key_fingerprint, portal_id=copy.portal_id,
@@ -569,6 +581,18 @@ class Pipeline:
             else:
                 self._defer(row.id, address, attempts[address], f"relay deferred: {outcome.reply}")
         self._emit(row.id)
+
+    def _tls_fallback(self, row: MessageRow, addresses: list[str], reason: str) -> None:
+        """Verified TLS could not be had for long enough: the portal instead, never cleartext."""
+        hours = self.config.tls.fallback_after_hours
+        for address in addresses:
+            plan = RecipientPlan(address, Method.PORTAL, f"verified TLS failed for {hours:g} h: secure portal instead",
+                                 "", (f"tls: {reason}",))
+            self.outbox.set_recipient(row.id, address, State.DEFERRED, reason, attempted=True)  # sending → deferred
+            self.outbox.reroute(row.id, address, plan, "")
+        self._record("tls_fallback", message=row.id, recipients=addresses, method="portal", reason=reason)
+        self._emit(row.id)
+        self._wake.set()
 
     # --- recipient outcomes ----------------------------------------------------------------
     def _defer(self, ident: str, address: str, attempts: int, reason: str, at_least: float = 0.0) -> None:

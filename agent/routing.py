@@ -3,7 +3,8 @@
 1. internal domain → as-is over the org relay
 2. S/MIME certificate known and valid (chain, dates, usage, address, revocation) → S/MIME
 3. OpenPGP key known and valid, or discovered (WKD, then the configured keyserver) → PGP/MIME
-4. domain requires verified TLS and policy allows TLS-only for this content → TLS
+4. domain has verified TLS (tls.required_domains, MTA-STS enforce, DANE) and policy allows
+   TLS-only for this content → TLS
 5. otherwise → secure portal
 
 Every stronger method that was considered and not used is written into the plan with its
@@ -17,6 +18,7 @@ from agent.keys.discovery import Discovery
 from agent.keys.pgp_store import PgpStore
 from agent.keys.smime_store import SmimeStore
 from agent.model import Method, RecipientPlan, Verdict
+from agent.tls_policy import Requirement, TlsPolicies
 
 
 def domain_of(address: str) -> str:
@@ -24,7 +26,8 @@ def domain_of(address: str) -> str:
 
 
 def route(address: str, verdict: Verdict, config: Config, pgp: PgpStore,
-          smime: SmimeStore | None = None, discovery: Discovery | None = None) -> RecipientPlan:
+          smime: SmimeStore | None = None, discovery: Discovery | None = None,
+          tls: TlsPolicies | None = None) -> RecipientPlan:
     if config.is_internal(address):
         return RecipientPlan(address, Method.INTERNAL, "internal domain: delivered over the organization's relay")
     skipped: list[str] = []
@@ -49,15 +52,19 @@ def route(address: str, verdict: Verdict, config: Config, pgp: PgpStore,
             return RecipientPlan(address, Method.PGP, f"OpenPGP key found by {notes[0]}", found, tuple(skipped))
         problems = [*problems, *(f"lookup: {n}" for n in notes)]
     skipped.append("pgp: " + ("; ".join(problems) if problems else "no key for this address"))
-    tls_domains = {d.lower() for d in config.tls.required_domains}
-    if domain_of(address) in tls_domains:
+    if tls is not None:
+        requirement = tls.requirement(domain_of(address))
+    elif domain_of(address) in {d.lower() for d in config.tls.required_domains}:
+        requirement = Requirement("required_domains", "domain requires verified TLS (tls.required_domains)")
+    else:
+        requirement = Requirement("", "")
+    if requirement.verified:
         if verdict.tls_allowed:
-            return RecipientPlan(
-                address, Method.TLS, "domain requires verified TLS (tls.required_domains)", "", tuple(skipped)
-            )
+            return RecipientPlan(address, Method.TLS, requirement.detail, "", tuple(skipped))
         skipped.append(f"tls: policy rule forbids TLS-only for this content ({verdict.rule})")
     else:
-        skipped.append("tls: domain is not known to enforce verified TLS")
+        skipped.append("tls: domain is not known to enforce verified TLS"
+                       + (f" ({'; '.join(requirement.why_not)})" if requirement.why_not else ""))
     return RecipientPlan(
         address, Method.PORTAL, "no key on file: secure portal link with the key in the link", "", tuple(skipped)
     )

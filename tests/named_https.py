@@ -6,6 +6,7 @@ answered from a dict the test fills in: bytes, a status code, or a callable."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,7 +23,7 @@ def issue(folder: Path, names: list[str], tag: str = "server") -> tuple[Path, Pa
     folder.mkdir(parents=True, exist_ok=True)
     now = dt.datetime.now(dt.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"Test web CA ({tag})")])
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"Test web CA ({tag}, {folder.name}, {os.urandom(4).hex()})")])
     ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
           .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
           .not_valid_after(now + dt.timedelta(days=30))
@@ -61,7 +62,8 @@ class NamedHttps:
                     answer = answer()
                 status, body = (answer, b"") if isinstance(answer, int) else (200, answer)
                 self.send_response(status)
-                self.send_header("Content-Type", "application/octet-stream")
+                kind = "text/plain; charset=utf-8" if self.path.endswith(".txt") else "application/octet-stream"
+                self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 try:

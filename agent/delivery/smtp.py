@@ -36,6 +36,7 @@ class SendResult:
     tls_version: str = ""
     tls_cipher: str = ""
     tls_peer: str = ""  # set only when the certificate was verified for this name
+    tls_policy: str = ""  # what required verified TLS on this hop (MTA-STS, DANE, REQUIRETLS)
 
 
 class DeliveryError(Exception):
@@ -43,11 +44,13 @@ class DeliveryError(Exception):
     connection could be made at all — the network or the relay is down, not this copy.
     `retry_after`: the server asked us to wait this long (throttling). `sign_in`: the
     sender's account must be signed in again before anything more can go through it.
-    `hold`: a person must act (mailbox over quota, a message the provider cannot take)."""
+    `hold`: a person must act (mailbox over quota, a message the provider cannot take).
+    `unverified`: no MX could be reached over TLS verified as the domain's policy asks."""
 
     def __init__(self, message: str, permanent: bool = False, unreachable: bool = False,
-                 retry_after: float = 0.0, sign_in: str = "", hold: bool = False) -> None:
+                 retry_after: float = 0.0, sign_in: str = "", hold: bool = False, unverified: bool = False) -> None:
         super().__init__(message)
+        self.unverified = unverified
         self.permanent = permanent
         self.unreachable = unreachable
         self.retry_after = retry_after
@@ -154,10 +157,14 @@ def xtext(value: str) -> str:
 
 
 def _transact(session: _Session, where: str, mail_from: str, recipients: list[str], data: bytes,
-              envid: str = "") -> SendResult:
+              envid: str = "", require_tls: bool = False) -> SendResult:
     client = session.client
     result = SendResult(tls_version=session.tls_version, tls_cipher=session.tls_cipher, tls_peer=session.tls_peer)
     mail_options = ["SMTPUTF8"] if client.has_extn("smtputf8") and not mail_from.isascii() else []
+    if require_tls and session.verified and client.has_extn("requiretls"):
+        # RFC 8689: every later hop must also use verified TLS, or return the message.
+        mail_options.append("REQUIRETLS")
+        result.tls_policy = "REQUIRETLS"
     rcpt_options: list[str] = []
     if envid and client.has_extn("dsn"):
         # RFC 3461: a later bounce carries our outbox id (Original-Envelope-Id) and the
@@ -240,7 +247,7 @@ class RelayConnections:
             if session is None:
                 session = _connect(self.relay, needs_verified_tls, self.login)
             try:
-                result = _transact(session, self.where, mail_from, recipients, data, envid)
+                result = _transact(session, self.where, mail_from, recipients, data, envid, needs_verified_tls)
             except _StaleSession:
                 session.client.close()
                 session = None
