@@ -43,6 +43,7 @@ bench: setup
 	@$(PY) -m benchmarks pipeline
 	@$(PY) -m benchmarks dlp
 	@$(PY) -m benchmarks outbox --messages 2000
+	@$(PY) -m benchmarks protect --messages 100
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

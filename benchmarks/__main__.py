@@ -2,7 +2,8 @@ import argparse
 import importlib
 import sys
 
-BENCHMARKS = {"pipeline": "benchmarks.pipeline", "outbox": "benchmarks.outbox", "dlp": "benchmarks.dlp"}
+BENCHMARKS = {"pipeline": "benchmarks.pipeline", "outbox": "benchmarks.outbox", "dlp": "benchmarks.dlp",
+              "protect": "benchmarks.protect"}
 
 parser = argparse.ArgumentParser(prog="python -m benchmarks")
 parser.add_argument("name", choices=sorted(BENCHMARKS))

@@ -116,6 +116,7 @@ class SmimeStore:
         self.checker = CertChecker(extra, use_system_roots)
         self._lock = threading.Lock()
         self._cache: tuple[float, list[x509.Certificate]] | None = None
+        self._identity_cache: tuple[float, list[Identity]] | None = None
 
     # --- recipients' certificates --------------------------------------------------------
     def _all(self) -> list[x509.Certificate]:
@@ -231,6 +232,17 @@ class SmimeStore:
         return fp
 
     def _identities(self) -> list[Identity]:
+        # Decrypting a PKCS#8 key is slow on purpose (PBKDF2): once per change of the folder.
+        stamp = os.stat(self.folder / "identity").st_mtime_ns
+        with self._lock:
+            if self._identity_cache and self._identity_cache[0] == stamp:
+                return self._identity_cache[1]
+        out = self._load_identities()
+        with self._lock:
+            self._identity_cache = (stamp, out)
+        return out
+
+    def _load_identities(self) -> list[Identity]:
         out = []
         for path in sorted((self.folder / "identity").glob("*.pem")):
             try:
