@@ -232,9 +232,12 @@ class KeysView(QWidget):
         if not own:
             self.bar.error("You have no key yet. Create one first.")
             return
-        key = own[0]
-        suggested = f"{(key.emails or (key.fingerprint,))[0]}.asc"
-        path = file_dialogs.save_file(self, "Export your public key", suggested, "OpenPGP public key (*.asc)")
+        row = self.own_table.currentRow()
+        key = own[row] if 0 <= row < len(own) else own[0]  # the selected one, else the first
+        smime = key.kind == "smime"
+        suggested = f"{(key.emails or (key.fingerprint,))[0]}{'.pem' if smime else '.asc'}"
+        path = file_dialogs.save_file(self, "Export your certificate" if smime else "Export your public key", suggested,
+                                      "S/MIME certificate (*.pem)" if smime else "OpenPGP public key (*.asc)")
         if not path:
             return
 
