@@ -138,6 +138,13 @@ def test_smime_certificates_and_an_own_p12_are_imported_and_an_expiring_one_warn
         qtbot.waitUntil(lambda: view.table.rowCount() == 1, timeout=10_000)
         assert view.table.item(0, 0).text() == "referrals@lakesidecardiology.example"
         assert view.table.item(0, 2).text().startswith("Valid until")
+        view.table.selectRow(0)
+        view.remove_selected()  # a confirmation first; the certificate goes only on "Remove"
+        box = next(w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible())
+        next(b for b in box.buttons() if b.text() == "Remove").click()
+        qtbot.waitUntil(lambda: view.table.rowCount() == 0, timeout=10_000)
+        assert drop(view, cert)  # and back, for what follows
+        qtbot.waitUntil(lambda: view.table.rowCount() == 1, timeout=10_000)
         me = pki.person("dr.chen@valleyclinic.example", days=10)  # renewal due
         p12 = tmp_path / "me.p12"
         p12.write_bytes(me.p12(b"s3cret", pki.ca))
