@@ -66,12 +66,12 @@ class KeysView(QWidget):
         self.setAcceptDrops(True)
         self.bar = MessageBar(self)
 
-        own = QGroupBox("Your key", self)
+        own = QGroupBox("Your keys and certificates", self)
         self.own_warning = QLabel(own)
         self.own_warning.setWordWrap(True)
         self.own_warning.setAccessibleName("Key warning")
         self.own_warning.hide()
-        self.own_table = _table(own, "Your keys", ["Address", "Fingerprint", "Validity"])
+        self.own_table = _table(own, "Your keys", ["Address", "Fingerprint", "Validity", "Kind"])
         self.own_table.setMaximumHeight(self.own_table.fontMetrics().height() * 7)
         self.create_button = self._button("&Create a key…", "action-create", "Create your OpenPGP key", self.create_key)
         self.import_own_button = self._button("I&mport your key…", "action-import", "Import your own key from a file",
@@ -87,10 +87,11 @@ class KeysView(QWidget):
         own_layout.addWidget(self.own_table)
         own_layout.addLayout(own_buttons)
 
-        partners = QGroupBox("Recipients' keys", self)
-        hint = QLabel("Drop a partner's key file (.asc) anywhere here, or choose Import.", partners)
+        partners = QGroupBox("Recipients' keys and certificates", self)
+        hint = QLabel("Drop a partner's OpenPGP key (.asc), S/MIME certificate (.pem, .cer, .p7b) or a signed "
+                      "message they sent (.eml) anywhere here, or choose Import.", partners)
         hint.setWordWrap(True)
-        self.table = _table(partners, "Recipients' keys", ["Address", "Fingerprint", "Validity"])
+        self.table = _table(partners, "Recipients' keys", ["Address", "Fingerprint", "Validity", "Kind"])
         self.import_button = self._button("&Import key file…", "action-import", "Import a recipient's key from a file",
                                           self.import_file)
         self.remove_button = self._button("&Remove", "action-remove", "Remove the selected recipient key",
@@ -142,8 +143,9 @@ class KeysView(QWidget):
                 validity = QTableWidgetItem(key.validity())
                 if not key.usable or key.expiring():
                     validity.setIcon(icons.icon("note-warning" if key.usable else "note-error"))
+                kind = QTableWidgetItem("S/MIME certificate" if key.kind == "smime" else "OpenPGP key")
                 for column, item in enumerate((QTableWidgetItem(key.who), QTableWidgetItem(key.grouped_fingerprint),
-                                               validity)):
+                                               validity, kind)):
                     item.setData(Qt.ItemDataRole.UserRole, key.fingerprint)
                     item.setToolTip(item.text())
                     table.setItem(row, column, item)

@@ -63,10 +63,14 @@ def test_screenshots_of_each_window(qtbot, qapp, live_agent, make_tray, partner,
     # The organization fixes the relay (as MDM would): the settings show it locked.
     from agent.demo_world import free_port
 
+    from tests.smime_pki import Pki
+
+    pki = Pki(tmp_path / "pki")
     running = live_agent.start(managed={"relay": {"host": "127.0.0.1", "starttls": "opportunistic"}},
-                               ingress={"smtp_port": free_port()})
+                               ingress={"smtp_port": free_port()}, smime={"trusted_ca_files": [str(pki.ca_file)]})
     client = AgentClient(running.api_url, running.token)
     client.import_key(partner.public_key().encode())
+    client.import_key(pki.person("claims@harborbilling.example", crl=False).pem())  # a partner's S/MIME certificate
     client.generate_key("dr.chen@valleyclinic.example", "Dr. Emily Chen")
     ids = [client.submit(p.read_bytes()).id for p in sorted(SAMPLES.glob("*.eml"))]
     for ident in ids:
@@ -76,7 +80,7 @@ def test_screenshots_of_each_window(qtbot, qapp, live_agent, make_tray, partner,
     window.resize(1180, 700)
     wait_for_tone(qtbot, tray, Tone.ATTENTION)
     qtbot.waitUntil(lambda: tray.app.outbox.rowCount() == len(ids) and tray.app.config is not None
-                    and len(tray.app.keys) == 2)
+                    and len(tray.app.keys) == 3)
     held = next(m for m in tray.app.outbox.messages() if m.held)
     window.show_view("outbox")
     window.outbox.select(held.id)
@@ -118,6 +122,7 @@ def test_screenshots_of_each_window(qtbot, qapp, live_agent, make_tray, partner,
     window.outbox.select(held.id)
     saved.append(save(window.grab(), folder, "tray-outbox-dark.png"))
     theme.apply(qapp, dark=False)
+    pki.close()
     icons.forget()
     assert QColor(QImage(str(saved[-1])).pixel(5, 5)).lightness() < 80  # the dark one is dark
     assert len(saved) == 9
