@@ -57,6 +57,16 @@ def sink(ca: TestCA) -> Iterator[SmtpSink]:
         yield server
 
 
+@pytest.fixture
+def pki(tmp_path: Path):
+    """An S/MIME certificate authority with a CRL served on 127.0.0.1 (tests/smime_pki.py)."""
+    from tests.smime_pki import Pki
+
+    authority = Pki(tmp_path / "pki")
+    yield authority
+    authority.close()
+
+
 def make_config(sink_port: int, ca: TestCA, **overrides: dict) -> config_mod.Config:
     data: dict = {
         "organization": {"name": "Valley Family Clinic", "internal_domains": [ORG]},

@@ -164,13 +164,19 @@ def create_app(store: SqlitePortalStore, token: str, mailer: Mailer | None = Non
                             httponly=True, samesite="Strict", secure=request.secure)
         return response
 
-    async def blob(request: web.Request) -> web.Response:
-        sealed = message_of(request)
+    def refused(request: web.Request, sealed: Sealed) -> web.Response | None:
+        """Why this request may not read or answer the message now, or None."""
         refusal = access.unavailable(sealed)
         if refusal:
             return _refuse(refusal)
         if not session_ok(request, sealed):
             return _refuse(access.Refusal(401, "Prove it is you first: enter the code sent to your e-mail."))
+        return None
+
+    async def blob(request: web.Request) -> web.Response:
+        sealed = message_of(request)
+        if (refusal := refused(request, sealed)) is not None:
+            return refusal
         data = store.blob(sealed.id)
         if data is None:
             return _refuse(access.Refusal(410, "This message is no longer available."))
@@ -192,11 +198,8 @@ def create_app(store: SqlitePortalStore, token: str, mailer: Mailer | None = Non
     async def reply(request: web.Request) -> web.Response:
         same_site(request)
         sealed = message_of(request)
-        refusal = access.unavailable(sealed)
-        if refusal:
-            return _refuse(refusal)
-        if not session_ok(request, sealed):
-            return _refuse(access.Refusal(401, "Prove it is you first: enter the code sent to your e-mail."))
+        if (refusal := refused(request, sealed)) is not None:
+            return refusal
         if len([r for r in store.replies() if r["id"] == sealed.id]) >= MAX_REPLIES:
             return _refuse(access.Refusal(429, "This message has as many replies waiting as it can hold."))
         reply_id = request.match_info.get("reply") or ""

@@ -62,7 +62,6 @@ def test_screenshots_of_each_window(qtbot, qapp, live_agent, make_tray, partner,
     folder.mkdir(parents=True, exist_ok=True)
     # The organization fixes the relay (as MDM would): the settings show it locked.
     from agent.demo_world import free_port
-
     from tests.smime_pki import Pki
 
     pki = Pki(tmp_path / "pki")

@@ -55,16 +55,21 @@ def code_from(sink, after: int) -> str:
     return re.search(r"Your code is (\d{6})", body).group(1)
 
 
-def open_with_code(browser, link: str, sink, viewport=None):
-    page = browser.new_page(viewport=viewport or {"width": 1000, "height": 800})
-    page.goto(link)
-    page.locator("#verify").wait_for()
+def enter_code(page, sink, until: str = "#message") -> None:
+    """What the recipient does on the verify step: ask for the code, read it, type it."""
     before = len(sink.received)
     page.locator("#send-code").click()
     page.locator("#status.ok").wait_for()
     page.locator("#code").fill(code_from(sink, before))
     page.locator("#open").click()
-    page.locator("#message").wait_for()
+    page.locator(until).wait_for()
+
+
+def open_with_code(browser, link: str, sink, viewport=None, until: str = "#message"):
+    page = browser.new_page(viewport=viewport or {"width": 1000, "height": 800})
+    page.goto(link)
+    page.locator("#verify").wait_for()
+    enter_code(page, sink, until)
     return page
 
 
@@ -82,12 +87,7 @@ def test_the_recipient_opens_it_with_a_code_saves_the_file_and_replies_securely(
     assert "m•••@mailbox.example" in page.locator("#verify-text").inner_text()
     assert "metformin" not in page.content()  # nothing before the code
     page.screenshot(path=str(SCREENSHOTS / "portal-verify.png"), full_page=True)
-    before = len(sink.received)
-    page.locator("#send-code").click()
-    page.locator("#status.ok").wait_for()
-    page.locator("#code").fill(code_from(sink, before))
-    page.locator("#open").click()
-    page.locator("#message").wait_for()
+    enter_code(page, sink)
     assert "increase metformin to 1000 mg twice daily" in page.locator("#text").inner_text()
     assert page.locator("#subject").inner_text() == "Your visit on November 23"
     assert page.locator("#expires").inner_text()  # the recipient sees until when
@@ -151,7 +151,7 @@ def test_a_revoked_message_says_so_and_a_damaged_link_opens_nothing(sent, sink, 
     running, link = sent
     base, key = link.split("#")
     damaged = base + "#" + ("A" if key[0] != "A" else "B") + key[1:]
-    page = open_with_code_damaged(browser, damaged, sink)
+    page = open_with_code(browser, damaged, sink, until="#status.error")
     assert "could not be decrypted" in page.locator("#status").inner_text() and "metformin" not in page.content()
     client = AgentClient(running.api_url, running.token)
     [message] = client.outbox()
@@ -160,19 +160,6 @@ def test_a_revoked_message_says_so_and_a_damaged_link_opens_nothing(sent, sink, 
     page.goto(link)
     page.wait_for_function("document.getElementById('status').textContent.includes('withdrew')")
     assert page.locator("#verify").is_hidden()
-
-
-def open_with_code_damaged(browser, link, sink):
-    page = browser.new_page()
-    page.goto(link)
-    page.locator("#verify").wait_for()
-    before = len(sink.received)
-    page.locator("#send-code").click()
-    page.locator("#status.ok").wait_for()
-    page.locator("#code").fill(code_from(sink, before))
-    page.locator("#open").click()
-    page.locator("#status.error").wait_for()
-    return page
 
 
 def test_on_a_phone_the_page_is_one_readable_column(sent, sink, browser):

@@ -7,22 +7,12 @@ from __future__ import annotations
 import json
 import subprocess
 
-import pytest
-
 from agent.demo import phi_values
 from gui.agent_client import AgentClient
 from tests.conftest import SAMPLES, SENDER, run_cli
-from tests.smime_pki import Pki
 
 REFERRAL = SAMPLES / "02-referral-lab-results.eml"
 PARTNER = "referrals@lakesidecardiology.example"
-
-
-@pytest.fixture
-def pki(tmp_path):
-    authority = Pki(tmp_path / "pki")
-    yield authority
-    authority.close()
 
 
 def openssl(*args: str, data: bytes = b"") -> bytes:

@@ -11,13 +11,6 @@ PARTNER = "referrals@lakesidecardiology.example"
 
 
 @pytest.fixture
-def pki(tmp_path):
-    authority = Pki(tmp_path / "pki")
-    yield authority
-    authority.close()
-
-
-@pytest.fixture
 def store(home, pki):
     return SmimeStore(home, [str(pki.ca_file)], use_system_roots=False)
 
