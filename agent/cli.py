@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -164,7 +165,27 @@ def cmd_keys(args: argparse.Namespace) -> int:
         emit({"fingerprint": fingerprint}, args.json, f"generated {fingerprint} for {args.email}")
     elif args.keys_cmd == "export":
         print(store.export_public(args.email), end="")
+    elif args.keys_cmd == "renew":
+        fingerprint = _own_key(store, args.key)
+        expires = store.renew(fingerprint)
+        day = time.strftime("%Y-%m-%d", time.gmtime(expires))
+        emit({"fingerprint": fingerprint, "expires": expires}, args.json,
+             f"renewed {fingerprint}: valid until {day}; send partners its public part again (keys export)")
     return OK
+
+
+def _own_key(store: PgpStore, key: str) -> str:
+    """The fingerprint of the user's own key named by an address or (the end of) a fingerprint."""
+    wanted = key.strip().lower().replace(" ", "")
+    matches = [k for k in store.list_keys(secret=True)
+               if wanted in k.emails or (len(wanted) >= 16 and k.fingerprint.lower().endswith(wanted))]
+    if not matches:
+        raise CliError(f"{key}: none of your own keys has that address or fingerprint (see: postseal keys list)",
+                       BAD_INPUT)
+    if len(matches) > 1:
+        raise CliError(f"{key}: {len(matches)} of your keys match; name one by fingerprint: "
+                       + ", ".join(k.fingerprint for k in matches), BAD_INPUT)
+    return matches[0].fingerprint
 
 
 def cmd_policy(args: argparse.Namespace) -> int:
@@ -437,7 +458,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_outbox)
 
-    p = sub.add_parser("keys", help="OpenPGP keys and S/MIME certificates: list, import, generate, export")
+    p = sub.add_parser("keys", help="OpenPGP keys and S/MIME certificates: list, import, generate, export, renew")
     keys = p.add_subparsers(dest="keys_cmd", required=True, metavar="ACTION")
     k = keys.add_parser("list", help="keys in the agent's keyring")
     k.add_argument("--json", action="store_true")
@@ -452,6 +473,9 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--json", action="store_true")
     k = keys.add_parser("export", help="print the public key of an address")
     k.add_argument("email")
+    k = keys.add_parser("renew", help="extend your own key (address or fingerprint) to 2 years from today")
+    k.add_argument("key")
+    k.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_keys)
 
     p = sub.add_parser("policy", help="explain what policy decides for a message")

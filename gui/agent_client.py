@@ -297,6 +297,10 @@ class AgentClient:
         """The armored public key of an address or fingerprint."""
         return self._text("GET", f"/v1/keys/{urllib.parse.quote(who, safe='')}/public")
 
+    def renew_key(self, fingerprint: str) -> int:
+        """Extend the user's own OpenPGP key to two years from today; the new expiry (epoch seconds)."""
+        return int(self._call("POST", f"/v1/keys/{urllib.parse.quote(fingerprint, safe='')}/renew")["expires"])
+
     def delete_key(self, fingerprint: str) -> str:
         return self._call("DELETE", f"/v1/keys/{urllib.parse.quote(fingerprint, safe='')}")["deleted"]
 

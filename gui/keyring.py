@@ -77,8 +77,8 @@ class KeyEntry:
             return f"Your key for {self.who} is revoked. Create a new key."
         if days is not None and days < 0:
             return (f"Your key for {self.who} has expired: partners can no longer encrypt to you. "
-                    "Create a new key and send partners its public part.")
+                    "Renew it (Renew key) and send partners its public part again.")
         if days is not None and days < WARN_DAYS:
             return (f"Your key for {self.who} expires in {days} day{'s' if days != 1 else ''}. "
-                    "Create a new key (or extend this one with gpg) and send partners its public part.")
+                    "Renew it (Renew key) and send partners its public part again.")
         return ""

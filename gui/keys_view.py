@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -78,8 +79,10 @@ class KeysView(QWidget):
                                               self.import_file)
         self.export_button = self._button("E&xport public key…", "action-export",
                                           "Export the public part of your key to a file", self.export_public)
+        self.renew_button = self._button("Re&new key", "action-retry", "Renew your key for two more years",
+                                         self.renew_selected)
         own_buttons = QHBoxLayout()
-        for button in (self.create_button, self.import_own_button, self.export_button):
+        for button in (self.create_button, self.import_own_button, self.export_button, self.renew_button):
             own_buttons.addWidget(button)
         own_buttons.addStretch(1)
         own_layout = QVBoxLayout(own)
@@ -112,6 +115,7 @@ class KeysView(QWidget):
 
         self.keys: list[KeyEntry] = []
         self.table.itemSelectionChanged.connect(self._enable)
+        self.own_table.itemSelectionChanged.connect(self._enable)
         QShortcut(QKeySequence.StandardKey.Delete, self.table, self.remove_selected)
         app.keys_changed.connect(self.show_keys)
         self.show_keys(app.keys)
@@ -158,7 +162,16 @@ class KeysView(QWidget):
 
     def _enable(self) -> None:
         self.export_button.setEnabled(bool(self.own_keys()))
+        chosen = self.chosen_own()
+        # An S/MIME certificate is renewed by whoever issued it; a revoked key never comes back.
+        self.renew_button.setEnabled(chosen is not None and chosen.kind == "pgp" and not chosen.revoked)
         self.remove_button.setEnabled(self.selected_partner() is not None)
+
+    def chosen_own(self) -> KeyEntry | None:
+        """The selected one of the user's own keys, else the first."""
+        own = self.own_keys()
+        row = self.own_table.currentRow()
+        return own[row] if 0 <= row < len(own) else (own[0] if own else None)
 
     def selected_partner(self) -> KeyEntry | None:
         rows = self.table.selectionModel().selectedRows()
@@ -230,12 +243,10 @@ class KeysView(QWidget):
             self.bar.error(f"Could not import “{path.name}”: {explain(exc)}")
 
     def export_public(self) -> None:
-        own = self.own_keys()
-        if not own:
+        key = self.chosen_own()
+        if key is None:
             self.bar.error("You have no key yet. Create one first.")
             return
-        row = self.own_table.currentRow()
-        key = own[row] if 0 <= row < len(own) else own[0]  # the selected one, else the first
         smime = key.kind == "smime"
         suggested = f"{(key.emails or (key.fingerprint,))[0]}{'.pem' if smime else '.asc'}"
         path = file_dialogs.save_file(self, "Export your certificate" if smime else "Export your public key", suggested,
@@ -249,6 +260,24 @@ class KeysView(QWidget):
 
         self.app.call(self, write, lambda p: self.bar.show_message(
             f"Your public key is in {p}. Send this file to partners; it holds nothing secret.", "ok"), self._error)
+
+    def renew_selected(self) -> None:
+        key = self.chosen_own()
+        if key is None or key.kind != "pgp" or key.revoked:
+            return
+        self.renew_button.setEnabled(False)
+
+        def done(expires: int) -> None:
+            day = time.strftime("%Y-%m-%d", time.localtime(expires))
+            self.bar.show_message(f"Your key for {key.who} is now valid until {day}. Send partners its public part "
+                                  "again (Export public key) so their copy shows the new date.", "ok")
+            self.app.refresh_keys()
+
+        def failed(exc: BaseException) -> None:
+            self._enable()
+            self._error(exc)
+
+        self.app.call(self, lambda c: c.renew_key(key.fingerprint), done, failed)
 
     def remove_selected(self) -> None:
         key = self.selected_partner()

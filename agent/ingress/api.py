@@ -22,7 +22,7 @@ from agent.ingress.openapi import OPENAPI
 from agent.intake import MAX_MESSAGE_BYTES, BadMessage
 from agent.intake import parse as parse_intake
 from agent.keys.importer import import_any
-from agent.keys.pgp_store import PgpError
+from agent.keys.pgp_store import NotYourKey, PgpError, RevokedKey
 from agent.keys.smime_store import SmimeError
 from agent.outbox import StorageUnavailable
 from agent.pipeline import Blocked, NotAllowed, NothingToDo, Pipeline, UnknownMessage
@@ -400,6 +400,20 @@ async def delete_key(request: web.Request) -> web.Response:
     return web.json_response({"deleted": fingerprint})
 
 
+async def renew_key(request: web.Request) -> web.Response:
+    """Two more years for the user's own OpenPGP key (its subkeys too), from today."""
+    fingerprint = request.match_info["fingerprint"].upper()
+    try:
+        expires = await asyncio.to_thread(request.app[PIPELINE].pgp.renew, fingerprint)
+    except NotYourKey as exc:
+        return error(404, "not_found", str(exc))
+    except RevokedKey as exc:
+        return error(409, "revoked", str(exc))
+    except PgpError as exc:
+        return error(500, "gpg_failed", str(exc))
+    return web.json_response({"fingerprint": fingerprint, "expires": expires})
+
+
 async def generate_key(request: web.Request) -> web.Response:
     try:
         body = await request.json()
@@ -501,6 +515,7 @@ def create_app(pipeline: Pipeline, token: str, origins: set[str]) -> web.Applica
     app.router.add_get("/v1/audit/verify", audit_verify)
     app.router.add_get("/v1/audit/export", audit_export)
     app.router.add_post("/v1/keys/generate", generate_key)
+    app.router.add_post("/v1/keys/{fingerprint}/renew", renew_key)
     app.router.add_get("/v1/keys/{who}/public", public_key)
     app.router.add_delete("/v1/keys/{fingerprint}", delete_key)
     app.router.add_post("/v1/bounces", bounce)

@@ -31,6 +31,14 @@ class PgpError(Exception):
     """A key operation failed; the message says which key and why."""
 
 
+class NotYourKey(PgpError):
+    """The key asked for is not one of the user's own (no secret part here)."""
+
+
+class RevokedKey(PgpError):
+    """The key is revoked: nothing may bring it back."""
+
+
 @dataclass(frozen=True)
 class KeyInfo:
     fingerprint: str
@@ -196,6 +204,25 @@ class PgpStore:
         if not result.fingerprint:
             raise PgpError(f"gpg could not generate a key for {address}: {result.stderr[-300:]}")
         return result.fingerprint
+
+    def renew(self, fingerprint: str, expire: str = "2y") -> int:
+        """Move the expiry of one of the user's own keys (and its subkeys) to `expire` from
+        today, and return the new date. Partners see it once they have the re-exported key."""
+        own = next((k for k in self.list_keys(secret=True) if k.fingerprint == fingerprint.upper()), None)
+        if own is None:
+            raise NotYourKey(f"{fingerprint} is not one of your keys in {self.home}: only your own key can be renewed")
+        if own.revoked:
+            raise RevokedKey(f"your key {fingerprint[-16:]} is revoked and cannot be renewed: create a new key")
+        base = ["gpg", "--homedir", str(self.home), "--batch", "--pinentry-mode", "loopback", "--passphrase", "",
+                "--quick-set-expire", own.fingerprint, expire]
+        with self._lock:
+            for command in (base, base + ["*"]):  # the primary key, then every subkey
+                done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+                if done.returncode != 0:
+                    raise PgpError(f"gpg could not renew {own.fingerprint[-16:]}: {done.stderr.strip()[-300:]}")
+            self._cache = None
+        renewed = next(k for k in self.list_keys(secret=True) if k.fingerprint == own.fingerprint)
+        return renewed.expires
 
     def delete_public(self, fingerprint: str) -> None:
         """Forget a recipient's key. The user's own keys (with a secret part) are not deleted here."""

@@ -39,7 +39,7 @@ def drop(view, *paths) -> bool:
 def test_create_own_key_then_export_its_public_part(qtbot, start_agent, sink, make_tray, monkeypatch, tmp_path):
     start_agent(sink.port)
     view = keys_view(qtbot, make_tray())
-    assert not view.export_button.isEnabled()
+    assert not view.export_button.isEnabled() and not view.renew_button.isEnabled()
     qtbot.mouseClick(view.create_button, Qt.MouseButton.LeftButton)
     dialog = view.findChild(CreateKeyDialog)
     qtbot.keyClicks(dialog.name, "Dr. Emily Chen")
@@ -111,7 +111,7 @@ def test_a_corrupt_key_file_dropped_says_what_happened_and_how_to_fix_it(qtbot, 
 def test_an_own_key_about_to_expire_is_flagged_in_keys_view_and_tray(qtbot, start_agent, sink, make_tray, home):
     start_agent(sink.port)
     subprocess.run(["gpg", "--homedir", str(home / "gnupg"), "--batch", "--passphrase", "", "--quick-gen-key",
-                    "Dr. Emily Chen <dr.chen@valleyclinic.example>", "ed25519", "default", "10d"],
+                    "Dr. Emily Chen <dr.chen@valleyclinic.example>", "future-default", "default", "10d"],
                    check=True, capture_output=True)
     tray = make_tray()
     wait_for_tone(qtbot, tray, Tone.ATTENTION)
@@ -119,7 +119,14 @@ def test_an_own_key_about_to_expire_is_flagged_in_keys_view_and_tray(qtbot, star
     view = tray.window.keys
     assert view.own_warning.isVisibleTo(view)
     assert "expires in 9 days" in view.own_warning.text() or "expires in 10 days" in view.own_warning.text()
-    assert "Create a new key" in view.own_warning.text()
+    assert "Renew it (Renew key)" in view.own_warning.text()
+
+    assert view.renew_button.isEnabled()
+    qtbot.mouseClick(view.renew_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "is now valid until" in view.bar.text.text(), timeout=20_000)
+    qtbot.waitUntil(lambda: not view.own_warning.isVisibleTo(view), timeout=10_000)
+    assert view.own_table.item(0, 2).text().startswith("Valid until ")
+    wait_for_tone(qtbot, tray, Tone.PROTECTED)  # nothing needs attention any more
 
 
 def test_smime_certificates_and_an_own_p12_are_imported_and_an_expiring_one_warns(qtbot, start_agent, sink, make_tray,

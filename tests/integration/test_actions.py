@@ -171,6 +171,22 @@ def test_keys_generate_export_and_delete_through_the_api(agent, partner):
     assert call(running, "DELETE", f"/v1/keys/{theirs}")[0] == 404
 
 
+def test_only_your_own_unrevoked_key_is_renewed_through_the_api(agent, partner, home):
+    running, client = agent
+    own = client.generate_key("dr.chen@valleyclinic.example")
+    status, body = call(running, "POST", f"/v1/keys/{own}/renew")
+    assert status == 200 and body["expires"] > time.time() + 700 * 86400
+    [theirs] = client.import_key(partner.public_key().encode())
+    assert call(running, "POST", f"/v1/keys/{theirs}/renew")[1]["error"]["code"] == "not_found"
+    # gpg wrote a revocation certificate when it made the key; importing it revokes the key.
+    certificate = (home / "gnupg" / "openpgp-revocs.d" / f"{own}.rev").read_text()
+    client.import_key(certificate.replace(":-----BEGIN PGP PUBLIC KEY BLOCK-----",
+                                          "-----BEGIN PGP PUBLIC KEY BLOCK-----").encode())
+    status, body = call(running, "POST", f"/v1/keys/{own}/renew")
+    assert (status, body["error"]["code"]) == (409, "revoked")
+    assert "create a new key" in body["error"]["message"]
+
+
 def test_relay_settings_change_from_the_tray_take_effect_at_once(start_agent, sink, ca, home, tmp_path):
     from agent.demo_world import SmtpSink
 
