@@ -43,6 +43,7 @@ class Sample:
     texts: list[str]  # normalized text of every readable piece (subject, bodies, attachments)
     attachment_findings: Counter  # type → count, from extraction itself
     expected: dict[str, list[str] | int]
+    raw_texts: list[str] = field(default_factory=list)  # the same pieces as extracted, before normalize()
 
 
 @dataclass
@@ -107,12 +108,13 @@ def load_corpus(folder: Path) -> list[Sample]:
     samples = []
     for name in sorted(labels):
         message = BytesParser(policy=policy.default).parsebytes(files[name].read_bytes())
-        texts, attached = [], Counter()
+        texts, raw, attached = [], [], Counter()
         for item in extract_all(message):
             attached.update(f.type for f in item.findings)
             if item.text:
+                raw.append(item.text)
                 texts.append(normalize(item.text))
-        samples.append(Sample(name, texts, attached, labels[name]))
+        samples.append(Sample(name, texts, attached, labels[name], raw))
     return samples
 
 

@@ -15,6 +15,7 @@ precise patterns then run on the real text, so names with accents are read as wr
 from __future__ import annotations
 
 import bisect
+import codecs
 import logging
 import re
 import threading
@@ -33,12 +34,58 @@ _TOKEN_END = re.compile(r"\s")
 _INVISIBLE_CHARS = "\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064\ufeff"
 _INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
 
+# The dashes and quotes word processors put in, one for one as ASCII: "512–44–8721" written
+# with en dashes is the same SSN, and NFKC leaves these alone. Mapping them also lets most
+# accented text be held one byte per character (Latin-1), where every later step is faster.
+_PUNCTUATION = {"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-",
+                "\u2212": "-", "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u201c": '"',
+                "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2032": "'", "\u2033": '"'}
+
+
+def _punctuation_to_ascii(error: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: a run of characters Latin-1 lacks, if they are all such punctuation."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    try:
+        return "".join(_PUNCTUATION[c] for c in error.object[error.start:error.end]), error.end
+    except KeyError:
+        raise error from None  # something else (CJK, zero-width, fullwidth): the general path
+
+
+codecs.register_error("postseal-punctuation", _punctuation_to_ascii)
+
+
+# The Latin-1 characters NFKC changes (no-break space, ², ½, µ, ´…), taken from unicodedata
+# itself. A Latin-1 text without them is already NFKC: Latin-1 has no combining marks, so
+# nothing in it can compose differently.
+_LATIN1_COMPAT = tuple(bytes([c]) for c in range(256) if unicodedata.normalize("NFKC", chr(c)) != chr(c))
+
 
 def normalize(text: str) -> str:
+    """The text detectors read: NFKC, invisible characters removed, typographic dashes and
+    quotes as ASCII. Offsets refer to this text."""
     if text.isascii():
         return text  # the common case, at memory speed
+    try:
+        # Latin-1 plus such punctuation (most Western-language text): checked and cleaned as
+        # bytes, one per character; the only invisible character Latin-1 has is the soft hyphen.
+        data = text.encode("latin-1", "postseal-punctuation")
+    except UnicodeEncodeError:
+        return _normalize_wide(text)
+    if b"\xad" in data:
+        data = data.replace(b"\xad", b"")
+    text = data.decode("latin-1")
+    if any(c in data for c in _LATIN1_COMPAT):  # a byte search each: faster than one class
+        return _normalize_wide(text)
+    return text
+
+
+def _normalize_wide(text: str) -> str:
     if not unicodedata.is_normalized("NFKC", text):  # a quick check; accents alone pass it
-        text = unicodedata.normalize("NFKC", text)
+        text = unicodedata.normalize("NFKC", text)  # before the dashes: it can yield some ("﹘" → "—")
+    for char, ascii_char in _PUNCTUATION.items():
+        if char in text:  # instant when the text is narrower than the character
+            text = text.replace(char, ascii_char)
     # str's substring search is several times faster than a regex character class here.
     return _INVISIBLE.sub("", text) if any(c in text for c in _INVISIBLE_CHARS) else text
 

@@ -55,3 +55,24 @@ def test_zero_width_and_fullwidth_obfuscation_does_not_hide_an_ssn():
     assert types("SSN 512\u200b-44-8721") == ["us_ssn"]
     assert types("SSN ５１２-４４-８７２１") == ["us_ssn"]
     assert normalize("a\u200db") == "ab"
+
+
+def test_typographic_dashes_do_not_hide_an_identifier_whatever_else_the_text_holds():
+    # Latin-1 text (held one byte per character after mapping) and text that cannot be
+    # (CJK, zero-width, fullwidth) take different paths through normalize: same findings.
+    for context in ("Zoë Müller, ", "患者 ", "\u200b", "ｘ", "\ufe58 "):
+        assert types(f"{context}SSN 512\u201344\u20138721") == ["us_ssn"], context
+        assert types(f"{context}Phone: (617) 555\u20140143") == ["phone"], context
+    assert normalize("“Zoë” — 5\u00ad12 ’") == '"Zoë" - 512 \''
+    assert normalize("患者 — “x”\u200b") == '患者 - "x"'
+
+
+def test_normalize_agrees_with_unicodedata_on_every_latin1_character():
+    # The one-byte path decides NFKC from a list of Latin-1 characters; check it exhaustively,
+    # alone and between letters, against the general path.
+    import unicodedata
+
+    for code in range(0x80, 0x100):
+        for text in (chr(code), f"é{chr(code)}x", f"A{chr(code)}\u2013"):
+            expected = unicodedata.normalize("NFKC", text).replace("\u00ad", "").replace("\u2013", "-")
+            assert normalize(text) == expected, hex(code)
