@@ -196,10 +196,12 @@ NDC = Detector(
 
 # --- Label-anchored record and plan identifiers ------------------------------------------------
 _ID_VALUE = r"(?P<v>(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{3,19}[A-Z0-9])(?![A-Za-z0-9-])"
+_MRN_LABEL = (r"mrn|mr\s*(?:#|no\b\.?)|med(?:ical)?\.?\s+rec(?:ord)?s?\.?(?:\s+(?:number|no\.?|#))?"
+              r"|chart\s*(?:number|no\.?|#)|(?:patient|pt\.?)\s*(?:id\b|#|number\b|no\b\.?)")
 MRN = Detector(
-    "mrn", r"\b(?:mrn|med(?:ical)?\.?\s+rec(?:ord)?s?|chart\s*(?:number|no|#))",
-    re.compile(r"(?i:\b(?:mrn|med(?:ical)?\.?\s+rec(?:ord)?s?\.?(?:\s+(?:number|no\.?|#))?|chart\s*(?:number|no\.?|#)))"
-               r"\s*(?:#|:|no\.?|number)?\s*[:#]?\s*" + _ID_VALUE),
+    "mrn", r"\b(?:mrn|mr\s*(?:#|no)|med(?:ical)?\.?\s+rec(?:ord)?s?|chart\s*(?:number|no|#)"
+           r"|(?:patient|pt\.?)\s*(?:id|#|number|no))",
+    re.compile(rf"(?i:\b(?:{_MRN_LABEL}))\s*(?:#|:|no\.?|number)?\s*[:#]?\s*" + _ID_VALUE),
     lambda text, m: 0.95, before=20, after=45, caseless=True, group="v",
 )
 MEMBER_ID = Detector(
@@ -220,13 +222,17 @@ _STATE_NAMES = ("alabama|alaska|arizona|arkansas|california|colorado|connecticut
                 "rhode\\s+island|south\\s+carolina|south\\s+dakota|tennessee|texas|utah|vermont|virginia|"
                 "washington|west\\s+virginia|wisconsin|wyoming")
 _STATE = re.compile(rf"\b(?:{'|'.join(_STATES)})\b|(?i:\b(?:{_STATE_NAMES})\b)")
+_STATE_AFTER = re.compile(rf"[ \t]{{0,3}}(?:\(|,[ \t]{{0,3}}(?i:(?:issued[ \t]+)?(?:state|in|by)[ \t]{{0,3}}:?[ \t]{{0,3}})?)"
+                          rf"(?:{_STATE.pattern})")
 DRIVERS_LICENSE = Detector(
     # "DL" only in capitals: "dl" is a unit (mg/dL) a thousand times more often than a licence.
     "drivers_license", r"\b(?:(?i:driver'?s?\s+licen[cs]e|licen[cs]e\s*(?:no|number|#))|DL|D/L|DLN)\b",
     re.compile(r"(?i:\b(?:driver'?s?\s+licen[cs]e|dl|d/l|dln|licen[cs]e\s*(?:no\.?|number|#)))"
                r"(?:\s*(?:no\.?|number|#))?\s*(?:\((?:[A-Za-z]{2}|[A-Za-z ]{4,14})\))?\s*(?:is\s+)?[:#]?\s*"
-               r"(?P<v>(?=(?:[A-Z-]*\d){3})[A-Z0-9][A-Z0-9-]{3,18}[A-Z0-9])(?![A-Za-z0-9-])"),
-    lambda text, m: 0.93 if _STATE.search(text, max(0, m.start() - 25), m.start("v")) else None,
+               r"(?P<v>(?=(?:[A-Z-]*\d){3})[A-Z0-9][A-Z0-9-]{3,18}[A-Z0-9]|\d{3} \d{3} \d{3})(?![A-Za-z0-9-])"),
+    # The state named before the number ("NY DL", "licence (NY)") or right after it ("(IL)", ", state CA").
+    lambda text, m: 0.93 if (_STATE.search(text, max(0, m.start() - 25), m.start("v"))
+                             or _STATE_AFTER.match(text, m.end("v"))) else None,
     before=30, after=40, group="v",
 )
 
@@ -241,7 +247,7 @@ _MONTHS = {
     for name in names
 }
 _DATE = (r"(?P<v>(?P<m1>\d{1,2})[/.-](?P<d1>\d{1,2})[/.-](?P<y1>\d{4}|\d{2})"
-         r"|(?P<y2>\d{4})-(?P<m2>\d{1,2})-(?P<d2>\d{1,2})"
+         r"|(?P<y2>\d{4})(?P<s2>[-/.])(?P<m2>\d{1,2})(?P=s2)(?P<d2>\d{1,2})"
          r"|(?P<mn>[A-Za-z]{3,9})\.?\s+(?P<d3>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y3>\d{4})"
          r"|(?P<d4>\d{1,2})\s+(?P<mn4>[A-Za-z]{3,9})\.?,?\s+(?P<y4>\d{4}))(?![\d/])")
 
@@ -307,6 +313,12 @@ PHONE = Detector(
     lambda text, m: 0.95 if context(text, m.start(), m.end(), _PHONE_WORDS, 40, 5) else 0.85,
     before=17, after=1,
 )
+PHONE_LABELLED = Detector(  # ten bare digits are a phone number only when labelled as one
+    "phone", r"\b(?:phone|tel|telephone|cell|mobile|fax|ph)\b",
+    re.compile(r"(?i:\b(?:phone|tel|telephone|cell|mobile|fax|ph)\b)(?:\s*(?i:number|no\.?|#))?[ \t]*[:#]?[ \t]*"
+               r"(?:\+?1)?(?P<v>[2-9]\d{2}[2-9]\d{6})(?![\d-]|\.\d)"),
+    lambda text, m: 0.9, before=10, after=30, caseless=True, group="v",
+)
 EMAIL = Detector(
     "email", r"@",
     re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}\b"),
@@ -314,6 +326,12 @@ EMAIL = Detector(
 )
 _SUFFIX = (r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Ter"
            r"|Parkway|Pkwy|Circle|Cir|Highway|Hwy|Square|Sq|Trail|Trl|Pike|Loop|Row|Alley|Crescent|Plaza)")
+PO_BOX = Detector(
+    "us_address", r"\bP\.?\s?O\.?\s*Box\s+\d",
+    re.compile(r"(?i:\bP\.?[ \t]?O\.?[ \t]*Box)[ \t]+\d{1,6}\b"
+               r"(?:,?[ \t]+(?:[A-Z][A-Za-z'-]*[ \t]+){0,2}[A-Z][A-Za-z'-]*,?[ \t]+[A-Z]{2}[ \t]+\d{5}(?:-\d{4})?\b)?"),
+    lambda text, m: 0.85, before=12, after=60, caseless=True,
+)
 US_ADDRESS = Detector(
     "us_address", r"\d{1,6}\s+(?:[NSEW]\.?\s+)?(?:[A-Z][A-Za-z'-]*\s+){1,4}" + _SUFFIX + r"\b",
     re.compile(r"(?<![\d.,/$#-])\d{1,6}\s+(?:(?:N|S|E|W|North|South|East|West)\.?\s+)?"
@@ -361,6 +379,6 @@ PATIENT_NAME = Detector(
 # Priority when two findings of different types overlap: the more specific one stays.
 DETECTORS: tuple[Detector, ...] = (
     SSN_LABELLED, SSN_FORMATTED, CREDIT_CARD, MBI, DEA, ABA, NDC, DOB, DRIVERS_LICENSE, MRN, MEMBER_ID,
-    NPI, ICD10, CPT, PHONE, EMAIL, US_ADDRESS, PATIENT_NAME,
+    NPI, ICD10, CPT, PHONE, PHONE_LABELLED, EMAIL, US_ADDRESS, PO_BOX, PATIENT_NAME,
 )
 TYPES: tuple[str, ...] = tuple(dict.fromkeys(d.type for d in DETECTORS))

@@ -76,3 +76,30 @@ def test_normalize_agrees_with_unicodedata_on_every_latin1_character():
         for text in (chr(code), f"é{chr(code)}x", f"A{chr(code)}\u2013"):
             expected = unicodedata.normalize("NFKC", text).replace("\u00ad", "").replace("\u2013", "-")
             assert normalize(text) == expected, hex(code)
+
+
+def test_more_ways_clinics_write_labelled_identifiers():
+    # Wordings seen in real referral letters and forms, beyond the corpus's own.
+    assert types("MR# 7654321") == ["mrn"]
+    assert types("Pt ID 88812345") == ["mrn"]
+    assert types("Patient #: A1234567") == ["mrn"]
+    assert types("dob:1980/01/02") == ["dob"]
+    assert types("DOB 1980.01.02") == ["dob"]
+    assert types("phone: 6175550142") == ["phone"]
+    assert types("Fax # 2025550143") == ["phone"]
+    assert types("PO Box 123, Austin, TX 78701") == ["us_address"]
+    assert types("P.O. Box 4410") == ["us_address"]
+    assert types("Driver's license (NY) 123 456 789") == ["drivers_license"]
+    assert types("Driver License #: S123-4567-8901 (IL)") == ["drivers_license"]
+    assert types("license number D1234567, state CA") == ["drivers_license"]
+
+
+def test_the_new_wordings_keep_their_hard_negatives():
+    assert types("Patient number 3 of 12 seen today") == []
+    assert types("patient ID verified at check-in") == []
+    assert types("pH 7.4, order 6175550142") == []
+    assert types("Call ticket 6175550142") == []  # ten bare digits need a phone label
+    assert types("DOB 1980/13/40") == []
+    assert types("DOB 2199/01/02") == []
+    assert types("Box 123 of the shipment") == []
+    assert types("license number D1234567 is renewed yearly") == []  # no state: not a driver's licence
