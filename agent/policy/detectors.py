@@ -68,12 +68,20 @@ def _ssn_ok(value: str) -> bool:
     return value not in _SSN_PUBLISHED
 
 
+# "Order #123-45-6789": the number right after another kind of label is that kind of number.
+_OTHER_NUMBER = re.compile(r"(?i)\b(?:order|invoice|inv|ref(?:erence)?|tracking|confirmation|conf|case|ticket|claim"
+                           r"|account|acct|serial|part|model|item|sku|po|rma|lot|batch)\.?[ \t]*(?:#|no\.?|number)?"
+                           r"[ \t]*[:#]?[ \t]*$")
+
+
 def _ssn_formatted(text: str, m: re.Match[str]) -> float | None:
     if m.group("s1") != m.group("s2") or not _ssn_ok(m.group("a") + m.group("g") + m.group("n")):
         return None
     labelled = context(text, m.start(), m.end(), _SSN_WORDS, 40, 0)
     if labelled:
         return 0.98
+    if _OTHER_NUMBER.search(text, max(0, m.start() - 30), m.start()):
+        return None
     return 0.85 if m.group("s1") == "-" else 0.55  # "123 45 6789" is often something else
 
 
@@ -257,7 +265,10 @@ def _dob(text: str, m: re.Match[str]) -> float | None:
     try:
         if g["y1"]:
             year = int(g["y1"]) if len(g["y1"]) == 4 else 1900 + int(g["y1"])
-            born = date(year, int(g["m1"]), int(g["d1"]))
+            month, day = int(g["m1"]), int(g["d1"])
+            if month > 12 >= day:  # 14/03/1958: written day first, as most of the world does
+                month, day = day, month
+            born = date(year, month, day)
         elif g["y2"]:
             born = date(int(g["y2"]), int(g["m2"]), int(g["d2"]))
         else:
@@ -289,19 +300,26 @@ DOB = Detector(
 
 
 # --- Diagnosis and procedure codes: only in clinical context -----------------------------------
-_ICD_WORDS = r"\b(?:diagnos[ie]s|dx|icd(?:-?10)?(?:-cm)?|assessment|impression|problem\s+list|codes?|hx\s+of|history\s+of|condition)"
+_ICD_WORDS = (r"\b(?:diagnos[ie]s|dx|icd(?:-?10)?(?:-cm)?|assessment|impression|problem\s+list|codes?|hx\s+of|history\s+of"
+              r"|condition|reason\s+for\s+(?:referral|visit|consult)|referr(?:al|ed)\s+for)")
 _ICD_CODE = re.compile(r"(?<![A-Za-z0-9.\-/])[A-TV-Z]\d[0-9AB](?:\.[0-9A-Z]{1,4})?(?![A-Za-z0-9]|\.\d|-\d)")
-# The prefilter wants a context word and a code-shaped token on one line, in either order,
+# The prefilter wants a context word and a code-shaped token on one line (or the code at the
+# start of the next), in either order,
 # so prose full of "history of" and "condition" costs nothing until a code is near.
 ICD10 = Detector(
-    "icd10", rf"(?i:{_ICD_WORDS})[^\n]{{0,100}}[A-TV-Z]\d[0-9AB]|[A-TV-Z]\d[0-9AB][^\n]{{0,60}}(?i:{_ICD_WORDS})",
+    "icd10", rf"(?i:{_ICD_WORDS})[^\n]{{0,100}}(?:\n[^\n]{{0,20}})?[A-TV-Z]\d[0-9AB]|[A-TV-Z]\d[0-9AB][^\n]{{0,60}}(?i:{_ICD_WORDS})",
     _ICD_CODE, lambda text, m: 0.9 if m.group(0)[1:3] != "00" or "." in m.group(0) else 0.8,
     before=170, after=160,
 )
 _CPT_CODE = re.compile(r"(?<![\w.\-/$#])\d{4}[0-9FT](?![\d.,/]\d|\w|-\d{2,})")
 CPT = Detector(
-    "cpt", r"\b(?:cpt|hcpcs|procedure\s+codes?|billing\s+codes?|billed|bill\s+codes?)",
+    "cpt", r"\b(?:cpt|hcpcs|procedure\s+codes?|procedures?\s*:|billing\s+codes?|billed|bill\s+codes?)",
     _CPT_CODE, lambda text, m: 0.9, before=40, after=120, caseless=True,
+)
+HCPCS = Detector(  # HCPCS Level II (a letter and four digits: G0438, J3420), only after its label
+    "cpt", r"\bhcpcs",
+    re.compile(r"(?<![\w.\-/$#])[A-V]\d{4}(?![\d.,/]\d|\w|-\d)"), lambda text, m: 0.9, before=10, after=80,
+    caseless=True,
 )
 
 
@@ -349,36 +367,52 @@ _NAME_WORD = r"[^\W\d_][^\W\d_'’-]*(?:['’-][^\W\d_]+)?"
 
 
 _WORD = re.compile(r"[^\W\d_][^\W\d_'’-]*(?:['’-][^\W\d_]+)?\.?")
+# Lower-case surname particles ("de la Cruz", "van der Berg"): part of a name when a
+# capitalised word follows; they do not make a name on their own.
+_PARTICLES = ("de", "del", "della", "la", "le", "van", "von", "der", "den", "da", "di", "du", "dos", "das", "st")
+_PARTICLE = rf"(?:(?:{'|'.join(_PARTICLES)})\.? +)"  # spaces only: a tab is a table's next cell
 
 
 def _patient_name(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
-    """The capitalised words after the cue ("Jane Doe", "DOE, JANE", "Jane Q. Doe"), stopping
-    at the first word that is not part of a name ("Jane Doe called …")."""
+    """The capitalised words after the cue ("Jane Doe", "DOE, JANE", "Jane Q. Doe",
+    "María de la Cruz", "J. Smith"), stopping at the first word that is not part of a name
+    ("Jane Doe called …")."""
     start = m.start("v")
-    words = list(_WORD.finditer(text, start, m.end("v")))
-    kept = []
-    for word in words:
-        if not word.group(0)[0].isupper() or word.group(0).rstrip(".").lower() in _NOT_NAMES:
+    kept, particles = [], 0
+    for word in _WORD.finditer(text, start, m.end("v")):
+        value = word.group(0)
+        if value.rstrip(".") in _PARTICLES:  # lower case only: "Van" is a capitalised name word
+            particles += 1
+            if particles > 2:
+                break
+            continue
+        if not value[0].isupper() or value.rstrip(".").lower() in _NOT_NAMES:
             break
         kept.append(word)
-    full = [w for w in kept if len(w.group(0).rstrip(".")) > 1]  # initials do not make a name
-    if len(full) < 2:
+        particles = 0
+    full = [w for w in kept if len(w.group(0).rstrip(".")) > 1]  # initials alone do not make a name
+    initial_first = bool(kept) and len(kept[0].group(0).rstrip(".")) == 1
+    explicit = bool(m.group("sep").strip())
+    if len(full) < 2 and not (len(full) == 1 and initial_first and explicit):  # "Pt: J. Smith"
         return None
-    return (0.9 if m.group("sep").strip() else 0.8), start, kept[-1].end() - kept[-1].group(0).endswith(".")
+    return (0.9 if explicit else 0.8), start, kept[-1].end() - kept[-1].group(0).endswith(".")
 
 
 PATIENT_NAME = Detector(
-    "patient_name", r"\b(?i:patient|pt)(?:'s)?(?:\s+(?i:name|on\s+waitlist|on\s+the\s+waitlist))?(?:\s*[:\-]\s*|\s+)[A-Z]",
+    "patient_name",
+    r"\b(?i:patient|pt)(?:'s)?(?:\s+(?i:name|on\s+waitlist|on\s+the\s+waitlist))?(?:\s*[:\-]\s*|\s+)"
+    rf"(?:[A-Z]|(?:{'|'.join(_PARTICLES)})\s)",
     re.compile(rf"(?i:\b(?:re:\s*)?(?:patient|pt\.?)(?:'s)?(?:\s+(?:name|on\s+(?:the\s+)?waitlist))?)"
                rf"(?P<sep>[ \t]*[:\-][ \t]*|[ \t]+)"
-               rf"(?P<v>(?:{_NAME_WORD}),[ \t]+(?:{_NAME_WORD})(?:[ \t]+[A-Z]\.)?"
-               rf"|(?:{_NAME_WORD})(?:[ \t]+[A-Z]\.)?(?:[ \t]+(?:{_NAME_WORD})){{1,2}})"),
-    _patient_name, before=25, after=60, group="v",
+               rf"(?P<v>{_PARTICLE}{{0,2}}(?:{_NAME_WORD}), +(?:{_NAME_WORD})(?: +[A-Z]\.)?"
+               rf"|(?:[A-Z]\. +)?{_PARTICLE}{{0,2}}(?:{_NAME_WORD})(?: +[A-Z]\.)?"
+               rf"(?: +{_PARTICLE}{{0,2}}(?:{_NAME_WORD})){{0,2}})"),
+    _patient_name, before=25, after=70, group="v",
 )
 
 # Priority when two findings of different types overlap: the more specific one stays.
 DETECTORS: tuple[Detector, ...] = (
     SSN_LABELLED, SSN_FORMATTED, CREDIT_CARD, MBI, DEA, ABA, NDC, DOB, DRIVERS_LICENSE, MRN, MEMBER_ID,
-    NPI, ICD10, CPT, PHONE, PHONE_LABELLED, EMAIL, US_ADDRESS, PO_BOX, PATIENT_NAME,
+    NPI, ICD10, CPT, HCPCS, PHONE, PHONE_LABELLED, EMAIL, US_ADDRESS, PO_BOX, PATIENT_NAME,
 )
 TYPES: tuple[str, ...] = tuple(dict.fromkeys(d.type for d in DETECTORS))

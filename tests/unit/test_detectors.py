@@ -103,3 +103,24 @@ def test_the_new_wordings_keep_their_hard_negatives():
     assert types("DOB 2199/01/02") == []
     assert types("Box 123 of the shipment") == []
     assert types("license number D1234567 is renewed yearly") == []  # no state: not a driver's licence
+
+
+def test_names_codes_and_dates_written_other_ways():
+    assert types("Pt: J. Smith") == ["patient_name"]
+    assert types("Patient name: de la Cruz, María") == ["patient_name"]
+    assert types("Patient: Anna van der Berg") == ["patient_name"]
+    assert types("Patient Smith") == []  # one word is not a name
+    assert types("Birth date: 14/03/1958") == ["dob"]  # day first
+    assert types("Reason for referral: I48.0 atrial fibrillation") == ["icd10"]
+    assert types("Assessment: fracture of lower end of right radius\n(S52.501A)") == ["icd10"]
+    assert types("procedures: 45378 colonoscopy") == ["cpt"]
+    assert types("HCPCS G0438 annual wellness visit") == ["cpt"]
+    assert types("Order #123-45-6789 shipped") == []  # an order number in SSN layout
+    assert types("Claim no. 536-22-1234") == []
+    assert types("SSN for claim: 536-22-1234") == ["us_ssn"]  # the SSN label wins
+
+
+def test_a_name_in_a_table_stops_at_the_cell_boundary():
+    found = scan("Patient\tJane Doe\tMember ID\tXK1234567", "sheet")
+    text = "Patient\tJane Doe\tMember ID\tXK1234567"
+    assert [(f.type, text[f.start:f.end]) for f in found if f.type == "patient_name"] == [("patient_name", "Jane Doe")]
