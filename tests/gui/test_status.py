@@ -15,9 +15,10 @@ def message(state: str, *recipients: str, waiting: bool = False) -> OutboxMessag
                        for a in recipients or ("a@partner.example",)]})
 
 
-def own_key(days: float) -> KeyEntry:
+def own_key(days: float, revoked: bool = False) -> KeyEntry:
     return KeyEntry.from_json({"fingerprint": "AB" * 20, "emails": ["dr.chen@valleyclinic.example"],
-                               "expires": int(time.time() + days * 86400), "secret": True, "usable": days > 0})
+                               "expires": int(time.time() + days * 86400), "secret": True,
+                               "usable": days > 0 and not revoked, "revoked": revoked})
 
 
 def test_no_agent_says_mail_is_not_protected_and_what_to_do():
@@ -51,9 +52,13 @@ def test_an_own_key_expiring_soon_needs_attention_and_says_what_to_do():
     status = tray_status(True, "", [], None, [own_key(10)])
     assert status.tone == Tone.ATTENTION
     assert "expires in 9 days" in status.detail or "expires in 10 days" in status.detail
-    assert "Create a new key" in status.detail
+    assert "Renew it (Renew key)" in status.detail
     assert tray_status(True, "", [], None, [own_key(400)]).tone == Tone.PROTECTED
 
 
 def test_an_expired_own_key_says_partners_cannot_encrypt():
     assert "can no longer encrypt to you" in tray_status(True, "", [], None, [own_key(-1)]).detail
+
+
+def test_a_revoked_own_key_says_to_create_a_new_one():
+    assert "Create a new key" in tray_status(True, "", [], None, [own_key(400, revoked=True)]).detail
