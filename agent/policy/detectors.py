@@ -212,10 +212,12 @@ MRN = Detector(
     re.compile(rf"(?i:\b(?:{_MRN_LABEL}))\s*(?:#|:|no\.?|number)?\s*[:#]?\s*" + _ID_VALUE),
     lambda text, m: 0.95, before=20, after=45, caseless=True, group="v",
 )
+# A group number names the employer's plan, shared by everyone in it: not a member's identifier.
+_MEMBER = r"mem(?:ber|ebr|ber'?s)|subscriber|policy(?:holder)?|insurance|medicaid|plan"
 MEMBER_ID = Detector(
-    "member_id", r"\b(?:member|subscriber|policy|group|insurance|medicaid|plan)\s*(?:id|#|number|no)",
-    re.compile(r"(?i:\b(?:member|subscriber|policy(?:holder)?|group|insurance|medicaid|plan)\s*"
-               r"(?:id(?:entification)?|#|number|no\.?)(?:\s*(?:number|no\.?|#))?)\s*[:#]?\s*" + _ID_VALUE),
+    "member_id", r"\b(?:mem(?:ber|ebr)|subscriber|policy|insurance|medicaid|plan)\S{0,2}\s*(?:id|#|number|no)",
+    re.compile(rf"(?i:\b(?:{_MEMBER})\s*(?:id(?:entification)?|#|number|no\.?)(?:\s*(?:number|no\.?|#))?"
+               r"(?:\s+(?:is|was))?)\s*[:#]?\s*" + _ID_VALUE),
     lambda text, m: 0.9, before=30, after=45, caseless=True, group="v",
 )
 
@@ -237,6 +239,7 @@ DRIVERS_LICENSE = Detector(
     "drivers_license", r"\b(?:(?i:driver'?s?\s+licen[cs]e|licen[cs]e\s*(?:no|number|#))|DL|D/L|DLN)\b",
     re.compile(r"(?i:\b(?:driver'?s?\s+licen[cs]e|dl|d/l|dln|licen[cs]e\s*(?:no\.?|number|#)))"
                r"(?:\s*(?:no\.?|number|#))?\s*(?:\((?:[A-Za-z]{2}|[A-Za-z ]{4,14})\))?\s*(?:is\s+)?[:#]?\s*"
+               r"(?:[A-Z]{2}[ \t]+(?:(?i:dl|d/l|dln)[ \t]*#?[ \t]*)?)?"
                r"(?P<v>(?=(?:[A-Z-]*\d){3})[A-Z0-9][A-Z0-9-]{3,18}[A-Z0-9]|\d{3} \d{3} \d{3})(?![A-Za-z0-9-])"),
     # The state named before the number ("NY DL", "licence (NY)") or right after it ("(IL)", ", state CA").
     lambda text, m: 0.93 if (_STATE.search(text, max(0, m.start() - 25), m.start("v"))
@@ -257,7 +260,7 @@ _MONTHS = {
 _DATE = (r"(?P<v>(?P<m1>\d{1,2})[/.-](?P<d1>\d{1,2})[/.-](?P<y1>\d{4}|\d{2})"
          r"|(?P<y2>\d{4})(?P<s2>[-/.])(?P<m2>\d{1,2})(?P=s2)(?P<d2>\d{1,2})"
          r"|(?P<mn>[A-Za-z]{3,9})\.?\s+(?P<d3>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y3>\d{4})"
-         r"|(?P<d4>\d{1,2})\s+(?P<mn4>[A-Za-z]{3,9})\.?,?\s+(?P<y4>\d{4}))(?![\d/])")
+         r"|(?P<d4>\d{1,2})(?:\s+|-)(?P<mn4>[A-Za-z]{3,9})\.?,?(?:\s+|-)(?P<y4>\d{4}))(?![\d/])")
 
 
 def _dob(text: str, m: re.Match[str]) -> float | None:
@@ -303,17 +306,53 @@ DOB = Detector(
 _ICD_WORDS = (r"\b(?:diagnos[ie]s|dx|icd(?:-?10)?(?:-cm)?|assessment|impression|problem\s+list|codes?|hx\s+of|history\s+of"
               r"|condition|reason\s+for\s+(?:referral|visit|consult)|referr(?:al|ed)\s+for)")
 _ICD_CODE = re.compile(r"(?<![A-Za-z0-9.\-/])[A-TV-Z]\d[0-9AB](?:\.[0-9A-Z]{1,4})?(?![A-Za-z0-9]|\.\d|-\d)")
+# Part, model and version numbers are not diagnoses, whatever clinical words are near.
+_ICD_NOT = re.compile(r"(?i)\b(?:model|part|p/n|pn|sku|item|serial|s/n|version|ver|v|rev|ref|lot|room|rm|flight"
+                      r"|gate|seat|section|sec|form|order|invoice|catalog|cat|firmware|build|unit|suite|bldg|apt|bin|shelf|slot"
+                      r"|rack|aisle|bay|port|location|locker|cabinet|drawer|box|tray)"
+                      r"\W{0,3}(?:no\.?|#|number)?\W{0,3}$")
+
+
+def _icd(text: str, m: re.Match[str]) -> float | None:
+    if _ICD_NOT.search(text, max(0, m.start() - 20), m.start()):
+        return None
+    return 0.9 if m.group(0)[1:3] != "00" or "." in m.group(0) else 0.8
+
+
 # The prefilter wants a context word and a code-shaped token on one line (or the code at the
 # start of the next), in either order,
 # so prose full of "history of" and "condition" costs nothing until a code is near.
 ICD10 = Detector(
     "icd10", rf"(?i:{_ICD_WORDS})[^\n]{{0,100}}(?:\n[^\n]{{0,20}})?[A-TV-Z]\d[0-9AB]|[A-TV-Z]\d[0-9AB][^\n]{{0,60}}(?i:{_ICD_WORDS})",
-    _ICD_CODE, lambda text, m: 0.9 if m.group(0)[1:3] != "00" or "." in m.group(0) else 0.8,
-    before=170, after=160,
+    _ICD_CODE, _icd, before=170, after=160,
 )
+# A dotted code ("M54.50", "E11.65") is distinctive enough to stand a few lines from its
+# clinical words: a problem list, a referral letter, a claim. An undotted one ("I10") counts
+# only next to a dotted one in a list ("N18.30 / I10", "J06.9, I10").
+_ICD_DOTTED = r"[A-TV-Z]\d[0-9AB]\.[0-9A-Z]{1,4}"
+_ICD_CLINICAL = re.compile(
+    r"(?i)\b(?:diagnos|dx|icd|assessment|impression|problem|condition|disorder|disease|syndrome|pain"
+    r"|chronic|acute|unspecified|hx|history|referr|claim|cpt|encounter|symptom|principal"
+    r"|secondary|admit|discharge|deficiency|injury|diabet|hypertens|infection|fracture)")
+_ICD_NEIGHBOUR = re.compile(rf"(?:{_ICD_DOTTED})\)?[ \t]*(?:[,/;&+]|and|or)[ \t]*\(?$")
+_ICD_NEIGHBOUR_AFTER = re.compile(rf"\)?[ \t]*(?:[,/;&+]|and|or)[ \t]*\(?{_ICD_DOTTED}")
+
+
+def _icd_listed(text: str, m: re.Match[str]) -> float | None:
+    start, end = m.start(), m.end()
+    if _ICD_NOT.search(text, max(0, start - 20), start):
+        return None
+    if "." not in m.group(0) and not (_ICD_NEIGHBOUR.search(text, max(0, start - 16), start)
+                                       or _ICD_NEIGHBOUR_AFTER.match(text, end)):
+        return None
+    return 0.8 if context(text, start, end, _ICD_CLINICAL, 400, 120) else None
+
+
+ICD10_LISTED = Detector("icd10", _ICD_DOTTED, _ICD_CODE, _icd_listed, before=30, after=30)
 _CPT_CODE = re.compile(r"(?<![\w.\-/$#])\d{4}[0-9FT](?![\d.,/]\d|\w|-\d{2,})")
 CPT = Detector(
-    "cpt", r"\b(?:cpt|hcpcs|procedure\s+codes?|procedures?\s*:|billing\s+codes?|billed|bill\s+codes?)",
+    "cpt", r"\b(?:cpt|hcpcs|procedure\s+codes?|procedures?(?:/orders)?(?:\s+today)?\s*:|orders\s+today|billing\s+codes?"
+           r"|billed|bill\s+codes?)",
     _CPT_CODE, lambda text, m: 0.9, before=40, after=120, caseless=True,
 )
 HCPCS = Detector(  # HCPCS Level II (a letter and four digits: G0438, J3420), only after its label
@@ -325,10 +364,20 @@ HCPCS = Detector(  # HCPCS Level II (a letter and four digits: G0438, J3420), on
 
 # --- Contact details -------------------------------------------------------------------------
 _PHONE_WORDS = re.compile(r"(?i)\b(?:phone|tel|telephone|cell|mobile|call|fax|contact|reach|text|ph)\b")
+_BRIDGE = re.compile(r"(?i)\b(?:dial[- ]?in|conference\s+(?:line|bridge|number)|bridge\s+(?:line|number)|toll[- ]free\s+dial)"
+                     r"[^\n\d]{0,12}$")
+
+
+def _phone(text: str, m: re.Match[str]) -> float | None:
+    if _BRIDGE.search(text, max(0, m.start() - 30), m.start()):
+        return None  # a conference bridge's dial-in number is nobody's phone
+    return 0.95 if context(text, m.start(), m.end(), _PHONE_WORDS, 40, 5) else 0.85
+
+
 PHONE = Detector(
     "phone", r"(?:\(\d{3}\)\s?|\d{3}[ .-])\d{3}[ .-]\d{4}",
     re.compile(r"(?<![\d.-])(?:\+?1[ .-]?)?(?:\([2-9]\d{2}\)\s?|[2-9]\d{2}(?P<s>[ .-]))[2-9]\d{2}[ .-]\d{4}(?![\d-]|\.\d)"),
-    lambda text, m: 0.95 if context(text, m.start(), m.end(), _PHONE_WORDS, 40, 5) else 0.85,
+    _phone,
     before=17, after=1,
 )
 PHONE_LABELLED = Detector(  # ten bare digits are a phone number only when labelled as one
@@ -342,18 +391,20 @@ EMAIL = Detector(
     re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}\b"),
     lambda text, m: 0.9, before=65, after=200,
 )
-_SUFFIX = (r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Ter"
-           r"|Parkway|Pkwy|Circle|Cir|Highway|Hwy|Square|Sq|Trail|Trl|Pike|Loop|Row|Alley|Crescent|Plaza)")
+_SUFFIX_WORDS = ("Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Ter"
+                 "|Parkway|Pkwy|Circle|Cir|Highway|Hwy|Square|Sq|Trail|Trl|Pike|Loop|Row|Alley|Crescent|Plaza")
+_SUFFIX = rf"(?:{_SUFFIX_WORDS}|{_SUFFIX_WORDS.upper()})"  # "AVE" in a feed
+# The street line only, for a PO box as for a street: "PO Box 1754" of "PO Box 1754, Madison WI".
 PO_BOX = Detector(
     "us_address", r"\bP\.?\s?O\.?\s*Box\s+\d",
-    re.compile(r"(?i:\bP\.?[ \t]?O\.?[ \t]*Box)[ \t]+\d{1,6}\b"
-               r"(?:,?[ \t]+(?:[A-Z][A-Za-z'-]*[ \t]+){0,2}[A-Z][A-Za-z'-]*,?[ \t]+[A-Z]{2}[ \t]+\d{5}(?:-\d{4})?\b)?"),
-    lambda text, m: 0.85, before=12, after=60, caseless=True,
+    re.compile(r"(?i:\bP\.?[ \t]?O\.?[ \t]*Box)[ \t]+\d{1,6}\b"),
+    lambda text, m: 0.85, before=12, after=10, caseless=True,
 )
 US_ADDRESS = Detector(
     "us_address", r"\d{1,6}\s+(?:[NSEW]\.?\s+)?(?:[A-Z][A-Za-z'-]*\s+){1,4}" + _SUFFIX + r"\b",
     re.compile(r"(?<![\d.,/$#-])\d{1,6}\s+(?:(?:N|S|E|W|North|South|East|West)\.?\s+)?"
-               r"(?:(?:\d{1,3}(?:st|nd|rd|th)|[A-Z][A-Za-z'-]*)\s+){1,4}" + _SUFFIX + r"\b\.?"),
+               r"(?:(?:\d{1,3}(?:st|nd|rd|th)|[A-Z][A-Za-z'-]*)\s+){1,4}"
+               + _SUFFIX + r"\b"),  # the street line without a trailing period: "237 Foxtail Way."
     lambda text, m: 0.85, before=80, after=2,
 )
 
@@ -373,13 +424,12 @@ _PARTICLES = ("de", "del", "della", "la", "le", "van", "von", "der", "den", "da"
 _PARTICLE = rf"(?:(?:{'|'.join(_PARTICLES)})\.? +)"  # spaces only: a tab is a table's next cell
 
 
-def _patient_name(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
-    """The capitalised words after the cue ("Jane Doe", "DOE, JANE", "Jane Q. Doe",
-    "María de la Cruz", "J. Smith"), stopping at the first word that is not part of a name
-    ("Jane Doe called …")."""
-    start = m.start("v")
-    kept, particles = [], 0
-    for word in _WORD.finditer(text, start, m.end("v")):
+def _name_words(text: str, m: re.Match[str]) -> list[re.Match[str]]:
+    """The capitalised words of the name the pattern matched, up to the first word that is
+    not part of a name ("Jane Doe called …")."""
+    kept: list[re.Match[str]] = []
+    particles = 0
+    for word in _WORD.finditer(text, m.start("v"), m.end("v")):
         value = word.group(0)
         if value.rstrip(".") in _PARTICLES:  # lower case only: "Van" is a capitalised name word
             particles += 1
@@ -390,29 +440,91 @@ def _patient_name(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
             break
         kept.append(word)
         particles = 0
+    return kept
+
+
+def _is_name(kept: list[re.Match[str]]) -> bool:
     full = [w for w in kept if len(w.group(0).rstrip(".")) > 1]  # initials alone do not make a name
     initial_first = bool(kept) and len(kept[0].group(0).rstrip(".")) == 1
-    explicit = bool(m.group("sep").strip())
-    if len(full) < 2 and not (len(full) == 1 and initial_first and explicit):  # "Pt: J. Smith"
+    return len(full) >= 2 or (len(full) == 1 and initial_first)  # "Pt: J. Smith"
+
+
+def _span(kept: list[re.Match[str]]) -> tuple[int, int]:
+    return kept[0].start(), kept[-1].end() - kept[-1].group(0).endswith(".")
+
+
+def _patient_name(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
+    """The capitalised words after the cue ("Jane Doe", "DOE, JANE", "Jane Q. Doe",
+    "María de la Cruz", "J. Smith", "Ms. Linh Castellanos")."""
+    kept = _name_words(text, m)
+    if not _is_name(kept):
         return None
-    return (0.9 if explicit else 0.8), start, kept[-1].end() - kept[-1].group(0).endswith(".")
+    return (0.9 if m.group("sep").strip() else 0.8), *_span(kept)
 
 
+_TITLE = r"(?:(?:Mr|Mrs|Ms|Miss|Mx|MR|MRS|MS|MISS|MX)\.?[ \t]+)"  # "your patient, Ms. Linh Castellanos"
+# "Last, First [M]", "First [M.] Last", "J. Smith", with surname particles
+_NAME = (rf"(?P<v>{_PARTICLE}{{0,2}}(?:{_NAME_WORD}), +(?:{_NAME_WORD})(?: +[A-Z](?:\.|(?![^\W\d_])))?"
+         rf"|(?:[A-Z]\. +)?{_PARTICLE}{{0,2}}(?:{_NAME_WORD})(?: +[A-Z]\.)?"
+         rf"(?: +{_PARTICLE}{{0,2}}(?:{_NAME_WORD})){{0,2}})")
 PATIENT_NAME = Detector(
     "patient_name",
-    r"\b(?i:patient|pt)(?:'s)?(?:\s+(?i:name|on\s+waitlist|on\s+the\s+waitlist))?(?:\s*[:\-]\s*|\s+)"
-    rf"(?:[A-Z]|(?:{'|'.join(_PARTICLES)})\s)",
-    re.compile(rf"(?i:\b(?:re:\s*)?(?:patient|pt\.?)(?:'s)?(?:\s+(?:name|on\s+(?:the\s+)?waitlist))?)"
-               rf"(?P<sep>[ \t]*[:\-][ \t]*|[ \t]+)"
-               rf"(?P<v>{_PARTICLE}{{0,2}}(?:{_NAME_WORD}), +(?:{_NAME_WORD})(?: +[A-Z]\.)?"
-               rf"|(?:[A-Z]\. +)?{_PARTICLE}{{0,2}}(?:{_NAME_WORD})(?: +[A-Z]\.)?"
-               rf"(?: +{_PARTICLE}{{0,2}}(?:{_NAME_WORD})){{0,2}})"),
-    _patient_name, before=25, after=70, group="v",
+    r"\b(?i:patient|pt)\.?(?:'s)?(?:\s+(?i:name|on\s+waitlist|on\s+the\s+waitlist)|\s*/\s*[A-Za-z]{1,12}(?:\s[A-Za-z]{1,12})?)?"
+    r"(?:\s*[:\-]\s*|,?\s+)"
+    rf"(?:(?i:mr|mrs|ms|miss|mx)\.?\s+)?(?:[A-Z]|(?:{'|'.join(_PARTICLES)})\s)",
+    re.compile(rf"(?i:\b(?:re:\s*)?(?:patient|pt\.?)(?:'s)?(?:\s+(?:name|on\s+(?:the\s+)?waitlist)"
+               r"|[ \t]*/[ \t]*[a-z]{1,12}(?:[ \t][a-z]{1,12})?(?=[ \t]*:))?)"
+               rf"(?P<sep>[ \t]*[:\-][ \t]*|,?[ \t]+){_TITLE}?" + _NAME),
+    _patient_name, before=45, after=70, group="v",
+)
+
+
+# "Re:" names the patient in a letter ("RE: Hannah F. Osei" above "Date of birth: …") and in a
+# subject ("Re: Linh Castellanos – consult"), but also "Re: Prior Authorization": here the name
+# must begin with a known given name (or be "J. Tran"), and end its line or meet a dash, a
+# bracket or a comma.
+_FIRST_NAMES: frozenset[str] | None = None
+_SUBJECT_WORDS = {"meeting", "schedule", "update", "report", "results", "result", "request", "question", "questions",
+                  "follow", "lunch", "party", "event", "visit", "appointment", "review", "form", "forms", "notes",
+                  "plan", "policy", "training", "call", "order", "invoice", "payment", "reminder", "day", "week",
+                  "month", "year", "hours", "office", "clinic", "lab", "labs", "referral", "consult", "authorization"}
+
+
+def first_names() -> frozenset[str]:
+    global _FIRST_NAMES
+    if _FIRST_NAMES is None:
+        from importlib import resources
+
+        lines = resources.files("agent.policy").joinpath("first_names.txt").read_text(encoding="utf-8").splitlines()
+        _FIRST_NAMES = frozenset(line for line in lines if line and not line.startswith("#"))
+    return _FIRST_NAMES
+
+
+def _regarding(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
+    kept = _name_words(text, m)
+    if not _is_name(kept) or kept[-1].group(0).rstrip(".").lower() in _SUBJECT_WORDS:
+        return None
+    words = [w.group(0).rstrip(".") for w in kept]
+    surname_first = kept[0].group(0).endswith(",") or text[kept[0].end():kept[0].end() + 1] == ","
+    given = words[1] if surname_first and len(words) > 1 else words[0]
+    if len(given) > 1 and given.casefold() not in first_names():
+        return None
+    start, end = _span(kept)
+    if not _REGARDING_END.match(text, end):
+        return None
+    return 0.8, start, end
+
+
+_REGARDING_END = re.compile(r"[ \t]*(?:$|\n|[-(,;]|\s+(?i:dob|d\.o\.b|mrn|dos)\b)")
+PATIENT_REGARDING = Detector(
+    "patient_name", r"\b(?i:re):[ \t]*(?:(?i:mr|mrs|ms|miss|mx)\.?[ \t]+)?[A-Z]",
+    re.compile(rf"(?i:\bre):[ \t]*{_TITLE}?" + _NAME), _regarding, before=10, after=70, group="v",
 )
 
 # Priority when two findings of different types overlap: the more specific one stays.
 DETECTORS: tuple[Detector, ...] = (
     SSN_LABELLED, SSN_FORMATTED, CREDIT_CARD, MBI, DEA, ABA, NDC, DOB, DRIVERS_LICENSE, MRN, MEMBER_ID,
-    NPI, ICD10, CPT, HCPCS, PHONE, PHONE_LABELLED, EMAIL, US_ADDRESS, PO_BOX, PATIENT_NAME,
+    NPI, ICD10, ICD10_LISTED, CPT, HCPCS, PHONE, PHONE_LABELLED, EMAIL, US_ADDRESS, PO_BOX, PATIENT_NAME,
+    PATIENT_REGARDING,
 )
 TYPES: tuple[str, ...] = tuple(dict.fromkeys(d.type for d in DETECTORS))

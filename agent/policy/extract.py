@@ -275,6 +275,8 @@ def _extract(kind: str, data: bytes, filename: str, content_type: str, location:
         text = decode_text(data, charset)[:MAX_TEXT_CHARS]
         if content_type in _CSV_TYPES or filename.lower().endswith((".csv", ".tsv")):
             text = tables.csv_to_text(text)
+        else:
+            text = tables.label_text_tables(text)
         return [Extracted(location, text)]
     if kind == "ole":
         return [uninspectable(location, "legacy Office or encrypted Office file (not read)")]

@@ -16,6 +16,7 @@ from agent.model import Finding
 from agent.policy.extract import Extracted, decode_text, extract, uninspectable
 from agent.policy.normalize import html_to_text
 from agent.policy.scanner import scan
+from agent.policy.tables import label_text_tables
 
 MAX_DEPTH = 20
 MAX_PARTS = 500
@@ -72,6 +73,8 @@ def extract_all(message: Message) -> list[Extracted]:
             text = decode_text(payload, charset)
             if part.get_content_subtype() == "html":
                 text = html_to_text(text, hidden=True)
+            else:
+                text = label_text_tables(text)
             items.append(Extracted(location, text))
             continue
         items.extend(extract(payload, part.get_filename() or "", part.get_content_type(), location, charset=charset))

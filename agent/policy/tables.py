@@ -6,6 +6,11 @@ need the label next to the value, so a row under a header `Patient | DOB | MRN` 
 `Patient: Jane Doe<TAB>DOB: 03/14/1961<TAB>MRN: VC-0048213`. A two-column table whose left
 column holds labels ("DOB" | "03/14/1961") becomes "DOB: 03/14/1961". Anything else is
 written as tab-separated rows. Values are never changed, only labelled.
+
+Plain text holds tables too: a claims batch pasted tab-separated, a Markdown table of
+denied lines (`| Line | CPT | Dx |`), a reschedule list with pipes. `label_text_tables`
+finds runs of such lines under a header row and labels them the same way; everything else
+in the text stays as it was.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ _LABEL_WORDS = re.compile(
     r"npi|dea|mbi|medicare|medicaid|phone|tel|mobile|cell|fax|e-?mail|address|street|cpt|hcpcs|procedure|"
     r"icd|diagnosis|dx|code|ndc|routing|aba|account|card|licen[cs]e|dl|id)\b")
 _NUMBERISH = re.compile(r"^[\d\s.,:/$%()+-]+$")
+_QUOTE = re.compile(r"^[ \t]*(?:>[ \t]?)*")  # "> " of a quoted reply
+_RULE = re.compile(r"^[\s|:+-]*-{3}[\s|:+-]*$")  # a Markdown or ASCII rule row: |---|:--:|
 
 
 def _cells(row: list[str]) -> list[str]:
@@ -67,3 +74,43 @@ def csv_to_text(text: str) -> str:
     if not rows or max(len(r) for r in rows) < 2:
         return text
     return render(rows)
+
+
+def _row(line: str) -> tuple[str, list[str]] | None:
+    """A line's cells and its delimiter, or None when it is not a table row."""
+    line = line[_QUOTE.match(line).end():].rstrip()
+    if line.count("|") >= 2 or (line.startswith("|") and line.count("|") >= 1):
+        return "|", line.strip("|").split("|")
+    if "\t" in line.strip():
+        return "\t", line.strip().split("\t")
+    return None
+
+
+def label_text_tables(text: str) -> str:
+    """Plain text with every delimited table under a header row labelled (see above)."""
+    if "\t" not in text and "|" not in text:
+        return text  # most mail: nothing to do
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        first = _row(lines[i])
+        j = i + 1
+        if first is not None:
+            rows = [first[1]]
+            while j < len(lines):
+                if first[0] == "|" and _RULE.match(lines[j]):
+                    j += 1
+                    continue
+                row = _row(lines[j])
+                if row is None or row[0] != first[0]:
+                    break
+                rows.append(row[1])
+                j += 1
+            if len(rows) >= 2 and _is_header(_cells(rows[0])):
+                out.append(render(rows))
+                i = j
+                continue
+        out.append(lines[i])
+        i += 1
+    return "\n".join(out)

@@ -124,3 +124,40 @@ def test_a_name_in_a_table_stops_at_the_cell_boundary():
     found = scan("Patient\tJane Doe\tMember ID\tXK1234567", "sheet")
     text = "Patient\tJane Doe\tMember ID\tXK1234567"
     assert [(f.type, text[f.start:f.end]) for f in found if f.type == "patient_name"] == [("patient_name", "Jane Doe")]
+
+
+def found(text: str) -> list[tuple[str, str]]:
+    return [(f.type, text[f.start:f.end]) for f in scan(text, "body")]
+
+
+def test_wordings_from_an_independent_holdout_of_letters_claims_and_feeds():
+    # Each written the way a second author wrote clinic mail (values here are new).
+    assert found("I saw your patient, Mrs. Odile Marchand (DOB 2/3/1961)") == [
+        ("patient_name", "Odile Marchand"), ("dob", "2/3/1961")]
+    assert ("patient_name", "Tomasz Wiśniewski") in found("RE: Tomasz Wiśniewski\nDate of birth: Jan 4, 1950")
+    assert found("Re: Okonkwo, Adaeze") == [("patient_name", "Okonkwo, Adaeze")]
+    assert found("Callback - pt R. Albescu") == [("patient_name", "R. Albescu")]
+    assert found("Patient Name: KOWALCZYK, DARIUSZ T     Sex: M") == [("patient_name", "KOWALCZYK, DARIUSZ T")]
+    assert found("Scanned new card for pt. Ines Carvalho (front + back)") == [("patient_name", "Ines Carvalho")]
+    assert found("Patient / injured worker: Bogdan Petrescu") == [("patient_name", "Bogdan Petrescu")]
+    assert found("DOB: 21-MAR-1948") == [("dob", "21-MAR-1948")]
+    assert found("Driver's license: WA 80412267") == [("drivers_license", "80412267")]
+    assert found("My Member ID is QXR402019933.") == [("member_id", "QXR402019933")]
+    assert found("ADDRESS: 4410 NORTH JUNIPER RIDGE RD  SPOKANE WA") == [("us_address", "4410 NORTH JUNIPER RIDGE RD")]
+    assert found("meet us at 12 Aspen Way.") == [("us_address", "12 Aspen Way")]
+    assert found("uses PO Box 2210, Reno NV 89501") == [("us_address", "PO Box 2210")]
+    assert found("Active problems:\n  1. Essential hypertension - I10\n  2. Gastro-esophageal reflux - K21.9") == [
+        ("icd10", "K21.9")]  # an undotted code needs a dotted neighbour in a list
+    assert found("Secondary: J06.9, I10") == [("icd10", "J06.9"), ("icd10", "I10")]
+    assert found("Procedures/orders today: TTE complete (93306)") == [("cpt", "93306")]
+
+
+def test_the_holdout_wordings_keep_their_hard_negatives():
+    assert found("Group #: G48121-553") == []  # the employer's plan, not the member
+    assert found("Dial-in: 888-555-0175, conference PIN 7541") == []
+    assert found("paper jam on the printer model J45.909; history of jams") == []
+    assert found("The switch in shelf N39.0 will be replaced (chronic fault)") == []
+    assert found("Re: Prior Authorization") == []
+    assert found("Re: Summer Schedule") == []  # a given name, but a subject
+    assert found("Re: Jordan Lake trip photos") == []  # the name does not end the subject
+    assert found("Re: Meeting Tomorrow\nDOB") == []

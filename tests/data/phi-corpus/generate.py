@@ -1239,7 +1239,7 @@ def billing(g: Gen, k: int) -> tuple[EmailMessage, Labels]:
         mark = L.mark()
         paras.append(f"Claim {claim_no} for date of service {dos.strftime('%m/%d/%Y')} was denied in part.")
         paras.append("\n".join([patient_line(L, g, p), member_line(L, g, p),
-                                f"Group #: {L('member_id', g.group_number())}",
+                                f"Group #: {g.group_number()}",
                                 f"Billing provider NPI: {L('npi', doctor.npi)}"]))
         paras.append("\n".join(f"CPT {L('cpt', c)} ({t}) — billed ${g.rng.randint(45, 480)}.00 — "
                                f"{g.pick(['denied: CO-97', 'paid', 'denied: CO-16 missing information', 'reduced: CO-45'])}"
