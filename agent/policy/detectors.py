@@ -15,7 +15,9 @@ pathological input cannot make them slow.
 
 from __future__ import annotations
 
+import bisect
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -345,7 +347,22 @@ def _icd_listed(text: str, m: re.Match[str]) -> float | None:
     if "." not in m.group(0) and not (_ICD_NEIGHBOUR.search(text, max(0, start - 16), start)
                                        or _ICD_NEIGHBOUR_AFTER.match(text, end)):
         return None
-    return 0.8 if context(text, start, end, _ICD_CLINICAL, 400, 120) else None
+    return 0.8 if _clinical_near(text, start - 400, end + 120) else None
+
+
+_LAST_TEXT = threading.local()  # per thread: the text last asked about and its clinical words
+
+
+def _clinical_near(text: str, lo: int, hi: int) -> bool:
+    """Whether a clinical word starts in text[lo:hi]. The words of a text are found once
+    (a text full of codes would otherwise search the same few hundred characters per code)."""
+    cached = getattr(_LAST_TEXT, "value", None)
+    if cached is None or cached[0] is not text:
+        cached = (text, [w.start() for w in _ICD_CLINICAL.finditer(text)])
+        _LAST_TEXT.value = cached
+    positions = cached[1]
+    at = bisect.bisect_left(positions, max(0, lo))
+    return at < len(positions) and positions[at] < hi
 
 
 ICD10_LISTED = Detector("icd10", _ICD_DOTTED, _ICD_CODE, _icd_listed, before=30, after=30)

@@ -25,7 +25,7 @@ _LABEL_WORDS = re.compile(
     r"icd|diagnosis|dx|code|ndc|routing|aba|account|card|licen[cs]e|dl|id)\b")
 _NUMBERISH = re.compile(r"^[\d\s.,:/$%()+-]+$")
 _QUOTE = re.compile(r"^[ \t]*(?:>[ \t]?)*")  # "> " of a quoted reply
-_RULE = re.compile(r"^[\s|:+-]*-{3}[\s|:+-]*$")  # a Markdown or ASCII rule row: |---|:--:|
+_RULE = re.compile(r"^[ \t|:+-]*-{3}[ \t|:+-]*$")  # a Markdown or ASCII rule row: |---|:--:|
 
 
 def _cells(row: list[str]) -> list[str]:
@@ -87,7 +87,8 @@ def _row(line: str) -> tuple[str, list[str]] | None:
 
 
 def label_text_tables(text: str) -> str:
-    """Plain text with every delimited table under a header row labelled (see above)."""
+    """Plain text with every delimited table under a header row labelled (see above).
+    Each line is looked at once, so a megabyte of pipes costs linear time."""
     if "\t" not in text and "|" not in text:
         return text  # most mail: nothing to do
     lines = text.split("\n")
@@ -95,22 +96,23 @@ def label_text_tables(text: str) -> str:
     i = 0
     while i < len(lines):
         first = _row(lines[i])
-        j = i + 1
-        if first is not None:
-            rows = [first[1]]
-            while j < len(lines):
-                if first[0] == "|" and _RULE.match(lines[j]):
-                    j += 1
-                    continue
-                row = _row(lines[j])
-                if row is None or row[0] != first[0]:
-                    break
-                rows.append(row[1])
+        if first is None or not _is_header(_cells(first[1])):
+            out.append(lines[i])
+            i += 1
+            continue
+        rows, j = [first[1]], i + 1
+        while j < len(lines):
+            if first[0] == "|" and _RULE.match(lines[j]):
                 j += 1
-            if len(rows) >= 2 and _is_header(_cells(rows[0])):
-                out.append(render(rows))
-                i = j
                 continue
-        out.append(lines[i])
-        i += 1
+            row = _row(lines[j])
+            if row is None or row[0] != first[0]:
+                break
+            rows.append(row[1])
+            j += 1
+        if len(rows) >= 2:
+            out.append(render(rows))
+        else:  # a header with nothing under it: as it was
+            out.extend(lines[i:j])
+        i = j
     return "\n".join(out)

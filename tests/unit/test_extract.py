@@ -230,6 +230,10 @@ def test_deep_mime_nesting_and_too_many_parts_are_findings_not_crashes():
     ("phone " * 3 + "2" * 9) * 30_000,
     ("DL " + "1" * 8 + " " * 3 + "(") * 50_000,
     "\u2013\u201c" * 500_000,  # typographic punctuation everywhere
+    ("Re: " + "Aa " * 20) * 20_000,  # a "Re:" name cue everywhere
+    "E11.9, " * 150_000,  # dotted diagnosis codes everywhere, no clinical word
+    ("pain " + "E11.9/I10 " * 10) * 10_000,  # ... and with one
+    ("Patient / a b: Mr. " + "Aa " * 10) * 20_000,
 ])
 @pytest.mark.parametrize("hyperscan", [True, False])
 def test_adversarial_megabyte_inputs_scan_in_bounded_time(adversary, hyperscan):
@@ -246,6 +250,26 @@ def test_both_engines_find_the_same(tmp_path):
     fast, slow = Scanner(prefer_hyperscan=True), Scanner(prefer_hyperscan=False)
     assert fast.engine_name == "hyperscan"
     assert fast.scan(text, "body") == slow.scan(text, "body")
+
+
+@pytest.mark.parametrize("table", [
+    "| Patient | DOB |\n" + "|---|---|\n" * 200_000,  # a header and endless rule rows
+    "Patient\tMRN\n" + "a\t" * 500_000,  # one row a megabyte wide
+    "| a | b |\n" * 100_000,  # a table without a header
+    "|" * 1_000_000,
+])
+def test_tables_in_plain_text_cost_linear_time(table):
+    started = time.process_time()
+    inspect(message(body=table))
+    assert time.process_time() - started < 20
+
+
+def test_a_table_pasted_into_plain_text_is_read_by_its_header():
+    body = ("Held claims, tab-delimited:\n\nPatient\tMember ID\tCPT\tICD-10\n"
+            "NOWAK, IRENA\tQX4412098\t99213\tE11.9\n\n"
+            "| Line | CPT | Dx |\n|---|---|---|\n| 1 | 80053 | R79.89 |\n")
+    found = sorted(f.type for f in inspect(message(body=body)))
+    assert found == ["cpt", "cpt", "icd10", "icd10", "member_id", "patient_name"]
 
 
 def test_a_25_mb_body_is_read_to_its_end():
