@@ -15,7 +15,6 @@ pathological input cannot make them slow.
 
 from __future__ import annotations
 
-import bisect
 import re
 import threading
 import time
@@ -332,10 +331,21 @@ ICD10 = Detector(
 # clinical words: a problem list, a referral letter, a claim. An undotted one ("I10") counts
 # only next to a dotted one in a list ("N18.30 / I10", "J06.9, I10").
 _ICD_DOTTED = r"[A-TV-Z]\d[0-9AB]\.[0-9A-Z]{1,4}"
-_ICD_CLINICAL = re.compile(
-    r"(?i)\b(?:diagnos|dx|icd|assessment|impression|problem|condition|disorder|disease|syndrome|pain"
-    r"|chronic|acute|unspecified|hx|history|referr|claim|cpt|encounter|symptom|principal"
-    r"|secondary|admit|discharge|deficiency|injury|diabet|hypertens|infection|fracture)")
+_CLINICAL_WORDS = ("diagnos dx icd assessment impression problem condition disorder disease syndrome pain chronic"
+                   " acute unspecified hx history referr claim cpt encounter symptom principal secondary admit"
+                   " discharge deficiency injury diabet hypertens infection fracture").split()
+
+
+def _grouped(words: list[str]) -> str:
+    """An alternation grouped by first letter: Python's re tries it three times faster."""
+    by_first: dict[str, list[str]] = {}
+    for word in words:
+        by_first.setdefault(word[0], []).append(re.escape(word[1:]))
+    return "|".join(f"{first}(?:{'|'.join(rest)})" for first, rest in sorted(by_first.items()))
+
+
+_ICD_CLINICAL = re.compile(rf"\b(?:{_grouped(_CLINICAL_WORDS)})")  # on lower-cased ASCII
+_ICD_CLINICAL_ANY = re.compile(rf"(?i)\b(?:{_grouped(_CLINICAL_WORDS)})")  # elsewhere
 _ICD_NEIGHBOUR = re.compile(rf"(?:{_ICD_DOTTED})\)?[ \t]*(?:[,/;&+]|and|or)[ \t]*\(?$")
 _ICD_NEIGHBOUR_AFTER = re.compile(rf"\)?[ \t]*(?:[,/;&+]|and|or)[ \t]*\(?{_ICD_DOTTED}")
 
@@ -347,22 +357,33 @@ def _icd_listed(text: str, m: re.Match[str]) -> float | None:
     if "." not in m.group(0) and not (_ICD_NEIGHBOUR.search(text, max(0, start - 16), start)
                                        or _ICD_NEIGHBOUR_AFTER.match(text, end)):
         return None
-    return 0.8 if _clinical_near(text, start - 400, end + 120) else None
+    return 0.8 if _clinical_near(text, start - 300, end + 100) else None
 
 
-_LAST_TEXT = threading.local()  # per thread: the text last asked about and its clinical words
+_LAST_TEXT = threading.local()  # per thread: the text last asked about, its clinical words by block
+_BLOCK = 512
 
 
 def _clinical_near(text: str, lo: int, hi: int) -> bool:
-    """Whether a clinical word starts in text[lo:hi]. The words of a text are found once
-    (a text full of codes would otherwise search the same few hundred characters per code)."""
+    """Whether a clinical word starts in text[lo:hi]. Words are looked for once per 512-character
+    block of a text, and only in blocks a code is near: a text full of codes costs linear
+    time, a letter with two codes costs two blocks."""
     cached = getattr(_LAST_TEXT, "value", None)
     if cached is None or cached[0] is not text:
-        cached = (text, [w.start() for w in _ICD_CLINICAL.finditer(text)])
+        cached = (text, {})
         _LAST_TEXT.value = cached
-    positions = cached[1]
-    at = bisect.bisect_left(positions, max(0, lo))
-    return at < len(positions) and positions[at] < hi
+    blocks = cached[1]
+    lo = max(0, lo)
+    for block in range(lo // _BLOCK, (min(hi, len(text)) - 1) // _BLOCK + 1):
+        starts = blocks.get(block)
+        if starts is None:
+            first = block * _BLOCK
+            piece = text[first:first + _BLOCK + 16]
+            found = (_ICD_CLINICAL.finditer(piece.lower()) if piece.isascii() else _ICD_CLINICAL_ANY.finditer(piece))
+            starts = blocks[block] = [first + w.start() for w in found if w.start() < _BLOCK]
+        if any(lo <= at < hi for at in starts):
+            return True
+    return False
 
 
 ICD10_LISTED = Detector("icd10", _ICD_DOTTED, _ICD_CODE, _icd_listed, before=30, after=30)
