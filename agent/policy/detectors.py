@@ -204,22 +204,25 @@ NDC = Detector(
 
 
 # --- Label-anchored record and plan identifiers ------------------------------------------------
+_SEPARATOR = r"(?:[:#=]|\.{2,}:?)"  # "MRN: …", "MRN# …", "MRN=…", "MRN........ …"
 _ID_VALUE = r"(?P<v>(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{3,19}[A-Z0-9])(?![A-Za-z0-9-])"
 _MRN_LABEL = (r"mrn|mr\s*(?:#|no\b\.?)|med(?:ical)?\.?\s+rec(?:ord)?s?\.?(?:\s+(?:number|no\.?|#))?"
               r"|chart\s*(?:number|no\.?|#)|(?:patient|pt\.?)\s*(?:id\b|#|number\b|no\b\.?)")
 MRN = Detector(
     "mrn", r"\b(?:mrn|mr\s*(?:#|no)|med(?:ical)?\.?\s+rec(?:ord)?s?|chart\s*(?:number|no|#)"
            r"|(?:patient|pt\.?)\s*(?:id|#|number|no))",
-    re.compile(rf"(?i:\b(?:{_MRN_LABEL}))\s*(?:#|:|no\.?|number)?\s*[:#]?\s*" + _ID_VALUE),
+    re.compile(rf"(?i:\b(?:{_MRN_LABEL}))\s*(?:#|:|no\.?|number)?\s*{_SEPARATOR}?\s*" + _ID_VALUE),
     lambda text, m: 0.95, before=20, after=45, caseless=True, group="v",
 )
 # A group number names the employer's plan, shared by everyone in it: not a member's identifier.
 _MEMBER = r"mem(?:ber|ebr|ber'?s)|subscriber|policy(?:holder)?|insurance|medicaid|plan"
 MEMBER_ID = Detector(
-    "member_id", r"\b(?:mem(?:ber|ebr)|subscriber|policy|insurance|medicaid|plan)\S{0,2}\s*(?:id|#|number|no)",
-    re.compile(rf"(?i:\b(?:{_MEMBER})\s*(?:id(?:entification)?|#|number|no\.?)(?:\s*(?:number|no\.?|#))?"
-               r"(?:\s+(?:is|was))?)\s*[:#]?\s*" + _ID_VALUE),
-    lambda text, m: 0.9, before=30, after=45, caseless=True, group="v",
+    "member_id", r"\b(?:mem(?:ber|ebr)|subscriber|policy|insurance|medicaid|plan)\S{0,2}\s*(?:id|#|number|no)"
+                 r"|\bn.mero\s+de\s+(?:miembro|afiliado|p.liza)",
+    re.compile(rf"(?i:\b(?:(?:{_MEMBER})\s*(?:id(?:entification)?|#|number|no\.?)(?:\s*(?:number|no\.?|#))?"
+               r"|n[uú]mero\s+de\s+(?:miembro|afiliado|p[oó]liza))"
+               r"(?:\s*\([^()\n]{1,40}\))?(?:\s+(?:is|was))?)\s*" + _SEPARATOR + r"?\s*" + _ID_VALUE),
+    lambda text, m: 0.9, before=30, after=90, caseless=True, group="v",
 )
 
 
@@ -241,7 +244,7 @@ DRIVERS_LICENSE = Detector(
     re.compile(r"(?i:\b(?:driver'?s?\s+licen[cs]e|dl|d/l|dln|licen[cs]e\s*(?:no\.?|number|#)))"
                r"(?:\s*(?:no\.?|number|#))?\s*(?:\((?:[A-Za-z]{2}|[A-Za-z ]{4,14})\))?\s*(?:is\s+)?[:#]?\s*"
                r"(?:[A-Z]{2}[ \t]+(?:(?i:dl|d/l|dln)[ \t]*#?[ \t]*)?)?"
-               r"(?P<v>(?=(?:[A-Z-]*\d){3})[A-Z0-9][A-Z0-9-]{3,18}[A-Z0-9]|\d{3} \d{3} \d{3})(?![A-Za-z0-9-])"),
+               r"(?P<v>(?=(?:[A-Z-]*\d){3})[A-Z0-9][A-Z0-9-]{3,18}[A-Z0-9]|\d{3} \d{3} \d{3}|WDL[A-Z0-9]{9})(?![A-Za-z0-9-])"),
     # The state named before the number ("NY DL", "licence (NY)") or right after it ("(IL)", ", state CA").
     lambda text, m: 0.93 if (_STATE.search(text, max(0, m.start() - 25), m.start("v"))
                              or _STATE_AFTER.match(text, m.end("v"))) else None,
@@ -296,10 +299,11 @@ def _today() -> date:
 
 
 DOB = Detector(
-    "dob", r"\b(?:dob|d\.o\.b|date\s+of\s+birth|birth\s*date|birthday|born)",
-    re.compile(r"(?i:\b(?:dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday|born(?:\s+on)?))"
-               r"(?:\s+(?i:is|was|as|for|on|of|file|record|verification|listed|given|value)){0,3}\s*[:\-]?\s*" + _DATE),
-    _dob, before=15, after=40, caseless=True, group="v",
+    "dob", r"\b(?:dob|d\.o\.b|date\s+of\s+birth|birth\s*date|birthday|born|fecha\s+de\s+nacimiento)",
+    re.compile(r"(?i:\b(?:dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday|born(?:\s+on)?|fecha\s+de\s+nacimiento))"
+               r"(?:\s+(?i:is|was|as|for|on|of|file|record|verification|listed|given|value)){0,3}\s*(?:[:\-=]|\.{2,}:?)?\s*"
+               + _DATE),
+    _dob, before=25, after=40, caseless=True, group="v",
 )
 
 
@@ -390,8 +394,16 @@ ICD10_LISTED = Detector("icd10", _ICD_DOTTED, _ICD_CODE, _icd_listed, before=30,
 _CPT_CODE = re.compile(r"(?<![\w.\-/$#])\d{4}[0-9FT](?![\d.,/]\d|\w|-\d{2,})")
 CPT = Detector(
     "cpt", r"\b(?:cpt|hcpcs|procedure\s+codes?|procedures?(?:/orders)?(?:\s+today)?\s*:|orders\s+today|billing\s+codes?"
-           r"|billed|bill\s+codes?)",
+           r"|billed|bill\s+codes?|(?:pt|ot)?\s*evaluation\s*:|admin(?:istration)?\s+code)",
     _CPT_CODE, lambda text, m: 0.9, before=40, after=120, caseless=True,
+)
+# A code followed by what it is ("97110 therapeutic exercise", "90471 immunization admin"):
+# the description is the context. Only a few procedure words: a ZIP code is followed by none.
+CPT_DESCRIBED = Detector(
+    "cpt", r"\b\d{4}[0-9FT][ \t]+(?:-[ \t]+)?(?:therapeutic|manual\s+therapy|gait\s+training|neuromuscular"
+           r"|(?:pt|ot|slp)\s+(?:evaluation|re-?eval)|office(?:/outpatient)?\s+visit|immunization\s+admin)",
+    re.compile(r"(?<![\w.\-/$#])\d{4}[0-9FT](?=[ \t]+(?:-[ \t]+)?[a-z])"), lambda text, m: 0.85,
+    before=60, after=0, caseless=True,
 )
 HCPCS = Detector(  # HCPCS Level II (a letter and four digits: G0438, J3420), only after its label
     "cpt", r"\bhcpcs",
@@ -562,7 +574,7 @@ PATIENT_REGARDING = Detector(
 # Priority when two findings of different types overlap: the more specific one stays.
 DETECTORS: tuple[Detector, ...] = (
     SSN_LABELLED, SSN_FORMATTED, CREDIT_CARD, MBI, DEA, ABA, NDC, DOB, DRIVERS_LICENSE, MRN, MEMBER_ID,
-    NPI, ICD10, ICD10_LISTED, CPT, HCPCS, PHONE, PHONE_LABELLED, EMAIL, US_ADDRESS, PO_BOX, PATIENT_NAME,
+    NPI, ICD10, ICD10_LISTED, CPT, CPT_DESCRIBED, HCPCS, PHONE, PHONE_LABELLED, EMAIL, US_ADDRESS, PO_BOX, PATIENT_NAME,
     PATIENT_REGARDING,
 )
 TYPES: tuple[str, ...] = tuple(dict.fromkeys(d.type for d in DETECTORS))

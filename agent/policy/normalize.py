@@ -57,7 +57,7 @@ class _HtmlText(HTMLParser):
             self._tables[-1].cell = []
         elif tag in _BLOCKS:
             self._out("\n" if not (self._tables and self._tables[-1].cell is not None) else " ")
-        elif tag in ("td", "th", "span"):
+        elif tag in ("td", "th"):  # a cell outside a table; inline tags (span, b, font) join: "<span>436</span>-70" is 436-70
             self._out(" ")
 
     def handle_endtag(self, tag: str) -> None:

@@ -8,9 +8,10 @@ column holds labels ("DOB" | "03/14/1961") becomes "DOB: 03/14/1961". Anything e
 written as tab-separated rows. Values are never changed, only labelled.
 
 Plain text holds tables too: a claims batch pasted tab-separated, a Markdown table of
-denied lines (`| Line | CPT | Dx |`), a reschedule list with pipes. `label_text_tables`
-finds runs of such lines under a header row and labels them the same way; everything else
-in the text stays as it was.
+denied lines (`| Line | CPT | Dx |`), a reschedule list with pipes, a unit census printed in
+space-aligned columns, an export's `PATIENT_NAME=…|MRN=…` lines. `label_text_tables` finds
+runs of such lines under a header row (and each KEY=VALUE line) and labels them the same
+way; everything else in the text stays as it was.
 """
 
 from __future__ import annotations
@@ -76,39 +77,93 @@ def csv_to_text(text: str) -> str:
     return render(rows)
 
 
-def _row(line: str) -> tuple[str, list[str]] | None:
-    """A line's cells and its delimiter, or None when it is not a table row."""
+_ALIGNED_CELL = re.compile(r"\S+(?: \S+)*")  # words one space apart; two or more spaces part cells
+_SENTENCE = re.compile(r"[.!?,;]$|[.!?;] |:")  # prose or "LABEL: value", not a column name
+_RECORD_PAIR = re.compile(r"^[ \t]*([A-Za-z][A-Za-z0-9_]{0,40})=(.*)$", re.S)
+_RECORD_SPLIT = re.compile(r"[|\t&]")
+
+
+def _row(line: str) -> tuple[str, list[str], list[int]] | None:
+    """A line's delimiter, cells and (for a space-aligned row) where each cell starts; None
+    when it is not a table row."""
     line = line[_QUOTE.match(line).end():].rstrip()
     if line.count("|") >= 2 or (line.startswith("|") and line.count("|") >= 1):
-        return "|", line.strip("|").split("|")
+        return "|", line.strip("|").split("|"), []
     if "\t" in line.strip():
-        return "\t", line.strip().split("\t")
+        return "\t", line.strip().split("\t"), []
+    if "  " in line.strip():
+        cells = list(_ALIGNED_CELL.finditer(line))
+        if len(cells) >= 2:
+            return "  ", [c.group(0) for c in cells], [c.start() for c in cells]
     return None
 
 
+def _aligned_header(row: tuple[str, list[str], list[int]]) -> bool:
+    """A report's column header ("ROOM    PATIENT NAME    DOB    MRN"): three or more short
+    cells, so that two spaces after a sentence's full stop do not make a table."""
+    cells = row[1]
+    return (len(cells) >= 3 and all(len(c) <= 30 and len(c.split()) <= 4 and not _SENTENCE.search(c) for c in cells)
+            and _is_header(_cells(cells)))
+
+
+def _under(header: tuple[str, list[str], list[int]], row: tuple[str, list[str], list[int]]) -> list[str]:
+    """A space-aligned row's cells: in order when there are as many as columns, else each
+    under the header column it starts in (an empty cell leaves a gap)."""
+    if len(row[1]) == len(header[1]):
+        return row[1]
+    out = [""] * len(header[1])
+    for cell, start in zip(row[1], row[2], strict=True):
+        column = max((i for i, at in enumerate(header[2]) if at <= start + 2), default=0)
+        out[column] = f"{out[column]} {cell}".strip()
+    return out
+
+
+def _record(line: str) -> str | None:
+    """An export's KEY=VALUE line ("PATIENT_NAME=DOE, JANE|DATE_OF_BIRTH=1971-12-02|MRN=…") as
+    "PATIENT NAME: DOE, JANE<TAB>DATE OF BIRTH: …", or None when it is not one."""
+    if line.count("=") < 2:
+        return None
+    pieces = _RECORD_SPLIT.split(line) if _RECORD_SPLIT.search(line) else line.split()
+    out, pairs = [], 0
+    for piece in pieces:
+        pair = _RECORD_PAIR.match(piece)
+        if pair:
+            pairs += 1
+            out.append(f"{pair.group(1).replace('_', ' ')}: {pair.group(2)}")
+        else:
+            out.append(piece)
+    return "\t".join(out) if pairs >= 2 else None
+
+
 def label_text_tables(text: str) -> str:
-    """Plain text with every delimited table under a header row labelled (see above).
-    Each line is looked at once, so a megabyte of pipes costs linear time."""
-    if "\t" not in text and "|" not in text:
+    """Plain text with every delimited or space-aligned table under a header row, and every
+    KEY=VALUE record line, labelled (see above). Each line is looked at once, so a megabyte
+    of pipes costs linear time."""
+    if "\t" not in text and "|" not in text and "  " not in text and "=" not in text:
         return text  # most mail: nothing to do
     lines = text.split("\n")
     out: list[str] = []
     i = 0
     while i < len(lines):
+        record = _record(lines[i]) if "=" in lines[i] else None
+        if record is not None:
+            out.append(record)
+            i += 1
+            continue
         first = _row(lines[i])
-        if first is None or not _is_header(_cells(first[1])):
+        if first is None or not (_aligned_header(first) if first[0] == "  " else _is_header(_cells(first[1]))):
             out.append(lines[i])
             i += 1
             continue
         rows, j = [first[1]], i + 1
         while j < len(lines):
-            if first[0] == "|" and _RULE.match(lines[j]):
+            if first[0] != "\t" and _RULE.match(lines[j]):
                 j += 1
                 continue
             row = _row(lines[j])
-            if row is None or row[0] != first[0]:
+            if row is None or (row[0] != first[0] and not (first[0] == "  " and row[0] == "  ")):
                 break
-            rows.append(row[1])
+            rows.append(_under(first, row) if first[0] == "  " else row[1])
             j += 1
         if len(rows) >= 2:
             out.append(render(rows))
