@@ -463,7 +463,9 @@ US_ADDRESS = Detector(
 _NOT_NAMES = {"portal", "care", "services", "service", "access", "advocate", "education", "name", "id", "information",
               "instructions", "safety", "coordinator", "relations", "experience", "financial", "intake", "record",
               "records", "number", "chart", "is", "was", "has", "had", "will", "and", "the", "of", "in", "at",
-              "to", "for", "with", "on", "dob", "mrn", "account", "summary", "list", "satisfaction", "status"}
+              "to", "for", "with", "on", "dob", "mrn", "account", "summary", "list", "satisfaction", "status",
+              "dr", "doctor", "nurse", "np", "pa", "md", "rn", "health", "center", "centre", "affairs", "office",
+              "handbook", "council", "union", "loan", "loans", "discount", "login", "signature"}
 _NAME_WORD = r"[^\W\d_][^\W\d_'’-]*(?:['’-][^\W\d_]+)?"
 
 
@@ -472,6 +474,15 @@ _WORD = re.compile(r"[^\W\d_][^\W\d_'’-]*(?:['’-][^\W\d_]+)?\.?")
 # capitalised word follows; they do not make a name on their own.
 _PARTICLES = ("de", "del", "della", "la", "le", "van", "von", "der", "den", "da", "di", "du", "dos", "das", "st")
 _PARTICLE = rf"(?:(?:{'|'.join(_PARTICLES)})\.? +)"  # spaces only: a tab is a table's next cell
+# Before a surname in any case: "VAN DYKE, IMANI", "Del Rosario, Thanh", "St. Germain, Yusuf"
+_SURNAME_PREFIX = r"(?:(?i:van|von|del|della|de|da|di|du|dos|das|la|le|der|den|st\.|ste\.|san|santa|ben|bin|al|el|abu) +)"
+_TITLE = r"(?:(?:Mr|Mrs|Ms|Miss|Mx|MR|MRS|MS|MISS|MX)\.?[ \t]+)"  # "your patient, Ms. Linh Castellanos"
+# "Last, First [M]", "First [M.] Last", "J. Smith", with surname particles
+_NAME = (rf"(?P<v>(?=[^a-z]|{_PARTICLE})"  # never a lower-case word first, but for a particle
+         rf"(?:{_PARTICLE}{{0,2}}{_SURNAME_PREFIX}{{0,2}}(?:{_NAME_WORD}), +(?:{_NAME_WORD})"
+         rf"(?: +[A-Z](?:\.|(?![^\W\d_])))?"
+         rf"|(?:[A-Z]\. +)?{_PARTICLE}{{0,2}}(?:{_NAME_WORD})(?: +[A-Z]\.)?"
+         rf"(?: +{_PARTICLE}{{0,2}}{_SURNAME_PREFIX}{{0,2}}(?:{_NAME_WORD})){{0,2}}))")
 
 
 def _name_words(text: str, m: re.Match[str]) -> list[re.Match[str]]:
@@ -499,48 +510,18 @@ def _is_name(kept: list[re.Match[str]]) -> bool:
     return len(full) >= 2 or (len(full) == 1 and initial_first)  # "Pt: J. Smith"
 
 
-def _span(kept: list[re.Match[str]]) -> tuple[int, int]:
-    return kept[0].start(), kept[-1].end() - kept[-1].group(0).endswith(".")
+def _span(m: re.Match[str], kept: list[re.Match[str]]) -> tuple[int, int]:
+    """From the name's first word (a particle too: "van der Berg, Anh") to its last, without a
+    sentence's full stop."""
+    end = kept[-1].end() - (kept[-1].group(0).endswith(".") and kept[-1].group(0)[:-1].lower() not in ("st", "ste"))
+    return m.start("v"), end
 
 
-def _patient_name(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
-    """The capitalised words after the cue ("Jane Doe", "DOE, JANE", "Jane Q. Doe",
-    "María de la Cruz", "J. Smith", "Ms. Linh Castellanos")."""
-    kept = _name_words(text, m)
-    if not _is_name(kept):
-        return None
-    return (0.9 if m.group("sep").strip() else 0.8), *_span(kept)
-
-
-_TITLE = r"(?:(?:Mr|Mrs|Ms|Miss|Mx|MR|MRS|MS|MISS|MX)\.?[ \t]+)"  # "your patient, Ms. Linh Castellanos"
-# "Last, First [M]", "First [M.] Last", "J. Smith", with surname particles
-_NAME = (rf"(?P<v>{_PARTICLE}{{0,2}}(?:{_NAME_WORD}), +(?:{_NAME_WORD})(?: +[A-Z](?:\.|(?![^\W\d_])))?"
-         rf"|(?:[A-Z]\. +)?{_PARTICLE}{{0,2}}(?:{_NAME_WORD})(?: +[A-Z]\.)?"
-         rf"(?: +{_PARTICLE}{{0,2}}(?:{_NAME_WORD})){{0,2}})")
-PATIENT_NAME = Detector(
-    "patient_name",
-    r"\b(?i:patient|pt)\.?(?:'s)?(?:\s+(?i:name|on\s+waitlist|on\s+the\s+waitlist)|\s*/\s*[A-Za-z]{1,12}(?:\s[A-Za-z]{1,12})?)?"
-    r"(?:\s*[:\-]\s*|,?\s+)"
-    rf"(?:(?i:mr|mrs|ms|miss|mx)\.?\s+)?(?:[A-Z]|(?:{'|'.join(_PARTICLES)})\s)",
-    re.compile(rf"(?i:\b(?:re:\s*)?(?:patient|pt\.?)(?:'s)?(?:\s+(?:name|on\s+(?:the\s+)?waitlist)"
-               r"|[ \t]*/[ \t]*[a-z]{1,12}(?:[ \t][a-z]{1,12})?(?=[ \t]*:))?)"
-               rf"(?P<sep>[ \t]*[:\-][ \t]*|,?[ \t]+){_TITLE}?" + _NAME),
-    _patient_name, before=45, after=70, group="v",
-)
-
-
-# "Re:" names the patient in a letter ("RE: Hannah F. Osei" above "Date of birth: …") and in a
-# subject ("Re: Linh Castellanos – consult"), but also "Re: Prior Authorization": here the name
-# must begin with a known given name (or be "J. Tran"), and end its line or meet a dash, a
-# bracket or a comma.
 _FIRST_NAMES: frozenset[str] | None = None
-_SUBJECT_WORDS = {"meeting", "schedule", "update", "report", "results", "result", "request", "question", "questions",
-                  "follow", "lunch", "party", "event", "visit", "appointment", "review", "form", "forms", "notes",
-                  "plan", "policy", "training", "call", "order", "invoice", "payment", "reminder", "day", "week",
-                  "month", "year", "hours", "office", "clinic", "lab", "labs", "referral", "consult", "authorization"}
 
 
 def first_names() -> frozenset[str]:
+    """Given names in Latin script (agent/policy/first_names.txt, from Faker's lists)."""
     global _FIRST_NAMES
     if _FIRST_NAMES is None:
         from importlib import resources
@@ -550,31 +531,130 @@ def first_names() -> frozenset[str]:
     return _FIRST_NAMES
 
 
-def _regarding(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
-    kept = _name_words(text, m)
-    if not _is_name(kept) or kept[-1].group(0).rstrip(".").lower() in _SUBJECT_WORDS:
-        return None
+def _known_given_name(text: str, m: re.Match[str], kept: list[re.Match[str]]) -> bool:
+    """Whether the name begins with a known given name: "Hannah Osei", "Osei, Hannah", or an
+    initial ("J. Tran")."""
+    start, end = _span(m, kept)
     words = [w.group(0).rstrip(".") for w in kept]
-    surname_first = kept[0].group(0).endswith(",") or text[kept[0].end():kept[0].end() + 1] == ","
-    given = words[1] if surname_first and len(words) > 1 else words[0]
-    if len(given) > 1 and given.casefold() not in first_names():
-        return None
-    start, end = _span(kept)
-    if not _REGARDING_END.match(text, end):
-        return None
-    return 0.8, start, end
+    if "," in text[start:end]:  # surname first: the given name follows the comma
+        after = [w for w in kept if w.start() > text.index(",", start)]
+        given = after[0].group(0).rstrip(".") if after else ""
+    else:
+        given = words[0]
+    return len(given) == 1 or given.casefold() in first_names()
 
 
-_REGARDING_END = re.compile(r"[ \t]*(?:$|\n|[-(,;]|\s+(?i:dob|d\.o\.b|mrn|dos)\b)")
-PATIENT_REGARDING = Detector(
-    "patient_name", r"\b(?i:re):[ \t]*(?:(?i:mr|mrs|ms|miss|mx)\.?[ \t]+)?[A-Z]",
-    re.compile(rf"(?i:\bre):[ \t]*{_TITLE}?" + _NAME), _regarding, before=10, after=70, group="v",
+# Cues, and how sure each makes us. Strong: the text says this is the patient (or the client,
+# the student, the resident); the name is taken as written. Weak: "Name:", "Member:", "my son",
+# "my name is", "Re:": taken only when the name begins with a known given name. Subject-like
+# ("Re: …", "Refill for …", "HH referral - …"): the name must also end its line (or meet a
+# bracket, a comma or a dash), so "Re: Summer Schedule Change" is not a patient.
+_STRONG = {"patient", "pt", "pt.", "client", "student", "resident", "paciente"}
+_SUBJECT_LIKE = ("re", "regarding", "refill", "referral", "records", "msg", "message", "phone", "-")
+_SUBJECT_WORDS = {"meeting", "schedule", "update", "report", "results", "result", "request", "question", "questions",
+                  "follow", "lunch", "party", "event", "visit", "appointment", "review", "form", "forms", "notes",
+                  "plan", "policy", "training", "call", "order", "invoice", "payment", "reminder", "day", "week",
+                  "month", "year", "hours", "office", "clinic", "lab", "labs", "referral", "consult", "authorization",
+                  "change", "changes", "photos", "trip", "news", "newsletter", "benefits", "enrollment"}
+_NAME_END = re.compile(r"[ \t]*(?:$|\n|[-(),;:]|\s+(?i:dob|d\.o\.b|mrn|dos)\b)")
+
+
+def _patient_name(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
+    """The capitalised words after the cue ("Jane Doe", "DOE, JANE", "Jane Q. Doe",
+    "María de la Cruz", "J. Smith", "Ms. Linh Castellanos", "VAN DYKE, IMANI")."""
+    kept = _name_words(text, m)
+    if not _is_name(kept):
+        return None
+    cue = " ".join(m.group("cue").lower().split())
+    explicit = bool(m.group("sep").strip(" \t,"))
+    strong = cue.split()[0] in _STRONG if cue else False
+    if not strong or not explicit and cue.split()[0] in ("client", "student", "resident"):
+        if not _known_given_name(text, m, kept):
+            return None
+    start, end = _span(m, kept)
+    if cue.split()[0] in _SUBJECT_LIKE or cue == "-":
+        if kept[-1].group(0).rstrip(".").lower() in _SUBJECT_WORDS or not _NAME_END.match(text, end):
+            return None
+        return 0.8, start, end
+    return (0.9 if explicit or strong else 0.8), start, end
+
+
+_CUES = (r"patient|pt\.?|client|student|resident|paciente|(?:full\s+)?name|member|insured|my\s+name\s+is"
+         r"|(?:her|his)\s+name\s+is|my\s+(?:son|daughter|child|baby|husband|wife|mother|father|mom|dad)"
+         r"|our\s+client|represents|re(?=:)|regarding|refill\s+for|referral\s+for|referral(?=:)"
+         r"|records\s+(?:request\s+)?for|(?:phone\s+)?msg(?=:)|message\s+for")
+PATIENT_NAME = Detector(
+    "patient_name",
+    # Three shapes, each selective (a prefilter hit on every "for" or "re" would cost a third
+    # of the Hyperscan pass): labels, "Re:", and the phrases that name someone.
+    r"\b(?i:patient|pt|client|student|resident|paciente|name|member|insured)\.?(?:'s)?"
+    r"(?:[\s_]+(?i:name|on\s+waitlist|on\s+the\s+waitlist|is)|\s*/\s*[A-Za-z]{1,12}(?:\s[A-Za-z]{1,12})?)?"
+    r"(?:\s*(?:[:\-=]|\.{2,}:?)\s*|,?\s+)(?:(?i:mr|mrs|ms|miss|mx)\.?\s+)?(?:[A-Z]|(?i:de|del|la|van|von|st)\s)"
+    r"|\b(?i:re):\s*[A-Z]"
+    r"|\b(?i:regarding|represents|refill\s+for|referral\s+for|records\s+(?:request\s+)?for|referral:|msg:"
+    r"|message\s+for|my\s+(?:son|daughter|child|baby|husband|wife|mother|father|mom|dad))\s*,?\s*[A-Z]",
+    re.compile(rf"(?:(?i:\b(?P<cue>{_CUES}))(?i:'s)?"
+               rf"(?:[ \t_]+(?i:name|on[ \t]+(?:the[ \t]+)?waitlist)"
+               r"|[ \t]*/[ \t]*[a-z]{1,12}(?:[ \t][a-z]{1,12})?(?=[ \t]*:))?"  # "Patient / injured worker:"
+               r"(?P<sep>[ \t]*(?:[:\-=]|\.{2,}:?)[ \t]*|,?[ \t]+))" + _TITLE + "?" + _NAME),
+    _patient_name, before=45, after=70, group="v",
 )
+
+
+def _after_dash(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
+    """A subject's "HH referral - Kenji Sørensen", "Rx clarification - Kenji Halvorsen": a known
+    given name, and the name ends the line."""
+    kept = _name_words(text, m)
+    if not _is_name(kept) or len(kept[0].group(0).rstrip(".")) == 1 or not _known_given_name(text, m, kept):
+        return None
+    start, end = _span(m, kept)
+    line_end = text.find("\n", end)
+    if text[end:line_end if line_end >= 0 else len(text)].strip():
+        return None
+    before = text[text.rfind("\n", 0, m.start()) + 1:m.start()]  # a subject's few words, not an agenda's "(10 min)"
+    if len(before) > 40 or _NOT_SUBJECT.search(before):
+        return None
+    return 0.75, start, end
+
+
+_NOT_SUBJECT = re.compile(r"[\d()\[\]:;]")
+
+
+# The person whose birth date follows the name is the patient: "Maria Lopez (DOB 3/4/1961)",
+# "It's Raúl Łukasik, born on March 1, 1989", "for Kenji Smith-Whitaker.\nDOB 11/19/1971".
+_CAPITALISED = r"[^\W\d_a-z][^\W\d_'’-]*(?:['’-][^\W\d_]+)?"
+
+
+def _before_birth(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
+    words = list(_WORD.finditer(text, m.start("v"), m.end("v")))
+    names = first_names()
+    for i, word in enumerate(words):  # from the first known given name ("It's Raúl …" → "Raúl …")
+        if word.group(0).rstrip(".").casefold() in names:
+            rest = [w for w in words[i:] if w.group(0).rstrip(".").lower() not in _NOT_NAMES]
+            if len(rest) >= 2 and len(rest) == len(words) - i:
+                return 0.8, word.start(), words[-1].end() - words[-1].group(0).endswith(".")
+            return None
+    return None
+
+
+PATIENT_BEFORE_BIRTH = Detector(
+    "patient_name", r"\bborn\b|\b(?i:dob|d\.o\.b|date\s+of\s+birth)",  # the cue; the name is looked for before it
+    re.compile(rf"(?<![\w'’.-])(?P<v>(?:{_SURNAME_PREFIX}{{0,2}}{_CAPITALISED}\.?[ \t]+){{1,3}}{_SURNAME_PREFIX}{{0,2}}{_CAPITALISED})"
+               r"(?=[ \t]*(?:[.,]?[ \t]*\n[ \t]*|,[ \t]*|[ \t]*\(|[ \t]+-[ \t]+)?(?:born\b|(?i:dob|d\.o\.b|date\s+of\s+birth)))"),
+    _before_birth, before=80, after=0, group="v",
+)
+
+
+PATIENT_AFTER_DASH = Detector(
+    "patient_name", r"\s-\s+[A-Z][a-z]+,?\s+(?:[A-Z]|(?i:de|del|la|van|von|st)\s)",
+    re.compile(r"[ \t]-[ \t]+" + _NAME), _after_dash, before=25, after=70, group="v",
+)
+
 
 # Priority when two findings of different types overlap: the more specific one stays.
 DETECTORS: tuple[Detector, ...] = (
     SSN_LABELLED, SSN_FORMATTED, CREDIT_CARD, MBI, DEA, ABA, NDC, DOB, DRIVERS_LICENSE, MRN, MEMBER_ID,
     NPI, ICD10, ICD10_LISTED, CPT, CPT_DESCRIBED, HCPCS, PHONE, PHONE_LABELLED, EMAIL, US_ADDRESS, PO_BOX, PATIENT_NAME,
-    PATIENT_REGARDING,
+    PATIENT_AFTER_DASH, PATIENT_BEFORE_BIRTH,
 )
 TYPES: tuple[str, ...] = tuple(dict.fromkeys(d.type for d in DETECTORS))
