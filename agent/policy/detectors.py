@@ -209,8 +209,8 @@ _ID_VALUE = r"(?P<v>(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{3,19}[A-Z0-9])(?![A-Za-z0-
 _MRN_LABEL = (r"mrn|mr\s*(?:#|no\b\.?)|med(?:ical)?\.?\s+rec(?:ord)?s?\.?(?:\s+(?:number|no\.?|#))?"
               r"|chart\s*(?:number|no\.?|#)|(?:patient|pt\.?)\s*(?:id\b|#|number\b|no\b\.?)")
 MRN = Detector(
-    "mrn", r"\b(?:mrn|mr\s*(?:#|no)|med(?:ical)?\.?\s+rec(?:ord)?s?|chart\s*(?:number|no|#)"
-           r"|(?:patient|pt\.?)\s*(?:id|#|number|no))",
+    "mrn", r"\b(?:mrn|mr\s*(?:#|no\b)|med(?:ical)?\.?\s+rec(?:ord)?s?|chart\s*(?:number|no\b|#)"
+           r"|(?:patient|pt\.?)\s*(?:id\b|#|number|no\b))",  # "Mr. Nowak", "patient notes" are not labels
     re.compile(rf"(?i:\b(?:{_MRN_LABEL}))\s*(?:#|:|no\.?|number)?\s*{_SEPARATOR}?\s*" + _ID_VALUE),
     lambda text, m: 0.95, before=20, after=45, caseless=True, group="v",
 )
@@ -431,10 +431,11 @@ PHONE = Detector(
     before=17, after=1,
 )
 PHONE_LABELLED = Detector(  # ten bare digits are a phone number only when labelled as one
-    "phone", r"\b(?:phone|tel|telephone|cell|mobile|fax|ph)\b",
+    # The whole shape in the prefilter: "cell" and "ph" are everywhere in clinical prose.
+    "phone", r"\b(?:phone|tel|telephone|cell|mobile|fax|ph)\b(?:\s*(?:number|no\.?|#))?[ \t]*[:#]?[ \t]*(?:\+?1)?\d{10}",
     re.compile(r"(?i:\b(?:phone|tel|telephone|cell|mobile|fax|ph)\b)(?:\s*(?i:number|no\.?|#))?[ \t]*[:#]?[ \t]*"
                r"(?:\+?1)?(?P<v>[2-9]\d{2}[2-9]\d{6})(?![\d-]|\.\d)"),
-    lambda text, m: 0.9, before=10, after=30, caseless=True, group="v",
+    lambda text, m: 0.9, before=40, after=0, caseless=True, group="v",
 )
 EMAIL = Detector(
     "email", r"@",
