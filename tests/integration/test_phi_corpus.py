@@ -2,7 +2,11 @@
 accuracy floor holds for every structured identifier (a regression guard: a holdout set that
 is not in the repo is the real test)."""
 
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from agent.policy import evaluate
 from agent.policy.scanner import normalize, scanner
@@ -10,6 +14,7 @@ from benchmarks.dlp import STRUCTURED
 
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "phi-corpus"
 SECOND = CORPUS.with_name("phi-corpus-b")  # written by another hand (its README)
+THIRD = CORPUS.with_name("phi-corpus-c")  # and a third
 
 
 def test_every_structured_detector_keeps_precision_095_and_recall_098_on_the_corpus():
@@ -22,8 +27,9 @@ def test_every_structured_detector_keeps_precision_095_and_recall_098_on_the_cor
         assert score.precision >= 0.95 and score.recall >= 0.98, (kind, score, report.misses[:10])
 
 
-def test_the_second_corpus_written_by_another_hand_keeps_the_floor_too():
-    report = evaluate.score(evaluate.load_corpus(SECOND), evaluate.ours())
+@pytest.mark.parametrize("corpus", [SECOND, THIRD], ids=["second", "third"])
+def test_the_corpora_written_by_other_hands_keep_the_floor_too(corpus):
+    report = evaluate.score(evaluate.load_corpus(corpus), evaluate.ours())
     for kind in (*STRUCTURED, "us_address", "patient_name"):
         score = report.scores[kind]
         if score.expected >= 20:  # fewer, and one miss is a tenth
@@ -47,15 +53,13 @@ def test_scanning_the_raw_extracted_text_finds_what_scanning_the_normalized_text
                 [(f.type, text[f.start:f.end]) for f in engine.scan(text, "")], sample.name
 
 
-def test_the_second_corpus_is_what_its_generator_writes(tmp_path):
-    import subprocess
-    import sys
-
-    done = subprocess.run([sys.executable, str(SECOND / "generate.py"), "--out", str(tmp_path)],
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0 and "self-check: OK" in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]
-    assert (tmp_path / "labels.json").read_bytes() == (SECOND / "labels.json").read_bytes()
+@pytest.mark.parametrize("corpus, extra", [(SECOND, []), (THIRD, ["--no-determinism-check"])], ids=["second", "third"])
+def test_the_other_corpora_are_what_their_generators_write(tmp_path, corpus, extra):
+    done = subprocess.run([sys.executable, str(corpus / "generate.py"), "--out", str(tmp_path), *extra],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.rstrip().endswith("OK"), done.stdout[-2000:] + done.stderr[-2000:]
+    assert (tmp_path / "labels.json").read_bytes() == (corpus / "labels.json").read_bytes()
     written = sorted(p.name for p in (tmp_path / "messages").iterdir())
-    assert written == sorted(p.name for p in (SECOND / "messages").iterdir())
+    assert written == sorted(p.name for p in (corpus / "messages").iterdir())
     for name in written:
-        assert (tmp_path / "messages" / name).read_bytes() == (SECOND / "messages" / name).read_bytes(), name
+        assert (tmp_path / "messages" / name).read_bytes() == (corpus / "messages" / name).read_bytes(), name

@@ -161,3 +161,30 @@ def test_the_holdout_wordings_keep_their_hard_negatives():
     assert found("Re: Summer Schedule") == []  # a given name, but a subject
     assert found("Re: Jordan Lake trip photos") == []  # the name does not end the subject
     assert found("Re: Meeting Tomorrow\nDOB") == []
+
+
+def test_names_as_a_third_author_writes_them():
+    assert found("client: Odalys Quiñones\ndob: 02/14/2003")[0] == ("patient_name", "Odalys Quiñones")
+    assert found("Student: Tobias Lindgren") == [("patient_name", "Tobias Lindgren")]
+    assert found("Member: Marisol Vega\nMember ID: QXR402019933") == [
+        ("patient_name", "Marisol Vega"), ("member_id", "QXR402019933")]
+    assert found("I'm writing about my son, Mateo Ferreira - DOB 06/24/2015.")[0] == ("patient_name", "Mateo Ferreira")
+    assert found("My name is Greta Olsen and my date of birth is 3/1/1980")[0] == ("patient_name", "Greta Olsen")
+    assert found("PATIENT: VAN DYKE, IMANI") == [("patient_name", "VAN DYKE, IMANI")]
+    assert found("Patient: van der Berg, Anh") == [("patient_name", "van der Berg, Anh")]
+    assert found("Patient: Malik St. Germain") == [("patient_name", "Malik St. Germain")]
+    assert found("PATIENT........ NOWAK, IRENA") == [("patient_name", "NOWAK, IRENA")]
+    assert found("Rx clarification - Kenji Halvorsen") == [("patient_name", "Kenji Halvorsen")]
+    assert found("Refill for Teodora Van Dyke") == [("patient_name", "Teodora Van Dyke")]
+    assert found("This office represents Beatriz Kaur in connection with")[0] == ("patient_name", "Beatriz Kaur")
+    assert ("patient_name", "Raúl Łukasik") in found("It's Raúl Łukasik, born on March 1, 1989.")
+
+
+def test_name_cues_keep_their_hard_negatives():
+    assert found("3. Falls with injury: 0.42 per 1,000 patient days (10 min) - Lorraine Ashdown") == []
+    assert found("Please stop by the Student Health Center") == []
+    assert found("Member Services can help") == []
+    assert found("Re: Summer Schedule Change") == []
+    assert found("resident Dr. Okafor will see her") == []
+    assert found("Thanks for Mary's help - Jolene") == []
+    assert found("Name: Conference Room B") == []  # "Conference" is nobody's given name
