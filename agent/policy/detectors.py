@@ -221,7 +221,7 @@ MEMBER_ID = Detector(
                  r"|\bn.mero\s+de\s+(?:miembro|afiliado|p.liza)",
     re.compile(rf"(?i:\b(?:(?:{_MEMBER})\s*(?:id(?:entification)?|#|number|no\.?)(?:\s*(?:number|no\.?|#))?"
                r"|n[uú]mero\s+de\s+(?:miembro|afiliado|p[oó]liza))"
-               r"(?:\s*\([^()\n]{1,40}\))?(?:\s+(?:is|was))?)\s*" + _SEPARATOR + r"?\s*" + _ID_VALUE),
+               r"(?:\s*\([^()\n]{1,40}\)|[ \t]*/[ \t]*[A-Za-z]{2,12})?(?:\s+(?:is|was))?)\s*" + _SEPARATOR + r"?\s*" + _ID_VALUE),
     lambda text, m: 0.9, before=30, after=90, caseless=True, group="v",
 )
 
@@ -392,10 +392,39 @@ def _clinical_near(text: str, lo: int, hi: int) -> bool:
 
 ICD10_LISTED = Detector("icd10", _ICD_DOTTED, _ICD_CODE, _icd_listed, before=30, after=30)
 _CPT_CODE = re.compile(r"(?<![\w.\-/$#])\d{4}[0-9FT](?![\d.,/]\d|\w|-\d{2,})")
+_ZIP_BEFORE = re.compile(rf"(?:\b(?:{'|'.join(_STATES)})|\b(?i:zip|po|order|claim|invoice|room|suite|ste|ext|acct|account|#))[ \t.:#]*$")
+
+
+def _cpt(text: str, m: re.Match[str]) -> float | None:
+    return None if _ZIP_BEFORE.search(text, max(0, m.start() - 12), m.start()) else 0.9
+
+
+# A code written into clinical prose, as clinicians do: "(95810)", "96413 + 96415 x2", "should go
+# out as 93306 or 93308", "billed 99214" — the shape of a code list, and clinical words near.
+_CPT_LISTED_SHAPE = re.compile(
+    r"\(\d{5}(?:[ ,/+]|\))|\d{5}[ \t]*x[ \t]*\d\b|\d{5}[ \t]*(?:\+|/|or|and|,)[ \t]*\d{5}"
+    r"|(?:\+|/|\bor|\band|,)[ \t]*\d{5}|(?i:\b(?:bill(?:ed|ing)?|charge[ds]?|code[ds]?|as|be|go\s+out\s+as)[ \t]+(?:will\s+be[ \t]+)?)\d{5}"
+    r"|(?i:\b(?:shave|punch|excision|biopsy|mohs|destruction|repair|injection)[ \t]+(?:\d+[ \t]*mm[ \t]+)?)\d{5}")
+_PROCEDURE_WORDS = _CLINICAL_WORDS + ("procedure billing billed charge study exam visit injection test panel screen"
+                                      " biopsy shave punch ultrasound echo ecg mri x-ray infusion therap titration"
+                                      " vaccin immuniz imaging scan lab photograph ultrasound sonogram transvaginal pelvic"
+                                      " anatomy a1c hba1c lipid cbc cmp bmp tsh psa").split()
+_PROCEDURE = re.compile(rf"(?i)\b(?:{_grouped(_PROCEDURE_WORDS)})")
+
+
+def _cpt_in_prose(text: str, m: re.Match[str]) -> float | None:
+    start, end = m.start(), m.end()
+    if not text[start:end].isdigit() or _ZIP_BEFORE.search(text, max(0, start - 12), start):
+        return None
+    if not (_CPT_LISTED_SHAPE.search(text, max(0, start - 20), min(len(text), end + 8))):
+        return None
+    return 0.8 if _PROCEDURE.search(text, max(0, start - 200), min(len(text), end + 100)) else None
+
+
 CPT = Detector(
     "cpt", r"\b(?:cpt|hcpcs|procedure\s+codes?|procedures?(?:/orders)?(?:\s+today)?\s*:|orders\s+today|billing\s+codes?"
-           r"|billed|bill\s+codes?|(?:pt|ot)?\s*evaluation\s*:|admin(?:istration)?\s+code)",
-    _CPT_CODE, lambda text, m: 0.9, before=40, after=120, caseless=True,
+           r"|billed|billing\s*:|bill\s+codes?|(?:pt|ot)?\s*evaluation\s*:|admin(?:istration)?\s+code)",
+    _CPT_CODE, _cpt, before=40, after=120, caseless=True,
 )
 # A code followed by what it is ("97110 therapeutic exercise", "90471 immunization admin"):
 # the description is the context. Only a few procedure words: a ZIP code is followed by none.
@@ -405,21 +434,25 @@ CPT_DESCRIBED = Detector(
     re.compile(r"(?<![\w.\-/$#])\d{4}[0-9FT](?=[ \t]+(?:-[ \t]+)?[a-z])"), lambda text, m: 0.85,
     before=60, after=0, caseless=True,
 )
-HCPCS = Detector(  # HCPCS Level II (a letter and four digits: G0438, J3420), only after its label
-    "cpt", r"\bhcpcs",
-    re.compile(r"(?<![\w.\-/$#])[A-V]\d{4}(?![\d.,/]\d|\w|-\d)"), lambda text, m: 0.9, before=10, after=80,
-    caseless=True,
+CPT_IN_PROSE = Detector(
+    "cpt", r"\(\d{5}[ ,/+)]|\d{5}[ \t]*x[ \t]*\d|\d{5}[ \t]*(?:\+|/|or|and|,)[ \t]*\d{5}"
+           r"|(?i:bill(?:ed|ing)?|charge[ds]?|code[ds]?|as|be)[ \t]+(?:will[ \t]+be[ \t]+)?\d{5}"
+           r"|(?i:shave|punch|excision|biopsy|mohs|destruction|repair|injection)[ \t]+(?:\d+[ \t]*mm[ \t]+)?\d{5}",
+    _CPT_CODE, _cpt_in_prose, before=30, after=30,
 )
 
 
 # --- Contact details -------------------------------------------------------------------------
 _PHONE_WORDS = re.compile(r"(?i)\b(?:phone|tel|telephone|cell|mobile|call|fax|contact|reach|text|ph)\b")
-_BRIDGE = re.compile(r"(?i)\b(?:dial[- ]?in|conference\s+(?:line|bridge|number)|bridge\s+(?:line|number)|toll[- ]free\s+dial)"
+_BRIDGE = re.compile(r"(?i)\b(?:dial[- ]?in|conference\s+(?:line|bridge|number)|bridge(?:\s+(?:line|number))?|toll[- ]free\s+dial)"
                      r"[^\n\d]{0,12}$")
 
 
+_BRIDGE_AFTER = re.compile(r"(?i)[^\n\d]{0,6}\b(?:meeting|conference|access|participant)\s*(?:id|code|pin)\b|[^\n\d]{0,6}\bpin\b")
+
+
 def _phone(text: str, m: re.Match[str]) -> float | None:
-    if _BRIDGE.search(text, max(0, m.start() - 30), m.start()):
+    if _BRIDGE.search(text, max(0, m.start() - 30), m.start()) or _BRIDGE_AFTER.match(text, m.end()):
         return None  # a conference bridge's dial-in number is nobody's phone
     return 0.95 if context(text, m.start(), m.end(), _PHONE_WORDS, 40, 5) else 0.85
 
@@ -452,9 +485,9 @@ PO_BOX = Detector(
     lambda text, m: 0.85, before=12, after=10, caseless=True,
 )
 US_ADDRESS = Detector(
-    "us_address", r"\d{1,6}\s+(?:[NSEW]\.?\s+)?(?:[A-Z][A-Za-z'-]*\s+){1,4}" + _SUFFIX + r"\b",
-    re.compile(r"(?<![\d.,/$#-])\d{1,6}\s+(?:(?:N|S|E|W|North|South|East|West)\.?\s+)?"
-               r"(?:(?:\d{1,3}(?:st|nd|rd|th)|[A-Z][A-Za-z'-]*)\s+){1,4}"
+    "us_address", r"\d{1,6}[ \t]+(?:[NSEW]\.?[ \t]+)?(?:[A-Z][A-Za-z'-]*[ \t]+){1,4}" + _SUFFIX + r"\b",
+    re.compile(r"(?<![\d.,/$#:-])\d{1,6}[ \t]+(?:(?:N|S|E|W|North|South|East|West)\.?[ \t]+)?"  # on one line
+               r"(?:(?:\d{1,3}(?:st|nd|rd|th)|(?!AM\b|PM\b)[A-Z][A-Za-z'-]*)[ \t]+){1,4}"
                + _SUFFIX + r"\b"),  # the street line without a trailing period: "237 Foxtail Way."
     lambda text, m: 0.85, before=80, after=2,
 )
@@ -655,7 +688,7 @@ PATIENT_AFTER_DASH = Detector(
 # Priority when two findings of different types overlap: the more specific one stays.
 DETECTORS: tuple[Detector, ...] = (
     SSN_LABELLED, SSN_FORMATTED, CREDIT_CARD, MBI, DEA, ABA, NDC, DOB, DRIVERS_LICENSE, MRN, MEMBER_ID,
-    NPI, ICD10, ICD10_LISTED, CPT, CPT_DESCRIBED, HCPCS, PHONE, PHONE_LABELLED, EMAIL, US_ADDRESS, PO_BOX, PATIENT_NAME,
+    NPI, ICD10, ICD10_LISTED, CPT, CPT_DESCRIBED, CPT_IN_PROSE, PHONE, PHONE_LABELLED, EMAIL, US_ADDRESS, PO_BOX, PATIENT_NAME,
     PATIENT_AFTER_DASH, PATIENT_BEFORE_BIRTH,
 )
 TYPES: tuple[str, ...] = tuple(dict.fromkeys(d.type for d in DETECTORS))

@@ -114,7 +114,7 @@ def test_names_codes_and_dates_written_other_ways():
     assert types("Reason for referral: I48.0 atrial fibrillation") == ["icd10"]
     assert types("Assessment: fracture of lower end of right radius\n(S52.501A)") == ["icd10"]
     assert types("procedures: 45378 colonoscopy") == ["cpt"]
-    assert types("HCPCS G0438 annual wellness visit") == ["cpt"]
+    assert types("HCPCS G0438 annual wellness visit") == []  # HCPCS Level II is not CPT
     assert types("Order #123-45-6789 shipped") == []  # an order number in SSN layout
     assert types("Claim no. 536-22-1234") == []
     assert types("SSN for claim: 536-22-1234") == ["us_ssn"]  # the SSN label wins
