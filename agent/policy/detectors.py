@@ -204,7 +204,8 @@ NDC = Detector(
 
 
 # --- Label-anchored record and plan identifiers ------------------------------------------------
-_SEPARATOR = r"(?:[:#=]|\.{2,}:?)"  # "MRN: …", "MRN# …", "MRN=…", "MRN........ …"
+_SEPARATOR = r"(?:[:#=]|\.{2,}:?)"
+_PHONE_SHAPED = re.compile(r"[2-9]\d{2}-[2-9]\d{2}-\d{4}")  # "MRN: …", "MRN# …", "MRN=…", "MRN........ …"
 _ID_VALUE = r"(?P<v>(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{3,19}[A-Z0-9])(?![A-Za-z0-9-])"
 _MRN_LABEL = (r"mrn|mr\s*(?:#|no\b\.?)|med(?:ical)?\.?\s+rec(?:ord)?s?\.?(?:\s+(?:number|no\.?|#))?"
               r"|chart\s*(?:number|no\.?|#)|(?:patient|pt\.?)\s*(?:id\b|#|number\b|no\b\.?)")
@@ -212,7 +213,9 @@ MRN = Detector(
     "mrn", r"\b(?:mrn|mr\s*(?:#|no\b)|med(?:ical)?\.?\s+rec(?:ord)?s?|chart\s*(?:number|no\b|#)"
            r"|(?:patient|pt\.?)\s*(?:id\b|#|number|no\b))",  # "Mr. Nowak", "patient notes" are not labels
     re.compile(rf"(?i:\b(?:{_MRN_LABEL}))\s*(?:#|:|no\.?|number)?\s*{_SEPARATOR}?\s*" + _ID_VALUE),
-    lambda text, m: 0.95, before=20, after=45, caseless=True, group="v",
+    # "pt # 380-751-2746" in a nurse's note is the patient's phone, not a record number
+    lambda text, m: None if _PHONE_SHAPED.fullmatch(m.group("v")) else 0.95,
+    before=20, after=45, caseless=True, group="v",
 )
 # A group number names the employer's plan, shared by everyone in it: not a member's identifier.
 _MEMBER = r"mem(?:ber|ebr|ber'?s)|subscriber|policy(?:holder)?|insurance|medicaid|plan"
@@ -499,7 +502,8 @@ _NOT_NAMES = {"portal", "care", "services", "service", "access", "advocate", "ed
               "records", "number", "chart", "is", "was", "has", "had", "will", "and", "the", "of", "in", "at",
               "to", "for", "with", "on", "dob", "mrn", "account", "summary", "list", "satisfaction", "status",
               "dr", "doctor", "nurse", "np", "pa", "md", "rn", "health", "center", "centre", "affairs", "office",
-              "handbook", "council", "union", "loan", "loans", "discount", "login", "signature"}
+              "handbook", "council", "union", "loan", "loans", "discount", "login", "signature", "no", "not", "found",
+              "case", "requests", "request", "unknown", "none", "all", "sex", "gender", "age"}
 _NAME_WORD = r"[^\W\d_][^\W\d_'’-]*(?:['’-][^\W\d_]+)?"
 
 
@@ -513,7 +517,7 @@ _SURNAME_PREFIX = r"(?:(?i:van|von|del|della|de|da|di|du|dos|das|la|le|der|den|s
 _TITLE = r"(?:(?:Mr|Mrs|Ms|Miss|Mx|MR|MRS|MS|MISS|MX)\.?[ \t]+)"  # "your patient, Ms. Linh Castellanos"
 # "Last, First [M]", "First [M.] Last", "J. Smith", with surname particles
 _NAME = (rf"(?P<v>(?=[^a-z]|{_PARTICLE})"  # never a lower-case word first, but for a particle
-         rf"(?:{_PARTICLE}{{0,2}}{_SURNAME_PREFIX}{{0,2}}(?:{_NAME_WORD}), +(?:{_NAME_WORD})"
+         rf"(?:{_PARTICLE}{{0,2}}{_SURNAME_PREFIX}{{0,2}}(?:{_NAME_WORD}), +(?:{_NAME_WORD})(?: {_NAME_WORD})?"
          rf"(?: +[A-Z](?:\.|(?![^\W\d_])))?"
          rf"|(?:[A-Z]\. +)?{_PARTICLE}{{0,2}}(?:{_NAME_WORD})(?: +[A-Z]\.)?"
          rf"(?: +{_PARTICLE}{{0,2}}{_SURNAME_PREFIX}{{0,2}}(?:{_NAME_WORD})){{0,2}}))")
@@ -583,7 +587,9 @@ def _known_given_name(text: str, m: re.Match[str], kept: list[re.Match[str]]) ->
 # "my name is", "Re:": taken only when the name begins with a known given name. Subject-like
 # ("Re: …", "Refill for …", "HH referral - …"): the name must also end its line (or meet a
 # bracket, a comma or a dash), so "Re: Summer Schedule Change" is not a patient.
-_STRONG = {"patient", "pt", "pt.", "client", "student", "resident", "paciente"}
+_STRONG = {"patient", "pt", "pt.", "client", "student", "resident", "paciente", "claimant"}
+_ORG = re.compile(r"(?i)\b(?:medical|health|healthcare|partners|clinic|clinics|group|center|centre|associates|llc|inc"
+                  r"|hospital|practice|pharmacy|laboratory|labs|services|corp|company|university|school)\b")
 _SUBJECT_LIKE = ("re", "regarding", "refill", "referral", "records", "msg", "message", "phone", "-")
 _SUBJECT_WORDS = {"meeting", "schedule", "update", "report", "results", "result", "request", "question", "questions",
                   "follow", "lunch", "party", "event", "visit", "appointment", "review", "form", "forms", "notes",
@@ -600,9 +606,16 @@ def _patient_name(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
     if not _is_name(kept):
         return None
     cue = " ".join(m.group("cue").lower().split())
-    explicit = bool(m.group("sep").strip(" \t,"))
+    explicit = bool(m.group("sep").strip(" \t\n,"))
     strong = cue.split()[0] in _STRONG if cue else False
-    if not strong or not explicit and cue.split()[0] in ("client", "student", "resident"):
+    # "Patient: DOE, JANE" as written; "PATIENT NOT FOUND", "PT REQUESTS FEMALE TECH" only with
+    # a known given name; an organisation is nobody's name.
+    start, end = _span(m, kept)
+    shouting = text[start:end].isupper() and "," not in text[start:end]
+    following = text[m.start("v"):m.start("v") + 60].split("\n")[0]
+    if _ORG.search(following):
+        return None  # a billing vendor's "CLIENT: MILLBROOK MEDICAL PARTNERS", "Client: Millbrook Women's Health"
+    if not strong or (not explicit and shouting):
         if not _known_given_name(text, m, kept):
             return None
     start, end = _span(m, kept)
@@ -613,7 +626,7 @@ def _patient_name(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
     return (0.9 if explicit or strong else 0.8), start, end
 
 
-_CUES = (r"patient|pt\.?|client|student|resident|paciente|(?:full\s+)?name|member|insured|my\s+name\s+is"
+_CUES = (r"patient|pt\.?|client|student|resident|paciente|claimant|(?:full\s+)?name|member|insured|my\s+name\s+is"
          r"|(?:her|his)\s+name\s+is|my\s+(?:son|daughter|child|baby|husband|wife|mother|father|mom|dad)"
          r"|our\s+client|represents|re(?=:)|regarding|refill\s+for|referral\s+for|referral(?=:)"
          r"|records\s+(?:request\s+)?for|(?:phone\s+)?msg(?=:)|message\s+for")
@@ -621,7 +634,7 @@ PATIENT_NAME = Detector(
     "patient_name",
     # Three shapes, each selective (a prefilter hit on every "for" or "re" would cost a third
     # of the Hyperscan pass): labels, "Re:", and the phrases that name someone.
-    r"\b(?i:patient|pt|client|student|resident|paciente|name|member|insured)\.?(?:'s)?"
+    r"\b(?i:patient|pt|client|student|resident|paciente|claimant|name|member|insured)\.?(?:'s)?"
     r"(?:[\s_]+(?i:name|on\s+waitlist|on\s+the\s+waitlist|is)|\s*/\s*[A-Za-z]{1,12}(?:\s[A-Za-z]{1,12})?)?"
     r"(?:\s*(?:[:\-=]|\.{2,}:?)\s*|,?\s+)(?:(?i:mr|mrs|ms|miss|mx)\.?\s+)?(?:[A-Z]|(?i:de|del|la|van|von|st)\s)"
     r"|\b(?i:re):\s*[A-Z]"
@@ -630,7 +643,7 @@ PATIENT_NAME = Detector(
     re.compile(rf"(?:(?i:\b(?P<cue>{_CUES}))(?i:'s)?"
                rf"(?:[ \t_]+(?i:name|on[ \t]+(?:the[ \t]+)?waitlist)"
                r"|[ \t]*/[ \t]*[a-z]{1,12}(?:[ \t][a-z]{1,12})?(?=[ \t]*:))?"  # "Patient / injured worker:"
-               r"(?P<sep>[ \t]*(?:[:\-=]|\.{2,}:?)[ \t]*|,?[ \t]+))" + _TITLE + "?" + _NAME),
+               r"(?P<sep>[ \t]*(?:[:\-=]|\.{2,}:?)[ \t]*(?:\n[ \t]*)?|,?[ \t]+))" + _TITLE + "?" + _NAME),
     _patient_name, before=45, after=70, group="v",
 )
 
@@ -672,11 +685,110 @@ def _before_birth(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
 
 
 PATIENT_BEFORE_BIRTH = Detector(
-    "patient_name", r"\bborn\b|\b(?i:dob|d\.o\.b|date\s+of\s+birth)",  # the cue; the name is looked for before it
+    "patient_name", r"\bborn\b|\b(?i:dob|d\.o\.b|date\s+of\s+birth|mrn)\b",  # the cue; the name is looked for before it
     re.compile(rf"(?<![\w'’.-])(?P<v>(?:{_SURNAME_PREFIX}{{0,2}}{_CAPITALISED}\.?[ \t]+){{1,3}}{_SURNAME_PREFIX}{{0,2}}{_CAPITALISED})"
-               r"(?=[ \t]*(?:[.,]?[ \t]*\n[ \t]*|,[ \t]*|[ \t]*\(|[ \t]+-[ \t]+)?(?:born\b|(?i:dob|d\.o\.b|date\s+of\s+birth)))"),
+               r"(?=[ \t]*(?:[.,]?[ \t]*\n[ \t]*|,[ \t]*|[ \t]*\(|[ \t]+-[ \t]+)?(?:born\b|(?i:dob|d\.o\.b|date\s+of\s+birth|mrn)\b))"),
     _before_birth, before=80, after=0, group="v",
 )
+
+
+# A patient list writes the birth date right after the name: "O'Rourke, Declan (12/18/1967) -
+# L shin", "- Adeyemi, Ama 5/24/1955  INR 4.0", "8:00  Ruiz, Beatriz  7/30/1992  Dating". Both
+# are found: the name (a known given name) and the date (a year or more ago: not today's visit).
+_DATED = re.compile(
+    rf"(?<![\w'’.-])(?P<name>{_SURNAME_PREFIX}{{0,2}}{_CAPITALISED},[ \t]+{_CAPITALISED}(?:[ \t]+{_CAPITALISED})?"
+    rf"|(?:{_CAPITALISED}[ \t]+){{1,2}}{_SURNAME_PREFIX}{{0,2}}{_CAPITALISED})"
+    r"(?:[ \t]*\(|,[ \t]+|[ \t]{1,4})(?P<v>(?P<m1>\d{1,2})/(?P<d1>\d{1,2})/(?P<y1>\d{4}))(?![\d/])")
+
+
+def _dated(text: str, m: re.Match[str]) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """(name span, date span) when the words are a name and the date could be a birth date."""
+    words = list(_WORD.finditer(text, m.start("name"), m.end("name")))
+    if not words or any(w.group(0).rstrip(".").lower() in _NOT_NAMES for w in words):
+        return None
+    if re.search(r"(?i)\b(?:dr|mr|mrs|ms|miss|mx)\.?[ \t]*$", text[max(0, m.start() - 6):m.start()]):
+        return None  # a clinician, or a greeting
+    comma = text.find(",", m.start("name"), m.end("name"))
+    given = next((w for w in words if w.start() > comma), None) if comma >= 0 else words[0]
+    if given is None or given.group(0).rstrip(".").casefold() not in first_names():
+        return None
+    try:
+        born = date(int(m.group("y1")), int(m.group("m1")), int(m.group("d1")))
+    except ValueError:
+        return None
+    if not date(1890, 1, 1) <= born <= _today().replace(year=_today().year - 1):
+        return None  # this year's date is a visit, a test, an appointment
+    return (m.start("name"), m.end("name")), (m.start("v"), m.end("v"))
+
+
+def _dated_name(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
+    spans = _dated(text, m)
+    return (0.8, *spans[0]) if spans else None
+
+
+def _dated_birth(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
+    spans = _dated(text, m)
+    return (0.8, *spans[1]) if spans else None
+
+
+_DATED_PREFILTER = r"[A-Za-z][ \t]*(?:\(|,[ \t]|[ \t])\d{1,2}/\d{1,2}/\d{4}"
+NAME_BEFORE_DATE = Detector("patient_name", _DATED_PREFILTER, _DATED, _dated_name, before=70, after=0)
+DOB_AFTER_NAME = Detector("dob", _DATED_PREFILTER, _DATED, _dated_birth, before=70, after=0)
+
+
+# A subject line names the patient more often than not: "Carbo dose check - Layla Khoury - C3D1",
+# "Final results: PARK, WEI", "Mohs referral Abernathy, Dennis". Only in a text that is one short
+# line (the Subject) or a quoted "Subject:" line; a known given name (or a LAST, FIRST in
+# capitals); not "Dr. …", not "…, MD".
+_SUBJECT_LINE = re.compile(r"(?i)^[^\n]{1,200}$|subject:[^\n]{1,200}")
+_SUBJECT_NAME = re.compile(
+    rf"(?<![\w'’.-])(?P<v>{_SURNAME_PREFIX}{{0,2}}{_CAPITALISED},[ \t]+{_CAPITALISED}(?:[ \t]+{_CAPITALISED})?"
+    rf"|{_CAPITALISED}(?:[ \t]+[A-Z]\.)?(?:[ \t]+{_SURNAME_PREFIX}{{0,2}}{_CAPITALISED}){{1,2}})")
+_CLINICIAN_AFTER = re.compile(r",?[ \t]*(?:MD|DO|RN|NP|PA|PA-C|DDS|DMD|PhD|CPC|FACC|FACOG)\b")
+
+
+def _given_known(word: str) -> bool:
+    word = word.rstrip(".").casefold()
+    return word in first_names() or word.split("-")[0] in first_names()
+
+
+def _subject_name(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
+    line_start = text.rfind("\n", 0, m.start()) + 1
+    line_end = text.find("\n", m.end())
+    line = text[line_start:line_end if line_end >= 0 else len(text)]
+    if not ((line_start == 0 and line_end < 0 and len(text) <= 200)
+            or re.match(r"[ \t>]*(?i:subject):", line)):
+        return None
+    words = list(_WORD.finditer(text, m.start("v"), m.end("v")))
+    if any(w.group(0).rstrip(".").lower() in _NOT_NAMES | _SUBJECT_WORDS for w in words):
+        return None
+    value = text[m.start("v"):m.end("v")]
+    while len(words) > 2 and words[-1].group(0).isupper() and not value.isupper():
+        words.pop()  # "William Ashworth OD" → "William Ashworth"
+    if re.search(r"(?i)\b(?:dr|mr|mrs|ms|miss|mx)\.?[ \t]*$", text[max(0, m.start() - 6):m.start()]):
+        return None
+    end = words[-1].end()
+    if _CLINICIAN_AFTER.match(text, end):
+        return None
+    comma = text.find(",", m.start("v"), end)
+    if comma >= 0:
+        given = next((w for w in words if w.start() > comma), None)
+        if given is None or not (_given_known(given.group(0)) or value.isupper()):
+            return None
+    elif len(words[0].group(0)) < 3 or not _given_known(words[0].group(0)):
+        return None
+    if len(words[-1].group(0).rstrip(".")) < 3 and not value.isupper():
+        return None  # "Lot C", "Reno NV"
+    if not _SUBJECT_NAME_END.match(text, end):
+        return None  # "Jordan Lake trip photos": the words go on
+    return 0.75, m.start("v"), end
+
+
+_SUBJECT_NAME_END = re.compile(r"[ \t]*(?:$|\n|[-–(),;:/|]|\s+(?i:dob|d\.o\.b|mrn)\b)")
+
+
+SUBJECT_NAME = Detector("patient_name", r"^[^\n]{1,200}$|(?i:subject:)[^\n]{1,200}", _SUBJECT_NAME, _subject_name,
+                        before=210, after=0)
 
 
 PATIENT_AFTER_DASH = Detector(
@@ -689,6 +801,6 @@ PATIENT_AFTER_DASH = Detector(
 DETECTORS: tuple[Detector, ...] = (
     SSN_LABELLED, SSN_FORMATTED, CREDIT_CARD, MBI, DEA, ABA, NDC, DOB, DRIVERS_LICENSE, MRN, MEMBER_ID,
     NPI, ICD10, ICD10_LISTED, CPT, CPT_DESCRIBED, CPT_IN_PROSE, PHONE, PHONE_LABELLED, EMAIL, US_ADDRESS, PO_BOX, PATIENT_NAME,
-    PATIENT_AFTER_DASH, PATIENT_BEFORE_BIRTH,
+    PATIENT_AFTER_DASH, PATIENT_BEFORE_BIRTH, NAME_BEFORE_DATE, DOB_AFTER_NAME, SUBJECT_NAME,
 )
 TYPES: tuple[str, ...] = tuple(dict.fromkeys(d.type for d in DETECTORS))

@@ -234,6 +234,9 @@ def test_deep_mime_nesting_and_too_many_parts_are_findings_not_crashes():
     "E11.9, " * 150_000,  # dotted diagnosis codes everywhere, no clinical word
     ("pain " + "E11.9/I10 " * 10) * 10_000,  # ... and with one
     ("Patient / a b: Mr. " + "Aa " * 10) * 20_000,
+    "Anna Smith 1/2/1950 " * 50_000,  # a name before a birth date, everywhere
+    "(99213) + 99214 x2, " * 50_000,  # CPT codes written into prose, everywhere
+    ("Subject: " + "Anna Smith - " * 15 + "\n") * 5_000,  # quoted subject lines full of names
 ])
 @pytest.mark.parametrize("hyperscan", [True, False])
 def test_adversarial_megabyte_inputs_scan_in_bounded_time(adversary, hyperscan):
