@@ -406,7 +406,7 @@ def _cpt(text: str, m: re.Match[str]) -> float | None:
 # out as 93306 or 93308", "billed 99214" — the shape of a code list, and clinical words near.
 _CPT_LISTED_SHAPE = re.compile(
     r"\(\d{5}(?:[ ,/+]|\))|\d{5}[ \t]*x[ \t]*\d\b|\d{5}[ \t]*(?:\+|/|or|and|,)[ \t]*\d{5}"
-    r"|(?:\+|/|\bor|\band|,)[ \t]*\d{5}|(?i:\b(?:bill(?:ed|ing)?|charge[ds]?|code[ds]?|as|be|go\s+out\s+as)[ \t]+(?:will\s+be[ \t]+)?)\d{5}"
+    r"|\d{5}(?:[ \t]*x[ \t]*\d+)?\)?[ \t]*(?:\+|/|\bor|\band|,)[ \t]*(?:likely[ \t]+)?\d{5}|(?i:\b(?:bill(?:ed|ing)?|charge[ds]?|code[ds]?|as|be|go\s+out\s+as)[ \t]+(?:will\s+be[ \t]+)?)\d{5}"
     r"|(?i:\b(?:shave|punch|excision|biopsy|mohs|destruction|repair|injection)[ \t]+(?:\d+[ \t]*mm[ \t]+)?)\d{5}")
 _PROCEDURE_WORDS = _CLINICAL_WORDS + ("procedure billing billed charge study exam visit injection test panel screen"
                                       " biopsy shave punch ultrasound echo ecg mri x-ray infusion therap titration"
@@ -437,10 +437,8 @@ CPT_DESCRIBED = Detector(
     re.compile(r"(?<![\w.\-/$#])\d{4}[0-9FT](?=[ \t]+(?:-[ \t]+)?[a-z])"), lambda text, m: 0.85,
     before=60, after=0, caseless=True,
 )
-CPT_IN_PROSE = Detector(
-    "cpt", r"\(\d{5}[ ,/+)]|\d{5}[ \t]*x[ \t]*\d|\d{5}[ \t]*(?:\+|/|or|and|,)[ \t]*\d{5}"
-           r"|(?i:bill(?:ed|ing)?|charge[ds]?|code[ds]?|as|be)[ \t]+(?:will[ \t]+be[ \t]+)?\d{5}"
-           r"|(?i:shave|punch|excision|biopsy|mohs|destruction|repair|injection)[ \t]+(?:\d+[ \t]*mm[ \t]+)?\d{5}",
+CPT_IN_PROSE = Detector(  # the shape is checked by the validator: a prefilter of words costs the whole pass
+    "cpt", r"\d{5}",
     _CPT_CODE, _cpt_in_prose, before=30, after=30,
 )
 
@@ -640,7 +638,8 @@ PATIENT_NAME = Detector(
     r"|\b(?i:re):\s*[A-Z]"
     r"|\b(?i:regarding|represents|refill\s+for|referral\s+for|records\s+(?:request\s+)?for|referral:|msg:"
     r"|message\s+for|my\s+(?:son|daughter|child|baby|husband|wife|mother|father|mom|dad))\s*,?\s*[A-Z]",
-    re.compile(rf"(?:(?i:\b(?P<cue>{_CUES}))(?i:'s)?"
+    # The leading class lets re skip most positions of a window at once (a third of the time).
+    re.compile(rf"(?=[pPcCsSrRfFnNmMiIhHoO])(?:(?i:\b(?P<cue>{_CUES}))(?i:'s)?"
                rf"(?:[ \t_]+(?i:name|on[ \t]+(?:the[ \t]+)?waitlist)"
                r"|[ \t]*/[ \t]*[a-z]{1,12}(?:[ \t][a-z]{1,12})?(?=[ \t]*:))?"  # "Patient / injured worker:"
                r"(?P<sep>[ \t]*(?:[:\-=]|\.{2,}:?)[ \t]*(?:\n[ \t]*)?|,?[ \t]+))" + _TITLE + "?" + _NAME),
@@ -670,6 +669,7 @@ _NOT_SUBJECT = re.compile(r"[\d()\[\]:;]")
 # The person whose birth date follows the name is the patient: "Maria Lopez (DOB 3/4/1961)",
 # "It's Raúl Łukasik, born on March 1, 1989", "for Kenji Smith-Whitaker.\nDOB 11/19/1971".
 _CAPITALISED = r"[^\W\d_a-z][^\W\d_'’-]*(?:['’-][^\W\d_]+)?"
+_NAME_START = r"(?=[A-Z\u00C0-\u024F\u1E00-\u1EFFvdlsbae])"  # a capital, or a surname particle: lets re skip ahead
 
 
 def _before_birth(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
@@ -686,7 +686,7 @@ def _before_birth(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
 
 PATIENT_BEFORE_BIRTH = Detector(
     "patient_name", r"\bborn\b|\b(?i:dob|d\.o\.b|date\s+of\s+birth|mrn)\b",  # the cue; the name is looked for before it
-    re.compile(rf"(?<![\w'’.-])(?P<v>(?:{_SURNAME_PREFIX}{{0,2}}{_CAPITALISED}\.?[ \t]+){{1,3}}{_SURNAME_PREFIX}{{0,2}}{_CAPITALISED})"
+    re.compile(rf"{_NAME_START}(?<![\w'’.-])(?P<v>(?:{_SURNAME_PREFIX}{{0,2}}{_CAPITALISED}\.?[ \t]+){{1,3}}{_SURNAME_PREFIX}{{0,2}}{_CAPITALISED})"
                r"(?=[ \t]*(?:[.,]?[ \t]*\n[ \t]*|,[ \t]*|[ \t]*\(|[ \t]+-[ \t]+)?(?:born\b|(?i:dob|d\.o\.b|date\s+of\s+birth|mrn)\b))"),
     _before_birth, before=80, after=0, group="v",
 )
@@ -696,7 +696,7 @@ PATIENT_BEFORE_BIRTH = Detector(
 # L shin", "- Adeyemi, Ama 5/24/1955  INR 4.0", "8:00  Ruiz, Beatriz  7/30/1992  Dating". Both
 # are found: the name (a known given name) and the date (a year or more ago: not today's visit).
 _DATED = re.compile(
-    rf"(?<![\w'’.-])(?P<name>{_SURNAME_PREFIX}{{0,2}}{_CAPITALISED},[ \t]+{_CAPITALISED}(?:[ \t]+{_CAPITALISED})?"
+    rf"{_NAME_START}(?<![\w'’.-])(?P<name>{_SURNAME_PREFIX}{{0,2}}{_CAPITALISED},[ \t]+{_CAPITALISED}(?:[ \t]+{_CAPITALISED})?"
     rf"|(?:{_CAPITALISED}[ \t]+){{1,2}}{_SURNAME_PREFIX}{{0,2}}{_CAPITALISED})"
     r"(?:[ \t]*\(|,[ \t]+|[ \t]{1,4})(?P<v>(?P<m1>\d{1,2})/(?P<d1>\d{1,2})/(?P<y1>\d{4}))(?![\d/])")
 
@@ -742,7 +742,7 @@ DOB_AFTER_NAME = Detector("dob", _DATED_PREFILTER, _DATED, _dated_birth, before=
 # capitals); not "Dr. …", not "…, MD".
 _SUBJECT_LINE = re.compile(r"(?i)^[^\n]{1,200}$|subject:[^\n]{1,200}")
 _SUBJECT_NAME = re.compile(
-    rf"(?<![\w'’.-])(?P<v>{_SURNAME_PREFIX}{{0,2}}{_CAPITALISED},[ \t]+{_CAPITALISED}(?:[ \t]+{_CAPITALISED})?"
+    rf"{_NAME_START}(?<![\w'’.-])(?P<v>{_SURNAME_PREFIX}{{0,2}}{_CAPITALISED},[ \t]+{_CAPITALISED}(?:[ \t]+{_CAPITALISED})?"
     rf"|{_CAPITALISED}(?:[ \t]+[A-Z]\.)?(?:[ \t]+{_SURNAME_PREFIX}{{0,2}}{_CAPITALISED}){{1,2}})")
 _CLINICIAN_AFTER = re.compile(r",?[ \t]*(?:MD|DO|RN|NP|PA|PA-C|DDS|DMD|PhD|CPC|FACC|FACOG)\b")
 

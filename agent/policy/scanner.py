@@ -94,24 +94,37 @@ class _Hyperscan:
     def __init__(self, detectors: tuple[Detector, ...]) -> None:
         import hyperscan
 
+        # Detectors sharing a prefilter (a name and a birth date found by one shape) share its
+        # expression: compiled once, its hits handed to each.
+        unique: dict[tuple[str, bool], int] = {}
+        self._owners: list[list[int]] = []
+        for index, d in enumerate(detectors):
+            key = (d.prefilter, d.caseless)
+            if key not in unique:
+                unique[key] = len(unique)
+                self._owners.append([])
+            self._owners[unique[key]].append(index)
         self.db = hyperscan.Database()
-        flags = [hyperscan.HS_FLAG_CASELESS if d.caseless else 0 for d in detectors]
-        self.db.compile(expressions=[d.prefilter.encode() for d in detectors], ids=list(range(len(detectors))),
-                        elements=len(detectors), flags=flags)
+        self.db.compile(expressions=[p.encode() for p, _ in unique], ids=list(range(len(unique))), elements=len(unique),
+                        flags=[hyperscan.HS_FLAG_CASELESS if caseless else 0 for _, caseless in unique])
         self._scratch_type = hyperscan.Scratch
         self._local = threading.local()  # Hyperscan scratch space is per scan in flight: one per thread
 
     def hits(self, view: bytes, count: int) -> list[list[int]]:
         """For each detector, the end offsets of its prefilter's matches, in order."""
-        ends: list[list[int]] = [[] for _ in range(count)]
+        found: list[list[int]] = [[] for _ in self._owners]
 
         def on_match(ident: int, start: int, end: int, flags: int, context: object) -> None:
-            ends[ident].append(end)
+            found[ident].append(end)
 
         scratch = getattr(self._local, "scratch", None)
         if scratch is None:
             scratch = self._local.scratch = self._scratch_type(self.db)
         self.db.scan(view, match_event_handler=on_match, scratch=scratch)
+        ends: list[list[int]] = [[] for _ in range(count)]
+        for ident, owners in enumerate(self._owners):
+            for owner in owners:
+                ends[owner] = found[ident]
         return ends
 
 
