@@ -204,8 +204,8 @@ NDC = Detector(
 
 
 # --- Label-anchored record and plan identifiers ------------------------------------------------
-_SEPARATOR = r"(?:[:#=]|\.{2,}:?)"
-_PHONE_SHAPED = re.compile(r"[2-9]\d{2}-[2-9]\d{2}-\d{4}")  # "MRN: …", "MRN# …", "MRN=…", "MRN........ …"
+_SEPARATOR = r"(?:[:#=]|\.{2,}:?)"  # "MRN: …", "MRN# …", "MRN=…", "MRN........ …"
+_PHONE_SHAPED = re.compile(r"[2-9]\d{2}-[2-9]\d{2}-\d{4}")
 _ID_VALUE = r"(?P<v>(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{3,19}[A-Z0-9])(?![A-Za-z0-9-])"
 _MRN_LABEL = (r"mrn|mr\s*(?:#|no\b\.?)|med(?:ical)?\.?\s+rec(?:ord)?s?\.?(?:\s+(?:number|no\.?|#))?"
               r"|chart\s*(?:number|no\.?|#)|(?:patient|pt\.?)\s*(?:id\b|#|number\b|no\b\.?)")
@@ -359,7 +359,7 @@ _ICD_NEIGHBOUR_AFTER = re.compile(rf"\)?[ \t]*(?:[,/;&+]|and|or)[ \t]*\(?{_ICD_D
 
 def _icd_listed(text: str, m: re.Match[str]) -> float | None:
     start, end = m.start(), m.end()
-    if _ICD_NOT.search(text, max(0, start - 20), start):
+    if _icd(text, m) is None:  # a part or model number
         return None
     if "." not in m.group(0) and not (_ICD_NEIGHBOUR.search(text, max(0, start - 16), start)
                                        or _ICD_NEIGHBOUR_AFTER.match(text, end)):
@@ -405,19 +405,19 @@ def _cpt(text: str, m: re.Match[str]) -> float | None:
 # A code written into clinical prose, as clinicians do: "(95810)", "96413 + 96415 x2", "should go
 # out as 93306 or 93308", "billed 99214" — the shape of a code list, and clinical words near.
 _CPT_LISTED_SHAPE = re.compile(
-    r"\(\d{5}(?:[ ,/+]|\))|\d{5}[ \t]*x[ \t]*\d\b|\d{5}[ \t]*(?:\+|/|or|and|,)[ \t]*\d{5}"
-    r"|\d{5}(?:[ \t]*x[ \t]*\d+)?\)?[ \t]*(?:\+|/|\bor|\band|,)[ \t]*(?:likely[ \t]+)?\d{5}|(?i:\b(?:bill(?:ed|ing)?|charge[ds]?|code[ds]?|as|be|go\s+out\s+as)[ \t]+(?:will\s+be[ \t]+)?)\d{5}"
+    r"\(\d{5}(?:[ ,/+]|\))|\d{5}[ \t]*x[ \t]*\d\b"
+    r"|\d{5}(?:[ \t]*x[ \t]*\d+)?\)?[ \t]*(?:\+|/|or|and|,)[ \t]*(?:likely[ \t]+)?\d{5}|(?i:\b(?:bill(?:ed|ing)?|charge[ds]?|code[ds]?|as|be|go\s+out\s+as)[ \t]+(?:will\s+be[ \t]+)?)\d{5}"
     r"|(?i:\b(?:shave|punch|excision|biopsy|mohs|destruction|repair|injection)[ \t]+(?:\d+[ \t]*mm[ \t]+)?)\d{5}")
 _PROCEDURE_WORDS = _CLINICAL_WORDS + ("procedure billing billed charge study exam visit injection test panel screen"
                                       " biopsy shave punch ultrasound echo ecg mri x-ray infusion therap titration"
-                                      " vaccin immuniz imaging scan lab photograph ultrasound sonogram transvaginal pelvic"
+                                      " vaccin immuniz imaging scan lab photograph sonogram transvaginal pelvic"
                                       " anatomy a1c hba1c lipid cbc cmp bmp tsh psa").split()
 _PROCEDURE = re.compile(rf"(?i)\b(?:{_grouped(_PROCEDURE_WORDS)})")
 
 
 def _cpt_in_prose(text: str, m: re.Match[str]) -> float | None:
     start, end = m.start(), m.end()
-    if not text[start:end].isdigit() or _ZIP_BEFORE.search(text, max(0, start - 12), start):
+    if not text[start:end].isdigit() or _cpt(text, m) is None:  # not a ZIP, a PO or an order number
         return None
     if not (_CPT_LISTED_SHAPE.search(text, max(0, start - 20), min(len(text), end + 8))):
         return None
@@ -447,9 +447,7 @@ CPT_IN_PROSE = Detector(  # the shape is checked by the validator: a prefilter o
 _PHONE_WORDS = re.compile(r"(?i)\b(?:phone|tel|telephone|cell|mobile|call|fax|contact|reach|text|ph)\b")
 _BRIDGE = re.compile(r"(?i)\b(?:dial[- ]?in|conference\s+(?:line|bridge|number)|bridge(?:\s+(?:line|number))?|toll[- ]free\s+dial)"
                      r"[^\n\d]{0,12}$")
-
-
-_BRIDGE_AFTER = re.compile(r"(?i)[^\n\d]{0,6}\b(?:meeting|conference|access|participant)\s*(?:id|code|pin)\b|[^\n\d]{0,6}\bpin\b")
+_BRIDGE_AFTER = re.compile(r"(?i)[^\n\d]{0,6}\b(?:(?:meeting|conference|access|participant)\s*(?:id|code|pin)|pin)\b")
 
 
 def _phone(text: str, m: re.Match[str]) -> float | None:
@@ -567,17 +565,29 @@ def first_names() -> frozenset[str]:
     return _FIRST_NAMES
 
 
+def _given_word(text: str, words: list[re.Match[str]], start: int, end: int) -> re.Match[str] | None:
+    """The given name among a name's words: the first ("Hannah Osei"), or the first after the
+    comma when the surname comes first ("Osei, Hannah")."""
+    comma = text.find(",", start, end)
+    if comma < 0:
+        return words[0] if words else None
+    return next((w for w in words if w.start() > comma), None)
+
+
 def _known_given_name(text: str, m: re.Match[str], kept: list[re.Match[str]]) -> bool:
     """Whether the name begins with a known given name: "Hannah Osei", "Osei, Hannah", or an
     initial ("J. Tran")."""
-    start, end = _span(m, kept)
-    words = [w.group(0).rstrip(".") for w in kept]
-    if "," in text[start:end]:  # surname first: the given name follows the comma
-        after = [w for w in kept if w.start() > text.index(",", start)]
-        given = after[0].group(0).rstrip(".") if after else ""
-    else:
-        given = words[0]
-    return len(given) == 1 or given.casefold() in first_names()
+    given = _given_word(text, kept, *_span(m, kept))
+    word = given.group(0).rstrip(".") if given else ""
+    return len(word) == 1 or word.casefold() in first_names()
+
+
+_TITLE_BEFORE = re.compile(r"(?i)\b(?:dr|mr|mrs|ms|miss|mx)\.?[ \t]*$")
+
+
+def _after_title(text: str, at: int) -> bool:
+    """Whether a title ends right before `at`: "Dr. Maria Lopez" is a clinician or a greeting."""
+    return _TITLE_BEFORE.search(text, max(0, at - 6), at) is not None
 
 
 # Cues, and how sure each makes us. Strong: the text says this is the patient (or the client,
@@ -588,7 +598,7 @@ def _known_given_name(text: str, m: re.Match[str], kept: list[re.Match[str]]) ->
 _STRONG = {"patient", "pt", "pt.", "client", "student", "resident", "paciente", "claimant"}
 _ORG = re.compile(r"(?i)\b(?:medical|health|healthcare|partners|clinic|clinics|group|center|centre|associates|llc|inc"
                   r"|hospital|practice|pharmacy|laboratory|labs|services|corp|company|university|school)\b")
-_SUBJECT_LIKE = ("re", "regarding", "refill", "referral", "records", "msg", "message", "phone", "-")
+_SUBJECT_LIKE = ("re", "regarding", "refill", "referral", "records", "msg", "message", "phone")
 _SUBJECT_WORDS = {"meeting", "schedule", "update", "report", "results", "result", "request", "question", "questions",
                   "follow", "lunch", "party", "event", "visit", "appointment", "review", "form", "forms", "notes",
                   "plan", "policy", "training", "call", "order", "invoice", "payment", "reminder", "day", "week",
@@ -603,9 +613,9 @@ def _patient_name(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
     kept = _name_words(text, m)
     if not _is_name(kept):
         return None
-    cue = " ".join(m.group("cue").lower().split())
+    cue = m.group("cue").lower().split()[0]
     explicit = bool(m.group("sep").strip(" \t\n,"))
-    strong = cue.split()[0] in _STRONG if cue else False
+    strong = cue in _STRONG
     # "Patient: DOE, JANE" as written; "PATIENT NOT FOUND", "PT REQUESTS FEMALE TECH" only with
     # a known given name; an organisation is nobody's name.
     start, end = _span(m, kept)
@@ -616,8 +626,7 @@ def _patient_name(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
     if not strong or (not explicit and shouting):
         if not _known_given_name(text, m, kept):
             return None
-    start, end = _span(m, kept)
-    if cue.split()[0] in _SUBJECT_LIKE or cue == "-":
+    if cue in _SUBJECT_LIKE:
         if kept[-1].group(0).rstrip(".").lower() in _SUBJECT_WORDS or not _NAME_END.match(text, end):
             return None
         return 0.8, start, end
@@ -706,17 +715,18 @@ def _dated(text: str, m: re.Match[str]) -> tuple[tuple[int, int], tuple[int, int
     words = list(_WORD.finditer(text, m.start("name"), m.end("name")))
     if not words or any(w.group(0).rstrip(".").lower() in _NOT_NAMES for w in words):
         return None
-    if re.search(r"(?i)\b(?:dr|mr|mrs|ms|miss|mx)\.?[ \t]*$", text[max(0, m.start() - 6):m.start()]):
+    if _after_title(text, m.start()):
         return None  # a clinician, or a greeting
-    comma = text.find(",", m.start("name"), m.end("name"))
-    given = next((w for w in words if w.start() > comma), None) if comma >= 0 else words[0]
+    given = _given_word(text, words, m.start("name"), m.end("name"))
     if given is None or given.group(0).rstrip(".").casefold() not in first_names():
         return None
     try:
         born = date(int(m.group("y1")), int(m.group("m1")), int(m.group("d1")))
     except ValueError:
         return None
-    if not date(1890, 1, 1) <= born <= _today().replace(year=_today().year - 1):
+    today = _today()
+    year_ago = today.replace(year=today.year - 1, day=min(today.day, 28) if today.month == 2 else today.day)
+    if not date(1890, 1, 1) <= born <= year_ago:
         return None  # this year's date is a visit, a test, an appointment
     return (m.start("name"), m.end("name")), (m.start("v"), m.end("v"))
 
@@ -740,10 +750,11 @@ DOB_AFTER_NAME = Detector("dob", _DATED_PREFILTER, _DATED, _dated_birth, before=
 # "Final results: PARK, WEI", "Mohs referral Abernathy, Dennis". Only in a text that is one short
 # line (the Subject) or a quoted "Subject:" line; a known given name (or a LAST, FIRST in
 # capitals); not "Dr. …", not "…, MD".
-_SUBJECT_LINE = re.compile(r"(?i)^[^\n]{1,200}$|subject:[^\n]{1,200}")
+_SUBJECT_LINE = r"^[^\n]{1,200}$|(?i:subject:)[^\n]{1,200}"  # the whole text one short line, or a quoted one
 _SUBJECT_NAME = re.compile(
     rf"{_NAME_START}(?<![\w'’.-])(?P<v>{_SURNAME_PREFIX}{{0,2}}{_CAPITALISED},[ \t]+{_CAPITALISED}(?:[ \t]+{_CAPITALISED})?"
     rf"|{_CAPITALISED}(?:[ \t]+[A-Z]\.)?(?:[ \t]+{_SURNAME_PREFIX}{{0,2}}{_CAPITALISED}){{1,2}})")
+_NOT_IN_SUBJECT = _NOT_NAMES | _SUBJECT_WORDS
 _CLINICIAN_AFTER = re.compile(r",?[ \t]*(?:MD|DO|RN|NP|PA|PA-C|DDS|DMD|PhD|CPC|FACC|FACOG)\b")
 
 
@@ -760,19 +771,18 @@ def _subject_name(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
             or re.match(r"[ \t>]*(?i:subject):", line)):
         return None
     words = list(_WORD.finditer(text, m.start("v"), m.end("v")))
-    if any(w.group(0).rstrip(".").lower() in _NOT_NAMES | _SUBJECT_WORDS for w in words):
+    if any(w.group(0).rstrip(".").lower() in _NOT_IN_SUBJECT for w in words):
         return None
     value = text[m.start("v"):m.end("v")]
     while len(words) > 2 and words[-1].group(0).isupper() and not value.isupper():
         words.pop()  # "William Ashworth OD" → "William Ashworth"
-    if re.search(r"(?i)\b(?:dr|mr|mrs|ms|miss|mx)\.?[ \t]*$", text[max(0, m.start() - 6):m.start()]):
+    if _after_title(text, m.start()):
         return None
     end = words[-1].end()
     if _CLINICIAN_AFTER.match(text, end):
         return None
-    comma = text.find(",", m.start("v"), end)
-    if comma >= 0:
-        given = next((w for w in words if w.start() > comma), None)
+    if text.find(",", m.start("v"), end) >= 0:
+        given = _given_word(text, words, m.start("v"), end)
         if given is None or not (_given_known(given.group(0)) or value.isupper()):
             return None
     elif len(words[0].group(0)) < 3 or not _given_known(words[0].group(0)):
@@ -787,8 +797,7 @@ def _subject_name(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
 _SUBJECT_NAME_END = re.compile(r"[ \t]*(?:$|\n|[-–(),;:/|]|\s+(?i:dob|d\.o\.b|mrn)\b)")
 
 
-SUBJECT_NAME = Detector("patient_name", r"^[^\n]{1,200}$|(?i:subject:)[^\n]{1,200}", _SUBJECT_NAME, _subject_name,
-                        before=210, after=0)
+SUBJECT_NAME = Detector("patient_name", _SUBJECT_LINE, _SUBJECT_NAME, _subject_name, before=210, after=0)
 
 
 PATIENT_AFTER_DASH = Detector(

@@ -161,7 +161,7 @@ def label_text_tables(text: str) -> str:
                 j += 1
                 continue
             row = _row(lines[j])
-            if row is None or (row[0] != first[0] and not (first[0] == "  " and row[0] == "  ")):
+            if row is None or row[0] != first[0]:
                 break
             rows.append(_under(first, row) if first[0] == "  " else row[1])
             j += 1

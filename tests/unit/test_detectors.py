@@ -202,3 +202,12 @@ def test_name_cues_keep_their_hard_negatives():
     assert found("resident Dr. Okafor will see her") == []
     assert found("Thanks for Mary's help - Jolene") == []
     assert found("Name: Conference Room B") == []  # "Conference" is nobody's given name
+
+
+def test_a_patient_list_is_read_on_29_february_too(monkeypatch):
+    from datetime import date
+
+    from agent.policy import detectors
+
+    monkeypatch.setattr(detectors, "_TODAY", [float("inf"), date(2028, 2, 29)])  # the hour-cache never refreshes
+    assert found("O'Rourke, Declan (12/18/1967) - L shin") == [("patient_name", "O'Rourke, Declan"), ("dob", "12/18/1967")]
