@@ -50,14 +50,20 @@ def test_phi_message_to_a_pgp_partner_decrypts_with_plain_gpg(start_agent, sink,
     assert [m["id"] for m in outbox["messages"]] == [record["id"]]
 
 
-def test_the_copy_is_also_encrypted_to_the_senders_own_key(start_agent, sink, partner, home):
+def send_referral_by_pgp(start_agent, sink, partner, home):
+    """The sender has an own key, the partner's key is on file: the referral goes out by
+    OpenPGP. Returns the agent's key store, the sender's fingerprint and the armored copy."""
     running = start_agent(sink.port)
     store = running.pipeline.pgp
     own = store.generate(SENDER)
     store.import_keys(partner.public_key())
     result = run_cli("send", str(REFERRAL), "--wait", "--json", home=home)
     rcpt = json.loads(result.stdout)["recipients"][0]
-    armored = encrypted_part(sink.by_reply(rcpt["proof"]["reply"]))
+    return store, own, encrypted_part(sink.by_reply(rcpt["proof"]["reply"]))
+
+
+def test_the_copy_is_also_encrypted_to_the_senders_own_key(start_agent, sink, partner, home):
+    store, own, armored = send_referral_by_pgp(start_agent, sink, partner, home)
     # The agent's keyring holds the sender's secret key and only the partner's public key:
     # that it can decrypt proves the copy was encrypted to the sender too.
     assert [k.fingerprint for k in store.list_keys() if k.secret] == [own]
@@ -172,13 +178,7 @@ def test_submitting_the_same_message_again_queues_nothing_new(start_agent, sink,
 
 
 def test_the_pgp_copy_is_signed_by_the_sender_and_gpg_says_good_signature(start_agent, sink, partner, home):
-    running = start_agent(sink.port)
-    store = running.pipeline.pgp
-    own = store.generate(SENDER)
-    store.import_keys(partner.public_key())
-    result = run_cli("send", str(REFERRAL), "--wait", "--json", home=home)
-    rcpt = json.loads(result.stdout)["recipients"][0]
-    armored = encrypted_part(sink.by_reply(rcpt["proof"]["reply"]))
+    store, own, armored = send_referral_by_pgp(start_agent, sink, partner, home)
     # The partner knows the clinic's public key (sent to them earlier) and checks with plain gpg.
     imported = partner.gpg.import_keys(store.export_public(own))
     assert own in imported.fingerprints, imported.stderr
