@@ -202,6 +202,7 @@ class Outbox:
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(messages)")}
         if "subject" not in columns:  # outboxes written before the tray showed subjects
             self.db.execute("ALTER TABLE messages ADD COLUMN subject BLOB")
+        self._seal_legacy_plans()
 
     def close(self) -> None:
         self.db.close()
@@ -213,6 +214,23 @@ class Outbox:
 
     def _open(self, blob: bytes, label: str) -> bytes:
         return self._aead.decrypt(blob[:12], blob[12:], label.encode())
+
+    # A plan names where each finding is ("attachment:<filename>"), and a file named after the
+    # patient is PHI: the plan is sealed at rest like the message itself.
+    def _seal_plan(self, ident: str, plan: dict[str, Any]) -> bytes:
+        return self._seal(json.dumps(plan).encode(), f"plan:{ident}")
+
+    def _open_plan(self, ident: str, stored: bytes | str) -> dict[str, Any]:
+        return json.loads(stored if isinstance(stored, str) else self._open(stored, f"plan:{ident}"))
+
+    def _seal_legacy_plans(self) -> None:
+        """Outboxes written before 2026-12 kept plans as plain JSON: sealed in place, once."""
+        legacy = self.db.execute("SELECT id, plan FROM messages WHERE typeof(plan)='text'").fetchall()
+        if legacy:
+            with self._tx():
+                self.db.executemany("UPDATE messages SET plan=? WHERE id=?",
+                                    [(self._seal_plan(i, json.loads(p)), i) for i, p in legacy])
+            self.db.execute("VACUUM")  # the plain JSON must not linger in free pages
 
     # --- writing -------------------------------------------------------------------------
     def find_by_message_id(self, message_id: str) -> list[str]:
@@ -270,7 +288,7 @@ class Outbox:
                 "INSERT INTO messages (id, message_id, sender, created, updated, state, reason, plan, content,"
                 " next_due, subject) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (ident, message_id, plan.sender, now, now, state, held_reason,
-                 json.dumps(plan.to_json()), self._seal(raw, f"message:{ident}"),
+                 self._seal_plan(ident, plan.to_json()), self._seal(raw, f"message:{ident}"),
                  None if held_reason else 0.0, self._seal(subject.encode(), f"subject:{ident}")),
             )
             self.db.executemany(
@@ -394,9 +412,9 @@ class Outbox:
                 " WHERE message=? AND address=?",
                 (str(plan.method), State.QUEUED, reason, time.time(), ident, address))
             (raw_plan,) = self.db.execute("SELECT plan FROM messages WHERE id=?", (ident,)).fetchone()
-            stored = json.loads(raw_plan)
+            stored = self._open_plan(ident, raw_plan)
             stored["recipients"] = [plan.to_json() if r["address"] == address else r for r in stored["recipients"]]
-            self.db.execute("UPDATE messages SET plan=? WHERE id=?", (json.dumps(stored), ident))
+            self.db.execute("UPDATE messages SET plan=? WHERE id=?", (self._seal_plan(ident, stored), ident))
             self._refresh(ident)
 
     def retry_deferred_now(self) -> int:
@@ -470,7 +488,7 @@ class Outbox:
         )
         i, mid, sender, created, updated, state, reason, plan, subject = row
         subject_text = self._open(subject, f"subject:{i}").decode() if subject else ""
-        return MessageRow(i, mid, sender, created, updated, State(state), reason, json.loads(plan), recipients,
+        return MessageRow(i, mid, sender, created, updated, State(state), reason, self._open_plan(i, plan), recipients,
                           subject_text)
 
     def list(self, limit: int = 500) -> list[MessageRow]:

@@ -37,6 +37,17 @@ EVENTS = {"opened": "portal_opened", "downloaded": "portal_downloaded", "code_se
           "expired": "portal_expired"}
 
 
+# What a portal may say about an event, in the hash-chained audit: fixed words and numbers.
+# Anything else (an older or foreign portal naming a downloaded file after the patient) is
+# dropped, never recorded: the audit says that and how, never what.
+_RECEIPT_DETAIL = re.compile(r"attachment \d{1,4}|\d{1,3} wrong codes|\d{1,12} bytes")
+
+
+def receipt_detail(detail: object) -> str:
+    text = str(detail or "")
+    return text if _RECEIPT_DETAIL.fullmatch(text) else ""
+
+
 def key_of(notice: bytes, portal_id: str) -> bytes | None:
     """The message key from the link in the notice (its body may be quoted-printable)."""
     body = message_from_bytes(notice, policy=policy.default).get_body(("plain",))
@@ -110,7 +121,7 @@ class PortalSync:
             return
         ident, recipient = self._owner(str(event.get("id", "")))
         self.pipeline._record(kind, message=ident, portal_id=str(event.get("id", "")),
-                              recipients=[recipient] if recipient else [], detail=str(event.get("detail", ""))[:200])
+                              recipients=[recipient] if recipient else [], detail=receipt_detail(event.get("detail")))
 
     async def _reply(self, reply: dict) -> None:
         portal_id, reply_id = str(reply["id"]), str(reply["reply"])

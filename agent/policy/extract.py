@@ -9,7 +9,8 @@ pypdf (PDF), python-docx (DOCX), openpyxl (XLSX), python-hl7 (HL7 v2), json and 
 The parsers of complex formats run in a separate process (sandbox.py) with a time and a
 memory limit: a PDF that loops or explodes costs that process, not the agent. What cannot
 be read — corrupt, encrypted, too big, too deep, unknown binary — becomes a finding
-(`uninspectable_attachment`, `encrypted_archive`, `oversized_archive`), never a pass.
+(`uninspectable_attachment`, `encrypted_archive`, `oversized_archive`, and for the MIME
+structure itself `mime_beyond_limits`), never a pass.
 """
 
 from __future__ import annotations
@@ -46,6 +47,11 @@ def _finding(kind: str, location: str, detail: str) -> Finding:
 
 def uninspectable(location: str, detail: str) -> Extracted:
     return Extracted(location, "", [_finding("uninspectable_attachment", location, detail)])
+
+
+def structure_beyond_limits(detail: str) -> Extracted:
+    """The message's MIME structure itself is past what is inspected (see inspect.py)."""
+    return Extracted("message", "", [_finding("mime_beyond_limits", "message", detail)])
 
 
 # --- telling formats apart by their bytes ----------------------------------------------------

@@ -3,8 +3,12 @@
 Transfer encodings (quoted-printable, base64) are undone by the email package; HTML is
 rendered to text with entities decoded; attachments go through extract.py, which decides
 their format by their bytes. The walk is iterative and bounded — MIME nested deeper than
-MAX_DEPTH or with more than MAX_PARTS parts is a finding, not a stack overflow — and every
-part that cannot be read is a finding naming where and why.
+MAX_DEPTH or with more than MAX_PARTS parts is a finding (`mime_beyond_limits`), not a stack
+overflow — and every part that cannot be read is a finding naming where and why.
+
+No mail client writes such a structure: it is either broken or built to hide content from
+inspection (an SSN 25 levels deep was sent where the same SSN at the top was held), so the
+default rules hold it for review when it goes outside, instead of only keeping it off TLS.
 """
 
 from __future__ import annotations
@@ -13,7 +17,13 @@ from dataclasses import dataclass
 from email.message import Message
 
 from agent.model import Finding
-from agent.policy.extract import Extracted, decode_text, extract, uninspectable
+from agent.policy.extract import (
+    Extracted,
+    decode_text,
+    extract,
+    structure_beyond_limits,
+    uninspectable,
+)
 from agent.policy.normalize import html_to_text
 from agent.policy.scanner import scan
 from agent.policy.tables import label_text_tables
@@ -32,10 +42,10 @@ def _parts(message: Message) -> tuple[list[tuple[Message, int]], list[Extracted]
         part, depth = stack.pop()
         seen += 1
         if seen > MAX_PARTS:
-            problems.append(uninspectable("message", f"more than {MAX_PARTS} MIME parts; the rest was not read"))
+            problems.append(structure_beyond_limits(f"more than {MAX_PARTS} MIME parts; the rest was not read"))
             break
         if depth > MAX_DEPTH:
-            problems.append(uninspectable("message", f"MIME nested deeper than {MAX_DEPTH} levels"))
+            problems.append(structure_beyond_limits(f"MIME nested deeper than {MAX_DEPTH} levels; that part was not read"))
             continue
         if part.is_multipart():
             children = part.get_payload()

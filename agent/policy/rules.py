@@ -40,7 +40,7 @@ ACTIONS = (*DECIDING, *FLAGS)
 ALIASES = {"hold": "hold_for_review", "send": "encrypt"}  # the first version's words
 RECIPIENT_SCOPES = ("any", "external", "internal")
 ATTACHMENT_FINDINGS = ("hl7_patient_data", "fhir_patient_data", "encrypted_archive", "oversized_archive",
-                       "uninspectable_attachment")
+                       "uninspectable_attachment", "mime_beyond_limits")
 DETECTOR_TYPES = (*TYPES, *ATTACHMENT_FINDINGS)
 ATTACHMENT_KINDS = ("pdf", "docx", "xlsx", "zip", "hl7", "json", "xml", "html", "text", "ole", "binary")
 _KEYS = {"name", "detectors", "min_count", "min_confidence", "recipients", "recipient_domains",

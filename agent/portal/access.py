@@ -103,13 +103,21 @@ def new_code(store: SqlitePortalStore, sealed: Sealed, now: float | None = None)
         wait = recent[0] + 3600 - now
         return Refusal(429, f"Five codes were sent in the last hour. Ask again in {int(wait // 60) + 1} minutes.", wait)
     code = f"{secrets.randbelow(10**6):06d}"
-    store.update(sealed.id, code_hash=_code_digest(sealed.id, code), code_expires=now + CODE_LIFETIME, code_tries=0,
-                 codes_sent=(*recent, now))
+    if not store.issue_code(sealed.id, _code_digest(sealed.id, code), now + CODE_LIFETIME,
+                            sealed.codes_sent, (*recent, now), now):
+        # Another request changed the message between our read and this write (a code sent
+        # or a lock): the answer is decided again on what is stored now.
+        return Refusal(429, "A code was just sent. Check your mailbox, or ask again in a minute.", CODE_INTERVAL)
     return code
 
 
 def check(store: SqlitePortalStore, sealed: Sealed, answer: str, now: float | None = None) -> str | Refusal:
-    """A session token when `answer` is the current code (or the passcode), else why not."""
+    """A session token when `answer` is the current code (or the passcode), else why not.
+
+    `sealed` may be stale (read before the request body arrived): it only gives the early
+    answers. Every count and every opening is decided by one atomic statement in the store,
+    so concurrent wrong answers lock the message after MAX_TRIES and nothing opens it then.
+    """
     now = now or time.time()
     refusal = unavailable(sealed, now) or locked(sealed, now)
     if refusal:
@@ -117,23 +125,33 @@ def check(store: SqlitePortalStore, sealed: Sealed, answer: str, now: float | No
     answer = "".join(answer.split())
     if sealed.passcode:
         good = hmac.compare_digest(digest(answer), sealed.passcode)
+        opened = good and store.accept_passcode(sealed.id, sealed.passcode, now)
     else:
         if not sealed.code_hash or not sealed.code_expires:
             return Refusal(400, "Ask for a code first: it is sent to your e-mail address.")
         if sealed.code_expires <= now:
             return Refusal(403, "This code has expired (codes work for 10 minutes). Ask for a new one.")
-        good = hmac.compare_digest(_code_digest(sealed.id, answer), sealed.code_hash)
+        expected = _code_digest(sealed.id, answer)
+        good = hmac.compare_digest(expected, sealed.code_hash)
+        opened = good and store.consume_code(sealed.id, expected, now)
+    if good and not opened:
+        # Right when read, but locked, revoked, used or replaced since: decided on what is stored now.
+        current = store.get(sealed.id)
+        return (unavailable(current, now) or (locked(current, now) if current else None)
+                or Refusal(403, "This code was already used or replaced. Ask for a new one."))
     if not good:
-        tries = sealed.code_tries + 1
-        if tries >= MAX_TRIES:
-            store.update(sealed.id, code_tries=0, code_hash=None, locked_until=now + LOCKOUT)
+        counted = store.count_wrong_try(sealed.id, MAX_TRIES, now + LOCKOUT, now)
+        if counted is None:
+            current = store.get(sealed.id)
+            return (locked(current, now) if current else None) or Refusal(
+                423, "Too many wrong codes: this message is locked for now. Try again later and ask for a new code.", LOCKOUT)
+        tries, just_locked = counted
+        if just_locked:
             store.event(sealed.id, "locked", f"{MAX_TRIES} wrong codes")
             return Refusal(423, f"Too many wrong codes: this message is locked for {int(LOCKOUT // 60)} minutes. "
                                 "Then ask for a new code.", LOCKOUT)
-        store.update(sealed.id, code_tries=tries)
         left = MAX_TRIES - tries
         return Refusal(403, f"That code is not right. {left} {'try' if left == 1 else 'tries'} left.")
     token = secrets.token_urlsafe(32)
-    store.update(sealed.id, code_hash=None, code_tries=0, locked_until=None)  # a code opens once
     store.add_session(token, sealed.id, now + SESSION_LIFETIME)
     return token

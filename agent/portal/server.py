@@ -36,6 +36,7 @@ _ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 MAX_BLOB = 60 * 1024 * 1024
 MAX_REPLY = 35 * 1024 * 1024
 MAX_REPLIES = 20  # per message: a reply box, not a file drop
+MAX_ATTACHMENTS = 1000  # a receipt names an attachment by its index below this
 COOKIE = "ps_session"
 _SECURITY_HEADERS = {
     # The page runs only its own script; nothing it decrypts can load or run anything.
@@ -190,9 +191,17 @@ def create_app(store: SqlitePortalStore, token: str, mailer: Mailer | None = Non
         sealed = message_of(request)
         if not session_ok(request, sealed):
             return _refuse(access.Refusal(401, "no session"))
-        body = await request.json()
-        name = str(body.get("name", ""))[:200] if isinstance(body, dict) else ""
-        store.event(sealed.id, "downloaded", name)
+        # A receipt names the attachment by its place in the message, never by its name: a
+        # file called after the patient and their MRN is PHI, and receipts go into the
+        # portal's database and the agent's audit log.
+        try:
+            body = json.loads(await request.text())
+        except (ValueError, UnicodeDecodeError):
+            body = None
+        index = body.get("index") if isinstance(body, dict) else None
+        if type(index) is not int or not 0 <= index < MAX_ATTACHMENTS:
+            return _refuse(access.Refusal(400, 'expected JSON {"event": "download", "index": N}'))
+        store.event(sealed.id, "downloaded", f"attachment {index + 1}")
         return web.Response(status=204)
 
     async def reply(request: web.Request) -> web.Response:

@@ -75,6 +75,9 @@ class SqlitePortalStore:
         self.db = sqlite3.connect(root / "portal.db", check_same_thread=False, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(SCHEMA)
+        # Portals before 2026-12 stored the downloaded file's name with the receipt: a name can
+        # be PHI, so it is wiped on open (the receipt itself, the time and the message, stays).
+        self.db.execute("UPDATE events SET detail='' WHERE kind='downloaded' AND detail NOT GLOB 'attachment [0-9]*'")
 
     def _write(self, path: Path, data: bytes) -> None:
         tmp = path.with_suffix(".tmp")
@@ -111,6 +114,56 @@ class SqlitePortalStore:
         names = ", ".join(f"{k}=?" for k in fields)
         with self._lock:
             self.db.execute(f"UPDATE messages SET {names} WHERE id=?", (*fields.values(), ident))  # noqa: S608 - names are ours
+
+    # --- verification: every count and check is one statement, atomic under concurrency -----------
+    # The read-then-write these replace let 75 parallel wrong codes each count as the first
+    # try: the limit was checked on a row read before the request body was awaited. Here the
+    # database does the counting, so N instances of the portal behind a proxy share one limit.
+    def issue_code(self, ident: str, code_hash: str, code_expires: float,
+                   sent_before: tuple[float, ...], sent_now: tuple[float, ...], now: float) -> bool:
+        """Store a new code if nothing changed since `sent_before` was read and the message is
+        not locked; False when another request got there first (the caller asks again)."""
+        with self._lock:
+            return self.db.execute(
+                "UPDATE messages SET code_hash=?, code_expires=?, code_tries=0, codes_sent=?"
+                " WHERE id=? AND codes_sent=? AND (locked_until IS NULL OR locked_until<=?)",
+                (code_hash, code_expires, json.dumps(list(sent_now)), ident, json.dumps(list(sent_before)), now),
+            ).rowcount == 1
+
+    def count_wrong_try(self, ident: str, max_tries: int, lock_until: float, now: float) -> tuple[int, bool] | None:
+        """One more wrong answer: (tries so far, whether this one locked the message), or None
+        when the message was already locked (the try is refused, not counted)."""
+        with self._lock:
+            row = self.db.execute(
+                "UPDATE messages SET"
+                " code_tries = CASE WHEN code_tries + 1 >= ? THEN 0 ELSE code_tries + 1 END,"
+                " code_hash = CASE WHEN code_tries + 1 >= ? THEN NULL ELSE code_hash END,"
+                " locked_until = CASE WHEN code_tries + 1 >= ? THEN ? ELSE locked_until END"
+                " WHERE id=? AND (locked_until IS NULL OR locked_until<=?)"
+                " RETURNING code_tries, locked_until",
+                (max_tries, max_tries, max_tries, lock_until, ident, now)).fetchone()
+        if row is None:
+            return None
+        tries, locked_until = row
+        just_locked = locked_until == lock_until
+        return (max_tries if just_locked else tries), just_locked
+
+    def consume_code(self, ident: str, code_hash: str, now: float) -> bool:
+        """The right code opens once: voided in the same statement that checks it is still the
+        current, unexpired code of an unlocked message."""
+        with self._lock:
+            return self.db.execute(
+                "UPDATE messages SET code_hash=NULL, code_tries=0 WHERE id=? AND code_hash=? AND code_expires>?"
+                " AND (locked_until IS NULL OR locked_until<=?) AND revoked IS NULL",
+                (ident, code_hash, now, now)).rowcount == 1
+
+    def accept_passcode(self, ident: str, passcode_hash: str, now: float) -> bool:
+        """The sender's passcode opens while the message is not locked (checked in the same statement)."""
+        with self._lock:
+            return self.db.execute(
+                "UPDATE messages SET code_tries=0 WHERE id=? AND passcode=?"
+                " AND (locked_until IS NULL OR locked_until<=?) AND revoked IS NULL",
+                (ident, passcode_hash, now)).rowcount == 1
 
     def revoke(self, ident: str) -> bool:
         """The ciphertext is deleted; the record stays so the page can say "revoked"."""

@@ -115,6 +115,28 @@ def test_ssn_message_is_held_with_exit_code_3_and_nothing_leaves(start_agent, si
     assert sink.received == []
 
 
+def test_an_ssn_hidden_25_mime_levels_deep_is_held_like_one_at_the_top(start_agent, sink, home, tmp_path):
+    from email.message import EmailMessage
+
+    start_agent(sink.port)
+    inner = EmailMessage()
+    inner.set_content("Disability form: SSN 078-05-1120, DOB 03/14/1961")
+    for _ in range(25):
+        outer = EmailMessage()
+        outer.make_mixed()
+        outer.attach(inner)
+        inner = outer
+    inner["From"], inner["To"] = SENDER, "claims@statedisability.example"
+    inner["Subject"], inner["Message-ID"] = "Form", "<deep-ssn@valleyclinic.example>"
+    path = tmp_path / "deep.eml"
+    path.write_bytes(inner.as_bytes())
+    result = run_cli("send", str(path), "--wait", "--json", home=home)
+    assert result.returncode == 3, result.stdout
+    record = json.loads(result.stdout)
+    assert record["state"] == "held" and "more parts than any mail program writes" in record["reason"]
+    assert sink.received == []
+
+
 def test_one_message_gets_one_method_per_recipient(start_agent, sink, partner, home):
     running = start_agent(sink.port)
     running.pipeline.pgp.import_keys(partner.public_key())

@@ -171,3 +171,42 @@ def test_on_a_phone_the_page_is_one_readable_column(sent, sink, browser):
     # Every control has a label a screen reader reads.
     for control in ("#reply-text", "#reply-files"):
         assert page.locator(f"label[for='{control[1:]}']").count() == 1
+
+
+def test_a_saved_attachment_is_receipted_by_its_place_and_its_name_is_stored_nowhere(start_agent, sink, home, browser,
+                                                                                      tmp_path):
+    from email.message import EmailMessage
+
+    running = start_agent(sink.port, portal={"poll_seconds": 1})
+    name = "Gonzalez_Maria_MRN-4471982_labs.txt"
+    message = EmailMessage()
+    message["From"], message["To"] = SENDER, PATIENT
+    message["Subject"], message["Message-ID"] = "Your results", "<named-receipt@valleyclinic.example>"
+    message.set_content("Your results are attached.")
+    message.add_attachment(b"A1c 7.9%\n", maintype="text", subtype="plain", filename=name)
+    path = tmp_path / "named.eml"
+    path.write_bytes(message.as_bytes())
+    assert run_cli("send", str(path), "--wait", home=home).returncode == 0
+    [notice] = sink.received
+    link = re.search(r"(http://\S+/m/\S+#\S+)", notice.message.get_body(("plain",)).get_content()).group(1)
+    page = open_with_code(browser, link, sink)
+    with page.expect_download() as saved:
+        page.get_by_text(name).click()
+    assert saved.value.suggested_filename == name  # the recipient still gets the file by its name
+    client = AgentClient(running.api_url, running.token)
+    deadline = time.monotonic() + 20
+    while not (receipts := [r for r in client.audit() if r["event"] == "portal_downloaded"]):
+        assert time.monotonic() < deadline, "the receipt never reached the audit"
+        time.sleep(0.2)
+    assert receipts[0]["detail"] == "attachment 1"
+    # A page (or anyone with the session) that still sends a name is refused, and nothing is stored.
+    api = link.split("#")[0].replace("/m/", "/api/v1/messages/")
+    cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+    request = urllib.request.Request(f"{api}/receipt", method="POST", data=b'{"event": "download", "name": "x.pdf"}',
+                                     headers={"Content-Type": "application/json",
+                                              "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 400
+    stored = b"".join(p.read_bytes() for p in home.rglob("*") if p.is_file())
+    assert b"Gonzalez_Maria" not in stored and b"4471982" not in stored

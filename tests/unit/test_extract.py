@@ -211,12 +211,12 @@ def test_deep_mime_nesting_and_too_many_parts_are_findings_not_crashes():
         outer.make_mixed()
         outer.attach(deep)
         deep = outer
-    assert any(f.type == "uninspectable_attachment" and "nested deeper" in f.detail for f in inspect(deep))
+    assert any(f.type == "mime_beyond_limits" and "nested deeper" in f.detail for f in inspect(deep))
     wide = EmailMessage()
     wide.set_content("hello")
     for index in range(600):
         wide.add_attachment(b"x", maintype="text", subtype="plain", filename=f"{index}.txt")
-    assert any("more than 500 MIME parts" in f.detail for f in inspect(wide))
+    assert any(f.type == "mime_beyond_limits" and "more than 500 MIME parts" in f.detail for f in inspect(wide))
 
 
 @pytest.mark.parametrize("adversary", [

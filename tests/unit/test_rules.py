@@ -28,6 +28,19 @@ def test_patient_records_never_travel_on_tls_alone_by_default():
     assert verdict.action == Action.SEND and not verdict.tls_allowed
 
 
+def test_mime_beyond_the_inspection_limits_is_held_going_outside_and_sent_inside():
+    deep = Finding("mime_beyond_limits", "message", 0, 0, 1.0, "MIME nested deeper than 20 levels")
+    verdict = load_rules().evaluate([deep], OUT)
+    assert verdict.action == Action.HOLD and verdict.rule == "message-structure-beyond-inspection"
+    assert load_rules().evaluate([deep], IN).action == Action.SEND
+
+
+def test_an_encrypted_archive_goes_through_the_portal_with_a_warning_by_default():
+    verdict = load_rules().evaluate([Finding("encrypted_archive", "attachment:a.zip", 0, 0, 1.0, "encrypted ZIP")], OUT)
+    assert verdict.action == Action.SEND and verdict.portal_only
+    assert len(verdict.warnings) == 1 and "encrypted" in verdict.warnings[0]
+
+
 def test_flags_accumulate_and_a_deciding_rule_stops(tmp_path):
     rules = parse_rules(
         '[[rule]]\nname = "phi-no-tls"\ndetectors = ["mrn"]\naction = "never_tls_only"\n'

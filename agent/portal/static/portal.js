@@ -119,12 +119,12 @@ async function openMessage() {
   if (doc.cc) { show("cc", doc.cc).hidden = false; document.getElementById("cc-label").hidden = false; }
   show("text", doc.text);
   const list = document.getElementById("attachments");
-  for (const att of doc.attachments || []) {
+  for (const [index, att] of (doc.attachments || []).entries()) {
     const link = document.createElement("a");
     link.href = URL.createObjectURL(new Blob([b64ToBytes(att.data)], { type: "application/octet-stream" }));
     link.download = att.filename;
     link.textContent = `${att.filename} (${Math.max(1, Math.round(att.size / 1024))} KB)`;
-    link.addEventListener("click", () => { post("/receipt", { event: "download", name: att.filename }); });
+    link.addEventListener("click", () => { post("/receipt", { event: "download", index }); });
     const item = document.createElement("li");
     item.appendChild(link);
     list.appendChild(item);
