@@ -29,6 +29,7 @@ const FINDINGS = {
   email: "Email address", us_address: "Street address", credit_card: "Credit card number",
   aba_routing: "Bank routing number", drivers_license: "Driver's licence number", ndc: "Drug code (NDC)",
   patient_name: "Patient name", uninspectable_attachment: "Attachment Postseal could not read",
+  encrypted_archive: "Encrypted archive (not inspected)", mime_beyond_limits: "Message nested past what Postseal inspects",
 };
 
 function element(tag, className, text) {
