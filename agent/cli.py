@@ -22,6 +22,7 @@ from agent.audit import AuditLog
 from agent.intake import BadMessage
 from agent.keys.pgp_store import PgpError, PgpStore
 from agent.policy.rules import RulesError, load_rules
+from agent.secret_store import SecretsUnavailable
 from gui.agent_client import AgentClient, AgentUnreachable, ApiError
 
 OK, FAILED, BAD_INPUT, HELD, UNREACHABLE = 0, 1, 2, 3, 4
@@ -586,6 +587,9 @@ def main(argv: list[str] | None = None) -> int:
     except AgentUnreachable as exc:
         print(f"postseal: {exc}", file=sys.stderr)
         return UNREACHABLE
+    except SecretsUnavailable as exc:  # a key missing or changed: said in one line, nothing re-keyed
+        print(f"postseal: {exc}", file=sys.stderr)
+        return FAILED
     except ApiError as exc:
         print(f"postseal: {exc}", file=sys.stderr)
         if exc.status in (400, 413, 415):

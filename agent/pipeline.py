@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from agent import bounces, notices, webhooks
+from agent import bounces, notices, secret_store, webhooks
 from agent import intake as intake_mod
 from agent.accounts import Account, Accounts
 from agent.audit import AuditLog
@@ -150,6 +150,9 @@ class Pipeline:
     def __init__(self, home: Path, config: Config, portal_token: str = "") -> None:
         self.home = home
         self.config = config
+        # First: a key that is missing or different stops the agent before anything opens data.
+        self.secrets = secret_store.open_store(
+            home, secret_store.configured_backend(config.secrets.backend, config.locked))
         self.rules: RuleSet = load_rules(config.policy.rules_file)
         self.pgp = PgpStore(home)
         self.smime = SmimeStore(home, config.smime.trusted_ca_files)

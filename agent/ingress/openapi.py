@@ -58,8 +58,12 @@ OPENAPI: dict = {
     },
     "paths": {
         "/v1/health": {
-            "get": {"security": [], "summary": "Liveness, without a token",
-                    "responses": {"200": _json({"type": "object"}, "agent is up")}}
+            "get": {"security": [], "summary": "Liveness, without a token; where the agent's keys are kept",
+                    "responses": {"200": _json({"type": "object", "properties": {
+                        "ok": {"type": "boolean"}, "service": {"type": "string"},
+                        "secrets": {"type": "object", "properties": {
+                            "backend": {"type": "string", "enum": ["keyring", "file"]},
+                            "warning": {"type": "string"}}}}}, "agent is up")}}
         },
         "/v1/check": {
             "post": {
