@@ -466,7 +466,8 @@ def build_parser() -> argparse.ArgumentParser:
     k = keys.add_parser("import", help="import an OpenPGP key, a certificate (.pem/.cer/.p7b), a .p12 identity, "
                                        "or a signed message's certificates")
     k.add_argument("file")
-    k.add_argument("--password-file", help="the .p12 file's password, in a file (never on the command line)")
+    k.add_argument("--password-file", help="the .p12 file's password, or the passphrase an OpenPGP secret key came "
+                   "with, in a file (never on the command line)")
     k.add_argument("--json", action="store_true")
     k = keys.add_parser("generate", help="create a key for one of your addresses")
     k.add_argument("email")

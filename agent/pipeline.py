@@ -29,7 +29,7 @@ from agent.delivery import smtp
 from agent.delivery.direct import DirectDelivery
 from agent.delivery.transports import Transport, Transports
 from agent.keys.discovery import Discovery
-from agent.keys.pgp_store import PgpStore
+from agent.keys.pgp_store import PgpError, PgpStore
 from agent.keys.smime_store import SmimeStore
 from agent.model import Action, Method, Plan, Proof, ProtectedCopy, RecipientPlan, State, Verdict
 from agent.net import Network
@@ -155,6 +155,10 @@ class Pipeline:
             home, secret_store.configured_backend(config.secrets.backend, config.locked))
         self.rules: RuleSet = load_rules(config.policy.rules_file)
         self.pgp = PgpStore(home)
+        try:
+            self.pgp.protect_own_keys()
+        except PgpError as exc:  # signing still works; the next start tries again
+            log.error("own OpenPGP key left without Postseal's passphrase: %s", exc)
         self.smime = SmimeStore(home, config.smime.trusted_ca_files)
         self.network = Network(config.network)
         self.discovery = Discovery(self.pgp, config.pgp, self.network, home, config.network.ca_file)

@@ -162,9 +162,12 @@ OPENAPI: dict = {
         "/v1/keys": {
             "get": {"summary": "OpenPGP keys in the agent's keyring",
                     "responses": {"200": _json({"type": "object"}, "keys")}},
-            "post": {"summary": "Import an OpenPGP key (armored or binary)",
+            "post": {"summary": "Import an OpenPGP key (armored or binary), a certificate, a PKCS#12 identity or a "
+                                "signed message; X-Postseal-Password: the .p12 password, or the passphrase an "
+                                "OpenPGP secret key came with",
                      "responses": {"201": _json({"type": "object"}, "imported fingerprints"),
-                                   "400": _json(_ERROR, "not a usable key")}},
+                                   "400": _json(_ERROR, "bad_key: not a usable key; needs_passphrase: an OpenPGP "
+                                                        "secret key protected by a passphrase not given")}},
         },
         "/v1/events": {"get": {"summary": "Server-sent events, one per state change",
                                "responses": {"200": {"description": "text/event-stream"}}}},
