@@ -213,13 +213,13 @@ def _store(home: Path, name: str, backend: str, value: bytes) -> dict:
         raise SecretsUnavailable(
             f"this computer has no usable OS keyring to keep the {_label(name)} in: install or unlock one (GNOME "
             "Keyring or KWallet on Linux), or set secrets.backend = \"file\" in config.toml to keep keys in files "
-            "beside the data; the agent does not start")
+            "beside the data")
     entry["account"] = _account(home, name)
     try:
         keyring.set_password(SERVICE, entry["account"], base64.b64encode(value).decode())
     except keyring.errors.KeyringError as exc:
         raise SecretsUnavailable(f"the OS keyring refused to store the {_label(name)} ({exc}): unlock it, or set "
-                                 "secrets.backend = \"file\" in config.toml; the agent does not start") from None
+                                 "secrets.backend = \"file\" in config.toml") from None
     return entry
 
 
