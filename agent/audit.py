@@ -61,7 +61,7 @@ class AuditLog:
     def __init__(self, home: Path) -> None:
         self.path = home / "audit.log"
         self.head_path = home / "audit.head"
-        self._key = secret_store.get_or_create(home, "audit-key")
+        self._key = secret_store.get_or_create(home, "audit-key", in_use=self._signed_before)
         self._lock = threading.Lock()
         self._fd: int | None = None
         self._torn = 0
@@ -70,6 +70,10 @@ class AuditLog:
         self._last_checkpoint = time.monotonic()
         if self._torn:
             self.append("log_repaired", detail=f"cut {self._torn} bytes of a record torn by a crash")
+
+    def _signed_before(self) -> str:
+        """What a new key would orphan: a head signed under the old one (truncation proof)."""
+        return f"{self.head_path} is signed with it" if self.head_path.exists() else ""
 
     def _mac(self, seq: int, digest: str) -> str:
         return hmac.new(self._key, f"{seq}:{digest}".encode(), hashlib.sha256).hexdigest()

@@ -22,6 +22,7 @@ from agent.audit import AuditLog
 from agent.intake import BadMessage
 from agent.keys.pgp_store import PgpError, PgpStore
 from agent.policy.rules import RulesError, load_rules
+from agent.secret_store import SecretsUnavailable
 from gui.agent_client import AgentClient, AgentUnreachable, ApiError
 
 OK, FAILED, BAD_INPUT, HELD, UNREACHABLE = 0, 1, 2, 3, 4
@@ -465,7 +466,8 @@ def build_parser() -> argparse.ArgumentParser:
     k = keys.add_parser("import", help="import an OpenPGP key, a certificate (.pem/.cer/.p7b), a .p12 identity, "
                                        "or a signed message's certificates")
     k.add_argument("file")
-    k.add_argument("--password-file", help="the .p12 file's password, in a file (never on the command line)")
+    k.add_argument("--password-file", help="the .p12 file's password, or the passphrase an OpenPGP secret key came "
+                   "with, in a file (never on the command line)")
     k.add_argument("--json", action="store_true")
     k = keys.add_parser("generate", help="create a key for one of your addresses")
     k.add_argument("email")
@@ -586,6 +588,9 @@ def main(argv: list[str] | None = None) -> int:
     except AgentUnreachable as exc:
         print(f"postseal: {exc}", file=sys.stderr)
         return UNREACHABLE
+    except SecretsUnavailable as exc:  # a key missing or changed: said in one line, nothing re-keyed
+        print(f"postseal: {exc}", file=sys.stderr)
+        return FAILED
     except ApiError as exc:
         print(f"postseal: {exc}", file=sys.stderr)
         if exc.status in (400, 413, 415):

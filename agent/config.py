@@ -129,6 +129,14 @@ class AccountsConfig:
 
 
 @dataclass(frozen=True)
+class SecretsConfig:
+    """Where the agent keeps the keys of its data (secret_store.py). "keyring": the OS keyring,
+    and no start without one; "file": 0600 files beside the data, an explicit and visible choice."""
+
+    backend: str = "keyring"  # keyring | file
+
+
+@dataclass(frozen=True)
 class Config:
     organization: OrganizationConfig = field(default_factory=OrganizationConfig)
     relay: RelayConfig = field(default_factory=RelayConfig)
@@ -141,6 +149,7 @@ class Config:
     outbox: OutboxConfig = field(default_factory=OutboxConfig)
     accounts: AccountsConfig = field(default_factory=AccountsConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
+    secrets: SecretsConfig = field(default_factory=SecretsConfig)
     locked: frozenset[str] = frozenset()  # "section.key" fixed by managed policy
 
     def is_internal(self, address: str) -> bool:
@@ -155,7 +164,8 @@ SECTIONS: dict[str, type] = {
 }
 
 _ALLOWED_VALUES = {("relay", "starttls"): ("off", "opportunistic", "required"),
-                   ("accounts", "transport"): ("api", "smtp")}
+                   ("accounts", "transport"): ("api", "smtp"),
+                   ("secrets", "backend"): ("keyring", "file")}
 
 
 def home_dir() -> Path:

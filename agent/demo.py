@@ -133,6 +133,8 @@ def run_demo(as_json: bool = False, serve_after: bool = False) -> int:
         "tls": {"required_domains": [TLS_DOMAIN]},
         "portal": {"url": f"http://127.0.0.1:{free_port()}"},
         "ingress": {"smtp_port": 0, "addin_port": 0},
+        # A throwaway data directory: its keys go to files in it, never into the OS keyring.
+        "secrets": {"backend": "file"},
     })
     (home / "config.toml").write_text(config_mod.to_toml(config))
     agent = AgentThread(home, config)

@@ -204,6 +204,9 @@ class Recipient:
         self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
         options = [f"--faked-system-time={faked_time}"] if faked_time else None
         self.gpg = gnupg.GPG(gnupghome=str(self.home), options=options)
+        # No passphrase: this is a partner's own mail program in a throwaway world (the demo's
+        # and the tests'), outside the agent; it decrypts with plain `gpg --batch`. The agent's
+        # own keys are protected (agent/keys/pgp_store.py).
         params = self.gpg.gen_key_input(key_type="EDDSA", key_curve="ed25519", subkey_type="ECDH",
                                         subkey_curve="cv25519", name_email=address, expire_date=expire,
                                         no_protection=True)

@@ -189,7 +189,7 @@ class Outbox:
     def __init__(self, home: Path) -> None:
         self.path = home / "outbox.sqlite3"
         home.mkdir(parents=True, exist_ok=True)
-        self._aead = AESGCM(secret_store.get_or_create(home, "outbox-key"))
+        self._aead = AESGCM(secret_store.get_or_create(home, "outbox-key", in_use=self._sealed_before))
         self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         os.chmod(self.path, 0o600)
         self.db.execute("PRAGMA journal_mode=WAL")
@@ -203,6 +203,21 @@ class Outbox:
         if "subject" not in columns:  # outboxes written before the tray showed subjects
             self.db.execute("ALTER TABLE messages ADD COLUMN subject BLOB")
         self._seal_legacy_plans()
+
+    def _sealed_before(self) -> str:
+        """What a new key would make unreadable: messages already sealed in this outbox."""
+        if not self.path.exists():
+            return ""
+        db = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True)
+        try:
+            count = db.execute("SELECT count(*) FROM messages").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            if "no such table" in str(exc):
+                return ""  # created, never used: nothing was sealed
+            return f"{self.path} exists and cannot be checked for sealed messages ({exc})"
+        finally:
+            db.close()
+        return f"{self.path} holds {count} message{'s' if count != 1 else ''} sealed with it" if count else ""
 
     def close(self) -> None:
         self.db.close()

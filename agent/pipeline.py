@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from agent import bounces, notices, webhooks
+from agent import bounces, notices, secret_store, webhooks
 from agent import intake as intake_mod
 from agent.accounts import Account, Accounts
 from agent.audit import AuditLog
@@ -29,7 +29,7 @@ from agent.delivery import smtp
 from agent.delivery.direct import DirectDelivery
 from agent.delivery.transports import Transport, Transports
 from agent.keys.discovery import Discovery
-from agent.keys.pgp_store import PgpStore
+from agent.keys.pgp_store import PgpError, PgpStore
 from agent.keys.smime_store import SmimeStore
 from agent.model import Action, Method, Plan, Proof, ProtectedCopy, RecipientPlan, State, Verdict
 from agent.net import Network
@@ -150,8 +150,15 @@ class Pipeline:
     def __init__(self, home: Path, config: Config, portal_token: str = "") -> None:
         self.home = home
         self.config = config
+        # First: a key that is missing or different stops the agent before anything opens data.
+        self.secrets = secret_store.open_store(
+            home, secret_store.configured_backend(config.secrets.backend, config.locked))
         self.rules: RuleSet = load_rules(config.policy.rules_file)
         self.pgp = PgpStore(home)
+        try:
+            self.pgp.protect_own_keys()
+        except PgpError as exc:  # signing still works; the next start tries again
+            log.error("own OpenPGP key left without Postseal's passphrase: %s", exc)
         self.smime = SmimeStore(home, config.smime.trusted_ca_files)
         self.network = Network(config.network)
         self.discovery = Discovery(self.pgp, config.pgp, self.network, home, config.network.ca_file)

@@ -30,6 +30,7 @@ from agent.pipeline import Pipeline
 from agent.portal.server import MailerError
 from agent.portal.server import create_app as portal_app
 from agent.portal.store import SqlitePortalStore
+from agent.secret_store import SecretsUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,13 @@ async def serve(home: Path, config: Config, ready: Callable[[RunningAgent], None
             loop.add_signal_handler(sig, stop.set)
     token = secrets.token_urlsafe(32)
     portal_token = config.portal.upload_token or secrets.token_urlsafe(32)
-    pipeline = Pipeline(home, config, portal_token)
+    try:
+        pipeline = Pipeline(home, config, portal_token)
+    except BaseException as exc:
+        lock.close()  # an agent started again in this process must not find the directory taken
+        if isinstance(exc, SecretsUnavailable):
+            raise StartError(str(exc)) from None
+        raise
     runners: list[web.AppRunner] = []
     servers: list[asyncio.AbstractServer] = []
     discovery = home / "agent.json"

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui import file_dialogs, icons
+from gui.agent_client import ApiError
 from gui.dialogs import CreateKeyDialog, confirm
 from gui.errors import explain
 from gui.keyring import KeyEntry
@@ -216,6 +217,13 @@ class KeysView(QWidget):
                                         f"Password for “{path.name}”:", QLineEdit.EchoMode.Password)
         return text if ok else None
 
+    def ask_passphrase(self, path: Path) -> str | None:
+        """The passphrase an OpenPGP secret key came with (None: the user cancelled)."""
+        text, ok = QInputDialog.getText(self, "Import your OpenPGP key",
+                                        f"“{path.name}” is protected by a passphrase. Enter it, and Postseal "
+                                        "protects the key with its own from then on:", QLineEdit.EchoMode.Password)
+        return text if ok else None
+
     def import_paths(self, paths: list[Path]) -> None:
         for path in paths:
             password = None
@@ -223,10 +231,13 @@ class KeysView(QWidget):
                 password = self.ask_password(path)
                 if password is None:
                     continue
-            self.bar.show_message(f"Importing “{path.name}”…", "info")
-            self.app.call(self, lambda c, p=path, pw=password: c.import_key(read_key_file(p), pw),
-                          lambda fprs, p=path: self._imported(p, fprs),
-                          lambda exc, p=path: self._import_failed(p, exc))
+            self._import(path, password)
+
+    def _import(self, path: Path, password: str | None) -> None:
+        self.bar.show_message(f"Importing “{path.name}”…", "info")
+        self.app.call(self, lambda c: c.import_key(read_key_file(path), password),
+                      lambda fprs: self._imported(path, fprs),
+                      lambda exc: self._import_failed(path, exc, password))
 
     def _imported(self, path: Path, fingerprints: list[str]) -> None:
         count = len(fingerprints)
@@ -234,7 +245,12 @@ class KeysView(QWidget):
                               f"{', '.join(f[-16:] for f in fingerprints)}.", "ok")
         self.app.refresh_keys()
 
-    def _import_failed(self, path: Path, exc: BaseException) -> None:
+    def _import_failed(self, path: Path, exc: BaseException, password: str | None = None) -> None:
+        if isinstance(exc, ApiError) and exc.code == "needs_passphrase" and password is None:
+            passphrase = self.ask_passphrase(path)
+            if passphrase is not None:
+                self._import(path, passphrase)
+                return
         if isinstance(exc, ValueError):
             self.bar.error(str(exc))
         elif isinstance(exc, OSError):

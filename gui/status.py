@@ -40,7 +40,7 @@ def _n(count: int, thing: str) -> str:
 
 def tray_status(connected: bool, problem: str, messages: Iterable[OutboxMessage],
                 offline_since: float | None, own_keys: Iterable[KeyEntry], audit_problem: str = "",
-                sign_in_again: Iterable[str] = ()) -> TrayStatus:
+                sign_in_again: Iterable[str] = (), keys_in_files: str = "") -> TrayStatus:
     if not connected:
         return TrayStatus(Tone.STOPPED, "Agent not running", problem or "Mail is not being protected.")
     messages = list(messages)
@@ -62,6 +62,9 @@ def tray_status(connected: bool, problem: str, messages: Iterable[OutboxMessage]
     warnings = [k.warning() for k in own_keys if k.secret and k.warning()]
     if warnings:
         return TrayStatus(Tone.ATTENTION, "Your key needs attention", warnings[0])
+    if keys_in_files:  # the agent's own keys beside the data it protects: IT must know
+        return TrayStatus(Tone.ATTENTION, "Keys kept in files", f"{keys_in_files[0].upper()}{keys_in_files[1:]}. "
+                          "Tell your IT team.")
     if offline_since is not None:
         if waiting:
             return TrayStatus(Tone.OFFLINE, f"Offline, {len(waiting)} waiting",

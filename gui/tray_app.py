@@ -62,6 +62,7 @@ class TrayApp(QObject):
         self.problem = NOT_RUNNING
         self.offline_since: float | None = None
         self.audit_problem = ""
+        self.keys_in_files = ""  # the agent's warning when its keys are kept in files (GET /v1/health)
         self.keys: list[KeyEntry] = []
         self.accounts: dict = {"accounts": [], "providers": {}}
         self.config: AgentConfig | None = None
@@ -177,6 +178,7 @@ class TrayApp(QObject):
     def refresh(self) -> None:
         self.call(self, lambda c: [OutboxMessage.from_json(m) for m in c.outbox()], self._outbox_loaded)
         self.refresh_summary()
+        self.refresh_health()
         self.refresh_keys()
         self.refresh_config()
         self.refresh_accounts()
@@ -192,6 +194,13 @@ class TrayApp(QObject):
 
     def refresh_summary(self) -> None:
         self.call(self, lambda c: c.outbox_summary(), self._summary_loaded)
+
+    def refresh_health(self) -> None:
+        self.call(self, lambda c: c.health(), self._health_loaded)
+
+    def _health_loaded(self, health: dict) -> None:
+        self.keys_in_files = str((health.get("secrets") or {}).get("warning") or "")
+        self._update_status()
 
     def refresh_keys(self) -> None:
         self.call(self, lambda c: [KeyEntry.from_json(k) for k in c.keys()], self._keys_loaded)
@@ -256,7 +265,7 @@ class TrayApp(QObject):
             return
         again = [a["address"] for a in self.accounts.get("accounts", []) if a.get("state") == "needs_sign_in"]
         self._set_status(tray_status(self.connected, self.problem, self.outbox.messages(), self.offline_since,
-                                     self.keys, self.audit_problem, again))
+                                     self.keys, self.audit_problem, again, self.keys_in_files))
 
     def _set_status(self, status: TrayStatus) -> None:
         if status != self.status:

@@ -22,7 +22,7 @@ from agent.ingress.openapi import OPENAPI
 from agent.intake import MAX_MESSAGE_BYTES, BadMessage
 from agent.intake import parse as parse_intake
 from agent.keys.importer import import_any
-from agent.keys.pgp_store import NotYourKey, PgpError, RevokedKey
+from agent.keys.pgp_store import NeedsPassphrase, NotYourKey, PgpError, RevokedKey
 from agent.keys.smime_store import SmimeError
 from agent.outbox import StorageUnavailable
 from agent.pipeline import Blocked, NotAllowed, NothingToDo, Pipeline, UnknownMessage
@@ -74,7 +74,9 @@ async def _rfc822(request: web.Request) -> bytes:
 
 
 async def health(request: web.Request) -> web.Response:
-    return web.json_response({"ok": True, "service": "postseal-agent"})
+    # Where the keys are is no secret, and an admin's monitoring must see keys kept in files.
+    return web.json_response({"ok": True, "service": "postseal-agent",
+                              "secrets": request.app[PIPELINE].secrets.to_json()})
 
 
 async def openapi(request: web.Request) -> web.Response:
@@ -452,6 +454,8 @@ async def import_key(request: web.Request) -> web.Response:
     try:
         result = await asyncio.to_thread(import_any, data, pipeline.pgp, pipeline.smime,
                                          password.encode() if password is not None else None)
+    except NeedsPassphrase as exc:  # the tray asks for it and sends the key again
+        return error(400, "needs_passphrase", str(exc))
     except (PgpError, SmimeError) as exc:
         return error(400, "bad_key", str(exc))
     return web.json_response({"imported": list(result.fingerprints), "kind": result.kind}, status=201)

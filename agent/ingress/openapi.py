@@ -58,8 +58,12 @@ OPENAPI: dict = {
     },
     "paths": {
         "/v1/health": {
-            "get": {"security": [], "summary": "Liveness, without a token",
-                    "responses": {"200": _json({"type": "object"}, "agent is up")}}
+            "get": {"security": [], "summary": "Liveness, without a token; where the agent's keys are kept",
+                    "responses": {"200": _json({"type": "object", "properties": {
+                        "ok": {"type": "boolean"}, "service": {"type": "string"},
+                        "secrets": {"type": "object", "properties": {
+                            "backend": {"type": "string", "enum": ["keyring", "file"]},
+                            "warning": {"type": "string"}}}}}, "agent is up")}}
         },
         "/v1/check": {
             "post": {
@@ -158,9 +162,12 @@ OPENAPI: dict = {
         "/v1/keys": {
             "get": {"summary": "OpenPGP keys in the agent's keyring",
                     "responses": {"200": _json({"type": "object"}, "keys")}},
-            "post": {"summary": "Import an OpenPGP key (armored or binary)",
+            "post": {"summary": "Import an OpenPGP key (armored or binary), a certificate, a PKCS#12 identity or a "
+                                "signed message; X-Postseal-Password: the .p12 password, or the passphrase an "
+                                "OpenPGP secret key came with",
                      "responses": {"201": _json({"type": "object"}, "imported fingerprints"),
-                                   "400": _json(_ERROR, "not a usable key")}},
+                                   "400": _json(_ERROR, "bad_key: not a usable key; needs_passphrase: an OpenPGP "
+                                                        "secret key protected by a passphrase not given")}},
         },
         "/v1/events": {"get": {"summary": "Server-sent events, one per state change",
                                "responses": {"200": {"description": "text/event-stream"}}}},

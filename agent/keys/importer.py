@@ -25,8 +25,9 @@ class Imported:
 
 def _looks_pgp(data: bytes) -> bool:
     head = data.lstrip()[:64]
-    # Armored, or a binary public-key packet (old/new format tag 6: 0x99, 0x98, 0xc6).
-    return head.startswith(b"-----BEGIN PGP") or head[:1] in (b"\x99", b"\x98", b"\xc6")
+    # Armored, or a binary public-key packet (old/new format tag 6: 0x99, 0x98, 0xc6) or
+    # secret-key packet (tag 5: 0x95, 0x94, 0xc5).
+    return head.startswith(b"-----BEGIN PGP") or head[:1] in (b"\x99", b"\x98", b"\xc6", b"\x95", b"\x94", b"\xc5")
 
 
 def _looks_message(data: bytes) -> bool:
@@ -54,7 +55,8 @@ def autocrypt_keys(message, pgp: PgpStore) -> list[str]:
 
 def import_any(data: bytes, pgp: PgpStore, smime: SmimeStore, password: bytes | None = None) -> Imported:
     if _looks_pgp(data):
-        return Imported("pgp", tuple(pgp.import_keys(data)))
+        # A password given with an OpenPGP secret key is the passphrase it came with.
+        return Imported("pgp", tuple(pgp.import_keys(data, password.decode() if password is not None else None)))
     if _looks_message(data):
         message = message_from_bytes(data, policy=policy.default)
         found = [*autocrypt_keys(message, pgp), *smime.harvest(message)]

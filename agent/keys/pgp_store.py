@@ -4,6 +4,12 @@ Keys are judged here, once, for every use: a recipient key is usable only if it 
 user id with exactly that address, can encrypt, is neither expired nor revoked, and is not
 weak (RSA/DSA/Elgamal under 2048 bits). What is wrong with a key is said in words, so the
 plan can tell the sender why a recipient went to the portal instead.
+
+The user's own secret keys are protected by a passphrase kept in the secret store (the OS
+keyring, secret_store.py), as the S/MIME identity is: a copy of the data directory alone does
+not sign as the clinician. It reaches gpg on a pipe (`--pinentry-mode loopback`), never on
+a command line. Own keys found without protection (made by an earlier version, or by hand with
+gpg) get it at agent start; imported secret keys get it on import.
 """
 
 from __future__ import annotations
@@ -19,12 +25,15 @@ from pathlib import Path
 
 import gnupg
 
+from agent import secret_store
+
 log = logging.getLogger(__name__)
 
 # RFC 9580 §9.1 algorithm ids whose strength depends on the key length.
 _LENGTH_BOUND_ALGOS = {1: "RSA", 2: "RSA", 3: "RSA", 16: "Elgamal", 17: "DSA"}
 _ALGO_NAMES = {**_LENGTH_BOUND_ALGOS, 18: "ECDH", 19: "ECDSA", 22: "EdDSA", 25: "X25519", 27: "Ed25519"}
 MIN_KEY_BITS = 2048
+PASSPHRASE = "pgp-key-passphrase"  # its name in the secret store
 
 
 class PgpError(Exception):
@@ -33,6 +42,10 @@ class PgpError(Exception):
 
 class NotYourKey(PgpError):
     """The key asked for is not one of the user's own (no secret part here)."""
+
+
+class NeedsPassphrase(PgpError):
+    """An imported secret key is protected by a passphrase that was not given (or is wrong)."""
 
 
 class RevokedKey(PgpError):
@@ -96,13 +109,16 @@ def email_of_uid(uid: str) -> str:
 
 class PgpStore:
     def __init__(self, home: Path) -> None:
+        self.data_home = home
         self.home = home / "gnupg"
         self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.chmod(self.home, 0o700)
+        self._tune_agent()
         self.gpg = gnupg.GPG(gnupghome=str(self.home))
         self.gpg.encoding = "utf-8"
         self._lock = threading.Lock()  # one gpg writer at a time: the keyring is a file
         self._cache: tuple[tuple, list[KeyInfo]] | None = None
+        self._secret: str | None = None
 
     def _stamp(self) -> tuple:
         """Changes whenever gpg (ours or the user's, run by hand) rewrites the keyring."""
@@ -165,7 +181,10 @@ class PgpStore:
         return max(usable, key=lambda k: k.created), problems
 
     # --- changing ------------------------------------------------------------------------
-    def import_keys(self, data: bytes | str) -> list[str]:
+    def import_keys(self, data: bytes | str, passphrase: str | None = None) -> list[str]:
+        """Import keys; a secret key among them is re-protected with this store's passphrase
+        (`passphrase`: the one it came with, if any), or its secret part is not kept."""
+        before = {k.fingerprint for k in self.list_keys(secret=True)}
         with self._lock:
             result = self.gpg.import_keys(data)
         fingerprints = [f for f in (result.fingerprints or []) if f]
@@ -175,7 +194,106 @@ class PgpStore:
         if not fingerprints:
             reason = "; ".join(r.get("text", "").strip() for r in result.results if r.get("text"))
             raise PgpError(f"gpg could not import a key: {reason or 'no OpenPGP key found'}")
+        if int(getattr(result, "sec_read", 0) or 0):
+            own = {k.fingerprint for k in self.list_keys(secret=True)}
+            for fingerprint in sorted(set(fingerprints) & own):
+                self._protect_imported(fingerprint, passphrase, fingerprint in before)
         return sorted(set(fingerprints))
+
+    def _protect_imported(self, fingerprint: str, passphrase: str | None, had_it: bool) -> None:
+        with self._lock:
+            try:
+                self._reprotect(fingerprint, passphrase)
+                return
+            except PgpError:
+                if not had_it:  # an own key Postseal cannot open must not be picked to sign
+                    self._run(["--yes", "--delete-secret-keys", fingerprint])
+                    self._cache = None
+        raise NeedsPassphrase(f"the secret key {fingerprint[-16:]} is protected by a passphrase of its own: import it "
+                              "again with that passphrase (postseal keys import FILE --password-file F), so Postseal "
+                              "can protect it with its own; its secret part was not kept")
+
+    # --- protection of the user's own keys ---------------------------------------------------
+    def _tune_agent(self) -> None:
+        # The passphrase is 256 random bits: an S2K iteration count slows the guessing of a
+        # person's passphrase, and adds nothing against this one. gpg-agent's calibrated default
+        # (~100 ms a derivation, seconds on a busy machine) would be paid at every key change and
+        # every first signature; 65536 is the smallest count OpenPGP encodes.
+        conf = self.home / "gpg-agent.conf"
+        text = conf.read_text(encoding="utf-8") if conf.exists() else ""
+        if "s2k-count" not in text:
+            conf.write_text(text + "# Postseal: the passphrase is random (agent/keys/pgp_store.py)\ns2k-count 65536\n",
+                            encoding="utf-8")
+
+    def _passphrase(self) -> str:
+        if self._secret is None:
+            try:
+                self._secret = secret_store.get_or_create(self.data_home, PASSPHRASE).hex()
+            except secret_store.SecretsUnavailable as exc:
+                raise PgpError(str(exc)) from None
+        return self._secret
+
+    def _run(self, args: list[str], stdin: str = "", timeout: float = 60) -> subprocess.CompletedProcess:
+        command = ["gpg", "--homedir", str(self.home), "--batch", "--pinentry-mode", "loopback", *args]
+        return subprocess.run(command, input=stdin, capture_output=True, text=True, timeout=timeout, check=False)
+
+    def _forget_cached(self) -> None:
+        # gpg-agent keeps an opened key's passphrase a while and then accepts any passphrase:
+        # a check that the key opens with ours must ask an agent that remembers nothing.
+        subprocess.run(["gpgconf", "--homedir", str(self.home), "--reload", "gpg-agent"],
+                       capture_output=True, check=False, timeout=30)
+
+    def _unprotected(self) -> list[str]:
+        """Own keys with a secret (sub)key that has no passphrase, as gpg-agent reports them."""
+        listing = self._run(["--with-colons", "--with-keygrip", "--list-secret-keys"]).stdout
+        grips: dict[str, list[str]] = {}
+        primary, record = "", ""
+        for line in listing.splitlines():
+            fields = line.split(":")
+            if fields[0] in ("sec", "ssb"):
+                record = fields[0]
+                primary = "" if record == "sec" else primary
+            elif fields[0] == "fpr" and record == "sec" and not primary:
+                primary = fields[9]
+                grips[primary] = []
+            elif fields[0] == "grp" and primary:
+                grips[primary].append(fields[9])
+        if not grips:
+            return []
+        info = subprocess.run(["gpg-connect-agent", "--homedir", str(self.home), "KEYINFO --list", "/bye"],
+                              capture_output=True, text=True, check=False, timeout=30).stdout
+        # "S KEYINFO <keygrip> <type> <serialno> <idstr> <cached> <protection> …" (gpg-agent's
+        # KEYINFO: protection P = passphrase, C = clear, - = unknown)
+        clear = {parts[2] for parts in (line.split() for line in info.splitlines())
+                 if parts[:2] == ["S", "KEYINFO"] and len(parts) > 7 and parts[7] == "C"}
+        return [fpr for fpr, keygrips in grips.items() if clear & set(keygrips)]
+
+    def _reprotect(self, fingerprint: str, old: str | None) -> None:
+        """Put this store's passphrase on an own key (and its subkeys); caller holds the lock."""
+        new = self._passphrase()
+        self._forget_cached()
+        if fingerprint in self._unprotected():
+            # No passphrase yet: gpg asks only for the new one, once per (sub)key.
+            self._run(["--passphrase-fd", "0", "--passwd", fingerprint], new + "\n")
+        else:
+            # gpg asks for the old passphrase, then the new one (subkeys sharing it follow).
+            self._run(["--command-fd", "0", "--passwd", fingerprint], f"{old or new}\n{new}\n")
+        self._forget_cached()
+        check = self._run(["--armor", "--passphrase-fd", "0", "--export-secret-keys", fingerprint], new + "\n")
+        if check.returncode != 0 or "PRIVATE KEY" not in check.stdout or fingerprint in self._unprotected():
+            raise PgpError(f"gpg could not protect your key {fingerprint[-16:]} with Postseal's passphrase: "
+                           f"{check.stderr.strip()[-200:]}")
+
+    def protect_own_keys(self) -> list[str]:
+        """Protect own keys found without a passphrase; returns their fingerprints."""
+        with self._lock:
+            bare = self._unprotected()
+            for fingerprint in bare:
+                self._reprotect(fingerprint, None)
+            self._cache = None
+        if bare:
+            log.info("protected %d own OpenPGP key(s) with a passphrase from the secret store", len(bare))
+        return bare
 
     def import_filtered(self, data: bytes, address: str) -> list[str]:
         """Import a discovered key keeping only the user IDs that name `address` (WKD,
@@ -197,7 +315,7 @@ class PgpStore:
             name_real=name or address,
             name_email=address,
             expire_date=expire,
-            no_protection=True,
+            passphrase=self._passphrase(),
         )
         with self._lock:
             result = self.gpg.gen_key(params)
@@ -213,11 +331,12 @@ class PgpStore:
             raise NotYourKey(f"{fingerprint} is not one of your keys in {self.home}: only your own key can be renewed")
         if own.revoked:
             raise RevokedKey(f"your key {fingerprint[-16:]} is revoked and cannot be renewed: create a new key")
-        base = ["gpg", "--homedir", str(self.home), "--batch", "--pinentry-mode", "loopback", "--passphrase", "",
-                "--quick-set-expire", own.fingerprint, expire]
         with self._lock:
+            if own.fingerprint in self._unprotected():
+                self._reprotect(own.fingerprint, None)
+            base = ["--passphrase-fd", "0", "--quick-set-expire", own.fingerprint, expire]
             for command in (base, base + ["*"]):  # the primary key, then every subkey
-                done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+                done = self._run(command, self._passphrase())
                 if done.returncode != 0:
                     raise PgpError(f"gpg could not renew {own.fingerprint[-16:]}: {done.stderr.strip()[-300:]}")
             self._cache = None
@@ -244,8 +363,9 @@ class PgpStore:
     def encrypt(self, data: bytes, fingerprints: list[str], sign: str | None = None) -> bytes:
         # always_trust: the web of trust is not our trust model; `problem()` already judged
         # each key (address match, expiry, revocation, strength) before it was chosen.
-        # sign: the sender's own key (no passphrase: it is protected as the keyring is).
-        result = self.gpg.encrypt(data, fingerprints, armor=True, always_trust=True, sign=sign)
+        # sign: the sender's own key, opened with the passphrase from the secret store.
+        result = self.gpg.encrypt(data, fingerprints, armor=True, always_trust=True, sign=sign,
+                                  passphrase=self._passphrase() if sign else None)
         if not result.ok:
             raise PgpError(f"gpg refused to encrypt to {', '.join(f[-16:] for f in fingerprints)}: {result.status}")
         return result.data

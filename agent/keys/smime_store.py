@@ -203,7 +203,12 @@ class SmimeStore:
 
     # --- the user's own identity -------------------------------------------------------------
     def _passphrase(self) -> bytes:
-        return secret_store.get_or_create(self.home, "smime-identity-key").hex().encode()
+        secret = secret_store.get_or_create(self.home, "smime-identity-key", in_use=self._sealed_identities)
+        return secret.hex().encode()
+
+    def _sealed_identities(self) -> str:
+        keys = list((self.folder / "identity").glob("*.key"))
+        return f"{len(keys)} S/MIME private key(s) in {self.folder / 'identity'} are encrypted with it" if keys else ""
 
     def import_identity(self, data: bytes, password: bytes | None) -> str:
         """A PKCS#12 file with the user's certificate and private key."""

@@ -15,6 +15,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import keyring  # noqa: E402
 import pytest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
@@ -23,7 +24,7 @@ from agent.service import AgentThread, RunningAgent  # noqa: E402
 from gui import icons, theme  # noqa: E402
 from gui.status import Tone  # noqa: E402
 from gui.tray import Tray, build  # noqa: E402
-from tests.accounts.conftest import account_agent, microsoft, os_keyring  # noqa: E402, F401 - fixtures
+from tests.accounts.conftest import MemoryKeyring, account_agent, microsoft, os_keyring  # noqa: E402, F401 - fixtures
 from tests.conftest import make_config  # noqa: E402
 from tests.gui.fake_agent import FakeAgent  # noqa: E402
 
@@ -38,6 +39,19 @@ def _fresh_ui(qapp: QApplication, monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
         widget.deleteLater()
     QApplication.processEvents()
     icons.forget()
+
+
+@pytest.fixture(autouse=True)
+def _clinic_computer_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
+    """A clinician's computer has an OS keyring (an in-memory stand-in here), so the agents of
+    these tests keep their keys there and the tray can read "Protected"; a test of the state
+    where keys are kept in files asks for it (POSTSEAL_KEYRING=file)."""
+    monkeypatch.delenv("POSTSEAL_KEYRING")
+    before = keyring.get_keyring()
+    store = MemoryKeyring()
+    keyring.set_keyring(store)
+    yield store
+    keyring.set_keyring(before)
 
 
 @pytest.fixture

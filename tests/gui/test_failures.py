@@ -87,10 +87,16 @@ def test_the_agent_restarted_underneath_is_found_again(qtbot, live_agent, make_t
     assert not tray.window.banner.isVisibleTo(tray.window)
 
 
-def test_the_app_starts_the_agent_when_none_is_running(qtbot, home, ca, sink, make_tray):
+def test_the_app_starts_the_agent_when_none_is_running(qtbot, home, ca, sink, make_tray, monkeypatch):
+    # The agent runs as its own process, where the in-memory keyring is not: its keys go to files,
+    # and the tray says so rather than "Protected".
+    monkeypatch.setenv("POSTSEAL_KEYRING", "file")
     (home / "config.toml").write_text(config_mod.to_toml(make_config(sink.port, ca)))
     tray = make_tray(autostart=True)
-    wait_for_tone(qtbot, tray, Tone.PROTECTED, timeout=30_000)
+    wait_for_tone(qtbot, tray, Tone.ATTENTION, timeout=30_000)
+    assert tray.app.status.title == "Keys kept in files"
+    assert f"Keys are kept in files in {home / 'secrets'}, beside the data" in tray.app.status.detail
+    assert tray.icon.icon.toolTip().startswith("Postseal: Keys kept in files\n")
     qtbot.waitUntil(lambda: tray.app.launched is not None and not tray.app.launching)
     assert json.loads((home / "agent.json").read_text())["pid"] == tray.app.launched.pid
 

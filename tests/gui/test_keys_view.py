@@ -12,6 +12,7 @@ from gui import file_dialogs
 from gui.dialogs import CreateKeyDialog
 from gui.status import Tone
 from tests.gui.conftest import wait_for_tone
+from tests.integration.test_own_key_protection import secret_key_file
 
 
 def keys_view(qtbot, tray):
@@ -166,3 +167,16 @@ def test_smime_certificates_and_an_own_p12_are_imported_and_an_expiring_one_warn
         assert "Your S/MIME certificate for dr.chen@valleyclinic.example expires in" in tray.app.status.detail
     finally:
         pki.close()
+
+
+def test_an_own_openpgp_key_with_a_passphrase_is_imported_after_asking_for_it(qtbot, start_agent, sink, make_tray):
+    start_agent(sink.port)
+    fingerprint, key_file = secret_key_file("correct horse battery")
+    view = keys_view(qtbot, make_tray())
+    asked = []
+    view.ask_passphrase = lambda path: asked.append(path.name) or "correct horse battery"
+    assert drop(view, key_file)
+    qtbot.waitUntil(lambda: view.bar.text.text().startswith("Imported 1 key"), timeout=20_000)
+    assert asked == [key_file.name]
+    qtbot.waitUntil(lambda: view.own_table.rowCount() == 1, timeout=10_000)
+    assert fingerprint[-16:] in view.bar.text.text()

@@ -62,3 +62,13 @@ def test_an_expired_own_key_says_partners_cannot_encrypt():
 
 def test_a_revoked_own_key_says_to_create_a_new_one():
     assert "Create a new key" in tray_status(True, "", [], None, [own_key(400, revoked=True)]).detail
+
+
+def test_keys_kept_in_files_ask_for_attention_after_held_mail_and_key_warnings():
+    warning = "keys are kept in files in /home/c/.local/share/postseal/secrets, beside the data they protect"
+    status = tray_status(True, "", [], None, [], keys_in_files=warning)
+    assert (status.tone, status.title) == (Tone.ATTENTION, "Keys kept in files")
+    assert status.detail.startswith("Keys are kept in files in /home/c/") and "Tell your IT team." in status.detail
+    assert tray_status(True, "", [message("held")], None, [], keys_in_files=warning).title == "1 message held"
+    assert tray_status(True, "", [], None, [own_key(5)], keys_in_files=warning).title == "Your key needs attention"
+    assert tray_status(True, "", [], None, []).tone == Tone.PROTECTED

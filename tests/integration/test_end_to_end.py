@@ -4,7 +4,9 @@ import json
 import re
 import subprocess
 
+from agent import secret_store
 from agent.demo import open_portal_link, phi_values
+from agent.keys.pgp_store import PASSPHRASE
 from tests.conftest import SAMPLES, SENDER, gpg_decrypt, run_cli
 
 REFERRAL = SAMPLES / "02-referral-lab-results.eml"
@@ -67,7 +69,7 @@ def test_the_copy_is_also_encrypted_to_the_senders_own_key(start_agent, sink, pa
     # The agent's keyring holds the sender's secret key and only the partner's public key:
     # that it can decrypt proves the copy was encrypted to the sender too.
     assert [k.fingerprint for k in store.list_keys() if k.secret] == [own]
-    packets = store.gpg.decrypt(armored)
+    packets = store.gpg.decrypt(armored, passphrase=secret_store.get_or_create(home, PASSPHRASE).hex())
     assert packets.ok and "atrial fibrillation" in str(packets)
 
 

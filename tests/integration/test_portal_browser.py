@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from agent import secret_store
+from agent.keys.pgp_store import PASSPHRASE
 from gui.agent_client import AgentClient
 from tests.conftest import SAMPLES, SENDER, run_cli
 
@@ -108,8 +110,10 @@ def test_the_recipient_opens_it_with_a_code_saves_the_file_and_replies_securely(
     [reply] = [r for r in sink.received if r.recipients == (SENDER,)]
     assert b"My readings" not in reply.data and reply.message.get_content_type() == "multipart/encrypted"
     armored = next(p for p in reply.message.walk() if p.get_content_type() == "application/octet-stream")
-    gnupg_home = running.pipeline.pgp.home  # the clinician's keyring; plain gpg opens it
-    opened = subprocess.run(["gpg", "--homedir", str(gnupg_home), "--batch", "--decrypt"],
+    gnupg_home = running.pipeline.pgp.home  # the clinician's keyring; plain gpg opens it with its passphrase
+    passphrase = secret_store.get_or_create(running.pipeline.home, PASSPHRASE).hex()
+    opened = subprocess.run(["gpg", "--homedir", str(gnupg_home), "--batch", "--pinentry-mode", "loopback",
+                             "--passphrase", passphrase, "--decrypt"],
                             input=armored.get_payload(decode=True), capture_output=True, check=True).stdout.decode()
     inner = message_from_string(opened, policy=policy.default)
     assert "My readings since the visit are attached." in inner.get_body(("plain",)).get_content()
