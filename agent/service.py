@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from agent import data_dir
 from agent.config import Config
 from agent.ingress import addin, api, local_tls
 from agent.ingress import smtp as smtp_ingress
@@ -82,6 +83,10 @@ async def serve(home: Path, config: Config, ready: Callable[[RunningAgent], None
             f"data directory {home} is read-only: the agent cannot keep mail safe there and does not "
             "start. What it holds is untouched; make the folder writable and start again."
         )
+    try:
+        data_dir.secure(home)
+    except data_dir.UnsafeDataDir as exc:
+        raise StartError(str(exc)) from None
     lock = _lock_home(home)  # held until the process exits; two agents must never share an outbox
     stop = stop or asyncio.Event()
     if handle_signals:
