@@ -69,3 +69,37 @@ def _file_secret(home: Path, name: str, nbytes: int) -> bytes:
         os.fsync(handle.fileno())
     os.replace(tmp, path)
     return value
+
+
+def put(home: Path, name: str, value: bytes) -> None:
+    """Keep `value` as the secret `name` of this data directory (replacing what was there),
+    in the OS keyring, else in a 0600 file under `secrets/` (as get_or_create does)."""
+    encoded = base64.b64encode(value).decode()
+    if _use_os_keyring():
+        try:
+            keyring.set_password(SERVICE, _account(home, name), encoded)
+            return
+        except keyring.errors.KeyringError as exc:
+            log.warning("OS keyring unusable (%s); keeping %s in a 0600 file instead", exc, name)
+    folder = home / "secrets"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = folder / f"{name}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(encoded.encode())
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, folder / name)
+
+
+def get(home: Path, name: str) -> bytes | None:
+    """The secret `name` of this data directory, or None when none was kept."""
+    if _use_os_keyring():
+        try:
+            stored = keyring.get_password(SERVICE, _account(home, name))
+            if stored is not None:
+                return base64.b64decode(stored)
+        except keyring.errors.KeyringError as exc:
+            log.warning("OS keyring unusable (%s); looking for %s in a file instead", exc, name)
+    path = home / "secrets" / name
+    return base64.b64decode(path.read_bytes()) if path.exists() else None

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from agent import data_dir
-from agent.config import Config
+from agent.config import Config, with_relay_password
 from agent.ingress import addin, api, local_tls
 from agent.ingress import smtp as smtp_ingress
 from agent.pipeline import Pipeline
@@ -95,6 +95,7 @@ async def serve(home: Path, config: Config, ready: Callable[[RunningAgent], None
             loop.add_signal_handler(sig, stop.set)
     token = secrets.token_urlsafe(32)
     portal_token = config.portal.upload_token or secrets.token_urlsafe(32)
+    config = with_relay_password(home, config)
     pipeline = Pipeline(home, config, portal_token)
     runners: list[web.AppRunner] = []
     servers: list[asyncio.AbstractServer] = []
