@@ -36,7 +36,7 @@ from aiohttp import web
 
 from agent import secret_store
 from agent.ingress import peer
-from agent.ingress.api import answer_draft
+from agent.ingress.api import answer_draft, internal_error
 from agent.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,14 @@ async def guard(request: web.Request, handler):
     origin = request.headers.get("Origin")
     if origin is not None and origin not in app[ORIGINS]:
         return _refuse(403, "bad_origin", f"pages from {origin} may not use the Postseal agent")
-    response = await handler(request)
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        response = _refuse(exc.status, exc.reason.lower().replace(" ", "_"), exc.text or exc.reason)
+    except Exception as exc:  # noqa: BLE001 - JSON, and a log line without content, for surprises
+        response = internal_error(request, exc)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     response.headers.setdefault("Cache-Control", "no-store")

@@ -11,10 +11,13 @@ import asyncio
 import hmac
 import json
 import logging
+import traceback
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
+from agent import client_json
 from agent import stamp as stamp_mod
 from agent.bounces import NotADsn
 from agent.ingress import accounts_api, compose
@@ -45,6 +48,18 @@ def error(status: int, code: str, message: str, **extra: Any) -> web.Response:
     return web.json_response({"error": {"code": code, "message": message}, **extra}, status=status)
 
 
+def internal_error(request: web.Request, exc: BaseException) -> web.Response:
+    """Any failure nobody foresaw: a JSON 500, and one log line naming the route and where
+    it failed, never the exception's text or a traceback (either may quote message content)."""
+    resource = request.match_info.route.resource
+    route = resource.canonical if resource is not None else "(no route)"
+    frame = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    where = f" at {Path(frame[0].filename).stem}:{frame[0].lineno}" if frame else ""
+    log.error("%s %s failed: %s%s", request.method, route, type(exc).__name__, where)
+    return error(500, "internal_error", f"the agent could not handle {request.method} {route} "
+                                        f"({type(exc).__name__}); nothing was stored; see the agent log")
+
+
 @web.middleware
 async def guard(request: web.Request, handler):
     app = request.app
@@ -65,6 +80,16 @@ async def guard(request: web.Request, handler):
         if exc.status == 413:
             return error(413, "too_large", f"message exceeds {MAX_MESSAGE_BYTES // (1024 * 1024)} MB")
         return error(exc.status, exc.reason.lower().replace(" ", "_"), exc.text or exc.reason)
+    except Exception as exc:  # noqa: BLE001 - the one place that turns surprises into JSON
+        return internal_error(request, exc)
+
+
+async def read_json(request: web.Request, what: str) -> Any:
+    """A client's JSON body, depth-bounded (client_json); 400 naming `what` otherwise."""
+    try:
+        return client_json.loads(await request.read(), what)
+    except client_json.BadJson as exc:
+        raise web.HTTPBadRequest(text=str(exc)) from None
 
 
 async def _rfc822(request: web.Request) -> bytes:
@@ -113,10 +138,7 @@ async def submit(request: web.Request) -> web.Response:
 async def _draft(request: web.Request) -> Any:
     if request.content_type != "application/json":
         raise web.HTTPUnsupportedMediaType(text="send the draft as Content-Type: application/json (addins/PROTOCOL.md)")
-    try:
-        return await request.json()
-    except ValueError:
-        raise web.HTTPBadRequest(text="the draft is not valid JSON") from None
+    return await read_json(request, "the draft")
 
 
 async def answer_draft(request: web.Request, pipeline: Pipeline, store: bool) -> web.Response:
@@ -226,9 +248,9 @@ async def retry(request: web.Request) -> web.Response:
 async def release(request: web.Request) -> web.Response:
     pipeline = request.app[PIPELINE]
     try:
-        body = await request.json() if request.can_read_body else {}
-    except ValueError:
-        return error(400, "bad_request", "send the note as JSON: {\"note\": \"why it may go\"}")
+        body = client_json.loads(await request.read(), "the note") if request.can_read_body else {}
+    except client_json.BadJson as exc:
+        return error(400, "bad_request", f'{exc}; send the note as JSON: {{"note": "why it may go"}}')
     note = str(body.get("note", "")) if isinstance(body, dict) else ""
 
     async def act(ident: str) -> web.Response:
@@ -279,9 +301,9 @@ async def update_config(request: web.Request) -> web.Response:
 
     pipeline = request.app[PIPELINE]
     try:
-        changes = await request.json()
-    except ValueError:
-        return error(400, "bad_request", 'send JSON like {"relay": {"host": "smtp.clinic.example"}}')
+        changes = client_json.loads(await request.read(), "the settings")
+    except client_json.BadJson as exc:
+        return error(400, "bad_request", f'{exc}; send JSON like {{"relay": {{"host": "smtp.clinic.example"}}}}')
     if not isinstance(changes, dict):
         return error(400, "bad_request", 'send JSON like {"relay": {"host": "smtp.clinic.example"}}')
     current = pipeline.config
@@ -415,11 +437,14 @@ async def renew_key(request: web.Request) -> web.Response:
 
 
 async def generate_key(request: web.Request) -> web.Response:
+    usage = 'send JSON {"email": "you@clinic.example", "name": "Your Name"}'
     try:
-        body = await request.json()
+        body = client_json.loads(await request.read(), "the request")
         email, name = str(body["email"]), str(body.get("name", ""))
-    except (ValueError, KeyError, TypeError):
-        return error(400, "bad_request", 'send JSON {"email": "you@clinic.example", "name": "Your Name"}')
+    except client_json.BadJson as exc:
+        return error(400, "bad_request", f"{exc}; {usage}")
+    except (KeyError, TypeError, AttributeError):
+        return error(400, "bad_request", usage)
     if "@" not in email:
         return error(400, "bad_request", f"{email!r} is not an e-mail address")
     try:

@@ -27,6 +27,7 @@ from importlib import resources
 
 from aiohttp import web
 
+from agent import client_json
 from agent.portal import access
 from agent.portal.store import Sealed, SqlitePortalStore
 
@@ -190,8 +191,15 @@ def create_app(store: SqlitePortalStore, token: str, mailer: Mailer | None = Non
         sealed = message_of(request)
         if not session_ok(request, sealed):
             return _refuse(access.Refusal(401, "no session"))
-        body = await request.json()
-        name = str(body.get("name", ""))[:200] if isinstance(body, dict) else ""
+        # A receipt is a file name: a bounded body, parsed with bounded depth (client_json).
+        try:
+            too_big = (request.content_length or 0) > 4096
+            body = None if too_big else client_json.loads(await request.read(), "the receipt")
+        except client_json.BadJson:
+            body = None
+        if not isinstance(body, dict):
+            return _refuse(access.Refusal(400, 'expected JSON {"name": "file name"} of at most 4 KB'))
+        name = str(body.get("name", ""))[:200].encode("utf-8", "replace").decode("utf-8")  # no lone surrogates
         store.event(sealed.id, "downloaded", name)
         return web.Response(status=204)
 
