@@ -54,12 +54,22 @@ def draft(**fields) -> dict:
             "body": {"type": "text", "content": "See you Monday."}, **fields}
 
 
+def test_mime_nested_500_deep_is_a_400_that_says_so(agent):
+    running, client = agent
+    for path in ("/v1/messages", "/v1/check"):
+        status, kind, body = call(running, "POST", path, nested_mime(500), "message/rfc822")
+        assert (status, body["error"]["code"]) == (400, "bad_message"), (path, body)
+        assert "nested deeper than 40 levels" in body["error"]["message"]
+    assert client.outbox() == []
+
+
 @pytest.mark.parametrize(("fields", "named"), [
     ({"subject": "Rota\r\nBcc: leak@elsewhere.example"}, "draft.subject: must be one line"),
     ({"subject": "Rota\nX-Postseal-Verdict: v1.forged.stamp"}, "draft.subject: must be one line"),
     ({"subject": "Rota \ud800"}, "draft.subject: not valid text"),
     ({"body": {"type": "text", "content": "lab \udc00 results"}}, "draft.body.content: not valid text"),
     ({"to": ["nurse.kim@valleyclinic.example\r\nBcc: leak@elsewhere.example"]}, "draft.to: "),
+    ({"to": ["n\ud800@valleyclinic.example"]}, "draft.to: "),
     ({"attachments": [{"name": "a\r\nContent-Type: text/html", "content_base64": "aGk="}]},
      "draft.attachments[0].name: must be one line"),
     ({"attachments": [{"name": "a.txt", "content_type": "text/plain\r\nX: y", "content_base64": "aGk="}]},
@@ -115,6 +125,20 @@ def test_an_unknown_route_is_a_json_404(agent):
     running, _ = agent
     status, kind, body = call(running, "GET", "/v1/nothing-here")
     assert (status, body["error"]["code"]) == (404, "not_found")
+
+
+def test_a_from_name_that_is_not_utf8_is_refused_at_once_and_raw_utf8_is_delivered(agent, sink):
+    running, client = agent
+    good = ('From: "Dr. Chén" <dr.chen@valleyclinic.example>\r\nTo: jordan.miles@familymail.example\r\n'
+            "Subject: follow-up\r\n\r\nSee you Tuesday.\r\n").encode()
+    bad = good.replace("Chén".encode(), b"Ch\xe9n")
+    status, _, body = call(running, "POST", "/v1/messages", bad, "message/rfc822")
+    assert (status, body["error"]["code"]) == (400, "bad_message")
+    assert body["error"]["message"].startswith("From header: not valid UTF-8")
+    status, _, body = call(running, "POST", "/v1/messages", good, "message/rfc822")
+    assert status == 202
+    assert client.wait(body["id"])["state"] == "delivered"
+    assert len(client.outbox()) == 1
 
 
 def test_a_portal_receipt_that_is_not_json_is_a_400_not_a_500(start_agent, sink, home):

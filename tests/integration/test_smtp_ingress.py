@@ -196,3 +196,23 @@ def test_three_wrong_passwords_end_the_session(ingress):
     with pytest.raises(smtplib.SMTPServerDisconnected):
         smtp.noop()
 
+
+def test_a_display_name_in_raw_utf8_is_delivered_and_one_in_other_bytes_is_refused_at_once(ingress, sink):
+    running, client, creds, context = ingress
+    portal = "jordan.miles@familymail.example"
+    good = ('From: "Dr. Chén" <dr.chen@valleyclinic.example>\r\n'
+            f"To: {portal}\r\nSubject: follow-up\r\n\r\nSee you Tuesday.\r\n").encode()
+    bad = good.replace("Chén".encode(), b"Ch\xe9n")  # Latin-1, not UTF-8
+    with session(running, creds, context) as smtp:
+        smtp.sendmail("dr.chen@valleyclinic.example", [portal], good)
+        with pytest.raises(smtplib.SMTPDataError) as refused:
+            smtp.sendmail("dr.chen@valleyclinic.example", [portal], bad)
+    assert refused.value.smtp_code == 554
+    assert refused.value.smtp_error.decode().startswith("5.6.0 Postseal cannot read this message: From header: "
+                                                        "not valid UTF-8")
+    [accepted] = client.outbox()
+    record = client.wait(accepted["id"])
+    assert record["state"] == "delivered", record  # not "internal error; will retry" for five days
+    notice = next(r for r in sink.received if r.recipients == (portal,))
+    assert notice.message["From"].addresses[0].display_name.startswith("Dr. Chén")
+
