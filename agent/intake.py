@@ -7,7 +7,9 @@ structural defects, missing senders and unparsable addresses are refused with a 
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from email import errors, policy
 from email.message import EmailMessage
@@ -155,6 +157,27 @@ def parse(raw: bytes, envelope_recipients: list[str] | None = None) -> Intake:
         message["Date"] = formatdate(localtime=True)
     message_id = str(message["Message-ID"]).strip().strip("<>").strip()
     return Intake(message, sender, unique, message_id)
+
+
+def content_digest(stored: bytes, recipients: Iterable[str]) -> str:
+    """What makes a resubmission "the same message": its bytes as the outbox keeps them,
+    without the Date header (a client that lost our answer may send a fresh one; intake
+    fills in a missing one at each try), line endings normalised, and the envelope
+    recipients as a set. Two submissions with one Message-ID and the same digest are one
+    message sent twice; with different digests, two messages (pipeline.MessageIdReused)."""
+    head, _, body = stored.replace(b"\r\n", b"\n").partition(b"\n\n")
+    kept, in_date = [], False
+    for line in head.split(b"\n"):
+        if line[:1] in (b" ", b"\t"):  # continuation of the header before
+            if not in_date:
+                kept.append(line)
+            continue
+        in_date = line[:5].lower() == b"date:"
+        if not in_date:
+            kept.append(line)
+    digest = hashlib.sha256(b"\n".join(kept) + b"\n\n" + body)
+    digest.update(b"\0" + "\n".join(sorted({r.lower() for r in recipients})).encode("utf-8"))
+    return digest.hexdigest()
 
 
 def without_bcc(message: EmailMessage) -> EmailMessage:

@@ -28,7 +28,14 @@ from agent.keys.importer import import_any
 from agent.keys.pgp_store import NotYourKey, PgpError, RevokedKey
 from agent.keys.smime_store import SmimeError
 from agent.outbox import StorageUnavailable
-from agent.pipeline import Blocked, NotAllowed, NothingToDo, Pipeline, UnknownMessage
+from agent.pipeline import (
+    Blocked,
+    MessageIdReused,
+    NotAllowed,
+    NothingToDo,
+    Pipeline,
+    UnknownMessage,
+)
 from agent.protect.portal import PortalUnavailable
 from agent.webhooks import BadCallback
 
@@ -128,6 +135,8 @@ async def submit(request: web.Request) -> web.Response:
         return error(422, "blocked", str(exc), plan=exc.plan.to_json())
     except StorageUnavailable as exc:
         return error(503, "storage_unavailable", str(exc))
+    except MessageIdReused as exc:
+        return error(409, "message_id_reused", str(exc), id=exc.ident)
     body = {"id": accepted.id, "state": str(accepted.state), "plan": accepted.plan.to_json(),
             "duplicate": accepted.duplicate}
     if accepted.callback_secret:
@@ -152,6 +161,9 @@ async def answer_draft(request: web.Request, pipeline: Pipeline, store: bool) ->
     except StorageUnavailable as exc:
         return web.json_response({"decision": "blocked", "message": f"Postseal cannot store the message: {exc}",
                                   "error": {"code": "storage_unavailable", "message": str(exc)}}, status=503)
+    except MessageIdReused as exc:
+        return web.json_response({"decision": "blocked", "message": f"Postseal did not send this draft: {exc}",
+                                  "error": {"code": "message_id_reused", "message": str(exc)}}, status=409)
     return web.json_response(answer.to_json())
 
 

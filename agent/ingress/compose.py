@@ -192,6 +192,10 @@ def build_message(draft: Draft) -> bytes:
     for name, ctype, content in draft.attachments:
         maintype, subtype = ctype.split("/")
         message.add_attachment(content, maintype=maintype, subtype=subtype, filename=name)
+    # Boundaries from the fingerprint, not at random: asking again builds the same bytes,
+    # which is how the outbox knows it is the same message (intake.content_digest).
+    for number, part in enumerate(p for p in message.walk() if p.is_multipart()):
+        part.set_boundary(f"=_postseal_{fingerprint}_{number}")
     return message.as_bytes()
 
 

@@ -41,7 +41,7 @@ from agent.ingress.login_throttle import LoginThrottle
 from agent.intake import MAX_MESSAGE_BYTES, BadMessage
 from agent.model import State
 from agent.outbox import StorageUnavailable
-from agent.pipeline import Blocked, Pipeline
+from agent.pipeline import Blocked, MessageIdReused, Pipeline
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,9 @@ class Submission:
         except BadMessage as exc:
             log.info("local SMTP: unreadable message refused (%d recipients)", count)
             return f"554 5.6.0 Postseal cannot read this message: {_one_line(str(exc))}"
+        except MessageIdReused as exc:
+            log.info("local SMTP: message refused, its Message-ID belongs to message %s", exc.ident)
+            return f"554 5.6.0 Postseal did not accept this message: {_one_line(str(exc))}"
         except StorageUnavailable as exc:
             log.warning("local SMTP: message refused for now, the outbox cannot store it")
             return f"451 4.3.0 Postseal cannot store mail right now ({_one_line(str(exc), 200)}); try again later"
@@ -101,7 +104,7 @@ class Submission:
             return (f"554 5.7.1 Held for review by Postseal: {reason}. It waits for your privacy officer "
                     f"(id {accepted.id}); do not send it again")
         log.info("local SMTP: message %s accepted%s (%d recipients)", accepted.id,
-                 " again (same Message-ID)" if accepted.duplicate else "", count)
+                 " again (same Message-ID and content)" if accepted.duplicate else "", count)
         return f"250 2.0.0 Accepted by Postseal as {accepted.id}; it is protected and delivered from your outbox"
 
     async def handle_exception(self, error: Exception) -> str:

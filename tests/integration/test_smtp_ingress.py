@@ -216,3 +216,17 @@ def test_a_display_name_in_raw_utf8_is_delivered_and_one_in_other_bytes_is_refus
     notice = next(r for r in sink.received if r.recipients == (portal,))
     assert notice.message["From"].addresses[0].display_name.startswith("Dr. Chén")
 
+
+def test_a_message_id_reused_for_other_content_is_refused_not_dropped(ingress):
+    running, client, creds, context = ingress
+    first = INTERNAL.read_bytes()
+    other = first.replace(b"\n\n", b"\n\nA different message.\n", 1)
+    with session(running, creds, context) as smtp:
+        smtp.sendmail("dr.chen@valleyclinic.example", ["nurse.kim@valleyclinic.example"], first)
+        again = smtp.sendmail("dr.chen@valleyclinic.example", ["nurse.kim@valleyclinic.example"], first)
+        assert again == {}  # the same message twice: accepted, queued once
+        with pytest.raises(smtplib.SMTPDataError) as refused:
+            smtp.sendmail("dr.chen@valleyclinic.example", ["nurse.kim@valleyclinic.example"], other)
+    assert refused.value.smtp_code == 554
+    assert "already belongs to a different message" in refused.value.smtp_error.decode()
+    assert len(client.outbox()) == 1

@@ -1,6 +1,6 @@
 import pytest
 
-from agent.intake import MAX_MIME_DEPTH, BadMessage, parse, without_bcc
+from agent.intake import MAX_MIME_DEPTH, BadMessage, content_digest, parse, without_bcc
 
 GOOD = (
     b"From: Dr. Chen <dr.chen@valleyclinic.example>\r\nTo: a@x.example\r\nCc: b@y.example\r\n"
@@ -78,3 +78,12 @@ def test_an_envelope_address_with_undecodable_bytes_is_not_an_address():
     with pytest.raises(BadMessage, match="is not a valid e-mail address"):
         parse(GOOD, envelope_recipients=["b\udce9@x.example"])
 
+
+def test_the_content_digest_ignores_the_date_and_line_endings_but_not_the_content_or_recipients():
+    stored = parse(GOOD).message.as_bytes()
+    redated = stored.replace(b"Date: ", b"Date: Mon, 01 Jan 2024 00:00:00 +0000\r\n X-Was: ", 1)
+    base = content_digest(stored, ["a@x.example"])
+    assert content_digest(redated, ["a@x.example"]) == base
+    assert content_digest(stored.replace(b"\n", b"\r\n"), ["A@x.example"]) == base
+    assert content_digest(stored.replace(b"hello", b"hellO"), ["a@x.example"]) != base
+    assert content_digest(stored, ["a@x.example", "z@x.example"]) != base
