@@ -11,6 +11,7 @@ import asyncio
 import hmac
 import json
 import logging
+import re
 import traceback
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from agent import stamp as stamp_mod
 from agent.bounces import NotADsn
 from agent.ingress import accounts_api, compose
 from agent.ingress.openapi import OPENAPI
-from agent.intake import MAX_MESSAGE_BYTES, BadMessage
+from agent.intake import MAX_MESSAGE_BYTES, BadMessage, valid_address
 from agent.intake import parse as parse_intake
 from agent.keys.importer import import_any
 from agent.keys.pgp_store import NotYourKey, PgpError, RevokedKey
@@ -457,8 +458,11 @@ async def generate_key(request: web.Request) -> web.Response:
         return error(400, "bad_request", f"{exc}; {usage}")
     except (KeyError, TypeError, AttributeError):
         return error(400, "bad_request", usage)
-    if "@" not in email:
-        return error(400, "bad_request", f"{email!r} is not an e-mail address")
+    if not valid_address(email):
+        return error(400, "bad_request", f"email: {email!r} is not an e-mail address")
+    # gpg reads the name from a parameter file, one setting a line: a line break would add settings.
+    if not name.isprintable():
+        return error(400, "bad_request", "name: must be one line of printable text")
     try:
         fingerprint = await asyncio.to_thread(request.app[PIPELINE].pgp.generate, email, name)
     except PgpError as exc:
@@ -466,7 +470,14 @@ async def generate_key(request: web.Request) -> web.Response:
     return web.json_response({"fingerprint": fingerprint}, status=201)
 
 
+_FINGERPRINT = re.compile(r"(?:[0-9A-Fa-f]{16}|[0-9A-Fa-f]{40}|[0-9A-Fa-f]{64})")
+
+
 async def public_key(request: web.Request) -> web.Response:
+    """`who` is an address or a fingerprint, nothing else: it reaches a gpg command line."""
+    if not (_FINGERPRINT.fullmatch(request.match_info["who"]) or valid_address(request.match_info["who"])):
+        return error(400, "bad_request", f"keys/{{who}}/public: {request.match_info['who'][:80]!r} is neither "
+                                         "an e-mail address nor a key fingerprint (16, 40 or 64 hex digits)")
     who = request.match_info["who"].upper()
     if len(who) == 64:  # an S/MIME certificate's SHA-256 fingerprint: the certificate as PEM
         path = request.app[PIPELINE].smime.folder / "certs" / f"{who}.pem"

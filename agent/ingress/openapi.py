@@ -146,6 +146,8 @@ OPENAPI: dict = {
                                                                 "409": _json(_ERROR, "revoked")}}},
         "/v1/keys/{who}/public": {"get": {"summary": "Armored public key of an address or fingerprint",
                                           "responses": {"200": {"description": "text/plain"},
+                                                        "400": _json(_ERROR, "who is neither an address nor "
+                                                                             "a hex fingerprint"),
                                                         "404": _json(_ERROR, "no such key")}}},
         "/v1/keys/{fingerprint}": {"delete": {"summary": "Forget a recipient's key (not your own)",
                                               "responses": {"200": _json({"type": "object"}, "deleted"),

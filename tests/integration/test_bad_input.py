@@ -127,6 +127,35 @@ def test_an_unknown_route_is_a_json_404(agent):
     assert (status, body["error"]["code"]) == (404, "not_found")
 
 
+@pytest.mark.parametrize("who", ["--version", "--output=/tmp/x", "-a", "--export-secret-keys", "*", "a b",
+                                 "ABCDEF", "dr.chen@valleyclinic.example --armor"])
+def test_a_key_lookup_is_never_a_gpg_option(agent, who):
+    running, _ = agent
+    status, kind, body = call(running, "GET", f"/v1/keys/{urllib.request.quote(who, safe='')}/public")
+    assert kind.startswith("application/json"), body
+    assert (status, body["error"]["code"]) == (400, "bad_request")
+    assert "neither an e-mail address nor a key fingerprint" in body["error"]["message"]
+
+
+def test_a_key_is_still_exported_by_address_and_by_fingerprint(agent):
+    running, _ = agent
+    status, kind, body = call(running, "POST", "/v1/keys/generate",
+                              json.dumps({"email": CLINIC, "name": "Dr. Emily Chen"}).encode())
+    fingerprint = body["fingerprint"]
+    for who in (CLINIC, fingerprint, fingerprint[-16:]):
+        status, kind, armored = call(running, "GET", f"/v1/keys/{who}/public")
+        assert status == 200 and armored.startswith(b"-----BEGIN PGP PUBLIC KEY BLOCK-----"), who
+    status, _, body = call(running, "GET", "/v1/keys/chen@valleyclinic.example/public")  # a substring is nobody
+    assert (status, body["error"]["code"]) == (404, "not_found")
+
+
+def test_a_key_name_with_a_line_break_is_refused(agent):
+    running, _ = agent
+    status, _, body = call(running, "POST", "/v1/keys/generate",
+                           json.dumps({"email": CLINIC, "name": "Dr Chen\nPassphrase: x"}).encode())
+    assert (status, body["error"]["code"]) == (400, "bad_request") and "name:" in body["error"]["message"]
+
+
 def test_a_from_name_that_is_not_utf8_is_refused_at_once_and_raw_utf8_is_delivered(agent, sink):
     running, client = agent
     good = ('From: "Dr. Chén" <dr.chen@valleyclinic.example>\r\nTo: jordan.miles@familymail.example\r\n'
