@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
+from agent import secret_store
+
 
 class ConfigError(ValueError):
     """A config problem a user can fix: the message names the file, key and line."""
@@ -267,6 +269,19 @@ def _validate(data: dict[str, Any], source: str, text: str) -> dict[str, dict[st
     return out
 
 
+def _check_text(section: str, key: str, value: str, where: str) -> None:
+    """A lone surrogate (JSON allows "\\ud800") cannot be written as UTF-8 or TOML, and a
+    control character in a host, path or URL is never meant: both are refused here, so a
+    file the agent would then refuse to start on is never written."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ConfigError(f"{where}: {section}.{key} is not valid text (it holds a lone UTF-16 surrogate)") from None
+    bad = next((c for c in value if (ord(c) < 32 and c != "\t") or ord(c) == 127), None)
+    if bad is not None:
+        raise ConfigError(f"{where}: {section}.{key} must not hold control characters (found U+{ord(bad):04X})")
+
+
 def _check_type(section: str, key: str, declared: Any, value: Any, where: str) -> None:
     declared = str(declared)
     expected = {"str": str, "int": int, "float": (int, float), "bool": bool, "list[str]": list}[declared]
@@ -281,6 +296,8 @@ def _check_type(section: str, key: str, declared: Any, value: Any, where: str) -
             f"{declared.replace('list[str]', 'a list of strings').replace('float', 'a number')}, "
             f"not {type(value).__name__}"
         )
+    for text in value if expected is list else [value] if expected is str else []:
+        _check_text(section, key, text, where)
     allowed = _ALLOWED_VALUES.get((section, key))
     if allowed and value not in allowed:
         raise ConfigError(f"{where}: {section}.{key} must be one of {', '.join(allowed)}, not {value!r}")
@@ -309,11 +326,27 @@ def _build(sections: dict[str, dict[str, Any]], locked: frozenset[str]) -> Confi
 
 EDITABLE = {("relay", k) for k in ("host", "port", "starttls", "username", "password", "ca_file", "timeout")} | {
     ("portal", "url")}  # what a user may change from the tray; the rest is for IT
+# Kept in the secret store (OS keyring), never in config.toml: a backup or a support bundle of
+# the data directory must not carry the relay's password.
+RELAY_PASSWORD = "relay-password"
+
+
+def with_relay_password(home: Path, config: Config) -> Config:
+    """`config` with the relay password from the secret store, unless a file or managed
+    policy set one."""
+    if config.relay.password or not config.relay.username:
+        return config
+    stored = secret_store.get(home, RELAY_PASSWORD)
+    if not stored:
+        return config
+    return dataclasses.replace(config, relay=dataclasses.replace(config.relay, password=stored.decode("utf-8")))
 
 
 def update_user_config(home: Path, changes: dict[str, dict[str, Any]], locked: frozenset[str]) -> Config:
     """Merge `changes` into config.toml (validated; locked and IT-only keys refused) and
-    write it atomically. Returns the user file's new config (managed policy not applied)."""
+    write it atomically. The relay password goes to the secret store instead (and one a
+    hand-edited file held moves there). Returns the user file's new config, password
+    included (managed policy not applied)."""
     for section, values in changes.items():
         if not isinstance(values, dict):
             raise ConfigError(f"{section}: expected an object of settings")
@@ -323,26 +356,57 @@ def update_user_config(home: Path, changes: dict[str, dict[str, Any]], locked: f
             if (section, key) not in EDITABLE:
                 raise ConfigError(f"{section}.{key} cannot be changed from here; edit {home / 'config.toml'}")
     path = home / "config.toml"
-    current: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    try:
+        current: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}); fix or remove it, then change settings again") from None
     for section, values in changes.items():
         current.setdefault(section, {}).update(values)
     config = from_dict(current, str(path))  # refuses wrong types and values before anything is written
     ca_file = changes.get("relay", {}).get("ca_file")
     if ca_file and not os.access(ca_file, os.R_OK):
         raise ConfigError(f"relay.ca_file: {ca_file} does not exist or cannot be read")
-    tmp = path.with_suffix(".toml.tmp")
-    tmp.write_text(to_toml(config), encoding="utf-8")
-    os.chmod(tmp, 0o600)  # it may hold the relay password
+    text = to_toml(config)
+    # What is written must read back as exactly this config, or the agent would not start.
+    try:
+        written = from_dict(tomllib.loads(text), str(path))
+    except (tomllib.TOMLDecodeError, ConfigError) as exc:
+        raise ConfigError(f"{path}: these settings cannot be written as TOML ({exc}); nothing was changed") from None
+    if written != dataclasses.replace(config, relay=dataclasses.replace(config.relay, password="")):
+        raise ConfigError(f"{path}: these settings do not read back as written; nothing was changed")
+    if "password" in current.get("relay", {}):
+        secret_store.put(home, RELAY_PASSWORD, config.relay.password.encode("utf-8"))
+    _write_atomically(path, text)
+    return with_relay_password(home, config)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Temp file, fsync, rename, fsync of the folder: a crash leaves the old file or the new
+    one, never half of either."""
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
     os.replace(tmp, path)
-    return config
+    if hasattr(os, "O_DIRECTORY"):
+        folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
 
 
 def to_toml(config: Config) -> str:
-    """Write a config back as TOML (used by the demo and tests to set up a data directory)."""
+    """Write a config back as TOML (used by the demo and tests to set up a data directory).
+    The relay password is left out: it lives in the secret store (update_user_config)."""
     lines: list[str] = []
     for name in SECTIONS:
         lines.append(f"[{name}]")
         for key, value in dataclasses.asdict(getattr(config, name)).items():
+            if (name, key) == ("relay", "password"):
+                continue
             lines.append(f"{key} = {json.dumps(value)}")
         lines.append("")
     return "\n".join(lines)

@@ -7,7 +7,9 @@ structural defects, missing senders and unparsable addresses are refused with a 
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from email import errors, policy
 from email.message import EmailMessage
@@ -15,6 +17,10 @@ from email.parser import BytesParser
 from email.utils import formatdate, make_msgid
 
 MAX_MESSAGE_BYTES = 50 * 1024 * 1024  # above Exchange's 35 MB default; bigger is refused
+# Parts inside parts: a forward of a forward adds two. Real mail stays far below; hundreds of
+# levels only make every reader of the tree (ours and the recipient's) recurse past its limit.
+MAX_MIME_DEPTH = 40
+_ADDRESS_HEADER_NAMES = {"from", "sender", "reply-to", "to", "cc", "bcc"}
 
 # Defects that mean the MIME tree is not what it claims to be.
 _FATAL_DEFECTS = (
@@ -40,7 +46,56 @@ class Intake:
 
 
 def valid_address(address: str) -> bool:
-    return bool(_ADDRESS.match(address)) and len(address) <= 254
+    return bool(_ADDRESS.match(address)) and len(address) <= 254 and _is_text(address)
+
+
+def _is_text(value: str) -> bool:
+    """No lone surrogates: what JSON's "\\ud800" or undecodable bytes leave in a str."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _utf8_headers(message: EmailMessage) -> None:
+    """Address headers written in raw 8-bit bytes (RFC 6532) are read by the parser as
+    undecodable, and their display names then break every copy the agent writes. UTF-8 is
+    decoded here and the header set again, so it leaves RFC 2047-encoded; any other bytes
+    are refused now, naming the header, rather than failing for days in the outbox."""
+    items = list(message.raw_items())
+    repaired: dict[int, str] = {}
+    for index, (name, value) in enumerate(items):
+        if name.lower() not in _ADDRESS_HEADER_NAMES or _is_text(value):
+            continue
+        data = value.encode("ascii", "surrogateescape")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise BadMessage(f"{name} header: not valid UTF-8 (byte 0x{data[exc.start]:02x} at {exc.start}); "
+                             "write the name in UTF-8 or leave it out") from None
+        repaired[index] = re.sub(r"\r?\n(?=[ \t])", "", text).strip()
+    if not repaired:
+        return
+    # Rebuilt in the order they came, the others exactly as they were.
+    for name in {name.lower() for name, _ in items}:
+        del message[name]
+    for index, (name, value) in enumerate(items):
+        if index in repaired:
+            message[name] = repaired[index]
+        else:
+            message.set_raw(name, value)
+
+
+def _depth(message: EmailMessage) -> int:
+    """How deep parts nest, counted without recursion."""
+    deepest, stack = 0, [(message, 1)]
+    while stack:
+        part, level = stack.pop()
+        deepest = max(deepest, level)
+        if part.is_multipart() and level <= MAX_MIME_DEPTH:
+            stack.extend((child, level + 1) for child in part.get_payload())
+    return deepest
 
 
 def _addresses(message: EmailMessage, header: str) -> list[str]:
@@ -63,9 +118,14 @@ def parse(raw: bytes, envelope_recipients: list[str] | None = None) -> Intake:
         raise BadMessage(
             f"message is {len(raw) // (1024 * 1024)} MB; the limit is {MAX_MESSAGE_BYTES // (1024 * 1024)} MB"
         )
-    message = BytesParser(policy=policy.default).parsebytes(raw)
+    try:
+        message = BytesParser(policy=policy.default).parsebytes(raw)
+    except RecursionError:  # the parser recurses per level of parts
+        raise BadMessage(f"malformed MIME: parts nested deeper than {MAX_MIME_DEPTH} levels") from None
     if not message.keys():
         raise BadMessage("no RFC 822 headers found at the start of the message")
+    if _depth(message) > MAX_MIME_DEPTH:
+        raise BadMessage(f"malformed MIME: parts nested deeper than {MAX_MIME_DEPTH} levels")
     for part in message.walk():
         for defect in part.defects:
             if isinstance(defect, _FATAL_DEFECTS):
@@ -73,6 +133,7 @@ def parse(raw: bytes, envelope_recipients: list[str] | None = None) -> Intake:
                 raise BadMessage(f"malformed MIME in {where}: {type(defect).__name__.removesuffix('Defect')} ({defect})")
     if message.get_content_maintype() == "multipart" and not message.get_boundary():
         raise BadMessage("malformed MIME: multipart message without a boundary")
+    _utf8_headers(message)
 
     senders = _addresses(message, "From")
     if len(senders) != 1:
@@ -96,6 +157,27 @@ def parse(raw: bytes, envelope_recipients: list[str] | None = None) -> Intake:
         message["Date"] = formatdate(localtime=True)
     message_id = str(message["Message-ID"]).strip().strip("<>").strip()
     return Intake(message, sender, unique, message_id)
+
+
+def content_digest(stored: bytes, recipients: Iterable[str]) -> str:
+    """What makes a resubmission "the same message": its bytes as the outbox keeps them,
+    without the Date header (a client that lost our answer may send a fresh one; intake
+    fills in a missing one at each try), line endings normalised, and the envelope
+    recipients as a set. Two submissions with one Message-ID and the same digest are one
+    message sent twice; with different digests, two messages (pipeline.MessageIdReused)."""
+    head, _, body = stored.replace(b"\r\n", b"\n").partition(b"\n\n")
+    kept, in_date = [], False
+    for line in head.split(b"\n"):
+        if line[:1] in (b" ", b"\t"):  # continuation of the header before
+            if not in_date:
+                kept.append(line)
+            continue
+        in_date = line[:5].lower() == b"date:"
+        if not in_date:
+            kept.append(line)
+    digest = hashlib.sha256(b"\n".join(kept) + b"\n\n" + body)
+    digest.update(b"\0" + "\n".join(sorted({r.lower() for r in recipients})).encode("utf-8"))
+    return digest.hexdigest()
 
 
 def without_bcc(message: EmailMessage) -> EmailMessage:

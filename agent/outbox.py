@@ -24,6 +24,8 @@ outcome, queued in the transaction that records the outcome (so a crash cannot l
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -106,11 +108,14 @@ class IllegalTransition(ValueError):
 
 
 class Duplicate(Exception):
-    """The message is already in the outbox under `ident`."""
+    """The (Message-ID, sender) is already in the outbox under `ident`. `same`: whether its
+    content digest matches the one offered, None when it cannot say (a message accepted
+    before digests were kept, or none offered)."""
 
-    def __init__(self, ident: str) -> None:
+    def __init__(self, ident: str, same: bool | None = None) -> None:
         super().__init__(ident)
         self.ident = ident
+        self.same = same
 
 
 _REPORTED = (State.DELIVERED, State.DEFERRED, State.HELD, State.FAILED)
@@ -189,7 +194,11 @@ class Outbox:
     def __init__(self, home: Path) -> None:
         self.path = home / "outbox.sqlite3"
         home.mkdir(parents=True, exist_ok=True)
-        self._aead = AESGCM(secret_store.get_or_create(home, "outbox-key", in_use=self._sealed_before))
+        key = secret_store.get_or_create(home, "outbox-key", in_use=self._sealed_before)
+        self._aead = AESGCM(key)
+        # Content digests are kept keyed: a plain hash beside sealed content would let whoever
+        # holds the file confirm a guess of what a message says.
+        self._digest_key = hmac.new(key, b"postseal outbox content digest", hashlib.sha256).digest()
         self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         os.chmod(self.path, 0o600)
         self.db.execute("PRAGMA journal_mode=WAL")
@@ -202,6 +211,8 @@ class Outbox:
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(messages)")}
         if "subject" not in columns:  # outboxes written before the tray showed subjects
             self.db.execute("ALTER TABLE messages ADD COLUMN subject BLOB")
+        if "digest" not in columns:  # outboxes written before Message-ID reuse was told apart
+            self.db.execute("ALTER TABLE messages ADD COLUMN digest TEXT")
         self._seal_legacy_plans()
 
     def _sealed_before(self) -> str:
@@ -247,6 +258,9 @@ class Outbox:
                                     [(self._seal_plan(i, json.loads(p)), i) for i, p in legacy])
             self.db.execute("VACUUM")  # the plain JSON must not linger in free pages
 
+    def _keyed(self, digest: str) -> str:
+        return hmac.new(self._digest_key, digest.encode(), hashlib.sha256).hexdigest()
+
     # --- writing -------------------------------------------------------------------------
     def find_by_message_id(self, message_id: str) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT id FROM messages WHERE message_id=?", (message_id,))]
@@ -263,24 +277,29 @@ class Outbox:
         return row[0] if row else None
 
     def accept(self, raw: bytes, message_id: str, plan: Plan, held_reason: str = "",
-               callback: tuple[str, str] | None = None, subject: str = "") -> str:
+               callback: tuple[str, str] | None = None, subject: str = "", digest: str = "") -> str:
         """Store a new message durably; returns its outbox id. Held messages keep their reason.
 
         Raises Duplicate when (Message-ID, sender) is already in the outbox: a client that
         lost our 202 (agent killed after the commit) and submits again must not cause a
-        second delivery. The unique index makes this hold under concurrent submissions."""
+        second delivery. The unique index makes this hold under concurrent submissions.
+        `digest` (intake.content_digest) is kept, keyed, so the caller can tell that
+        resubmission from another message that reuses the Message-ID (Duplicate.same)."""
         ident = secrets.token_hex(8)
         now = time.time()
         state = State.HELD if held_reason else State.QUEUED
         # The 202 promises the message survives power loss: this commit waits for the disk.
         self.db.execute("PRAGMA synchronous=FULL")
         try:
-            self._insert(ident, now, state, raw, message_id, plan, held_reason, callback, subject)
+            self._insert(ident, now, state, raw, message_id, plan, held_reason, callback, subject,
+                         self._keyed(digest) if digest else None)
         except sqlite3.IntegrityError:
-            existing = self.find(message_id, plan.sender)
+            existing = self.db.execute("SELECT id, digest FROM messages WHERE message_id=? AND sender=?",
+                                       (message_id, plan.sender)).fetchone()
             if existing is None:
                 raise
-            raise Duplicate(existing) from None
+            same = hmac.compare_digest(existing[1], self._keyed(digest)) if existing[1] and digest else None
+            raise Duplicate(existing[0], same) from None
         except sqlite3.OperationalError as exc:
             # Refuse rather than half-accept: nothing was committed, the sender is told now.
             why = {"database or disk is full": "the disk is full",
@@ -297,14 +316,15 @@ class Outbox:
         return ident
 
     def _insert(self, ident: str, now: float, state: State, raw: bytes, message_id: str,
-                plan: Plan, held_reason: str, callback: tuple[str, str] | None, subject: str) -> None:
+                plan: Plan, held_reason: str, callback: tuple[str, str] | None, subject: str,
+                digest: str | None) -> None:
         with self._tx():
             self.db.execute(
                 "INSERT INTO messages (id, message_id, sender, created, updated, state, reason, plan, content,"
-                " next_due, subject) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                " next_due, subject, digest) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (ident, message_id, plan.sender, now, now, state, held_reason,
                  self._seal_plan(ident, plan.to_json()), self._seal(raw, f"message:{ident}"),
-                 None if held_reason else 0.0, self._seal(subject.encode(), f"subject:{ident}")),
+                 None if held_reason else 0.0, self._seal(subject.encode(), f"subject:{ident}"), digest),
             )
             self.db.executemany(
                 "INSERT INTO recipients (message, address, method, state, reason, updated) VALUES (?,?,?,?,?,?)",

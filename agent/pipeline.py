@@ -66,6 +66,17 @@ class NothingToDo(Exception):
     """The action does not apply to this message in its current state."""
 
 
+class MessageIdReused(Exception):
+    """Another message from the same sender already holds this Message-ID. Nothing silently
+    dropped: the new one is refused, with what to do (README "Reliability")."""
+
+    def __init__(self, message_id: str, ident: str) -> None:
+        super().__init__(
+            f"Message-ID <{message_id}> already belongs to a different message in the outbox (id {ident}); "
+            "this one was not accepted: send it with a Message-ID of its own")
+        self.ident = ident
+
+
 class Blocked(Exception):
     """Policy blocks the message outright; it is not accepted."""
 
@@ -286,7 +297,8 @@ class Pipeline:
 
     async def submit(self, raw: bytes, envelope_recipients: list[str] | None = None,
                      callback_url: str = "") -> Accepted:
-        """Raises intake.BadMessage, Blocked, webhooks.BadCallback, outbox.StorageUnavailable."""
+        """Raises intake.BadMessage, Blocked, MessageIdReused, webhooks.BadCallback,
+        outbox.StorageUnavailable."""
         if callback_url:
             webhooks.validate_url(callback_url)
         message, plan = await asyncio.to_thread(self.plan, raw, envelope_recipients)
@@ -301,11 +313,24 @@ class Pipeline:
         # The raw bytes are stored as submitted (Message-ID and Date filled in) so a resumed
         # message is protected from exactly what was accepted.
         callback = (callback_url, secrets.token_hex(32)) if callback_url else None
+        stored = message.message.as_bytes()
+        digest = intake_mod.content_digest(stored, [r.address for r in plan.recipients])
         try:
-            ident = self.outbox.accept(message.message.as_bytes(), message.message_id, plan, held, callback,
-                                       str(message.message.get("Subject", "")))
+            ident = self.outbox.accept(stored, message.message_id, plan, held, callback,
+                                       str(message.message.get("Subject", "")), digest)
         except Duplicate as known:
             row = self.outbox.get(known.ident)
+            # Same Message-ID and sender: the same message again (a client that lost our answer)
+            # only if the content is the same too; a message accepted before digests were
+            # kept is digested from what the outbox holds.
+            same = known.same
+            if same is None:
+                same = digest == intake_mod.content_digest(self.outbox.raw(known.ident),
+                                                            [r.address for r in row.recipients])
+            if not same:
+                log.warning("message %s: its Message-ID was reused by a different message; that one refused",
+                            known.ident)
+                raise MessageIdReused(message.message_id, known.ident) from None
             log.info("message %s submitted again (same Message-ID): nothing new queued", known.ident)
             # The caller lost our first answer: it gets the same id and webhook secret again.
             registered = self.outbox.callback(known.ident)

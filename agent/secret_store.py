@@ -1,6 +1,7 @@
 """Secrets the agent keeps outside its data files: the outbox, audit and stamp keys, the
-passphrases of the user's own S/MIME and OpenPGP keys, the local SMTP password, the add-in
-pairing secret.
+passphrases of the user's own S/MIME and OpenPGP keys, the local SMTP password, the relay
+password. (The add-in pairing key of earlier versions is only adopted and checked: pairing
+tokens now come from a key held in memory, see ingress/pairing.py.)
 
 Where new ones go is `secrets.backend`: "keyring" (the default) is the OS keyring (Keychain,
 Windows Credential Locker, Secret Service); on a computer without a usable one the agent does
@@ -53,6 +54,7 @@ LABELS = {
     "pgp-key-passphrase": "OpenPGP key passphrase",
     "smtp-password": "local SMTP submission password",
     "addin-pairing": "Outlook add-in pairing secret",
+    "relay-password": "relay password",
 }
 _NEVER = "Postseal never creates a new key over existing data"
 _threads = threading.RLock()
@@ -341,3 +343,22 @@ def get_or_create(home: Path, name: str, nbytes: int = 32, in_use: Callable[[], 
         manifest["keys"][name] = entry
         _write_manifest(home, manifest)
         return value
+
+
+def put(home: Path, name: str, value: bytes) -> None:
+    """Keep a secret the user sets (the relay password), replacing the one before, where this
+    data directory keeps its keys; the manifest records its check value like a key's."""
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with _locked(home):
+        manifest = _read_manifest(home) or {"version": 1, "keys": {}}
+        manifest["keys"][name] = _store(home, name, _new_key_backend(home, manifest["keys"]), value)
+        _write_manifest(home, manifest)
+
+
+def get(home: Path, name: str) -> bytes | None:
+    """A secret the user set, or None when none was kept (SecretsUnavailable when the manifest
+    names one that cannot be had as it was)."""
+    with _locked(home):
+        manifest = _read_manifest(home)
+        entry = manifest["keys"].get(name) if manifest else None
+        return _fetch(home, name, entry) if entry is not None else None

@@ -23,7 +23,8 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from agent.config import Config
+from agent import data_dir
+from agent.config import Config, with_relay_password
 from agent.ingress import addin, api, local_tls
 from agent.ingress import smtp as smtp_ingress
 from agent.pipeline import Pipeline
@@ -83,6 +84,10 @@ async def serve(home: Path, config: Config, ready: Callable[[RunningAgent], None
             f"data directory {home} is read-only: the agent cannot keep mail safe there and does not "
             "start. What it holds is untouched; make the folder writable and start again."
         )
+    try:
+        data_dir.secure(home)
+    except data_dir.UnsafeDataDir as exc:
+        raise StartError(str(exc)) from None
     lock = _lock_home(home)  # held until the process exits; two agents must never share an outbox
     stop = stop or asyncio.Event()
     if handle_signals:
@@ -92,6 +97,7 @@ async def serve(home: Path, config: Config, ready: Callable[[RunningAgent], None
     token = secrets.token_urlsafe(32)
     portal_token = config.portal.upload_token or secrets.token_urlsafe(32)
     try:
+        config = with_relay_password(home, config)
         pipeline = Pipeline(home, config, portal_token)
     except BaseException as exc:
         lock.close()  # an agent started again in this process must not find the directory taken

@@ -14,10 +14,10 @@ never does (it may run without the user's session).
 from __future__ import annotations
 
 import asyncio
-import json
 
 from aiohttp import web
 
+from agent import client_json
 from agent.accounts import NoKeyring, ProviderUnreachable, SignInError
 from agent.pipeline import Pipeline
 
@@ -45,9 +45,9 @@ async def list_accounts(request: web.Request) -> web.Response:
 
 async def start_sign_in(request: web.Request) -> web.Response:
     try:
-        body = json.loads(await request.read() or b"{}")
-    except ValueError:
-        return _error(400, "bad_request", "the body must be JSON: {\"provider\": \"microsoft\" | \"google\"}")
+        body = client_json.loads(await request.read() or b"{}", "the request")
+    except client_json.BadJson as exc:
+        return _error(400, "bad_request", f'{exc}; the body must be JSON: {{"provider": "microsoft" | "google"}}')
     if not isinstance(body, dict) or not isinstance(body.get("provider"), str):
         return _error(400, "bad_request", "say which provider: {\"provider\": \"microsoft\" | \"google\"}")
     accounts = _pipeline(request).accounts

@@ -8,11 +8,15 @@ https://localhost:<ingress.addin_port>/addin/ with a certificate from its per-in
 - the pages call `/addin/v1/compose` and `/addin/v1/check` same-origin — no CORS needed,
   and none is granted to anyone else: no `Access-Control-Allow-Origin` is ever sent for a
   foreign origin, and a request carrying a foreign `Origin` is refused (403);
-- each call carries `X-Postseal-Pairing`, a per-install secret the agent writes into the
-  HTML pages it serves (`__POSTSEAL_PAIRING__`). Another web page can frame or link our
-  pages but cannot read them (same-origin policy), so it cannot learn the secret;
+- each call carries `X-Postseal-Pairing`, a pairing token the agent writes into each HTML
+  page it serves (`__POSTSEAL_PAIRING__`). Another web page can frame or link our pages but
+  cannot read them (same-origin policy), so it cannot learn a token;
   `GET /addin/v1/pairing` (for the classic-Windows JavaScript runtime, which has no page)
-  answers only same-origin requests, by `Sec-Fetch-Site` and `Origin`;
+  answers only same-origin requests, by `Sec-Fetch-Site` and `Origin`. Tokens are not a
+  standing secret (pairing.py): each is fresh, lapses after hours, is derived from a key the
+  agent makes at each start and never writes down, and on Linux is bound to the process that
+  fetched it, so a token copied out of a page (a cache, a log, a screenshot) is of no use to
+  any other program, nor after a restart;
 - `Host` must be localhost/127.0.0.1 on our port (DNS rebinding), and on Linux the
   connection must come from this user (peer.py);
 - `/.well-known/microsoft-officeaddins-allowed.json` lists the event handler's script on this
@@ -27,22 +31,21 @@ See addins/outlook/README.md for what Chrome does with the frame itself and the 
 
 from __future__ import annotations
 
-import hmac
 import logging
 import mimetypes
 from pathlib import Path
 
 from aiohttp import web
 
-from agent import secret_store
 from agent.ingress import peer
-from agent.ingress.api import answer_draft
+from agent.ingress.api import answer_draft, internal_error
+from agent.ingress.pairing import Pairing
 from agent.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
 
 PIPELINE = web.AppKey("addin_pipeline", Pipeline)
-PAIRING = web.AppKey("pairing", str)
+PAIRING = web.AppKey("pairing", Pairing)
 ORIGINS = web.AppKey("addin_origins", set)
 HOSTS = web.AppKey("addin_hosts", set)
 FILES = web.AppKey("addin_files", Path)
@@ -72,22 +75,37 @@ async def guard(request: web.Request, handler):
     origin = request.headers.get("Origin")
     if origin is not None and origin not in app[ORIGINS]:
         return _refuse(403, "bad_origin", f"pages from {origin} may not use the Postseal agent")
-    response = await handler(request)
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        response = _refuse(exc.status, exc.reason.lower().replace(" ", "_"), exc.text or exc.reason)
+    except Exception as exc:  # noqa: BLE001 - JSON, and a log line without content, for surprises
+        response = internal_error(request, exc)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     response.headers.setdefault("Cache-Control", "no-store")
     return response
 
 
+def _caller(request: web.Request) -> str:
+    """The program on the other end, where the OS says (peer.process); "" where it cannot."""
+    transport = request.transport
+    if transport is None:
+        return ""
+    return peer.process(transport.get_extra_info("peername"), transport.get_extra_info("sockname")) or ""
+
+
 def _paired(request: web.Request) -> bool:
-    supplied = request.headers.get("X-Postseal-Pairing", "")
-    return hmac.compare_digest(supplied.encode(), request.app[PAIRING].encode())
+    return request.app[PAIRING].valid(request.headers.get("X-Postseal-Pairing", ""), _caller(request))
 
 
 async def _decide(request: web.Request, store: bool) -> web.Response:
     if not _paired(request):
-        return _refuse(401, "not_paired", "the add-in is not paired with this Postseal agent: reload Outlook; "
-                                          "if it keeps happening, reinstall Postseal")
+        return _refuse(401, "not_paired", "the add-in's pairing token is missing, expired, from before the "
+                                          "agent restarted or from another program: get a new one at "
+                                          "/addin/v1/pairing (the add-in does so itself)")
     return await answer_draft(request, request.app[PIPELINE], store)
 
 
@@ -102,7 +120,7 @@ async def check(request: web.Request) -> web.Response:
 async def pairing(request: web.Request) -> web.Response:
     if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
         return _refuse(403, "cross_site", "the pairing secret is only for the add-in's own pages")
-    return web.json_response({"token": request.app[PAIRING]})
+    return web.json_response({"token": request.app[PAIRING].issue(_caller(request))})
 
 
 async def health(request: web.Request) -> web.Response:
@@ -125,8 +143,8 @@ async def static(request: web.Request) -> web.StreamResponse:
         kind = "text/javascript"
     data = path.read_bytes()
     headers = {"Content-Security-Policy": CSP}
-    if path.suffix == ".html":
-        data = data.replace(PLACEHOLDER.encode(), request.app[PAIRING].encode())
+    if path.suffix == ".html" and PLACEHOLDER.encode() in data:
+        data = data.replace(PLACEHOLDER.encode(), request.app[PAIRING].issue(_caller(request)).encode())
     return web.Response(body=data, content_type=kind, charset="utf-8" if kind.startswith("text/") else None,
                         headers=headers)
 
@@ -134,7 +152,7 @@ async def static(request: web.Request) -> web.StreamResponse:
 def create_app(pipeline: Pipeline, home: Path, port: int, files: Path | None = None) -> web.Application:
     app = web.Application(middlewares=[guard], client_max_size=48 * 1024 * 1024)
     app[PIPELINE] = pipeline
-    app[PAIRING] = secret_store.get_or_create(home, "addin-pairing", 24).hex()
+    app[PAIRING] = Pairing()  # a new key at each start, in memory only
     app[FILES] = (files or DEFAULT_FILES).resolve()
     app[ORIGINS], app[HOSTS] = set(), set()
     if port:

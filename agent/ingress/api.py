@@ -11,21 +11,32 @@ import asyncio
 import hmac
 import json
 import logging
+import re
+import traceback
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
+from agent import client_json
 from agent import stamp as stamp_mod
 from agent.bounces import NotADsn
 from agent.ingress import accounts_api, compose
 from agent.ingress.openapi import OPENAPI
-from agent.intake import MAX_MESSAGE_BYTES, BadMessage
+from agent.intake import MAX_MESSAGE_BYTES, BadMessage, valid_address
 from agent.intake import parse as parse_intake
 from agent.keys.importer import import_any
 from agent.keys.pgp_store import NeedsPassphrase, NotYourKey, PgpError, RevokedKey
 from agent.keys.smime_store import SmimeError
 from agent.outbox import StorageUnavailable
-from agent.pipeline import Blocked, NotAllowed, NothingToDo, Pipeline, UnknownMessage
+from agent.pipeline import (
+    Blocked,
+    MessageIdReused,
+    NotAllowed,
+    NothingToDo,
+    Pipeline,
+    UnknownMessage,
+)
 from agent.protect.portal import PortalUnavailable
 from agent.webhooks import BadCallback
 
@@ -43,6 +54,18 @@ _OPEN_PATHS = {"/v1/health"}
 
 def error(status: int, code: str, message: str, **extra: Any) -> web.Response:
     return web.json_response({"error": {"code": code, "message": message}, **extra}, status=status)
+
+
+def internal_error(request: web.Request, exc: BaseException) -> web.Response:
+    """Any failure nobody foresaw: a JSON 500, and one log line naming the route and where
+    it failed, never the exception's text or a traceback (either may quote message content)."""
+    resource = request.match_info.route.resource
+    route = resource.canonical if resource is not None else "(no route)"
+    frame = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    where = f" at {Path(frame[0].filename).stem}:{frame[0].lineno}" if frame else ""
+    log.error("%s %s failed: %s%s", request.method, route, type(exc).__name__, where)
+    return error(500, "internal_error", f"the agent could not handle {request.method} {route} "
+                                        f"({type(exc).__name__}); nothing was stored; see the agent log")
 
 
 @web.middleware
@@ -65,6 +88,16 @@ async def guard(request: web.Request, handler):
         if exc.status == 413:
             return error(413, "too_large", f"message exceeds {MAX_MESSAGE_BYTES // (1024 * 1024)} MB")
         return error(exc.status, exc.reason.lower().replace(" ", "_"), exc.text or exc.reason)
+    except Exception as exc:  # noqa: BLE001 - the one place that turns surprises into JSON
+        return internal_error(request, exc)
+
+
+async def read_json(request: web.Request, what: str) -> Any:
+    """A client's JSON body, depth-bounded (client_json); 400 naming `what` otherwise."""
+    try:
+        return client_json.loads(await request.read(), what)
+    except client_json.BadJson as exc:
+        raise web.HTTPBadRequest(text=str(exc)) from None
 
 
 async def _rfc822(request: web.Request) -> bytes:
@@ -105,6 +138,8 @@ async def submit(request: web.Request) -> web.Response:
         return error(422, "blocked", str(exc), plan=exc.plan.to_json())
     except StorageUnavailable as exc:
         return error(503, "storage_unavailable", str(exc))
+    except MessageIdReused as exc:
+        return error(409, "message_id_reused", str(exc), id=exc.ident)
     body = {"id": accepted.id, "state": str(accepted.state), "plan": accepted.plan.to_json(),
             "duplicate": accepted.duplicate}
     if accepted.callback_secret:
@@ -115,10 +150,7 @@ async def submit(request: web.Request) -> web.Response:
 async def _draft(request: web.Request) -> Any:
     if request.content_type != "application/json":
         raise web.HTTPUnsupportedMediaType(text="send the draft as Content-Type: application/json (addins/PROTOCOL.md)")
-    try:
-        return await request.json()
-    except ValueError:
-        raise web.HTTPBadRequest(text="the draft is not valid JSON") from None
+    return await read_json(request, "the draft")
 
 
 async def answer_draft(request: web.Request, pipeline: Pipeline, store: bool) -> web.Response:
@@ -132,6 +164,9 @@ async def answer_draft(request: web.Request, pipeline: Pipeline, store: bool) ->
     except StorageUnavailable as exc:
         return web.json_response({"decision": "blocked", "message": f"Postseal cannot store the message: {exc}",
                                   "error": {"code": "storage_unavailable", "message": str(exc)}}, status=503)
+    except MessageIdReused as exc:
+        return web.json_response({"decision": "blocked", "message": f"Postseal did not send this draft: {exc}",
+                                  "error": {"code": "message_id_reused", "message": str(exc)}}, status=409)
     return web.json_response(answer.to_json())
 
 
@@ -228,9 +263,9 @@ async def retry(request: web.Request) -> web.Response:
 async def release(request: web.Request) -> web.Response:
     pipeline = request.app[PIPELINE]
     try:
-        body = await request.json() if request.can_read_body else {}
-    except ValueError:
-        return error(400, "bad_request", "send the note as JSON: {\"note\": \"why it may go\"}")
+        body = client_json.loads(await request.read(), "the note") if request.can_read_body else {}
+    except client_json.BadJson as exc:
+        return error(400, "bad_request", f'{exc}; send the note as JSON: {{"note": "why it may go"}}')
     note = str(body.get("note", "")) if isinstance(body, dict) else ""
 
     async def act(ident: str) -> web.Response:
@@ -281,9 +316,9 @@ async def update_config(request: web.Request) -> web.Response:
 
     pipeline = request.app[PIPELINE]
     try:
-        changes = await request.json()
-    except ValueError:
-        return error(400, "bad_request", 'send JSON like {"relay": {"host": "smtp.clinic.example"}}')
+        changes = client_json.loads(await request.read(), "the settings")
+    except client_json.BadJson as exc:
+        return error(400, "bad_request", f'{exc}; send JSON like {{"relay": {{"host": "smtp.clinic.example"}}}}')
     if not isinstance(changes, dict):
         return error(400, "bad_request", 'send JSON like {"relay": {"host": "smtp.clinic.example"}}')
     current = pipeline.config
@@ -417,13 +452,19 @@ async def renew_key(request: web.Request) -> web.Response:
 
 
 async def generate_key(request: web.Request) -> web.Response:
+    usage = 'send JSON {"email": "you@clinic.example", "name": "Your Name"}'
     try:
-        body = await request.json()
+        body = client_json.loads(await request.read(), "the request")
         email, name = str(body["email"]), str(body.get("name", ""))
-    except (ValueError, KeyError, TypeError):
-        return error(400, "bad_request", 'send JSON {"email": "you@clinic.example", "name": "Your Name"}')
-    if "@" not in email:
-        return error(400, "bad_request", f"{email!r} is not an e-mail address")
+    except client_json.BadJson as exc:
+        return error(400, "bad_request", f"{exc}; {usage}")
+    except (KeyError, TypeError, AttributeError):
+        return error(400, "bad_request", usage)
+    if not valid_address(email):
+        return error(400, "bad_request", f"email: {email!r} is not an e-mail address")
+    # gpg reads the name from a parameter file, one setting a line: a line break would add settings.
+    if not name.isprintable():
+        return error(400, "bad_request", "name: must be one line of printable text")
     try:
         fingerprint = await asyncio.to_thread(request.app[PIPELINE].pgp.generate, email, name)
     except PgpError as exc:
@@ -431,7 +472,14 @@ async def generate_key(request: web.Request) -> web.Response:
     return web.json_response({"fingerprint": fingerprint}, status=201)
 
 
+_FINGERPRINT = re.compile(r"(?:[0-9A-Fa-f]{16}|[0-9A-Fa-f]{40}|[0-9A-Fa-f]{64})")
+
+
 async def public_key(request: web.Request) -> web.Response:
+    """`who` is an address or a fingerprint, nothing else: it reaches a gpg command line."""
+    if not (_FINGERPRINT.fullmatch(request.match_info["who"]) or valid_address(request.match_info["who"])):
+        return error(400, "bad_request", f"keys/{{who}}/public: {request.match_info['who'][:80]!r} is neither "
+                                         "an e-mail address nor a key fingerprint (16, 40 or 64 hex digits)")
     who = request.match_info["who"].upper()
     if len(who) == 64:  # an S/MIME certificate's SHA-256 fingerprint: the certificate as PEM
         path = request.app[PIPELINE].smime.folder / "certs" / f"{who}.pem"

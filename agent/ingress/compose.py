@@ -24,6 +24,7 @@ import binascii
 import hashlib
 import json
 import mimetypes
+import re
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -38,6 +39,8 @@ from agent.policy.normalize import html_to_text
 MAX_ATTACHMENT = 25 * 1024 * 1024
 MAX_DRAFT = 35 * 1024 * 1024  # Exchange Online's default message size limit
 LETS_CLIENT_SEND = {Method.INTERNAL, Method.TLS}
+_MIME_TYPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}")
+_CLIENT = re.compile(r"[A-Za-z0-9._-]{1,40}")
 
 
 class BadDraft(ValueError):
@@ -82,6 +85,19 @@ class Draft:
         return [*self.to, *self.cc, *self.bcc]
 
 
+def _text(value: str, field: str, one_line: bool = True) -> str:
+    """Text that can become a header or a body: valid Unicode (JSON's "\\ud800" is not), and
+    for a header one line — a CR or LF would start a header of the sender's choosing
+    (header injection: a hidden Bcc, a forged stamp)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadDraft(f"draft.{field}: not valid text (it holds a lone UTF-16 surrogate)") from None
+    if one_line and any(c in value for c in "\r\n\0"):
+        raise BadDraft(f"draft.{field}: must be one line (it holds a line break)")
+    return value
+
+
 def _addresses(data: dict[str, Any], field: str) -> list[str]:
     value = data.get(field, [])
     if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
@@ -106,10 +122,12 @@ def parse_draft(data: Any) -> Draft:
     subject = data.get("subject", "")
     if not isinstance(subject, str):
         raise BadDraft("draft.subject: expected text")
+    _text(subject, "subject")
     body = data.get("body", {"type": "text", "content": ""})
     if not isinstance(body, dict) or body.get("type", "text") not in ("html", "text") \
             or not isinstance(body.get("content", ""), str):
         raise BadDraft('draft.body: expected {"type": "html" | "text", "content": "..."}')
+    _text(body.get("content", ""), "body.content", one_line=False)
     attachments: list[tuple[str, str, bytes]] = []
     unavailable: list[tuple[str, str]] = []
     total = len(body.get("content", "").encode())
@@ -120,9 +138,9 @@ def parse_draft(data: Any) -> Draft:
         where = f"draft.attachments[{number}]"
         if not isinstance(item, dict) or not isinstance(item.get("name", ""), str):
             raise BadDraft(f"{where}: expected an object with a name")
-        name = item.get("name") or f"attachment-{number + 1}"
+        name = _text(item.get("name") or f"attachment-{number + 1}", f"attachments[{number}].name")
         if "unavailable" in item:
-            unavailable.append((name, str(item["unavailable"])[:200]))
+            unavailable.append((name, _text(str(item["unavailable"])[:200], f"attachments[{number}].unavailable")))
             continue
         encoded = item.get("content_base64")
         if not isinstance(encoded, str):
@@ -138,12 +156,16 @@ def parse_draft(data: Any) -> Draft:
             raise BadDraft(f"the draft is larger than {MAX_DRAFT // 2**20} MB with {name}; "
                            "send large files through your organization's file sharing")
         ctype = item.get("content_type") or mimetypes.guess_type(name)[0] or "application/octet-stream"
-        if not isinstance(ctype, str) or ctype.count("/") != 1:
+        if not isinstance(ctype, str) or not _MIME_TYPE.fullmatch(ctype):
             raise BadDraft(f"{where} ({name}): content_type {ctype!r} is not a MIME type")
         attachments.append((name, ctype, content))
-    client = str(data.get("client", "client"))[:40]
+    client = data.get("client", "client")
+    # It names the Message-ID and the X-Postseal-Client header: a plain token, nothing else.
+    if not isinstance(client, str) or not _CLIENT.fullmatch(client):
+        raise BadDraft(f"draft.client: {str(client)[:40]!r} is not a client name (letters, digits, '.', '_', '-')")
+    draft_id = _text(str(data.get("draft_id", ""))[:200], "draft_id")
     return Draft(client, sender.strip(), to, cc, bcc, subject, body.get("type", "text"), body.get("content", ""),
-                 attachments, unavailable, str(data.get("draft_id", ""))[:200])
+                 attachments, unavailable, draft_id)
 
 
 def build_message(draft: Draft) -> bytes:
@@ -170,6 +192,10 @@ def build_message(draft: Draft) -> bytes:
     for name, ctype, content in draft.attachments:
         maintype, subtype = ctype.split("/")
         message.add_attachment(content, maintype=maintype, subtype=subtype, filename=name)
+    # Boundaries from the fingerprint, not at random: asking again builds the same bytes,
+    # which is how the outbox knows it is the same message (intake.content_digest).
+    for number, part in enumerate(p for p in message.walk() if p.is_multipart()):
+        part.set_boundary(f"=_postseal_{fingerprint}_{number}")
     return message.as_bytes()
 
 

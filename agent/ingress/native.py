@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from agent import client_json
+
 log = logging.getLogger(__name__)
 
 HOST_NAME = "org.postseal.agent"
@@ -191,6 +193,13 @@ class Host:
                 self.step()
             except StreamEnded:
                 return
+            except (BrokenPipeError, KeyboardInterrupt):
+                raise
+            except Exception as exc:  # noqa: BLE001 - one bad frame must not end the port
+                # The frames may hold a draft: the type only, never the text or a traceback.
+                log.error("request failed: %s", type(exc).__name__)
+                self.send(error(None, "internal_error", "Postseal's connector could not handle this "
+                                                        "request, so nothing was sent. Press Send again."))
 
     def step(self) -> None:
         size = _HEADER.unpack(read_exactly(self.stdin, _HEADER.size))[0]
@@ -202,12 +211,15 @@ class Host:
             return
         raw = read_exactly(self.stdin, size)
         try:
-            request = json.loads(raw.decode("utf-8"))
+            raw.decode("utf-8")
         except UnicodeDecodeError:
             self.send(error(None, "bad_request", "The message is not UTF-8."))
             return
-        except ValueError:
-            self.send(error(None, "bad_request", "The message is not JSON."))
+        try:
+            request = client_json.loads(raw, "the message")
+        except client_json.BadJson as exc:
+            self.send(error(None, "bad_request", f"{str(exc).capitalize()}." if exc.too_deep
+                            else "The message is not JSON."))
             return
         del raw
         if isinstance(request, dict) and request.get("op") == "chunk":
@@ -247,9 +259,10 @@ class Host:
         del self.pending[ident]
         text = "".join(part.parts)
         try:
-            request = json.loads(text)
-        except ValueError:
-            self.send(error(ident, "bad_request", "The chunked message is not JSON."))
+            request = client_json.loads(text, "the chunked message")
+        except client_json.BadJson as exc:
+            self.send(error(ident, "bad_request", f"{str(exc).capitalize()}." if exc.too_deep
+                            else "The chunked message is not JSON."))
             return None
         if isinstance(request, dict) and "id" not in request:
             request["id"] = ident

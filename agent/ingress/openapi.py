@@ -89,8 +89,11 @@ OPENAPI: dict = {
                         "id": {"type": "string"}, "state": {"type": "string"},
                         "plan": {"$ref": "#/components/schemas/Plan"}, "duplicate": {"type": "boolean"},
                         "callback_secret": {"type": "string"}}},
-                        "accepted (state queued or held); duplicate when the Message-ID was already accepted"),
+                        "accepted (state queued or held); duplicate when this message (same Message-ID, "
+                        "content and recipients) was already accepted"),
                     "400": _json(_ERROR, "malformed message (bad_message) or callback URL (bad_callback)"),
+                    "409": _json(_ERROR, "message_id_reused: a different message already holds this Message-ID; "
+                                         "nothing accepted"),
                     "422": _json(_ERROR, "blocked by policy"),
                     "503": _json(_ERROR, "storage_unavailable: disk full or read-only; nothing accepted"),
                 },
@@ -147,6 +150,8 @@ OPENAPI: dict = {
                                                                 "409": _json(_ERROR, "revoked")}}},
         "/v1/keys/{who}/public": {"get": {"summary": "Armored public key of an address or fingerprint",
                                           "responses": {"200": {"description": "text/plain"},
+                                                        "400": _json(_ERROR, "who is neither an address nor "
+                                                                             "a hex fingerprint"),
                                                         "404": _json(_ERROR, "no such key")}}},
         "/v1/keys/{fingerprint}": {"delete": {"summary": "Forget a recipient's key (not your own)",
                                               "responses": {"200": _json({"type": "object"}, "deleted"),

@@ -7,6 +7,12 @@ each socket (/proc/net/tcp and tcp6, the `uid` column), so the add-in origin and
 submission refuse connections from other users. Where that table does not exist (macOS,
 Windows) the answer is "unknown" and the other checks (pairing token, SMTP password) stand
 alone; README "Local doors" says so.
+
+On Linux the same table names the socket's inode, and /proc/<pid>/fd names the process
+holding it: `process()` identifies the program on the other end, so a pairing token can be
+bound to the browser that fetched it (addin.py). macOS and Windows give an unprivileged
+process no such view of another process's TCP sockets through a stable interface we use
+here, so there a token is bound to nothing narrower than the agent's run.
 """
 
 from __future__ import annotations
@@ -15,15 +21,15 @@ import os
 from pathlib import Path
 
 TABLES = (Path("/proc/net/tcp"), Path("/proc/net/tcp6"))
+PROC = Path("/proc")
 
 
 UNKNOWN, NOT_FOUND = -1, -2
 
 
-def owner(peer_port: int, our_port: int) -> int:
-    """The uid owning the socket whose local port is `peer_port` and remote port `our_port`;
-    UNKNOWN when the system keeps no such table, NOT_FOUND when it does and the socket is
-    not in it (gone already, or not on this machine)."""
+def _socket(peer_port: int, our_port: int) -> tuple[bool, tuple[int, int] | None]:
+    """(whether the system keeps a socket table, (uid, inode) of the socket whose local port
+    is `peer_port` and remote port `our_port`, or None)."""
     found_table = False
     for table in TABLES:
         try:
@@ -33,11 +39,21 @@ def owner(peer_port: int, our_port: int) -> int:
         found_table = True
         for line in lines:
             fields = line.split()
-            if len(fields) < 8:
+            if len(fields) < 10:
                 continue
             local, remote = fields[1], fields[2]
             if int(local.rsplit(":", 1)[1], 16) == peer_port and int(remote.rsplit(":", 1)[1], 16) == our_port:
-                return int(fields[7])
+                return True, (int(fields[7]), int(fields[9]))
+    return found_table, None
+
+
+def owner(peer_port: int, our_port: int) -> int:
+    """The uid owning the socket whose local port is `peer_port` and remote port `our_port`;
+    UNKNOWN when the system keeps no such table, NOT_FOUND when it does and the socket is
+    not in it (gone already, or not on this machine)."""
+    found_table, row = _socket(peer_port, our_port)
+    if row is not None:
+        return row[0]
     return NOT_FOUND if found_table else UNKNOWN
 
 
@@ -48,3 +64,47 @@ def same_user(peer: tuple | None, ours: tuple | None) -> bool:
         return True
     uid = owner(int(peer[1]), int(ours[1]))
     return uid == UNKNOWN or uid == os.getuid()
+
+
+def process(peer: tuple | None, ours: tuple | None) -> str | None:
+    """"pid:start-time" of the process holding the peer's end of the connection (the start
+    time tells a reused pid apart), or None where the system cannot say."""
+    if not peer or not ours:
+        return None
+    _, row = _socket(int(peer[1]), int(ours[1]))
+    if row is None or not row[1]:
+        return None
+    uid, target = row[0], f"socket:[{row[1]}]"
+    try:
+        entries = list(os.scandir(PROC))
+    except OSError:
+        return None
+    for entry in entries:
+        if not entry.name.isdigit():
+            continue
+        try:
+            if entry.stat().st_uid != uid:
+                continue
+            fds = os.scandir(f"{entry.path}/fd")
+        except OSError:  # gone, or not ours to look into
+            continue
+        with fds:
+            if any(_link(fd.path) == target for fd in fds):
+                return f"{entry.name}:{_start_time(entry.path)}"
+    return None
+
+
+def _link(path: str) -> str:
+    try:
+        return os.readlink(path)
+    except OSError:
+        return ""
+
+
+def _start_time(proc_dir: str) -> str:
+    try:
+        stat = Path(proc_dir, "stat").read_text()
+    except OSError:
+        return "?"
+    fields = stat.rsplit(")", 1)[-1].split()  # the name in (…) may hold spaces
+    return fields[19] if len(fields) > 19 else "?"

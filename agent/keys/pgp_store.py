@@ -355,7 +355,16 @@ class PgpStore:
             raise PgpError(f"gpg could not delete {fingerprint}: {result}")
 
     def export_public(self, address_or_fpr: str) -> str:
-        armored = self.gpg.export_keys(address_or_fpr)
+        """`address_or_fpr` reaches gpg's command line: only a fingerprint (exactly) or an
+        address (as `<address>`, gpg's exact-mailbox match, not a substring), after `--`, so
+        nothing a caller sends can be read as an option (`--version`, `--output=…`)."""
+        if re.fullmatch(r"[0-9A-Fa-f]{16}|[0-9A-Fa-f]{40}", address_or_fpr):
+            spec = address_or_fpr
+        elif re.fullmatch(r"[^\s<>@]+@[^\s<>@]+", address_or_fpr) and not address_or_fpr.startswith("-"):
+            spec = f"<{address_or_fpr}>"
+        else:
+            raise PgpError(f"{address_or_fpr[:80]!r} is neither an e-mail address nor a key fingerprint")
+        armored = self.gpg.export_keys(["--", spec])
         if not armored:
             raise PgpError(f"no public key for {address_or_fpr} in {self.home}")
         return armored

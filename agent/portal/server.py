@@ -27,6 +27,7 @@ from importlib import resources
 
 from aiohttp import web
 
+from agent import client_json
 from agent.portal import access
 from agent.portal.store import Sealed, SqlitePortalStore
 
@@ -193,14 +194,15 @@ def create_app(store: SqlitePortalStore, token: str, mailer: Mailer | None = Non
             return _refuse(access.Refusal(401, "no session"))
         # A receipt names the attachment by its place in the message, never by its name: a
         # file called after the patient and their MRN is PHI, and receipts go into the
-        # portal's database and the agent's audit log.
+        # portal's database and the agent's audit log. A bounded body, parsed with bounded depth.
         try:
-            body = json.loads(await request.text())
-        except (ValueError, UnicodeDecodeError):
+            too_big = (request.content_length or 0) > 4096
+            body = None if too_big else client_json.loads(await request.read(), "the receipt")
+        except client_json.BadJson:
             body = None
         index = body.get("index") if isinstance(body, dict) else None
         if type(index) is not int or not 0 <= index < MAX_ATTACHMENTS:
-            return _refuse(access.Refusal(400, 'expected JSON {"event": "download", "index": N}'))
+            return _refuse(access.Refusal(400, 'expected JSON {"event": "download", "index": N} of at most 4 KB'))
         store.event(sealed.id, "downloaded", f"attachment {index + 1}")
         return web.Response(status=204)
 

@@ -182,6 +182,25 @@ def test_malformed_frames_are_refused_and_the_host_reads_on(agent, host):
     assert host.ask({"id": 20, "op": "hello"})["ok"]
 
 
+def test_json_nested_deeper_than_64_levels_is_refused_and_the_host_reads_on(agent, host):
+    deep = b'{"id": 40, "op": "compose", "draft": ' + b"[" * 200_000 + b"]" * 200_000 + b"}"
+    host.write(frame(deep))
+    reply = host.next()
+    assert reply["error"]["code"] == "bad_request" and "deeper than 64 levels" in reply["error"]["message"], reply
+    # The same, arriving in chunks.
+    text = deep.decode()
+    pieces = [text[i:i + CHUNK] for i in range(0, len(text), CHUNK)]
+    for seq, piece in enumerate(pieces):
+        host.request({"id": 41, "op": "chunk", "seq": seq, "total": len(pieces), "data": piece})
+    reply = host.next()
+    assert reply["id"] == 41 and "deeper than 64 levels" in reply["error"]["message"], reply
+    # A draft nested just deep enough to reach the agent is the agent's to refuse, as a bad draft.
+    reply = host.ask({"id": 42, "op": "compose", "draft": draft(subject=[[[["x"]]]])})
+    assert reply["ok"] and reply["answer"]["decision"] == "blocked"
+    assert host.ask({"id": 43, "op": "hello"})["ok"] and host.process.poll() is None
+    assert agent.outbox() == []
+
+
 def test_a_frame_over_64_mb_is_refused_without_reading_it_and_the_host_resynchronises(agent, host):
     size = native.MAX_REQUEST + 1
     host.write(struct.pack("=I", size))

@@ -67,10 +67,13 @@ def test_start_at_login_that_cannot_be_written_says_so_and_stays_off(qtbot, make
 
 
 def test_relay_saved_from_the_tray_is_used_for_the_next_message(qtbot, start_agent, sink, ca, make_tray, home):
+    from agent import secret_store
+    from agent.config import RELAY_PASSWORD
     from gui.agent_client import AgentClient
     from tests.conftest import SAMPLES, SmtpSink
 
-    running = start_agent(sink.port, relay={"username": "clinic", "password": "old-secret"})
+    secret_store.put(home, RELAY_PASSWORD, b"old-secret")  # saved from the tray earlier: kept in the secret store
+    running = start_agent(sink.port, relay={"username": "clinic"})
     tray = make_tray()
     view = tray.window.settings
     qtbot.waitUntil(lambda: tray.app.config is not None)
@@ -91,7 +94,8 @@ def test_relay_saved_from_the_tray_is_used_for_the_next_message(qtbot, start_age
         assert client.wait(client.submit((SAMPLES / "01-internal-note.eml").read_bytes()).id)["state"] == "delivered"
         assert len(new_relay.received) == 1 and sink.received == []
     saved = tomllib.loads((home / "config.toml").read_text())["relay"]
-    assert saved["port"] == new_relay.port and saved["password"] == "old-secret"  # "***" never written back
+    assert saved["port"] == new_relay.port and "password" not in saved  # never in config.toml
+    assert secret_store.get(home, RELAY_PASSWORD) == b"old-secret"  # and "***" never written back
 
 
 def test_portal_address_waits_for_a_restart_and_bad_values_are_not_saved(qtbot, start_agent, sink, make_tray, home):

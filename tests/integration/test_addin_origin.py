@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import ssl
 import subprocess
+import sys
 import urllib.error
 import urllib.request
 
@@ -99,3 +101,71 @@ def test_another_user_of_this_computer_is_refused(origin):
     assert pairing not in body
     # The same request from this user is answered (the check is about who, not how).
     assert fetch(running.addin_url, "/addin/v1/pairing", context)[0] == 200
+
+
+# --- pairing tokens: fresh per page, gone at restart, bound to the program that fetched them --
+
+
+def page_token(running, context, page: str = "taskpane.html") -> str:
+    status, body, _ = fetch(running.addin_url, f"/addin/{page}", context)
+    assert status == 200
+    return re.search(rb'<meta name="postseal-pairing" content="([^"]+)">', body).group(1).decode()
+
+
+def test_each_page_carries_its_own_token_and_none_is_kept_on_disk(origin, home):
+    running, context, pairing = origin
+    tokens = {page_token(running, context), page_token(running, context), page_token(running, context, "commands.html"),
+              pairing}
+    assert len(tokens) == 4 and all(t.startswith("v1.") for t in tokens)
+    own = {"Origin": running.addin_url}
+    for token in tokens:
+        status, body, _ = fetch(running.addin_url, "/addin/v1/check", context, draft(),
+                                {**own, "X-Postseal-Pairing": token})
+        assert status == 200, body
+    stored = b"".join(p.read_bytes() for p in home.rglob("*") if p.is_file())
+    assert not any(t.encode() in stored for t in tokens)
+    assert not (home / "secrets" / "addin-pairing").exists()
+
+
+def test_a_token_from_before_a_restart_is_refused_and_a_new_one_works(sink, ca, home):
+    from agent import config as config_mod
+    from agent.service import AgentThread
+    from tests.conftest import make_config
+
+    config = make_config(sink.port, ca, ingress={"addin_port": free_port()})
+    (home / "config.toml").write_text(config_mod.to_toml(config))
+    with AgentThread(home, config) as running:
+        context = ssl.create_default_context(cafile=str(home / "tls" / "local-ca.pem"))
+        old = json.loads(fetch(running.addin_url, "/addin/v1/pairing", context)[1])["token"]
+    with AgentThread(home, config) as running:
+        own = {"Origin": running.addin_url}
+        status, body, _ = fetch(running.addin_url, "/addin/v1/check", context, draft(), {**own, "X-Postseal-Pairing": old})
+        assert (status, json.loads(body)["error"]["code"]) == (401, "not_paired")
+        assert "get a new one at /addin/v1/pairing" in json.loads(body)["error"]["message"]
+        new = json.loads(fetch(running.addin_url, "/addin/v1/pairing", context)[1])["token"]
+        assert fetch(running.addin_url, "/addin/v1/check", context, draft(), {**own, "X-Postseal-Pairing": new})[0] == 200
+
+
+OTHER_PROGRAM = """
+import json, ssl, sys, urllib.error, urllib.request
+base, cafile, token = sys.argv[1:4]
+context = ssl.create_default_context(cafile=cafile)
+def check(token):
+    request = urllib.request.Request(base + "/addin/v1/check", method="POST", data=json.dumps({
+        "client": "outlook", "from": "dr.chen@valleyclinic.example", "to": ["nurse.kim@valleyclinic.example"],
+        "subject": "Rota"}).encode(), headers={"Content-Type": "application/json", "X-Postseal-Pairing": token})
+    try:
+        return urllib.request.urlopen(request, context=context, timeout=60).status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+own = json.loads(urllib.request.urlopen(base + "/addin/v1/pairing", context=context, timeout=60).read())["token"]
+print(check(token), check(own))
+"""
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/net/tcp"), reason="the process behind a socket is known on Linux only")
+def test_a_token_is_refused_from_any_other_program_than_the_one_it_was_given_to(origin, home):
+    running, context, pairing = origin
+    out = subprocess.run([sys.executable, "-c", OTHER_PROGRAM, running.addin_url, str(home / "tls" / "local-ca.pem"),
+                          pairing], capture_output=True, text=True, timeout=120)
+    assert out.stdout.split() == ["401", "200"], out.stderr  # ours copied over: refused; its own: answered

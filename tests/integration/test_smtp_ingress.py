@@ -4,8 +4,11 @@ says why, and the message then in the outbox, held."""
 
 from __future__ import annotations
 
+import base64
 import json
+import logging
 import os
+import re
 import shutil
 import smtplib
 import ssl
@@ -124,3 +127,106 @@ def test_another_user_of_this_computer_gets_no_greeting(ingress):
     out = subprocess.run(["runuser", "-u", "nobody", "--", "/usr/bin/python3", "-I", "-c", code,
                           str(running.smtp_port)], capture_output=True, text=True, timeout=60)
     assert out.stdout.startswith("554 5.7.1 This Postseal agent belongs to another user"), out
+
+
+# --- what a hostile or broken client leaves behind --------------------------------------
+
+def plain(user: str, password: str) -> str:
+    """One AUTH PLAIN attempt (smtplib.login tries PLAIN, then LOGIN: two attempts)."""
+    return base64.b64encode(f"\0{user}\0{password}".encode()).decode()
+
+
+SSN_VALUE = "078-05-1120"  # in junk commands
+HELD_SSN = "512-44-8721"  # in the message: a number the detector takes for real, so it is held
+
+
+def test_a_hostile_session_leaves_no_address_and_no_content_in_the_log(ingress, caplog):
+    running, client, creds, context = ingress
+    caplog.set_level(logging.DEBUG)  # the most an admin could ask for
+    caplog.set_level(logging.DEBUG, logger="mail.log")  # even aimed at the SMTP library itself
+    addresses = ["jane.doe@familymail.example", "records@statedisability.example", "dr.chen@valleyclinic.example"]
+    smtp = smtplib.SMTP("127.0.0.1", running.smtp_port, local_hostname="workstation", timeout=60)
+    smtp.docmd(f"SSN: {SSN_VALUE} Jane Doe")  # junk before TLS, verbatim in aiosmtpd's log today
+    smtp.starttls(context=context)
+    smtp.ehlo("workstation")
+    smtp.docmd(f"PATIENT Jane Doe SSN {SSN_VALUE}")
+    with pytest.raises(smtplib.SMTPAuthenticationError):
+        smtp.login(creds["username"], f"Jane Doe {SSN_VALUE}")
+    smtp.login(creds["username"], creds["password"])
+    message = (f"From: {addresses[2]}\r\nTo: {addresses[1]}\r\nSubject: Jane Doe\r\n\r\n"
+               f"Claimant Jane Doe, SSN {HELD_SSN}.\r\n").encode()
+    with pytest.raises(smtplib.SMTPDataError) as held:
+        smtp.sendmail(addresses[2], addresses[:2], message)
+    assert held.value.smtp_code == 554
+    smtp.docmd(f"RCPT TO:<{addresses[0]}> NOTIFY=Jane.Doe")
+    smtp.quit()
+    assert client.outbox()[0]["state"] == "held"
+    text = caplog.text
+    assert "local SMTP: message" in text and "held for review" in text  # the agent's own line
+    for secret in (SSN_VALUE, SSN_VALUE.replace("-", ""), HELD_SSN, "Jane", "PATIENT", "Claimant", creds["password"],
+                   plain(creds["username"], creds["password"]),
+                   *addresses, "familymail", "statedisability"):
+        assert secret not in text, f"{secret!r} reached the log"
+
+
+def test_wrong_passwords_lock_logins_out_even_for_the_right_one(ingress):
+    running, client, creds, context = ingress
+    for attempt in range(5):  # spread over sessions, as a guessing loop would
+        with smtplib.SMTP("127.0.0.1", running.smtp_port, timeout=60) as smtp:
+            smtp.starttls(context=context)
+            smtp.ehlo()
+            assert smtp.docmd("AUTH", f"PLAIN {plain('postseal', f'guess-{attempt}')}")[0] == 535
+    with smtplib.SMTP("127.0.0.1", running.smtp_port, timeout=60) as smtp:
+        smtp.starttls(context=context)
+        with pytest.raises(smtplib.SMTPAuthenticationError) as locked:
+            smtp.login(creds["username"], creds["password"])
+    assert locked.value.smtp_code == 454
+    assert re.match(r"4\.7\.0 Too many failed logins; try again in \d+ seconds", locked.value.smtp_error.decode())
+
+
+def test_three_wrong_passwords_end_the_session(ingress):
+    running, client, creds, context = ingress
+    smtp = smtplib.SMTP("127.0.0.1", running.smtp_port, timeout=60)
+    smtp.starttls(context=context)
+    smtp.ehlo()
+    for attempt in range(3):
+        assert smtp.docmd("AUTH", f"PLAIN {plain('postseal', f'guess-{attempt}')}")[0] == 535
+    code, text = smtp.getreply()  # what the server said as it hung up
+    assert (code, text[:9]) == (421, b"4.7.0 Too")
+    with pytest.raises(smtplib.SMTPServerDisconnected):
+        smtp.noop()
+
+
+def test_a_display_name_in_raw_utf8_is_delivered_and_one_in_other_bytes_is_refused_at_once(ingress, sink):
+    running, client, creds, context = ingress
+    portal = "jordan.miles@familymail.example"
+    good = ('From: "Dr. Chén" <dr.chen@valleyclinic.example>\r\n'
+            f"To: {portal}\r\nSubject: follow-up\r\n\r\nSee you Tuesday.\r\n").encode()
+    bad = good.replace("Chén".encode(), b"Ch\xe9n")  # Latin-1, not UTF-8
+    with session(running, creds, context) as smtp:
+        smtp.sendmail("dr.chen@valleyclinic.example", [portal], good)
+        with pytest.raises(smtplib.SMTPDataError) as refused:
+            smtp.sendmail("dr.chen@valleyclinic.example", [portal], bad)
+    assert refused.value.smtp_code == 554
+    assert refused.value.smtp_error.decode().startswith("5.6.0 Postseal cannot read this message: From header: "
+                                                        "not valid UTF-8")
+    [accepted] = client.outbox()
+    record = client.wait(accepted["id"])
+    assert record["state"] == "delivered", record  # not "internal error; will retry" for five days
+    notice = next(r for r in sink.received if r.recipients == (portal,))
+    assert notice.message["From"].addresses[0].display_name.startswith("Dr. Chén")
+
+
+def test_a_message_id_reused_for_other_content_is_refused_not_dropped(ingress):
+    running, client, creds, context = ingress
+    first = INTERNAL.read_bytes()
+    other = first.replace(b"\n\n", b"\n\nA different message.\n", 1)
+    with session(running, creds, context) as smtp:
+        smtp.sendmail("dr.chen@valleyclinic.example", ["nurse.kim@valleyclinic.example"], first)
+        again = smtp.sendmail("dr.chen@valleyclinic.example", ["nurse.kim@valleyclinic.example"], first)
+        assert again == {}  # the same message twice: accepted, queued once
+        with pytest.raises(smtplib.SMTPDataError) as refused:
+            smtp.sendmail("dr.chen@valleyclinic.example", ["nurse.kim@valleyclinic.example"], other)
+    assert refused.value.smtp_code == 554
+    assert "already belongs to a different message" in refused.value.smtp_error.decode()
+    assert len(client.outbox()) == 1

@@ -71,3 +71,39 @@ def test_config_round_trips_through_toml(home):
     cfg = config_mod.from_dict({"tls": {"required_domains": ["a.example"]}, "relay": {"port": 26}})
     write(home, config_mod.to_toml(cfg))
     assert config_mod.load(home) == cfg
+
+
+@pytest.mark.parametrize(("changes", "named"), [
+    ({"relay": {"host": "\ud800"}}, "relay.host is not valid text"),
+    ({"relay": {"host": "smtp.clinic.example\r\n[policy]"}}, "relay.host must not hold control characters"),
+    ({"portal": {"url": "https://x.example/\x00"}}, "portal.url must not hold control characters"),
+])
+def test_a_change_that_would_stop_the_agent_is_refused_before_anything_is_written(home, changes, named):
+    write(home, config_mod.to_toml(config_mod.from_dict({"relay": {"port": 26}})))
+    before = (home / "config.toml").read_bytes()
+    with pytest.raises(ConfigError, match=named):
+        config_mod.update_user_config(home, changes, frozenset())
+    assert (home / "config.toml").read_bytes() == before and not list(home.iterdir())[1:]
+
+
+def test_a_config_toml_that_is_not_toml_is_an_error_not_a_crash_when_changing_settings(home):
+    write(home, "[relay\nhost =")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        config_mod.update_user_config(home, {"relay": {"port": 25}}, frozenset())
+
+
+def test_the_relay_password_goes_to_the_secret_store_not_the_file(home):
+    write(home, "")
+    config = config_mod.update_user_config(home, {"relay": {"username": "u", "password": "pw-81f2"}}, frozenset())
+    assert config.relay.password == "pw-81f2"
+    assert "pw-81f2" not in (home / "config.toml").read_text() and "password" not in (home / "config.toml").read_text()
+    assert (home / "config.toml").stat().st_mode & 0o777 == 0o600
+    loaded = config_mod.load(home)
+    assert loaded.relay.password == "" and config_mod.with_relay_password(home, loaded).relay.password == "pw-81f2"
+
+
+def test_a_password_from_managed_policy_or_the_file_wins_over_the_store(home):
+    write(home, "")
+    config_mod.update_user_config(home, {"relay": {"username": "u", "password": "stored"}}, frozenset())
+    given = config_mod.from_dict({"relay": {"username": "u", "password": "given"}})
+    assert config_mod.with_relay_password(home, given).relay.password == "given"

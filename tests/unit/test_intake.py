@@ -1,6 +1,6 @@
 import pytest
 
-from agent.intake import BadMessage, parse, without_bcc
+from agent.intake import MAX_MIME_DEPTH, BadMessage, content_digest, parse, without_bcc
 
 GOOD = (
     b"From: Dr. Chen <dr.chen@valleyclinic.example>\r\nTo: a@x.example\r\nCc: b@y.example\r\n"
@@ -46,3 +46,44 @@ def test_oversized_message_is_refused(monkeypatch):
     monkeypatch.setattr(intake, "MAX_MESSAGE_BYTES", 1000)
     with pytest.raises(BadMessage, match="limit"):
         parse(GOOD + b"x" * 2000)
+
+
+def nested(depth: int) -> bytes:
+    opening = b"".join(b'Content-Type: multipart/mixed; boundary="b%d"\r\n\r\n--b%d\r\n' % (i, i) for i in range(depth))
+    closing = b"".join(b"--b%d--\r\n" % i for i in reversed(range(depth)))
+    return b"From: a@x.example\r\nTo: b@x.example\r\n" + opening + b"Content-Type: text/plain\r\n\r\nhi\r\n" + closing
+
+
+def test_parts_nested_past_the_limit_are_refused_without_a_recursion_error():
+    assert parse(nested(MAX_MIME_DEPTH - 1)).message.is_multipart()
+    for depth in (MAX_MIME_DEPTH, 500, 5000):
+        with pytest.raises(BadMessage, match=f"nested deeper than {MAX_MIME_DEPTH} levels"):
+            parse(nested(depth))
+
+
+def test_a_raw_utf8_display_name_is_encoded_and_other_bytes_are_refused_naming_the_header():
+    raw = 'From: "Dr. Chén" <a@x.example>\r\nTo: b@x.example,\r\n "Zoë" <c@x.example>\r\nSubject: s\r\n\r\nhi\r\n'.encode()
+    message = parse(raw).message
+    assert message["From"].addresses[0].display_name == "Dr. Chén"
+    assert message.as_bytes().isascii() and message.as_bytes().startswith(b"From: ")  # RFC 2047, order kept
+    assert [a.addr_spec for a in message["To"].addresses] == ["b@x.example", "c@x.example"]
+    for header in ("From", "To", "Reply-To", "Cc"):
+        headers = {"From": b"a@x.example", "To": b"b@x.example", header: b'"Ch\xe9n" <d@x.example>'}  # Latin-1
+        bad = b"".join(k.encode() + b": " + v + b"\r\n" for k, v in headers.items()) + b"\r\nhi\r\n"
+        with pytest.raises(BadMessage, match=f"^{header} header: not valid UTF-8"):
+            parse(bad)
+
+
+def test_an_envelope_address_with_undecodable_bytes_is_not_an_address():
+    with pytest.raises(BadMessage, match="is not a valid e-mail address"):
+        parse(GOOD, envelope_recipients=["b\udce9@x.example"])
+
+
+def test_the_content_digest_ignores_the_date_and_line_endings_but_not_the_content_or_recipients():
+    stored = parse(GOOD).message.as_bytes()
+    redated = stored.replace(b"Date: ", b"Date: Mon, 01 Jan 2024 00:00:00 +0000\r\n X-Was: ", 1)
+    base = content_digest(stored, ["a@x.example"])
+    assert content_digest(redated, ["a@x.example"]) == base
+    assert content_digest(stored.replace(b"\n", b"\r\n"), ["A@x.example"]) == base
+    assert content_digest(stored.replace(b"hello", b"hellO"), ["a@x.example"]) != base
+    assert content_digest(stored, ["a@x.example", "z@x.example"]) != base

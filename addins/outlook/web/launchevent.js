@@ -281,9 +281,9 @@ async function readJson(response, signal) {
 
 // The HTML pages carry the token in <meta name="postseal-pairing"> (the agent fills it in as
 // it serves them); the JavaScript-only runtime has no page and asks the pairing endpoint,
-// which answers only the add-in origin.
-async function pairingToken({ fetch: fetchImpl, document, origin, signal }) {
-  const meta = document && document.querySelector && document.querySelector('meta[name="postseal-pairing"]');
+// which answers only the add-in origin. `fresh` skips the page's token (see askAgentPaired).
+async function pairingToken({ fetch: fetchImpl, document, origin, signal, fresh = false }) {
+  const meta = !fresh && document && document.querySelector && document.querySelector('meta[name="postseal-pairing"]');
   const fromPage = meta && meta.getAttribute("content");
   if (fromPage && fromPage !== PLACEHOLDER) return fromPage;
   const response = await request(fetchImpl, origin + PATHS.pairing, { method: "GET" }, signal);
@@ -311,9 +311,21 @@ async function askAgent({ fetch: fetchImpl, origin, token, draft, path, signal }
     } catch (_error) {
       // the status alone says enough
     }
-    throw new AgentError("http", detail);
+    throw new AgentError(response.status === 401 ? "unpaired" : "http", detail);
   }
   return readJson(response, signal);
+}
+
+// The agent's pairing tokens are short-lived, bound to the program that fetched them, and
+// forgotten when the agent restarts; a page open since before then holds one it refuses
+// (401). Then ask the pairing endpoint for a new token, once, and ask again.
+async function askAgentPaired({ repair, ...options }) {
+  try {
+    return await askAgent(options);
+  } catch (error) {
+    if (!(error instanceof AgentError) || error.kind !== "unpaired") throw error;
+  }
+  return askAgent({ ...options, token: await repair() });
 }
 
 // ---- verdict.mjs
@@ -432,15 +444,18 @@ function blockOptions(Office, message, { details = false } = {}) {
 
 async function decide(Office, env, signal) {
   const origin = agentOrigin(env.location);
-  const connect = deadline(CONNECT_BUDGET_MS, signal);
-  let token;
-  try {
-    token = await pairingToken({ fetch: env.fetch, document: env.document, origin, signal: connect.signal });
-  } finally {
-    connect.clear();
-  }
+  const pair = async (fresh) => {
+    const connect = deadline(CONNECT_BUDGET_MS, signal);
+    try {
+      return await pairingToken({ fetch: env.fetch, document: env.document, origin, signal: connect.signal, fresh });
+    } finally {
+      connect.clear();
+    }
+  };
+  const token = await pair(false);
   const draft = await collectDraft(Office);
-  const data = await askAgent({ fetch: env.fetch, origin, token, draft, path: PATHS.compose, signal });
+  const data = await askAgentPaired({ fetch: env.fetch, origin, token, draft, path: PATHS.compose, signal,
+    repair: () => pair(true) });
   const answer = readAnswer(data);
   if (answer.decision === "allow") {
     const item = Office.context.mailbox.item;

@@ -5,22 +5,25 @@
 // event.completed is called exactly once, and within HANDLER_BUDGET_MS.
 
 import { CONNECT_BUDGET_MS, HANDLER_BUDGET_MS, PATHS, STAMP_HEADER } from "./config.mjs";
-import { agentOrigin, askAgent, deadline, pairingToken } from "./agent.mjs";
+import { agentOrigin, askAgentPaired, deadline, pairingToken } from "./agent.mjs";
 import { collectDraft } from "./draft.mjs";
 import { officeCall } from "./office-async.mjs";
 import { MESSAGES, blockOptions, errorMessageFor, readAnswer } from "./verdict.mjs";
 
 async function decide(Office, env, signal) {
   const origin = agentOrigin(env.location);
-  const connect = deadline(CONNECT_BUDGET_MS, signal);
-  let token;
-  try {
-    token = await pairingToken({ fetch: env.fetch, document: env.document, origin, signal: connect.signal });
-  } finally {
-    connect.clear();
-  }
+  const pair = async (fresh) => {
+    const connect = deadline(CONNECT_BUDGET_MS, signal);
+    try {
+      return await pairingToken({ fetch: env.fetch, document: env.document, origin, signal: connect.signal, fresh });
+    } finally {
+      connect.clear();
+    }
+  };
+  const token = await pair(false);
   const draft = await collectDraft(Office);
-  const data = await askAgent({ fetch: env.fetch, origin, token, draft, path: PATHS.compose, signal });
+  const data = await askAgentPaired({ fetch: env.fetch, origin, token, draft, path: PATHS.compose, signal,
+    repair: () => pair(true) });
   const answer = readAnswer(data);
   if (answer.decision === "allow") {
     const item = Office.context.mailbox.item;

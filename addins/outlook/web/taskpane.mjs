@@ -2,7 +2,7 @@
 // It asks the agent's check-only endpoint, which stores, queues and stamps nothing.
 
 import { CONNECT_BUDGET_MS, HANDLER_BUDGET_MS, PATHS } from "./config.mjs";
-import { agentOrigin, askAgent, deadline, pairingToken } from "./agent.mjs";
+import { agentOrigin, askAgentPaired, deadline, pairingToken } from "./agent.mjs";
 import { collectDraft } from "./draft.mjs";
 import { errorMessageFor, readAnswer } from "./verdict.mjs";
 
@@ -82,16 +82,18 @@ export async function check(Office, env = {}) {
   show("loading", "Checking this draft…", "");
   const budget = deadline(HANDLER_BUDGET_MS);
   try {
-    const connect = deadline(CONNECT_BUDGET_MS, budget.signal);
-    let token;
-    try {
-      token = await pairingToken({ fetch: fetchImpl, document, origin, signal: connect.signal });
-    } finally {
-      connect.clear();
-    }
+    const pair = async (fresh) => {
+      const connect = deadline(CONNECT_BUDGET_MS, budget.signal);
+      try {
+        return await pairingToken({ fetch: fetchImpl, document, origin, signal: connect.signal, fresh });
+      } finally {
+        connect.clear();
+      }
+    };
+    const token = await pair(false);
     const draft = await collectDraft(Office);
-    const answer = readAnswer(await askAgent({
-      fetch: fetchImpl, origin, token, draft, path: PATHS.check, signal: budget.signal,
+    const answer = readAnswer(await askAgentPaired({
+      fetch: fetchImpl, origin, token, draft, path: PATHS.check, signal: budget.signal, repair: () => pair(true),
     }), { requireStamp: false });
     // The agent's message may open with the same words as the headline ("Held for review: …").
     const headline = HEADLINES[answer.decision];

@@ -142,6 +142,25 @@ describe("failures block with what to do", () => {
   });
 });
 
+describe("pairing tokens lapse: the agent restarted, or the page is old", () => {
+  const refuseStale = (request) => (request.headers["X-Postseal-Pairing"] === "fresh-token" ? allow()
+    : json(401, { decision: "blocked", error: { code: "not_paired", message: "token from before a restart" } }));
+
+  test("a refused page token is replaced from the pairing endpoint, once, and the send goes on", async () => {
+    const { options, agent } = await send({ answer: refuseStale, pairing: json(200, { token: "fresh-token" }) });
+    assert.deepEqual(options, { allowEvent: true });
+    assert.deepEqual(agent.requests.map((r) => [r.url.slice(ORIGIN.length), r.headers["X-Postseal-Pairing"]]), [
+      ["/addin/v1/compose", TOKEN], ["/addin/v1/pairing", undefined], ["/addin/v1/compose", "fresh-token"]]);
+  });
+
+  test("a new token refused as well blocks with what to do, without asking a third time", async () => {
+    const { options, agent } = await send({ answer: refuseStale, pairing: json(200, { token: "also-stale" }) });
+    assert.equal(options.allowEvent, false);
+    assert.equal(options.errorMessage, MESSAGES.unpaired);
+    assert.equal(agent.requests.filter((r) => r.url.endsWith("/compose")).length, 2);
+  });
+});
+
 describe("attachments Outlook cannot hand over go as unavailable, never dropped", () => {
   test("a failing getAttachmentContentAsync and a cloud attachment", async () => {
     const draft = { ...DRAFT, attachments: [
