@@ -12,13 +12,11 @@ import hmac
 import json
 import logging
 import re
-import traceback
-from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
-from agent import client_json
+from agent import client_json, failure
 from agent import stamp as stamp_mod
 from agent.bounces import NotADsn
 from agent.ingress import accounts_api, compose
@@ -61,9 +59,7 @@ def internal_error(request: web.Request, exc: BaseException) -> web.Response:
     it failed, never the exception's text or a traceback (either may quote message content)."""
     resource = request.match_info.route.resource
     route = resource.canonical if resource is not None else "(no route)"
-    frame = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
-    where = f" at {Path(frame[0].filename).stem}:{frame[0].lineno}" if frame else ""
-    log.error("%s %s failed: %s%s", request.method, route, type(exc).__name__, where)
+    log.error("%s %s failed: %s", request.method, route, failure.site(exc))
     return error(500, "internal_error", f"the agent could not handle {request.method} {route} "
                                         f"({type(exc).__name__}); nothing was stored; see the agent log")
 

@@ -27,7 +27,7 @@ from importlib import resources
 
 from aiohttp import web
 
-from agent import client_json
+from agent import client_json, failure
 from agent.portal import access
 from agent.portal.store import Sealed, SqlitePortalStore
 
@@ -76,6 +76,11 @@ def create_app(store: SqlitePortalStore, token: str, mailer: Mailer | None = Non
         except web.HTTPException as exc:
             exc.headers.update(_SECURITY_HEADERS)
             raise
+        except Exception as exc:  # noqa: BLE001 - a recipient's browser never sees a traceback
+            # Only the type and where: the request may carry a code, a reply or a name.
+            log.error("portal: %s %s failed: %s", request.method, request.match_info.route.resource.canonical
+                      if request.match_info.route.resource else "(no route)", failure.site(exc))
+            response = _refuse(access.Refusal(500, "The portal could not answer this request. Try again later."))
         response.headers.update(_SECURITY_HEADERS)
         return response
 
@@ -154,9 +159,11 @@ def create_app(store: SqlitePortalStore, token: str, mailer: Mailer | None = Non
         throttle(request)
         sealed = message_of(request)
         try:
-            body = await request.json()
-        except ValueError:
-            raise web.HTTPBadRequest(text="expected JSON {\"code\": \"123456\"}") from None
+            if (request.content_length or 0) > 4096:
+                raise client_json.BadJson("too long")
+            body = client_json.loads(await request.read(), "the code")
+        except client_json.BadJson:
+            return _refuse(access.Refusal(400, 'expected JSON {"code": "123456"} of at most 4 KB'))
         answer = str(body.get("code") or body.get("passcode") or "")[:200] if isinstance(body, dict) else ""
         result = access.check(store, sealed, answer)
         if isinstance(result, access.Refusal):

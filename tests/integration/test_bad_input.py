@@ -170,7 +170,7 @@ def test_a_from_name_that_is_not_utf8_is_refused_at_once_and_raw_utf8_is_deliver
     assert len(client.outbox()) == 1
 
 
-def test_a_portal_receipt_that_is_not_json_is_a_400_not_a_500(start_agent, sink, home):
+def test_a_portal_code_or_receipt_that_is_not_json_is_a_400_not_a_500(start_agent, sink, home):
     from tests.conftest import run_cli
 
     start_agent(sink.port, portal={"poll_seconds": 1})
@@ -187,12 +187,16 @@ def test_a_portal_receipt_that_is_not_json_is_a_400_not_a_500(start_agent, sink,
     mail = next(r for r in sink.received[before:] if r.recipients == (PATIENT,))
     code = re.search(r"Your code is (\d{6})", mail.message.get_body(("plain",)).get_content()).group(1)
     jar = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+    for body in (b"[" * 100_000 + b"]" * 100_000, b"not json", b'{"code": "' + b"1" * 10_000 + b'"}'):
+        status, kind, answer = portal_post(f"{api}/session", body, jar)
+        assert (status, kind) == (400, "application/json") and "expected JSON" in json.loads(answer)["error"]
     assert portal_post(f"{api}/session", json.dumps({"code": code}).encode(), jar)[0] == 200
     for body in (b"this is not json", b"[" * 100_000 + b"]" * 100_000, b'{"name": "x' + b"y" * 10_000 + b'"}'):
         status, kind, answer = portal_post(f"{api}/receipt", body, jar)
         assert (status, kind) == (400, "application/json"), answer
         assert "expected JSON" in json.loads(answer)["error"]
-    assert portal_post(f"{api}/receipt", json.dumps({"name": "scan \ud800.pdf"}).encode(), jar)[0] == 204
+    assert portal_post(f"{api}/receipt", json.dumps({"name": "scan \ud800.pdf"}).encode(), jar)[0] == 400
+    assert portal_post(f"{api}/receipt", b'{"event": "download", "index": 0}', jar)[0] == 204
 
 
 def portal_post(url: str, body: bytes, opener=None) -> tuple[int, str, bytes]:
