@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -117,3 +119,14 @@ def gpg_decrypt(recipient: Recipient, armored: bytes) -> str:
     status = result.stderr.decode(errors="replace")
     assert "[GNUPG:] DECRYPTION_OKAY" in status and "DECRYPTION_FAILED" not in status, status
     return result.stdout.decode()
+
+
+def mailed_code(sink: SmtpSink, recipient: str, after: int, timeout: float = 20) -> str:
+    """The portal's one-time code from the first mail to `recipient` after the first `after`."""
+    deadline = time.monotonic() + timeout
+    while not (mails := [r for r in sink.received[after:] if r.recipients == (recipient,)]):
+        assert time.monotonic() < deadline, f"no code e-mail reached {recipient}"
+        time.sleep(0.1)
+    found = re.search(r"Your code is (\d{6})", mails[0].message.get_body(("plain",)).get_content())
+    assert found, "the mail holds no code"
+    return found.group(1)

@@ -14,7 +14,7 @@ from http.cookiejar import CookieJar
 import pytest
 
 from agent.portal.store import SqlitePortalStore
-from tests.conftest import SAMPLES, SENDER, run_cli
+from tests.conftest import SAMPLES, SENDER, mailed_code, run_cli
 
 PATIENT = "maria.gonzalez@mailbox.example"
 
@@ -72,12 +72,7 @@ def test_an_old_code_does_not_open_and_a_code_opens_once(portal_message, sink, h
     running, api, portal_id, _ = portal_message
     before = len(sink.received)
     assert call(f"{api}/code", "POST", {})[0] == 202
-    deadline = time.monotonic() + 20
-    while not [r for r in sink.received[before:] if r.recipients == (PATIENT,)]:
-        assert time.monotonic() < deadline, "no code e-mail"
-        time.sleep(0.1)
-    mail = next(r for r in sink.received[before:] if r.recipients == (PATIENT,))
-    code = re.search(r"Your code is (\d{6})", mail.message.get_body(("plain",)).get_content()).group(1)
+    code = mailed_code(sink, PATIENT, before)
     store = SqlitePortalStore(home / "portal")
     store.update(portal_id, code_expires=time.time() - 1)
     status, body, _ = call(f"{api}/session", "POST", {"code": code})
