@@ -168,6 +168,13 @@ SECTIONS: dict[str, type] = {
 _ALLOWED_VALUES = {("relay", "starttls"): ("off", "opportunistic", "required"),
                    ("accounts", "transport"): ("api", "smtp"),
                    ("secrets", "backend"): ("keyring", "file")}
+# Every other number is a count or a duration: never negative, never so large that a socket
+# timeout or a timer overflows. These are also never 0: a zero timeout makes the relay
+# socket non-blocking, zero concurrency sends nothing, a zero interval spins.
+_MAX_NUMBER = 10**9
+_AT_LEAST_ONE = {("relay", "timeout"), ("outbox", "concurrency"), ("outbox", "retry_first_seconds"),
+                 ("outbox", "retry_max_seconds"), ("portal", "poll_seconds"), ("portal", "expiry_days"),
+                 ("accounts", "sign_in_timeout")}
 
 
 def home_dir() -> Path:
@@ -186,6 +193,29 @@ def managed_policy_path() -> Path:
     return Path("/etc/postseal/policy.json")
 
 
+def _shown(name: object) -> str:
+    """A key or section name as it can appear in a one-line message (TOML allows any
+    character in a quoted key, line breaks included)."""
+    text = str(name)
+    return text if text.isprintable() else repr(text)[1:-1]
+
+
+def _read_toml(path: Path) -> tuple[dict[str, Any], str]:
+    """The file's data and text; a file that cannot be read or parsed is a ConfigError."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc.strerror}") from None
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise ConfigError(f"{path}: not valid TOML: arrays or tables nested too deeply") from None
+
+
 def load(home: Path | None = None) -> Config:
     """Read `config.toml` from the data directory (absent = defaults), then managed policy."""
     home = home or home_dir()
@@ -193,11 +223,7 @@ def load(home: Path | None = None) -> Config:
     data: dict[str, Any] = {}
     text = ""
     if path.exists():
-        text = path.read_text(encoding="utf-8")
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        data, text = _read_toml(path)
     sections = _validate(data, str(path), text)
     managed, locked = _load_managed()
     for section, values in managed.items():
@@ -215,9 +241,11 @@ def _load_managed() -> tuple[dict[str, dict[str, Any]], frozenset[str]]:
         return {}, frozenset()
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # ValueError: not JSON, or not UTF-8
         # Fail closed: a managed policy we cannot read must stop the agent, not be ignored.
         raise ConfigError(f"{path}: managed policy cannot be read: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: managed policy cannot be read: JSON nested too deeply") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: managed policy must be a JSON object of sections")
     sections = _validate(raw, str(path), "")
@@ -251,7 +279,7 @@ def _validate(data: dict[str, Any], source: str, text: str) -> dict[str, dict[st
         if section not in SECTIONS:
             known = ", ".join(sorted(SECTIONS))
             raise ConfigError(
-                f"{source}{_line_of(text, section, None)}: unknown section [{section}] "
+                f"{source}{_line_of(text, section, None)}: unknown section [{_shown(section)}] "
                 f"(known: {known})"
             )
         if not isinstance(values, dict):
@@ -261,7 +289,7 @@ def _validate(data: dict[str, Any], source: str, text: str) -> dict[str, dict[st
             where = f"{source}{_line_of(text, section, key)}"
             if key not in fields:
                 raise ConfigError(
-                    f"{where}: unknown key '{key}' in [{section}] "
+                    f"{where}: unknown key '{_shown(key)}' in [{section}] "
                     f"(known: {', '.join(sorted(fields))})"
                 )
             _check_type(section, key, fields[key].type, value, where)
@@ -301,11 +329,16 @@ def _check_type(section: str, key: str, declared: Any, value: Any, where: str) -
     allowed = _ALLOWED_VALUES.get((section, key))
     if allowed and value not in allowed:
         raise ConfigError(f"{where}: {section}.{key} must be one of {', '.join(allowed)}, not {value!r}")
+    if expected in (int, (int, float)) and not key.endswith("port"):
+        least = 1 if (section, key) in _AT_LEAST_ONE else 0
+        # NaN fails both comparisons; JSON (managed policy) also brings Infinity and NaN
+        if not least <= value <= _MAX_NUMBER:
+            raise ConfigError(f"{where}: {section}.{key} must be a number from {least} to {_MAX_NUMBER}, not {value}")
     if (section, key) == ("relay", "host") and not value.strip():
         raise ConfigError(f"{where}: relay.host must name the outgoing mail server, not be empty")
-    if (section, key) == ("portal", "url") and urlsplit(value).scheme not in ("http", "https"):
+    if (section, key) == ("portal", "url") and _scheme(value) not in ("http", "https"):
         raise ConfigError(f"{where}: portal.url must be an http(s) URL, not {value!r}")
-    if section == "accounts" and key.endswith(("_url", "_uri", "_authority")) and urlsplit(value).scheme != "https":
+    if section == "accounts" and key.endswith(("_url", "_uri", "_authority")) and _scheme(value) != "https":
         raise ConfigError(f"{where}: accounts.{key} must be an https URL, not {value!r}")
     if (section, key) == ("network", "connect_to"):
         for item in value:
@@ -317,6 +350,13 @@ def _check_type(section: str, key: str, declared: Any, value: Any, where: str) -
                 raise ConfigError(f"{where}: network.dns_servers entries are IP addresses (ip or ip:port), not {item!r}")
     if expected is int and not 0 <= value <= 65535 and key.endswith("port"):
         raise ConfigError(f"{where}: {section}.{key} must be a port number 0-65535, not {value}")
+
+
+def _scheme(url: str) -> str:
+    try:
+        return urlsplit(url).scheme
+    except ValueError:  # "http://[::1" and other unbalanced IPv6 brackets
+        return ""
 
 
 def _build(sections: dict[str, dict[str, Any]], locked: frozenset[str]) -> Config:
@@ -349,17 +389,15 @@ def update_user_config(home: Path, changes: dict[str, dict[str, Any]], locked: f
     included (managed policy not applied)."""
     for section, values in changes.items():
         if not isinstance(values, dict):
-            raise ConfigError(f"{section}: expected an object of settings")
+            raise ConfigError(f"{_shown(section)}: expected an object of settings")
         for key in values:
             if f"{section}.{key}" in locked:
                 raise PermissionError(f"{section}.{key} is managed by your organization")
             if (section, key) not in EDITABLE:
-                raise ConfigError(f"{section}.{key} cannot be changed from here; edit {home / 'config.toml'}")
+                raise ConfigError(f"{_shown(section)}.{_shown(key)} cannot be changed from here; "
+                                  f"edit {home / 'config.toml'}")
     path = home / "config.toml"
-    try:
-        current: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}); fix or remove it, then change settings again") from None
+    current: dict[str, Any] = _read_toml(path)[0] if path.exists() else {}
     for section, values in changes.items():
         current.setdefault(section, {}).update(values)
     config = from_dict(current, str(path))  # refuses wrong types and values before anything is written
@@ -398,6 +436,21 @@ def _write_atomically(path: Path, text: str) -> None:
             os.close(folder)
 
 
+# An escaped backslash, or a character beyond the BMP as JSON escapes it (a surrogate pair).
+_JSON_ESCAPE = re.compile(r"\\\\|\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})")
+
+
+def _toml_value(value: Any) -> str:
+    """JSON's escapes are TOML's but one: TOML has no surrogate pairs, it writes a character
+    beyond the BMP (an emoji in a password) as one \\UXXXXXXXX escape."""
+    def escape(match: re.Match[str]) -> str:
+        if match.group(1) is None:
+            return match.group(0)
+        high, low = int(match.group(1), 16), int(match.group(2), 16)
+        return f"\\U{0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00):08X}"
+    return _JSON_ESCAPE.sub(escape, json.dumps(value))
+
+
 def to_toml(config: Config) -> str:
     """Write a config back as TOML (used by the demo and tests to set up a data directory).
     The relay password is left out: it lives in the secret store (update_user_config)."""
@@ -407,6 +460,6 @@ def to_toml(config: Config) -> str:
         for key, value in dataclasses.asdict(getattr(config, name)).items():
             if (name, key) == ("relay", "password"):
                 continue
-            lines.append(f"{key} = {json.dumps(value)}")
+            lines.append(f"{key} = {_toml_value(value)}")
         lines.append("")
     return "\n".join(lines)

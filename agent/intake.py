@@ -98,6 +98,48 @@ def _depth(message: EmailMessage) -> int:
     return deepest
 
 
+def _read_headers(message: EmailMessage) -> None:
+    """Parse every header of every part now, so nothing later meets one that cannot be read.
+
+    The standard library parses a header lazily, on each access, and on some malformed
+    values ("a@[", a stray quote after a comma, a broken encoded word) raises AttributeError
+    or IndexError instead of recording a defect. The result is deterministic, so a header read
+    once here is read the same way by inspection, routing and the audit."""
+    for part in message.walk():
+        for name in part.keys():
+            try:
+                for value in part.get_all(name, []):
+                    str(value)
+            except Exception as exc:  # noqa: BLE001 - the header parser's errors have no common type
+                where = "" if part is message else f" of part {part.get_content_type()}"
+                raise BadMessage(f"{name} header{where} cannot be parsed ({type(exc).__name__})") from None
+
+
+def _outline(message: EmailMessage) -> list[tuple[str, tuple[str, ...]]]:
+    return [(part.get_content_type(), tuple(k.lower() for k in part.keys())) for part in message.walk()]
+
+
+def _stored_as_read(message: EmailMessage) -> None:
+    """The outbox keeps the message as the email package writes it out; refuse a message that
+    would come back with other headers or parts than the ones just inspected.
+
+    The package refolds headers with str.splitlines(), which also breaks at vertical tab,
+    form feed, the file/group/record separators, NEL and the Unicode line separators: a
+    Subject carrying a vertical tab and then "Content-Transfer-Encoding: base64" is one header
+    when inspected and two once stored, and the body the recipient decodes is not the one
+    policy read."""
+    try:
+        stored = message.as_bytes()
+    except UnicodeError:  # raw 8-bit bytes in a header it must refold: it cannot write them back
+        raise BadMessage("a header holds raw 8-bit bytes (not RFC 2047 encoded) that cannot be stored as "
+                         "submitted; send it again from a mail program that encodes its headers") from None
+    again = BytesParser(policy=policy.default).parsebytes(stored)
+    if _outline(again) != _outline(message) or any(
+            isinstance(d, _FATAL_DEFECTS) for part in again.walk() for d in part.defects):
+        raise BadMessage("the message would change when stored: a header holds a line break (vertical tab, "
+                         "form feed or a Unicode line separator); remove it and send again")
+
+
 def _addresses(message: EmailMessage, header: str) -> list[str]:
     # The structured headers of policy.default, not email.utils.getaddresses: the latter
     # changed behaviour with the CVE-2023-27043 fix, and Python builds differ on it.
@@ -131,6 +173,7 @@ def parse(raw: bytes, envelope_recipients: list[str] | None = None) -> Intake:
             if isinstance(defect, _FATAL_DEFECTS):
                 where = "message" if part is message else f"part {part.get_content_type()}"
                 raise BadMessage(f"malformed MIME in {where}: {type(defect).__name__.removesuffix('Defect')} ({defect})")
+    _read_headers(message)
     if message.get_content_maintype() == "multipart" and not message.get_boundary():
         raise BadMessage("malformed MIME: multipart message without a boundary")
     _utf8_headers(message)
@@ -155,6 +198,7 @@ def parse(raw: bytes, envelope_recipients: list[str] | None = None) -> Intake:
         message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
     if "Date" not in message:
         message["Date"] = formatdate(localtime=True)
+    _stored_as_read(message)
     message_id = str(message["Message-ID"]).strip().strip("<>").strip()
     return Intake(message, sender, unique, message_id)
 

@@ -75,8 +75,15 @@ _OTHER_NUMBER = re.compile(r"(?i)\b(?:order|invoice|inv|ref(?:erence)?|tracking|
                            r"[ \t]*[:#]?[ \t]*$")
 
 
+_NEXT_NUMBER = re.compile(r"\s\d")
+
+
 def _ssn_formatted(text: str, m: re.Match[str]) -> float | None:
     if m.group("s1") != m.group("s2") or not _ssn_ok(m.group("a") + m.group("g") + m.group("n")):
+        return None
+    # "123 45 6789 0123" is one longer number grouped by spaces; "512-44-8721 03/14/1961" is
+    # an SSN and then a date (a table row pasted as text), so only the spaced form is refused.
+    if m.group("s1") == " " and _NEXT_NUMBER.match(text, m.end()):
         return None
     labelled = context(text, m.start(), m.end(), _SSN_WORDS, 40, 0)
     if labelled:
@@ -88,7 +95,7 @@ def _ssn_formatted(text: str, m: re.Match[str]) -> float | None:
 
 SSN_FORMATTED = Detector(
     "us_ssn", r"\d{3}[- ]\d{2}[- ]\d{4}",
-    re.compile(r"(?<![\d-])(?P<a>\d{3})(?P<s1>[- ])(?P<g>\d{2})(?P<s2>[- ])(?P<n>\d{4})(?![\d-]|\s\d)"),
+    re.compile(r"(?<![\d-])(?P<a>\d{3})(?P<s1>[- ])(?P<g>\d{2})(?P<s2>[- ])(?P<n>\d{4})(?![\d-])"),
     _ssn_formatted, before=11, after=1,
 )
 SSN_LABELLED = Detector(  # nine bare digits are an SSN only when labelled as one

@@ -30,6 +30,7 @@ MAX_ARCHIVE_DEPTH = 3  # a ZIP in a ZIP in a ZIP is read; one more level is a fi
 MAX_ARCHIVE_MEMBERS = 1000
 MAX_ARCHIVE_BYTES = 200 * 1024 * 1024  # total decompressed per attachment (zip bombs)
 MAX_RATIO = 200  # decompressed / compressed per member; 42.zip is ~10^6
+_UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
 _CSV_TYPES = {"text/csv", "application/csv", "text/tab-separated-values", "text/comma-separated-values"}
 
 
@@ -81,7 +82,8 @@ def sniff(data: bytes, content_type: str, filename: str) -> str:
 def _looks_like_text(data: bytes) -> bool:
     sample = data[:8192]
     if b"\x00" in sample:
-        return sample[:2] in (b"\xff\xfe", b"\xfe\xff")  # UTF-16 text has a BOM; else binary
+        # UTF-16 and UTF-32 text has a BOM; else binary
+        return sample[:2] in (b"\xff\xfe", b"\xfe\xff") or sample[:4] in _UTF32_BOMS
     try:
         sample.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -92,6 +94,10 @@ def _looks_like_text(data: bytes) -> bool:
 
 
 def decode_text(data: bytes, charset: str | None = None) -> str:
+    # UTF-32 first: its little-endian BOM begins with UTF-16's, and read as UTF-16 the text
+    # becomes one unrelated character per code unit (an SSN would pass unseen).
+    if data[:4] in _UTF32_BOMS:
+        return data.decode("utf-32", errors="replace")
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return data.decode("utf-16", errors="replace")
     for encoding in (charset, "utf-8"):
@@ -99,7 +105,7 @@ def decode_text(data: bytes, charset: str | None = None) -> str:
             continue
         try:
             return data.decode(encoding)
-        except (UnicodeDecodeError, LookupError):
+        except (ValueError, LookupError):  # also "undefined" (UnicodeError) and a label with NUL in it
             continue
     return data.decode("cp1252", errors="replace")
 

@@ -107,3 +107,56 @@ def test_a_password_from_managed_policy_or_the_file_wins_over_the_store(home):
     config_mod.update_user_config(home, {"relay": {"username": "u", "password": "stored"}}, frozenset())
     given = config_mod.from_dict({"relay": {"username": "u", "password": "given"}})
     assert config_mod.with_relay_password(home, given).relay.password == "given"
+
+
+@pytest.mark.parametrize(("content", "problem"), [
+    (b'[relay]\nhost = "caf\xe9"\n', "not UTF-8 text"),
+    (b"x = " + b"[" * 5000 + b"]" * 5000 + b"\n", "nested too deeply"),
+])
+def test_a_config_file_that_cannot_be_read_is_a_config_error_not_a_crash(home, content, problem):
+    home.mkdir(exist_ok=True)
+    (home / "config.toml").write_bytes(content)
+    with pytest.raises(ConfigError, match=problem):
+        config_mod.load(home)
+
+
+@pytest.mark.parametrize("content", [b'{"relay": {"host": "caf\xe9"}}', b"[" * 100_000 + b"]" * 100_000])
+def test_a_managed_policy_that_is_not_utf8_or_nested_too_deep_stops_the_agent(home, tmp_path, monkeypatch, content):
+    managed = tmp_path / "policy.json"
+    managed.write_bytes(content)
+    monkeypatch.setenv("POSTSEAL_MANAGED_POLICY", str(managed))
+    with pytest.raises(ConfigError, match="managed policy cannot be read"):
+        config_mod.load(home)
+
+
+@pytest.mark.parametrize(("section", "key", "value"), [
+    ("portal", "url", "http://[::1"), ("accounts", "graph_url", "https://[bad"),
+    ("tls", "fallback_after_hours", float("nan")), ("outbox", "give_up_after_hours", float("inf")),
+    ("relay", "timeout", -5), ("relay", "timeout", 0), ("outbox", "concurrency", 0),
+    ("outbox", "retry_max_seconds", 2**63 - 1),
+])
+def test_values_the_agent_could_not_run_with_are_refused_by_name(section, key, value):
+    with pytest.raises(ConfigError, match=rf"{section}\.{key}"):
+        config_mod.from_dict({section: {key: value}})
+
+
+def test_a_name_with_a_line_break_is_reported_on_one_line(home):
+    write(home, '[relay]\n"po\\nrt" = 1\n')
+    with pytest.raises(ConfigError) as refused:
+        config_mod.load(home)
+    assert "\n" not in str(refused.value) and "po\\nrt" in str(refused.value)
+
+
+def test_a_setting_with_an_emoji_is_written_as_toml_the_agent_reads_back(home):
+    home.mkdir(exist_ok=True)
+    written = config_mod.update_user_config(home, {"relay": {"username": "s\u00e9same \U0001f511",
+                                                             "password": "p\u00e4ss \U0001f511"}}, frozenset())
+    assert config_mod.with_relay_password(home, config_mod.load(home)) == written
+    assert config_mod.load(home).relay.username == "s\u00e9same \U0001f511"
+    assert config_mod.with_relay_password(home, config_mod.load(home)).relay.password == "p\u00e4ss \U0001f511"
+
+
+def test_a_settings_change_over_a_broken_config_file_is_a_config_error(home):
+    write(home, "[relay\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        config_mod.update_user_config(home, {"relay": {"port": 26}}, frozenset())

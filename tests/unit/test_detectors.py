@@ -25,6 +25,13 @@ def test_bare_nine_digits_count_as_ssn_only_with_a_label():
     assert types("SSN 512448721") == ["us_ssn"]
 
 
+def test_an_ssn_followed_by_another_number_is_still_an_ssn_unless_spaces_make_them_one():
+    # A table row pasted as text: the SSN, then the date of birth.
+    assert "us_ssn" in types("Robert Alvarez 512-44-8721 03/14/1961")
+    assert "us_ssn" in types("SSN 512-44-8721 0")
+    assert "us_ssn" not in types("Dial 512 44 8721 0123")  # one number grouped by spaces
+
+
 def test_npi_needs_a_valid_check_digit():
     assert luhn_ok("80840" + "1467500009")
     assert types("NPI 1467500009") == ["npi"]

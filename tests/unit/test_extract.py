@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 
 from agent.policy import sandbox
+from agent.policy.extract import decode_text, extract
 from agent.policy.inspect import inspect
 from agent.policy.scanner import Scanner
 
@@ -290,3 +291,17 @@ def test_scans_from_many_threads_at_once_do_not_collide():
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(lambda _: scanner.scan(text, "body"), range(32)))
     assert all(r == expected for r in results)
+
+
+@pytest.mark.parametrize("charset", ["undefined", "utf-8\x00", "idna"])
+def test_a_charset_that_cannot_decode_falls_back_instead_of_raising(charset):
+    assert "512-44-8721" in decode_text("SSN 512-44-8721 \u00e9".encode(), charset)
+
+
+@pytest.mark.parametrize("encoding", ["utf-32", "utf-32-be"])
+def test_utf32_text_with_a_bom_is_read_as_utf32_not_utf16(encoding):
+    data = ("\ufeff" if encoding.endswith("be") else "") + "SSN 512-44-8721"
+    raw = data.encode(encoding)
+    assert "512-44-8721" in decode_text(raw)
+    [item] = extract(raw, "notes.txt", "text/plain", "attachment:notes.txt")
+    assert "512-44-8721" in item.text

@@ -87,3 +87,42 @@ def test_the_content_digest_ignores_the_date_and_line_endings_but_not_the_conten
     assert content_digest(stored.replace(b"\n", b"\r\n"), ["A@x.example"]) == base
     assert content_digest(stored.replace(b"hello", b"hellO"), ["a@x.example"]) != base
     assert content_digest(stored, ["a@x.example", "z@x.example"]) != base
+
+
+HEAD = b"From: a@valleyclinic.example\r\nTo: b@example.org\r\n"
+
+
+@pytest.mark.parametrize("header", [
+    b"To: a@[\r\n",  # AttributeError inside the standard library's address parser
+    b"Cc: a@b.example,\"\r\n",  # IndexError
+    b"Reply-To: =?iso-8859-1?b?!!!?=\r\n",  # IndexError, in a header intake itself never reads
+])
+def test_a_header_the_email_package_cannot_parse_is_a_bad_message_not_a_crash(header):
+    with pytest.raises(BadMessage, match="header cannot be parsed"):
+        parse(HEAD + header + b"\r\nbody\r\n")
+
+
+@pytest.mark.parametrize("separator", [b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e"])
+def test_a_line_break_inside_a_header_cannot_smuggle_headers_past_inspection(separator):
+    # Inspected, the body is a line of base64-looking text; stored and refolded, the Subject
+    # would end at the separator and the body would decode to an SSN for the recipient.
+    raw = (HEAD + b"Subject: hi" + separator + b"Content-Transfer-Encoding: base64\r\n"
+           b"Content-Type: text/plain\r\n\r\nNTEyLTQ0LTg3MjE=\r\n")
+    with pytest.raises(BadMessage, match="would change when stored"):
+        parse(raw)
+
+
+def test_a_header_with_raw_8bit_bytes_that_would_need_refolding_is_refused_not_a_crash():
+    raw = (HEAD + b"Resent-From: " + b"Patient " * 6 + b'00"' + b"\xc2\x80" * 5 + b"\xf0\x90\x80\x80 <b>\r\n"
+           b"\r\nbody\r\n")
+    with pytest.raises(BadMessage, match="raw 8-bit bytes"):
+        parse(raw)
+    # In the address headers intake reads (From, To, Cc, Reply-To) raw UTF-8 is encoded instead.
+    stored = parse(raw.replace(b"Resent-From:", b"Reply-To:")).message.as_bytes()
+    assert stored.isascii() and b"Reply-To: Patient" in stored
+
+
+def test_what_intake_accepts_is_stored_with_the_same_headers_and_parts():
+    raw = HEAD + b"Subject: plain\r\nX-Tab: a\tb\r\n\r\nbody\r\n"
+    stored = parse(raw).message.as_bytes()
+    assert parse(stored).message["X-Tab"] == "a\tb"
