@@ -1,12 +1,13 @@
 # make demo — set everything up, then run the end-to-end demo on the embedded defaults
 # make test — set everything up, then run lint and the whole test suite
+# make fuzz — the fuzzers in tests/fuzz for longer (POSTSEAL_FUZZ_SECONDS each, 300 by default)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.postseal-installed
 
-.PHONY: demo test setup setup-test lint bench clean
+.PHONY: demo test fuzz setup setup-test lint bench clean
 
 $(STAMP): pyproject.toml
 	@echo "== python: creating $(VENV) and installing postseal with its dependencies"
@@ -37,6 +38,10 @@ test: setup-test lint
 	@echo "== test: pytest"
 	@$(PY) -m pytest -q
 
+fuzz: setup-test
+	@echo "== fuzz: tests/fuzz, $${POSTSEAL_FUZZ_SECONDS:-300} s per fuzzer"
+	@POSTSEAL_FUZZ_SECONDS=$${POSTSEAL_FUZZ_SECONDS:-300} $(PY) -m pytest -q tests/fuzz
+
 bench: setup
 	@echo "== bench: installing the DLP baseline (presidio-analyzer, spaCy; ~375 MB, once)"
 	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
@@ -46,4 +51,4 @@ bench: setup
 	@$(PY) -m benchmarks protect --messages 100
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -135,6 +135,8 @@ def load_rules(path: str = "") -> RuleSet:
         source = path
         try:
             text = Path(path).read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise RulesError(f"{path}: not UTF-8 text (byte {exc.start}); save the rules file as UTF-8") from None
         except OSError as exc:
             raise RulesError(f"{path}: cannot read rules file: {exc.strerror}") from None
     else:
@@ -148,6 +150,8 @@ def parse_rules(text: str, source: str) -> RuleSet:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise RulesError(f"{source}: not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise RulesError(f"{source}: not valid TOML: arrays or tables nested too deeply") from None
     unknown = set(data) - {"rule", "groups"}
     if unknown:
         raise RulesError(f"{source}: unknown top-level key(s) {sorted(unknown)}; expected [groups] and [[rule]]")
@@ -156,7 +160,7 @@ def parse_rules(text: str, source: str) -> RuleSet:
             isinstance(v, list) and all(isinstance(m, str) for m in v) for v in groups.values()):
         raise RulesError(f"{source}: [groups] must map names to lists of addresses or @domains")
     rules = data.get("rule", [])
-    if not isinstance(rules, list):
+    if not isinstance(rules, list) or not all(isinstance(raw, dict) for raw in rules):
         raise RulesError(f"{source}: rules are written as [[rule]] tables")
     return RuleSet(source, tuple(_rule(source, i, raw, groups) for i, raw in enumerate(rules, 1)))
 
@@ -173,22 +177,30 @@ def _strings(where: str, raw: dict, key: str, allowed: Iterable[str] | None = No
     return tuple(value)
 
 
+def _shown(value: object) -> str:
+    """A name as it can stand in a one-line message (TOML strings may hold line breaks)."""
+    text = str(value)
+    return text if text.isprintable() else repr(text)[1:-1]
+
+
 def _rule(source: str, index: int, raw: dict, groups: dict[str, list[str]]) -> Rule:
-    where = f"{source}: rule #{index} ({raw.get('name', 'unnamed')})"
+    where = f"{source}: rule #{index} ({_shown(raw.get('name', 'unnamed'))})"
     unknown = set(raw) - _KEYS
     if unknown:
         raise RulesError(f"{where}: unknown key(s) {sorted(unknown)} (known: {', '.join(sorted(_KEYS))})")
-    action = ALIASES.get(raw.get("action"), raw.get("action"))
+    action = raw.get("action")
+    action = ALIASES.get(action, action) if isinstance(action, str) else None
     if action not in ACTIONS:
         raise RulesError(f"{where}: action must be one of {', '.join(ACTIONS)}")
     if raw.get("recipients", "any") not in RECIPIENT_SCOPES:
         raise RulesError(f"{where}: recipients must be one of {', '.join(RECIPIENT_SCOPES)}")
     if action == "block" and not raw.get("message"):
         raise RulesError(f"{where}: a block rule needs a message telling the sender what to do")
-    try:
-        min_count, min_confidence = int(raw.get("min_count", 1)), float(raw.get("min_confidence", 0.8))
-    except (TypeError, ValueError):
-        raise RulesError(f"{where}: min_count must be a whole number and min_confidence a number") from None
+    min_count, min_confidence = raw.get("min_count", 1), raw.get("min_confidence", 0.8)
+    # Types as written, not coerced: "3" or true is a typo, and int(inf) raises OverflowError.
+    if isinstance(min_count, bool) or not isinstance(min_count, int) \
+            or isinstance(min_confidence, bool) or not isinstance(min_confidence, (int, float)):
+        raise RulesError(f"{where}: min_count must be a whole number and min_confidence a number")
     if min_count < 1 or not 0.0 <= min_confidence <= 1.0:
         raise RulesError(f"{where}: min_count must be at least 1 and min_confidence between 0 and 1")
     sender_groups = _strings(where, raw, "sender_groups", groups)
@@ -198,7 +210,7 @@ def _rule(source: str, index: int, raw: dict, groups: dict[str, list[str]]) -> R
         message=str(raw.get("message", "")),
         detectors=_strings(where, raw, "detectors", DETECTOR_TYPES),
         min_count=min_count,
-        min_confidence=min_confidence,
+        min_confidence=float(min_confidence),
         recipients=raw.get("recipients", "any"),
         recipient_domains=tuple(d.lower().lstrip("@") for d in _strings(where, raw, "recipient_domains")),
         attachment_types=_strings(where, raw, "attachment_types", ATTACHMENT_KINDS),

@@ -23,7 +23,7 @@ def parse_or_refuse(raw: bytes) -> intake.Intake | None:
         return None
 
 
-@timeboxed(share=0.5)
+@timeboxed(share=0.25)
 @given(raw=any_message())
 def test_any_bytes_are_a_message_or_a_one_line_refusal_and_inspect_without_error(raw):
     parsed = parse_or_refuse(raw)
@@ -36,7 +36,7 @@ def test_any_bytes_are_a_message_or_a_one_line_refusal_and_inspect_without_error
     assert intake.parse(parsed.message.as_bytes()).sender == parsed.sender
 
 
-@timeboxed(share=0.5)
+@timeboxed(share=0.25)
 @given(built=well_formed(max_depth=8))
 def test_an_ssn_in_any_readable_part_is_found_or_the_part_is_reported(built):
     parsed = intake.parse(built.raw)  # well formed: always accepted

@@ -59,15 +59,16 @@ class LogTap(logging.Handler):
         with self._guard:
             self.lines.append((record.name, record.thread, text))
 
-    def agent_lines(self, exclude: tuple[str, ...] = ()) -> list[tuple[str, str]]:
-        """(logger, text) of what the agent wrote, without loggers starting with `exclude`."""
+    def agent_lines(self, exclude: tuple[str, ...] = (), since: int = 0) -> list[tuple[str, str]]:
+        """(logger, text) of what the agent wrote from record `since` on, without loggers
+        starting with `exclude`."""
         with self._guard:
-            lines = list(self.lines)
+            lines = self.lines[since:]
         return [(name, text) for name, thread, text in lines
                 if thread not in self.outside and not name.startswith(exclude)]
 
-    def leaks(self, markers: tuple[str, ...] = MARKERS, exclude: tuple[str, ...] = ()) -> list[str]:
-        return [text for _, text in self.agent_lines(exclude) if any(m in text for m in markers)]
+    def leaks(self, markers: tuple[str, ...] = MARKERS, exclude: tuple[str, ...] = (), since: int = 0) -> list[str]:
+        return [text for _, text in self.agent_lines(exclude, since) if any(m in text for m in markers)]
 
 
 @dataclass

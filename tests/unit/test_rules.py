@@ -94,3 +94,25 @@ def test_bad_rules_files_are_refused_with_their_place(tmp_path, text, problem):
     rules.write_text(text)
     with pytest.raises(RulesError, match=problem):
         load_rules(str(rules))
+
+
+@pytest.mark.parametrize(("content", "problem"), [
+    (b'[[rule]]\nname = "caf\xe9"\naction = "warn"\n', "not UTF-8"),
+    (b"rule = " + b"[" * 3000 + b"]" * 3000 + b"\n", "nested too deeply"),
+    (b"rule = [1, 2]\n", "written as \\[\\[rule\\]\\] tables"),
+    (b'[[rule]]\nname = "x"\naction = []\n', "action must be one of"),
+    (b'[[rule]]\nname = "x"\naction = "warn"\nmin_count = inf\n', "whole number"),
+    (b'[[rule]]\nname = "x"\naction = "warn"\nmin_count = "3"\n', "whole number"),
+    (b'[[rule]]\nname = "x"\naction = "warn"\nmin_confidence = true\n', "whole number"),
+])
+def test_rules_files_that_raised_other_errors_are_rules_errors(tmp_path, content, problem):
+    rules = tmp_path / "rules.toml"
+    rules.write_bytes(content)
+    with pytest.raises(RulesError, match=problem):
+        load_rules(str(rules))
+
+
+def test_a_rule_name_with_a_line_break_is_reported_on_one_line():
+    with pytest.raises(RulesError) as refused:
+        parse_rules('[[rule]]\nname = "a\\nb"\naction = "explode"\n', "rules.toml")
+    assert "\n" not in str(refused.value) and "a\\nb" in str(refused.value)
