@@ -143,26 +143,32 @@ async def submit(request: web.Request) -> web.Response:
     return web.json_response(body, status=202)
 
 
+def _blocked(status: int, code: str, said: str, message: str) -> web.Response:
+    """A compose answer that stops the send: every answer at this door carries a decision, so
+    an add-in reading only `decision` still fails closed (addins/PROTOCOL.md)."""
+    return web.json_response({"decision": "blocked", "message": said, "error": {"code": code, "message": message}},
+                             status=status)
+
+
 async def _draft(request: web.Request) -> Any:
     if request.content_type != "application/json":
-        raise web.HTTPUnsupportedMediaType(text="send the draft as Content-Type: application/json (addins/PROTOCOL.md)")
-    return await read_json(request, "the draft")
+        raise compose.BadDraft("send the draft as Content-Type: application/json (addins/PROTOCOL.md)", status=415)
+    try:
+        return client_json.loads(await request.read(), "the draft")
+    except client_json.BadJson as exc:
+        raise compose.BadDraft(str(exc)) from None
 
 
 async def answer_draft(request: web.Request, pipeline: Pipeline, store: bool) -> web.Response:
     """POST /v1/compose and /v1/compose/check (also the add-in origin's /addin/v1/…)."""
-    data = await _draft(request)
     try:
-        answer = await compose.decide(pipeline, data, store=store)
+        answer = await compose.decide(pipeline, await _draft(request), store=store)
     except compose.BadDraft as exc:
-        return web.json_response({"decision": "blocked", "message": f"Postseal cannot check this draft: {exc}.",
-                                  "error": {"code": "bad_draft", "message": str(exc)}}, status=400)
+        return _blocked(exc.status, "bad_draft", f"Postseal cannot check this draft: {exc}.", str(exc))
     except StorageUnavailable as exc:
-        return web.json_response({"decision": "blocked", "message": f"Postseal cannot store the message: {exc}",
-                                  "error": {"code": "storage_unavailable", "message": str(exc)}}, status=503)
+        return _blocked(503, "storage_unavailable", f"Postseal cannot store the message: {exc}", str(exc))
     except MessageIdReused as exc:
-        return web.json_response({"decision": "blocked", "message": f"Postseal did not send this draft: {exc}",
-                                  "error": {"code": "message_id_reused", "message": str(exc)}}, status=409)
+        return _blocked(409, "message_id_reused", f"Postseal did not send this draft: {exc}", str(exc))
     return web.json_response(answer.to_json())
 
 

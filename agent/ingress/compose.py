@@ -44,7 +44,12 @@ _CLIENT = re.compile(r"[A-Za-z0-9._-]{1,40}")
 
 
 class BadDraft(ValueError):
-    """The draft cannot be made into a message; the text says what and where."""
+    """The draft cannot be made into a message; the text says what and where. `status` is
+    the HTTP answer (415 when the body is not sent as JSON at all)."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(frozen=True)

@@ -287,7 +287,8 @@ class Host:
             else:
                 raise RequestError("bad_request", f"Unknown op {str(op)[:40]!r}.")
         except RequestError as exc:
-            log.info("request %s (%s): %s", ident, str(op)[:40], exc.code)
+            # The op is named only when it is one of ours: anything else may be text a page sent.
+            log.info("request %s (%s): %s", ident, op if op in ("hello", "compose", "chunk") else "unknown op", exc.code)
             self.send(error(ident, exc.code, str(exc)))
 
 

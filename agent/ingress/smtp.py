@@ -141,6 +141,14 @@ class LocalSMTP(SMTP):
             self.refused_commands += 1
         await super().push(status)
 
+    async def smtp_STARTTLS(self, arg: str) -> None:  # noqa: N802 - aiosmtpd's name for it
+        # RFC 3207 section 4.2: once TLS is on, STARTTLS is refused. aiosmtpd would answer 220
+        # and start a second handshake inside the first, which no client means to do.
+        if self._tls_protocol is not None:
+            await self.push("503 5.5.1 TLS is already on")
+            return
+        await super().smtp_STARTTLS(arg)
+
     async def smtp_AUTH(self, arg: str) -> None:  # noqa: N802 - aiosmtpd's name for it
         await super().smtp_AUTH(arg)
         if self.failed_logins >= FAILURES_PER_SESSION and self.transport is not None:

@@ -219,12 +219,6 @@ display_names = st.one_of(
 )
 
 
-# Known (issue 14): a From display name with raw 8-bit bytes (valid UTF-8 or not) stops the
-# portal notice (the agent retries it forever). The API fuzzers keep From names ASCII until
-# it is fixed; tests/fuzz/test_mime_api.py has the narrow test.
-ascii_display_names = display_names.map(lambda name: name.encode("ascii", "replace").decode())
-
-
 @st.composite
 def address_list(draw, pool: tuple[str, ...], names: st.SearchStrategy[str] = display_names) -> str:
     chosen = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=3, unique=True))

@@ -22,7 +22,6 @@ from pathlib import Path
 import pytest
 
 from agent import config as config_mod
-from agent import secret_store
 from agent.demo_world import SmtpSink, TestCA, free_port
 from agent.service import AgentThread, RunningAgent
 from gui.agent_client import AgentClient
@@ -77,7 +76,7 @@ class World:
     sink: SmtpSink
     home: Path
     client: AgentClient
-    pairing: str = ""  # the Outlook add-in origin's secret, when that door is open
+    pairing: str = ""  # a pairing token of the Outlook add-in origin, when that door is open
     accepted: dict[str, bytes] = field(default_factory=dict)  # outbox id -> what was submitted
 
     @property
@@ -107,9 +106,11 @@ def start_world(tmp_path_factory: pytest.TempPathFactory, tap: LogTap | None = N
             (home / "config.toml").write_text(config_mod.to_toml(config))
             thread = AgentThread(home, config)
             running = thread.start()
-            pairing = secret_store.get_or_create(home, "addin-pairing", 24).hex() if addin else ""
+            world = World(running, sink, home, AgentClient(running.api_url, running.token, timeout=60))
+            if addin:  # a token as the add-in's pages get one, bound to this process
+                world.pairing = json.loads(call(world, "GET", "/addin/v1/pairing")[2])["token"]
             try:
-                yield World(running, sink, home, AgentClient(running.api_url, running.token, timeout=60), pairing)
+                yield world
             finally:
                 thread.stop()
 
