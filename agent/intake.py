@@ -40,7 +40,10 @@ class Intake:
 
 
 def valid_address(address: str) -> bool:
-    return bool(_ADDRESS.match(address)) and len(address) <= 254
+    # isprintable() also refuses what the pattern lets through: control characters, no-break
+    # spaces and the surrogates a raw 8-bit byte in a header decodes to, which no JSON answer,
+    # audit record or SMTP envelope can carry (RFC 6531 addresses are printable UTF-8).
+    return bool(_ADDRESS.match(address)) and len(address) <= 254 and address.isprintable()
 
 
 def _read_headers(message: EmailMessage) -> None:

@@ -82,3 +82,10 @@ def test_what_intake_accepts_is_stored_with_the_same_headers_and_parts():
     raw = HEAD + b"Subject: plain\r\nX-Tab: a\tb\r\n\r\nbody\r\n"
     stored = parse(raw).message.as_bytes()
     assert parse(stored).message["X-Tab"] == "a\tb"
+
+
+@pytest.mark.parametrize("sender", [b"From:\xa0dr.chen@valleyclinic.example", b"From: dr\x00chen@valleyclinic.example",
+                                    b"From: dr.ch\xe9n@valleyclinic.example"])
+def test_an_address_with_a_raw_byte_or_control_character_is_not_a_valid_address(sender):
+    with pytest.raises(BadMessage, match="not a valid e-mail address"):
+        parse(sender + b"\r\nTo: b@example.org\r\n\r\nbody\r\n")
