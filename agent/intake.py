@@ -46,7 +46,10 @@ class Intake:
 
 
 def valid_address(address: str) -> bool:
-    return bool(_ADDRESS.match(address)) and len(address) <= 254 and _is_text(address)
+    # isprintable() also refuses what the pattern lets through: control characters, no-break
+    # spaces and the surrogates a raw 8-bit byte in a header decodes to, which no JSON answer,
+    # audit record or SMTP envelope can carry (RFC 6531 addresses are printable UTF-8).
+    return bool(_ADDRESS.match(address)) and len(address) <= 254 and address.isprintable()
 
 
 def _is_text(value: str) -> bool:
@@ -82,7 +85,10 @@ def _utf8_headers(message: EmailMessage) -> None:
         del message[name]
     for index, (name, value) in enumerate(items):
         if index in repaired:
-            message[name] = repaired[index]
+            try:
+                message[name] = repaired[index]
+            except ValueError as exc:  # "There may be at most 1 To headers in a message"
+                raise BadMessage(f"{name} header: {exc}") from None
         else:
             message.set_raw(name, value)
 

@@ -100,6 +100,8 @@ def draft(**fields) -> dict:
     pytest.param({"attachments": [{"name": "a\nb.txt", "content_base64": "aGk="}]}, id="LF in a file name"),
     pytest.param({"subject": "\ud800"}, id="lone surrogate"),
     pytest.param({"client": "outl\u00f6\u00f6k"}, id="non-ASCII client name"),
+    pytest.param({"attachments": [{"name": "a.txt", "content_base64": "aGk=", "content_type": "/ ; \x80"}]},
+                 id="non-ASCII content type"),
 ])
 def test_header_breaking_draft_fields_are_a_bad_draft_not_a_500(world, fields):
     body = json.dumps(draft(**fields)).encode()  # json.dumps writes "\ud800" as an escape

@@ -16,12 +16,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from agent import config as config_mod
-from agent.config import SECTIONS, ConfigError
-from tests.fuzz import toml_text
+from agent.config import ConfigError
+from tests.fuzz.policy_files import config_texts, sections
 from tests.fuzz.timebox import timeboxed
 
 _homes = itertools.count()
-FIELDS = {name: {f.name: str(f.type) for f in dataclasses.fields(cls)} for name, cls in SECTIONS.items()}
 
 
 @pytest.fixture
@@ -33,48 +32,6 @@ def fresh_home(folder: Path) -> Path:
     home = folder / f"home-{next(_homes)}"
     home.mkdir()
     return home
-
-
-def typed(kind: str) -> st.SearchStrategy:
-    """Values of a field's declared type, boundary cases included."""
-    return {
-        "str": toml_text.scalars.filter(lambda v: isinstance(v, str)),
-        "int": st.one_of(st.integers(-2**63, 2**63 - 1), st.sampled_from((0, -1, 1, 25, 587, 65535, 65536))),
-        "float": st.one_of(st.floats(), st.integers(-10**6, 10**6)),
-        "bool": st.booleans(),
-        "list[str]": st.lists(toml_text.scalars.filter(lambda v: isinstance(v, str)), max_size=3),
-    }[kind]
-
-
-@st.composite
-def sections(draw) -> dict:
-    """Known sections and keys with values mostly of the right type; sometimes anything."""
-    out: dict = {}
-    for section in draw(st.lists(st.one_of(st.sampled_from(sorted(SECTIONS)), toml_text.names), max_size=5,
-                                 unique=True)):
-        if section not in SECTIONS or draw(st.integers(0, 20)) == 0:
-            out[section] = draw(toml_text.toml_values)
-            continue
-        body = {}
-        for name in draw(st.lists(st.one_of(st.sampled_from(sorted(FIELDS[section])), toml_text.names), max_size=4,
-                                  unique=True)):
-            kind = FIELDS[section].get(name)
-            body[name] = draw(typed(kind) if kind and draw(st.integers(0, 5)) else toml_text.toml_values)
-        out[section] = body
-    return out
-
-
-@st.composite
-def config_texts(draw) -> bytes:
-    text = toml_text.document(draw(sections()))
-    how = draw(st.integers(0, 5))
-    if how == 1:
-        text = draw(toml_text.broken(text))
-    elif how == 2:
-        return draw(st.binary(max_size=200))
-    elif how == 3:
-        return text.encode() + b"\xff\xfe"  # not UTF-8
-    return text.encode()
 
 
 def one_line(exc: ConfigError, where: Path) -> None:
@@ -91,7 +48,7 @@ def assert_round_trips(config: config_mod.Config, folder: Path) -> None:
     assert dataclasses.replace(again, locked=config.locked) == config
 
 
-@timeboxed(share=0.4)
+@timeboxed(share=0.3)
 @given(text=config_texts())
 def test_any_config_toml_starts_the_agent_or_is_one_config_error_naming_it(folder, monkeypatch, text):
     monkeypatch.setenv("POSTSEAL_MANAGED_POLICY", str(folder / "none.json"))
@@ -119,7 +76,7 @@ def policy_files(draw) -> bytes:
     return text.encode() if how != 3 else text.encode()[:-1]
 
 
-@timeboxed(share=0.3)
+@timeboxed(share=0.2)
 @given(raw=policy_files(), user=config_texts())
 def test_any_managed_policy_wins_and_is_locked_or_stops_the_agent_with_one_config_error(
         folder, monkeypatch, raw, user):
@@ -154,7 +111,7 @@ changes = st.dictionaries(
     max_size=3)
 
 
-@timeboxed(share=0.3)
+@timeboxed(share=0.2)
 @given(first=changes, second=changes, locked=st.sets(st.sampled_from(("relay.host", "relay.port", "portal.url"))))
 def test_a_settings_change_is_refused_with_a_reason_or_leaves_a_config_the_agent_starts_from(
         folder, monkeypatch, first, second, locked):

@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 from agent.model import Action, Finding
 from agent.policy.rules import (
     ACTIONS,
-    ALIASES,
     ATTACHMENT_KINDS,
     DECIDING,
     DETECTOR_TYPES,
@@ -24,64 +23,10 @@ from agent.policy.rules import (
     RulesError,
     load_rules,
 )
-from tests.fuzz import toml_text
+from tests.fuzz.policy_files import DOMAINS, rule_files
 from tests.fuzz.timebox import timeboxed
 
-KEYS = ("name", "detectors", "min_count", "min_confidence", "recipients", "recipient_domains",
-        "attachment_types", "sender_groups", "action", "message")
-DOMAINS = ("partner.example", "valleyclinic.example", "example.org", "sub.partner.example")
 _files = itertools.count()
-
-
-def right_value(key: str, groups: list[str]) -> st.SearchStrategy:
-    return {
-        "name": st.text(max_size=20),
-        "detectors": st.lists(st.sampled_from(DETECTOR_TYPES), max_size=3),
-        "min_count": st.integers(-1, 4),
-        "min_confidence": st.one_of(st.floats(-0.5, 1.5), st.sampled_from((0.0, 1.0, 0.8))),
-        "recipients": st.sampled_from(RECIPIENT_SCOPES),
-        "recipient_domains": st.lists(st.sampled_from(DOMAINS + ("@partner.example", "PARTNER.EXAMPLE")), max_size=2),
-        "attachment_types": st.lists(st.sampled_from(ATTACHMENT_KINDS), max_size=2),
-        "sender_groups": st.lists(st.sampled_from(groups or ["none"]), max_size=2),
-        "action": st.sampled_from((*ACTIONS, *ALIASES)),
-        "message": st.text(max_size=30),
-    }[key]
-
-
-@st.composite
-def rule_documents(draw) -> dict:
-    groups = draw(st.dictionaries(st.from_regex(r"\A[a-z]{1,8}\Z"), st.lists(st.sampled_from(
-        ("@valleyclinic.example", "billing@valleyclinic.example", "dr.chen@valleyclinic.example", "@x.example")),
-        max_size=3), max_size=3))
-    rules = []
-    for _ in range(draw(st.integers(0, 6))):
-        rule = {}
-        for key in draw(st.lists(st.one_of(st.sampled_from(KEYS), toml_text.names), max_size=6, unique=True)):
-            rule[key] = draw(right_value(key, list(groups)) if key in KEYS and draw(st.integers(0, 6))
-                             else toml_text.toml_values)
-        rules.append(rule)
-    document: dict = {"rule": rules} if rules else {}
-    if groups or draw(st.booleans()):
-        document["groups"] = groups if draw(st.integers(0, 8)) else draw(toml_text.toml_values)
-    if draw(st.integers(0, 10)) == 0:
-        document[draw(toml_text.names)] = draw(toml_text.toml_values)
-    return document
-
-
-@st.composite
-def rule_files(draw) -> bytes:
-    text = toml_text.document(draw(rule_documents()))
-    how = draw(st.integers(0, 6))
-    if how == 1:
-        text = draw(toml_text.broken(text))
-    elif how == 2:
-        return draw(st.binary(max_size=200))
-    elif how == 3:
-        return b"rule = " + b"[" * draw(st.integers(1, 3000)) + b"]" * 3000
-    elif how == 4:
-        return text.encode() + b"\n# caf\xe9\n"  # not UTF-8
-    return text.encode()
-
 
 findings = st.lists(st.builds(Finding, type=st.sampled_from(DETECTOR_TYPES), location=st.just("body"),
                               start=st.just(0), end=st.just(1), confidence=st.floats(0, 1)), max_size=6)
@@ -107,7 +52,7 @@ def expected_decision(rule_set, found, fact) -> tuple[Action, str, bool, bool, i
     return Action.SEND, "default", tls, portal, warnings
 
 
-@timeboxed(share=1.0)
+@timeboxed(share=0.7)
 @given(raw=rule_files(), found=findings, fact=facts)
 def test_any_rules_file_is_a_rule_set_or_one_rules_error_and_decides_as_documented(tmp_path, raw, found, fact):
     path = Path(tmp_path) / f"rules-{next(_files)}.toml"

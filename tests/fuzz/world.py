@@ -70,7 +70,7 @@ class LogTap(logging.Handler):
         return [text for _, text in self.agent_lines(exclude, since) if any(m in text for m in markers)]
 
 
-@dataclass
+@dataclass(repr=False)
 class World:
     running: RunningAgent
     sink: SmtpSink
@@ -82,6 +82,9 @@ class World:
     @property
     def api_url(self) -> str:
         return self.running.api_url
+
+    def __repr__(self) -> str:  # Hypothesis prints it with every failing example
+        return f"World({self.api_url}, {len(self.accepted)} accepted)"
 
 
 def start_world(tmp_path_factory: pytest.TempPathFactory, tap: LogTap | None = None,

@@ -126,3 +126,17 @@ def test_what_intake_accepts_is_stored_with_the_same_headers_and_parts():
     raw = HEAD + b"Subject: plain\r\nX-Tab: a\tb\r\n\r\nbody\r\n"
     stored = parse(raw).message.as_bytes()
     assert parse(stored).message["X-Tab"] == "a\tb"
+
+
+@pytest.mark.parametrize("sender", [b"From:\xa0dr.chen@valleyclinic.example", b"From: dr\x00chen@valleyclinic.example",
+                                    b"From: dr.ch\xe9n@valleyclinic.example"])
+def test_an_address_with_a_raw_byte_or_control_character_is_not_a_valid_address(sender):
+    # A byte that is not UTF-8 is refused naming the header; a control character as no address.
+    with pytest.raises(BadMessage, match="not a valid e-mail address|From header: not valid UTF-8"):
+        parse(sender + b"\r\nTo: b@example.org\r\n\r\nbody\r\n")
+
+
+def test_a_second_to_header_beside_an_8bit_one_is_a_bad_message_not_a_crash():
+    raw = HEAD.replace(b"To: b@example.org", b"To: nurse.kim@valleyclinic.example") + b"To: \xc3\xa9\r\n\r\nbody\r\n"
+    with pytest.raises(BadMessage, match="To header"):
+        parse(raw)
