@@ -137,7 +137,8 @@ def test_every_message_the_api_accepted_reached_a_final_state_and_nothing_leaked
         record = world.client.wait(ident, timeout=60)
         if record["state"] not in FINAL_STATES and raw_8bit_sender_name(raw):
             continue
-        assert record["state"] in FINAL_STATES, f"{ident} stuck in {record['state']}: {record['reason']}"
+        why = [text for _, text in log_tap.agent_lines() if f"message {ident}: unexpected error" in text][-1:]
+        assert record["state"] in FINAL_STATES, f"{ident} stuck in {record['state']}: {raw[:2000]!r} {why}"
     assert log_tap.leaks() == []
 
 

@@ -89,3 +89,10 @@ def test_what_intake_accepts_is_stored_with_the_same_headers_and_parts():
 def test_an_address_with_a_raw_byte_or_control_character_is_not_a_valid_address(sender):
     with pytest.raises(BadMessage, match="not a valid e-mail address"):
         parse(sender + b"\r\nTo: b@example.org\r\n\r\nbody\r\n")
+
+
+@pytest.mark.parametrize("message_id", [b"<a\xb0b@valleyclinic.example>", b"<a\x07b@valleyclinic.example>"])
+def test_a_message_id_that_is_not_printable_ascii_is_refused(message_id):
+    # It was accepted and then stopped the portal notice, which carries it (retried forever).
+    with pytest.raises(BadMessage, match="Message-ID header"):
+        parse(HEAD + b"Message-ID: " + message_id + b"\r\n\r\nbody\r\n")
