@@ -206,6 +206,10 @@ def parse(raw: bytes, envelope_recipients: list[str] | None = None) -> Intake:
         message["Date"] = formatdate(localtime=True)
     _stored_as_read(message)
     message_id = str(message["Message-ID"]).strip().strip("<>").strip()
+    if not (message_id.isascii() and message_id.isprintable()):
+        # RFC 5322 3.6.4: a msg-id is printable ASCII. Ours travels on in every protected copy
+        # and notice, and is the key that makes a resubmission idempotent.
+        raise BadMessage(f"Message-ID header: {message_id[:80]!r} is not printable ASCII")
     return Intake(message, sender, unique, message_id)
 
 

@@ -125,9 +125,10 @@ def test_what_reaches_an_external_recipient_is_never_the_text_in_clear(world, me
 
 
 def test_every_message_the_api_accepted_reached_a_final_state_and_nothing_leaked_to_a_log(world, log_tap):
-    for ident in world.accepted:
+    for ident, raw in world.accepted.items():
         record = world.client.wait(ident, timeout=60)
-        assert record["state"] in FINAL_STATES, f"{ident} stuck in {record['state']}: {record['reason']}"
+        why = [text for _, text in log_tap.agent_lines() if f"message {ident}: unexpected error" in text][-1:]
+        assert record["state"] in FINAL_STATES, f"{ident} stuck in {record['state']}: {raw[:2000]!r} {why}"
     assert log_tap.leaks() == []
 
 

@@ -140,3 +140,10 @@ def test_a_second_to_header_beside_an_8bit_one_is_a_bad_message_not_a_crash():
     raw = HEAD.replace(b"To: b@example.org", b"To: nurse.kim@valleyclinic.example") + b"To: \xc3\xa9\r\n\r\nbody\r\n"
     with pytest.raises(BadMessage, match="To header"):
         parse(raw)
+
+
+@pytest.mark.parametrize("message_id", [b"<a\xb0b@valleyclinic.example>", b"<a\x07b@valleyclinic.example>"])
+def test_a_message_id_that_is_not_printable_ascii_is_refused(message_id):
+    # It was accepted and then stopped the portal notice, which carries it (retried forever).
+    with pytest.raises(BadMessage, match="Message-ID header"):
+        parse(HEAD + b"Message-ID: " + message_id + b"\r\n\r\nbody\r\n")
