@@ -20,8 +20,6 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
-from agent import secret_store
-
 
 class ConfigError(ValueError):
     """A config problem a user can fix: the message names the file, key and line."""
@@ -193,14 +191,14 @@ def managed_policy_path() -> Path:
     return Path("/etc/postseal/policy.json")
 
 
-def _shown(name: object) -> str:
+def shown(name: object) -> str:
     """A key or section name as it can appear in a one-line message (TOML allows any
     character in a quoted key, line breaks included)."""
     text = str(name)
     return text if text.isprintable() else repr(text)[1:-1]
 
 
-def _read_toml(path: Path) -> tuple[dict[str, Any], str]:
+def read_toml(path: Path) -> tuple[dict[str, Any], str]:
     """The file's data and text; a file that cannot be read or parsed is a ConfigError."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -223,7 +221,7 @@ def load(home: Path | None = None) -> Config:
     data: dict[str, Any] = {}
     text = ""
     if path.exists():
-        data, text = _read_toml(path)
+        data, text = read_toml(path)
     sections = _validate(data, str(path), text)
     managed, locked = _load_managed()
     for section, values in managed.items():
@@ -279,7 +277,7 @@ def _validate(data: dict[str, Any], source: str, text: str) -> dict[str, dict[st
         if section not in SECTIONS:
             known = ", ".join(sorted(SECTIONS))
             raise ConfigError(
-                f"{source}{_line_of(text, section, None)}: unknown section [{_shown(section)}] "
+                f"{source}{_line_of(text, section, None)}: unknown section [{shown(section)}] "
                 f"(known: {known})"
             )
         if not isinstance(values, dict):
@@ -289,7 +287,7 @@ def _validate(data: dict[str, Any], source: str, text: str) -> dict[str, dict[st
             where = f"{source}{_line_of(text, section, key)}"
             if key not in fields:
                 raise ConfigError(
-                    f"{where}: unknown key '{_shown(key)}' in [{section}] "
+                    f"{where}: unknown key '{shown(key)}' in [{section}] "
                     f"(known: {', '.join(sorted(fields))})"
                 )
             _check_type(section, key, fields[key].type, value, where)
@@ -362,78 +360,6 @@ def _scheme(url: str) -> str:
 def _build(sections: dict[str, dict[str, Any]], locked: frozenset[str]) -> Config:
     kwargs = {name: cls(**sections.get(name, {})) for name, cls in SECTIONS.items()}
     return Config(**kwargs, locked=locked)
-
-
-EDITABLE = {("relay", k) for k in ("host", "port", "starttls", "username", "password", "ca_file", "timeout")} | {
-    ("portal", "url")}  # what a user may change from the tray; the rest is for IT
-# Kept in the secret store (OS keyring), never in config.toml: a backup or a support bundle of
-# the data directory must not carry the relay's password.
-RELAY_PASSWORD = "relay-password"
-
-
-def with_relay_password(home: Path, config: Config) -> Config:
-    """`config` with the relay password from the secret store, unless a file or managed
-    policy set one."""
-    if config.relay.password or not config.relay.username:
-        return config
-    stored = secret_store.get(home, RELAY_PASSWORD)
-    if not stored:
-        return config
-    return dataclasses.replace(config, relay=dataclasses.replace(config.relay, password=stored.decode("utf-8")))
-
-
-def update_user_config(home: Path, changes: dict[str, dict[str, Any]], locked: frozenset[str]) -> Config:
-    """Merge `changes` into config.toml (validated; locked and IT-only keys refused) and
-    write it atomically. The relay password goes to the secret store instead (and one a
-    hand-edited file held moves there). Returns the user file's new config, password
-    included (managed policy not applied)."""
-    for section, values in changes.items():
-        if not isinstance(values, dict):
-            raise ConfigError(f"{_shown(section)}: expected an object of settings")
-        for key in values:
-            if f"{section}.{key}" in locked:
-                raise PermissionError(f"{section}.{key} is managed by your organization")
-            if (section, key) not in EDITABLE:
-                raise ConfigError(f"{_shown(section)}.{_shown(key)} cannot be changed from here; "
-                                  f"edit {home / 'config.toml'}")
-    path = home / "config.toml"
-    current: dict[str, Any] = _read_toml(path)[0] if path.exists() else {}
-    for section, values in changes.items():
-        current.setdefault(section, {}).update(values)
-    config = from_dict(current, str(path))  # refuses wrong types and values before anything is written
-    ca_file = changes.get("relay", {}).get("ca_file")
-    if ca_file and not os.access(ca_file, os.R_OK):
-        raise ConfigError(f"relay.ca_file: {ca_file} does not exist or cannot be read")
-    text = to_toml(config)
-    # What is written must read back as exactly this config, or the agent would not start.
-    try:
-        written = from_dict(tomllib.loads(text), str(path))
-    except (tomllib.TOMLDecodeError, ConfigError) as exc:
-        raise ConfigError(f"{path}: these settings cannot be written as TOML ({exc}); nothing was changed") from None
-    if written != dataclasses.replace(config, relay=dataclasses.replace(config.relay, password="")):
-        raise ConfigError(f"{path}: these settings do not read back as written; nothing was changed")
-    if "password" in current.get("relay", {}):
-        secret_store.put(home, RELAY_PASSWORD, config.relay.password.encode("utf-8"))
-    _write_atomically(path, text)
-    return with_relay_password(home, config)
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Temp file, fsync, rename, fsync of the folder: a crash leaves the old file or the new
-    one, never half of either."""
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-    if hasattr(os, "O_DIRECTORY"):
-        folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
 
 
 # An escaped backslash, or a character beyond the BMP as JSON escapes it (a surrogate pair).

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from agent import data_dir
-from agent.config import Config, with_relay_password
+from agent.config import Config
 from agent.ingress import addin, api, local_tls
 from agent.ingress import smtp as smtp_ingress
 from agent.pipeline import Pipeline
@@ -32,6 +32,7 @@ from agent.portal.server import MailerError
 from agent.portal.server import create_app as portal_app
 from agent.portal.store import SqlitePortalStore
 from agent.secret_store import SecretsUnavailable
+from agent.settings import with_relay_password
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from agent import client_json, failure
+from agent import client_json, failure, settings
 from agent import stamp as stamp_mod
 from agent.bounces import NotADsn
 from agent.ingress import accounts_api, compose
@@ -325,7 +325,7 @@ async def update_config(request: web.Request) -> web.Response:
         return error(400, "bad_request", 'send JSON like {"relay": {"host": "smtp.clinic.example"}}')
     current = pipeline.config
     try:
-        user = await asyncio.to_thread(config_mod.update_user_config, pipeline.home, changes, current.locked)
+        user = await asyncio.to_thread(settings.update_user_config, pipeline.home, changes, current.locked)
     except PermissionError as exc:
         return error(403, "managed", str(exc))
     except config_mod.ConfigError as exc:

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from agent.config import shown
 from agent.model import Action, Finding, Verdict
 from agent.policy.detectors import TYPES
 
@@ -177,14 +178,8 @@ def _strings(where: str, raw: dict, key: str, allowed: Iterable[str] | None = No
     return tuple(value)
 
 
-def _shown(value: object) -> str:
-    """A name as it can stand in a one-line message (TOML strings may hold line breaks)."""
-    text = str(value)
-    return text if text.isprintable() else repr(text)[1:-1]
-
-
 def _rule(source: str, index: int, raw: dict, groups: dict[str, list[str]]) -> Rule:
-    where = f"{source}: rule #{index} ({_shown(raw.get('name', 'unnamed'))})"
+    where = f"{source}: rule #{index} ({shown(raw.get('name', 'unnamed'))})"
     unknown = set(raw) - _KEYS
     if unknown:
         raise RulesError(f"{where}: unknown key(s) {sorted(unknown)} (known: {', '.join(sorted(_KEYS))})")

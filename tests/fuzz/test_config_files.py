@@ -16,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from agent import config as config_mod
+from agent import settings
 from agent.config import ConfigError
 from tests.fuzz.policy_files import config_texts, sections
 from tests.fuzz.timebox import timeboxed
@@ -120,7 +121,7 @@ def test_a_settings_change_is_refused_with_a_reason_or_leaves_a_config_the_agent
     home = fresh_home(folder)
     for change in (first, second):
         try:
-            written = config_mod.update_user_config(home, change, frozenset(locked))
+            written = settings.update_user_config(home, change, frozenset(locked))
         except (ConfigError, PermissionError) as exc:
             assert str(exc) and "\n" not in str(exc), repr(str(exc))
             continue

@@ -68,7 +68,7 @@ def test_start_at_login_that_cannot_be_written_says_so_and_stays_off(qtbot, make
 
 def test_relay_saved_from_the_tray_is_used_for_the_next_message(qtbot, start_agent, sink, ca, make_tray, home):
     from agent import secret_store
-    from agent.config import RELAY_PASSWORD
+    from agent.settings import RELAY_PASSWORD
     from gui.agent_client import AgentClient
     from tests.conftest import SAMPLES, SmtpSink
 

@@ -15,6 +15,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from agent import config as config_mod
+from agent import settings
 from agent.service import AgentThread
 from gui.agent_client import AgentClient
 from tests.conftest import SAMPLES, make_config
@@ -105,4 +106,4 @@ def test_a_password_written_into_config_toml_by_hand_moves_to_the_secret_store(s
     (home / "config.toml").write_text(text)
     assert patch(running, b'{"relay": {"timeout": 20}}')[0] == 200
     assert PASSWORD not in (home / "config.toml").read_text()
-    assert config_mod.with_relay_password(home, config_mod.load(home)).relay.password == PASSWORD
+    assert settings.with_relay_password(home, config_mod.load(home)).relay.password == PASSWORD

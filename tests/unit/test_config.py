@@ -3,6 +3,7 @@ import json
 import pytest
 
 from agent import config as config_mod
+from agent import settings
 from agent.config import ConfigError
 
 
@@ -82,31 +83,31 @@ def test_a_change_that_would_stop_the_agent_is_refused_before_anything_is_writte
     write(home, config_mod.to_toml(config_mod.from_dict({"relay": {"port": 26}})))
     before = (home / "config.toml").read_bytes()
     with pytest.raises(ConfigError, match=named):
-        config_mod.update_user_config(home, changes, frozenset())
+        settings.update_user_config(home, changes, frozenset())
     assert (home / "config.toml").read_bytes() == before and not list(home.iterdir())[1:]
 
 
 def test_a_config_toml_that_is_not_toml_is_an_error_not_a_crash_when_changing_settings(home):
     write(home, "[relay\nhost =")
     with pytest.raises(ConfigError, match="not valid TOML"):
-        config_mod.update_user_config(home, {"relay": {"port": 25}}, frozenset())
+        settings.update_user_config(home, {"relay": {"port": 25}}, frozenset())
 
 
 def test_the_relay_password_goes_to_the_secret_store_not_the_file(home):
     write(home, "")
-    config = config_mod.update_user_config(home, {"relay": {"username": "u", "password": "pw-81f2"}}, frozenset())
+    config = settings.update_user_config(home, {"relay": {"username": "u", "password": "pw-81f2"}}, frozenset())
     assert config.relay.password == "pw-81f2"
     assert "pw-81f2" not in (home / "config.toml").read_text() and "password" not in (home / "config.toml").read_text()
     assert (home / "config.toml").stat().st_mode & 0o777 == 0o600
     loaded = config_mod.load(home)
-    assert loaded.relay.password == "" and config_mod.with_relay_password(home, loaded).relay.password == "pw-81f2"
+    assert loaded.relay.password == "" and settings.with_relay_password(home, loaded).relay.password == "pw-81f2"
 
 
 def test_a_password_from_managed_policy_or_the_file_wins_over_the_store(home):
     write(home, "")
-    config_mod.update_user_config(home, {"relay": {"username": "u", "password": "stored"}}, frozenset())
+    settings.update_user_config(home, {"relay": {"username": "u", "password": "stored"}}, frozenset())
     given = config_mod.from_dict({"relay": {"username": "u", "password": "given"}})
-    assert config_mod.with_relay_password(home, given).relay.password == "given"
+    assert settings.with_relay_password(home, given).relay.password == "given"
 
 
 @pytest.mark.parametrize(("content", "problem"), [
@@ -149,14 +150,14 @@ def test_a_name_with_a_line_break_is_reported_on_one_line(home):
 
 def test_a_setting_with_an_emoji_is_written_as_toml_the_agent_reads_back(home):
     home.mkdir(exist_ok=True)
-    written = config_mod.update_user_config(home, {"relay": {"username": "s\u00e9same \U0001f511",
+    written = settings.update_user_config(home, {"relay": {"username": "s\u00e9same \U0001f511",
                                                              "password": "p\u00e4ss \U0001f511"}}, frozenset())
-    assert config_mod.with_relay_password(home, config_mod.load(home)) == written
+    assert settings.with_relay_password(home, config_mod.load(home)) == written
     assert config_mod.load(home).relay.username == "s\u00e9same \U0001f511"
-    assert config_mod.with_relay_password(home, config_mod.load(home)).relay.password == "p\u00e4ss \U0001f511"
+    assert settings.with_relay_password(home, config_mod.load(home)).relay.password == "p\u00e4ss \U0001f511"
 
 
 def test_a_settings_change_over_a_broken_config_file_is_a_config_error(home):
     write(home, "[relay\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
-        config_mod.update_user_config(home, {"relay": {"port": 26}}, frozenset())
+        settings.update_user_config(home, {"relay": {"port": 26}}, frozenset())

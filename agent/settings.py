@@ -1,0 +1,88 @@
+"""Settings a user changes from the tray (`PATCH /v1/config`): which keys they may change,
+the whole resulting config validated and read back before anything is written, the file
+written atomically, and the relay password kept in the secret store, never in config.toml.
+
+Reading and validating configuration is config.py's; this module only writes the user's file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from agent import secret_store
+from agent.config import Config, ConfigError, from_dict, read_toml, shown, to_toml
+
+EDITABLE = {("relay", k) for k in ("host", "port", "starttls", "username", "password", "ca_file", "timeout")} | {
+    ("portal", "url")}  # what a user may change from the tray; the rest is for IT
+# Kept in the secret store (OS keyring), never in config.toml: a backup or a support bundle of
+# the data directory must not carry the relay's password.
+RELAY_PASSWORD = "relay-password"
+
+
+def with_relay_password(home: Path, config: Config) -> Config:
+    """`config` with the relay password from the secret store, unless a file or managed
+    policy set one."""
+    if config.relay.password or not config.relay.username:
+        return config
+    stored = secret_store.get(home, RELAY_PASSWORD)
+    if not stored:
+        return config
+    return dataclasses.replace(config, relay=dataclasses.replace(config.relay, password=stored.decode("utf-8")))
+
+
+def update_user_config(home: Path, changes: dict[str, dict[str, Any]], locked: frozenset[str]) -> Config:
+    """Merge `changes` into config.toml (validated; locked and IT-only keys refused) and
+    write it atomically. The relay password goes to the secret store instead (and one a
+    hand-edited file held moves there). Returns the user file's new config, password
+    included (managed policy not applied)."""
+    for section, values in changes.items():
+        if not isinstance(values, dict):
+            raise ConfigError(f"{shown(section)}: expected an object of settings")
+        for key in values:
+            if f"{section}.{key}" in locked:
+                raise PermissionError(f"{section}.{key} is managed by your organization")
+            if (section, key) not in EDITABLE:
+                raise ConfigError(f"{shown(section)}.{shown(key)} cannot be changed from here; "
+                                  f"edit {home / 'config.toml'}")
+    path = home / "config.toml"
+    current: dict[str, Any] = read_toml(path)[0] if path.exists() else {}
+    for section, values in changes.items():
+        current.setdefault(section, {}).update(values)
+    config = from_dict(current, str(path))  # refuses wrong types and values before anything is written
+    ca_file = changes.get("relay", {}).get("ca_file")
+    if ca_file and not os.access(ca_file, os.R_OK):
+        raise ConfigError(f"relay.ca_file: {ca_file} does not exist or cannot be read")
+    text = to_toml(config)
+    # What is written must read back as exactly this config, or the agent would not start.
+    try:
+        written = from_dict(tomllib.loads(text), str(path))
+    except (tomllib.TOMLDecodeError, ConfigError) as exc:
+        raise ConfigError(f"{path}: these settings cannot be written as TOML ({exc}); nothing was changed") from None
+    if written != dataclasses.replace(config, relay=dataclasses.replace(config.relay, password="")):
+        raise ConfigError(f"{path}: these settings do not read back as written; nothing was changed")
+    if "password" in current.get("relay", {}):
+        secret_store.put(home, RELAY_PASSWORD, config.relay.password.encode("utf-8"))
+    _write_atomically(path, text)
+    return with_relay_password(home, config)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Temp file, fsync, rename, fsync of the folder: a crash leaves the old file or the new
+    one, never half of either."""
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    if hasattr(os, "O_DIRECTORY"):
+        folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
