@@ -63,8 +63,10 @@ def tray_status(connected: bool, problem: str, messages: Iterable[OutboxMessage]
     if warnings:
         return TrayStatus(Tone.ATTENTION, "Your key needs attention", warnings[0])
     if keys_in_files:  # the agent's own keys beside the data it protects: IT must know
-        return TrayStatus(Tone.ATTENTION, "Keys kept in files", f"{keys_in_files[0].upper()}{keys_in_files[1:]}. "
-                          "Tell your IT team.")
+        # One short sentence a clinician can act on (the menu shows one line); the agent's
+        # own words, with the folder, are for IT in GET /v1/health and the agent's log.
+        return TrayStatus(Tone.ATTENTION, "Keys kept in files", "Keys are stored beside your mail data, not in a "
+                          "keyring. Tell your IT team.")
     if offline_since is not None:
         if waiting:
             return TrayStatus(Tone.OFFLINE, f"Offline, {len(waiting)} waiting",

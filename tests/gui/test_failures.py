@@ -95,7 +95,8 @@ def test_the_app_starts_the_agent_when_none_is_running(qtbot, home, ca, sink, ma
     tray = make_tray(autostart=True)
     wait_for_tone(qtbot, tray, Tone.ATTENTION, timeout=30_000)
     assert tray.app.status.title == "Keys kept in files"
-    assert f"Keys are kept in files in {home / 'secrets'}, beside the data" in tray.app.status.detail
+    assert f"keys are kept in files in {home / 'secrets'}, beside the data" in tray.app.keys_in_files  # from health
+    assert tray.app.status.detail.startswith("Keys are stored beside your mail data")
     assert tray.icon.icon.toolTip().startswith("Postseal: Keys kept in files\n")
     qtbot.waitUntil(lambda: tray.app.launched is not None and not tray.app.launching)
     assert json.loads((home / "agent.json").read_text())["pid"] == tray.app.launched.pid

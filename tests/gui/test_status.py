@@ -68,7 +68,7 @@ def test_keys_kept_in_files_ask_for_attention_after_held_mail_and_key_warnings()
     warning = "keys are kept in files in /home/c/.local/share/postseal/secrets, beside the data they protect"
     status = tray_status(True, "", [], None, [], keys_in_files=warning)
     assert (status.tone, status.title) == (Tone.ATTENTION, "Keys kept in files")
-    assert status.detail.startswith("Keys are kept in files in /home/c/") and "Tell your IT team." in status.detail
+    assert status.detail == "Keys are stored beside your mail data, not in a keyring. Tell your IT team."
     assert tray_status(True, "", [message("held")], None, [], keys_in_files=warning).title == "1 message held"
     assert tray_status(True, "", [], None, [own_key(5)], keys_in_files=warning).title == "Your key needs attention"
     assert tray_status(True, "", [], None, []).tone == Tone.PROTECTED
