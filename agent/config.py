@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import plistlib
 import re
 import sys
 import tomllib
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from xml.parsers.expat import ExpatError
 
 import platformdirs
 
@@ -233,19 +235,30 @@ def from_dict(data: dict[str, Any], source: str = "<config>") -> Config:
     return _build(_validate(data, source, ""), frozenset())
 
 
+def _read_managed(path: Path) -> Any:
+    """The managed policy's data: a property list on macOS (the managed-preferences domain a
+    configuration profile writes, XML or binary), JSON everywhere else. Before 2026-12 a
+    `.plist` was skipped as if absent, so IT's policy on a Mac was silently not applied."""
+    try:
+        if path.suffix == ".plist":
+            with path.open("rb") as handle:
+                return plistlib.load(handle)
+        return json.loads(path.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise ConfigError(f"{path}: managed policy cannot be read: nested too deeply") from None
+    except (OSError, ValueError, plistlib.InvalidFileException, ExpatError) as exc:
+        # ValueError: not JSON, not UTF-8, or a plist plistlib refuses (entity declarations too).
+        # Fail closed: a managed policy we cannot read must stop the agent, not be ignored.
+        raise ConfigError(f"{path}: managed policy cannot be read: {shown(exc)}") from None
+
+
 def _load_managed() -> tuple[dict[str, dict[str, Any]], frozenset[str]]:
     path = managed_policy_path()
-    if not path.exists() or path.suffix != ".json":
+    if not path.exists():
         return {}, frozenset()
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:  # ValueError: not JSON, or not UTF-8
-        # Fail closed: a managed policy we cannot read must stop the agent, not be ignored.
-        raise ConfigError(f"{path}: managed policy cannot be read: {exc}") from None
-    except RecursionError:
-        raise ConfigError(f"{path}: managed policy cannot be read: JSON nested too deeply") from None
+    raw = _read_managed(path)
     if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: managed policy must be a JSON object of sections")
+        raise ConfigError(f"{path}: managed policy must be a dictionary of sections")
     sections = _validate(raw, str(path), "")
     locked = frozenset(f"{s}.{k}" for s, values in sections.items() for k in values)
     return sections, locked

@@ -68,6 +68,38 @@ def test_unreadable_managed_policy_stops_the_agent(home, tmp_path, monkeypatch):
         config_mod.load(home)
 
 
+@pytest.mark.parametrize("fmt", ["xml", "binary"])
+def test_a_macos_managed_preferences_plist_is_honoured_and_locked(home, tmp_path, monkeypatch, fmt):
+    import plistlib
+
+    managed = tmp_path / "org.postseal.agent.plist"  # what a configuration profile leaves on a Mac
+    policy = {"relay": {"starttls": "required", "port": 587}, "organization": {"internal_domains": ["clinic.example"]}}
+    managed.write_bytes(plistlib.dumps(policy, fmt=plistlib.FMT_XML if fmt == "xml" else plistlib.FMT_BINARY))
+    monkeypatch.setenv("POSTSEAL_MANAGED_POLICY", str(managed))
+    write(home, '[relay]\nstarttls = "off"\n')  # the user's weaker setting
+    cfg = config_mod.load(home)
+    assert (cfg.relay.starttls, cfg.relay.port, cfg.organization.internal_domains) == ("required", 587,
+                                                                                       ["clinic.example"])
+    assert {"relay.starttls", "relay.port", "organization.internal_domains"} <= cfg.locked
+
+
+@pytest.mark.parametrize(("content", "problem"), [
+    (b"<?xml version='1.0'?><plist><dict><key>relay</key>", "managed policy cannot be read"),
+    (b'<?xml version="1.0"?><!DOCTYPE plist [<!ENTITY a "aaaa">]><plist><dict/></plist>',
+     "managed policy cannot be read"),
+    (b"<plist><array><string>x</string></array></plist>", "must be a dictionary of sections"),
+    (b"<plist><dict><key>relay</key><dict><key>hots</key><string>x</string></dict></dict></plist>", "hots"),
+    (b"<plist><dict><key>relay</key><dict><key>port</key><string>25</string></dict></dict></plist>", "relay.port"),
+])
+def test_a_broken_or_wrong_plist_policy_stops_the_agent_naming_why(home, tmp_path, monkeypatch, content, problem):
+    managed = tmp_path / "org.postseal.agent.plist"
+    managed.write_bytes(content)
+    monkeypatch.setenv("POSTSEAL_MANAGED_POLICY", str(managed))
+    with pytest.raises(ConfigError, match=problem) as refused:
+        config_mod.load(home)
+    assert str(managed) in str(refused.value) and "\n" not in str(refused.value)
+
+
 def test_config_round_trips_through_toml(home):
     cfg = config_mod.from_dict({"tls": {"required_domains": ["a.example"]}, "relay": {"port": 26}})
     write(home, config_mod.to_toml(cfg))
