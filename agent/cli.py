@@ -310,7 +310,7 @@ def cmd_portal(args: argparse.Namespace) -> int:
     if not token_file.exists():
         import secrets
 
-        from agent.service import write_private
+        from agent.private_file import write_private
 
         write_private(token_file, secrets.token_urlsafe(32))
     app = create_app(SqlitePortalStore(home / "portal"), token_file.read_text().strip(), _relay_mailer(home))

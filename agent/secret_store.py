@@ -39,6 +39,8 @@ import keyring
 import keyring.backends.fail
 import keyring.errors
 
+from agent.private_file import write_private
+
 log = logging.getLogger(__name__)
 
 SERVICE = "postseal"
@@ -143,18 +145,8 @@ def _read_manifest(home: Path) -> dict | None:
     return data
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-
-
 def _write_manifest(home: Path, manifest: dict) -> None:
-    _write_private(home / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode())
+    write_private(home / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode())
 
 
 # --- the two backends -----------------------------------------------------------------------
@@ -207,7 +199,7 @@ def _store(home: Path, name: str, backend: str, value: bytes) -> dict:
     if backend == "file":
         folder = home / "secrets"
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        _write_private(_file_path(home, name), base64.b64encode(value))
+        write_private(_file_path(home, name), base64.b64encode(value))
         log.warning("the %s is kept in a 0600 file in %s, beside the data (secrets.backend = \"file\")",
                     _label(name), folder)
         return entry

@@ -31,6 +31,7 @@ from agent.pipeline import Pipeline
 from agent.portal.server import MailerError
 from agent.portal.server import create_app as portal_app
 from agent.portal.store import SqlitePortalStore
+from agent.private_file import write_private
 from agent.secret_store import SecretsUnavailable
 from agent.settings import with_relay_password
 
@@ -39,16 +40,6 @@ log = logging.getLogger(__name__)
 
 class StartError(Exception):
     """The agent cannot start; the text says why and what to change."""
-
-
-def write_private(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
 
 
 @dataclass

@@ -15,6 +15,7 @@ from typing import Any
 
 from agent import secret_store
 from agent.config import Config, ConfigError, from_dict, read_toml, shown, to_toml
+from agent.private_file import write_private
 
 EDITABLE = {("relay", k) for k in ("host", "port", "starttls", "username", "password", "ca_file", "timeout")} | {
     ("portal", "url")}  # what a user may change from the tray; the rest is for IT
@@ -66,23 +67,5 @@ def update_user_config(home: Path, changes: dict[str, dict[str, Any]], locked: f
         raise ConfigError(f"{path}: these settings do not read back as written; nothing was changed")
     if "password" in current.get("relay", {}):
         secret_store.put(home, RELAY_PASSWORD, config.relay.password.encode("utf-8"))
-    _write_atomically(path, text)
+    write_private(path, text)
     return with_relay_password(home, config)
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Temp file, fsync, rename, fsync of the folder: a crash leaves the old file or the new
-    one, never half of either."""
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-    if hasattr(os, "O_DIRECTORY"):
-        folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
