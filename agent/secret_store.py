@@ -159,20 +159,24 @@ def _unreachable(name: str, more: int) -> str:
     return f"the {_label(name)}{others} is in the OS keyring, which cannot be reached now"
 
 
+def _read_file_key(path: Path, name: str) -> bytes:
+    try:
+        return base64.b64decode(path.read_bytes().strip(), validate=True)
+    except (OSError, ValueError) as exc:
+        raise SecretsUnavailable(f"the {_label(name)} file {path} cannot be read ({exc}): restore it from a backup, "
+                                 f"then start Postseal again; {_NEVER}") from None
+
+
 def _fetch(home: Path, name: str, entry: dict, more: int = 0) -> bytes:
     """The key as the manifest says it is, or SecretsUnavailable saying what changed."""
     label = _label(name)
     recover = f"then start Postseal again; {_NEVER}"
     if entry.get("backend") == "file":
         path = _file_path(home, name)
-        try:
-            value = base64.b64decode(path.read_bytes().strip(), validate=True)
-        except FileNotFoundError:
+        if not path.exists():
             raise SecretsUnavailable(f"the {label} file {path} is missing (deleted, or not restored with the data): "
-                                     f"put it back from a backup, {recover}") from None
-        except (OSError, ValueError) as exc:
-            raise SecretsUnavailable(f"the {label} file {path} cannot be read ({exc}): restore it from a backup, "
-                                     f"{recover}") from None
+                                     f"put it back from a backup, {recover}")
+        value = _read_file_key(path, name)
         where = str(path)
     else:
         if not keyring_usable():
@@ -222,11 +226,7 @@ def _adopt(home: Path, name: str) -> tuple[bytes, dict] | None:
     looked), so that a data directory from an earlier version keeps opening."""
     path = _file_path(home, name)
     if path.exists():
-        try:
-            value = base64.b64decode(path.read_bytes().strip(), validate=True)
-        except (OSError, ValueError) as exc:
-            raise SecretsUnavailable(f"the {_label(name)} file {path} cannot be read ({exc}): restore it from a "
-                                     f"backup, then start Postseal again; {_NEVER}") from None
+        value = _read_file_key(path, name)
         return value, {"backend": "file", "check": _check(name, value), "created": int(time.time())}
     if not _keyring_allowed():
         return None
