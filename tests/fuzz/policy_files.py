@@ -43,17 +43,24 @@ def sections(draw) -> dict:
     return out
 
 
-@st.composite
-def config_texts(draw) -> bytes:
-    text = toml_text.document(draw(sections()))
-    how = draw(st.integers(0, 5))
+def as_file(draw, text: str, not_utf8: bytes, deep_key: bytes = b"") -> bytes:
+    """`text` as a file on disk: usually as written, else broken TOML, noise, not UTF-8, or
+    (with `deep_key`) an array nested thousands deep."""
+    how = draw(st.integers(0, 6 if deep_key else 5))
     if how == 1:
         text = draw(toml_text.broken(text))
     elif how == 2:
         return draw(st.binary(max_size=200))
     elif how == 3:
-        return text.encode() + b"\xff\xfe"  # not UTF-8
+        return text.encode() + not_utf8
+    elif how == 4 and deep_key:
+        return deep_key + b"[" * draw(st.integers(1, 3000)) + b"]" * 3000
     return text.encode()
+
+
+@st.composite
+def config_texts(draw) -> bytes:
+    return as_file(draw, toml_text.document(draw(sections())), b"\xff\xfe")
 
 
 KEYS = ("name", "detectors", "min_count", "min_confidence", "recipients", "recipient_domains",
@@ -98,14 +105,4 @@ def rule_documents(draw) -> dict:
 
 @st.composite
 def rule_files(draw) -> bytes:
-    text = toml_text.document(draw(rule_documents()))
-    how = draw(st.integers(0, 6))
-    if how == 1:
-        text = draw(toml_text.broken(text))
-    elif how == 2:
-        return draw(st.binary(max_size=200))
-    elif how == 3:
-        return b"rule = " + b"[" * draw(st.integers(1, 3000)) + b"]" * 3000
-    elif how == 4:
-        return text.encode() + b"\n# caf\xe9\n"  # not UTF-8
-    return text.encode()
+    return as_file(draw, toml_text.document(draw(rule_documents())), b"\n# caf\xe9\n", deep_key=b"rule = ")
