@@ -15,6 +15,7 @@ structure itself `mime_beyond_limits`), never a pass.
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
 import re
@@ -93,13 +94,53 @@ def _looks_like_text(data: bytes) -> bool:
     return True
 
 
-def decode_text(data: bytes, charset: str | None = None) -> str:
-    # UTF-32 first: its little-endian BOM begins with UTF-16's, and read as UTF-16 the text
-    # becomes one unrelated character per code unit (an SSN would pass unseen).
+def _wide_encoding(data: bytes, charset: str | None) -> str | None:
+    """The codec of UTF-16 or UTF-32 text, which is not ASCII-compatible: read as bytes,
+    "512-44-8721" becomes "5\\x001\\x002…" and passes every detector unseen. Told by its BOM,
+    by a declared charset, or (no BOM, charset absent or wrong) by the pattern of ASCII-range
+    characters, each code unit of which is one ASCII byte and NUL bytes on the same side."""
+    # UTF-32 first: its little-endian BOM begins with UTF-16's.
     if data[:4] in _UTF32_BOMS:
-        return data.decode("utf-32", errors="replace")
+        return "utf-32"
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return data.decode("utf-16", errors="replace")
+        return "utf-16"
+    try:
+        declared = codecs.lookup(charset).name if charset else ""
+    except (LookupError, ValueError):  # also a label with NUL in it
+        declared = ""
+    if declared.startswith(("utf-16", "utf-32")):
+        return declared
+    sample = data[:4096]
+    if len(sample) < 8:
+        return None
+    for width, codec in ((4, "utf-32-le"), (4, "utf-32-be"), (2, "utf-16-le"), (2, "utf-16-be")):
+        units = sample[: len(sample) // width * width]
+        low = 0 if codec.endswith("le") else width - 1  # where the ASCII byte of each unit is
+        text_side = units[low::width]
+        nul_side = b"".join(units[i::width] for i in range(width) if i != low)
+        printable = sum(32 <= b < 127 or b in (9, 10, 13) for b in text_side)
+        if nul_side.count(0) >= 0.9 * len(nul_side) and printable >= 0.9 * len(text_side):
+            return codec
+    return None
+
+
+def as_ascii_compatible(data: bytes, charset: str | None) -> tuple[bytes, str | None]:
+    """UTF-16/32 text re-encoded as UTF-8 (and the charset that now applies), so that what
+    sniffs and reads bytes sees characters; anything else unchanged. Text that does not
+    decode under its wide encoding stays as it is (and is then binary: not inspectable)."""
+    codec = _wide_encoding(data, charset)
+    if codec is None:
+        return data, charset
+    try:
+        return data.decode(codec).encode("utf-8"), "utf-8"
+    except UnicodeError:
+        return data, charset
+
+
+def decode_text(data: bytes, charset: str | None = None) -> str:
+    codec = _wide_encoding(data, charset)
+    if codec:
+        return data.decode(codec, errors="replace")
     for encoding in (charset, "utf-8"):
         if not encoding:
             continue
@@ -111,10 +152,10 @@ def decode_text(data: bytes, charset: str | None = None) -> str:
 
 
 # --- simple formats, read here -----------------------------------------------------------------
-def _hl7(data: bytes, location: str) -> Extracted:
+def _hl7(data: bytes, location: str, charset: str | None) -> Extracted:
     import hl7
 
-    text = decode_text(data).replace("\r\n", "\r").replace("\n", "\r")
+    text = decode_text(data, charset).replace("\r\n", "\r").replace("\n", "\r")
     findings = []
     try:
         message = hl7.parse(text)
@@ -159,8 +200,8 @@ def _json_strings(node: object, out: list[str], depth: int = 0) -> None:
         out.append(str(node))
 
 
-def _json(data: bytes, location: str) -> Extracted:
-    text = decode_text(data)
+def _json(data: bytes, location: str, charset: str | None) -> Extracted:
+    text = decode_text(data, charset)
     try:
         document = json.loads(text)
     except (ValueError, RecursionError):
@@ -173,16 +214,23 @@ def _json(data: bytes, location: str) -> Extracted:
     return Extracted(location, "\n".join(strings), findings)
 
 
-def _xml(data: bytes, location: str) -> Extracted:
+def _xml(data: bytes, location: str, charset: str | None) -> Extracted:
     from defusedxml import ElementTree
     from defusedxml.common import DefusedXmlException
 
-    try:
-        root = ElementTree.fromstring(data)
-    except (ElementTree.ParseError, DefusedXmlException, ValueError) as exc:
-        if isinstance(exc, DefusedXmlException):
+    root = None
+    # As bytes first (the XML declaration names the encoding); then as the text the MIME
+    # charset gives, e.g. UTF-16 XML re-encoded as UTF-8 whose declaration still says UTF-16.
+    for document in (data, decode_text(data, charset)):
+        try:
+            root = ElementTree.fromstring(document)
+            break
+        except DefusedXmlException as exc:
             return uninspectable(location, f"XML refused: {type(exc).__name__} (entity expansion or external entity)")
-        return Extracted(location, decode_text(data))  # not well-formed: read the bytes as text
+        except (ElementTree.ParseError, ValueError):
+            continue
+    if root is None:
+        return Extracted(location, decode_text(data, charset))  # not well-formed: read the bytes as text
     findings = []
     parts: list[str] = []
     patient = False
@@ -260,6 +308,7 @@ def extract(data: bytes, filename: str, content_type: str, location: str, depth:
             budget: list[int] | None = None, charset: str | None = None) -> list[Extracted]:
     """Everything readable in one attachment (ZIPs give one item per member)."""
     budget = budget if budget is not None else [MAX_ARCHIVE_BYTES]
+    data, charset = as_ascii_compatible(data, charset)
     kind = sniff(data, content_type, filename)
     items = _extract(kind, data, filename, content_type, location, depth, budget, charset)
     for item in items:
@@ -276,11 +325,11 @@ def _extract(kind: str, data: bytes, filename: str, content_type: str, location:
 
         return [sandbox.extract_rich("pdf", data, location)]
     if kind == "hl7":
-        return [_hl7(data, location)]
+        return [_hl7(data, location, charset)]
     if kind == "json":
-        return [_json(data, location)]
+        return [_json(data, location, charset)]
     if kind == "xml":
-        return [_xml(data, location)]
+        return [_xml(data, location, charset)]
     if kind == "html":
         return [Extracted(location, html_to_text(decode_text(data, charset)[:MAX_TEXT_CHARS], hidden=True))]
     if kind == "text":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import time
@@ -305,3 +306,51 @@ def test_utf32_text_with_a_bom_is_read_as_utf32_not_utf16(encoding):
     assert "512-44-8721" in decode_text(raw)
     [item] = extract(raw, "notes.txt", "text/plain", "attachment:notes.txt")
     assert "512-44-8721" in item.text
+
+
+FHIR_PATIENT = {"resourceType": "Patient", "identifier": [{"value": SSN}], "name": [{"family": "Gonzalez"}]}
+
+
+def wide_parts(encoding: str) -> list[tuple[str, str, bytes]]:
+    """(filename, content type, bytes) of one JSON, XML, HL7 and text attachment in `encoding`."""
+    xml = (f'<?xml version="1.0" encoding="{encoding.upper()}"?>'
+           f'<Patient xmlns="http://hl7.org/fhir"><identifier><value value="{SSN}"/></identifier></Patient>')
+    return [
+        ("note.json", "application/json", json.dumps({"note": f" SSN {SSN} "}).encode(encoding)),
+        ("patient.json", "application/fhir+json", json.dumps(FHIR_PATIENT).encode(encoding)),
+        ("patient.xml", "application/fhir+xml", xml.encode(encoding)),
+        ("adt.hl7", "x-application/hl7-v2+er7",
+         f"MSH|^~\\&|EPIC|VALLEY|||202612070800||ADT^A01|1|P|2.5\rPID|1||{SSN}^^^SSA||GONZALEZ^MARIA\r"
+         .encode(encoding)),
+        ("notes.txt", "text/plain", f"Patient SSN {SSN}, seen today.".encode(encoding)),
+    ]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le"])
+@pytest.mark.parametrize("declared", [True, False], ids=["charset declared", "no charset"])
+def test_wide_text_without_a_bom_is_read_as_characters_in_every_format(encoding, declared):
+    # Read as bytes, UTF-16 "512-44-8721" is "5\x001\x002…" and no detector sees it (the
+    # fuzzer found a UTF-16-LE JSON body passing unseen).
+    for filename, content_type, data in wide_parts(encoding):
+        items = extract(data, filename, content_type, f"attachment:{filename}",
+                        charset=encoding if declared else None)
+        text = "\n".join(item.text for item in items)
+        assert SSN in text, (filename, text[:80])
+        if filename.startswith(("patient", "adt")):
+            assert {f.type for item in items for f in item.findings} & {"fhir_patient_data", "hl7_patient_data"}
+
+
+@pytest.mark.parametrize("charset", [None, "utf-16-le", "us-ascii"])
+def test_a_utf16_message_body_is_inspected_whatever_its_charset_label_says(charset):
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "a@valleyclinic.example", "b@example.org", "labs"
+    message["Content-Type"] = "text/plain" + (f'; charset="{charset}"' if charset else "")
+    message["Content-Transfer-Encoding"] = "base64"
+    message.set_payload(base64.encodebytes(f"Patient SSN {SSN}".encode("utf-16-le")).decode())
+    assert "us_ssn" in {f.type for f in inspect(message)}
+
+
+def test_binary_with_nul_bytes_is_still_binary_not_wide_text():
+    data = bytes(range(256)) * 8
+    [item] = extract(data, "blob.bin", "application/octet-stream", "attachment:blob.bin")
+    assert any(f.type == "uninspectable_attachment" for f in item.findings)
