@@ -20,6 +20,7 @@ from typing import Any
 from agent import config as config_mod
 from agent.audit import AuditLog
 from agent.intake import BadMessage
+from agent.keys.gpg_tool import GpgMissing
 from agent.keys.pgp_store import PgpError, PgpStore
 from agent.policy.rules import RulesError, load_rules
 from agent.secret_store import SecretsUnavailable
@@ -578,6 +579,9 @@ def main(argv: list[str] | None = None) -> int:
     except PgpError as exc:
         print(f"postseal: {exc}", file=sys.stderr)
         return BAD_INPUT
+    except GpgMissing as exc:  # not the user's input: the installation lacks GnuPG
+        print(f"postseal: {exc}", file=sys.stderr)
+        return FAILED
     except ValueError as exc:
         from agent.keys.smime_store import SmimeError
 

@@ -24,6 +24,7 @@ from agent import config as config_mod
 from agent.cli import proof_text, table
 from agent.demo_world import Received, Recipient, SmtpSink, TestCA, free_port
 from agent.intake import parse
+from agent.keys import gpg_tool
 from agent.policy.inspect import inspect
 from agent.protect.portal import b64url_decode, unseal
 from agent.service import AgentThread
@@ -119,6 +120,7 @@ def open_portal_link(received: Received, sink: SmtpSink) -> dict:
 
 def run_demo(as_json: bool = False, serve_after: bool = False) -> int:
     say = (lambda *a: None) if as_json else (lambda *a: print(*a, flush=True))
+    gpg_tool.require()  # the recipients' keyrings and the agent both need GnuPG
     home = Path(tempfile.mkdtemp(prefix="postseal-demo-"))
     say(f"Postseal demo — data directory {home}")
     ca = TestCA(home / "world" / "ca")

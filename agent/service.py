@@ -27,6 +27,7 @@ from agent import data_dir
 from agent.config import Config
 from agent.ingress import addin, api, local_tls
 from agent.ingress import smtp as smtp_ingress
+from agent.keys import gpg_tool
 from agent.pipeline import Pipeline
 from agent.portal.server import MailerError
 from agent.portal.server import create_app as portal_app
@@ -70,6 +71,10 @@ async def _site(app: web.Application, host: str, port: int, what: str,
 async def serve(home: Path, config: Config, ready: Callable[[RunningAgent], None] | None = None,
                 stop: asyncio.Event | None = None, handle_signals: bool = False) -> None:
     """Run the agent until `stop` is set (or SIGTERM/SIGINT when run as the main program)."""
+    try:
+        gpg_tool.require()  # no GnuPG, no agent: why, in agent/keys/gpg_tool.py
+    except gpg_tool.GpgMissing as exc:
+        raise StartError(str(exc)) from None
     home.mkdir(parents=True, exist_ok=True, mode=0o700)
     if not os.access(home, os.W_OK):  # EROFS is reported even to root
         raise StartError(

@@ -26,6 +26,7 @@ from pathlib import Path
 import gnupg
 
 from agent import secret_store
+from agent.keys import gpg_tool
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +115,7 @@ class PgpStore:
         self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.chmod(self.home, 0o700)
         self._tune_agent()
+        gpg_tool.require()  # one line naming what to install, not python-gnupg's OSError
         self.gpg = gnupg.GPG(gnupghome=str(self.home))
         self.gpg.encoding = "utf-8"
         self._lock = threading.Lock()  # one gpg writer at a time: the keyring is a file
