@@ -1,5 +1,8 @@
 # make demo — set everything up, then run the end-to-end demo on the embedded defaults
 # make test — set everything up, then run lint and the whole test suite
+# make bundle — the one-folder bundle (PyInstaller) in dist/postseal; rebuilt when a source changed
+# make deb — the Linux package over that bundle, in dist/
+# make bundle-test — build both, then run only their tests (tests/installers)
 # make fuzz — the fuzzers in tests/fuzz for longer (POSTSEAL_FUZZ_SECONDS each, 300 by default),
 #             from a random seed: this is where new holes are found. `make test` runs them from a
 #             fixed seed (POSTSEAL_FUZZ_SEED, overridable) so that a gate is the same gate twice.
@@ -9,7 +12,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.postseal-installed
 
-.PHONY: demo test fuzz setup setup-test lint bench clean
+BUNDLE := dist/postseal/postseal
+BUNDLE_TOOLS := $(VENV)/.postseal-bundle-tools
+# What ends up in the bundle: a change to any of it rebuilds it (installers/pyinstaller/postseal.spec).
+BUNDLE_SOURCES := pyproject.toml $(shell find agent gui assets addins/outlook/web installers/pyinstaller \
+                    -type f -not -name '*.pyc' 2>/dev/null)
+
+.PHONY: demo test fuzz setup setup-test lint bench clean bundle deb bundle-test
 
 $(STAMP): pyproject.toml
 	@echo "== python: creating $(VENV) and installing postseal with its dependencies"
@@ -36,7 +45,9 @@ lint: $(STAMP)
 	@echo "== lint: ruff"
 	@$(VENV)/bin/ruff check agent gui tests benchmarks
 
-test: setup-test lint
+# The bundle is built here (about 30-50 s when something changed, nothing otherwise): its tests
+# run the real thing.
+test: setup-test lint bundle
 	@echo "== test: pytest (fuzzers from seed $${POSTSEAL_FUZZ_SEED:-20261207})"
 	@POSTSEAL_FUZZ_SEED=$${POSTSEAL_FUZZ_SEED:-20261207} $(PY) -m pytest -q
 
@@ -52,5 +63,29 @@ bench: setup
 	@$(PY) -m benchmarks outbox --messages 2000
 	@$(PY) -m benchmarks protect --messages 100
 
+$(BUNDLE_TOOLS): $(STAMP)
+	@echo "== python: installing the bundle tools (PyInstaller, the 'bundle' extra)"
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,bundle]'
+	@touch $(BUNDLE_TOOLS)
+
+$(BUNDLE): $(BUNDLE_TOOLS) $(BUNDLE_SOURCES)
+	@echo "== bundle: PyInstaller, one folder (installers/pyinstaller/postseal.spec)"
+	@start=$$(date +%s); \
+	  $(PY) -m PyInstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller \
+	    installers/pyinstaller/postseal.spec && \
+	  echo "bundle: built in $$(( $$(date +%s) - start )) s"
+	@touch $(BUNDLE)
+
+bundle: setup $(BUNDLE)
+	@echo "bundle: $(CURDIR)/dist/postseal ($$(du -sh dist/postseal | cut -f1); run dist/postseal/postseal --help)"
+
+deb: bundle
+	@echo "== deb: dpkg-deb over dist/postseal (installers/linux/build-deb.sh)"
+	@installers/linux/build-deb.sh dist/postseal dist
+
+bundle-test: setup-test bundle
+	@echo "== bundle-test: the bundle and the .deb (tests/installers)"
+	@$(PY) -m pytest -q tests/installers
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build dist

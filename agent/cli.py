@@ -424,8 +424,19 @@ def cmd_stamp(args: argparse.Namespace) -> int:
     return OK if result["valid"] else HELD
 
 
+def installed_version() -> str:
+    """The version pip (or the bundle, which carries the same metadata) installed."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("postseal")
+    except metadata.PackageNotFoundError:  # a bare checkout on PYTHONPATH, never installed
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="postseal", description="Postseal: every outgoing message protected, by default.")
+    parser.add_argument("--version", action="version", version=f"postseal {installed_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sub.add_parser("agent", help="run the local agent (API, outbox worker, embedded portal)").set_defaults(func=cmd_agent)
@@ -567,6 +578,12 @@ def main(argv: list[str] | None = None) -> int:
         from agent.ingress import native
 
         return native.main(argv[1:])
+    if argv[:1] and argv[0].startswith("chrome-extension://"):
+        # A browser started this program as the native host: the bundle has one executable,
+        # so its host manifest names `postseal` itself (native_manifest.host_executable).
+        from agent.ingress import native
+
+        return native.main(argv)
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -6,8 +6,9 @@ in a per-browser folder on Linux and macOS, a registry key pointing at that file
 `allowed_origins` lists the extensions that may start the host; nothing else can.
 
 `path` must be an absolute path to an executable that Chrome starts with the caller's origin
-as its first argument, so it names the `postseal-native-host` console script, not
-`postseal`, whose first argument is the command.
+as its first argument, so for a pip install it names the `postseal-native-host` console
+script, not `postseal`, whose first argument is the command. The bundle has one executable:
+there `postseal` takes a chrome-extension:// first argument as "run the host" (cli.main).
 
 The extension's ID follows from the public key in addins/gmail/manifest.json, so the same ID
 holds unpacked, self-hosted and force-installed; a store-published copy gets the store's ID,
@@ -71,7 +72,11 @@ def host_manifest(executable: Path, extension_ids: tuple[str, ...] = ()) -> dict
 
 
 def host_executable() -> Path:
-    """The `postseal-native-host` next to the running interpreter's scripts, else on PATH."""
+    """The `postseal-native-host` next to the running interpreter's scripts, else on PATH;
+    in the one-folder bundle (installers/pyinstaller) the bundle's `postseal` itself, which
+    runs as the host when its first argument is the caller's chrome-extension:// origin."""
+    if getattr(sys, "frozen", False):
+        return Path(sys.executable).resolve()
     name = "postseal-native-host.exe" if sys.platform == "win32" else "postseal-native-host"
     beside = Path(sys.executable).with_name(name)
     if beside.is_file():

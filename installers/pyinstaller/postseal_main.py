@@ -1,0 +1,34 @@
+"""The bundle's one executable, `postseal`: the CLI, the agent, the tray and the native host.
+
+Subcommands come from agent.cli (`postseal agent`, `postseal tray`, `postseal native-host`,
+...); a browser starting the native host passes its caller's origin instead, which agent.cli
+also understands. The code starts some of its own parts as `sys.executable -m MODULE` (the
+tray starts the agent, the agent starts the attachment sandbox): in a bundle sys.executable
+is this program, not a Python, so it runs those modules itself — only those, so the bundle
+is not a general-purpose interpreter.
+"""
+
+import runpy
+import sys
+
+# Every module the code starts with `sys.executable -m` (grep for "-m" in agent/ and gui/).
+MODULES = frozenset({"agent.cli", "agent.policy.sandbox", "gui.tray"})
+
+
+def main() -> int:
+    if sys.argv[1:2] == ["-m"]:
+        module = sys.argv[2] if len(sys.argv) > 2 else ""
+        if module not in MODULES:
+            print(f"postseal: -m {module or '(nothing)'}: this program runs only "
+                  f"{', '.join(sorted(MODULES))} that way", file=sys.stderr)
+            return 2
+        sys.argv = [sys.argv[0], *sys.argv[3:]]
+        runpy.run_module(module, run_name="__main__", alter_sys=True)
+        return 0
+    from agent.cli import main as cli_main
+
+    return cli_main()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
