@@ -1,5 +1,9 @@
 """Start Postseal at login: the per-user mechanism each platform has (XDG autostart on
-Linux, a LaunchAgent on macOS, the Run key on Windows). Nothing needs admin rights."""
+Linux, a LaunchAgent on macOS, the Run key on Windows). Nothing needs admin rights.
+
+On Linux the .deb also starts the tray for every user (/etc/xdg/autostart); there, "off"
+is a user entry of the same name with Hidden=true, since removing the user's own entry
+would leave the system one in force."""
 
 from __future__ import annotations
 
@@ -27,6 +31,21 @@ def _linux_file() -> Path:
     return base / "autostart" / f"{NAME}.desktop"
 
 
+def _linux_system_files() -> list[Path]:
+    """The entries an installer put for every user (the .deb's /etc/xdg/autostart one)."""
+    dirs = os.environ.get("XDG_CONFIG_DIRS") or "/etc/xdg"
+    return [Path(d) / "autostart" / f"{NAME}.desktop" for d in dirs.split(":") if d]
+
+
+def _hidden(path: Path) -> bool:
+    # XDG autostart: an entry with Hidden=true is "deleted"; in the user's folder it also
+    # switches off a same-named entry from the system folders, for this user only.
+    try:
+        return "\nHidden=true" in "\n" + path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
 def _mac_file() -> Path:
     return Path.home() / "Library" / "LaunchAgents" / "org.postseal.tray.plist"
 
@@ -41,7 +60,11 @@ def enabled() -> bool:
             return True
         except OSError:
             return False
-    return (_mac_file() if sys.platform == "darwin" else _linux_file()).exists()
+    if sys.platform == "darwin":
+        return _mac_file().exists()
+    if _linux_file().exists():
+        return not _hidden(_linux_file())
+    return any(path.exists() and not _hidden(path) for path in _linux_system_files())
 
 
 def set_enabled(on: bool) -> None:
@@ -62,10 +85,15 @@ def set_enabled(on: bool) -> None:
                     pass
         return
     path = _mac_file() if sys.platform == "darwin" else _linux_file()
-    if not on:
+    system_entry = sys.platform != "darwin" and any(p.exists() for p in _linux_system_files())
+    if not on and not system_entry:
         path.unlink(missing_ok=True)
         return
     path.parent.mkdir(parents=True, exist_ok=True)
+    if not on:  # the installer starts the tray for everyone: this user opts out
+        path.write_text(f"[Desktop Entry]\nType=Application\nName=Postseal\nExec={shlex.join(argv)}\n"
+                        "Hidden=true\n", encoding="utf-8")
+        return
     if sys.platform == "darwin":
         path.write_bytes(plistlib.dumps({"Label": "org.postseal.tray", "ProgramArguments": argv, "RunAtLoad": True}))
     else:
