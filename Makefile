@@ -33,7 +33,7 @@ setup:
 	@$(MAKE) --no-print-directory $(STAMP)
 
 setup-test:
-	@echo "== system: checking Debian packages (python3, gnupg, chromium, xvfb, nodejs, swaks, certutil)"
+	@echo "== system: checking Debian packages (python3, gnupg, chromium, xvfb, nodejs, swaks, certutil, dpkg-deb, systemd-analyze, shellcheck)"
 	@scripts/ensure-system.sh test
 	@$(MAKE) --no-print-directory $(STAMP)
 

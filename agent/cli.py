@@ -344,7 +344,8 @@ def cmd_extension(args: argparse.Namespace) -> int:
             print(json.dumps(nm.host_manifest(executable, tuple(args.extension_id)), indent=2))
             return OK
         done = nm.register(tuple(args.browser or nm.BROWSERS), args.system,
-                           Path(args.host_path) if args.host_path else None, tuple(args.extension_id))
+                           Path(args.host_path) if args.host_path else None, tuple(args.extension_id),
+                           root=Path(args.root) if args.root else None)
     except nm.RegistrationError as exc:
         raise CliError(str(exc), BAD_INPUT) from None
     emit([{"browser": r.browser, "manifest": str(r.manifest), "registry_key": r.registry_key} for r in done],
@@ -533,6 +534,8 @@ def build_parser() -> argparse.ArgumentParser:
             k.add_argument("--browser", action="append", choices=("chrome", "chromium", "edge"),
                            help="only this browser (repeatable; default: all three)")
             k.add_argument("--system", action="store_true", help="for every user of this computer (needs admin)")
+            k.add_argument("--root", metavar="DIR", help="write the manifests under DIR instead of / "
+                           "(a package's staging tree; no registry keys)")
             k.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_extension)
 

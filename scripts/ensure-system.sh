@@ -3,7 +3,9 @@
 # Usage: scripts/ensure-system.sh demo|test
 #   demo: python3 (3.11+) with venv, gnupg
 #   test: the same, plus chromium (portal page, add-ins), xvfb (tray screenshots), nodejs
-#         (Outlook add-in tests), swaks (SMTP submission tests); both: the system libraries Qt needs for the tray app
+#         (Outlook add-in tests), swaks (SMTP submission tests), dpkg-deb, systemd-analyze,
+#         shellcheck and desktop-file-validate (the .deb's tests); both: the system libraries
+#         Qt needs for the tray app
 set -euo pipefail
 what=${1:-demo}
 
@@ -27,6 +29,12 @@ if [ "$what" = test ] && ! have_cmd swaks; then need+=(swaks libnet-ssleay-perl)
 if [ "$what" = test ] && ! have_cmd openssl; then need+=(openssl); fi
 # certutil puts the per-install CA into a browser profile's NSS store (the task pane test).
 if [ "$what" = test ] && ! have_cmd certutil; then need+=(libnss3-tools); fi
+# The Linux package's tests: dpkg-deb builds it, systemd-analyze verifies its user unit,
+# shellcheck its maintainer scripts, desktop-file-validate its autostart and menu entries.
+if [ "$what" = test ] && ! have_cmd dpkg-deb; then need+=(dpkg); fi
+if [ "$what" = test ] && ! have_cmd systemd-analyze; then need+=(systemd); fi
+if [ "$what" = test ] && ! have_cmd shellcheck; then need+=(shellcheck); fi
+if [ "$what" = test ] && ! have_cmd desktop-file-validate; then need+=(desktop-file-utils); fi
 # The tray app (PySide6 wheels bring Qt itself, not these system libraries).
 have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
 for pair in libEGL.so.1:libegl1 libGL.so.1:libgl1 libxkbcommon.so.0:libxkbcommon0 \
@@ -39,7 +47,7 @@ for pair in libEGL.so.1:libegl1 libGL.so.1:libgl1 libxkbcommon.so.0:libxkbcommon
 done
 
 if [ ${#need[@]} -eq 0 ]; then
-  echo "system packages: all present (python3 $(python3 -c 'import platform; print(platform.python_version())'), gnupg, Qt libraries$([ "$what" = test ] && echo ', chromium, xvfb, nodejs, swaks, certutil'))"
+  echo "system packages: all present (python3 $(python3 -c 'import platform; print(platform.python_version())'), gnupg, Qt libraries$([ "$what" = test ] && echo ', chromium, xvfb, nodejs, swaks, certutil, dpkg-deb, systemd-analyze, shellcheck, desktop-file-validate'))"
   exit 0
 fi
 

@@ -105,9 +105,10 @@ def manifest_folder(browser: str, system: bool, platform: str = sys.platform,
 
 def register(browsers: tuple[str, ...] = BROWSERS, system: bool = False,
              executable: Path | None = None, extension_ids: tuple[str, ...] = (),
-             folder: Path | None = None) -> list[Registered]:
-    """Write the host manifest for each browser (into `folder` if given) and, on Windows,
-    point the browser's registry key at it."""
+             folder: Path | None = None, root: Path | None = None) -> list[Registered]:
+    """Write the host manifest for each browser (into `folder` if given, or under `root` in
+    place of / — a package's staging tree) and, on Windows, point the browser's registry
+    key at it."""
     executable = executable or host_executable()
     if not executable.is_absolute():
         raise RegistrationError(f"the host path must be absolute, not {executable}")
@@ -116,7 +117,10 @@ def register(browsers: tuple[str, ...] = BROWSERS, system: bool = False,
     for browser in browsers:
         if browser not in BROWSERS:
             raise RegistrationError(f"unknown browser {browser!r}: use {', '.join(BROWSERS)}")
-        target = (folder or manifest_folder(browser, system)) / f"{HOST_NAME}.json"
+        place = folder or manifest_folder(browser, system)
+        if root is not None and folder is None:
+            place = root / place.relative_to(place.anchor)
+        target = place / f"{HOST_NAME}.json"
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             temp = target.with_suffix(".tmp")
@@ -129,7 +133,8 @@ def register(browsers: tuple[str, ...] = BROWSERS, system: bool = False,
                                        else "check the folder's owner")) from None
         except OSError as exc:
             raise RegistrationError(f"cannot write {target}: {exc.strerror}") from None
-        key = _windows_key(browser, system, target) if sys.platform == "win32" and folder is None else ""
+        key = (_windows_key(browser, system, target)
+               if sys.platform == "win32" and folder is None and root is None else "")
         done.append(Registered(browser, target, key))
     return done
 
