@@ -76,9 +76,9 @@ def locate(path: str | None = None, platform: str = sys.platform, folders: list[
                      "outbox stays there until it does")
 
 
-def require() -> Path:
+def require(folders: list[Path] | None = None) -> Path:
     """locate(), and make the folder found the first place this process looks for gpg."""
-    folder = locate()
+    folder = locate(folders=folders)
     entries = os.environ.get("PATH", "").split(os.pathsep)
     if str(folder) not in entries:
         os.environ["PATH"] = os.pathsep.join([str(folder), *[e for e in entries if e]])

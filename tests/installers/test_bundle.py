@@ -26,7 +26,7 @@ PROGRAM = BUNDLE / "postseal"
 SOURCES = ("agent", "gui", "assets", "addins/outlook/web", "installers/pyinstaller")
 
 
-def _stale() -> str:
+def stale_source() -> str:
     """A source newer than the bundle: its tests would judge old code."""
     built = PROGRAM.stat().st_mtime
     for top in SOURCES:
@@ -38,7 +38,7 @@ def _stale() -> str:
 
 if not PROGRAM.exists():
     pytestmark = pytest.mark.skip(reason="no bundle in dist/postseal: run make bundle (make test builds it)")
-elif changed := _stale():
+elif changed := stale_source():
     pytestmark = pytest.mark.skip(reason=f"dist/postseal is older than {changed}: run make bundle")
 
 

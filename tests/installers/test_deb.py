@@ -321,9 +321,9 @@ BUNDLE = REPO / "dist" / "postseal"
 
 @pytest.mark.skipif(not (BUNDLE / "postseal").exists(), reason="no bundle in dist/postseal: run make bundle")
 def test_the_same_build_packages_the_real_bundle(tmp_path):
-    from tests.installers.test_bundle import _stale
+    from tests.installers.test_bundle import stale_source
 
-    if changed := _stale():
+    if changed := stale_source():
         pytest.skip(f"dist/postseal is older than {changed}: run make bundle")
     deb = build(BUNDLE, tmp_path / "out", "--compression", "none")  # 190 MB: xz would take a minute
     target = tmp_path / "root"

@@ -63,10 +63,8 @@ def test_windows_folders_come_from_program_files():
 def test_require_puts_an_installers_folder_in_front_of_path(tmp_path, monkeypatch):
     brew = tools(tmp_path / "homebrew", "gpg", "gpgconf", "gpg-agent")
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
-    monkeypatch.setattr(gpg_tool, "_FOLDERS", {**gpg_tool._FOLDERS, "linux": (str(brew),)})
-    monkeypatch.setattr(gpg_tool.sys, "platform", "linux")
-    assert gpg_tool.require() == brew
+    assert gpg_tool.require(folders=[brew]) == brew
     assert os.environ["PATH"].split(os.pathsep) == [str(brew), str(tmp_path / "empty")]
-    gpg_tool.require()  # once is enough
+    gpg_tool.require(folders=[brew])  # once is enough
     assert os.environ["PATH"].split(os.pathsep)[0] == str(brew)
     assert os.environ["PATH"].count(str(brew)) == 1
