@@ -32,6 +32,8 @@ from tests.gui.fake_agent import FakeAgent  # noqa: E402
 @pytest.fixture(autouse=True)
 def _fresh_ui(qapp: QApplication, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))  # start-at-login writes here
+    # ... and reads the system's entries: not this machine's (the .deb puts one in /etc/xdg).
+    monkeypatch.setenv("XDG_CONFIG_DIRS", str(tmp_path / "xdg-system"))
     theme.apply(qapp, dark=False)
     yield
     for widget in QApplication.topLevelWidgets():
