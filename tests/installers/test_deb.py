@@ -202,10 +202,11 @@ def test_the_scripts_are_shellcheck_clean(control, root):
 
 
 @pytest.fixture
-def sessions(tmp_path):
+def sessions_env(tmp_path) -> tuple[dict[str, str], Path]:
     """A loginctl with two users, alice with a running user manager and bob without, and a
-    systemctl that records what it is asked. There is no systemd in the test machine to ask:
-    this checks what the scripts decide, the unit itself is checked by systemd-analyze."""
+    systemctl that records what it is asked, first on PATH. There is no systemd in the test
+    machine to ask (and a developer's own sessions must not be): this checks what the scripts
+    decide; the unit itself is checked by systemd-analyze."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     log = tmp_path / "systemctl.log"
@@ -219,7 +220,12 @@ def sessions(tmp_path):
         "esac\nexit 0\n")
     for name in ("loginctl", "systemctl"):
         (bin_dir / name).chmod(0o755)
-    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "DPKG_ROOT": str(tmp_path / "target")}
+    return {"PATH": f"{bin_dir}:/usr/sbin:/usr/bin:/sbin:/bin", "DPKG_ROOT": str(tmp_path / "target")}, log
+
+
+@pytest.fixture
+def sessions(sessions_env):
+    env, log = sessions_env
 
     def run(script: Path, *args: str) -> list[str]:
         log.unlink(missing_ok=True)
@@ -258,6 +264,52 @@ def test_an_unknown_action_is_refused(control):
     for script in ("postinst", "prerm", "postrm"):
         result = subprocess.run(["sh", str(control / script), "bogus"], capture_output=True, text=True, check=False)
         assert result.returncode == 1 and "unknown argument 'bogus'" in result.stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("dpkg"), reason="dpkg --root needs root (CI and make test run as root)")
+def test_dpkg_installs_upgrades_removes_and_purges_it_without_losing_what_is_not_its_own(deb, sessions_env, tmp_path):
+    # The real dpkg on a scratch root: it unpacks, keeps conffiles and runs the maintainer
+    # scripts (outside a chroot, with DPKG_ROOT set) as on a real machine.
+    target = tmp_path / "machine"
+    for folder in ("var/lib/dpkg/info", "var/lib/dpkg/updates", "var/lib/dpkg/triggers"):
+        (target / folder).mkdir(parents=True)
+    (target / "var/lib/dpkg/status").write_text("")
+    env, log = sessions_env
+    env = {key: value for key, value in env.items() if key != "DPKG_ROOT"}  # dpkg sets it from --root
+
+    def dpkg(*args: str) -> list[str]:
+        log.unlink(missing_ok=True)
+        result = subprocess.run(["dpkg", f"--root={target}", "--force-script-chrootless", "--force-depends",
+                                 "--force-confold", *args], env=env, capture_output=True, text=True, timeout=120,
+                                check=False)
+        assert result.returncode == 0, result.stdout + result.stderr
+        return [line for line in (log.read_text().splitlines() if log.exists() else []) if "--user" in line]
+
+    assert dpkg("-i", str(deb)) == ["--user --machine=alice@ daemon-reload",
+                                    "--user --machine=alice@ start postseal-agent.service"]
+    assert os.access(target / "usr/bin/postseal", os.X_OK)
+    autostart = target / "etc/xdg/autostart/postseal-tray.desktop"
+    autostart.write_text(autostart.read_text() + "Hidden=true\n")  # IT switched the tray off
+    (target / "etc/postseal/policy.json").write_text('{"policy": {"allow_release": false}}\n')
+    outbox = target / "home/alice/.local/share/postseal/outbox/queued.msg"
+    outbox.parent.mkdir(parents=True)
+    outbox.write_bytes(b"a message not yet delivered")
+
+    assert dpkg("-i", str(deb))[-1] == "--user --machine=alice@ try-restart postseal-agent.service"  # upgrade
+    assert autostart.read_text().endswith("Hidden=true\n")
+
+    assert dpkg("-r", "postseal") == ["--user --machine=alice@ stop postseal-agent.service",
+                                      "--user --machine=alice@ daemon-reload"]
+    assert not (target / "opt/postseal").exists() and not (target / "usr/bin/postseal").exists()
+    assert not (target / "usr/lib/systemd/user/postseal-agent.service").exists()
+    assert autostart.exists()  # conffiles stay until purge
+
+    dpkg("-P", "postseal")
+    assert not autostart.exists()
+    assert not (target / "etc/opt/chrome/native-messaging-hosts/org.postseal.agent.json").exists()
+    assert not (target / "etc/postseal/policy.example.json").exists()
+    assert (target / "etc/postseal/policy.json").exists()  # IT's
+    assert outbox.read_bytes() == b"a message not yet delivered"  # the user's
 
 
 # --- the add-in CA ------------------------------------------------------------------------------
