@@ -15,6 +15,14 @@ import sys
 MODULES = frozenset({"agent.cli", "agent.policy.sandbox", "gui.tray"})
 
 
+def damaged(exc: ImportError) -> int:
+    # A bundle with files missing (a partial copy, a cleanup tool): one line, not a traceback.
+    where = getattr(sys, "_MEIPASS", "")
+    print(f"postseal: this installation is damaged ({exc}{f' under {where}' if where else ''}); "
+          "reinstall Postseal", file=sys.stderr)
+    return 1
+
+
 def main() -> int:
     if sys.argv[1:2] == ["-m"]:
         module = sys.argv[2] if len(sys.argv) > 2 else ""
@@ -23,10 +31,15 @@ def main() -> int:
                   f"{', '.join(sorted(MODULES))} that way", file=sys.stderr)
             return 2
         sys.argv = [sys.argv[0], *sys.argv[3:]]
-        runpy.run_module(module, run_name="__main__", alter_sys=True)
+        try:
+            runpy.run_module(module, run_name="__main__", alter_sys=True)
+        except ImportError as exc:
+            return damaged(exc)
         return 0
-    from agent.cli import main as cli_main
-
+    try:
+        from agent.cli import main as cli_main
+    except ImportError as exc:
+        return damaged(exc)
     return cli_main()
 
 

@@ -140,6 +140,21 @@ def test_the_tray_starts_the_agent_from_the_bundle(clean_env, tmp_path):
                 time.sleep(0.1)
 
 
+def test_a_bundle_with_files_missing_says_so_in_one_line(clean_env, tmp_path):
+    copy = tmp_path / "postseal"
+    subprocess.run(["cp", "-al", str(BUNDLE), str(copy)], check=True)  # hard links: quick, and the original stays whole
+    modules = list((copy / "_internal").glob("python3.*/lib-dynload/_csv.*"))  # the CLI imports csv
+    assert modules
+    for module in modules:
+        module.unlink()
+    for command in (["--version"], ["-m", "agent.cli", "agent"]):
+        result = subprocess.run([str(copy / "postseal"), *command], env=clean_env, cwd=tmp_path,
+                                capture_output=True, text=True, timeout=60, check=False)
+        assert result.returncode == 1 and result.stdout == ""
+        assert result.stderr == (f"postseal: this installation is damaged (No module named '_csv' under "
+                                 f"{copy / '_internal'}); reinstall Postseal\n")
+
+
 def test_the_bundle_carries_only_the_qt_it_uses():
     qt = BUNDLE / "_internal" / "PySide6"
     bindings = sorted(p.name.split(".")[0] for p in qt.glob("Qt*.so"))
