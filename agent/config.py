@@ -61,6 +61,9 @@ class PortalConfig:
     expiry_days: int = 30  # how long a portal message can be opened (policy may fix it)
     warn_days: int = 3  # an unopened message this close to expiry: the sender is told
     poll_seconds: int = 60  # how often the agent collects receipts and replies from the portal
+    # A loopback or plain-http url holds portal mail (no patient could open the link), unless
+    # this says the portal is a trial on this one computer (the demo, the tests). readiness.py
+    allow_test_url: bool = False
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,9 @@ class Config:
     network: NetworkConfig = field(default_factory=NetworkConfig)
     secrets: SecretsConfig = field(default_factory=SecretsConfig)
     locked: frozenset[str] = frozenset()  # "section.key" fixed by managed policy
+    # Managed policy that cannot be read or is invalid: why, in one line naming the source and
+    # key. The agent then holds every message (readiness.py): never the user's weaker settings.
+    managed_error: str = ""
 
     def is_internal(self, address: str) -> bool:
         domain = address.rpartition("@")[2].lower()
@@ -162,7 +168,7 @@ class Config:
 SECTIONS: dict[str, type] = {
     f.name: f.type if isinstance(f.type, type) else globals()[f.type]
     for f in dataclasses.fields(Config)
-    if f.name != "locked"
+    if f.name not in ("locked", "managed_error")
 }
 
 _ALLOWED_VALUES = {("relay", "starttls"): ("off", "opportunistic", "required"),
@@ -225,7 +231,12 @@ def load(home: Path | None = None) -> Config:
     if path.exists():
         data, text = read_toml(path)
     sections = _validate(data, str(path), text)
-    managed, locked = _load_managed()
+    try:
+        managed, locked = _load_managed()
+    except ConfigError as exc:
+        # Fail closed without failing to start: the agent runs, says why in the log, the tray
+        # and /v1/health, and holds every message until IT fixes the policy.
+        return dataclasses.replace(_build(sections, frozenset()), managed_error=str(exc))
     for section, values in managed.items():
         sections.setdefault(section, {}).update(values)
     return _build(sections, locked)

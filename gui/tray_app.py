@@ -63,6 +63,7 @@ class TrayApp(QObject):
         self.offline_since: float | None = None
         self.audit_problem = ""
         self.keys_in_files = ""  # the agent's warning when its keys are kept in files (GET /v1/health)
+        self.setup_problems: list[dict] = []  # what in the agent's set-up holds mail or needs IT (idem)
         self.keys: list[KeyEntry] = []
         self.accounts: dict = {"accounts": [], "providers": {}}
         self.config: AgentConfig | None = None
@@ -200,6 +201,7 @@ class TrayApp(QObject):
 
     def _health_loaded(self, health: dict) -> None:
         self.keys_in_files = str((health.get("secrets") or {}).get("warning") or "")
+        self.setup_problems = [p for p in health.get("problems") or [] if isinstance(p, dict)]
         self._update_status()
 
     def refresh_keys(self) -> None:
@@ -265,7 +267,8 @@ class TrayApp(QObject):
             return
         again = [a["address"] for a in self.accounts.get("accounts", []) if a.get("state") == "needs_sign_in"]
         self._set_status(tray_status(self.connected, self.problem, self.outbox.messages(), self.offline_since,
-                                     self.keys, self.audit_problem, again, self.keys_in_files))
+                                     self.keys, self.audit_problem, again, self.keys_in_files,
+                                     self.setup_problems))
 
     def _set_status(self, status: TrayStatus) -> None:
         if status != self.status:

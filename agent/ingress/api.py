@@ -8,6 +8,7 @@ the Origin check stops any web page the user visits from driving the API with th
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hmac
 import json
 import logging
@@ -17,6 +18,7 @@ from typing import Any
 from aiohttp import web
 
 from agent import client_json, failure, settings
+from agent import config as config_mod
 from agent import stamp as stamp_mod
 from agent.bounces import NotADsn
 from agent.ingress import accounts_api, compose
@@ -104,8 +106,12 @@ async def _rfc822(request: web.Request) -> bytes:
 
 async def health(request: web.Request) -> web.Response:
     # Where the keys are is no secret, and an admin's monitoring must see keys kept in files.
+    pipeline = request.app[PIPELINE]
+    # "ok": the agent answers. "problems": what in its set-up holds mail or IT should fix
+    # (readiness.py); monitoring alerts on any problem whose "holds" is not "nothing".
     return web.json_response({"ok": True, "service": "postseal-agent",
-                              "secrets": request.app[PIPELINE].secrets.to_json()})
+                              "secrets": pipeline.secrets.to_json(),
+                              "problems": [p.to_json() for p in pipeline.problems]})
 
 
 async def openapi(request: web.Request) -> web.Response:
@@ -296,15 +302,11 @@ _SECRETS = {("relay", "password"), ("portal", "upload_token")}
 
 async def config_view(request: web.Request) -> web.Response:
     """The effective configuration and what managed policy locks (the tray's settings)."""
-    import dataclasses
-
     config = request.app[PIPELINE].config
     values = {}
-    for section in dataclasses.fields(config):
-        if section.name == "locked":
-            continue
-        values[section.name] = {k: ("***" if (section.name, k) in _SECRETS and v else v)
-                                for k, v in dataclasses.asdict(getattr(config, section.name)).items()}
+    for name in config_mod.SECTIONS:
+        values[name] = {k: ("***" if (name, k) in _SECRETS and v else v)
+                        for k, v in dataclasses.asdict(getattr(config, name)).items()}
     return web.json_response({"values": values, "locked": sorted(config.locked),
                               "source": str(request.app[PIPELINE].home / "config.toml"),
                               "pending": request.app[PIPELINE].pending_settings})
@@ -312,10 +314,6 @@ async def config_view(request: web.Request) -> web.Response:
 
 async def update_config(request: web.Request) -> web.Response:
     """Change relay settings (live) or the portal address (after a restart) from the tray."""
-    import dataclasses
-
-    from agent import config as config_mod
-
     pipeline = request.app[PIPELINE]
     try:
         changes = client_json.loads(await request.read(), "the settings")

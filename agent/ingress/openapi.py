@@ -58,12 +58,17 @@ OPENAPI: dict = {
     },
     "paths": {
         "/v1/health": {
-            "get": {"security": [], "summary": "Liveness, without a token; where the agent's keys are kept",
+            "get": {"security": [], "summary": "Liveness, without a token; where the agent's keys are kept, "
+                                                   "and what in its set-up holds mail or needs IT",
                     "responses": {"200": _json({"type": "object", "properties": {
                         "ok": {"type": "boolean"}, "service": {"type": "string"},
                         "secrets": {"type": "object", "properties": {
                             "backend": {"type": "string", "enum": ["keyring", "file"]},
-                            "warning": {"type": "string"}}}}}, "agent is up")}}
+                            "warning": {"type": "string"}}},
+                        "problems": {"type": "array", "items": {"type": "object", "properties": {
+                            "code": {"type": "string"}, "message": {"type": "string"},
+                            "holds": {"type": "string", "enum": ["nothing", "portal", "all"]}}}}}},
+                        "agent is up")}}
         },
         "/v1/check": {
             "post": {
