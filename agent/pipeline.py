@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from agent import bounces, notices, readiness, secret_store, webhooks
+from agent import bounces, notices, platform, readiness, secret_store, webhooks
 from agent import intake as intake_mod
 from agent.accounts import Account, Accounts
 from agent.audit import AuditLog
@@ -33,7 +33,6 @@ from agent.keys.pgp_store import PgpError, PgpStore
 from agent.keys.smime_store import SmimeStore
 from agent.model import Action, Method, Plan, Proof, ProtectedCopy, RecipientPlan, State, Verdict
 from agent.net import Network
-from agent.network_changes import NetworkChanges
 from agent.outbox import PAUSED, Duplicate, MessageRow, Outbox
 from agent.policy.inspect import inspect_message
 from agent.policy.rules import Facts, RuleSet, load_rules
@@ -374,8 +373,10 @@ class Pipeline:
             log.info("start: %d deferred recipient(s) retried now", resumed)
         webhook_task = asyncio.create_task(self.webhooks.run())
         self._background.add(asyncio.create_task(self.portal_sync.run()))
-        network = NetworkChanges(self._network_changed)
-        network.start()
+        # Network changes where the OS gives them (agent/platform), else the periodic probe alone.
+        network = platform.current().network_watch(self._network_changed)
+        if network is not None and not network.start():
+            network = None
         # A failure notice interrupted by a crash is sent now (it is idempotent).
         for ident in self.outbox.failed_since(time.time() - 2 * 86400):
             self._after_failure(ident, announce=False)
@@ -417,7 +418,8 @@ class Pipeline:
                 except TimeoutError:
                     pass
         finally:
-            network.close()
+            if network is not None:
+                network.close()
             others = [*tasks, *self._background, webhook_task, *([prober] if prober else [])]
             for task in others:
                 task.cancel()
