@@ -92,6 +92,10 @@ async def serve(home: Path, config: Config, ready: Callable[[RunningAgent], None
         data_dir.secure(home)
     except data_dir.UnsafeDataDir as exc:
         raise StartError(str(exc)) from None
+    try:
+        refuse_newer_data(home)  # before even the lock file is written
+    except (DataVersionError, SecretsUnavailable) as exc:
+        raise StartError(str(exc)) from None
     lock = _lock_home(home)  # held until the process exits; two agents must never share an outbox
     stop = stop or asyncio.Event()
     if handle_signals:
@@ -101,7 +105,6 @@ async def serve(home: Path, config: Config, ready: Callable[[RunningAgent], None
     token = secrets.token_urlsafe(32)
     portal_token = config.portal.upload_token or secrets.token_urlsafe(32)
     try:
-        refuse_newer_data(home)
         config = with_relay_password(home, config)
         pipeline = Pipeline(home, config, portal_token)
     except BaseException as exc:
