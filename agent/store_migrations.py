@@ -62,7 +62,7 @@ def refuse_newer(store: str, where: Path, found: int, steps: Sequence[Step]) -> 
     if found > newest:
         raise NewerData(
             f"the {store} in {where} was written by a newer Postseal (data version {found}; this Postseal "
-            f"reads up to version {newest}): upgrade Postseal to that version or later; nothing was changed")
+            f"reads up to version {newest}): upgrade Postseal to open it; nothing was changed")
 
 
 def pending(store: str, where: Path, found: int, steps: Sequence[Step]) -> list[Step]:
