@@ -23,6 +23,7 @@ from agent.intake import BadMessage
 from agent.keys.pgp_store import PgpError, PgpStore
 from agent.policy.rules import RulesError, load_rules
 from agent.secret_store import SecretsUnavailable
+from agent.store_migrations import DataVersionError
 from gui.agent_client import AgentClient, AgentUnreachable, ApiError
 
 OK, FAILED, BAD_INPUT, HELD, UNREACHABLE = 0, 1, 2, 3, 4
@@ -589,6 +590,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"postseal: {exc}", file=sys.stderr)
         return UNREACHABLE
     except SecretsUnavailable as exc:  # a key missing or changed: said in one line, nothing re-keyed
+        print(f"postseal: {exc}", file=sys.stderr)
+        return FAILED
+    except DataVersionError as exc:  # data of a newer Postseal: said in one line, nothing changed
         print(f"postseal: {exc}", file=sys.stderr)
         return FAILED
     except ApiError as exc:
