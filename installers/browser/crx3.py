@@ -32,7 +32,7 @@ import hashlib
 import struct
 from dataclasses import dataclass
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
@@ -77,10 +77,10 @@ def load_key(pem: bytes, source: str, password: bytes | None = None) -> rsa.RSAP
     """An RSA private key (PKCS#8 or PKCS#1 PEM, as `chrome --pack-extension` writes)."""
     try:
         key = serialization.load_pem_private_key(pem, password=password)
-    except TypeError:
-        raise CrxError(f"{source}: the key is encrypted; give its password") from None
+    except TypeError as exc:  # a password missing for an encrypted key, or given for a plain one
+        raise CrxError(f"{source}: {str(exc).rstrip('.')}") from None
     except ValueError as exc:
-        raise CrxError(f"{source}: not a PEM private key ({exc})") from None
+        raise CrxError(f"{source}: cannot be read as a PEM private key ({exc})") from None
     if not isinstance(key, rsa.RSAPrivateKey):
         raise CrxError(f"{source}: not an RSA key; Chrome extension IDs come from RSA keys")
     if key.key_size < MIN_RSA_BITS:
@@ -199,5 +199,5 @@ def _verify(kind: int, public: bytes, signature: bytes, message: bytes, source: 
             key.verify(signature, message, ec.ECDSA(hashes.SHA256()))
         else:
             raise CrxError(f"{source}: a proof's key is not of its algorithm")
-    except (ValueError, InvalidSignature):
+    except (ValueError, InvalidSignature, UnsupportedAlgorithm):
         raise CrxError(f"{source}: a signature does not verify (the package was changed or signed wrongly)") from None

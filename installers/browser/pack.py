@@ -37,7 +37,12 @@ def _read(path: Path) -> bytes:
 
 def load_key(path: Path) -> rsa.RSAPrivateKey:
     password = os.environ.get(PASSWORD_ENV)
-    return crx3.load_key(_read(path), str(path), password.encode() if password else None)
+    try:
+        return crx3.load_key(_read(path), str(path), password.encode() if password else None)
+    except crx3.CrxError as exc:
+        if "encrypted" in str(exc):
+            raise crx3.CrxError(f"{exc} (the password is read from {PASSWORD_ENV})") from None
+        raise
 
 
 def keygen(path: Path) -> str:

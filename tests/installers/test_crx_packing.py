@@ -203,8 +203,23 @@ def test_keys_chrome_cannot_use_are_refused(tmp_path):
         pack.load_key(tmp_path / "small")
     with pytest.raises(crx3.CrxError, match="not an RSA key"):
         pack.load_key(tmp_path / "ec")
-    with pytest.raises(crx3.CrxError, match="not a PEM private key"):
+    with pytest.raises(crx3.CrxError, match="cannot be read as a PEM private key"):
         pack.load_key(tmp_path / "junk")
+
+
+def test_an_encrypted_key_is_read_with_the_password_from_the_environment(tmp_path, monkeypatch):
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    path = tmp_path / "encrypted.pem"
+    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                       serialization.BestAvailableEncryption(b"correct horse")))
+    monkeypatch.delenv(pack.PASSWORD_ENV, raising=False)
+    with pytest.raises(crx3.CrxError, match=f"encrypted.*{pack.PASSWORD_ENV}"):
+        pack.load_key(path)
+    monkeypatch.setenv(pack.PASSWORD_ENV, "wrong")
+    with pytest.raises(crx3.CrxError, match="cannot be read as a PEM private key"):
+        pack.load_key(path)
+    monkeypatch.setenv(pack.PASSWORD_ENV, "correct horse")
+    assert crx3.public_key_der(pack.load_key(path)) == crx3.public_key_der(key)
 
 
 # ---- the packer's rules --------------------------------------------------------------------
