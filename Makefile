@@ -34,7 +34,7 @@ demo: setup
 
 lint: $(STAMP)
 	@echo "== lint: ruff"
-	@$(VENV)/bin/ruff check agent gui tests benchmarks
+	@$(VENV)/bin/ruff check agent gui tests benchmarks installers
 
 test: setup-test lint
 	@echo "== test: pytest (fuzzers from seed $${POSTSEAL_FUZZ_SEED:-20261207})"
