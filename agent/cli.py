@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from agent import config as config_mod
+from agent import first_run
 from agent.audit import AuditLog
 from agent.intake import BadMessage
 from agent.keys.pgp_store import PgpError, PgpStore
@@ -452,6 +453,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="postseal", description="Postseal: every outgoing message protected, by default.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    first_run.add_parser(sub)
     sub.add_parser("agent", help="run the local agent (API, outbox worker, embedded portal)").set_defaults(func=cmd_agent)
 
     p = sub.add_parser("demo", help="run the end-to-end demo on embedded defaults and exit")

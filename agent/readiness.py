@@ -44,7 +44,7 @@ class Problem:
         return {"code": self.code, "message": self.message, "holds": str(self.holds), "warn": self.warn}
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
     if host.lower() in ("localhost", "localhost.localdomain") or host.lower().endswith(".localhost"):
         return True
     try:
@@ -60,8 +60,8 @@ def problems(config: Config) -> tuple[Problem, ...]:
                              Holds.ALL))
     url = urlsplit(config.portal.url)
     host = url.hostname or ""
-    if _is_loopback(host) or url.scheme != "https":
-        why = "is on this computer" if _is_loopback(host) else "is not https"
+    if is_loopback(host) or url.scheme != "https":
+        why = "is on this computer" if is_loopback(host) else "is not https"
         if config.portal.allow_test_url:
             found.append(Problem("portal_url_test", f"portal URL {config.portal.url} {why}: portal links work only "
                                  "for this trial ([portal] allow_test_url = true)", warn=False))
@@ -72,7 +72,7 @@ def problems(config: Config) -> tuple[Problem, ...]:
     if not config.organization.internal_domains:
         found.append(Problem("no_internal_domains", "no internal domains are set: every recipient, colleagues "
                              "too, is treated as outside the clinic ([organization] internal_domains)"))
-    if config.relay.starttls != "required" and not _is_loopback(config.relay.host):
+    if config.relay.starttls != "required" and not is_loopback(config.relay.host):
         found.append(Problem("relay_unencrypted", f"the relay {config.relay.host} is reached with starttls = "
                              f"\"{config.relay.starttls}\": mail to it may travel in clear (set \"required\")"))
     return tuple(found)

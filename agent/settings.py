@@ -19,6 +19,10 @@ from agent.private_file import write_private
 
 EDITABLE = {("relay", k) for k in ("host", "port", "starttls", "username", "password", "ca_file", "timeout")} | {
     ("portal", "url")}  # what a user may change from the tray; the rest is for IT
+# What the first run (`postseal init`, the tray's first-run page) sets, where managed policy
+# does not: on a computer set up by hand, the clinician is IT for these.
+INIT_EDITABLE = EDITABLE | {("organization", "name"), ("organization", "internal_domains"),
+                            ("portal", "allow_test_url")}
 # Kept in the secret store (OS keyring), never in config.toml: a backup or a support bundle of
 # the data directory must not carry the relay's password.
 RELAY_PASSWORD = "relay-password"
@@ -35,7 +39,8 @@ def with_relay_password(home: Path, config: Config) -> Config:
     return dataclasses.replace(config, relay=dataclasses.replace(config.relay, password=stored.decode("utf-8")))
 
 
-def update_user_config(home: Path, changes: dict[str, dict[str, Any]], locked: frozenset[str]) -> Config:
+def update_user_config(home: Path, changes: dict[str, dict[str, Any]], locked: frozenset[str],
+                       editable: set[tuple[str, str]] = EDITABLE) -> Config:
     """Merge `changes` into config.toml (validated; locked and IT-only keys refused) and
     write it atomically. The relay password goes to the secret store instead (and one a
     hand-edited file held moves there). Returns the user file's new config, password
@@ -46,7 +51,7 @@ def update_user_config(home: Path, changes: dict[str, dict[str, Any]], locked: f
         for key in values:
             if f"{section}.{key}" in locked:
                 raise PermissionError(f"{section}.{key} is managed by your organization")
-            if (section, key) not in EDITABLE:
+            if (section, key) not in editable:
                 raise ConfigError(f"{shown(section)}.{shown(key)} cannot be changed from here; "
                                   f"edit {home / 'config.toml'}")
     path = home / "config.toml"
