@@ -11,6 +11,9 @@ error is `PolicyError` (a ValueError), which config.py turns into a ConfigError.
 
 Errors are one line, "<source> <section>.<key>: <why>", for the first problem in the order of
 the keys' paths, so the same policy always gives the same message.
+
+The schema says what IT may set; config.py's own checks of every value (no control characters
+or lone surrogates in text, among others) still run on the policy after it passes here.
 """
 
 from __future__ import annotations
@@ -116,11 +119,11 @@ def _from_registry(spec: Mapping[str, Any] | None, value: Any, where: str) -> An
 
 def _registry_kind(value: Any) -> str:
     if isinstance(value, str):
-        return f"text (REG_SZ {_shown(value)!r})"
+        return f"text (REG_SZ {value!r})"
     if isinstance(value, int):
         return f"a number (REG_DWORD {value})"
     if isinstance(value, list):
-        return "a list (a subkey)"
+        return "a list"
     return type(value).__name__
 
 
@@ -162,7 +165,7 @@ def _kind(value: Any) -> str:
 
 
 def _value(value: Any) -> str:
-    return repr(_shown(value)) if isinstance(value, str) else _shown(value)
+    return repr(value) if isinstance(value, str) else _shown(value)  # repr escapes what is not printable
 
 
 def _why(error: jsonschema.ValidationError) -> str:
