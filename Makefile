@@ -1,5 +1,7 @@
 # make demo — set everything up, then run the end-to-end demo on the embedded defaults
 # make test — set everything up, then run lint and the whole test suite
+# make policy-templates — write ADMX/ADML, the macOS profile, the Jamf schema, the Linux example,
+#             docs/policy-reference.md and the agent's copy from installers/policy.schema.json
 # make fuzz — the fuzzers in tests/fuzz for longer (POSTSEAL_FUZZ_SECONDS each, 300 by default),
 #             from a random seed: this is where new holes are found. `make test` runs them from a
 #             fixed seed (POSTSEAL_FUZZ_SEED, overridable) so that a gate is the same gate twice.
@@ -9,7 +11,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.postseal-installed
 
-.PHONY: demo test fuzz setup setup-test lint bench clean
+.PHONY: demo test fuzz setup setup-test lint bench clean policy-templates
 
 $(STAMP): pyproject.toml
 	@echo "== python: creating $(VENV) and installing postseal with its dependencies"
@@ -43,6 +45,10 @@ test: setup-test lint
 fuzz: setup-test
 	@echo "== fuzz: tests/fuzz, $${POSTSEAL_FUZZ_SECONDS:-300} s per fuzzer"
 	@POSTSEAL_FUZZ_SECONDS=$${POSTSEAL_FUZZ_SECONDS:-300} $(PY) -m pytest -q tests/fuzz
+
+policy-templates: $(STAMP)
+	@echo "== policy templates: from installers/policy.schema.json"
+	@$(PY) -m installers.generate
 
 bench: setup
 	@echo "== bench: installing the DLP baseline (presidio-analyzer, spaCy; ~375 MB, once)"

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
-from agent import platform
+from agent import platform, policy_schema
 from agent.platform import policy_files
 
 
@@ -255,7 +255,11 @@ def _load_managed(system: platform.Platform | None) -> tuple[dict[str, dict[str,
         raise ConfigError(str(exc)) from None
     if found is None:
         return {}, frozenset()
-    sections = _validate(found.data, found.source, "")
+    try:  # the schema IT's templates are generated from (installers/policy.schema.json)
+        policy_schema.validate(found.data, found.source)
+    except policy_schema.PolicyError as exc:
+        raise ConfigError(str(exc)) from None
+    sections = _validate(found.data, found.source, "")  # and what the schema cannot say (control characters)
     locked = frozenset(f"{s}.{k}" for s, values in sections.items() for k in values)
     return sections, locked
 

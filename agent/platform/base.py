@@ -11,7 +11,8 @@ Concerns:
   Outlook add-in's webview needs (agent/ingress/local_tls.py);
 - secret store: what the OS keyring is called, for messages (the keyring library does the rest).
 
-This layer is the lowest: it imports nothing of the agent, so config.py and the GUI can use it."""
+This layer is the lowest: it imports nothing of the agent but the policy schema (itself
+free of agent imports), so config.py and the GUI can use it."""
 
 from __future__ import annotations
 
@@ -21,10 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from agent import policy_schema
 
-class PolicyError(Exception):
-    """Managed policy that exists but cannot be read: one line naming the source (a file or
-    registry key), the key where known, and why."""
+# Managed policy that exists but cannot be read or is invalid: one line naming the source (a
+# file or registry key), the key where known, and why. One error class for every source.
+PolicyError = policy_schema.PolicyError
 
 
 @dataclass(frozen=True)

@@ -35,9 +35,12 @@ class Windows(Platform):
         return self._registry
 
     def managed_policy(self) -> ManagedPolicy | None:
+        """Group Policy / Intune's values under SOFTWARE\\Policies\\Postseal, HKLM over HKCU
+        (windows_registry.py: typed by the schema, each hive validated and named in errors)."""
         from agent.platform import windows_registry
 
-        return windows_registry.read_policy(self.registry)
+        data = windows_registry.read_policy(self.registry)
+        return ManagedPolicy(rf"HKLM|HKCU\{windows_registry.ROOT}", data) if data else None
 
     def autostart_enabled(self, name: str) -> bool:
         reg = self.registry

@@ -16,7 +16,7 @@ from agent import platform
 from agent.ingress import native_manifest
 from agent.platform import linux, macos
 from agent.platform.windows import RUN_KEY, Windows
-from tests.fake_winreg import FakeRegistry
+from tests.fake_registry import FakeRegistry
 
 POLICY = {"relay": {"starttls": "required", "port": 587}, "organization": {"internal_domains": ["clinic.example"]}}
 
@@ -71,17 +71,17 @@ def test_linux_reads_etc_postseal_policy_json(home, tmp_path, monkeypatch):
 
 
 def test_windows_start_at_login_is_the_run_key_of_this_user():
-    registry = FakeRegistry()
-    registry.set(rf"HKCU\{RUN_KEY}", "Other", "x.exe", registry.REG_SZ)
+    registry = FakeRegistry().set_text(rf"HKCU\{RUN_KEY}", "Other", "x.exe")
     windows = Windows(registry)
     assert not windows.autostart_enabled("postseal-tray")
     windows.set_autostart("postseal-tray", [r"C:\Program Files\Postseal\postseal.exe", "tray"], True)
-    assert registry.keys[rf"HKCU\{RUN_KEY}".lower()]["postseal-tray"] == (
+    assert registry.value(rf"HKCU\{RUN_KEY}", "postseal-tray") == (
         '"C:\\Program Files\\Postseal\\postseal.exe" tray', registry.REG_SZ)
     assert windows.autostart_enabled("postseal-tray")
     windows.set_autostart("postseal-tray", [], False)
     windows.set_autostart("postseal-tray", [], False)  # already off: not an error
-    assert not windows.autostart_enabled("postseal-tray") and "Other" in registry.keys[rf"HKCU\{RUN_KEY}".lower()]
+    assert not windows.autostart_enabled("postseal-tray") and registry.value(rf"HKCU\{RUN_KEY}", "Other")
+    assert registry.open_handles == 0
 
 
 def test_windows_native_host_registration_points_the_browser_key_at_the_manifest(tmp_path):
@@ -89,7 +89,8 @@ def test_windows_native_host_registration_points_the_browser_key_at_the_manifest
     manifest = tmp_path / "org.postseal.agent.json"
     key = Windows(registry).register_native_host("edge", native_manifest.HOST_NAME, True, manifest)
     assert key == r"HKLM\Software\Microsoft\Edge\NativeMessagingHosts\org.postseal.agent"
-    assert registry.keys[key.lower()][""] == (str(manifest), registry.REG_SZ)
+    assert registry.value(key, "") == (str(manifest), registry.REG_SZ)
+    assert registry.open_handles == 0
 
 
 def test_mac_start_at_login_is_a_launch_agent(tmp_path, monkeypatch):
@@ -144,3 +145,39 @@ def test_the_ca_trust_steps_name_the_file_on_every_os(tmp_path):
     for name in ("linux", "macos", "windows"):
         steps = platform.for_name(name).ca_trust_steps(ca_file)
         assert steps and str(ca_file) in " ".join(steps).replace("'", "").replace('"', "")
+
+
+def test_windows_group_policy_is_honoured_and_locked(home, monkeypatch):
+    root = r"HKLM\SOFTWARE\Policies\Postseal"
+    registry = (FakeRegistry().set_dword(rf"{root}\relay", "port", 587).set_text(rf"{root}\relay", "starttls", "required")
+                .set_list(rf"{root}\organization\internal_domains", ["clinic.example", "lab.clinic.example"])
+                .set_dword(r"HKCU\SOFTWARE\Policies\Postseal\relay", "port", 25))  # HKLM outranks the user's
+    home.mkdir(exist_ok=True)
+    (home / "config.toml").write_text('[relay]\nstarttls = "off"\n')
+    monkeypatch.delenv("POSTSEAL_MANAGED_POLICY")  # the OS's own place, as on Windows
+    cfg = config_mod.load(home, Windows(registry))
+    assert (cfg.relay.port, cfg.relay.starttls) == (587, "required")
+    assert cfg.organization.internal_domains == ["clinic.example", "lab.clinic.example"]
+    assert cfg.locked == {"relay.port", "relay.starttls", "organization.internal_domains"}
+    assert not cfg.managed_error and registry.open_handles == 0
+
+
+@pytest.mark.parametrize(("value", "kind", "why"), [
+    ("587", 1, "relay.port"),  # text where IT meant a number: refused, never guessed
+    (b"\x00\x01", 3, "REG_BINARY"),
+    (70000, 4, "65535"),
+])
+def test_a_bad_group_policy_value_holds_mail_naming_hive_and_key(home, monkeypatch, value, kind, why):
+    monkeypatch.delenv("POSTSEAL_MANAGED_POLICY")
+    registry = FakeRegistry().set(r"HKLM\SOFTWARE\Policies\Postseal\relay", "port", value, kind)
+    cfg = config_mod.load(home, Windows(registry))
+    assert cfg.managed_error.startswith("HKLM\\SOFTWARE\\Policies\\Postseal") and why in cfg.managed_error
+    assert "\n" not in cfg.managed_error and not cfg.locked
+
+
+def test_a_policy_file_out_of_the_schema_holds_mail_naming_file_and_key(home, tmp_path, monkeypatch):
+    policy = tmp_path / "policy.json"
+    policy.write_text('{"relay": {"port": 70000}, "outbox": {"concurrency": 4}}')
+    monkeypatch.setenv("POSTSEAL_MANAGED_POLICY", str(policy))
+    cfg = config_mod.load(home)
+    assert cfg.managed_error == f"{policy} relay.port: must be at most 65535, not 70000" and not cfg.locked
