@@ -313,7 +313,8 @@ async def config_view(request: web.Request) -> web.Response:
 
 
 async def update_config(request: web.Request) -> web.Response:
-    """Change relay settings (live) or the portal address (after a restart) from the tray."""
+    """Change relay and organization settings (live) or the portal address (after a restart)
+    from the tray."""
     pipeline = request.app[PIPELINE]
     try:
         changes = client_json.loads(await request.read(), "the settings")
@@ -328,10 +329,12 @@ async def update_config(request: web.Request) -> web.Response:
         return error(403, "managed", str(exc))
     except config_mod.ConfigError as exc:
         return error(400, "bad_config", str(exc))
-    # Managed values still win: only what is not locked comes from the user's file.
-    relay = dataclasses.replace(current.relay, **{k: v for k, v in dataclasses.asdict(user.relay).items()
-                                                  if f"relay.{k}" not in current.locked})
-    pipeline.reconfigure(dataclasses.replace(current, relay=relay))
+    # Managed values still win: only what is not locked comes from the user's file. Relay and
+    # organization take effect now; the portal address after a restart (the embedded portal).
+    live = {name: dataclasses.replace(getattr(current, name), **{
+        k: v for k, v in dataclasses.asdict(getattr(user, name)).items() if f"{name}.{k}" not in current.locked})
+        for name in ("relay", "organization")}
+    pipeline.reconfigure(dataclasses.replace(current, **live))
     restart = user.portal.url != current.portal.url and "portal.url" not in current.locked
     pipeline.pending_settings = {"portal.url": user.portal.url} if restart else {}
     return web.json_response({"restart_required": restart, "locked": sorted(current.locked)})

@@ -139,7 +139,7 @@ OPENAPI: dict = {
         )},
         "/v1/config": {"get": {"summary": "Effective configuration (secrets redacted) and the keys managed policy locks",
                                "responses": {"200": _json({"type": "object"}, "values, locked, source")}},
-                       "patch": {"summary": "Change relay.* (live) or portal.url (restart_required) in config.toml",
+                       "patch": {"summary": "Change relay.*, organization.name and .internal_domains (live) or portal.url (restart_required) in config.toml",
                                  "responses": {"200": _json({"type": "object"}, "restart_required"),
                                                "400": _json(_ERROR, "bad_config: wrong key, type or value"),
                                                "403": _json(_ERROR, "managed: locked by the organization")}}},

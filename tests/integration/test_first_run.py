@@ -32,6 +32,7 @@ def test_flags_set_up_a_computer_that_holds_nothing(home):
     assert (data["relay"]["host"], data["relay"]["port"], data["relay"]["starttls"]) == (
         "smtp.valleyclinic.example", 587, "required")
     assert data["portal"]["url"] == "https://secure.valleyclinic.example" and data["portal"]["allow_test_url"] is False
+    assert data["portal"]["embedded"] is False  # the clinic's portal: the agent uploads, serves none itself
     assert (home / "config.toml").stat().st_mode & 0o077 == 0
 
 
