@@ -5,13 +5,16 @@
 # make fuzz — the fuzzers in tests/fuzz for longer (POSTSEAL_FUZZ_SECONDS each, 300 by default),
 #             from a random seed: this is where new holes are found. `make test` runs them from a
 #             fixed seed (POSTSEAL_FUZZ_SEED, overridable) so that a gate is the same gate twice.
+# make msi  — the Windows MSI with wixl, from a bundle built on Windows (BUNDLE_WIN=folder with
+#             postseal.exe and _internal); the release build uses the WiX toolset instead
+#             (.github/workflows/release.yml, docs/deploy.md)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.postseal-installed
 
-.PHONY: demo test fuzz setup setup-test lint bench clean policy-templates
+.PHONY: demo test fuzz setup setup-test lint bench clean policy-templates msi
 
 $(STAMP): pyproject.toml
 	@echo "== python: creating $(VENV) and installing postseal with its dependencies"
@@ -26,7 +29,7 @@ setup:
 	@$(MAKE) --no-print-directory $(STAMP)
 
 setup-test:
-	@echo "== system: checking Debian packages (python3, gnupg, chromium, xvfb, nodejs, swaks, certutil)"
+	@echo "== system: checking Debian packages (python3, gnupg, chromium, xvfb, nodejs, swaks, certutil, wixl, msitools)"
 	@scripts/ensure-system.sh test
 	@$(MAKE) --no-print-directory $(STAMP)
 
@@ -57,6 +60,12 @@ bench: setup
 	@$(PY) -m benchmarks dlp
 	@$(PY) -m benchmarks outbox --messages 2000
 	@$(PY) -m benchmarks protect --messages 100
+
+BUNDLE_WIN ?= dist/windows/postseal
+msi: $(STAMP)
+	@echo "== msi: installers/windows/postseal.wxs over $(BUNDLE_WIN)"
+	@PYTHON=$(PY) installers/windows/build-msi.sh $(BUNDLE_WIN) \
+		dist/Postseal-$$(sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)-x64.msi
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -605,6 +605,12 @@ def main(argv: list[str] | None = None) -> int:
         from agent.ingress import native
 
         return native.main(argv[1:])
+    if argv[:1] and argv[0].startswith("chrome-extension://"):
+        # A browser started this program as the native host: the bundle has one executable,
+        # so its host manifest names `postseal` itself (native_manifest.host_executable).
+        from agent.ingress import native
+
+        return native.main(argv)
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -76,6 +76,7 @@ class Windows(Platform):
 
     def ca_trust_steps(self, ca_file: Path) -> list[str]:
         # The current user's Root store (Windows asks the user to confirm); Outlook's add-in
-        # webviews (Edge WebView2, IE mode) trust what that store trusts. The MSI can put it in
-        # the machine store for every user instead (docs/deploy.md).
+        # webviews (Edge WebView2, IE mode) trust what that store trusts. The MSI cannot: each
+        # user's CA exists only after their agent first starts; IT can run
+        # installers/windows/trust-local-ca.ps1 as SYSTEM instead (docs/deploy.md).
         return [subprocess.list2cmdline(["certutil", "-user", "-addstore", "Root", str(ca_file)])]

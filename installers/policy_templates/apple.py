@@ -64,8 +64,10 @@ def mobileconfig(schema: dict[str, Any]) -> bytes:
                  ExtensionInstallForcelist=[f"{EXTENSION_ID};{UPDATE_URL}"],
                  NativeMessagingAllowlist=[HOST_NAME]),
         _payload("com.apple.security.root", "addin-ca", "Postseal add-in CA",
-                 "REPLACE: put the Outlook add-in's CA certificate (DER) in PayloadContent, or remove this "
-                 "payload when each Mac's installer trusts its own add-in CA.",
+                 "REPLACE: only for a localhost CA your organization issues itself: its certificate (DER) "
+                 "in PayloadContent. Each Mac's own per-install CA cannot be trusted by a profile or "
+                 "an installer (macOS asks the user): remove this payload and have each user run "
+                 "postseal init --trust-ca.",
                  PayloadCertificateFileName="postseal-addin-ca.cer", PayloadContent=b""),
     ]
     profile = {
