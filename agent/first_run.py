@@ -198,6 +198,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     home = config_mod.home_dir()
     config = config_mod.load(home)
     out = sys.stdout
+    if args.check:
+        return _report(config, out)
     if config.managed_error:
         print(f"postseal: managed policy is invalid: {config.managed_error}; ask your IT team to fix it "
               "before setting up this computer", file=sys.stderr)
@@ -213,6 +215,12 @@ def cmd_init(args: argparse.Namespace) -> int:
     print(f"Saved {home / 'config.toml'}.", file=out)
     if args.trust_ca:
         _trust_local_ca(home, config)
+    return _report(config, out)
+
+
+def _report(config: Config, out: Any) -> int:
+    """What the set-up checks find: exit 1 when something holds mail (IT's detection scripts
+    and `postseal init --check` read the same)."""
     problems = readiness.problems(config)
     for problem in problems:
         label = "HOLDS MAIL" if problem.holds is not readiness.Holds.NOTHING else (
@@ -257,4 +265,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--trust-ca", action="store_true",
                    help="trust this install's localhost certificate for the Outlook add-in (this user)")
     p.add_argument("--no-input", action="store_true", help="never prompt: a missing answer is an error")
+    p.add_argument("--check", action="store_true",
+                   help="change nothing: say what in this computer's set-up holds mail or needs IT "
+                        "(exit 0 ready, 1 something holds mail)")
     p.set_defaults(func=cmd_init)

@@ -115,3 +115,17 @@ def test_an_invalid_managed_policy_stops_the_first_run(home, tmp_path):
     result = run_cli(*FLAGS, home=home)
     assert result.returncode == 1 and b"managed policy is invalid" in result.stderr and b"relay.port" in result.stderr
     assert not (home / "config.toml").exists()
+
+
+def test_check_reports_without_writing_for_it_detection_scripts(home, tmp_path):
+    result = run_cli("init", "--check", home=home)
+    assert result.returncode == 1 and not (home / "config.toml").exists()
+    assert b"HOLDS MAIL: portal URL http://127.0.0.1:8025 is on this computer" in result.stdout
+    assert b"warning: no internal domains are set" in result.stdout
+    assert run_cli(*FLAGS, home=home).returncode == 0
+    result = run_cli("init", "--check", home=home)
+    assert result.returncode == 0 and b"Ready" in result.stdout
+    (tmp_path / "no-managed-policy.json").write_text('{"relay": {"hots": "x"}}')
+    result = run_cli("init", "--check", home=home)
+    assert result.returncode == 1 and b"HOLDS MAIL: managed policy is invalid: " in result.stdout
+    assert b"relay.hots: unknown key" in result.stdout
