@@ -3,9 +3,14 @@
 # make bundle — the one-folder bundle (PyInstaller) in dist/postseal; rebuilt when a source changed
 # make deb — the Linux package over that bundle, in dist/
 # make bundle-test — build both, then run only their tests (tests/installers)
+# make policy-templates — write ADMX/ADML, the macOS profile, the Jamf schema, the Linux example,
+#             docs/policy-reference.md and the agent's copy from installers/policy.schema.json
 # make fuzz — the fuzzers in tests/fuzz for longer (POSTSEAL_FUZZ_SECONDS each, 300 by default),
 #             from a random seed: this is where new holes are found. `make test` runs them from a
 #             fixed seed (POSTSEAL_FUZZ_SEED, overridable) so that a gate is the same gate twice.
+# make msi  — the Windows MSI with wixl, from a bundle built on Windows (BUNDLE_WIN=folder with
+#             postseal.exe and _internal); the release build uses the WiX toolset instead
+#             (.github/workflows/release.yml, docs/deploy.md)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -18,7 +23,7 @@ BUNDLE_TOOLS := $(VENV)/.postseal-bundle-tools
 BUNDLE_SOURCES := pyproject.toml $(shell find agent gui assets addins/outlook/web installers/pyinstaller \
                     -type f -not -name '*.pyc' 2>/dev/null)
 
-.PHONY: demo test fuzz setup setup-test lint bench clean bundle deb bundle-test
+.PHONY: demo test fuzz setup setup-test lint bench clean policy-templates msi bundle deb bundle-test
 
 $(STAMP): pyproject.toml
 	@echo "== python: creating $(VENV) and installing postseal with its dependencies"
@@ -33,7 +38,7 @@ setup:
 	@$(MAKE) --no-print-directory $(STAMP)
 
 setup-test:
-	@echo "== system: checking Debian packages (python3, gnupg, chromium, xvfb, nodejs, swaks, certutil, dpkg-deb, systemd-analyze, shellcheck)"
+	@echo "== system: checking Debian packages (python3, gnupg, chromium, xvfb, nodejs, swaks, certutil, wixl, msitools, dpkg-deb, systemd-analyze, shellcheck)"
 	@scripts/ensure-system.sh test
 	@$(MAKE) --no-print-directory $(STAMP)
 
@@ -43,7 +48,7 @@ demo: setup
 
 lint: $(STAMP)
 	@echo "== lint: ruff"
-	@$(VENV)/bin/ruff check agent gui tests benchmarks
+	@$(VENV)/bin/ruff check agent gui tests benchmarks installers
 
 # The bundle is built here (about 30-50 s when something changed, nothing otherwise): its tests
 # run the real thing.
@@ -54,6 +59,10 @@ test: setup-test lint bundle
 fuzz: setup-test
 	@echo "== fuzz: tests/fuzz, $${POSTSEAL_FUZZ_SECONDS:-300} s per fuzzer"
 	@POSTSEAL_FUZZ_SECONDS=$${POSTSEAL_FUZZ_SECONDS:-300} $(PY) -m pytest -q tests/fuzz
+
+policy-templates: $(STAMP)
+	@echo "== policy templates: from installers/policy.schema.json"
+	@$(PY) -m installers.generate
 
 bench: setup
 	@echo "== bench: installing the DLP baseline (presidio-analyzer, spaCy; ~375 MB, once)"
@@ -86,6 +95,12 @@ deb: bundle
 bundle-test: setup-test bundle
 	@echo "== bundle-test: the bundle and the .deb (tests/installers)"
 	@$(PY) -m pytest -q tests/installers
+
+BUNDLE_WIN ?= dist/windows/postseal
+msi: $(STAMP)
+	@echo "== msi: installers/windows/postseal.wxs over $(BUNDLE_WIN)"
+	@PYTHON=$(PY) installers/windows/build-msi.sh $(BUNDLE_WIN) \
+		dist/Postseal-$$(sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)-x64.msi
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build dist

@@ -12,6 +12,10 @@ unsigned by `verify`.
 What a record may hold: who, when, recipients, method, key fingerprints, findings' types and
 counts, the relay's reply. Never a body, a subject, an attachment or a detected value:
 `append` refuses any field outside `ALLOWED_FIELDS`.
+
+The format's version is the head's "version" (outside the MAC, which vouches for the records):
+a log of an earlier release is carried forward when it opens (MIGRATIONS), one of a newer
+release refused untouched (agent/store_migrations.py).
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from agent import secret_store
+from agent.private_file import write_private
+from agent.store_migrations import Step, document_version, latest, migrate_document, refuse_newer
 
 GENESIS = "0" * 64
 ALLOWED_FIELDS = frozenset(
@@ -39,6 +45,27 @@ ALLOWED_FIELDS = frozenset(
 )
 CSV_FIELDS = ("seq", "time", "event", "message", "message_id", "sender", "recipients", "method",
               "state", "key_fingerprint", "portal_id", "rule", "findings", "reason", "reply", "tls", "verdict", "client", "hash")
+
+
+# Release 0.1.0 wrote the records and the head as they are still written; its heads carry no
+# version (0), and step 1 only marks them.
+MIGRATIONS = (Step(1, "the log and signed head of release 0.1.0, unchanged", lambda log: None),)
+
+
+def _head_document(path: Path) -> dict | None:
+    """The signed head as written; None when there is none, or it is damaged (`verify` says so)."""
+    try:
+        head = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # none yet, or damaged
+        return None
+    return head if isinstance(head, dict) else None
+
+
+def check_version(home: Path) -> None:
+    """NewerData when the audit log in `home` was written by a newer Postseal (nothing is changed)."""
+    path = home / "audit.head"
+    head = _head_document(path)
+    refuse_newer("audit log", path, document_version("audit log", path, head) if head else 0, MIGRATIONS)
 
 
 @dataclass(frozen=True)
@@ -61,6 +88,7 @@ class AuditLog:
     def __init__(self, home: Path) -> None:
         self.path = home / "audit.log"
         self.head_path = home / "audit.head"
+        check_version(home)  # a newer release's log: refused before a torn record is cut or a key fetched
         self._key = secret_store.get_or_create(home, "audit-key", in_use=self._signed_before)
         self._lock = threading.Lock()
         self._fd: int | None = None
@@ -68,8 +96,15 @@ class AuditLog:
         self._seq, self._last = self._read_tail()
         self._signed_seq = self._seq
         self._last_checkpoint = time.monotonic()
+        self._carry_forward()
         if self._torn:
             self.append("log_repaired", detail=f"cut {self._torn} bytes of a record torn by a crash")
+
+    def _carry_forward(self) -> None:
+        """Mark the head with this format's version (a log without a head gets it at its first checkpoint)."""
+        head = _head_document(self.head_path)
+        if head is not None and migrate_document(head, "audit log", self.head_path, MIGRATIONS, self):
+            write_private(self.head_path, json.dumps(head).encode())
 
     def _signed_before(self) -> str:
         """What a new key would orphan: a head signed under the old one (truncation proof)."""
@@ -135,7 +170,8 @@ class AuditLog:
             return
         if self._fd is not None:
             os.fsync(self._fd)  # the records first, then the head that vouches for them
-        head = {"seq": self._seq, "hash": self._last, "mac": self._mac(self._seq, self._last)}
+        head = {"version": latest(MIGRATIONS), "seq": self._seq, "hash": self._last,
+                "mac": self._mac(self._seq, self._last)}
         tmp = self.head_path.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:

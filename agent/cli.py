@@ -18,12 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from agent import config as config_mod
+from agent import first_run
 from agent.audit import AuditLog
 from agent.intake import BadMessage
 from agent.keys.gpg_tool import GpgMissing
 from agent.keys.pgp_store import PgpError, PgpStore
 from agent.policy.rules import RulesError, load_rules
 from agent.secret_store import SecretsUnavailable
+from agent.store_migrations import DataVersionError
 from gui.agent_client import AgentClient, AgentUnreachable, ApiError
 
 OK, FAILED, BAD_INPUT, HELD, UNREACHABLE = 0, 1, 2, 3, 4
@@ -354,6 +356,30 @@ def cmd_extension(args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_outlook(args: argparse.Namespace) -> int:
+    from agent.ingress import outlook_manifest as om
+
+    try:
+        if args.origin:
+            origin = om.parse_origin(args.origin)
+        else:  # this install's port: config.toml, or managed policy where IT set it
+            origin = om.origin_for(args.port if args.port is not None else config_mod.load().ingress.addin_port)
+        data = om.render(args.format, origin)
+    except om.ManifestError as exc:
+        raise CliError(str(exc), BAD_INPUT) from None
+    if args.output in (None, "-"):
+        if args.format == "zip":
+            raise CliError("a zip is not written to the terminal: give --output FILE.zip", BAD_INPUT)
+        sys.stdout.write(data.decode())
+        return OK
+    try:
+        Path(args.output).write_bytes(data)
+    except OSError as exc:
+        raise CliError(f"{args.output}: cannot write: {exc.strerror}", BAD_INPUT) from None
+    print(f"{args.output}: Outlook add-in manifest ({args.format}) for {origin}", file=sys.stderr)
+    return OK
+
+
 def cmd_accounts(args: argparse.Namespace) -> int:
     client = AgentClient.discover()
     if args.accounts_cmd == "list":
@@ -440,6 +466,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"postseal {installed_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    first_run.add_parser(sub)
     sub.add_parser("agent", help="run the local agent (API, outbox worker, embedded portal)").set_defaults(func=cmd_agent)
 
     p = sub.add_parser("demo", help="run the end-to-end demo on embedded defaults and exit")
@@ -539,6 +566,18 @@ def build_parser() -> argparse.ArgumentParser:
             k.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_extension)
 
+    p = sub.add_parser("outlook", help="the Outlook add-in's manifest, for the add-in origin this install serves")
+    out = p.add_subparsers(dest="outlook_cmd", required=True, metavar="ACTION")
+    k = out.add_parser("manifest", help="write manifest.xml, the unified manifest.json, or its upload zip")
+    k.add_argument("--format", choices=("xml", "json", "zip"), default="xml",
+                   help="xml: add-in only manifest (Outlook on Mac needs it); json: unified manifest; "
+                        "zip: manifest.json with its icons for the Microsoft 365 admin center")
+    where = k.add_mutually_exclusive_group()
+    where.add_argument("--port", type=int, help="the add-in port (default: ingress.addin_port from config and policy)")
+    where.add_argument("--origin", help="the add-in origin, https://localhost:PORT")
+    k.add_argument("--output", "-o", help="the file to write (default: standard output)")
+    p.set_defaults(func=cmd_outlook)
+
     p = sub.add_parser("revoke", help="withdraw a message's secure portal copies (the links stop working)")
     p.add_argument("id", help="the outbox id (postseal outbox)")
     p.add_argument("--json", action="store_true")
@@ -613,6 +652,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"postseal: {exc}", file=sys.stderr)
         return UNREACHABLE
     except SecretsUnavailable as exc:  # a key missing or changed: said in one line, nothing re-keyed
+        print(f"postseal: {exc}", file=sys.stderr)
+        return FAILED
+    except DataVersionError as exc:  # data of a newer Postseal: said in one line, nothing changed
         print(f"postseal: {exc}", file=sys.stderr)
         return FAILED
     except ApiError as exc:

@@ -10,17 +10,17 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import plistlib
 import re
-import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from xml.parsers.expat import ExpatError
 
 import platformdirs
+
+from agent import platform, policy_schema
+from agent.platform import policy_files
 
 
 class ConfigError(ValueError):
@@ -61,6 +61,9 @@ class PortalConfig:
     expiry_days: int = 30  # how long a portal message can be opened (policy may fix it)
     warn_days: int = 3  # an unopened message this close to expiry: the sender is told
     poll_seconds: int = 60  # how often the agent collects receipts and replies from the portal
+    # A loopback or plain-http url holds portal mail (no patient could open the link), unless
+    # this says the portal is a trial on this one computer (the demo, the tests). readiness.py
+    allow_test_url: bool = False
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,9 @@ class Config:
     network: NetworkConfig = field(default_factory=NetworkConfig)
     secrets: SecretsConfig = field(default_factory=SecretsConfig)
     locked: frozenset[str] = frozenset()  # "section.key" fixed by managed policy
+    # Managed policy that cannot be read or is invalid: why, in one line naming the source and
+    # key. The agent then holds every message (readiness.py): never the user's weaker settings.
+    managed_error: str = ""
 
     def is_internal(self, address: str) -> bool:
         domain = address.rpartition("@")[2].lower()
@@ -162,7 +168,7 @@ class Config:
 SECTIONS: dict[str, type] = {
     f.name: f.type if isinstance(f.type, type) else globals()[f.type]
     for f in dataclasses.fields(Config)
-    if f.name != "locked"
+    if f.name not in ("locked", "managed_error")
 }
 
 _ALLOWED_VALUES = {("relay", "starttls"): ("off", "opportunistic", "required"),
@@ -184,13 +190,15 @@ def home_dir() -> Path:
     return path
 
 
-def managed_policy_path() -> Path:
+def managed_policy(system: platform.Platform | None = None) -> platform.ManagedPolicy | None:
+    """IT's policy: the file POSTSEAL_MANAGED_POLICY names (tests, and IT's own tooling), else
+    the OS's native place (agent/platform: /etc/postseal/policy.json, the macOS managed-
+    preferences domain org.postseal.agent, the Windows registry under Policies\\Postseal).
+    Raises platform.PolicyError when it is there but cannot be read."""
     env = os.environ.get("POSTSEAL_MANAGED_POLICY")
     if env:
-        return Path(env)
-    if sys.platform == "darwin":
-        return Path("/Library/Managed Preferences/org.postseal.agent.plist")
-    return Path("/etc/postseal/policy.json")
+        return policy_files.read(Path(env))
+    return (system or platform.current()).managed_policy()
 
 
 def shown(name: object) -> str:
@@ -216,7 +224,7 @@ def read_toml(path: Path) -> tuple[dict[str, Any], str]:
         raise ConfigError(f"{path}: not valid TOML: arrays or tables nested too deeply") from None
 
 
-def load(home: Path | None = None) -> Config:
+def load(home: Path | None = None, system: platform.Platform | None = None) -> Config:
     """Read `config.toml` from the data directory (absent = defaults), then managed policy."""
     home = home or home_dir()
     path = home / "config.toml"
@@ -225,7 +233,12 @@ def load(home: Path | None = None) -> Config:
     if path.exists():
         data, text = read_toml(path)
     sections = _validate(data, str(path), text)
-    managed, locked = _load_managed()
+    try:
+        managed, locked = _load_managed(system)
+    except ConfigError as exc:
+        # Fail closed without failing to start: the agent runs, says why in the log, the tray
+        # and /v1/health, and holds every message until IT fixes the policy.
+        return dataclasses.replace(_build(sections, frozenset()), managed_error=str(exc))
     for section, values in managed.items():
         sections.setdefault(section, {}).update(values)
     return _build(sections, locked)
@@ -235,31 +248,18 @@ def from_dict(data: dict[str, Any], source: str = "<config>") -> Config:
     return _build(_validate(data, source, ""), frozenset())
 
 
-def _read_managed(path: Path) -> Any:
-    """The managed policy's data: a property list on macOS (the managed-preferences domain a
-    configuration profile writes, XML or binary), JSON everywhere else. Before 2026-12 a
-    `.plist` was skipped as if absent, so IT's policy on a Mac was silently not applied."""
+def _load_managed(system: platform.Platform | None) -> tuple[dict[str, dict[str, Any]], frozenset[str]]:
     try:
-        if path.suffix == ".plist":
-            with path.open("rb") as handle:
-                return plistlib.load(handle)
-        return json.loads(path.read_text(encoding="utf-8"))
-    except RecursionError:
-        raise ConfigError(f"{path}: managed policy cannot be read: nested too deeply") from None
-    except (OSError, ValueError, plistlib.InvalidFileException, ExpatError) as exc:
-        # ValueError: not JSON, not UTF-8, or a plist plistlib refuses (entity declarations too).
-        # Fail closed: a managed policy we cannot read must stop the agent, not be ignored.
-        raise ConfigError(f"{path}: managed policy cannot be read: {shown(exc)}") from None
-
-
-def _load_managed() -> tuple[dict[str, dict[str, Any]], frozenset[str]]:
-    path = managed_policy_path()
-    if not path.exists():
+        found = managed_policy(system)
+    except platform.PolicyError as exc:
+        raise ConfigError(str(exc)) from None
+    if found is None:
         return {}, frozenset()
-    raw = _read_managed(path)
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: managed policy must be a dictionary of sections")
-    sections = _validate(raw, str(path), "")
+    try:  # the schema IT's templates are generated from (installers/policy.schema.json)
+        policy_schema.validate(found.data, found.source)
+    except policy_schema.PolicyError as exc:
+        raise ConfigError(str(exc)) from None
+    sections = _validate(found.data, found.source, "")  # and what the schema cannot say (control characters)
     locked = frozenset(f"{s}.{k}" for s, values in sections.items() for k in values)
     return sections, locked
 

@@ -20,6 +20,10 @@ States per recipient, and who owns each transition (nothing else writes them):
 The message's state is derived from its recipients' (see `message_state`) in the same
 transaction. A message submitted with a callback URL gets one webhook event per recipient
 outcome, queued in the transaction that records the outcome (so a crash cannot lose one).
+
+The layout's version is the database's `user_version`: an outbox of an earlier release is
+carried forward when it opens (MIGRATIONS), one of a newer release refused untouched
+(agent/store_migrations.py).
 """
 
 from __future__ import annotations
@@ -39,8 +43,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from agent import secret_store
 from agent.model import TRANSITIONS, Method, Plan, ProtectedCopy, RecipientPlan, State
+from agent.store_migrations import Step, migrate_sqlite, refuse_newer, run_script, sqlite_version
 
-_SCHEMA = """
+# The layout release 0.1.0 wrote (version 1); what changed since is in the steps below.
+_LAYOUT_0_1_0 = """
 CREATE TABLE IF NOT EXISTS messages (
     id TEXT PRIMARY KEY,
     message_id TEXT NOT NULL,
@@ -94,6 +100,41 @@ CREATE INDEX IF NOT EXISTS webhook_message ON webhook_queue(message, id);
 CREATE UNIQUE INDEX IF NOT EXISTS messages_identity ON messages(message_id, sender);
 CREATE INDEX IF NOT EXISTS messages_due ON messages(next_due, created) WHERE next_due IS NOT NULL;
 """
+
+
+def _layout_of_0_1_0(outbox: Outbox) -> None:
+    run_script(outbox.db, _LAYOUT_0_1_0)
+    if "subject" not in _columns(outbox.db):  # outboxes written before the tray showed subjects
+        outbox.db.execute("ALTER TABLE messages ADD COLUMN subject BLOB")
+
+
+def _digests_and_sealed_plans(outbox: Outbox) -> None:
+    # (Builds between 0.1.0 and the first versioned one did either already: both are checked.)
+    if "digest" not in _columns(outbox.db):  # Message-ID reuse told apart from a resubmission
+        outbox.db.execute("ALTER TABLE messages ADD COLUMN digest TEXT")
+    # A plan names where each finding is ("attachment:<filename>"), and 0.1.0 kept it as plain
+    # JSON: sealed in place (migrate_sqlite's secure_delete leaves no copy in free pages).
+    legacy = outbox.db.execute("SELECT id, plan FROM messages WHERE typeof(plan)='text'").fetchall()
+    outbox.db.executemany("UPDATE messages SET plan=? WHERE id=?",
+                          [(outbox._seal_plan(i, json.loads(p)), i) for i, p in legacy])
+
+
+def _columns(db: sqlite3.Connection) -> set[str]:
+    return {row[1] for row in db.execute("PRAGMA table_info(messages)")}
+
+
+# Ordered, each run once, in the same transaction as the version they lead to (store_migrations).
+MIGRATIONS = (
+    Step(1, "the layout of release 0.1.0", _layout_of_0_1_0),
+    Step(2, "content digests kept (keyed); plans sealed at rest like the messages", _digests_and_sealed_plans),
+)
+
+
+def check_version(home: Path) -> None:
+    """NewerData when the outbox in `home` was written by a newer Postseal (nothing is changed)."""
+    path = home / "outbox.sqlite3"
+    refuse_newer("outbox", path, sqlite_version(path), MIGRATIONS)
+
 
 _WORKING = (State.QUEUED, State.PROTECTING, State.SENDING)
 PAUSED = 1e15  # next_attempt of recipients waiting for the network: never due by time
@@ -194,6 +235,7 @@ class Outbox:
     def __init__(self, home: Path) -> None:
         self.path = home / "outbox.sqlite3"
         home.mkdir(parents=True, exist_ok=True)
+        check_version(home)  # an outbox of a newer Postseal: refused before its key is even fetched
         key = secret_store.get_or_create(home, "outbox-key", in_use=self._sealed_before)
         self._aead = AESGCM(key)
         # Content digests are kept keyed: a plain hash beside sealed content would let whoever
@@ -207,13 +249,7 @@ class Outbox:
         # back the newest ones; acceptance itself is FULL (see accept()).
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
-        self.db.executescript(_SCHEMA)
-        columns = {row[1] for row in self.db.execute("PRAGMA table_info(messages)")}
-        if "subject" not in columns:  # outboxes written before the tray showed subjects
-            self.db.execute("ALTER TABLE messages ADD COLUMN subject BLOB")
-        if "digest" not in columns:  # outboxes written before Message-ID reuse was told apart
-            self.db.execute("ALTER TABLE messages ADD COLUMN digest TEXT")
-        self._seal_legacy_plans()
+        migrate_sqlite(self.db, "outbox", self.path, MIGRATIONS, self)
 
     def _sealed_before(self) -> str:
         """What a new key would make unreadable: messages already sealed in this outbox."""
@@ -248,15 +284,6 @@ class Outbox:
 
     def _open_plan(self, ident: str, stored: bytes | str) -> dict[str, Any]:
         return json.loads(stored if isinstance(stored, str) else self._open(stored, f"plan:{ident}"))
-
-    def _seal_legacy_plans(self) -> None:
-        """Outboxes written before 2026-12 kept plans as plain JSON: sealed in place, once."""
-        legacy = self.db.execute("SELECT id, plan FROM messages WHERE typeof(plan)='text'").fetchall()
-        if legacy:
-            with self._tx():
-                self.db.executemany("UPDATE messages SET plan=? WHERE id=?",
-                                    [(self._seal_plan(i, json.loads(p)), i) for i, p in legacy])
-            self.db.execute("VACUUM")  # the plain JSON must not linger in free pages
 
     def _keyed(self, digest: str) -> str:
         return hmac.new(self._digest_key, digest.encode(), hashlib.sha256).hexdigest()

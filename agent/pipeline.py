@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from agent import bounces, notices, secret_store, webhooks
+from agent import bounces, notices, platform, readiness, secret_store, webhooks
 from agent import intake as intake_mod
 from agent.accounts import Account, Accounts
 from agent.audit import AuditLog
@@ -33,7 +33,6 @@ from agent.keys.pgp_store import PgpError, PgpStore
 from agent.keys.smime_store import SmimeStore
 from agent.model import Action, Method, Plan, Proof, ProtectedCopy, RecipientPlan, State, Verdict
 from agent.net import Network
-from agent.network_changes import NetworkChanges
 from agent.outbox import PAUSED, Duplicate, MessageRow, Outbox
 from agent.policy.inspect import inspect_message
 from agent.policy.rules import Facts, RuleSet, load_rules
@@ -154,6 +153,7 @@ def make_plan(raw: bytes, config: Config, rules: RuleSet, pgp: PgpStore,
     else:
         recipients = tuple(route(a, verdict, config, pgp, smime, discovery, tls) for a in message.recipients)
     verdict = replace(verdict, warnings=(*verdict.warnings, *own_key_warnings(message.sender, recipients, pgp, smime)))
+    verdict = readiness.apply(verdict, readiness.problems(config), recipients)
     return message, Plan(message.sender, verdict, recipients)
 
 
@@ -161,9 +161,14 @@ class Pipeline:
     def __init__(self, home: Path, config: Config, portal_token: str = "") -> None:
         self.home = home
         self.config = config
+        self.problems = readiness.problems(config)
         # First: a key that is missing or different stops the agent before anything opens data.
         self.secrets = secret_store.open_store(
             home, secret_store.configured_backend(config.secrets.backend, config.locked))
+        for problem in self.problems:  # said once the keys are open; /v1/health and the tray keep saying it
+            level = logging.ERROR if problem.holds is not readiness.Holds.NOTHING else (
+                logging.WARNING if problem.warn else logging.INFO)
+            log.log(level, "set-up: %s", problem.message)
         self.rules: RuleSet = load_rules(config.policy.rules_file)
         self.pgp = PgpStore(home)
         try:
@@ -212,6 +217,7 @@ class Pipeline:
     def reconfigure(self, config: Config) -> None:
         """New relay settings take effect for the next copy (sessions to the old relay closed)."""
         self.config = config
+        self.problems = readiness.problems(config)
         old = self.transports.reconfigure(config)
         if self._offline_transport is old:
             self._offline_transport = self.transports.relay
@@ -367,8 +373,10 @@ class Pipeline:
             log.info("start: %d deferred recipient(s) retried now", resumed)
         webhook_task = asyncio.create_task(self.webhooks.run())
         self._background.add(asyncio.create_task(self.portal_sync.run()))
-        network = NetworkChanges(self._network_changed)
-        network.start()
+        # Network changes where the OS gives them (agent/platform), else the periodic probe alone.
+        network = platform.current().network_watch(self._network_changed)
+        if network is not None and not network.start():
+            network = None
         # A failure notice interrupted by a crash is sent now (it is idempotent).
         for ident in self.outbox.failed_since(time.time() - 2 * 86400):
             self._after_failure(ident, announce=False)
@@ -410,7 +418,8 @@ class Pipeline:
                 except TimeoutError:
                     pass
         finally:
-            network.close()
+            if network is not None:
+                network.close()
             others = [*tasks, *self._background, webhook_task, *([prober] if prober else [])]
             for task in others:
                 task.cancel()
@@ -421,6 +430,8 @@ class Pipeline:
         # A bounded window of work in flight: 10,000 queued messages must not become
         # 10,000 tasks (memory), and new mail must not wait behind all of them.
         room = 2 * self.concurrency - len(self._busy)
+        if any(p.holds is readiness.Holds.ALL for p in self.problems):
+            room = 0  # managed policy is broken: nothing leaves, not even mail queued before it broke
         now = time.monotonic()
         self._cooldown = {i: t for i, t in self._cooldown.items() if t > now}
         spawned = 0
@@ -702,7 +713,7 @@ class Pipeline:
         held = [r for r in row.recipients if r.state == State.HELD]
         if not held:
             raise NothingToDo("this message is not held")
-        self._may_release()
+        self._may_release([Method(r.method) for r in held])
         for r in held:
             self.outbox.set_recipient(ident, r.address, State.QUEUED, "")
             if r.copy is not None:  # held at delivery (a full mailbox): its protected copy is ready, due now
@@ -714,7 +725,11 @@ class Pipeline:
         self._wake.set()
         return len(held)
 
-    def _may_release(self) -> None:
+    def _may_release(self, methods: list[Method]) -> None:
+        # Released now, it would go where the set-up forbids (a portal link no one can open).
+        setup = readiness.hold_reason(self.problems, methods)
+        if setup:
+            raise NotAllowed(f"it cannot go out until IT fixes this: {setup}")
         if not self.config.policy.allow_release:
             raise NotAllowed("your organization does not allow releasing held messages here;"
                              " ask your privacy officer to release it")
@@ -728,7 +743,7 @@ class Pipeline:
         if not todo:
             raise NothingToDo("no external recipient of this message is waiting for another method")
         if any(r.state == State.HELD for r in todo):
-            self._may_release()
+            self._may_release([Method.PORTAL])
         for r in todo:
             plan = RecipientPlan(r.address, Method.PORTAL, "sent via the secure portal at the sender's request", "",
                                  (f"{r.method}: replaced by the sender ({r.reason or r.state})",))

@@ -17,6 +17,10 @@ backend and compares: a keyring that is locked or gone, a deleted file or a diff
 stops the agent with what changed and how to recover, because a new key would make every
 message already accepted unreadable (DESIGN.md: no key is ever replaced over data it
 protects). Keys stay where they were made: a keyring that appears later does not move them.
+
+The manifest's "version" is the key store's: release 0.1.0 kept its keys with no manifest
+(version 1, unmarked), and the step to version 2 adopts them where they are. A manifest of a
+newer release is refused untouched (agent/store_migrations.py).
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ import keyring.backends.fail
 import keyring.errors
 
 from agent.private_file import write_private
+from agent.store_migrations import Step, document_version, migrate_document, refuse_newer
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +147,15 @@ def _read_manifest(home: Path) -> dict | None:
     if not isinstance(data, dict) or not isinstance(data.get("keys"), dict):
         raise SecretsUnavailable(f"{path} is not a key manifest: restore it from a backup, or delete it so the "
                                  "keys are looked up again; the agent does not start")
+    refuse_newer("key store", path, document_version("key store", path, data), MIGRATIONS)
     return data
+
+
+def _carried_forward(home: Path) -> tuple[dict, bool]:
+    """The manifest at this version (keys of an earlier version adopted where they are), and
+    whether that changed it, so the caller writes it."""
+    manifest = _read_manifest(home) or {"keys": {}}
+    return manifest, migrate_document(manifest, "key store", home / MANIFEST, MIGRATIONS, _Opening(home, manifest))
 
 
 def _write_manifest(home: Path, manifest: dict) -> None:
@@ -242,6 +255,34 @@ def _adopt(home: Path, name: str) -> tuple[bytes, dict] | None:
     return value, {"backend": "keyring", "check": _check(name, value), "created": int(time.time()), "account": account}
 
 
+@dataclass(frozen=True)
+class _Opening:
+    home: Path
+    manifest: dict
+
+
+def _adopt_earlier_keys(opening: _Opening) -> None:
+    """Release 0.1.0 kept each key in a file in secrets/ or in an OS keyring entry, with no
+    manifest: every one found gets its entry and check value, and stays where it is. (A
+    manifest of a build before versions, marked 1, keeps its entries and is completed.)"""
+    keys = opening.manifest["keys"]
+    adopted = []
+    for name in LABELS:
+        found = None if name in keys else _adopt(opening.home, name)
+        if found:
+            keys[name] = found[1]
+            adopted.append(f"{name} ({found[1]['backend']})")
+    if adopted:
+        log.info("keys of an earlier version adopted where they are: %s", ", ".join(adopted))
+
+
+MIGRATIONS = (
+    Step(1, "keys as release 0.1.0 kept them: files in secrets/ or OS keyring entries, no manifest",
+         lambda opening: None),
+    Step(2, "a manifest naming each key's backend and check value", _adopt_earlier_keys),
+)
+
+
 def _new_key_backend(home: Path, keys: dict) -> str:
     """New keys join the existing ones; a data directory without keys follows the config."""
     held = {entry.get("backend") for entry in keys.values()}
@@ -257,6 +298,11 @@ def _new_key_backend(home: Path, keys: dict) -> str:
 
 
 # --- the public surface -----------------------------------------------------------------------
+def check_version(home: Path) -> None:
+    """NewerData when the key store in `home` was written by a newer Postseal (nothing is changed)."""
+    _read_manifest(home)
+
+
 def open_store(home: Path, backend: str) -> SecretsStatus:
     """At agent start: adopt keys of an earlier version, check every key against the manifest
     (SecretsUnavailable when one is missing or different), and say where the keys are."""
@@ -265,14 +311,7 @@ def open_store(home: Path, backend: str) -> SecretsStatus:
     home.mkdir(parents=True, exist_ok=True, mode=0o700)
     _configured[home.resolve()] = backend
     with _locked(home):
-        manifest = _read_manifest(home)
-        adopted = manifest is None
-        if manifest is None:
-            manifest = {"version": 1, "keys": {}}
-            for name in LABELS:
-                found = _adopt(home, name)
-                if found:
-                    manifest["keys"][name] = found[1]
+        manifest, changed = _carried_forward(home)
         keys = manifest["keys"]
         in_keyring = sum(1 for entry in keys.values() if entry.get("backend") == "keyring")
         for name in sorted(keys, key=lambda n: list(LABELS).index(n) if n in LABELS else len(LABELS)):
@@ -283,10 +322,7 @@ def open_store(home: Path, backend: str) -> SecretsStatus:
                 "this computer has no usable OS keyring to keep Postseal's keys in: install or unlock one (GNOME "
                 "Keyring or KWallet on Linux), or set secrets.backend = \"file\" in config.toml to keep keys in files "
                 "beside the data; the agent does not start")
-        if adopted:
-            if keys:
-                log.info("keys of an earlier version adopted where they are: %s", ", ".join(
-                    f"{n} ({e['backend']})" for n, e in sorted(keys.items())))
+        if changed:  # only once every key it names was found as it was
             _write_manifest(home, manifest)
     return _status(home, keys, backend, new_keys)
 
@@ -317,10 +353,13 @@ def get_or_create(home: Path, name: str, nbytes: int = 32, in_use: Callable[[], 
     backend is created only when nothing depends on it."""
     home.mkdir(parents=True, exist_ok=True, mode=0o700)
     with _locked(home):
-        manifest = _read_manifest(home) or {"version": 1, "keys": {}}
+        manifest, changed = _carried_forward(home)
         entry = manifest["keys"].get(name)
         if entry is not None:
-            return _fetch(home, name, entry)
+            value = _fetch(home, name, entry)
+            if changed:
+                _write_manifest(home, manifest)
+            return value
         found = _adopt(home, name)
         if found is None:
             what = in_use() if in_use else ""
@@ -342,7 +381,7 @@ def put(home: Path, name: str, value: bytes) -> None:
     data directory keeps its keys; the manifest records its check value like a key's."""
     home.mkdir(parents=True, exist_ok=True, mode=0o700)
     with _locked(home):
-        manifest = _read_manifest(home) or {"version": 1, "keys": {}}
+        manifest, _ = _carried_forward(home)
         manifest["keys"][name] = _store(home, name, _new_key_backend(home, manifest["keys"]), value)
         _write_manifest(home, manifest)
 

@@ -23,18 +23,20 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from agent import data_dir
+from agent import audit, data_dir, outbox, secret_store
 from agent.config import Config
 from agent.ingress import addin, api, local_tls
 from agent.ingress import smtp as smtp_ingress
 from agent.keys import gpg_tool
 from agent.pipeline import Pipeline
+from agent.portal import store as portal_store_mod
 from agent.portal.server import MailerError
 from agent.portal.server import create_app as portal_app
 from agent.portal.store import SqlitePortalStore
 from agent.private_file import write_private
 from agent.secret_store import SecretsUnavailable
 from agent.settings import with_relay_password
+from agent.store_migrations import DataVersionError
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +70,16 @@ async def _site(app: web.Application, host: str, port: int, what: str,
     return runner, bound
 
 
+def refuse_newer_data(home: Path) -> None:
+    """Every store of the data directory checked before any is opened: data a newer Postseal
+    wrote stops the start (NewerData, one line) before a key is adopted, an own key protected or
+    a table created in it. Each store checks itself again when it opens."""
+    secret_store.check_version(home)
+    outbox.check_version(home)
+    audit.check_version(home)
+    portal_store_mod.check_version(home / "portal")
+
+
 async def serve(home: Path, config: Config, ready: Callable[[RunningAgent], None] | None = None,
                 stop: asyncio.Event | None = None, handle_signals: bool = False) -> None:
     """Run the agent until `stop` is set (or SIGTERM/SIGINT when run as the main program)."""
@@ -85,6 +97,10 @@ async def serve(home: Path, config: Config, ready: Callable[[RunningAgent], None
         data_dir.secure(home)
     except data_dir.UnsafeDataDir as exc:
         raise StartError(str(exc)) from None
+    try:
+        refuse_newer_data(home)  # before even the lock file is written
+    except (DataVersionError, SecretsUnavailable) as exc:
+        raise StartError(str(exc)) from None
     lock = _lock_home(home)  # held until the process exits; two agents must never share an outbox
     stop = stop or asyncio.Event()
     if handle_signals:
@@ -98,7 +114,7 @@ async def serve(home: Path, config: Config, ready: Callable[[RunningAgent], None
         pipeline = Pipeline(home, config, portal_token)
     except BaseException as exc:
         lock.close()  # an agent started again in this process must not find the directory taken
-        if isinstance(exc, SecretsUnavailable):
+        if isinstance(exc, SecretsUnavailable | DataVersionError):
             raise StartError(str(exc)) from None
         raise
     runners: list[web.AppRunner] = []

@@ -12,13 +12,19 @@ import os
 import tomllib
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from agent import secret_store
 from agent.config import Config, ConfigError, from_dict, read_toml, shown, to_toml
 from agent.private_file import write_private
+from agent.readiness import is_loopback
 
 EDITABLE = {("relay", k) for k in ("host", "port", "starttls", "username", "password", "ca_file", "timeout")} | {
-    ("portal", "url")}  # what a user may change from the tray; the rest is for IT
+    ("portal", "url"), ("organization", "name"), ("organization", "internal_domains")}
+# ^ what a user may change from the tray (the first-run page is the Settings view); the rest
+# is for IT. Managed policy locks any of them. On a computer set up by hand the clinician is IT.
+# `postseal init` also says whether the portal is a trial on this computer:
+INIT_EDITABLE = EDITABLE | {("portal", "allow_test_url")}
 # Kept in the secret store (OS keyring), never in config.toml: a backup or a support bundle of
 # the data directory must not carry the relay's password.
 RELAY_PASSWORD = "relay-password"
@@ -35,7 +41,8 @@ def with_relay_password(home: Path, config: Config) -> Config:
     return dataclasses.replace(config, relay=dataclasses.replace(config.relay, password=stored.decode("utf-8")))
 
 
-def update_user_config(home: Path, changes: dict[str, dict[str, Any]], locked: frozenset[str]) -> Config:
+def update_user_config(home: Path, changes: dict[str, dict[str, Any]], locked: frozenset[str],
+                       editable: set[tuple[str, str]] = EDITABLE) -> Config:
     """Merge `changes` into config.toml (validated; locked and IT-only keys refused) and
     write it atomically. The relay password goes to the secret store instead (and one a
     hand-edited file held moves there). Returns the user file's new config, password
@@ -46,13 +53,18 @@ def update_user_config(home: Path, changes: dict[str, dict[str, Any]], locked: f
         for key in values:
             if f"{section}.{key}" in locked:
                 raise PermissionError(f"{section}.{key} is managed by your organization")
-            if (section, key) not in EDITABLE:
+            if (section, key) not in editable:
                 raise ConfigError(f"{shown(section)}.{shown(key)} cannot be changed from here; "
                                   f"edit {home / 'config.toml'}")
     path = home / "config.toml"
     current: dict[str, Any] = read_toml(path)[0] if path.exists() else {}
     for section, values in changes.items():
         current.setdefault(section, {}).update(values)
+    url = changes.get("portal", {}).get("url")
+    if isinstance(url, str) and "portal.embedded" not in locked and "embedded" not in changes.get("portal", {}):
+        # The embedded portal serves only on this computer: an address elsewhere is the clinic's
+        # own portal, so the agent uploads to it instead of serving one (service.py refuses both).
+        current["portal"]["embedded"] = is_loopback(urlsplit(url).hostname or "")
     config = from_dict(current, str(path))  # refuses wrong types and values before anything is written
     ca_file = changes.get("relay", {}).get("ca_file")
     if ca_file and not os.access(ca_file, os.R_OK):

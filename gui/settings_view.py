@@ -1,9 +1,12 @@
-"""Settings: the relay and the portal as the agent uses them, the accounts mail leaves
-through (accounts_box.py), and start at login.
+"""Settings: the organization's name and mail domains, the relay and the portal as the agent
+uses them, the accounts mail leaves through (accounts_box.py), and start at login. It is also
+the first-run page: while the agent's set-up checks find something missing (no portal
+address patients can open, no domains), a note on top says what, and the tray opens this view
+once at start (tray.py); what IT set is shown locked, so only the rest is asked.
 
-The relay and the portal address are edited here and saved through the agent's local API
-(PATCH /v1/config), which validates them and writes config.toml atomically: a new relay is
-used for the next message; a new portal address after Postseal restarts. Everything else
+The organization, the relay and the portal address are edited here and saved through the agent's local API
+(PATCH /v1/config), which validates them and writes config.toml atomically: a new relay or
+new domains are used for the next message; a new portal address after Postseal restarts. Everything else
 (policy, outbox, audit) is for IT and is shown, not edited. What managed policy (MDM) fixes
 is shown locked, with "Managed by your organization", and cannot be changed here (DESIGN.md
 invariant 5; the agent refuses it too). The relay password is never shown or sent back:
@@ -11,6 +14,7 @@ the field stays empty, and only what the user types replaces it."""
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Any
 
@@ -39,12 +43,27 @@ from gui.tray_app import TrayApp
 
 MANAGED = "Managed by your organization"
 STARTTLS = {"required": "Required", "opportunistic": "When offered", "off": "Off"}
-SAVED_RELAY = "Saved. The new relay is used for the next message."
+SAVED_RELAY = "Saved. The new settings are used for the next message."
 SAVED_PORTAL = "Saved. Restart Postseal to use the new portal address."
+# The first-run page is this view with a note on top: what the agent's set-up checks
+# (GET /v1/health "problems") say still holds mail or is missing, until nothing is.
+FIRST_RUN = "Finish setting up Postseal on this computer."
+_FIRST_RUN_WORDS = {
+    "portal_url_unreachable": "Enter your organization's secure portal address (https://…): "
+                              "until then, mail for patients without a key is held.",
+    "no_internal_domains": "Enter your organization's mail domains, so colleagues are not treated as outside.",
+    "relay_unencrypted": "Set STARTTLS to Required, so mail to the relay is always encrypted.",
+    "managed_policy_invalid": "Your organization's policy could not be read, so no mail is sent. Tell your IT team.",
+}
 
-# (section, key, label, kind): "text", "port", "starttls", "password" are editable;
+# (section, key, label, kind): "text", "domains" (a list, comma-separated), "port", "starttls",
+# "password" are editable;
 # "shown" is a read-only value rendered by the function in SHOWN.
 FIELDS = {
+    "Your organization": [
+        ("organization", "name", "Name, as patients know it", "text"),
+        ("organization", "internal_domains", "Mail domains (comma-separated)", "domains"),
+    ],
     "Outgoing mail server (relay)": [
         ("relay", "host", "Server", "text"),
         ("relay", "port", "Port", "port"),
@@ -178,6 +197,12 @@ class SettingsView(QWidget):
         self._loading = False
         layout = QVBoxLayout(self)
         layout.addWidget(self.bar)
+        self.first_run = QLabel(self)
+        self.first_run.setWordWrap(True)
+        self.first_run.setAccessibleName("What is left to set up")
+        self.first_run.setObjectName("firstRun")
+        self.first_run.hide()
+        layout.addWidget(self.first_run)
         for title, fields in FIELDS.items():
             group = QGroupBox(title, self)
             form = QFormLayout(group)
@@ -235,6 +260,7 @@ class SettingsView(QWidget):
         layout.addStretch(1)
 
         self._update_buttons()
+        app.setup_changed.connect(self.show_setup)
         app.config_changed.connect(self.show_config)
         app.config_changed.connect(lambda _config: self.app.call(
             self, lambda client: client.ingress_credentials(), self.desktop.show_credentials, self.desktop.unavailable))
@@ -267,6 +293,8 @@ class SettingsView(QWidget):
             return editor.currentData()
         if isinstance(editor, QSpinBox):
             return editor.value()
+        if self.kinds[name] == "domains":
+            return [d.strip().lower() for d in editor.text().replace(";", ",").split(",") if d.strip()]
         return editor.text().strip()
 
     def _put(self, name: str, value: Any) -> None:
@@ -280,6 +308,8 @@ class SettingsView(QWidget):
             editor.setPlaceholderText("(set — type to replace)" if value else "(none)")
         elif kind == "shown":
             editor.setText(SHOWN[name](value))
+        elif kind == "domains":
+            editor.setText(", ".join(value or []))
         else:
             editor.setText("" if value is None else str(value))
 
@@ -348,6 +378,14 @@ class SettingsView(QWidget):
         self.open_button.setEnabled(bool(config.source))
         self._update_buttons()
 
+    def show_setup(self, problems: list[dict]) -> None:
+        """The first-run note: one line per thing left to do, hidden when nothing is."""
+        lines = [_FIRST_RUN_WORDS.get(str(p.get("code")), str(p.get("message", ""))) for p in problems
+                 if p.get("warn", True)]
+        self.first_run.setVisible(bool(lines))
+        self.first_run.setText(f"<b>{FIRST_RUN}</b><br>" + "<br>".join(html.escape(line) for line in lines)
+                               if lines else "")
+
     def revert(self) -> None:
         if self.app.config is not None:
             self.show_config(self.app.config)
@@ -366,6 +404,7 @@ class SettingsView(QWidget):
         self.saving = False
         self.bar.show_message(SAVED_PORTAL if answer.get("restart_required") else SAVED_RELAY, "ok")
         self.app.refresh_config()
+        self.app.refresh_health()  # the first-run note follows what is still missing
 
     def _save_failed(self, exc: BaseException) -> None:
         self.saving = False

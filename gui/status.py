@@ -34,15 +34,33 @@ class TrayStatus:
         return f"Postseal: {self.title}\n{self.detail}"
 
 
+# The tray's one short sentence per set-up warning (agent/readiness.py codes); the agent's
+# full line, naming the setting, is for IT in GET /v1/health and the agent's log.
+_SETUP_WORDS = {
+    "no_internal_domains": "Colleagues are treated as outside the clinic: no internal domains are set.",
+    "relay_unencrypted": "Mail to the clinic's relay may travel unencrypted.",
+}
+
+
+def _setup_words(problem: dict) -> str:
+    return _SETUP_WORDS.get(str(problem.get("code")), "Postseal's set-up needs attention.")
+
+
 def _n(count: int, thing: str) -> str:
     return f"{count} {thing}{'' if count == 1 else 's'}"
 
 
 def tray_status(connected: bool, problem: str, messages: Iterable[OutboxMessage],
                 offline_since: float | None, own_keys: Iterable[KeyEntry], audit_problem: str = "",
-                sign_in_again: Iterable[str] = (), keys_in_files: str = "") -> TrayStatus:
+                sign_in_again: Iterable[str] = (), keys_in_files: str = "",
+                setup: Iterable[dict] = ()) -> TrayStatus:
+    """`setup`: the agent's set-up problems as GET /v1/health lists them (agent/readiness.py)."""
     if not connected:
         return TrayStatus(Tone.STOPPED, "Agent not running", problem or "Mail is not being protected.")
+    setup = [p for p in setup if p.get("warn", True)]  # not a state chosen on purpose (a trial portal)
+    if any(p.get("holds") == "all" for p in setup):
+        return TrayStatus(Tone.ATTENTION, "Mail held: policy problem",
+                          "Your organization's policy could not be read, so no mail is sent. Tell your IT team.")
     messages = list(messages)
     held = [m for m in messages if m.held]
     waiting = [m for m in messages if m.in_flight]
@@ -62,6 +80,12 @@ def tray_status(connected: bool, problem: str, messages: Iterable[OutboxMessage]
     warnings = [k.warning() for k in own_keys if k.secret and k.warning()]
     if warnings:
         return TrayStatus(Tone.ATTENTION, "Your key needs attention", warnings[0])
+    if any(p.get("holds") == "portal" for p in setup):
+        return TrayStatus(Tone.ATTENTION, "Portal not set up",
+                          "Mail for the secure portal is held: its address is not one patients can open. "
+                          "Tell your IT team.")
+    if setup:
+        return TrayStatus(Tone.ATTENTION, "Set-up incomplete", f"{_setup_words(setup[0])} Tell your IT team.")
     if keys_in_files:  # the agent's own keys beside the data it protects: IT must know
         # One short sentence a clinician can act on (the menu shows one line); the agent's
         # own words, with the folder, are for IT in GET /v1/health and the agent's log.

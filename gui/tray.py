@@ -45,6 +45,7 @@ def build(home: Path, autostart: bool = True) -> Tray:
     icon.open_view.connect(window.show_view)
     icon.open_message.connect(lambda ident: (window.show_view("outbox"), window.outbox.select(ident)))
     icon.quit_requested.connect(QApplication.quit)
+    app.setup_needed.connect(lambda: window.show_view("settings"))  # the first-run page
     return Tray(app, window, icon)
 
 

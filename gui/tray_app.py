@@ -50,6 +50,8 @@ class TrayApp(QObject):
     notified = Signal(object)  # Notification
     accounts_changed = Signal(object)  # GET /v1/accounts
     failed = Signal(str)  # a background problem worth one line in the windows
+    setup_needed = Signal()  # once per start: the agent's set-up checks ask the user for something
+    setup_changed = Signal(object)  # list[dict]: GET /v1/health "problems", when they change
 
     def __init__(self, home: Path, autostart: bool = True, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -63,6 +65,8 @@ class TrayApp(QObject):
         self.offline_since: float | None = None
         self.audit_problem = ""
         self.keys_in_files = ""  # the agent's warning when its keys are kept in files (GET /v1/health)
+        self.setup_problems: list[dict] = []  # what in the agent's set-up holds mail or needs IT (idem)
+        self._setup_asked = self._health_seen = False
         self.keys: list[KeyEntry] = []
         self.accounts: dict = {"accounts": [], "providers": {}}
         self.config: AgentConfig | None = None
@@ -200,7 +204,23 @@ class TrayApp(QObject):
 
     def _health_loaded(self, health: dict) -> None:
         self.keys_in_files = str((health.get("secrets") or {}).get("warning") or "")
+        problems = [p for p in health.get("problems") or [] if isinstance(p, dict)]
+        if problems != self.setup_problems or not self._health_seen:
+            self.setup_problems = problems
+            self.setup_changed.emit(problems)
         self._update_status()
+        self._health_seen = True
+        self._ask_setup()
+
+    def _ask_setup(self) -> None:
+        """First run: a portal address patients cannot open, or no domains, is for the user to
+        fix in Settings unless IT locked it. Asked once per start, once health and config are in."""
+        if self._setup_asked or not self._health_seen or self.config is None:
+            return
+        fixable = {"portal_url_unreachable": "portal.url", "no_internal_domains": "organization.internal_domains"}
+        if any(fixable.get(p.get("code")) not in (None, *self.config.locked) for p in self.setup_problems):
+            self._setup_asked = True
+            self.setup_needed.emit()
 
     def refresh_keys(self) -> None:
         self.call(self, lambda c: [KeyEntry.from_json(k) for k in c.keys()], self._keys_loaded)
@@ -258,6 +278,7 @@ class TrayApp(QObject):
     def _config_loaded(self, config: AgentConfig) -> None:
         self.config = config
         self.config_changed.emit(config)
+        self._ask_setup()
 
     # --- the tray's state ------------------------------------------------------------------------
     def _update_status(self) -> None:
@@ -265,7 +286,8 @@ class TrayApp(QObject):
             return
         again = [a["address"] for a in self.accounts.get("accounts", []) if a.get("state") == "needs_sign_in"]
         self._set_status(tray_status(self.connected, self.problem, self.outbox.messages(), self.offline_since,
-                                     self.keys, self.audit_problem, again, self.keys_in_files))
+                                     self.keys, self.audit_problem, again, self.keys_in_files,
+                                     self.setup_problems))
 
     def _set_status(self, status: TrayStatus) -> None:
         if status != self.status:

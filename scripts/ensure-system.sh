@@ -3,9 +3,9 @@
 # Usage: scripts/ensure-system.sh demo|test
 #   demo: python3 (3.11+) with venv, gnupg
 #   test: the same, plus chromium (portal page, add-ins), xvfb (tray screenshots), nodejs
-#         (Outlook add-in tests), swaks (SMTP submission tests), dpkg-deb, systemd-analyze,
-#         shellcheck and desktop-file-validate (the .deb's tests); both: the system libraries
-#         Qt needs for the tray app
+#         (Outlook add-in tests), swaks (SMTP submission tests), wixl and msitools (the
+#         Windows MSI), dpkg-deb, systemd-analyze, shellcheck and desktop-file-validate (the
+#         .deb); both: the system libraries Qt needs for the tray app
 set -euo pipefail
 what=${1:-demo}
 
@@ -29,6 +29,9 @@ if [ "$what" = test ] && ! have_cmd swaks; then need+=(swaks libnet-ssleay-perl)
 if [ "$what" = test ] && ! have_cmd openssl; then need+=(openssl); fi
 # certutil puts the per-install CA into a browser profile's NSS store (the task pane test).
 if [ "$what" = test ] && ! have_cmd certutil; then need+=(libnss3-tools); fi
+# The Windows MSI is built and inspected here with wixl and msiinfo (tests/installers).
+if [ "$what" = test ] && ! have_cmd wixl; then need+=(wixl); fi
+if [ "$what" = test ] && ! have_cmd msiinfo; then need+=(msitools); fi
 # The Linux package's tests: dpkg-deb builds it, systemd-analyze verifies its user unit,
 # shellcheck its maintainer scripts, desktop-file-validate its autostart and menu entries.
 if [ "$what" = test ] && ! have_cmd dpkg-deb; then need+=(dpkg); fi
@@ -47,7 +50,7 @@ for pair in libEGL.so.1:libegl1 libGL.so.1:libgl1 libxkbcommon.so.0:libxkbcommon
 done
 
 if [ ${#need[@]} -eq 0 ]; then
-  echo "system packages: all present (python3 $(python3 -c 'import platform; print(platform.python_version())'), gnupg, Qt libraries$([ "$what" = test ] && echo ', chromium, xvfb, nodejs, swaks, certutil, dpkg-deb, systemd-analyze, shellcheck, desktop-file-validate'))"
+  echo "system packages: all present (python3 $(python3 -c 'import platform; print(platform.python_version())'), gnupg, Qt libraries$([ "$what" = test ] && echo ', chromium, xvfb, nodejs, swaks, certutil, wixl, msitools, dpkg-deb, systemd-analyze, shellcheck, desktop-file-validate'))"
   exit 0
 fi
 

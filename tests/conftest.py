@@ -74,7 +74,7 @@ def make_config(sink_port: int, ca: TestCA, **overrides: dict) -> config_mod.Con
         "organization": {"name": "Valley Family Clinic", "internal_domains": [ORG]},
         "relay": {"host": "127.0.0.1", "port": sink_port, "starttls": "opportunistic", "ca_file": str(ca.ca_file)},
         "tls": {"required_domains": ["harborbilling.example"]},
-        "portal": {"url": f"http://127.0.0.1:{free_port()}"},
+        "portal": {"url": f"http://127.0.0.1:{free_port()}", "allow_test_url": True},
         "ingress": {"smtp_port": 0, "addin_port": 0},
     }
     for section, values in overrides.items():

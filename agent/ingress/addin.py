@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import re
 from pathlib import Path
 
 from aiohttp import web
@@ -48,8 +49,13 @@ PIPELINE = web.AppKey("addin_pipeline", Pipeline)
 PAIRING = web.AppKey("pairing", Pairing)
 ORIGINS = web.AppKey("addin_origins", set)
 HOSTS = web.AppKey("addin_hosts", set)
+OWN_ORIGIN = web.AppKey("addin_own_origin", str)
 FILES = web.AppKey("addin_files", Path)
 PLACEHOLDER = "__POSTSEAL_PAIRING__"
+# Classic Outlook on Windows runs launchevent.js with no page, so it cannot use location.origin
+# and falls back to DEFAULT_ORIGIN (web/config.mjs): served with this origin's own port, so a
+# changed ingress.addin_port needs no rebuilt script (outlook_manifest.py writes the manifests).
+DEFAULT_ORIGIN = re.compile(rb'(DEFAULT_ORIGIN = )"https://localhost:\d+"')
 DEFAULT_FILES = Path(__file__).resolve().parents[2] / "addins" / "outlook" / "web"
 OUTLOOK_FRAMES = ("https://outlook.office.com https://outlook.office365.com https://outlook.live.com "
                   "https://*.outlook.com https://*.office.com https://*.office365.com")
@@ -143,6 +149,8 @@ async def static(request: web.Request) -> web.StreamResponse:
         kind = "text/javascript"
     data = path.read_bytes()
     headers = {"Content-Security-Policy": CSP}
+    if path.suffix in (".js", ".mjs") and request.app[OWN_ORIGIN]:
+        data = DEFAULT_ORIGIN.sub(lambda m: m.group(1) + f'"{request.app[OWN_ORIGIN]}"'.encode(), data)
     if path.suffix == ".html" and PLACEHOLDER.encode() in data:
         data = data.replace(PLACEHOLDER.encode(), request.app[PAIRING].issue(_caller(request)).encode())
     return web.Response(body=data, content_type=kind, charset="utf-8" if kind.startswith("text/") else None,
@@ -154,7 +162,7 @@ def create_app(pipeline: Pipeline, home: Path, port: int, files: Path | None = N
     app[PIPELINE] = pipeline
     app[PAIRING] = Pairing()  # a new key at each start, in memory only
     app[FILES] = (files or DEFAULT_FILES).resolve()
-    app[ORIGINS], app[HOSTS] = set(), set()
+    app[ORIGINS], app[HOSTS], app[OWN_ORIGIN] = set(), set(), ""
     if port:
         set_port(app, port)
     app.router.add_get("/.well-known/microsoft-officeaddins-allowed.json", allowed_origins)
@@ -169,4 +177,5 @@ def create_app(pipeline: Pipeline, home: Path, port: int, files: Path | None = N
 def set_port(app: web.Application, port: int) -> None:
     """The names this origin answers to, once the real port is known."""
     app[ORIGINS].update({f"https://localhost:{port}", f"https://127.0.0.1:{port}"})
+    app[OWN_ORIGIN] = f"https://localhost:{port}"  # the manifests' name for it
     app[HOSTS].update({f"localhost:{port}", f"127.0.0.1:{port}"})

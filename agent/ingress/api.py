@@ -8,6 +8,7 @@ the Origin check stops any web page the user visits from driving the API with th
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hmac
 import json
 import logging
@@ -17,6 +18,7 @@ from typing import Any
 from aiohttp import web
 
 from agent import client_json, failure, settings
+from agent import config as config_mod
 from agent import stamp as stamp_mod
 from agent.bounces import NotADsn
 from agent.ingress import accounts_api, compose
@@ -104,8 +106,12 @@ async def _rfc822(request: web.Request) -> bytes:
 
 async def health(request: web.Request) -> web.Response:
     # Where the keys are is no secret, and an admin's monitoring must see keys kept in files.
+    pipeline = request.app[PIPELINE]
+    # "ok": the agent answers. "problems": what in its set-up holds mail or IT should fix
+    # (readiness.py); monitoring alerts on any problem whose "holds" is not "nothing".
     return web.json_response({"ok": True, "service": "postseal-agent",
-                              "secrets": request.app[PIPELINE].secrets.to_json()})
+                              "secrets": pipeline.secrets.to_json(),
+                              "problems": [p.to_json() for p in pipeline.problems]})
 
 
 async def openapi(request: web.Request) -> web.Response:
@@ -296,26 +302,19 @@ _SECRETS = {("relay", "password"), ("portal", "upload_token")}
 
 async def config_view(request: web.Request) -> web.Response:
     """The effective configuration and what managed policy locks (the tray's settings)."""
-    import dataclasses
-
     config = request.app[PIPELINE].config
     values = {}
-    for section in dataclasses.fields(config):
-        if section.name == "locked":
-            continue
-        values[section.name] = {k: ("***" if (section.name, k) in _SECRETS and v else v)
-                                for k, v in dataclasses.asdict(getattr(config, section.name)).items()}
+    for name in config_mod.SECTIONS:
+        values[name] = {k: ("***" if (name, k) in _SECRETS and v else v)
+                        for k, v in dataclasses.asdict(getattr(config, name)).items()}
     return web.json_response({"values": values, "locked": sorted(config.locked),
                               "source": str(request.app[PIPELINE].home / "config.toml"),
                               "pending": request.app[PIPELINE].pending_settings})
 
 
 async def update_config(request: web.Request) -> web.Response:
-    """Change relay settings (live) or the portal address (after a restart) from the tray."""
-    import dataclasses
-
-    from agent import config as config_mod
-
+    """Change relay and organization settings (live) or the portal address (after a restart)
+    from the tray."""
     pipeline = request.app[PIPELINE]
     try:
         changes = client_json.loads(await request.read(), "the settings")
@@ -330,10 +329,12 @@ async def update_config(request: web.Request) -> web.Response:
         return error(403, "managed", str(exc))
     except config_mod.ConfigError as exc:
         return error(400, "bad_config", str(exc))
-    # Managed values still win: only what is not locked comes from the user's file.
-    relay = dataclasses.replace(current.relay, **{k: v for k, v in dataclasses.asdict(user.relay).items()
-                                                  if f"relay.{k}" not in current.locked})
-    pipeline.reconfigure(dataclasses.replace(current, relay=relay))
+    # Managed values still win: only what is not locked comes from the user's file. Relay and
+    # organization take effect now; the portal address after a restart (the embedded portal).
+    live = {name: dataclasses.replace(getattr(current, name), **{
+        k: v for k, v in dataclasses.asdict(getattr(user, name)).items() if f"{name}.{k}" not in current.locked})
+        for name in ("relay", "organization")}
+    pipeline.reconfigure(dataclasses.replace(current, **live))
     restart = user.portal.url != current.portal.url and "portal.url" not in current.locked
     pipeline.pending_settings = {"portal.url": user.portal.url} if restart else {}
     return web.json_response({"restart_required": restart, "locked": sorted(current.locked)})

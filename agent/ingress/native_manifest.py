@@ -18,33 +18,16 @@ which IT adds with `--extension-id`.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from agent import platform
+
 HOST_NAME = "org.postseal.agent"
 EXTENSION_ID = "npopaobmgdpnkgmgoeplckklppifdhok"  # addins/gmail/manifest.json "key"
 BROWSERS = ("chrome", "chromium", "edge")
-
-# Folders per browser: (user folder under $HOME or XDG config, system folder).
-_LINUX = {
-    "chrome": ("google-chrome", "/etc/opt/chrome/native-messaging-hosts"),
-    "chromium": ("chromium", "/etc/chromium/native-messaging-hosts"),
-    "edge": ("microsoft-edge", "/etc/opt/edge/native-messaging-hosts"),
-}
-_MACOS = {
-    "chrome": ("Google/Chrome", "/Library/Google/Chrome/NativeMessagingHosts"),
-    "chromium": ("Chromium", "/Library/Application Support/Chromium/NativeMessagingHosts"),
-    "edge": ("Microsoft Edge", "/Library/Microsoft/Edge/NativeMessagingHosts"),
-}
-_WINDOWS_KEYS = {
-    "chrome": r"Software\Google\Chrome\NativeMessagingHosts",
-    "chromium": r"Software\Chromium\NativeMessagingHosts",
-    "edge": r"Software\Microsoft\Edge\NativeMessagingHosts",
-}
-
 
 class RegistrationError(Exception):
     """The host could not be registered; the text says where and what to do."""
@@ -77,7 +60,7 @@ def host_executable() -> Path:
     runs as the host when its first argument is the caller's chrome-extension:// origin."""
     if getattr(sys, "frozen", False):
         return Path(sys.executable).resolve()
-    name = "postseal-native-host.exe" if sys.platform == "win32" else "postseal-native-host"
+    name = "postseal-native-host" + platform.current().executable_suffix
     beside = Path(sys.executable).with_name(name)
     if beside.is_file():
         return beside.resolve()
@@ -88,19 +71,11 @@ def host_executable() -> Path:
                             "reinstall Postseal (pip install postseal) and try again")
 
 
-def manifest_folder(browser: str, system: bool, platform: str = sys.platform,
+def manifest_folder(browser: str, system: bool, system_name: str | None = None,
                     home: Path | None = None) -> Path:
-    home = home or Path.home()
-    if platform == "darwin":
-        user, machine = _MACOS[browser]
-        return Path(machine) if system else home / "Library" / "Application Support" / user / "NativeMessagingHosts"
-    if platform == "win32":
-        # The registry points at the file; keep it with Postseal's own data.
-        base = Path(os.environ.get("PROGRAMDATA" if system else "LOCALAPPDATA", home))
-        return base / "Postseal" / "NativeMessagingHosts" / browser
-    user, machine = _LINUX[browser]
-    config = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config")
-    return Path(machine) if system else config / user / "NativeMessagingHosts"
+    """Where `browser` looks for the host manifest on this OS (or on `system_name`'s)."""
+    os_ = platform.for_name(system_name) if system_name else platform.current()
+    return os_.native_host_folder(browser, system, home or Path.home())
 
 
 def register(browsers: tuple[str, ...] = BROWSERS, system: bool = False,
@@ -133,20 +108,14 @@ def register(browsers: tuple[str, ...] = BROWSERS, system: bool = False,
                                        else "check the folder's owner")) from None
         except OSError as exc:
             raise RegistrationError(f"cannot write {target}: {exc.strerror}") from None
-        key = (_windows_key(browser, system, target)
-               if sys.platform == "win32" and folder is None and root is None else "")
+        key = _registry_key(browser, system, target) if folder is None and root is None else ""
         done.append(Registered(browser, target, key))
     return done
 
 
-def _windows_key(browser: str, system: bool, manifest: Path) -> str:  # pragma: no cover - Windows
-    import winreg
-
-    root = winreg.HKEY_LOCAL_MACHINE if system else winreg.HKEY_CURRENT_USER
-    path = rf"{_WINDOWS_KEYS[browser]}\{HOST_NAME}"
+def _registry_key(browser: str, system: bool, manifest: Path) -> str:
+    """Windows: the browser's registry key pointed at the manifest ('' elsewhere)."""
     try:
-        with winreg.CreateKey(root, path) as key:
-            winreg.SetValueEx(key, "", 0, winreg.REG_SZ, str(manifest))
+        return platform.current().register_native_host(browser, HOST_NAME, system, manifest)
     except OSError as exc:
-        raise RegistrationError(f"cannot set registry key {path}: {exc.strerror}") from None
-    return ("HKLM\\" if system else "HKCU\\") + path
+        raise RegistrationError(f"cannot set the {browser} registry key for {HOST_NAME}: {exc.strerror}") from None

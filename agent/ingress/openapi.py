@@ -58,12 +58,17 @@ OPENAPI: dict = {
     },
     "paths": {
         "/v1/health": {
-            "get": {"security": [], "summary": "Liveness, without a token; where the agent's keys are kept",
+            "get": {"security": [], "summary": "Liveness, without a token; where the agent's keys are kept, "
+                                                   "and what in its set-up holds mail or needs IT",
                     "responses": {"200": _json({"type": "object", "properties": {
                         "ok": {"type": "boolean"}, "service": {"type": "string"},
                         "secrets": {"type": "object", "properties": {
                             "backend": {"type": "string", "enum": ["keyring", "file"]},
-                            "warning": {"type": "string"}}}}}, "agent is up")}}
+                            "warning": {"type": "string"}}},
+                        "problems": {"type": "array", "items": {"type": "object", "properties": {
+                            "code": {"type": "string"}, "message": {"type": "string"},
+                            "holds": {"type": "string", "enum": ["nothing", "portal", "all"]}}}}}},
+                        "agent is up")}}
         },
         "/v1/check": {
             "post": {
@@ -134,7 +139,7 @@ OPENAPI: dict = {
         )},
         "/v1/config": {"get": {"summary": "Effective configuration (secrets redacted) and the keys managed policy locks",
                                "responses": {"200": _json({"type": "object"}, "values, locked, source")}},
-                       "patch": {"summary": "Change relay.* (live) or portal.url (restart_required) in config.toml",
+                       "patch": {"summary": "Change relay.*, organization.name and .internal_domains (live) or portal.url (restart_required) in config.toml",
                                  "responses": {"200": _json({"type": "object"}, "restart_required"),
                                                "400": _json(_ERROR, "bad_config: wrong key, type or value"),
                                                "403": _json(_ERROR, "managed: locked by the organization")}}},

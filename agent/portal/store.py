@@ -9,6 +9,10 @@ the state and the blobs living on one disk.
 
 Never stored: a key, a plaintext, a code or a session token in clear (codes and tokens are
 kept as SHA-256 digests; a stolen database opens nothing).
+
+The database's `user_version` is its layout's version: a store of an earlier release is
+carried forward when it opens (MIGRATIONS), one of a newer release refused untouched
+(agent/store_migrations.py).
 """
 
 from __future__ import annotations
@@ -23,6 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from agent.store_migrations import Step, migrate_sqlite, refuse_newer, run_script, sqlite_version
+
+# The layout release 0.1.0 wrote (version 1); what changed since is in the steps below.
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS messages (
   id TEXT PRIMARY KEY, sender TEXT NOT NULL, recipient TEXT NOT NULL, created REAL NOT NULL,
@@ -38,6 +45,24 @@ CREATE TABLE IF NOT EXISTS replies (
   id TEXT PRIMARY KEY, message TEXT NOT NULL, created REAL NOT NULL, size INTEGER NOT NULL
 );
 """
+
+
+def _receipt_names_wiped(db: sqlite3.Connection) -> None:
+    # Release 0.1.0 stored the downloaded file's name with the receipt: a name can be PHI, so
+    # it is wiped (the receipt itself, its time and its message, stays).
+    db.execute("UPDATE events SET detail='' WHERE kind='downloaded' AND detail NOT GLOB 'attachment [0-9]*'")
+
+
+MIGRATIONS = (
+    Step(1, "the layout of release 0.1.0", lambda db: run_script(db, SCHEMA)),
+    Step(2, "receipts name attachments by their place, never by their file name", _receipt_names_wiped),
+)
+
+
+def check_version(root: Path) -> None:
+    """NewerData when the portal store in `root` was written by a newer Postseal (nothing is changed)."""
+    path = root / "portal.db"
+    refuse_newer("portal store", path, sqlite_version(path), MIGRATIONS)
 
 
 def digest(secret: str) -> str:
@@ -69,15 +94,13 @@ class Sealed:
 class SqlitePortalStore:
     def __init__(self, root: Path) -> None:
         self.root = root
+        check_version(root)
         for folder in (root, root / "blobs", root / "replies"):
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._lock = threading.Lock()
         self.db = sqlite3.connect(root / "portal.db", check_same_thread=False, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(SCHEMA)
-        # Portals before 2026-12 stored the downloaded file's name with the receipt: a name can
-        # be PHI, so it is wiped on open (the receipt itself, the time and the message, stays).
-        self.db.execute("UPDATE events SET detail='' WHERE kind='downloaded' AND detail NOT GLOB 'attachment [0-9]*'")
+        migrate_sqlite(self.db, "portal store", root / "portal.db", MIGRATIONS)
 
     def _write(self, path: Path, data: bytes) -> None:
         tmp = path.with_suffix(".tmp")

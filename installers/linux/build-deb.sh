@@ -15,7 +15,7 @@
 #   /usr/share/applications/postseal.desktop, /usr/share/icons/hicolor/scalable/apps/postseal.svg
 #   /etc/opt/chrome/, /etc/chromium/, /etc/opt/edge/native-messaging-hosts/org.postseal.agent.json
 #                                          rendered by the bundle itself (agent/ingress/native_manifest.py)
-#   /etc/postseal/policy.example.json      an example only: the agent reads /etc/postseal/policy.json
+#   /etc/postseal/policy.json.example      the generated example only: the agent reads /etc/postseal/policy.json
 #   /usr/share/doc/postseal/deploy.md
 # Everything under /etc is a conffile. Depends: gnupg (the agent does not start without it).
 set -euo pipefail
@@ -70,7 +70,7 @@ install -m 0755 "$here/trust-local-ca" "$root/usr/lib/postseal/"
 install -m 0644 "$here/postseal-tray.desktop" "$root/etc/xdg/autostart/"
 install -m 0644 "$here/postseal.desktop" "$root/usr/share/applications/"
 install -m 0644 "$repo/assets/icons/tray-protected.svg" "$root/usr/share/icons/hicolor/scalable/apps/postseal.svg"
-install -m 0644 "$here/policy.example.json" "$root/etc/postseal/"
+install -m 0644 "$here/policy.json.example" "$root/etc/postseal/"
 install -m 0644 "$repo/docs/deploy.md" "$root/usr/share/doc/postseal/"
 
 "$program" extension register --system --root "$root" --host-path /opt/postseal/postseal \

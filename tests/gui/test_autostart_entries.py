@@ -1,15 +1,19 @@
-"""Start at login on Linux beside an installer's entry for every user (/etc/xdg/autostart)."""
+"""Start at login on Linux beside an installer's entry for every user (/etc/xdg/autostart,
+agent/platform/linux.py)."""
+
+import sys
 
 import pytest
 
 from gui import autostart
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG autostart is Linux's")
 
 SYSTEM_ENTRY = "[Desktop Entry]\nType=Application\nName=Postseal\nExec=/opt/postseal/postseal tray\n"
 
 
 @pytest.fixture
 def xdg(tmp_path, monkeypatch):
-    monkeypatch.setattr(autostart.sys, "platform", "linux")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "user"))
     monkeypatch.setenv("XDG_CONFIG_DIRS", f"{tmp_path / 'vendor'}:{tmp_path / 'system'}")
     return tmp_path

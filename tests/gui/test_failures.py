@@ -113,3 +113,13 @@ def test_an_agent_that_cannot_start_says_why(qtbot, home, make_tray):
     assert note.text.startswith("The agent could not start: ") and "choose “Start the agent” again" in note.text
     wait_for_tone(qtbot, tray, Tone.STOPPED)
     assert tray.app.status.detail == note.text
+
+
+def test_a_broken_managed_policy_turns_the_tray_to_held_mail(qtbot, live_agent, make_tray):
+    live_agent.start(managed={"relay": {"port": "587"}})  # a string where IT meant a number
+    tray = make_tray()
+    wait_for_tone(qtbot, tray, Tone.ATTENTION)
+    qtbot.waitUntil(lambda: tray.app.status.title == "Mail held: policy problem")
+    assert tray.app.setup_problems[0]["code"] == "managed_policy_invalid"
+    assert "relay.port" in tray.app.setup_problems[0]["message"]  # IT's words stay in health and the log
+    assert tray.icon.icon.toolTip().startswith("Postseal: Mail held: policy problem\n")

@@ -147,3 +147,36 @@ def test_desktop_mail_settings_say_when_the_submission_is_off(qtbot, start_agent
     box = tray.window.settings.desktop
     qtbot.waitUntil(lambda: "Switched off" in box.note.text(), timeout=10_000)
     assert not box.password.isEnabled() and box.password.text() == ""
+
+
+def test_the_first_run_page_asks_for_what_is_missing_and_follows_what_is_saved(qtbot, start_agent, sink, make_tray, home):
+    # A computer set up by hand: no domains, the default portal address on this computer.
+    start_agent(sink.port, organization={"internal_domains": []}, portal={"allow_test_url": False})
+    tray = make_tray(show=False)
+    qtbot.waitUntil(lambda: tray.window.isVisible(), timeout=10_000)  # opened by itself, once
+    view = tray.window.settings
+    assert tray.window.tabs.currentIndex() == 3
+    qtbot.waitUntil(lambda: view.first_run.isVisibleTo(view))
+    assert "secure portal address" in view.first_run.text() and "mail domains" in view.first_run.text()
+    assert tray.app.status.title == "Portal not set up"
+
+    view.fields["organization.internal_domains"].setText("valleyclinic.example; Lab.ValleyClinic.example")
+    view.fields["portal.url"].setText("https://secure.valleyclinic.example")
+    assert view.changes()["organization"] == {"internal_domains": ["valleyclinic.example", "lab.valleyclinic.example"]}
+    view.apply_button.click()
+    qtbot.waitUntil(lambda: view.bar.kind == "ok", timeout=10_000)
+    saved = tomllib.loads((home / "config.toml").read_text())
+    assert saved["organization"]["internal_domains"] == ["valleyclinic.example", "lab.valleyclinic.example"]
+    assert saved["portal"]["embedded"] is False  # an address elsewhere is the clinic's own portal
+    # Domains count at once; the portal address after a restart, so portal mail is still held.
+    qtbot.waitUntil(lambda: "mail domains" not in view.first_run.text(), timeout=10_000)
+    assert "secure portal address" in view.first_run.text()
+    assert [p["code"] for p in tray.app.setup_problems] == ["portal_url_unreachable"]
+
+
+def test_no_first_run_page_when_it_set_everything_that_was_missing(qtbot, live_agent, make_tray):
+    live_agent.start(managed={"portal": {"url": "https://secure.valleyclinic.example", "embedded": False}})
+    tray = make_tray(show=False)
+    wait_for_tone(qtbot, tray, Tone.PROTECTED)
+    qtbot.waitUntil(lambda: tray.app._health_seen and tray.app.config is not None)
+    assert not tray.window.isVisible() and not tray.window.settings.first_run.isVisibleTo(tray.window.settings)

@@ -72,3 +72,29 @@ def test_keys_kept_in_files_ask_for_attention_after_held_mail_and_key_warnings()
     assert tray_status(True, "", [message("held")], None, [], keys_in_files=warning).title == "1 message held"
     assert tray_status(True, "", [], None, [own_key(5)], keys_in_files=warning).title == "Your key needs attention"
     assert tray_status(True, "", [], None, []).tone == Tone.PROTECTED
+
+
+def problem(code: str, holds: str = "nothing", warn: bool = True) -> dict:
+    return {"code": code, "message": f"agent's line for {code}", "holds": holds, "warn": warn}
+
+
+def test_a_broken_managed_policy_wins_over_everything_the_agent_reports():
+    status = tray_status(True, "", [message("held"), message("sending")], None, [own_key(5)],
+                         setup=[problem("no_internal_domains"), problem("managed_policy_invalid", "all")])
+    assert (status.tone, status.title) == (Tone.ATTENTION, "Mail held: policy problem")
+    assert "no mail is sent" in status.detail and "IT" in status.detail
+
+
+def test_a_portal_no_patient_can_open_asks_for_it_after_held_mail():
+    unreachable = [problem("portal_url_unreachable", "portal")]
+    status = tray_status(True, "", [], None, [], setup=unreachable)
+    assert (status.tone, status.title) == (Tone.ATTENTION, "Portal not set up")
+    assert tray_status(True, "", [message("held")], None, [], setup=unreachable).title == "1 message held"
+
+
+def test_set_up_warnings_read_as_incomplete_and_a_chosen_trial_is_not_one():
+    status = tray_status(True, "", [], None, [], setup=[problem("relay_unencrypted")])
+    assert (status.title, status.detail) == ("Set-up incomplete",
+                                             "Mail to the clinic's relay may travel unencrypted. Tell your IT team.")
+    assert tray_status(True, "", [], None, [], setup=[problem("some_future_code")]).title == "Set-up incomplete"
+    assert tray_status(True, "", [], None, [], setup=[problem("portal_url_test", warn=False)]).tone == Tone.PROTECTED

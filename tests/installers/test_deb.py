@@ -27,7 +27,7 @@ ARCH = subprocess.run(["dpkg", "--print-architecture"], capture_output=True, tex
 HOST = "/opt/postseal/postseal"
 MANIFESTS = ("etc/opt/chrome/native-messaging-hosts", "etc/chromium/native-messaging-hosts",
              "etc/opt/edge/native-messaging-hosts")
-CONFFILES = sorted(["/etc/xdg/autostart/postseal-tray.desktop", "/etc/postseal/policy.example.json",
+CONFFILES = sorted(["/etc/xdg/autostart/postseal-tray.desktop", "/etc/postseal/policy.json.example",
                     *[f"/{folder}/org.postseal.agent.json" for folder in MANIFESTS]])
 
 pytestmark = pytest.mark.skipif(not shutil.which("dpkg-deb"), reason="dpkg-deb is part of dpkg (Debian, Ubuntu)")
@@ -127,9 +127,9 @@ def test_the_native_host_manifests_are_the_agents_own_rendering(root):
 
 
 def test_the_example_policy_is_one_the_agent_accepts(root, monkeypatch, tmp_path):
-    monkeypatch.setenv("POSTSEAL_MANAGED_POLICY", str(root / "etc/postseal/policy.example.json"))
+    monkeypatch.setenv("POSTSEAL_MANAGED_POLICY", str(root / "etc/postseal/policy.json.example"))
     config = config_mod.load(tmp_path)
-    assert config.organization.internal_domains == ["valleyclinic.example"]
+    assert config.organization.internal_domains == ["clinic.example"]
     assert {"relay.starttls", "portal.url", "policy.allow_release"} <= config.locked
 
 
@@ -307,7 +307,7 @@ def test_dpkg_installs_upgrades_removes_and_purges_it_without_losing_what_is_not
     dpkg("-P", "postseal")
     assert not autostart.exists()
     assert not (target / "etc/opt/chrome/native-messaging-hosts/org.postseal.agent.json").exists()
-    assert not (target / "etc/postseal/policy.example.json").exists()
+    assert not (target / "etc/postseal/policy.json.example").exists()
     assert (target / "etc/postseal/policy.json").exists()  # IT's
     assert outbox.read_bytes() == b"a message not yet delivered"  # the user's
 

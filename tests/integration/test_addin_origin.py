@@ -169,3 +169,21 @@ def test_a_token_is_refused_from_any_other_program_than_the_one_it_was_given_to(
     out = subprocess.run([sys.executable, "-c", OTHER_PROGRAM, running.addin_url, str(home / "tls" / "local-ca.pem"),
                           pairing], capture_output=True, text=True, timeout=120)
     assert out.stdout.split() == ["401", "200"], out.stderr  # ours copied over: refused; its own: answered
+
+
+def test_the_manifest_written_for_this_port_names_only_what_the_agent_serves_there(origin):
+    from agent.ingress import outlook_manifest
+
+    running, context, _ = origin
+    port = int(running.addin_url.rsplit(":", 1)[1])
+    assert port != outlook_manifest.TEMPLATE_PORT  # a port other than the templates' default
+    manifest = outlook_manifest.render_xml(outlook_manifest.origin_for(port)).decode()
+    urls = set(re.findall(r'DefaultValue="(https://[^"]+)"', manifest))
+    assert len(urls) >= 8 and all(u.startswith(f"{running.addin_url}/addin/") for u in urls)
+    for url in sorted(urls):
+        status, _, _ = fetch(running.addin_url, url[len(running.addin_url):], context)
+        assert status == 200, url
+    # Classic Outlook on Windows runs launchevent.js without a page: its fallback origin is this one.
+    status, script, _ = fetch(running.addin_url, "/addin/launchevent.js", context)
+    assert status == 200 and f'const DEFAULT_ORIGIN = "{running.addin_url}";'.encode() in script
+    assert b"localhost:8743" not in script

@@ -56,6 +56,7 @@ def test_an_outbox_from_before_sealed_plans_is_sealed_when_opened(home):
                       " VALUES ('old', '<m@x>', 's@x', 0, 0, 'held', ?, x'00')",
                       (json.dumps({"recipients": [], "verdict": {"findings": [
                           {"location": "attachment:Doe_John_MRN-123.pdf"}]}}),))
+    outbox.db.execute("PRAGMA user_version=1")  # as release 0.1.0 left it (tests/fixtures/release-0.1.0)
     outbox.close()
     reopened = Outbox(home)
     assert reopened.get("old").plan["verdict"]["findings"][0]["location"] == "attachment:Doe_John_MRN-123.pdf"

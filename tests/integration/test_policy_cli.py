@@ -46,7 +46,8 @@ def test_policy_check_finds_ssns_hidden_in_attachments_and_obfuscation(home, tmp
 
 
 def test_policy_check_names_hl7_patient_data_and_keeps_it_off_tls_only(home, tmp_path):
-    (home / "config.toml").write_text('[tls]\nrequired_domains = ["lakesidecardiology.example"]\n')
+    (home / "config.toml").write_text('[tls]\nrequired_domains = ["lakesidecardiology.example"]\n'
+                                      '[portal]\nurl = "https://portal.valleyclinic.example"\n')
     path = eml(tmp_path, "hl7", "Result attached.", (HL7, "application/octet-stream", "result.hl7"))
     result = run_cli("policy", "check", path, home=home)
     assert result.returncode == 0, result.stderr

@@ -151,6 +151,20 @@ def test_a_data_directory_from_before_the_manifest_keeps_its_keys(home, os_keyri
     assert secret_store.get_or_create(home, "audit-key") == b"\x04" * 32
 
 
+def test_the_manifest_carries_the_key_stores_version_and_one_from_before_versions_is_completed(home):
+    secret_store.open_store(home, "file")
+    key = secret_store.get_or_create(home, "outbox-key")
+    assert manifest(home)["version"] == 2  # 1 is release 0.1.0's keys without a manifest
+    # A manifest of a build between 0.1.0 and versions says 1: its entries stay, keys it
+    # missed are adopted, and it is marked 2.
+    (home / "secrets" / "audit-key").write_bytes(base64.b64encode(b"\x05" * 32))
+    (home / secret_store.MANIFEST).write_text(json.dumps({**manifest(home), "version": 1}))
+    secret_store.open_store(home, "file")
+    assert manifest(home)["version"] == 2 and set(manifest(home)["keys"]) == {"outbox-key", "audit-key"}
+    assert secret_store.get_or_create(home, "outbox-key") == key
+    assert secret_store.get_or_create(home, "audit-key") == b"\x05" * 32
+
+
 def test_no_key_is_made_for_data_that_already_depends_on_one(home):
     secret_store.open_store(home, "file")
     with pytest.raises(SecretsUnavailable, match="although outbox.sqlite3 holds 2 messages.*never creates a new key"):
