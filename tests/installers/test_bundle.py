@@ -94,6 +94,20 @@ def test_a_pdf_attachment_is_read_in_the_bundles_sandbox_worker(clean_env, tmp_p
     assert [(f["type"], f["location"]) for f in findings] == [("us_ssn", "attachment:form.pdf")]
 
 
+def test_managed_policy_is_checked_against_the_schema_the_bundle_carries(clean_env, tmp_path):
+    policy = tmp_path / "policy.json"
+    policy.write_text('{"relay": {"port": 70000}}')
+    result = bundled("init", "--check", env={**clean_env, "POSTSEAL_MANAGED_POLICY": str(policy)}, cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert f"managed policy is invalid: {policy} relay.port: must be at most 65535, not 70000" in result.stdout
+
+
+def test_the_outlook_manifest_is_written_from_the_templates_the_bundle_carries(clean_env, tmp_path):
+    result = bundled("outlook", "manifest", "--port", "9443", env=clean_env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "https://localhost:9443/addin/" in result.stdout and "localhost:8743" not in result.stdout
+
+
 def test_the_bundle_is_the_native_host_when_a_browser_starts_it(clean_env, tmp_path):
     origin = f"chrome-extension://{native_manifest.EXTENSION_ID}/"
     reply = hello([str(PROGRAM), origin], clean_env, cwd=str(tmp_path))
@@ -153,6 +167,18 @@ def test_a_bundle_with_files_missing_says_so_in_one_line(clean_env, tmp_path):
         assert result.returncode == 1 and result.stdout == ""
         assert result.stderr == (f"postseal: this installation is damaged (No module named '_csv' under "
                                  f"{copy / '_internal'}); reinstall Postseal\n")
+
+
+def test_every_file_the_code_reads_at_run_time_is_in_the_bundle():
+    internal = BUNDLE / "_internal"
+    package_data = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    wanted = [path.relative_to(REPO) for package, patterns in package_data.items() for pattern in patterns
+              for path in (REPO / package).glob(pattern) if path.is_file()]
+    wanted += [path.relative_to(REPO) for top in ("assets/samples", "assets/icons", "addins/outlook/web")
+               for path in (REPO / top).rglob("*") if path.is_file()]
+    wanted += [Path("addins/outlook/manifest.xml"), Path("addins/outlook/manifest.json")]
+    assert len(wanted) > 40
+    assert [str(path) for path in wanted if not (internal / path).is_file()] == []
 
 
 def test_the_bundle_carries_only_the_qt_it_uses():
