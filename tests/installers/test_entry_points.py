@@ -2,6 +2,8 @@
 started by a browser as the native host, and the bundle's `-m` door (postseal_main.py)."""
 
 import os
+import re
+import runpy
 import subprocess
 import sys
 import tomllib
@@ -57,3 +59,10 @@ def test_the_bundle_entry_is_no_general_interpreter(home):
 def test_without_dash_m_the_bundle_entry_is_the_cli(home):
     result = run(str(MAIN), "--help", home=home)
     assert result.returncode == 0 and "native-host" in result.stdout and "tray" in result.stdout
+
+
+def test_every_module_the_code_starts_with_dash_m_is_one_the_bundle_runs():
+    started = {match for top in ("agent", "gui") for path in (REPO / top).rglob("*.py")
+               for match in re.findall(r'"-m",\s*"([\w.]+)"', path.read_text(encoding="utf-8"))}
+    assert {"agent.cli", "agent.policy.sandbox", "gui.tray"} <= started
+    assert started <= runpy.run_path(str(MAIN), run_name="bundle_entry")["MODULES"]
