@@ -43,6 +43,7 @@ import keyring
 import keyring.backends.fail
 import keyring.errors
 
+from agent import platform
 from agent.private_file import write_private
 from agent.store_migrations import Step, document_version, migrate_document, refuse_newer
 
@@ -193,8 +194,8 @@ def _fetch(home: Path, name: str, entry: dict, more: int = 0) -> bytes:
         where = str(path)
     else:
         if not keyring_usable():
-            raise SecretsUnavailable(f"{_unreachable(name, more)}: install, start or unlock the keyring (Secret "
-                                     f"Service, Keychain, Credential Locker), {recover}")
+            raise SecretsUnavailable(f"{_unreachable(name, more)}: install, start or unlock "
+                                     f"{platform.current().keyring_name}, {recover}")
         try:
             stored = keyring.get_password(SERVICE, entry["account"])
         except keyring.errors.KeyringError as exc:
