@@ -125,3 +125,17 @@ def test_screenshots_of_each_window(qtbot, qapp, live_agent, make_tray, partner,
     icons.forget()
     assert QColor(QImage(str(saved[-1])).pixel(5, 5)).lightness() < 80  # the dark one is dark
     assert len(saved) == 9
+
+
+def test_screenshot_of_the_first_run_page(qtbot, live_agent, make_tray, tmp_path):
+    folder = Path(os.environ.get("POSTSEAL_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    # A computer just installed: IT fixed the relay; the domains and the portal address are left.
+    live_agent.start(managed={"relay": {"host": "smtp.valleyclinic.example", "starttls": "required"}},
+                     organization={"internal_domains": []}, portal={"allow_test_url": False})
+    tray = make_tray(show=False)
+    qtbot.waitUntil(lambda: tray.window.isVisible() and tray.window.settings.first_run.isVisibleTo(tray.window),
+                    timeout=10_000)
+    tray.window.resize(1180, 760)
+    qtbot.wait(200)
+    save(tray.window.grab(), folder, "tray-first-run.png")
