@@ -67,16 +67,21 @@ def postgres_cluster() -> Iterator[str]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.fixture
-def postgres_url(postgres_cluster: str) -> str:
-    """A new, empty and migrated database on the test cluster."""
+def new_database(cluster: str) -> str:
+    """The URL of a new, empty database on the test cluster."""
     import psycopg
 
+    name = f"portal_{os.getpid()}_{next(_counter)}"
+    with psycopg.connect(cluster, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return cluster.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster: str) -> str:
+    """A new database on the test cluster, migrated to this release's layout."""
     from agent.portal import store_pg
 
-    name = f"portal_{os.getpid()}_{next(_counter)}"
-    with psycopg.connect(postgres_cluster, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    url = postgres_cluster.rsplit("/", 1)[0] + f"/{name}"
+    url = new_database(postgres_cluster)
     store_pg.migrate(url)
     return url

@@ -24,7 +24,6 @@ from agent.portal.blobs import FileBlobStore
 from agent.portal.interface import PortalStore
 from agent.portal.server import create_app
 from agent.portal.store import SqlitePortalStore
-from tests.portal_pg import postgres_cluster, postgres_url  # noqa: F401 - fixtures
 
 IDENT = "race-message-0123456789"
 GUESSES = 60

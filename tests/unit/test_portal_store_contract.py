@@ -11,7 +11,6 @@ import pytest
 from agent.portal.blobs import FileBlobStore, check_key
 from agent.portal.interface import digest
 from agent.portal.store import SqlitePortalStore
-from tests.portal_pg import postgres_cluster, postgres_url  # noqa: F401 - fixtures
 
 IDENT = "contract-message-0123456789"
 BLOB = b"\x01" * 64
