@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 STORE = "portal database"
 _LOCK_KEY = 0x706F7374  # pg_advisory_xact_lock: one migration at a time per database
+_EVENTS_KEY = 0x706F7375  # and one event insert at a time (see event())
 
 SCHEMA = """
 CREATE TABLE messages (
@@ -214,11 +215,16 @@ class PostgresPortalStore:
         return bool(row) and row[0] > time.time()
 
     # --- events the agent collects ------------------------------------------------------------------
-    # seq comes from a sequence: with several instances, a lower seq can commit just after a
-    # reader saw a higher one (see the report of issue 16: the agent's cursor needs a margin).
+    # The agent reads events from a cursor (events_since(last seq seen)), so seq order must
+    # be commit order: with several instances, an event whose seq was drawn first but
+    # committed last would otherwise fall behind a cursor already past it, lost. Each insert
+    # takes a transaction-scoped advisory lock in the same statement, before its seq is drawn,
+    # and holds it until that statement commits: event inserts are serialized across
+    # instances (each is one short row), and no lower seq can appear after a higher one.
     def event(self, ident: str, kind: str, detail: str = "") -> None:
-        self.db.execute("INSERT INTO events (message, time, kind, detail) VALUES (%s,%s,%s,%s)",
-                        (ident, time.time(), kind, detail[:300]))
+        self.db.execute("WITH turn AS (SELECT pg_advisory_xact_lock(%s))"
+                        " INSERT INTO events (message, time, kind, detail) SELECT %s, %s, %s, %s FROM turn",
+                        (_EVENTS_KEY, ident, time.time(), kind, detail[:300]))
 
     def events_since(self, seq: int, limit: int = 500) -> list[dict]:
         rows = self.db.execute("SELECT seq, message, time, kind, detail FROM events WHERE seq>%s ORDER BY seq LIMIT %s",

@@ -23,8 +23,6 @@ BLOB = b"\x07" * 128  # what the agent uploads: ciphertext, opaque to the portal
 
 
 def serve(home: Path, url: str, blobs: Path, port: int) -> subprocess.Popen:
-
-
     return subprocess.Popen(
         [sys.executable, "-m", "agent.cli", "portal", "serve", "--database", url, "--blobs", str(blobs),
          "--port", str(port)],
