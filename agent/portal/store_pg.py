@@ -83,7 +83,7 @@ def migrate(url: str) -> tuple[int, int]:
     with psycopg.connect(url) as conn, conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
         found = _version(conn)
-        todo = pending(STORE, where(url), found, MIGRATIONS)  # type: ignore[arg-type]  # a name, not a path
+        todo = pending(STORE, where(url), found, MIGRATIONS)  # where: a database, not a file
         for step in todo:
             log.info("%s %s: version %d → %d: %s", STORE, where(url), step.version - 1, step.version, step.what)
             step.apply(conn)
@@ -105,7 +105,7 @@ class PostgresPortalStore:
             row = self.db.execute("SELECT to_regclass('postseal_schema') IS NOT NULL").fetchone()
             found = self.db.execute("SELECT version FROM postseal_schema").fetchone() if row and row[0] else None
             version = found[0] if found else 0
-            refuse_newer(STORE, where(url), version, MIGRATIONS)  # type: ignore[arg-type]
+            refuse_newer(STORE, where(url), version, MIGRATIONS)
             if version < latest(MIGRATIONS):
                 raise DataVersionError(
                     f"the {STORE} {where(url)} has data version {version}, this Postseal needs {latest(MIGRATIONS)}: "
@@ -115,7 +115,7 @@ class PostgresPortalStore:
             raise
 
     def _one(self, sql: str, params: tuple = ()) -> tuple | None:
-        return self.db.execute(sql, params).fetchone()  # type: ignore[arg-type]  # our own literals
+        return self.db.execute(sql, params).fetchone()
 
     # --- sealed messages ----------------------------------------------------------------------
     def put(self, ident: str, blob: bytes, sender: str, recipient: str, expires: float,
@@ -152,7 +152,7 @@ class PostgresPortalStore:
         if "codes_sent" in fields:
             fields["codes_sent"] = json.dumps(list(fields["codes_sent"]))
         names = ", ".join(f"{k}=%s" for k in fields)
-        self.db.execute(f"UPDATE messages SET {names} WHERE id=%s", (*fields.values(), ident))  # type: ignore[arg-type]
+        self.db.execute(f"UPDATE messages SET {names} WHERE id=%s", (*fields.values(), ident))
 
     # --- verification: one statement each -------------------------------------------------------
     def issue_code(self, ident: str, code_hash: str, code_expires: float,
@@ -171,7 +171,7 @@ class PostgresPortalStore:
             " locked_until = CASE WHEN code_tries + 1 >= %(max)s THEN %(until)s ELSE locked_until END"
             " WHERE id=%(id)s AND (locked_until IS NULL OR locked_until<=%(now)s)"
             " RETURNING code_tries, locked_until",
-            {"max": max_tries, "until": lock_until, "id": ident, "now": now})  # type: ignore[arg-type]
+            {"max": max_tries, "until": lock_until, "id": ident, "now": now})
         if row is None:
             return None
         tries, locked_until = row

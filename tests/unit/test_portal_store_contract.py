@@ -147,3 +147,36 @@ def test_a_blob_key_never_leaves_the_blob_folder(key, tmp_path):
         check_key(key)
     with pytest.raises(ValueError):
         FileBlobStore(tmp_path).put(key, b"x")
+
+
+class BrokenBlobs(FileBlobStore):
+    """Bytes that fail to land (a full disk, an object store that is down), once."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.fail = True
+
+    def put(self, key: str, data: bytes) -> None:
+        if self.fail:
+            self.fail = False
+            raise OSError("no space left on device")
+        super().put(key, data)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_an_upload_whose_bytes_did_not_land_leaves_no_message_and_can_be_retried(backend, request, tmp_path):
+    blobs = BrokenBlobs(tmp_path / "portal")
+    if backend == "sqlite":
+        made = SqlitePortalStore(tmp_path / "portal", blobs)
+    else:
+        from agent.portal.store_pg import PostgresPortalStore
+
+        made = PostgresPortalStore(request.getfixturevalue("postgres_url"), blobs)
+    try:
+        with pytest.raises(OSError):
+            made.put("retried-1", BLOB, "a@b.example", "c@d.example", time.time() + 60)
+        assert made.get("retried-1") is None
+        assert made.put("retried-1", BLOB, "a@b.example", "c@d.example", time.time() + 60)
+        assert made.blob("retried-1") == BLOB
+    finally:
+        made.close()
