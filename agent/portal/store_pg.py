@@ -72,6 +72,18 @@ def where(url: str) -> str:
     return make_conninfo(**{k: v for k, v in parts.items() if k in ("host", "port", "dbname", "user")})
 
 
+def connect(url: str, **options: Any) -> psycopg.Connection:
+    """A connection that gives up after 10 s when the URL sets no connect_timeout of its own
+    (libpq would wait on an unanswered host for as long as the network lets it)."""
+    try:
+        given = conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        given = {}
+    if "connect_timeout" not in given:
+        options["connect_timeout"] = 10
+    return psycopg.connect(url, **options)
+
+
 def _version(conn: psycopg.Connection) -> int:
     conn.execute("CREATE TABLE IF NOT EXISTS postseal_schema (version INTEGER NOT NULL)")
     row = conn.execute("SELECT version FROM postseal_schema").fetchone()
@@ -80,7 +92,7 @@ def _version(conn: psycopg.Connection) -> int:
 
 def migrate(url: str) -> tuple[int, int]:
     """Bring the database at `url` to this release's layout; (version found, version now)."""
-    with psycopg.connect(url) as conn, conn.transaction():
+    with connect(url) as conn, conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
         found = _version(conn)
         todo = pending(STORE, where(url), found, MIGRATIONS)  # where: a database, not a file
@@ -100,7 +112,7 @@ class PostgresPortalStore:
     def __init__(self, url: str, blobs: BlobStore) -> None:
         self.blobs = blobs
         # autocommit: each statement is its own transaction, so a row lock lasts one statement.
-        self.db = psycopg.connect(url, autocommit=True)
+        self.db = connect(url, autocommit=True)
         try:
             row = self.db.execute("SELECT to_regclass('postseal_schema') IS NOT NULL").fetchone()
             found = self.db.execute("SELECT version FROM postseal_schema").fetchone() if row and row[0] else None
