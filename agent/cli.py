@@ -302,11 +302,47 @@ def _relay_mailer(home: Path):
     return mail
 
 
+def _portal_database(args: argparse.Namespace) -> str | None:
+    """--database, else $POSTSEAL_PORTAL_DATABASE (a URL kept off the command line, where any
+    local user's `ps` would read a password; libpq's PGPASSWORD and ~/.pgpass work too)."""
+    return args.database or os.environ.get("POSTSEAL_PORTAL_DATABASE") or None
+
+
+def _portal_pg():
+    try:
+        from agent.portal import store_pg
+    except ImportError:
+        raise CliError("the portal's PostgreSQL store needs psycopg: pip install 'postseal[portal-server]'",
+                       FAILED) from None
+    return store_pg
+
+
+def cmd_portal_migrate(args: argparse.Namespace) -> int:
+    url = _portal_database(args)
+    if not url:
+        raise CliError("portal migrate: give the database with --database URL or $POSTSEAL_PORTAL_DATABASE",
+                       BAD_INPUT)
+    store_pg = _portal_pg()
+    import psycopg
+
+    try:
+        found, now = store_pg.migrate(url)
+    except psycopg.Error as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise CliError(f"portal migrate: {store_pg.where(url)}: {first}", FAILED) from None
+    where = store_pg.where(url)
+    emit({"database": where, "from": found, "to": now}, args.json,
+         f"portal database {where}: already at version {now}" if found == now
+         else f"portal database {where}: carried from version {found} to {now}")
+    return OK
+
+
 def cmd_portal(args: argparse.Namespace) -> int:
+    if args.portal_cmd == "migrate":
+        return cmd_portal_migrate(args)
     from aiohttp import web
 
     from agent.portal.server import create_app
-    from agent.portal.store import SqlitePortalStore
 
     home = config_mod.home_dir()
     token_file = home / "portal-token"
@@ -316,7 +352,26 @@ def cmd_portal(args: argparse.Namespace) -> int:
         from agent.private_file import write_private
 
         write_private(token_file, secrets.token_urlsafe(32))
-    app = create_app(SqlitePortalStore(home / "portal"), token_file.read_text().strip(), _relay_mailer(home))
+    url = _portal_database(args)
+    if url:
+        # An organization's portal: state in PostgreSQL (migrated beforehand by `portal
+        # migrate`), sealed bytes in files under --blobs (shared storage when several
+        # instances run; S3-compatible storage is the production choice).
+        from agent.portal.blobs import FileBlobStore
+
+        store_pg = _portal_pg()
+        import psycopg
+
+        try:
+            store = store_pg.PostgresPortalStore(url, FileBlobStore(Path(args.blobs or home / "portal")))
+        except psycopg.Error as exc:
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise CliError(f"portal serve: {store_pg.where(url)}: {first}", FAILED) from None
+    else:
+        from agent.portal.store import SqlitePortalStore
+
+        store = SqlitePortalStore(home / "portal")
+    app = create_app(store, token_file.read_text().strip(), _relay_mailer(home))
     web.run_app(app, host=args.host, port=args.port, print=lambda *_: print(f"portal on http://{args.host}:{args.port}"))
     return OK
 
@@ -609,6 +664,13 @@ def build_parser() -> argparse.ArgumentParser:
     k = por.add_parser("serve", help="serve the portal")
     k.add_argument("--host", default="127.0.0.1")
     k.add_argument("--port", type=int, default=8025)
+    k.add_argument("--database", metavar="URL",
+                   help="PostgreSQL (postgresql://…) instead of the embedded SQLite store; "
+                        "default $POSTSEAL_PORTAL_DATABASE")
+    k.add_argument("--blobs", metavar="DIR", help="folder of the sealed bytes with --database (default: the home's portal/)")
+    k = por.add_parser("migrate", help="bring the portal's PostgreSQL database to this release's layout")
+    k.add_argument("--database", metavar="URL", help="postgresql://… (default $POSTSEAL_PORTAL_DATABASE)")
+    k.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_portal)
     return parser
 

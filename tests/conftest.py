@@ -16,6 +16,9 @@ from agent import config as config_mod
 from agent.demo_world import Recipient, SmtpSink, TestCA, free_port
 from agent.service import AgentThread, RunningAgent
 
+# A real throwaway PostgreSQL (postgres_cluster, postgres_url) for the portal store's tests.
+pytest_plugins = ["tests.portal_pg"]
+
 SAMPLES = Path(__file__).resolve().parent.parent / "assets" / "samples"
 ORG = "valleyclinic.example"
 SENDER = "dr.chen@valleyclinic.example"

@@ -19,7 +19,7 @@ import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
 
-from agent.portal.store import Sealed, SqlitePortalStore, digest
+from agent.portal.interface import PortalStore, Sealed, digest
 
 CODE_LIFETIME = 600.0
 MAX_TRIES = 5
@@ -88,7 +88,7 @@ def locked(sealed: Sealed, now: float | None = None) -> Refusal | None:
     return None
 
 
-def new_code(store: SqlitePortalStore, sealed: Sealed, now: float | None = None) -> str | Refusal:
+def new_code(store: PortalStore, sealed: Sealed, now: float | None = None) -> str | Refusal:
     """A fresh code for the recipient (the caller mails it), or why not now."""
     now = now or time.time()
     refusal = unavailable(sealed, now) or locked(sealed, now)
@@ -111,7 +111,7 @@ def new_code(store: SqlitePortalStore, sealed: Sealed, now: float | None = None)
     return code
 
 
-def check(store: SqlitePortalStore, sealed: Sealed, answer: str, now: float | None = None) -> str | Refusal:
+def check(store: PortalStore, sealed: Sealed, answer: str, now: float | None = None) -> str | Refusal:
     """A session token when `answer` is the current code (or the passcode), else why not.
 
     `sealed` may be stale (read before the request body arrived): it only gives the early

@@ -29,7 +29,7 @@ from aiohttp import web
 
 from agent import client_json, failure
 from agent.portal import access
-from agent.portal.store import Sealed, SqlitePortalStore
+from agent.portal.interface import PortalStore, Sealed
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def _refuse(refusal: access.Refusal) -> web.Response:
     return web.json_response({"error": refusal.message}, status=refusal.status, headers=headers)
 
 
-def create_app(store: SqlitePortalStore, token: str, mailer: Mailer | None = None,
+def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
                limiter: access.RateLimiter | None = None) -> web.Application:
     limiter = limiter or access.RateLimiter()
 

@@ -1,11 +1,12 @@
-"""What the portal keeps, behind one interface: sealed messages and replies (ciphertext
-only), each message's recipient, expiry and verification state, sessions, and the events the
-agent collects (opened, downloaded, locked, replied).
+"""What the portal keeps, behind one interface (agent/portal/interface.py, PortalStore):
+sealed messages and replies (ciphertext only), each message's recipient, expiry and
+verification state, sessions, and the events the agent collects (opened, downloaded, locked,
+replied).
 
-`SqlitePortalStore` is the embedded portal's: one SQLite file for the state, one file per
-blob. An organization-wide portal implements the same methods on PostgreSQL for the state and
-S3-compatible object storage for the blobs (README, "Secure portal"): nothing here depends on
-the state and the blobs living on one disk.
+`SqlitePortalStore` is the embedded portal's: one SQLite file for the state, and by default
+one file per blob (FileBlobStore, agent/portal/blobs.py). An organization-wide portal uses
+PostgresPortalStore (store_pg.py) for the state and any BlobStore (S3-compatible object
+storage) for the blobs: nothing here depends on the state and the blobs living on one disk.
 
 Never stored: a key, a plaintext, a code or a session token in clear (codes and tokens are
 kept as SHA-256 digests; a stolen database opens nothing).
@@ -17,16 +18,15 @@ carried forward when it opens (MIGRATIONS), one of a newer release refused untou
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from agent.portal.blobs import BlobStore, FileBlobStore
+from agent.portal.interface import Sealed, digest
 from agent.store_migrations import Step, migrate_sqlite, refuse_newer, run_script, sqlite_version
 
 # The layout release 0.1.0 wrote (version 1); what changed since is in the steps below.
@@ -65,47 +65,21 @@ def check_version(root: Path) -> None:
     refuse_newer("portal store", path, sqlite_version(path), MIGRATIONS)
 
 
-def digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class Sealed:
-    id: str
-    sender: str
-    recipient: str
-    created: float
-    expires: float
-    revoked: float | None
-    size: int
-    passcode: str | None  # a digest of the sender's passcode, when they chose one
-    code_hash: str | None
-    code_expires: float | None
-    code_tries: int
-    locked_until: float | None
-    codes_sent: tuple[float, ...]
-    opened: float | None
-    warned: float | None
-
-    def expired(self, now: float | None = None) -> bool:
-        return (now or time.time()) >= self.expires
+__all__ = ["SCHEMA", "MIGRATIONS", "Sealed", "SqlitePortalStore", "check_version", "digest"]
 
 
 class SqlitePortalStore:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, blobs: BlobStore | None = None) -> None:
         self.root = root
         check_version(root)
         for folder in (root, root / "blobs", root / "replies"):
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # Keys "blobs/<id>" and "replies/<id>": with files, the layout of release 0.1.0.
+        self.blobs: BlobStore = blobs if blobs is not None else FileBlobStore(root)
         self._lock = threading.Lock()
         self.db = sqlite3.connect(root / "portal.db", check_same_thread=False, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         migrate_sqlite(self.db, "portal store", root / "portal.db", MIGRATIONS)
-
-    def _write(self, path: Path, data: bytes) -> None:
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
 
     # --- sealed messages ----------------------------------------------------------------------
     def put(self, ident: str, blob: bytes, sender: str, recipient: str, expires: float,
@@ -113,7 +87,7 @@ class SqlitePortalStore:
         with self._lock:
             if self.db.execute("SELECT 1 FROM messages WHERE id=?", (ident,)).fetchone():
                 return False
-            self._write(self.root / "blobs" / ident, blob)
+            self.blobs.put(f"blobs/{ident}", blob)
             self.db.execute("INSERT INTO messages (id, sender, recipient, created, expires, size, passcode)"
                             " VALUES (?,?,?,?,?,?,?)", (ident, sender, recipient, time.time(), expires, len(blob),
                                                        digest(passcode) if passcode else None))
@@ -128,8 +102,7 @@ class SqlitePortalStore:
         return Sealed(*row[:12], tuple(json.loads(row[12])), row[13], row[14])
 
     def blob(self, ident: str) -> bytes | None:
-        path = self.root / "blobs" / ident
-        return path.read_bytes() if path.exists() else None
+        return self.blobs.get(f"blobs/{ident}")
 
     def update(self, ident: str, **fields: Any) -> None:
         if "codes_sent" in fields:
@@ -194,7 +167,7 @@ class SqlitePortalStore:
             found = self.db.execute("UPDATE messages SET revoked=? WHERE id=? AND revoked IS NULL",
                                     (time.time(), ident)).rowcount
             self.db.execute("DELETE FROM sessions WHERE message=?", (ident,))
-        (self.root / "blobs" / ident).unlink(missing_ok=True)
+        self.blobs.delete(f"blobs/{ident}")
         return bool(found)
 
     def purge_expired(self, now: float | None = None) -> list[str]:
@@ -202,7 +175,7 @@ class SqlitePortalStore:
         now = now or time.time()
         gone = [r[0] for r in self.db.execute("SELECT id FROM messages WHERE expires<=? AND revoked IS NULL", (now,))]
         for ident in gone:
-            (self.root / "blobs" / ident).unlink(missing_ok=True)
+            self.blobs.delete(f"blobs/{ident}")
         return gone
 
     # --- sessions --------------------------------------------------------------------------------
@@ -237,7 +210,7 @@ class SqlitePortalStore:
 
     # --- replies -------------------------------------------------------------------------------------
     def put_reply(self, reply_id: str, ident: str, blob: bytes) -> None:
-        self._write(self.root / "replies" / reply_id, blob)
+        self.blobs.put(f"replies/{reply_id}", blob)
         with self._lock:
             self.db.execute("INSERT INTO replies VALUES (?,?,?,?)", (reply_id, ident, time.time(), len(blob)))
 
@@ -246,13 +219,12 @@ class SqlitePortalStore:
                 for r, m, c, s in self.db.execute("SELECT id, message, created, size FROM replies ORDER BY created")]
 
     def reply_blob(self, reply_id: str) -> bytes | None:
-        path = self.root / "replies" / reply_id
-        return path.read_bytes() if path.exists() else None
+        return self.blobs.get(f"replies/{reply_id}")
 
     def drop_reply(self, reply_id: str) -> bool:
         with self._lock:
             found = self.db.execute("DELETE FROM replies WHERE id=?", (reply_id,)).rowcount
-        (self.root / "replies" / reply_id).unlink(missing_ok=True)
+        self.blobs.delete(f"replies/{reply_id}")
         return bool(found)
 
     def close(self) -> None:

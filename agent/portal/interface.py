@@ -1,0 +1,94 @@
+"""The portal store's interface: what every backend (SqlitePortalStore in store.py for the
+embedded portal, PostgresPortalStore in store_pg.py for an organization's) answers, with the
+same meaning. access.py and server.py know only this.
+
+Every limit (tries, lockouts, code issue, code use) is ONE atomic statement in the backend's
+database, never a read followed by a write: several portal processes behind one proxy share
+one limit because the database does the counting. Sealed bytes go through a BlobStore
+(blobs.py), never into the state database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Sealed:
+    id: str
+    sender: str
+    recipient: str
+    created: float
+    expires: float
+    revoked: float | None
+    size: int
+    passcode: str | None  # a digest of the sender's passcode, when they chose one
+    code_hash: str | None
+    code_expires: float | None
+    code_tries: int
+    locked_until: float | None
+    codes_sent: tuple[float, ...]
+    opened: float | None
+    warned: float | None
+
+    def expired(self, now: float | None = None) -> bool:
+        return (now or time.time()) >= self.expires
+
+
+class PortalStore(Protocol):
+    # --- sealed messages
+    def put(self, ident: str, blob: bytes, sender: str, recipient: str, expires: float,
+            passcode: str | None = None) -> bool:
+        """False (nothing changed) when `ident` is already there."""
+
+    def get(self, ident: str) -> Sealed | None: ...
+
+    def blob(self, ident: str) -> bytes | None: ...
+
+    def update(self, ident: str, **fields: Any) -> None:
+        """Plain fields only (opened, warned); never a limit."""
+
+    # --- verification: one atomic statement each
+    def issue_code(self, ident: str, code_hash: str, code_expires: float,
+                   sent_before: tuple[float, ...], sent_now: tuple[float, ...], now: float) -> bool: ...
+
+    def count_wrong_try(self, ident: str, max_tries: int, lock_until: float,
+                        now: float) -> tuple[int, bool] | None: ...
+
+    def consume_code(self, ident: str, code_hash: str, now: float) -> bool: ...
+
+    def accept_passcode(self, ident: str, passcode_hash: str, now: float) -> bool: ...
+
+    def revoke(self, ident: str) -> bool: ...
+
+    def purge_expired(self, now: float | None = None) -> list[str]: ...
+
+    # --- sessions
+    def add_session(self, token: str, ident: str, expires: float) -> None: ...
+
+    def session_valid(self, token: str, ident: str) -> bool: ...
+
+    # --- events the agent collects
+    def event(self, ident: str, kind: str, detail: str = "") -> None: ...
+
+    def events_since(self, seq: int, limit: int = 500) -> list[dict]: ...
+
+    def expiring(self, within: float, now: float | None = None) -> list[Sealed]: ...
+
+    # --- replies
+    def put_reply(self, reply_id: str, ident: str, blob: bytes) -> None: ...
+
+    def replies(self) -> list[dict]: ...
+
+    def reply_blob(self, reply_id: str) -> bytes | None: ...
+
+    def drop_reply(self, reply_id: str) -> bool: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,87 @@
+"""A real, throwaway PostgreSQL for the portal store's tests: Debian's `postgresql` binaries
+(scripts/ensure-system.sh test), a cluster made by initdb in a temporary folder and started
+by pg_ctl on a free 127.0.0.1 port, stopped and deleted at the end of the session. PostgreSQL
+refuses to run as root, so as root (CI) the cluster belongs to `nobody` and runs as it
+(runuser). Tests skip, saying why, only when the binaries are not installed.
+
+`postgres_cluster` (session) is the server; `postgres_url` gives each test a database of its
+own, already migrated.
+"""
+
+from __future__ import annotations
+
+import glob
+import itertools
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from agent.demo_world import free_port
+
+_counter = itertools.count()
+
+
+def pg_bin() -> Path | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=lambda p: int(Path(p).parts[4]))
+    return Path(found[-1]).parent if found else None
+
+
+def _as_owner(argv: list[str]) -> list[str]:
+    return ["runuser", "-u", "nobody", "--", *argv] if os.geteuid() == 0 else argv
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[str]:
+    """The URL of the cluster's `postgres` database (superuser `postseal`, trust on loopback)."""
+    bin_dir = pg_bin()
+    if bin_dir is None:
+        pytest.skip("PostgreSQL is not installed (scripts/ensure-system.sh test installs Debian's postgresql)")
+    folder = Path(tempfile.mkdtemp(prefix="postseal-pg-"))
+    data = folder / "data"
+    if os.geteuid() == 0:
+        nobody = pwd.getpwnam("nobody")
+        os.chown(folder, nobody.pw_uid, nobody.pw_gid)
+    port = free_port()
+    run = dict(check=True, capture_output=True, cwd=folder, timeout=120)
+    try:
+        subprocess.run(_as_owner([str(bin_dir / "initdb"), "-D", str(data), "-U", "postseal", "-A", "trust",
+                                  "--no-sync", "-E", "UTF8"]), **run)
+        subprocess.run(_as_owner([
+            str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(folder / "log"), "-w", "-o",
+            f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c fsync=off -c max_connections=50", "start"]), **run)
+    except subprocess.CalledProcessError as exc:
+        log = (folder / "log").read_text(errors="replace") if (folder / "log").exists() else ""
+        shutil.rmtree(folder, ignore_errors=True)
+        raise RuntimeError(f"the test PostgreSQL did not start: {exc.stderr.decode(errors='replace')}{log}") from None
+    try:
+        yield f"postgresql://postseal@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(_as_owner([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]),
+                       capture_output=True, cwd=folder, timeout=60)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def new_database(cluster: str) -> str:
+    """The URL of a new, empty database on the test cluster."""
+    import psycopg
+
+    name = f"portal_{os.getpid()}_{next(_counter)}"
+    with psycopg.connect(cluster, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return cluster.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster: str) -> str:
+    """A new database on the test cluster, migrated to this release's layout."""
+    from agent.portal import store_pg
+
+    url = new_database(postgres_cluster)
+    store_pg.migrate(url)
+    return url
