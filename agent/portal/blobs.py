@@ -41,6 +41,10 @@ class BlobConflict(BlobError):
     """A different blob already sits at this key; nothing was overwritten."""
 
 
+class BlobKeyRefused(BlobError, ValueError):
+    """The key is not one a blob store accepts (also a ValueError: it is the caller's bug)."""
+
+
 def check_data(key: str, data: bytes) -> bytes:
     # Bytes only: a str here would be text somebody forgot to seal.
     if not isinstance(data, bytes | bytearray | memoryview):
@@ -50,7 +54,7 @@ def check_data(key: str, data: bytes) -> bytes:
 
 def check_key(key: str) -> str:
     if not isinstance(key, str) or not _KEY.fullmatch(key):
-        raise BlobError(f"blob key {key!r} is not allowed (letters, digits, '.', '_', '-', "
+        raise BlobKeyRefused(f"blob key {key!r} is not allowed (letters, digits, '.', '_', '-', "
                         "segments joined by '/', none starting with '.')")
     return key
 

@@ -11,7 +11,15 @@ from pathlib import Path
 import pytest
 
 from agent.demo_world import free_port
-from agent.portal.blobs import BlobConflict, BlobError, BlobStore, FileBlobStore, S3BlobStore
+from agent.portal.blobs import (
+    BlobConflict,
+    BlobError,
+    BlobKeyRefused,
+    BlobStore,
+    FileBlobStore,
+    S3BlobStore,
+    check_key,
+)
 
 boto3 = pytest.importorskip("boto3")
 moto_server = pytest.importorskip("moto.server")
@@ -126,12 +134,13 @@ def test_only_bytes_pass_and_are_kept_as_given(blobs: BlobStore) -> None:
 
 
 @pytest.mark.parametrize("key", ["", "../escape", "blobs/../../x", "/abs", ".hidden", "a//b",
-                                 "blobs/name with space", "blobs/ü"])
+                                 "blobs/name with space", "blobs/ü", "blobs/.", "a/b/c/d/e"])
 def test_bad_keys_are_refused(blobs: BlobStore, key: str) -> None:
-    with pytest.raises(BlobError, match="not allowed"):
-        blobs.put(key, b"x")
-    with pytest.raises(BlobError, match="not allowed"):
-        blobs.get(key)
+    with pytest.raises(BlobKeyRefused, match="not allowed"):
+        check_key(key)
+    for call in (lambda: blobs.put(key, b"x"), lambda: blobs.get(key), lambda: blobs.delete(key)):
+        with pytest.raises(ValueError, match="not allowed"):
+            call()
     assert stored(blobs) == {}
 
 
