@@ -59,6 +59,16 @@ def check_key(key: str) -> str:
     return key
 
 
+def message_key(ident: str) -> str:
+    """Where a sealed message's ciphertext lives (with files: the layout of release 0.1.0)."""
+    return check_key(f"blobs/{ident}")
+
+
+def reply_key(reply_id: str) -> str:
+    """Where a recipient's sealed reply lives until the agent fetches it."""
+    return check_key(f"replies/{reply_id}")
+
+
 @runtime_checkable
 class BlobStore(Protocol):
     def put(self, key: str, data: bytes) -> None:
