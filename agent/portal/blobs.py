@@ -91,6 +91,15 @@ class FileBlobStore:
     def _path(self, key: str) -> Path:
         return self.root.joinpath(*check_key(key).split("/"))
 
+    def check(self) -> None:
+        """Readiness (not part of BlobStore): BlobError unless the folder can be written."""
+        try:
+            fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".ready-")
+            os.close(fd)
+            os.unlink(tmp)
+        except OSError as exc:
+            raise BlobError(f"blob store {self.root}: not writable: {exc.strerror or exc}") from None
+
     def _fail(self, action: str, key: str, exc: OSError) -> BlobError:
         return BlobError(f"blob store {self.root}: cannot {action} {key!r}: {exc.strerror or exc}")
 
@@ -180,16 +189,28 @@ class S3BlobStore:
         self.client = boto3.session.Session(region_name=region).client(
             "s3", endpoint_url=endpoint_url, config=config)
 
-    def _fail(self, action: str, key: str, exc: Exception) -> BlobError:
+    @staticmethod
+    def _what(exc: Exception) -> str:
         from botocore.exceptions import ClientError
 
         if isinstance(exc, ClientError):
             err = exc.response.get("Error", {})
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-            what = f"{err.get('Code', 'error')} (HTTP {status}): {err.get('Message', '')}".rstrip(": ")
-        else:
-            what = str(exc) or type(exc).__name__
-        return BlobError(f"object store s3://{self.bucket}/{self.prefix}{key}: cannot {action}: {what}")
+            return f"{err.get('Code', 'error')} (HTTP {status}): {err.get('Message', '')}".rstrip(": ")
+        return str(exc) or type(exc).__name__
+
+    def _fail(self, action: str, key: str, exc: Exception) -> BlobError:
+        return BlobError(f"object store s3://{self.bucket}/{self.prefix}{key}: cannot {action}: {self._what(exc)}")
+
+    def check(self) -> None:
+        """Readiness (not part of BlobStore): BlobError unless the bucket answers to these
+        credentials (one HEAD of the bucket; for a portal's /readyz)."""
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+        except self._errors() as exc:
+            code = self._code(exc)
+            what = {"404": "no such bucket", "403": "access denied"}.get(code) or self._what(exc)
+            raise BlobError(f"object store s3://{self.bucket}/{self.prefix}: not reachable: {what}") from None
 
     def _errors(self):
         from botocore.exceptions import BotoCoreError, ClientError

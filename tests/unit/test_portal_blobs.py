@@ -210,3 +210,20 @@ def test_s3_without_credentials_is_one_clear_error(s3_endpoint: str, aws_env: No
     blobs = S3BlobStore(BUCKET, endpoint_url=s3_endpoint, region="us-east-1", attempts=1)
     with pytest.raises(BlobError, match=rf"^object store s3://{BUCKET}/blobs/m: cannot write: .*credentials"):
         blobs.put("blobs/m", b"x")
+
+
+def test_readiness(blobs: BlobStore, s3_endpoint: str, aws_env: None, tmp_path: Path) -> None:
+    blobs.check()  # type: ignore[attr-defined]
+    if isinstance(blobs, FileBlobStore):
+        blobs.root.rmdir()
+        blobs.root.write_bytes(b"a file where the folder was")
+        with pytest.raises(BlobError, match=rf"^blob store {blobs.root}: not writable"):
+            blobs.check()
+    else:
+        missing = S3BlobStore("no-such-bucket", endpoint_url=s3_endpoint, region="us-east-1", attempts=1)
+        with pytest.raises(BlobError, match=r"^object store s3://no-such-bucket/: not reachable: no such bucket"):
+            missing.check()
+        down = S3BlobStore(BUCKET, endpoint_url=f"http://127.0.0.1:{free_port()}", region="us-east-1",
+                           attempts=1, connect_timeout=2)
+        with pytest.raises(BlobError, match=rf"^object store s3://{BUCKET}/: not reachable: .*127\.0\.0\.1"):
+            down.check()
