@@ -241,7 +241,9 @@ class S3BlobStore:
             self.client.put_object(Bucket=self.bucket, Key=self.prefix + key, Body=data, **extra)
         except self._errors() as exc:
             # 412: the key exists. 409: another conditional write of this key is in flight
-            # (AWS); either way the bytes now there decide.
+            # (AWS); either way the bytes now there decide. This also makes botocore's retries
+            # safe: when a PUT landed but its answer was lost, the retry meets 412 and finds
+            # its own bytes.
             if self._code(exc) in ("PreconditionFailed", "412", "ConditionalRequestConflict", "409"):
                 self._same_or_conflict(key, data)
                 return

@@ -227,3 +227,37 @@ def test_readiness(blobs: BlobStore, s3_endpoint: str, aws_env: None, tmp_path: 
                            attempts=1, connect_timeout=2)
         with pytest.raises(BlobError, match=rf"^object store s3://{BUCKET}/: not reachable: .*127\.0\.0\.1"):
             down.check()
+
+
+def test_s3_retries_are_botocores_and_bounded(aws_env: None) -> None:
+    # A real HTTP server on loopback that answers every request "503 SlowDown": the store tries
+    # exactly `attempts` times (botocore's standard retry mode), then fails with one line.
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: list[str] = []
+
+    class SlowDown(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server name
+            seen.append(self.path)
+            body = b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
+            self.send_response(503)
+            self.send_header("Content-Type", "application/xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), SlowDown)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        blobs = S3BlobStore(BUCKET, endpoint_url=f"http://127.0.0.1:{server.server_port}",
+                            region="us-east-1", attempts=3)
+        with pytest.raises(BlobError, match=rf"^object store s3://{BUCKET}/blobs/m: cannot read: SlowDown \(HTTP 503\)"):
+            blobs.get("blobs/m")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert seen == [f"/{BUCKET}/blobs/m"] * 3
