@@ -175,15 +175,18 @@ class S3BlobStore:
     def __init__(self, bucket: str, prefix: str = "", *, endpoint_url: str | None = None,
                  region: str | None = None, conditional: bool = True, attempts: int = 4,
                  connect_timeout: float = 5, read_timeout: float = 30) -> None:
-        import boto3  # the portal-server extra; the embedded portal never needs it
-        from botocore.config import Config
+        try:  # the portal-server extra; the embedded portal never needs it
+            import boto3
+            from botocore.config import Config
+        except ImportError:
+            raise BlobError(f"object store s3://{bucket}: needs boto3, which is not installed "
+                            "(pip install 'postseal[portal-server]')") from None
 
         if prefix and not prefix.endswith("/"):
             prefix += "/"
         if prefix:
             check_key(prefix.rstrip("/"))
         self.bucket, self.prefix, self.conditional = bucket, prefix, conditional
-        self.where = f"s3://{bucket}/{prefix}" + (f" at {endpoint_url}" if endpoint_url else "")
         config = Config(retries={"mode": "standard", "total_max_attempts": attempts},
                         connect_timeout=connect_timeout, read_timeout=read_timeout)
         self.client = boto3.session.Session(region_name=region).client(
