@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from agent.portal.blobs import BlobStore, FileBlobStore
+from agent.portal.blobs import BlobStore, FileBlobStore, message_key, reply_key
 from agent.portal.interface import Sealed, digest
 from agent.store_migrations import Step, migrate_sqlite, refuse_newer, run_script, sqlite_version
 
@@ -87,7 +87,7 @@ class SqlitePortalStore:
         with self._lock:
             if self.db.execute("SELECT 1 FROM messages WHERE id=?", (ident,)).fetchone():
                 return False
-            self.blobs.put(f"blobs/{ident}", blob)
+            self.blobs.put(message_key(ident), blob)
             self.db.execute("INSERT INTO messages (id, sender, recipient, created, expires, size, passcode)"
                             " VALUES (?,?,?,?,?,?,?)", (ident, sender, recipient, time.time(), expires, len(blob),
                                                        digest(passcode) if passcode else None))
@@ -102,7 +102,7 @@ class SqlitePortalStore:
         return Sealed(*row[:12], tuple(json.loads(row[12])), row[13], row[14])
 
     def blob(self, ident: str) -> bytes | None:
-        return self.blobs.get(f"blobs/{ident}")
+        return self.blobs.get(message_key(ident))
 
     def update(self, ident: str, **fields: Any) -> None:
         if "codes_sent" in fields:
@@ -167,7 +167,7 @@ class SqlitePortalStore:
             found = self.db.execute("UPDATE messages SET revoked=? WHERE id=? AND revoked IS NULL",
                                     (time.time(), ident)).rowcount
             self.db.execute("DELETE FROM sessions WHERE message=?", (ident,))
-        self.blobs.delete(f"blobs/{ident}")
+        self.blobs.delete(message_key(ident))
         return bool(found)
 
     def purge_expired(self, now: float | None = None) -> list[str]:
@@ -175,7 +175,7 @@ class SqlitePortalStore:
         now = now or time.time()
         gone = [r[0] for r in self.db.execute("SELECT id FROM messages WHERE expires<=? AND revoked IS NULL", (now,))]
         for ident in gone:
-            self.blobs.delete(f"blobs/{ident}")
+            self.blobs.delete(message_key(ident))
         return gone
 
     # --- sessions --------------------------------------------------------------------------------
@@ -210,21 +210,28 @@ class SqlitePortalStore:
 
     # --- replies -------------------------------------------------------------------------------------
     def put_reply(self, reply_id: str, ident: str, blob: bytes) -> None:
-        self.blobs.put(f"replies/{reply_id}", blob)
+        # The row first (a reply id already taken fails here, before any bytes are written),
+        # so a reply id can never overwrite another message's reply.
         with self._lock:
             self.db.execute("INSERT INTO replies VALUES (?,?,?,?)", (reply_id, ident, time.time(), len(blob)))
+        try:
+            self.blobs.put(reply_key(reply_id), blob)
+        except BaseException:
+            with self._lock:
+                self.db.execute("DELETE FROM replies WHERE id=?", (reply_id,))
+            raise
 
     def replies(self) -> list[dict]:
         return [{"reply": r, "id": m, "created": c, "size": s}
                 for r, m, c, s in self.db.execute("SELECT id, message, created, size FROM replies ORDER BY created")]
 
     def reply_blob(self, reply_id: str) -> bytes | None:
-        return self.blobs.get(f"replies/{reply_id}")
+        return self.blobs.get(reply_key(reply_id))
 
     def drop_reply(self, reply_id: str) -> bool:
         with self._lock:
             found = self.db.execute("DELETE FROM replies WHERE id=?", (reply_id,)).rowcount
-        self.blobs.delete(f"replies/{reply_id}")
+        self.blobs.delete(reply_key(reply_id))
         return bool(found)
 
     def close(self) -> None:

@@ -25,7 +25,7 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from agent.portal.blobs import BlobStore
+from agent.portal.blobs import BlobStore, message_key, reply_key
 from agent.portal.interface import Sealed, digest
 from agent.store_migrations import DataVersionError, Step, latest, pending, refuse_newer
 
@@ -142,7 +142,7 @@ class PostgresPortalStore:
         if claimed is None:
             return False
         try:
-            self.blobs.put(f"blobs/{ident}", blob)
+            self.blobs.put(message_key(ident), blob)
         except BaseException:
             self.db.execute("DELETE FROM messages WHERE id=%s", (ident,))
             raise
@@ -155,7 +155,7 @@ class PostgresPortalStore:
         return Sealed(*row[:12], tuple(json.loads(row[12])), row[13], row[14])
 
     def blob(self, ident: str) -> bytes | None:
-        return self.blobs.get(f"blobs/{ident}")
+        return self.blobs.get(message_key(ident))
 
     def update(self, ident: str, **fields: Any) -> None:
         unknown = fields.keys() - set(_COLUMNS.replace(" ", "").split(",")) - {"id"}
@@ -207,14 +207,14 @@ class PostgresPortalStore:
             "WITH gone AS (UPDATE messages SET revoked=%s WHERE id=%s AND revoked IS NULL RETURNING id),"
             " ended AS (DELETE FROM sessions WHERE message=%s)"
             " SELECT count(*) FROM gone", (time.time(), ident, ident))
-        self.blobs.delete(f"blobs/{ident}")
+        self.blobs.delete(message_key(ident))
         return bool(row and row[0])
 
     def purge_expired(self, now: float | None = None) -> list[str]:
         now = now or time.time()
         gone = [r[0] for r in self.db.execute("SELECT id FROM messages WHERE expires<=%s AND revoked IS NULL", (now,))]
         for ident in gone:
-            self.blobs.delete(f"blobs/{ident}")
+            self.blobs.delete(message_key(ident))
         return gone
 
     # --- sessions --------------------------------------------------------------------------------
@@ -255,7 +255,7 @@ class PostgresPortalStore:
         # The row first (a reply id already taken fails here, before any bytes are written).
         self.db.execute("INSERT INTO replies VALUES (%s,%s,%s,%s)", (reply_id, ident, time.time(), len(blob)))
         try:
-            self.blobs.put(f"replies/{reply_id}", blob)
+            self.blobs.put(reply_key(reply_id), blob)
         except BaseException:
             self.db.execute("DELETE FROM replies WHERE id=%s", (reply_id,))
             raise
@@ -265,11 +265,11 @@ class PostgresPortalStore:
                 for r, m, c, s in self.db.execute("SELECT id, message, created, size FROM replies ORDER BY created")]
 
     def reply_blob(self, reply_id: str) -> bytes | None:
-        return self.blobs.get(f"replies/{reply_id}")
+        return self.blobs.get(reply_key(reply_id))
 
     def drop_reply(self, reply_id: str) -> bool:
         found = self.db.execute("DELETE FROM replies WHERE id=%s", (reply_id,)).rowcount
-        self.blobs.delete(f"replies/{reply_id}")
+        self.blobs.delete(reply_key(reply_id))
         return bool(found)
 
     def close(self) -> None:
