@@ -136,3 +136,23 @@ def test_a_bad_metrics_allow_entry_is_one_line_naming_it(tmp_path: Path):
     with pytest.raises(ValueError, match=r"metrics_allow: 'intranet' is not an IP address or network"):
         create_app(store, "token", metrics_allow=["127.0.0.1", "intranet"])
     store.close()
+
+
+def test_without_prometheus_client_the_portal_runs_and_metrics_say_what_to_install(tmp_path: Path, monkeypatch):
+    from agent.portal import metrics
+
+    monkeypatch.setattr(metrics, "prometheus_client", None)  # the agent's embedded portal, no extra installed
+    store = SqlitePortalStore(tmp_path / "portal")
+
+    async def ask() -> list[tuple[int, str]]:
+        runner, base = await start(create_app(store, "token"))
+        try:
+            async with aiohttp.ClientSession() as session:
+                health = await session.get(f"{base}/health")
+                scraped = await session.get(f"{base}/metrics")
+                return [(health.status, ""), (scraped.status, (await scraped.json())["error"])]
+        finally:
+            await runner.cleanup()
+
+    assert asyncio.run(ask()) == [(200, ""), (503, "metrics need prometheus_client: pip install 'postseal[portal-server]'")]
+    store.close()
