@@ -282,8 +282,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return OK
 
 
-def _relay_mailer(home: Path):
-    """A standalone portal mails its codes through the relay of its own config.toml."""
+def _relay_mailer(home: Path, branding=None):
+    """A standalone portal mails its codes through the relay of its own config.toml, signed
+    with the portal's branding (agent.portal.branding.Branding: the clinic's name and contact)."""
     from agent import system_mail
     from agent.delivery.smtp import DeliveryError, RelayConnections
     from agent.portal.server import MailerError
@@ -292,7 +293,7 @@ def _relay_mailer(home: Path):
     relay = RelayConnections(config.relay)
 
     def mail(sealed, code: str) -> None:
-        raw = system_mail.code_mail(sealed.sender, sealed.recipient, code, config.organization.name)
+        raw = system_mail.code_mail(sealed.sender, sealed.recipient, code, config.organization.name, branding)
         try:
             result = relay.send(sealed.sender, [sealed.recipient], raw, False)
         except DeliveryError as exc:

@@ -20,6 +20,7 @@ import secrets
 import time
 from dataclasses import dataclass
 
+from agent.portal.branding import friendly_day
 from agent.portal.interface import PortalStore, Sealed, digest
 
 CODE_LIFETIME = 600.0
@@ -90,14 +91,6 @@ class RateLimiter:
                 return Refusal(429, "Too many downloads recorded at once. Wait a minute, then try again.", wait)
         count, _ = store.hit(f"receipt:{ident}:{digest(session)}:{index}", RECEIPT_ONCE, now)
         return count == 1
-
-
-def friendly_day(unix: float) -> str:
-    """"Tuesday 15 December 2026": a date a patient reads at a glance (never 2026-12-15, which
-    half the world reads wrong). In the portal's own time zone; the page shows dates in the
-    browser's (portal.js)."""
-    moment = time.localtime(unix)
-    return f"{time.strftime('%A', moment)} {moment.tm_mday} {time.strftime('%B %Y', moment)}"
 
 
 def unavailable(sealed: Sealed | None, now: float | None = None) -> Refusal | None:

@@ -17,6 +17,7 @@ the portal's own blue, no logo, no contact).
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,6 +107,14 @@ class Branding:
 
 
 DEFAULT = Branding()
+
+
+def friendly_day(unix: float) -> str:
+    """"Tuesday 15 December 2026": a date a patient reads at a glance (never 2026-12-15, which
+    half the world reads in another order). In this machine's time zone; the page shows dates
+    in the browser's own language and time zone (portal.js)."""
+    moment = time.localtime(unix)
+    return f"{time.strftime('%A', moment)} {moment.tm_mday} {time.strftime('%B %Y', moment)}"
 
 
 def read_logo(path_text: str, where: str, base: Path | None) -> Logo:
