@@ -53,6 +53,7 @@ function sentAt(header) {
 async function brand() {
   let branding;
   try { branding = await (await fetch("/api/v1/branding", { cache: "no-store" })).json(); } catch (e) { return; }
+  document.getElementById("brand").hidden = !(branding.name || branding.logo);
   if (branding.name) {
     show("brand-name", branding.name);
     document.title = `Secure message from ${branding.name}`;
@@ -68,8 +69,7 @@ async function brand() {
   if (!ways.length) return;
   show("support-name", branding.name || "the sender");
   const list = document.getElementById("support-ways");
-  ways.forEach(([k, scheme], i) => {
-    if (i) list.appendChild(document.createTextNode(" · "));
+  ways.forEach(([k, scheme]) => {
     const link = document.createElement("a");
     link.href = scheme + (k === "phone" ? support[k].replace(/[^0-9+]/g, "") : support[k]);
     link.textContent = support[k];
