@@ -131,3 +131,26 @@ def test_two_instances_share_one_clients_attempts(kind, request, tmp_path):
     assert 1 <= retry_after <= 61
     first.close()
     second.close()
+
+
+def test_hits_through_two_connections_at_once_are_each_counted_once(kind, request, tmp_path):
+    """The count is the database's: 200 hits from 8 threads over two store connections (two
+    instances) get the counts 1…200, each once — no two hits ever read the same count."""
+    import threading
+
+    stores = [open_store(kind, request, tmp_path), open_store(kind, request, tmp_path)]
+    start, counts, now = threading.Barrier(8), [], time.time()
+
+    def hammer(store: PortalStore) -> None:
+        start.wait()
+        for _ in range(25):
+            counts.append(store.hit("attempts:203.0.113.7", 3600, now)[0])
+
+    threads = [threading.Thread(target=hammer, args=(stores[n % 2],)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(counts) == list(range(1, 201))
+    for store in stores:
+        store.close()
