@@ -19,6 +19,7 @@ from typing import Any
 
 from agent import config as config_mod
 from agent import first_run
+from agent.api.client import AgentClient, AgentUnreachable, ApiError
 from agent.audit import AuditLog
 from agent.intake import BadMessage
 from agent.keys.gpg_tool import GpgMissing
@@ -26,7 +27,6 @@ from agent.keys.pgp_store import PgpError, PgpStore
 from agent.policy.rules import RulesError, load_rules
 from agent.secret_store import SecretsUnavailable
 from agent.store_migrations import DataVersionError
-from gui.agent_client import AgentClient, AgentUnreachable, ApiError
 
 OK, FAILED, BAD_INPUT, HELD, UNREACHABLE = 0, 1, 2, 3, 4
 
