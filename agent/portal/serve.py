@@ -26,8 +26,6 @@ from agent.portal.settings import (
     FilesBlobs,
     PortalSettings,
     S3Blobs,
-    SettingsError,
-    check_no_password,
 )
 from agent.portal.sweep import sweep
 
@@ -46,8 +44,7 @@ def from_flags(base: PortalSettings, host: str | None, port: int | None, databas
         changes["host"] = host
     if port is not None:
         changes["port"] = port
-    if database:
-        check_no_password(database, lambda what: SettingsError(f"--database: {what}"))
+    if database:  # as before this release: a password here works, though `ps` shows it (docs/deploy.md)
         changes["database"] = database
     elif base.database is None and os.environ.get("POSTSEAL_PORTAL_DATABASE"):
         changes["database"] = os.environ["POSTSEAL_PORTAL_DATABASE"]

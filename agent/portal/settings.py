@@ -185,15 +185,16 @@ def _networks(r: _Reader, values: list) -> tuple[Network, ...]:
 
 
 def _database(r: _Reader, url: str | None) -> str | None:
-    url = url or os.environ.get("POSTSEAL_PORTAL_DATABASE") or None
-    if url and r is not None:
+    # Only the file's URL is checked for a password: $POSTSEAL_PORTAL_DATABASE (an
+    # EnvironmentFile readable by root alone) is a place for one, like PGPASSWORD.
+    if url:
         check_no_password(url, lambda what: r.fail("database", what))
-    return url
+    return url or os.environ.get("POSTSEAL_PORTAL_DATABASE") or None
 
 
 def check_no_password(url: str, fail) -> None:
-    """A password in the database URL is refused: the file (and `ps` for a flag) is readable by
-    more people than the database account should be. libpq reads PGPASSWORD or ~/.pgpass."""
+    """A password in portal.toml's database URL is refused: the file is readable by more people
+    than the database account should be. libpq reads PGPASSWORD or ~/.pgpass."""
     try:
         from psycopg.conninfo import conninfo_to_dict
     except ImportError:  # the portal-server extra; the serve command says so when it needs it
