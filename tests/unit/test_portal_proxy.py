@@ -11,8 +11,10 @@ import json
 import logging
 import shutil
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -27,6 +29,21 @@ ELSEWHERE = (ipaddress.ip_network("10.0.0.0/8"),)
 
 def run(coro):
     return asyncio.run(coro)
+
+
+@pytest.fixture
+def json_log() -> Iterator[io.StringIO]:
+    """The portal's JSON logging into a buffer; the root logger as it was afterwards."""
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level, {n: logging.getLogger(n).level for n in ("botocore", "boto3", "urllib3",
+                                                                                   "s3transfer")})
+    out = io.StringIO()
+    logs.setup("json", "INFO", out)
+    yield out
+    root.handlers[:] = saved[0]
+    root.setLevel(saved[1])
+    for name, level in saved[2].items():
+        logging.getLogger(name).setLevel(level)
 
 
 def test_client_address_walks_past_trusted_hops_only() -> None:
@@ -128,11 +145,10 @@ def test_readyz_names_what_fails(tmp_path: Path) -> None:
         (tmp_path / "portal").exists() and (tmp_path / "portal").chmod(0o700)
 
 
-def test_access_log_has_route_templates_and_no_ids_addresses_or_queries(tmp_path: Path) -> None:
+def test_access_log_has_route_templates_and_no_ids_addresses_or_queries(tmp_path: Path, json_log) -> None:
+    out = json_log
     mailed: list[str] = []
     app, store = portal(tmp_path, mailed)
-    out = io.StringIO()
-    logs.setup("json", "INFO", out)
 
     async def go() -> None:
         server = TestServer(app, host="127.0.0.1")
@@ -147,7 +163,6 @@ def test_access_log_has_route_templates_and_no_ids_addresses_or_queries(tmp_path
         run(go())
         logging.getLogger("agent.portal.test").warning("relay said: 550 <maria@mailbox.example> unknown")
     finally:
-        logging.getLogger().handlers.clear()
         store.close()
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     access = [entry for entry in lines if entry["logger"] == "agent.portal.access"]

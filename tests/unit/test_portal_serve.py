@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,23 @@ UNIT = ROOT / "installers" / "portal" / "postseal-portal@.service"
 EXPIRED, ALIVE = "expired-message-000000001", "current-message-000000001"
 
 
-def test_the_sweeper_runs_in_the_served_app(tmp_path: Path) -> None:
+@pytest.fixture
+def json_log() -> Iterator[io.StringIO]:
+    """The portal's JSON logging into a buffer; the root logger as it was afterwards."""
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level, {n: logging.getLogger(n).level for n in ("botocore", "boto3", "urllib3",
+                                                                                   "s3transfer")})
+    out = io.StringIO()
+    logs.setup("json", "INFO", out)
+    yield out
+    root.handlers[:] = saved[0]
+    root.setLevel(saved[1])
+    for name, level in saved[2].items():
+        logging.getLogger(name).setLevel(level)
+
+
+def test_the_sweeper_runs_in_the_served_app(tmp_path: Path, json_log) -> None:
+    out = json_log
     home = tmp_path / "home"
     store = SqlitePortalStore(home / "portal")
     store.put(EXPIRED, b"\x02" * 64, "dr@clinic.example", "maria@mailbox.example", time.time() - 10)
@@ -32,8 +49,6 @@ def test_the_sweeper_runs_in_the_served_app(tmp_path: Path) -> None:
     store.close()
     settings = PortalSettings(sweep_grace_seconds=5, sweep_interval_seconds=3600,
                               mail=MailSettings(port=2525, starttls="off"))
-    out = io.StringIO()
-    logs.setup("json", "INFO", out)
 
     async def go() -> None:
         async with TestClient(TestServer(serve.build(settings, home), host="127.0.0.1")) as client:
@@ -42,10 +57,7 @@ def test_the_sweeper_runs_in_the_served_app(tmp_path: Path) -> None:
             while (home / "portal" / "blobs" / EXPIRED).exists():
                 assert time.monotonic() < deadline, "the sweeper did not delete the expired ciphertext"
                 await asyncio.sleep(0.05)
-    try:
-        asyncio.run(go())
-    finally:
-        logging.getLogger().handlers.clear()
+    asyncio.run(go())
     assert (home / "portal" / "blobs" / ALIVE).exists()
     assert (home / "portal-token").stat().st_mode & 0o077 == 0  # made on first start, private
     assert '"sweep: ciphertext of 1 expired messages deleted, 0 left for the next sweep"' in out.getvalue()
