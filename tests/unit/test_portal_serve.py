@@ -54,10 +54,12 @@ def test_the_sweeper_runs_in_the_served_app(tmp_path: Path, json_log) -> None:
         async with TestClient(TestServer(serve.build(settings, home), host="127.0.0.1")) as client:
             assert (await client.get("/readyz")).status == 200
             deadline = time.monotonic() + 10
-            while (home / "portal" / "blobs" / EXPIRED).exists():
+            # The sweep's log line comes after its deletions: wait for it, not for the file.
+            while "sweep: ciphertext" not in out.getvalue():
                 assert time.monotonic() < deadline, "the sweeper did not delete the expired ciphertext"
                 await asyncio.sleep(0.05)
     asyncio.run(go())
+    assert not (home / "portal" / "blobs" / EXPIRED).exists()
     assert (home / "portal" / "blobs" / ALIVE).exists()
     assert (home / "portal-token").stat().st_mode & 0o077 == 0  # made on first start, private
     assert '"sweep: ciphertext of 1 expired messages deleted, 0 left for the next sweep"' in out.getvalue()
