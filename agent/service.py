@@ -130,11 +130,14 @@ async def serve(home: Path, config: Config, ready: Callable[[RunningAgent], None
             if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
                 raise StartError(f"portal.url {portal_url} is not on this machine; set portal.embedded = false to use an external portal")
             portal_store = SqlitePortalStore(home / "portal")
-            # The embedded portal wears the organization's name (a standalone portal takes
-            # its full branding, logo and support contact included, from its own config).
+            # The embedded portal answers only to its own URL's (loopback) host name: a web
+            # page on another site cannot reach it through DNS rebinding, and the Origin check
+            # compares with that URL. It wears the organization's name (a standalone portal
+            # takes its full branding, logo and support contact included, from portal.toml).
             branding = Branding(name=config.organization.name)
             runner, _ = await _site(portal_app(portal_store, portal_token,
                                                code_mailer(pipeline, config.organization.name, branding),
+                                               public_url=portal_url, allowed_hosts=(parts.hostname,),
                                                branding=branding),
                                     parts.hostname, parts.port or 80, "embedded portal")
             runners.append(runner)

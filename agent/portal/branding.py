@@ -48,31 +48,32 @@ class Branding:
     support_url: str = ""  # https only
 
     @classmethod
-    def from_mapping(cls, d: dict, where: str = "[branding]", base: Path | None = None) -> Branding:
-        """A Branding from a [branding] table; ValueError naming `where` and the key that is
-        wrong. A relative logo path is taken from `base` (the config file's folder)."""
+    def from_mapping(cls, d: dict, where: str = "branding", base: Path | None = None) -> Branding:
+        """A Branding from a [branding] table; a ValueError of one line, "{where}.{key}: what is
+        wrong" (where: "/etc/postseal/portal.toml: branding"). A relative logo path is taken
+        from `base` (the config file's folder)."""
         if not isinstance(d, dict):
             raise ValueError(f"{where}: must be a table of keys ({', '.join(_KEYS)})")
         for key, value in d.items():
             if key not in _KEYS:
-                raise ValueError(f"{where}: unknown key {str(key)!r} (known: {', '.join(_KEYS)})")
+                raise ValueError(f"{where}.{key}: unknown key (known: {', '.join(_KEYS)})")
             if not isinstance(value, str):
-                raise ValueError(f"{where}: {key} must be text, not {type(value).__name__}")
+                raise ValueError(f"{where}.{key}: must be text, not {type(value).__name__}")
             if any(ord(c) < 32 or ord(c) == 127 for c in value):
-                raise ValueError(f"{where}: {key} must not hold control characters")
+                raise ValueError(f"{where}.{key}: must not hold control characters")
         text = {k: d.get(k, "").strip() for k in _KEYS}
         if len(text["name"]) > 120:
-            raise ValueError(f"{where}: name is over 120 characters; use the name patients know the clinic by")
+            raise ValueError(f"{where}.name: over 120 characters; use the name patients know the clinic by")
         for key, default in (("primary_color", DEFAULT_PRIMARY), ("accent_color", DEFAULT_ACCENT)):
             text[key] = text[key] or default
             if not _COLOUR.match(text[key]):
-                raise ValueError(f"{where}: {key} must be a colour written #RRGGBB (like #0b5cad), not {text[key]!r}")
+                raise ValueError(f"{where}.{key}: must be a colour written #RRGGBB (like #0b5cad), not {text[key]!r}")
         if text["support_email"] and not _EMAIL.match(text["support_email"]):
-            raise ValueError(f"{where}: support_email must be an e-mail address like help@clinic.example")
+            raise ValueError(f"{where}.support_email: must be an e-mail address like help@clinic.example")
         if text["support_phone"] and not _PHONE.match(text["support_phone"]):
-            raise ValueError(f"{where}: support_phone must be a phone number (digits, spaces, + ( ) - .)")
+            raise ValueError(f"{where}.support_phone: must be a phone number (digits, spaces, + ( ) - .)")
         if text["support_url"] and not re.match(r"^https://[^\s/?#]+\.[^\s]*$", text["support_url"]):
-            raise ValueError(f"{where}: support_url must be an https:// address")
+            raise ValueError(f"{where}.support_url: must be an https:// address")
         logo = read_logo(text["logo"], where, base) if text["logo"] else None
         return cls(text["name"], logo, text["primary_color"].lower(), text["accent_color"].lower(),
                    text["support_email"], text["support_phone"], text["support_url"])
@@ -124,14 +125,14 @@ def read_logo(path_text: str, where: str, base: Path | None) -> Logo:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ValueError(f"{where}: logo {path} cannot be read: {exc.strerror}") from None
+        raise ValueError(f"{where}.logo: {path} cannot be read: {exc.strerror}") from None
     if len(data) > MAX_LOGO:
-        raise ValueError(f"{where}: logo {path} is {len(data) // 1024} KB; a logo must be under {MAX_LOGO // 1024} KB")
+        raise ValueError(f"{where}.logo: {path} is {len(data) // 1024} KB; a logo must be under {MAX_LOGO // 1024} KB")
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
         return Logo(data, "image/png")
     if b"<svg" in data[:4096] and path.suffix.lower() == ".svg":
         return Logo(data, "image/svg+xml")
-    raise ValueError(f"{where}: logo {path} is neither a PNG nor an SVG file")
+    raise ValueError(f"{where}.logo: {path} is neither a PNG nor an SVG file")
 
 
 def _luminance(colour: str) -> float:

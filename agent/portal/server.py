@@ -29,7 +29,7 @@ from importlib import resources
 from aiohttp import web
 
 from agent import client_json, failure
-from agent.portal import access, errors, metrics
+from agent.portal import access, errors, health, metrics, proxy, settings
 from agent.portal.branding import DEFAULT as DEFAULT_BRANDING
 from agent.portal.branding import Branding
 from agent.portal.interface import PortalStore, Sealed
@@ -72,14 +72,26 @@ METRICS = web.AppKey("metrics", object)  # the app's PortalMetrics, or None with
 
 
 def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
-               limiter: access.RateLimiter | None = None, *, branding: Branding | None = None,
+               limiter: access.RateLimiter | None = None, *, public_url: str | None = None,
+               allowed_hosts: Iterable[str] | None = None, trusted_proxies: tuple[proxy.Network, ...] = (),
+               checks: dict[str, health.Check] | None = None, branding: Branding | None = None,
                metrics_allow: Iterable[str] = metrics.DEFAULT_ALLOW) -> web.Application:
-    """The portal app. `branding`: the clinic's name, logo, colours and contact (neutral when
-    None); `metrics_allow`: the networks that may read /metrics directly (metrics.py)."""
+    """The portal app. Keyword-only settings (portal.toml, or the agent for its embedded portal):
+    `public_url`: scheme://host[:port] recipients use; the Origin check compares with it and an
+    https one makes the session cookie Secure whatever the hop to this process was.
+    `allowed_hosts`: the Host names answered (None: any — only for tests and the old flags).
+    `trusted_proxies`: peers whose X-Forwarded-For/-Proto count (proxy.py).
+    `checks`: what /readyz runs (default: the store's database and blob store).
+    `branding`: the clinic's name, logo, colours and contact (branding.py; neutral when None).
+    `metrics_allow`: the networks that may read /metrics directly (metrics.py)."""
     limiter = limiter or access.RateLimiter()
+    public_origin = settings.origin_of(public_url) if public_url else None
+    secure_cookie = bool(public_origin and public_origin.startswith("https://"))
     branding = branding or DEFAULT_BRANDING
     allowed = metrics.networks(metrics_allow)
     counters = metrics.PortalMetrics() if metrics.prometheus_client is not None else None
+    if checks is None:
+        checks = health.store_checks(store)  # the store itself: a readiness probe is not a store call to time
     if counters is not None:
         store = counters.timed(store)  # type: ignore[assignment] - the same interface, timed
 
@@ -115,7 +127,12 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
             response.headers.setdefault(name, value)  # the logo's stricter policy stays (logo())
         return response
 
-    app = web.Application(middlewares=[observe, headers], client_max_size=MAX_BLOB)
+    # Outermost first: every answer is counted; the client's address and scheme are settled
+    # before anything reads them, and a refused Host still gets the security headers.
+    middlewares = [observe, proxy.forwarded(tuple(trusted_proxies)), headers]
+    if allowed_hosts is not None:
+        middlewares.append(proxy.allowed_hosts(allowed_hosts))
+    app = web.Application(middlewares=middlewares, client_max_size=MAX_BLOB)
     app[METRICS] = counters
 
     def agent_only(request: web.Request) -> None:
@@ -132,8 +149,10 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
 
     def same_site(request: web.Request) -> None:
         # Cookie requests must come from the portal's own page (SameSite=Strict does the rest).
+        # Behind a proxy request.scheme/host are the proxy's hop, not what the browser used:
+        # the public URL is the truth when it is known.
         origin = request.headers.get("Origin")
-        if origin is not None and origin != f"{request.scheme}://{request.host}":
+        if origin is not None and origin != (public_origin or f"{request.scheme}://{request.host}"):
             raise web.HTTPForbidden(text="requests from other sites are refused")
 
     def limited(which: str, refusal: access.Refusal) -> web.Response:
@@ -231,7 +250,7 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
             return _refuse(result)
         response = web.json_response({"verified": True})
         response.set_cookie(COOKIE, result, max_age=int(access.SESSION_LIFETIME), path=f"/api/v1/messages/{sealed.id}/",
-                            httponly=True, samesite="Strict", secure=request.secure)
+                            httponly=True, samesite="Strict", secure=secure_cookie or request.secure)
         return response
 
     def refused(request: web.Request, sealed: Sealed) -> web.Response | None:
@@ -361,9 +380,6 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
             raise web.HTTPNotFound(text="no such reply")
         return web.Response(status=204)
 
-    async def health(request: web.Request) -> web.Response:
-        return web.json_response({"ok": True})
-
     app.router.add_get("/m/{id}", page)
     app.router.add_get("/static/{name}", asset)
     app.router.add_get("/api/v1/messages/{id}/info", info)
@@ -378,7 +394,7 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
     app.router.add_get("/api/v1/sync", sync)
     app.router.add_get("/api/v1/replies/{reply}/blob", reply_blob)
     app.router.add_delete("/api/v1/replies/{reply}", drop_reply)
-    app.router.add_get("/health", health)
+    health.add_routes(app, checks)
     app.router.add_get("/api/v1/branding", brand)
     app.router.add_get("/metrics", metrics_page)
     return app

@@ -40,7 +40,7 @@ def png(width: int = 4, height: int = 2) -> bytes:
 
 def test_a_full_branding_is_read_and_colours_are_kept_lowercase(tmp_path: Path):
     (tmp_path / "logo.png").write_bytes(png())
-    branding = Branding.from_mapping({**VALLEY, "logo": "logo.png"}, "portal.toml [branding]", base=tmp_path)
+    branding = Branding.from_mapping({**VALLEY, "logo": "logo.png"}, base=tmp_path)
     assert branding.name == "Valley Family Clinic" and branding.primary_color == "#1f6f5c"
     assert branding.logo.content_type == "image/png" and branding.logo.data == png()
     assert branding.public() == {"name": "Valley Family Clinic", "logo": "/static/logo", "support": {
@@ -56,22 +56,22 @@ def test_the_default_is_neutral():
 
 
 @pytest.mark.parametrize(("table", "named"), [
-    ({"colour": "#ffffff"}, "unknown key 'colour'"),
-    ({"primary_color": "blue"}, "primary_color must be a colour written #RRGGBB"),
-    ({"accent_color": "#fff"}, "accent_color must be a colour written #RRGGBB"),
-    ({"primary_color": "#0b5cad; } body { display: none"}, "primary_color must be a colour"),
-    ({"support_email": "help at clinic"}, "support_email must be an e-mail address"),
-    ({"support_phone": "call us"}, "support_phone must be a phone number"),
-    ({"support_url": "http://valleyclinic.example"}, "support_url must be an https:// address"),
-    ({"support_url": "javascript:alert(1)"}, "support_url must be an https:// address"),
-    ({"name": 42}, "name must be text"),
-    ({"name": "Valley\nClinic"}, "name must not hold control characters"),
-    ({"name": "V" * 121}, "name is over 120 characters"),
-    ({"logo": "missing.png"}, "logo .*missing.png cannot be read"),
+    ({"colour": "#ffffff"}, "colour: unknown key"),
+    ({"primary_color": "blue"}, "primary_color: must be a colour written #RRGGBB"),
+    ({"accent_color": "#fff"}, "accent_color: must be a colour written #RRGGBB"),
+    ({"primary_color": "#0b5cad; } body { display: none"}, "primary_color: must be a colour"),
+    ({"support_email": "help at clinic"}, "support_email: must be an e-mail address"),
+    ({"support_phone": "call us"}, "support_phone: must be a phone number"),
+    ({"support_url": "http://valleyclinic.example"}, "support_url: must be an https:// address"),
+    ({"support_url": "javascript:alert(1)"}, "support_url: must be an https:// address"),
+    ({"name": 42}, "name: must be text"),
+    ({"name": "Valley\nClinic"}, "name: must not hold control characters"),
+    ({"name": "V" * 121}, "name: over 120 characters"),
+    ({"logo": "missing.png"}, "logo: .*missing.png cannot be read"),
 ])
 def test_a_wrong_key_is_one_line_naming_where_and_the_key(table, named, tmp_path):
-    with pytest.raises(ValueError, match=rf"^portal.toml \[branding\]: {named}") as refused:
-        Branding.from_mapping(table, "portal.toml [branding]", base=tmp_path)
+    with pytest.raises(ValueError, match=rf"^/etc/postseal/portal.toml: branding\.{named}") as refused:
+        Branding.from_mapping(table, "/etc/postseal/portal.toml: branding", base=tmp_path)
     assert "\n" not in str(refused.value)
 
 
