@@ -156,3 +156,18 @@ def test_without_prometheus_client_the_portal_runs_and_metrics_say_what_to_insta
 
     assert asyncio.run(ask()) == [(200, ""), (503, "metrics need prometheus_client: pip install 'postseal[portal-server]'")]
     store.close()
+
+
+def test_prometheus_scrapes_an_instance_by_its_address_though_pages_need_the_public_host(tmp_path: Path):
+    store = SqlitePortalStore(tmp_path / "portal")
+
+    async def ask() -> list[int]:
+        runner, base = await start(create_app(store, "token", allowed_hosts=["portal.clinic.example"]))
+        try:
+            async with aiohttp.ClientSession() as session:
+                return [(await session.get(f"{base}{path}")).status for path in ("/metrics", "/m/a-message-0123456789")]
+        finally:
+            await runner.cleanup()
+
+    assert asyncio.run(ask()) == [200, 421]  # by address: metrics yes, a page no
+    store.close()
