@@ -83,8 +83,9 @@ class Branding:
         return self.name or "Secure message"
 
     def public(self) -> dict[str, Any]:
-        """What the page shows (GET /api/v1/branding)."""
+        """What the page shows and the agents' notices carry (GET /api/v1/branding)."""
         return {"name": self.name, "logo": "/static/logo" if self.logo else "",
+                "primary_color": self.primary_color, "accent_color": self.accent_color,
                 "support": {"email": self.support_email, "phone": self.support_phone, "url": self.support_url}}
 
     def css(self) -> str:

@@ -27,7 +27,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from agent.model import Method, ProtectedCopy, RecipientPlan
 from agent.policy.normalize import html_to_text
-from agent.portal.branding import Branding, friendly_day
+from agent.portal.branding import DEFAULT as DEFAULT_BRANDING
+from agent.portal.branding import Branding, friendly_day, readable_ink
 from agent.protect import ProtectError
 
 FORMAT = "postseal-portal-v1"
@@ -136,6 +137,7 @@ class PortalClient:
         if not isinstance(support, dict):
             raise ValueError(f"portal {self.url} branding: not the JSON object of /api/v1/branding")
         return Branding.from_mapping({"name": public.get("name") or "",
+                                      **{k: public.get(k) or "" for k in ("primary_color", "accent_color")},
                                       **{f"support_{k}": support.get(k) or "" for k in ("email", "phone", "url")}},
                                      where=f"portal {self.url} branding")
 
@@ -195,6 +197,8 @@ def notice(message: EmailMessage, sender: str, recipient: str, link: str, org: s
     name, else the organization's), until when, and how to reach the clinic."""
     org = (branding.name if branding else "") or org
     contact = branding.contact_line() if branding else ""
+    button = (branding or DEFAULT_BRANDING).primary_color  # validated #RRGGBB: safe in a style
+    ink = readable_ink(button)
     out = EmailMessage(policy=policy.SMTP)
     out["From"] = str(message.get("From", sender))
     out["To"] = recipient
@@ -218,7 +222,7 @@ def notice(message: EmailMessage, sender: str, recipient: str, link: str, org: s
     out.add_alternative(
         "<!doctype html><html><body style=\"font-family:sans-serif\">"
         f"<p>{_esc(who)} sent you a secure message through {_esc(org)}.</p>"
-        f"<p><a href=\"{_esc(link)}\" style=\"background:#0b5cad;color:#fff;padding:10px 16px;"
+        f"<p><a href=\"{_esc(link)}\" style=\"background:{button};color:{ink};padding:10px 16px;"
         "border-radius:4px;text-decoration:none\">Open secure message</a></p>"
         f"<p>{_esc(how)}</p>"
         "<p style=\"color:#555\">The message is decrypted in your browser: the link holds its "

@@ -43,7 +43,8 @@ def test_a_full_branding_is_read_and_colours_are_kept_lowercase(tmp_path: Path):
     branding = Branding.from_mapping({**VALLEY, "logo": "logo.png"}, base=tmp_path)
     assert branding.name == "Valley Family Clinic" and branding.primary_color == "#1f6f5c"
     assert branding.logo.content_type == "image/png" and branding.logo.data == png()
-    assert branding.public() == {"name": "Valley Family Clinic", "logo": "/static/logo", "support": {
+    assert branding.public() == {"name": "Valley Family Clinic", "logo": "/static/logo",
+                                 "primary_color": "#1f6f5c", "accent_color": "#f2a900", "support": {
         "email": "help@valleyclinic.example", "phone": "+1 555 0100", "url": "https://valleyclinic.example/contact"}}
     assert branding.contact_line() == ("Questions? Contact Valley Family Clinic: +1 555 0100, "
                                        "help@valleyclinic.example, https://valleyclinic.example/contact.")
@@ -148,6 +149,7 @@ def test_the_notice_carries_the_portals_branding_and_a_friendly_date(tmp_path: P
     assert mail["Subject"] == "Secure message from Valley Family Clinic"
     assert "through Valley Family Clinic" in text and "until Tuesday 15 December 2026" in text
     assert "Questions? Contact Valley Family Clinic: +1 555 0100" in text and "help@valleyclinic.example" in html
+    assert "background:#1f6f5c;color:#ffffff" in html  # the button in the clinic's colour
 
 
 def test_a_portal_that_cannot_say_its_branding_leaves_the_organizations_name(tmp_path: Path):
