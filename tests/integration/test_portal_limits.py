@@ -154,3 +154,31 @@ def test_hits_through_two_connections_at_once_are_each_counted_once(kind, reques
     assert sorted(counts) == list(range(1, 201))
     for store in stores:
         store.close()
+
+
+def test_two_portal_serve_processes_share_one_clients_attempts(home, postgres_url, sink, ca, tmp_path):
+    """The same as two real `postseal portal serve` processes on one PostgreSQL."""
+    import requests
+
+    from agent import config as config_mod
+    from tests.conftest import make_config
+    from tests.integration.test_portal_pg_serve import serve as serve_process
+    from tests.integration.test_portal_pg_serve import wait_port
+
+    (home / "config.toml").write_text(config_mod.to_toml(make_config(sink.port, ca)))
+    ports = [free_port(), free_port()]
+    processes = [serve_process(home, postgres_url, tmp_path / "blobs", ports[0])]
+    try:
+        wait_port(ports[0], processes[0])  # the first makes the upload token both read
+        processes.append(serve_process(home, postgres_url, tmp_path / "blobs", ports[1]))
+        wait_port(ports[1], processes[1])
+        clear_of_a_window_edge()
+        statuses = [requests.post(f"http://127.0.0.1:{ports[n % 2]}/api/v1/messages/{IDENT}/session",
+                                  json={"code": "000000"}, timeout=10).status_code for n in range(30)]
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=10)
+            process.stdout.close()
+            process.stderr.close()
+    assert statuses == [404] * access.ATTEMPTS_PER_MINUTE + [429] * (30 - access.ATTEMPTS_PER_MINUTE)
