@@ -6,8 +6,8 @@ message for 10 minutes (and void the code); codes are sent at most once a minute
 times an hour per message; each client address gets 20 attempts a minute across all
 messages (counted in the store, so every portal instance shares the count: RateLimiter).
 Receipts (an attachment was saved) are recorded once per attachment per session, at most 30
-a minute per message and 60 a minute per client address. A right answer opens a 30-minute session (an HttpOnly cookie scoped to this
-message). Codes and passcodes are compared as digests, in constant time.
+a minute per message and 60 a minute per client address. A right answer opens a 30-minute
+session (an HttpOnly cookie scoped to this message). Codes and passcodes are compared as digests, in constant time.
 
 With a link (the key) but without the recipient's mailbox, the ciphertext is not served: a
 forwarded notice, or one sitting in the sender's Sent folder at the provider, opens nothing.

@@ -44,9 +44,7 @@ def message_of(exc: web.HTTPException) -> str:
     return text
 
 
-def as_json(exc: web.HTTPException) -> web.StreamResponse:
-    """The JSON answer for an HTTPException (2xx and 3xx ones are returned unchanged)."""
-    if exc.status < 400:
-        return exc
+def as_json(exc: web.HTTPException) -> web.Response:
+    """The JSON answer for an HTTPException of status 400 or more (redirects stay exceptions)."""
     headers = {name: exc.headers[name] for name in _KEPT if name in exc.headers}
     return web.json_response({"error": message_of(exc)}, status=exc.status, reason=exc.reason, headers=headers)
