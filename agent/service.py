@@ -30,6 +30,7 @@ from agent.ingress import smtp as smtp_ingress
 from agent.keys import gpg_tool
 from agent.pipeline import Pipeline
 from agent.portal import store as portal_store_mod
+from agent.portal.branding import Branding
 from agent.portal.server import MailerError
 from agent.portal.server import create_app as portal_app
 from agent.portal.store import SqlitePortalStore
@@ -131,10 +132,13 @@ async def serve(home: Path, config: Config, ready: Callable[[RunningAgent], None
             portal_store = SqlitePortalStore(home / "portal")
             # The embedded portal answers only to its own URL's (loopback) host name: a web
             # page on another site cannot reach it through DNS rebinding, and the Origin check
-            # compares with that URL.
+            # compares with that URL. It wears the organization's name (a standalone portal
+            # takes its full branding, logo and support contact included, from portal.toml).
+            branding = Branding(name=config.organization.name)
             runner, _ = await _site(portal_app(portal_store, portal_token,
-                                               code_mailer(pipeline, config.organization.name),
-                                               public_url=portal_url, allowed_hosts=(parts.hostname,)),
+                                               code_mailer(pipeline, config.organization.name, branding),
+                                               public_url=portal_url, allowed_hosts=(parts.hostname,),
+                                               branding=branding),
                                     parts.hostname, parts.port or 80, "embedded portal")
             runners.append(runner)
         app = api.create_app(pipeline, token, set(config.ingress.allowed_origins))
@@ -211,7 +215,7 @@ def _lock_home(home: Path):
     return handle
 
 
-def code_mailer(pipeline: Pipeline, org: str):
+def code_mailer(pipeline: Pipeline, org: str, branding: Branding | None = None):
     """The embedded portal's way to mail a one-time code: at once, through the sender's transport."""
     from agent import system_mail
     from agent.delivery.smtp import DeliveryError
@@ -219,7 +223,7 @@ def code_mailer(pipeline: Pipeline, org: str):
     def mail(sealed, code: str) -> None:
         try:
             system_mail.send_now(pipeline, sealed.sender, sealed.recipient,
-                                 system_mail.code_mail(sealed.sender, sealed.recipient, code, org))
+                                 system_mail.code_mail(sealed.sender, sealed.recipient, code, org, branding))
         except DeliveryError as exc:
             raise MailerError(str(exc)) from None
     return mail

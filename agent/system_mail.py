@@ -14,18 +14,26 @@ from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 
 from agent.delivery.smtp import DeliveryError
+from agent.portal.branding import Branding
 
 
-def code_mail(sender: str, recipient: str, code: str, org: str) -> bytes:
+def code_mail(sender: str, recipient: str, code: str, org: str, branding: Branding | None = None) -> bytes:
+    """The one-time code, saying who asks for it: the clinic's name and how to reach it (the
+    portal's branding), so a patient can tell this mail from a phishing one."""
+    clinic = (branding.name if branding else "") or org
     out = EmailMessage()
-    out["From"] = formataddr((f"{org} secure messages", sender))
+    out["From"] = formataddr((f"{clinic} secure messages", sender))
     out["To"] = recipient
-    out["Subject"] = f"Your code for the secure message from {org}"
+    out["Subject"] = f"Your code for the secure message from {clinic}"
     out["Date"] = formatdate(localtime=True)
     out["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
     out["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to this
-    out.set_content(f"Your code is {code}\n\nType it on the secure message page. It works for 10 minutes, once.\n"
-                    "If you did not ask for a code, you can ignore this e-mail.\n")
+    contact = branding.contact_line() if branding else ""
+    out.set_content(f"Your code is {code}\n\n"
+                    f"{clinic} sent you a secure message. Type this code on the secure message page to open it.\n"
+                    "It works for 10 minutes, once. Nobody from the clinic will ever ask you for it.\n"
+                    "If you did not ask for a code, you can ignore this e-mail.\n"
+                    + (f"\n{contact}\n" if contact else ""))
     return out.as_bytes()
 
 

@@ -4,8 +4,10 @@ A one-time code (6 digits, valid 10 minutes) goes to the recipient's address in 
 its own, or the recipient types the passcode the sender chose. Five wrong tries lock the
 message for 10 minutes (and void the code); codes are sent at most once a minute and five
 times an hour per message; each client address gets 20 attempts a minute across all
-messages. A right answer opens a 30-minute session (an HttpOnly cookie scoped to this
-message). Codes and passcodes are compared as digests, in constant time.
+messages (counted in the store, so every portal instance shares the count: RateLimiter).
+Receipts (an attachment was saved) are recorded once per attachment per session, at most 30
+a minute per message and 60 a minute per client address. A right answer opens a 30-minute
+session (an HttpOnly cookie scoped to this message). Codes and passcodes are compared as digests, in constant time.
 
 With a link (the key) but without the recipient's mailbox, the ciphertext is not served: a
 forwarded notice, or one sitting in the sender's Sent folder at the provider, opens nothing.
@@ -16,9 +18,9 @@ from __future__ import annotations
 import hmac
 import secrets
 import time
-from collections import defaultdict, deque
 from dataclasses import dataclass
 
+from agent.portal.branding import friendly_day
 from agent.portal.interface import PortalStore, Sealed, digest
 
 CODE_LIFETIME = 600.0
@@ -28,6 +30,12 @@ CODE_INTERVAL = 60.0
 CODES_PER_HOUR = 5
 SESSION_LIFETIME = 1800.0
 ATTEMPTS_PER_MINUTE = 20
+# A receipt writes a record into the portal's events and the agent's audit log: a recipient
+# saving every attachment of a large message stays far below these, a script writing
+# thousands of records does not.
+RECEIPTS_PER_MINUTE = 30  # per message
+CLIENT_RECEIPTS_PER_MINUTE = 60  # per client address, across messages
+RECEIPT_ONCE = 86400.0  # the window in which one attachment of one session is recorded once
 
 
 @dataclass(frozen=True)
@@ -48,33 +56,51 @@ def _code_digest(ident: str, code: str) -> str:
 
 
 class RateLimiter:
-    """Attempts per client address in a sliding minute (in memory: a restart forgets, and
-    the per-message limits, which are stored, still hold)."""
+    """Per-client limits, counted in the store (PortalStore.hit: one atomic statement per
+    hit), so two portal instances behind one proxy share the count instead of doubling it.
 
-    def __init__(self, per_minute: int = ATTEMPTS_PER_MINUTE) -> None:
+    Windows are fixed minutes, not sliding ones: a client can spend a minute's allowance at
+    the end of one window and again at the start of the next (at most twice the limit in a
+    short burst), which one statement per hit buys; the per-message limits still hold.
+    """
+
+    def __init__(self, per_minute: int = ATTEMPTS_PER_MINUTE, receipts_per_message: int = RECEIPTS_PER_MINUTE,
+                 receipts_per_client: int = CLIENT_RECEIPTS_PER_MINUTE) -> None:
         self.per_minute = per_minute
-        self._seen: dict[str, deque[float]] = defaultdict(deque)
+        self.receipts_per_message = receipts_per_message
+        self.receipts_per_client = receipts_per_client
 
-    def allow(self, client: str, now: float | None = None) -> float:
-        """0 if allowed now, else the seconds to wait."""
+    @staticmethod
+    def _over(store: PortalStore, key: str, limit: int, now: float) -> float:
+        count, window_end = store.hit(key, 60.0, now)
+        return max(window_end - now, 0.001) if count > limit else 0.0
+
+    def allow(self, store: PortalStore, client: str, now: float | None = None) -> float:
+        """0 if this client may try a code now, else the seconds to wait."""
+        return self._over(store, f"attempts:{client}", self.per_minute, now or time.time())
+
+    def receipt(self, store: PortalStore, client: str, ident: str, session: str, index: int,
+                now: float | None = None) -> Refusal | bool:
+        """True when this receipt is to be recorded, False when this session already recorded
+        this attachment (the answer is the same to the browser: nothing to retry), or why not now."""
         now = now or time.time()
-        seen = self._seen[client]
-        while seen and seen[0] <= now - 60:
-            seen.popleft()
-        if len(seen) >= self.per_minute:
-            return 60 - (now - seen[0])
-        seen.append(now)
-        return 0.0
+        for key, limit in ((f"receipts-client:{client}", self.receipts_per_client),
+                           (f"receipts:{ident}", self.receipts_per_message)):
+            wait = self._over(store, key, limit, now)
+            if wait:
+                return Refusal(429, "Too many downloads recorded at once. Wait a minute, then try again.", wait)
+        count, _ = store.hit(f"receipt:{ident}:{digest(session)}:{index}", RECEIPT_ONCE, now)
+        return count == 1
 
 
 def unavailable(sealed: Sealed | None, now: float | None = None) -> Refusal | None:
     if sealed is None:
         return Refusal(404, "This message does not exist. Check that the link is complete.")
     if sealed.revoked:
-        return Refusal(410, f"The sender withdrew this message on {time.strftime('%Y-%m-%d', time.localtime(sealed.revoked))}."
+        return Refusal(410, f"The sender withdrew this message on {friendly_day(sealed.revoked)}."
                             " Ask them to send it again if you still need it.")
     if sealed.expired(now):
-        return Refusal(410, f"This message expired on {time.strftime('%Y-%m-%d', time.localtime(sealed.expires))}."
+        return Refusal(410, f"This message expired on {friendly_day(sealed.expires)}."
                             " Ask the sender to send it again.")
     return None
 
@@ -82,8 +108,10 @@ def unavailable(sealed: Sealed | None, now: float | None = None) -> Refusal | No
 def locked(sealed: Sealed, now: float | None = None) -> Refusal | None:
     now = now or time.time()
     if sealed.locked_until and sealed.locked_until > now:
-        return Refusal(423, f"Too many wrong codes: this message is locked until "
-                            f"{time.strftime('%H:%M', time.localtime(sealed.locked_until))}. Then ask for a new code.",
+        # Minutes from now, not a clock time: the portal's time zone is not the patient's.
+        minutes = int((sealed.locked_until - now) // 60) + 1
+        return Refusal(423, f"Too many wrong codes: this message is locked for {minutes} more "
+                            f"minute{'' if minutes == 1 else 's'}. Then ask for a new code.",
                        sealed.locked_until - now)
     return None
 

@@ -75,6 +75,12 @@ class PortalStore(Protocol):
 
     def session_valid(self, token: str, ident: str) -> bool: ...
 
+    # --- rate limits: one atomic statement per hit, shared by every instance
+    def hit(self, key: str, window: float, now: float) -> tuple[int, float]:
+        """Count one hit on `key` in the fixed window of `window` seconds that holds `now`:
+        (hits in that window, this one included; when the window ends). The key is kept as
+        a digest (it may hold a client address); windows that ended are pruned."""
+
     # --- events the agent collects
     def event(self, ident: str, kind: str, detail: str = "") -> None: ...
 

@@ -10,8 +10,9 @@ scheme it used, and which Host names the portal answers to.
   public URL comes from its settings.
 - `allowed_hosts(hosts)`: a request whose Host is not one of `hosts` is refused with a JSON
   421 before any handler runs (DNS rebinding, cache poisoning, links built on a forged
-  Host). Health probes (/healthz, /readyz, /health) are exempt: a load balancer probes an
-  instance by its own address, and they answer nothing about any message.
+  Host). Health probes (/healthz, /readyz, /health) and /metrics are exempt: a load
+  balancer probes, and Prometheus scrapes, an instance by its own address, and they answer
+  nothing about any message.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from aiohttp import web
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 PROBES = frozenset({"/healthz", "/readyz", "/health"})
+# Prometheus scrapes each instance by its own address, too; /metrics lets in only direct
+# clients of its allowed networks (metrics.py), and it answers nothing about any message.
+BY_ADDRESS = PROBES | {"/metrics"}
 
 
 def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -87,7 +91,7 @@ def allowed_hosts(hosts: Iterable[str]):
 
     @web.middleware
     async def middleware(request: web.Request, handler):
-        if request.path not in PROBES and host_name(request.headers.get("Host", "")) not in allowed:
+        if request.path not in BY_ADDRESS and host_name(request.headers.get("Host", "")) not in allowed:
             return web.json_response({"error": "This portal does not answer to that host name."}, status=421)
         return await handler(request)
     return middleware

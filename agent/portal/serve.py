@@ -118,7 +118,8 @@ def code_mailer(settings: PortalSettings, home: Path):
     connections = RelayConnections(relay)
 
     def mail(sealed, code: str) -> None:
-        raw = system_mail.code_mail(sealed.sender, sealed.recipient, code, organization)
+        # Signed with the clinic's branding: its name and support contact (branding.py).
+        raw = system_mail.code_mail(sealed.sender, sealed.recipient, code, organization, settings.branding)
         try:
             result = connections.send(sealed.sender, [sealed.recipient], raw, False)
         except DeliveryError as exc:
@@ -159,7 +160,7 @@ def build(settings: PortalSettings, home: Path) -> web.Application:
     app = create_app(store, upload_token(settings, home), code_mailer(settings, home),
                      public_url=settings.public_url,
                      allowed_hosts=settings.allowed_hosts or None, trusted_proxies=settings.trusted_proxies,
-                     branding=settings.branding)
+                     branding=settings.branding, metrics_allow=settings.metrics_allow)
     app.cleanup_ctx.append(sweeper(store, blobs, settings))
 
     async def close(app: web.Application) -> None:

@@ -8,7 +8,9 @@ key; the agent collects them with the events (opened, downloads, lockouts) throu
 
 Routes for the recipient's browser: GET /m/{id} (the page), GET /api/v1/messages/{id}/info,
 POST …/code (mail me a code), POST …/session (the code or passcode → a session cookie),
-GET …/blob, POST …/receipt (an attachment was saved), POST …/replies.
+GET …/blob, POST …/receipt (an attachment was saved), POST …/replies; GET /api/v1/branding,
+/static/brand.css and /static/logo (branding.py). GET /metrics for monitoring (metrics.py).
+Every answer that is not a success is JSON {"error": …} (errors.py).
 Routes for the agent (bearer upload token): PUT/DELETE /api/v1/messages/{id}, GET /api/v1/sync,
 GET/DELETE /api/v1/replies/{reply}, POST /api/v1/messages/{id}/warned.
 """
@@ -17,19 +19,19 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 import re
 import secrets
 import time
 from collections.abc import Callable, Iterable
 from importlib import resources
-from typing import Any
 
 from aiohttp import web
 
 from agent import client_json, failure
-from agent.portal import access, health, proxy, settings
+from agent.portal import access, errors, health, metrics, proxy, settings
+from agent.portal.branding import DEFAULT as DEFAULT_BRANDING
+from agent.portal.branding import Branding
 from agent.portal.interface import PortalStore, Sealed
 
 log = logging.getLogger(__name__)
@@ -40,7 +42,6 @@ MAX_REPLY = 35 * 1024 * 1024
 MAX_REPLIES = 20  # per message: a reply box, not a file drop
 MAX_ATTACHMENTS = 1000  # a receipt names an attachment by its index below this
 COOKIE = "ps_session"
-BRANDING = web.AppKey("branding", object)
 _SECURITY_HEADERS = {
     # The page runs only its own script; nothing it decrypts can load or run anything.
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; "
@@ -67,43 +68,72 @@ def _refuse(refusal: access.Refusal) -> web.Response:
     return web.json_response({"error": refusal.message}, status=refusal.status, headers=headers)
 
 
+METRICS = web.AppKey("metrics", object)  # the app's PortalMetrics, or None without prometheus_client
+
+
 def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
                limiter: access.RateLimiter | None = None, *, public_url: str | None = None,
                allowed_hosts: Iterable[str] | None = None, trusted_proxies: tuple[proxy.Network, ...] = (),
-               checks: dict[str, health.Check] | None = None, branding: Any = None) -> web.Application:
+               checks: dict[str, health.Check] | None = None, branding: Branding | None = None,
+               metrics_allow: Iterable[str] = metrics.DEFAULT_ALLOW) -> web.Application:
     """The portal app. Keyword-only settings (portal.toml, or the agent for its embedded portal):
     `public_url`: scheme://host[:port] recipients use; the Origin check compares with it and an
     https one makes the session cookie Secure whatever the hop to this process was.
     `allowed_hosts`: the Host names answered (None: any — only for tests and the old flags).
     `trusted_proxies`: peers whose X-Forwarded-For/-Proto count (proxy.py).
     `checks`: what /readyz runs (default: the store's database and blob store).
-    `branding`: the [branding] of portal.toml, kept for the pages (rendered by the branding module)."""
+    `branding`: the clinic's name, logo, colours and contact (branding.py; neutral when None).
+    `metrics_allow`: the networks that may read /metrics directly (metrics.py)."""
     limiter = limiter or access.RateLimiter()
     public_origin = settings.origin_of(public_url) if public_url else None
     secure_cookie = bool(public_origin and public_origin.startswith("https://"))
+    branding = branding or DEFAULT_BRANDING
+    allowed = metrics.networks(metrics_allow)
+    counters = metrics.PortalMetrics() if metrics.prometheus_client is not None else None
+    if checks is None:
+        checks = health.store_checks(store)  # the store itself: a readiness probe is not a store call to time
+    if counters is not None:
+        store = counters.timed(store)  # type: ignore[assignment] - the same interface, timed
+
+    @web.middleware
+    async def observe(request: web.Request, handler):
+        # Outermost: counts every answer, the JSON errors made below included.
+        try:
+            response = await handler(request)
+        except web.HTTPException as exc:  # only redirects get here (errors became JSON below)
+            if counters is not None:
+                counters.observe(request, exc.status)
+            raise
+        if counters is not None:
+            counters.observe(request, response.status)
+        return response
 
     @web.middleware
     async def headers(request: web.Request, handler):
         try:
             response = await handler(request)
         except web.HTTPException as exc:
-            exc.headers.update(_SECURITY_HEADERS)
-            raise
+            if exc.status < 400:
+                exc.headers.update(_SECURITY_HEADERS)
+                raise
+            # aiohttp's own 404/405/413 and every handler's HTTPException: JSON like the rest.
+            response = errors.as_json(exc)
         except Exception as exc:  # noqa: BLE001 - a recipient's browser never sees a traceback
             # Only the type and where: the request may carry a code, a reply or a name.
             log.error("portal: %s %s failed: %s", request.method, request.match_info.route.resource.canonical
                       if request.match_info.route.resource else "(no route)", failure.site(exc))
             response = _refuse(access.Refusal(500, "The portal could not answer this request. Try again later."))
-        response.headers.update(_SECURITY_HEADERS)
+        for name, value in _SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)  # the logo's stricter policy stays (logo())
         return response
 
-    # Outermost first: the client's address and scheme are settled before anything reads them,
-    # and a refused Host still gets the security headers.
-    middlewares = [proxy.forwarded(tuple(trusted_proxies)), headers]
+    # Outermost first: every answer is counted; the client's address and scheme are settled
+    # before anything reads them, and a refused Host still gets the security headers.
+    middlewares = [observe, proxy.forwarded(tuple(trusted_proxies)), headers]
     if allowed_hosts is not None:
         middlewares.append(proxy.allowed_hosts(allowed_hosts))
     app = web.Application(middlewares=middlewares, client_max_size=MAX_BLOB)
-    app[BRANDING] = branding
+    app[METRICS] = counters
 
     def agent_only(request: web.Request) -> None:
         supplied = request.headers.get("Authorization", "").removeprefix("Bearer ")
@@ -125,12 +155,17 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
         if origin is not None and origin != (public_origin or f"{request.scheme}://{request.host}"):
             raise web.HTTPForbidden(text="requests from other sites are refused")
 
-    def throttle(request: web.Request) -> None:
-        wait = limiter.allow(request.remote or "?")
+    def limited(which: str, refusal: access.Refusal) -> web.Response:
+        if counters is not None:
+            counters.rate_limited.labels(which).inc()
+        return _refuse(refusal)
+
+    def throttle(request: web.Request) -> web.Response | None:
+        wait = limiter.allow(store, request.remote or "?")
         if wait:
-            raise web.HTTPTooManyRequests(text=json.dumps({"error": "Too many attempts from your network. Wait a "
-                                                                     "minute, then try again."}),
-                                          content_type="application/json", headers={"Retry-After": str(int(wait) + 1)})
+            return limited("client", access.Refusal(
+                429, "Too many attempts from your network. Wait a minute, then try again.", wait))
+        return None
 
     def session_ok(request: web.Request, sealed: Sealed) -> bool:
         return store.session_valid(request.cookies.get(COOKIE, ""), sealed.id)
@@ -144,9 +179,31 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
     async def asset(request: web.Request) -> web.Response:
         name = request.match_info["name"]
         types = {"portal.js": "text/javascript", "portal.css": "text/css"}
+        if name == "brand.css":
+            return web.Response(text=branding.css(), content_type="text/css")
+        if name == "logo":
+            return logo()
         if name not in types:
             raise web.HTTPNotFound()
         return web.Response(body=_static(name), content_type=types[name])
+
+    def logo() -> web.Response:
+        if branding.logo is None:
+            raise web.HTTPNotFound(text="This portal has no logo.")
+        # An SVG opened on its own is a document: sandboxed, it runs nothing in the portal's origin.
+        return web.Response(body=branding.logo.data, content_type=branding.logo.content_type, headers={
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"})
+
+    async def brand(request: web.Request) -> web.Response:
+        return web.json_response(branding.public())
+
+    async def metrics_page(request: web.Request) -> web.Response:
+        if not metrics.direct_from(request, allowed):
+            raise web.HTTPNotFound()  # the same answer as for a page that does not exist
+        if counters is None:
+            return _refuse(access.Refusal(503, "metrics need prometheus_client: pip install 'postseal[portal-server]'"))
+        body, kind = counters.exposition()
+        return web.Response(body=body, headers={"Content-Type": kind})
 
     async def info(request: web.Request) -> web.Response:
         sealed = message_of(request)
@@ -158,7 +215,8 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
 
     async def code(request: web.Request) -> web.Response:
         same_site(request)
-        throttle(request)
+        if (refusal := throttle(request)) is not None:
+            return refusal
         sealed = message_of(request)
         if sealed.passcode:
             return _refuse(access.Refusal(400, "This message opens with the passcode the sender gave you."))
@@ -177,7 +235,8 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
 
     async def session(request: web.Request) -> web.Response:
         same_site(request)
-        throttle(request)
+        if (refusal := throttle(request)) is not None:
+            return refusal
         sealed = message_of(request)
         try:
             if (request.content_length or 0) > 4096:
@@ -219,7 +278,7 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
         same_site(request)
         sealed = message_of(request)
         if not session_ok(request, sealed):
-            return _refuse(access.Refusal(401, "no session"))
+            return _refuse(access.Refusal(401, "Prove it is you first: enter the code sent to your e-mail."))
         # A receipt names the attachment by its place in the message, never by its name: a
         # file called after the patient and their MRN is PHI, and receipts go into the
         # portal's database and the agent's audit log. A bounded body, parsed with bounded depth.
@@ -231,7 +290,13 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
         index = body.get("index") if isinstance(body, dict) else None
         if type(index) is not int or not 0 <= index < MAX_ATTACHMENTS:
             return _refuse(access.Refusal(400, 'expected JSON {"event": "download", "index": N} of at most 4 KB'))
-        store.event(sealed.id, "downloaded", f"attachment {index + 1}")
+        # Each receipt is a record in the agent's audit log: one per attachment per session,
+        # and a bounded number a minute per message and per client (access.RateLimiter).
+        recorded = limiter.receipt(store, request.remote or "?", sealed.id, request.cookies.get(COOKIE, ""), index)
+        if isinstance(recorded, access.Refusal):
+            return limited("receipt", recorded)
+        if recorded:
+            store.event(sealed.id, "downloaded", f"attachment {index + 1}")
         return web.Response(status=204)
 
     async def reply(request: web.Request) -> web.Response:
@@ -329,7 +394,9 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
     app.router.add_get("/api/v1/sync", sync)
     app.router.add_get("/api/v1/replies/{reply}/blob", reply_blob)
     app.router.add_delete("/api/v1/replies/{reply}", drop_reply)
-    health.add_routes(app, checks if checks is not None else health.store_checks(store))
+    health.add_routes(app, checks)
+    app.router.add_get("/api/v1/branding", brand)
+    app.router.add_get("/metrics", metrics_page)
     return app
 
 

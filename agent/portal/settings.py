@@ -21,7 +21,8 @@ The layout (installers/portal/portal.toml is a commented example, docs/deploy.md
     [sweep]    grace_hours, interval_minutes
     [log]      format = "json" | "text", level
     [mail]     host, port, starttls, ca_file, username, timeout, organization
-    [branding] handed to the portal app as given (its checks belong to the branding module)
+    metrics_allow = ["127.0.0.1", "10.20.0.0/16"]  # who may scrape /metrics directly (metrics.py)
+    [branding] name, logo, primary_color, accent_color, support_email/_phone/_url (branding.py)
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from agent.portal.branding import Branding
+from agent.portal.metrics import DEFAULT_ALLOW, networks
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -81,7 +85,8 @@ class PortalSettings:
     log_format: str = "text"
     log_level: str = "INFO"
     mail: MailSettings | None = None  # None: the relay of the home's config.toml
-    branding: Any = field(default_factory=dict)  # branding.Branding once that module is merged
+    branding: Branding = field(default_factory=Branding)
+    metrics_allow: tuple[str, ...] = DEFAULT_ALLOW
 
     @property
     def secure(self) -> bool:
@@ -89,7 +94,7 @@ class PortalSettings:
 
 
 _TOP = {"public_url", "allowed_hosts", "trusted_proxies", "database", "upload_token_file", "listen", "blobs",
-        "sweep", "log", "mail", "branding"}
+        "sweep", "log", "mail", "branding", "metrics_allow"}
 _TABLES = {"listen": {"host", "port"}, "sweep": {"grace_hours", "interval_minutes"}, "log": {"format", "level"},
            "mail": {"host", "port", "starttls", "ca_file", "username", "timeout", "organization"}}
 _BLOBS = {"files": {"type", "path"}, "s3": {"type", "bucket", "endpoint_url", "region", "prefix", "conditional"}}
@@ -242,17 +247,23 @@ def _mail(r: _Reader, data: dict) -> MailSettings | None:
                         int(r.number(t, "timeout", "mail", 30, 1, 600, True)), r.get(t, "organization", str, "mail", ""))
 
 
-def _branding(r: _Reader, table: dict) -> Any:
-    """The branding module's own checks when it is there (agreed seam: Branding.from_mapping
-    raises ValueError naming the key); until then the table goes to the app as given."""
+def _branding(r: _Reader, table: dict) -> Branding:
+    """The branding module's own checks (ValueError naming the key); a relative logo path is
+    taken from portal.toml's folder."""
     try:
-        from agent.portal import branding as branding_mod  # type: ignore[attr-defined]
-    except ImportError:
-        return dict(table)
-    try:
-        return branding_mod.Branding.from_mapping(table, f"{r.path}: branding")
+        return Branding.from_mapping(table, f"{r.path}: branding", base=r.path.parent)
     except ValueError as exc:
-        raise SettingsError(str(exc) if str(r.path) in str(exc) else f"{r.path}: branding: {exc}") from None
+        raise SettingsError(str(exc)) from None
+
+
+def _metrics_allow(r: _Reader, values: list) -> tuple[str, ...]:
+    if not all(isinstance(v, str) for v in values):
+        raise r.fail("metrics_allow", "expected IP addresses or networks as strings")
+    try:
+        networks(values, f"{r.path}: metrics_allow")
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
+    return tuple(values)
 
 
 def load(path: Path) -> PortalSettings:
@@ -292,4 +303,5 @@ def load(path: Path) -> PortalSettings:
         upload_token_file=base / Path(token_file).expanduser() if token_file else None,
         sweep_grace_seconds=r.number(sweep, "grace_hours", "sweep", 7 * 24, 0, 24 * 365) * 3600,
         sweep_interval_seconds=r.number(sweep, "interval_minutes", "sweep", 15, 1, 24 * 60) * 60,
-        log_format=log_format, log_level=level, mail=_mail(r, data), branding=branding)
+        log_format=log_format, log_level=level, mail=_mail(r, data), branding=branding,
+        metrics_allow=_metrics_allow(r, r.get(data, "metrics_allow", list, "", list(DEFAULT_ALLOW))))

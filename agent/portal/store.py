@@ -53,10 +53,20 @@ def _receipt_names_wiped(db: sqlite3.Connection) -> None:
     db.execute("UPDATE events SET detail='' WHERE kind='downloaded' AND detail NOT GLOB 'attachment [0-9]*'")
 
 
+# Attempt and receipt counters (access.RateLimits): one row per limited key, its count in the
+# current fixed window. The key is a digest: a client's address never lands in the file.
+RATE = """
+CREATE TABLE IF NOT EXISTS rate (key TEXT PRIMARY KEY, window_end REAL NOT NULL, count INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS rate_window_end ON rate (window_end);
+"""
+
 MIGRATIONS = (
     Step(1, "the layout of release 0.1.0", lambda db: run_script(db, SCHEMA)),
     Step(2, "receipts name attachments by their place, never by their file name", _receipt_names_wiped),
+    Step(3, "rate limits kept in the store, shared by every portal process", lambda db: run_script(db, RATE)),
 )
+# How often (seconds) a store deletes the counters of windows that have ended.
+PRUNE_EVERY = 60.0
 
 
 def check_version(root: Path) -> None:
@@ -77,6 +87,7 @@ class SqlitePortalStore:
         # Keys "blobs/<id>" and "replies/<id>": with files, the layout of release 0.1.0.
         self.blobs: BlobStore = blobs if blobs is not None else FileBlobStore(root)
         self._lock = threading.Lock()
+        self._pruned = 0.0
         self.db = sqlite3.connect(root / "portal.db", check_same_thread=False, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         migrate_sqlite(self.db, "portal store", root / "portal.db", MIGRATIONS)
@@ -188,6 +199,22 @@ class SqlitePortalStore:
         row = self.db.execute("SELECT expires FROM sessions WHERE token_hash=? AND message=?",
                               (digest(token), ident)).fetchone()
         return bool(row) and row[0] > time.time()
+
+    # --- rate limits ------------------------------------------------------------------------------
+    def hit(self, key: str, window: float, now: float) -> tuple[int, float]:
+        # One statement: a new window starts the count at 1, the current one adds 1. MAX keeps
+        # a window that another process (a clock a little ahead) already started.
+        end = (now // window + 1) * window
+        with self._lock:
+            count, window_end = self.db.execute(
+                "INSERT INTO rate (key, window_end, count) VALUES (?, ?, 1) ON CONFLICT (key) DO UPDATE SET"
+                " count = CASE WHEN rate.window_end >= excluded.window_end THEN rate.count + 1 ELSE 1 END,"
+                " window_end = MAX(rate.window_end, excluded.window_end) RETURNING count, window_end",
+                (digest(key), end)).fetchone()
+            if now - self._pruned >= PRUNE_EVERY:
+                self._pruned = now
+                self.db.execute("DELETE FROM rate WHERE window_end < ?", (now,))
+        return count, window_end
 
     # --- events the agent collects ------------------------------------------------------------------
     def event(self, ident: str, kind: str, detail: str = "") -> None:

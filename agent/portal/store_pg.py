@@ -58,9 +58,18 @@ def _create(conn: psycopg.Connection) -> None:
             conn.execute(statement)
 
 
+def _rate(conn: psycopg.Connection) -> None:
+    # Attempt and receipt counters (access.RateLimits), keyed by a digest: no client address stored.
+    conn.execute("CREATE TABLE rate (key TEXT PRIMARY KEY, window_end DOUBLE PRECISION NOT NULL,"
+                 " count INTEGER NOT NULL)")
+    conn.execute("CREATE INDEX rate_window_end ON rate (window_end)")
+
+
 MIGRATIONS = (
     Step(1, "the portal's first PostgreSQL layout (that of the SQLite store's version 2)", _create),
+    Step(2, "rate limits kept in the database, shared by every portal instance", _rate),
 )
+PRUNE_EVERY = 60.0  # seconds between deletions of the counters of windows that have ended
 
 
 def where(url: str) -> str:
@@ -111,6 +120,7 @@ _COLUMNS = ("id, sender, recipient, created, expires, revoked, size, passcode, c
 class PostgresPortalStore:
     def __init__(self, url: str, blobs: BlobStore) -> None:
         self.blobs = blobs
+        self._pruned = 0.0
         # autocommit: each statement is its own transaction, so a row lock lasts one statement.
         self.db = connect(url, autocommit=True)
         try:
@@ -225,6 +235,22 @@ class PostgresPortalStore:
     def session_valid(self, token: str, ident: str) -> bool:
         row = self._one("SELECT expires FROM sessions WHERE token_hash=%s AND message=%s", (digest(token), ident))
         return bool(row) and row[0] > time.time()
+
+    # --- rate limits ------------------------------------------------------------------------------
+    def hit(self, key: str, window: float, now: float) -> tuple[int, float]:
+        # INSERT … ON CONFLICT DO UPDATE takes the row's lock: concurrent hits from every
+        # instance wait for each other and each sees the count the last one left.
+        end = (now // window + 1) * window
+        row = self._one(
+            "INSERT INTO rate AS r (key, window_end, count) VALUES (%s, %s, 1) ON CONFLICT (key) DO UPDATE SET"
+            " count = CASE WHEN r.window_end >= excluded.window_end THEN r.count + 1 ELSE 1 END,"
+            " window_end = GREATEST(r.window_end, excluded.window_end) RETURNING count, window_end",
+            (digest(key), end))
+        if now - self._pruned >= PRUNE_EVERY:
+            self._pruned = now
+            self.db.execute("DELETE FROM rate WHERE window_end < %s", (now,))
+        assert row is not None  # INSERT … RETURNING always returns the row
+        return row[0], row[1]
 
     # --- events the agent collects ------------------------------------------------------------------
     # The agent reads events from a cursor (events_since(last seq seen)), so seq order must

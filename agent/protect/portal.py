@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
 import secrets
 import time
@@ -26,9 +27,14 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from agent.model import Method, ProtectedCopy, RecipientPlan
 from agent.policy.normalize import html_to_text
+from agent.portal.branding import DEFAULT as DEFAULT_BRANDING
+from agent.portal.branding import Branding, friendly_day, readable_ink
 from agent.protect import ProtectError
 
 FORMAT = "postseal-portal-v1"
+BRANDING_TTL = 600.0  # seconds a portal's branding is reused before it is asked again
+
+log = logging.getLogger(__name__)
 
 
 class PortalUnavailable(Exception):
@@ -123,6 +129,18 @@ class PortalClient:
         except (urllib.error.URLError, OSError) as exc:
             raise PortalUnavailable(f"portal {self.url} not reachable: {getattr(exc, 'reason', exc)}") from None
 
+    def branding(self) -> Branding:
+        """The portal's public branding (GET /api/v1/branding: the clinic's name and support
+        contact), checked as the portal's own config is; ValueError when it is not."""
+        public = json.loads(self._call("GET", "/api/v1/branding"))  # not JSON: a ValueError too
+        support = public.get("support") if isinstance(public, dict) else None
+        if not isinstance(support, dict):
+            raise ValueError(f"portal {self.url} branding: not the JSON object of /api/v1/branding")
+        return Branding.from_mapping({"name": public.get("name") or "",
+                                      **{k: public.get(k) or "" for k in ("primary_color", "accent_color")},
+                                      **{f"support_{k}": support.get(k) or "" for k in ("email", "phone", "url")}},
+                                     where=f"portal {self.url} branding")
+
     def sync(self, since: int, warn_within: float) -> dict:
         return json.loads(self._call("GET", "/api/v1/sync", f"since={since}&warn_within={int(warn_within)}"))
 
@@ -173,7 +191,14 @@ class PortalClient:
             raise PortalUnavailable(f"portal {self.url} not reachable: {reason}") from None
 
 
-def notice(message: EmailMessage, sender: str, recipient: str, link: str, org: str, expires: float) -> bytes:
+def notice(message: EmailMessage, sender: str, recipient: str, link: str, org: str, expires: float,
+           branding: Branding | None = None) -> bytes:
+    """The mail that brings the link: who sends, through which clinic (the portal's branding
+    name, else the organization's), until when, and how to reach the clinic."""
+    org = (branding.name if branding else "") or org
+    contact = branding.contact_line() if branding else ""
+    button = (branding or DEFAULT_BRANDING).primary_color  # validated #RRGGBB: safe in a style
+    ink = readable_ink(button)
     out = EmailMessage(policy=policy.SMTP)
     out["From"] = str(message.get("From", sender))
     out["To"] = recipient
@@ -184,7 +209,7 @@ def notice(message: EmailMessage, sender: str, recipient: str, link: str, org: s
     out["Message-ID"] = str(message.get("Message-ID")) or make_msgid(domain=sender.rpartition("@")[2])
     out["X-Postseal-Notice"] = "portal"
     who = readable_addresses(message, "From") or sender
-    until = time.strftime("%B %d, %Y", time.localtime(expires))
+    until = friendly_day(expires)
     how = (f"To open it, you will be asked for a code that we e-mail to {recipient}. "
            f"You can open it until {until}; you can also reply to it securely there.")
     out.set_content(
@@ -192,16 +217,18 @@ def notice(message: EmailMessage, sender: str, recipient: str, link: str, org: s
         f"Open it here:\n{link}\n\n{how}\n\n"
         "The message is decrypted in your browser: the link holds its key, and the "
         "portal only stores it encrypted. Please do not forward this e-mail.\n"
+        + (f"\n{contact}\n" if contact else "")
     )
     out.add_alternative(
         "<!doctype html><html><body style=\"font-family:sans-serif\">"
         f"<p>{_esc(who)} sent you a secure message through {_esc(org)}.</p>"
-        f"<p><a href=\"{_esc(link)}\" style=\"background:#0b5cad;color:#fff;padding:10px 16px;"
+        f"<p><a href=\"{_esc(link)}\" style=\"background:{button};color:{ink};padding:10px 16px;"
         "border-radius:4px;text-decoration:none\">Open secure message</a></p>"
         f"<p>{_esc(how)}</p>"
         "<p style=\"color:#555\">The message is decrypted in your browser: the link holds its "
         "key, and the portal only stores it encrypted. Please do not forward this e-mail.</p>"
-        "</body></html>",
+        + (f"<p>{_esc(contact)}</p>" if contact else "")
+        + "</body></html>",
         subtype="html",
     )
     return out.as_bytes()
@@ -218,6 +245,20 @@ class PortalProtector:
         self.client = client
         self.org = org
         self.expiry_days = expiry_days
+        self._branding: tuple[float, Branding] | None = None
+
+    def branding(self) -> Branding:
+        """The portal's branding for the notices, asked at most every BRANDING_TTL seconds; the
+        organization's name alone when the portal cannot say (a notice never waits for it)."""
+        now = time.monotonic()
+        if self._branding is None or now - self._branding[0] > BRANDING_TTL:
+            try:
+                found = self.client.branding()
+            except (PortalUnavailable, ValueError) as exc:
+                log.info("portal branding not read, notices name %s only: %s", self.org, exc)
+                found = Branding(name=self.org)
+            self._branding = (now, found)
+        return self._branding[1]
 
     def protect(
         self, message: EmailMessage, sender: str, recipients: list[RecipientPlan]
@@ -230,6 +271,6 @@ class PortalProtector:
             expires = time.time() + self.expiry_days * 86400
             self.client.upload(portal_id, blob, sender, plan.address, expires)
             link = f"{self.client.url.rstrip('/')}/m/{portal_id}#{b64url(key)}"
-            data = notice(message, sender, plan.address, link, self.org, expires)
+            data = notice(message, sender, plan.address, link, self.org, expires, self.branding())
             copies.append(ProtectedCopy(Method.PORTAL, (plan.address,), data, portal_id=portal_id))
         return copies

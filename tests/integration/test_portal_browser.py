@@ -87,6 +87,7 @@ def test_the_recipient_opens_it_with_a_code_saves_the_file_and_replies_securely(
     page.goto(link)
     page.locator("#verify").wait_for()
     assert "m•••@mailbox.example" in page.locator("#verify-text").inner_text()
+    page.locator("#brand-name", has_text="Valley Family Clinic").wait_for()  # who is asking for the code
     assert "metformin" not in page.content()  # nothing before the code
     page.screenshot(path=str(SCREENSHOTS / "portal-verify.png"), full_page=True)
     enter_code(page, sink)
@@ -142,7 +143,7 @@ def test_without_the_code_nothing_is_served_and_five_wrong_codes_lock_it(sent, s
         page.locator("#status", has_text=words).wait_for()
     page.locator("#code").fill("123456")
     page.locator("#open").click()
-    page.wait_for_function("document.getElementById('status').textContent.includes('locked until')")
+    page.wait_for_function("document.getElementById('status').textContent.includes('more minute')")
     assert page.locator("#message").is_hidden()
     client = AgentClient(running.api_url, running.token)
     deadline = time.monotonic() + 20  # receipts reach the audit at the next sync
@@ -214,3 +215,100 @@ def test_a_saved_attachment_is_receipted_by_its_place_and_its_name_is_stored_now
     assert refused.value.code == 400
     stored = b"".join(p.read_bytes() for p in home.rglob("*") if p.is_file())
     assert b"Gonzalez_Maria" not in stored and b"4471982" not in stored
+
+
+LOGO_SVG = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 112 40" width="112" height="40">
+<path d="M12 6h10v10h10v10H22v10H12V26H2V16h10z" fill="#1f6f5c"/>
+<text x="38" y="27" font-family="sans-serif" font-size="17" font-weight="700" fill="#1f6f5c">Valley</text></svg>"""
+
+
+def test_the_portal_page_wears_the_clinics_branding(browser, tmp_path):
+    """A standalone portal with the full branding (name, logo, colours, support contact): the
+    page shows them under its strict CSP (nothing blocked), and the dates read as dates."""
+    from agent.portal.branding import Branding
+    from agent.portal.server import create_app
+    from agent.portal.store import SqlitePortalStore
+    from agent.protect.portal import b64url, seal
+
+    (tmp_path / "logo.svg").write_text(LOGO_SVG)
+    branding = Branding.from_mapping({
+        "name": "Valley Family Clinic", "logo": "logo.svg", "primary_color": "#1f6f5c", "accent_color": "#f2a900",
+        "support_phone": "+1 555 0100", "support_email": "help@valleyclinic.example",
+        "support_url": "https://valleyclinic.example/contact"}, "test [branding]", base=tmp_path)
+    store = SqlitePortalStore(tmp_path / "portal")
+    ident = b64url(b"branded-message!")
+    key, blob = seal({"format": "postseal-portal-v1", "from": "Dr. Emily Chen <dr.chen@valleyclinic.example>",
+                      "to": PATIENT, "cc": "", "date": "Mon, 07 Dec 2026 09:30:00 +0000",
+                      "subject": "Your lab results", "text": "Your A1c is back to 6.9%. See you in March.",
+                      "attachments": []}, ident)
+    store.put(ident, blob, "dr.chen@valleyclinic.example", PATIENT, time.mktime((2026, 12, 15, 12, 0, 0, 0, 0, -1)))
+    codes: list[str] = []
+    port, stop = serve_in_thread(create_app(store, "token", mailer=lambda sealed, code: codes.append(code),
+                                            branding=branding))
+    try:
+        page = browser.new_page(viewport={"width": 1000, "height": 760}, locale="en-GB", timezone_id="Europe/London")
+        blocked: list[str] = []
+        page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
+        page.goto(f"http://127.0.0.1:{port}/m/{ident}#{b64url(key)}")
+        page.locator("#verify").wait_for()
+        page.locator("#support").wait_for()
+        assert page.locator("#brand-name").inner_text() == "Valley Family Clinic"
+        assert page.title() == "Secure message from Valley Family Clinic"
+        assert page.locator("#brand-logo").evaluate("img => img.complete && img.naturalWidth > 0")
+        # The reader's own locale writes the date (en-GB: "Tuesday, 15 December 2026"), never an ISO one.
+        assert page.locator("#expiry-note").inner_text() == "You can open it until Tuesday, 15 December 2026."
+        support = page.locator("#support").inner_text()
+        assert "Contact Valley Family Clinic" in support and "+1 555 0100" in support
+        assert page.locator("#support a[href='tel:+15550100']").count() == 1
+        assert page.locator("header").evaluate("h => getComputedStyle(h).backgroundColor") == "rgb(31, 111, 92)"
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "portal-branded.png"), full_page=True)
+        page.locator("#send-code").click()
+        page.locator("#status.ok").wait_for()
+        page.locator("#code").fill(codes[-1])
+        page.locator("#open").click()
+        page.locator("#message").wait_for()
+        assert page.locator("#date").inner_text().startswith("Monday, 7 December 2026")  # and the time
+        assert page.locator("#expires").inner_text() == "Tuesday, 15 December 2026"
+        page.screenshot(path=str(SCREENSHOTS / "portal-branded-message.png"), full_page=True)
+        page.set_viewport_size({"width": 390, "height": 844})
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the branded page scrolls sideways on a phone ({width}px)"
+        page.screenshot(path=str(SCREENSHOTS / "portal-branded-phone.png"))
+        assert blocked == []  # the branding needed no exception to the page's CSP
+    finally:
+        stop()
+        store.close()
+
+
+def serve_in_thread(app) -> tuple[int, callable]:
+    """The app on a free port, on an event loop in a thread of its own (Playwright's sync API
+    holds this thread's loop)."""
+    import asyncio
+    import threading
+
+    from aiohttp import web
+
+    from agent.demo_world import free_port
+
+    port, ready, held = free_port(), threading.Event(), {}
+
+    def run() -> None:
+        loop = asyncio.new_event_loop()
+        runner = web.AppRunner(app)
+        loop.run_until_complete(runner.setup())
+        loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
+        held["loop"] = loop
+        ready.set()
+        loop.run_forever()
+        loop.run_until_complete(runner.cleanup())
+        loop.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    assert ready.wait(20), "the portal did not start"
+
+    def stop() -> None:
+        held["loop"].call_soon_threadsafe(held["loop"].stop)
+        thread.join(20)
+    return port, stop

@@ -32,6 +32,15 @@ def test_the_shipped_example_loads(monkeypatch: pytest.MonkeyPatch) -> None:
     assert isinstance(settings.blobs, S3Blobs) and settings.blobs.bucket
     assert settings.database and "password" not in settings.database
     assert settings.log_format == "json"
+    assert settings.branding.name == "Valley Clinic" and "+1 555 0100" in settings.branding.contact_line()
+    assert settings.metrics_allow == ("127.0.0.1", "::1")
+
+
+def test_a_logo_is_found_beside_portal_toml(tmp_path: Path) -> None:
+    (tmp_path / "logo.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
+    settings = load(write(tmp_path, '[branding]\nname = "Valley Clinic"\nlogo = "logo.svg"\n'))
+    assert settings.branding.logo.content_type == "image/svg+xml"
+    assert load(write(tmp_path, "")).branding.name == ""  # no [branding]: the neutral page
 
 
 def test_defaults_and_relative_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -66,6 +75,11 @@ def test_defaults_and_relative_paths(tmp_path: Path, monkeypatch: pytest.MonkeyP
     ("[mail]\nstarttls = 'maybe'", "mail.starttls", "expected"),
     ("[mail]\npassword = 'x'", "mail.password", "secrets"),
     ("log = 3", "log", "expected a table"),
+    ("[branding]\nprimary_color = 'blue'", "branding.primary_color", "#RRGGBB"),
+    ("[branding]\nlogo = 'missing.svg'", "branding.logo", "cannot be read"),
+    ("[branding]\nslogan = 'We care'", "branding.slogan", "unknown key"),
+    ("metrics_allow = ['intranet']", "metrics_allow", "not an IP address or network"),
+    ("metrics_allow = [10]", "metrics_allow", "as strings"),
 ])
 def test_bad_settings_name_file_and_key(tmp_path: Path, text: str, key: str, what: str) -> None:
     with pytest.raises(SettingsError) as caught:

@@ -141,6 +141,29 @@ def test_replies_are_kept_until_fetched_and_dropped(store):
     assert store.reply_blob("reply-1") is None and store.replies() == []
 
 
+def rate_rows(store) -> list[tuple]:
+    return store.db.execute("SELECT key, window_end, count FROM rate").fetchall()  # sqlite3 and psycopg alike
+
+
+def test_a_rate_counts_hits_in_a_fixed_window_and_starts_again_in_the_next(store):
+    start = 1_800_000_000.0  # a window's first second
+    assert [store.hit("attempts:203.0.113.7", 60, start + n) for n in range(3)] == [
+        (1, start + 60), (2, start + 60), (3, start + 60)]
+    assert store.hit("attempts:198.51.100.2", 60, start) == (1, start + 60)  # another key counts apart
+    assert store.hit("attempts:203.0.113.7", 60, start + 60) == (1, start + 120)
+    # A hit stamped a little in the past (another instance's clock) joins the newer window.
+    assert store.hit("attempts:203.0.113.7", 60, start + 59) == (2, start + 120)
+
+
+def test_a_rate_keeps_no_client_address_and_prunes_windows_that_ended(store):
+    now = time.time()
+    store.hit("attempts:203.0.113.7", 60, now - 3600)
+    store.hit("attempts:198.51.100.2", 60, now)
+    rows = rate_rows(store)
+    assert [row[2] for row in rows] == [1]  # the hour-old window was deleted
+    assert rows[0][0] == digest("attempts:198.51.100.2") and "198.51" not in str(rows)
+
+
 @pytest.mark.parametrize("key", ["", "../x", "blobs/../x", "/etc/passwd", "blobs//x", "a b", "blobs/."])
 def test_a_blob_key_never_leaves_the_blob_folder(key, tmp_path):
     with pytest.raises(ValueError):

@@ -37,7 +37,46 @@ function status(text, kind) {
   node.hidden = !text;
 }
 function fail(text) { status(text, "error"); }
-function day(unix) { return new Date(unix * 1000).toLocaleDateString(undefined, { year: "numeric", month: "long", day: "numeric" }); }
+// Dates as a person reads them, in the reader's own language and time zone ("Tuesday 15
+// December 2026" or "Tuesday, December 15, 2026"), never an ISO date.
+const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: "long", day: "numeric", month: "long", year: "numeric" });
+const momentFormat = new Intl.DateTimeFormat(undefined, { weekday: "long", day: "numeric", month: "long", year: "numeric",
+                                                          hour: "numeric", minute: "2-digit" });
+function day(unix) { return dayFormat.format(new Date(unix * 1000)); }
+function sentAt(header) {
+  const when = new Date(header);
+  return header && !isNaN(when) ? momentFormat.format(when) : header;
+}
+
+// The clinic's name, logo and support contact (GET /api/v1/branding), written as text: the
+// page runs no inline script or style, and nothing from the server is read as markup.
+async function brand() {
+  let branding;
+  try { branding = await (await fetch("/api/v1/branding", { cache: "no-store" })).json(); } catch (e) { return; }
+  document.getElementById("brand").hidden = !(branding.name || branding.logo);
+  if (branding.name) {
+    show("brand-name", branding.name);
+    document.title = `Secure message from ${branding.name}`;
+  }
+  if (branding.logo) {
+    const logo = document.getElementById("brand-logo");
+    logo.src = branding.logo;
+    logo.alt = branding.name ? `${branding.name} logo` : "";
+    logo.hidden = false;
+  }
+  const support = branding.support || {};
+  const ways = [["phone", "tel:"], ["email", "mailto:"], ["url", ""]].filter(([k]) => support[k]);
+  if (!ways.length) return;
+  show("support-name", branding.name || "the sender");
+  const list = document.getElementById("support-ways");
+  ways.forEach(([k, scheme]) => {
+    const link = document.createElement("a");
+    link.href = scheme + (k === "phone" ? support[k].replace(/[^0-9+]/g, "") : support[k]);
+    link.textContent = support[k];
+    list.appendChild(link);
+  });
+  document.getElementById("support").hidden = false;
+}
 
 async function json(response) { try { return await response.json(); } catch (e) { return {}; } }
 
@@ -60,6 +99,7 @@ async function start() {
   } catch (e) { fail("The message could not be fetched. Check your connection and reload."); return; }
   if (info.state !== "ok") { fail(info.message); return; }
   show("expires", day(info.expires));
+  show("expiry-note", `You can open it until ${day(info.expires)}.`).hidden = false;
   verifyKind = info.verify;
   if (info.verified) { await openMessage(); return; }
   status("");
@@ -115,7 +155,7 @@ async function openMessage() {
     doc = JSON.parse(new TextDecoder().decode(plain));
   } catch (e) { fail("This message could not be decrypted: the link is damaged or incomplete."); return; }
   show("subject", doc.subject || "(no subject)");
-  show("from", doc.from); show("to", doc.to); show("date", doc.date);
+  show("from", doc.from); show("to", doc.to); show("date", sentAt(doc.date));
   if (doc.cc) { show("cc", doc.cc).hidden = false; document.getElementById("cc-label").hidden = false; }
   show("text", doc.text);
   const list = document.getElementById("attachments");
@@ -176,4 +216,5 @@ async function sendReply(event) {
 document.getElementById("send-code").addEventListener("click", sendCode);
 document.getElementById("code-form").addEventListener("submit", submitCode);
 document.getElementById("reply-form").addEventListener("submit", sendReply);
+brand();
 start();
