@@ -139,6 +139,13 @@ def new_code(store: PortalStore, sealed: Sealed, now: float | None = None) -> st
     return code
 
 
+def normalise(answer: str) -> str:
+    """A code or passcode as compared: without any whitespace ("482 913" is 482913; a passcode
+    read out over the phone as "blue river 7" is typed with or without its spaces). The upload
+    stores the passcode's digest in this same form."""
+    return "".join(answer.split())
+
+
 def check(store: PortalStore, sealed: Sealed, answer: str, now: float | None = None) -> str | Refusal:
     """A session token when `answer` is the current code (or the passcode), else why not.
 
@@ -150,7 +157,7 @@ def check(store: PortalStore, sealed: Sealed, answer: str, now: float | None = N
     refusal = unavailable(sealed, now) or locked(sealed, now)
     if refusal:
         return refusal
-    answer = "".join(answer.split())
+    answer = normalise(answer)
     if sealed.passcode:
         good = hmac.compare_digest(digest(answer), sealed.passcode)
         opened = good and store.accept_passcode(sealed.id, sealed.passcode, now)

@@ -335,7 +335,7 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
         if "@" not in recipient:
             raise web.HTTPBadRequest(text="X-Postseal-Recipient is required: codes are mailed to it")
         if not store.put(ident, data, request.headers.get("X-Postseal-Sender", ""), recipient, expires,
-                         request.headers.get("X-Postseal-Passcode") or None):
+                         access.normalise(request.headers.get("X-Postseal-Passcode", "")) or None):
             raise web.HTTPConflict(text="message id already used")
         log.info("portal: stored sealed message %s (%d bytes)", ident, len(data))
         return web.json_response({"id": ident, "expires": expires}, status=201)
