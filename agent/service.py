@@ -108,10 +108,9 @@ async def serve(home: Path, config: Config, ready: Callable[[RunningAgent], None
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
     token = secrets.token_urlsafe(32)
-    portal_token = config.portal.upload_token or secrets.token_urlsafe(32)
     try:
         config = with_relay_password(home, config)
-        pipeline = Pipeline(home, config, portal_token)
+        pipeline = Pipeline(home, config)
     except BaseException as exc:
         lock.close()  # an agent started again in this process must not find the directory taken
         if isinstance(exc, SecretsUnavailable | DataVersionError):
@@ -129,7 +128,7 @@ async def serve(home: Path, config: Config, ready: Callable[[RunningAgent], None
             if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
                 raise StartError(f"portal.url {portal_url} is not on this machine; set portal.embedded = false to use an external portal")
             portal_store = SqlitePortalStore(home / "portal")
-            runner, _ = await _site(portal_app(portal_store, portal_token,
+            runner, _ = await _site(portal_app(portal_store, pipeline.portal_credential,
                                                code_mailer(pipeline, config.organization.name)),
                                     parts.hostname, parts.port or 80, "embedded portal")
             runners.append(runner)

@@ -9,8 +9,11 @@ key; the agent collects them with the events (opened, downloads, lockouts) throu
 Routes for the recipient's browser: GET /m/{id} (the page), GET /api/v1/messages/{id}/info,
 POST …/code (mail me a code), POST …/session (the code or passcode → a session cookie),
 GET …/blob, POST …/receipt (an attachment was saved), POST …/replies.
-Routes for the agent (bearer upload token): PUT/DELETE /api/v1/messages/{id}, GET /api/v1/sync,
-GET/DELETE /api/v1/replies/{reply}, POST /api/v1/messages/{id}/warned.
+Routes for the agent (its own bearer credential, issued at enrolment: enrolment.py):
+POST /api/v1/enroll (an enrolment code → a credential), PUT/DELETE /api/v1/messages/{id},
+GET /api/v1/sync, GET/DELETE /api/v1/replies/{reply}, POST /api/v1/messages/{id}/warned.
+An agent sees and acts only on its own messages: another agent's message is "not found"
+(404, the same answer as a message that does not exist), never "forbidden".
 """
 
 from __future__ import annotations
@@ -28,8 +31,8 @@ from importlib import resources
 from aiohttp import web
 
 from agent import client_json, failure
-from agent.portal import access
-from agent.portal.interface import PortalStore, Sealed
+from agent.portal import access, enrolment
+from agent.portal.interface import PortalStore, Sealed, digest
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +71,9 @@ def _refuse(refusal: access.Refusal) -> web.Response:
 def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
                limiter: access.RateLimiter | None = None) -> web.Application:
     limiter = limiter or access.RateLimiter()
+    # `token`: the credential of this portal's local agent (the embedded portal's own agent, or
+    # a standalone portal's pre-enrolment token file), adopted as an enrolled agent; "" for none.
+    enrolment.adopt(store, token)
 
     @web.middleware
     async def headers(request: web.Request, handler):
@@ -86,10 +92,29 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
 
     app = web.Application(middlewares=[headers], client_max_size=MAX_BLOB)
 
-    def agent_only(request: web.Request) -> None:
-        supplied = request.headers.get("Authorization", "").removeprefix("Bearer ")
-        if not token or not hmac.compare_digest(supplied.encode(), token.encode()):
-            raise web.HTTPUnauthorized(text="upload token required")
+    def agent_only(request: web.Request) -> str:
+        """The enrolled agent making this request (401 JSON for an unknown or revoked credential).
+        The credential is looked up by its digest: no comparison of secrets to time."""
+        supplied = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        agent = store.agent_of(digest(supplied)) if 0 < len(supplied) <= 512 else None
+        if agent is None:
+            raise web.HTTPUnauthorized(text=json.dumps({"error": "This agent is not enrolled with the portal, or its "
+                                                                 "credential was revoked: run `postseal portal enroll`."}),
+                                       content_type="application/json")
+        return agent
+
+    def own_message(request: web.Request, agent: str) -> Sealed:
+        """The agent's own message; another agent's is as unknown as one that does not exist."""
+        sealed = message_of(request)
+        if sealed.agent != agent:
+            raise web.HTTPNotFound(text="No such message.")
+        return sealed
+
+    def own_reply(request: web.Request, agent: str) -> str:
+        reply_id = request.match_info["reply"]
+        if not _ID.match(reply_id) or reply_id not in {r["reply"] for r in store.replies(agent)}:
+            raise web.HTTPNotFound(text="no such reply")
+        return reply_id
 
     def message_of(request: web.Request) -> Sealed:
         ident = request.match_info["id"]
@@ -233,8 +258,25 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
         return web.json_response({"reply": reply_id}, status=201)
 
     # --- the agent ------------------------------------------------------------------------------
+    async def enroll(request: web.Request) -> web.Response:
+        throttle(request)
+        try:
+            if (request.content_length or 0) > 4096:
+                raise client_json.BadJson("too long")
+            body = client_json.loads(await request.read(), "the enrolment")
+        except client_json.BadJson:
+            body = None
+        if not isinstance(body, dict):
+            return _refuse(access.Refusal(400, 'expected JSON {"code": "…", "name": "…"} of at most 4 KB'))
+        enrolled = enrolment.enrol(store, str(body.get("code") or ""), str(body.get("name") or ""))
+        if enrolled is None:
+            return _refuse(access.Refusal(403, "This enrolment code is unknown, used up or expired: ask the "
+                                               "portal's administrator for a new one."))
+        log.info("portal: agent %s enrolled", enrolled.agent)
+        return web.json_response({"agent": enrolled.agent, "credential": enrolled.credential}, status=201)
+
     async def upload(request: web.Request) -> web.Response:
-        agent_only(request)
+        agent = agent_only(request)
         ident = request.match_info["id"]
         if not _ID.match(ident):
             raise web.HTTPBadRequest(text="bad message id")
@@ -248,49 +290,62 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
         recipient = request.headers.get("X-Postseal-Recipient", "")
         if "@" not in recipient:
             raise web.HTTPBadRequest(text="X-Postseal-Recipient is required: codes are mailed to it")
-        if not store.put(ident, data, request.headers.get("X-Postseal-Sender", ""), recipient, expires,
-                         request.headers.get("X-Postseal-Passcode") or None):
-            raise web.HTTPConflict(text="message id already used")
+        sender = request.headers.get("X-Postseal-Sender", "")
+        if not store.put(ident, data, sender, recipient, expires, request.headers.get("X-Postseal-Passcode") or None,
+                         agent=agent):
+            return again(store.get(ident), agent, data, (sender, recipient))
         log.info("portal: stored sealed message %s (%d bytes)", ident, len(data))
         return web.json_response({"id": ident, "expires": expires}, status=201)
 
+    def again(sealed: Sealed | None, agent: str, data: bytes, parties: tuple[str, str]) -> web.Response:
+        """An upload under an id already taken. The same agent sending the same bytes for the
+        same sender and recipient again is a retry whose first answer was lost: success (200),
+        nothing written. Anything else, or another agent's id, is a conflict (409)."""
+        if (sealed is None or sealed.agent != agent or sealed.revoked or sealed.expired()
+                or sealed.size != len(data) or (sealed.sender, sealed.recipient) != parties):
+            return _refuse(access.Refusal(409, "This message id is already used."))
+        stored = store.blob(sealed.id)
+        if stored is None:  # the first upload's bytes are still landing: ask again shortly
+            return _refuse(access.Refusal(503, "This message is being stored; try again.", retry_after=1))
+        if not hmac.compare_digest(stored, data):
+            return _refuse(access.Refusal(409, "This message id is already used."))
+        return web.json_response({"id": sealed.id, "expires": sealed.expires}, status=200)
+
     async def revoke(request: web.Request) -> web.Response:
-        agent_only(request)
-        ident = request.match_info["id"]
-        if not _ID.match(ident) or not store.revoke(ident):
+        ident = own_message(request, agent_only(request)).id
+        if not store.revoke(ident):
             raise web.HTTPNotFound(text="No such message.")
         store.event(ident, "revoked")
         log.info("portal: revoked %s", ident)
         return web.json_response({"revoked": ident})
 
     async def sync(request: web.Request) -> web.Response:
-        agent_only(request)
+        agent = agent_only(request)
         try:
             since, within = int(request.query.get("since", "0")), float(request.query.get("warn_within", "0"))
         except ValueError:
             raise web.HTTPBadRequest(text="since and warn_within are numbers") from None
-        for ident in store.purge_expired():
-            store.event(ident, "expired")
+        # Each expiry becomes one event, once (note_expired marks and records it in one
+        # transaction); the ciphertext of expired messages goes as before.
+        store.note_expired()
+        store.purge_expired()
         return web.json_response({
-            "events": store.events_since(since), "replies": store.replies(),
+            "events": store.events_since(since, agent=agent), "replies": store.replies(agent),
             "expiring": [{"id": s.id, "sender": s.sender, "recipient": s.recipient, "expires": s.expires}
-                         for s in (store.expiring(within) if within else [])]})
+                         for s in (store.expiring(within, agent=agent) if within else [])]})
 
     async def warned(request: web.Request) -> web.Response:
-        agent_only(request)
-        store.update(message_of(request).id, warned=time.time())
+        store.update(own_message(request, agent_only(request)).id, warned=time.time())
         return web.Response(status=204)
 
     async def reply_blob(request: web.Request) -> web.Response:
-        agent_only(request)
-        data = store.reply_blob(request.match_info["reply"]) if _ID.match(request.match_info["reply"]) else None
+        data = store.reply_blob(own_reply(request, agent_only(request)))
         if data is None:
             raise web.HTTPNotFound(text="no such reply")
         return web.Response(body=data, content_type="application/octet-stream")
 
     async def drop_reply(request: web.Request) -> web.Response:
-        agent_only(request)
-        if not store.drop_reply(request.match_info["reply"]):
+        if not store.drop_reply(own_reply(request, agent_only(request))):
             raise web.HTTPNotFound(text="no such reply")
         return web.Response(status=204)
 
@@ -305,6 +360,7 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
     app.router.add_get("/api/v1/messages/{id}/blob", blob)
     app.router.add_post("/api/v1/messages/{id}/receipt", receipt)
     app.router.add_put("/api/v1/messages/{id}/replies/{reply}", reply)
+    app.router.add_post("/api/v1/enroll", enroll)
     app.router.add_put("/api/v1/messages/{id}", upload)
     app.router.add_delete("/api/v1/messages/{id}", revoke)
     app.router.add_post("/api/v1/messages/{id}/warned", warned)

@@ -126,5 +126,5 @@ def test_a_portal_store_of_0_1_0_loses_the_file_names_of_its_receipts(tmp_path):
     assert store.db.execute("SELECT kind, detail FROM events ORDER BY seq").fetchall() == [
         ("downloaded", ""), ("downloaded", "attachment 2"), ("opened", "")]  # the receipts themselves stay
     store.db.close()
-    assert sqlite_version(root / "portal.db") == 2
+    assert sqlite_version(root / "portal.db") == 3
     assert not any(b"Doe_John" in p.read_bytes() for p in root.iterdir() if p.is_file())
