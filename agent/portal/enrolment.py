@@ -37,7 +37,7 @@ from agent.portal.interface import LOCAL_AGENT, PortalStore, digest
 MAX_USES = 100_000
 MAX_DAYS = 90
 _DURATION = re.compile(r"^(\d{1,4})([mhd])$")
-_NAME = re.compile(r"[^\w .@()-]")
+_NAME = re.compile(r"[^\w .@()'-]")  # a name to list, not markup or control characters
 
 
 class EnrolmentError(Exception):
