@@ -184,7 +184,7 @@ class Pipeline:
         self.audit = AuditLog(home)
         # This agent's own portal credential (agent/portal_enrol.py), read once the keys are open.
         self.portal_credential = portal_token or portal_enrol.credential(home, config)
-        portal = PortalClient(config.portal.url, self.portal_credential)
+        portal = PortalClient(config.portal.url, lambda: self.portal_credential)
         self.protectors: dict[Method, Protector] = {
             Method.INTERNAL: PlainProtector(Method.INTERNAL),
             Method.TLS: PlainProtector(Method.TLS),

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 
-from agent import system_mail
+from agent import portal_enrol, system_mail
 from agent.protect.portal import PortalClient, PortalUnavailable, b64url_decode, unseal
 
 log = logging.getLogger(__name__)
@@ -83,6 +83,7 @@ class PortalSync:
     def __init__(self, pipeline, client: PortalClient, home: Path) -> None:
         self.pipeline = pipeline
         self.client = client
+        self.home = home
         self._cursor_file = home / "portal-sync.json"
         try:
             self.seq = int(json.loads(self._cursor_file.read_text())["seq"])
@@ -99,7 +100,20 @@ class PortalSync:
                 log.exception("portal sync failed; next time")
             await asyncio.sleep(max(1, self.pipeline.config.portal.poll_seconds))
 
+    async def _enrol_by_policy(self) -> None:
+        """Managed policy's enrolment code, redeemed once for this agent's own credential when it
+        holds none for `portal.url` (agent/portal_enrol.py); asked again next time on failure."""
+        config = self.pipeline.config
+        if not (config.portal.enrolment_code and portal_enrol.needs_enrolment(self.home, config)):
+            return
+        try:
+            await asyncio.to_thread(portal_enrol.enrol, self.home, config.portal.url, config.portal.enrolment_code)
+        except portal_enrol.EnrolFailed as exc:
+            raise PortalUnavailable(f"enrolment by policy: {exc}") from None
+        self.pipeline.portal_credential = portal_enrol.credential(self.home, config)
+
     async def once(self) -> None:
+        await self._enrol_by_policy()
         warn = self.pipeline.config.portal.warn_days * 86400
         state = await asyncio.to_thread(self.client.sync, self.seq, warn)
         for event in state.get("events", []):

@@ -17,6 +17,7 @@ import secrets
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
@@ -110,15 +111,25 @@ def unseal(key: bytes, blob: bytes, message_id: str) -> dict:
 @dataclass(frozen=True)
 class PortalClient:
     url: str
-    token: str  # this agent's own credential, issued at enrolment (agent/portal_enrol.py)
+    # This agent's own credential, issued at enrolment (agent/portal_enrol.py); a callable when
+    # it may arrive after start (enrolment by policy), read at each call.
+    token: str | Callable[[], str]
     timeout: float = 20.0
     retries: int = 4  # an upload's retries under the same id (connection errors, 5xx, 429)
     backoff: float = 0.5  # seconds, doubled each retry
 
+    def bearer(self) -> str:
+        """The credential now; PortalUnavailable (try later) while this agent has none."""
+        token = self.token() if callable(self.token) else self.token
+        if not token:
+            raise PortalUnavailable(f"this agent is not enrolled with the portal {self.url} yet "
+                                    "(postseal portal enroll, or portal.enrolment_code in managed policy)")
+        return token
+
     def _call(self, method: str, path: str, query: str = "") -> bytes:
         """One authenticated call to the portal's agent routes (sync, replies)."""
         url = f"{self.url.rstrip('/')}{path}{('?' + query) if query else ''}"
-        request = urllib.request.Request(url, method=method, headers={"Authorization": f"Bearer {self.token}"})
+        request = urllib.request.Request(url, method=method, headers={"Authorization": f"Bearer {self.bearer()}"})
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 return response.read()
@@ -142,7 +153,7 @@ class PortalClient:
     def revoke(self, portal_id: str) -> None:
         """The portal forgets the sealed copy: the link no longer opens anything."""
         request = urllib.request.Request(f"{self.url.rstrip('/')}/api/v1/messages/{portal_id}", method="DELETE",
-                                         headers={"Authorization": f"Bearer {self.token}"})
+                                         headers={"Authorization": f"Bearer {self.bearer()}"})
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 response.read()
@@ -158,6 +169,7 @@ class PortalClient:
         portal's Retry-After): the portal takes a repeat of a stored upload as success, so a
         retry after an answer lost on the way is safe. What still fails is PortalUnavailable
         (the outbox tries again later) or ProtectError (refused for good)."""
+        bearer = self.bearer()
         retry = Retry(total=self.retries, connect=self.retries, read=self.retries, status=self.retries,
                       other=0, backoff_factor=self.backoff, status_forcelist=(429, 500, 502, 503, 504),
                       allowed_methods=frozenset({"PUT"}), respect_retry_after_header=True, raise_on_status=False)
@@ -166,7 +178,7 @@ class PortalClient:
             try:
                 response = http.request(
                     "PUT", f"{self.url.rstrip('/')}/api/v1/messages/{portal_id}", body=blob,
-                    headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/octet-stream",
+                    headers={"Authorization": f"Bearer {bearer}", "Content-Type": "application/octet-stream",
                              "X-Postseal-Sender": sender, "X-Postseal-Recipient": recipient,
                              "X-Postseal-Expires": str(int(expires))})
             except urllib3.exceptions.HTTPError as exc:
