@@ -77,7 +77,7 @@ def enrol(home: Path, url: str, code: str, name: str = "", timeout: float = 20.0
     the enrolment record. EnrolFailed (one line) when the portal refuses or cannot be reached."""
     base = url.rstrip("/")
     body = json.dumps({"code": code.strip(), "name": name or socket.gethostname()}).encode()
-    retry = urllib3.util.Retry(total=3, backoff_factor=0.5, status_forcelist=(502, 503, 504),
+    retry = urllib3.util.Retry(total=3, backoff_factor=0.5, status_forcelist=(429, 502, 503, 504),
                                allowed_methods=frozenset({"POST"}), raise_on_status=False)
     with urllib3.PoolManager(retries=retry, timeout=timeout) as http:
         try:

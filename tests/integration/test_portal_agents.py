@@ -176,6 +176,7 @@ def test_an_expiry_is_told_once_however_often_agents_sync(portal):
         kinds += [e["kind"] for e in call(portal, LOCAL_SECRET, "GET", "/api/v1/sync?since=0").json()["events"]]
     assert [e["kind"] for e in portal.store.events_since(0)] == ["expired"]
     assert kinds == ["expired"] * 3  # three syncs of its owner from the start each read the one event
+    assert portal.store.blob("lapsing-0123456789a") is None  # and its ciphertext is gone
 
 
 class FailingOnce(FileBlobStore):
