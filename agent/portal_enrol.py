@@ -10,7 +10,10 @@ this agent's own portal credential, and how it gets one.
   agent/secret_store.py), never in config or policy. `portal-enrolment.json` records which
   portal and agent id it belongs to (no secret): a new `portal.url` means enrolling again.
 - `portal.upload_token` (the shared token of earlier releases) is used only when the agent
-  holds no enrolled credential for `portal.url`.
+  holds no enrolled credential for `portal.url`. Messages it uploaded with that token belong
+  to the portal's agent "local"; once enrolled, the agent claims back those still in its
+  outbox (by their ids, which only it and their recipients know), once, so their receipts
+  and replies come to it (`needs_claim`, portal_sync.py).
 """
 
 from __future__ import annotations
@@ -68,6 +71,15 @@ def credential(home: Path, config: Config) -> str:
     return config.portal.upload_token
 
 
+def needs_claim(home: Path, config: Config) -> bool:
+    record = _record(home)
+    return not config.portal.embedded and _same(record.get("url", ""), config.portal.url) and not record.get("claimed")
+
+
+def claimed(home: Path) -> None:
+    write_private(home / RECORD, json.dumps({**_record(home), "claimed": True}))
+
+
 def needs_enrolment(home: Path, config: Config) -> bool:
     return not config.portal.embedded and not _same(_record(home).get("url", ""), config.portal.url)
 
@@ -94,7 +106,7 @@ def enrol(home: Path, url: str, code: str, name: str = "", timeout: float = 20.0
         why = answer.get("error") if isinstance(answer, dict) else ""
         raise EnrolFailed(f"portal {base} refused the enrolment (HTTP {response.status}): {why or 'no credential'}")
     secret_store.put(home, ENROLLED, str(answer["credential"]).encode())
-    record = {"url": base, "agent": str(answer.get("agent", "")), "enrolled": time.time()}
+    record = {"url": base, "agent": str(answer.get("agent", "")), "enrolled": time.time(), "claimed": False}
     write_private(home / RECORD, json.dumps(record))
     log.info("enrolled with the portal %s as agent %s", base, record["agent"])
     return record

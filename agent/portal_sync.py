@@ -18,6 +18,7 @@ import base64
 import json
 import logging
 import re
+import time
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
@@ -112,8 +113,24 @@ class PortalSync:
             raise PortalUnavailable(f"enrolment by policy: {exc}") from None
         self.pipeline.portal_credential = portal_enrol.credential(self.home, config)
 
+    async def _claim_earlier(self) -> None:
+        """Once enrolled: take back the messages uploaded with the shared token of before
+        (agent/portal_enrol.py), those of the last `portal.expiry_days`; a claim the portal
+        does not know is skipped. Interrupted, it runs again (a claim is idempotent)."""
+        config = self.pipeline.config
+        if not portal_enrol.needs_claim(self.home, config):
+            return
+        since = time.time() - (config.portal.expiry_days + 1) * 86400
+        taken = 0
+        for portal_id in self.pipeline.outbox.portal_ids(since):
+            taken += await asyncio.to_thread(self.client.claim, portal_id)
+        portal_enrol.claimed(self.home)
+        if taken:
+            log.info("portal: %d message(s) uploaded before enrolment are this agent's again", taken)
+
     async def once(self) -> None:
         await self._enrol_by_policy()
+        await self._claim_earlier()
         warn = self.pipeline.config.portal.warn_days * 86400
         state = await asyncio.to_thread(self.client.sync, self.seq, warn)
         for event in state.get("events", []):

@@ -120,6 +120,10 @@ class PortalStore(Protocol):
 
     def agents(self) -> list[dict]: ...
 
+    def claim(self, ident: str, agent: str) -> bool:
+        """`agent` owns the message now if it did or it was LOCAL_AGENT's (a message uploaded
+        with the shared token of before enrolment); False otherwise, nothing changed."""
+
     def revoke_agent(self, agent_id: str, now: float) -> bool: ...
 
     def close(self) -> None: ...

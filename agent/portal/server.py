@@ -11,7 +11,8 @@ POST …/code (mail me a code), POST …/session (the code or passcode → a ses
 GET …/blob, POST …/receipt (an attachment was saved), POST …/replies.
 Routes for the agent (its own bearer credential, issued at enrolment: enrolment.py):
 POST /api/v1/enroll (an enrolment code → a credential), PUT/DELETE /api/v1/messages/{id},
-GET /api/v1/sync, GET/DELETE /api/v1/replies/{reply}, POST /api/v1/messages/{id}/warned.
+GET /api/v1/sync, GET/DELETE /api/v1/replies/{reply}, POST /api/v1/messages/{id}/warned,
+POST /api/v1/messages/{id}/claim (a message uploaded before enrolment).
 An agent sees and acts only on its own messages: another agent's message is "not found"
 (404, the same answer as a message that does not exist), never "forbidden".
 """
@@ -337,6 +338,16 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
             "expiring": [{"id": s.id, "sender": s.sender, "recipient": s.recipient, "expires": s.expires}
                          for s in (store.expiring(within, agent=agent) if within else [])]})
 
+    async def claim(request: web.Request) -> web.Response:
+        # An agent enrolled after uploading with the shared token of earlier releases takes its
+        # earlier messages back, by ids only it and their recipients know (agent/portal_enrol.py);
+        # another enrolled agent's message is "not found" like any other.
+        agent = agent_only(request)
+        ident = request.match_info["id"]
+        if not _ID.match(ident) or not store.claim(ident, agent):
+            raise web.HTTPNotFound(text="No such message.")
+        return web.Response(status=204)
+
     async def warned(request: web.Request) -> web.Response:
         store.update(own_message(request, agent_only(request)).id, warned=time.time())
         return web.Response(status=204)
@@ -367,6 +378,7 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
     app.router.add_put("/api/v1/messages/{id}", upload)
     app.router.add_delete("/api/v1/messages/{id}", revoke)
     app.router.add_post("/api/v1/messages/{id}/warned", warned)
+    app.router.add_post("/api/v1/messages/{id}/claim", claim)
     app.router.add_get("/api/v1/sync", sync)
     app.router.add_get("/api/v1/replies/{reply}/blob", reply_blob)
     app.router.add_delete("/api/v1/replies/{reply}", drop_reply)

@@ -300,6 +300,11 @@ class SqlitePortalStore:
         return [{"id": i, "name": n, "enrolled": e, "revoked": r, "last_upload": u, "messages": c}
                 for i, n, e, r, u, c in rows]
 
+    def claim(self, ident: str, agent: str) -> bool:
+        with self._lock:
+            return self.db.execute("UPDATE messages SET agent=? WHERE id=? AND agent IN (?, ?)",
+                                   (agent, ident, agent, LOCAL_AGENT)).rowcount == 1
+
     def revoke_agent(self, agent_id: str, now: float) -> bool:
         with self._lock:
             return self.db.execute("UPDATE agents SET revoked=? WHERE id=? AND revoked IS NULL",

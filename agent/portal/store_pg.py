@@ -339,6 +339,10 @@ class PostgresPortalStore:
         return [{"id": i, "name": n, "enrolled": e, "revoked": r, "last_upload": u, "messages": c}
                 for i, n, e, r, u, c in rows]
 
+    def claim(self, ident: str, agent: str) -> bool:
+        return self.db.execute("UPDATE messages SET agent=%s WHERE id=%s AND agent IN (%s, %s)",
+                               (agent, ident, agent, LOCAL_AGENT)).rowcount == 1
+
     def revoke_agent(self, agent_id: str, now: float) -> bool:
         return self.db.execute("UPDATE agents SET revoked=%s WHERE id=%s AND revoked IS NULL",
                                (now, agent_id)).rowcount == 1

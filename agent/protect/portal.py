@@ -38,6 +38,14 @@ class PortalUnavailable(Exception):
     """The portal could not take the upload now: a reason to retry, not to hold."""
 
 
+class PortalAnswered(PortalUnavailable):
+    """The portal answered an agent call with an HTTP error `status`."""
+
+    def __init__(self, status: int, text: str) -> None:
+        super().__init__(text)
+        self.status = status
+
+
 def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
@@ -134,7 +142,7 @@ class PortalClient:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 return response.read()
         except urllib.error.HTTPError as exc:
-            raise PortalUnavailable(f"portal {self.url} answered {exc.code} to {path}") from None
+            raise PortalAnswered(exc.code, f"portal {self.url} answered {exc.code} to {path}") from None
         except (urllib.error.URLError, OSError) as exc:
             raise PortalUnavailable(f"portal {self.url} not reachable: {getattr(exc, 'reason', exc)}") from None
 
@@ -149,6 +157,17 @@ class PortalClient:
 
     def mark_warned(self, portal_id: str) -> None:
         self._call("POST", f"/api/v1/messages/{portal_id}/warned")
+
+    def claim(self, portal_id: str) -> bool:
+        """Take back a message this agent uploaded before it enrolled; False when the portal
+        does not have it as a message of before enrolment (expired, or never there)."""
+        try:
+            self._call("POST", f"/api/v1/messages/{portal_id}/claim")
+        except PortalAnswered as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
 
     def revoke(self, portal_id: str) -> None:
         """The portal forgets the sealed copy: the link no longer opens anything."""

@@ -133,3 +133,14 @@ def test_a_version_2_sqlite_store_gives_its_messages_to_the_local_agent_and_tell
         assert sqlite_version(root / "portal.db") >= 3
     finally:
         store.close()
+
+
+def test_an_agent_claims_only_messages_of_before_enrolment_or_its_own(store):
+    now = time.time()
+    assert store.put("legacy-0123456789ab", BLOB, "a@clinic.example", "p@mail.example", now + 600)  # the shared token's
+    assert store.put("patel-0123456789abc", BLOB, "b@clinic.example", "q@mail.example", now + 600, agent="a-2")
+    assert store.claim("legacy-0123456789ab", "a-1") and store.get("legacy-0123456789ab").agent == "a-1"
+    assert store.claim("legacy-0123456789ab", "a-1")  # again: already its own
+    assert not store.claim("legacy-0123456789ab", "a-3")  # now an enrolled agent's: not anyone else's
+    assert not store.claim("patel-0123456789abc", "a-1") and store.get("patel-0123456789abc").agent == "a-2"
+    assert not store.claim("no-such-0123456789a", "a-1")
