@@ -19,6 +19,7 @@ from typing import Any
 
 from agent import config as config_mod
 from agent import first_run
+from agent.api.client import AgentClient, AgentUnreachable, ApiError
 from agent.audit import AuditLog
 from agent.intake import BadMessage
 from agent.keys.gpg_tool import GpgMissing
@@ -26,7 +27,6 @@ from agent.keys.pgp_store import PgpError, PgpStore
 from agent.policy.rules import RulesError, load_rules
 from agent.secret_store import SecretsUnavailable
 from agent.store_migrations import DataVersionError
-from gui.agent_client import AgentClient, AgentUnreachable, ApiError
 
 OK, FAILED, BAD_INPUT, HELD, UNREACHABLE = 0, 1, 2, 3, 4
 
@@ -282,26 +282,6 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return OK
 
 
-def _relay_mailer(home: Path):
-    """A standalone portal mails its codes through the relay of its own config.toml."""
-    from agent import system_mail
-    from agent.delivery.smtp import DeliveryError, RelayConnections
-    from agent.portal.server import MailerError
-
-    config = config_mod.load(home)
-    relay = RelayConnections(config.relay)
-
-    def mail(sealed, code: str) -> None:
-        raw = system_mail.code_mail(sealed.sender, sealed.recipient, code, config.organization.name)
-        try:
-            result = relay.send(sealed.sender, [sealed.recipient], raw, False)
-        except DeliveryError as exc:
-            raise MailerError(str(exc)) from None
-        if not result.recipients[sealed.recipient].ok:
-            raise MailerError(result.recipients[sealed.recipient].reply)
-    return mail
-
-
 def _portal_database(args: argparse.Namespace) -> str | None:
     """--database, else $POSTSEAL_PORTAL_DATABASE (a URL kept off the command line, where any
     local user's `ps` would read a password; libpq's PGPASSWORD and ~/.pgpass work too)."""
@@ -378,37 +358,17 @@ def cmd_portal(args: argparse.Namespace) -> int:
         return cmd_portal_enrolment(args)
     if args.portal_cmd == "enroll":
         return cmd_portal_enroll(args)
-    from aiohttp import web
+    from agent.portal import serve
+    from agent.portal.settings import PortalSettings, SettingsError, load
 
-    from agent.portal.server import create_app
-
-    home = config_mod.home_dir()
-    # Agents enrol (`portal enrolment-code`); no shared token is made. A token file left by an
-    # earlier release is adopted as the agent "local", so its agents keep working until they
-    # are enrolled and `portal agents revoke local` ends it (agent/portal/enrolment.py).
-    token_file = home / "portal-token"
-    legacy = token_file.read_text().strip() if token_file.exists() else ""
-    url = _portal_database(args)
-    if url:
-        # An organization's portal: state in PostgreSQL (migrated beforehand by `portal
-        # migrate`), sealed bytes in files under --blobs (shared storage when several
-        # instances run; S3-compatible storage is the production choice).
-        from agent.portal.blobs import FileBlobStore
-
-        store_pg = _portal_pg()
-        import psycopg
-
-        try:
-            store = store_pg.PostgresPortalStore(url, FileBlobStore(Path(args.blobs or home / "portal")))
-        except psycopg.Error as exc:
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            raise CliError(f"portal serve: {store_pg.where(url)}: {first}", FAILED) from None
-    else:
-        from agent.portal.store import SqlitePortalStore
-
-        store = SqlitePortalStore(home / "portal")
-    app = create_app(store, legacy, _relay_mailer(home))
-    web.run_app(app, host=args.host, port=args.port, print=lambda *_: print(f"portal on http://{args.host}:{args.port}"))
+    try:
+        settings = serve.from_flags(load(Path(args.config)) if args.config else PortalSettings(),
+                                    args.host, args.port, args.database, args.blobs)
+        serve.run(settings, config_mod.home_dir())
+    except SettingsError as exc:
+        raise CliError(str(exc), BAD_INPUT) from None
+    except serve.ServeError as exc:
+        raise CliError(str(exc), FAILED) from None
     return OK
 
 
@@ -698,8 +658,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("portal", help="run the recipient portal on its own")
     por = p.add_subparsers(dest="portal_cmd", required=True, metavar="ACTION")
     k = por.add_parser("serve", help="serve the portal")
-    k.add_argument("--host", default="127.0.0.1")
-    k.add_argument("--port", type=int, default=8025)
+    k.add_argument("--config", metavar="PORTAL.TOML", help="the portal's settings (docs/deploy.md); flags override it")
+    k.add_argument("--host", help="listen address (default 127.0.0.1)")
+    k.add_argument("--port", type=int, help="listen port (default 8025)")
     k.add_argument("--database", metavar="URL",
                    help="PostgreSQL (postgresql://…) instead of the embedded SQLite store; "
                         "default $POSTSEAL_PORTAL_DATABASE")

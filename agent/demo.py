@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from agent import config as config_mod
+from agent.api.client import AgentClient
 from agent.cli import proof_text, table
 from agent.demo_world import Received, Recipient, SmtpSink, TestCA, free_port
 from agent.intake import parse
@@ -28,7 +29,6 @@ from agent.keys import gpg_tool
 from agent.policy.inspect import inspect
 from agent.protect.portal import b64url_decode, unseal
 from agent.service import AgentThread
-from gui.agent_client import AgentClient
 
 ORG = "valleyclinic.example"
 PARTNER = "referrals@lakesidecardiology.example"  # has an OpenPGP key

@@ -223,12 +223,11 @@ def _report(config: Config, out: Any) -> int:
     and `postseal init --check` read the same)."""
     problems = readiness.problems(config)
     for problem in problems:
-        label = "HOLDS MAIL" if problem.holds is not readiness.Holds.NOTHING else (
-            "warning" if problem.warn else "note")
+        label = {"holds": "HOLDS MAIL"}.get(problem.severity, problem.severity)
         print(f"  {label}: {problem.message}", file=out)
     if not any(p.warn for p in problems):
         print("Ready: nothing in this set-up holds mail. Start Postseal (postseal tray).", file=out)
-    return 1 if any(p.holds is not readiness.Holds.NOTHING for p in problems) else 0
+    return 1 if any(p.severity == "holds" for p in problems) else 0
 
 
 def _trust_local_ca(home: Path, config: Config) -> None:

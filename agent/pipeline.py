@@ -139,8 +139,10 @@ def own_key_warnings(sender: str, recipients: tuple[RecipientPlan, ...], pgp: Pg
 
 def make_plan(raw: bytes, config: Config, rules: RuleSet, pgp: PgpStore,
               envelope_recipients: list[str] | None = None, smime: SmimeStore | None = None,
-              discovery: Discovery | None = None, tls: TlsPolicies | None = None) -> tuple[intake_mod.Intake, Plan]:
-    """Parse, inspect and route; raises intake.BadMessage. Touches no state."""
+              discovery: Discovery | None = None, tls: TlsPolicies | None = None,
+              problems: tuple[readiness.Problem, ...] | None = None) -> tuple[intake_mod.Intake, Plan]:
+    """Parse, inspect and route; raises intake.BadMessage. Touches no state. `problems`: the
+    set-up's readiness problems when the caller already found them (the Pipeline does, once)."""
     message = intake_mod.parse(raw, envelope_recipients)
     inspection = inspect_message(message.message)
     external = tuple(a for a in message.recipients if not config.is_internal(a))
@@ -153,7 +155,7 @@ def make_plan(raw: bytes, config: Config, rules: RuleSet, pgp: PgpStore,
     else:
         recipients = tuple(route(a, verdict, config, pgp, smime, discovery, tls) for a in message.recipients)
     verdict = replace(verdict, warnings=(*verdict.warnings, *own_key_warnings(message.sender, recipients, pgp, smime)))
-    verdict = readiness.apply(verdict, readiness.problems(config), recipients)
+    verdict = readiness.apply(verdict, readiness.problems(config) if problems is None else problems, recipients)
     return message, Plan(message.sender, verdict, recipients)
 
 
@@ -166,8 +168,7 @@ class Pipeline:
         self.secrets = secret_store.open_store(
             home, secret_store.configured_backend(config.secrets.backend, config.locked))
         for problem in self.problems:  # said once the keys are open; /v1/health and the tray keep saying it
-            level = logging.ERROR if problem.holds is not readiness.Holds.NOTHING else (
-                logging.WARNING if problem.warn else logging.INFO)
+            level = {"holds": logging.ERROR, "warning": logging.WARNING}.get(problem.severity, logging.INFO)
             log.log(level, "set-up: %s", problem.message)
         self.rules: RuleSet = load_rules(config.policy.rules_file)
         self.pgp = PgpStore(home)
@@ -298,7 +299,7 @@ class Pipeline:
     # --- deciding ------------------------------------------------------------------------
     def plan(self, raw: bytes, envelope_recipients: list[str] | None = None) -> tuple[intake_mod.Intake, Plan]:
         return make_plan(raw, self.config, self.rules, self.pgp, envelope_recipients, self.smime, self.discovery,
-                         self.tls_policies)
+                         self.tls_policies, self.problems)
 
     async def check(self, raw: bytes) -> Plan:
         return (await asyncio.to_thread(self.plan, raw))[1]

@@ -40,8 +40,17 @@ class Problem:
     holds: Holds = Holds.NOTHING
     warn: bool = True  # False: a state chosen on purpose (a trial portal), reported but not a warning
 
+    @property
+    def severity(self) -> str:
+        """"holds" (mail waits until it is mended), "warning" (IT should know) or "note" (chosen on
+        purpose): the one mapping the log, `postseal init --check` and the tray all use."""
+        if self.holds is not Holds.NOTHING:
+            return "holds"
+        return "warning" if self.warn else "note"
+
     def to_json(self) -> dict[str, Any]:
-        return {"code": self.code, "message": self.message, "holds": str(self.holds), "warn": self.warn}
+        return {"code": self.code, "message": self.message, "holds": str(self.holds), "warn": self.warn,
+                "severity": self.severity}
 
 
 def is_loopback(host: str) -> bool:

@@ -128,8 +128,12 @@ async def serve(home: Path, config: Config, ready: Callable[[RunningAgent], None
             if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
                 raise StartError(f"portal.url {portal_url} is not on this machine; set portal.embedded = false to use an external portal")
             portal_store = SqlitePortalStore(home / "portal")
+            # The embedded portal answers only to its own URL's (loopback) host name: a web
+            # page on another site cannot reach it through DNS rebinding, and the Origin check
+            # compares with that URL.
             runner, _ = await _site(portal_app(portal_store, pipeline.portal_credential,
-                                               code_mailer(pipeline, config.organization.name)),
+                                               code_mailer(pipeline, config.organization.name),
+                                               public_url=portal_url, allowed_hosts=(parts.hostname,)),
                                     parts.hostname, parts.port or 80, "embedded portal")
             runners.append(runner)
         app = api.create_app(pipeline, token, set(config.ingress.allowed_origins))

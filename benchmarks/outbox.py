@@ -20,9 +20,9 @@ import time
 from pathlib import Path
 
 from agent import config as config_mod
+from agent.api.client import AgentClient
 from agent.demo_world import SmtpSink, free_port
 from benchmarks.pipeline import make_messages
-from gui.agent_client import AgentClient
 
 SENDER = "dr.chen@valleyclinic.example"
 RECIPIENTS = ["nurse.patel@valleyclinic.example", "front.desk@valleyclinic.example"]

@@ -17,9 +17,9 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from agent import config as config_mod
+from agent.api.client import AgentClient
 from agent.demo_world import Recipient, SmtpSink, free_port
 from agent.service import AgentThread
-from gui.agent_client import AgentClient
 
 PARTNER = "referrals@lakesidecardiology.example"
 COLLEAGUE = "nurse.patel@valleyclinic.example"

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from gui.agent_client import AgentClient, AgentUnreachable
+from agent.api.client import AgentClient, AgentUnreachable
 from gui.errors import LaunchFailed
 
 

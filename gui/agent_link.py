@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from gui.agent_client import AgentClient, AgentUnreachable, ApiError
+from agent.api.client import AgentClient, AgentUnreachable, ApiError
 
 T = TypeVar("T")
 

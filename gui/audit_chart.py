@@ -18,10 +18,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from agent.api.client import AgentClient, AuditFilter
+from agent.api.messages import METHOD_NAMES
 from gui import theme
-from gui.agent_client import AgentClient, AuditFilter
 from gui.audit_model import day_start
-from gui.messages import METHOD_NAMES
 from gui.tray_app import TrayApp
 
 DAYS = 30

@@ -16,7 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
-from gui.agent_client import AuditFilter, AuditPage
+from agent.api.client import AuditFilter, AuditPage
 from gui.tray_app import TrayApp
 
 RECORD_ROLE = Qt.ItemDataRole.UserRole + 1

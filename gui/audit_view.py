@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from agent.api.client import AuditCheck, AuditFilter
 from gui import file_dialogs, icons
-from gui.agent_client import AuditCheck, AuditFilter
 from gui.audit_chart import ActivityChart
 from gui.audit_model import RECORD_ROLE, AuditModel, detail_text
 from gui.errors import explain

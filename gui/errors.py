@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gui.agent_client import AgentUnreachable, ApiError
+from agent.api.client import AgentUnreachable, ApiError
 
 NOT_RUNNING = ("The Postseal agent is not running, so mail is not being protected. "
                "Choose “Start the agent” in the Postseal menu, or run `postseal agent`.")

@@ -12,7 +12,7 @@ import threading
 
 from PySide6.QtCore import QThread, Signal
 
-from gui.agent_client import AgentUnreachable, ApiError, EventStream
+from agent.api.client import AgentUnreachable, ApiError, EventStream
 from gui.agent_link import AgentLink
 from gui.errors import explain
 

@@ -22,11 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from agent.api.client import ApiError
+from agent.api.keyring import KeyEntry
 from gui import file_dialogs, icons
-from gui.agent_client import ApiError
 from gui.dialogs import CreateKeyDialog, confirm
 from gui.errors import explain
-from gui.keyring import KeyEntry
 from gui.message_bar import MessageBar
 from gui.tray_app import TrayApp
 

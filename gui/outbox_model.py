@@ -13,8 +13,8 @@ from PySide6.QtCore import (
     Qt,
 )
 
+from agent.api.messages import OutboxMessage
 from gui import icons
-from gui.messages import OutboxMessage
 
 MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2

@@ -20,11 +20,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from agent.api.messages import OutboxMessage
 from gui import icons
 from gui.dialogs import ReleaseDialog, confirm
 from gui.errors import explain
 from gui.message_bar import MessageBar
-from gui.messages import OutboxMessage
 from gui.outbox_delegates import ProgressDelegate, RecipientsDelegate
 from gui.outbox_model import (
     FILTERS,

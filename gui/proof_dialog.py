@@ -7,7 +7,7 @@ import time
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QPlainTextEdit, QVBoxLayout, QWidget
 
-from gui.messages import OutboxMessage
+from agent.api.messages import OutboxMessage
 
 _FIELDS = (("method", "Method"), ("tls_version", "TLS version"), ("tls_cipher", "Cipher"),
            ("tls_peer", "Verified server"), ("key_fingerprint", "Encrypted to key"),

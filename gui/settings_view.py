@@ -34,9 +34,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from agent.api.client import AgentConfig
 from gui import autostart, icons
 from gui.accounts_box import AccountsBox
-from gui.agent_client import AgentConfig
 from gui.errors import explain
 from gui.message_bar import MessageBar
 from gui.tray_app import TrayApp

@@ -10,8 +10,8 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from gui.keyring import KeyEntry
-from gui.messages import OutboxMessage
+from agent.api.keyring import KeyEntry
+from agent.api.messages import OutboxMessage
 
 
 class Tone(enum.StrEnum):

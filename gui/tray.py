@@ -1,5 +1,5 @@
 """`postseal tray`: the system-tray app. It talks to the agent only through the local API
-(gui/agent_client.py) and starts the agent when it is not running.
+(agent/api/client.py) and starts the agent when it is not running.
 
     python -m gui.tray [--home DIR] [--no-start-agent] [--show]
 """
@@ -15,8 +15,8 @@ from pathlib import Path
 from PySide6.QtCore import QLockFile
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
+from agent.api.client import default_home
 from gui import theme
-from gui.agent_client import default_home
 from gui.main_window import MainWindow
 from gui.tray_app import TrayApp
 from gui.tray_icon import TrayIcon

@@ -16,14 +16,14 @@ from typing import Any
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal, Slot
 
+from agent.api.client import AgentClient, AgentConfig
+from agent.api.keyring import KeyEntry
+from agent.api.messages import OutboxMessage
 from gui import agent_launcher
-from gui.agent_client import AgentClient, AgentConfig
 from gui.agent_link import AgentLink
 from gui.background import Background
 from gui.errors import NOT_RUNNING, explain
 from gui.event_stream import EventStreamThread
-from gui.keyring import KeyEntry
-from gui.messages import OutboxMessage
 from gui.outbox_model import OutboxModel
 from gui.status import Tone, TrayStatus, tray_status
 

@@ -5,7 +5,7 @@
 #   test: the same, plus chromium (portal page, add-ins), xvfb (tray screenshots), nodejs
 #         (Outlook add-in tests), swaks (SMTP submission tests), wixl and msitools (the
 #         Windows MSI), dpkg-deb, systemd-analyze, shellcheck and desktop-file-validate (the
-#         .deb), postgresql (the portal store's tests); both: the system libraries Qt needs for the tray app
+#         .deb), postgresql (the portal store's tests), nginx (the portal behind a TLS proxy); both: the system libraries Qt needs for the tray app
 set -euo pipefail
 what=${1:-demo}
 
@@ -40,6 +40,8 @@ if [ "$what" = test ] && ! have_cmd shellcheck; then need+=(shellcheck); fi
 if [ "$what" = test ] && ! have_cmd desktop-file-validate; then need+=(desktop-file-utils); fi
 # The portal store's PostgreSQL backend is tested against a throwaway cluster (initdb, pg_ctl).
 if [ "$what" = test ] && ! compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null; then need+=(postgresql); fi
+# The portal's production shape is tested behind Debian's nginx terminating TLS.
+if [ "$what" = test ] && ! have_cmd nginx && [ ! -x /usr/sbin/nginx ]; then need+=(nginx); fi
 # The tray app (PySide6 wheels bring Qt itself, not these system libraries).
 have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
 for pair in libEGL.so.1:libegl1 libGL.so.1:libgl1 libxkbcommon.so.0:libxkbcommon0 \
@@ -52,7 +54,7 @@ for pair in libEGL.so.1:libegl1 libGL.so.1:libgl1 libxkbcommon.so.0:libxkbcommon
 done
 
 if [ ${#need[@]} -eq 0 ]; then
-  echo "system packages: all present (python3 $(python3 -c 'import platform; print(platform.python_version())'), gnupg, Qt libraries$([ "$what" = test ] && echo ', chromium, xvfb, nodejs, swaks, certutil, wixl, msitools, dpkg-deb, systemd-analyze, shellcheck, desktop-file-validate, postgresql'))"
+  echo "system packages: all present (python3 $(python3 -c 'import platform; print(platform.python_version())'), gnupg, Qt libraries$([ "$what" = test ] && echo ', chromium, xvfb, nodejs, swaks, certutil, wixl, msitools, dpkg-deb, systemd-analyze, shellcheck, desktop-file-validate, postgresql, nginx'))"
   exit 0
 fi
 

@@ -24,9 +24,9 @@ from agent import dane
 from agent.delivery.smtp import (
     DeliveryError,
     SendResult,
-    _Session,
-    _StaleSession,
-    _transact,
+    Session,
+    StaleSession,
+    transact,
     wire_format,
 )
 from agent.net import Network
@@ -77,12 +77,12 @@ class DirectDelivery:
             context.verify_mode = ssl.CERT_NONE
         return context
 
-    def _session(self, host: str, requirement: Requirement) -> _Session:
+    def _session(self, host: str, requirement: Requirement) -> Session:
         try:
             client = _Smtp(self.network, host, self.timeout)
         except (OSError, smtplib.SMTPException) as exc:
             raise DeliveryError(f"{host}: not reachable ({exc})") from None
-        session = _Session(client)
+        session = Session(client)
         try:
             client.ehlo()
             if not client.has_extn("starttls"):
@@ -151,8 +151,8 @@ class DirectDelivery:
                 failures.append(str(exc))
                 continue
             try:
-                result = _transact(session, host, mail_from, recipients, data, envid)
-            except (_StaleSession, smtplib.SMTPException, OSError) as exc:
+                result = transact(session, host, mail_from, recipients, data, envid)
+            except (StaleSession, smtplib.SMTPException, OSError) as exc:
                 failures.append(f"{host}: session lost ({exc or type(exc).__name__})")
                 continue
             finally:

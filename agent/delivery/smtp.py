@@ -84,7 +84,7 @@ def wire_format(data: bytes) -> bytes:
 
 
 @dataclass
-class _Session:
+class Session:
     client: smtplib.SMTP
     tls_version: str = ""
     tls_cipher: str = ""
@@ -103,14 +103,14 @@ class _Session:
 
 
 def _connect(relay: RelayConfig, needs_verified_tls: bool,
-             login: Callable[[smtplib.SMTP], None] | None = None) -> _Session:
+             login: Callable[[smtplib.SMTP], None] | None = None) -> Session:
     where = f"relay {relay.host}:{relay.port}"
     require_tls = needs_verified_tls or relay.starttls == "required"
     try:
         client = smtplib.SMTP(relay.host, relay.port, timeout=relay.timeout, local_hostname="localhost")
     except (OSError, smtplib.SMTPException) as exc:
         raise DeliveryError(f"{where} not reachable: {exc}", unreachable=True) from None
-    session = _Session(client)
+    session = Session(client)
     try:
         client.ehlo()
         if relay.starttls != "off" or needs_verified_tls:
@@ -146,7 +146,7 @@ def _connect(relay: RelayConfig, needs_verified_tls: bool,
         raise DeliveryError(f"{where}: connection lost ({exc or type(exc).__name__})") from None
 
 
-class _StaleSession(Exception):
+class StaleSession(Exception):
     """A reused session was dead before anything was handed over: safe to try a fresh one."""
 
 
@@ -156,7 +156,7 @@ def xtext(value: str) -> str:
                    for c in value)
 
 
-def _transact(session: _Session, where: str, mail_from: str, recipients: list[str], data: bytes,
+def transact(session: Session, where: str, mail_from: str, recipients: list[str], data: bytes,
               envid: str = "", require_tls: bool = False) -> SendResult:
     client = session.client
     result = SendResult(tls_version=session.tls_version, tls_cipher=session.tls_cipher, tls_peer=session.tls_peer)
@@ -175,9 +175,9 @@ def _transact(session: _Session, where: str, mail_from: str, recipients: list[st
     try:
         code, text = client.mail(mail_from, mail_options)
     except (smtplib.SMTPServerDisconnected, OSError):
-        raise _StaleSession() from None
+        raise StaleSession() from None
     if code == 421:
-        raise _StaleSession()
+        raise StaleSession()
     if code != 250:
         client.rset()
         raise DeliveryError(f"{where} refused sender {mail_from}: {_reply(code, text)}", permanent=code >= 500)
@@ -215,10 +215,10 @@ class RelayConnections:
         self.relay = relay
         self.login = login
         self.where = where or f"relay {relay.host}:{relay.port}"
-        self._idle: list[_Session] = []
+        self._idle: list[Session] = []
         self._lock = threading.Lock()
 
-    def _take(self, needs_verified_tls: bool) -> _Session | None:
+    def _take(self, needs_verified_tls: bool) -> Session | None:
         now = time.monotonic()
         with self._lock:
             for session in list(self._idle):
@@ -230,7 +230,7 @@ class RelayConnections:
                     return session
         return None
 
-    def _give_back(self, session: _Session) -> None:
+    def _give_back(self, session: Session) -> None:
         session.last_used = time.monotonic()
         with self._lock:
             if len(self._idle) < self.MAX_IDLE_SESSIONS:
@@ -247,8 +247,8 @@ class RelayConnections:
             if session is None:
                 session = _connect(self.relay, needs_verified_tls, self.login)
             try:
-                result = _transact(session, self.where, mail_from, recipients, data, envid, needs_verified_tls)
-            except _StaleSession:
+                result = transact(session, self.where, mail_from, recipients, data, envid, needs_verified_tls)
+            except StaleSession:
                 session.client.close()
                 session = None
                 continue

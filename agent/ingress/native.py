@@ -111,7 +111,7 @@ def error(ident: Any, code: str, message: str) -> dict[str, Any]:
 
 
 def _client() -> Any:
-    from gui.agent_client import AgentClient, AgentUnreachable
+    from agent.api.client import AgentClient, AgentUnreachable
 
     try:
         return AgentClient.discover()
@@ -310,7 +310,7 @@ def _version() -> str:
 
 
 def _log_to_file() -> None:
-    from gui.agent_client import default_home
+    from agent.api.client import default_home
 
     handler: logging.Handler
     try:

@@ -67,7 +67,9 @@ OPENAPI: dict = {
                             "warning": {"type": "string"}}},
                         "problems": {"type": "array", "items": {"type": "object", "properties": {
                             "code": {"type": "string"}, "message": {"type": "string"},
-                            "holds": {"type": "string", "enum": ["nothing", "portal", "all"]}}}}}},
+                            "holds": {"type": "string", "enum": ["nothing", "portal", "all"]},
+                            "warn": {"type": "boolean"},
+                            "severity": {"type": "string", "enum": ["holds", "warning", "note"]}}}}}},
                         "agent is up")}}
         },
         "/v1/check": {

@@ -43,17 +43,17 @@ class Extracted:
     kind: str = ""  # the attachment's format as sniffed (see ATTACHMENT_KINDS in rules.py)
 
 
-def _finding(kind: str, location: str, detail: str) -> Finding:
+def finding(kind: str, location: str, detail: str) -> Finding:
     return Finding(kind, location, 0, 0, 1.0, detail)
 
 
 def uninspectable(location: str, detail: str) -> Extracted:
-    return Extracted(location, "", [_finding("uninspectable_attachment", location, detail)])
+    return Extracted(location, "", [finding("uninspectable_attachment", location, detail)])
 
 
 def structure_beyond_limits(detail: str) -> Extracted:
     """The message's MIME structure itself is past what is inspected (see inspect.py)."""
-    return Extracted("message", "", [_finding("mime_beyond_limits", "message", detail)])
+    return Extracted("message", "", [finding("mime_beyond_limits", "message", detail)])
 
 
 # --- telling formats apart by their bytes ----------------------------------------------------
@@ -163,7 +163,7 @@ def _hl7(data: bytes, location: str, charset: str | None) -> Extracted:
     except Exception:  # noqa: BLE001 - python-hl7 raises bare Exceptions on bad input
         segments = [line.split("|", 1)[0] for line in text.split("\r") if line]
     if "PID" in segments:
-        findings.append(_finding("hl7_patient_data", location, "HL7 v2 message with a PID (patient) segment"))
+        findings.append(finding("hl7_patient_data", location, "HL7 v2 message with a PID (patient) segment"))
     # Field separators become spaces so identifiers inside fields are read as words.
     readable = re.sub(r"[|^~\\&]", " ", text.replace("\r", "\n"))
     return Extracted(location, readable, findings)
@@ -208,7 +208,7 @@ def _json(data: bytes, location: str, charset: str | None) -> Extracted:
         return Extracted(location, text)  # not JSON after all: read it as text
     findings = []
     if _fhir_patient_in_json(document):
-        findings.append(_finding("fhir_patient_data", location, "FHIR resource describing a patient"))
+        findings.append(finding("fhir_patient_data", location, "FHIR resource describing a patient"))
     strings: list[str] = []
     _json_strings(document, strings)
     return Extracted(location, "\n".join(strings), findings)
@@ -244,7 +244,7 @@ def _xml(data: bytes, location: str, charset: str | None) -> Extracted:
         if element.text and element.text.strip():
             parts.append(f"{tag}: {element.text.strip()}")
     if patient:
-        findings.append(_finding("fhir_patient_data", location, "FHIR resource describing a patient"))
+        findings.append(finding("fhir_patient_data", location, "FHIR resource describing a patient"))
     return Extracted(location, "\n".join(parts), findings)
 
 
@@ -269,14 +269,14 @@ def _zip(data: bytes, location: str, depth: int, budget: list[int]) -> list[Extr
         from agent.policy import sandbox
 
         if any(m.flag_bits & 1 for m in members):
-            return [Extracted(location, "", [_finding("encrypted_archive", location, "encrypted document")], kind)]
+            return [Extracted(location, "", [finding("encrypted_archive", location, "encrypted document")], kind)]
         item = sandbox.extract_rich(kind, data, location)
         item.kind = kind
         return [item]
     if depth >= MAX_ARCHIVE_DEPTH:
         return [uninspectable(location, f"archive nested deeper than {MAX_ARCHIVE_DEPTH} levels")]
     if len(members) > MAX_ARCHIVE_MEMBERS:
-        return [Extracted(location, "", [_finding("oversized_archive", location,
+        return [Extracted(location, "", [finding("oversized_archive", location,
                                                   f"more than {MAX_ARCHIVE_MEMBERS} files")])]
     out: list[Extracted] = []
     for member in members:
@@ -284,7 +284,7 @@ def _zip(data: bytes, location: str, depth: int, budget: list[int]) -> list[Extr
             continue
         inner = f"{location}/{member.filename}"
         if member.flag_bits & 1:
-            out.append(Extracted(inner, "", [_finding("encrypted_archive", inner, "password-protected file in a ZIP")]))
+            out.append(Extracted(inner, "", [finding("encrypted_archive", inner, "password-protected file in a ZIP")]))
             continue
         allowed = min(budget[0], max(member.compress_size, 1) * MAX_RATIO)
         try:
@@ -296,7 +296,7 @@ def _zip(data: bytes, location: str, depth: int, budget: list[int]) -> list[Extr
         if len(content) > allowed:
             why = "decompresses beyond the size limit" if allowed == budget[0] else \
                 f"compression ratio above {MAX_RATIO}:1 (zip bomb)"
-            out.append(Extracted(inner, "", [_finding("oversized_archive", inner, why)]))
+            out.append(Extracted(inner, "", [finding("oversized_archive", inner, why)]))
             continue
         budget[0] -= len(content)
         out.extend(extract(content, member.filename, "", inner, depth + 1, budget))

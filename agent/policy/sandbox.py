@@ -23,7 +23,7 @@ import sys
 import threading
 
 from agent.policy import tables
-from agent.policy.extract import MAX_TEXT_CHARS, Extracted, _finding, uninspectable
+from agent.policy.extract import MAX_TEXT_CHARS, Extracted, finding, uninspectable
 
 log = logging.getLogger(__name__)
 
@@ -212,12 +212,12 @@ def extract_rich(kind: str, data: bytes, location: str) -> Extracted:
             _worker = None
             return uninspectable(location, f"{name} reader crashed or ran out of memory")
     if problem == "encrypted":
-        return Extracted(location, "", [_finding("encrypted_archive", location, f"encrypted {name}")])
+        return Extracted(location, "", [finding("encrypted_archive", location, f"encrypted {name}")])
     if problem and not text:
         return uninspectable(location, f"{name} {problem}")
     result = Extracted(location, text)
     if problem:  # partly read: what was read is scanned, the rest is a finding
-        result.findings.append(_finding("uninspectable_attachment", location, f"{name} only partly read: {problem}"))
+        result.findings.append(finding("uninspectable_attachment", location, f"{name} only partly read: {problem}"))
     return result
 
 

@@ -26,13 +26,14 @@ import logging
 import re
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from importlib import resources
+from typing import Any
 
 from aiohttp import web
 
 from agent import client_json, failure
-from agent.portal import access, enrolment
+from agent.portal import access, enrolment, health, proxy, settings
 from agent.portal.interface import PortalStore, Sealed, digest
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ MAX_REPLY = 35 * 1024 * 1024
 MAX_REPLIES = 20  # per message: a reply box, not a file drop
 MAX_ATTACHMENTS = 1000  # a receipt names an attachment by its index below this
 COOKIE = "ps_session"
+BRANDING = web.AppKey("branding", object)
 _SECURITY_HEADERS = {
     # The page runs only its own script; nothing it decrypts can load or run anything.
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; "
@@ -70,8 +72,19 @@ def _refuse(refusal: access.Refusal) -> web.Response:
 
 
 def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
-               limiter: access.RateLimiter | None = None) -> web.Application:
+               limiter: access.RateLimiter | None = None, *, public_url: str | None = None,
+               allowed_hosts: Iterable[str] | None = None, trusted_proxies: tuple[proxy.Network, ...] = (),
+               checks: dict[str, health.Check] | None = None, branding: Any = None) -> web.Application:
+    """The portal app. Keyword-only settings (portal.toml, or the agent for its embedded portal):
+    `public_url`: scheme://host[:port] recipients use; the Origin check compares with it and an
+    https one makes the session cookie Secure whatever the hop to this process was.
+    `allowed_hosts`: the Host names answered (None: any — only for tests and the old flags).
+    `trusted_proxies`: peers whose X-Forwarded-For/-Proto count (proxy.py).
+    `checks`: what /readyz runs (default: the store's database and blob store).
+    `branding`: the [branding] of portal.toml, kept for the pages (rendered by the branding module)."""
     limiter = limiter or access.RateLimiter()
+    public_origin = settings.origin_of(public_url) if public_url else None
+    secure_cookie = bool(public_origin and public_origin.startswith("https://"))
     # `token`: the credential of this portal's local agent (the embedded portal's own agent, or
     # a standalone portal's pre-enrolment token file), adopted as an enrolled agent; "" for none.
     enrolment.adopt(store, token)
@@ -91,7 +104,13 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
         response.headers.update(_SECURITY_HEADERS)
         return response
 
-    app = web.Application(middlewares=[headers], client_max_size=MAX_BLOB)
+    # Outermost first: the client's address and scheme are settled before anything reads them,
+    # and a refused Host still gets the security headers.
+    middlewares = [proxy.forwarded(tuple(trusted_proxies)), headers]
+    if allowed_hosts is not None:
+        middlewares.append(proxy.allowed_hosts(allowed_hosts))
+    app = web.Application(middlewares=middlewares, client_max_size=MAX_BLOB)
+    app[BRANDING] = branding
 
     def agent_only(request: web.Request) -> str:
         """The enrolled agent making this request (401 JSON for an unknown or revoked credential).
@@ -126,8 +145,10 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
 
     def same_site(request: web.Request) -> None:
         # Cookie requests must come from the portal's own page (SameSite=Strict does the rest).
+        # Behind a proxy request.scheme/host are the proxy's hop, not what the browser used:
+        # the public URL is the truth when it is known.
         origin = request.headers.get("Origin")
-        if origin is not None and origin != f"{request.scheme}://{request.host}":
+        if origin is not None and origin != (public_origin or f"{request.scheme}://{request.host}"):
             raise web.HTTPForbidden(text="requests from other sites are refused")
 
     def throttle(request: web.Request) -> None:
@@ -196,7 +217,7 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
             return _refuse(result)
         response = web.json_response({"verified": True})
         response.set_cookie(COOKIE, result, max_age=int(access.SESSION_LIFETIME), path=f"/api/v1/messages/{sealed.id}/",
-                            httponly=True, samesite="Strict", secure=request.secure)
+                            httponly=True, samesite="Strict", secure=secure_cookie or request.secure)
         return response
 
     def refused(request: web.Request, sealed: Sealed) -> web.Response | None:
@@ -363,9 +384,6 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
             raise web.HTTPNotFound(text="no such reply")
         return web.Response(status=204)
 
-    async def health(request: web.Request) -> web.Response:
-        return web.json_response({"ok": True})
-
     app.router.add_get("/m/{id}", page)
     app.router.add_get("/static/{name}", asset)
     app.router.add_get("/api/v1/messages/{id}/info", info)
@@ -382,7 +400,7 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
     app.router.add_get("/api/v1/sync", sync)
     app.router.add_get("/api/v1/replies/{reply}/blob", reply_blob)
     app.router.add_delete("/api/v1/replies/{reply}", drop_reply)
-    app.router.add_get("/health", health)
+    health.add_routes(app, checks if checks is not None else health.store_checks(store))
     return app
 
 

@@ -9,47 +9,21 @@ is "...", because a subject such as "Lab results for J. Doe" is PHI too.
 
 from __future__ import annotations
 
-import copy
 import uuid
-from email import policy
 from email.message import EmailMessage, Message
-from email.parser import BytesParser
 
 from agent.keys.pgp_store import PgpError, PgpStore
 from agent.model import Method, ProtectedCopy, RecipientPlan
 from agent.protect import ProtectError
-
-_PROTECTED = ("From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID")
-_CRLF = policy.compat32.clone(linesep="\r\n")
-_OUTER = ("From", "To", "Cc", "Reply-To", "Date", "Message-ID", "In-Reply-To", "References")
-
-
-def _source(message: EmailMessage) -> Message:
-    # compat32 keeps every header and body byte exactly as accepted (headers still RFC 2047
-    # encoded and folded), and parses 3x faster than policy.default.
-    return BytesParser(policy=policy.compat32).parsebytes(message.as_bytes())
-
-
-def inner_entity(source: Message) -> bytes:
-    """The MIME entity that gets encrypted: the content, plus the protected headers."""
-    clone = copy.copy(source)
-    clone._headers = list(source._headers)  # noqa: SLF001 - header list only, payload shared
-    for name in list(clone.keys()):
-        if name not in _PROTECTED and not name.lower().startswith("content-"):
-            del clone[name]
-    if "Content-Type" not in clone:
-        clone["Content-Type"] = "text/plain; charset=utf-8"
-    clone.set_param("protected-headers", "v1")
-    return clone.as_bytes(policy=_CRLF)
+from agent.protect.entity import as_accepted, inner_entity, outer_headers
 
 
 def pgp_mime(source: Message, armored: bytes) -> bytes:
     """The RFC 3156 §4 envelope. Its shape never varies, so it is written out directly;
     only the addressing headers of the original are copied, verbatim."""
     boundary = f"postseal-{uuid.uuid4().hex}"
-    lines = [f"{name}: {value}" for name, value in source.items() if name in _OUTER]
+    lines = outer_headers(source)
     lines += [
-        "Subject: ...",
         "MIME-Version: 1.0",
         f'Content-Type: multipart/encrypted; protocol="application/pgp-encrypted";\r\n boundary="{boundary}"',
         "",
@@ -80,7 +54,7 @@ class PgpProtector:
     def protect(
         self, message: EmailMessage, sender: str, recipients: list[RecipientPlan]
     ) -> list[ProtectedCopy]:
-        source = _source(message)
+        source = as_accepted(message)
         entity = inner_entity(source)
         own, _ = self.store.find(sender)
         signer, _ = self.store.find(sender, secret=True)  # signed by the sender's own key when there is one

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.serialization import pkcs7
 from agent.keys.smime_store import SmimeStore
 from agent.model import Method, ProtectedCopy, RecipientPlan
 from agent.protect import ProtectError
-from agent.protect.pgp import _OUTER, _source, inner_entity
+from agent.protect.entity import as_accepted, inner_entity, outer_headers
 
 
 def sign(entity: bytes, identity) -> bytes:
@@ -48,8 +48,8 @@ def envelope(source, content: bytes, recipients: list) -> bytes:
     for cert in recipients:
         builder = builder.add_recipient(cert)
     der = builder.encrypt(serialization.Encoding.DER, [pkcs7.PKCS7Options.Binary])
-    lines = [f"{name}: {value}" for name, value in source.items() if name in _OUTER]
-    lines += ["Subject: ...", "MIME-Version: 1.0",
+    lines = outer_headers(source)
+    lines += ["MIME-Version: 1.0",
               'Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name="smime.p7m"',
               'Content-Disposition: attachment; filename="smime.p7m"', "Content-Transfer-Encoding: base64", ""]
     head = "\r\n".join(line.replace("\r\n", "\n").replace("\n", "\r\n") for line in lines)
@@ -64,7 +64,7 @@ class SmimeProtector:
         self.store = store
 
     def protect(self, message: EmailMessage, sender: str, recipients: list[RecipientPlan]) -> list[ProtectedCopy]:
-        source = _source(message)
+        source = as_accepted(message)
         entity = inner_entity(source)
         identity = self.store.identity(sender)
         content = sign(entity, identity) if identity else entity

@@ -14,7 +14,7 @@ import keyring.backend
 import keyring.errors
 import pytest
 
-from gui.agent_client import AgentClient
+from agent.api.client import AgentClient
 from tests.accounts.fake_google import FakeGoogle
 from tests.accounts.fake_microsoft import FakeMicrosoft
 

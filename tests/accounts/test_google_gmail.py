@@ -85,7 +85,7 @@ def test_declining_google_consent_adds_no_account(account_agent, google, ca):
 
 def test_google_has_no_device_code_sign_in(account_agent, google):
     running, client = account_agent(google)
-    from gui.agent_client import ApiError
+    from agent.api.client import ApiError
 
     with pytest.raises(ApiError, match="device code"):
         client.start_sign_in("google", device_code=True)

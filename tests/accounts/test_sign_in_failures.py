@@ -7,7 +7,7 @@ import keyring
 import keyring.backends.fail
 import pytest
 
-from gui.agent_client import ApiError
+from agent.api.client import ApiError
 from tests.accounts.conftest import sign_in
 
 

@@ -25,8 +25,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from agent.api.client import AgentClient
 from agent.ingress import native_manifest
-from gui.agent_client import AgentClient
 
 playwright_sync = pytest.importorskip("playwright.sync_api", reason="pip install -e .[test] brings playwright")
 

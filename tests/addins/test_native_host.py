@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from agent import config as config_mod
+from agent.api.client import AgentClient
 from agent.demo_world import free_port
 from agent.ingress import native
 from agent.service import AgentThread
-from gui.agent_client import AgentClient
 from tests.conftest import make_config
 
 REPO = Path(__file__).resolve().parents[2]

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from agent import config as config_mod
+from agent.api.client import AgentClient
 from agent.demo_world import free_port
 from agent.service import AgentThread
-from gui.agent_client import AgentClient
 from tests.conftest import make_config
 
 playwright_sync = pytest.importorskip("playwright.sync_api", reason="pip install -e .[test] brings playwright")

@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 
 from agent import config as config_mod
+from agent.api.client import AgentClient
 from agent.demo_world import SmtpSink, TestCA, free_port
 from agent.service import AgentThread, RunningAgent
-from gui.agent_client import AgentClient
 from tests.conftest import make_config
 
 # Marker PHI: a Social Security number the detectors hold (valid shape and ranges), one they

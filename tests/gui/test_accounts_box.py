@@ -9,7 +9,7 @@ import os
 import threading
 from pathlib import Path
 
-from gui.agent_client import AgentClient
+from agent.api.client import AgentClient
 from gui.status import Tone
 from tests.accounts.conftest import browse
 from tests.accounts.test_microsoft_graph import message

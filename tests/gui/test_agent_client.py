@@ -1,11 +1,11 @@
-"""The client calls the tray adds to gui/agent_client.py, against a real agent."""
+"""The client calls the tray adds to agent/api/client.py, against a real agent."""
 
 import threading
 import time
 
 import pytest
 
-from gui.agent_client import AgentClient, AgentUnreachable, ApiError, AuditFilter
+from agent.api.client import AgentClient, AgentUnreachable, ApiError, AuditFilter
 from tests.conftest import SAMPLES
 
 

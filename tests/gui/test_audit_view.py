@@ -9,9 +9,9 @@ import time
 
 from PySide6.QtCore import QTimer
 
+from agent.api.client import AgentClient
 from agent.audit import AuditLog
 from gui import file_dialogs
-from gui.agent_client import AgentClient
 from gui.status import Tone
 from tests.conftest import SAMPLES
 from tests.gui.conftest import wait_for_tone

@@ -5,7 +5,7 @@ Each time the app says what happened and what to do, in one line, and keeps runn
 import json
 
 from agent import config as config_mod
-from gui.agent_client import AgentClient
+from agent.api.client import AgentClient
 from gui.errors import NOT_RUNNING, WRONG_TOKEN
 from gui.status import Tone
 from tests.conftest import SAMPLES, make_config

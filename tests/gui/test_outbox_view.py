@@ -4,8 +4,8 @@ filter, and each action a person can take on a message."""
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
+from agent.api.client import AgentClient
 from agent.demo_world import SmtpSink
-from gui.agent_client import AgentClient
 from gui.dialogs import ReleaseDialog
 from gui.outbox_model import PROGRESS, RECIPIENTS, STATE
 from gui.proof_dialog import ProofDialog

@@ -14,8 +14,8 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication
 
+from agent.api.client import AgentClient
 from gui import icons, theme
-from gui.agent_client import AgentClient
 from gui.proof_dialog import ProofDialog
 from gui.status import Tone, TrayStatus
 from gui.tray_icon import status_icon

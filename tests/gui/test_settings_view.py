@@ -27,7 +27,7 @@ def test_managed_settings_are_locked_and_release_is_refused_everywhere(qtbot, li
     assert view.changes() == {"relay": {"host": "smtp.other.example"}}
     assert "2 settings managed by your organization" in view.source.text()
 
-    from gui.agent_client import AgentClient
+    from agent.api.client import AgentClient
     from tests.conftest import SAMPLES
 
     client = AgentClient(live_agent.running.api_url, live_agent.running.token)
@@ -68,8 +68,8 @@ def test_start_at_login_that_cannot_be_written_says_so_and_stays_off(qtbot, make
 
 def test_relay_saved_from_the_tray_is_used_for_the_next_message(qtbot, start_agent, sink, ca, make_tray, home):
     from agent import secret_store
+    from agent.api.client import AgentClient
     from agent.settings import RELAY_PASSWORD
-    from gui.agent_client import AgentClient
     from tests.conftest import SAMPLES, SmtpSink
 
     secret_store.put(home, RELAY_PASSWORD, b"old-secret")  # saved from the tray earlier: kept in the secret store

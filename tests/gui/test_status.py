@@ -2,8 +2,8 @@
 
 import time
 
-from gui.keyring import KeyEntry
-from gui.messages import OutboxMessage
+from agent.api.keyring import KeyEntry
+from agent.api.messages import OutboxMessage
 from gui.status import Tone, tray_status
 
 

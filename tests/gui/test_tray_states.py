@@ -1,6 +1,6 @@
 """The tray icon, tooltip and menu against a real agent: each state a person must read."""
 
-from gui.agent_client import AgentClient
+from agent.api.client import AgentClient
 from gui.status import Tone
 from gui.tray_icon import status_icon
 from tests.conftest import SAMPLES

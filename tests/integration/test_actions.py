@@ -11,8 +11,8 @@ import urllib.request
 import pytest
 from aiosmtpd.controller import Controller
 
+from agent.api.client import AgentClient
 from agent.demo_world import free_port
-from gui.agent_client import AgentClient
 from tests.conftest import SAMPLES
 
 SSN_SAMPLE = SAMPLES / "05-disability-form-ssn.eml"

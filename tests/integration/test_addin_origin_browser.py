@@ -13,8 +13,8 @@ import threading
 import pytest
 from aiohttp import web
 
+from agent.api.client import AgentClient
 from agent.demo_world import free_port
-from gui.agent_client import AgentClient
 from tests.integration.test_compose import draft
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -8,8 +8,8 @@ import sys
 import time
 
 from agent import config as config_mod
+from agent.api.client import AgentClient
 from agent.demo_world import SmtpSink, free_port
-from gui.agent_client import AgentClient
 from tests.conftest import SAMPLES, make_config, run_cli
 
 

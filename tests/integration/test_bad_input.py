@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from gui.agent_client import AgentClient
+from agent.api.client import AgentClient
 from tests.conftest import SAMPLES, mailed_code
 
 CLINIC = "dr.chen@valleyclinic.example"

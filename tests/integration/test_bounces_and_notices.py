@@ -6,8 +6,8 @@ import time
 
 from aiosmtpd.controller import Controller
 
+from agent.api.client import AgentClient, ApiError
 from agent.demo_world import SmtpSink, free_port
-from gui.agent_client import AgentClient, ApiError
 from tests.conftest import SAMPLES, SENDER, run_cli
 
 CARE_TEAM = SAMPLES / "06-care-team-update.eml"  # partner (portal/PGP), nurse (internal), Dr. Okafor (portal)

@@ -11,8 +11,8 @@ from email import message_from_bytes, policy
 
 import pytest
 
+from agent.api.client import AgentClient
 from agent.ingress.compose import MAX_ATTACHMENT
-from gui.agent_client import AgentClient
 
 CLINIC = "dr.chen@valleyclinic.example"
 

@@ -189,7 +189,7 @@ def test_a_long_message_with_bare_lf_line_ends_arrives_intact(start_agent, sink,
 
 def test_submitting_the_same_message_again_queues_nothing_new(start_agent, sink, home):
     running = start_agent(sink.port)
-    from gui.agent_client import AgentClient
+    from agent.api.client import AgentClient
 
     client = AgentClient(running.api_url, running.token)
     raw = (SAMPLES / "01-internal-note.eml").read_bytes()

@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 from agent import config as config_mod
+from agent.api.client import AgentClient
 from agent.demo_world import SmtpSink, free_port
-from gui.agent_client import AgentClient
 from tests.conftest import SAMPLES, make_config, run_cli
 from tests.integration.test_agent_process import start_process, stop_process
 

@@ -3,7 +3,7 @@ import subprocess
 import threading
 import time
 
-from gui.agent_client import AgentClient
+from agent.api.client import AgentClient
 from tests.conftest import SAMPLES, run_cli
 
 

@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from gui.agent_client import AgentClient, ApiError
+from agent.api.client import AgentClient, ApiError
 
 MESSAGE = (b"From: Dr. Emily Chen <dr.chen@valleyclinic.example>\r\nTo: nurse.kim@valleyclinic.example\r\n"
            b"Subject: Rota\r\nDate: Tue, 24 Nov 2026 09:12:00 -0500\r\nMessage-ID: <rota-2026-12@valleyclinic.example>\r\n"

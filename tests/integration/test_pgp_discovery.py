@@ -141,7 +141,7 @@ def test_a_keyserver_has_it_when_wkd_does_not(start_agent, sink, web, publisher,
 def test_an_autocrypt_header_in_received_mail_puts_the_key_on_file(start_agent, sink, publisher, home):
     import base64
 
-    from gui.agent_client import AgentClient, ApiError
+    from agent.api.client import AgentClient, ApiError
 
     running = start_agent(sink.port, pgp={"wkd": False})
     keydata = base64.b64encode(binary_key(publisher)).decode()

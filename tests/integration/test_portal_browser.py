@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from agent import secret_store
+from agent.api.client import AgentClient
 from agent.keys.pgp_store import PASSPHRASE
-from gui.agent_client import AgentClient
 from tests.conftest import SAMPLES, SENDER, run_cli
 
 playwright_sync = pytest.importorskip("playwright.sync_api", reason="pip install -e .[test] brings playwright")

@@ -27,11 +27,11 @@ import requests
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from agent import portal_enrol
+from agent.api.client import AgentClient
 from agent.portal import enrolment
 from agent.portal.blobs import FileBlobStore
 from agent.portal.store import SqlitePortalStore
 from agent.protect.portal import b64url_decode, unseal
-from gui.agent_client import AgentClient
 from tests.conftest import SENDER, run_cli
 from tests.integration.test_portal_agents import Portal
 from tests.portal_pg import pg_bin

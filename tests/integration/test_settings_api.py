@@ -16,8 +16,8 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from agent import config as config_mod
 from agent import settings
+from agent.api.client import AgentClient
 from agent.service import AgentThread
-from gui.agent_client import AgentClient
 from tests.conftest import SAMPLES, make_config
 
 INTERNAL = SAMPLES / "01-internal-note.eml"

@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 import subprocess
 
+from agent.api.client import AgentClient
 from agent.demo import phi_values
-from gui.agent_client import AgentClient
 from tests.conftest import SAMPLES, SENDER, run_cli
 
 REFERRAL = SAMPLES / "02-referral-lab-results.eml"

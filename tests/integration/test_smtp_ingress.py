@@ -17,8 +17,8 @@ import sys
 
 import pytest
 
+from agent.api.client import AgentClient
 from agent.demo_world import free_port
-from gui.agent_client import AgentClient
 from tests.conftest import SAMPLES
 
 INTERNAL = SAMPLES / "01-internal-note.eml"

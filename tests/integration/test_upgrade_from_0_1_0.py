@@ -15,11 +15,11 @@ import pytest
 
 from agent import config as config_mod
 from agent import secret_store
+from agent.api.client import AgentClient
 from agent.audit import AuditLog
 from agent.outbox import Outbox
 from agent.portal.store import SqlitePortalStore
 from agent.service import AgentThread
-from gui.agent_client import AgentClient
 from tests.conftest import gpg_decrypt, make_config, run_cli
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "release-0.1.0"

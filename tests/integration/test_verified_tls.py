@@ -92,7 +92,7 @@ def test_an_mta_sts_enforce_domain_gets_verified_tls_direct_to_its_mx(start_agen
         [rcpt] = plan.recipients
         assert rcpt.method.value == "tls" and rcpt.reason == "MTA-STS policy in enforce mode (id 20261201)"
         accepted = running.pipeline
-        from gui.agent_client import AgentClient
+        from agent.api.client import AgentClient
 
         client = AgentClient(running.api_url, running.token)
         final = client.wait(client.submit(MESSAGE).id)
@@ -116,7 +116,7 @@ def test_an_mx_with_the_wrong_certificate_gets_nothing_and_the_portal_is_used(st
     try:
         trusted = [web.ca_file] if fault == "untrusted certificate" else [web.ca_file, ca]
         running = start(start_agent, sink, dns, web, mx, bundle(tmp_path, *trusted), fallback_after_hours=0)
-        from gui.agent_client import AgentClient
+        from agent.api.client import AgentClient
 
         client = AgentClient(running.api_url, running.token)
         final = client.wait(client.submit(MESSAGE).id)
@@ -137,7 +137,7 @@ def test_before_the_fallback_time_the_copy_waits_with_the_reason(start_agent, si
     mx = Mx(cert, key)
     try:
         running = start(start_agent, sink, dns, web, mx, str(web.ca_file))  # the MX's CA is not trusted
-        from gui.agent_client import AgentClient
+        from agent.api.client import AgentClient
 
         client = AgentClient(running.api_url, running.token)
         ident = client.submit(MESSAGE).id
@@ -193,7 +193,7 @@ def test_dane_ee_records_that_are_dnssec_signed_make_tls_verified_and_must_match
         running = start(start_agent, sink, dns, web, mx, str(web.ca_file), mta_sts=False)
         plan = running.pipeline.plan(MESSAGE)[1]
         assert plan.recipients[0].reason == f"DANE TLSA records for {MX} (DNSSEC-validated)"
-        from gui.agent_client import AgentClient
+        from agent.api.client import AgentClient
 
         client = AgentClient(running.api_url, running.token)
         final = client.wait(client.submit(MESSAGE).id)

@@ -11,9 +11,9 @@ import pytest
 from aiohttp import web
 
 from agent import webhooks
+from agent.api.client import AgentClient, ApiError
 from agent.demo_world import free_port
 from agent.service import AgentThread
-from gui.agent_client import AgentClient, ApiError
 from tests.conftest import SAMPLES, make_config
 
 CARE_TEAM = SAMPLES / "06-care-team-update.eml"  # three recipients, three methods

@@ -20,8 +20,8 @@ from email.message import EmailMessage
 import pytest
 from aiosmtpd.controller import Controller
 
+from agent.api.client import AgentClient
 from agent.demo_world import free_port
-from gui.agent_client import AgentClient
 
 MESSAGES = 150
 FAULT_RATE = 0.35

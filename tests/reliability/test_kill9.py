@@ -35,8 +35,8 @@ from pathlib import Path
 import pytest
 
 from agent import config as config_mod
+from agent.api.client import AgentClient, AgentUnreachable, ApiError
 from agent.demo_world import Recipient, SmtpSink
-from gui.agent_client import AgentClient, AgentUnreachable, ApiError
 from tests.conftest import make_config, run_cli
 
 MESSAGES = int(os.environ.get("POSTSEAL_KILL9_MESSAGES", "1000"))

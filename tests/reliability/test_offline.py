@@ -8,8 +8,8 @@ import sys
 import pytest
 
 from agent import pipeline
+from agent.api.client import AgentClient
 from agent.demo_world import SmtpSink, free_port
-from gui.agent_client import AgentClient
 from tests.conftest import SAMPLES
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from agent import config as config_mod
+from agent.api.client import AgentClient, ApiError
 from agent.demo_world import free_port
 from agent.service import AgentThread
-from gui.agent_client import AgentClient, ApiError
 from tests.conftest import SAMPLES, make_config, run_cli
 
 

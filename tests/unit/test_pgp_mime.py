@@ -2,7 +2,8 @@ from email import policy
 from email.parser import BytesParser
 
 from agent.intake import parse
-from agent.protect.pgp import _source, inner_entity, pgp_mime
+from agent.protect.entity import as_accepted, inner_entity
+from agent.protect.pgp import pgp_mime
 
 RAW = (
     b"From: =?utf-8?q?Dr=2E_=C3=89milie_Chen?= <e.chen@valleyclinic.example>\r\n"
@@ -14,7 +15,7 @@ ARMOR = b"-----BEGIN PGP MESSAGE-----\n\nhQEMA\n-----END PGP MESSAGE-----\n"
 
 
 def test_outer_message_is_rfc3156_and_hides_subject_and_bcc():
-    source = _source(parse(RAW).message)
+    source = as_accepted(parse(RAW).message)
     out = pgp_mime(source, ARMOR)
     message = BytesParser(policy=policy.default).parsebytes(out)
     assert message.get_content_type() == "multipart/encrypted"
@@ -32,7 +33,7 @@ def test_outer_message_is_rfc3156_and_hides_subject_and_bcc():
 
 
 def test_inner_entity_carries_protected_headers_but_never_bcc():
-    inner = inner_entity(_source(parse(RAW).message))
+    inner = inner_entity(as_accepted(parse(RAW).message))
     message = BytesParser(policy=policy.default).parsebytes(inner)
     assert message.get_param("protected-headers") == "v1"
     assert message["Subject"] == "Lab results for Jane Doe"
