@@ -158,7 +158,7 @@ def build(settings: PortalSettings, home: Path) -> web.Application:
     app = create_app(store, upload_token(settings, home), code_mailer(settings, home),
                      public_url=settings.public_url,
                      allowed_hosts=settings.allowed_hosts or None, trusted_proxies=settings.trusted_proxies,
-                     branding=settings.branding)
+                     branding=settings.branding, purge_on_sync=False)  # the sweeper deletes, after its grace
     app.cleanup_ctx.append(sweeper(store, blobs, settings))
 
     async def close(app: web.Application) -> None:

@@ -74,14 +74,17 @@ def _refuse(refusal: access.Refusal) -> web.Response:
 def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
                limiter: access.RateLimiter | None = None, *, public_url: str | None = None,
                allowed_hosts: Iterable[str] | None = None, trusted_proxies: tuple[proxy.Network, ...] = (),
-               checks: dict[str, health.Check] | None = None, branding: Any = None) -> web.Application:
+               checks: dict[str, health.Check] | None = None, branding: Any = None,
+               purge_on_sync: bool = True) -> web.Application:
     """The portal app. Keyword-only settings (portal.toml, or the agent for its embedded portal):
     `public_url`: scheme://host[:port] recipients use; the Origin check compares with it and an
     https one makes the session cookie Secure whatever the hop to this process was.
     `allowed_hosts`: the Host names answered (None: any — only for tests and the old flags).
     `trusted_proxies`: peers whose X-Forwarded-For/-Proto count (proxy.py).
     `checks`: what /readyz runs (default: the store's database and blob store).
-    `branding`: the [branding] of portal.toml, kept for the pages (rendered by the branding module)."""
+    `branding`: the [branding] of portal.toml, kept for the pages (rendered by the branding module).
+    `purge_on_sync`: a sync that finds a new expiry deletes expired ciphertext (the embedded
+    portal); False where the sweeper deletes it after its grace period (serve.py)."""
     limiter = limiter or access.RateLimiter()
     public_origin = settings.origin_of(public_url) if public_url else None
     secure_cookie = bool(public_origin and public_origin.startswith("https://"))
@@ -350,9 +353,9 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
             raise web.HTTPBadRequest(text="since and warn_within are numbers") from None
         # Each expiry becomes one event, once (note_expired marks and records it in one
         # transaction, however many agents and instances sync). The ciphertext of expired
-        # messages is deleted when there is a new expiry, not on every sync of every agent
-        # (the sweeper, sweep.py, is what deletes it on an organization's portal).
-        if store.note_expired():
+        # messages is deleted when there is a new expiry, not on every sync of every agent,
+        # and not at all where the sweeper deletes it after its grace period.
+        if store.note_expired() and purge_on_sync:
             store.purge_expired()
         return web.json_response({
             "events": store.events_since(since, agent=agent), "replies": store.replies(agent),

@@ -33,8 +33,8 @@ LOCAL_SECRET = "the-embedded-agents-credential-0123456789"
 class Portal:
     """The portal app on its own event loop in a thread; stop() and start() again on one port."""
 
-    def __init__(self, store: PortalStore, port: int | None = None, mailer=None) -> None:
-        self.store, self.port, self.mailer = store, port or free_port(), mailer
+    def __init__(self, store: PortalStore, port: int | None = None, mailer=None, **options) -> None:
+        self.store, self.port, self.mailer, self.options = store, port or free_port(), mailer, options
         self.url = f"http://127.0.0.1:{self.port}"
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
@@ -44,7 +44,8 @@ class Portal:
 
         def main() -> None:
             self._loop = asyncio.new_event_loop()
-            app = create_app(self.store, LOCAL_SECRET, self.mailer, limiter=access.RateLimiter(per_minute=100_000))
+            app = create_app(self.store, LOCAL_SECRET, self.mailer, limiter=access.RateLimiter(per_minute=100_000),
+                             **self.options)
             self._runner = web.AppRunner(app)
             self._loop.run_until_complete(self._runner.setup())
             self._loop.run_until_complete(web.TCPSite(self._runner, "127.0.0.1", self.port).start())
@@ -177,6 +178,20 @@ def test_an_expiry_is_told_once_however_often_agents_sync(portal):
     assert [e["kind"] for e in portal.store.events_since(0)] == ["expired"]
     assert kinds == ["expired"] * 3  # three syncs of its owner from the start each read the one event
     assert portal.store.blob("lapsing-0123456789a") is None  # and its ciphertext is gone
+
+
+def test_where_the_sweeper_deletes_ciphertext_a_sync_only_tells_the_expiry(tmp_path):
+    store = SqlitePortalStore(tmp_path / "portal")
+    portal = Portal(store, purge_on_sync=False).start()  # as `portal serve` runs it
+    try:
+        mine = enrol(portal, "Dr. Chen")
+        assert upload(portal, mine, "graced-0123456789ab").status_code == 201
+        store.update("graced-0123456789ab", expires=time.time() - 1)
+        events = call(portal, mine, "GET", "/api/v1/sync?since=0").json()["events"]
+        assert [e["kind"] for e in events] == ["expired"] and store.blob("graced-0123456789ab") == BLOB
+    finally:
+        portal.stop()
+        store.close()
 
 
 class FailingOnce(FileBlobStore):
