@@ -321,7 +321,15 @@ def cmd_portal_enrolment(args: argparse.Namespace) -> int:
     """`portal enrolment-code` and `portal agents list|revoke` (agent/portal/enrolment.py)."""
     from agent.portal import enrolment
 
-    url = _portal_database(args)
+    url = args.database
+    if not url and args.config:  # the database of portal.toml (its password from libpq's environment)
+        from agent.portal.settings import SettingsError, load
+
+        try:
+            url = load(Path(args.config)).database
+        except SettingsError as exc:
+            raise CliError(str(exc), BAD_INPUT) from None
+    url = url or _portal_database(args)
     if url:
         _portal_pg()
     try:
@@ -674,6 +682,7 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--uses", type=int, default=1, help="how many agents may enrol with it (default 1)")
     k.add_argument("--expires", default="7d", help="how long it is good for: 30m, 12h, 7d (default 7d, at most 90d)")
     k.add_argument("--database", metavar="URL", help="postgresql://… (default $POSTSEAL_PORTAL_DATABASE, else SQLite)")
+    k.add_argument("--config", metavar="FILE", help="portal.toml: its database")
     k.add_argument("--json", action="store_true")
     k = por.add_parser("agents", help="list or revoke the agents enrolled with this portal")
     ag = k.add_subparsers(dest="agents_cmd", required=True, metavar="ACTION")
@@ -683,6 +692,7 @@ def build_parser() -> argparse.ArgumentParser:
             a.add_argument("id", help="the agent's id, as `portal agents list` shows it")
         a.add_argument("--database", metavar="URL",
                        help="postgresql://… (default $POSTSEAL_PORTAL_DATABASE, else SQLite)")
+        a.add_argument("--config", metavar="FILE", help="portal.toml: its database")
         a.add_argument("--json", action="store_true")
     k = por.add_parser("enroll", help="enrol this agent with an organization's portal")
     k.add_argument("--url", help="the portal's address (default: portal.url of the config)")

@@ -200,3 +200,25 @@ def test_enrol_and_manage_agents_from_the_command_line(home, tmp_path):
     finally:
         portal.stop()
         store.close()
+
+
+def test_enrolment_commands_find_the_database_in_portal_toml(postgres_url, tmp_path):
+    from agent.portal.store_pg import PostgresPortalStore
+
+    settings = tmp_path / "portal.toml"
+    settings.write_text(f'public_url = "https://portal.clinic.example"\ndatabase = "{postgres_url}"\n')
+    home = tmp_path / "admin-home"
+    home.mkdir(mode=0o700)
+    made = run_cli("portal", "enrolment-code", "--config", str(settings), "--uses", "3", "--json", home=home)
+    assert made.returncode == 0, made.stderr
+    store = PostgresPortalStore(postgres_url, FileBlobStore(tmp_path / "blobs"))
+    try:
+        assert enrolment.enrol(store, json.loads(made.stdout)["code"], "ward laptop") is not None
+    finally:
+        store.close()
+    listed = run_cli("portal", "agents", "list", "--config", str(settings), "--json", home=home)
+    assert listed.returncode == 0 and [a["name"] for a in json.loads(listed.stdout)] == ["ward laptop"]
+    broken = tmp_path / "broken.toml"
+    broken.write_text('database = "postgresql://postseal:pw@db/portal"\n')  # a password in the file is refused
+    refused = run_cli("portal", "agents", "list", "--config", str(broken), home=home)
+    assert refused.returncode == 2 and len(refused.stderr.decode().strip().splitlines()) == 1
