@@ -349,13 +349,16 @@ def cmd_portal_enroll(args: argparse.Namespace) -> int:
     from agent import portal_enrol
 
     home = config_mod.home_dir()
-    url = args.url or config_mod.load(home).portal.url
+    portal = config_mod.load(home).portal
+    url = args.url or portal.url
     try:
         record = portal_enrol.enrol(home, url, args.code, args.name)
     except portal_enrol.EnrolFailed as exc:
         raise CliError(f"portal enroll: {exc}", FAILED) from None
+    then = ("Restart the agent to use it." if not portal.embedded and portal.url.rstrip("/") == record["url"]
+            else f"The agent uses it once portal.url is {record['url']} and portal.embedded is false; then restart it.")
     emit(record, args.json, f"enrolled with {record['url']} as agent {record['agent']}; the credential is in this "
-                            "computer's secret store. Restart the agent to use it.")
+                            f"computer's secret store. {then}")
     return OK
 
 
