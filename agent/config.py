@@ -57,7 +57,10 @@ class TlsConfig:
 class PortalConfig:
     url: str = "http://127.0.0.1:8025"
     embedded: bool = True  # the agent serves the portal itself at `url`
-    upload_token: str = ""  # for an external portal; the embedded one shares a token file
+    upload_token: str = ""  # the shared token of earlier releases; agents now enrol (agent/portal_enrol.py)
+    # Managed policy may carry it (the one secret-like value policy may: limited in uses and
+    # time, it only lets an agent enrol, and enrolled agents are listed and revocable).
+    enrolment_code: str = ""
     expiry_days: int = 30  # how long a portal message can be opened (policy may fix it)
     warn_days: int = 3  # an unopened message this close to expiry: the sender is told
     poll_seconds: int = 60  # how often the agent collects receipts and replies from the portal

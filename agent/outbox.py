@@ -524,6 +524,12 @@ class Outbox:
             for idx, method, rcpts, fpr, pid, data in rows
         ]
 
+    def portal_ids(self, since: float) -> list[str]:
+        """The portal ids of copies of messages accepted since `since` (oldest first)."""
+        return [r[0] for r in self.db.execute(
+            "SELECT c.portal_id FROM copies c JOIN messages m ON m.id = c.message"
+            " WHERE c.portal_id != '' AND m.created >= ? ORDER BY m.created", (since,))]
+
     def portal_copy(self, portal_id: str) -> tuple[str, ProtectedCopy] | None:
         """The outbox message and the portal copy (its notice holds the link) for a portal id."""
         row = self.db.execute("SELECT message, idx, recipients, data FROM copies WHERE portal_id=?",

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from agent import bounces, notices, platform, readiness, secret_store, webhooks
+from agent import bounces, notices, platform, portal_enrol, readiness, secret_store, webhooks
 from agent import intake as intake_mod
 from agent.accounts import Account, Accounts
 from agent.audit import AuditLog
@@ -183,7 +183,9 @@ class Pipeline:
         self.direct = DirectDelivery(self.network, self.tls_policies, config.network.ca_file)
         self.outbox = Outbox(home)
         self.audit = AuditLog(home)
-        portal = PortalClient(config.portal.url, config.portal.upload_token or portal_token)
+        # This agent's own portal credential (agent/portal_enrol.py), read once the keys are open.
+        self.portal_credential = portal_token or portal_enrol.credential(home, config)
+        portal = PortalClient(config.portal.url, lambda: self.portal_credential)
         self.protectors: dict[Method, Protector] = {
             Method.INTERNAL: PlainProtector(Method.INTERNAL),
             Method.TLS: PlainProtector(Method.TLS),

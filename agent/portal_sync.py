@@ -18,6 +18,7 @@ import base64
 import json
 import logging
 import re
+import time
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
@@ -25,7 +26,7 @@ from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 
-from agent import system_mail
+from agent import portal_enrol, system_mail
 from agent.protect.portal import PortalClient, PortalUnavailable, b64url_decode, unseal
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ class PortalSync:
     def __init__(self, pipeline, client: PortalClient, home: Path) -> None:
         self.pipeline = pipeline
         self.client = client
+        self.home = home
         self._cursor_file = home / "portal-sync.json"
         try:
             self.seq = int(json.loads(self._cursor_file.read_text())["seq"])
@@ -99,7 +101,36 @@ class PortalSync:
                 log.exception("portal sync failed; next time")
             await asyncio.sleep(max(1, self.pipeline.config.portal.poll_seconds))
 
+    async def _enrol_by_policy(self) -> None:
+        """Managed policy's enrolment code, redeemed once for this agent's own credential when it
+        holds none for `portal.url` (agent/portal_enrol.py); asked again next time on failure."""
+        config = self.pipeline.config
+        if not (config.portal.enrolment_code and portal_enrol.needs_enrolment(self.home, config)):
+            return
+        try:
+            await asyncio.to_thread(portal_enrol.enrol, self.home, config.portal.url, config.portal.enrolment_code)
+        except portal_enrol.EnrolFailed as exc:
+            raise PortalUnavailable(f"enrolment by policy: {exc}") from None
+        self.pipeline.portal_credential = portal_enrol.credential(self.home, config)
+
+    async def _claim_earlier(self) -> None:
+        """Once enrolled: take back the messages uploaded with the shared token of before
+        (agent/portal_enrol.py), those of the last `portal.expiry_days`; a claim the portal
+        does not know is skipped. Interrupted, it runs again (a claim is idempotent)."""
+        config = self.pipeline.config
+        if not portal_enrol.needs_claim(self.home, config):
+            return
+        since = time.time() - (config.portal.expiry_days + 1) * 86400
+        taken = 0
+        for portal_id in self.pipeline.outbox.portal_ids(since):
+            taken += await asyncio.to_thread(self.client.claim, portal_id)
+        portal_enrol.claimed(self.home)
+        if taken:
+            log.info("portal: %d message(s) uploaded before enrolment are this agent's again", taken)
+
     async def once(self) -> None:
+        await self._enrol_by_policy()
+        await self._claim_earlier()
         warn = self.pipeline.config.portal.warn_days * 86400
         state = await asyncio.to_thread(self.client.sync, self.seq, warn)
         for event in state.get("events", []):

@@ -63,6 +63,8 @@ LABELS = {
     "smtp-password": "local SMTP submission password",
     "addin-pairing": "Outlook add-in pairing secret",
     "relay-password": "relay password",
+    "portal-local-credential": "embedded portal's agent credential",
+    "portal-credential": "portal agent credential (from enrolment)",
 }
 _NEVER = "Postseal never creates a new key over existing data"
 _threads = threading.RLock()

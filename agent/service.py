@@ -109,10 +109,9 @@ async def serve(home: Path, config: Config, ready: Callable[[RunningAgent], None
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
     token = secrets.token_urlsafe(32)
-    portal_token = config.portal.upload_token or secrets.token_urlsafe(32)
     try:
         config = with_relay_password(home, config)
-        pipeline = Pipeline(home, config, portal_token)
+        pipeline = Pipeline(home, config)
     except BaseException as exc:
         lock.close()  # an agent started again in this process must not find the directory taken
         if isinstance(exc, SecretsUnavailable | DataVersionError):
@@ -135,7 +134,7 @@ async def serve(home: Path, config: Config, ready: Callable[[RunningAgent], None
             # compares with that URL. It wears the organization's name (a standalone portal
             # takes its full branding, logo and support contact included, from portal.toml).
             branding = Branding(name=config.organization.name)
-            runner, _ = await _site(portal_app(portal_store, portal_token,
+            runner, _ = await _site(portal_app(portal_store, pipeline.portal_credential,
                                                code_mailer(pipeline, config.organization.name, branding),
                                                public_url=portal_url, allowed_hosts=(parts.hostname,),
                                                branding=branding),

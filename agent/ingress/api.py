@@ -297,7 +297,7 @@ async def revoke(request: web.Request) -> web.Response:
     return await _act(request, act)
 
 
-_SECRETS = {("relay", "password"), ("portal", "upload_token")}
+_SECRETS = {("relay", "password"), ("portal", "upload_token"), ("portal", "enrolment_code")}
 
 
 async def config_view(request: web.Request) -> web.Response:

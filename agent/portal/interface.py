@@ -20,6 +20,13 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+# The agent that owns a message written before agents were enrolled (store migrations set it
+# on existing rows), and the id under which a portal adopts its one pre-enrolment upload token
+# (agent/portal/enrolment.py): the embedded portal's own agent, or a standalone portal's
+# legacy shared token until the administrator revokes it.
+LOCAL_AGENT = "local"
+
+
 @dataclass(frozen=True)
 class Sealed:
     id: str
@@ -37,6 +44,7 @@ class Sealed:
     codes_sent: tuple[float, ...]
     opened: float | None
     warned: float | None
+    agent: str = LOCAL_AGENT  # the enrolled agent that uploaded it: the only one that sees or acts on it
 
     def expired(self, now: float | None = None) -> bool:
         return (now or time.time()) >= self.expires
@@ -45,7 +53,7 @@ class Sealed:
 class PortalStore(Protocol):
     # --- sealed messages
     def put(self, ident: str, blob: bytes, sender: str, recipient: str, expires: float,
-            passcode: str | None = None) -> bool:
+            passcode: str | None = None, agent: str = LOCAL_AGENT) -> bool:
         """False (nothing changed) when `ident` is already there."""
 
     def get(self, ident: str) -> Sealed | None: ...
@@ -70,6 +78,11 @@ class PortalStore(Protocol):
 
     def purge_expired(self, now: float | None = None) -> list[str]: ...
 
+    def note_expired(self, now: float | None = None) -> list[str]:
+        """Messages that expired since the last call: each gets its one "expired" event here,
+        in the same transaction that marks it noted, so no expiry is recorded twice (however
+        many instances sync at once) and none is lost."""
+
     # --- sessions
     def add_session(self, token: str, ident: str, expires: float) -> None: ...
 
@@ -84,17 +97,39 @@ class PortalStore(Protocol):
     # --- events the agent collects
     def event(self, ident: str, kind: str, detail: str = "") -> None: ...
 
-    def events_since(self, seq: int, limit: int = 500) -> list[dict]: ...
+    def events_since(self, seq: int, limit: int = 500, agent: str | None = None) -> list[dict]:
+        """Events after `seq`; with `agent`, only those of that agent's messages."""
 
-    def expiring(self, within: float, now: float | None = None) -> list[Sealed]: ...
+    def expiring(self, within: float, now: float | None = None, agent: str | None = None) -> list[Sealed]: ...
 
     # --- replies
     def put_reply(self, reply_id: str, ident: str, blob: bytes) -> None: ...
 
-    def replies(self) -> list[dict]: ...
+    def replies(self, agent: str | None = None) -> list[dict]:
+        """Replies waiting; with `agent`, only those to that agent's messages."""
 
     def reply_blob(self, reply_id: str) -> bytes | None: ...
 
     def drop_reply(self, reply_id: str) -> bool: ...
+
+    # --- enrolled agents (agent/portal/enrolment.py): only digests of codes and credentials
+    def add_enrolment_code(self, code_hash: str, uses: int, expires: float, now: float) -> None: ...
+
+    def use_enrolment_code(self, code_hash: str, now: float) -> bool:
+        """One use of a code that is unexpired and has uses left, counted in one statement."""
+
+    def add_agent(self, agent_id: str, name: str, credential_hash: str, now: float) -> bool:
+        """False (nothing changed) when the id or the credential is already there."""
+
+    def agent_of(self, credential_hash: str) -> str | None:
+        """The enrolled, unrevoked agent holding this credential, or None."""
+
+    def agents(self) -> list[dict]: ...
+
+    def claim(self, ident: str, agent: str) -> bool:
+        """`agent` owns the message now if it did or it was LOCAL_AGENT's (a message uploaded
+        with the shared token of before enrolment); False otherwise, nothing changed."""
+
+    def revoke_agent(self, agent_id: str, now: float) -> bool: ...
 
     def close(self) -> None: ...

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import secrets
 import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -83,13 +82,13 @@ def portal_store(settings: PortalSettings, home: Path, blobs: BlobStore):
 
 
 def upload_token(settings: PortalSettings, home: Path) -> str:
-    """The agents' upload token. Without upload_token_file: the home's portal-token, made on
-    first start (several instances sharing a home share it)."""
-    from agent.private_file import write_private
-
+    """The shared upload token of an earlier release, adopted as the agent "local" until the
+    administrator revokes it (agent/portal/enrolment.py); "" when there is none. Agents now
+    enrol, so no token is made: upload_token_file names an existing one, else the home's
+    portal-token is used when it is there."""
     path = settings.upload_token_file or home / "portal-token"
     if settings.upload_token_file is None and not path.exists():
-        write_private(path, secrets.token_urlsafe(32))
+        return ""
     try:
         token = path.read_text().strip()
     except OSError as exc:
@@ -160,7 +159,8 @@ def build(settings: PortalSettings, home: Path) -> web.Application:
     app = create_app(store, upload_token(settings, home), code_mailer(settings, home),
                      public_url=settings.public_url,
                      allowed_hosts=settings.allowed_hosts or None, trusted_proxies=settings.trusted_proxies,
-                     branding=settings.branding, metrics_allow=settings.metrics_allow)
+                     branding=settings.branding, metrics_allow=settings.metrics_allow,
+                     purge_on_sync=False)  # the sweeper deletes, after its grace
     app.cleanup_ctx.append(sweeper(store, blobs, settings))
 
     async def close(app: web.Application) -> None:

@@ -11,8 +11,12 @@ POST …/code (mail me a code), POST …/session (the code or passcode → a ses
 GET …/blob, POST …/receipt (an attachment was saved), POST …/replies; GET /api/v1/branding,
 /static/brand.css and /static/logo (branding.py). GET /metrics for monitoring (metrics.py).
 Every answer that is not a success is JSON {"error": …} (errors.py).
-Routes for the agent (bearer upload token): PUT/DELETE /api/v1/messages/{id}, GET /api/v1/sync,
-GET/DELETE /api/v1/replies/{reply}, POST /api/v1/messages/{id}/warned.
+Routes for the agent (its own bearer credential, issued at enrolment: enrolment.py):
+POST /api/v1/enroll (an enrolment code → a credential), PUT/DELETE /api/v1/messages/{id},
+GET /api/v1/sync, GET/DELETE /api/v1/replies/{reply}, POST /api/v1/messages/{id}/warned,
+POST /api/v1/messages/{id}/claim (a message uploaded before enrolment).
+An agent sees and acts only on its own messages: another agent's message is "not found"
+(404, the same answer as a message that does not exist), never "forbidden".
 """
 
 from __future__ import annotations
@@ -29,10 +33,10 @@ from importlib import resources
 from aiohttp import web
 
 from agent import client_json, failure
-from agent.portal import access, errors, health, metrics, proxy, settings
+from agent.portal import access, enrolment, errors, health, metrics, proxy, settings
 from agent.portal.branding import DEFAULT as DEFAULT_BRANDING
 from agent.portal.branding import Branding
-from agent.portal.interface import PortalStore, Sealed
+from agent.portal.interface import PortalStore, Sealed, digest
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +79,7 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
                limiter: access.RateLimiter | None = None, *, public_url: str | None = None,
                allowed_hosts: Iterable[str] | None = None, trusted_proxies: tuple[proxy.Network, ...] = (),
                checks: dict[str, health.Check] | None = None, branding: Branding | None = None,
-               metrics_allow: Iterable[str] = metrics.DEFAULT_ALLOW) -> web.Application:
+               metrics_allow: Iterable[str] = metrics.DEFAULT_ALLOW, purge_on_sync: bool = True) -> web.Application:
     """The portal app. Keyword-only settings (portal.toml, or the agent for its embedded portal):
     `public_url`: scheme://host[:port] recipients use; the Origin check compares with it and an
     https one makes the session cookie Secure whatever the hop to this process was.
@@ -83,13 +87,18 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
     `trusted_proxies`: peers whose X-Forwarded-For/-Proto count (proxy.py).
     `checks`: what /readyz runs (default: the store's database and blob store).
     `branding`: the clinic's name, logo, colours and contact (branding.py; neutral when None).
-    `metrics_allow`: the networks that may read /metrics directly (metrics.py)."""
+    `metrics_allow`: the networks that may read /metrics directly (metrics.py).
+    `purge_on_sync`: a sync that finds a new expiry deletes expired ciphertext (the embedded
+    portal); False where the sweeper deletes it after its grace period (serve.py)."""
     limiter = limiter or access.RateLimiter()
     public_origin = settings.origin_of(public_url) if public_url else None
     secure_cookie = bool(public_origin and public_origin.startswith("https://"))
     branding = branding or DEFAULT_BRANDING
     allowed = metrics.networks(metrics_allow)
     counters = metrics.PortalMetrics() if metrics.prometheus_client is not None else None
+    # `token`: the credential of this portal's local agent (the embedded portal's own agent, or
+    # a standalone portal's pre-enrolment token file), adopted as an enrolled agent; "" for none.
+    enrolment.adopt(store, token)
     if checks is None:
         checks = health.store_checks(store)  # the store itself: a readiness probe is not a store call to time
     if counters is not None:
@@ -135,10 +144,28 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
     app = web.Application(middlewares=middlewares, client_max_size=MAX_BLOB)
     app[METRICS] = counters
 
-    def agent_only(request: web.Request) -> None:
-        supplied = request.headers.get("Authorization", "").removeprefix("Bearer ")
-        if not token or not hmac.compare_digest(supplied.encode(), token.encode()):
-            raise web.HTTPUnauthorized(text="upload token required")
+    def agent_only(request: web.Request) -> str:
+        """The enrolled agent making this request (401 JSON for an unknown or revoked credential).
+        The credential is looked up by its digest: no comparison of secrets to time."""
+        supplied = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        agent = store.agent_of(digest(supplied)) if 0 < len(supplied) <= 512 else None
+        if agent is None:
+            raise web.HTTPUnauthorized(text="This agent is not enrolled with the portal, or its credential "
+                                            "was revoked: run `postseal portal enroll`.")
+        return agent
+
+    def own_message(request: web.Request, agent: str) -> Sealed:
+        """The agent's own message; another agent's is as unknown as one that does not exist."""
+        sealed = message_of(request)
+        if sealed.agent != agent:
+            raise web.HTTPNotFound(text="No such message.")
+        return sealed
+
+    def own_reply(request: web.Request, agent: str) -> str:
+        reply_id = request.match_info["reply"]
+        if not _ID.match(reply_id) or reply_id not in {r["reply"] for r in store.replies(agent)}:
+            raise web.HTTPNotFound(text="no such reply")
+        return reply_id
 
     def message_of(request: web.Request) -> Sealed:
         ident = request.match_info["id"]
@@ -319,8 +346,26 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
         return web.json_response({"reply": reply_id}, status=201)
 
     # --- the agent ------------------------------------------------------------------------------
+    async def enroll(request: web.Request) -> web.Response:
+        # Not under the recipients' per-client limit: a clinic's whole fleet enrols from one
+        # address in minutes, and a code is 144 random bits, so guessing gains nothing.
+        try:
+            if (request.content_length or 0) > 4096:
+                raise client_json.BadJson("too long")
+            body = client_json.loads(await request.read(), "the enrolment")
+        except client_json.BadJson:
+            body = None
+        if not isinstance(body, dict):
+            return _refuse(access.Refusal(400, 'expected JSON {"code": "…", "name": "…"} of at most 4 KB'))
+        enrolled = enrolment.enrol(store, str(body.get("code") or ""), str(body.get("name") or ""))
+        if enrolled is None:
+            return _refuse(access.Refusal(403, "This enrolment code is unknown, used up or expired: ask the "
+                                               "portal's administrator for a new one."))
+        log.info("portal: agent %s enrolled", enrolled.agent)
+        return web.json_response({"agent": enrolled.agent, "credential": enrolled.credential}, status=201)
+
     async def upload(request: web.Request) -> web.Response:
-        agent_only(request)
+        agent = agent_only(request)
         ident = request.match_info["id"]
         if not _ID.match(ident):
             raise web.HTTPBadRequest(text="bad message id")
@@ -334,49 +379,74 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
         recipient = request.headers.get("X-Postseal-Recipient", "")
         if "@" not in recipient:
             raise web.HTTPBadRequest(text="X-Postseal-Recipient is required: codes are mailed to it")
-        if not store.put(ident, data, request.headers.get("X-Postseal-Sender", ""), recipient, expires,
-                         access.normalise(request.headers.get("X-Postseal-Passcode", "")) or None):
-            raise web.HTTPConflict(text="message id already used")
+        sender = request.headers.get("X-Postseal-Sender", "")
+        if not store.put(ident, data, sender, recipient, expires,
+                         access.normalise(request.headers.get("X-Postseal-Passcode", "")) or None, agent=agent):
+            return again(store.get(ident), agent, data, (sender, recipient))
         log.info("portal: stored sealed message %s (%d bytes)", ident, len(data))
         return web.json_response({"id": ident, "expires": expires}, status=201)
 
+    def again(sealed: Sealed | None, agent: str, data: bytes, parties: tuple[str, str]) -> web.Response:
+        """An upload under an id already taken. The same agent sending the same bytes for the
+        same sender and recipient again is a retry whose first answer was lost: success (200),
+        nothing written. Anything else, or another agent's id, is a conflict (409)."""
+        if (sealed is None or sealed.agent != agent or sealed.revoked or sealed.expired()
+                or sealed.size != len(data) or (sealed.sender, sealed.recipient) != parties):
+            return _refuse(access.Refusal(409, "This message id is already used."))
+        stored = store.blob(sealed.id)
+        if stored is None:  # the first upload's bytes are still landing: ask again shortly
+            return _refuse(access.Refusal(503, "This message is being stored; try again.", retry_after=1))
+        if not hmac.compare_digest(stored, data):
+            return _refuse(access.Refusal(409, "This message id is already used."))
+        return web.json_response({"id": sealed.id, "expires": sealed.expires}, status=200)
+
     async def revoke(request: web.Request) -> web.Response:
-        agent_only(request)
-        ident = request.match_info["id"]
-        if not _ID.match(ident) or not store.revoke(ident):
+        ident = own_message(request, agent_only(request)).id
+        if not store.revoke(ident):
             raise web.HTTPNotFound(text="No such message.")
         store.event(ident, "revoked")
         log.info("portal: revoked %s", ident)
         return web.json_response({"revoked": ident})
 
     async def sync(request: web.Request) -> web.Response:
-        agent_only(request)
+        agent = agent_only(request)
         try:
             since, within = int(request.query.get("since", "0")), float(request.query.get("warn_within", "0"))
         except ValueError:
             raise web.HTTPBadRequest(text="since and warn_within are numbers") from None
-        for ident in store.purge_expired():
-            store.event(ident, "expired")
+        # Each expiry becomes one event, once (note_expired marks and records it in one
+        # transaction, however many agents and instances sync). The ciphertext of expired
+        # messages is deleted when there is a new expiry, not on every sync of every agent,
+        # and not at all where the sweeper deletes it after its grace period.
+        if store.note_expired() and purge_on_sync:
+            store.purge_expired()
         return web.json_response({
-            "events": store.events_since(since), "replies": store.replies(),
+            "events": store.events_since(since, agent=agent), "replies": store.replies(agent),
             "expiring": [{"id": s.id, "sender": s.sender, "recipient": s.recipient, "expires": s.expires}
-                         for s in (store.expiring(within) if within else [])]})
+                         for s in (store.expiring(within, agent=agent) if within else [])]})
+
+    async def claim(request: web.Request) -> web.Response:
+        # An agent enrolled after uploading with the shared token of earlier releases takes its
+        # earlier messages back, by ids only it and their recipients know (agent/portal_enrol.py);
+        # another enrolled agent's message is "not found" like any other.
+        agent = agent_only(request)
+        ident = request.match_info["id"]
+        if not _ID.match(ident) or not store.claim(ident, agent):
+            raise web.HTTPNotFound(text="No such message.")
+        return web.Response(status=204)
 
     async def warned(request: web.Request) -> web.Response:
-        agent_only(request)
-        store.update(message_of(request).id, warned=time.time())
+        store.update(own_message(request, agent_only(request)).id, warned=time.time())
         return web.Response(status=204)
 
     async def reply_blob(request: web.Request) -> web.Response:
-        agent_only(request)
-        data = store.reply_blob(request.match_info["reply"]) if _ID.match(request.match_info["reply"]) else None
+        data = store.reply_blob(own_reply(request, agent_only(request)))
         if data is None:
             raise web.HTTPNotFound(text="no such reply")
         return web.Response(body=data, content_type="application/octet-stream")
 
     async def drop_reply(request: web.Request) -> web.Response:
-        agent_only(request)
-        if not store.drop_reply(request.match_info["reply"]):
+        if not store.drop_reply(own_reply(request, agent_only(request))):
             raise web.HTTPNotFound(text="no such reply")
         return web.Response(status=204)
 
@@ -388,9 +458,11 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
     app.router.add_get("/api/v1/messages/{id}/blob", blob)
     app.router.add_post("/api/v1/messages/{id}/receipt", receipt)
     app.router.add_put("/api/v1/messages/{id}/replies/{reply}", reply)
+    app.router.add_post("/api/v1/enroll", enroll)
     app.router.add_put("/api/v1/messages/{id}", upload)
     app.router.add_delete("/api/v1/messages/{id}", revoke)
     app.router.add_post("/api/v1/messages/{id}/warned", warned)
+    app.router.add_post("/api/v1/messages/{id}/claim", claim)
     app.router.add_get("/api/v1/sync", sync)
     app.router.add_get("/api/v1/replies/{reply}/blob", reply_blob)
     app.router.add_delete("/api/v1/replies/{reply}", drop_reply)

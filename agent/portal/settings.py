@@ -15,7 +15,7 @@ The layout (installers/portal/portal.toml is a commented example, docs/deploy.md
     allowed_hosts = ["portal.clinic.example"]      # default: public_url's host
     trusted_proxies = ["127.0.0.1", "10.0.0.0/8"]  # peers whose X-Forwarded-For/-Proto count
     database = "postgresql://postseal@db/portal"   # or $POSTSEAL_PORTAL_DATABASE
-    upload_token_file = "/etc/postseal/portal-token"
+    upload_token_file = "/etc/postseal/portal-token"   # only an earlier release's shared token
     [listen]   host, port
     [blobs]    type = "files", path   |   type = "s3", bucket, endpoint_url, region, prefix, conditional
     [sweep]    grace_hours, interval_minutes
@@ -79,7 +79,7 @@ class PortalSettings:
     port: int = 8025
     database: str | None = None
     blobs: FilesBlobs | S3Blobs | None = None  # None: the home's portal/ folder
-    upload_token_file: Path | None = None  # None: the home's portal-token
+    upload_token_file: Path | None = None  # an earlier release's shared token (None: the home's portal-token, if any)
     sweep_grace_seconds: float = 7 * 86400.0
     sweep_interval_seconds: float = 900.0
     log_format: str = "text"

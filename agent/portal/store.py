@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.portal.blobs import BlobStore, FileBlobStore, message_key, reply_key
-from agent.portal.interface import Sealed, digest
+from agent.portal.interface import LOCAL_AGENT, Sealed, digest
 from agent.store_migrations import Step, migrate_sqlite, refuse_newer, run_script, sqlite_version
 
 # The layout release 0.1.0 wrote (version 1); what changed since is in the steps below.
@@ -60,10 +60,29 @@ CREATE TABLE IF NOT EXISTS rate (key TEXT PRIMARY KEY, window_end REAL NOT NULL,
 CREATE INDEX IF NOT EXISTS rate_window_end ON rate (window_end);
 """
 
+# Enrolled agents (agent/portal/enrolment.py): each message belongs to the agent that
+# uploaded it; messages written before are the local agent's (the embedded portal's own, or
+# the legacy shared token a standalone portal adopts). Codes and credentials are digests.
+# `expiry_noted`: when the message's one "expired" event was written; messages already
+# expired carried it before (sync wrote it), so they are marked noted, never told again.
+ENROLMENT = """
+CREATE TABLE agents (
+  id TEXT PRIMARY KEY, name TEXT NOT NULL, credential_hash TEXT NOT NULL UNIQUE, enrolled REAL NOT NULL, revoked REAL
+);
+CREATE TABLE enrolment_codes (
+  code_hash TEXT PRIMARY KEY, uses_left INTEGER NOT NULL, expires REAL NOT NULL, created REAL NOT NULL
+);
+ALTER TABLE messages ADD COLUMN agent TEXT NOT NULL DEFAULT 'local';
+ALTER TABLE messages ADD COLUMN expiry_noted REAL;
+UPDATE messages SET expiry_noted = expires WHERE expires <= strftime('%s', 'now');
+CREATE INDEX messages_agent ON messages (agent);
+"""
+
 MIGRATIONS = (
     Step(1, "the layout of release 0.1.0", lambda db: run_script(db, SCHEMA)),
     Step(2, "receipts name attachments by their place, never by their file name", _receipt_names_wiped),
     Step(3, "rate limits kept in the store, shared by every portal process", lambda db: run_script(db, RATE)),
+    Step(4, "enrolled agents own their messages; each expiry is recorded once", lambda db: run_script(db, ENROLMENT)),
 )
 # How often (seconds) a store deletes the counters of windows that have ended.
 PRUNE_EVERY = 60.0
@@ -74,6 +93,9 @@ def check_version(root: Path) -> None:
     path = root / "portal.db"
     refuse_newer("portal store", path, sqlite_version(path), MIGRATIONS)
 
+
+_COLUMNS = ("id, sender, recipient, created, expires, revoked, size, passcode, code_hash, code_expires,"
+            " code_tries, locked_until, codes_sent, opened, warned, agent")
 
 __all__ = ["SCHEMA", "MIGRATIONS", "Sealed", "SqlitePortalStore", "check_version", "digest"]
 
@@ -94,23 +116,21 @@ class SqlitePortalStore:
 
     # --- sealed messages ----------------------------------------------------------------------
     def put(self, ident: str, blob: bytes, sender: str, recipient: str, expires: float,
-            passcode: str | None = None) -> bool:
+            passcode: str | None = None, agent: str = LOCAL_AGENT) -> bool:
         with self._lock:
             if self.db.execute("SELECT 1 FROM messages WHERE id=?", (ident,)).fetchone():
                 return False
             self.blobs.put(message_key(ident), blob)
-            self.db.execute("INSERT INTO messages (id, sender, recipient, created, expires, size, passcode)"
-                            " VALUES (?,?,?,?,?,?,?)", (ident, sender, recipient, time.time(), expires, len(blob),
-                                                       digest(passcode) if passcode else None))
+            self.db.execute("INSERT INTO messages (id, sender, recipient, created, expires, size, passcode, agent)"
+                            " VALUES (?,?,?,?,?,?,?,?)", (ident, sender, recipient, time.time(), expires, len(blob),
+                                                         digest(passcode) if passcode else None, agent))
             return True
 
     def get(self, ident: str) -> Sealed | None:
-        row = self.db.execute(
-            "SELECT id, sender, recipient, created, expires, revoked, size, passcode, code_hash, code_expires,"
-            " code_tries, locked_until, codes_sent, opened, warned FROM messages WHERE id=?", (ident,)).fetchone()
+        row = self.db.execute(f"SELECT {_COLUMNS} FROM messages WHERE id=?", (ident,)).fetchone()  # noqa: S608
         if row is None:
             return None
-        return Sealed(*row[:12], tuple(json.loads(row[12])), row[13], row[14])
+        return Sealed(*row[:12], tuple(json.loads(row[12])), *row[13:])
 
     def blob(self, ident: str) -> bytes | None:
         return self.blobs.get(message_key(ident))
@@ -189,6 +209,22 @@ class SqlitePortalStore:
             self.blobs.delete(message_key(ident))
         return gone
 
+    def note_expired(self, now: float | None = None) -> list[str]:
+        now = now or time.time()
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                gone = [r[0] for r in self.db.execute(
+                    "UPDATE messages SET expiry_noted=? WHERE expires<=? AND revoked IS NULL AND expiry_noted IS NULL"
+                    " RETURNING id", (now, now)).fetchall()]
+                self.db.executemany("INSERT INTO events (message, time, kind, detail) VALUES (?,?,'expired','')",
+                                    [(ident, now) for ident in gone])
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+        return gone
+
     # --- sessions --------------------------------------------------------------------------------
     def add_session(self, token: str, ident: str, expires: float) -> None:
         with self._lock:
@@ -222,17 +258,19 @@ class SqlitePortalStore:
             self.db.execute("INSERT INTO events (message, time, kind, detail) VALUES (?,?,?,?)",
                             (ident, time.time(), kind, detail[:300]))
 
-    def events_since(self, seq: int, limit: int = 500) -> list[dict]:
-        rows = self.db.execute("SELECT seq, message, time, kind, detail FROM events WHERE seq>? ORDER BY seq LIMIT ?",
-                               (seq, limit)).fetchall()
+    def events_since(self, seq: int, limit: int = 500, agent: str | None = None) -> list[dict]:
+        rows = self.db.execute(
+            "SELECT e.seq, e.message, e.time, e.kind, e.detail FROM events e"
+            " WHERE e.seq>? AND (? IS NULL OR e.message IN (SELECT id FROM messages WHERE agent=?))"
+            " ORDER BY e.seq LIMIT ?", (seq, agent, agent, limit)).fetchall()
         return [{"seq": s, "id": m, "time": t, "kind": k, "detail": d or ""} for s, m, t, k, d in rows]
 
-    def expiring(self, within: float, now: float | None = None) -> list[Sealed]:
+    def expiring(self, within: float, now: float | None = None, agent: str | None = None) -> list[Sealed]:
         """Unopened, unrevoked messages that lapse within `within` seconds and were not warned about."""
         now = now or time.time()
         ids = [r[0] for r in self.db.execute(
             "SELECT id FROM messages WHERE opened IS NULL AND revoked IS NULL AND warned IS NULL"
-            " AND expires>? AND expires<=?", (now, now + within))]
+            " AND expires>? AND expires<=? AND (? IS NULL OR agent=?)", (now, now + within, agent, agent))]
         return [s for s in (self.get(i) for i in ids) if s]
 
     # --- replies -------------------------------------------------------------------------------------
@@ -248,9 +286,10 @@ class SqlitePortalStore:
                 self.db.execute("DELETE FROM replies WHERE id=?", (reply_id,))
             raise
 
-    def replies(self) -> list[dict]:
-        return [{"reply": r, "id": m, "created": c, "size": s}
-                for r, m, c, s in self.db.execute("SELECT id, message, created, size FROM replies ORDER BY created")]
+    def replies(self, agent: str | None = None) -> list[dict]:
+        return [{"reply": r, "id": m, "created": c, "size": s} for r, m, c, s in self.db.execute(
+            "SELECT id, message, created, size FROM replies"
+            " WHERE ? IS NULL OR message IN (SELECT id FROM messages WHERE agent=?) ORDER BY created", (agent, agent))]
 
     def reply_blob(self, reply_id: str) -> bytes | None:
         return self.blobs.get(reply_key(reply_id))
@@ -260,6 +299,43 @@ class SqlitePortalStore:
             found = self.db.execute("DELETE FROM replies WHERE id=?", (reply_id,)).rowcount
         self.blobs.delete(reply_key(reply_id))
         return bool(found)
+
+    # --- enrolled agents -----------------------------------------------------------------------------
+    def add_enrolment_code(self, code_hash: str, uses: int, expires: float, now: float) -> None:
+        with self._lock:
+            self.db.execute("INSERT INTO enrolment_codes VALUES (?,?,?,?)", (code_hash, uses, expires, now))
+
+    def use_enrolment_code(self, code_hash: str, now: float) -> bool:
+        with self._lock:
+            return self.db.execute("UPDATE enrolment_codes SET uses_left=uses_left-1"
+                                   " WHERE code_hash=? AND uses_left>0 AND expires>?", (code_hash, now)).rowcount == 1
+
+    def add_agent(self, agent_id: str, name: str, credential_hash: str, now: float) -> bool:
+        with self._lock:
+            return self.db.execute("INSERT INTO agents (id, name, credential_hash, enrolled) VALUES (?,?,?,?)"
+                                   " ON CONFLICT DO NOTHING", (agent_id, name, credential_hash, now)).rowcount == 1
+
+    def agent_of(self, credential_hash: str) -> str | None:
+        row = self.db.execute("SELECT id FROM agents WHERE credential_hash=? AND revoked IS NULL",
+                              (credential_hash,)).fetchone()
+        return row[0] if row else None
+
+    def agents(self) -> list[dict]:
+        rows = self.db.execute(
+            "SELECT a.id, a.name, a.enrolled, a.revoked, (SELECT max(created) FROM messages WHERE agent=a.id),"
+            " (SELECT count(*) FROM messages WHERE agent=a.id) FROM agents a ORDER BY a.enrolled").fetchall()
+        return [{"id": i, "name": n, "enrolled": e, "revoked": r, "last_upload": u, "messages": c}
+                for i, n, e, r, u, c in rows]
+
+    def claim(self, ident: str, agent: str) -> bool:
+        with self._lock:
+            return self.db.execute("UPDATE messages SET agent=? WHERE id=? AND agent IN (?, ?)",
+                                   (agent, ident, agent, LOCAL_AGENT)).rowcount == 1
+
+    def revoke_agent(self, agent_id: str, now: float) -> bool:
+        with self._lock:
+            return self.db.execute("UPDATE agents SET revoked=? WHERE id=? AND revoked IS NULL",
+                                   (now, agent_id)).rowcount == 1
 
     def close(self) -> None:
         self.db.close()

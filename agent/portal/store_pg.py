@@ -26,7 +26,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from agent.portal.blobs import BlobStore, message_key, reply_key
-from agent.portal.interface import Sealed, digest
+from agent.portal.interface import LOCAL_AGENT, Sealed, digest
 from agent.store_migrations import DataVersionError, Step, latest, pending, refuse_newer
 
 log = logging.getLogger(__name__)
@@ -65,9 +65,37 @@ def _rate(conn: psycopg.Connection) -> None:
     conn.execute("CREATE INDEX rate_window_end ON rate (window_end)")
 
 
+# Enrolled agents own their messages, each expiry is recorded once: as the SQLite store's
+# version 3 (store.py ENROLMENT says why each column).
+ENROLMENT = """
+CREATE TABLE agents (
+  id TEXT PRIMARY KEY, name TEXT NOT NULL, credential_hash TEXT NOT NULL UNIQUE,
+  enrolled DOUBLE PRECISION NOT NULL, revoked DOUBLE PRECISION
+);
+CREATE TABLE enrolment_codes (
+  code_hash TEXT PRIMARY KEY, uses_left INTEGER NOT NULL, expires DOUBLE PRECISION NOT NULL,
+  created DOUBLE PRECISION NOT NULL
+);
+ALTER TABLE messages ADD COLUMN agent TEXT NOT NULL DEFAULT 'local';
+ALTER TABLE messages ADD COLUMN expiry_noted DOUBLE PRECISION;
+UPDATE messages SET expiry_noted = expires WHERE expires <= extract(epoch FROM now());
+CREATE INDEX messages_agent ON messages (agent);
+CREATE INDEX messages_unnoted ON messages (expires) WHERE expiry_noted IS NULL AND revoked IS NULL;
+"""
+
+
+def _script(script: str):
+    def apply(conn: psycopg.Connection) -> None:
+        for statement in script.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+    return apply
+
+
 MIGRATIONS = (
     Step(1, "the portal's first PostgreSQL layout (that of the SQLite store's version 2)", _create),
     Step(2, "rate limits kept in the database, shared by every portal instance", _rate),
+    Step(3, "enrolled agents own their messages; each expiry is recorded once", _script(ENROLMENT)),
 )
 PRUNE_EVERY = 60.0  # seconds between deletions of the counters of windows that have ended
 
@@ -114,7 +142,7 @@ def migrate(url: str) -> tuple[int, int]:
 
 
 _COLUMNS = ("id, sender, recipient, created, expires, revoked, size, passcode, code_hash, code_expires,"
-            " code_tries, locked_until, codes_sent, opened, warned")
+            " code_tries, locked_until, codes_sent, opened, warned, agent")
 
 
 class PostgresPortalStore:
@@ -141,14 +169,14 @@ class PostgresPortalStore:
 
     # --- sealed messages ----------------------------------------------------------------------
     def put(self, ident: str, blob: bytes, sender: str, recipient: str, expires: float,
-            passcode: str | None = None) -> bool:
+            passcode: str | None = None, agent: str = LOCAL_AGENT) -> bool:
         # The row is claimed first (the id is unique), the bytes written after: a second
         # upload under the same id never overwrites the first's ciphertext. Bytes that fail
         # to land give the id back, so a retried upload succeeds.
         claimed = self._one(
-            "INSERT INTO messages (id, sender, recipient, created, expires, size, passcode)"
-            " VALUES (%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (id) DO NOTHING RETURNING id",
-            (ident, sender, recipient, time.time(), expires, len(blob), digest(passcode) if passcode else None))
+            "INSERT INTO messages (id, sender, recipient, created, expires, size, passcode, agent)"
+            " VALUES (%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (id) DO NOTHING RETURNING id",
+            (ident, sender, recipient, time.time(), expires, len(blob), digest(passcode) if passcode else None, agent))
         if claimed is None:
             return False
         try:
@@ -162,15 +190,15 @@ class PostgresPortalStore:
         row = self._one(f"SELECT {_COLUMNS} FROM messages WHERE id=%s", (ident,))  # noqa: S608 - our columns
         if row is None:
             return None
-        return Sealed(*row[:12], tuple(json.loads(row[12])), row[13], row[14])
+        return Sealed(*row[:12], tuple(json.loads(row[12])), *row[13:])
 
     def blob(self, ident: str) -> bytes | None:
         return self.blobs.get(message_key(ident))
 
     def update(self, ident: str, **fields: Any) -> None:
-        unknown = fields.keys() - set(_COLUMNS.replace(" ", "").split(",")) - {"id"}
-        if unknown or "id" in fields:
-            raise ValueError(f"not a field of a message: {sorted(unknown | (fields.keys() & {'id'}))}")
+        unknown = fields.keys() - set(_COLUMNS.replace(" ", "").split(",")) - {"id", "agent"}
+        if unknown or fields.keys() & {"id", "agent"}:
+            raise ValueError(f"not a field of a message: {sorted(unknown | (fields.keys() & {'id', 'agent'}))}")
         if "codes_sent" in fields:
             fields["codes_sent"] = json.dumps(list(fields["codes_sent"]))
         names = ", ".join(f"{k}=%s" for k in fields)
@@ -227,6 +255,18 @@ class PostgresPortalStore:
             self.blobs.delete(message_key(ident))
         return gone
 
+    def note_expired(self, now: float | None = None) -> list[str]:
+        # One statement: the rows are marked and their events written together (the events'
+        # advisory lock as in event()), so two instances syncing at once note each expiry once.
+        now = now or time.time()
+        rows = self.db.execute(
+            "WITH turn AS (SELECT pg_advisory_xact_lock(%s)),"
+            " gone AS (UPDATE messages SET expiry_noted=%s WHERE expires<=%s AND revoked IS NULL"
+            " AND expiry_noted IS NULL AND (SELECT true FROM turn) RETURNING id)"
+            " INSERT INTO events (message, time, kind, detail) SELECT id, %s, 'expired', '' FROM gone ORDER BY id"
+            " RETURNING message", (_EVENTS_KEY, now, now, now)).fetchall()
+        return [r[0] for r in rows]
+
     # --- sessions --------------------------------------------------------------------------------
     def add_session(self, token: str, ident: str, expires: float) -> None:
         self.db.execute("INSERT INTO sessions VALUES (%s,%s,%s)", (digest(token), ident, expires))
@@ -264,16 +304,19 @@ class PostgresPortalStore:
                         " INSERT INTO events (message, time, kind, detail) SELECT %s, %s, %s, %s FROM turn",
                         (_EVENTS_KEY, ident, time.time(), kind, detail[:300]))
 
-    def events_since(self, seq: int, limit: int = 500) -> list[dict]:
-        rows = self.db.execute("SELECT seq, message, time, kind, detail FROM events WHERE seq>%s ORDER BY seq LIMIT %s",
-                               (seq, limit)).fetchall()
+    def events_since(self, seq: int, limit: int = 500, agent: str | None = None) -> list[dict]:
+        rows = self.db.execute(
+            "SELECT e.seq, e.message, e.time, e.kind, e.detail FROM events e"
+            " WHERE e.seq>%(seq)s AND (%(agent)s::text IS NULL OR e.message IN"
+            " (SELECT id FROM messages WHERE agent=%(agent)s)) ORDER BY e.seq LIMIT %(limit)s",
+            {"seq": seq, "agent": agent, "limit": limit}).fetchall()
         return [{"seq": s, "id": m, "time": t, "kind": k, "detail": d or ""} for s, m, t, k, d in rows]
 
-    def expiring(self, within: float, now: float | None = None) -> list[Sealed]:
+    def expiring(self, within: float, now: float | None = None, agent: str | None = None) -> list[Sealed]:
         now = now or time.time()
         ids = [r[0] for r in self.db.execute(
             "SELECT id FROM messages WHERE opened IS NULL AND revoked IS NULL AND warned IS NULL"
-            " AND expires>%s AND expires<=%s", (now, now + within))]
+            " AND expires>%s AND expires<=%s AND (%s::text IS NULL OR agent=%s)", (now, now + within, agent, agent))]
         return [s for s in (self.get(i) for i in ids) if s]
 
     # --- replies -------------------------------------------------------------------------------------
@@ -286,9 +329,10 @@ class PostgresPortalStore:
             self.db.execute("DELETE FROM replies WHERE id=%s", (reply_id,))
             raise
 
-    def replies(self) -> list[dict]:
-        return [{"reply": r, "id": m, "created": c, "size": s}
-                for r, m, c, s in self.db.execute("SELECT id, message, created, size FROM replies ORDER BY created")]
+    def replies(self, agent: str | None = None) -> list[dict]:
+        return [{"reply": r, "id": m, "created": c, "size": s} for r, m, c, s in self.db.execute(
+            "SELECT id, message, created, size FROM replies WHERE %(agent)s::text IS NULL"
+            " OR message IN (SELECT id FROM messages WHERE agent=%(agent)s) ORDER BY created", {"agent": agent})]
 
     def reply_blob(self, reply_id: str) -> bytes | None:
         return self.blobs.get(reply_key(reply_id))
@@ -297,6 +341,37 @@ class PostgresPortalStore:
         found = self.db.execute("DELETE FROM replies WHERE id=%s", (reply_id,)).rowcount
         self.blobs.delete(reply_key(reply_id))
         return bool(found)
+
+    # --- enrolled agents -----------------------------------------------------------------------------
+    def add_enrolment_code(self, code_hash: str, uses: int, expires: float, now: float) -> None:
+        self.db.execute("INSERT INTO enrolment_codes VALUES (%s,%s,%s,%s)", (code_hash, uses, expires, now))
+
+    def use_enrolment_code(self, code_hash: str, now: float) -> bool:
+        return self.db.execute("UPDATE enrolment_codes SET uses_left=uses_left-1"
+                               " WHERE code_hash=%s AND uses_left>0 AND expires>%s", (code_hash, now)).rowcount == 1
+
+    def add_agent(self, agent_id: str, name: str, credential_hash: str, now: float) -> bool:
+        return self.db.execute("INSERT INTO agents (id, name, credential_hash, enrolled) VALUES (%s,%s,%s,%s)"
+                               " ON CONFLICT DO NOTHING", (agent_id, name, credential_hash, now)).rowcount == 1
+
+    def agent_of(self, credential_hash: str) -> str | None:
+        row = self._one("SELECT id FROM agents WHERE credential_hash=%s AND revoked IS NULL", (credential_hash,))
+        return row[0] if row else None
+
+    def agents(self) -> list[dict]:
+        rows = self.db.execute(
+            "SELECT a.id, a.name, a.enrolled, a.revoked, (SELECT max(created) FROM messages WHERE agent=a.id),"
+            " (SELECT count(*) FROM messages WHERE agent=a.id) FROM agents a ORDER BY a.enrolled").fetchall()
+        return [{"id": i, "name": n, "enrolled": e, "revoked": r, "last_upload": u, "messages": c}
+                for i, n, e, r, u, c in rows]
+
+    def claim(self, ident: str, agent: str) -> bool:
+        return self.db.execute("UPDATE messages SET agent=%s WHERE id=%s AND agent IN (%s, %s)",
+                               (agent, ident, agent, LOCAL_AGENT)).rowcount == 1
+
+    def revoke_agent(self, agent_id: str, now: float) -> bool:
+        return self.db.execute("UPDATE agents SET revoked=%s WHERE id=%s AND revoked IS NULL",
+                               (now, agent_id)).rowcount == 1
 
     def close(self) -> None:
         self.db.close()

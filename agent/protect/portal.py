@@ -18,12 +18,15 @@ import secrets
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
+import urllib3
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from urllib3.util.retry import Retry
 
 from agent.model import Method, ProtectedCopy, RecipientPlan
 from agent.policy.normalize import html_to_text
@@ -39,6 +42,14 @@ log = logging.getLogger(__name__)
 
 class PortalUnavailable(Exception):
     """The portal could not take the upload now: a reason to retry, not to hold."""
+
+
+class PortalAnswered(PortalUnavailable):
+    """The portal answered an agent call with an HTTP error `status`."""
+
+    def __init__(self, status: int, text: str) -> None:
+        super().__init__(text)
+        self.status = status
 
 
 def b64url(data: bytes) -> str:
@@ -114,18 +125,30 @@ def unseal(key: bytes, blob: bytes, message_id: str) -> dict:
 @dataclass(frozen=True)
 class PortalClient:
     url: str
-    token: str
+    # This agent's own credential, issued at enrolment (agent/portal_enrol.py); a callable when
+    # it may arrive after start (enrolment by policy), read at each call.
+    token: str | Callable[[], str]
     timeout: float = 20.0
+    retries: int = 4  # an upload's retries under the same id (connection errors, 5xx, 429)
+    backoff: float = 0.5  # seconds, doubled each retry
+
+    def bearer(self) -> str:
+        """The credential now; PortalUnavailable (try later) while this agent has none."""
+        token = self.token() if callable(self.token) else self.token
+        if not token:
+            raise PortalUnavailable(f"this agent is not enrolled with the portal {self.url} yet "
+                                    "(postseal portal enroll, or portal.enrolment_code in managed policy)")
+        return token
 
     def _call(self, method: str, path: str, query: str = "") -> bytes:
         """One authenticated call to the portal's agent routes (sync, replies)."""
         url = f"{self.url.rstrip('/')}{path}{('?' + query) if query else ''}"
-        request = urllib.request.Request(url, method=method, headers={"Authorization": f"Bearer {self.token}"})
+        request = urllib.request.Request(url, method=method, headers={"Authorization": f"Bearer {self.bearer()}"})
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 return response.read()
         except urllib.error.HTTPError as exc:
-            raise PortalUnavailable(f"portal {self.url} answered {exc.code} to {path}") from None
+            raise PortalAnswered(exc.code, f"portal {self.url} answered {exc.code} to {path}") from None
         except (urllib.error.URLError, OSError) as exc:
             raise PortalUnavailable(f"portal {self.url} not reachable: {getattr(exc, 'reason', exc)}") from None
 
@@ -153,10 +176,21 @@ class PortalClient:
     def mark_warned(self, portal_id: str) -> None:
         self._call("POST", f"/api/v1/messages/{portal_id}/warned")
 
+    def claim(self, portal_id: str) -> bool:
+        """Take back a message this agent uploaded before it enrolled; False when the portal
+        does not have it as a message of before enrolment (expired, or never there)."""
+        try:
+            self._call("POST", f"/api/v1/messages/{portal_id}/claim")
+        except PortalAnswered as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
+
     def revoke(self, portal_id: str) -> None:
         """The portal forgets the sealed copy: the link no longer opens anything."""
         request = urllib.request.Request(f"{self.url.rstrip('/')}/api/v1/messages/{portal_id}", method="DELETE",
-                                         headers={"Authorization": f"Bearer {self.token}"})
+                                         headers={"Authorization": f"Bearer {self.bearer()}"})
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 response.read()
@@ -167,28 +201,33 @@ class PortalClient:
             raise PortalUnavailable(f"portal {self.url} not reachable: {getattr(exc, 'reason', exc)}") from None
 
     def upload(self, portal_id: str, blob: bytes, sender: str, recipient: str, expires: float) -> None:
-        request = urllib.request.Request(
-            f"{self.url.rstrip('/')}/api/v1/messages/{portal_id}",
-            data=blob,
-            method="PUT",
-            headers={
-                "Authorization": f"Bearer {self.token}",
-                "Content-Type": "application/octet-stream",
-                "X-Postseal-Sender": sender,
-                "X-Postseal-Recipient": recipient,
-                "X-Postseal-Expires": str(int(expires)),
-            },
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                response.read()
-        except urllib.error.HTTPError as exc:
-            if exc.code >= 500 or exc.code == 429:
-                raise PortalUnavailable(f"portal {self.url} answered {exc.code}") from None
-            raise ProtectError(f"portal {self.url} refused the upload: HTTP {exc.code}") from None
-        except (urllib.error.URLError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise PortalUnavailable(f"portal {self.url} not reachable: {reason}") from None
+        """Upload a sealed message, retried under the same id with the same bytes when the
+        connection fails or the portal answers 5xx/429 (urllib3's Retry, with exponential backoff and the
+        portal's Retry-After): the portal takes a repeat of a stored upload as success, so a
+        retry after an answer lost on the way is safe. What still fails is PortalUnavailable
+        (the outbox tries again later) or ProtectError (refused for good)."""
+        bearer = self.bearer()
+        retry = Retry(total=self.retries, connect=self.retries, read=self.retries, status=self.retries,
+                      other=0, backoff_factor=self.backoff, status_forcelist=(429, 500, 502, 503, 504),
+                      allowed_methods=frozenset({"PUT"}), respect_retry_after_header=True, raise_on_status=False)
+        # urllib3 verifies with the system's trust store, as urllib did before.
+        with urllib3.PoolManager(retries=retry, timeout=self.timeout) as http:
+            try:
+                response = http.request(
+                    "PUT", f"{self.url.rstrip('/')}/api/v1/messages/{portal_id}", body=blob,
+                    headers={"Authorization": f"Bearer {bearer}", "Content-Type": "application/octet-stream",
+                             "X-Postseal-Sender": sender, "X-Postseal-Recipient": recipient,
+                             "X-Postseal-Expires": str(int(expires))})
+            except urllib3.exceptions.HTTPError as exc:
+                reason = getattr(exc, "reason", None) or exc
+                raise PortalUnavailable(f"portal {self.url} not reachable: {type(reason).__name__}") from None
+        if response.status >= 500 or response.status == 429:
+            raise PortalUnavailable(f"portal {self.url} answered {response.status}")
+        if response.status == 401:
+            raise ProtectError(f"portal {self.url} refused this agent (HTTP 401): it is not enrolled or was revoked; "
+                               "run `postseal portal enroll --url URL --code CODE`")
+        if response.status not in (200, 201):
+            raise ProtectError(f"portal {self.url} refused the upload: HTTP {response.status}")
 
 
 def notice(message: EmailMessage, sender: str, recipient: str, link: str, org: str, expires: float,

@@ -5,6 +5,7 @@ a serve on a database that was never migrated refuses in one line."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -48,11 +49,19 @@ def test_a_message_opens_through_either_instance(home, postgres_url, sink, ca, t
     first = serve(home, postgres_url, blobs, ports[0])
     processes = [first]
     try:
-        wait_port(ports[0], first)  # the first creates the upload token both then read
+        wait_port(ports[0], first)
         processes.append(second := serve(home, postgres_url, blobs, ports[1]))
         wait_port(ports[1], second)
         a, b = (f"http://127.0.0.1:{port}/api/v1/messages/{IDENT}" for port in ports)
-        token = (home / "portal-token").read_text().strip()
+        # An agent enrolled through the second instance uploads through the first.
+        made = subprocess.run([sys.executable, "-m", "agent.cli", "portal", "enrolment-code", "--database",
+                               postgres_url, "--json"], env={**os.environ, "POSTSEAL_HOME": str(home)},
+                              capture_output=True, text=True, timeout=60)
+        assert made.returncode == 0, made.stderr
+        enrolled = requests.post(f"http://127.0.0.1:{ports[1]}/api/v1/enroll", timeout=10,
+                                 json={"code": json.loads(made.stdout)["code"], "name": "front desk"})
+        assert enrolled.status_code == 201, enrolled.text
+        token = enrolled.json()["credential"]
         up = requests.put(a, data=BLOB, timeout=10, headers={
             "Authorization": f"Bearer {token}", "X-Postseal-Recipient": "maria@mailbox.example",
             "X-Postseal-Sender": "dr.chen@valleyclinic.example"})
