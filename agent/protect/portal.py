@@ -220,7 +220,9 @@ class PortalClient:
                              "X-Postseal-Expires": str(int(expires))})
             except urllib3.exceptions.HTTPError as exc:
                 reason = getattr(exc, "reason", None) or exc
-                raise PortalUnavailable(f"portal {self.url} not reachable: {type(reason).__name__}") from None
+                # "…: Failed to establish a new connection: [Errno 111] Connection refused" → its last part
+                said = str(reason).rsplit(": ", 1)[-1].strip() or type(reason).__name__
+                raise PortalUnavailable(f"portal {self.url} not reachable: {said}") from None
         if response.status >= 500 or response.status == 429:
             raise PortalUnavailable(f"portal {self.url} answered {response.status}")
         if response.status == 401:
