@@ -30,6 +30,7 @@ from aiohttp import web
 from agent import client_json, failure
 from agent.portal import access
 from agent.portal.interface import PortalStore, Sealed
+from agent.portal.offload import Offload
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ def _refuse(refusal: access.Refusal) -> web.Response:
 def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
                limiter: access.RateLimiter | None = None) -> web.Application:
     limiter = limiter or access.RateLimiter()
+    off = Offload()  # every store call runs off the event loop (offload.py says why)
 
     @web.middleware
     async def headers(request: web.Request, handler):
@@ -86,14 +88,18 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
 
     app = web.Application(middlewares=[headers], client_max_size=MAX_BLOB)
 
+    async def close_offload(app: web.Application) -> None:
+        off.close()
+    app.on_cleanup.append(close_offload)
+
     def agent_only(request: web.Request) -> None:
         supplied = request.headers.get("Authorization", "").removeprefix("Bearer ")
         if not token or not hmac.compare_digest(supplied.encode(), token.encode()):
             raise web.HTTPUnauthorized(text="upload token required")
 
-    def message_of(request: web.Request) -> Sealed:
+    async def message_of(request: web.Request) -> Sealed:
         ident = request.match_info["id"]
-        sealed = store.get(ident) if _ID.match(ident) else None
+        sealed = await off(store.get, ident) if _ID.match(ident) else None
         if sealed is None:
             raise web.HTTPNotFound(text="No such message.")
         return sealed
@@ -111,8 +117,8 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
                                                                      "minute, then try again."}),
                                           content_type="application/json", headers={"Retry-After": str(int(wait) + 1)})
 
-    def session_ok(request: web.Request, sealed: Sealed) -> bool:
-        return store.session_valid(request.cookies.get(COOKIE, ""), sealed.id)
+    async def session_ok(request: web.Request, sealed: Sealed) -> bool:
+        return await off(store.session_valid, request.cookies.get(COOKIE, ""), sealed.id)
 
     # --- the recipient's browser ---------------------------------------------------------------
     async def page(request: web.Request) -> web.Response:
@@ -128,20 +134,20 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
         return web.Response(body=_static(name), content_type=types[name])
 
     async def info(request: web.Request) -> web.Response:
-        sealed = message_of(request)
+        sealed = await message_of(request)
         refusal = access.unavailable(sealed) or access.locked(sealed)
         state = {404: "unknown", 410: "gone", 423: "locked"}.get(refusal.status, "ok") if refusal else "ok"
         return web.json_response({"state": state, "message": refusal.message if refusal else "",
                                   "expires": sealed.expires, "verify": "passcode" if sealed.passcode else "code",
-                                  "recipient": access.hint(sealed.recipient), "verified": session_ok(request, sealed)})
+                                  "recipient": access.hint(sealed.recipient), "verified": await session_ok(request, sealed)})
 
     async def code(request: web.Request) -> web.Response:
         same_site(request)
         throttle(request)
-        sealed = message_of(request)
+        sealed = await message_of(request)
         if sealed.passcode:
             return _refuse(access.Refusal(400, "This message opens with the passcode the sender gave you."))
-        result = access.new_code(store, sealed)
+        result = await off(access.new_code, store, sealed)
         if isinstance(result, access.Refusal):
             return _refuse(result)
         if mailer is None:
@@ -151,13 +157,13 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
         except MailerError as exc:
             log.warning("portal: code for %s not mailed: %s", sealed.id, exc)
             return _refuse(access.Refusal(503, "The code could not be sent just now. Try again in a few minutes."))
-        store.event(sealed.id, "code_sent")
+        await off(store.event, sealed.id, "code_sent")
         return web.json_response({"sent_to": access.hint(sealed.recipient), "valid_minutes": 10}, status=202)
 
     async def session(request: web.Request) -> web.Response:
         same_site(request)
         throttle(request)
-        sealed = message_of(request)
+        sealed = await message_of(request)
         try:
             if (request.content_length or 0) > 4096:
                 raise client_json.BadJson("too long")
@@ -165,7 +171,7 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
         except client_json.BadJson:
             return _refuse(access.Refusal(400, 'expected JSON {"code": "123456"} of at most 4 KB'))
         answer = str(body.get("code") or body.get("passcode") or "")[:200] if isinstance(body, dict) else ""
-        result = access.check(store, sealed, answer)
+        result = await off(access.check, store, sealed, answer)
         if isinstance(result, access.Refusal):
             return _refuse(result)
         response = web.json_response({"verified": True})
@@ -173,31 +179,31 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
                             httponly=True, samesite="Strict", secure=request.secure)
         return response
 
-    def refused(request: web.Request, sealed: Sealed) -> web.Response | None:
+    async def refused(request: web.Request, sealed: Sealed) -> web.Response | None:
         """Why this request may not read or answer the message now, or None."""
         refusal = access.unavailable(sealed)
         if refusal:
             return _refuse(refusal)
-        if not session_ok(request, sealed):
+        if not await session_ok(request, sealed):
             return _refuse(access.Refusal(401, "Prove it is you first: enter the code sent to your e-mail."))
         return None
 
     async def blob(request: web.Request) -> web.Response:
-        sealed = message_of(request)
-        if (refusal := refused(request, sealed)) is not None:
+        sealed = await message_of(request)
+        if (refusal := await refused(request, sealed)) is not None:
             return refusal
-        data = store.blob(sealed.id)
+        data = await off(store.blob, sealed.id)
         if data is None:
             return _refuse(access.Refusal(410, "This message is no longer available."))
         if sealed.opened is None:
-            store.update(sealed.id, opened=time.time())
-            store.event(sealed.id, "opened")
+            await off(store.update, sealed.id, opened=time.time())
+            await off(store.event, sealed.id, "opened")
         return web.Response(body=data, content_type="application/octet-stream")
 
     async def receipt(request: web.Request) -> web.Response:
         same_site(request)
-        sealed = message_of(request)
-        if not session_ok(request, sealed):
+        sealed = await message_of(request)
+        if not await session_ok(request, sealed):
             return _refuse(access.Refusal(401, "no session"))
         # A receipt names the attachment by its place in the message, never by its name: a
         # file called after the patient and their MRN is PHI, and receipts go into the
@@ -210,15 +216,15 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
         index = body.get("index") if isinstance(body, dict) else None
         if type(index) is not int or not 0 <= index < MAX_ATTACHMENTS:
             return _refuse(access.Refusal(400, 'expected JSON {"event": "download", "index": N} of at most 4 KB'))
-        store.event(sealed.id, "downloaded", f"attachment {index + 1}")
+        await off(store.event, sealed.id, "downloaded", f"attachment {index + 1}")
         return web.Response(status=204)
 
     async def reply(request: web.Request) -> web.Response:
         same_site(request)
-        sealed = message_of(request)
-        if (refusal := refused(request, sealed)) is not None:
+        sealed = await message_of(request)
+        if (refusal := await refused(request, sealed)) is not None:
             return refusal
-        if len([r for r in store.replies() if r["id"] == sealed.id]) >= MAX_REPLIES:
+        if len([r for r in await off(store.replies) if r["id"] == sealed.id]) >= MAX_REPLIES:
             return _refuse(access.Refusal(429, "This message has as many replies waiting as it can hold."))
         reply_id = request.match_info.get("reply") or ""
         if not _ID.match(reply_id):
@@ -228,8 +234,8 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
             return _refuse(access.Refusal(413 if len(data) > MAX_REPLY else 400,
                                           "The reply is over 35 MB; send large files another way."
                                           if len(data) > MAX_REPLY else "not a sealed reply"))
-        store.put_reply(reply_id, sealed.id, data)
-        store.event(sealed.id, "replied", f"{len(data)} bytes")
+        await off(store.put_reply, reply_id, sealed.id, data)
+        await off(store.event, sealed.id, "replied", f"{len(data)} bytes")
         return web.json_response({"reply": reply_id}, status=201)
 
     # --- the agent ------------------------------------------------------------------------------
@@ -248,7 +254,7 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
         recipient = request.headers.get("X-Postseal-Recipient", "")
         if "@" not in recipient:
             raise web.HTTPBadRequest(text="X-Postseal-Recipient is required: codes are mailed to it")
-        if not store.put(ident, data, request.headers.get("X-Postseal-Sender", ""), recipient, expires,
+        if not await off(store.put, ident, data, request.headers.get("X-Postseal-Sender", ""), recipient, expires,
                          request.headers.get("X-Postseal-Passcode") or None):
             raise web.HTTPConflict(text="message id already used")
         log.info("portal: stored sealed message %s (%d bytes)", ident, len(data))
@@ -257,9 +263,9 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
     async def revoke(request: web.Request) -> web.Response:
         agent_only(request)
         ident = request.match_info["id"]
-        if not _ID.match(ident) or not store.revoke(ident):
+        if not _ID.match(ident) or not await off(store.revoke, ident):
             raise web.HTTPNotFound(text="No such message.")
-        store.event(ident, "revoked")
+        await off(store.event, ident, "revoked")
         log.info("portal: revoked %s", ident)
         return web.json_response({"revoked": ident})
 
@@ -269,28 +275,28 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
             since, within = int(request.query.get("since", "0")), float(request.query.get("warn_within", "0"))
         except ValueError:
             raise web.HTTPBadRequest(text="since and warn_within are numbers") from None
-        for ident in store.purge_expired():
-            store.event(ident, "expired")
+        for ident in await off(store.purge_expired):
+            await off(store.event, ident, "expired")
         return web.json_response({
-            "events": store.events_since(since), "replies": store.replies(),
+            "events": await off(store.events_since, since), "replies": await off(store.replies),
             "expiring": [{"id": s.id, "sender": s.sender, "recipient": s.recipient, "expires": s.expires}
-                         for s in (store.expiring(within) if within else [])]})
+                         for s in (await off(store.expiring, within) if within else [])]})
 
     async def warned(request: web.Request) -> web.Response:
         agent_only(request)
-        store.update(message_of(request).id, warned=time.time())
+        await off(store.update, (await message_of(request)).id, warned=time.time())
         return web.Response(status=204)
 
     async def reply_blob(request: web.Request) -> web.Response:
         agent_only(request)
-        data = store.reply_blob(request.match_info["reply"]) if _ID.match(request.match_info["reply"]) else None
+        data = await off(store.reply_blob, request.match_info["reply"]) if _ID.match(request.match_info["reply"]) else None
         if data is None:
             raise web.HTTPNotFound(text="no such reply")
         return web.Response(body=data, content_type="application/octet-stream")
 
     async def drop_reply(request: web.Request) -> web.Response:
         agent_only(request)
-        if not store.drop_reply(request.match_info["reply"]):
+        if not await off(store.drop_reply, request.match_info["reply"]):
             raise web.HTTPNotFound(text="no such reply")
         return web.Response(status=204)
 
