@@ -1,7 +1,7 @@
 """One portal instance for benchmarks/portal.py, as its own process.
 
     python -m benchmarks.portal_instance --port P --token-file F --codes DIR \\
-        (--sqlite DIR | --database URL --s3 ENDPOINT --bucket NAME)
+        (--sqlite DIR | --database URL --s3 ENDPOINT --bucket NAME [--blob-latency SECONDS])
 
 It builds the same application `postseal portal serve` runs (create_app) on the store asked
 for: SqlitePortalStore with files (the embedded portal), or PostgresPortalStore with
@@ -12,6 +12,8 @@ Two things differ from serve, both so the benchmark measures the portal and not 
 - the per-client attempt limit (20 a minute, in memory) is lifted: every simulated recipient
   comes from 127.0.0.1, where real recipients each come from an address of their own. The
   per-message limits (codes, tries, lockouts), kept in the store, stay as they are.
+With --blob-latency, every object store call first waits that long (FarBlobs), so a run on
+one machine shows what the network's latency to real object storage does to the portal.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import argparse
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from aiohttp import web
@@ -40,6 +43,27 @@ def file_mailer(folder: Path):
     return mail
 
 
+class FarBlobs:
+    """A blob store that answers `latency` seconds late, as object storage on the network does
+    (S3's first byte comes after 10-30 ms in one region; moto on loopback answers at once).
+    The wait is a sleep: it holds up the caller, not the CPU, exactly what a socket wait does."""
+
+    def __init__(self, inner, latency: float) -> None:
+        self.inner, self.latency = inner, latency
+
+    def put(self, key: str, data: bytes) -> None:
+        time.sleep(self.latency)
+        self.inner.put(key, data)
+
+    def get(self, key: str) -> bytes | None:
+        time.sleep(self.latency)
+        return self.inner.get(key)
+
+    def delete(self, key: str) -> bool:
+        time.sleep(self.latency)
+        return self.inner.delete(key)
+
+
 def build_store(args: argparse.Namespace):
     if args.sqlite:
         from agent.portal.store import SqlitePortalStore
@@ -48,7 +72,8 @@ def build_store(args: argparse.Namespace):
     from agent.portal.blobs import S3BlobStore
     from agent.portal.store_pg import PostgresPortalStore
 
-    return PostgresPortalStore(args.database, S3BlobStore(args.bucket, endpoint_url=args.s3, region="us-east-1"))
+    blobs = S3BlobStore(args.bucket, endpoint_url=args.s3, region="us-east-1")
+    return PostgresPortalStore(args.database, FarBlobs(blobs, args.blob_latency) if args.blob_latency else blobs)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", help="PostgreSQL URL (migrated)")
     parser.add_argument("--s3", help="S3 endpoint URL")
     parser.add_argument("--bucket", default="postseal-bench")
+    parser.add_argument("--blob-latency", type=float, default=0.0, help="seconds each object store call waits")
     args = parser.parse_args(argv)
     if not args.sqlite and not (args.database and args.s3):
         parser.error("give --sqlite DIR, or --database URL and --s3 ENDPOINT")
