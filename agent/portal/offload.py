@@ -13,7 +13,12 @@ release the GIL while they wait on a socket or a disk. The PostgreSQL store lend
 a connection from its pool (store_pg.py), so the threads' calls run side by side; the SQLite
 store serializes its writes under its own lock, as it always has. Every limit stays one
 atomic statement in the store: moving a call to another thread changes when it runs, never
-what it counts.
+what it counts. A call once started runs to its end even if its request is given up (aiohttp
+does not cancel handlers when a client leaves, by default): a code is never half consumed.
+
+The cost, measured by benchmarks/portal.py: about 1 ms of CPU per recipient (three requests,
+some ten store calls, each a hand-over to a thread and back); the gain: a store call that
+waits (object storage answers after tens of milliseconds) holds up one request, not all.
 """
 
 from __future__ import annotations
