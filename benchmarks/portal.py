@@ -30,6 +30,7 @@ import contextlib
 import json
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -126,7 +127,9 @@ def start(started: list[subprocess.Popen], argv: list[str], what: str, port: int
     wait_port(port, process, what)
     if folder := os.environ.get("POSTSEAL_BENCH_PYSPY"):
         # Where the time goes: py-spy samples the process until it ends (stacks, "raw" format,
-        # one file per process). Started last, ended first (processes() ends in order).
+        # one file per process); processes() ends the samplers after what they sample.
+        if shutil.which("py-spy") is None:
+            raise RuntimeError("POSTSEAL_BENCH_PYSPY is set but py-spy is not installed (pip install py-spy)")
         spy = subprocess.Popen(["py-spy", "record", "--pid", str(process.pid), "--format", "raw", "--nonblocking",
                                 "-o", str(Path(folder) / f"{what.split()[0].strip('(')}-{port}.txt")],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
