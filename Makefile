@@ -64,13 +64,15 @@ policy-templates: $(STAMP)
 	@echo "== policy templates: from installers/policy.schema.json"
 	@$(PY) -m installers.generate
 
-bench: setup
+# setup-test: the portal benchmark starts a throwaway PostgreSQL (Debian's postgresql).
+bench: setup-test
 	@echo "== bench: installing the DLP baseline (presidio-analyzer, spaCy; ~375 MB, once)"
 	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
 	@$(PY) -m benchmarks pipeline
 	@$(PY) -m benchmarks dlp
 	@$(PY) -m benchmarks outbox --messages 2000
 	@$(PY) -m benchmarks protect --messages 100
+	@$(PY) -m benchmarks portal --messages 200
 
 $(BUNDLE_TOOLS): $(STAMP)
 	@echo "== python: installing the bundle tools (PyInstaller, the 'bundle' extra)"

@@ -3,7 +3,7 @@ import importlib
 import sys
 
 BENCHMARKS = {"pipeline": "benchmarks.pipeline", "outbox": "benchmarks.outbox", "dlp": "benchmarks.dlp",
-              "protect": "benchmarks.protect"}
+              "protect": "benchmarks.protect", "portal": "benchmarks.portal"}
 
 parser = argparse.ArgumentParser(prog="python -m benchmarks")
 parser.add_argument("name", choices=sorted(BENCHMARKS))

@@ -10,6 +10,7 @@ own, already migrated.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import itertools
 import os
@@ -36,12 +37,14 @@ def _as_owner(argv: list[str]) -> list[str]:
     return ["runuser", "-u", "nobody", "--", *argv] if os.geteuid() == 0 else argv
 
 
-@pytest.fixture(scope="session")
-def postgres_cluster() -> Iterator[str]:
-    """The URL of the cluster's `postgres` database (superuser `postseal`, trust on loopback)."""
+@contextlib.contextmanager
+def throwaway_cluster() -> Iterator[str]:
+    """A cluster started in a temporary folder, stopped and deleted on exit: the URL of its
+    `postgres` database (superuser `postseal`, trust on loopback). Also used outside pytest
+    (benchmarks/portal.py); RuntimeError when the binaries are missing or it does not start."""
     bin_dir = pg_bin()
     if bin_dir is None:
-        pytest.skip("PostgreSQL is not installed (scripts/ensure-system.sh test installs Debian's postgresql)")
+        raise RuntimeError("PostgreSQL is not installed (scripts/ensure-system.sh test installs Debian's postgresql)")
     folder = Path(tempfile.mkdtemp(prefix="postseal-pg-"))
     data = folder / "data"
     if os.geteuid() == 0:
@@ -65,6 +68,15 @@ def postgres_cluster() -> Iterator[str]:
         subprocess.run(_as_owner([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]),
                        capture_output=True, cwd=folder, timeout=60)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[str]:
+    """The URL of the cluster's `postgres` database (superuser `postseal`, trust on loopback)."""
+    if pg_bin() is None:
+        pytest.skip("PostgreSQL is not installed (scripts/ensure-system.sh test installs Debian's postgresql)")
+    with throwaway_cluster() as url:
+        yield url
 
 
 def new_database(cluster: str) -> str:

@@ -174,7 +174,7 @@ class S3BlobStore:
 
     def __init__(self, bucket: str, prefix: str = "", *, endpoint_url: str | None = None,
                  region: str | None = None, conditional: bool = True, attempts: int = 4,
-                 connect_timeout: float = 5, read_timeout: float = 30) -> None:
+                 connect_timeout: float = 5, read_timeout: float = 30, connections: int = 10) -> None:
         try:  # the portal-server extra; the embedded portal never needs it
             import boto3
             from botocore.config import Config
@@ -187,8 +187,11 @@ class S3BlobStore:
         if prefix:
             check_key(prefix.rstrip("/"))
         self.bucket, self.prefix, self.conditional = bucket, prefix, conditional
+        # One HTTP connection per thread that may call at once (the portal server's store
+        # threads, offload.WORKERS): botocore's client is thread-safe, its pool is the limit.
         config = Config(retries={"mode": "standard", "total_max_attempts": attempts},
-                        connect_timeout=connect_timeout, read_timeout=read_timeout)
+                        connect_timeout=connect_timeout, read_timeout=read_timeout,
+                        max_pool_connections=connections)
         self.client = boto3.session.Session(region_name=region).client(
             "s3", endpoint_url=endpoint_url, config=config)
 

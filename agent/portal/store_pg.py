@@ -27,6 +27,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from agent.portal.blobs import BlobStore, message_key, reply_key
 from agent.portal.interface import LOCAL_AGENT, Sealed, digest
+from agent.portal.pg_pool import PooledDatabase
 from agent.store_migrations import DataVersionError, Step, latest, pending, refuse_newer
 
 log = logging.getLogger(__name__)
@@ -109,16 +110,18 @@ def where(url: str) -> str:
     return make_conninfo(**{k: v for k, v in parts.items() if k in ("host", "port", "dbname", "user")})
 
 
-def connect(url: str, **options: Any) -> psycopg.Connection:
-    """A connection that gives up after 10 s when the URL sets no connect_timeout of its own
-    (libpq would wait on an unanswered host for as long as the network lets it)."""
+def _with_timeout(url: str, options: dict[str, Any]) -> dict[str, Any]:
+    """Connections give up after 10 s when the URL sets no connect_timeout of its own (libpq
+    would wait on an unanswered host for as long as the network lets it)."""
     try:
         given = conninfo_to_dict(url)
     except psycopg.ProgrammingError:
         given = {}
-    if "connect_timeout" not in given:
-        options["connect_timeout"] = 10
-    return psycopg.connect(url, **options)
+    return options if "connect_timeout" in given else {**options, "connect_timeout": 10}
+
+
+def connect(url: str, **options: Any) -> psycopg.Connection:
+    return psycopg.connect(url, **_with_timeout(url, options))
 
 
 def _version(conn: psycopg.Connection) -> int:
@@ -145,24 +148,31 @@ _COLUMNS = ("id, sender, recipient, created, expires, revoked, size, passcode, c
             " code_tries, locked_until, codes_sent, opened, warned, agent")
 
 
+# Connections per store (per `portal serve` process): as many as the server runs store calls
+# at once (offload.WORKERS). Two instances take 2 x POOL_SIZE of the server's max_connections.
+POOL_SIZE = 10
+
+
 class PostgresPortalStore:
-    def __init__(self, url: str, blobs: BlobStore) -> None:
+    def __init__(self, url: str, blobs: BlobStore, pool_size: int = POOL_SIZE) -> None:
         self.blobs = blobs
         self._pruned = 0.0
-        # autocommit: each statement is its own transaction, so a row lock lasts one statement.
-        self.db = connect(url, autocommit=True)
-        try:
-            row = self.db.execute("SELECT to_regclass('postseal_schema') IS NOT NULL").fetchone()
-            found = self.db.execute("SELECT version FROM postseal_schema").fetchone() if row and row[0] else None
-            version = found[0] if found else 0
-            refuse_newer(STORE, where(url), version, MIGRATIONS)
-            if version < latest(MIGRATIONS):
-                raise DataVersionError(
-                    f"the {STORE} {where(url)} has data version {version}, this Postseal needs {latest(MIGRATIONS)}: "
-                    "run `postseal portal migrate --database URL` first; nothing was changed")
-        except BaseException:
-            self.db.close()
-            raise
+        # The layout is checked on a connection of its own, so a database that cannot be
+        # reached or is not migrated is refused here, in one line, before any pool exists.
+        with connect(url, autocommit=True) as conn:
+            row = conn.execute("SELECT to_regclass('postseal_schema') IS NOT NULL").fetchone()
+            found = conn.execute("SELECT version FROM postseal_schema").fetchone() if row and row[0] else None
+        version = found[0] if found else 0
+        refuse_newer(STORE, where(url), version, MIGRATIONS)
+        if version < latest(MIGRATIONS):
+            raise DataVersionError(
+                f"the {STORE} {where(url)} has data version {version}, this Postseal needs {latest(MIGRATIONS)}: "
+                "run `postseal portal migrate --database URL` first; nothing was changed")
+        # A pool, read like one connection (pg_pool.py): the server's threads (offload.py)
+        # each borrow a connection per statement, in autocommit, so each statement is its
+        # own transaction and a row lock lasts one statement; every limit below stays one
+        # atomic statement whichever connection runs it.
+        self.db = PooledDatabase(url, pool_size, **_with_timeout(url, {}))
 
     def _one(self, sql: str, params: tuple = ()) -> tuple | None:
         return self.db.execute(sql, params).fetchone()

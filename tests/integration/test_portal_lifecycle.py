@@ -98,7 +98,10 @@ def test_a_reply_that_does_not_open_with_the_key_is_refused_not_delivered(portal
     store = SqlitePortalStore(home / "portal")
     store.put_reply("forgedReply0000000000", portal_id, b"\x00" * 64)  # stored by someone without the key
     deadline = time.monotonic() + 20
-    while "portal_reply_refused" not in [r["event"] for r in running.pipeline.audit.records()]:
+    # The agent records the refusal, then drops the reply: wait for both (the portal answers
+    # the drop on a thread of its own, a moment after the record is written).
+    while ("portal_reply_refused" not in [r["event"] for r in running.pipeline.audit.records()]
+           or store.replies()):
         assert time.monotonic() < deadline
         time.sleep(0.2)
     assert store.replies() == [] and not [r for r in sink.received if r.recipients == (SENDER,)
