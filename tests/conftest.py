@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import logging
 import os
 import re
 import subprocess
@@ -16,8 +18,9 @@ from agent import config as config_mod
 from agent.demo_world import Recipient, SmtpSink, TestCA, free_port
 from agent.service import AgentThread, RunningAgent
 
-# A real throwaway PostgreSQL (postgres_cluster, postgres_url) for the portal store's tests.
-pytest_plugins = ["tests.portal_pg"]
+# A real throwaway PostgreSQL (postgres_cluster, postgres_url) and a real S3-compatible server
+# (moto_s3) for the portal store's tests.
+pytest_plugins = ["tests.portal_pg", "tests.portal_s3"]
 
 SAMPLES = Path(__file__).resolve().parent.parent / "assets" / "samples"
 ORG = "valleyclinic.example"
@@ -133,3 +136,21 @@ def mailed_code(sink: SmtpSink, recipient: str, after: int, timeout: float = 20)
     found = re.search(r"Your code is (\d{6})", mails[0].message.get_body(("plain",)).get_content())
     assert found, "the mail holds no code"
     return found.group(1)
+
+
+@pytest.fixture
+def json_log() -> Iterator[io.StringIO]:
+    """The portal's JSON logging (agent/portal/logs.py) into a buffer; the root logger as it
+    was afterwards."""
+    from agent.portal import logs
+
+    root = logging.getLogger()
+    quieted = ("botocore", "boto3", "urllib3", "s3transfer")
+    saved = (root.handlers[:], root.level, {n: logging.getLogger(n).level for n in quieted})
+    out = io.StringIO()
+    logs.setup("json", "INFO", out)
+    yield out
+    root.handlers[:] = saved[0]
+    root.setLevel(saved[1])
+    for name, level in saved[2].items():
+        logging.getLogger(name).setLevel(level)

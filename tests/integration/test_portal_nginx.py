@@ -34,9 +34,7 @@ import requests
 
 from agent.demo_world import free_port
 from tests.conftest import mailed_code
-
-boto3 = pytest.importorskip("boto3")
-moto_server = pytest.importorskip("moto.server")
+from tests.portal_s3 import create_bucket
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "installers" / "portal" / "nginx-postseal-portal.conf"
@@ -65,15 +63,8 @@ def wait_port(port: int, process: subprocess.Popen, what: str, log: Path | None 
 
 
 @pytest.fixture(scope="module")
-def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test",
-                 aws_secret_access_key="test").create_bucket(Bucket=BUCKET)
-    yield endpoint
-    server.stop()
+def s3_endpoint(moto_s3: str) -> str:
+    return create_bucket(moto_s3, BUCKET)
 
 
 def site_conf(port: int, redirect_port: int, upstreams: list[int], cert: Path, key: Path) -> str:

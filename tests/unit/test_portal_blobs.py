@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
+import boto3
 import pytest
 
 from agent.demo_world import free_port
@@ -20,23 +20,14 @@ from agent.portal.blobs import (
     S3BlobStore,
     check_key,
 )
-
-boto3 = pytest.importorskip("boto3")
-moto_server = pytest.importorskip("moto.server")
+from tests.portal_s3 import create_bucket
 
 BUCKET = "postseal-blobs"
 
 
 @pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test",
-                 aws_secret_access_key="test").create_bucket(Bucket=BUCKET)
-    yield endpoint
-    server.stop()
+def s3_endpoint(moto_s3: str) -> str:
+    return create_bucket(moto_s3, BUCKET)
 
 
 @pytest.fixture

@@ -5,16 +5,13 @@ URL, the Secure cookie, /healthz and /readyz naming what fails, and PHI-free acc
 from __future__ import annotations
 
 import asyncio
-import io
 import ipaddress
 import json
 import logging
 import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -29,21 +26,6 @@ ELSEWHERE = (ipaddress.ip_network("10.0.0.0/8"),)
 
 def run(coro):
     return asyncio.run(coro)
-
-
-@pytest.fixture
-def json_log() -> Iterator[io.StringIO]:
-    """The portal's JSON logging into a buffer; the root logger as it was afterwards."""
-    root = logging.getLogger()
-    saved = (root.handlers[:], root.level, {n: logging.getLogger(n).level for n in ("botocore", "boto3", "urllib3",
-                                                                                   "s3transfer")})
-    out = io.StringIO()
-    logs.setup("json", "INFO", out)
-    yield out
-    root.handlers[:] = saved[0]
-    root.setLevel(saved[1])
-    for name, level in saved[2].items():
-        logging.getLogger(name).setLevel(level)
 
 
 def test_client_address_walks_past_trusted_hops_only() -> None:

@@ -4,40 +4,22 @@ and logs counts only; the older flags override portal.toml; the systemd unit ver
 from __future__ import annotations
 
 import asyncio
-import io
-import logging
 import os
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from agent.portal import logs, serve
+from agent.portal import serve
 from agent.portal.settings import FilesBlobs, MailSettings, PortalSettings
 from agent.portal.store import SqlitePortalStore
 
 ROOT = Path(__file__).resolve().parents[2]
 UNIT = ROOT / "installers" / "portal" / "postseal-portal@.service"
 EXPIRED, ALIVE = "expired-message-000000001", "current-message-000000001"
-
-
-@pytest.fixture
-def json_log() -> Iterator[io.StringIO]:
-    """The portal's JSON logging into a buffer; the root logger as it was afterwards."""
-    root = logging.getLogger()
-    saved = (root.handlers[:], root.level, {n: logging.getLogger(n).level for n in ("botocore", "boto3", "urllib3",
-                                                                                   "s3transfer")})
-    out = io.StringIO()
-    logs.setup("json", "INFO", out)
-    yield out
-    root.handlers[:] = saved[0]
-    root.setLevel(saved[1])
-    for name, level in saved[2].items():
-        logging.getLogger(name).setLevel(level)
 
 
 def test_the_sweeper_runs_in_the_served_app(tmp_path: Path, json_log) -> None:

@@ -9,28 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from agent.demo_world import free_port
 from agent.portal.blobs import BlobStore, FileBlobStore, S3BlobStore, message_key, reply_key
 from agent.portal.store import SqlitePortalStore
 from agent.portal.sweep import sweep
-
-boto3 = pytest.importorskip("boto3")
-moto_server = pytest.importorskip("moto.server")
+from tests.portal_s3 import create_bucket
 
 BUCKET = "postseal-sweep"
 HOUR = 3600.0
 
 
 @pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test",
-                 aws_secret_access_key="test").create_bucket(Bucket=BUCKET)
-    yield endpoint
-    server.stop()
+def s3_endpoint(moto_s3: str) -> str:
+    return create_bucket(moto_s3, BUCKET)
 
 
 @pytest.fixture
