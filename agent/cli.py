@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import io
 import json
 import logging
 import os
@@ -626,7 +628,7 @@ def main(argv: list[str] | None = None) -> int:
     if not argv:  # `postseal` alone: what it can do, not an error
         parser.print_help()
         return OK
-    args = parser.parse_args(argv)
+    args = _parse(parser, argv)
     try:
         return args.func(args)
     except Exception as exc:  # noqa: BLE001 - a user sees one line (and JSON under --json), never a traceback
@@ -637,6 +639,21 @@ def main(argv: list[str] | None = None) -> int:
         return code
     except KeyboardInterrupt:
         return FAILED
+
+
+def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """argparse's own parsing; a usage error under --json is also the JSON document on stdout."""
+    said = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(said):
+            return parser.parse_args(argv)
+    except SystemExit as exc:
+        if exc.code == 2 and "--json" in argv:
+            last = (said.getvalue().strip().splitlines() or ["usage error"])[-1]
+            print(json.dumps({"error": {"code": "usage", "message": last, "exit": BAD_INPUT}}, indent=2))
+        raise
+    finally:
+        sys.stderr.write(said.getvalue())
 
 
 _KINDS = {BAD_INPUT: "bad_input", HELD: "held", UNREACHABLE: "agent_unreachable", FAILED: "failed"}

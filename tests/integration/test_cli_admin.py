@@ -56,6 +56,9 @@ def test_held_release_with_a_note_and_the_same_codes_everywhere(start_agent, sin
 def test_no_agent_is_exit_4_in_json_too(home):
     result = run_cli("outbox", "--json", home=home)
     assert result.returncode == 4 and json_error(result)["code"] == "agent_unreachable"
+    usage = run_cli("outbox", "--json", "--colour", home=home)  # argparse's own error, in JSON as well
+    assert usage.returncode == 2 and "unrecognized arguments: --colour" in json_error(usage)["message"]
+    assert usage.stderr.decode().startswith("usage: postseal")
 
 
 class _RefusesBilling:
