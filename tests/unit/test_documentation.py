@@ -163,3 +163,12 @@ def test_the_command_check_catches_a_command_that_does_not_exist():
     assert "no such command" in command_problem(["frobnicate"], parser)
     assert command_problem(["portal", "agents", "revoke", "ID"], parser) == ""
     assert command_problem(["send", "message.eml", "--wait"], parser) == ""
+
+
+def test_the_readme_opens_with_the_two_commands_and_ci_runs_its_test_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    first_block = FENCE.search(readme).group(0).splitlines()[1:-1]
+    commands = [line.split("#")[0].strip() for line in first_block]
+    assert commands == ["make demo", "make test"]
+    ci = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines() if line.strip()]
+    assert ci[-1] == "make test"  # CI runs exactly what a newcomer runs
