@@ -6,7 +6,8 @@
 # make deb — the Linux package over that bundle, in dist/
 # make bundle-test — build both, then run only their tests (tests/installers)
 # make policy-templates — write ADMX/ADML, the macOS profile, the Jamf schema, the Linux example,
-#             docs/policy-reference.md and the agent's copy from installers/policy.schema.json
+#             docs/policy-reference.md, docs/config-reference.md and the agent's copy from
+#             installers/policy.schema.json (and agent/config.py for the config reference)
 # make fuzz — the fuzzers in tests/fuzz for longer (POSTSEAL_FUZZ_SECONDS each, 300 by default),
 #             from a random seed: this is where new holes are found. `make test` runs them from a
 #             fixed seed (POSTSEAL_FUZZ_SEED, overridable) so that a gate is the same gate twice.

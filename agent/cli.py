@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from agent import cli_audit, first_run
+from agent import cli_audit, config_check, first_run
 from agent import config as config_mod
 from agent.api.client import AgentClient, AgentUnreachable, ApiError
 from agent.audit import AuditLog
@@ -530,6 +530,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     first_run.add_parser(sub)
+    config_check.add_parser(sub)
     sub.add_parser("agent", help="run the local agent (API, outbox worker, embedded portal)").set_defaults(func=cmd_agent)
 
     p = sub.add_parser("demo", help="run the end-to-end demo on embedded defaults and exit")

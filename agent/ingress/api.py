@@ -297,15 +297,12 @@ async def revoke(request: web.Request) -> web.Response:
     return await _act(request, act)
 
 
-_SECRETS = {("relay", "password"), ("portal", "upload_token"), ("portal", "enrolment_code")}
-
-
 async def config_view(request: web.Request) -> web.Response:
     """The effective configuration and what managed policy locks (the tray's settings)."""
     config = request.app[PIPELINE].config
     values = {}
     for name in config_mod.SECTIONS:
-        values[name] = {k: ("***" if (name, k) in _SECRETS and v else v)
+        values[name] = {k: ("***" if (name, k) in config_mod.SECRETS and v else v)
                         for k, v in dataclasses.asdict(getattr(config, name)).items()}
     return web.json_response({"values": values, "locked": sorted(config.locked),
                               "source": str(request.app[PIPELINE].home / "config.toml"),

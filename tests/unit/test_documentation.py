@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import warnings
 from pathlib import Path
 
 import pytest
@@ -16,9 +15,6 @@ from agent.cli import build_parser
 
 ROOT = Path(__file__).resolve().parents[2]
 SKIP = {".git", ".venv", "node_modules", "dist", "build", ".pytest_cache", ".hypothesis", ".ruff_cache"}
-# Written by the configuration-reference generator on its own branch (issue 19, item 2). Until that
-# lands, a link to it is reported as a warning; once the file exists it is checked like any other.
-PENDING = {"docs/config-reference.md"}
 
 FENCE = re.compile(r"^[ \t]*(```|~~~).*?^[ \t]*\1[^\n]*$", re.M | re.S)
 INLINE_CODE = re.compile(r"`[^`\n]+`")
@@ -76,12 +72,7 @@ def link_problems(page: Path, markdown: str | None = None) -> list[str]:
         if not file.is_relative_to(ROOT):
             problems.append(f"{where}: {target} points outside the repository")
         elif not file.exists():
-            name = str(file.relative_to(ROOT))
-            if name in PENDING:
-                warnings.warn(f"{where}: {target} is not in this tree yet ({name} comes from another branch)",
-                              stacklevel=1)
-            else:
-                problems.append(f"{where}: {target} does not exist")
+            problems.append(f"{where}: {target} does not exist")
         elif anchor and file.suffix == ".md" and anchor not in anchors(file):
             problems.append(f"{where}: {target}: no heading #{anchor} in {file.relative_to(ROOT)}")
     stripped = LINK.sub("", REFERENCE.sub("", HTML.sub("", text)))
