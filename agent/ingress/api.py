@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from agent import client_json, failure, settings
+from agent import audit_evidence, client_json, failure, settings
 from agent import config as config_mod
 from agent import stamp as stamp_mod
 from agent.bounces import NotADsn
@@ -411,7 +411,10 @@ async def audit_export(request: web.Request) -> web.Response:
     fmt = request.query.get("format", "csv")
     if fmt not in ("csv", "json"):
         return error(400, "bad_request", "format must be csv or json")
-    text = await asyncio.to_thread(request.app[PIPELINE].audit.export, fmt)
+    try:  # JSON is the signed export an auditor verifies away from the agent (agent/audit_evidence.py)
+        text = await asyncio.to_thread(audit_evidence.export_text, request.app[PIPELINE].audit, fmt)
+    except audit_evidence.NotIntact as exc:
+        return error(409, "audit_not_intact", str(exc))
     return web.Response(text=text, content_type="text/csv" if fmt == "csv" else "application/json")
 
 

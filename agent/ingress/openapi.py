@@ -147,7 +147,7 @@ OPENAPI: dict = {
                                                "403": _json(_ERROR, "managed: locked by the organization")}}},
         "/v1/audit/verify": {"get": {"summary": "Check the hash chain and the signed head",
                                      "responses": {"200": _json({"type": "object"}, "ok, records, unsigned, problem")}}},
-        "/v1/audit/export": {"get": {"summary": "The whole log (?format=csv|json)",
+        "/v1/audit/export": {"get": {"summary": "The whole log (?format=csv|json; JSON is signed for `postseal audit verify --file`)",
                                      "responses": {"200": {"description": "text/csv or application/json"}}}},
         "/v1/keys/generate": {"post": {"summary": "Create an OpenPGP key for one of your addresses (JSON {email, name})",
                                        "responses": {"201": _json({"type": "object"}, "fingerprint")}}},
