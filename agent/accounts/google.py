@@ -3,7 +3,9 @@
 
 Google's device flow does not grant Gmail scopes, so a computer without a browser signs in
 once from the tray on a computer that has one (README). Scopes: `gmail.send` (the Gmail
-API), or `https://mail.google.com/` for XOAUTH2 submission; `openid email` names the mailbox.
+API) and `gmail.insert` (a secure portal reply put in the user's own Inbox, never sent:
+delivery/gmail.py), or `https://mail.google.com/` for XOAUTH2 submission; `openid email` names
+the mailbox.
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ IDENTITY = ["openid", "https://www.googleapis.com/auth/userinfo.email"]
 
 
 def scopes(config: AccountsConfig) -> list[str]:
-    mail = "https://mail.google.com/" if config.transport == "smtp" else "https://www.googleapis.com/auth/gmail.send"
-    return [*IDENTITY, mail]
+    if config.transport == "smtp":
+        return [*IDENTITY, "https://mail.google.com/"]
+    return [*IDENTITY, "https://www.googleapis.com/auth/gmail.send", "https://www.googleapis.com/auth/gmail.insert"]
 
 
 def _client(config: AccountsConfig) -> dict[str, Any]:
