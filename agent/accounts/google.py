@@ -93,9 +93,12 @@ def _secret(access: str, refresh: str, expires_at: float | None) -> str:
 def access_token(config: AccountsConfig, address: str, secret: str, force: bool = False) -> tuple[str, str | None]:
     saved = json.loads(secret)
     expiry = dt.datetime.fromtimestamp(float(saved.get("expires_at") or 0), dt.UTC).replace(tzinfo=None)
+    # No scopes on refresh (RFC 6749 §6: then the ones granted at sign-in): a sign-in from before
+    # Postseal asked for gmail.insert keeps sending instead of failing with invalid_scope; only
+    # putting replies in the Inbox waits for the next sign-in (delivery/gmail.py).
     creds = Credentials(token=saved.get("access_token"), refresh_token=saved["refresh_token"], expiry=expiry,
                         token_uri=config.google_token_uri, client_id=config.google_client_id,
-                        client_secret=config.google_client_secret, scopes=scopes(config))
+                        client_secret=config.google_client_secret)
     if creds.valid and not force:
         return creds.token, None
     session = http.session(config.ca_file)

@@ -126,6 +126,9 @@ class FakeGoogle(HttpsFake, IssuedTokens):
             grant = self.refresh_tokens.get(str(form.get("refresh_token", "")))
             if grant is None:
                 return oauth_error(400, "invalid_grant", "Token has been expired or revoked.")
+            beyond = set(str(form.get("scope", "")).split()) - grant.scopes
+            if beyond:  # a refresh may narrow the grant, never widen it (RFC 6749 §6)
+                return oauth_error(400, "invalid_scope", f"Some requested scopes were invalid. {{invalid={sorted(beyond)}}}")
             return self._tokens(grant, refresh=False)
         return oauth_error(400, "unsupported_grant_type", "Invalid grant_type.")
 
