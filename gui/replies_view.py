@@ -109,7 +109,7 @@ class RepliesView(QWidget):
         # Outbox changes come often; the list is fetched again only while it is on screen (and
         # each time its tab is opened: MainWindow).
         app.audit_changed.connect(self._changed)
-        app.notified.connect(lambda *_: self._changed())
+        app.notified.connect(self._notified)  # a bound slot: Qt disconnects it with the view
         self.show_replies([])
 
     def apply_icons(self) -> None:
@@ -117,6 +117,9 @@ class RepliesView(QWidget):
         self.refresh_button.setIcon(icons.icon("action-refresh"))
 
     # --- loading -------------------------------------------------------------------------------
+    def _notified(self, notification: object) -> None:
+        self._changed()
+
     def _changed(self) -> None:
         if self.isVisible():
             self.reload()
