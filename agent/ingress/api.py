@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from agent import audit_evidence, client_json, failure, settings
+from agent import audit_evidence, client_json, failure, replies, settings
 from agent import config as config_mod
 from agent import stamp as stamp_mod
 from agent.bounces import NotADsn
@@ -363,6 +363,22 @@ def _audit_records(app: web.Application) -> list[dict[str, Any]]:
     return cached["records"]
 
 
+async def secure_replies(request: web.Request) -> web.Response:
+    """The secure replies collected from the portal, newest first (the tray's Secure replies)."""
+    known = replies.reply_ids(_audit_records(request.app))
+    found = replies.listed(request.app[PIPELINE].outbox, known)
+    return web.json_response({"replies": [r.summary() for r in found]})
+
+
+async def secure_reply(request: web.Request) -> web.Response:
+    """One secure reply with its text and attachments (base64): read here, never logged."""
+    ident = request.match_info["id"]
+    found = replies.read(request.app[PIPELINE].outbox, ident, replies.reply_ids(_audit_records(request.app)))
+    if found is None:
+        return error(404, "not_found", f"no secure reply {ident!r}")
+    return web.json_response(found.to_json())
+
+
 async def audit(request: web.Request) -> web.Response:
     """Records oldest first. Without offset: the last `limit` (the first version's meaning);
     with offset: a page of the list filtered by since/until/recipient/method/event."""
@@ -582,6 +598,8 @@ def create_app(pipeline: Pipeline, token: str, origins: set[str]) -> web.Applica
     app.router.add_get("/v1/outbox", outbox)
     app.router.add_get("/v1/outbox/summary", outbox_summary)
     app.router.add_get("/v1/audit", audit)
+    app.router.add_get("/v1/replies", secure_replies)
+    app.router.add_get("/v1/replies/{id}", secure_reply)
     app.router.add_get("/v1/keys", keys)
     app.router.add_post("/v1/keys", import_key)
     app.router.add_get("/v1/events", events)

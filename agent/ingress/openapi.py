@@ -199,6 +199,13 @@ OPENAPI: dict = {
                                             "responses": {"200": _json({"type": "object"},
                                                                        "host, port, security, username, password"),
                                                           "404": _json(_ERROR, "smtp_off")}}},
+        "/v1/replies": {"get": {"summary": "Secure replies collected from the portal, newest first: who replied, "
+                                           "subject, when, how it reached you (smime | kept)",
+                                "responses": {"200": _json({"type": "object"}, "replies")}}},
+        "/v1/replies/{id}": {"get": {"summary": "One secure reply: its text and attachments (base64)",
+                                     "responses": {"200": _json({"type": "object"},
+                                                                "id, from, subject, received, text, attachments"),
+                                                   "404": _json(_ERROR, "not_found")}}},
         "/v1/accounts": {"get": {"summary": "Signed-in mailboxes (ready | needs_sign_in), which providers IT set up, "
                                             "and the transport (api | smtp)",
                                  "responses": {"200": _json({"type": "object"}, "accounts, providers, transport")}}},

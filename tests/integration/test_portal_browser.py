@@ -1,24 +1,21 @@
 """The portal in a real browser (headless Chromium): the recipient proves they read their
 mailbox with a one-time code, the page decrypts with the key from the link, saves an
 attachment (a receipt in the audit), and sends a secure reply with a file that reaches the
-sender encrypted to their own key (opened with plain gpg). Without the code nothing is
+sender (kept in the agent for the tray, as they have no S/MIME identity). Without the code nothing is
 served; five wrong codes lock it; an expired or revoked message says so."""
 
 from __future__ import annotations
 
+import base64
 import re
 import shutil
-import subprocess
 import time
 import urllib.error
 import urllib.request
-from email import message_from_string, policy
 
 import pytest
 
-from agent import secret_store
 from agent.api.client import AgentClient
-from agent.keys.pgp_store import PASSPHRASE
 from tests.conftest import SAMPLES, SENDER, run_cli
 from tests.screenshots import check_screenshot, screenshot_folder
 
@@ -106,24 +103,20 @@ def test_the_recipient_opens_it_with_a_code_saves_the_file_and_replies_securely(
     page.locator("#send-reply").click()
     page.locator("#reply-status.ok").wait_for()
 
-    # The agent collects the reply and hands it to the sender, encrypted to their own key.
+    # The agent collects the reply; the sender has no S/MIME identity here, so it is kept in the
+    # agent and read in the tray (tests/integration/test_portal_replies.py: the S/MIME way).
+    client = AgentClient(running.api_url, running.token)
     deadline = time.monotonic() + 30
-    while not [r for r in sink.received if r.recipients == (SENDER,)]:
+    while not (kept := [r for r in client.replies() if r["state"] == "delivered"]):
         assert time.monotonic() < deadline, "the reply never reached the sender"
         time.sleep(0.2)
-    [reply] = [r for r in sink.received if r.recipients == (SENDER,)]
-    assert b"My readings" not in reply.data and reply.message.get_content_type() == "multipart/encrypted"
-    armored = next(p for p in reply.message.walk() if p.get_content_type() == "application/octet-stream")
-    gnupg_home = running.pipeline.pgp.home  # the clinician's keyring; plain gpg opens it with its passphrase
-    passphrase = secret_store.get_or_create(running.pipeline.home, PASSPHRASE).hex()
-    opened = subprocess.run(["gpg", "--homedir", str(gnupg_home), "--batch", "--pinentry-mode", "loopback",
-                             "--passphrase", passphrase, "--decrypt"],
-                            input=armored.get_payload(decode=True), capture_output=True, check=True).stdout.decode()
-    inner = message_from_string(opened, policy=policy.default)
-    assert "My readings since the visit are attached." in inner.get_body(("plain",)).get_content()
-    [file] = list(inner.iter_attachments())
-    assert file.get_filename() == "home-readings.csv" and file.get_content() == lab.read_text()
-    assert inner["Reply-To"] == PATIENT and inner["Subject"] == "Re: Your visit on November 23"
+    assert kept[0]["method"] == "kept" and kept[0]["from"] == PATIENT
+    assert kept[0]["subject"] == "Re: Your visit on November 23"
+    reply = client.reply(kept[0]["id"])
+    assert "My readings since the visit are attached." in reply["text"]
+    [file] = reply["attachments"]
+    assert file["filename"] == "home-readings.csv" and base64.b64decode(file["data"]).decode() == lab.read_text()
+    assert not [r for r in sink.received if r.recipients == (SENDER,)]  # nothing mailed that no program opens
     kinds = [r["event"] for r in AgentClient(running.api_url, running.token).audit()]
     assert "portal_code_sent" in kinds and "portal_opened" in kinds and "portal_reply" in kinds
 
