@@ -1,10 +1,13 @@
 # make demo — set everything up, then run the end-to-end demo on the embedded defaults
-# make test — set everything up, then run lint and the whole test suite
+# make test — set everything up, then run lint and the whole test suite; fails if the suite
+#             changed the working tree (scripts/tree_state.py)
+# make screenshots — regenerate docs/screenshots/ (the tests marked `screenshots`, under Xvfb)
 # make bundle — the one-folder bundle (PyInstaller) in dist/postseal; rebuilt when a source changed
 # make deb — the Linux package over that bundle, in dist/
 # make bundle-test — build both, then run only their tests (tests/installers)
 # make policy-templates — write ADMX/ADML, the macOS profile, the Jamf schema, the Linux example,
-#             docs/policy-reference.md and the agent's copy from installers/policy.schema.json
+#             docs/policy-reference.md, docs/config-reference.md and the agent's copy from
+#             installers/policy.schema.json (and agent/config.py for the config reference)
 # make fuzz — the fuzzers in tests/fuzz for longer (POSTSEAL_FUZZ_SECONDS each, 300 by default),
 #             from a random seed: this is where new holes are found. `make test` runs them from a
 #             fixed seed (POSTSEAL_FUZZ_SEED, overridable) so that a gate is the same gate twice.
@@ -23,7 +26,7 @@ BUNDLE_TOOLS := $(VENV)/.postseal-bundle-tools
 BUNDLE_SOURCES := pyproject.toml $(shell find agent gui assets addins/outlook/web installers/pyinstaller \
                     -type f -not -name '*.pyc' 2>/dev/null)
 
-.PHONY: demo test fuzz setup setup-test lint bench clean policy-templates msi bundle deb bundle-test
+.PHONY: demo test screenshots fuzz setup setup-test lint bench clean policy-templates msi bundle deb bundle-test
 
 $(STAMP): pyproject.toml
 	@echo "== python: creating $(VENV) and installing postseal with its dependencies"
@@ -52,9 +55,26 @@ lint: $(STAMP)
 
 # The bundle is built here (about 30-50 s when something changed, nothing otherwise): its tests
 # run the real thing.
+# The suite must leave the working tree as it found it (tests write into their temporary
+# folders; the tracked screenshots change only through `make screenshots`): scripts/tree_state.py
+# compares `git status` and each dirty file's hash before and after, and names what changed.
 test: setup-test lint bundle
 	@echo "== test: pytest (fuzzers from seed $${POSTSEAL_FUZZ_SEED:-20261207})"
-	@POSTSEAL_FUZZ_SEED=$${POSTSEAL_FUZZ_SEED:-20261207} $(PY) -m pytest -q
+	@state=$$(mktemp) && $(PY) scripts/tree_state.py save "$$state" && \
+	  { POSTSEAL_FUZZ_SEED=$${POSTSEAL_FUZZ_SEED:-20261207} $(PY) -m pytest -q; code=$$?; \
+	    echo "== test: checking that the working tree is as it was"; \
+	    $(PY) scripts/tree_state.py compare "$$state"; tree=$$?; rm -f "$$state"; \
+	    exit $$(( code ? code : tree )); }
+
+# The pictures in docs/screenshots/ (README, guides), taken by the tests marked `screenshots`
+# against a real agent: the tray under Xvfb (a real X server, the desktop's fonts), the portal and
+# the add-ins in headless Chromium. Look at them before committing.
+screenshots: setup-test
+	@echo "== screenshots: pytest -m screenshots into docs/screenshots"
+	@xvfb-run -a -s "-screen 0 1280x900x24" env QT_QPA_PLATFORM=xcb \
+	  POSTSEAL_SCREENSHOTS=$(CURDIR)/docs/screenshots $(PY) -m pytest -q -m screenshots \
+	  tests/gui tests/integration/test_portal_browser.py tests/addins
+	@git status --short docs/screenshots
 
 fuzz: setup-test
 	@echo "== fuzz: tests/fuzz, $${POSTSEAL_FUZZ_SECONDS:-300} s per fuzzer"

@@ -82,6 +82,44 @@ def _digest(record: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+class Chain:
+    """Checks records one at a time, in order: each must carry the next seq, name the one
+    before as `prev`, and hash to its own `hash`. Shared by the log on disk (`where` is a line)
+    and an export read away from the agent (agent/audit_evidence.py, `where` is an entry)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.previous = GENESIS
+        self.hashes: dict[int, str] = {}
+        self.problem = ""
+
+    def add(self, where: str, item: str | dict[str, Any]) -> bool:
+        """False, with `problem` naming the record, at the first record that breaks the chain."""
+        record: Any = item
+        if isinstance(item, str):
+            try:
+                record = json.loads(item)
+            except json.JSONDecodeError:
+                return self._fail(f"record at {where} is not valid JSON")
+        if not isinstance(record, dict):
+            return self._fail(f"record at {where} is not a record (a JSON object)")
+        seq = record.get("seq")
+        expected = self.count + 1
+        if seq != expected:
+            return self._fail(f"record at {where} has seq {seq}, expected {expected} (removed or reordered)")
+        if record.get("prev") != self.previous:
+            return self._fail(f"record {seq} ({where}) does not follow record {self.count}: removed, reordered or changed")
+        if _digest(record) != record.get("hash"):
+            return self._fail(f"record {seq} ({where}) was changed: its hash does not match its content")
+        self.previous, self.count = record["hash"], expected
+        self.hashes[expected] = self.previous
+        return True
+
+    def _fail(self, problem: str) -> bool:
+        self.problem = problem
+        return False
+
+
 class AuditLog:
     CHECKPOINT_INTERVAL = 0.5  # seconds: the most a crash can leave chained but unsigned
 
@@ -196,24 +234,13 @@ class AuditLog:
             return [json.loads(line) for line in handle if line.strip()]
 
     def verify(self) -> VerifyResult:
-        previous, count = GENESIS, 0
-        hashes: dict[int, str] = {}
+        chain = Chain()
         if self.path.exists():
             with self.path.open(encoding="utf-8") as handle:
                 for number, line in enumerate(handle, 1):
-                    try:
-                        record = json.loads(line)
-                    except json.JSONDecodeError:
-                        return VerifyResult(False, count, f"record at line {number} is not valid JSON")
-                    seq = record.get("seq")
-                    if seq != count + 1:
-                        return VerifyResult(False, count, f"record at line {number} has seq {seq}, expected {count + 1} (removed or reordered)")
-                    if record.get("prev") != previous:
-                        return VerifyResult(False, count, f"record {seq} (line {number}) does not follow record {count}: removed, reordered or changed")
-                    if _digest(record) != record.get("hash"):
-                        return VerifyResult(False, count, f"record {seq} (line {number}) was changed: its hash does not match its content")
-                    previous, count = record["hash"], count + 1
-                    hashes[count] = previous
+                    if not chain.add(f"line {number}", line):
+                        return VerifyResult(False, chain.count, chain.problem)
+        count, hashes = chain.count, chain.hashes
         if not self.head_path.exists():
             if count:
                 return VerifyResult(False, count, f"{self.head_path.name} is missing: the log cannot be checked for truncation")
@@ -229,13 +256,14 @@ class AuditLog:
         return VerifyResult(True, count, unsigned=count - seq)
 
     def export(self, fmt: str) -> str:
-        records = self.records()
-        if fmt == "json":
-            return json.dumps(records, indent=2, ensure_ascii=False)
+        """The log as CSV, for a spreadsheet. The JSON export is the evidence an auditor verifies
+        away from the agent, signed: agent/audit_evidence.py."""
+        if fmt != "csv":
+            raise ValueError(f"AuditLog.export writes CSV only, not {fmt!r} (JSON: agent.audit_evidence)")
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, extrasaction="ignore")
         writer.writeheader()
-        for record in records:
+        for record in self.records():
             row = {k: (json.dumps(v) if isinstance(v, dict | list) else v) for k, v in record.items()}
             writer.writerow(row)
         return out.getvalue()

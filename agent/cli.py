@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from agent import cli_admin, cli_keys, first_run
+from agent import cli_admin, cli_audit, cli_keys, config_check, first_run
 from agent import config as config_mod
 from agent.api.client import AgentClient, AgentUnreachable, ApiError
 from agent.audit import AuditLog
@@ -184,6 +184,8 @@ def _policy_test(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
+    if args.audit_cmd == "verify" and args.file:  # an export, away from any agent (agent/cli_audit.py)
+        return cli_audit.verify_file(args.file, args.key_id, args.json)
     home = config_mod.home_dir()
     cli_admin.require_audit_log(home, args.audit_cmd)
     log = AuditLog(home)
@@ -198,8 +200,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         else:
             print(f"audit log NOT intact: {result.problem}", file=sys.stderr)
         return OK if result.ok else FAILED
-    sys.stdout.write(log.export(args.format))
-    return OK
+    return cli_audit.export(log, args.format)
 
 
 def _portal_database(args: argparse.Namespace) -> str | None:
@@ -442,6 +443,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     first_run.add_parser(sub)
+    config_check.add_parser(sub)
     sub.add_parser("agent", help="run the local agent (API, outbox worker, embedded portal)").set_defaults(func=cmd_agent)
 
     p = sub.add_parser("demo", help="run the end-to-end demo on embedded defaults and exit")
@@ -500,9 +502,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("audit", help="verify or export the audit log")
     aud = p.add_subparsers(dest="audit_cmd", required=True, metavar="ACTION")
-    k = aud.add_parser("verify", help="check the hash chain and the signed head")
+    k = aud.add_parser("verify", help="check the hash chain and the signed head (of this computer's log, or of an export)")
     k.add_argument("--json", action="store_true")
-    k = aud.add_parser("export", help="print the log as CSV or JSON")
+    k.add_argument("--file", metavar="EXPORT", help="verify an export (audit export --format json), offline")
+    k.add_argument("--key-id", metavar="ID", help="with --file: refuse an export signed by any other key")
+    k = aud.add_parser("export", help="print the log as CSV, or as JSON signed for verification elsewhere")
     k.add_argument("--format", choices=("csv", "json"), default="json")
     p.set_defaults(func=cmd_audit)
 

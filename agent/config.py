@@ -1,7 +1,8 @@
 """Configuration: TOML file under the data directory, with the MDM managed policy on top.
 
-Unknown keys and wrong types are errors that name the key and the line, never silent
-defaults: a typo in ``starttls = "requird"`` must not quietly send mail in clear.
+Unknown keys, wrong types and numbers out of range are errors that name the key, the line and
+what is allowed, never silent defaults: a typo in ``starttls = "requird"`` must not quietly send
+mail in clear.
 Managed policy (DESIGN.md paths) wins over the file and its keys are reported as locked.
 """
 
@@ -21,6 +22,7 @@ import platformdirs
 
 from agent import platform, policy_schema
 from agent.platform import policy_files
+from agent.toml_lines import line_of
 
 
 class ConfigError(ValueError):
@@ -177,13 +179,8 @@ SECTIONS: dict[str, type] = {
 _ALLOWED_VALUES = {("relay", "starttls"): ("off", "opportunistic", "required"),
                    ("accounts", "transport"): ("api", "smtp"),
                    ("secrets", "backend"): ("keyring", "file")}
-# Every other number is a count or a duration: never negative, never so large that a socket
-# timeout or a timer overflows. These are also never 0: a zero timeout makes the relay
-# socket non-blocking, zero concurrency sends nothing, a zero interval spins.
-_MAX_NUMBER = 10**9
-_AT_LEAST_ONE = {("relay", "timeout"), ("outbox", "concurrency"), ("outbox", "retry_first_seconds"),
-                 ("outbox", "retry_max_seconds"), ("portal", "poll_seconds"), ("portal", "expiry_days"),
-                 ("accounts", "sign_in_timeout")}
+# Settings shown as set or not, never by value (GET /v1/config, `postseal config check`).
+SECRETS = frozenset({("relay", "password"), ("portal", "upload_token"), ("portal", "enrolment_code")})
 
 
 def home_dir() -> Path:
@@ -237,54 +234,53 @@ def load(home: Path | None = None, system: platform.Platform | None = None) -> C
         data, text = read_toml(path)
     sections = _validate(data, str(path), text)
     try:
-        managed, locked = _load_managed(system)
+        managed = read_managed(system)
     except ConfigError as exc:
         # Fail closed without failing to start: the agent runs, says why in the log, the tray
         # and /v1/health, and holds every message until IT fixes the policy.
         return dataclasses.replace(_build(sections, frozenset()), managed_error=str(exc))
-    for section, values in managed.items():
+    if managed is None:
+        return _build(sections, frozenset())
+    for section, values in managed.sections.items():
         sections.setdefault(section, {}).update(values)
-    return _build(sections, locked)
+    return _build(sections, managed.locked)
 
 
 def from_dict(data: dict[str, Any], source: str = "<config>") -> Config:
     return _build(_validate(data, source, ""), frozenset())
 
 
-def _load_managed(system: platform.Platform | None) -> tuple[dict[str, dict[str, Any]], frozenset[str]]:
+@dataclass(frozen=True)
+class ManagedSettings:
+    source: str  # where IT's policy was read: a path, or a registry location
+    sections: dict[str, dict[str, Any]]  # validated, {section: {key: value}}
+
+    @property
+    def locked(self) -> frozenset[str]:
+        return frozenset(f"{s}.{k}" for s, values in self.sections.items() for k in values)
+
+
+def read_managed(system: platform.Platform | None = None) -> ManagedSettings | None:
+    """IT's policy, validated; None when there is none. Raises ConfigError, one line naming the
+    source and the key, when it is there but cannot be read or is invalid."""
     try:
         found = managed_policy(system)
     except platform.PolicyError as exc:
         raise ConfigError(str(exc)) from None
     if found is None:
-        return {}, frozenset()
+        return None
     try:  # the schema IT's templates are generated from (installers/policy.schema.json)
         policy_schema.validate(found.data, found.source)
     except policy_schema.PolicyError as exc:
         raise ConfigError(str(exc)) from None
-    sections = _validate(found.data, found.source, "")  # and what the schema cannot say (control characters)
-    locked = frozenset(f"{s}.{k}" for s, values in sections.items() for k in values)
-    return sections, locked
+    # and what the schema cannot say (control characters)
+    return ManagedSettings(found.source, _validate(found.data, found.source, ""))
 
 
 def _line_of(text: str, section: str, key: str | None) -> str:
-    """Best-effort line number for an error message (tomllib gives no positions)."""
-    if not text:
-        return ""
-    lines = text.splitlines()
-    in_section = key is None
-    for number, line in enumerate(lines, 1):
-        stripped = line.strip()
-        if re.fullmatch(rf"\[\s*{re.escape(section)}\s*\]", stripped):
-            if key is None:
-                return f", line {number}"
-            in_section = True
-            continue
-        if stripped.startswith("["):
-            in_section = False
-        if in_section and key and re.match(rf"{re.escape(key)}\s*=", stripped):
-            return f", line {number}"
-    return ""
+    """", line N" for an error message, when the setting can be found in the file's text."""
+    number = line_of(text, section, key) if text else None
+    return f", line {number}" if number else ""
 
 
 def _validate(data: dict[str, Any], source: str, text: str) -> dict[str, dict[str, Any]]:
@@ -343,11 +339,13 @@ def _check_type(section: str, key: str, declared: Any, value: Any, where: str) -
     allowed = _ALLOWED_VALUES.get((section, key))
     if allowed and value not in allowed:
         raise ConfigError(f"{where}: {section}.{key} must be one of {', '.join(allowed)}, not {value!r}")
-    if expected in (int, (int, float)) and not key.endswith("port"):
-        least = 1 if (section, key) in _AT_LEAST_ONE else 0
-        # NaN fails both comparisons; JSON (managed policy) also brings Infinity and NaN
-        if not least <= value <= _MAX_NUMBER:
-            raise ConfigError(f"{where}: {section}.{key} must be a number from {least} to {_MAX_NUMBER}, not {value}")
+    if expected in (int, (int, float)):
+        # One range per number, in the policy schema (`minimum`/`maximum`), for config.toml too: a
+        # zero timeout makes the relay socket non-blocking, zero concurrency sends nothing, a zero
+        # interval spins, a negative lifetime expires every portal message at once.
+        bounds = policy_schema.number_range(section, key)
+        if value not in bounds:
+            raise ConfigError(f"{where}: {section}.{key} {bounds.refusal(value)}")
     if (section, key) == ("relay", "host") and not value.strip():
         raise ConfigError(f"{where}: relay.host must name the outgoing mail server, not be empty")
     if (section, key) == ("portal", "url") and _scheme(value) not in ("http", "https"):
@@ -362,8 +360,6 @@ def _check_type(section: str, key: str, declared: Any, value: Any, where: str) -
         for item in value:
             if not re.fullmatch(r"[0-9a-fA-F.:]+?(:\d{1,5})?", item):
                 raise ConfigError(f"{where}: network.dns_servers entries are IP addresses (ip or ip:port), not {item!r}")
-    if expected is int and not 0 <= value <= 65535 and key.endswith("port"):
-        raise ConfigError(f"{where}: {section}.{key} must be a port number 0-65535, not {value}")
 
 
 def _scheme(url: str) -> str:

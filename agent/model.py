@@ -20,6 +20,9 @@ class Method(enum.StrEnum):
     PGP = "pgp"
     TLS = "tls"
     PORTAL = "portal"
+    # A secure portal reply for a clinician whose mail program could not open it (no S/MIME
+    # identity): kept in the agent's encrypted outbox and read in the tray's "Secure replies".
+    KEPT = "kept"
 
 
 class State(enum.StrEnum):

@@ -27,7 +27,7 @@ from agent.audit import AuditLog
 from agent.config import Config
 from agent.delivery import smtp
 from agent.delivery.direct import DirectDelivery
-from agent.delivery.transports import Transport, Transports
+from agent.delivery.transports import Placing, Transport, Transports
 from agent.keys.discovery import Discovery
 from agent.keys.pgp_store import PgpError, PgpStore
 from agent.keys.smime_store import SmimeStore
@@ -150,7 +150,7 @@ def make_plan(raw: bytes, config: Config, rules: RuleSet, pgp: PgpStore,
     facts = Facts(message.sender, external, internal, frozenset(kind for _, kind in inspection.attachments))
     verdict: Verdict = rules.evaluate(list(inspection.findings), facts)
     if message.message.get(REPLY_HEADER):
-        recipients = tuple(route_reply(a, message.sender, config, pgp, smime)
+        recipients = tuple(route_reply(a, message.sender, config, smime)
                            or route(a, verdict, config, pgp, smime, discovery, tls) for a in message.recipients)
     else:
         recipients = tuple(route(a, verdict, config, pgp, smime, discovery, tls) for a in message.recipients)
@@ -192,6 +192,7 @@ class Pipeline:
             Method.SMIME: SmimeProtector(self.smime),
             Method.PGP: PgpProtector(self.pgp),
             Method.PORTAL: PortalProtector(portal, config.organization.name, config.portal.expiry_days),
+            Method.KEPT: PlainProtector(Method.KEPT),
         }
         self.accounts = Accounts(home, config.accounts, on_signed_in=self._signed_in,
                                  on_needs_sign_in=self._needs_sign_in)
@@ -571,6 +572,9 @@ class Pipeline:
         addresses = [r.address for r in targets]
         attempts = {r.address: r.attempts + 1 for r in targets}
         needs_tls = copy.method == Method.TLS
+        if copy.method == Method.KEPT:
+            await self._keep(row, copy, addresses)
+            return
         if self.offline_since is not None:
             self._pause(row.id, addresses, "the relay was not reachable at the last try")
             return
@@ -626,6 +630,32 @@ class Pipeline:
                 self._fail(row.id, address, str(copy.method), f"relay refused: {outcome.reply}")
             else:
                 self._defer(row.id, address, attempts[address], f"relay deferred: {outcome.reply}")
+        self._emit(row.id)
+
+    async def _keep(self, row: MessageRow, copy: ProtectedCopy, addresses: list[str]) -> None:
+        """A secure reply the clinician's mail program could not open (no S/MIME identity): it
+        stays in the encrypted outbox and is read in the tray (GET /v1/replies). When the
+        clinician is signed in to Microsoft 365 or Google, it is also placed in their own Inbox
+        through the provider's API, inside the organization's tenant; if the mailbox does not
+        take it, it is still kept (the proof says why), never lost and never retried over mail."""
+        where, in_inbox = "kept in Postseal: Secure replies in the tray", False
+        transport = self.transport_for(row.sender)
+        if isinstance(transport, Placing):
+            try:
+                placed = await asyncio.to_thread(transport.place, row.sender, copy.data)
+                where, in_inbox = f"{placed}; also under Secure replies in the tray", True
+            except smtp.DeliveryError as exc:
+                where = f"{where} (your mailbox did not take it: {exc})"
+        stamp = datetime.now(UTC).isoformat(timespec="seconds")
+        for address in addresses:
+            proof = Proof(copy.method, reply=where, time=stamp)
+            self.outbox.set_recipient(row.id, address, State.DELIVERED, "", proof.to_json(), attempted=True)
+            self._record("delivered", message=row.id, message_id=row.message_id, sender=row.sender,
+                         recipients=[address], method=str(copy.method), state="delivered", reply=where, tls="none")
+        text = ("A secure reply arrived through the portal: it is in your Inbox and under Secure replies"
+                if in_inbox else
+                "A secure reply arrived through the portal: open Secure replies to read it")
+        self._broadcast({"type": "notice", "level": "info", "view": "replies", "text": text})
         self._emit(row.id)
 
     def _tls_fallback(self, row: MessageRow, addresses: list[str], reason: str) -> None:

@@ -14,6 +14,11 @@ the keys' paths, so the same policy always gives the same message.
 
 The schema says what IT may set; config.py's own checks of every value (no control characters
 or lone surrogates in text, among others) still run on the policy after it passes here.
+
+The schema is also the one home of every number's range (`minimum` and `maximum`): config.py
+checks config.toml against the same bounds through `number_range`, and both say a value out
+of range in the same words ("must be from 1 to 64, not 0"), so a user's file and IT's policy
+can never disagree about what is allowed (tests/unit/test_config_ranges.py).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import functools
 import json
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
 from typing import Any
@@ -38,6 +44,33 @@ class PolicyError(ValueError):
 def schema() -> dict[str, Any]:
     """The schema this agent enforces (the runtime copy shipped in the package)."""
     return json.loads(resources.files("agent").joinpath("policy_schema.json").read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class NumberRange:
+    """The values a numeric setting may take, bounds included."""
+
+    least: int | float
+    most: int | float
+
+    def __contains__(self, value: object) -> bool:
+        # NaN fails both comparisons; JSON (managed policy) and TOML also bring infinities
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return number and self.least <= value <= self.most  # type: ignore[operator]
+
+    def __str__(self) -> str:
+        return f"from {self.least} to {self.most}"
+
+    def refusal(self, value: object) -> str:
+        """The words config.toml and managed policy both use for a value out of range."""
+        return f"must be {self}, not {_value(value)}"
+
+
+def number_range(section: str, key: str) -> NumberRange:
+    """The range of a numeric setting (KeyError for a key the schema has no range for: a test
+    makes sure every numeric setting of config.py has one)."""
+    spec = schema()["properties"][section]["properties"][key]
+    return NumberRange(spec["minimum"], spec["maximum"])
 
 
 def _is_integer(_checker: object, value: object) -> bool:
@@ -178,6 +211,8 @@ def _why(error: jsonschema.ValidationError) -> str:
         return f"must be {text}, not {_kind(value)}"
     if keyword == "enum":
         return f"must be one of {', '.join(map(str, spec['enum']))}, not {_value(value)}"
+    if keyword in ("minimum", "maximum") and "minimum" in spec and "maximum" in spec:
+        return NumberRange(spec["minimum"], spec["maximum"]).refusal(value)
     if keyword == "minimum":
         return f"must be at least {spec['minimum']}, not {_value(value)}"
     if keyword == "maximum":

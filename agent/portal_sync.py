@@ -4,7 +4,9 @@
   into the audit log, with the outbox message and recipient they belong to;
 - secure replies: sealed in the recipient's browser under the message's own key (which only
   the link, and this agent's encrypted outbox, hold), opened here and handed to the sender as
-  a new message that routing encrypts to the sender's own certificate or key;
+  a new message that routing encrypts to the sender's own S/MIME certificate, or keeps in the
+  agent for the tray's "Secure replies" (routing.route_reply); it threads under the original
+  (In-Reply-To and References, RFC 5322 §3.6.4);
 - lapses: an unopened message about to expire — the sender gets a warning, once.
 
 It talks to the portal over the same authenticated routes whether the portal is embedded or
@@ -27,11 +29,12 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 
 from agent import portal_enrol, system_mail
+from agent.protect.entity import PORTAL_REPLY
 from agent.protect.portal import PortalClient, PortalUnavailable, b64url_decode, unseal
 
 log = logging.getLogger(__name__)
 
-REPLY_HEADER = "X-Postseal-Portal-Reply"
+REPLY_HEADER = PORTAL_REPLY
 REPLY_FORMAT = "postseal-portal-reply-v1"
 EVENTS = {"opened": "portal_opened", "downloaded": "portal_downloaded", "code_sent": "portal_code_sent",
           "locked": "portal_locked", "replied": "portal_replied", "revoked": "portal_revoked",
@@ -57,7 +60,18 @@ def key_of(notice: bytes, portal_id: str) -> bytes | None:
     return b64url_decode(found.group(1)) if found else None
 
 
-def reply_message(sender: str, recipient: str, subject: str, original_id: str, reply: dict) -> bytes:
+def thread_ids(original_id: str, original_references: str) -> tuple[str, str]:
+    """In-Reply-To and References for a reply to the message `original_id` (stored without its
+    angle brackets): msg-ids in brackets, the original's own References first (RFC 5322 §3.6.4)."""
+    if not original_id:
+        return "", ""
+    own = f"<{original_id.strip('<>')}>"
+    earlier = [r for r in re.findall(r"<[^<>\s]+>", original_references or "") if r != own]
+    return own, " ".join([*earlier[-20:], own])  # the last 20: a long thread stays a short header
+
+
+def reply_message(sender: str, recipient: str, subject: str, original_id: str, reply: dict,
+                  original_references: str = "") -> bytes:
     out = EmailMessage()
     # From the sender's own address (Reply-To the recipient): the relay accepts it, and nothing
     # claims to come from an outside domain that did not send it.
@@ -67,8 +81,9 @@ def reply_message(sender: str, recipient: str, subject: str, original_id: str, r
     out["Subject"] = f"Re: {subject}" if subject and not subject.lower().startswith("re:") else (subject or "Secure reply")
     out["Date"] = formatdate(localtime=True)
     out["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
-    if original_id:
-        out["In-Reply-To"] = original_id
+    in_reply_to, references = thread_ids(original_id, original_references)
+    if in_reply_to:
+        out["In-Reply-To"], out["References"] = in_reply_to, references
     out[REPLY_HEADER] = recipient
     out.set_content(f"{recipient} replied through the secure portal (their address was verified with a code):\n\n"
                     f"{reply.get('text', '')}\n")
@@ -174,7 +189,9 @@ class PortalSync:
             await asyncio.to_thread(self.client.drop_reply, reply_id)
             return
         row = self.pipeline.outbox.get(ident)
-        raw = reply_message(row.sender, copy.recipients[0], row.subject, row.message_id, document)
+        original = message_from_bytes(self.pipeline.outbox.raw(ident), policy=policy.compat32)
+        raw = reply_message(row.sender, copy.recipients[0], row.subject, row.message_id, document,
+                            str(original.get("References") or ""))
         accepted = await self.pipeline.submit(raw)
         self.pipeline._record("portal_reply", message=accepted.id, portal_id=portal_id, recipients=[row.sender],
                               sender=copy.recipients[0], detail=f"secure reply to {ident}, handed to the sender")

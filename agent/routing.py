@@ -70,20 +70,26 @@ def route(address: str, verdict: Verdict, config: Config, pgp: PgpStore,
     )
 
 
-def route_reply(address: str, sender: str, config: Config, pgp: PgpStore,
-                smime: SmimeStore | None) -> RecipientPlan | None:
+def route_reply(address: str, sender: str, config: Config, smime: SmimeStore | None) -> RecipientPlan | None:
     """A secure reply from the portal to the clinician who sent the message: encrypted to their
-    own S/MIME certificate (Outlook opens it) or OpenPGP key, else delivered inside the
-    organization like any internal mail. None for anyone else: normal routing."""
+    own S/MIME certificate (Outlook, Apple Mail and Gmail with S/MIME open it), else kept in
+    the agent and read in the tray's "Secure replies" (and put in their own Inbox when they are
+    signed in to Microsoft 365 or Google: Pipeline._keep). None for anyone else: normal routing.
+
+    Not OpenPGP, although the clinician may have a key: the key Postseal made for them lives
+    in the agent, and the replies it encrypted arrived as mail that Outlook and Gmail cannot
+    open. Not plain mail over the clinic's relay either: the patient's words would cross mail
+    servers in clear. Put through the provider's API, they go over its TLS straight into the
+    clinician's own mailbox, where the clinic's mail already lives, and are sent nowhere."""
     if address.lower() != sender.lower() or not config.is_internal(address):
         return None
+    skipped: list[str] = []
     if smime is not None:
-        cert, _ = smime.find(address)
+        cert, problems = smime.find(address)
         if cert is not None:
             return RecipientPlan(address, Method.SMIME, "secure portal reply: encrypted to your S/MIME certificate",
                                  cert.fingerprint)
-    key, _ = pgp.find(address)
-    if key is not None:
-        return RecipientPlan(address, Method.PGP, "secure portal reply: encrypted to your OpenPGP key", key.fingerprint)
-    return RecipientPlan(address, Method.INTERNAL, "secure portal reply: no certificate or key of your own, "
-                                                   "delivered inside the organization")
+        skipped.append("smime: " + ("; ".join(problems) if problems else "no certificate of your own"))
+    return RecipientPlan(address, Method.KEPT, "secure portal reply: kept in Postseal under Secure replies, and "
+                                               "put in your Inbox when you are signed in to Microsoft 365 or "
+                                               "Google (or import your S/MIME certificate)", "", tuple(skipped))

@@ -58,6 +58,7 @@ LABELS = {
     "outbox-key": "outbox key",
     "audit-key": "audit log key",
     "stamp-key": "stamp signing key",
+    "audit-export-key": "audit export signing key",
     "smime-identity-key": "S/MIME identity key passphrase",
     "pgp-key-passphrase": "OpenPGP key passphrase",
     "smtp-password": "local SMTP submission password",

@@ -25,7 +25,8 @@ from gui.audit_model import day_start
 from gui.tray_app import TrayApp
 
 DAYS = 30
-METHOD_COLORS = {"internal": "#78909c", "smime": "#8e24aa", "pgp": "#2e7d32", "tls": "#1565c0", "portal": "#d97706"}
+METHOD_COLORS = {"internal": "#78909c", "smime": "#8e24aa", "pgp": "#2e7d32", "tls": "#1565c0", "portal": "#d97706",
+                 "kept": "#5d4037"}
 
 
 def activity(client: AgentClient, days: int = DAYS, now: float | None = None) -> dict[str, dict[str, int]]:

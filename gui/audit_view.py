@@ -31,7 +31,7 @@ from gui.errors import explain
 from gui.message_bar import MessageBar
 from gui.tray_app import TrayApp
 
-METHODS = ("", "internal", "smime", "pgp", "tls", "portal")
+METHODS = ("", "internal", "smime", "pgp", "tls", "portal", "kept")
 OUTCOMES = ("", "delivered", "held", "failed", "deferred", "accepted", "blocked", "released", "rerouted",
             "revoked", "retry", "bounced", "notice", "offline", "online")
 

@@ -1,4 +1,4 @@
-"""The one window: outbox, keys, audit history and settings as tabs, with the agent's
+"""The one window: outbox, secure replies, keys, audit history and settings as tabs, with the agent's
 connection state on top (and a button to start it when it is not running)."""
 
 from __future__ import annotations
@@ -22,11 +22,12 @@ from gui import icons
 from gui.audit_view import AuditView
 from gui.keys_view import KeysView
 from gui.outbox_view import OutboxView
+from gui.replies_view import RepliesView
 from gui.settings_view import SettingsView
 from gui.status import Tone, TrayStatus
 from gui.tray_app import TrayApp
 
-VIEWS = ("outbox", "keys", "audit", "settings")
+VIEWS = ("outbox", "replies", "keys", "audit", "settings")
 
 
 class ConnectionBanner(QFrame):
@@ -62,20 +63,22 @@ class MainWindow(QMainWindow):
         self.resize(1040, 660)
         self.banner = ConnectionBanner(app, self)
         self.outbox = OutboxView(app, self)
+        self.replies = RepliesView(app, self)
         self.keys = KeysView(app, self)
         self.audit = AuditView(app, self)
         self.settings = SettingsView(app, self)
         self.tabs = QTabWidget(self)
         self.tabs.setAccessibleName("Postseal views")
-        self._tab_icons = ("action-outbox", "action-keys", "action-audit", "action-settings")
+        self._tab_icons = ("action-outbox", "action-replies", "action-keys", "action-audit", "action-settings")
         # Settings is long (relay, portal, desktop programs, accounts): it scrolls on a small screen.
         settings_page = QScrollArea(self)
         settings_page.setWidget(self.settings)
         settings_page.setWidgetResizable(True)
         settings_page.setFrameShape(QFrame.Shape.NoFrame)
         settings_page.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        for view, icon, title in zip((self.outbox, self.keys, self.audit, settings_page), self._tab_icons,
-                                     ("Outbox", "Keys", "Audit history", "Settings"), strict=True):
+        for view, icon, title in zip((self.outbox, self.replies, self.keys, self.audit, settings_page),
+                                     self._tab_icons, ("Outbox", "Secure replies", "Keys", "Audit history", "Settings"),
+                                     strict=True):
             self.tabs.addTab(view, icons.icon(icon), title)
         central = QWidget(self)
         layout = QVBoxLayout(central)
@@ -101,6 +104,8 @@ class MainWindow(QMainWindow):
         self.activateWindow()
 
     def _tab_changed(self, index: int) -> None:
+        if VIEWS[index] == "replies":
+            self.replies.reload()
         if VIEWS[index] == "audit" and self.audit.model.total is None and not self.audit.model.loading:
             self.audit.reload()
 
@@ -115,7 +120,7 @@ class MainWindow(QMainWindow):
         for index, icon in enumerate(self._tab_icons):
             self.tabs.setTabIcon(index, icons.icon(icon))
         self.banner.apply_icons()
-        for view in (self.outbox, self.keys, self.audit, self.settings):
+        for view in (self.outbox, self.replies, self.keys, self.audit, self.settings):
             view.apply_icons()
 
     def closeEvent(self, event: QCloseEvent) -> None:

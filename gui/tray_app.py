@@ -39,6 +39,7 @@ class Notification:
     text: str
     level: str = "info"  # info | warning | error
     message_id: str = ""  # the outbox message it is about, to open on click
+    view: str = ""  # the view to open on click instead (a secure reply: "replies")
 
 
 class TrayApp(QObject):
@@ -156,6 +157,8 @@ class TrayApp(QObject):
             self._changed.add(ident)
             self._flush.start()
             self._update_status()
+        elif kind == "notice" and event.get("view") == "replies":
+            self.notified.emit(Notification("Secure reply", str(event.get("text", "")), "info", view="replies"))
         elif kind == "notice":
             error = event.get("level", "error") == "error"
             self.notified.emit(Notification("Not delivered" if error else "Postseal needs you",

@@ -20,7 +20,7 @@ def status_icon(status: TrayStatus) -> QIcon:
 
 
 class TrayIcon(QObject):
-    open_view = Signal(str)  # "outbox" | "keys" | "audit" | "settings"
+    open_view = Signal(str)  # "outbox" | "replies" | "keys" | "audit" | "settings"
     open_message = Signal(str)  # an outbox id, from a clicked notification
     quit_requested = Signal()
     notification_shown = Signal(object)  # Notification, as shown (tests, and platforms without tray)
@@ -42,7 +42,8 @@ class TrayIcon(QObject):
         self.detail_action.setEnabled(False)
         self.menu.addSeparator()
         self.view_actions: dict[str, QAction] = {}
-        for name, text, icon in (("outbox", "Open &outbox", "action-outbox"), ("keys", "&Keys", "action-keys"),
+        for name, text, icon in (("outbox", "Open &outbox", "action-outbox"),
+                                 ("replies", "Secure &replies", "action-replies"), ("keys", "&Keys", "action-keys"),
                                  ("audit", "&Audit history", "action-audit"), ("settings", "&Settings", "action-settings")):
             action = self.menu.addAction(icons.icon(icon), text)
             action.triggered.connect(lambda _=False, n=name: self.open_view.emit(n))
@@ -78,7 +79,8 @@ class TrayIcon(QObject):
         self.notification_shown.emit(notification)
 
     def apply_icons(self) -> None:
-        for name, icon in (("outbox", "action-outbox"), ("keys", "action-keys"), ("audit", "action-audit"),
+        for name, icon in (("outbox", "action-outbox"), ("replies", "action-replies"), ("keys", "action-keys"),
+                           ("audit", "action-audit"),
                            ("settings", "action-settings")):
             self.view_actions[name].setIcon(icons.icon(icon))
         self.start_action.setIcon(icons.icon("action-start"))
@@ -90,7 +92,9 @@ class TrayIcon(QObject):
             self.open_view.emit("outbox")
 
     def _message_clicked(self) -> None:
-        if self._last and self._last.message_id:
+        if self._last and self._last.view:
+            self.open_view.emit(self._last.view)
+        elif self._last and self._last.message_id:
             self.open_message.emit(self._last.message_id)
         else:
             self.open_view.emit("outbox")

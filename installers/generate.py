@@ -4,7 +4,8 @@
     python -m installers.generate --out DIR    # write them under DIR instead
     python -m installers.generate --check      # exit 1 naming each file that is stale
 
-The schema is the one source of truth: edit it, run this, commit both. The output depends on
+The schema is the one source of truth (for config.toml's number ranges too): edit it, run this,
+commit both. docs/config-reference.md also lists the keys of agent/config.py. The output depends on
 nothing else (no dates, no random UUIDs), so a test regenerates it and compares byte for byte.
 """
 
@@ -19,7 +20,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, SchemaError
 
 from agent.policy_schema import PolicyError, validate
-from installers.policy_templates import apple, reference, windows
+from installers.policy_templates import apple, config_reference, reference, windows
 from installers.policy_templates.schema import SCHEMA_PATH, example, load
 
 REPOSITORY = Path(__file__).resolve().parents[1]
@@ -33,6 +34,8 @@ OUTPUTS: dict[str, Callable[[dict[str, Any]], bytes]] = {
     "installers/macos/jamf-schema.json": apple.jamf_schema,
     "installers/linux/policy.json.example": reference.linux_example,
     "docs/policy-reference.md": reference.policy_reference,
+    # every key of config.toml (agent/config.py) with the schema's words and ranges
+    "docs/config-reference.md": config_reference.config_reference,
 }
 
 

@@ -33,8 +33,15 @@ def pg_bin() -> Path | None:
     return Path(found[-1]).parent if found else None
 
 
-def _as_owner(argv: list[str]) -> list[str]:
-    return ["runuser", "-u", "nobody", "--", *argv] if os.geteuid() == 0 else argv
+def as_nobody(argv: list[str]) -> list[str]:
+    """`argv` run as `nobody` when the tests run as root (CI), else as it is. runuser lives in
+    /usr/sbin, which a clean environment's PATH (/usr/local/bin:/usr/bin:/bin) leaves out."""
+    if os.geteuid() != 0:
+        return argv
+    runuser = shutil.which("runuser") or shutil.which("runuser", path="/usr/sbin:/sbin")
+    if runuser is None:
+        raise RuntimeError("running as root needs runuser (util-linux) to start servers as nobody")
+    return [runuser, "-u", "nobody", "--", *argv]
 
 
 @contextlib.contextmanager
@@ -53,9 +60,9 @@ def throwaway_cluster() -> Iterator[str]:
     port = free_port()
     run = dict(check=True, capture_output=True, cwd=folder, timeout=120)
     try:
-        subprocess.run(_as_owner([str(bin_dir / "initdb"), "-D", str(data), "-U", "postseal", "-A", "trust",
+        subprocess.run(as_nobody([str(bin_dir / "initdb"), "-D", str(data), "-U", "postseal", "-A", "trust",
                                   "--no-sync", "-E", "UTF8"]), **run)
-        subprocess.run(_as_owner([
+        subprocess.run(as_nobody([
             str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(folder / "log"), "-w", "-o",
             f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c fsync=off -c max_connections=50", "start"]), **run)
     except subprocess.CalledProcessError as exc:
@@ -65,7 +72,7 @@ def throwaway_cluster() -> Iterator[str]:
     try:
         yield f"postgresql://postseal@127.0.0.1:{port}/postgres"
     finally:
-        subprocess.run(_as_owner([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]),
+        subprocess.run(as_nobody([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]),
                        capture_output=True, cwd=folder, timeout=60)
         shutil.rmtree(folder, ignore_errors=True)
 

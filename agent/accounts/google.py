@@ -3,7 +3,9 @@
 
 Google's device flow does not grant Gmail scopes, so a computer without a browser signs in
 once from the tray on a computer that has one (README). Scopes: `gmail.send` (the Gmail
-API), or `https://mail.google.com/` for XOAUTH2 submission; `openid email` names the mailbox.
+API) and `gmail.insert` (a secure portal reply put in the user's own Inbox, never sent:
+delivery/gmail.py), or `https://mail.google.com/` for XOAUTH2 submission; `openid email` names
+the mailbox.
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ IDENTITY = ["openid", "https://www.googleapis.com/auth/userinfo.email"]
 
 
 def scopes(config: AccountsConfig) -> list[str]:
-    mail = "https://mail.google.com/" if config.transport == "smtp" else "https://www.googleapis.com/auth/gmail.send"
-    return [*IDENTITY, mail]
+    if config.transport == "smtp":
+        return [*IDENTITY, "https://mail.google.com/"]
+    return [*IDENTITY, "https://www.googleapis.com/auth/gmail.send", "https://www.googleapis.com/auth/gmail.insert"]
 
 
 def _client(config: AccountsConfig) -> dict[str, Any]:
@@ -90,9 +93,12 @@ def _secret(access: str, refresh: str, expires_at: float | None) -> str:
 def access_token(config: AccountsConfig, address: str, secret: str, force: bool = False) -> tuple[str, str | None]:
     saved = json.loads(secret)
     expiry = dt.datetime.fromtimestamp(float(saved.get("expires_at") or 0), dt.UTC).replace(tzinfo=None)
+    # No scopes on refresh (RFC 6749 §6: then the ones granted at sign-in): a sign-in from before
+    # Postseal asked for gmail.insert keeps sending instead of failing with invalid_scope; only
+    # putting replies in the Inbox waits for the next sign-in (delivery/gmail.py).
     creds = Credentials(token=saved.get("access_token"), refresh_token=saved["refresh_token"], expiry=expiry,
                         token_uri=config.google_token_uri, client_id=config.google_client_id,
-                        client_secret=config.google_client_secret, scopes=scopes(config))
+                        client_secret=config.google_client_secret)
     if creds.valid and not force:
         return creds.token, None
     session = http.session(config.ca_file)

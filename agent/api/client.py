@@ -217,6 +217,14 @@ class AgentClient:
     def keys(self) -> list[dict[str, Any]]:
         return self._call("GET", "/v1/keys")["keys"]
 
+    def replies(self) -> list[dict[str, Any]]:
+        """Secure replies collected from the portal, newest first (agent/api/replies.py reads them)."""
+        return self._call("GET", "/v1/replies")["replies"]
+
+    def reply(self, ident: str) -> dict[str, Any]:
+        """One secure reply with its text and attachments (base64)."""
+        return self._call("GET", f"/v1/replies/{urllib.parse.quote(ident, safe='')}")
+
     def import_key(self, data: bytes, password: str | None = None) -> list[str]:
         """An OpenPGP key, an S/MIME certificate, a signed message's certificates, or (with its
         password) a .p12 identity; the agent tells them apart by their bytes."""

@@ -7,7 +7,7 @@ from typing import Any
 
 IN_FLIGHT = frozenset({"queued", "protecting", "sending", "deferred"})
 METHOD_NAMES = {"internal": "inside the organization", "smime": "S/MIME", "pgp": "OpenPGP",
-                "tls": "verified TLS", "portal": "secure portal"}
+                "tls": "verified TLS", "portal": "secure portal", "kept": "kept in Postseal (Secure replies)"}
 STATE_NAMES = {"queued": "Queued", "protecting": "Protecting", "sending": "Sending",
                "delivered": "Delivered", "deferred": "Will retry", "held": "Held for review",
                "failed": "Not delivered"}

@@ -6,6 +6,10 @@ at most 35 MB: the discovery document's maxSize 36700160) for large ones. Gmail 
 sent message under SENT. It sends to the addresses in To, Cc and Bcc, so those are first
 limited to this copy's recipients (recipients.py).
 
+A secure portal reply for the mailbox's owner is not sent but inserted in their Inbox:
+`users.messages.insert` (scope gmail.insert) with labels INBOX and UNREAD and the Date header
+as its date, no scanning and no sending (gmail.v1 users.messages.insert).
+
 Errors (Gmail API "Resolve errors"): 401 → one forced refresh, then a new sign-in; 429, or 403
 with rateLimitExceeded / userRateLimitExceeded → wait (Retry-After, else a minute); 403
 quotaExceeded or a daily sending limit → held until a person acts; 5xx → retry.
@@ -55,6 +59,26 @@ class GmailTransport(MailboxApi):
         else:
             url = f"{self.base}/upload/gmail/v1/users/me/messages/send?uploadType=media"
             body, ctype = data, "message/rfc822"
+        response = self._post(mail_from, url, body, ctype)
+        sent = response.json()
+        reply = f"{response.status} Gmail message {sent.get('id', '?')}, labels {','.join(sent.get('labelIds', []))}"
+        result = SendResult(tls_version=response.tls_version, tls_cipher=response.tls_cipher,
+                            tls_peer=response.tls_peer)
+        for address in recipients:
+            result.recipients[address] = RecipientResult(address, True, False, reply)
+        return result
+
+    def place(self, owner: str, data: bytes) -> str:
+        data = wire_format(data)
+        if len(data) > RAW_LIMIT:
+            raise DeliveryError(f"{self.where}: the reply is over {RAW_LIMIT // (1024 * 1024)} MB for your Inbox")
+        body = json.dumps({"raw": base64.urlsafe_b64encode(data).decode(), "labelIds": ["INBOX", "UNREAD"]}).encode()
+        response = self._post(owner, f"{self.base}/gmail/v1/users/me/messages?internalDateSource=dateHeader", body,
+                              "application/json")
+        return f"{response.status} placed in your Gmail Inbox (message {response.json().get('id', '?')})"
+
+    def _post(self, mail_from: str, url: str, body: bytes, ctype: str) -> https.Response:
+        """One call with the token, refreshed once on 401; Google's errors as delivery outcomes."""
         for attempt in (1, 2):
             headers = {"Authorization": f"Bearer {self._token(mail_from, force=attempt == 2)}", "Content-Type": ctype}
             try:
@@ -78,10 +102,4 @@ class GmailTransport(MailboxApi):
         if response.status >= 300:
             raise DeliveryError(f"{self.where} refused the message ({detail}); it is kept: ask IT, or send it "
                                 "via the portal instead", hold=True)
-        sent = response.json()
-        reply = f"{response.status} Gmail message {sent.get('id', '?')}, labels {','.join(sent.get('labelIds', []))}"
-        result = SendResult(tls_version=response.tls_version, tls_cipher=response.tls_cipher,
-                            tls_peer=response.tls_peer)
-        for address in recipients:
-            result.recipients[address] = RecipientResult(address, True, False, reply)
-        return result
+        return response

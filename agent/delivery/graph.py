@@ -9,6 +9,12 @@ the draft is sent. An OpenPGP copy cannot be taken apart like that without break
 large one is held with the way out (send it via the portal). Recipients come from the MIME
 headers, so they are first limited to this copy's recipients (recipients.py).
 
+A secure portal reply for the mailbox's owner is not sent but placed in their Inbox:
+`POST /me/mailFolders/inbox/messages` with the MIME (Mail.ReadWrite; user-post-messages.md).
+Graph v1.0 marks a message created from MIME as a draft; the beta `importMime`, which makes
+it an ordinary received message, needs Mail-Advanced.ReadWrite and is not for production use,
+so the draft it is (it opens and reads like any mail; the tray keeps the reply too).
+
 Errors: 401 → one forced token refresh, then the account needs a new sign-in; 429/503/504 →
 wait as long as Retry-After says; 403 ErrorQuotaExceeded → held until the mailbox has room.
 """
@@ -94,6 +100,14 @@ class GraphTransport(MailboxApi):
                 self._check(response, "the message")
                 return self._result(response, recipients, "202 accepted by Microsoft Graph, saved in Sent Items")
         return self._send_large(mail_from, recipients, data)
+
+    def place(self, owner: str, data: bytes) -> str:
+        encoded = base64.b64encode(wire_format(data))
+        if len(encoded) > REQUEST_LIMIT:
+            raise DeliveryError(f"{self.where}: the reply is over Graph's 4 MB request limit for your Inbox")
+        response = self._call(owner, "POST", f"{self.base}/me/mailFolders/inbox/messages", encoded, "text/plain")
+        self._check(response, "placing the reply in your Inbox")
+        return f"{response.status} placed in your Microsoft 365 Inbox by Microsoft Graph"
 
     def _result(self, response: https.Response, recipients: list[str], reply: str) -> SendResult:
         result = SendResult(tls_version=response.tls_version, tls_cipher=response.tls_cipher,

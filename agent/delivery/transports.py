@@ -7,7 +7,7 @@ SMTP AUTH; a sender without an account goes through the relay as before.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from agent.accounts import Accounts
 from agent.config import Config
@@ -26,6 +26,14 @@ class Transport(Protocol):
     def probe(self) -> bool: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class Placing(Protocol):
+    """A mailbox that can take a message for its own owner without sending it (a secure portal
+    reply put in the clinician's Inbox, inside the organization's own tenant)."""
+
+    def place(self, owner: str, data: bytes) -> str: ...
 
 
 class Transports:

@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from agent import client_json, failure, settings
+from agent import audit_evidence, client_json, failure, replies, settings
 from agent import config as config_mod
 from agent import stamp as stamp_mod
 from agent.bounces import NotADsn
@@ -297,15 +297,12 @@ async def revoke(request: web.Request) -> web.Response:
     return await _act(request, act)
 
 
-_SECRETS = {("relay", "password"), ("portal", "upload_token"), ("portal", "enrolment_code")}
-
-
 async def config_view(request: web.Request) -> web.Response:
     """The effective configuration and what managed policy locks (the tray's settings)."""
     config = request.app[PIPELINE].config
     values = {}
     for name in config_mod.SECTIONS:
-        values[name] = {k: ("***" if (name, k) in _SECRETS and v else v)
+        values[name] = {k: ("***" if (name, k) in config_mod.SECRETS and v else v)
                         for k, v in dataclasses.asdict(getattr(config, name)).items()}
     return web.json_response({"values": values, "locked": sorted(config.locked),
                               "source": str(request.app[PIPELINE].home / "config.toml"),
@@ -366,6 +363,22 @@ def _audit_records(app: web.Application) -> list[dict[str, Any]]:
     return cached["records"]
 
 
+async def secure_replies(request: web.Request) -> web.Response:
+    """The secure replies collected from the portal, newest first (the tray's Secure replies)."""
+    known = replies.reply_ids(_audit_records(request.app))
+    found = replies.listed(request.app[PIPELINE].outbox, known)
+    return web.json_response({"replies": [r.summary() for r in found]})
+
+
+async def secure_reply(request: web.Request) -> web.Response:
+    """One secure reply with its text and attachments (base64): read here, never logged."""
+    ident = request.match_info["id"]
+    found = replies.read(request.app[PIPELINE].outbox, ident, replies.reply_ids(_audit_records(request.app)))
+    if found is None:
+        return error(404, "not_found", f"no secure reply {ident!r}")
+    return web.json_response(found.to_json())
+
+
 async def audit(request: web.Request) -> web.Response:
     """Records oldest first. Without offset: the last `limit` (the first version's meaning);
     with offset: a page of the list filtered by since/until/recipient/method/event."""
@@ -414,7 +427,10 @@ async def audit_export(request: web.Request) -> web.Response:
     fmt = request.query.get("format", "csv")
     if fmt not in ("csv", "json"):
         return error(400, "bad_request", "format must be csv or json")
-    text = await asyncio.to_thread(request.app[PIPELINE].audit.export, fmt)
+    try:  # JSON is the signed export an auditor verifies away from the agent (agent/audit_evidence.py)
+        text = await asyncio.to_thread(audit_evidence.export_text, request.app[PIPELINE].audit, fmt)
+    except audit_evidence.NotIntact as exc:
+        return error(409, "audit_not_intact", str(exc))
     return web.Response(text=text, content_type="text/csv" if fmt == "csv" else "application/json")
 
 
@@ -582,6 +598,8 @@ def create_app(pipeline: Pipeline, token: str, origins: set[str]) -> web.Applica
     app.router.add_get("/v1/outbox", outbox)
     app.router.add_get("/v1/outbox/summary", outbox_summary)
     app.router.add_get("/v1/audit", audit)
+    app.router.add_get("/v1/replies", secure_replies)
+    app.router.add_get("/v1/replies/{id}", secure_reply)
     app.router.add_get("/v1/keys", keys)
     app.router.add_post("/v1/keys", import_key)
     app.router.add_get("/v1/events", events)

@@ -147,7 +147,7 @@ OPENAPI: dict = {
                                                "403": _json(_ERROR, "managed: locked by the organization")}}},
         "/v1/audit/verify": {"get": {"summary": "Check the hash chain and the signed head",
                                      "responses": {"200": _json({"type": "object"}, "ok, records, unsigned, problem")}}},
-        "/v1/audit/export": {"get": {"summary": "The whole log (?format=csv|json)",
+        "/v1/audit/export": {"get": {"summary": "The whole log (?format=csv|json; JSON is signed for `postseal audit verify --file`)",
                                      "responses": {"200": {"description": "text/csv or application/json"}}}},
         "/v1/keys/generate": {"post": {"summary": "Create an OpenPGP key for one of your addresses (JSON {email, name})",
                                        "responses": {"201": _json({"type": "object"}, "fingerprint")}}},
@@ -199,6 +199,13 @@ OPENAPI: dict = {
                                             "responses": {"200": _json({"type": "object"},
                                                                        "host, port, security, username, password"),
                                                           "404": _json(_ERROR, "smtp_off")}}},
+        "/v1/replies": {"get": {"summary": "Secure replies collected from the portal, newest first: who replied, "
+                                           "subject, when, how it reached you (smime | kept)",
+                                "responses": {"200": _json({"type": "object"}, "replies")}}},
+        "/v1/replies/{id}": {"get": {"summary": "One secure reply: its text and attachments (base64)",
+                                     "responses": {"200": _json({"type": "object"},
+                                                                "id, from, subject, received, text, attachments"),
+                                                   "404": _json(_ERROR, "not_found")}}},
         "/v1/accounts": {"get": {"summary": "Signed-in mailboxes (ready | needs_sign_in), which providers IT set up, "
                                             "and the transport (api | smtp)",
                                  "responses": {"200": _json({"type": "object"}, "accounts, providers, transport")}}},

@@ -9,6 +9,11 @@ from email import policy
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 
+# A secure reply collected from the portal (agent/portal_sync.py) carries this header into the
+# pipeline: routing sends it to the clinician by its own rules, and protection gives it an
+# outer subject that says what it is without saying what it is about.
+PORTAL_REPLY = "X-Postseal-Portal-Reply"
+REPLY_OUTER_SUBJECT = "Secure reply from the patient portal"
 PROTECTED = ("From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID")  # travel inside
 OUTER = ("From", "To", "Cc", "Reply-To", "Date", "Message-ID", "In-Reply-To", "References")  # stay outside
 _CRLF = policy.compat32.clone(linesep="\r\n")
@@ -35,5 +40,7 @@ def inner_entity(source: Message) -> bytes:
 
 def outer_headers(source: Message) -> list[str]:
     """The original's addressing headers, verbatim, for the encrypted message's outside; its
-    Subject is "..." (a subject such as "Lab results for J. Doe" is PHI too)."""
-    return [*(f"{name}: {value}" for name, value in source.items() if name in OUTER), "Subject: ..."]
+    Subject is "..." (a subject such as "Lab results for J. Doe" is PHI too), or for a portal
+    reply a fixed sentence, so the clinician's inbox shows what arrived before it is opened."""
+    subject = REPLY_OUTER_SUBJECT if source.get(PORTAL_REPLY) else "..."
+    return [*(f"{name}: {value}" for name, value in source.items() if name in OUTER), f"Subject: {subject}"]

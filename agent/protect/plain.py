@@ -2,6 +2,7 @@
 
 The protection of a TLS copy is the hop, not the bytes: delivery insists on a verified TLS
 connection for it (see delivery/smtp.py), which is why this copy is marked with its method.
+A kept copy (a secure reply read in the tray) never leaves the agent's encrypted outbox.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from agent.model import Method, ProtectedCopy, RecipientPlan
 
 class PlainProtector:
     def __init__(self, method: Method) -> None:
-        assert method in (Method.INTERNAL, Method.TLS)
+        assert method in (Method.INTERNAL, Method.TLS, Method.KEPT)
         self.method = method
 
     def protect(

@@ -9,6 +9,12 @@ certificate and the sender's own (so the Sent copy stays readable to them). AES-
 recipients only (cert_check.py turns other certificates away before planning).
 
 One copy per recipient: each is encrypted to one recipient's certificate.
+
+A secure reply from the portal (entity.PORTAL_REPLY) is enveloped for the clinician and not
+signed: its words are the recipient's, and a signature with the clinician's own key would
+tell their mail program that the clinician wrote them. What vouches for it is said in its
+text (the portal verified the recipient's address with a code, and the reply opened with the
+message's own key, which only the link held) and in the audit log.
 """
 
 from __future__ import annotations
@@ -21,10 +27,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.ciphers import algorithms
 from cryptography.hazmat.primitives.serialization import pkcs7
 
+from agent.keys.cert_check import fingerprint
 from agent.keys.smime_store import SmimeStore
 from agent.model import Method, ProtectedCopy, RecipientPlan
 from agent.protect import ProtectError
-from agent.protect.entity import as_accepted, inner_entity, outer_headers
+from agent.protect.entity import PORTAL_REPLY, as_accepted, inner_entity, outer_headers
 
 
 def sign(entity: bytes, identity) -> bytes:
@@ -66,7 +73,7 @@ class SmimeProtector:
     def protect(self, message: EmailMessage, sender: str, recipients: list[RecipientPlan]) -> list[ProtectedCopy]:
         source = as_accepted(message)
         entity = inner_entity(source)
-        identity = self.store.identity(sender)
+        identity = None if source.get(PORTAL_REPLY) else self.store.identity(sender)
         content = sign(entity, identity) if identity else entity
         own = [identity.cert] if identity and isinstance(identity.cert.public_key(), rsa.RSAPublicKey) else []
         copies = []
@@ -76,7 +83,8 @@ class SmimeProtector:
             if chosen is None:
                 raise ProtectError(f"{plan.address}: no usable S/MIME certificate ({'; '.join(problems) or 'removed'})")
             try:
-                data = envelope(source, content, [chosen.cert, *own])
+                # Once per certificate: a reply to the clinician is already for their own.
+                data = envelope(source, content, [chosen.cert, *(c for c in own if fingerprint(c) != chosen.fingerprint)])
             except (ValueError, TypeError) as exc:
                 raise ProtectError(f"{plan.address}: S/MIME encryption failed ({exc})") from None
             copies.append(ProtectedCopy(Method.SMIME, (plan.address,), data, chosen.fingerprint))

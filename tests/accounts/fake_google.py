@@ -33,6 +33,9 @@ SEND = DISCOVERY["methods"]["users.messages.send"]
 CLIENT_ID = "123456789012-postseal.apps.googleusercontent.com"
 CLIENT_SECRET = "GOCSPX-desktop-client-secret"
 GMAIL_SEND = "https://www.googleapis.com/auth/gmail.send"
+# users.messages.insert (gmail.v1): scopes mail.google.com, gmail.modify or gmail.insert.
+INSERT_SCOPES = ("https://mail.google.com/", "https://www.googleapis.com/auth/gmail.modify",
+                 "https://www.googleapis.com/auth/gmail.insert")
 
 
 class FakeGoogle(HttpsFake, IssuedTokens):
@@ -46,6 +49,7 @@ class FakeGoogle(HttpsFake, IssuedTokens):
         self.access_tokens: dict[str, Grant] = {}
         self.delivered: list[dict] = []
         self.sent: list[dict] = []  # the messages resources Gmail created (labelIds SENT)
+        self.inserted: list[dict] = []  # users.messages.insert: {"mime", "labelIds", "internalDateSource"}
         self.throttle = 0
         self.throttle_as = (429, "rateLimitExceeded")  # or (403, "userRateLimitExceeded"): Gmail uses both
         send_path = "/" + SEND["flatPath"].replace("{userId}", "{user}")
@@ -55,6 +59,7 @@ class FakeGoogle(HttpsFake, IssuedTokens):
         a.add_post("/token", self.token)
         a.add_post(send_path, self.send_json)
         a.add_post(upload_path, self.send_media)
+        a.add_post("/gmail/v1/users/{user}/messages", self.insert)
 
     def settings(self) -> dict:
         return {"google_client_id": CLIENT_ID, "google_client_secret": CLIENT_SECRET,
@@ -121,6 +126,9 @@ class FakeGoogle(HttpsFake, IssuedTokens):
             grant = self.refresh_tokens.get(str(form.get("refresh_token", "")))
             if grant is None:
                 return oauth_error(400, "invalid_grant", "Token has been expired or revoked.")
+            beyond = set(str(form.get("scope", "")).split()) - grant.scopes
+            if beyond:  # a refresh may narrow the grant, never widen it (RFC 6749 §6)
+                return oauth_error(400, "invalid_scope", f"Some requested scopes were invalid. {{invalid={sorted(beyond)}}}")
             return self._tokens(grant, refresh=False)
         return oauth_error(400, "unsupported_grant_type", "Invalid grant_type.")
 
@@ -130,7 +138,7 @@ class FakeGoogle(HttpsFake, IssuedTokens):
                                             "errors": [{"message": message, "domain": "global", "reason": reason}]}},
                                  status=status, headers=headers)
 
-    def _authorized(self, request: web.Request) -> web.Response | Grant:
+    def _authorized(self, request: web.Request, scopes: tuple[str, ...] = ()) -> web.Response | Grant:
         if request.match_info["user"] not in ("me", self.address):
             return self._error(403, "forbidden", "Delegation denied.", "PERMISSION_DENIED")
         header = request.headers.get("Authorization", "")
@@ -138,7 +146,7 @@ class FakeGoogle(HttpsFake, IssuedTokens):
         if grant is None or grant.expires < now():
             return self._error(401, "authError", "Request had invalid authentication credentials. Expected OAuth 2 "
                                                  "access token.", "UNAUTHENTICATED")
-        if not set(SEND["scopes"]) & grant.scopes:
+        if not set(scopes or SEND["scopes"]) & grant.scopes:
             return self._error(403, "insufficientPermissions", "Request had insufficient authentication scopes.",
                                "PERMISSION_DENIED")
         if self.throttle:
@@ -161,6 +169,25 @@ class FakeGoogle(HttpsFake, IssuedTokens):
         resource = {"id": secrets.token_hex(8), "threadId": secrets.token_hex(8), "labelIds": ["SENT"]}
         self.delivered.append({"recipients": recipients, "mime": message.as_bytes(), "id": resource["id"]})
         self.sent.append(resource)
+        return web.json_response(resource)
+
+    async def insert(self, request: web.Request) -> web.Response:
+        """users.messages.insert: into this mailbox only, with the labels asked, never sent."""
+        grant = self._authorized(request, INSERT_SCOPES)
+        if isinstance(grant, web.Response):
+            return grant
+        source = request.query.get("internalDateSource", "receivedTime")
+        if source not in ("receivedTime", "dateHeader"):
+            return self._error(400, "invalidArgument", "Invalid value for internalDateSource", "INVALID_ARGUMENT")
+        try:
+            body = await request.json()
+            raw = base64.urlsafe_b64decode(body["raw"])
+        except (KeyError, TypeError, ValueError, binascii.Error):
+            return self._error(400, "invalidArgument", "'raw' RFC822 payload message string required",
+                               "INVALID_ARGUMENT")
+        labels = body.get("labelIds", [])
+        resource = {"id": secrets.token_hex(8), "threadId": secrets.token_hex(8), "labelIds": labels}
+        self.inserted.append({"mime": raw, "labelIds": labels, "internalDateSource": source, "id": resource["id"]})
         return web.json_response(resource)
 
     async def send_json(self, request: web.Request) -> web.Response:

@@ -66,6 +66,7 @@ class FakeMicrosoft(HttpsFake, IssuedTokens):
         self.delivered: list[dict] = []  # {"recipients": [...], "mime": bytes, "via": "sendMail"|"draft"}
         self.sent_items: list[bytes] = []
         self.drafts: dict[str, Draft] = {}
+        self.folders: dict[str, list[bytes]] = {}  # messages created in a mail folder (never sent)
         self.uploads: dict[str, dict] = {}
         self.throttle = 0  # the next N Graph calls answer 429
         self.quota_exceeded = False
@@ -77,6 +78,7 @@ class FakeMicrosoft(HttpsFake, IssuedTokens):
         a.add_post("/{tenant}/oauth2/v2.0/devicecode", self.devicecode)
         a.add_post("/v1.0/me/sendMail", self.send_mail)
         a.add_post("/v1.0/me/messages", self.create_draft)
+        a.add_post("/v1.0/me/mailFolders/{folder}/messages", self.create_in_folder)
         a.add_post("/v1.0/me/messages/{id}/attachments", self.add_attachment)
         a.add_post("/v1.0/me/messages/{id}/attachments/createUploadSession", self.create_upload)
         a.add_post("/v1.0/me/messages/{id}/send", self.send_draft)
@@ -260,6 +262,22 @@ class FakeMicrosoft(HttpsFake, IssuedTokens):
         ident = "AAMk" + secrets.token_hex(12)
         self.drafts[ident] = Draft(message)
         return web.json_response({"id": ident, "isDraft": True}, status=201)
+
+    async def create_in_folder(self, request: web.Request) -> web.Response:
+        """user-post-messages.md, POST /me/mailFolders/{id}/messages with MIME: a message in that
+        folder (a well-known name such as inbox, or an id); from MIME, v1.0 makes it a draft."""
+        grant = self._authorized(request, "Mail.ReadWrite")
+        if isinstance(grant, web.Response):
+            return grant
+        folder = request.match_info["folder"].lower()
+        if folder not in ("inbox", "drafts", "sentitems", "deleteditems", "archive"):
+            return self._graph_error(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+        message = await self._mime(request, grant)
+        if isinstance(message, web.Response):
+            return message
+        self.folders.setdefault(folder, []).append(message.as_bytes())
+        return web.json_response({"id": "AAMk" + secrets.token_hex(12), "isDraft": True, "parentFolderId": folder},
+                                 status=201)
 
     def _draft(self, request: web.Request) -> Draft | web.Response:
         grant = self._authorized(request, "Mail.ReadWrite")

@@ -27,13 +27,13 @@ from cryptography.x509.oid import NameOID
 
 from agent.api.client import AgentClient
 from agent.ingress import native_manifest
+from tests.screenshots import check_screenshot, screenshot_folder
 
 playwright_sync = pytest.importorskip("playwright.sync_api", reason="pip install -e .[test] brings playwright")
 
 REPO = Path(__file__).resolve().parents[2]
 EXTENSION = REPO / "addins" / "gmail"
 FIXTURE = Path(__file__).resolve().parent / "gmail" / "fixture.html"
-SCREENSHOTS = REPO / "docs" / "screenshots"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 EXTENSION_ID = "npopaobmgdpnkgmgoeplckklppifdhok"  # README.md "Extension ID"
 WAIT_MS = 45_000
@@ -207,7 +207,8 @@ def test_an_internal_message_is_checked_then_sent_by_gmail(gmail, agent, stand_i
     assert agent.outbox() == []
 
 
-def test_a_held_message_does_not_leave_and_waits_in_the_outbox(gmail, agent, stand_in):
+@pytest.mark.screenshots
+def test_a_held_message_does_not_leave_and_waits_in_the_outbox(gmail, agent, stand_in, tmp_path):
     compose = open_compose(gmail)
     write(compose, "records@statedisability.example", "Disability form",
           "Patient SSN: 512-44-8721, DOB 03/14/1958. Please process the claim.")
@@ -218,8 +219,9 @@ def test_a_held_message_does_not_leave_and_waits_in_the_outbox(gmail, agent, sta
     assert gmail.evaluate("window.gmailSends") == 0 and stand_in.sent == []
     [held] = agent.outbox()
     assert held["state"] == "held"
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    gmail.screenshot(path=str(SCREENSHOTS / "gmail-held.png"))
+    shot = screenshot_folder(tmp_path) / "gmail-held.png"
+    gmail.screenshot(path=str(shot))
+    check_screenshot(shot)
     # Pressing Send again asks again and is stopped again: nothing leaves until released.
     compose.locator("div[role=button].aoO").click()
     compose.locator(".postseal-banner.postseal-held").wait_for()

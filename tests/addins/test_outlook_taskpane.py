@@ -17,12 +17,12 @@ from agent.api.client import AgentClient
 from agent.demo_world import free_port
 from agent.service import AgentThread
 from tests.conftest import make_config
+from tests.screenshots import check_screenshot, screenshot_folder
 
 playwright_sync = pytest.importorskip("playwright.sync_api", reason="pip install -e .[test] brings playwright")
 
 REPO = Path(__file__).resolve().parents[2]
 OFFICE_STAND_IN = (Path(__file__).resolve().parent / "outlook" / "office-browser.js").read_text()
-SCREENSHOTS = REPO / "docs" / "screenshots"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CERTUTIL = shutil.which("certutil")
 
@@ -92,7 +92,8 @@ def open_pane(context, agent, draft: dict):
     return page
 
 
-def test_the_pane_shows_a_hold_with_its_reason_and_stores_nothing(browser_for, agent):
+@pytest.mark.screenshots
+def test_the_pane_shows_a_hold_with_its_reason_and_stores_nothing(browser_for, agent, tmp_path):
     page = open_pane(browser_for(agent.ca_file), agent, HELD_DRAFT)
     assert page.locator("#decision").inner_text() == "Held for review"
     assert "Social Security number" in page.locator("#message").inner_text()
@@ -100,13 +101,15 @@ def test_the_pane_shows_a_hold_with_its_reason_and_stores_nothing(browser_for, a
     assert "Social Security number: 1" in findings and "Date of birth: 1" in findings
     assert "512-44-8721" not in page.content()  # types, never values
     assert page.locator("#recipients").inner_text().count("records@statedisability.example") == 1
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "outlook-taskpane-held.png"), full_page=True)
+    shot = screenshot_folder(tmp_path) / "outlook-taskpane-held.png"
+    page.screenshot(path=str(shot), full_page=True)
+    check_screenshot(shot)
     client = AgentClient(agent.api_url, agent.token)
     assert client.outbox() == [] and not [r for r in client.audit() if r.get("event") == "stamped"]
 
 
-def test_the_pane_shows_each_recipients_method(browser_for, agent):
+@pytest.mark.screenshots
+def test_the_pane_shows_each_recipients_method(browser_for, agent, tmp_path):
     page = open_pane(browser_for(agent.ca_file), agent, MIXED_DRAFT)
     assert page.locator("#decision").inner_text() == "Postseal will send it protected"
     rows = {page.locator(".recipient .address").nth(i).inner_text(): page.locator(".recipient .method").nth(i).inner_text()
@@ -114,7 +117,9 @@ def test_the_pane_shows_each_recipients_method(browser_for, agent):
     assert rows["nurse.kim@valleyclinic.example"].startswith("Internal")
     assert rows["claims@harborbilling.example"].startswith("Verified TLS")
     assert rows["jordan.miles@familymail.example"].startswith("Secure portal")
-    page.screenshot(path=str(SCREENSHOTS / "outlook-taskpane.png"), full_page=True)
+    shot = screenshot_folder(tmp_path) / "outlook-taskpane.png"
+    page.screenshot(path=str(shot), full_page=True)
+    check_screenshot(shot)
     assert AgentClient(agent.api_url, agent.token).outbox() == []
 
 

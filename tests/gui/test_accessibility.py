@@ -44,7 +44,7 @@ def test_views_are_reached_and_used_from_the_keyboard(qtbot, start_agent, sink, 
     wait_for_tone(qtbot, tray, Tone.PROTECTED)
     window = tray.window
     window.activateWindow()
-    for number, view in enumerate((window.outbox, window.keys, window.audit, window.settings), 1):
+    for number, view in enumerate((window.outbox, window.replies, window.keys, window.audit, window.settings), 1):
         qtbot.keyClick(window, Qt.Key(Qt.Key.Key_0 + number), Qt.KeyboardModifier.ControlModifier)
         current = window.tabs.currentWidget()
         assert view is (current.widget() if isinstance(current, QScrollArea) else current)

@@ -5,9 +5,9 @@ has its button off with the reason."""
 
 from __future__ import annotations
 
-import os
 import threading
-from pathlib import Path
+
+import pytest
 
 from agent.api.client import AgentClient
 from gui.status import Tone
@@ -15,8 +15,10 @@ from tests.accounts.conftest import browse
 from tests.accounts.test_microsoft_graph import message
 from tests.gui.conftest import wait_for_tone
 from tests.gui.test_screenshots import save
+from tests.screenshots import screenshot_folder
 
 
+@pytest.mark.screenshots
 def test_signing_in_from_settings_and_signing_in_again_when_the_tray_asks(qtbot, account_agent, microsoft, ca,
                                                                           make_tray, tmp_path):
     running, client = account_agent(microsoft)
@@ -38,7 +40,7 @@ def test_signing_in_from_settings_and_signing_in_again_when_the_tray_asks(qtbot,
     qtbot.waitUntil(lambda: box.buttons["microsoft"].isEnabled())  # ready for the next sign-in
     box.list.setCurrentRow(0)
     assert box.sign_out_button.isEnabled()
-    folder = Path(os.environ.get("POSTSEAL_SCREENSHOTS") or tmp_path)
+    folder = screenshot_folder(tmp_path)
     box.resize(900, box.sizeHint().height())
     save(box.grab(), folder, "tray-accounts.png")
 

@@ -13,7 +13,7 @@ from agent.api.client import AgentClient
 from agent.audit import AuditLog
 from gui import file_dialogs
 from gui.status import Tone
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, run_cli
 from tests.gui.conftest import wait_for_tone
 
 
@@ -65,9 +65,15 @@ def test_export_csv_and_json_write_the_whole_log(qtbot, start_agent, sink, make_
         (view.csv_button if fmt == "csv" else view.json_button).click()
         qtbot.waitUntil(lambda t=target: view.bar.text.text().startswith(f"Exported the audit log to {t}"))
     rows = list(csv.DictReader(io.StringIO((tmp_path / "audit.csv").read_text())))
-    records = json.loads((tmp_path / "audit.json").read_text())
+    records = json.loads((tmp_path / "audit.json").read_text())["records"]
     assert [r["seq"] for r in rows] == [str(r["seq"]) for r in records] and len(records) == view.model.total
     assert "Robert Alvarez" not in (tmp_path / "audit.json").read_text()  # never content, never a subject
+    # The JSON export is evidence: it verifies away from the agent, in a folder with no data of it.
+    elsewhere = tmp_path / "auditor"
+    elsewhere.mkdir()
+    checked = run_cli("audit", "verify", "--file", str(tmp_path / "audit.json"), home=elsewhere)
+    assert checked.returncode == 0 and b"audit export intact" in checked.stdout, checked.stderr
+    assert list(elsewhere.iterdir()) == []
 
 
 def test_verify_reports_an_intact_log_then_a_tampered_one(qtbot, start_agent, sink, make_tray, home):

@@ -1,15 +1,12 @@
 """Each window drawn with real data from a real agent, saved as PNG.
 
-By default into a temporary folder (proving every view renders, with something on it).
-For the README, under Xvfb:
-
-    xvfb-run -a -s "-screen 0 1280x900x24" env QT_QPA_PLATFORM=xcb \\
-        POSTSEAL_SCREENSHOTS=docs/screenshots .venv/bin/pytest tests/gui/test_screenshots.py
+Into this test's temporary folder (proving every view renders, with something on it);
+`make screenshots` writes them to docs/screenshots under Xvfb instead (tests/screenshots.py).
 """
 
-import os
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication
@@ -21,6 +18,9 @@ from gui.status import Tone, TrayStatus
 from gui.tray_icon import status_icon
 from tests.conftest import SAMPLES
 from tests.gui.conftest import wait_for_tone
+from tests.screenshots import check_screenshot, screenshot_folder
+
+pytestmark = pytest.mark.screenshots
 
 STATES = (
     TrayStatus(Tone.PROTECTED, "Protected", ""), TrayStatus(Tone.SENDING, "Sending 3", "", 3),
@@ -33,9 +33,7 @@ def save(image: QImage | QPixmap, folder: Path, name: str) -> Path:
     path = folder / name
     image = image.toImage() if isinstance(image, QPixmap) else image
     assert image.save(str(path)), path
-    colors = {image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)}
-    assert len(colors) > 8, f"{name} is blank"
-    return path
+    return check_screenshot(path, min_width=200, min_height=100)
 
 
 def tray_states_image() -> QImage:
@@ -58,8 +56,7 @@ def tray_states_image() -> QImage:
 
 
 def test_screenshots_of_each_window(qtbot, qapp, live_agent, make_tray, partner, tmp_path):
-    folder = Path(os.environ.get("POSTSEAL_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = screenshot_folder(tmp_path)
     # The organization fixes the relay (as MDM would): the settings show it locked.
     from agent.demo_world import free_port
     from tests.smime_pki import Pki
@@ -128,8 +125,7 @@ def test_screenshots_of_each_window(qtbot, qapp, live_agent, make_tray, partner,
 
 
 def test_screenshot_of_the_first_run_page(qtbot, live_agent, make_tray, tmp_path):
-    folder = Path(os.environ.get("POSTSEAL_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = screenshot_folder(tmp_path)
     # A computer just installed: IT fixed the relay; the domains and the portal address are left.
     live_agent.start(managed={"relay": {"host": "smtp.valleyclinic.example", "starttls": "required"}},
                      organization={"internal_domains": []}, portal={"allow_test_url": False})

@@ -3,6 +3,7 @@ locked and says so; start at login."""
 
 import tomllib
 
+from gui.main_window import VIEWS
 from gui.settings_view import SAVED_PORTAL, SAVED_RELAY
 from gui.status import Tone
 from tests.gui.conftest import wait_for_tone
@@ -155,7 +156,7 @@ def test_the_first_run_page_asks_for_what_is_missing_and_follows_what_is_saved(q
     tray = make_tray(show=False)
     qtbot.waitUntil(lambda: tray.window.isVisible(), timeout=10_000)  # opened by itself, once
     view = tray.window.settings
-    assert tray.window.tabs.currentIndex() == 3
+    assert tray.window.tabs.currentIndex() == VIEWS.index("settings")
     qtbot.waitUntil(lambda: view.first_run.isVisibleTo(view))
     assert "secure portal address" in view.first_run.text() and "mail domains" in view.first_run.text()
     assert tray.app.status.title == "Portal not set up"

@@ -99,7 +99,7 @@ def test_managed_policy_is_checked_against_the_schema_the_bundle_carries(clean_e
     policy.write_text('{"relay": {"port": 70000}}')
     result = bundled("init", "--check", env={**clean_env, "POSTSEAL_MANAGED_POLICY": str(policy)}, cwd=tmp_path)
     assert result.returncode == 1, result.stderr
-    assert f"managed policy is invalid: {policy} relay.port: must be at most 65535, not 70000" in result.stdout
+    assert f"managed policy is invalid: {policy} relay.port: must be from 1 to 65535, not 70000" in result.stdout
 
 
 def test_the_outlook_manifest_is_written_from_the_templates_the_bundle_carries(clean_env, tmp_path):

@@ -17,6 +17,7 @@ import pytest
 
 from agent.demo_world import free_port
 from tests.integration.test_compose import draft
+from tests.portal_pg import as_nobody
 
 
 @pytest.fixture
@@ -89,13 +90,13 @@ def test_the_add_in_origin_can_be_switched_off(start_agent, sink):
     assert running.addin_url == ""
 
 
-@pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() != 0 or not shutil.which("runuser")
+@pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() != 0
                     or not shutil.which("curl") or not os.path.exists("/proc/net/tcp"),
-                    reason="needs root (to act as a second local user), runuser and curl")
+                    reason="needs root (to act as a second local user) and curl")
 def test_another_user_of_this_computer_is_refused(origin):
     running, context, pairing = origin
-    out = subprocess.run(["runuser", "-u", "nobody", "--", shutil.which("curl"), "-sk", "-w", "\n%{http_code}",
-                          f"{running.addin_url}/addin/v1/pairing"], capture_output=True, text=True, timeout=60)
+    out = subprocess.run(as_nobody([shutil.which("curl"), "-sk", "-w", "\n%{http_code}",
+                          f"{running.addin_url}/addin/v1/pairing"]), capture_output=True, text=True, timeout=60)
     body, code = out.stdout.rsplit("\n", 1)
     assert code == "403" and json.loads(body)["error"]["code"] == "other_user", out
     assert pairing not in body

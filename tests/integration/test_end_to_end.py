@@ -166,7 +166,7 @@ def test_audit_records_proof_but_no_content_and_detects_tampering(start_agent, s
 
     assert run_cli("audit", "verify", home=home).returncode == 0
     exported = json.loads(run_cli("audit", "export", "--format", "json", home=home).stdout)
-    assert [r["event"] for r in exported][:2] == ["accepted", "protected"]
+    assert [r["event"] for r in exported["records"]][:2] == ["accepted", "protected"]
     tampered = log_text.replace('"method": "pgp"', '"method": "tls"', 1)
     (home / "audit.log").write_text(tampered)
     result = run_cli("audit", "verify", home=home)

@@ -1,30 +1,26 @@
 """The portal in a real browser (headless Chromium): the recipient proves they read their
 mailbox with a one-time code, the page decrypts with the key from the link, saves an
 attachment (a receipt in the audit), and sends a secure reply with a file that reaches the
-sender encrypted to their own key (opened with plain gpg). Without the code nothing is
+sender (kept in the agent for the tray, as they have no S/MIME identity). Without the code nothing is
 served; five wrong codes lock it; an expired or revoked message says so."""
 
 from __future__ import annotations
 
+import base64
 import re
 import shutil
-import subprocess
 import time
 import urllib.error
 import urllib.request
-from email import message_from_string, policy
-from pathlib import Path
 
 import pytest
 
-from agent import secret_store
 from agent.api.client import AgentClient
-from agent.keys.pgp_store import PASSPHRASE
 from tests.conftest import SAMPLES, SENDER, run_cli
+from tests.screenshots import check_screenshot, screenshot_folder
 
 playwright_sync = pytest.importorskip("playwright.sync_api", reason="pip install -e .[test] brings playwright")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is installed by `make test`")
 PATIENT = "maria.gonzalez@mailbox.example"
 
@@ -75,26 +71,30 @@ def open_with_code(browser, link: str, sink, viewport=None, until: str = "#messa
     return page
 
 
+@pytest.mark.screenshots
 def test_the_recipient_opens_it_with_a_code_saves_the_file_and_replies_securely(sent, sink, browser, tmp_path):
     running, link = sent
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shots = screenshot_folder(tmp_path)
     notice = browser.new_page(viewport={"width": 760, "height": 420})
     [mail] = [r for r in sink.received if r.recipients == (PATIENT,)]
     notice.set_content(mail.message.get_body(("html",)).get_content())  # the notice as a mail program shows it
     assert "metformin" not in notice.content() and "code that we e-mail" in notice.content()
-    notice.screenshot(path=str(SCREENSHOTS / "portal-notice.png"))
+    notice.screenshot(path=str(shots / "portal-notice.png"))
+    check_screenshot(shots / "portal-notice.png")
     page = browser.new_page(viewport={"width": 1000, "height": 800})
     page.goto(link)
     page.locator("#verify").wait_for()
     assert "m•••@mailbox.example" in page.locator("#verify-text").inner_text()
     page.locator("#brand-name", has_text="Valley Family Clinic").wait_for()  # who is asking for the code
     assert "metformin" not in page.content()  # nothing before the code
-    page.screenshot(path=str(SCREENSHOTS / "portal-verify.png"), full_page=True)
+    page.screenshot(path=str(shots / "portal-verify.png"), full_page=True)
+    check_screenshot(shots / "portal-verify.png")
     enter_code(page, sink)
     assert "increase metformin to 1000 mg twice daily" in page.locator("#text").inner_text()
     assert page.locator("#subject").inner_text() == "Your visit on November 23"
     assert page.locator("#expires").inner_text()  # the recipient sees until when
-    page.screenshot(path=str(SCREENSHOTS / "portal-message.png"), full_page=True)
+    page.screenshot(path=str(shots / "portal-message.png"), full_page=True)
+    check_screenshot(shots / "portal-message.png")
 
     lab = tmp_path / "home-readings.csv"
     lab.write_text("date,glucose\n2026-11-30,142\n")
@@ -103,24 +103,20 @@ def test_the_recipient_opens_it_with_a_code_saves_the_file_and_replies_securely(
     page.locator("#send-reply").click()
     page.locator("#reply-status.ok").wait_for()
 
-    # The agent collects the reply and hands it to the sender, encrypted to their own key.
+    # The agent collects the reply; the sender has no S/MIME identity here, so it is kept in the
+    # agent and read in the tray (tests/integration/test_portal_replies.py: the S/MIME way).
+    client = AgentClient(running.api_url, running.token)
     deadline = time.monotonic() + 30
-    while not [r for r in sink.received if r.recipients == (SENDER,)]:
+    while not (kept := [r for r in client.replies() if r["state"] == "delivered"]):
         assert time.monotonic() < deadline, "the reply never reached the sender"
         time.sleep(0.2)
-    [reply] = [r for r in sink.received if r.recipients == (SENDER,)]
-    assert b"My readings" not in reply.data and reply.message.get_content_type() == "multipart/encrypted"
-    armored = next(p for p in reply.message.walk() if p.get_content_type() == "application/octet-stream")
-    gnupg_home = running.pipeline.pgp.home  # the clinician's keyring; plain gpg opens it with its passphrase
-    passphrase = secret_store.get_or_create(running.pipeline.home, PASSPHRASE).hex()
-    opened = subprocess.run(["gpg", "--homedir", str(gnupg_home), "--batch", "--pinentry-mode", "loopback",
-                             "--passphrase", passphrase, "--decrypt"],
-                            input=armored.get_payload(decode=True), capture_output=True, check=True).stdout.decode()
-    inner = message_from_string(opened, policy=policy.default)
-    assert "My readings since the visit are attached." in inner.get_body(("plain",)).get_content()
-    [file] = list(inner.iter_attachments())
-    assert file.get_filename() == "home-readings.csv" and file.get_content() == lab.read_text()
-    assert inner["Reply-To"] == PATIENT and inner["Subject"] == "Re: Your visit on November 23"
+    assert kept[0]["method"] == "kept" and kept[0]["from"] == PATIENT
+    assert kept[0]["subject"] == "Re: Your visit on November 23"
+    reply = client.reply(kept[0]["id"])
+    assert "My readings since the visit are attached." in reply["text"]
+    [file] = reply["attachments"]
+    assert file["filename"] == "home-readings.csv" and base64.b64decode(file["data"]).decode() == lab.read_text()
+    assert not [r for r in sink.received if r.recipients == (SENDER,)]  # nothing mailed that no program opens
     kinds = [r["event"] for r in AgentClient(running.api_url, running.token).audit()]
     assert "portal_code_sent" in kinds and "portal_opened" in kinds and "portal_reply" in kinds
 
@@ -167,12 +163,15 @@ def test_a_revoked_message_says_so_and_a_damaged_link_opens_nothing(sent, sink, 
     assert page.locator("#verify").is_hidden()
 
 
-def test_on_a_phone_the_page_is_one_readable_column(sent, sink, browser):
+@pytest.mark.screenshots
+def test_on_a_phone_the_page_is_one_readable_column(sent, sink, browser, tmp_path):
     running, link = sent
     page = open_with_code(browser, link, sink, viewport={"width": 390, "height": 844})
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
-    page.screenshot(path=str(SCREENSHOTS / "portal-phone.png"), full_page=True)
+    shot = screenshot_folder(tmp_path) / "portal-phone.png"
+    page.screenshot(path=str(shot), full_page=True)
+    check_screenshot(shot, min_width=390)
     # Every control has a label a screen reader reads.
     for control in ("#reply-text", "#reply-files"):
         assert page.locator(f"label[for='{control[1:]}']").count() == 1
@@ -222,6 +221,7 @@ LOGO_SVG = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 112 40" width
 <text x="38" y="27" font-family="sans-serif" font-size="17" font-weight="700" fill="#1f6f5c">Valley</text></svg>"""
 
 
+@pytest.mark.screenshots
 def test_the_portal_page_wears_the_clinics_branding(browser, tmp_path):
     """A standalone portal with the full branding (name, logo, colours, support contact): the
     page shows them under its strict CSP (nothing blocked), and the dates read as dates."""
@@ -261,8 +261,9 @@ def test_the_portal_page_wears_the_clinics_branding(browser, tmp_path):
         assert "Contact Valley Family Clinic" in support and "+1 555 0100" in support
         assert page.locator("#support a[href='tel:+15550100']").count() == 1
         assert page.locator("header").evaluate("h => getComputedStyle(h).backgroundColor") == "rgb(31, 111, 92)"
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / "portal-branded.png"), full_page=True)
+        shots = screenshot_folder(tmp_path)
+        page.screenshot(path=str(shots / "portal-branded.png"), full_page=True)
+        check_screenshot(shots / "portal-branded.png")
         page.locator("#send-code").click()
         page.locator("#status.ok").wait_for()
         page.locator("#code").fill(codes[-1])
@@ -270,11 +271,13 @@ def test_the_portal_page_wears_the_clinics_branding(browser, tmp_path):
         page.locator("#message").wait_for()
         assert page.locator("#date").inner_text().startswith("Monday, 7 December 2026")  # and the time
         assert page.locator("#expires").inner_text() == "Tuesday, 15 December 2026"
-        page.screenshot(path=str(SCREENSHOTS / "portal-branded-message.png"), full_page=True)
+        page.screenshot(path=str(shots / "portal-branded-message.png"), full_page=True)
+        check_screenshot(shots / "portal-branded-message.png")
         page.set_viewport_size({"width": 390, "height": 844})
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"the branded page scrolls sideways on a phone ({width}px)"
-        page.screenshot(path=str(SCREENSHOTS / "portal-branded-phone.png"))
+        page.screenshot(path=str(shots / "portal-branded-phone.png"))
+        check_screenshot(shots / "portal-branded-phone.png", min_width=390)
         assert blocked == []  # the branding needed no exception to the page's CSP
     finally:
         stop()

@@ -17,12 +17,13 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from agent import config as config_mod
 from agent import portal_enrol
+from agent.api.client import AgentClient
 from agent.portal import enrolment
 from agent.portal.interface import LOCAL_AGENT
 from agent.portal.store import SqlitePortalStore
 from agent.protect.portal import b64url_decode
 from agent.service import AgentThread
-from tests.conftest import SAMPLES, SENDER, make_config, run_cli
+from tests.conftest import SAMPLES, make_config, run_cli
 from tests.integration.test_portal_agents import LOCAL_SECRET, Portal
 
 PATIENT = "maria.gonzalez@mailbox.example"
@@ -69,7 +70,8 @@ def test_an_agent_enrolled_after_the_shared_token_keeps_its_earlier_messages(tmp
             sealed = nonce + AESGCM(b64url_decode(key_text)).encrypt(nonce, json.dumps(document).encode(),
                                                                      f"{ident}/reply/{reply_id}".encode())
             assert browser.put(f"{api}/replies/{reply_id}", data=sealed, timeout=10).status_code == 201
-            wait(lambda: [r for r in sink.received if r.recipients == (SENDER,)], "the reply never reached the sender")
+            client = AgentClient(running.api_url, running.token)  # kept for the tray: no S/MIME identity
+            wait(lambda: [r for r in client.replies() if r["state"] == "delivered"], "the reply never reached the sender")
         other = requests.post(f"{portal.url}/api/v1/enroll", json={"code": code, "name": "someone else"}, timeout=10)
         stolen = requests.post(f"{portal.url}/api/v1/messages/{ident}/claim", timeout=10,
                                headers={"Authorization": f"Bearer {other.json()['credential']}"})

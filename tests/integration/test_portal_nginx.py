@@ -34,6 +34,7 @@ import requests
 
 from agent.demo_world import free_port
 from tests.conftest import mailed_code
+from tests.portal_pg import as_nobody
 from tests.portal_s3 import create_bucket
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,7 +110,7 @@ def nginx(ca) -> Iterator:
                 os.chown(path, nobody.pw_uid, nobody.pw_gid)
         argv = [NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-e", str(folder / "error.log"),
                 "-g", "daemon off;"]
-        process = subprocess.Popen(["runuser", "-u", "nobody", "--", *argv] if as_root else argv,
+        process = subprocess.Popen(as_nobody(argv) if as_root else argv,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         started.append(process)
         wait_port(port, process, "nginx", folder / "error.log")

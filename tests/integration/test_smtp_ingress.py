@@ -20,6 +20,7 @@ import pytest
 from agent.api.client import AgentClient
 from agent.demo_world import free_port
 from tests.conftest import SAMPLES
+from tests.portal_pg import as_nobody
 
 INTERNAL = SAMPLES / "01-internal-note.eml"
 SSN = SAMPLES / "05-disability-form-ssn.eml"
@@ -114,9 +115,9 @@ def test_swaks_submits_over_starttls_and_sees_the_hold(ingress, tmp_path):
     assert sorted(m["state"] for m in client.outbox())[-1] == "held" and len(client.outbox()) == 2
 
 
-@pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() != 0 or not shutil.which("runuser")
+@pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() != 0
                     or not os.path.exists("/usr/bin/python3") or not os.path.exists("/proc/net/tcp"),
-                    reason="needs root (to act as a second local user), runuser and a system python3")
+                    reason="needs root (to act as a second local user) and a system python3")
 def test_another_user_of_this_computer_gets_no_greeting(ingress):
     running, *_ = ingress
     code = ("import smtplib, sys\n"
@@ -124,8 +125,8 @@ def test_another_user_of_this_computer_gets_no_greeting(ingress):
             "    smtplib.SMTP('127.0.0.1', int(sys.argv[1]), timeout=30)\n"
             "except smtplib.SMTPConnectError as exc:\n"
             "    print(exc.smtp_code, exc.smtp_error.decode())\n")
-    out = subprocess.run(["runuser", "-u", "nobody", "--", "/usr/bin/python3", "-I", "-c", code,
-                          str(running.smtp_port)], capture_output=True, text=True, timeout=60)
+    out = subprocess.run(as_nobody(["/usr/bin/python3", "-I", "-c", code,
+                          str(running.smtp_port)]), capture_output=True, text=True, timeout=60)
     assert out.stdout.startswith("554 5.7.1 This Postseal agent belongs to another user"), out
 
 

@@ -25,7 +25,8 @@ from tests.conftest import gpg_decrypt, make_config, run_cli
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "release-0.1.0"
 EXPECTED = json.loads((FIXTURE / "expected.json").read_text())["messages"]
 SENDER = "dr.chen@valleyclinic.example"
-DECADES = {"give_up_after_hours": 24 * 365 * 50.0}  # the fixture's messages are old, not undeliverable
+# The fixture's messages are old, not undeliverable: give up only after the longest the agent allows (ten years)
+DECADES = {"give_up_after_hours": 24 * 365 * 10.0}
 
 
 @dataclass(frozen=True)

@@ -180,4 +180,4 @@ def test_a_policy_file_out_of_the_schema_holds_mail_naming_file_and_key(home, tm
     policy.write_text('{"relay": {"port": 70000}, "outbox": {"concurrency": 4}}')
     monkeypatch.setenv("POSTSEAL_MANAGED_POLICY", str(policy))
     cfg = config_mod.load(home)
-    assert cfg.managed_error == f"{policy} relay.port: must be at most 65535, not 70000" and not cfg.locked
+    assert cfg.managed_error == f"{policy} relay.port: must be from 1 to 65535, not 70000" and not cfg.locked

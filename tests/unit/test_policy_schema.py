@@ -134,8 +134,8 @@ def test_every_default_is_a_valid_policy_value_except_the_trial_portal_address()
     ({"relay": {"port": 587.0}}, "relay.port: must be an integer, not a decimal number (587.0)"),
     ({"relay": {"port": True}}, "relay.port: must be an integer, not a boolean"),
     ({"tls": {"dane": "yes"}}, "tls.dane: must be true or false, not a string"),
-    ({"relay": {"port": 70000}}, "relay.port: must be at most 65535, not 70000"),
-    ({"outbox": {"concurrency": 0}}, "outbox.concurrency: must be at least 1, not 0"),
+    ({"relay": {"port": 70000}}, "relay.port: must be from 1 to 65535, not 70000"),
+    ({"outbox": {"concurrency": 0}}, "outbox.concurrency: must be from 1 to 64, not 0"),
     ({"tls": {"fallback_after_hours": math.nan}}, "tls.fallback_after_hours: must be a number, not nan"),
     ({"tls": {"fallback_after_hours": math.inf}}, "tls.fallback_after_hours: must be a number, not inf"),
     ({"relay": {"starttls": "requird"}}, "relay.starttls: must be one of off, opportunistic, required, not 'requird'"),
@@ -174,7 +174,7 @@ def test_the_first_problem_in_key_order_is_named_so_the_message_is_stable():
         with pytest.raises(PolicyError) as refused:
             validate(policy, SOURCE)
         messages.add(str(refused.value))
-    assert messages == {f"{SOURCE} relay.port: must be at least 1, not 0"}
+    assert messages == {f"{SOURCE} relay.port: must be from 1 to 65535, not 0"}
 
 
 def test_a_key_name_with_a_line_break_stays_on_one_line():

@@ -118,7 +118,7 @@ def test_a_key_set_both_as_value_and_as_list_subkey_is_refused():
 def test_an_invalid_value_in_the_users_hive_is_named_there_and_not_skipped():
     registry = (FakeRegistry().set_dword(HKLM + r"\relay", "port", 587)
                 .set_dword(HKCU + r"\relay", "port", 70000))
-    assert refused(registry) == rf"{HKCU} relay.port: must be at most 65535, not 70000"
+    assert refused(registry) == rf"{HKCU} relay.port: must be from 1 to 65535, not 70000"
 
 
 def test_an_unknown_value_name_is_refused():
