@@ -10,6 +10,7 @@ exiting with its code. A crash or an exit in one line cannot touch the next. POS
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -63,6 +64,10 @@ class Outcome:
 def run_many(jobs: list[tuple[list[str], dict[str, str], Path, bool]], folder: Path,
              timeout: float = 300) -> list[Outcome]:
     """Each job: (argv, environment, working folder, parse only). Outputs go to files in `folder`."""
+    if not hasattr(os, "fork"):
+        import pytest
+
+        pytest.skip("the batch runner forks (POSIX only)")
     folder.mkdir(parents=True, exist_ok=True)
     specs = [{"argv": argv, "env": env, "cwd": str(cwd), "parse_only": parse_only,
               "out": str(folder / f"{i}.out"), "err": str(folder / f"{i}.err")}
