@@ -9,70 +9,27 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import io
 import json
 import logging
 import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
-from agent import cli_audit, config_check, first_run
+from agent import cli_admin, cli_audit, cli_keys, config_check, first_run
 from agent import config as config_mod
 from agent.api.client import AgentClient, AgentUnreachable, ApiError
 from agent.audit import AuditLog
+from agent.cli_errors import BAD_INPUT, FAILED, HELD, OK, UNREACHABLE, CliError, read_file
+from agent.cli_output import emit, message_table, outbox_table, shorten, table
 from agent.intake import BadMessage
 from agent.keys.gpg_tool import GpgMissing
 from agent.keys.pgp_store import PgpError, PgpStore
 from agent.policy.rules import RulesError, load_rules
 from agent.secret_store import SecretsUnavailable
 from agent.store_migrations import DataVersionError
-
-OK, FAILED, BAD_INPUT, HELD, UNREACHABLE = 0, 1, 2, 3, 4
-
-
-class CliError(Exception):
-    def __init__(self, message: str, code: int) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-def emit(data: Any, as_json: bool, text: str) -> None:
-    print(json.dumps(data, indent=2) if as_json else text)
-
-
-def table(rows: list[list[str]], headers: list[str]) -> str:
-    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows, strict=False)]
-    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=False)).rstrip()  # noqa: E731
-    return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])
-
-
-def read_message(path: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except FileNotFoundError:
-        raise CliError(f"{path}: no such file", BAD_INPUT) from None
-    except OSError as exc:
-        raise CliError(f"{path}: cannot read: {exc.strerror}", BAD_INPUT) from None
-
-
-def proof_text(proof: dict[str, Any]) -> str:
-    parts = []
-    if proof.get("key_fingerprint"):
-        parts.append(f"key {proof['key_fingerprint'][-16:]}")
-    if proof.get("portal_id"):
-        parts.append(f"portal {proof['portal_id'][:10]}…")
-    if proof.get("tls_version"):
-        peer = f" verified {proof['tls_peer']}" if proof.get("tls_peer") else " unverified"
-        parts.append(f"{proof['tls_version']}{peer}")
-    if proof.get("reply"):
-        parts.append(proof["reply"][:40])
-    return ", ".join(parts)
-
-
-def message_table(record: dict[str, Any]) -> str:
-    rows = [[r["address"], r["method"], r["state"], r["reason"] or proof_text(r["proof"])] for r in record["recipients"]]
-    return f"{record['id']}: {record['state']}\n" + table(rows, ["recipient", "method", "state", "proof / reason"])
 
 
 def exit_for_state(state: str) -> int:
@@ -93,15 +50,18 @@ def cmd_agent(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from agent.demo import run_demo
 
-    return run_demo(as_json=args.json, serve_after=args.serve)
+    return run_demo(as_json=args.json, serve_after=args.serve, keep=args.keep)
 
 
 def cmd_send(args: argparse.Namespace) -> int:
-    raw = read_message(args.file)
+    raw = read_file(args.file)
     client = AgentClient.discover()
     submission = client.submit(raw)
     record = client.wait(submission.id, args.timeout) if args.wait else client.message(submission.id)
-    emit(record, args.json, message_table(record))
+    if submission.duplicate:  # the agent keeps one copy per Message-ID (pipeline.py): nothing new went out
+        record = {**record, "duplicate": True}
+        print(f"already submitted as {submission.id}: not sent again", file=sys.stderr)
+    emit(record, args.json, message_table(record, full=args.verbose))
     if record["state"] == "held":
         print(f"held: {record['reason']}", file=sys.stderr)
         return HELD
@@ -112,9 +72,9 @@ def cmd_send(args: argparse.Namespace) -> int:
 
 
 def cmd_bounce(args: argparse.Namespace) -> int:
-    raw = sys.stdin.buffer.read() if args.file == "-" else read_message(args.file)
+    raw = sys.stdin.buffer.read() if args.file == "-" else read_file(args.file)
     result = AgentClient.discover().bounce(raw)
-    rows = [[r["address"], r["action"], r["status"], r["state"], r["diagnostic"][:60]] for r in result["recipients"]]
+    rows = [[r["address"], r["action"], r["status"], r["state"], shorten(r["diagnostic"], 60)] for r in result["recipients"]]
     text = f"{result['id']}:\n" + table(rows, ["recipient", "action", "status", "state now", "diagnostic"])
     if result["unmatched"]:
         text += f"\nnot recipients of this message: {', '.join(result['unmatched'])}"
@@ -123,73 +83,31 @@ def cmd_bounce(args: argparse.Namespace) -> int:
 
 
 def cmd_tray(args: argparse.Namespace) -> int:
+    from agent import desktop_session
+
+    why = desktop_session.missing()
+    if why:  # before Qt, which would abort the process (exit 134) with advice to reinstall
+        raise CliError(f"the tray app needs a desktop session: {why}. Run it from the desktop, or use the "
+                       "command line (postseal outbox, postseal status ID)", FAILED)
     try:
         from gui.tray import main as tray_main
     except ImportError as exc:
         raise CliError(f"the tray app needs PySide6 ({exc}); install postseal with its dependencies", FAILED) from None
-    return tray_main(args.tray_args)
+    forwarded = [*(["--home", str(args.home)] if args.home else []), *(["--show"] if args.show else []),
+                 *(["--no-start-agent"] if args.no_start_agent else [])]
+    return tray_main(forwarded)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     record = AgentClient.discover().message(args.id)
-    emit(record, args.json, message_table(record))
-    return OK
+    emit(record, args.json, message_table(record, full=args.verbose))
+    return exit_for_state(record["state"])  # the same state, the same code as `send --wait`
 
 
 def cmd_outbox(args: argparse.Namespace) -> int:
     messages = AgentClient.discover().outbox()
-    rows = [[m["id"], m["sender"], str(len(m["recipients"])), m["state"], m["reason"][:60]] for m in messages]
-    emit({"messages": messages}, args.json, table(rows, ["id", "sender", "rcpts", "state", "reason"]))
+    emit({"messages": messages}, args.json, outbox_table(messages, full=args.verbose))
     return OK
-
-
-def cmd_keys(args: argparse.Namespace) -> int:
-    from agent.keys.importer import import_any
-    from agent.keys.smime_store import SmimeError, SmimeStore
-
-    home = config_mod.home_dir()
-    store = PgpStore(home)
-    certs = lambda: SmimeStore(home, config_mod.load(home).smime.trusted_ca_files)  # noqa: E731
-    if args.keys_cmd == "list":
-        keys = [{"type": "pgp", **k.to_json()} for k in store.list_keys()] + [c.to_json() for c in certs().list()]
-        rows = [[k["fingerprint"][-16:], ", ".join(k["emails"]), k["algorithm"],
-                 "secret" if k["secret"] else "public", "usable" if k["usable"] else k["problem"]] for k in keys]
-        emit({"keys": keys}, args.json, table(rows, ["key", "addresses", "algorithm", "kind", "status"]))
-    elif args.keys_cmd == "import":
-        password = Path(args.password_file).read_bytes().rstrip(b"\r\n") if args.password_file else None
-        try:
-            result = import_any(read_message(args.file), store, certs(), password)
-        except SmimeError as exc:
-            raise CliError(f"{args.file}: {exc}", BAD_INPUT) from None
-        fingerprints = list(result.fingerprints)
-        emit({"imported": fingerprints, "kind": result.kind}, args.json,
-             "\n".join(f"imported {result.kind} {f}" for f in fingerprints))
-    elif args.keys_cmd == "generate":
-        fingerprint = store.generate(args.email, args.name or "")
-        emit({"fingerprint": fingerprint}, args.json, f"generated {fingerprint} for {args.email}")
-    elif args.keys_cmd == "export":
-        print(store.export_public(args.email), end="")
-    elif args.keys_cmd == "renew":
-        fingerprint = _own_key(store, args.key)
-        expires = store.renew(fingerprint)
-        day = time.strftime("%Y-%m-%d", time.gmtime(expires))
-        emit({"fingerprint": fingerprint, "expires": expires}, args.json,
-             f"renewed {fingerprint}: valid until {day}; send partners its public part again (keys export)")
-    return OK
-
-
-def _own_key(store: PgpStore, key: str) -> str:
-    """The fingerprint of the user's own key named by an address or (the end of) a fingerprint."""
-    wanted = key.strip().lower().replace(" ", "")
-    matches = [k for k in store.list_keys(secret=True)
-               if wanted in k.emails or (len(wanted) >= 16 and k.fingerprint.lower().endswith(wanted))]
-    if not matches:
-        raise CliError(f"{key}: none of your own keys has that address or fingerprint (see: postseal keys list)",
-                       BAD_INPUT)
-    if len(matches) > 1:
-        raise CliError(f"{key}: {len(matches)} of your keys match; name one by fingerprint: "
-                       + ", ".join(k.fingerprint for k in matches), BAD_INPUT)
-    return matches[0].fingerprint
 
 
 def cmd_policy(args: argparse.Namespace) -> int:
@@ -207,7 +125,7 @@ def cmd_policy(args: argparse.Namespace) -> int:
     from agent.tls_policy import TlsPolicies
 
     pgp = PgpStore(home)
-    _, plan = make_plan(read_message(args.file), cfg, rules, pgp, None, SmimeStore(home, cfg.smime.trusted_ca_files),
+    _, plan = make_plan(read_file(args.file), cfg, rules, pgp, None, SmimeStore(home, cfg.smime.trusted_ca_files),
                         Discovery(pgp, cfg.pgp, Network(cfg.network), home, cfg.network.ca_file),
                         TlsPolicies(cfg.tls, Network(cfg.network), home, cfg.network.ca_file))
     data = {**plan.to_json(), "rules": {"source": rules.source, "managed": locked}}
@@ -268,7 +186,9 @@ def _policy_test(args: argparse.Namespace) -> int:
 def cmd_audit(args: argparse.Namespace) -> int:
     if args.audit_cmd == "verify" and args.file:  # an export, away from any agent (agent/cli_audit.py)
         return cli_audit.verify_file(args.file, args.key_id, args.json)
-    log = AuditLog(config_mod.home_dir())
+    home = config_mod.home_dir()
+    cli_admin.require_audit_log(home, args.audit_cmd)
+    log = AuditLog(home)
     if args.audit_cmd == "verify":
         result = log.verify()
         if getattr(args, "json", False):
@@ -461,7 +381,6 @@ def cmd_accounts(args: argparse.Namespace) -> int:
 
 
 def _sign_in(client: AgentClient, args: argparse.Namespace) -> int:
-    import time
     import webbrowser
 
     try:
@@ -492,20 +411,14 @@ def _sign_in(client: AgentClient, args: argparse.Namespace) -> int:
 
 def cmd_revoke(args: argparse.Namespace) -> int:
     """The portal copies of a message can no longer be opened (their ciphertext is deleted)."""
-    client = AgentClient.discover()
-    try:
-        count = client.revoke(args.id)
-    except ApiError as exc:
-        if exc.status in (404, 409):
-            raise CliError(f"{args.id}: {exc}", BAD_INPUT) from None
-        raise
+    count = AgentClient.discover().revoke(args.id)  # unknown id or no portal copy: 2, as everywhere (failure)
     emit({"id": args.id, "revoked": count}, args.json,
          f"revoked {count} portal cop{'y' if count == 1 else 'ies'} of {args.id}: the links no longer open anything")
     return OK
 
 
 def cmd_stamp(args: argparse.Namespace) -> int:
-    raw = read_message(args.file) if args.file != "-" else sys.stdin.buffer.read()
+    raw = read_file(args.file) if args.file != "-" else sys.stdin.buffer.read()
     recipients = [r.strip() for r in args.recipients.split(",") if r.strip()] if args.recipients else None
     result = AgentClient.discover().verify_stamp(raw, recipients)
     text = (f"valid: verdict {result['verdict']}, seen {result['seen_before']} time(s) before" if result["valid"]
@@ -535,7 +448,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="run the end-to-end demo on embedded defaults and exit")
     p.add_argument("--json", action="store_true", help="print one JSON document")
-    p.add_argument("--serve", action="store_true", help="keep the agent and portal running afterwards")
+    p.add_argument("--serve", action="store_true", help="keep the agent and portal running afterwards, printing "
+                   "each portal link and the one-time codes the demo mailbox receives")
+    p.add_argument("--keep", action="store_true", help="keep the demo's data directory (sample patient mail, keys) "
+                   "instead of removing it at the end")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("send", help="submit FILE.eml to the running agent")
@@ -543,10 +459,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wait", action="store_true", help="wait for the final state")
     p.add_argument("--timeout", type=float, default=120.0, help="seconds to wait with --wait")
     p.add_argument("--json", action="store_true")
+    p.add_argument("-v", "--verbose", action="store_true", help="reasons in full, not shortened to the terminal")
     p.set_defaults(func=cmd_send)
 
     p = sub.add_parser("tray", help="the tray app: status, outbox, keys and audit history (starts the agent if needed)")
-    p.add_argument("tray_args", nargs=argparse.REMAINDER, help="options for the tray app (--show, --no-start-agent)")
+    # The tray's own options, declared here (argparse.REMAINDER in a subcommand refuses options).
+    p.add_argument("--show", action="store_true", help="open the window at start")
+    p.add_argument("--no-start-agent", action="store_true", help="do not start the agent when it is not running")
+    p.add_argument("--home", type=Path, help="data directory (default: $POSTSEAL_HOME or the platform's)")
     p.set_defaults(func=cmd_tray)
 
     p = sub.add_parser("bounce", help="hand the agent a bounce (RFC 3464 DSN) received for a sent message")
@@ -557,32 +477,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", help="state and delivery proof of one message")
     p.add_argument("id")
     p.add_argument("--json", action="store_true")
+    p.add_argument("-v", "--verbose", action="store_true", help="reasons in full, not shortened to the terminal")
     p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("outbox", help="list the outbox")
     p.add_argument("--json", action="store_true")
+    p.add_argument("-v", "--verbose", action="store_true", help="reasons in full, not shortened to the terminal")
     p.set_defaults(func=cmd_outbox)
 
-    p = sub.add_parser("keys", help="OpenPGP keys and S/MIME certificates: list, import, generate, export, renew")
-    keys = p.add_subparsers(dest="keys_cmd", required=True, metavar="ACTION")
-    k = keys.add_parser("list", help="keys in the agent's keyring")
-    k.add_argument("--json", action="store_true")
-    k = keys.add_parser("import", help="import an OpenPGP key, a certificate (.pem/.cer/.p7b), a .p12 identity, "
-                                       "or a signed message's certificates")
-    k.add_argument("file")
-    k.add_argument("--password-file", help="the .p12 file's password, or the passphrase an OpenPGP secret key came "
-                   "with, in a file (never on the command line)")
-    k.add_argument("--json", action="store_true")
-    k = keys.add_parser("generate", help="create a key for one of your addresses")
-    k.add_argument("email")
-    k.add_argument("--name", default="")
-    k.add_argument("--json", action="store_true")
-    k = keys.add_parser("export", help="print the public key of an address")
-    k.add_argument("email")
-    k = keys.add_parser("renew", help="extend your own key (address or fingerprint) to 2 years from today")
-    k.add_argument("key")
-    k.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_keys)
+    cli_admin.add_parsers(sub)  # release, retry, send-via-portal: one message, as in the tray
+
+    cli_keys.add_parser(sub)
 
     p = sub.add_parser("policy", help="explain what policy decides for a message")
     pol = p.add_subparsers(dest="policy_cmd", required=True, metavar="ACTION")
@@ -723,54 +628,74 @@ def main(argv: list[str] | None = None) -> int:
         from agent.ingress import native
 
         return native.main(argv)
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    if not argv:  # `postseal` alone: what it can do, not an error
+        parser.print_help()
+        return OK
+    args = _parse(parser, argv)
     try:
         return args.func(args)
-    except CliError as exc:
-        print(f"postseal: {exc}", file=sys.stderr)
-        return exc.code
-    except (config_mod.ConfigError, RulesError, BadMessage) as exc:
-        print(f"postseal: {exc}", file=sys.stderr)
-        return BAD_INPUT
-    except PgpError as exc:
-        print(f"postseal: {exc}", file=sys.stderr)
-        return BAD_INPUT
-    except GpgMissing as exc:  # not the user's input: the installation lacks GnuPG
-        print(f"postseal: {exc}", file=sys.stderr)
-        return FAILED
-    except ValueError as exc:
-        from agent.keys.smime_store import SmimeError
-
-        if not isinstance(exc, SmimeError):
-            raise
-        print(f"postseal: {exc}", file=sys.stderr)
-        return BAD_INPUT
-    except AgentUnreachable as exc:
-        print(f"postseal: {exc}", file=sys.stderr)
-        return UNREACHABLE
-    except SecretsUnavailable as exc:  # a key missing or changed: said in one line, nothing re-keyed
-        print(f"postseal: {exc}", file=sys.stderr)
-        return FAILED
-    except DataVersionError as exc:  # data of a newer Postseal: said in one line, nothing changed
-        print(f"postseal: {exc}", file=sys.stderr)
-        return FAILED
-    except ApiError as exc:
-        print(f"postseal: {exc}", file=sys.stderr)
-        if exc.status in (400, 413, 415):
-            return BAD_INPUT
-        if exc.status == 422:
-            return HELD
-        return FAILED
+    except Exception as exc:  # noqa: BLE001 - a user sees one line (and JSON under --json), never a traceback
+        said, code, kind = failure(exc)
+        print(f"postseal: {said}", file=sys.stderr)
+        if getattr(args, "json", False):  # the one JSON document on stdout is the error itself
+            print(json.dumps({"error": {"code": kind, "message": said, "exit": code}}, indent=2))
+        return code
     except KeyboardInterrupt:
         return FAILED
-    except Exception as exc:  # noqa: BLE001 - a user sees one line, never a traceback
-        if os.environ.get("POSTSEAL_DEBUG"):
-            raise
-        from agent.service import StartError
 
-        prefix = "" if isinstance(exc, StartError) else f"unexpected {type(exc).__name__}: "
-        print(f"postseal: {prefix}{exc} (set POSTSEAL_DEBUG=1 for details)", file=sys.stderr)
-        return FAILED
+
+def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """argparse's own parsing; a usage error under --json is also the JSON document on stdout."""
+    said = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(said):
+            return parser.parse_args(argv)
+    except SystemExit as exc:
+        if exc.code == 2 and "--json" in argv:
+            last = (said.getvalue().strip().splitlines() or ["usage error"])[-1]
+            print(json.dumps({"error": {"code": "usage", "message": last, "exit": BAD_INPUT}}, indent=2))
+        raise
+    finally:
+        sys.stderr.write(said.getvalue())
+
+
+_KINDS = {BAD_INPUT: "bad_input", HELD: "held", UNREACHABLE: "agent_unreachable", FAILED: "failed"}
+
+
+def failure(exc: Exception) -> tuple[str, int, str]:
+    """What the user reads, the exit code (DESIGN.md's contract: the same state gives the same
+    code in every command) and a machine-readable kind for --json."""
+    # Classes of modules only some commands load: if the module is not loaded, nothing raised
+    # its error, and importing it here (the whole agent, for StartError) would cost the user a
+    # second on every error.
+    smime_error = _loaded("agent.keys.smime_store", "SmimeError")
+    start_error = _loaded("agent.service", "StartError")
+    if isinstance(exc, CliError):
+        return str(exc), exc.code, _KINDS.get(exc.code, "failed")
+    if isinstance(exc, ApiError):
+        # 404 an unknown id, 409 nothing to do in this state: the user named the wrong thing.
+        # 403 the organization forbids it, 422 policy blocks it: as "held".
+        code = (BAD_INPUT if exc.status in (400, 404, 409, 413, 415) else
+                HELD if exc.status in (403, 422) else FAILED)
+        return str(exc), code, exc.code
+    if isinstance(exc, (config_mod.ConfigError, RulesError, BadMessage, PgpError, *smime_error)):
+        return str(exc), BAD_INPUT, _KINDS[BAD_INPUT]
+    if isinstance(exc, AgentUnreachable):
+        return str(exc), UNREACHABLE, _KINDS[UNREACHABLE]
+    # GnuPG missing (the installation, not the input); a key missing or changed (said, nothing
+    # re-keyed); data of a newer Postseal (said, nothing changed); an agent that cannot start.
+    if isinstance(exc, (GpgMissing, SecretsUnavailable, DataVersionError, *start_error)):
+        return str(exc), FAILED, _KINDS[FAILED]
+    if os.environ.get("POSTSEAL_DEBUG"):
+        raise exc
+    return f"unexpected {type(exc).__name__}: {exc} (set POSTSEAL_DEBUG=1 for details)", FAILED, "unexpected"
+
+
+
+def _loaded(module: str, name: str) -> tuple[type, ...]:
+    found = getattr(sys.modules.get(module), name, None)
+    return (found,) if isinstance(found, type) else ()
 
 
 if __name__ == "__main__":

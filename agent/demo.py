@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +22,7 @@ from typing import Any
 
 from agent import config as config_mod
 from agent.api.client import AgentClient
-from agent.cli import proof_text, table
+from agent.cli_output import END_TO_END, proof_text, table
 from agent.demo_world import Received, Recipient, SmtpSink, TestCA, free_port
 from agent.intake import parse
 from agent.keys import gpg_tool
@@ -118,11 +118,35 @@ def open_portal_link(received: Received, sink: SmtpSink) -> dict:
     return unseal(b64url_decode(key), blob, portal_id)
 
 
-def run_demo(as_json: bool = False, serve_after: bool = False) -> int:
+def run_demo(as_json: bool = False, serve_after: bool = False, keep: bool = False) -> int:
+    """The demo's data directory holds sample patient mail and private keys: it is removed
+    when the demo ends (after Ctrl-C with --serve) unless `keep` asks to look at it."""
     say = (lambda *a: None) if as_json else (lambda *a: print(*a, flush=True))
     gpg_tool.require()  # the recipients' keyrings and the agent both need GnuPG
     home = Path(tempfile.mkdtemp(prefix="postseal-demo-"))
-    say(f"Postseal demo — data directory {home}")
+    try:
+        return _run(home, as_json, serve_after, keep, say)
+    finally:
+        _clean_up(home, keep, as_json)
+
+
+def _clean_up(home: Path, keep: bool, as_json: bool) -> None:
+    tell = sys.stderr if as_json else sys.stdout
+    if keep:
+        print(f"Demo data kept in {home} (sample patient mail and keys): remove it when done.", file=tell)
+        return
+    problems: list[str] = []
+    if sys.version_info >= (3, 12):
+        shutil.rmtree(home, onexc=lambda _f, path, exc: problems.append(f"{path}: {exc}"))
+    else:  # onerror: the same hook before 3.12, given sys.exc_info()
+        shutil.rmtree(home, onerror=lambda _f, path, info: problems.append(f"{path}: {info[1]}"))
+    if problems:
+        print(f"postseal: demo data in {home} could not all be removed ({problems[0]}); remove it by hand",
+              file=sys.stderr)
+
+
+def _run(home: Path, as_json: bool, serve_after: bool, keep: bool, say) -> int:
+    say(f"Postseal demo — data directory {home}" + ("" if keep else " (removed at the end; --keep keeps it)"))
     ca = TestCA(home / "world" / "ca")
     people = home / "world" / "people"
     partner = Recipient(people, PARTNER)
@@ -142,8 +166,8 @@ def run_demo(as_json: bool = False, serve_after: bool = False) -> int:
     (home / "config.toml").write_text(config_mod.to_toml(config))
     agent = AgentThread(home, config)
     with sink:
-        running = agent.start()
         try:
+            running = agent.start()
             say(f"agent API {running.api_url} · portal {running.portal_url} · relay/internet 127.0.0.1:{sink.port} (STARTTLS)")
             store = running.pipeline.pgp
             own = store.generate("dr.chen@valleyclinic.example", "Dr. Emily Chen")
@@ -153,26 +177,89 @@ def run_demo(as_json: bool = False, serve_after: bool = False) -> int:
             client = AgentClient(running.api_url, running.token)
             results = _send_all(client, say)
             checks = _verify(results, sink, partner, running)
+            report = {"home": str(home), "kept": keep, "messages": results, "checks": [c.to_json() for c in checks]}
+            if as_json:
+                print(json.dumps(report, indent=2), flush=True)
+            else:
+                _print_report(results, checks)
+            if serve_after:
+                _serve(home, running, client, results, sink, as_json)
         finally:
-            if not serve_after:
-                agent.stop()
-                partner.close()
-                patient.close()
-        report = {"home": str(home), "messages": results, "checks": [c.to_json() for c in checks]}
-        if as_json:
-            print(json.dumps(report, indent=2))
-        else:
-            _print_report(results, checks)
-        ok = all(c.ok for c in checks)
-        if serve_after:
-            say(f"\nServing: agent API {running.api_url} (token in {home / 'api-token'}), portal {running.portal_url}.")
-            say("Portal links are in the messages above. Press Ctrl-C to stop.")
-            try:
-                while True:
-                    time.sleep(3600)
-            except KeyboardInterrupt:
-                agent.stop()
-    return 0 if ok else 1
+            agent.stop()
+            partner.close()
+            patient.close()
+    return 0 if all(c.ok for c in checks) else 1
+
+
+def _serve(home: Path, running, client: AgentClient, results: list[dict[str, Any]], sink: SmtpSink,
+           as_json: bool) -> None:
+    """Keep the agent and portal up, print each portal link whole and every one-time code the
+    demo mailbox (the sink) receives, so the portal can be tried in a browser at once."""
+    tell = (lambda text: print(text, file=sys.stderr, flush=True)) if as_json else \
+        (lambda text: print(text, flush=True))
+    tell(f"\nServing: agent API {running.api_url} (token in {home / 'api-token'}), portal {running.portal_url}.")
+    # The checks above opened every portal copy with a code, and the portal sends no second
+    # code for a message within a minute (its guard against code flooding): fresh copies for
+    # the person at the browser, so the first "send me a code" works at once.
+    links = portal_links(_send_fresh_portal_copies(client, results), sink)
+    if links:
+        tell("Open a portal link in a browser, ask for a code, and it appears here:")
+        for address, url in links:
+            tell(f"  {address}: {url}")
+    tell("Press Ctrl-C to stop.")
+    seen = len(sink.received)
+    try:
+        while True:
+            if not sink.wait_for(seen + 1, timeout=3600):
+                continue
+            for mail in sink.received[seen:]:
+                code = _code_in(mail)
+                if code:
+                    tell(f"one-time code for {', '.join(mail.recipients)}: {code}")
+            seen = len(sink.received)
+    except KeyboardInterrupt:
+        tell("stopping")
+
+
+def _send_fresh_portal_copies(client: AgentClient, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each sample that went to someone via the portal, again, to those recipients only, under
+    a new Message-ID (the same one would be recognised and not sent again)."""
+    from email import policy
+    from email.parser import BytesParser
+    from email.utils import make_msgid
+
+    fresh = []
+    for result in results:
+        portal = [r["address"] for r in result["recipients"] if r["method"] == "portal" and r["state"] == "delivered"]
+        if not portal:
+            continue
+        message = BytesParser(policy=policy.default).parsebytes((samples_dir() / result["file"]).read_bytes())
+        for header in ("To", "Cc", "Bcc", "Message-ID"):
+            del message[header]
+        message["To"] = ", ".join(portal)
+        message["Message-ID"] = make_msgid(domain=ORG)
+        ident = client.submit(message.as_bytes()).id
+        fresh.append(client.wait(ident, timeout=60))
+    return fresh
+
+
+def portal_links(results: list[dict[str, Any]], sink: SmtpSink) -> list[tuple[str, str]]:
+    """The link in each delivered portal notice, key fragment and all."""
+    links = []
+    for result in results:
+        for rcpt in result["recipients"]:
+            copy = sink.by_reply(rcpt["proof"].get("reply", "")) if rcpt["method"] == "portal" else None
+            body = copy.message.get_body(("plain",)) if copy is not None else None
+            found = re.search(r"https?://\S+/m/[A-Za-z0-9_-]+#[A-Za-z0-9_-]+", body.get_content()) if body else None
+            if found:
+                links.append((rcpt["address"], found.group(0)))
+    return links
+
+
+def _code_in(mail: Received) -> str:
+    body = mail.message.get_body(("plain",))
+    found = re.search(r"Your code is (\d{6})", body.get_content()) if body is not None else None
+    return found.group(1) if found else ""
 
 
 def _send_all(client: AgentClient, say) -> list[dict[str, Any]]:
@@ -247,10 +334,15 @@ def _print_report(results: list[dict[str, Any]], checks: list[Check]) -> None:
     rows = []
     for result in results:
         for rcpt in result["recipients"]:
-            detail = rcpt["reason"] if rcpt["state"] != "delivered" else proof_text(rcpt["proof"])
+            detail = rcpt["reason"] if rcpt["state"] != "delivered" else proof_text(rcpt["proof"], rcpt["method"])
             rows.append([result["file"], rcpt["address"], rcpt["method"], rcpt["state"], detail])
     print()
     print(table(rows, ["message", "recipient", "method", "state", "proof / reason"]))
+    if any(rcpt["method"] in END_TO_END and rcpt["proof"].get("tls_version") and not rcpt["proof"].get("tls_peer")
+           for result in results for rcpt in result["recipients"]):
+        print("\n\"unverified\" on a pgp or portal row is the hop to the relay, whose certificate is not checked "
+              "for such copies: their content is end-to-end encrypted (or only a link), so that hop's TLS is an "
+              "extra layer, not the protection. Only a tls row relies on verified TLS.")
     notes = [(r["address"], s) for res in results for r in res["plan"]["recipients"] for s in r["skipped"]
              if not s.endswith("no key for this address") and "not known to enforce" not in s]
     if notes:

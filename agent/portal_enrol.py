@@ -29,6 +29,7 @@ import urllib3
 
 from agent import secret_store
 from agent.config import Config
+from agent.net_words import said
 from agent.private_file import write_private
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,7 @@ def enrol(home: Path, url: str, code: str, name: str = "", timeout: float = 20.0
                                     headers={"Content-Type": "application/json"})
         except urllib3.exceptions.HTTPError as exc:
             reason = getattr(exc, "reason", None) or exc
-            raise EnrolFailed(f"portal {base} not reachable: {reason}") from None
+            raise EnrolFailed(f"portal {base} not reachable: {said(str(reason))}") from None
     try:
         answer = json.loads(response.data)
     except ValueError:

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from agent.net_words import said
 from agent.outbox import Outbox, WebhookEvent
 
 log = logging.getLogger(__name__)
@@ -149,4 +150,4 @@ class WebhookSender:
                     return None
                 return f"HTTP {response.status} from {url}"
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            return f"{url} not reachable ({exc or type(exc).__name__})"
+            return f"{url} not reachable ({said(exc)})"

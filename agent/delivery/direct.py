@@ -30,6 +30,7 @@ from agent.delivery.smtp import (
     wire_format,
 )
 from agent.net import Network
+from agent.net_words import said
 from agent.tls_policy import Requirement, TlsPolicies, mx_hosts
 
 SMTP_PORT = 25
@@ -81,7 +82,7 @@ class DirectDelivery:
         try:
             client = _Smtp(self.network, host, self.timeout)
         except (OSError, smtplib.SMTPException) as exc:
-            raise DeliveryError(f"{host}: not reachable ({exc})") from None
+            raise DeliveryError(f"{host}: not reachable ({said(exc)})") from None
         session = Session(client)
         try:
             client.ehlo()
@@ -112,7 +113,7 @@ class DirectDelivery:
             raise
         except (OSError, smtplib.SMTPException) as exc:
             client.close()
-            raise DeliveryError(f"{host}: connection lost ({exc or type(exc).__name__})") from None
+            raise DeliveryError(f"{host}: connection lost ({said(exc)})") from None
 
     def send(self, mail_from: str, recipients: list[str], data: bytes, needs_verified_tls: bool,
              envid: str = "") -> SendResult:
@@ -153,7 +154,7 @@ class DirectDelivery:
             try:
                 result = transact(session, host, mail_from, recipients, data, envid)
             except (StaleSession, smtplib.SMTPException, OSError) as exc:
-                failures.append(f"{host}: session lost ({exc or type(exc).__name__})")
+                failures.append(f"{host}: session lost ({said(exc)})")
                 continue
             finally:
                 session.close()

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from agent.net_words import said
+
 
 class Unreachable(Exception):
     """No connection (DNS, refused, reset, timeout, TLS failure): the network, not the copy."""
@@ -91,7 +93,7 @@ def request(method: str, url: str, headers: dict[str, str], body: bytes | None,
     except ssl.SSLCertVerificationError as exc:
         raise Unreachable(f"{parts.hostname}: TLS certificate not verified ({exc.verify_message})") from None
     except (OSError, http.client.HTTPException) as exc:
-        raise Unreachable(f"{parts.hostname}: {exc or type(exc).__name__}") from None
+        raise Unreachable(f"{parts.hostname}: {said(exc)}") from None
     finally:
         conn.close()
 

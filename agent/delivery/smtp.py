@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from agent.config import RelayConfig
+from agent.net_words import said
 
 _EOL = re.compile(rb"\r?\n")
 
@@ -109,7 +110,7 @@ def _connect(relay: RelayConfig, needs_verified_tls: bool,
     try:
         client = smtplib.SMTP(relay.host, relay.port, timeout=relay.timeout, local_hostname="localhost")
     except (OSError, smtplib.SMTPException) as exc:
-        raise DeliveryError(f"{where} not reachable: {exc}", unreachable=True) from None
+        raise DeliveryError(f"{where} not reachable: {said(exc)}", unreachable=True) from None
     session = Session(client)
     try:
         client.ehlo()
@@ -143,7 +144,7 @@ def _connect(relay: RelayConfig, needs_verified_tls: bool,
         raise
     except (TimeoutError, OSError, smtplib.SMTPException) as exc:
         session.close()
-        raise DeliveryError(f"{where}: connection lost ({exc or type(exc).__name__})") from None
+        raise DeliveryError(f"{where}: connection lost ({said(exc)})") from None
 
 
 class StaleSession(Exception):
@@ -260,7 +261,7 @@ class RelayConnections:
                 raise DeliveryError(f"{self.where}: {_reply(exc.smtp_code, exc.smtp_error)}", permanent=exc.smtp_code >= 500) from None
             except (TimeoutError, OSError, smtplib.SMTPException) as exc:
                 session.client.close()
-                raise DeliveryError(f"{self.where}: connection lost ({exc or type(exc).__name__})") from None
+                raise DeliveryError(f"{self.where}: connection lost ({said(exc)})") from None
             self._give_back(session)
             return result
         raise DeliveryError(f"{self.where}: the relay closed the connection before accepting the sender")

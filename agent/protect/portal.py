@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from urllib3.util.retry import Retry
 
 from agent.model import Method, ProtectedCopy, RecipientPlan
+from agent.net_words import said
 from agent.policy.normalize import html_to_text
 from agent.portal.branding import DEFAULT as DEFAULT_BRANDING
 from agent.portal.branding import Branding, friendly_day, readable_ink
@@ -150,7 +151,7 @@ class PortalClient:
         except urllib.error.HTTPError as exc:
             raise PortalAnswered(exc.code, f"portal {self.url} answered {exc.code} to {path}") from None
         except (urllib.error.URLError, OSError) as exc:
-            raise PortalUnavailable(f"portal {self.url} not reachable: {getattr(exc, 'reason', exc)}") from None
+            raise PortalUnavailable(f"portal {self.url} not reachable: {said(exc)}") from None
 
     def branding(self) -> Branding:
         """The portal's public branding (GET /api/v1/branding: the clinic's name and support
@@ -198,7 +199,7 @@ class PortalClient:
             if exc.code != 404:  # already gone is what we want
                 raise PortalUnavailable(f"portal {self.url} could not revoke {portal_id}: HTTP {exc.code}") from None
         except (urllib.error.URLError, OSError) as exc:
-            raise PortalUnavailable(f"portal {self.url} not reachable: {getattr(exc, 'reason', exc)}") from None
+            raise PortalUnavailable(f"portal {self.url} not reachable: {said(exc)}") from None
 
     def upload(self, portal_id: str, blob: bytes, sender: str, recipient: str, expires: float) -> None:
         """Upload a sealed message, retried under the same id with the same bytes when the
@@ -220,9 +221,9 @@ class PortalClient:
                              "X-Postseal-Expires": str(int(expires))})
             except urllib3.exceptions.HTTPError as exc:
                 reason = getattr(exc, "reason", None) or exc
-                # "…: Failed to establish a new connection: [Errno 111] Connection refused" → its last part
-                said = str(reason).rsplit(": ", 1)[-1].strip() or type(reason).__name__
-                raise PortalUnavailable(f"portal {self.url} not reachable: {said}") from None
+                # "…: Failed to establish a new connection: [Errno 111] Connection refused" → its last part, in words
+                words = said(str(reason).rsplit(": ", 1)[-1].strip()) or type(reason).__name__
+                raise PortalUnavailable(f"portal {self.url} not reachable: {words}") from None
         if response.status >= 500 or response.status == 429:
             raise PortalUnavailable(f"portal {self.url} answered {response.status}")
         if response.status == 401:
