@@ -10,6 +10,7 @@ browser would open it) for portal copies, and a scan for every PHI value of the 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -123,7 +124,11 @@ def run_demo(as_json: bool = False, serve_after: bool = False, keep: bool = Fals
     when the demo ends (after Ctrl-C with --serve) unless `keep` asks to look at it."""
     say = (lambda *a: None) if as_json else (lambda *a: print(*a, flush=True))
     gpg_tool.require()  # the recipients' keyrings and the agent both need GnuPG
-    home = Path(tempfile.mkdtemp(prefix="postseal-demo-"))
+    # In the system's temporary folder, unless that is deep (macOS's is ~49 characters): the
+    # demo's gpg homes keep their sockets inside, and a socket path has at most 103 bytes.
+    base = tempfile.gettempdir()
+    home = Path(tempfile.mkdtemp(prefix="postseal-demo-",
+                                 dir="/tmp" if len(base) > 24 and os.path.isdir("/tmp") else None))
     try:
         return _run(home, as_json, serve_after, keep, say)
     finally:

@@ -8,6 +8,7 @@ of it binds to 127.0.0.1 on free ports and stops with its owner.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import ipaddress
 import socket
 import ssl
@@ -200,7 +201,10 @@ class Recipient:
 
     def __init__(self, folder: Path, address: str, faked_time: str | None = None, expire: str = "1y") -> None:
         self.address = address
-        self.home = folder / address.replace("@", "_at_")
+        # A short folder name: gpg-agent's sockets live in the home, and a socket path has at
+        # most 107 bytes on Linux (103 on macOS), which a long temporary folder plus the
+        # address would pass ("gpg could not import a key: No valid data found").
+        self.home = folder / f"gpg-{hashlib.sha256(address.encode()).hexdigest()[:8]}"
         self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
         options = [f"--faked-system-time={faked_time}"] if faked_time else None
         self.gpg = gnupg.GPG(gnupghome=str(self.home), options=options)
