@@ -30,17 +30,6 @@ def s3_endpoint(moto_s3: str) -> str:
     return create_bucket(moto_s3, BUCKET)
 
 
-@pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    # Credentials reach S3BlobStore through the standard AWS chain (here: the environment);
-    # nothing from the machine's own ~/.aws, and no instance-metadata lookups.
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-
-
 def raw_s3(endpoint: str):
     return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
 
