@@ -104,3 +104,20 @@ def postgres_url(postgres_cluster: str) -> str:
     url = new_database(postgres_cluster)
     store_pg.migrate(url)
     return url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def portal_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[object]:
+    """An empty portal store on each backend: the embedded SQLite store, and PostgreSQL (a
+    database of its own on the throwaway cluster) with its blobs in files."""
+    if request.param == "sqlite":
+        from agent.portal.store import SqlitePortalStore
+
+        made = SqlitePortalStore(tmp_path / "portal")
+    else:
+        from agent.portal.blobs import FileBlobStore
+        from agent.portal.store_pg import PostgresPortalStore
+
+        made = PostgresPortalStore(request.getfixturevalue("postgres_url"), FileBlobStore(tmp_path / "blobs"))
+    yield made
+    made.close()

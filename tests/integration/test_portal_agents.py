@@ -64,16 +64,9 @@ class Portal:
         self._thread.join(10)
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def store(request, tmp_path: Path):
-    if request.param == "sqlite":
-        made = SqlitePortalStore(tmp_path / "portal")
-    else:
-        from agent.portal.store_pg import PostgresPortalStore
-
-        made = PostgresPortalStore(request.getfixturevalue("postgres_url"), FileBlobStore(tmp_path / "blobs"))
-    yield made
-    made.close()
+@pytest.fixture
+def store(portal_store):
+    return portal_store
 
 
 @pytest.fixture

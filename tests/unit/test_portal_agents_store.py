@@ -8,12 +8,10 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 from agent.portal import enrolment
-from agent.portal.blobs import FileBlobStore
 from agent.portal.interface import LOCAL_AGENT, digest
 from agent.portal.store import SCHEMA, SqlitePortalStore
 from agent.store_migrations import sqlite_version
@@ -21,16 +19,9 @@ from agent.store_migrations import sqlite_version
 BLOB = b"\x01" * 64
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def store(request, tmp_path: Path):
-    if request.param == "sqlite":
-        made = SqlitePortalStore(tmp_path / "portal")
-    else:
-        from agent.portal.store_pg import PostgresPortalStore
-
-        made = PostgresPortalStore(request.getfixturevalue("postgres_url"), FileBlobStore(tmp_path / "blobs"))
-    yield made
-    made.close()
+@pytest.fixture
+def store(portal_store):
+    return portal_store
 
 
 def test_an_enrolment_code_serves_its_uses_until_it_lapses_and_is_kept_as_a_digest(store):

@@ -16,17 +16,10 @@ IDENT = "contract-message-0123456789"
 BLOB = b"\x01" * 64
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def store(request, tmp_path: Path):
-    if request.param == "sqlite":
-        made = SqlitePortalStore(tmp_path / "portal")
-    else:
-        from agent.portal.store_pg import PostgresPortalStore
-
-        made = PostgresPortalStore(request.getfixturevalue("postgres_url"), FileBlobStore(tmp_path / "blobs"))
-    assert made.put(IDENT, BLOB, "dr.chen@valleyclinic.example", "maria@mailbox.example", time.time() + 86400)
-    yield made
-    made.close()
+@pytest.fixture
+def store(portal_store):
+    assert portal_store.put(IDENT, BLOB, "dr.chen@valleyclinic.example", "maria@mailbox.example", time.time() + 86400)
+    return portal_store
 
 
 def test_a_message_is_stored_once_and_read_back(store):
