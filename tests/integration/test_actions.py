@@ -9,11 +9,10 @@ import urllib.error
 import urllib.request
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from agent.api.client import AgentClient
-from agent.demo_world import free_port
 from tests.conftest import SAMPLES
+from tests.relays import refusing_relay
 
 SSN_SAMPLE = SAMPLES / "05-disability-form-ssn.eml"
 PORTAL_SAMPLE = SAMPLES / "03-patient-followup.eml"
@@ -70,24 +69,8 @@ def test_release_is_refused_when_managed_policy_forbids_it(start_agent, sink, tm
     assert view["locked"] == ["policy.allow_release"] and view["values"]["policy"]["allow_release"] is False
 
 
-class _NoTlsForBilling:
-    """A relay that takes mail, except it refuses the billing partner for now (4xx)."""
-
-    async def handle_RCPT(self, server, session, envelope, address, options):
-        if address.endswith("harborbilling.example"):
-            return "451 4.4.1 partner connector down"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        return "250 2.0.0 Ok: queued as X1"
-
-
 def test_retry_now_and_send_via_portal_instead(start_agent):
-    port = free_port()
-    controller = Controller(_NoTlsForBilling(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with refusing_relay("harborbilling.example") as port:
         running = start_agent(port, relay={"starttls": "off"}, tls={"required_domains": []},
                               outbox={"retry_first_seconds": 3600})
         client = AgentClient(running.api_url, running.token, timeout=30)
@@ -102,8 +85,6 @@ def test_retry_now_and_send_via_portal_instead(start_agent):
         assert client.message(ident)["recipients"][0]["attempts"] == 2  # tried again at once, not in an hour
         # The portal method is already planned here: nothing to reroute.
         assert call(running, "POST", f"/v1/messages/{ident}/portal")[1]["error"]["code"] == "nothing_to_reroute"
-    finally:
-        controller.stop()
 
 
 def test_a_held_pgp_recipient_goes_via_the_portal_instead_and_can_then_be_revoked(agent, sink, partner):

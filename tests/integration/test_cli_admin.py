@@ -8,11 +8,9 @@ import json
 import re
 import subprocess
 
-from aiosmtpd.controller import Controller
-
 from agent.api.client import AgentClient
-from agent.demo_world import free_port
 from tests.conftest import SAMPLES, run_cli
+from tests.relays import refusing_relay
 
 SSN_SAMPLE = SAMPLES / "05-disability-form-ssn.eml"
 TLS_SAMPLE = SAMPLES / "04-billing-claim-tls.eml"
@@ -61,24 +59,8 @@ def test_no_agent_is_exit_4_in_json_too(home):
     assert usage.stderr.decode().startswith("usage: postseal")
 
 
-class _RefusesBilling:
-    """A relay that refuses the billing partner's notice for now (4xx): it stays deferred."""
-
-    async def handle_RCPT(self, server, session, envelope, address, options):
-        if address.endswith("harborbilling.example"):
-            return "451 4.4.1 partner connector down"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        return "250 2.0.0 Ok: queued as X1"
-
-
 def test_retry_now_from_the_command_line(start_agent, home):
-    port = free_port()
-    controller = Controller(_RefusesBilling(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with refusing_relay("harborbilling.example") as port:
         running = start_agent(port, relay={"starttls": "off"}, tls={"required_domains": []},
                               outbox={"retry_first_seconds": 3600})
         client = AgentClient(running.api_url, running.token, timeout=30)
@@ -89,8 +71,6 @@ def test_retry_now_from_the_command_line(start_agent, home):
         # Already going by the portal: nothing to reroute, said as bad input, not a crash.
         rerouted = run_cli("send-via-portal", ident, home=home)
         assert rerouted.returncode == 2 and "waiting for another method" in rerouted.stderr.decode(), out(rerouted)
-    finally:
-        controller.stop()
 
 
 def test_a_held_pgp_recipient_is_sent_via_the_portal_from_the_command_line(start_agent, sink, partner, home):
