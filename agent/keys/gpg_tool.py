@@ -43,6 +43,10 @@ class GpgMissing(Exception):
     """GnuPG is not installed where the agent can run it; the text says what to install."""
 
 
+class HomeTooDeep(Exception):
+    """A GnuPG home where gpg-agent cannot make its sockets; the text names the folder."""
+
+
 def known_folders(platform: str = sys.platform, environ: Mapping[str, str] | None = None) -> list[Path]:
     environ = os.environ if environ is None else environ
     folders = []
@@ -83,3 +87,23 @@ def require(folders: list[Path] | None = None) -> Path:
     if str(folder) not in entries:
         os.environ["PATH"] = os.pathsep.join([str(folder), *[e for e in entries if e]])
     return folder
+
+
+# A Unix socket's path has at most 107 bytes on Linux (103 on macOS); gpg-agent's longest
+# socket name in a GnuPG home is "S.gpg-agent.browser". GnuPG puts its sockets under
+# /run/user/UID when that folder exists; otherwise in the home, where a long data folder
+# (a deep temporary folder, say) makes every gpg call fail with "No agent running".
+SOCKET_PATH_MAX = 107 if sys.platform.startswith("linux") else 103
+LONGEST_SOCKET = "S.gpg-agent.browser"
+
+
+def check_socket_room(gnupg_home: Path, run_dir: Path | None = None) -> None:
+    """HomeTooDeep naming the folder when gpg-agent's sockets could not be made in it."""
+    if not hasattr(os, "getuid"):
+        return  # Windows: gpg-agent's sockets are emulated, without this limit
+    if (run_dir or Path(f"/run/user/{os.getuid()}")).is_dir():
+        return
+    needed = len(os.fsencode(gnupg_home / LONGEST_SOCKET))
+    if needed > SOCKET_PATH_MAX:
+        raise HomeTooDeep(f"gpg cannot run in {gnupg_home}: its sockets' paths would be {needed} bytes, over the "
+                          f"{SOCKET_PATH_MAX} a socket path may have; use a shorter data folder (POSTSEAL_HOME)")

@@ -18,7 +18,6 @@ import logging
 import os
 import re
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -109,33 +108,16 @@ def email_of_uid(uid: str) -> str:
     return uid if uid.count("@") == 1 and " " not in uid else ""
 
 
-# A Unix socket's path has at most 107 bytes on Linux (103 on macOS); gpg-agent's longest
-# socket name in a GnuPG home is "S.gpg-agent.browser". GnuPG puts its sockets under
-# /run/user/UID when that folder exists; otherwise in the home, where a long data folder
-# (a deep temporary folder, say) makes every gpg call fail with "No agent running".
-SOCKET_PATH_MAX = 107 if sys.platform.startswith("linux") else 103
-LONGEST_SOCKET = "S.gpg-agent.browser"
-
-
-def check_socket_room(gnupg_home: Path, run_dir: Path | None = None) -> None:
-    """PgpError naming the folder when gpg-agent's sockets could not be made in it."""
-    if not hasattr(os, "getuid"):
-        return  # Windows: gpg-agent's sockets are emulated, without this limit
-    if (run_dir or Path(f"/run/user/{os.getuid()}")).is_dir():
-        return
-    needed = len(os.fsencode(gnupg_home / LONGEST_SOCKET))
-    if needed > SOCKET_PATH_MAX:
-        raise PgpError(f"gpg cannot run in {gnupg_home}: its sockets' paths would be {needed} bytes, over the "
-                       f"{SOCKET_PATH_MAX} a socket path may have; use a shorter data folder (POSTSEAL_HOME)")
-
-
 class PgpStore:
     def __init__(self, home: Path) -> None:
         self.data_home = home
         self.home = home / "gnupg"
         self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.chmod(self.home, 0o700)
-        check_socket_room(self.home)
+        try:
+            gpg_tool.check_socket_room(self.home)
+        except gpg_tool.HomeTooDeep as exc:
+            raise PgpError(str(exc)) from None
         self._tune_agent()
         gpg_tool.require()  # one line naming what to install, not python-gnupg's OSError
         self.gpg = gnupg.GPG(gnupghome=str(self.home))

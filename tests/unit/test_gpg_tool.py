@@ -71,11 +71,11 @@ def test_require_puts_an_installers_folder_in_front_of_path(tmp_path, monkeypatc
 
 
 def test_a_data_folder_too_deep_for_gpgs_sockets_is_named_in_one_line(tmp_path):
-    from agent.keys.pgp_store import PgpError, check_socket_room
+    from agent.keys.gpg_tool import HomeTooDeep, check_socket_room
 
     deep = tmp_path / ("d" * 120) / "gnupg"
     no_run_dir = tmp_path / "no-run-user"
-    with pytest.raises(PgpError, match=r"gpg cannot run in .*: its sockets' paths would be \d+ bytes, over the 10[37]"):
+    with pytest.raises(HomeTooDeep, match=r"gpg cannot run in .*: its sockets' paths would be \d+ bytes, over the 10[37]"):
         check_socket_room(deep, no_run_dir)
     check_socket_room(tmp_path / "gnupg", no_run_dir)  # a short one is fine
     check_socket_room(deep, tmp_path)  # gpg keeps its sockets in /run/user/UID when there is one
