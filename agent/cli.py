@@ -1,5 +1,9 @@
 """The `postseal` command: a thin front end over the agent and its local API.
 
+Over 400 lines because it still holds every command group's argparse wiring and handlers in
+one file; DESIGN.md's `cli/` package, one module per command group, is issue 21's split (the
+newer groups already live beside it: cli_admin.py, cli_keys.py, cli_audit.py, config_check.py).
+
 Exit codes (DESIGN.md): 0 ok · 2 bad input · 3 held or blocked by policy · 4 agent not
 reachable · 1 anything else. With --json, stdout carries exactly one JSON document.
 Errors are one line on stderr: what, where, and what to do — never a traceback.

@@ -1,5 +1,8 @@
 """Configuration: TOML file under the data directory, with the MDM managed policy on top.
 
+One idea, a little over 400 lines: the config's dataclasses, loading and validating them, and
+writing them back; the ranges live in the policy schema, line numbers in toml_lines.py.
+
 Unknown keys, wrong types and numbers out of range are errors that name the key, the line and
 what is allowed, never silent defaults: a typo in ``starttls = "requird"`` must not quietly send
 mail in clear.

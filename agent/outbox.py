@@ -1,5 +1,8 @@
 """The durable outbox: SQLite in WAL mode, content sealed at rest, per-recipient state.
 
+Over 400 lines because it holds four ideas issue 21 separates: the store, the sealing, the
+webhook queue and the typed rows.
+
 Acceptance commits with `synchronous=FULL` before the agent answers 202 (Postfix's rule:
 never acknowledge what is not on disk). Message bytes and protected copies are sealed with
 AES-256-GCM under a key from the OS keyring (secret_store), each bound to its row by

@@ -1,5 +1,9 @@
 """intake → inspect → plan → protect → enqueue → deliver → audit.
 
+Over 400 lines and more than one idea: planning, the worker, outcomes, offline detection and
+operator actions are still one class; issue 21 splits it into DESIGN.md's `service`
+(docs/architecture.md, "Where it still differs").
+
 `Pipeline` is the one service object every front end (API, SMTP submission, native host,
 CLI through the API) talks to. `check()` decides without storing; `submit()` stores durably
 and returns only after the commit; `run()` is the worker that protects and delivers what is

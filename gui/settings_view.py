@@ -4,6 +4,9 @@ the first-run page: while the agent's set-up checks find something missing (no p
 address patients can open, no domains), a note on top says what, and the tray opens this view
 once at start (tray.py); what IT set is shown locked, so only the rest is asked.
 
+One view, just over 400 lines: its sections (organization, relay, portal, start at login) share
+the locked/editable handling and one save; the accounts section already lives in accounts_box.py.
+
 The organization, the relay and the portal address are edited here and saved through the agent's local API
 (PATCH /v1/config), which validates them and writes config.toml atomically: a new relay or
 new domains are used for the next message; a new portal address after Postseal restarts. Everything else

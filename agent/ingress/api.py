@@ -1,5 +1,9 @@
 """The local API (DESIGN.md "Local API"): loopback only, bearer token, Host and Origin checked.
 
+Over 400 lines: the handlers of every resource (messages, keys, audit, settings, replies) sit
+in one `create_app`; splitting them by concern, as portal/ does (context.py, recipient_api.py,
+agent_api.py), is issue 21's work.
+
 Why each check: the token stops other local users and processes; the Host check stops DNS
 rebinding (a web page whose name resolves to 127.0.0.1 reaching us as a "same-origin" site);
 the Origin check stops any web page the user visits from driving the API with their browser.
