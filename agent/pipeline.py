@@ -211,6 +211,9 @@ class Pipeline:
         self._listeners: list[Callable[[dict[str, Any]], None]] = []
         self._busy: set[str] = set()
         self._cooldown: dict[str, float] = {}  # id → monotonic time before which it is left alone
+        # A sender's choice made while a delivery attempt of that message is in flight waits
+        # for the attempt's outcome: the outcome of the old copy must not overwrite it.
+        self._after_attempt: dict[str, Callable[[str], None]] = {}
         self.concurrency = config.outbox.concurrency
         self.webhooks = webhooks.WebhookSender(self.outbox, self._webhook_gave_up)
         self._background: set[asyncio.Task] = set()
@@ -406,6 +409,7 @@ class Pipeline:
                     self._cooldown[ident] = time.monotonic() + self.config.outbox.retry_first_seconds
                 finally:
                     self._busy.discard(ident)
+                    self._apply_after_attempt(ident)
                     self._wake.set()
 
         try:
@@ -774,13 +778,21 @@ class Pipeline:
     def send_via_portal(self, ident: str) -> int:
         """External recipients not yet delivered get a portal copy instead of their planned
         method (a partner's key is broken, its TLS is down). Held ones count as released."""
-        row = self._row(ident)
-        todo = [r for r in row.recipients if r.method != Method.INTERNAL and r.method != Method.PORTAL
-                and r.state in (State.QUEUED, State.DEFERRED, State.HELD)]
+        todo = self._reroutable(self._row(ident))
         if not todo:
             raise NothingToDo("no external recipient of this message is waiting for another method")
         if any(r.state == State.HELD for r in todo):
             self._may_release([Method.PORTAL])
+        if ident in self._busy:
+            self._after_attempt[ident] = self._reroute_to_portal
+            return len(todo)
+        self._reroute_to_portal(ident)
+        return len(todo)
+
+    def _reroute_to_portal(self, ident: str) -> None:
+        todo = self._reroutable(self._row(ident))
+        if not todo:
+            return  # the attempt in flight delivered them all, or they failed for good
         for r in todo:
             plan = RecipientPlan(r.address, Method.PORTAL, "sent via the secure portal at the sender's request", "",
                                  (f"{r.method}: replaced by the sender ({r.reason or r.state})",))
@@ -789,7 +801,20 @@ class Pipeline:
                      state="queued", reason="the sender chose the secure portal instead")
         self._emit(ident)
         self._wake.set()
-        return len(todo)
+
+    @staticmethod
+    def _reroutable(row: MessageRow) -> list:
+        return [r for r in row.recipients if r.method != Method.INTERNAL and r.method != Method.PORTAL
+                and r.state in (State.QUEUED, State.DEFERRED, State.HELD)]
+
+    def _apply_after_attempt(self, ident: str) -> None:
+        action = self._after_attempt.pop(ident, None)
+        if action is None:
+            return
+        try:
+            action(ident)
+        except Exception:  # noqa: BLE001 - the worker must outlive any one message
+            log.exception("message %s: the sender's choice could not be applied; it stays as it was", ident)
 
     async def revoke(self, ident: str) -> int:
         """Portal copies of this message can no longer be opened (the ciphertext is deleted)."""

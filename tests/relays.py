@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import threading
 from collections.abc import Iterator
 
 from aiosmtpd.controller import Controller
@@ -27,13 +29,47 @@ class RefusesDomain:
         return "250 2.0.0 Ok: queued as X1"
 
 
+class HoldsDomain(RefusesDomain):
+    """RefusesDomain that can be made to refuse or take the domain's mail (`refusing`), and to
+    hold an attempt at RCPT until the test lets it go (`hold`): a delivery attempt caught in
+    flight. Whether a held attempt is refused is decided as it arrives."""
+
+    def __init__(self, domain: str) -> None:
+        super().__init__(domain)
+        self.refusing = True
+        self.hold = False
+        self.arrived = threading.Event()  # an attempt is being held
+        self.go = threading.Event()  # let it go
+
+    async def handle_RCPT(self, server, session, envelope, address, options):
+        if not address.endswith(self.domain):
+            return await super().handle_RCPT(server, session, envelope, address, options)
+        refuse = self.refusing
+        if self.hold:
+            self.arrived.set()
+            await asyncio.get_running_loop().run_in_executor(None, self.go.wait, 30)
+        if refuse:
+            return "451 4.4.1 partner connector down"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
 @contextlib.contextmanager
-def refusing_relay(domain: str) -> Iterator[int]:
-    """A RefusesDomain relay on a free 127.0.0.1 port (the port), stopped afterwards."""
+def relay_with(handler: RefusesDomain) -> Iterator[int]:
+    """The handler as a relay on a free 127.0.0.1 port (the port), stopped afterwards."""
     port = free_port()
-    controller = Controller(RefusesDomain(domain), hostname="127.0.0.1", port=port)
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     try:
         yield port
     finally:
+        if isinstance(handler, HoldsDomain):
+            handler.go.set()  # a held attempt must not keep the relay from stopping
         controller.stop()
+
+
+@contextlib.contextmanager
+def refusing_relay(domain: str) -> Iterator[int]:
+    """A RefusesDomain relay on a free 127.0.0.1 port (the port), stopped afterwards."""
+    with relay_with(RefusesDomain(domain)) as port:
+        yield port

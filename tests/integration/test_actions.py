@@ -12,7 +12,7 @@ import pytest
 
 from agent.api.client import AgentClient
 from tests.conftest import SAMPLES
-from tests.relays import refusing_relay
+from tests.relays import HoldsDomain, refusing_relay, relay_with
 
 SSN_SAMPLE = SAMPLES / "05-disability-form-ssn.eml"
 PORTAL_SAMPLE = SAMPLES / "03-patient-followup.eml"
@@ -85,6 +85,30 @@ def test_retry_now_and_send_via_portal_instead(start_agent):
         assert client.message(ident)["recipients"][0]["attempts"] == 2  # tried again at once, not in an hour
         # The portal method is already planned here: nothing to reroute.
         assert call(running, "POST", f"/v1/messages/{ident}/portal")[1]["error"]["code"] == "nothing_to_reroute"
+
+
+def test_send_via_portal_during_a_delivery_attempt_waits_for_its_outcome_then_reroutes(start_agent, partner):
+    # The sender chooses the portal while the old copy is at the relay: the old copy's
+    # outcome (deferred, next try in an hour) must not undo the choice.
+    relay = HoldsDomain("lakesidecardiology.example")
+    with relay_with(relay) as port:
+        running = start_agent(port, relay={"starttls": "off"}, tls={"required_domains": []},
+                              outbox={"retry_first_seconds": 3600})
+        client = AgentClient(running.api_url, running.token, timeout=30)
+        client.import_key(partner.public_key().encode())
+        ident = client.submit((SAMPLES / "02-referral-lab-results.eml").read_bytes()).id
+        record = client.wait(ident, timeout=20, final=("deferred",))
+        assert record["recipients"][0]["method"] == "pgp"
+        relay.hold = True
+        assert call(running, "POST", f"/v1/messages/{ident}/retry")[0] == 202
+        assert relay.arrived.wait(20)  # the second attempt is at the relay, not yet answered
+        status, body = call(running, "POST", f"/v1/messages/{ident}/portal")
+        assert (status, body["rerouted"]) == (202, 1)
+        relay.hold, relay.refusing = False, False
+        relay.go.set()  # the held attempt is refused (4xx): that outcome comes after the choice
+        record = client.wait(ident, timeout=20)
+        assert record["state"] == "delivered" and record["recipients"][0]["method"] == "portal"
+        assert record["recipients"][0]["attempts"] == 3  # pgp twice, then the portal copy
 
 
 def test_a_held_pgp_recipient_goes_via_the_portal_instead_and_can_then_be_revoked(agent, sink, partner):
