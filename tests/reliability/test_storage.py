@@ -6,7 +6,9 @@ CI, as `make test` does on a fresh machine); it is filled, and remounted read-on
 
 from __future__ import annotations
 
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -19,15 +21,18 @@ from tests.conftest import SAMPLES, make_config, run_cli
 
 
 @pytest.fixture
-def small_disk(tmp_path: Path):
-    mount = tmp_path / "small"
-    mount.mkdir()
+def small_disk():
+    # A short mount point of its own: under a parallel run's deeper tmp_path, the agent's
+    # gpg sockets inside it would pass the 107 bytes a socket path may have.
+    mount = Path(tempfile.mkdtemp(prefix="ps-disk-"))
     result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount)],
                             capture_output=True, check=False)
     if result.returncode != 0:
+        mount.rmdir()
         pytest.skip(f"cannot mount a tmpfs here (needs root): {result.stderr.decode().strip()}")
     yield mount
     subprocess.run(["umount", "-l", str(mount)], check=False)
+    shutil.rmtree(mount, ignore_errors=True)
 
 
 def fill(folder: Path) -> Path:

@@ -19,9 +19,10 @@ def test_a_stamped_copy_names_its_verdict_and_stays_as_stored_while_fresh(home):
 
 def test_a_stamp_about_to_lapse_is_renewed_and_the_old_one_removed(home):
     stamper = stamp.Stamper(home)
-    _, data = stamper.stamp_copy(COPY, ["a@partner.example"])
+    old, data = stamper.stamp_copy(COPY, ["a@partner.example"])
     later = time.time() + stamp.RENEW_AFTER + 60
     verdict, renewed = stamper.fresh(data, ["a@partner.example"], now=later)
+    assert verdict != old and renewed != data  # a new stamp, not the stored one again
     assert renewed.count(b"X-Postseal-Verdict:") == 1 and stamp.stamp_of(renewed)[0] == verdict
     value = renewed.split(b"\r\n", 1)[0].split(b": ", 1)[1].decode()
     stamper.verify(value, "dr.chen@valleyclinic.example", ["a@partner.example"], "Encrypted message")
