@@ -94,6 +94,7 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(self._tab_changed)
         app.status_changed.connect(self.show_status)
         app.connection_changed.connect(lambda *_: self.show_status(app.status))
+        app.connection_changed.connect(self._agent_changed)
         app.failed.connect(lambda text: self.statusBar().showMessage(text, 15_000))
         self.show_status(app.status)
 
@@ -104,6 +105,7 @@ class MainWindow(QMainWindow):
         self.activateWindow()
 
     def _tab_changed(self, index: int) -> None:
+        self.show_status(self.app.status)  # its words depend on the view that is open
         if VIEWS[index] == "replies":
             self.replies.reload()
         if VIEWS[index] == "audit" and self.audit.model.total is None and not self.audit.model.loading:
@@ -114,7 +116,23 @@ class MainWindow(QMainWindow):
         self.banner.setVisible(stopped)
         self.banner.text.setText(status.detail if not self.app.launching else "Starting the agent…")
         self.banner.start_button.setEnabled(not self.app.launching)
-        self.status_text.setText(f"{status.title}. {status.detail}")
+        self.status_text.setText(f"{status.title}. {status.detail_in(self.current_view())}")
+
+    def _agent_changed(self, connected: bool, _problem: str = "") -> None:
+        """Back after a restart: what went wrong while the agent was away is no longer true
+        (an error bar saying "not running", a failed refresh in the status bar), so it goes."""
+        if not connected:
+            return
+        self.statusBar().clearMessage()
+        for view in (self.outbox, self.replies, self.keys, self.audit, self.settings):
+            if view.bar.kind == "error":
+                view.bar.clear()
+        if self.audit.verify_result.kind == "error":
+            self.audit.verify_result.clear()
+
+    def current_view(self) -> str:
+        """The view the status bar sits under (it is only seen with the window)."""
+        return VIEWS[self.tabs.currentIndex()]
 
     def apply_icons(self) -> None:
         for index, icon in enumerate(self._tab_icons):

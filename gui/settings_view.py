@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 from agent.api.client import AgentConfig
 from gui import autostart, icons
 from gui.accounts_box import AccountsBox
+from gui.agent_gate import allow
 from gui.errors import explain
 from gui.message_bar import MessageBar
 from gui.tray_app import TrayApp
@@ -265,6 +266,7 @@ class SettingsView(QWidget):
         self._update_buttons()
         app.setup_changed.connect(self.show_setup)
         app.config_changed.connect(self.show_config)
+        app.connection_changed.connect(self._update_buttons)  # Apply needs the agent
         app.config_changed.connect(lambda _config: self.app.call(
             self, lambda client: client.ingress_credentials(), self.desktop.show_credentials, self.desktop.unavailable))
         if app.config is not None:
@@ -339,7 +341,7 @@ class SettingsView(QWidget):
         if self._loading:
             return
         dirty = bool(self.changes())
-        self.apply_button.setEnabled(dirty and not self.saving)
+        allow(self.apply_button, dirty and not self.saving, self.app.connected)
         self.revert_button.setEnabled(dirty and not self.saving)
 
     # --- showing and saving ----------------------------------------------------------------
