@@ -95,7 +95,15 @@ class OutboxView(QWidget):
         self.recipients.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.recipients.verticalHeader().hide()
         self.recipients.setTabKeyNavigation(False)
-        self.recipients.horizontalHeader().setStretchLastSection(True)
+        # Each recipient's details (a reason, the relay's reply) wrap in their row: nothing to
+        # scroll sideways for, and nothing cut.
+        self.recipients.setWordWrap(True)
+        self.recipients.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        recipients_header = self.recipients.horizontalHeader()
+        for column in range(3):
+            recipients_header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        recipients_header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.recipients.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
 
         self.retry_button = self._button("&Retry now", "action-retry", "Try the waiting recipients now", self.retry)
         self.release_button = self._button("R&elease after review…", "action-release",
@@ -128,6 +136,7 @@ class OutboxView(QWidget):
         upper_layout.setContentsMargins(0, 0, 0, 0)
         upper_layout.addWidget(self.table, 1)
         upper_layout.addWidget(self.legend)
+        upper_layout.addSpacing(4)
         split = QSplitter(Qt.Orientation.Vertical, self)
         split.addWidget(upper)
         split.addWidget(lower)
@@ -224,7 +233,6 @@ class OutboxView(QWidget):
                                            QTableWidgetItem(details))):
                 item.setToolTip(item.text())
                 self.recipients.setItem(row, column, item)
-        self.recipients.resizeColumnsToContents()
 
     # --- actions ---------------------------------------------------------------------------
     def _act(self, message: OutboxMessage, fn, done_words) -> None:

@@ -67,6 +67,14 @@ _FIRST_RUN_WORDS = {
     "managed_policy_invalid": "Your organization's policy could not be read, so no mail is sent. Tell your IT team.",
 }
 
+def readable_path(path: str) -> str:
+    """A path in the user's home folder as `~/…`: shorter, and the same on every clinic computer."""
+    try:
+        return f"~/{Path(path).relative_to(Path.home()).as_posix()}" if path else path
+    except ValueError:
+        return path
+
+
 class SettingsView(QWidget):
     def __init__(self, app: TrayApp, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -78,12 +86,13 @@ class SettingsView(QWidget):
         self.saving = False
         self._loading = False
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(0, 4, 0, 0)
         layout.addWidget(self.bar)
         self.first_run = QLabel(self)
         self.first_run.setWordWrap(True)
         self.first_run.setAccessibleName("What is left to set up")
         self.first_run.setObjectName("firstRun")
+        self.first_run.setMargin(6)
         self.first_run.hide()
         layout.addWidget(self.first_run)
         self.pages = QTabWidget(self)
@@ -118,7 +127,6 @@ class SettingsView(QWidget):
         source_row.addWidget(self.source, 1)
         source_row.addWidget(self.open_button)
         mail_layout.addLayout(source_row)
-        mail_layout.addStretch(1)
         # The end of the page: what Apply saves is everything above it, and only that.
         self.apply_button = QPushButton(icons.icon("action-save"), "&Apply", mail)
         self.apply_button.setAccessibleName("Save the changed settings")
@@ -131,6 +139,7 @@ class SettingsView(QWidget):
         buttons.addWidget(self.revert_button)
         buttons.addWidget(self.apply_button)
         mail_layout.addLayout(buttons)
+        mail_layout.addStretch(1)
 
         other, other_layout = self._page("Accounts and this computer")
         at_once = QLabel("Changes on this page take effect at once: there is nothing to apply.", other)
@@ -270,7 +279,7 @@ class SettingsView(QWidget):
             self.fields["portal.url"].setText(pending)
             self._loading = False
         managed = sorted(config.locked)
-        words = (f"Saved in {config.source}. Policy, outbox and audit settings are for your IT team; "
+        words = (f"Saved in {readable_path(config.source)}. Policy, outbox and audit settings are for your IT team; "
                  "they change that file or the managed policy.")
         if pending:
             words += f" The portal address {pending} is used after Postseal restarts."

@@ -97,7 +97,9 @@ def tray_status(connected: bool, problem: str, messages: Iterable[OutboxMessage]
     if any(p.get("holds") == "portal" for p in setup):
         return TrayStatus(Tone.ATTENTION, "Portal not set up",
                           "Mail for the secure portal is held: its address is not one patients can open. "
-                          "Tell your IT team.")
+                          "Tell your IT team.", 0, "settings",
+                          "Mail for the secure portal is held until its address (Portal address, on this page) "
+                          "is one patients can open.")
     if setup:
         return TrayStatus(Tone.ATTENTION, "Set-up incomplete", f"{_setup_words(setup[0])} Tell your IT team.")
     if keys_in_files:  # the agent's own keys beside the data it protects: IT must know

@@ -98,6 +98,8 @@ def test_a_portal_no_patient_can_open_asks_for_it_after_held_mail():
     status = tray_status(True, "", [], None, [], setup=unreachable)
     assert (status.tone, status.title) == (Tone.ATTENTION, "Portal not set up")
     assert tray_status(True, "", [message("held")], None, [], setup=unreachable).title == "1 message held"
+    assert "Tell your IT team" in status.detail_in("outbox")
+    assert status.detail_in("settings").endswith("(Portal address, on this page) is one patients can open.")
 
 
 def test_set_up_warnings_read_as_incomplete_and_a_chosen_trial_is_not_one():
