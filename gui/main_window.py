@@ -111,16 +111,15 @@ class MainWindow(QMainWindow):
         self.status_text.setText(f"{status.title}. {status.detail_in(self.current_view())}")
 
     def _agent_changed(self, connected: bool, _problem: str = "") -> None:
-        """Back after a restart: what went wrong while the agent was away is no longer true
-        (an error bar saying "not running", a failed refresh in the status bar), so it goes."""
+        """Back after a restart: what the bars said before is about an agent that is gone (an
+        error saying "not running", "restart Postseal to use the new portal address", a check
+        of a log that has moved on), and a failed refresh in the status bar, so all of it goes."""
         if not connected:
             return
         self.statusBar().clearMessage()
         for view in (self.outbox, self.replies, self.keys, self.audit, self.settings):
-            if view.bar.kind == "error":
-                view.bar.clear()
-        if self.audit.verify_result.kind == "error":
-            self.audit.verify_result.clear()
+            view.bar.clear()
+        self.audit.verify_result.clear()
 
     def current_view(self) -> str:
         """The view the status bar sits under (it is only seen with the window)."""

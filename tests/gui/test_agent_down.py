@@ -1,15 +1,27 @@
 """While the agent is down, and after it is back: what the window says, what it lets a person
 click, and which messages it takes back. A real agent, stopped and started again."""
 
-from PySide6.QtGui import QKeySequence
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QKeySequence
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from agent.api.client import AgentClient
 from gui.agent_gate import NEEDS_AGENT
 from gui.errors import NOT_RUNNING
+from gui.settings_view import SAVED_PORTAL
 from gui.status import Tone
 from tests.conftest import SAMPLES
 from tests.gui.conftest import wait_for_tone
+
+
+def dropped_key_accepted(keys) -> bool:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile("/tmp/referrals-lakeside.asc")])
+    event = QDragEnterEvent(QPoint(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(keys, event)
+    return event.isAccepted()
 
 
 def held_message(qtbot, live_agent, make_tray):
@@ -61,19 +73,27 @@ def test_actions_are_off_while_the_agent_is_down_and_back_with_it(qtbot, live_ag
     assert settings.revert_button.isEnabled()  # undoing an edit needs nobody
     outbox.select(tray.app.outbox.messages()[0].id)  # a new selection does not turn them back on
     assert not outbox.release_button.isEnabled()
+    assert not dropped_key_accepted(keys)  # nor does a key file dragged onto Keys
 
     live_agent.start()
     wait_for_tone(qtbot, tray, Tone.ATTENTION)
     qtbot.waitUntil(lambda: outbox.release_button.isEnabled())
     assert keys.create_button.isEnabled() and audit.verify_button.isEnabled() and settings.apply_button.isEnabled()
     assert outbox.release_button.toolTip() == ""
+    assert dropped_key_accepted(keys)
 
 
 def test_what_went_wrong_while_the_agent_was_down_is_cleared_when_it_is_back(qtbot, live_agent, make_tray):
     live_agent.start()
     tray = make_tray()
     wait_for_tone(qtbot, tray, Tone.PROTECTED)
-    window, audit = tray.window, tray.window.audit
+    window, audit, settings = tray.window, tray.window.audit, tray.window.settings
+    window.show_view("settings")
+    qtbot.waitUntil(lambda: settings.shown("portal.url").startswith("http://127.0.0.1:"))
+    settings.fields["portal.url"].setText("https://portal.valleyclinic.example")
+    settings.apply_button.click()
+    qtbot.waitUntil(lambda: settings.bar.text.text() == SAVED_PORTAL)  # "restart Postseal to use it"
+    assert not settings.bar.isHidden()
     window.show_view("audit")
     live_agent.stop()
     wait_for_tone(qtbot, tray, Tone.STOPPED)
@@ -85,7 +105,8 @@ def test_what_went_wrong_while_the_agent_was_down_is_cleared_when_it_is_back(qtb
 
     live_agent.start()
     wait_for_tone(qtbot, tray, Tone.PROTECTED)
-    qtbot.waitUntil(lambda: not audit.bar.isVisibleTo(window))
+    qtbot.waitUntil(lambda: audit.bar.isHidden())
+    assert settings.bar.isHidden() and settings.bar.text.text() == ""  # restarted: the request to restart is done
     assert window.statusBar().currentMessage() == ""
     assert not window.banner.isVisibleTo(window)
     assert window.status_text.text().startswith("Protected.")
