@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from gui.agent_gate import allow
 from gui.errors import explain
 from gui.message_bar import MessageBar
 from gui.tray_app import TrayApp
@@ -66,6 +67,7 @@ class AccountsBox(QGroupBox):
         self._timer = QTimer(self, interval=self.POLL_MS)
         self._timer.timeout.connect(self._poll)
         app.accounts_changed.connect(self.show_accounts)
+        app.connection_changed.connect(self._agent_changed)  # a bound slot: disconnected with the box
         self.show_accounts(app.accounts)
 
     # --- showing ---------------------------------------------------------------------------
@@ -88,8 +90,8 @@ class AccountsBox(QGroupBox):
                            else "") + ABOUT)
         for provider, button in self.buttons.items():
             ready = bool(providers.get(provider)) and self.attempt is None
-            button.setEnabled(ready)
-            button.setToolTip("" if providers.get(provider) else NOT_SET_UP.format(name=PROVIDERS[provider]))
+            allow(button, ready, self.app.connected,
+                  "" if providers.get(provider) else NOT_SET_UP.format(name=PROVIDERS[provider]))
         self._update_buttons()
 
     def _selected(self) -> str:
@@ -97,7 +99,10 @@ class AccountsBox(QGroupBox):
         return str(item.data(Qt.ItemDataRole.UserRole) or "") if item else ""
 
     def _update_buttons(self) -> None:
-        self.sign_out_button.setEnabled(bool(self._selected()))
+        allow(self.sign_out_button, bool(self._selected()), self.app.connected)
+
+    def _agent_changed(self, *_: object) -> None:
+        self.show_accounts(self.app.accounts)
 
     # --- signing in --------------------------------------------------------------------------
     def open_url(self, url: str) -> bool:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from agent.api.client import AuditCheck, AuditFilter
 from gui import file_dialogs, icons
+from gui.agent_gate import allow
 from gui.audit_chart import ActivityChart
 from gui.audit_model import RECORD_ROLE, AuditModel, detail_text
 from gui.errors import explain
@@ -148,6 +149,8 @@ class AuditView(QWidget):
         self.model.rowsInserted.connect(lambda *_: self._count())
         self.model.modelReset.connect(self._count)
         self.model.failed.connect(lambda exc: self.bar.error(explain(exc)))
+        app.connection_changed.connect(self._agent_changed)  # a bound slot: disconnected with the view
+        self._agent_changed()
         self.tabs.currentChanged.connect(lambda i: self.chart.load() if i == 1 else None)
         self._count()
 
@@ -166,6 +169,10 @@ class AuditView(QWidget):
         self.tabs.setTabIcon(1, icons.icon("action-chart"))
         if self.chart.series is not None:
             self.chart.show_counts(self.chart.counts)
+
+    def _agent_changed(self, *_: object) -> None:
+        for button in (self.refresh_button, self.csv_button, self.json_button, self.verify_button):
+            allow(button, True, self.app.connected)
 
     # --- records ------------------------------------------------------------------------------
     def current_filter(self) -> AuditFilter:
@@ -220,12 +227,12 @@ class AuditView(QWidget):
         self.verify_result.show_message("Checking every record of the audit log…", "info")
 
         def done(check: AuditCheck) -> None:
-            self.verify_button.setEnabled(True)
+            self._agent_changed()
             text, kind = verify_words(check)
             self.verify_result.show_message(text, kind)
 
         def failed(exc: BaseException) -> None:
-            self.verify_button.setEnabled(True)
+            self._agent_changed()
             self.verify_result.show_message(f"The log could not be checked: {explain(exc)}", "error")
 
         self.app.call(self, lambda c: c.audit_verify(), done, failed)

@@ -16,6 +16,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+# A dialog is as wide as its text needs, so a sentence reads in a few lines rather than a
+# narrow column of seven (Qt sizes a dialog by its buttons and wraps labels to fit that);
+# never wider than MOST, so it stays a dialog on a small screen.
+LINES, LEAST, MOST = 3, 380, 640
+
+
+def wide_enough(label: QLabel, lines: int = LINES) -> None:
+    """Room for the label's text in about `lines` lines (more only past MOST pixels)."""
+    advance = label.fontMetrics().horizontalAdvance(label.text())
+    # Wrapping breaks at words, so a line holds a little less than its width: +20% and a margin.
+    label.setMinimumWidth(max(LEAST, min(MOST, advance * 6 // (5 * lines) + 24)))
+
 
 class ReleaseDialog(QDialog):
     """Release a held message: the reviewer says why it may go; the note goes to the audit log."""
@@ -28,6 +40,7 @@ class ReleaseDialog(QDialog):
         why.setWordWrap(True)
         ask = QLabel("Why may it go as it is? (kept in the audit log; do not type patient details)", self)
         ask.setWordWrap(True)
+        wide_enough(why)
         self.note = QPlainTextEdit(self)
         self.note.setAccessibleName("Review note")
         self.note.setTabChangesFocus(True)
@@ -63,6 +76,7 @@ class CreateKeyDialog(QDialog):
         note = QLabel("Partners encrypt to this key; send them its public part (Export). "
                       "It is valid for two years.", self)
         note.setWordWrap(True)
+        wide_enough(note, lines=2)
         self.buttons = QDialogButtonBox(self)
         self.create = self.buttons.addButton("Create key", QDialogButtonBox.ButtonRole.AcceptRole)
         self.create.setAccessibleName("Create the key")
@@ -83,6 +97,9 @@ def confirm(parent: QWidget, title: str, text: str, yes: str, on_yes) -> QMessag
     button = box.addButton(yes, QMessageBox.ButtonRole.DestructiveRole)
     button.setAccessibleName(yes)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    text_label = box.findChild(QLabel, "qt_msgbox_label")
+    if text_label is not None:  # Qt's own label of the question: wide enough to read it
+        wide_enough(text_label)
     box.setWindowModality(Qt.WindowModality.WindowModal)
     box.buttonClicked.connect(lambda clicked: on_yes() if clicked is button else None)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

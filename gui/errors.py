@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from agent.api.client import AgentUnreachable, ApiError
 
-NOT_RUNNING = ("The Postseal agent is not running, so mail is not being protected. "
+# Outlook and Gmail fail closed while the agent is down (they stop the send and say so), so
+# nothing leaves unprotected: what the user loses is sending, and that is what we say.
+NOT_RUNNING = ("The Postseal agent is not running: mail cannot be sent until it runs. "
                "Choose “Start the agent” in the Postseal menu, or run `postseal agent`.")
 WRONG_TOKEN = ("The agent refused this app's access token. Restart the agent, then quit and reopen "
                "Postseal (the token in api-token changes each time the agent starts).")

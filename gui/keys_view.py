@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from agent.api.client import ApiError
 from agent.api.keyring import KeyEntry
 from gui import file_dialogs, icons
+from gui.agent_gate import allow
 from gui.dialogs import CreateKeyDialog, confirm
 from gui.errors import explain
 from gui.message_bar import MessageBar
@@ -115,10 +116,12 @@ class KeysView(QWidget):
         layout.addWidget(partners, 1)
 
         self.keys: list[KeyEntry] = []
+        self.generating = False
         self.table.itemSelectionChanged.connect(self._enable)
         self.own_table.itemSelectionChanged.connect(self._enable)
         QShortcut(QKeySequence.StandardKey.Delete, self.table, self.remove_selected)
         app.keys_changed.connect(self.show_keys)
+        app.connection_changed.connect(self._agent_changed)  # a bound slot: disconnected with the view
         self.show_keys(app.keys)
 
     def _button(self, text: str, icon: str, name: str, slot) -> QPushButton:
@@ -161,12 +164,19 @@ class KeysView(QWidget):
         self.own_warning.setStyleSheet("color: #d97706; font-weight: bold;" if warnings else "")
         self._enable()
 
+    def _agent_changed(self, *_: object) -> None:
+        self._enable()
+
     def _enable(self) -> None:
-        self.export_button.setEnabled(bool(self.own_keys()))
+        up = self.app.connected
+        allow(self.create_button, not self.generating, up)
+        for button in (self.import_own_button, self.import_button):
+            allow(button, True, up)
+        allow(self.export_button, bool(self.own_keys()), up)
         chosen = self.chosen_own()
         # An S/MIME certificate is renewed by whoever issued it; a revoked key never comes back.
-        self.renew_button.setEnabled(chosen is not None and chosen.kind == "pgp" and not chosen.revoked)
-        self.remove_button.setEnabled(self.selected_partner() is not None)
+        allow(self.renew_button, chosen is not None and chosen.kind == "pgp" and not chosen.revoked, up)
+        allow(self.remove_button, self.selected_partner() is not None, up)
 
     def chosen_own(self) -> KeyEntry | None:
         """The selected one of the user's own keys, else the first."""
@@ -192,16 +202,19 @@ class KeysView(QWidget):
 
     def generate(self, email: str, name: str) -> None:
         self.bar.show_message(f"Creating a key for {email}…", "info")
-        self.create_button.setEnabled(False)
+        self.generating = True
+        self._enable()
 
         def done(fingerprint: str) -> None:
-            self.create_button.setEnabled(True)
+            self.generating = False
+            self._enable()
             self.bar.show_message(f"Your key for {email} is ready ({fingerprint[-16:]}). "
                                   "Send partners its public part: Export public key.", "ok")
             self.app.refresh_keys()
 
         def failed(exc: BaseException) -> None:
-            self.create_button.setEnabled(True)
+            self.generating = False
+            self._enable()
             self.bar.error(explain(exc))
 
         self.app.call(self, lambda c: c.generate_key(email, name), done, failed)
@@ -312,7 +325,7 @@ class KeysView(QWidget):
 
     # --- drag and drop -----------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+        if self.app.connected and event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
             event.acceptProposedAction()
         else:
             event.ignore()

@@ -3,7 +3,6 @@ connection state on top (and a button to start it when it is not running)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
@@ -11,7 +10,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QPushButton,
-    QScrollArea,
     QSystemTrayIcon,
     QTabWidget,
     QVBoxLayout,
@@ -70,13 +68,7 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget(self)
         self.tabs.setAccessibleName("Postseal views")
         self._tab_icons = ("action-outbox", "action-replies", "action-keys", "action-audit", "action-settings")
-        # Settings is long (relay, portal, desktop programs, accounts): it scrolls on a small screen.
-        settings_page = QScrollArea(self)
-        settings_page.setWidget(self.settings)
-        settings_page.setWidgetResizable(True)
-        settings_page.setFrameShape(QFrame.Shape.NoFrame)
-        settings_page.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        for view, icon, title in zip((self.outbox, self.replies, self.keys, self.audit, settings_page),
+        for view, icon, title in zip((self.outbox, self.replies, self.keys, self.audit, self.settings),
                                      self._tab_icons, ("Outbox", "Secure replies", "Keys", "Audit history", "Settings"),
                                      strict=True):
             self.tabs.addTab(view, icons.icon(icon), title)
@@ -94,6 +86,7 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(self._tab_changed)
         app.status_changed.connect(self.show_status)
         app.connection_changed.connect(lambda *_: self.show_status(app.status))
+        app.connection_changed.connect(self._agent_changed)
         app.failed.connect(lambda text: self.statusBar().showMessage(text, 15_000))
         self.show_status(app.status)
 
@@ -104,6 +97,7 @@ class MainWindow(QMainWindow):
         self.activateWindow()
 
     def _tab_changed(self, index: int) -> None:
+        self.show_status(self.app.status)  # its words depend on the view that is open
         if VIEWS[index] == "replies":
             self.replies.reload()
         if VIEWS[index] == "audit" and self.audit.model.total is None and not self.audit.model.loading:
@@ -114,7 +108,22 @@ class MainWindow(QMainWindow):
         self.banner.setVisible(stopped)
         self.banner.text.setText(status.detail if not self.app.launching else "Starting the agent…")
         self.banner.start_button.setEnabled(not self.app.launching)
-        self.status_text.setText(f"{status.title}. {status.detail}")
+        self.status_text.setText(f"{status.title}. {status.detail_in(self.current_view())}")
+
+    def _agent_changed(self, connected: bool, _problem: str = "") -> None:
+        """Back after a restart: what the bars said before is about an agent that is gone (an
+        error saying "not running", "restart Postseal to use the new portal address", a check
+        of a log that has moved on), and a failed refresh in the status bar, so all of it goes."""
+        if not connected:
+            return
+        self.statusBar().clearMessage()
+        for view in (self.outbox, self.replies, self.keys, self.audit, self.settings):
+            view.bar.clear()
+        self.audit.verify_result.clear()
+
+    def current_view(self) -> str:
+        """The view the status bar sits under (it is only seen with the window)."""
+        return VIEWS[self.tabs.currentIndex()]
 
     def apply_icons(self) -> None:
         for index, icon in enumerate(self._tab_icons):

@@ -27,13 +27,20 @@ _STATE_ICONS = {"delivered": "state-delivered", "held": "state-held", "failed": 
 
 
 def when(stamp: float, now: float | None = None) -> str:
+    """`14:02` today, `Dec 05 14:02` earlier this year, `2025-12-05` before: a row from last
+    week must not read like one from today (the CLI's `postseal outbox` says the same)."""
     now = time.time() if now is None else now
     local, today = time.localtime(stamp), time.localtime(now)
     if local[:3] == today[:3]:
         return time.strftime("%H:%M", local)
-    if now - stamp < 6 * 86400:
-        return time.strftime("%a %H:%M", local)
-    return time.strftime("%Y-%m-%d %H:%M", local)
+    if local.tm_year == today.tm_year:
+        return time.strftime("%b %d %H:%M", local)
+    return time.strftime("%Y-%m-%d", local)
+
+
+def recipients_tooltip(message: OutboxMessage) -> str:
+    """Every recipient, one a line, with how and where it stands: the column shows as many as fit."""
+    return "\n".join(f"{r.address}: {r.method_name}, {r.state_name.lower()}" for r in message.recipients)
 
 
 class OutboxModel(QAbstractTableModel):
@@ -79,7 +86,9 @@ class OutboxModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == TIME:
                 return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(message.created))
-            return message.reason or message.recipients_text()
+            if column == RECIPIENTS:
+                return recipients_tooltip(message)
+            return message.reason or recipients_tooltip(message)
         return None
 
     # --- keeping it current ------------------------------------------------------------------

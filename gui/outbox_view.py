@@ -22,9 +22,11 @@ from PySide6.QtWidgets import (
 
 from agent.api.messages import OutboxMessage
 from gui import icons
+from gui.agent_gate import allow
 from gui.dialogs import ReleaseDialog, confirm
 from gui.errors import explain
 from gui.message_bar import MessageBar
+from gui.method_legend import MethodLegend
 from gui.outbox_delegates import ProgressDelegate, RecipientsDelegate
 from gui.outbox_model import (
     FILTERS,
@@ -77,7 +79,8 @@ class OutboxView(QWidget):
         header = self.table.horizontalHeader()
         header.resizeSection(SUBJECT, 300)
         header.setSectionResizeMode(RECIPIENTS, QHeaderView.ResizeMode.Stretch)
-        header.resizeSection(TIME, 110)
+        # The widest date a row shows ("Dec 28 23:59") and the sort arrow: never cut.
+        header.resizeSection(TIME, header.fontMetrics().horizontalAdvance("Dec 28 23:59") + 36)
         header.resizeSection(STATE, 150)
         header.resizeSection(PROGRESS, 90)
 
@@ -92,7 +95,15 @@ class OutboxView(QWidget):
         self.recipients.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.recipients.verticalHeader().hide()
         self.recipients.setTabKeyNavigation(False)
-        self.recipients.horizontalHeader().setStretchLastSection(True)
+        # Each recipient's details (a reason, the relay's reply) wrap in their row: nothing to
+        # scroll sideways for, and nothing cut.
+        self.recipients.setWordWrap(True)
+        self.recipients.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        recipients_header = self.recipients.horizontalHeader()
+        for column in range(3):
+            recipients_header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        recipients_header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.recipients.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
 
         self.retry_button = self._button("&Retry now", "action-retry", "Try the waiting recipients now", self.retry)
         self.release_button = self._button("R&elease after review…", "action-release",
@@ -119,8 +130,15 @@ class OutboxView(QWidget):
         lower_layout.addWidget(self.detail)
         lower_layout.addWidget(self.recipients, 1)
         lower_layout.addLayout(actions)
+        self.legend = MethodLegend(self)
+        upper = QWidget(self)
+        upper_layout = QVBoxLayout(upper)
+        upper_layout.setContentsMargins(0, 0, 0, 0)
+        upper_layout.addWidget(self.table, 1)
+        upper_layout.addWidget(self.legend)
+        upper_layout.addSpacing(4)
         split = QSplitter(Qt.Orientation.Vertical, self)
-        split.addWidget(self.table)
+        split.addWidget(upper)
         split.addWidget(lower)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
@@ -137,6 +155,7 @@ class OutboxView(QWidget):
         app.outbox.dataChanged.connect(lambda *_: self._show_selected())
         app.outbox.modelReset.connect(self._show_selected)
         app.config_changed.connect(lambda *_: self._show_selected())
+        app.connection_changed.connect(self._agent_changed)  # a bound slot: disconnected with the view
         QShortcut(QKeySequence.StandardKey.Find, self, self.search.setFocus)
         self._show_selected()
 
@@ -151,6 +170,7 @@ class OutboxView(QWidget):
         for button in self.findChildren(QPushButton):
             if button.property("icon_name"):
                 button.setIcon(icons.icon(button.property("icon_name")))
+        self.legend.apply_icons()
         self._show_selected()
 
     # --- selection ------------------------------------------------------------------------
@@ -177,15 +197,17 @@ class OutboxView(QWidget):
         config = self.app.config
         return config is None or bool(config.value("policy", "allow_release", True))
 
+    def _agent_changed(self, *_: object) -> None:
+        self._show_selected()
+
     def _show_selected(self) -> None:
         message = self.selected()
         allowed = self._release_allowed()
-        self.retry_button.setEnabled(bool(message and message.can_retry))
-        self.release_button.setEnabled(bool(message and message.held and allowed))
-        self.release_button.setToolTip("" if allowed else NOT_ALLOWED)
-        self.portal_button.setEnabled(bool(message and message.can_reroute
-                                           and (allowed or not message.held)))
-        self.revoke_button.setEnabled(bool(message and message.can_revoke))
+        up = self.app.connected
+        allow(self.retry_button, bool(message and message.can_retry), up)
+        allow(self.release_button, bool(message and message.held and allowed), up, "" if allowed else NOT_ALLOWED)
+        allow(self.portal_button, bool(message and message.can_reroute and (allowed or not message.held)), up)
+        allow(self.revoke_button, bool(message and message.can_revoke), up)
         self.proof_button.setEnabled(message is not None)
         if message is None:
             self.detail.setText("Select a message to see each recipient.")
@@ -211,7 +233,6 @@ class OutboxView(QWidget):
                                            QTableWidgetItem(details))):
                 item.setToolTip(item.text())
                 self.recipients.setItem(row, column, item)
-        self.recipients.resizeColumnsToContents()
 
     # --- actions ---------------------------------------------------------------------------
     def _act(self, message: OutboxMessage, fn, done_words) -> None:

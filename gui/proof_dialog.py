@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QShowEvent
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QPlainTextEdit, QVBoxLayout, QWidget
 
 from agent.api.messages import OutboxMessage
@@ -45,7 +45,7 @@ class ProofDialog(QDialog):
         self.text = QPlainTextEdit(proof_text(message), self)
         self.text.setReadOnly(True)
         self.text.setAccessibleName("Delivery proof details")
-        self.text.setMinimumSize(560, 300)
+        self.text.setMinimumSize(*self._room(self.text.toPlainText()))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         copy = buttons.addButton("&Copy", QDialogButtonBox.ButtonRole.ActionRole)
         copy.setAccessibleName("Copy the delivery proof")
@@ -54,3 +54,28 @@ class ProofDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.text)
         layout.addWidget(buttons)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        """Shown, the text knows its real width (the font as drawn, scroll bars): widen by
+        whatever is still cut, within the screen."""
+        self.text.document().adjustSize()
+        extra = self.text.horizontalScrollBar().maximum()
+        if extra > 0:
+            screen = (self.screen() or QGuiApplication.primaryScreen()).availableGeometry()
+            self.resize(min(self.width() + extra + 8, int(screen.width() * 0.9)), self.height())
+
+    def _room(self, text: str) -> tuple[int, int]:
+        """Wide enough for its longest line (the relay's reply, a fingerprint: nothing to scroll
+        sideways for) and tall enough for a few recipients, within 90% and 70% of the screen."""
+        metrics = self.text.fontMetrics()
+        lines = text.splitlines() or [""]
+        screen = (self.screen() or QGuiApplication.primaryScreen()).availableGeometry()
+        chrome = 2 * self.text.frameWidth() + 2 * int(self.text.document().documentMargin()) + \
+            self.text.verticalScrollBar().sizeHint().width() + 4 * metrics.averageCharWidth()
+        width = max(560, max(metrics.horizontalAdvance(line) for line in lines) + chrome)
+        height = max(300, min(len(lines), 24) * metrics.lineSpacing() + chrome)
+        return min(width, int(screen.width() * 0.9)), min(height, int(screen.height() * 0.7))

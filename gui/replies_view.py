@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from agent.api.replies import SecureReply
 from gui import file_dialogs, icons
+from gui.agent_gate import allow
 from gui.errors import explain
 from gui.message_bar import MessageBar
 from gui.tray_app import TrayApp
@@ -110,11 +111,16 @@ class RepliesView(QWidget):
         # each time its tab is opened: MainWindow).
         app.audit_changed.connect(self._changed)
         app.notified.connect(self._notified)  # a bound slot: Qt disconnects it with the view
+        app.connection_changed.connect(self._agent_changed)
+        self._agent_changed()
         self.show_replies([])
 
     def apply_icons(self) -> None:
         self.save_button.setIcon(icons.icon("action-save"))
         self.refresh_button.setIcon(icons.icon("action-refresh"))
+
+    def _agent_changed(self, *_: object) -> None:
+        allow(self.refresh_button, True, self.app.connected)
 
     # --- loading -------------------------------------------------------------------------------
     def _notified(self, notification: object) -> None:

@@ -4,8 +4,11 @@ the first-run page: while the agent's set-up checks find something missing (no p
 address patients can open, no domains), a note on top says what, and the tray opens this view
 once at start (tray.py); what IT set is shown locked, so only the rest is asked.
 
-One view, just over 400 lines: its sections (organization, relay, portal, start at login) share
-the locked/editable handling and one save; the accounts section already lives in accounts_box.py.
+Two pages, each a scrolled column that ends where its buttons are: "Organization and mail
+server" (what Apply saves, with Revert and Apply at its end, so nothing below them looks
+covered by them), and "Accounts and this computer" (sign-in, the desktop programs' outgoing
+server, start at login: each takes effect at once, so that page has no Apply). The fields
+and their locks live in settings_fields.py, the desktop programs' box in desktop_mail_box.py.
 
 The organization, the relay and the portal address are edited here and saved through the agent's local API
 (PATCH /v1/config), which validates them and writes config.toml atomically: a new relay or
@@ -22,17 +25,20 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -40,12 +46,14 @@ from PySide6.QtWidgets import (
 from agent.api.client import AgentConfig
 from gui import autostart, icons
 from gui.accounts_box import AccountsBox
+from gui.agent_gate import allow
+from gui.desktop_mail_box import DesktopMailBox
 from gui.errors import explain
 from gui.message_bar import MessageBar
+from gui.settings_fields import FIELDS, MANAGED, SHOWN, LockTag
+from gui.settings_fields import editor as field_editor
 from gui.tray_app import TrayApp
 
-MANAGED = "Managed by your organization"
-STARTTLS = {"required": "Required", "opportunistic": "When offered", "off": "Off"}
 SAVED_RELAY = "Saved. The new settings are used for the next message."
 SAVED_PORTAL = "Saved. Restart Postseal to use the new portal address."
 # The first-run page is this view with a note on top: what the agent's set-up checks
@@ -59,133 +67,12 @@ _FIRST_RUN_WORDS = {
     "managed_policy_invalid": "Your organization's policy could not be read, so no mail is sent. Tell your IT team.",
 }
 
-# (section, key, label, kind): "text", "domains" (a list, comma-separated), "port", "starttls",
-# "password" are editable;
-# "shown" is a read-only value rendered by the function in SHOWN.
-FIELDS = {
-    "Your organization": [
-        ("organization", "name", "Name, as patients know it", "text"),
-        ("organization", "internal_domains", "Mail domains (comma-separated)", "domains"),
-    ],
-    "Outgoing mail server (relay)": [
-        ("relay", "host", "Server", "text"),
-        ("relay", "port", "Port", "port"),
-        ("relay", "starttls", "STARTTLS", "starttls"),
-        ("relay", "username", "User name", "text"),
-        ("relay", "password", "Password", "password"),
-        ("relay", "ca_file", "Extra CA certificates (file)", "text"),
-    ],
-    "Secure portal": [
-        ("portal", "url", "Portal address", "text"),
-        ("portal", "embedded", "Served by this computer", "shown"),
-    ],
-    "Held messages": [
-        ("policy", "allow_release", "Release after review", "shown"),
-    ],
-}
-SHOWN = {
-    "portal.embedded": lambda v: "Yes" if v else "No (external portal)",
-    "policy.allow_release": lambda v: "Allowed" if v else "Not allowed",
-}
-
-
-class LockTag(QWidget):
-    """A lock icon and the words: colour and icon are never the only signal."""
-
-    def __init__(self, parent: QWidget, label: str) -> None:
-        super().__init__(parent)
-        self.icon = QLabel(self)
-        self.text = QLabel(MANAGED, self)
-        self.setAccessibleName(f"{label}: {MANAGED}")
-        self.setToolTip(MANAGED)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.icon)
-        row.addWidget(self.text)
-        self.apply_icons()
-
-    def apply_icons(self) -> None:
-        self.icon.setPixmap(icons.pixmap("action-lock", 16))
-
-
-def _editor(parent: QWidget, kind: str) -> QWidget:
-    if kind == "port":
-        spin = QSpinBox(parent)
-        spin.setRange(1, 65535)
-        return spin
-    if kind == "starttls":
-        combo = QComboBox(parent)
-        for value, words in STARTTLS.items():
-            combo.addItem(words, value)
-        return combo
-    if kind == "shown":  # a value for IT: words, not a box that looks editable
-        label = QLabel(parent)
-        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
-                                      | Qt.TextInteractionFlag.TextSelectableByKeyboard)
-        return label
-    edit = QLineEdit(parent)
-    if kind == "password":
-        edit.setEchoMode(QLineEdit.EchoMode.Password)
-    return edit
-
-
-class DesktopMailBox(QGroupBox):
-    """What Thunderbird, Apple Mail or Outlook with an IMAP account put as outgoing server
-    (the local SMTP submission). The password is hidden until asked for, and copyable."""
-
-    def __init__(self, parent: QWidget) -> None:
-        super().__init__("Desktop mail programs (outgoing server)", parent)
-        form = QFormLayout(self)
-        self.values: dict[str, QLabel] = {}
-        for key, label in (("host", "Server"), ("port", "Port"), ("security", "Security"), ("username", "User name")):
-            value = QLabel("—", self)
-            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
-                                          | Qt.TextInteractionFlag.TextSelectableByKeyboard)
-            value.setAccessibleName(label)
-            form.addRow(f"{label}:", value)
-            self.values[key] = value
-        self.password = QLineEdit(self)
-        self.password.setReadOnly(True)
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.setAccessibleName("Password for the outgoing server")
-        self.show_button = QPushButton("Sho&w", self)
-        self.show_button.setCheckable(True)
-        self.show_button.setAccessibleName("Show the password")
-        self.show_button.toggled.connect(lambda on: self.password.setEchoMode(
-            QLineEdit.EchoMode.Normal if on else QLineEdit.EchoMode.Password))
-        self.copy_button = QPushButton("&Copy", self)
-        self.copy_button.setAccessibleName("Copy the password")
-        self.copy_button.clicked.connect(self._copy)
-        row = QHBoxLayout()
-        row.addWidget(self.password, 1)
-        row.addWidget(self.show_button)
-        row.addWidget(self.copy_button)
-        form.addRow("Password:", row)
-        self.note = QLabel(self)
-        self.note.setWordWrap(True)
-        form.addRow(self.note)
-        self.unavailable(None)
-
-    def show_credentials(self, creds: dict) -> None:
-        for key, value in self.values.items():
-            value.setText(str(creds.get(key, "")))
-        self.password.setText(creds.get("password", ""))
-        for widget in (self.password, self.show_button, self.copy_button):
-            widget.setEnabled(True)
-        self.note.setText("Mail sent this way is checked and protected like mail from Outlook or Gmail. "
-                          f"If your mail program asks about the certificate, it is {creds.get('ca_file', '')}.")
-
-    def unavailable(self, exc: BaseException | None) -> None:
-        for value in self.values.values():
-            value.setText("—")
-        self.password.clear()
-        for widget in (self.password, self.show_button, self.copy_button):
-            widget.setEnabled(False)
-        self.note.setText("Switched off on this computer (ingress.smtp_port = 0)."
-                          if getattr(exc, "code", "") == "smtp_off" else "Shown when the agent is running.")
-
-    def _copy(self) -> None:
-        QGuiApplication.clipboard().setText(self.password.text())
+def readable_path(path: str) -> str:
+    """A path in the user's home folder as `~/…`: shorter, and the same on every clinic computer."""
+    try:
+        return f"~/{Path(path).relative_to(Path.home()).as_posix()}" if path else path
+    except ValueError:
+        return path
 
 
 class SettingsView(QWidget):
@@ -199,19 +86,25 @@ class SettingsView(QWidget):
         self.saving = False
         self._loading = False
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 0)
         layout.addWidget(self.bar)
         self.first_run = QLabel(self)
         self.first_run.setWordWrap(True)
         self.first_run.setAccessibleName("What is left to set up")
         self.first_run.setObjectName("firstRun")
+        self.first_run.setMargin(6)
         self.first_run.hide()
         layout.addWidget(self.first_run)
+        self.pages = QTabWidget(self)
+        self.pages.setAccessibleName("Settings pages")
+        layout.addWidget(self.pages, 1)
+        mail, mail_layout = self._page("Organization and mail server")
         for title, fields in FIELDS.items():
-            group = QGroupBox(title, self)
+            group = QGroupBox(title, mail)
             form = QFormLayout(group)
             for section, key, label, kind in fields:
                 name = f"{section}.{key}"
-                editor = _editor(group, kind)
+                editor = field_editor(group, kind)
                 editor.setAccessibleName(label)
                 self._on_change(editor)
                 lock = LockTag(group, label)
@@ -223,54 +116,69 @@ class SettingsView(QWidget):
                 caption.setBuddy(editor)
                 form.addRow(caption, row)
                 self.fields[name], self.kinds[name], self.locks[name] = editor, kind, lock
-            layout.addWidget(group)
-
-        self.apply_button = QPushButton(icons.icon("action-save"), "&Apply", self)
+            mail_layout.addWidget(group)
+        self.source = QLabel(mail)
+        self.source.setWordWrap(True)
+        self.source.setAccessibleName("Where the settings live")
+        self.open_button = QPushButton(icons.icon("action-settings"), "&Open settings file", mail)
+        self.open_button.setAccessibleName("Open the agent's settings file")
+        self.open_button.clicked.connect(self.open_source)
+        source_row = QHBoxLayout()
+        source_row.addWidget(self.source, 1)
+        source_row.addWidget(self.open_button)
+        mail_layout.addLayout(source_row)
+        # The end of the page: what Apply saves is everything above it, and only that.
+        self.apply_button = QPushButton(icons.icon("action-save"), "&Apply", mail)
         self.apply_button.setAccessibleName("Save the changed settings")
         self.apply_button.clicked.connect(self.apply)
-        self.revert_button = QPushButton("Re&vert", self)
+        self.revert_button = QPushButton("Re&vert", mail)
         self.revert_button.setAccessibleName("Undo the changes not yet saved")
         self.revert_button.clicked.connect(self.revert)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.revert_button)
         buttons.addWidget(self.apply_button)
-        layout.addLayout(buttons)
+        mail_layout.addLayout(buttons)
+        mail_layout.addStretch(1)
 
-        self.desktop = DesktopMailBox(self)
-        layout.addWidget(self.desktop)
-        self.accounts = AccountsBox(app, self.bar, self)
-        layout.addWidget(self.accounts)
-
-        computer = QGroupBox("This computer", self)
+        other, other_layout = self._page("Accounts and this computer")
+        at_once = QLabel("Changes on this page take effect at once: there is nothing to apply.", other)
+        at_once.setWordWrap(True)
+        other_layout.addWidget(at_once)
+        self.accounts = AccountsBox(app, self.bar, other)
+        other_layout.addWidget(self.accounts)
+        self.desktop = DesktopMailBox(other)
+        other_layout.addWidget(self.desktop)
+        computer = QGroupBox("This computer", other)
         self.start_at_login = QCheckBox("&Start Postseal when I log in", computer)
         self.start_at_login.setAccessibleName("Start Postseal when I log in")
         self.start_at_login.setChecked(autostart.enabled())
         self.start_at_login.toggled.connect(self._set_autostart)
         QVBoxLayout(computer).addWidget(self.start_at_login)
-        layout.addWidget(computer)
-
-        self.source = QLabel(self)
-        self.source.setWordWrap(True)
-        self.source.setAccessibleName("Where the settings live")
-        self.open_button = QPushButton(icons.icon("action-settings"), "&Open settings file", self)
-        self.open_button.setAccessibleName("Open the agent's settings file")
-        self.open_button.clicked.connect(self.open_source)
-        source_row = QHBoxLayout()
-        source_row.addWidget(self.source, 1)
-        source_row.addWidget(self.open_button)
-        layout.addLayout(source_row)
-        layout.addStretch(1)
+        other_layout.addWidget(computer)
+        other_layout.addStretch(1)
 
         self._update_buttons()
         app.setup_changed.connect(self.show_setup)
         app.config_changed.connect(self.show_config)
+        app.connection_changed.connect(self._update_buttons)  # Apply needs the agent
         app.config_changed.connect(lambda _config: self.app.call(
             self, lambda client: client.ingress_credentials(), self.desktop.show_credentials, self.desktop.unavailable))
         if app.config is not None:
             self.show_config(app.config)
         else:
             self.source.setText("Waiting for the agent…")
+
+    def _page(self, title: str) -> tuple[QWidget, QVBoxLayout]:
+        """A page that scrolls on a small screen (its buttons stay at its end)."""
+        page = QWidget(self)
+        scroll = QScrollArea(self)
+        scroll.setWidget(page)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.pages.addTab(scroll, title)
+        return page, QVBoxLayout(page)
 
     # --- editors ---------------------------------------------------------------------------
     def _on_change(self, editor: QWidget) -> None:
@@ -339,7 +247,7 @@ class SettingsView(QWidget):
         if self._loading:
             return
         dirty = bool(self.changes())
-        self.apply_button.setEnabled(dirty and not self.saving)
+        allow(self.apply_button, dirty and not self.saving, self.app.connected)
         self.revert_button.setEnabled(dirty and not self.saving)
 
     # --- showing and saving ----------------------------------------------------------------
@@ -371,7 +279,7 @@ class SettingsView(QWidget):
             self.fields["portal.url"].setText(pending)
             self._loading = False
         managed = sorted(config.locked)
-        words = (f"Saved in {config.source}. Policy, outbox and audit settings are for your IT team; "
+        words = (f"Saved in {readable_path(config.source)}. Policy, outbox and audit settings are for your IT team; "
                  "they change that file or the managed policy.")
         if pending:
             words += f" The portal address {pending} is used after Postseal restarts."

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from agent.api.keyring import KeyEntry
 from agent.api.messages import OutboxMessage
 
+# The add-ins fail closed while the agent is down, so nothing leaves unprotected: mail waits.
+MAIL_WAITS_FOR_AGENT = "Mail cannot be sent until the agent runs."
+
 
 class Tone(enum.StrEnum):
     PROTECTED = "protected"
@@ -28,6 +31,14 @@ class TrayStatus:
     title: str  # a few words: the menu's first line
     detail: str  # one sentence: what it means and what to do, if anything
     count: int = 0  # shown on the icon when not 0
+    # The view `detail` sends the user to ("outbox", "settings"), and the sentence to show
+    # instead while that view is the one open: never "open the outbox" inside the outbox.
+    view: str = ""
+    detail_here: str = ""
+
+    def detail_in(self, view: str) -> str:
+        """The sentence for a window showing `view`."""
+        return self.detail_here if view and view == self.view and self.detail_here else self.detail
 
     @property
     def tooltip(self) -> str:
@@ -56,7 +67,7 @@ def tray_status(connected: bool, problem: str, messages: Iterable[OutboxMessage]
                 setup: Iterable[dict] = ()) -> TrayStatus:
     """`setup`: the agent's set-up problems as GET /v1/health lists them (agent/readiness.py)."""
     if not connected:
-        return TrayStatus(Tone.STOPPED, "Agent not running", problem or "Mail is not being protected.")
+        return TrayStatus(Tone.STOPPED, "Agent not running", problem or MAIL_WAITS_FOR_AGENT)
     setup = [p for p in setup if p.get("warn", True)]  # not a state chosen on purpose (a trial portal)
     if any(p.get("holds") == "all" for p in setup):
         return TrayStatus(Tone.ATTENTION, "Mail held: policy problem",
@@ -67,14 +78,17 @@ def tray_status(connected: bool, problem: str, messages: Iterable[OutboxMessage]
     if held:
         return TrayStatus(Tone.ATTENTION, f"{_n(len(held), 'message')} held",
                           "Open the outbox to see why, and what you can do about it.",
-                          len(held))
+                          len(held), "outbox", "Select a message marked “Held for review” to see why, "
+                          "and what you can do about it.")
     sign_in_again = list(sign_in_again)
     if sign_in_again:
         waiting_for_you = [m for m in waiting if m.sender in sign_in_again]
         return TrayStatus(Tone.ATTENTION, "Sign in again",
                           f"Mail from {sign_in_again[0]} waits until you sign in again "
                           f"(Settings → Accounts); {_n(len(waiting_for_you), 'message')} waiting.",
-                          len(waiting_for_you))
+                          len(waiting_for_you), "settings",
+                          f"Mail from {sign_in_again[0]} waits until you sign in again under Accounts; "
+                          f"{_n(len(waiting_for_you), 'message')} waiting.")
     if audit_problem:
         return TrayStatus(Tone.ATTENTION, "Audit log problem", f"{audit_problem}. Tell your IT team.")
     warnings = [k.warning() for k in own_keys if k.secret and k.warning()]
@@ -83,7 +97,9 @@ def tray_status(connected: bool, problem: str, messages: Iterable[OutboxMessage]
     if any(p.get("holds") == "portal" for p in setup):
         return TrayStatus(Tone.ATTENTION, "Portal not set up",
                           "Mail for the secure portal is held: its address is not one patients can open. "
-                          "Tell your IT team.")
+                          "Tell your IT team.", 0, "settings",
+                          "Mail for the secure portal is held until its address (Portal address, on this page) "
+                          "is one patients can open.")
     if setup:
         return TrayStatus(Tone.ATTENTION, "Set-up incomplete", f"{_setup_words(setup[0])} Tell your IT team.")
     if keys_in_files:  # the agent's own keys beside the data it protects: IT must know

@@ -21,10 +21,18 @@ def own_key(days: float, revoked: bool = False) -> KeyEntry:
                                "usable": days > 0 and not revoked, "revoked": revoked})
 
 
-def test_no_agent_says_mail_is_not_protected_and_what_to_do():
+def test_no_agent_says_mail_cannot_be_sent_until_it_runs():
+    # The add-ins fail closed: nothing leaves unprotected, it waits; so the tray says that.
     status = tray_status(False, "", [], None, [])
     assert status.tone == Tone.STOPPED and status.title == "Agent not running"
-    assert "not being protected" in status.tooltip
+    assert status.tooltip == "Postseal: Agent not running\nMail cannot be sent until the agent runs."
+
+
+def test_held_mail_inside_the_outbox_says_select_it_not_open_the_outbox():
+    status = tray_status(True, "", [message("held")], None, [])
+    assert status.detail_in("keys") == status.detail == "Open the outbox to see why, and what you can do about it."
+    assert status.detail_in("outbox").startswith("Select a message marked “Held for review”")
+    assert "Open the outbox" not in status.detail_in("outbox")
 
 
 def test_all_delivered_reads_protected():
@@ -90,6 +98,8 @@ def test_a_portal_no_patient_can_open_asks_for_it_after_held_mail():
     status = tray_status(True, "", [], None, [], setup=unreachable)
     assert (status.tone, status.title) == (Tone.ATTENTION, "Portal not set up")
     assert tray_status(True, "", [message("held")], None, [], setup=unreachable).title == "1 message held"
+    assert "Tell your IT team" in status.detail_in("outbox")
+    assert status.detail_in("settings").endswith("(Portal address, on this page) is one patients can open.")
 
 
 def test_set_up_warnings_read_as_incomplete_and_a_chosen_trial_is_not_one():
