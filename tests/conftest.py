@@ -6,8 +6,10 @@ import io
 import logging
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,6 +27,19 @@ pytest_plugins = ["tests.portal_pg", "tests.portal_s3"]
 SAMPLES = Path(__file__).resolve().parent.parent / "assets" / "samples"
 ORG = "valleyclinic.example"
 SENDER = "dr.chen@valleyclinic.example"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    # Each agent keeps gpg's sockets in its data folder, and a socket path may have 107 bytes:
+    # pytest's /tmp/pytest-of-USER/pytest-N/popen-gwN/<test>/ leaves too little room for some
+    # tests under a parallel run (`make test` runs pytest-xdist). A short base of our own
+    # (before pytest reads it), removed at the end; the workers make theirs inside it.
+    if config.option.basetemp or hasattr(config, "workerinput"):
+        return
+    base = tempfile.mkdtemp(prefix="ps-", dir="/tmp" if os.path.isdir("/tmp") else None)
+    config.option.basetemp = base
+    config.add_cleanup(lambda: shutil.rmtree(base, ignore_errors=True))
 
 
 @pytest.fixture(autouse=True)
