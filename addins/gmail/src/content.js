@@ -40,10 +40,10 @@
     return null;
   }
 
-  function brokenText(why) {
-    return `Gmail's page has changed (${why}), so sending from this window is turned off. ` +
-      "Ask IT to update Postseal; your draft is kept.";
-  }
+  // What changed on the page (`why`) is for IT: it goes on the banner's data-postseal-why
+  // attribute and the console, not into the sentence the clinician reads.
+  const BROKEN_TEXT = "Gmail has changed its page, so Postseal cannot check messages from this window and " +
+    "sending from it is turned off. Your draft is kept; ask your IT team to update Postseal.";
 
   // --- banners and toast ----------------------------------------------------------------
 
@@ -80,17 +80,47 @@
     container.querySelectorAll(":scope .postseal-banner").forEach((b) => b.remove());
   }
 
-  function toast(text) {
+  // One line of what happened, then one sentence per recipient (at most MAX_LINES, then "and
+  // N more"); it stays longer the more there is to read.
+  const MAX_LINES = 6;
+  function toast(text, lines = []) {
     const box = document.createElement("div");
     box.className = "postseal-toast";
     box.setAttribute("role", "status");
-    box.textContent = text;
+    const title = document.createElement("strong");
+    title.textContent = text;
+    box.append(title);
+    if (lines.length) {
+      const list = document.createElement("ul");
+      const shown = lines.length > MAX_LINES ? lines.slice(0, MAX_LINES - 1) : lines;
+      for (const line of shown) {
+        const item = document.createElement("li");
+        item.textContent = line;
+        list.append(item);
+      }
+      if (shown.length < lines.length) {
+        const more = document.createElement("li");
+        more.textContent = `and ${lines.length - shown.length} more recipients`;
+        list.append(more);
+      }
+      box.append(list);
+    }
+    const close = document.createElement("button");
+    close.className = "postseal-close";
+    close.type = "button";
+    close.setAttribute("aria-label", "Close");
+    close.textContent = "×";
+    close.addEventListener("click", () => box.remove());
+    box.append(close);
+    document.querySelectorAll(".postseal-toast").forEach((old) => old.remove());
     document.body.append(box);
-    setTimeout(() => box.remove(), 8000);
+    setTimeout(() => box.remove(), 8000 + 2000 * Math.min(lines.length, MAX_LINES));
   }
 
   function failClosed(container, why) {
-    banner(container, "broken", "Postseal cannot check this message", brokenText(why));
+    console.warn(`Postseal: this compose window is turned off: ${why}`); // for IT
+    const box = banner(container, "broken", "Postseal cannot check this message", BROKEN_TEXT);
+    box.setAttribute("data-postseal-why", why);
     container.querySelectorAll(S.anyControl).forEach((c) => {
       if (!c.closest(".postseal-banner")) c.classList.add("postseal-disabled");
     });
@@ -146,8 +176,9 @@
         }
       }
     } catch (err) {
+      console.warn(`Postseal: reading the draft failed: ${err && err.message}`); // for IT
       result = { action: "stop", kind: "error", title: "Not sent: Postseal could not check this message",
-        text: `Postseal could not read this draft (${err && err.message}). Press Send again.` };
+        text: "Postseal could not read this draft, so it was not sent. Press Send again." };
     } finally {
       s.busy = false;
     }
@@ -156,9 +187,10 @@
     if (result.action === "send") {
       clearBanner(compose);
       if (parts.send) release(compose, parts.send);
+      toast(result.text, result.lines);
     } else if (result.action === "close") {
       clearBanner(compose);
-      toast(result.text);
+      toast(result.text, result.lines);
       if (parts.discard) {
         parts.discard.dispatchEvent(new MouseEvent("click", { bubbles: true, cancelable: true, view: window }));
       } else {

@@ -59,13 +59,14 @@
         // A forwarded or Drive attachment: Gmail never hands its bytes to the page. The
         // agent reads it through the Gmail API by draft id once accounts land (issue 9);
         // until then it cannot vouch for it and blocks the send.
-        out.push({ name, unavailable: "Gmail does not give this attachment to the page (forwarded or from Drive)" });
+        out.push({ name, unavailable: "Gmail keeps it online (forwarded, or from Drive) and does not hand it over" });
         continue;
       }
       try {
         out.push({ name, content_type: file.type || "application/octet-stream", content_base64: await readBase64(file) });
       } catch (err) {
-        out.push({ name, unavailable: `could not be read (${err && err.name})` });
+        console.warn(`Postseal: reading ${name} failed: ${err && err.name}`); // for IT
+        out.push({ name, unavailable: "the browser could not read it" });
       }
     }
     return out;
@@ -88,8 +89,30 @@
     return draft;
   }
 
+  // The agent words each recipient's line (plan.recipients[].says, agent/plain_words.py);
+  // these stand in only for an agent from before it did. The technical `reason` is never shown.
+  const METHODS = {
+    internal: "Inside your organization: delivered through your clinic's own mail system.",
+    tls: "Sent over a verified encrypted connection.",
+    smime: "Encrypted with their S/MIME certificate, so only they can open it.",
+    pgp: "Encrypted with their OpenPGP key, so only they can open it.",
+    portal: "Goes to the secure portal: they get a link and a one-time code to read it.",
+  };
+
+  // "address: one sentence" for each recipient of the agent's plan.
+  function recipientLines(answer) {
+    const plan = answer && answer.plan;
+    const recipients = plan && Array.isArray(plan.recipients) ? plan.recipients : [];
+    return recipients.map((r) => {
+      const says = typeof r.says === "string" && r.says.trim() ? r.says.trim()
+        : (Object.prototype.hasOwnProperty.call(METHODS, r.method) ? METHODS[r.method] : "Postseal protects it on the way.");
+      return `${String(r.address || "")}: ${says}`;
+    });
+  }
+
   // What the page does with the host's reply: "send" (Gmail sends, approved), "close" (the
-  // agent sent it: discard Gmail's copy) or "stop" (nothing leaves; show why).
+  // agent sent it: discard Gmail's copy) or "stop" (nothing leaves; show why). `lines`: one
+  // sentence per recipient, for the note shown once it has gone.
   function outcome(reply) {
     if (!reply || typeof reply !== "object") {
       return { action: "stop", kind: "error", title: "Not sent: Postseal did not answer",
@@ -103,9 +126,9 @@
     const answer = reply.answer || {};
     switch (answer.decision) {
       case "allow":
-        return { action: "send", kind: "ok", text: answer.message || "" };
+        return { action: "send", kind: "ok", text: "Checked by Postseal and sent", lines: recipientLines(answer) };
       case "sent":
-        return { action: "close", kind: "ok", text: "Sent protected by Postseal" };
+        return { action: "close", kind: "ok", text: "Sent protected by Postseal", lines: recipientLines(answer) };
       case "held":
         return { action: "stop", kind: "held", title: "Held by Postseal: not sent", text: answer.message || "Held for review." };
       case "blocked":
@@ -120,4 +143,5 @@
   Postseal.collectDraft = collectDraft;
   Postseal.rememberFiles = rememberFiles;
   Postseal.outcome = outcome;
+  Postseal.recipientLines = recipientLines;
 })(globalThis);

@@ -8,7 +8,8 @@
 import { base64OfText } from "./base64.mjs";
 import { officeCall } from "./office-async.mjs";
 
-export const CLOUD_ATTACHMENT = "cloud attachment (link only)";
+// Words the clinician may read in the blocked answer ("could not read the attachment …").
+export const CLOUD_ATTACHMENT = "it is a link to a file stored online, not the file";
 
 async function addresses(Office, item, field) {
   const recipients = item[field];
@@ -49,7 +50,9 @@ export async function readAttachment(Office, item, details) {
     content = await officeCall(Office, "reading the attachment",
       (done) => item.getAttachmentContentAsync(details.id, done));
   } catch (error) {
-    return { name, unavailable: `Outlook could not read it (${error.message})`.slice(0, 200) };
+    // Outlook's own error text is for IT (the console), not for the clinician's message.
+    if (globalThis.console) console.warn(`Postseal: reading attachment ${name} failed: ${error.message}`);
+    return { name, unavailable: "Outlook could not hand it over" };
   }
   const format = content && content.format;
   if (format === Format.Base64) {

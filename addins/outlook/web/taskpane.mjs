@@ -13,24 +13,17 @@ const HEADLINES = {
   blocked: "Blocked",
 };
 
+// The agent words each recipient's line itself (plan.recipients[].says, agent/plain_words.py)
+// and what it found (answer.found); these stand in only for an agent from before it did, and
+// say the same in the same words. The technical `reason` is for IT and the audit: never shown.
 const METHODS = {
-  internal: "Internal — inside your organization",
-  tls: "Verified TLS — encrypted on the way",
-  smime: "S/MIME — encrypted to their certificate",
-  pgp: "OpenPGP — encrypted to their key",
-  portal: "Secure portal — they read it after a one-time code",
+  internal: "Inside your organization: delivered through your clinic's own mail system.",
+  tls: "Sent over a verified encrypted connection.",
+  smime: "Encrypted with their S/MIME certificate, so only they can open it.",
+  pgp: "Encrypted with their OpenPGP key, so only they can open it.",
+  portal: "Goes to the secure portal: they get a link and a one-time code to read it.",
 };
-
-// agent/policy/detectors.py's types, in a clinician's words.
-const FINDINGS = {
-  us_ssn: "Social Security number", npi: "NPI (provider number)", dea: "DEA number",
-  mbi: "Medicare Beneficiary Identifier", mrn: "Medical record number", member_id: "Member or policy ID",
-  icd10: "Diagnosis code (ICD-10)", cpt: "Procedure code (CPT)", dob: "Date of birth", phone: "Phone number",
-  email: "Email address", us_address: "Street address", credit_card: "Credit card number",
-  aba_routing: "Bank routing number", drivers_license: "Driver's licence number", ndc: "Drug code (NDC)",
-  patient_name: "Patient name", uninspectable_attachment: "Attachment Postseal could not read",
-  encrypted_archive: "Encrypted archive (not inspected)", mime_beyond_limits: "Message nested past what Postseal inspects",
-};
+const UNKNOWN_METHOD = "Postseal protects it on the way.";
 
 function element(tag, className, text) {
   const node = document.createElement(tag);
@@ -53,22 +46,26 @@ function renderRecipients(plan) {
   list.replaceChildren();
   const recipients = (plan && Array.isArray(plan.recipients)) ? plan.recipients : [];
   for (const recipient of recipients) {
-    const item = element("li", `recipient method-${String(recipient.method || "unknown")}`);
+    const method = Object.prototype.hasOwnProperty.call(METHODS, recipient.method) ? recipient.method : "unknown";
+    const says = typeof recipient.says === "string" && recipient.says.trim() ? recipient.says.trim()
+      : (METHODS[method] || UNKNOWN_METHOD);
+    const item = element("li", `recipient method-${method}`);
     item.append(element("span", "address", String(recipient.address || "")));
-    item.append(element("span", "method", METHODS[recipient.method] || String(recipient.method || "")));
-    if (recipient.reason) item.append(element("span", "reason", String(recipient.reason)));
+    item.append(element("span", "says", says));
     list.append(item);
   }
   document.getElementById("recipients-section").hidden = recipients.length === 0;
 }
 
-function renderFindings(plan) {
+function renderFindings(plan, found) {
   const list = document.getElementById("findings");
   list.replaceChildren();
   const verdict = (plan && plan.verdict) || {};
-  const counts = verdict.finding_counts || {};
-  for (const [type, count] of Object.entries(counts)) {
-    list.append(element("li", "finding", `${FINDINGS[type] || type.replace(/_/g, " ")}: ${count}`));
+  if (Array.isArray(found)) {
+    for (const line of found) list.append(element("li", "finding", String(line)));
+  } else {
+    const count = Object.values(verdict.finding_counts || {}).reduce((sum, n) => sum + Number(n || 0), 0);
+    if (count) list.append(element("li", "finding", `Personal or health details: ${count}`));
   }
   for (const warning of verdict.warnings || []) {
     list.append(element("li", "finding warning", String(warning)));
@@ -101,13 +98,13 @@ export async function check(Office, env = {}) {
       ? answer.message.slice(headline.length + 2) : answer.message;
     show(answer.decision, headline, message.charAt(0).toUpperCase() + message.slice(1));
     renderRecipients(answer.plan || null);
-    renderFindings(answer.plan || null);
+    renderFindings(answer.plan || null, answer.found);
     return answer;
   } catch (error) {
     show("error", "Postseal cannot check this draft", errorMessageFor(error).replace(
       /,? so (this message|it) was not sent\.?/, "."));
     renderRecipients(null);
-    renderFindings(null);
+    renderFindings(null, null);
     return null;
   } finally {
     budget.clear();
