@@ -121,12 +121,13 @@ def protected(methods: Iterable[Method]) -> str:
     """How the agent protects a message it sends itself, as the end of a sentence."""
     found = set(methods)
     encrypted = bool(found & {Method.SMIME, Method.PGP})
+    # Colleagues and verified-connection partners on the same message get it as they always do;
+    # the sentence speaks of the others (the pane lists each recipient's own line).
     if encrypted and Method.PORTAL in found:
-        return ("encrypted for each recipient whose key or certificate it has, and through the secure portal "
-                "for the others")
+        return "encrypted or through the secure portal, as each recipient needs"
     if Method.PORTAL in found:
-        return "through the secure portal (each outside recipient gets a link and a one-time code)"
-    return "encrypted so that only its recipients can open it"
+        return "through the secure portal for the recipients who need it (they get a link and a one-time code)"
+    return "encrypted for the recipients who need it, so only they can open it"
 
 
 # The draft's fields (addins/PROTOCOL.md) as a clinician sees them in the compose window.

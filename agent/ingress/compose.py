@@ -263,7 +263,7 @@ async def decide(pipeline: Pipeline, data: Any, store: bool = True) -> Answer:
         return Answer("held", message, plan_json, id=accepted.id)
     how = plain_words.protected(r.method for r in plan.recipients)
     if not store:
-        return Answer("sent", f"Postseal will send it itself, {how}.", plan_json)
+        return Answer("sent", f"Postseal will send it protected: {how}.", plan_json)
     accepted = await pipeline.submit(raw)
     return Answer("sent", f"Postseal is sending this message itself, {how}; your mail program does not send "
                           "its own copy. You can close this draft.", plan_json, id=accepted.id)

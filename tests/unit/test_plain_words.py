@@ -157,3 +157,11 @@ def test_set_up_problems_that_hold_mail_say_why_in_plain_words():
     for problem in holding:
         assert jargon_in(problem.message)  # IT's line names the key to set ...
         assert_plain(problem.says, problem.code)  # ... the clinician's does not
+
+
+def test_what_the_agent_does_with_a_message_it_sends_itself_is_said_plainly():
+    for methods in ([Method.PGP], [Method.SMIME, Method.INTERNAL], [Method.PORTAL, Method.TLS],
+                    [Method.PGP, Method.PORTAL, Method.INTERNAL]):
+        assert_plain(plain_words.protected(methods), str(methods))
+    assert "secure portal" in plain_words.protected([Method.PORTAL])
+    assert "encrypted" in plain_words.protected([Method.SMIME]) and "portal" not in plain_words.protected([Method.SMIME])

@@ -41,10 +41,16 @@ function show(state, headline, message) {
   document.getElementById("message").textContent = message;
 }
 
-function renderRecipients(plan) {
+// A held message goes nowhere yet, and a blocked one never will: the heading says so.
+const RECIPIENTS_TITLE = {
+  held: "How each recipient will get it once it can leave",
+};
+
+function renderRecipients(plan, decision) {
   const list = document.getElementById("recipients");
   list.replaceChildren();
-  const recipients = (plan && Array.isArray(plan.recipients)) ? plan.recipients : [];
+  const recipients = (plan && Array.isArray(plan.recipients) && decision !== "blocked") ? plan.recipients : [];
+  document.getElementById("recipients-title").textContent = RECIPIENTS_TITLE[decision] || "How each recipient gets it";
   for (const recipient of recipients) {
     const method = Object.prototype.hasOwnProperty.call(METHODS, recipient.method) ? recipient.method : "unknown";
     const says = typeof recipient.says === "string" && recipient.says.trim() ? recipient.says.trim()
@@ -97,13 +103,13 @@ export async function check(Office, env = {}) {
     const message = answer.message.toLowerCase().startsWith(`${headline.toLowerCase()}: `)
       ? answer.message.slice(headline.length + 2) : answer.message;
     show(answer.decision, headline, message.charAt(0).toUpperCase() + message.slice(1));
-    renderRecipients(answer.plan || null);
+    renderRecipients(answer.plan || null, answer.decision);
     renderFindings(answer.plan || null, answer.found);
     return answer;
   } catch (error) {
     show("error", "Postseal cannot check this draft", errorMessageFor(error).replace(
       /,? so (this message|it) was not sent\.?/, "."));
-    renderRecipients(null);
+    renderRecipients(null, "error");
     renderFindings(null, null);
     return null;
   } finally {
