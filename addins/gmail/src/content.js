@@ -94,8 +94,17 @@
       const list = document.createElement("ul");
       const shown = lines.length > MAX_LINES ? lines.slice(0, MAX_LINES - 1) : lines;
       for (const line of shown) {
+        // "address: sentence", the address set apart so the eye finds each recipient.
         const item = document.createElement("li");
-        item.textContent = line;
+        const cut = line.indexOf(": ");
+        if (cut > 0) {
+          const address = document.createElement("span");
+          address.className = "postseal-address";
+          address.textContent = line.slice(0, cut);
+          item.append(address, line.slice(cut));
+        } else {
+          item.textContent = line;
+        }
         list.append(item);
       }
       if (shown.length < lines.length) {

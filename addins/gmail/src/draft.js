@@ -59,7 +59,7 @@
         // A forwarded or Drive attachment: Gmail never hands its bytes to the page. The
         // agent reads it through the Gmail API by draft id once accounts land (issue 9);
         // until then it cannot vouch for it and blocks the send.
-        out.push({ name, unavailable: "Gmail keeps it online (forwarded, or from Drive) and does not hand it over" });
+        out.push({ name, unavailable: "Gmail keeps this file online and does not hand it over" });
         continue;
       }
       try {
@@ -129,8 +129,12 @@
         return { action: "send", kind: "ok", text: "Checked by Postseal and sent", lines: recipientLines(answer) };
       case "sent":
         return { action: "close", kind: "ok", text: "Sent protected by Postseal", lines: recipientLines(answer) };
-      case "held":
-        return { action: "stop", kind: "held", title: "Held by Postseal: not sent", text: answer.message || "Held for review." };
+      case "held": {
+        // The agent's message opens with the title's own words ("Held for review: …").
+        const text = String(answer.message || "").replace(/^Held for review:\s*/i, "");
+        return { action: "stop", kind: "held", title: "Held for review: not sent",
+          text: text ? text.charAt(0).toUpperCase() + text.slice(1) : "Postseal keeps it until it is reviewed." };
+      }
       case "blocked":
         return { action: "stop", kind: "error", title: "Blocked by Postseal: not sent", text: answer.message || "Your organization's policy blocks this message." };
       default:

@@ -28,7 +28,8 @@ test("only an allow answer lets Gmail send", () => {
 test("a held answer shows the agent's reason", () => {
   const result = outcome({ ok: true, answer: { decision: "held", message: "Held for review: SSN." } });
   assert.equal(result.kind, "held");
-  assert.equal(result.text, "Held for review: SSN.");
+  assert.equal(result.title, "Held for review: not sent");
+  assert.equal(result.text, "SSN.");
 });
 
 test("addresses are read from display forms, lower-cased, once each", () => {
