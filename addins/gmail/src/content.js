@@ -8,6 +8,7 @@
 (function (root) {
   const P = root.Postseal;
   const S = P.selectors;
+  const T = P.TEXTS;
   const state = new WeakMap(); // compose element → { busy, approved, checked }
   const MOUSE = ["pointerdown", "mousedown", "pointerup", "mouseup", "click", "auxclick", "dblclick"];
   const KEYS = ["keydown", "keypress", "keyup"];
@@ -40,10 +41,6 @@
     return null;
   }
 
-  // What changed on the page (`why`) is for IT: it goes on the banner's data-postseal-why
-  // attribute and the console, not into the sentence the clinician reads.
-  const BROKEN_TEXT = "Gmail has changed its page, so Postseal cannot check messages from this window and " +
-    "sending from it is turned off. Your draft is kept; ask your IT team to update Postseal.";
 
   // --- banners and toast ----------------------------------------------------------------
 
@@ -109,7 +106,7 @@
       }
       if (shown.length < lines.length) {
         const more = document.createElement("li");
-        more.textContent = `and ${lines.length - shown.length} more recipients`;
+        more.textContent = T.more(lines.length - shown.length);
         list.append(more);
       }
       box.append(list);
@@ -126,9 +123,11 @@
     setTimeout(() => box.remove(), 8000 + 2000 * Math.min(lines.length, MAX_LINES));
   }
 
+  // What changed on the page (`why`) is for IT: it goes on the banner's data-postseal-why
+  // attribute and the console, not into the sentence the clinician reads.
   function failClosed(container, why) {
     console.warn(`Postseal: this compose window is turned off: ${why}`); // for IT
-    const box = banner(container, "broken", "Postseal cannot check this message", BROKEN_TEXT);
+    const box = banner(container, "broken", T.brokenTitle, T.brokenText);
     box.setAttribute("data-postseal-why", why);
     container.querySelectorAll(S.anyControl).forEach((c) => {
       if (!c.closest(".postseal-banner")) c.classList.add("postseal-disabled");
@@ -171,7 +170,7 @@
     if (s.busy) return;
     s.busy = true;
     compose.setAttribute("data-postseal", "checking");
-    banner(compose, "checking", "Postseal is checking this message…", "It is sent as soon as Postseal agrees.");
+    banner(compose, "checking", T.checkingTitle, T.checkingText);
     let result;
     try {
       const draft = await P.collectDraft(compose, document);
@@ -180,14 +179,12 @@
       if (result.action === "send") {
         const now = await P.collectDraft(compose, document);
         if (fingerprint(now) !== fingerprint(draft)) {
-          result = { action: "stop", kind: "error", title: "Not sent: the message changed",
-            text: "The message changed while Postseal checked it. Press Send again." };
+          result = { action: "stop", kind: "error", title: T.changedTitle, text: T.changedText };
         }
       }
     } catch (err) {
       console.warn(`Postseal: reading the draft failed: ${err && err.message}`); // for IT
-      result = { action: "stop", kind: "error", title: "Not sent: Postseal could not check this message",
-        text: "Postseal could not read this draft, so it was not sent. Press Send again." };
+      result = { action: "stop", kind: "error", title: T.unreadableTitle, text: T.unreadableText };
     } finally {
       s.busy = false;
     }
@@ -203,7 +200,7 @@
       if (parts.discard) {
         parts.discard.dispatchEvent(new MouseEvent("click", { bubbles: true, cancelable: true, view: window }));
       } else {
-        banner(compose, "held", result.text, "Postseal sent this message itself. Discard this draft; do not send it again.");
+        banner(compose, "held", result.text, T.sentNoDiscard);
       }
     } else {
       banner(compose, result.kind === "held" ? "held" : "error", result.title, result.text);
@@ -226,8 +223,7 @@
     if (parts.moreSendOptions && parts.moreSendOptions.contains(event.target)) {
       stop(event);
       if (event.type === "click") {
-        banner(compose, "error", "Scheduled send is off",
-          "Postseal checks a message when it is sent, so scheduled send is not available. Press Send instead.");
+        banner(compose, "error", T.scheduledTitle, T.scheduledText);
       }
       return;
     }

@@ -89,6 +89,24 @@
     return draft;
   }
 
+  // Every sentence the page itself shows (content.js), in one table the tests read
+  // (tests/addins/texts.mjs): plain words, no codes, no exception text.
+  const TEXTS = {
+    checkingTitle: "Postseal is checking this message…",
+    checkingText: "It is sent as soon as Postseal agrees.",
+    brokenTitle: "Postseal cannot check this message",
+    brokenText: "Gmail has changed its page, so Postseal cannot check messages from this window and " +
+      "sending from it is turned off. Your draft is kept; ask your IT team to update Postseal.",
+    changedTitle: "Not sent: the message changed",
+    changedText: "The message changed while Postseal checked it. Press Send again.",
+    unreadableTitle: "Not sent: Postseal could not check this message",
+    unreadableText: "Postseal could not read this draft, so it was not sent. Press Send again.",
+    sentNoDiscard: "Postseal sent this message itself. Discard this draft; do not send it again.",
+    scheduledTitle: "Scheduled send is off",
+    scheduledText: "Postseal checks a message when it is sent, so scheduled send is not available. Press Send instead.",
+    more: (n) => `and ${n} more recipients`,
+  };
+
   // The agent words each recipient's line (plan.recipients[].says, agent/plain_words.py);
   // these stand in only for an agent from before it did. The technical `reason` is never shown.
   const METHODS = {
@@ -119,9 +137,13 @@
         text: "Postseal did not answer, so this message was not sent. Press Send again." };
     }
     if (!reply.ok) {
+      // The host words what a clinician can act on (not running, not installed, too large, no
+      // answer in time); a malformed request or a fault inside the host is for IT, not for them.
       const error = reply.error || {};
+      const forClinician = !["bad_request", "internal_error"].includes(error.code) && typeof error.message === "string";
       return { action: "stop", kind: "error", title: "Not sent: Postseal could not check this message",
-        text: error.message || "Postseal could not check this message, so it was not sent." };
+        text: (forClinician && error.message) || "Postseal could not check this message, so it was not sent. " +
+          "Press Send again; if it keeps happening, tell your IT team." };
     }
     const answer = reply.answer || {};
     switch (answer.decision) {
@@ -148,4 +170,5 @@
   Postseal.rememberFiles = rememberFiles;
   Postseal.outcome = outcome;
   Postseal.recipientLines = recipientLines;
+  Postseal.TEXTS = TEXTS;
 })(globalThis);

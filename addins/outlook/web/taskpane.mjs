@@ -6,7 +6,7 @@ import { agentOrigin, askAgentPaired, deadline, pairingToken } from "./agent.mjs
 import { collectDraft } from "./draft.mjs";
 import { errorMessageFor, readAnswer } from "./verdict.mjs";
 
-const HEADLINES = {
+export const HEADLINES = {
   allow: "Outlook will send it",
   sent: "Postseal will send it protected",
   held: "Held for review",
@@ -16,14 +16,18 @@ const HEADLINES = {
 // The agent words each recipient's line itself (plan.recipients[].says, agent/plain_words.py)
 // and what it found (answer.found); these stand in only for an agent from before it did, and
 // say the same in the same words. The technical `reason` is for IT and the audit: never shown.
-const METHODS = {
+export const METHODS = {
   internal: "Inside your organization: delivered through your clinic's own mail system.",
   tls: "Sent over a verified encrypted connection.",
   smime: "Encrypted with their S/MIME certificate, so only they can open it.",
   pgp: "Encrypted with their OpenPGP key, so only they can open it.",
   portal: "Goes to the secure portal: they get a link and a one-time code to read it.",
 };
-const UNKNOWN_METHOD = "Postseal protects it on the way.";
+export const ERROR_HEADLINE = "Postseal cannot check this draft";
+export const LOADING = "Checking this draft…";
+export const UNKNOWN_METHOD = "Postseal protects it on the way.";
+// Findings counted by an agent that does not name them (answer.found) yet.
+export const someFound = (count) => `Personal or health details: ${count}`;
 
 function element(tag, className, text) {
   const node = document.createElement(tag);
@@ -42,7 +46,8 @@ function show(state, headline, message) {
 }
 
 // A held message goes nowhere yet, and a blocked one never will: the heading says so.
-const RECIPIENTS_TITLE = {
+export const RECIPIENTS_TITLE = {
+  default: "How each recipient gets it",
   held: "How each recipient will get it once it can leave",
 };
 
@@ -50,7 +55,7 @@ function renderRecipients(plan, decision) {
   const list = document.getElementById("recipients");
   list.replaceChildren();
   const recipients = (plan && Array.isArray(plan.recipients) && decision !== "blocked") ? plan.recipients : [];
-  document.getElementById("recipients-title").textContent = RECIPIENTS_TITLE[decision] || "How each recipient gets it";
+  document.getElementById("recipients-title").textContent = RECIPIENTS_TITLE[decision] || RECIPIENTS_TITLE.default;
   for (const recipient of recipients) {
     const method = Object.prototype.hasOwnProperty.call(METHODS, recipient.method) ? recipient.method : "unknown";
     const says = typeof recipient.says === "string" && recipient.says.trim() ? recipient.says.trim()
@@ -71,7 +76,7 @@ function renderFindings(plan, found) {
     for (const line of found) list.append(element("li", "finding", String(line)));
   } else {
     const count = Object.values(verdict.finding_counts || {}).reduce((sum, n) => sum + Number(n || 0), 0);
-    if (count) list.append(element("li", "finding", `Personal or health details: ${count}`));
+    if (count) list.append(element("li", "finding", someFound(count)));
   }
   for (const warning of verdict.warnings || []) {
     list.append(element("li", "finding warning", String(warning)));
@@ -82,7 +87,7 @@ function renderFindings(plan, found) {
 export async function check(Office, env = {}) {
   const fetchImpl = env.fetch || globalThis.fetch;
   const origin = agentOrigin(globalThis.location);
-  show("loading", "Checking this draft…", "");
+  show("loading", LOADING, "");
   const budget = deadline(HANDLER_BUDGET_MS);
   try {
     const pair = async (fresh) => {
@@ -107,14 +112,18 @@ export async function check(Office, env = {}) {
     renderFindings(answer.plan || null, answer.found);
     return answer;
   } catch (error) {
-    show("error", "Postseal cannot check this draft", errorMessageFor(error).replace(
-      /,? so (this message|it) was not sent\.?/, "."));
+    show("error", ERROR_HEADLINE, paneError(error));
     renderRecipients(null, "error");
     renderFindings(null, null);
     return null;
   } finally {
     budget.clear();
   }
+}
+
+// In the pane nothing was being sent: the Smart Alert's "so this message was not sent" goes.
+export function paneError(error) {
+  return errorMessageFor(error).replace(/,? so (this message|it) was not sent\.?/, ".");
 }
 
 export function start(Office) {
