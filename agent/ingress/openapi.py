@@ -101,7 +101,9 @@ OPENAPI: dict = {
                             "code": {"type": "string"}, "message": {"type": "string"},
                             "holds": {"type": "string", "enum": ["nothing", "portal", "all"]},
                             "warn": {"type": "boolean"},
-                            "severity": {"type": "string", "enum": ["holds", "warning", "note"]}}}}}},
+                            "severity": {"type": "string", "enum": ["holds", "warning", "note"]},
+                            "says": {"type": "string", "description": "For a problem that holds mail: the same "
+                                                                      "in a clinician's words (no settings)"}}}}}},
                         "agent is up")}}
         },
         "/v1/check": {
