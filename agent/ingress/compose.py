@@ -255,8 +255,10 @@ async def decide(pipeline: Pipeline, data: Any, store: bool = True) -> Answer:
         return Answer("allow", f"Checked by Postseal: {ALLOWED}.", plan_json, stamp=stamp)
     if verdict.action is Action.HOLD:
         reason = _hold_reason(pipeline, verdict.reason, verdict.rule).rstrip(". ")
-        message = (f"Held for review: {reason}. Postseal keeps it until your privacy officer "
-                   "releases it; you can close this draft.")
+        # A set-up hold cannot be released until IT has mended the set-up (Pipeline._may_release).
+        who = "your IT team has fixed this and it is released" if verdict.rule == "setup" else \
+            "your privacy officer releases it"
+        message = f"Held for review: {reason}. Postseal keeps it until {who}; you can close this draft."
         if not store:
             return Answer("held", f"Held for review: {reason}.", plan_json)
         accepted = await pipeline.submit(raw)

@@ -169,6 +169,10 @@ def test_mail_held_until_it_finishes_the_set_up_says_so_without_its_settings(bro
     assert page.locator("#message").inner_text() == (
         "Your IT team has not finished setting up the secure portal, so mail that goes through it waits until "
         "they do.")
+    # Send stops with the same words, and says who can let it go.
+    options, _ = press_send(page.context, running, {**MIXED_DRAFT, "cc": []})
+    assert options["allowEvent"] is False and "until your IT team has fixed this" in options["errorMessage"]
+    assert_plain(options["errorMessage"], "the Smart Alert")
 
 
 def test_the_pane_is_refused_where_the_local_ca_is_not_trusted(browser_for, agent):
