@@ -7,7 +7,7 @@
 // and as shown, in the browser tests.
 
 import { AgentError } from "../../addins/outlook/web/agent.mjs";
-import { CLOUD_ATTACHMENT } from "../../addins/outlook/web/draft.mjs";
+import { CLOUD_ATTACHMENT, NOT_HANDED_OVER, UNKNOWN_FORMAT } from "../../addins/outlook/web/draft.mjs";
 import { MESSAGES, draftMessage, errorMessageFor, httpMessage } from "../../addins/outlook/web/verdict.mjs";
 import * as pane from "../../addins/outlook/web/taskpane.mjs";
 import { askHost, disconnectReason, Reassembler } from "../../addins/gmail/src/native.js";
@@ -31,7 +31,7 @@ for (const kind of ["unreachable", "timeout", "http", "malformed", "unpaired", "
 add("outlook error TypeError", errorMessageFor(new TypeError("item.body is undefined")));
 add("outlook error Office", errorMessageFor(Object.assign(new Error("reading the to recipients: 9041"),
   { name: "OfficeCallFailed" })));
-add("outlook cloud attachment", CLOUD_ATTACHMENT);
+for (const why of [CLOUD_ATTACHMENT, NOT_HANDED_OVER, UNKNOWN_FORMAT]) add("outlook attachment not read", why);
 for (const [key, text] of Object.entries(pane.HEADLINES)) add(`task pane headline ${key}`, text);
 for (const [key, text] of Object.entries(pane.METHODS)) add(`task pane method ${key}`, text);
 for (const [key, text] of Object.entries(pane.RECIPIENTS_TITLE)) add(`task pane title ${key}`, text);

@@ -59,14 +59,14 @@
         // A forwarded or Drive attachment: Gmail never hands its bytes to the page. The
         // agent reads it through the Gmail API by draft id once accounts land (issue 9);
         // until then it cannot vouch for it and blocks the send.
-        out.push({ name, unavailable: "Gmail keeps this file online and does not hand it over" });
+        out.push({ name, unavailable: TEXTS.attachmentOnline });
         continue;
       }
       try {
         out.push({ name, content_type: file.type || "application/octet-stream", content_base64: await readBase64(file) });
       } catch (err) {
         console.warn(`Postseal: reading ${name} failed: ${err && err.name}`); // for IT
-        out.push({ name, unavailable: "the browser could not read it" });
+        out.push({ name, unavailable: TEXTS.attachmentUnreadable });
       }
     }
     return out;
@@ -105,6 +105,9 @@
     scheduledTitle: "Scheduled send is off",
     scheduledText: "Postseal checks a message when it is sent, so scheduled send is not available. Press Send instead.",
     more: (n) => `and ${n} more recipients`,
+    // Why an attachment was not read: the agent's "blocked" message repeats it.
+    attachmentOnline: "Gmail keeps this file online and does not hand it over",
+    attachmentUnreadable: "the browser could not read it",
   };
 
   // The agent words each recipient's line (plan.recipients[].says, agent/plain_words.py);
