@@ -2,9 +2,10 @@
 
 Routing, policy and the set-up checks keep their technical reasons ("domain requires verified
 TLS (tls.required_domains)", "no key on file: secure portal link with the key in the link",
-"portal URL … ([portal] url)") for the audit log, `postseal status -v` and IT. The Outlook
-task pane, the Gmail banner (and any other screen a clinician reads) show the sentence made
-here instead: one per recipient, with no configuration keys and no mail-server jargon. The
+"portal URL … ([portal] url)") for the audit log, `postseal policy check` and IT. The Outlook
+task pane, the Gmail banner and note (and any other screen a clinician reads, the tray's too)
+show the sentence made here instead: one per recipient, with no configuration keys and no
+mail-server jargon. The
 local API carries both — `reason` for admins and auditors, `says` for people
 (docs/user-guide.md "In Outlook and Gmail").
 
