@@ -81,15 +81,19 @@ class Finding:
 class RecipientPlan:
     address: str
     method: Method
-    reason: str  # why this method, in words a clinician can read
+    reason: str  # why this method, for the audit and IT (tls.required_domains, key ids, …)
     key_fingerprint: str = ""
     skipped: tuple[str, ...] = ()  # stronger methods considered and why they were not used
+    # The one sentence a clinician reads (agent/plain_words.py); `reason` stays the technical
+    # why, for the audit and IT. Empty only in plans stored before it existed.
+    says: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
             "address": self.address,
             "method": str(self.method),
             "reason": self.reason,
+            "says": self.says,
             "key_fingerprint": self.key_fingerprint,
             "skipped": list(self.skipped),
         }
@@ -102,6 +106,7 @@ class RecipientPlan:
             reason=data["reason"],
             key_fingerprint=data.get("key_fingerprint", ""),
             skipped=tuple(data.get("skipped", ())),
+            says=str(data.get("says") or ""),
         )
 
 

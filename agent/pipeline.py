@@ -38,6 +38,7 @@ from agent.keys.smime_store import SmimeStore
 from agent.model import Action, Method, Plan, Proof, ProtectedCopy, RecipientPlan, State, Verdict
 from agent.net import Network
 from agent.outbox import PAUSED, Duplicate, MessageRow, Outbox
+from agent.plain_words import Why, says
 from agent.policy.inspect import inspect_message
 from agent.policy.rules import Facts, RuleSet, load_rules
 from agent.portal_sync import REPLY_HEADER, PortalSync
@@ -671,7 +672,7 @@ class Pipeline:
         hours = self.config.tls.fallback_after_hours
         for address in addresses:
             plan = RecipientPlan(address, Method.PORTAL, f"verified TLS failed for {hours:g} h: secure portal instead",
-                                 "", (f"tls: {reason}",))
+                                 "", (f"tls: {reason}",), says(Method.PORTAL, Why.TLS_FAILED))
             self.outbox.set_recipient(row.id, address, State.DEFERRED, reason, attempted=True)  # sending → deferred
             self.outbox.reroute(row.id, address, plan, "")
         self._record("tls_fallback", message=row.id, recipients=addresses, method="portal", reason=reason)
@@ -795,7 +796,8 @@ class Pipeline:
             return  # the attempt in flight delivered them all, or they failed for good
         for r in todo:
             plan = RecipientPlan(r.address, Method.PORTAL, "sent via the secure portal at the sender's request", "",
-                                 (f"{r.method}: replaced by the sender ({r.reason or r.state})",))
+                                 (f"{r.method}: replaced by the sender ({r.reason or r.state})",),
+                                 says(Method.PORTAL, Why.SENDER_ASKED))
             self.outbox.reroute(ident, r.address, plan, "")
         self._record("rerouted", message=ident, recipients=[r.address for r in todo], method="portal",
                      state="queued", reason="the sender chose the secure portal instead")

@@ -39,6 +39,9 @@ class Problem:
     message: str  # one line, for the log, the tray, /v1/health and a held message's reason
     holds: Holds = Holds.NOTHING
     warn: bool = True  # False: a state chosen on purpose (a trial portal), reported but not a warning
+    # For a problem that holds mail: the same in a clinician's words (no config keys), which
+    # the add-ins show as the reason a message is held (agent/ingress/compose.py).
+    says: str = ""
 
     @property
     def severity(self) -> str:
@@ -50,7 +53,7 @@ class Problem:
 
     def to_json(self) -> dict[str, Any]:
         return {"code": self.code, "message": self.message, "holds": str(self.holds), "warn": self.warn,
-                "severity": self.severity}
+                "severity": self.severity, "says": self.says}
 
 
 def is_loopback(host: str) -> bool:
@@ -66,7 +69,8 @@ def problems(config: Config) -> tuple[Problem, ...]:
     found: list[Problem] = []
     if config.managed_error:
         found.append(Problem("managed_policy_invalid", f"managed policy is invalid: {config.managed_error}",
-                             Holds.ALL))
+                             Holds.ALL, says="Your organization's Postseal settings cannot be read, so Postseal "
+                                             "keeps all mail until your IT team corrects them"))
     url = urlsplit(config.portal.url)
     host = url.hostname or ""
     if is_loopback(host) or url.scheme != "https":
@@ -77,7 +81,9 @@ def problems(config: Config) -> tuple[Problem, ...]:
         else:
             found.append(Problem("portal_url_unreachable", f"portal URL {config.portal.url} {why}, so no patient "
                                  "can open its links: portal mail is held until IT sets the clinic's portal "
-                                 "URL (postseal init, or [portal] url)", Holds.PORTAL))
+                                 "URL (postseal init, or [portal] url)", Holds.PORTAL,
+                                 says="Your IT team has not finished setting up the secure portal, so mail that "
+                                      "goes through it waits until they do"))
     if not config.organization.internal_domains:
         found.append(Problem("no_internal_domains", "no internal domains are set: every recipient, colleagues "
                              "too, is treated as outside the clinic ([organization] internal_domains)"))

@@ -8,7 +8,10 @@
 5. otherwise → secure portal
 
 Every stronger method that was considered and not used is written into the plan with its
-reason ("key 1A2B… expired on 2026-01-04"), so a sender and an auditor can see why.
+reason ("key 1A2B… expired on 2026-01-04"), so a sender and an auditor can see why. Beside
+that technical reason each plan carries `says`, the one sentence a clinician reads
+(agent/plain_words.py): it is chosen here, where the why is known, never guessed later from
+the reason's text.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from agent.keys.discovery import Discovery
 from agent.keys.pgp_store import PgpStore
 from agent.keys.smime_store import SmimeStore
 from agent.model import Method, RecipientPlan, Verdict
+from agent.plain_words import Why, says
 from agent.tls_policy import Requirement, TlsPolicies
 
 
@@ -29,27 +33,28 @@ def route(address: str, verdict: Verdict, config: Config, pgp: PgpStore,
           smime: SmimeStore | None = None, discovery: Discovery | None = None,
           tls: TlsPolicies | None = None) -> RecipientPlan:
     if config.is_internal(address):
-        return RecipientPlan(address, Method.INTERNAL, "internal domain: delivered over the organization's relay")
+        return RecipientPlan(address, Method.INTERNAL, "internal domain: delivered over the organization's relay",
+                             says=says(Method.INTERNAL))
     skipped: list[str] = []
     if verdict.portal_only:
         rule = next((name for name, action in verdict.matched if action == "portal_only"), verdict.rule)
         return RecipientPlan(address, Method.PORTAL, f"policy rule {rule}: secure portal only", "",
-                             ("smime, pgp, tls: not considered (portal only)",))
+                             ("smime, pgp, tls: not considered (portal only)",), says(Method.PORTAL, Why.PORTAL_ONLY))
     if smime is not None:
         cert, problems = smime.find(address)
         if cert is not None:
             return RecipientPlan(address, Method.SMIME, f"S/MIME certificate on file ({cert.note})",
-                                 cert.fingerprint, tuple(skipped))
+                                 cert.fingerprint, tuple(skipped), says(Method.SMIME))
         skipped.append("smime: " + ("; ".join(problems) if problems else "no certificate for this address"))
     key, problems = pgp.find(address)
     if key is not None:
-        return RecipientPlan(
-            address, Method.PGP, "OpenPGP key on file", key.fingerprint, tuple(skipped)
-        )
+        return RecipientPlan(address, Method.PGP, "OpenPGP key on file", key.fingerprint, tuple(skipped),
+                             says(Method.PGP))
     if discovery is not None and discovery.enabled:
         found, notes = discovery.discover(address)
         if found:
-            return RecipientPlan(address, Method.PGP, f"OpenPGP key found by {notes[0]}", found, tuple(skipped))
+            return RecipientPlan(address, Method.PGP, f"OpenPGP key found by {notes[0]}", found, tuple(skipped),
+                                 says(Method.PGP, Why.DISCOVERED))
         problems = [*problems, *(f"lookup: {n}" for n in notes)]
     skipped.append("pgp: " + ("; ".join(problems) if problems else "no key for this address"))
     if tls is not None:
@@ -58,16 +63,18 @@ def route(address: str, verdict: Verdict, config: Config, pgp: PgpStore,
         requirement = Requirement("required_domains", "domain requires verified TLS (tls.required_domains)")
     else:
         requirement = Requirement("", "")
+    portal_why = Why.PLAIN
     if requirement.verified:
         if verdict.tls_allowed:
-            return RecipientPlan(address, Method.TLS, requirement.detail, "", tuple(skipped))
+            why = Why.REQUIRED_PARTNER if requirement.kind == "required_domains" else Why.SERVER_REQUIRES
+            return RecipientPlan(address, Method.TLS, requirement.detail, "", tuple(skipped), says(Method.TLS, why))
         skipped.append(f"tls: policy rule forbids TLS-only for this content ({verdict.rule})")
+        portal_why = Why.END_TO_END
     else:
         skipped.append("tls: domain is not known to enforce verified TLS"
                        + (f" ({'; '.join(requirement.why_not)})" if requirement.why_not else ""))
-    return RecipientPlan(
-        address, Method.PORTAL, "no key on file: secure portal link with the key in the link", "", tuple(skipped)
-    )
+    return RecipientPlan(address, Method.PORTAL, "no key on file: secure portal link with the key in the link", "",
+                         tuple(skipped), says(Method.PORTAL, portal_why))
 
 
 def route_reply(address: str, sender: str, config: Config, smime: SmimeStore | None) -> RecipientPlan | None:
@@ -88,8 +95,9 @@ def route_reply(address: str, sender: str, config: Config, smime: SmimeStore | N
         cert, problems = smime.find(address)
         if cert is not None:
             return RecipientPlan(address, Method.SMIME, "secure portal reply: encrypted to your S/MIME certificate",
-                                 cert.fingerprint)
+                                 cert.fingerprint, says=says(Method.SMIME, Why.OWN_REPLY))
         skipped.append("smime: " + ("; ".join(problems) if problems else "no certificate of your own"))
     return RecipientPlan(address, Method.KEPT, "secure portal reply: kept in Postseal under Secure replies, and "
                                                "put in your Inbox when you are signed in to Microsoft 365 or "
-                                               "Google (or import your S/MIME certificate)", "", tuple(skipped))
+                                               "Google (or import your S/MIME certificate)", "", tuple(skipped),
+                         says(Method.KEPT, Why.OWN_REPLY))

@@ -21,7 +21,7 @@ from typing import Any
 
 from aiohttp import web
 
-from agent import audit_evidence, client_json, failure, replies, settings
+from agent import audit_evidence, client_json, failure, plain_words, replies, settings
 from agent import config as config_mod
 from agent import stamp as stamp_mod
 from agent.bounces import NotADsn
@@ -173,12 +173,18 @@ async def answer_draft(request: web.Request, pipeline: Pipeline, store: bool) ->
     """POST /v1/compose and /v1/compose/check (also the add-in origin's /addin/v1/…)."""
     try:
         answer = await compose.decide(pipeline, await _draft(request), store=store)
+    # `message` is what the sender reads (agent/plain_words.py: no field paths, folders or
+    # Message-IDs); error.message keeps the technical text for IT and the log.
     except compose.BadDraft as exc:
-        return _blocked(exc.status, "bad_draft", f"Postseal cannot check this draft: {exc}.", str(exc))
+        return _blocked(exc.status, "bad_draft", f"Postseal cannot check this draft: {plain_words.draft_problem(str(exc))}.",
+                        str(exc))
     except StorageUnavailable as exc:
-        return _blocked(503, "storage_unavailable", f"Postseal cannot store the message: {exc}", str(exc))
+        return _blocked(503, "storage_unavailable", "Postseal cannot store new messages on this computer right now "
+                        "(its disk is full or cannot be written), so this message was not sent. Tell your IT team.",
+                        str(exc))
     except MessageIdReused as exc:
-        return _blocked(409, "message_id_reused", f"Postseal did not send this draft: {exc}", str(exc))
+        return _blocked(409, "message_id_reused", "Postseal did not send this draft: another message already "
+                        "carries its identifier. Copy the text into a new message and send that.", str(exc))
     return web.json_response(answer.to_json())
 
 

@@ -30,6 +30,7 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any
 
+from agent import plain_words
 from agent import stamp as stamp_mod
 from agent.intake import BadMessage, valid_address
 from agent.model import Action, Method
@@ -39,6 +40,7 @@ from agent.policy.normalize import html_to_text
 MAX_ATTACHMENT = 25 * 1024 * 1024
 MAX_DRAFT = 35 * 1024 * 1024  # Exchange Online's default message size limit
 LETS_CLIENT_SEND = {Method.INTERNAL, Method.TLS}
+ALLOWED = "every recipient is inside your organization or reached over a verified encrypted connection"
 _MIME_TYPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}")
 _CLIENT = re.compile(r"[A-Za-z0-9._-]{1,40}")
 
@@ -64,6 +66,9 @@ class Answer:
         out: dict[str, Any] = {"decision": self.decision, "message": self.message}
         if self.plan is not None:
             out["plan"] = self.plan
+            # What was found, in words (plain_words.FINDINGS): the add-ins show these, never
+            # the detector names in plan.verdict.finding_counts.
+            out["found"] = plain_words.found(self.plan.get("verdict", {}).get("finding_counts", {}))
         if self.id:
             out["id"] = self.id
         if self.stamp:
@@ -229,7 +234,7 @@ async def decide(pipeline: Pipeline, data: Any, store: bool = True) -> Answer:
                 await pipeline.submit(raw)  # records the block in the audit
             except Blocked:
                 pass
-        return Answer("blocked", verdict.reason or "Your organization's policy blocks this message.", plan_json)
+        return Answer("blocked", plain_words.policy_reason(verdict.reason, verdict.rule, blocks=True), plan_json)
     methods = {r.method for r in plan.recipients}
     # So many recipients that the stamp would not fit on one header line: the client cannot
     # send it with a stamp the gateway accepts, so the agent sends it (and folds its stamp).
@@ -244,23 +249,32 @@ async def decide(pipeline: Pipeline, data: Any, store: bool = True) -> Answer:
                               "You can close this draft.", plan_json, id=accepted.id)
     if verdict.action is not Action.HOLD and methods <= LETS_CLIENT_SEND:
         if not store:
-            return Answer("allow", "Internal or verified-TLS recipients only: your mail program sends it.", plan_json)
+            return Answer("allow", f"Your mail program sends it: {ALLOWED}.", plan_json)
         verdict_id, stamp = pipeline.stamper.issue(draft.sender, draft.recipients, draft.subject)
         pipeline.record_stamp(verdict_id, draft.sender, draft.recipients, draft.client, plan)
-        return Answer("allow", "Checked by Postseal: internal or verified-TLS recipients only.", plan_json,
-                      stamp=stamp)
+        return Answer("allow", f"Checked by Postseal: {ALLOWED}.", plan_json, stamp=stamp)
     if verdict.action is Action.HOLD:
-        reason = verdict.reason.rstrip(". ") or "your organization's policy holds this message"
-        message = (f"Held for review: {reason}. Postseal keeps it until your privacy officer "
-                   "releases it; you can close this draft.")
+        reason = _hold_reason(pipeline, verdict.reason, verdict.rule).rstrip(". ")
+        # A set-up hold cannot be released until IT has mended the set-up (Pipeline._may_release).
+        who = "your IT team has fixed this and it is released" if verdict.rule == "setup" else \
+            "your privacy officer releases it"
+        message = f"Held for review: {reason}. Postseal keeps it until {who}; you can close this draft."
         if not store:
             return Answer("held", f"Held for review: {reason}.", plan_json)
         accepted = await pipeline.submit(raw)
         return Answer("held", message, plan_json, id=accepted.id)
-    protected = sorted(str(m) for m in methods - LETS_CLIENT_SEND)
+    how = plain_words.protected(r.method for r in plan.recipients)
     if not store:
-        return Answer("sent", f"Postseal will send it protected ({', '.join(protected)}).", plan_json)
+        return Answer("sent", f"Postseal will send it protected: {how}.", plan_json)
     accepted = await pipeline.submit(raw)
-    return Answer("sent", f"Postseal is sending this message protected ({', '.join(protected)}); "
-                          "your mail program does not send its own copy. You can close this draft.",
-                  plan_json, id=accepted.id)
+    return Answer("sent", f"Postseal is sending this message itself, {how}; your mail program does not send "
+                          "its own copy. You can close this draft.", plan_json, id=accepted.id)
+
+
+def _hold_reason(pipeline: Pipeline, reason: str, rule: str) -> str:
+    """Why a message is held, for the sender: a policy rule's own words, or — when the set-up
+    holds it (readiness.py) — the problem's words for a clinician, not IT's."""
+    if rule == "setup":
+        return next((p.says for p in pipeline.problems if p.message == reason and p.says),
+                    "Postseal's set-up is not finished, so this message waits until IT completes it")
+    return plain_words.policy_reason(reason, rule)

@@ -145,10 +145,12 @@ def ask_agent(draft: Any) -> dict[str, Any]:
             answer = {}
         if isinstance(answer, dict) and answer.get("decision") in ("blocked", "held"):
             return {k: answer[k] for k in ("decision", "message", "plan", "id") if k in answer}
-        detail = answer.get("error", {}).get("message", "") if isinstance(answer, dict) else ""
-        raise RequestError("agent_error", f"Postseal could not check this message (HTTP {exc.code}"
-                                          f"{': ' + detail if detail else ''}). Do not send it; "
-                                          "try again, or ask IT if it keeps happening.") from None
+        # The status and the agent's technical words go to the host's log for IT; the banner
+        # gets one plain sentence (agent/plain_words.py).
+        code = answer.get("error", {}).get("code", "") if isinstance(answer, dict) else ""
+        log.warning("the agent answered HTTP %s (%s)", exc.code, str(code)[:40] or "no code")
+        raise RequestError("agent_error", "Postseal could not check this message, so it was not sent. Press "
+                                          "Send again; if it keeps happening, tell your IT team.") from None
     except TimeoutError:
         raise RequestError("timeout", SLOW) from None
     except (urllib.error.URLError, OSError) as exc:

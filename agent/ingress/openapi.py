@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
+_COMPOSE = {"$ref": "#/components/schemas/ComposeAnswer"}
 
 
 def _json(schema: dict, description: str) -> dict:
@@ -33,12 +34,43 @@ OPENAPI: dict = {
                     }
                 },
             },
+            "RecipientPlan": {
+                "type": "object",
+                "properties": {
+                    "address": {"type": "string"},
+                    "method": {"enum": ["internal", "smime", "pgp", "tls", "portal", "kept"]},
+                    "reason": {"type": "string", "description": "Why this method, technically (settings, key ids): "
+                                                                "for IT and the audit"},
+                    "says": {"type": "string", "description": "The same in one plain sentence for the sender (no "
+                                                              "settings or jargon): what the add-ins and the tray "
+                                                              "show; empty in plans stored before it existed"},
+                    "key_fingerprint": {"type": "string"},
+                    "skipped": {"type": "array", "items": {"type": "string"},
+                                "description": "Stronger methods considered, and why not (technical)"},
+                },
+            },
             "Plan": {
                 "type": "object",
                 "properties": {
                     "sender": {"type": "string"},
                     "verdict": {"type": "object"},
-                    "recipients": {"type": "array", "items": {"type": "object"}},
+                    "recipients": {"type": "array", "items": {"$ref": "#/components/schemas/RecipientPlan"}},
+                },
+            },
+            "ComposeAnswer": {
+                "type": "object",
+                "required": ["decision", "message"],
+                "properties": {
+                    "decision": {"enum": ["allow", "sent", "held", "blocked"]},
+                    "message": {"type": "string", "description": "What happened and what to do, in plain words"},
+                    "found": {"type": "array", "items": {"type": "string"},
+                              "description": "What was found, by kind, in plain words (\"Social Security number: "
+                                             "1\"); never the values"},
+                    "plan": {"$ref": "#/components/schemas/Plan"},
+                    "id": {"type": "string"},
+                    "stamp": {"type": "string"},
+                    "error": {"type": "object", "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+                              "description": "On a refused draft (4xx/5xx): the technical text, for IT"},
                 },
             },
             "Message": {
@@ -69,7 +101,9 @@ OPENAPI: dict = {
                             "code": {"type": "string"}, "message": {"type": "string"},
                             "holds": {"type": "string", "enum": ["nothing", "portal", "all"]},
                             "warn": {"type": "boolean"},
-                            "severity": {"type": "string", "enum": ["holds", "warning", "note"]}}}}}},
+                            "severity": {"type": "string", "enum": ["holds", "warning", "note"]},
+                            "says": {"type": "string", "description": "For a problem that holds mail: the same "
+                                                                      "in a clinician's words (no settings)"}}}}}},
                         "agent is up")}}
         },
         "/v1/check": {
@@ -185,10 +219,10 @@ OPENAPI: dict = {
                                "responses": {"200": {"description": "text/event-stream"}}}},
         "/v1/compose": {"post": {"summary": "A draft from a mail-client add-in (JSON, addins/PROTOCOL.md): allow with a "
                                             "stamp, sent by the agent, held, or blocked",
-                                 "responses": {"200": _json({"type": "object"}, "decision, message, plan, id, stamp"),
-                                               "400": _json({"type": "object"}, "bad_draft: decision blocked")}}},
+                                 "responses": {"200": _json(_COMPOSE, "decision, message, found, plan, id, stamp"),
+                                               "400": _json(_COMPOSE, "bad_draft: decision blocked")}}},
         "/v1/compose/check": {"post": {"summary": "What /v1/compose would decide; keeps, queues and stamps nothing",
-                                       "responses": {"200": _json({"type": "object"}, "decision, message, plan")}}},
+                                       "responses": {"200": _json(_COMPOSE, "decision, message, found, plan")}}},
         "/v1/stamps/verify": {"post": {"summary": "Check a message's X-Postseal-Verdict (message/rfc822; "
                                                   "?recipients=a,b for the envelope)",
                                        "responses": {"200": _json({"type": "object"}, "valid, reason | verdict, issued, "

@@ -27,6 +27,7 @@ from cryptography.x509.oid import NameOID
 
 from agent.api.client import AgentClient
 from agent.ingress import native_manifest
+from tests.plain_text import assert_plain
 from tests.screenshots import check_screenshot, screenshot_folder
 
 playwright_sync = pytest.importorskip("playwright.sync_api", reason="pip install -e .[test] brings playwright")
@@ -37,6 +38,16 @@ FIXTURE = Path(__file__).resolve().parent / "gmail" / "fixture.html"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 EXTENSION_ID = "npopaobmgdpnkgmgoeplckklppifdhok"  # README.md "Extension ID"
 WAIT_MS = 45_000
+PGP_PARTNER = "referrals@lakesidecardiology.example"  # tests/conftest.py `partner`
+SMIME_PARTNER = "results@northsidelab.example"
+# One sentence per recipient, as the agent words it (agent/plain_words.py).
+SAYS = {
+    "nurse.kim@valleyclinic.example": "Inside your organization: delivered through your clinic's own mail system.",
+    "claims@harborbilling.example": "Sent over a verified encrypted connection (required for this partner).",
+    PGP_PARTNER: "Encrypted with their OpenPGP key, so only they can open it.",
+    SMIME_PARTNER: "Encrypted with their S/MIME certificate, so only they can open it.",
+    "jordan.miles@familymail.example": "Goes to the secure portal: they get a link and a one-time code to read it.",
+}
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is installed by `make test`")
 
@@ -155,9 +166,26 @@ def gmail(browser, stand_in, host_target, home):
 
 
 @pytest.fixture
-def agent(start_agent, sink) -> AgentClient:
-    running = start_agent(sink.port)
-    return AgentClient(running.api_url, running.token, timeout=30)
+def agent(start_agent, sink, pki, partner) -> AgentClient:
+    """An agent that knows one partner's OpenPGP key and another's S/MIME certificate."""
+    running = start_agent(sink.port, smime={"trusted_ca_files": [str(pki.ca_file)]})
+    client = AgentClient(running.api_url, running.token, timeout=30)
+    client.import_key(partner.public_key().encode())
+    client.import_key(pki.person(SMIME_PARTNER).pem())
+    return client
+
+
+def postseal_text(page) -> str:
+    """Everything Postseal shows on the page (banners and notes), checked for jargon."""
+    text = "\n".join(page.locator(".postseal-banner, .postseal-toast").all_inner_texts())
+    assert_plain(text, "the Gmail banner")
+    return text
+
+
+def note_lines(page) -> dict[str, str]:
+    """The note shown once a message has gone: address → its sentence."""
+    lines = page.locator(".postseal-toast li").all_inner_texts()
+    return dict(line.split(": ", 1) for line in lines)
 
 
 def open_compose(page, query: str = ""):
@@ -205,6 +233,34 @@ def test_an_internal_message_is_checked_then_sent_by_gmail(gmail, agent, stand_i
     stamped = [r for r in agent.audit() if r.get("event") == "stamped"]
     assert len(stamped) == 1 and stamped[0]["sender"] == "dr.chen@valleyclinic.example"  # the agent was asked
     assert agent.outbox() == []
+    note = gmail.locator(".postseal-toast", has_text="Checked by Postseal and sent")
+    note.wait_for()
+    postseal_text(gmail)
+    assert note_lines(gmail) == {"nurse.kim@valleyclinic.example": SAYS["nurse.kim@valleyclinic.example"]}
+
+
+@pytest.mark.screenshots
+def test_a_message_the_agent_sends_says_one_plain_sentence_per_recipient(gmail, agent, stand_in, tmp_path):
+    compose = open_compose(gmail)
+    write(compose, ", ".join(SAYS), "Referral follow-up", "Your follow-up visit is on Friday at 10:00.")
+    compose.locator("div[role=button].aoO").click()
+    gmail.locator(".postseal-toast", has_text="Sent protected by Postseal").wait_for()
+    postseal_text(gmail)
+    assert note_lines(gmail) == SAYS
+    wait_for(gmail, lambda: stand_in.discarded, "Gmail's draft is discarded")
+    shot = screenshot_folder(tmp_path) / "gmail-sent.png"
+    gmail.screenshot(path=str(shot))
+    check_screenshot(shot)
+    assert stand_in.sent == [] and gmail.evaluate("window.gmailSends") == 0
+
+
+def test_scheduled_send_is_turned_off_in_plain_words(gmail, stand_in):
+    compose = open_compose(gmail)
+    write(compose, "nurse.kim@valleyclinic.example", "Rota", "See you Monday.")
+    compose.locator("[aria-label='More send options']").click()
+    compose.locator(".postseal-banner", has_text="Scheduled send is off").wait_for()
+    postseal_text(gmail)
+    assert gmail.evaluate("window.gmailSends") == 0
 
 
 @pytest.mark.screenshots
@@ -216,6 +272,10 @@ def test_a_held_message_does_not_leave_and_waits_in_the_outbox(gmail, agent, sta
     banner = compose.locator(".postseal-banner.postseal-held")
     banner.wait_for()
     assert "Social Security number" in banner.inner_text() and "Held" in banner.inner_text()
+    assert postseal_text(gmail) == (
+        "Held for review: not sent\nThis message contains a Social Security number and is going "
+        "outside the organization. Remove the number, or ask your privacy officer to release the message. "
+        "Postseal keeps it until your privacy officer releases it; you can close this draft.\n×")
     assert gmail.evaluate("window.gmailSends") == 0 and stand_in.sent == []
     [held] = agent.outbox()
     assert held["state"] == "held"
@@ -282,6 +342,7 @@ def test_agent_not_running_stops_the_send_and_says_what_to_do(gmail, stand_in):
     banner = compose.locator(".postseal-banner.postseal-error")
     banner.wait_for()
     assert "Postseal is not running" in banner.inner_text() and "start it from the tray" in banner.inner_text()
+    postseal_text(gmail)
     assert gmail.evaluate("window.gmailSends") == 0 and stand_in.sent == []
 
 
@@ -290,7 +351,9 @@ def test_changed_markup_fails_closed(gmail, agent, stand_in):
     write(compose, "nurse.kim@valleyclinic.example", "Rota", "See you Monday.")
     banner = compose.locator(".postseal-banner", has_text="Postseal cannot check this message")
     banner.wait_for()
-    assert "the Send button not found" in banner.inner_text()
+    assert "Gmail has changed its page" in banner.inner_text() and "ask your IT team" in banner.inner_text()
+    assert "the Send button not found" in banner.get_attribute("data-postseal-why")  # for IT, not shown
+    postseal_text(gmail)
     compose.locator("div[role=button].zzSend").click()
     compose.locator("[aria-label='Message Body']").press("Control+Enter")
     compose.locator("div[role=button].zzSend").press("Enter")
@@ -326,4 +389,5 @@ def test_an_attachment_gmail_does_not_hand_over_blocks_the_send(gmail, agent, st
     banner = compose.locator(".postseal-banner.postseal-error")
     banner.wait_for()
     assert "scan-from-drive.pdf" in banner.inner_text() and "Blocked" in banner.inner_text()
+    postseal_text(gmail)
     assert gmail.evaluate("window.gmailSends") == 0 and stand_in.sent == [] and agent.outbox() == []

@@ -123,6 +123,8 @@ def test_a_held_pgp_recipient_goes_via_the_portal_instead_and_can_then_be_revoke
     assert (status, body["rerouted"]) == (202, 1)
     record = client.wait(ident)
     assert record["state"] == "delivered" and record["recipients"][0]["method"] == "portal"
+    # The plan now says so, in the sender's words (agent/plain_words.py).
+    assert record["plan"]["recipients"][0]["says"].startswith("Goes to the secure portal, as you asked:")
     portal_id = record["recipients"][0]["proof"]["portal_id"]
     info_url = f"{running.portal_url}/api/v1/messages/{portal_id}/info"
     assert json.loads(urllib.request.urlopen(info_url, timeout=10).read())["state"] == "ok"

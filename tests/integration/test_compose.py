@@ -143,7 +143,9 @@ def test_an_attachment_the_client_could_not_read_blocks_the_send(agent):
 def test_bad_drafts_are_blocked_with_the_field_named(agent, fields, named):
     running, client = agent
     status, answer = post(running, "/v1/compose", draft(**fields))
-    assert status == 400 and answer["decision"] == "blocked" and named in answer["message"], answer
+    assert status == 400 and answer["decision"] == "blocked" and named in answer["error"]["message"], answer
+    # The sender reads the field as the compose window names it; the path is for IT.
+    assert "draft." not in answer["message"] and answer["message"].startswith("Postseal cannot check this draft")
     assert client.outbox() == []
 
 
@@ -164,3 +166,31 @@ def test_the_stamp_key_is_published_for_gateways(agent):
         key = json.loads(response.read())
     load_pem_public_key(key["public_key_pem"].encode())
     assert len(key["key_id"]) == 16
+
+
+def test_every_answer_has_the_documented_shape_and_plain_words_for_people(agent):
+    """The OpenAPI document's ComposeAnswer, checked with jsonschema on real answers: the
+    sentences people read (message, found, each recipient's `says`) are plain words, while
+    the technical reason stays beside them for IT."""
+    import jsonschema
+
+    from agent.ingress.openapi import OPENAPI
+    from tests.plain_text import assert_plain, jargon_in
+
+    running, _ = agent
+    schema = {"$ref": "#/components/schemas/ComposeAnswer", "components": OPENAPI["components"]}
+    phi = {"type": "text", "content": "SSN: 512-44-8721, DOB: 03/14/1958."}
+    drafts = [draft(), draft(to=["claims@harborbilling.example", "jordan.miles@familymail.example"]),
+              draft(to=["records@statedisability.example"], body=phi), draft(to=["nurse@@valleyclinic"])]
+    for fields in drafts:
+        for path in ("/v1/compose/check", "/v1/compose"):
+            _, answer = post(running, path, fields)
+            jsonschema.validate(answer, schema, cls=jsonschema.Draft202012Validator)
+            assert_plain(answer["message"], f"{path} {answer['decision']}")
+            for line in answer.get("found", []):
+                assert_plain(line, "found")
+            for recipient in answer.get("plan", {}).get("recipients", []):
+                assert recipient["says"] and recipient["reason"], recipient
+                assert_plain(recipient["says"], recipient["address"])
+    portal = post(running, "/v1/compose/check", drafts[1])[1]["plan"]["recipients"][1]
+    assert jargon_in(portal["reason"])  # "no key on file: …": still there for IT, never shown

@@ -122,6 +122,7 @@ def test_an_mx_with_the_wrong_certificate_gets_nothing_and_the_portal_is_used(st
         final = client.wait(client.submit(MESSAGE).id)
         assert mx.received == []  # nothing in clear, nothing at all, to an MX that did not verify
         assert final["state"] == "delivered" and final["recipients"][0]["method"] == "portal", final
+        assert "their encrypted connection kept failing" in final["plan"]["recipients"][0]["says"]
         [notice] = sink.received
         assert b"Claim 4471 for the November visit" not in notice.data
         [fallback] = [r for r in running.pipeline.audit.records() if r.get("event") == "tls_fallback"]

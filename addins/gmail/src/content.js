@@ -8,6 +8,7 @@
 (function (root) {
   const P = root.Postseal;
   const S = P.selectors;
+  const T = P.TEXTS;
   const state = new WeakMap(); // compose element → { busy, approved, checked }
   const MOUSE = ["pointerdown", "mousedown", "pointerup", "mouseup", "click", "auxclick", "dblclick"];
   const KEYS = ["keydown", "keypress", "keyup"];
@@ -40,10 +41,6 @@
     return null;
   }
 
-  function brokenText(why) {
-    return `Gmail's page has changed (${why}), so sending from this window is turned off. ` +
-      "Ask IT to update Postseal; your draft is kept.";
-  }
 
   // --- banners and toast ----------------------------------------------------------------
 
@@ -80,17 +77,58 @@
     container.querySelectorAll(":scope .postseal-banner").forEach((b) => b.remove());
   }
 
-  function toast(text) {
+  // One line of what happened, then one sentence per recipient (at most MAX_LINES, then "and
+  // N more"); it stays longer the more there is to read.
+  const MAX_LINES = 6;
+  function toast(text, lines = []) {
     const box = document.createElement("div");
     box.className = "postseal-toast";
     box.setAttribute("role", "status");
-    box.textContent = text;
+    const title = document.createElement("strong");
+    title.textContent = text;
+    box.append(title);
+    if (lines.length) {
+      const list = document.createElement("ul");
+      const shown = lines.length > MAX_LINES ? lines.slice(0, MAX_LINES - 1) : lines;
+      for (const line of shown) {
+        // "address: sentence", the address set apart so the eye finds each recipient.
+        const item = document.createElement("li");
+        const cut = line.indexOf(": ");
+        if (cut > 0) {
+          const address = document.createElement("span");
+          address.className = "postseal-address";
+          address.textContent = line.slice(0, cut);
+          item.append(address, line.slice(cut));
+        } else {
+          item.textContent = line;
+        }
+        list.append(item);
+      }
+      if (shown.length < lines.length) {
+        const more = document.createElement("li");
+        more.textContent = T.more(lines.length - shown.length);
+        list.append(more);
+      }
+      box.append(list);
+    }
+    const close = document.createElement("button");
+    close.className = "postseal-close";
+    close.type = "button";
+    close.setAttribute("aria-label", "Close");
+    close.textContent = "×";
+    close.addEventListener("click", () => box.remove());
+    box.append(close);
+    document.querySelectorAll(".postseal-toast").forEach((old) => old.remove());
     document.body.append(box);
-    setTimeout(() => box.remove(), 8000);
+    setTimeout(() => box.remove(), 8000 + 2000 * Math.min(lines.length, MAX_LINES));
   }
 
+  // What changed on the page (`why`) is for IT: it goes on the banner's data-postseal-why
+  // attribute and the console, not into the sentence the clinician reads.
   function failClosed(container, why) {
-    banner(container, "broken", "Postseal cannot check this message", brokenText(why));
+    console.warn(`Postseal: this compose window is turned off: ${why}`); // for IT
+    const box = banner(container, "broken", T.brokenTitle, T.brokenText);
+    box.setAttribute("data-postseal-why", why);
     container.querySelectorAll(S.anyControl).forEach((c) => {
       if (!c.closest(".postseal-banner")) c.classList.add("postseal-disabled");
     });
@@ -132,7 +170,7 @@
     if (s.busy) return;
     s.busy = true;
     compose.setAttribute("data-postseal", "checking");
-    banner(compose, "checking", "Postseal is checking this message…", "It is sent as soon as Postseal agrees.");
+    banner(compose, "checking", T.checkingTitle, T.checkingText);
     let result;
     try {
       const draft = await P.collectDraft(compose, document);
@@ -141,13 +179,12 @@
       if (result.action === "send") {
         const now = await P.collectDraft(compose, document);
         if (fingerprint(now) !== fingerprint(draft)) {
-          result = { action: "stop", kind: "error", title: "Not sent: the message changed",
-            text: "The message changed while Postseal checked it. Press Send again." };
+          result = { action: "stop", kind: "error", title: T.changedTitle, text: T.changedText };
         }
       }
     } catch (err) {
-      result = { action: "stop", kind: "error", title: "Not sent: Postseal could not check this message",
-        text: `Postseal could not read this draft (${err && err.message}). Press Send again.` };
+      console.warn(`Postseal: reading the draft failed: ${err && err.message}`); // for IT
+      result = { action: "stop", kind: "error", title: T.unreadableTitle, text: T.unreadableText };
     } finally {
       s.busy = false;
     }
@@ -156,13 +193,14 @@
     if (result.action === "send") {
       clearBanner(compose);
       if (parts.send) release(compose, parts.send);
+      toast(result.text, result.lines);
     } else if (result.action === "close") {
       clearBanner(compose);
-      toast(result.text);
+      toast(result.text, result.lines);
       if (parts.discard) {
         parts.discard.dispatchEvent(new MouseEvent("click", { bubbles: true, cancelable: true, view: window }));
       } else {
-        banner(compose, "held", result.text, "Postseal sent this message itself. Discard this draft; do not send it again.");
+        banner(compose, "held", result.text, T.sentNoDiscard);
       }
     } else {
       banner(compose, result.kind === "held" ? "held" : "error", result.title, result.text);
@@ -185,8 +223,7 @@
     if (parts.moreSendOptions && parts.moreSendOptions.contains(event.target)) {
       stop(event);
       if (event.type === "click") {
-        banner(compose, "error", "Scheduled send is off",
-          "Postseal checks a message when it is sent, so scheduled send is not available. Press Send instead.");
+        banner(compose, "error", T.scheduledTitle, T.scheduledText);
       }
       return;
     }

@@ -8,8 +8,8 @@ export const CHUNK_LIMIT = 512 * 1024;
 export const ANSWER_TIMEOUT_MS = 60_000; // PROTOCOL.md: no answer within 60 s = do not send
 
 const NOT_INSTALLED =
-  "Postseal is not installed on this computer (its native messaging host is missing). " +
-  "Ask IT to install Postseal; until then this message cannot be checked and is not sent.";
+  "Postseal is not installed on this computer, or not set up for this browser, so this message " +
+  "cannot be checked and was not sent. Ask your IT team to install Postseal.";
 const NOT_RUNNING =
   "Postseal is not running: start it from the tray or the Start menu, then press Send again.";
 
@@ -91,7 +91,9 @@ export function askHost(connect, request, { timeoutMs = ANSWER_TIMEOUT_MS, lastE
       try {
         whole = reassembler.add(message);
       } catch (err) {
-        finish(failure("bad_answer", `Postseal's answer could not be read (${err.message}). Press Send again.`));
+        console.warn(`Postseal: an answer could not be put back together: ${err.message}`); // for IT
+        finish(failure("bad_answer", "Postseal's answer could not be read, so this message was not sent. " +
+          "Press Send again."));
         return;
       }
       if (whole && (whole.id === request.id || whole.id === null)) finish(whole);

@@ -89,6 +89,10 @@ export async function askAgent({ fetch: fetchImpl, origin, token, draft, path, s
     let detail = `HTTP ${response.status}`;
     try {
       const data = await readJson(response, signal);
+      // A refused draft still carries a decision and words for the sender (PROTOCOL.md): that
+      // is the answer to show, not the status.
+      if (response.status !== 401 && data && data.decision === "blocked" && typeof data.message === "string" &&
+          data.message.trim()) return data;
       const message = data && data.error && data.error.message;
       if (typeof message === "string" && message) detail = `${detail}: ${message}`;
     } catch (_error) {

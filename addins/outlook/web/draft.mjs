@@ -8,7 +8,10 @@
 import { base64OfText } from "./base64.mjs";
 import { officeCall } from "./office-async.mjs";
 
-export const CLOUD_ATTACHMENT = "cloud attachment (link only)";
+// Words the clinician may read in the blocked answer ("could not read the attachment …").
+export const CLOUD_ATTACHMENT = "it is a link to a file stored online, not the file";
+export const NOT_HANDED_OVER = "Outlook could not hand it over";
+export const UNKNOWN_FORMAT = "Outlook handed it over in a form Postseal cannot read";
 
 async function addresses(Office, item, field) {
   const recipients = item[field];
@@ -49,7 +52,9 @@ export async function readAttachment(Office, item, details) {
     content = await officeCall(Office, "reading the attachment",
       (done) => item.getAttachmentContentAsync(details.id, done));
   } catch (error) {
-    return { name, unavailable: `Outlook could not read it (${error.message})`.slice(0, 200) };
+    // Outlook's own error text is for IT (the console), not for the clinician's message.
+    if (globalThis.console) console.warn(`Postseal: reading attachment ${name} failed: ${error.message}`);
+    return { name, unavailable: NOT_HANDED_OVER };
   }
   const format = content && content.format;
   if (format === Format.Base64) {
@@ -69,7 +74,8 @@ export async function readAttachment(Office, item, details) {
   if (format === Format.Url) {
     return { name, unavailable: CLOUD_ATTACHMENT };
   }
-  return { name, unavailable: `unknown attachment format ${String(format)}` };
+  if (globalThis.console) console.warn(`Postseal: attachment ${name} came in an unknown format: ${String(format)}`);
+  return { name, unavailable: UNKNOWN_FORMAT };
 }
 
 export async function collectDraft(Office) {

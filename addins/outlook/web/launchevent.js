@@ -122,7 +122,10 @@ function base64OfText(text) {
 // getAttachmentContentAsync for each).
 
 
-const CLOUD_ATTACHMENT = "cloud attachment (link only)";
+// Words the clinician may read in the blocked answer ("could not read the attachment …").
+const CLOUD_ATTACHMENT = "it is a link to a file stored online, not the file";
+const NOT_HANDED_OVER = "Outlook could not hand it over";
+const UNKNOWN_FORMAT = "Outlook handed it over in a form Postseal cannot read";
 
 async function addresses(Office, item, field) {
   const recipients = item[field];
@@ -163,7 +166,9 @@ async function readAttachment(Office, item, details) {
     content = await officeCall(Office, "reading the attachment",
       (done) => item.getAttachmentContentAsync(details.id, done));
   } catch (error) {
-    return { name, unavailable: `Outlook could not read it (${error.message})`.slice(0, 200) };
+    // Outlook's own error text is for IT (the console), not for the clinician's message.
+    if (globalThis.console) console.warn(`Postseal: reading attachment ${name} failed: ${error.message}`);
+    return { name, unavailable: NOT_HANDED_OVER };
   }
   const format = content && content.format;
   if (format === Format.Base64) {
@@ -183,7 +188,8 @@ async function readAttachment(Office, item, details) {
   if (format === Format.Url) {
     return { name, unavailable: CLOUD_ATTACHMENT };
   }
-  return { name, unavailable: `unknown attachment format ${String(format)}` };
+  if (globalThis.console) console.warn(`Postseal: attachment ${name} came in an unknown format: ${String(format)}`);
+  return { name, unavailable: UNKNOWN_FORMAT };
 }
 
 async function collectDraft(Office) {
@@ -306,6 +312,10 @@ async function askAgent({ fetch: fetchImpl, origin, token, draft, path, signal }
     let detail = `HTTP ${response.status}`;
     try {
       const data = await readJson(response, signal);
+      // A refused draft still carries a decision and words for the sender (PROTOCOL.md): that
+      // is the answer to show, not the status.
+      if (response.status !== 401 && data && data.decision === "blocked" && typeof data.message === "string" &&
+          data.message.trim()) return data;
       const message = data && data.error && data.error.message;
       if (typeof message === "string" && message) detail = `${detail}: ${message}`;
     } catch (_error) {
@@ -343,7 +353,7 @@ const MESSAGES = {
     "running (Start menu, system tray or menu bar), then press Send again.",
   malformed: "Postseal gave an answer this add-in cannot read, so this message was not sent. " +
     "Restart Postseal from the Start menu, then press Send again.",
-  unpaired: "This add-in is not paired with Postseal, so this message was not sent. Restart " +
+  unpaired: "This add-in could not connect to Postseal, so this message was not sent. Restart " +
     "Postseal from the Start menu, then press Send again; if it keeps happening, call your IT team.",
   sent: "Postseal is sending this message protected; your mail program does not send its own " +
     "copy. You can close this draft.",
@@ -351,14 +361,22 @@ const MESSAGES = {
     "so it was not sent. Press Send again.",
 };
 
+// The technical detail (an HTTP status, Outlook's error text) goes to the console for IT;
+// the clinician reads one plain sentence (issue 19: no codes, keys or exception text).
+function forIt(what, detail) {
+  if (detail && globalThis.console) console.warn(`Postseal: ${what}: ${detail}`);
+}
+
 function httpMessage(detail) {
-  return `Postseal could not check this message (${detail}), so it was not sent. Press Send ` +
-    "again; if it keeps happening, restart Postseal from the Start menu and tell your IT team.";
+  forIt("the agent refused the request", detail);
+  return "Postseal could not check this message, so it was not sent. Press Send again; if it keeps " +
+    "happening, restart Postseal from the Start menu and tell your IT team.";
 }
 
 function draftMessage(detail) {
-  return `Outlook could not give Postseal this draft (${detail}), so it was not sent. Press Send ` +
-    "again; if it keeps happening, close and reopen the draft.";
+  forIt("reading the draft failed", detail);
+  return "Outlook could not give Postseal this draft, so it was not sent. Press Send again; if it " +
+    "keeps happening, close and reopen the draft.";
 }
 
 // Cut to the client's limit on a word boundary, with an ellipsis that says so.
@@ -407,18 +425,19 @@ function readAnswer(data, { requireStamp = true } = {}) {
   }
   const message = typeof data.message === "string" ? data.message.trim() : "";
   const plan = data.plan && typeof data.plan === "object" ? data.plan : null;
-  if (data.decision === "allow" && !requireStamp) return { decision: "allow", message, plan };
+  const found = Array.isArray(data.found) ? data.found.filter((line) => typeof line === "string") : null;
+  if (data.decision === "allow" && !requireStamp) return { decision: "allow", message, plan, found };
   if (data.decision === "allow") {
     const stamp = data.stamp;
     if (typeof stamp !== "string" || stamp.length > STAMP_MAX || !STAMP_PATTERN.test(stamp)) {
       throw new AgentError("malformed", "allow without a valid stamp");
     }
-    return { decision: "allow", message, stamp, plan };
+    return { decision: "allow", message, stamp, plan, found };
   }
   if (data.decision !== "sent" && !message) {
     throw new AgentError("malformed", `${data.decision} without a message`);
   }
-  return { decision: data.decision, message, plan };
+  return { decision: data.decision, message, plan, found };
 }
 
 function blockOptions(Office, message, { details = false } = {}) {

@@ -6,31 +6,28 @@ import { agentOrigin, askAgentPaired, deadline, pairingToken } from "./agent.mjs
 import { collectDraft } from "./draft.mjs";
 import { errorMessageFor, readAnswer } from "./verdict.mjs";
 
-const HEADLINES = {
+export const HEADLINES = {
   allow: "Outlook will send it",
   sent: "Postseal will send it protected",
   held: "Held for review",
   blocked: "Blocked",
 };
 
-const METHODS = {
-  internal: "Internal — inside your organization",
-  tls: "Verified TLS — encrypted on the way",
-  smime: "S/MIME — encrypted to their certificate",
-  pgp: "OpenPGP — encrypted to their key",
-  portal: "Secure portal — they read it after a one-time code",
+// The agent words each recipient's line itself (plan.recipients[].says, agent/plain_words.py)
+// and what it found (answer.found); these stand in only for an agent from before it did, and
+// say the same in the same words. The technical `reason` is for IT and the audit: never shown.
+export const METHODS = {
+  internal: "Inside your organization: delivered through your clinic's own mail system.",
+  tls: "Sent over a verified encrypted connection.",
+  smime: "Encrypted with their S/MIME certificate, so only they can open it.",
+  pgp: "Encrypted with their OpenPGP key, so only they can open it.",
+  portal: "Goes to the secure portal: they get a link and a one-time code to read it.",
 };
-
-// agent/policy/detectors.py's types, in a clinician's words.
-const FINDINGS = {
-  us_ssn: "Social Security number", npi: "NPI (provider number)", dea: "DEA number",
-  mbi: "Medicare Beneficiary Identifier", mrn: "Medical record number", member_id: "Member or policy ID",
-  icd10: "Diagnosis code (ICD-10)", cpt: "Procedure code (CPT)", dob: "Date of birth", phone: "Phone number",
-  email: "Email address", us_address: "Street address", credit_card: "Credit card number",
-  aba_routing: "Bank routing number", drivers_license: "Driver's licence number", ndc: "Drug code (NDC)",
-  patient_name: "Patient name", uninspectable_attachment: "Attachment Postseal could not read",
-  encrypted_archive: "Encrypted archive (not inspected)", mime_beyond_limits: "Message nested past what Postseal inspects",
-};
+export const ERROR_HEADLINE = "Postseal cannot check this draft";
+export const LOADING = "Checking this draft…";
+export const UNKNOWN_METHOD = "Postseal protects it on the way.";
+// Findings counted by an agent that does not name them (answer.found) yet.
+export const someFound = (count) => `Personal or health details: ${count}`;
 
 function element(tag, className, text) {
   const node = document.createElement(tag);
@@ -48,27 +45,38 @@ function show(state, headline, message) {
   document.getElementById("message").textContent = message;
 }
 
-function renderRecipients(plan) {
+// A held message goes nowhere yet, and a blocked one never will: the heading says so.
+export const RECIPIENTS_TITLE = {
+  default: "How each recipient gets it",
+  held: "How each recipient will get it once it can leave",
+};
+
+function renderRecipients(plan, decision) {
   const list = document.getElementById("recipients");
   list.replaceChildren();
-  const recipients = (plan && Array.isArray(plan.recipients)) ? plan.recipients : [];
+  const recipients = (plan && Array.isArray(plan.recipients) && decision !== "blocked") ? plan.recipients : [];
+  document.getElementById("recipients-title").textContent = RECIPIENTS_TITLE[decision] || RECIPIENTS_TITLE.default;
   for (const recipient of recipients) {
-    const item = element("li", `recipient method-${String(recipient.method || "unknown")}`);
+    const method = Object.prototype.hasOwnProperty.call(METHODS, recipient.method) ? recipient.method : "unknown";
+    const says = typeof recipient.says === "string" && recipient.says.trim() ? recipient.says.trim()
+      : (METHODS[method] || UNKNOWN_METHOD);
+    const item = element("li", `recipient method-${method}`);
     item.append(element("span", "address", String(recipient.address || "")));
-    item.append(element("span", "method", METHODS[recipient.method] || String(recipient.method || "")));
-    if (recipient.reason) item.append(element("span", "reason", String(recipient.reason)));
+    item.append(element("span", "says", says));
     list.append(item);
   }
   document.getElementById("recipients-section").hidden = recipients.length === 0;
 }
 
-function renderFindings(plan) {
+function renderFindings(plan, found) {
   const list = document.getElementById("findings");
   list.replaceChildren();
   const verdict = (plan && plan.verdict) || {};
-  const counts = verdict.finding_counts || {};
-  for (const [type, count] of Object.entries(counts)) {
-    list.append(element("li", "finding", `${FINDINGS[type] || type.replace(/_/g, " ")}: ${count}`));
+  if (Array.isArray(found)) {
+    for (const line of found) list.append(element("li", "finding", String(line)));
+  } else {
+    const count = Object.values(verdict.finding_counts || {}).reduce((sum, n) => sum + Number(n || 0), 0);
+    if (count) list.append(element("li", "finding", someFound(count)));
   }
   for (const warning of verdict.warnings || []) {
     list.append(element("li", "finding warning", String(warning)));
@@ -79,7 +87,7 @@ function renderFindings(plan) {
 export async function check(Office, env = {}) {
   const fetchImpl = env.fetch || globalThis.fetch;
   const origin = agentOrigin(globalThis.location);
-  show("loading", "Checking this draft…", "");
+  show("loading", LOADING, "");
   const budget = deadline(HANDLER_BUDGET_MS);
   try {
     const pair = async (fresh) => {
@@ -100,18 +108,22 @@ export async function check(Office, env = {}) {
     const message = answer.message.toLowerCase().startsWith(`${headline.toLowerCase()}: `)
       ? answer.message.slice(headline.length + 2) : answer.message;
     show(answer.decision, headline, message.charAt(0).toUpperCase() + message.slice(1));
-    renderRecipients(answer.plan || null);
-    renderFindings(answer.plan || null);
+    renderRecipients(answer.plan || null, answer.decision);
+    renderFindings(answer.plan || null, answer.found);
     return answer;
   } catch (error) {
-    show("error", "Postseal cannot check this draft", errorMessageFor(error).replace(
-      /,? so (this message|it) was not sent\.?/, "."));
-    renderRecipients(null);
-    renderFindings(null);
+    show("error", ERROR_HEADLINE, paneError(error));
+    renderRecipients(null, "error");
+    renderFindings(null, null);
     return null;
   } finally {
     budget.clear();
   }
+}
+
+// In the pane nothing was being sent: the Smart Alert's "so this message was not sent" goes.
+export function paneError(error) {
+  return errorMessageFor(error).replace(/,? so (this message|it) was not sent\.?/, ".");
 }
 
 export function start(Office) {

@@ -15,7 +15,7 @@ export const MESSAGES = {
     "running (Start menu, system tray or menu bar), then press Send again.",
   malformed: "Postseal gave an answer this add-in cannot read, so this message was not sent. " +
     "Restart Postseal from the Start menu, then press Send again.",
-  unpaired: "This add-in is not paired with Postseal, so this message was not sent. Restart " +
+  unpaired: "This add-in could not connect to Postseal, so this message was not sent. Restart " +
     "Postseal from the Start menu, then press Send again; if it keeps happening, call your IT team.",
   sent: "Postseal is sending this message protected; your mail program does not send its own " +
     "copy. You can close this draft.",
@@ -23,14 +23,22 @@ export const MESSAGES = {
     "so it was not sent. Press Send again.",
 };
 
+// The technical detail (an HTTP status, Outlook's error text) goes to the console for IT;
+// the clinician reads one plain sentence (issue 19: no codes, keys or exception text).
+function forIt(what, detail) {
+  if (detail && globalThis.console) console.warn(`Postseal: ${what}: ${detail}`);
+}
+
 export function httpMessage(detail) {
-  return `Postseal could not check this message (${detail}), so it was not sent. Press Send ` +
-    "again; if it keeps happening, restart Postseal from the Start menu and tell your IT team.";
+  forIt("the agent refused the request", detail);
+  return "Postseal could not check this message, so it was not sent. Press Send again; if it keeps " +
+    "happening, restart Postseal from the Start menu and tell your IT team.";
 }
 
 export function draftMessage(detail) {
-  return `Outlook could not give Postseal this draft (${detail}), so it was not sent. Press Send ` +
-    "again; if it keeps happening, close and reopen the draft.";
+  forIt("reading the draft failed", detail);
+  return "Outlook could not give Postseal this draft, so it was not sent. Press Send again; if it " +
+    "keeps happening, close and reopen the draft.";
 }
 
 // Cut to the client's limit on a word boundary, with an ellipsis that says so.
@@ -79,18 +87,19 @@ export function readAnswer(data, { requireStamp = true } = {}) {
   }
   const message = typeof data.message === "string" ? data.message.trim() : "";
   const plan = data.plan && typeof data.plan === "object" ? data.plan : null;
-  if (data.decision === "allow" && !requireStamp) return { decision: "allow", message, plan };
+  const found = Array.isArray(data.found) ? data.found.filter((line) => typeof line === "string") : null;
+  if (data.decision === "allow" && !requireStamp) return { decision: "allow", message, plan, found };
   if (data.decision === "allow") {
     const stamp = data.stamp;
     if (typeof stamp !== "string" || stamp.length > STAMP_MAX || !STAMP_PATTERN.test(stamp)) {
       throw new AgentError("malformed", "allow without a valid stamp");
     }
-    return { decision: "allow", message, stamp, plan };
+    return { decision: "allow", message, stamp, plan, found };
   }
   if (data.decision !== "sent" && !message) {
     throw new AgentError("malformed", `${data.decision} without a message`);
   }
-  return { decision: data.decision, message, plan };
+  return { decision: data.decision, message, plan, found };
 }
 
 export function blockOptions(Office, message, { details = false } = {}) {

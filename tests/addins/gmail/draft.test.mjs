@@ -28,7 +28,8 @@ test("only an allow answer lets Gmail send", () => {
 test("a held answer shows the agent's reason", () => {
   const result = outcome({ ok: true, answer: { decision: "held", message: "Held for review: SSN." } });
   assert.equal(result.kind, "held");
-  assert.equal(result.text, "Held for review: SSN.");
+  assert.equal(result.title, "Held for review: not sent");
+  assert.equal(result.text, "SSN.");
 });
 
 test("addresses are read from display forms, lower-cased, once each", () => {
@@ -36,4 +37,20 @@ test("addresses are read from display forms, lower-cased, once each", () => {
     ["lee@x.example", "b@y.example"]);
   assert.deepEqual(parseAddresses("no address here"), []);
   assert.deepEqual(parseAddresses(null), []);
+});
+
+test("each recipient gets the agent's sentence, never its technical reason", () => {
+  const plan = { recipients: [
+    { address: "a@partner.example", method: "tls", reason: "domain requires verified TLS (tls.required_domains)",
+      says: "Sent over a verified encrypted connection (required for this partner)." },
+    { address: "b@family.example", method: "portal", reason: "no key on file: secure portal link with the key in the link" },
+    { address: "c@x.example", method: "carrier-pigeon", reason: "???" },
+  ] };
+  const result = outcome({ ok: true, answer: { decision: "sent", id: "m1", plan } });
+  assert.deepEqual(result.lines, [
+    "a@partner.example: Sent over a verified encrypted connection (required for this partner).",
+    "b@family.example: Goes to the secure portal: they get a link and a one-time code to read it.",
+    "c@x.example: Postseal protects it on the way.",
+  ]);
+  assert.deepEqual(outcome({ ok: true, answer: { decision: "allow", stamp: "v1.a.b", plan } }).lines, result.lines);
 });

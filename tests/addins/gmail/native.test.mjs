@@ -87,7 +87,8 @@ test("a missing host says Postseal is not installed; a host that exits says it i
   const missing = await askHost(() => fakePort({ disconnectWith: true }), { id: 1, op: "hello" },
     { lastError: () => ({ message: "Specified native messaging host not found." }) });
   assert.equal(missing.error.code, "not_installed");
-  assert.match(missing.error.message, /Ask IT to install Postseal/);
+  assert.match(missing.error.message, /Postseal is not installed on this computer.*Ask your IT team to install Postseal/);
+  assert.doesNotMatch(missing.error.message, /native messaging|host/);
   const exited = await askHost(() => fakePort({ disconnectWith: true }), { id: 1, op: "hello" },
     { lastError: () => ({ message: "Native host has exited." }) });
   assert.equal(exited.error.code, "agent_unreachable");

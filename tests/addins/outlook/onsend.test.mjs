@@ -107,11 +107,20 @@ describe("failures block with what to do", () => {
     assert.match(options.errorMessage, /Start Postseal from the Start menu.*press Send again/);
   });
 
-  test("HTTP 500 names the agent's error", async () => {
+  test("HTTP 500 blocks with a plain sentence; the status and the agent's words are for IT", async () => {
     const { options } = await send({ answer: json(500, { error: { code: "internal", message: "outbox locked" } }) });
     assert.equal(options.allowEvent, false);
-    assert.match(options.errorMessage, /HTTP 500: outbox locked/);
+    assert.match(options.errorMessage, /^Postseal could not check this message, so it was not sent/);
+    assert.doesNotMatch(options.errorMessage, /HTTP|500|outbox locked/);
     assert.match(options.errorMessage, /press Send again/i);
+  });
+
+  test("a draft the agent refuses (400 with a decision) shows the agent's words for the sender", async () => {
+    const { options } = await send({ answer: json(400, { decision: "blocked",
+      message: "Postseal cannot check this draft: the To line: 'x@' is not an email address.",
+      error: { code: "bad_draft", message: "draft.to: 'x@' is not an email address" } }) });
+    assert.equal(options.allowEvent, false);
+    assert.equal(options.errorMessage, "Postseal cannot check this draft: the To line: 'x@' is not an email address.");
   });
 
   test("malformed JSON", async () => {
@@ -129,7 +138,8 @@ describe("failures block with what to do", () => {
   test("Outlook cannot read the body", async () => {
     const { options, agent } = await send({ answer: allow(), office: { bodyFailure: "Internal error" } });
     assert.equal(options.allowEvent, false);
-    assert.match(options.errorMessage, /Outlook could not give Postseal this draft \(reading the body: Internal error\)/);
+    assert.match(options.errorMessage, /^Outlook could not give Postseal this draft, so it was not sent/);
+    assert.doesNotMatch(options.errorMessage, /Internal error|reading the body/);
     assert.equal(agent.requests.length, 0);
   });
 
@@ -138,7 +148,8 @@ describe("failures block with what to do", () => {
       pairing: json(403, { error: { code: "forbidden", message: "unknown origin" } }) });
     assert.equal(agent.requests[0].url, `${ORIGIN}/addin/v1/pairing`);
     assert.equal(options.allowEvent, false);
-    assert.match(options.errorMessage, /pairing answered HTTP 403/);
+    assert.match(options.errorMessage, /^Postseal could not check this message/);
+    assert.doesNotMatch(options.errorMessage, /HTTP|403/);
   });
 });
 
@@ -173,8 +184,8 @@ describe("attachments Outlook cannot hand over go as unavailable, never dropped"
     const { agent } = await send({ draft, answer });
     const sent = agent.requests[0].body.attachments;
     assert.equal(sent.length, 4);
-    assert.deepEqual(sent[0], { name: "scan.pdf", unavailable: "Outlook could not read it (reading the attachment: The attachment could not be retrieved.)" });
-    assert.deepEqual(sent[1], { name: "plan.docx", unavailable: "cloud attachment (link only)" });
+    assert.deepEqual(sent[0], { name: "scan.pdf", unavailable: "Outlook could not hand it over" });
+    assert.deepEqual(sent[1], { name: "plan.docx", unavailable: "it is a link to a file stored online, not the file" });
     assert.equal(sent[2].name, "Referral.eml");
     assert.equal(sent[2].content_type, "message/rfc822");
     assert.equal(Buffer.from(sent[2].content_base64, "base64").toString("utf8"), "Subject: Referral\r\n\r\nCafé\r\n");
