@@ -1,6 +1,7 @@
 # make demo — set everything up, then run the end-to-end demo on the embedded defaults
 # make test — set everything up, then run lint and the whole test suite; fails if the suite
 #             changed the working tree (scripts/tree_state.py)
+# make check — the fast tier while working: lint and the unit tests (tests/unit), in parallel
 # make screenshots — regenerate docs/screenshots/ (the tests marked `screenshots`, under Xvfb)
 # make bundle — the one-folder bundle (PyInstaller) in dist/postseal; rebuilt when a source changed
 # make deb — the Linux package over that bundle, in dist/
@@ -15,6 +16,9 @@
 #             postseal.exe and _internal); the release build uses the WiX toolset instead
 #             (.github/workflows/release.yml, docs/deploy.md)
 SHELL := /bin/bash
+# pytest-xdist workers: the suite mostly waits (on gpg, servers it starts, browsers, subprocesses),
+# so twice the cores keeps them busy; POSTSEAL_TEST_WORKERS=0 runs in one process.
+WORKERS ?= $(or $(POSTSEAL_TEST_WORKERS),$(shell echo $$(( $$(nproc 2>/dev/null || echo 2) * 2 ))))
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -26,7 +30,7 @@ BUNDLE_TOOLS := $(VENV)/.postseal-bundle-tools
 BUNDLE_SOURCES := pyproject.toml $(shell find agent gui assets addins/outlook/web installers/pyinstaller \
                     -type f -not -name '*.pyc' 2>/dev/null)
 
-.PHONY: demo test screenshots fuzz setup setup-test lint bench clean policy-templates msi bundle deb bundle-test
+.PHONY: demo test check screenshots fuzz setup setup-test lint bench clean policy-templates msi bundle deb bundle-test
 
 $(STAMP): pyproject.toml
 	@echo "== python: creating $(VENV) and installing postseal with its dependencies"
@@ -59,12 +63,17 @@ lint: $(STAMP)
 # folders; the tracked screenshots change only through `make screenshots`): scripts/tree_state.py
 # compares `git status` and each dirty file's hash before and after, and names what changed.
 test: setup-test lint bundle
-	@echo "== test: pytest (fuzzers from seed $${POSTSEAL_FUZZ_SEED:-20261207})"
+	@echo "== test: pytest on $(WORKERS) workers (fuzzers from seed $${POSTSEAL_FUZZ_SEED:-20261207})"
 	@state=$$(mktemp) && $(PY) scripts/tree_state.py save "$$state" && \
-	  { POSTSEAL_FUZZ_SEED=$${POSTSEAL_FUZZ_SEED:-20261207} $(PY) -m pytest -q; code=$$?; \
+	  { POSTSEAL_FUZZ_SEED=$${POSTSEAL_FUZZ_SEED:-20261207} $(PY) -m pytest -q -n $(WORKERS) --dist worksteal; code=$$?; \
 	    echo "== test: checking that the working tree is as it was"; \
 	    $(PY) scripts/tree_state.py compare "$$state"; tree=$$?; rm -f "$$state"; \
 	    exit $$(( code ? code : tree )); }
+
+check: $(STAMP)
+	@echo "== check: ruff, then the unit tests ($(WORKERS) workers)"
+	@$(VENV)/bin/ruff check agent gui tests benchmarks installers
+	@$(PY) -m pytest -q -n $(WORKERS) --dist worksteal tests/unit
 
 # The pictures in docs/screenshots/ (README, guides), taken by the tests marked `screenshots`
 # against a real agent: the tray under Xvfb (a real X server, the desktop's fonts), the portal and

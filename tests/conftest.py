@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from agent import config as config_mod
 from agent.demo_world import Recipient, SmtpSink, TestCA, free_port
@@ -23,6 +24,11 @@ from agent.service import AgentThread, RunningAgent
 # A real throwaway PostgreSQL (postgres_cluster, postgres_url) and a real S3-compatible server
 # (moto_s3) for the portal store's tests.
 pytest_plugins = ["tests.portal_pg", "tests.portal_s3"]
+
+# No timings in tests (these machines are noisy, and `make test` runs in parallel): hypothesis's
+# per-example deadline is off for every property test, not only the fuzzers in tests/fuzz.
+hypothesis_settings.register_profile("postseal", deadline=None)
+hypothesis_settings.load_profile("postseal")
 
 SAMPLES = Path(__file__).resolve().parent.parent / "assets" / "samples"
 ORG = "valleyclinic.example"
