@@ -225,8 +225,9 @@ class OutboxView(QWidget):
             details = r.reason
             if r.waiting_for_network:
                 details = details or "waiting for the network"
-            elif r.state == "delivered" and r.proof:
-                details = (r.proof.get("reply") or "")[:80]
+            elif r.state in ("delivered", "queued", "protecting", "sending"):
+                # How it goes, in the add-ins' words; the relay's reply is in the delivery proof.
+                details = r.says or details
             if (r.proof or {}).get("revoked"):
                 details = f"portal copy revoked {r.proof['revoked']}"
             for column, item in enumerate((method, QTableWidgetItem(r.address), QTableWidgetItem(r.state_name),

@@ -23,12 +23,13 @@ class Recipient:
     next_attempt: float | None = None
     waiting_for_network: bool = False
     proof: dict[str, Any] | None = None
+    says: str = ""  # the plan's one sentence for a clinician (how it goes), as the add-ins show it
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Recipient:
+    def from_json(cls, data: dict[str, Any], says: str = "") -> Recipient:
         return cls(str(data.get("address", "")), str(data.get("method", "")), str(data.get("state", "")),
                    str(data.get("reason") or ""), int(data.get("attempts") or 0), data.get("next_attempt"),
-                   bool(data.get("waiting_for_network")), dict(data.get("proof") or {}))
+                   bool(data.get("waiting_for_network")), dict(data.get("proof") or {}), says)
 
     @property
     def method_name(self) -> str:
@@ -53,10 +54,12 @@ class OutboxMessage:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> OutboxMessage:
+        planned = (data.get("plan") or {}).get("recipients") or ()
+        says = {str(p.get("address")): str(p.get("says") or "") for p in planned if isinstance(p, dict)}
         return cls(str(data["id"]), str(data.get("subject") or ""), str(data.get("sender") or ""),
                    float(data.get("created") or 0), float(data.get("updated") or 0), str(data.get("state", "")),
                    str(data.get("reason") or ""),
-                   tuple(Recipient.from_json(r) for r in data.get("recipients", ())),
+                   tuple(Recipient.from_json(r, says.get(str(r.get("address")), "")) for r in data.get("recipients", ())),
                    str(data.get("message_id") or ""))
 
     def with_states(self, state: str, recipients: dict[str, str]) -> OutboxMessage:

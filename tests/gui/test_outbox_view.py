@@ -157,3 +157,15 @@ def test_an_action_the_agent_refuses_says_why_in_one_line(qtbot, start_agent, si
     view.retry()  # the button is disabled; the agent must still refuse a stale click politely
     qtbot.waitUntil(lambda: view.bar.kind == "error")
     assert view.bar.text.text() == "Nothing to retry: no recipient of this message is waiting for another try."
+
+
+def test_a_delivered_recipient_reads_how_it_went_in_plain_words(qtbot, start_agent, sink, make_tray):
+    running = start_agent(sink.port)
+    tray = make_tray()
+    (ident,) = submit(running, "03-patient-followup.eml")
+    view = open_outbox(qtbot, tray, ident, "delivered")
+    planned = AgentClient(running.api_url, running.token).message(ident)["plan"]["recipients"][0]["says"]
+    details = view.recipients.item(0, 3).text()
+    # The sentence the add-ins showed before sending, not the relay's "250 2.0.0 Ok: queued as …"
+    # (that stays in the delivery proof).
+    assert details == planned and details.startswith("Goes to the secure portal") and "250" not in details
