@@ -20,7 +20,7 @@ def proof_text(message: OutboxMessage) -> str:
              f"Accepted {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(message.created))} from {message.sender}",
              ""]
     for r in message.recipients:
-        lines.append(f"{r.address}: {r.state_name}, via {r.method_name}")
+        lines.append(f"{r.address}: {r.state_name}, {r.how}")
         proof = r.proof or {}
         if not any(proof.get(k) for k, _ in _FIELDS[1:]):
             lines.append(f"    no proof yet{f': {r.reason}' if r.reason else ''}")

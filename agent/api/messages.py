@@ -39,6 +39,11 @@ class Recipient:
     def state_name(self) -> str:
         return STATE_NAMES.get(self.state, self.state)
 
+    @property
+    def how(self) -> str:
+        """How it travels, after the address: "via OpenPGP", "inside the organization"."""
+        return self.method_name if self.method == "internal" else f"via {self.method_name}"
+
 
 @dataclass(frozen=True)
 class OutboxMessage:
@@ -102,7 +107,7 @@ class OutboxMessage:
         return any(r.proof for r in self.recipients)
 
     def recipients_text(self) -> str:
-        return "; ".join(f"{r.address} via {r.method_name}" for r in self.recipients)
+        return "; ".join(f"{r.address} {r.how}" for r in self.recipients)
 
     def matches(self, text: str) -> bool:
         text = text.lower()

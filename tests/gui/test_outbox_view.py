@@ -51,7 +51,7 @@ def test_a_delivered_message_appears_live_with_method_state_and_progress(qtbot, 
     assert view.proxy.index(row, STATE).data() == "Delivered"
     assert view.proxy.index(row, PROGRESS).data() == "3 of 3 delivered"
     assert view.proxy.index(row, RECIPIENTS).data() == (
-        "referrals@lakesidecardiology.example via secure portal; nurse.patel@valleyclinic.example via inside "
+        "referrals@lakesidecardiology.example via secure portal; nurse.patel@valleyclinic.example inside "
         "the organization; sam.okafor@northside-health.example via secure portal")
     assert [view.recipients.item(r, 0).text() for r in range(3)] == ["secure portal", "inside the organization",
                                                                       "secure portal"]
