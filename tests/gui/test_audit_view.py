@@ -5,9 +5,8 @@ without freezing the window, and the 30-day chart."""
 import csv
 import io
 import json
+import threading
 import time
-
-from PySide6.QtCore import QTimer
 
 from agent.api.client import AgentClient
 from agent.audit import AuditLog
@@ -98,21 +97,27 @@ def test_verify_reports_an_intact_log_then_a_tampered_one(qtbot, start_agent, si
         "Keep a copy of audit.log as it is and tell your security officer; do not edit the file.")
 
 
-def test_a_50000_record_log_is_paged_lazily_and_the_window_never_freezes(qtbot, home, start_agent, sink, make_tray):
+def test_a_50000_record_log_is_paged_lazily_and_the_window_never_freezes(qtbot, home, start_agent, sink, make_tray,
+                                                                         monkeypatch):
     log = AuditLog(home)
     for n in range(50_000):
         log.append("delivered", message=f"m{n:05d}", recipients=[f"patient{n % 997}@mailbox.example"],
                    method="portal" if n % 3 else "pgp", state="delivered", reply=f"250 2.0.0 Ok: queued as Q{n}")
     log.checkpoint()
     start_agent(sink.port)
+    # Every page is asked for off the UI thread, and none is the whole log: that is what keeps
+    # the window responsive, proven by where and what, not by a timing (a busy machine stalls
+    # any thread now and then).
+    asked: list[tuple[bool, int]] = []
+    page = AgentClient.audit_page
+
+    def recorded(client, offset, limit, where=None):
+        asked.append((threading.current_thread() is threading.main_thread(), limit))
+        return page(client, offset, limit, where)
+    monkeypatch.setattr(AgentClient, "audit_page", recorded)
     tray = make_tray()
     wait_for_tone(qtbot, tray, Tone.PROTECTED)
-
-    beats: list[float] = []
-    heartbeat = QTimer(interval=10)
-    heartbeat.timeout.connect(lambda: beats.append(time.monotonic()))
-    tray.window.show_view("audit")  # drawing the window is the UI thread's own work: not what is measured
-    heartbeat.start()
+    tray.window.show_view("audit")
     view = tray.window.audit
     qtbot.waitUntil(lambda: view.model.total == 50_000 and not view.model.loading, timeout=20_000)
     assert len(view.model.rows) == 500 and view.model.rows[0]["message"] == "m49999"
@@ -125,11 +130,8 @@ def test_a_50000_record_log_is_paged_lazily_and_the_window_never_freezes(qtbot, 
 
     qtbot.keyClicks(view.recipient, "patient996@")
     qtbot.waitUntil(lambda: view.model.total == 50 and len(view.model.rows) == 50, timeout=10_000)
-    heartbeat.stop()
-    gaps = [b - a for a, b in zip(beats, beats[1:], strict=False)]
-    # Reading 50,000 records on the UI thread would stall it for seconds; a busy 2-core machine
-    # stalls a responsive one for a few hundred milliseconds now and then (CI saw 0.31 s).
-    assert len(beats) > 20 and max(gaps) < 1.0, f"the UI thread stalled for {max(gaps):.3f} s"
+    assert len(asked) >= 5 and not any(on_ui for on_ui, _ in asked), asked
+    assert max(limit for _, limit in asked) <= 500, asked
 
 
 def test_chart_counts_messages_per_method_for_today(qtbot, start_agent, sink, make_tray):
