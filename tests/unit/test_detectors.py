@@ -214,7 +214,9 @@ def test_name_cues_keep_their_hard_negatives():
 def test_a_patient_list_is_read_on_29_february_too(monkeypatch):
     from datetime import date
 
-    from agent.policy import detectors
+    from agent.policy.detectors import dates as detectors  # the hour-cache of today's date
 
     monkeypatch.setattr(detectors, "_TODAY", [float("inf"), date(2028, 2, 29)])  # the hour-cache never refreshes
     assert found("O'Rourke, Declan (12/18/1967) - L shin") == [("patient_name", "O'Rourke, Declan"), ("dob", "12/18/1967")]
+    # a birth date only on the patched day (a year before it): the patch is what the detectors read
+    assert ("dob", "01/15/2027") in found("O'Rourke, Declan (01/15/2027) - L shin")

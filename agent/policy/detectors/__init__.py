@@ -1,0 +1,59 @@
+"""PHI/PII detectors: a fast prefilter, a precise pattern, a validator and context words each.
+
+How a detector works (see scanner.py): every prefilter runs at once over the whole text
+(one Hyperscan database, linear time); only where a prefilter hits does the precise pattern
+run, on a small window around the hit, and the validator decide — by the issuing rules
+(SSA for SSNs, CMS for NPIs and MBIs, the DEA's check digit, ABA's checksum, Luhn and IIN
+ranges for cards) or by the label the identifier needs. Values never leave this package: a
+Finding says where an identifier is and how sure we are, not what it is.
+
+Prefilters use the syntax common to Hyperscan and Python's `re` (no look-around, no
+back-references, bounded repeats) and must match a superset of what `pattern` accepts.
+Precise patterns run only on windows of at most `before + after` characters, so even a
+pathological input cannot make them slow.
+
+The detectors live by family, one module each:
+
+- base           what a detector is; context words and Luhn, shared by the validators
+- identifiers    SSN, NPI, DEA, MBI: numbers issued by rule, checked by that rule
+- financial      payment cards, ABA routing numbers
+- records        MRN, member id, driver's licence: known by their label
+- states         US states (a licence's issuer, what comes before a ZIP code)
+- dates          dates of birth
+- codes          ICD-10, CPT, NDC: only in clinical context or labelled
+- contact        phone, email, street line, PO box
+- name_words     what a name looks like, the given names we know (no detector)
+- cued_names     a patient's name after a cue ("Patient:", "Re:", "my son", " - ")
+- dated_names    a name next to a birth date (and that date)
+- subject_names  a name in a subject line
+
+What other modules use is this package's surface: `DETECTORS` (in priority order), `TYPES`,
+`Detector`, `Validator`, `context` and `luhn_ok`.
+"""
+
+from __future__ import annotations
+
+from agent.policy.detectors.base import Detector, Validator, context, luhn_ok
+from agent.policy.detectors.codes import CPT, CPT_DESCRIBED, CPT_IN_PROSE, ICD10, ICD10_LISTED, NDC
+from agent.policy.detectors.contact import EMAIL, PHONE, PHONE_LABELLED, PO_BOX, US_ADDRESS
+from agent.policy.detectors.cued_names import PATIENT_AFTER_DASH, PATIENT_NAME
+from agent.policy.detectors.dated_names import (
+    DOB_AFTER_NAME,
+    NAME_BEFORE_DATE,
+    PATIENT_BEFORE_BIRTH,
+)
+from agent.policy.detectors.dates import DOB
+from agent.policy.detectors.financial import ABA, CREDIT_CARD
+from agent.policy.detectors.identifiers import DEA, MBI, NPI, SSN_FORMATTED, SSN_LABELLED
+from agent.policy.detectors.records import DRIVERS_LICENSE, MEMBER_ID, MRN
+from agent.policy.detectors.subject_names import SUBJECT_NAME
+
+__all__ = ["DETECTORS", "TYPES", "Detector", "Validator", "context", "luhn_ok"]
+
+# Priority when two findings of different types overlap: the more specific one stays.
+DETECTORS: tuple[Detector, ...] = (
+    SSN_LABELLED, SSN_FORMATTED, CREDIT_CARD, MBI, DEA, ABA, NDC, DOB, DRIVERS_LICENSE, MRN, MEMBER_ID,
+    NPI, ICD10, ICD10_LISTED, CPT, CPT_DESCRIBED, CPT_IN_PROSE, PHONE, PHONE_LABELLED, EMAIL, US_ADDRESS, PO_BOX, PATIENT_NAME,
+    PATIENT_AFTER_DASH, PATIENT_BEFORE_BIRTH, NAME_BEFORE_DATE, DOB_AFTER_NAME, SUBJECT_NAME,
+)
+TYPES: tuple[str, ...] = tuple(dict.fromkeys(d.type for d in DETECTORS))
