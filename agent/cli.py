@@ -42,7 +42,7 @@ def exit_for_state(state: str) -> int:
 
 # --- commands ----------------------------------------------------------------------------
 def cmd_agent(args: argparse.Namespace) -> int:
-    from agent.service import serve
+    from agent.runtime import serve
 
     home = config_mod.home_dir()
     cfg = config_mod.load(home)
@@ -62,7 +62,7 @@ def cmd_send(args: argparse.Namespace) -> int:
     client = AgentClient.discover()
     submission = client.submit(raw)
     record = client.wait(submission.id, args.timeout) if args.wait else client.message(submission.id)
-    if submission.duplicate:  # the agent keeps one copy per Message-ID (pipeline.py): nothing new went out
+    if submission.duplicate:  # the agent keeps one copy per Message-ID (agent/service/agent.py): nothing new went out
         record = {**record, "duplicate": True}
         print(f"already submitted as {submission.id}: not sent again", file=sys.stderr)
     emit(record, args.json, message_table(record, full=args.verbose))
@@ -117,7 +117,7 @@ def cmd_outbox(args: argparse.Namespace) -> int:
 def cmd_policy(args: argparse.Namespace) -> int:
     if args.policy_cmd == "test":
         return _policy_test(args)
-    from agent.pipeline import make_plan
+    from agent.service.planning import make_plan
 
     home = config_mod.home_dir()
     cfg = config_mod.load(home)
@@ -674,7 +674,7 @@ def failure(exc: Exception) -> tuple[str, int, str]:
     # its error, and importing it here (the whole agent, for StartError) would cost the user a
     # second on every error.
     smime_error = _loaded("agent.keys.smime_store", "SmimeError")
-    start_error = _loaded("agent.service", "StartError")
+    start_error = _loaded("agent.runtime", "StartError")
     if isinstance(exc, CliError):
         return str(exc), exc.code, _KINDS.get(exc.code, "failed")
     if isinstance(exc, ApiError):

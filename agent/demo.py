@@ -29,7 +29,7 @@ from agent.intake import parse
 from agent.keys import gpg_tool
 from agent.policy.inspect import inspect
 from agent.protect.portal import b64url_decode, unseal
-from agent.service import AgentThread
+from agent.runtime import AgentThread
 
 ORG = "valleyclinic.example"
 PARTNER = "referrals@lakesidecardiology.example"  # has an OpenPGP key
@@ -174,7 +174,7 @@ def _run(home: Path, as_json: bool, serve_after: bool, keep: bool, say) -> int:
         try:
             running = agent.start()
             say(f"agent API {running.api_url} · portal {running.portal_url} · relay/internet 127.0.0.1:{sink.port} (STARTTLS)")
-            store = running.pipeline.pgp
+            store = running.agent.pgp
             own = store.generate("dr.chen@valleyclinic.example", "Dr. Emily Chen")
             partner.gpg.import_keys(store.export_public(own))  # the partner has the clinic's key, as in life
             store.import_keys(partner.public_key())
@@ -329,7 +329,7 @@ def _verify(results: list[dict[str, Any]], sink: SmtpSink, partner: Recipient, r
     held = [r for r in results if r["state"] == "held"]
     checks.append(Check("policy holds the message with an SSN", bool(held),
                         "; ".join(f"{r['file']}: {r['reason']}" for r in held) or "nothing was held"))
-    verify = running.pipeline.audit.verify()
+    verify = running.agent.audit.verify()
     checks.append(Check("audit log", verify.ok, f"{verify.records} records, hash chain and signed head verified"
                         if verify.ok else verify.problem))
     return checks

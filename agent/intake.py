@@ -218,7 +218,7 @@ def content_digest(stored: bytes, recipients: Iterable[str]) -> str:
     without the Date header (a client that lost our answer may send a fresh one; intake
     fills in a missing one at each try), line endings normalised, and the envelope
     recipients as a set. Two submissions with one Message-ID and the same digest are one
-    message sent twice; with different digests, two messages (pipeline.MessageIdReused)."""
+    message sent twice; with different digests, two messages (service.MessageIdReused)."""
     head, _, body = stored.replace(b"\r\n", b"\n").partition(b"\n\n")
     kept, in_date = [], False
     for line in head.split(b"\n"):

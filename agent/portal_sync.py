@@ -21,14 +21,18 @@ import json
 import logging
 import re
 import time
+from collections.abc import Awaitable, Callable
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 from pathlib import Path
+from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidTag
 
 from agent import portal_enrol, system_mail
+from agent.config import Config
+from agent.outbox import Outbox
 from agent.protect.entity import PORTAL_REPLY
 from agent.protect.portal import PortalClient, PortalUnavailable, b64url_decode, unseal
 
@@ -95,9 +99,26 @@ def reply_message(sender: str, recipient: str, subject: str, original_id: str, r
     return out.as_bytes()
 
 
+class Recorder(Protocol):
+    """Where portal sync reports what happened (the service's outcomes: the audit log)."""
+
+    def record(self, event: str, **fields: Any) -> None: ...
+
+
 class PortalSync:
-    def __init__(self, pipeline, client: PortalClient, home: Path) -> None:
-        self.pipeline = pipeline
+    """Receives what it needs, not the agent: the configuration as it is now, the outbox (whose
+    message a receipt or reply belongs to), the outcomes (`record`: the audit), `submit` (a
+    reply or a warning becomes a new message, planned like any), and `enrolled` (this agent's
+    new portal credential, when managed policy enrols it)."""
+
+    def __init__(self, config: Callable[[], Config], outbox: Outbox, outcomes: Recorder,
+                 submit: Callable[[bytes], Awaitable[Any]], client: PortalClient, home: Path,
+                 enrolled: Callable[[str], None]) -> None:
+        self._config = config
+        self.outbox = outbox
+        self.outcomes = outcomes
+        self._submit = submit
+        self._enrolled = enrolled
         self.client = client
         self.home = home
         self._cursor_file = home / "portal-sync.json"
@@ -114,30 +135,30 @@ class PortalSync:
                 log.info("portal sync: %s; next time", exc)
             except Exception:  # noqa: BLE001 - the sync must outlive any one bad answer
                 log.exception("portal sync failed; next time")
-            await asyncio.sleep(max(1, self.pipeline.config.portal.poll_seconds))
+            await asyncio.sleep(max(1, self._config().portal.poll_seconds))
 
     async def _enrol_by_policy(self) -> None:
         """Managed policy's enrolment code, redeemed once for this agent's own credential when it
         holds none for `portal.url` (agent/portal_enrol.py); asked again next time on failure."""
-        config = self.pipeline.config
+        config = self._config()
         if not (config.portal.enrolment_code and portal_enrol.needs_enrolment(self.home, config)):
             return
         try:
             await asyncio.to_thread(portal_enrol.enrol, self.home, config.portal.url, config.portal.enrolment_code)
         except portal_enrol.EnrolFailed as exc:
             raise PortalUnavailable(f"enrolment by policy: {exc}") from None
-        self.pipeline.portal_credential = portal_enrol.credential(self.home, config)
+        self._enrolled(portal_enrol.credential(self.home, config))
 
     async def _claim_earlier(self) -> None:
         """Once enrolled: take back the messages uploaded with the shared token of before
         (agent/portal_enrol.py), those of the last `portal.expiry_days`; a claim the portal
         does not know is skipped. Interrupted, it runs again (a claim is idempotent)."""
-        config = self.pipeline.config
+        config = self._config()
         if not portal_enrol.needs_claim(self.home, config):
             return
         since = time.time() - (config.portal.expiry_days + 1) * 86400
         taken = 0
-        for portal_id in self.pipeline.outbox.portal_ids(since):
+        for portal_id in self.outbox.portal_ids(since):
             taken += await asyncio.to_thread(self.client.claim, portal_id)
         portal_enrol.claimed(self.home)
         if taken:
@@ -146,7 +167,7 @@ class PortalSync:
     async def once(self) -> None:
         await self._enrol_by_policy()
         await self._claim_earlier()
-        warn = self.pipeline.config.portal.warn_days * 86400
+        warn = self._config().portal.warn_days * 86400
         state = await asyncio.to_thread(self.client.sync, self.seq, warn)
         for event in state.get("events", []):
             self._record(event)
@@ -158,7 +179,7 @@ class PortalSync:
             await self._warn(lapsing)
 
     def _owner(self, portal_id: str) -> tuple[str, str]:
-        found = self.pipeline.outbox.portal_copy(portal_id)
+        found = self.outbox.portal_copy(portal_id)
         return (found[0], found[1].recipients[0]) if found else ("", "")
 
     def _record(self, event: dict) -> None:
@@ -166,12 +187,12 @@ class PortalSync:
         if not kind:
             return
         ident, recipient = self._owner(str(event.get("id", "")))
-        self.pipeline._record(kind, message=ident, portal_id=str(event.get("id", "")),
+        self.outcomes.record(kind, message=ident, portal_id=str(event.get("id", "")),
                               recipients=[recipient] if recipient else [], detail=receipt_detail(event.get("detail")))
 
     async def _reply(self, reply: dict) -> None:
         portal_id, reply_id = str(reply["id"]), str(reply["reply"])
-        found = self.pipeline.outbox.portal_copy(portal_id)
+        found = self.outbox.portal_copy(portal_id)
         key = key_of(found[1].data, portal_id) if found else None
         if found is None or key is None:
             log.warning("portal reply %s for unknown message %s: left on the portal", reply_id, portal_id)
@@ -181,28 +202,28 @@ class PortalSync:
         try:
             document = unseal(key, blob, f"{portal_id}/reply/{reply_id}")
         except (InvalidTag, ValueError):
-            self.pipeline._record("portal_reply_refused", message=ident, portal_id=portal_id,
+            self.outcomes.record("portal_reply_refused", message=ident, portal_id=portal_id,
                                   reason="the reply does not open with the message's key (tampered or foreign)")
             await asyncio.to_thread(self.client.drop_reply, reply_id)
             return
         if document.get("format") != REPLY_FORMAT:
             await asyncio.to_thread(self.client.drop_reply, reply_id)
             return
-        row = self.pipeline.outbox.get(ident)
-        original = message_from_bytes(self.pipeline.outbox.raw(ident), policy=policy.compat32)
+        row = self.outbox.get(ident)
+        original = message_from_bytes(self.outbox.raw(ident), policy=policy.compat32)
         raw = reply_message(row.sender, copy.recipients[0], row.subject, row.message_id, document,
                             str(original.get("References") or ""))
-        accepted = await self.pipeline.submit(raw)
-        self.pipeline._record("portal_reply", message=accepted.id, portal_id=portal_id, recipients=[row.sender],
+        accepted = await self._submit(raw)
+        self.outcomes.record("portal_reply", message=accepted.id, portal_id=portal_id, recipients=[row.sender],
                               sender=copy.recipients[0], detail=f"secure reply to {ident}, handed to the sender")
         await asyncio.to_thread(self.client.drop_reply, reply_id)  # kept until it is in our outbox
 
     async def _warn(self, lapsing: dict) -> None:
         sender, recipient = str(lapsing["sender"]), str(lapsing["recipient"])
         raw = system_mail.expiry_warning(sender, recipient, float(lapsing["expires"]),
-                                         self.pipeline.config.organization.name)
-        await self.pipeline.submit(raw)
+                                         self._config().organization.name)
+        await self._submit(raw)
         ident, _ = self._owner(str(lapsing["id"]))
-        self.pipeline._record("portal_expiring", message=ident, portal_id=str(lapsing["id"]), recipients=[recipient],
+        self.outcomes.record("portal_expiring", message=ident, portal_id=str(lapsing["id"]), recipients=[recipient],
                               detail="unopened; the sender was told")
         await asyncio.to_thread(self.client.mark_warned, str(lapsing["id"]))

@@ -14,7 +14,9 @@ from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 
 from agent.delivery.smtp import DeliveryError
+from agent.delivery.transports import Transport
 from agent.portal.branding import Branding
+from agent.stamp import Stamper
 
 
 def code_mail(sender: str, recipient: str, code: str, org: str, branding: Branding | None = None) -> bytes:
@@ -52,10 +54,11 @@ def expiry_warning(sender: str, recipient: str, expires: float, org: str) -> byt
     return out.as_bytes()
 
 
-def send_now(pipeline, sender: str, recipient: str, raw: bytes) -> None:
-    """Deliver at once through the sender's transport; DeliveryError when it did not go."""
-    _, data = pipeline.stamper.stamp_copy(raw, [recipient])
-    result = pipeline.transport_for(sender).send(sender, [recipient], data, False)
+def send_now(stamper: Stamper, transport: Transport, sender: str, recipient: str, raw: bytes) -> None:
+    """Deliver at once through the sender's transport, stamped like every copy the agent
+    sends; DeliveryError when it did not go."""
+    _, data = stamper.stamp_copy(raw, [recipient])
+    result = transport.send(sender, [recipient], data, False)
     outcome = result.recipients.get(recipient)
     if outcome is None or not outcome.ok:
         raise DeliveryError(f"not accepted for {recipient}: {outcome.reply if outcome else 'no answer'}")

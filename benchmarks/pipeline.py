@@ -19,7 +19,7 @@ from pathlib import Path
 from agent import config as config_mod
 from agent.api.client import AgentClient
 from agent.demo_world import Recipient, SmtpSink, free_port
-from agent.service import AgentThread
+from agent.runtime import AgentThread
 
 PARTNER = "referrals@lakesidecardiology.example"
 COLLEAGUE = "nurse.patel@valleyclinic.example"
@@ -59,8 +59,8 @@ def pipeline(messages: list[bytes], sink: SmtpSink, home: Path) -> float:
         "portal": {"url": f"http://127.0.0.1:{free_port()}"},
     })
     with AgentThread(home / "agent", config) as running:
-        running.pipeline.pgp.import_keys(partner.public_key())
-        running.pipeline.pgp.generate(SENDER)
+        running.agent.pgp.import_keys(partner.public_key())
+        running.agent.pgp.generate(SENDER)
         client = AgentClient(running.api_url, running.token)
         before = len(sink.received)
         start = time.perf_counter()

@@ -19,7 +19,7 @@ from hypothesis import settings as hypothesis_settings
 
 from agent import config as config_mod
 from agent.demo_world import Recipient, SmtpSink, TestCA, free_port
-from agent.service import AgentThread, RunningAgent
+from agent.runtime import AgentThread, RunningAgent
 
 # A real throwaway PostgreSQL (postgres_cluster, postgres_url) and a real S3-compatible server
 # (moto_s3) for the portal store's tests.

@@ -19,25 +19,21 @@ from aiohttp import web
 
 from agent import client_json
 from agent.accounts import NoKeyring, ProviderUnreachable, SignInError
-from agent.pipeline import Pipeline
+from agent.ingress.api.door import AGENT
+from agent.ingress.envelope import error
+from agent.service.agent import Agent
 
 
-def _pipeline(request: web.Request) -> Pipeline:
-    from agent.ingress.api import PIPELINE
-
-    return request.app[PIPELINE]
-
-
-def _error(status: int, code: str, message: str) -> web.Response:
-    return web.json_response({"error": {"code": code, "message": message}}, status=status)
+def _agent(request: web.Request) -> Agent:
+    return request.app[AGENT]
 
 
 async def list_accounts(request: web.Request) -> web.Response:
-    pipeline = _pipeline(request)
-    settings = pipeline.config.accounts
+    agent = _agent(request)
+    settings = agent.config.accounts
     return web.json_response({
         "accounts": [{"provider": a.provider, "address": a.address, "state": a.state, "reason": a.reason,
-                      "added": a.added} for a in pipeline.accounts.list()],
+                      "added": a.added} for a in agent.accounts.list()],
         "providers": {"microsoft": bool(settings.microsoft_client_id), "google": bool(settings.google_client_id)},
         "transport": settings.transport,
     })
@@ -47,37 +43,37 @@ async def start_sign_in(request: web.Request) -> web.Response:
     try:
         body = client_json.loads(await request.read() or b"{}", "the request")
     except client_json.BadJson as exc:
-        return _error(400, "bad_request", f'{exc}; the body must be JSON: {{"provider": "microsoft" | "google"}}')
+        return error(400, "bad_request", f'{exc}; the body must be JSON: {{"provider": "microsoft" | "google"}}')
     if not isinstance(body, dict) or not isinstance(body.get("provider"), str):
-        return _error(400, "bad_request", "say which provider: {\"provider\": \"microsoft\" | \"google\"}")
-    accounts = _pipeline(request).accounts
+        return error(400, "bad_request", "say which provider: {\"provider\": \"microsoft\" | \"google\"}")
+    accounts = _agent(request).accounts
     try:
         attempt = await asyncio.to_thread(accounts.start_sign_in, body["provider"], bool(body.get("device_code")))
     except NoKeyring as exc:
-        return _error(409, "no_keyring", str(exc))
+        return error(409, "no_keyring", str(exc))
     except ProviderUnreachable as exc:
-        return _error(503, "provider_unreachable", str(exc))
+        return error(503, "provider_unreachable", str(exc))
     except SignInError as exc:
-        return _error(400, "sign_in", str(exc))
+        return error(400, "sign_in", str(exc))
     return web.json_response(attempt.to_json(), status=202)
 
 
 async def sign_in_status(request: web.Request) -> web.Response:
-    attempt = _pipeline(request).accounts.sign_in_status(request.match_info["id"])
+    attempt = _agent(request).accounts.sign_in_status(request.match_info["id"])
     if attempt is None:
-        return _error(404, "unknown_sign_in", "no such sign-in (the agent may have restarted): start it again")
+        return error(404, "unknown_sign_in", "no such sign-in (the agent may have restarted): start it again")
     return web.json_response(attempt.to_json())
 
 
 async def cancel_sign_in(request: web.Request) -> web.Response:
-    _pipeline(request).accounts.cancel_sign_in(request.match_info["id"])
+    _agent(request).accounts.cancel_sign_in(request.match_info["id"])
     return web.json_response({"cancelled": request.match_info["id"]})
 
 
 async def remove_account(request: web.Request) -> web.Response:
     address = request.match_info["address"]
-    if not _pipeline(request).accounts.remove(address):
-        return _error(404, "unknown_account", f"{address} is not signed in")
+    if not _agent(request).accounts.remove(address):
+        return error(404, "unknown_account", f"{address} is not signed in")
     return web.json_response({"removed": address})
 
 

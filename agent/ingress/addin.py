@@ -38,14 +38,14 @@ from pathlib import Path
 
 from aiohttp import web
 
-from agent.ingress import peer
+from agent.ingress import envelope, peer
 from agent.ingress.api import answer_draft, internal_error
 from agent.ingress.pairing import Pairing
-from agent.pipeline import Pipeline
+from agent.service.agent import Agent
 
 log = logging.getLogger(__name__)
 
-PIPELINE = web.AppKey("addin_pipeline", Pipeline)
+AGENT = web.AppKey("addin_agent", Agent)
 PAIRING = web.AppKey("pairing", Pairing)
 ORIGINS = web.AppKey("addin_origins", set)
 HOSTS = web.AppKey("addin_hosts", set)
@@ -65,8 +65,7 @@ CSP = ("default-src 'none'; script-src 'self' https://appsforoffice.microsoft.co
 
 
 def _refuse(status: int, code: str, message: str) -> web.Response:
-    return web.json_response({"decision": "blocked", "message": message, "error": {"code": code, "message": message}},
-                             status=status)
+    return envelope.blocked(status, code, message, message)
 
 
 @web.middleware
@@ -112,7 +111,7 @@ async def _decide(request: web.Request, store: bool) -> web.Response:
         return _refuse(401, "not_paired", "the add-in's pairing token is missing, expired, from before the "
                                           "agent restarted or from another program: get a new one at "
                                           "/addin/v1/pairing (the add-in does so itself)")
-    return await answer_draft(request, request.app[PIPELINE], store)
+    return await answer_draft(request, request.app[AGENT], store)
 
 
 async def compose(request: web.Request) -> web.Response:
@@ -157,9 +156,9 @@ async def static(request: web.Request) -> web.StreamResponse:
                         headers=headers)
 
 
-def create_app(pipeline: Pipeline, home: Path, port: int, files: Path | None = None) -> web.Application:
+def create_app(agent: Agent, home: Path, port: int, files: Path | None = None) -> web.Application:
     app = web.Application(middlewares=[guard], client_max_size=48 * 1024 * 1024)
-    app[PIPELINE] = pipeline
+    app[AGENT] = agent
     app[PAIRING] = Pairing()  # a new key at each start, in memory only
     app[FILES] = (files or DEFAULT_FILES).resolve()
     app[ORIGINS], app[HOSTS], app[OWN_ORIGIN] = set(), set(), ""

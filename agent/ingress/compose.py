@@ -34,8 +34,9 @@ from agent import plain_words
 from agent import stamp as stamp_mod
 from agent.intake import BadMessage, valid_address
 from agent.model import Action, Method
-from agent.pipeline import Blocked, Pipeline
 from agent.policy.normalize import html_to_text
+from agent.service.agent import Agent
+from agent.service.errors import Blocked
 
 MAX_ATTACHMENT = 25 * 1024 * 1024
 MAX_DRAFT = 35 * 1024 * 1024  # Exchange Online's default message size limit
@@ -215,7 +216,7 @@ def _unreadable(draft: Draft) -> Answer:
                              "message. Attach the file from your computer instead, then press Send again.")
 
 
-async def decide(pipeline: Pipeline, data: Any, store: bool = True) -> Answer:
+async def decide(agent: Agent, data: Any, store: bool = True) -> Answer:
     """The answer for a draft. With store=False (the task pane's preview) nothing is kept,
     queued or stamped: the answer says what Send would do."""
     draft = parse_draft(data)
@@ -223,7 +224,7 @@ async def decide(pipeline: Pipeline, data: Any, store: bool = True) -> Answer:
         return _unreadable(draft)
     raw = build_message(draft)
     try:
-        _, plan = await asyncio.to_thread(pipeline.plan, raw)
+        _, plan = await asyncio.to_thread(agent.plan, raw)
     except BadMessage as exc:
         raise BadDraft(str(exc)) from None
     verdict = plan.verdict
@@ -231,50 +232,50 @@ async def decide(pipeline: Pipeline, data: Any, store: bool = True) -> Answer:
     if verdict.action is Action.BLOCK:
         if store:
             try:
-                await pipeline.submit(raw)  # records the block in the audit
+                await agent.submit(raw)  # records the block in the audit
             except Blocked:
                 pass
         return Answer("blocked", plain_words.policy_reason(verdict.reason, verdict.rule, blocks=True), plan_json)
     methods = {r.method for r in plan.recipients}
     # So many recipients that the stamp would not fit on one header line: the client cannot
     # send it with a stamp the gateway accepts, so the agent sends it (and folds its stamp).
-    stamp_fits = len(pipeline.stamper.issue(draft.sender, draft.recipients, draft.subject)[1]) <= stamp_mod.CLIENT_LIMIT
+    stamp_fits = len(agent.stamper.issue(draft.sender, draft.recipients, draft.subject)[1]) <= stamp_mod.CLIENT_LIMIT
     if verdict.action is not Action.HOLD and methods <= LETS_CLIENT_SEND and not stamp_fits:
         if not store:
             return Answer("sent", "Postseal will send it itself (too many recipients for your mail "
                                   "program to carry its approval).", plan_json)
-        accepted = await pipeline.submit(raw)
+        accepted = await agent.submit(raw)
         return Answer("sent", "Postseal is sending this message itself (too many recipients for your mail "
                               "program to carry its approval); your mail program does not send its own copy. "
                               "You can close this draft.", plan_json, id=accepted.id)
     if verdict.action is not Action.HOLD and methods <= LETS_CLIENT_SEND:
         if not store:
             return Answer("allow", f"Your mail program sends it: {ALLOWED}.", plan_json)
-        verdict_id, stamp = pipeline.stamper.issue(draft.sender, draft.recipients, draft.subject)
-        pipeline.record_stamp(verdict_id, draft.sender, draft.recipients, draft.client, plan)
+        verdict_id, stamp = agent.stamper.issue(draft.sender, draft.recipients, draft.subject)
+        agent.record_stamp(verdict_id, draft.sender, draft.recipients, draft.client, plan)
         return Answer("allow", f"Checked by Postseal: {ALLOWED}.", plan_json, stamp=stamp)
     if verdict.action is Action.HOLD:
-        reason = _hold_reason(pipeline, verdict.reason, verdict.rule).rstrip(". ")
-        # A set-up hold cannot be released until IT has mended the set-up (Pipeline._may_release).
+        reason = _hold_reason(agent, verdict.reason, verdict.rule).rstrip(". ")
+        # A set-up hold cannot be released until IT has mended the set-up (Agent._may_release).
         who = "your IT team has fixed this and it is released" if verdict.rule == "setup" else \
             "your privacy officer releases it"
         message = f"Held for review: {reason}. Postseal keeps it until {who}; you can close this draft."
         if not store:
             return Answer("held", f"Held for review: {reason}.", plan_json)
-        accepted = await pipeline.submit(raw)
+        accepted = await agent.submit(raw)
         return Answer("held", message, plan_json, id=accepted.id)
     how = plain_words.protected(r.method for r in plan.recipients)
     if not store:
         return Answer("sent", f"Postseal will send it protected: {how}.", plan_json)
-    accepted = await pipeline.submit(raw)
+    accepted = await agent.submit(raw)
     return Answer("sent", f"Postseal is sending this message itself, {how}; your mail program does not send "
                           "its own copy. You can close this draft.", plan_json, id=accepted.id)
 
 
-def _hold_reason(pipeline: Pipeline, reason: str, rule: str) -> str:
+def _hold_reason(agent: Agent, reason: str, rule: str) -> str:
     """Why a message is held, for the sender: a policy rule's own words, or — when the set-up
     holds it (readiness.py) — the problem's words for a clinician, not IT's."""
     if rule == "setup":
-        return next((p.says for p in pipeline.problems if p.message == reason and p.says),
+        return next((p.says for p in agent.problems if p.message == reason and p.says),
                     "Postseal's set-up is not finished, so this message waits until IT completes it")
     return plain_words.policy_reason(reason, rule)

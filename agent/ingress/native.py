@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from agent import client_json
+from agent.ingress import envelope
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +105,7 @@ def response_frames(message: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def error(ident: Any, code: str, message: str) -> dict[str, Any]:
-    return {"id": ident, "ok": False, "error": {"code": code, "message": message}}
+    return {"id": ident, "ok": False, **envelope.body(code, message)}
 
 
 # --- the agent -------------------------------------------------------------------------

@@ -3,7 +3,7 @@ with an IMAP/SMTP account), the way Proton Mail Bridge does it.
 
 The program's outgoing server is set to 127.0.0.1:<ingress.smtp_port>, STARTTLS, with the
 user name and password `postseal ingress credentials` prints (and the tray shows). Every
-message goes through the same pipeline as the other doors; the reply tells the program what
+message goes through the same agent as the other doors; the reply tells the program what
 happened in words its user sees:
 
 - accepted (queued, protected and delivered by the agent) → 250 with the outbox id;
@@ -41,7 +41,8 @@ from agent.ingress.login_throttle import LoginThrottle
 from agent.intake import MAX_MESSAGE_BYTES, BadMessage
 from agent.model import State
 from agent.outbox import StorageUnavailable
-from agent.pipeline import Blocked, MessageIdReused, Pipeline
+from agent.service.agent import Agent
+from agent.service.errors import Blocked, MessageIdReused
 
 log = logging.getLogger(__name__)
 
@@ -76,16 +77,16 @@ def _one_line(text: str, limit: int = 400) -> str:
 
 
 class Submission:
-    """aiosmtpd handler: hands each message to the pipeline and answers in words."""
+    """aiosmtpd handler: hands each message to the agent and answers in words."""
 
-    def __init__(self, pipeline: Pipeline) -> None:
-        self.pipeline = pipeline
+    def __init__(self, agent: Agent) -> None:
+        self.agent = agent
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
         raw = envelope.original_content or b""
         count = len(envelope.rcpt_tos)
         try:
-            accepted = await self.pipeline.submit(raw, envelope_recipients=list(envelope.rcpt_tos))
+            accepted = await self.agent.submit(raw, envelope_recipients=list(envelope.rcpt_tos))
         except Blocked as exc:
             log.info("local SMTP: message blocked by policy (%d recipients)", count)
             return f"550 5.7.1 Blocked by your organization's policy: {_one_line(str(exc))}"
@@ -188,10 +189,10 @@ class Authenticator:
         return AuthResult(success=False, handled=False)
 
 
-async def start(pipeline: Pipeline, home: Path, port: int, tls: ssl.SSLContext) -> asyncio.AbstractServer:
+async def start(agent: Agent, home: Path, port: int, tls: ssl.SSLContext) -> asyncio.AbstractServer:
     """Listen on 127.0.0.1:port (0 = a free port); the caller closes the server."""
     silence_library_log()
-    handler = Submission(pipeline)
+    handler = Submission(agent)
     authenticator = Authenticator(password(home))
 
     def factory() -> SMTP:

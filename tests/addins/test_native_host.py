@@ -20,7 +20,7 @@ from agent import config as config_mod
 from agent.api.client import AgentClient
 from agent.demo_world import free_port
 from agent.ingress import native
-from agent.service import AgentThread
+from agent.runtime import AgentThread
 from tests.conftest import make_config
 
 REPO = Path(__file__).resolve().parents[2]

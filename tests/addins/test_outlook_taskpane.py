@@ -15,7 +15,7 @@ import pytest
 from agent import config as config_mod
 from agent.api.client import AgentClient
 from agent.demo_world import free_port
-from agent.service import AgentThread
+from agent.runtime import AgentThread
 from tests.conftest import make_config
 from tests.plain_text import assert_plain
 from tests.screenshots import check_screenshot, screenshot_folder

@@ -24,7 +24,7 @@ import pytest
 from agent import config as config_mod
 from agent.api.client import AgentClient
 from agent.demo_world import SmtpSink, TestCA, free_port
-from agent.service import AgentThread, RunningAgent
+from agent.runtime import AgentThread, RunningAgent
 from tests.conftest import make_config
 
 # Marker PHI: a Social Security number the detectors hold (valid shape and ranges), one they

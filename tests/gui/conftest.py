@@ -20,7 +20,7 @@ import pytest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from agent import config as config_mod  # noqa: E402
-from agent.service import AgentThread, RunningAgent  # noqa: E402
+from agent.runtime import AgentThread, RunningAgent  # noqa: E402
 from gui import icons, theme  # noqa: E402
 from gui.status import Tone  # noqa: E402
 from gui.tray import Tray, build  # noqa: E402

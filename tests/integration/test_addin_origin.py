@@ -130,7 +130,7 @@ def test_each_page_carries_its_own_token_and_none_is_kept_on_disk(origin, home):
 
 def test_a_token_from_before_a_restart_is_refused_and_a_new_one_works(sink, ca, home):
     from agent import config as config_mod
-    from agent.service import AgentThread
+    from agent.runtime import AgentThread
     from tests.conftest import make_config
 
     config = make_config(sink.port, ca, ingress={"addin_port": free_port()})

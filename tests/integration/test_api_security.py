@@ -103,7 +103,7 @@ def test_token_and_discovery_files_are_private(start_agent, ca, home):
 
 
 def test_agent_json_is_removed_on_clean_exit(home, ca):
-    from agent.service import AgentThread
+    from agent.runtime import AgentThread
     from tests.conftest import make_config
 
     with SmtpSink(ca) as sink:

@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from agent import data_dir
-from agent.service import AgentThread, StartError
+from agent.runtime import AgentThread, StartError
 from tests.conftest import make_config, run_cli
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX modes")

@@ -24,7 +24,7 @@ from agent import config as config_mod
 from agent import secret_store
 from agent.api.client import AgentClient
 from agent.demo_world import Recipient, free_port
-from agent.service import AgentThread, RunningAgent, StartError
+from agent.runtime import AgentThread, RunningAgent, StartError
 from tests.accounts.conftest import MemoryKeyring
 from tests.conftest import SAMPLES, SENDER, gpg_decrypt, make_config, run_cli
 

@@ -18,7 +18,7 @@ from agent import portal_enrol, secret_store
 from agent.portal import enrolment
 from agent.portal.interface import LOCAL_AGENT, digest
 from agent.portal.store import SqlitePortalStore
-from agent.service import AgentThread
+from agent.runtime import AgentThread
 from tests.conftest import SAMPLES, make_config, run_cli
 from tests.integration.test_portal_agents import Portal
 

@@ -22,7 +22,7 @@ from agent.portal import enrolment
 from agent.portal.interface import LOCAL_AGENT
 from agent.portal.store import SqlitePortalStore
 from agent.protect.portal import b64url_decode
-from agent.service import AgentThread
+from agent.runtime import AgentThread
 from tests.conftest import SAMPLES, make_config, run_cli
 from tests.integration.test_portal_agents import LOCAL_SECRET, Portal
 

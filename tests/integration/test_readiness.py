@@ -9,7 +9,7 @@ import json
 from agent import config as config_mod
 from agent.api.client import AgentClient
 from agent.demo_world import free_port
-from agent.service import AgentThread
+from agent.runtime import AgentThread
 from tests.conftest import SAMPLES, make_config
 from tests.integration.test_actions import call
 

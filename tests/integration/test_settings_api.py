@@ -17,7 +17,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from agent import config as config_mod
 from agent import settings
 from agent.api.client import AgentClient
-from agent.service import AgentThread
+from agent.runtime import AgentThread
 from tests.conftest import SAMPLES, make_config
 
 INTERNAL = SAMPLES / "01-internal-note.eml"

@@ -19,7 +19,7 @@ from agent.api.client import AgentClient
 from agent.audit import AuditLog
 from agent.outbox import Outbox
 from agent.portal.store import SqlitePortalStore
-from agent.service import AgentThread
+from agent.runtime import AgentThread
 from tests.conftest import gpg_decrypt, make_config, run_cli
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "release-0.1.0"

@@ -13,7 +13,7 @@ from aiohttp import web
 from agent import webhooks
 from agent.api.client import AgentClient, ApiError
 from agent.demo_world import free_port
-from agent.service import AgentThread
+from agent.runtime import AgentThread
 from tests.conftest import SAMPLES, make_config
 
 CARE_TEAM = SAMPLES / "06-care-team-update.eml"  # three recipients, three methods

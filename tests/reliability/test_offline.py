@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from agent import pipeline
 from agent.api.client import AgentClient
 from agent.demo_world import SmtpSink, free_port
+from agent.service import offline as pipeline
 from tests.conftest import SAMPLES
 
 

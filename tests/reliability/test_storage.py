@@ -16,7 +16,7 @@ import pytest
 from agent import config as config_mod
 from agent.api.client import AgentClient, ApiError
 from agent.demo_world import free_port
-from agent.service import AgentThread
+from agent.runtime import AgentThread
 from tests.conftest import SAMPLES, make_config, run_cli
 
 

@@ -7,7 +7,9 @@
   (`agent.platform`, for the tray's own autostart entry, a per-user OS setting and no state
   of the agent's);
 - the API client imports only the standard library (and platformdirs, lazily, to find the
-  same home folder as the agent), so it can be vendored by anything that speaks the API.
+  same home folder as the agent), so it can be vendored by anything that speaks the API;
+- a message goes one way: the front ends (CLI, demo) and the doors (ingress/, runtime.py) call
+  the service (service/), the service calls what is below it, and nothing calls back up.
 """
 
 from __future__ import annotations
@@ -111,3 +113,38 @@ def test_the_api_client_needs_only_the_standard_library() -> None:
                 continue  # lazily, in default_home(): the agent's own rule for its home folder
             found.append(f"{path.relative_to(ROOT)}:{line}: imports {source}")
     assert found == []
+
+
+# One message goes one way: a front end or a door calls the service; the service calls what is
+# below it; nothing below calls back up (docs/architecture.md, "One message").
+FRONTS = ("agent.cli", "agent.cli_admin", "agent.cli_keys", "agent.cli_audit", "agent.demo", "agent.first_run")
+DOORS = ("agent.ingress", "agent.runtime")
+SERVICE = ("agent.service",)
+
+
+def within(name: str, packages: tuple[str, ...]) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in packages)
+
+
+def calls_up(module: str, source: str) -> bool:
+    if within(module, FRONTS):
+        return False
+    if within(module, DOORS):
+        return within(source, FRONTS)
+    if within(module, SERVICE):
+        return within(source, FRONTS + DOORS)
+    return within(source, FRONTS + DOORS + SERVICE)
+
+
+def test_the_doors_call_the_service_and_nothing_below_it_calls_back_up() -> None:
+    found = [f"{path.relative_to(ROOT)}:{line}: imports {source}"
+             for module, path in modules("agent") for line, source, _ in imports(path) if calls_up(module, source)]
+    assert found == []
+
+
+def test_a_call_back_up_is_seen() -> None:
+    assert calls_up("agent.portal_sync", "agent.service.outcomes")
+    assert calls_up("agent.service.worker", "agent.ingress.api")
+    assert calls_up("agent.ingress.smtp", "agent.cli")
+    assert not calls_up("agent.ingress.api.messages", "agent.service.errors")
+    assert not calls_up("agent.service.worker", "agent.outbox")

@@ -1,4 +1,4 @@
-"""The running agent: pipeline worker, local API, embedded portal, and the discovery files.
+"""The running agent: the service's worker, local API, embedded portal, and the discovery files.
 
 Start-up handshake (as Proton Mail Bridge does it): a fresh random token and the API's port
 are written atomically (temp file + rename) to `api-token` (0600) and `agent.json`; clients
@@ -28,7 +28,6 @@ from agent.config import Config
 from agent.ingress import addin, api, local_tls
 from agent.ingress import smtp as smtp_ingress
 from agent.keys import gpg_tool
-from agent.pipeline import Pipeline
 from agent.portal import store as portal_store_mod
 from agent.portal.branding import Branding
 from agent.portal.server import MailerError
@@ -36,6 +35,7 @@ from agent.portal.server import create_app as portal_app
 from agent.portal.store import SqlitePortalStore
 from agent.private_file import write_private
 from agent.secret_store import SecretsUnavailable
+from agent.service.agent import Agent
 from agent.settings import with_relay_password
 from agent.store_migrations import DataVersionError
 
@@ -48,12 +48,17 @@ class StartError(Exception):
 
 @dataclass
 class RunningAgent:
-    pipeline: Pipeline
+    agent: Agent
     api_url: str
     token: str
     portal_url: str
     addin_url: str = ""  # https://localhost:PORT when the Outlook add-in origin is on
     smtp_port: int = 0  # the local SMTP submission's port when it is on
+
+    @property
+    def pipeline(self) -> Agent:
+        """The service, by the name it had before it was split (tests and scripts of before)."""
+        return self.agent
 
 
 async def _site(app: web.Application, host: str, port: int, what: str,
@@ -111,7 +116,7 @@ async def serve(home: Path, config: Config, ready: Callable[[RunningAgent], None
     token = secrets.token_urlsafe(32)
     try:
         config = with_relay_password(home, config)
-        pipeline = Pipeline(home, config)
+        agent = Agent(home, config)
     except BaseException as exc:
         lock.close()  # an agent started again in this process must not find the directory taken
         if isinstance(exc, SecretsUnavailable | DataVersionError):
@@ -134,13 +139,13 @@ async def serve(home: Path, config: Config, ready: Callable[[RunningAgent], None
             # compares with that URL. It wears the organization's name (a standalone portal
             # takes its full branding, logo and support contact included, from portal.toml).
             branding = Branding(name=config.organization.name)
-            runner, _ = await _site(portal_app(portal_store, pipeline.portal_credential,
-                                               code_mailer(pipeline, config.organization.name, branding),
+            runner, _ = await _site(portal_app(portal_store, agent.portal_credential,
+                                               code_mailer(agent, config.organization.name, branding),
                                                public_url=portal_url, allowed_hosts=(parts.hostname,),
                                                branding=branding),
                                     parts.hostname, parts.port or 80, "embedded portal")
             runners.append(runner)
-        app = api.create_app(pipeline, token, set(config.ingress.allowed_origins))
+        app = api.create_app(agent, token, set(config.ingress.allowed_origins))
         runner, port = await _site(app, "127.0.0.1", config.ingress.api_port, "local API")
         runners.append(runner)
         api.allow_port(app, port)
@@ -150,7 +155,7 @@ async def serve(home: Path, config: Config, ready: Callable[[RunningAgent], None
             tls = local_tls.ensure(home, config.organization.name)
         if config.ingress.smtp_port:
             try:
-                submission = await smtp_ingress.start(pipeline, home, config.ingress.smtp_port, tls.server_context())
+                submission = await smtp_ingress.start(agent, home, config.ingress.smtp_port, tls.server_context())
             except OSError as exc:
                 reason = "address already in use" if exc.errno == errno.EADDRINUSE else (exc.strerror or str(exc))
                 raise StartError(f"local SMTP submission: cannot listen on 127.0.0.1:{config.ingress.smtp_port}: "
@@ -159,7 +164,7 @@ async def serve(home: Path, config: Config, ready: Callable[[RunningAgent], None
             smtp_port = submission.sockets[0].getsockname()[1]
             app[api.SMTP_PORT][0] = smtp_port
         if config.ingress.addin_port:
-            origin = addin.create_app(pipeline, home, 0)
+            origin = addin.create_app(agent, home, 0)
             runner, bound = await _site(origin, "127.0.0.1", config.ingress.addin_port, "Outlook add-in origin",
                                         tls.server_context())
             runners.append(runner)
@@ -168,10 +173,10 @@ async def serve(home: Path, config: Config, ready: Callable[[RunningAgent], None
         write_private(home / "api-token", token)
         write_private(discovery, json.dumps({"pid": os.getpid(), "api_url": api_url, "smtp_port": smtp_port or None,
                                              "addin_url": addin_url or None}))
-        worker = asyncio.create_task(pipeline.run())
+        worker = asyncio.create_task(agent.run())
         log.info("agent ready: API %s, portal %s, add-in origin %s", api_url, portal_url, addin_url or "off")
         if ready:
-            ready(RunningAgent(pipeline, api_url, token, portal_url, addin_url, smtp_port))
+            ready(RunningAgent(agent, api_url, token, portal_url, addin_url, smtp_port))
         waiter = asyncio.create_task(stop.wait())
         done, _ = await asyncio.wait({worker, waiter}, return_when=asyncio.FIRST_COMPLETED)
         if worker in done:
@@ -187,7 +192,7 @@ async def serve(home: Path, config: Config, ready: Callable[[RunningAgent], None
         for runner in reversed(runners):
             await runner.cleanup()
         discovery.unlink(missing_ok=True)
-        pipeline.close()
+        agent.close()
         if portal_store is not None:
             portal_store.close()
         lock.close()
@@ -214,14 +219,14 @@ def _lock_home(home: Path):
     return handle
 
 
-def code_mailer(pipeline: Pipeline, org: str, branding: Branding | None = None):
+def code_mailer(agent: Agent, org: str, branding: Branding | None = None):
     """The embedded portal's way to mail a one-time code: at once, through the sender's transport."""
     from agent import system_mail
     from agent.delivery.smtp import DeliveryError
 
     def mail(sealed, code: str) -> None:
         try:
-            system_mail.send_now(pipeline, sealed.sender, sealed.recipient,
+            system_mail.send_now(agent.stamper, agent.transport_for(sealed.sender), sealed.sender, sealed.recipient,
                                  system_mail.code_mail(sealed.sender, sealed.recipient, code, org, branding))
         except DeliveryError as exc:
             raise MailerError(str(exc)) from None
