@@ -191,10 +191,11 @@ class PostgresPortalStore(SqlPortalStore):
         # The row is claimed first (the id is unique), the bytes written after: a second
         # upload under the same id never overwrites the first's ciphertext. Bytes that fail
         # to land give the id back, so a retried upload succeeds.
-        claimed = self._one(
+        claimed = self.execute(
             "INSERT INTO messages (id, sender, recipient, created, expires, size, passcode, agent)"
             " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING RETURNING id",
-            (ident, sender, recipient, time.time(), expires, len(blob), digest(passcode) if passcode else None, agent))
+            (ident, sender, recipient, time.time(), expires, len(blob), digest(passcode) if passcode else None, agent),
+            write=True).fetchone()
         if claimed is None:
             return False
         try:
@@ -205,10 +206,10 @@ class PostgresPortalStore(SqlPortalStore):
         return True
 
     def revoke(self, ident: str) -> bool:
-        row = self._one(
+        row = self.execute(
             "WITH gone AS (UPDATE messages SET revoked=? WHERE id=? AND revoked IS NULL RETURNING id),"
             " ended AS (DELETE FROM sessions WHERE message=?)"
-            " SELECT count(*) FROM gone", (time.time(), ident, ident))
+            " SELECT count(*) FROM gone", (time.time(), ident, ident), write=True).fetchone()
         self.blobs.delete(message_key(ident))
         return bool(row and row[0])
 
@@ -216,12 +217,12 @@ class PostgresPortalStore(SqlPortalStore):
         # One statement: the rows are marked and their events written together (the events'
         # advisory lock as in event()), so two instances syncing at once note each expiry once.
         now = now or time.time()
-        rows = self._all(
+        rows = self.execute(
             "WITH turn AS (SELECT pg_advisory_xact_lock(?)),"
             " gone AS (UPDATE messages SET expiry_noted=? WHERE expires<=? AND revoked IS NULL"
             " AND expiry_noted IS NULL AND (SELECT true FROM turn) RETURNING id)"
             " INSERT INTO events (message, time, kind, detail) SELECT id, ?, 'expired', '' FROM gone ORDER BY id"
-            " RETURNING message", (_EVENTS_KEY, now, now, now))
+            " RETURNING message", (_EVENTS_KEY, now, now, now), write=True).rows
         return [r[0] for r in rows]
 
     # The agent reads events from a cursor (events_since(last seq seen)), so seq order must
