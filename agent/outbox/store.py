@@ -90,7 +90,7 @@ class Outbox:
     def close(self) -> None:
         self.db.close()
 
-    # --- writing -------------------------------------------------------------------------
+    # --- finding and accepting -------------------------------------------------------------
     def find_by_message_id(self, message_id: str) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT id FROM messages WHERE message_id=?", (message_id,))]
 
