@@ -39,7 +39,7 @@ class State(enum.StrEnum):
         return self in (State.DELIVERED, State.HELD, State.FAILED)
 
 
-# The legal moves of one recipient (see outbox.py for who owns each). A delivered copy only
+# The legal moves of one recipient (see outbox/store.py for who owns each). A delivered copy only
 # ever leaves `delivered` for `failed` (a bounce): nothing can send it a second time.
 # `held` ends until a person releases it; `failed` is the end.
 TRANSITIONS: dict[State, frozenset[State]] = {

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -76,7 +77,15 @@ class PortalStore(Protocol):
 
     def revoke(self, ident: str) -> bool: ...
 
-    def purge_expired(self, now: float | None = None) -> list[str]: ...
+    def purge_expired(self, now: float | None = None) -> list[str]:
+        """Delete the ciphertext of expired messages not yet swept; each is listed until its
+        deletion succeeded, then never again."""
+
+    def unswept(self, cutoff: float) -> list[str]:
+        """Unrevoked messages expired at or before `cutoff` whose ciphertext is not yet known to be gone."""
+
+    def mark_swept(self, idents: Iterable[str], now: float) -> None:
+        """These messages' ciphertext is gone: unswept() and purge_expired() skip them from now on."""
 
     def note_expired(self, now: float | None = None) -> list[str]:
         """Messages that expired since the last call: each gets its one "expired" event here,

@@ -11,6 +11,10 @@ storage) for the blobs: nothing here depends on the state and the blobs living o
 Never stored: a key, a plaintext, a code or a session token in clear (codes and tokens are
 kept as SHA-256 digests; a stolen database opens nothing).
 
+The queries both backends share are in store_sql.py (SqlPortalStore); what is here is the
+SQLite layout and what only SQLite does its own way: every write under one lock, and the
+steps of more than one statement in one transaction.
+
 The database's `user_version` is its layout's version: a store of an earlier release is
 carried forward when it opens (MIGRATIONS), one of a newer release refused untouched
 (agent/store_migrations.py).
@@ -18,15 +22,16 @@ carried forward when it opens (MIGRATIONS), one of a newer release refused untou
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from agent.portal.blobs import BlobStore, FileBlobStore, message_key, reply_key
+from agent.portal.blobs import BlobStore, FileBlobStore, message_key
 from agent.portal.interface import LOCAL_AGENT, Sealed, digest
+from agent.portal.store_sql import SQLITE, Rows, SqlPortalStore
 from agent.store_migrations import Step, migrate_sqlite, refuse_newer, run_script, sqlite_version
 
 # The layout release 0.1.0 wrote (version 1); what changed since is in the steps below.
@@ -78,14 +83,22 @@ UPDATE messages SET expiry_noted = expires WHERE expires <= strftime('%s', 'now'
 CREATE INDEX messages_agent ON messages (agent);
 """
 
+# Each message's ciphertext is deleted once (SqlPortalStore.unswept/mark_swept): messages
+# already expired keep `swept` empty, so the first sweep after the upgrade deletes what may be
+# left of theirs (deleting a blob that is gone is harmless) and marks them.
+SWEPT = """
+ALTER TABLE messages ADD COLUMN swept REAL;
+CREATE INDEX messages_unswept ON messages (expires) WHERE swept IS NULL AND revoked IS NULL;
+"""
+
 MIGRATIONS = (
     Step(1, "the layout of release 0.1.0", lambda db: run_script(db, SCHEMA)),
     Step(2, "receipts name attachments by their place, never by their file name", _receipt_names_wiped),
     Step(3, "rate limits kept in the store, shared by every portal process", lambda db: run_script(db, RATE)),
     Step(4, "enrolled agents own their messages; each expiry is recorded once", lambda db: run_script(db, ENROLMENT)),
+    Step(5, "the ciphertext of each expired message is deleted once, not on every sweep",
+         lambda db: run_script(db, SWEPT)),
 )
-# How often (seconds) a store deletes the counters of windows that have ended.
-PRUNE_EVERY = 60.0
 
 
 def check_version(root: Path) -> None:
@@ -94,13 +107,12 @@ def check_version(root: Path) -> None:
     refuse_newer("portal store", path, sqlite_version(path), MIGRATIONS)
 
 
-_COLUMNS = ("id, sender, recipient, created, expires, revoked, size, passcode, code_hash, code_expires,"
-            " code_tries, locked_until, codes_sent, opened, warned, agent")
-
-__all__ = ["SCHEMA", "MIGRATIONS", "Sealed", "SqlitePortalStore", "check_version", "digest"]
+__all__ = ["MIGRATIONS", "SCHEMA", "Sealed", "SqlitePortalStore", "check_version", "digest"]
 
 
-class SqlitePortalStore:
+class SqlitePortalStore(SqlPortalStore):
+    dialect = SQLITE
+
     def __init__(self, root: Path, blobs: BlobStore | None = None) -> None:
         self.root = root
         check_version(root)
@@ -114,9 +126,19 @@ class SqlitePortalStore:
         self.db.execute("PRAGMA journal_mode=WAL")
         migrate_sqlite(self.db, "portal store", root / "portal.db", MIGRATIONS)
 
-    # --- sealed messages ----------------------------------------------------------------------
+    def run(self, sql: str, params: Sequence[Any], write: bool) -> Rows:
+        # One connection in autocommit: each statement is its own transaction; writes take the
+        # lock so that this process's threads never interleave inside one of the steps below.
+        if not write:
+            return Rows(self.db.execute(sql, params))
+        with self._lock:
+            return Rows(self.db.execute(sql, params))
+
+    # --- what SQLite does its own way -------------------------------------------------------------
     def put(self, ident: str, blob: bytes, sender: str, recipient: str, expires: float,
             passcode: str | None = None, agent: str = LOCAL_AGENT) -> bool:
+        # Under the lock the id is checked, the bytes written, then the row: a reader never
+        # sees a message whose ciphertext is not there yet.
         with self._lock:
             if self.db.execute("SELECT 1 FROM messages WHERE id=?", (ident,)).fetchone():
                 return False
@@ -126,72 +148,6 @@ class SqlitePortalStore:
                                                          digest(passcode) if passcode else None, agent))
             return True
 
-    def get(self, ident: str) -> Sealed | None:
-        row = self.db.execute(f"SELECT {_COLUMNS} FROM messages WHERE id=?", (ident,)).fetchone()  # noqa: S608
-        if row is None:
-            return None
-        return Sealed(*row[:12], tuple(json.loads(row[12])), *row[13:])
-
-    def blob(self, ident: str) -> bytes | None:
-        return self.blobs.get(message_key(ident))
-
-    def update(self, ident: str, **fields: Any) -> None:
-        if "codes_sent" in fields:
-            fields["codes_sent"] = json.dumps(list(fields["codes_sent"]))
-        names = ", ".join(f"{k}=?" for k in fields)
-        with self._lock:
-            self.db.execute(f"UPDATE messages SET {names} WHERE id=?", (*fields.values(), ident))  # noqa: S608 - names are ours
-
-    # --- verification: every count and check is one statement, atomic under concurrency -----------
-    # The read-then-write these replace let 75 parallel wrong codes each count as the first
-    # try: the limit was checked on a row read before the request body was awaited. Here the
-    # database does the counting, so N instances of the portal behind a proxy share one limit.
-    def issue_code(self, ident: str, code_hash: str, code_expires: float,
-                   sent_before: tuple[float, ...], sent_now: tuple[float, ...], now: float) -> bool:
-        """Store a new code if nothing changed since `sent_before` was read and the message is
-        not locked; False when another request got there first (the caller asks again)."""
-        with self._lock:
-            return self.db.execute(
-                "UPDATE messages SET code_hash=?, code_expires=?, code_tries=0, codes_sent=?"
-                " WHERE id=? AND codes_sent=? AND (locked_until IS NULL OR locked_until<=?)",
-                (code_hash, code_expires, json.dumps(list(sent_now)), ident, json.dumps(list(sent_before)), now),
-            ).rowcount == 1
-
-    def count_wrong_try(self, ident: str, max_tries: int, lock_until: float, now: float) -> tuple[int, bool] | None:
-        """One more wrong answer: (tries so far, whether this one locked the message), or None
-        when the message was already locked (the try is refused, not counted)."""
-        with self._lock:
-            row = self.db.execute(
-                "UPDATE messages SET"
-                " code_tries = CASE WHEN code_tries + 1 >= ? THEN 0 ELSE code_tries + 1 END,"
-                " code_hash = CASE WHEN code_tries + 1 >= ? THEN NULL ELSE code_hash END,"
-                " locked_until = CASE WHEN code_tries + 1 >= ? THEN ? ELSE locked_until END"
-                " WHERE id=? AND (locked_until IS NULL OR locked_until<=?)"
-                " RETURNING code_tries, locked_until",
-                (max_tries, max_tries, max_tries, lock_until, ident, now)).fetchone()
-        if row is None:
-            return None
-        tries, locked_until = row
-        just_locked = locked_until == lock_until
-        return (max_tries if just_locked else tries), just_locked
-
-    def consume_code(self, ident: str, code_hash: str, now: float) -> bool:
-        """The right code opens once: voided in the same statement that checks it is still the
-        current, unexpired code of an unlocked message."""
-        with self._lock:
-            return self.db.execute(
-                "UPDATE messages SET code_hash=NULL, code_tries=0 WHERE id=? AND code_hash=? AND code_expires>?"
-                " AND (locked_until IS NULL OR locked_until<=?) AND revoked IS NULL",
-                (ident, code_hash, now, now)).rowcount == 1
-
-    def accept_passcode(self, ident: str, passcode_hash: str, now: float) -> bool:
-        """The sender's passcode opens while the message is not locked (checked in the same statement)."""
-        with self._lock:
-            return self.db.execute(
-                "UPDATE messages SET code_tries=0 WHERE id=? AND passcode=?"
-                " AND (locked_until IS NULL OR locked_until<=?) AND revoked IS NULL",
-                (ident, passcode_hash, now)).rowcount == 1
-
     def revoke(self, ident: str) -> bool:
         """The ciphertext is deleted; the record stays so the page can say "revoked"."""
         with self._lock:
@@ -200,14 +156,6 @@ class SqlitePortalStore:
             self.db.execute("DELETE FROM sessions WHERE message=?", (ident,))
         self.blobs.delete(message_key(ident))
         return bool(found)
-
-    def purge_expired(self, now: float | None = None) -> list[str]:
-        """Expired messages lose their ciphertext (and replies left unfetched stay until fetched)."""
-        now = now or time.time()
-        gone = [r[0] for r in self.db.execute("SELECT id FROM messages WHERE expires<=? AND revoked IS NULL", (now,))]
-        for ident in gone:
-            self.blobs.delete(message_key(ident))
-        return gone
 
     def note_expired(self, now: float | None = None) -> list[str]:
         now = now or time.time()
@@ -225,117 +173,10 @@ class SqlitePortalStore:
                 raise
         return gone
 
-    # --- sessions --------------------------------------------------------------------------------
-    def add_session(self, token: str, ident: str, expires: float) -> None:
-        with self._lock:
-            self.db.execute("INSERT INTO sessions VALUES (?,?,?)", (digest(token), ident, expires))
-            self.db.execute("DELETE FROM sessions WHERE expires<?", (time.time(),))
-
-    def session_valid(self, token: str, ident: str) -> bool:
-        row = self.db.execute("SELECT expires FROM sessions WHERE token_hash=? AND message=?",
-                              (digest(token), ident)).fetchone()
-        return bool(row) and row[0] > time.time()
-
-    # --- rate limits ------------------------------------------------------------------------------
-    def hit(self, key: str, window: float, now: float) -> tuple[int, float]:
-        # One statement: a new window starts the count at 1, the current one adds 1. MAX keeps
-        # a window that another process (a clock a little ahead) already started.
-        end = (now // window + 1) * window
-        with self._lock:
-            count, window_end = self.db.execute(
-                "INSERT INTO rate (key, window_end, count) VALUES (?, ?, 1) ON CONFLICT (key) DO UPDATE SET"
-                " count = CASE WHEN rate.window_end >= excluded.window_end THEN rate.count + 1 ELSE 1 END,"
-                " window_end = MAX(rate.window_end, excluded.window_end) RETURNING count, window_end",
-                (digest(key), end)).fetchone()
-            if now - self._pruned >= PRUNE_EVERY:
-                self._pruned = now
-                self.db.execute("DELETE FROM rate WHERE window_end < ?", (now,))
-        return count, window_end
-
-    # --- events the agent collects ------------------------------------------------------------------
     def event(self, ident: str, kind: str, detail: str = "") -> None:
-        with self._lock:
-            self.db.execute("INSERT INTO events (message, time, kind, detail) VALUES (?,?,?,?)",
-                            (ident, time.time(), kind, detail[:300]))
-
-    def events_since(self, seq: int, limit: int = 500, agent: str | None = None) -> list[dict]:
-        rows = self.db.execute(
-            "SELECT e.seq, e.message, e.time, e.kind, e.detail FROM events e"
-            " WHERE e.seq>? AND (? IS NULL OR e.message IN (SELECT id FROM messages WHERE agent=?))"
-            " ORDER BY e.seq LIMIT ?", (seq, agent, agent, limit)).fetchall()
-        return [{"seq": s, "id": m, "time": t, "kind": k, "detail": d or ""} for s, m, t, k, d in rows]
-
-    def expiring(self, within: float, now: float | None = None, agent: str | None = None) -> list[Sealed]:
-        """Unopened, unrevoked messages that lapse within `within` seconds and were not warned about."""
-        now = now or time.time()
-        ids = [r[0] for r in self.db.execute(
-            "SELECT id FROM messages WHERE opened IS NULL AND revoked IS NULL AND warned IS NULL"
-            " AND expires>? AND expires<=? AND (? IS NULL OR agent=?)", (now, now + within, agent, agent))]
-        return [s for s in (self.get(i) for i in ids) if s]
-
-    # --- replies -------------------------------------------------------------------------------------
-    def put_reply(self, reply_id: str, ident: str, blob: bytes) -> None:
-        # The row first (a reply id already taken fails here, before any bytes are written),
-        # so a reply id can never overwrite another message's reply.
-        with self._lock:
-            self.db.execute("INSERT INTO replies VALUES (?,?,?,?)", (reply_id, ident, time.time(), len(blob)))
-        try:
-            self.blobs.put(reply_key(reply_id), blob)
-        except BaseException:
-            with self._lock:
-                self.db.execute("DELETE FROM replies WHERE id=?", (reply_id,))
-            raise
-
-    def replies(self, agent: str | None = None) -> list[dict]:
-        return [{"reply": r, "id": m, "created": c, "size": s} for r, m, c, s in self.db.execute(
-            "SELECT id, message, created, size FROM replies"
-            " WHERE ? IS NULL OR message IN (SELECT id FROM messages WHERE agent=?) ORDER BY created", (agent, agent))]
-
-    def reply_blob(self, reply_id: str) -> bytes | None:
-        return self.blobs.get(reply_key(reply_id))
-
-    def drop_reply(self, reply_id: str) -> bool:
-        with self._lock:
-            found = self.db.execute("DELETE FROM replies WHERE id=?", (reply_id,)).rowcount
-        self.blobs.delete(reply_key(reply_id))
-        return bool(found)
-
-    # --- enrolled agents -----------------------------------------------------------------------------
-    def add_enrolment_code(self, code_hash: str, uses: int, expires: float, now: float) -> None:
-        with self._lock:
-            self.db.execute("INSERT INTO enrolment_codes VALUES (?,?,?,?)", (code_hash, uses, expires, now))
-
-    def use_enrolment_code(self, code_hash: str, now: float) -> bool:
-        with self._lock:
-            return self.db.execute("UPDATE enrolment_codes SET uses_left=uses_left-1"
-                                   " WHERE code_hash=? AND uses_left>0 AND expires>?", (code_hash, now)).rowcount == 1
-
-    def add_agent(self, agent_id: str, name: str, credential_hash: str, now: float) -> bool:
-        with self._lock:
-            return self.db.execute("INSERT INTO agents (id, name, credential_hash, enrolled) VALUES (?,?,?,?)"
-                                   " ON CONFLICT DO NOTHING", (agent_id, name, credential_hash, now)).rowcount == 1
-
-    def agent_of(self, credential_hash: str) -> str | None:
-        row = self.db.execute("SELECT id FROM agents WHERE credential_hash=? AND revoked IS NULL",
-                              (credential_hash,)).fetchone()
-        return row[0] if row else None
-
-    def agents(self) -> list[dict]:
-        rows = self.db.execute(
-            "SELECT a.id, a.name, a.enrolled, a.revoked, (SELECT max(created) FROM messages WHERE agent=a.id),"
-            " (SELECT count(*) FROM messages WHERE agent=a.id) FROM agents a ORDER BY a.enrolled").fetchall()
-        return [{"id": i, "name": n, "enrolled": e, "revoked": r, "last_upload": u, "messages": c}
-                for i, n, e, r, u, c in rows]
-
-    def claim(self, ident: str, agent: str) -> bool:
-        with self._lock:
-            return self.db.execute("UPDATE messages SET agent=? WHERE id=? AND agent IN (?, ?)",
-                                   (agent, ident, agent, LOCAL_AGENT)).rowcount == 1
-
-    def revoke_agent(self, agent_id: str, now: float) -> bool:
-        with self._lock:
-            return self.db.execute("UPDATE agents SET revoked=? WHERE id=? AND revoked IS NULL",
-                                   (now, agent_id)).rowcount == 1
+        # One writer at a time (the lock, and SQLite's own): seq order is commit order.
+        self.execute("INSERT INTO events (message, time, kind, detail) VALUES (?,?,?,?)",
+                     (ident, time.time(), kind, detail[:300]), write=True)
 
     def close(self) -> None:
         self.db.close()

@@ -7,17 +7,21 @@ an administrator restore a message expired by mistake (extend it in the database
 instances from deleting a blob another instance still serves. After the grace the ciphertext
 is gone for good; the message's row stays so the page can say "expired".
 
-What the sweeper needs from the state store is one existing method, `purge_expired(cutoff)`:
-the ids of unrevoked messages whose expiry is at or before the cutoff (revoked messages lost
-their blob when revoked). Replies are not swept: they stay until the agent fetches them.
+What the sweeper needs from the state store is two methods: `unswept(cutoff)`, the ids of
+unrevoked messages whose expiry is at or before the cutoff and whose ciphertext is not yet
+known to be gone (revoked messages lost their blob when revoked), and `mark_swept(ids, now)`,
+called with the ids whose deletion succeeded. So each sweep lists only what is left to do,
+not every message that ever expired. Replies are not swept: they stay until the agent
+fetches them.
 
 One blob that cannot be deleted does not stop the sweep: it is reported in `Sweep.failed`
-with the store's one-line reason and tried again on the next sweep (the store lists every
-expired message on every call, so nothing is forgotten).
+with the store's one-line reason, left unmarked, and tried again on the next sweep (nothing
+is forgotten).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -25,7 +29,9 @@ from agent.portal.blobs import BlobError, BlobStore, message_key
 
 
 class ExpiredMessages(Protocol):
-    def purge_expired(self, now: float | None = None) -> list[str]: ...
+    def unswept(self, cutoff: float) -> list[str]: ...
+
+    def mark_swept(self, idents: Iterable[str], now: float) -> None: ...
 
 
 @dataclass
@@ -40,11 +46,14 @@ def sweep(store: ExpiredMessages, blobs: BlobStore, now: float, grace_seconds: f
     if grace_seconds < 0:
         raise ValueError(f"grace_seconds must not be negative (got {grace_seconds})")
     result = Sweep(cutoff=now - grace_seconds)
-    for ident in store.purge_expired(result.cutoff):
-        try:
-            blobs.delete(message_key(ident))
-        except BlobError as exc:
-            result.failed[ident] = str(exc)
-        else:
-            result.swept.append(ident)
+    try:
+        for ident in store.unswept(result.cutoff):
+            try:
+                blobs.delete(message_key(ident))
+            except BlobError as exc:
+                result.failed[ident] = str(exc)
+            else:
+                result.swept.append(ident)
+    finally:  # what was deleted is marked even when the sweep stops early (the store went away)
+        store.mark_swept(result.swept, now)
     return result

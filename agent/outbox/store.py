@@ -1,14 +1,11 @@
 """The durable outbox: SQLite in WAL mode, content sealed at rest, per-recipient state.
 
-Over 400 lines because it holds four ideas issue 21 separates: the store, the sealing, the
-webhook queue and the typed rows.
-
 Acceptance commits with `synchronous=FULL` before the agent answers 202 (Postfix's rule:
-never acknowledge what is not on disk). Message bytes and protected copies are sealed with
-AES-256-GCM under a key from the OS keyring (secret_store), each bound to its row by
-associated data, so the database and its WAL hold no plaintext and rows cannot be swapped.
+never acknowledge what is not on disk). Message bytes, subjects, plans and protected copies
+are sealed (agent/outbox/sealing.py), so the database and its WAL hold no plaintext.
 
-States per recipient, and who owns each transition (nothing else writes them):
+States per recipient, and who owns each transition (nothing else writes them; the allowed
+moves are agent/model.py's TRANSITIONS, checked here):
 
     accept()            → queued, or held (policy)                    Pipeline.submit
     held                → queued (a person released it)                Pipeline.release
@@ -20,218 +17,41 @@ States per recipient, and who owns each transition (nothing else writes them):
     deferred, too old   → failed                                       Pipeline.process
     delivered/sending   → failed (a DSN says the next hop refused)     Pipeline.apply_bounce
 
-The message's state is derived from its recipients' (see `message_state`) in the same
+The message's state is derived from its recipients' (rows.message_state) in the same
 transaction. A message submitted with a callback URL gets one webhook event per recipient
-outcome, queued in the transaction that records the outcome (so a crash cannot lose one).
-
-The layout's version is the database's `user_version`: an outbox of an earlier release is
-carried forward when it opens (MIGRATIONS), one of a newer release refused untouched
-(agent/store_migrations.py).
+outcome, queued in the transaction that records the outcome (agent/outbox/webhook_queue.py).
+The tables and their migrations are in agent/outbox/layout.py.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import os
 import secrets
 import sqlite3
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from agent import secret_store
 from agent.model import TRANSITIONS, Method, Plan, ProtectedCopy, RecipientPlan, State
-from agent.store_migrations import Step, migrate_sqlite, refuse_newer, run_script, sqlite_version
-
-# The layout release 0.1.0 wrote (version 1); what changed since is in the steps below.
-_LAYOUT_0_1_0 = """
-CREATE TABLE IF NOT EXISTS messages (
-    id TEXT PRIMARY KEY,
-    message_id TEXT NOT NULL,
-    sender TEXT NOT NULL,
-    created REAL NOT NULL,
-    updated REAL NOT NULL,
-    state TEXT NOT NULL,
-    reason TEXT NOT NULL DEFAULT '',
-    plan TEXT NOT NULL,
-    content BLOB NOT NULL,
-    next_due REAL  -- when the worker should look at it again; NULL = nothing left to do
-);
-CREATE TABLE IF NOT EXISTS recipients (
-    message TEXT NOT NULL REFERENCES messages(id),
-    address TEXT NOT NULL,
-    method TEXT NOT NULL,
-    state TEXT NOT NULL,
-    reason TEXT NOT NULL DEFAULT '',
-    attempts INTEGER NOT NULL DEFAULT 0,
-    next_attempt REAL NOT NULL DEFAULT 0,
-    copy INTEGER,
-    proof TEXT NOT NULL DEFAULT '{}',
-    updated REAL NOT NULL,
-    PRIMARY KEY (message, address)
-);
-CREATE TABLE IF NOT EXISTS copies (
-    message TEXT NOT NULL REFERENCES messages(id),
-    idx INTEGER NOT NULL,
-    method TEXT NOT NULL,
-    recipients TEXT NOT NULL,
-    key_fingerprint TEXT NOT NULL DEFAULT '',
-    portal_id TEXT NOT NULL DEFAULT '',
-    data BLOB NOT NULL,
-    PRIMARY KEY (message, idx)
-);
-CREATE TABLE IF NOT EXISTS callbacks (
-    message TEXT PRIMARY KEY REFERENCES messages(id),
-    url TEXT NOT NULL,
-    secret BLOB NOT NULL  -- sealed: whoever reads the file must not be able to forge events
-);
-CREATE TABLE IF NOT EXISTS webhook_queue (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,  -- the event id a receiver deduplicates on
-    message TEXT NOT NULL REFERENCES messages(id),
-    created REAL NOT NULL,
-    body TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    next_attempt REAL NOT NULL DEFAULT 0,
-    last_error TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS webhook_message ON webhook_queue(message, id);
-CREATE UNIQUE INDEX IF NOT EXISTS messages_identity ON messages(message_id, sender);
-CREATE INDEX IF NOT EXISTS messages_due ON messages(next_due, created) WHERE next_due IS NOT NULL;
-"""
-
-
-def _layout_of_0_1_0(outbox: Outbox) -> None:
-    run_script(outbox.db, _LAYOUT_0_1_0)
-    if "subject" not in _columns(outbox.db):  # outboxes written before the tray showed subjects
-        outbox.db.execute("ALTER TABLE messages ADD COLUMN subject BLOB")
-
-
-def _digests_and_sealed_plans(outbox: Outbox) -> None:
-    # (Builds between 0.1.0 and the first versioned one did either already: both are checked.)
-    if "digest" not in _columns(outbox.db):  # Message-ID reuse told apart from a resubmission
-        outbox.db.execute("ALTER TABLE messages ADD COLUMN digest TEXT")
-    # A plan names where each finding is ("attachment:<filename>"), and 0.1.0 kept it as plain
-    # JSON: sealed in place (migrate_sqlite's secure_delete leaves no copy in free pages).
-    legacy = outbox.db.execute("SELECT id, plan FROM messages WHERE typeof(plan)='text'").fetchall()
-    outbox.db.executemany("UPDATE messages SET plan=? WHERE id=?",
-                          [(outbox._seal_plan(i, json.loads(p)), i) for i, p in legacy])
-
-
-def _columns(db: sqlite3.Connection) -> set[str]:
-    return {row[1] for row in db.execute("PRAGMA table_info(messages)")}
-
-
-# Ordered, each run once, in the same transaction as the version they lead to (store_migrations).
-MIGRATIONS = (
-    Step(1, "the layout of release 0.1.0", _layout_of_0_1_0),
-    Step(2, "content digests kept (keyed); plans sealed at rest like the messages", _digests_and_sealed_plans),
+from agent.outbox.layout import MIGRATIONS, check_version
+from agent.outbox.rows import (
+    PAUSED,
+    REPORTED,
+    WORKING,
+    Duplicate,
+    IllegalTransition,
+    MessageRow,
+    RecipientRow,
+    StorageUnavailable,
+    WebhookEvent,
+    message_state,
 )
-
-
-def check_version(home: Path) -> None:
-    """NewerData when the outbox in `home` was written by a newer Postseal (nothing is changed)."""
-    path = home / "outbox.sqlite3"
-    refuse_newer("outbox", path, sqlite_version(path), MIGRATIONS)
-
-
-_WORKING = (State.QUEUED, State.PROTECTING, State.SENDING)
-PAUSED = 1e15  # next_attempt of recipients waiting for the network: never due by time
-
-
-class StorageUnavailable(Exception):
-    """The outbox cannot take new messages (disk full, read-only); what it holds is kept."""
-
-
-class IllegalTransition(ValueError):
-    """A state change the state machine does not allow; nothing was written."""
-
-
-class Duplicate(Exception):
-    """The (Message-ID, sender) is already in the outbox under `ident`. `same`: whether its
-    content digest matches the one offered, None when it cannot say (a message accepted
-    before digests were kept, or none offered)."""
-
-    def __init__(self, ident: str, same: bool | None = None) -> None:
-        super().__init__(ident)
-        self.ident = ident
-        self.same = same
-
-
-_REPORTED = (State.DELIVERED, State.DEFERRED, State.HELD, State.FAILED)
-
-
-@dataclass(frozen=True)
-class WebhookEvent:
-    id: int
-    message: str
-    created: float
-    body: str
-    attempts: int
-
-
-@dataclass(frozen=True)
-class RecipientRow:
-    address: str
-    method: str
-    state: State
-    reason: str
-    attempts: int
-    next_attempt: float
-    copy: int | None
-    proof: dict[str, Any]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "address": self.address,
-            "method": self.method,
-            "state": str(self.state),
-            "reason": self.reason,
-            "attempts": self.attempts,
-            "next_attempt": self.next_attempt if 0 < self.next_attempt < PAUSED else None,
-            "waiting_for_network": self.next_attempt >= PAUSED,
-            "proof": self.proof,
-        }
-
-
-@dataclass(frozen=True)
-class MessageRow:
-    id: str
-    message_id: str
-    sender: str
-    created: float
-    updated: float
-    state: State
-    reason: str
-    plan: dict[str, Any]
-    recipients: tuple[RecipientRow, ...]
-    subject: str = ""  # sealed at rest; shown by the local API (loopback, token) and never audited
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "message_id": self.message_id,
-            "subject": self.subject,
-            "sender": self.sender,
-            "created": self.created,
-            "updated": self.updated,
-            "state": str(self.state),
-            "reason": self.reason,
-            "plan": self.plan,
-            "recipients": [r.to_json() for r in self.recipients],
-        }
-
-
-def message_state(states: list[State]) -> State:
-    """A message is as far along as its least advanced recipient."""
-    for state in (State.PROTECTING, State.SENDING, State.QUEUED, State.DEFERRED, State.HELD, State.FAILED):
-        if state in states:
-            return state
-    return State.DELIVERED
+from agent.outbox.sealing import Sealer
+from agent.outbox.webhook_queue import WebhookQueue
+from agent.store_migrations import migrate_sqlite
 
 
 class Outbox:
@@ -240,10 +60,7 @@ class Outbox:
         home.mkdir(parents=True, exist_ok=True)
         check_version(home)  # an outbox of a newer Postseal: refused before its key is even fetched
         key = secret_store.get_or_create(home, "outbox-key", in_use=self._sealed_before)
-        self._aead = AESGCM(key)
-        # Content digests are kept keyed: a plain hash beside sealed content would let whoever
-        # holds the file confirm a guess of what a message says.
-        self._digest_key = hmac.new(key, b"postseal outbox content digest", hashlib.sha256).digest()
+        self.sealer = Sealer(key)
         self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         os.chmod(self.path, 0o600)
         self.db.execute("PRAGMA journal_mode=WAL")
@@ -252,7 +69,8 @@ class Outbox:
         # back the newest ones; acceptance itself is FULL (see accept()).
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
-        migrate_sqlite(self.db, "outbox", self.path, MIGRATIONS, self)
+        self.webhooks = WebhookQueue(self.db, self.sealer)
+        migrate_sqlite(self.db, "outbox", self.path, MIGRATIONS, self)  # steps get this outbox (layout.Opened)
 
     def _sealed_before(self) -> str:
         """What a new key would make unreadable: messages already sealed in this outbox."""
@@ -272,26 +90,7 @@ class Outbox:
     def close(self) -> None:
         self.db.close()
 
-    # --- sealing -----------------------------------------------------------------------
-    def _seal(self, data: bytes, label: str) -> bytes:
-        nonce = os.urandom(12)
-        return nonce + self._aead.encrypt(nonce, data, label.encode())
-
-    def _open(self, blob: bytes, label: str) -> bytes:
-        return self._aead.decrypt(blob[:12], blob[12:], label.encode())
-
-    # A plan names where each finding is ("attachment:<filename>"), and a file named after the
-    # patient is PHI: the plan is sealed at rest like the message itself.
-    def _seal_plan(self, ident: str, plan: dict[str, Any]) -> bytes:
-        return self._seal(json.dumps(plan).encode(), f"plan:{ident}")
-
-    def _open_plan(self, ident: str, stored: bytes | str) -> dict[str, Any]:
-        return json.loads(stored if isinstance(stored, str) else self._open(stored, f"plan:{ident}"))
-
-    def _keyed(self, digest: str) -> str:
-        return hmac.new(self._digest_key, digest.encode(), hashlib.sha256).hexdigest()
-
-    # --- writing -------------------------------------------------------------------------
+    # --- finding and accepting -------------------------------------------------------------
     def find_by_message_id(self, message_id: str) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT id FROM messages WHERE message_id=?", (message_id,))]
 
@@ -322,13 +121,13 @@ class Outbox:
         self.db.execute("PRAGMA synchronous=FULL")
         try:
             self._insert(ident, now, state, raw, message_id, plan, held_reason, callback, subject,
-                         self._keyed(digest) if digest else None)
+                         self.sealer.keyed(digest) if digest else None)
         except sqlite3.IntegrityError:
             existing = self.db.execute("SELECT id, digest FROM messages WHERE message_id=? AND sender=?",
                                        (message_id, plan.sender)).fetchone()
             if existing is None:
                 raise
-            same = hmac.compare_digest(existing[1], self._keyed(digest)) if existing[1] and digest else None
+            same = hmac.compare_digest(existing[1], self.sealer.keyed(digest)) if existing[1] and digest else None
             raise Duplicate(existing[0], same) from None
         except sqlite3.OperationalError as exc:
             # Refuse rather than half-accept: nothing was committed, the sender is told now.
@@ -353,8 +152,8 @@ class Outbox:
                 "INSERT INTO messages (id, message_id, sender, created, updated, state, reason, plan, content,"
                 " next_due, subject, digest) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (ident, message_id, plan.sender, now, now, state, held_reason,
-                 self._seal_plan(ident, plan.to_json()), self._seal(raw, f"message:{ident}"),
-                 None if held_reason else 0.0, self._seal(subject.encode(), f"subject:{ident}"), digest),
+                 self.sealer.seal_plan(ident, plan.to_json()), self.sealer.seal(raw, f"message:{ident}"),
+                 None if held_reason else 0.0, self.sealer.seal(subject.encode(), f"subject:{ident}"), digest),
             )
             self.db.executemany(
                 "INSERT INTO recipients (message, address, method, state, reason, updated) VALUES (?,?,?,?,?,?)",
@@ -362,11 +161,10 @@ class Outbox:
             )
             if callback:
                 url, secret = callback
-                self.db.execute("INSERT INTO callbacks VALUES (?,?,?)",
-                                (ident, url, self._seal(secret.encode(), f"callback:{ident}")))
+                self.webhooks.register(ident, url, secret)
                 if held_reason:
                     for r in plan.recipients:
-                        self._queue_event(ident, r.address, state, held_reason, now)
+                        self.webhooks.queue_event(ident, r.address, state, held_reason, now)
 
     def store_copies(self, ident: str, copies: list[ProtectedCopy], start: int = 0) -> None:
         with self._tx():
@@ -375,7 +173,7 @@ class Outbox:
                     "INSERT OR REPLACE INTO copies VALUES (?,?,?,?,?,?,?)",
                     (ident, index, str(copy.method), json.dumps(list(copy.recipients)),
                      copy.key_fingerprint, copy.portal_id,
-                     self._seal(copy.data, f"copy:{ident}:{index}")),
+                     self.sealer.seal(copy.data, f"copy:{ident}:{index}")),
                 )
                 for address in copy.recipients:
                     updated = self.db.execute(
@@ -403,51 +201,26 @@ class Outbox:
                  1 if attempted else 0, time.time(), ident, address),
             )
             self._refresh(ident)
-            if state in _REPORTED:
-                self._queue_event(ident, address, state, reason, time.time())
-
-    def _queue_event(self, ident: str, address: str, state: State, reason: str, now: float) -> None:
-        """A webhook event for a recipient outcome, if the message has a callback (same
-        transaction as the outcome). The body names addresses and states, never content."""
-        if self.db.execute("SELECT 1 FROM callbacks WHERE message=?", (ident,)).fetchone() is None:
-            return
-        message_id, message_state_, method = self.db.execute(
-            "SELECT m.message_id, m.state, r.method FROM messages m JOIN recipients r ON r.message=m.id"
-            " WHERE m.id=? AND r.address=?", (ident, address),
-        ).fetchone()
-        body = json.dumps({"type": f"recipient.{state}", "id": ident, "message_id": message_id,
-                           "recipient": address, "state": str(state), "method": method, "reason": reason,
-                           "message_state": message_state_, "time": now}, sort_keys=True)
-        self.db.execute("INSERT INTO webhook_queue (message, created, body, next_attempt) VALUES (?,?,?,?)",
-                        (ident, now, body, now))
+            if state in REPORTED:
+                self.webhooks.queue_event(ident, address, state, reason, time.time())
 
     # --- webhooks ----------------------------------------------------------------------
     def callback(self, ident: str) -> tuple[str, str] | None:
-        row = self.db.execute("SELECT url, secret FROM callbacks WHERE message=?", (ident,)).fetchone()
-        return (row[0], self._open(row[1], f"callback:{ident}").decode()) if row else None
-
-    # Only the oldest pending event of each message is ever due, so a receiver sees one
-    # message's events in the order they happened even when an earlier one had to be retried.
-    _HEADS = "FROM webhook_queue w WHERE w.id = (SELECT MIN(id) FROM webhook_queue WHERE message=w.message)"
+        return self.webhooks.callback(ident)
 
     def webhooks_due(self, now: float, limit: int = 50) -> list[WebhookEvent]:
-        rows = self.db.execute(
-            f"SELECT id, message, created, body, attempts {self._HEADS} AND next_attempt<=? ORDER BY id LIMIT ?",
-            (now, limit),
-        ).fetchall()
-        return [WebhookEvent(*row) for row in rows]
+        return self.webhooks.due(now, limit)
 
     def next_webhook(self) -> float | None:
-        (value,) = self.db.execute(f"SELECT MIN(next_attempt) {self._HEADS}").fetchone()
-        return value
+        return self.webhooks.next_attempt()
 
     def webhook_done(self, event_id: int) -> None:
-        self.db.execute("DELETE FROM webhook_queue WHERE id=?", (event_id,))
+        self.webhooks.done(event_id)
 
     def webhook_retry(self, event_id: int, next_attempt: float, error: str) -> None:
-        self.db.execute("UPDATE webhook_queue SET attempts=attempts+1, next_attempt=?, last_error=? WHERE id=?",
-                        (next_attempt, error, event_id))
+        self.webhooks.retry(event_id, next_attempt, error)
 
+    # --- state moves ---------------------------------------------------------------------
     def annotate(self, ident: str, address: str, **proof: Any) -> None:
         """Add to a recipient's proof without changing its state (e.g. a portal copy revoked)."""
         with self._tx():
@@ -477,9 +250,9 @@ class Outbox:
                 " WHERE message=? AND address=?",
                 (str(plan.method), State.QUEUED, reason, time.time(), ident, address))
             (raw_plan,) = self.db.execute("SELECT plan FROM messages WHERE id=?", (ident,)).fetchone()
-            stored = self._open_plan(ident, raw_plan)
+            stored = self.sealer.open_plan(ident, raw_plan)
             stored["recipients"] = [plan.to_json() if r["address"] == address else r for r in stored["recipients"]]
-            self.db.execute("UPDATE messages SET plan=? WHERE id=?", (self._seal_plan(ident, stored), ident))
+            self.db.execute("UPDATE messages SET plan=? WHERE id=?", (self.sealer.seal_plan(ident, stored), ident))
             self._refresh(ident)
 
     def retry_deferred_now(self) -> int:
@@ -503,7 +276,7 @@ class Outbox:
         states = [State(s) for s, _, _ in rows]
         state = message_state(states)
         reasons = sorted({r for s, r, _ in rows if r and State(s) == state})
-        active = [0.0 if State(s) in _WORKING else n for s, _, n in rows if State(s) in _WORKING or State(s) == State.DEFERRED]
+        active = [0.0 if State(s) in WORKING else n for s, _, n in rows if State(s) in WORKING or State(s) == State.DEFERRED]
         self.db.execute(
             "UPDATE messages SET state=?, reason=?, updated=?, next_due=? WHERE id=?",
             (state, "; ".join(reasons), time.time(), min(active) if active else None, ident),
@@ -515,7 +288,7 @@ class Outbox:
     # --- reading -------------------------------------------------------------------------
     def raw(self, ident: str) -> bytes:
         (blob,) = self.db.execute("SELECT content FROM messages WHERE id=?", (ident,)).fetchone()
-        return self._open(blob, f"message:{ident}")
+        return self.sealer.open(blob, f"message:{ident}")
 
     def copies(self, ident: str) -> list[ProtectedCopy]:
         rows = self.db.execute(
@@ -523,7 +296,7 @@ class Outbox:
             " WHERE message=? ORDER BY idx", (ident,),
         ).fetchall()
         return [
-            ProtectedCopy(Method(method), tuple(json.loads(rcpts)), self._open(data, f"copy:{ident}:{idx}"), fpr, pid)
+            ProtectedCopy(Method(method), tuple(json.loads(rcpts)), self.sealer.open(data, f"copy:{ident}:{idx}"), fpr, pid)
             for idx, method, rcpts, fpr, pid, data in rows
         ]
 
@@ -540,7 +313,7 @@ class Outbox:
         if row is None:
             return None
         ident, idx, rcpts, data = row
-        return ident, ProtectedCopy(Method.PORTAL, tuple(json.loads(rcpts)), self._open(data, f"copy:{ident}:{idx}"),
+        return ident, ProtectedCopy(Method.PORTAL, tuple(json.loads(rcpts)), self.sealer.open(data, f"copy:{ident}:{idx}"),
                                     portal_id=portal_id)
 
     def get(self, ident: str) -> MessageRow | None:
@@ -558,8 +331,8 @@ class Outbox:
             )
         )
         i, mid, sender, created, updated, state, reason, plan, subject = row
-        subject_text = self._open(subject, f"subject:{i}").decode() if subject else ""
-        return MessageRow(i, mid, sender, created, updated, State(state), reason, self._open_plan(i, plan), recipients,
+        subject_text = self.sealer.open(subject, f"subject:{i}").decode() if subject else ""
+        return MessageRow(i, mid, sender, created, updated, State(state), reason, self.sealer.open_plan(i, plan), recipients,
                           subject_text)
 
     def list(self, limit: int = 500) -> list[MessageRow]:
