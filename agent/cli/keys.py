@@ -18,8 +18,8 @@ import time
 from typing import Any
 
 from agent import config as config_mod
-from agent.cli_errors import BAD_INPUT, OK, CliError, read_file
-from agent.cli_output import emit, table
+from agent.cli.errors import BAD_INPUT, OK, CliError, read_file
+from agent.cli.output import emit, table
 from agent.intake import valid_address
 from agent.keys.pgp_store import KeyInfo, PgpStore
 
