@@ -2,11 +2,10 @@
 (agent/audit_evidence.py).
 
 `verify --file EXPORT` reads only the export: no data directory, agent or keyring is needed
-or created. Without --file both read this computer's log in-process (agent/audit.py), with or
-without a running agent: the log is append-only and its reader takes no lock the agent
-waits on. (Issue 21 wants these to go through the API when an agent runs — GET
-/v1/audit/verify and /v1/audit/export exist — which is left for when the outputs are
-checked to be the same.)
+or created. Without --file, this computer's log: through the running agent's API (GET
+/v1/audit/verify, /v1/audit/export) when one answers, else opened here (agent/audit.py).
+Opening the log is not read-only — it cuts a torn last record and notes the repair, and
+carries the head forward — so while the agent writes the log, only the agent opens it.
 """
 
 from __future__ import annotations
@@ -14,11 +13,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from agent import config as config_mod
-from agent.audit import AuditLog
+from agent.api.client import AgentClient, AgentUnreachable, ApiError, AuditCheck
+from agent.audit import AuditLog, VerifyResult
 from agent.audit_evidence import BadExport, NotIntact, export_text, verify_export
 from agent.cli.errors import BAD_INPUT, FAILED, OK, CliError
 
@@ -40,19 +41,34 @@ def cmd_audit(args: argparse.Namespace) -> int:
         return verify_file(args.file, args.key_id, args.json)
     home = config_mod.home_dir()
     require_audit_log(home, args.audit_cmd)
+    try:
+        client = AgentClient.discover(home)
+        if args.audit_cmd == "verify":
+            return show_verify(client.audit_verify(), args)
+        return print_export(lambda: client.audit_export(args.format))
+    except AgentUnreachable:
+        pass  # no agent (or a crashed one's stale agent.json): nothing else writes the log
+    except ApiError as exc:
+        if exc.status != 401:
+            raise
+        # A stale agent.json whose port another program holds now (its token is not ours).
     log = AuditLog(home)
     if args.audit_cmd == "verify":
-        result = log.verify()
-        if getattr(args, "json", False):
-            print(json.dumps({"ok": result.ok, "records": result.records, "unsigned": result.unsigned,
-                              "problem": result.problem}))
-        elif result.ok:
-            tail = f"; the last {result.unsigned} written after the last signed checkpoint" if result.unsigned else ""
-            print(f"audit log intact: {result.records} records, chain and signed head verified{tail}")
-        else:
-            print(f"audit log NOT intact: {result.problem}", file=sys.stderr)
-        return OK if result.ok else FAILED
-    return export(log, args.format)
+        return show_verify(log.verify(), args)
+    return print_export(lambda: export_text(log, args.format))
+
+
+def show_verify(result: AuditCheck | VerifyResult, args: argparse.Namespace) -> int:
+    """The log's check, from the agent (AuditCheck) or read here (VerifyResult): the same fields."""
+    if args.json:
+        print(json.dumps({"ok": result.ok, "records": result.records, "unsigned": result.unsigned,
+                          "problem": result.problem}))
+    elif result.ok:
+        tail = f"; the last {result.unsigned} written after the last signed checkpoint" if result.unsigned else ""
+        print(f"audit log intact: {result.records} records, chain and signed head verified{tail}")
+    else:
+        print(f"audit log NOT intact: {result.problem}", file=sys.stderr)
+    return OK if result.ok else FAILED
 
 
 def require_audit_log(home: Path, action: str) -> None:
@@ -85,10 +101,17 @@ def verify_file(path: str, key_id: str | None, as_json: bool) -> int:
     return OK if check.ok else FAILED
 
 
-def export(log: AuditLog, fmt: str) -> int:
+def print_export(text: Callable[[], str]) -> int:
+    """The export on stdout; a log that is not intact is one line and exit 1, not an export
+    (agent/audit_evidence.py NotIntact here, the API's 409 audit_not_intact there)."""
     try:
-        sys.stdout.write(export_text(log, fmt))
+        sys.stdout.write(text())
     except NotIntact as exc:
+        print(f"postseal: {exc}", file=sys.stderr)
+        return FAILED
+    except ApiError as exc:
+        if exc.code != "audit_not_intact":
+            raise
         print(f"postseal: {exc}", file=sys.stderr)
         return FAILED
     return OK
