@@ -6,6 +6,10 @@ the portal's store (agent/portal/enrolment.py) and this agent's own enrolment
 The database URL comes from --database, else $POSTSEAL_PORTAL_DATABASE: a URL kept off the
 command line, where any local user's `ps` would read a password (libpq's PGPASSWORD and
 ~/.pgpass work too).
+
+`enrolment-code` and `agents` open the portal's store in-process — with no --database, the
+home's SQLite store, which a running agent's embedded portal also has open (SQLite's locking
+keeps them apart). The local API has no enrolment endpoints, so these do not go through it.
 """
 
 from __future__ import annotations
