@@ -76,22 +76,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["native-host"] and "-h" not in argv and "--help" not in argv:
-        # Chrome adds arguments of its own (the caller's origin, --parent-window= on Windows).
+    host_args = programs.native_host_args(argv)
+    if host_args is not None:  # a browser started this program: no parser, no CLI
         from agent.ingress import native
 
-        return native.main(argv[1:])
-    if argv[:1] and argv[0].startswith("chrome-extension://"):
-        # A browser started this program as the native host: the bundle has one executable,
-        # so its host manifest names `postseal` itself (native_manifest.host_executable).
-        from agent.ingress import native
-
-        return native.main(argv)
+        return native.main(host_args)
     parser = build_parser()
     if not argv:  # `postseal` alone: what it can do, not an error
         parser.print_help()
         return OK
-    args = parse(parser, argv)
+    return run(parse(parser, argv))
+
+
+def run(args: argparse.Namespace) -> int:
+    """The command's exit code; any failure one line on stderr (and the JSON document under --json)."""
     try:
         return args.func(args)
     except Exception as exc:  # noqa: BLE001 - a user sees one line (and JSON under --json), never a traceback

@@ -90,6 +90,17 @@ def cmd_tray(args: argparse.Namespace) -> int:
     return OK  # not reached
 
 
+def native_host_args(argv: list[str]) -> list[str] | None:
+    """The native host's own arguments when a browser started this program, else None."""
+    if argv[:1] == ["native-host"] and "-h" not in argv and "--help" not in argv:
+        return argv[1:]  # Chrome adds arguments of its own (the caller's origin, --parent-window= on Windows)
+    if argv[:1] and argv[0].startswith("chrome-extension://"):
+        # Started as the host by its origin alone: the bundle has one executable, so its host
+        # manifest names `postseal` itself (native_manifest.host_executable).
+        return argv
+    return None
+
+
 def cmd_native_host(args: argparse.Namespace) -> int:
     from agent.ingress import native
 
