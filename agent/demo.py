@@ -23,7 +23,7 @@ from typing import Any
 
 from agent import config as config_mod
 from agent.api.client import AgentClient
-from agent.cli_output import END_TO_END, proof_text, table
+from agent.cli.output import END_TO_END, proof_text, table
 from agent.demo_world import Received, Recipient, SmtpSink, TestCA, free_port
 from agent.intake import parse
 from agent.keys import gpg_tool

@@ -1,12 +1,12 @@
 """`postseal tray`: the system-tray app. It talks to the agent only through the local API
 (agent/api/client.py) and starts the agent when it is not running.
 
+    python -m gui [--home DIR] [--no-start-agent] [--show]   (gui/launch.py: checks first)
     python -m gui.tray [--home DIR] [--no-start-agent] [--show]
 """
 
 from __future__ import annotations
 
-import argparse
 import logging
 import sys
 from dataclasses import dataclass
@@ -16,7 +16,7 @@ from PySide6.QtCore import QLockFile
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from agent.api.client import default_home
-from gui import theme
+from gui import launch, theme
 from gui.main_window import MainWindow
 from gui.tray_app import TrayApp
 from gui.tray_icon import TrayIcon
@@ -50,11 +50,7 @@ def build(home: Path, autostart: bool = True) -> Tray:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="postseal tray", description=__doc__.splitlines()[0])
-    parser.add_argument("--home", type=Path, help="data directory (default: $POSTSEAL_HOME or the platform's)")
-    parser.add_argument("--no-start-agent", action="store_true", help="do not start the agent when it is not running")
-    parser.add_argument("--show", action="store_true", help="open the window at start")
-    args = parser.parse_args(argv)
+    args = launch.parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     home = args.home or default_home()
     home.mkdir(parents=True, exist_ok=True, mode=0o700)

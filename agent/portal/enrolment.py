@@ -88,7 +88,7 @@ def enrol(store: PortalStore, code: str, name: str) -> Enrolled | None:
             return found
 
 
-# --- the administrator's commands (argparse wiring in agent/cli.py) ---------------------------
+# --- the administrator's commands (argparse wiring in agent/cli/portal.py) ---------------------------
 def _when(stamp: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(stamp)) if stamp else "-"
 

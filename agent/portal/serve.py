@@ -1,6 +1,6 @@
 """`postseal portal serve`: an organization's portal process, built from portal.toml (or the
 older --database/--blobs flags) — store, blob store, code mailer, proxy settings, health
-checks, logs and the expiry sweeper. agent/cli.py keeps only the argparse wiring.
+checks, logs and the expiry sweeper. agent/cli/portal.py keeps only the argparse wiring.
 
 Failures are `ServeError` (one line, exit 1: a database or bucket that does not answer) or
 settings.SettingsError (one line, exit 2: the file is wrong).

@@ -1,8 +1,9 @@
 """The bundle's one executable, `postseal`: the CLI, the agent, the tray and the native host.
 
-Subcommands come from agent.cli (`postseal agent`, `postseal tray`, `postseal native-host`,
-...); a browser starting the native host passes its caller's origin instead, which agent.cli
-also understands. The code starts some of its own parts as `sys.executable -m MODULE` (the
+`postseal tray` is the tray app (gui/launch.py), run here directly: the agent package never
+imports the tray, and the tray needs nothing of the CLI. Every other subcommand comes from
+agent.cli (`postseal agent`, `postseal native-host`, ...); a browser starting the native host
+passes its caller's origin instead, which agent.cli also understands. The code starts some of its own parts as `sys.executable -m MODULE` (the
 tray starts the agent, the agent starts the attachment sandbox): in a bundle sys.executable
 is this program, not a Python, so it runs those modules itself — only those, so the bundle
 is not a general-purpose interpreter.
@@ -12,7 +13,7 @@ import runpy
 import sys
 
 # Every module the code starts with `sys.executable -m` (grep for "-m" in agent/ and gui/).
-MODULES = frozenset({"agent.cli", "agent.policy.sandbox", "gui.tray"})
+MODULES = frozenset({"agent.cli", "agent.policy.sandbox", "gui", "gui.tray"})
 
 
 def damaged(exc: ImportError) -> int:
@@ -36,6 +37,12 @@ def main() -> int:
         except ImportError as exc:
             return damaged(exc)
         return 0
+    if sys.argv[1:2] == ["tray"]:
+        try:
+            from gui.launch import main as tray_main
+        except ImportError as exc:
+            return damaged(exc)
+        return tray_main(sys.argv[2:])
     try:
         from agent.cli import main as cli_main
     except ImportError as exc:

@@ -1,6 +1,6 @@
 """`postseal init`, as IT or a clinician runs it on a new computer: flags or prompts, what
 managed policy sets shown and never asked, answers checked before anything is written, and
-the set-up checks said at the end (agent/first_run.py)."""
+the set-up checks said at the end (agent/cli/first_run.py)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """`postseal tray` asks whether a desktop session is there the way Qt would pick one."""
 
-from agent.desktop_session import missing
+from gui.desktop_session import missing
 
 
 def test_a_wayland_or_x11_socket_that_exists_is_a_session(tmp_path):

@@ -9,7 +9,9 @@ https and not on this computer; domains must be domain names), then written to c
 by settings.py, the one writer of the user's file. At the end the set-up checks
 (readiness.py) say what, if anything, still holds mail or needs IT.
 
-The tray's first-run page asks the same questions through PATCH /v1/config."""
+The tray's first-run page asks the same questions through PATCH /v1/config. This command
+writes the file itself even while an agent runs (issue 21 would have it use PATCH /v1/config
+then; not done: the agent reads config.toml at start, and `init` is run before it is)."""
 
 from __future__ import annotations
 

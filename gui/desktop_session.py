@@ -1,7 +1,7 @@
 """Whether a graphical session is there for the tray app, asked before Qt is.
 
 Without one, Qt's xcb plugin aborts the whole process (SIGABRT, exit 134) after printing
-"Reinstalling the application may fix this problem" — untrue and alarming. So `postseal tray`
+"Reinstalling the application may fix this problem" — untrue and alarming. So the tray (gui/launch.py)
 looks first, the way Qt itself decides (QT_QPA_PLATFORM, else Wayland, else X11), and says in
 one line that it needs a desktop session. macOS and Windows always have one for a logged-in
 user, so the check is Linux (and other X11/Wayland systems) only.

@@ -1,41 +1,51 @@
 """What a person does to one message, from a terminal (an admin over SSH, as in the tray):
-`postseal release ID --note`, `retry ID`, `send-via-portal ID`, and `audit verify`'s guard.
+`postseal release ID --note`, `retry ID`, `send-via-portal ID` and `revoke ID`.
 
 The actions go through the running agent's API (agent/api/client.py), never around it: the
 agent owns the outbox and writes the audit record of who did what. Exit codes follow
-DESIGN.md in every command alike (agent/cli.py `failure`): an unknown id is 2, a message
-whose state does not allow the action is 2 (the API's 409), an action the organization
-forbids is 3 (403), no agent is 4.
+DESIGN.md in every command alike (agent/cli/errors.py `failure`): an unknown id is 2, a
+message whose state does not allow the action is 2 (the API's 409), an action the
+organization forbids is 3 (403), no agent is 4.
 """
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 from agent.api.client import AgentClient
-from agent.cli_errors import BAD_INPUT, OK, CliError
-from agent.cli_output import emit
+from agent.cli.errors import OK
+from agent.cli.output import emit
 
 
-def add_parsers(sub: Any) -> None:
+def add_release(sub: Any) -> None:
     p = sub.add_parser("release", help="send a held message on after review (the note goes into the audit log)")
     p.add_argument("id", help="the outbox id (postseal outbox)")
     p.add_argument("--note", default="", help="why it may go: who reviewed it and what they checked")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_release)
 
+
+def add_retry(sub: Any) -> None:
     p = sub.add_parser("retry", help="try a message's deferred recipients now instead of at the next scheduled try")
     p.add_argument("id", help="the outbox id (postseal outbox)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_retry)
 
+
+def add_send_via_portal(sub: Any) -> None:
     p = sub.add_parser("send-via-portal", help="send a message's undelivered external recipients a secure portal "
                                                "link instead (e.g. when their key or TLS keeps failing)")
     p.add_argument("id", help="the outbox id (postseal outbox)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_send_via_portal)
+
+
+def add_revoke(sub: Any) -> None:
+    p = sub.add_parser("revoke", help="withdraw a message's secure portal copies (the links stop working)")
+    p.add_argument("id", help="the outbox id (postseal outbox)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_revoke)
 
 
 def _plural(count: int, one: str) -> str:
@@ -64,10 +74,9 @@ def cmd_send_via_portal(args: argparse.Namespace) -> int:
     return OK
 
 
-def require_audit_log(home: Path, action: str) -> None:
-    """`audit verify|export` on a folder with no log: said, and nothing created (opening the log
-    would make a signing key and a file, and then report an empty log as intact)."""
-    if not (home / "audit.log").is_file() and not (home / "audit.head").is_file():
-        where = "does not exist" if not home.exists() else "holds no audit log (audit.log)"
-        raise CliError(f"{home} {where}: nothing to {action}; point POSTSEAL_HOME at the agent's data "
-                       "directory", BAD_INPUT)
+def cmd_revoke(args: argparse.Namespace) -> int:
+    """The portal copies of a message can no longer be opened (their ciphertext is deleted)."""
+    count = AgentClient.discover().revoke(args.id)  # unknown id or no portal copy: 2, as everywhere (failure)
+    emit({"id": args.id, "revoked": count}, args.json,
+         f"revoked {count} portal cop{'y' if count == 1 else 'ies'} of {args.id}: the links no longer open anything")
+    return OK

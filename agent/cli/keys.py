@@ -8,6 +8,11 @@ work with or without a running agent, as an admin over SSH expects. What they re
   "no key is ever replaced over data it protects" (DESIGN.md) — renew it instead.
 `import` says when what it imported cannot be used (expired, revoked, no encryption subkey),
 instead of a bare "imported" that leaves the user to find out when mail goes to the portal.
+
+In-process even while an agent runs (gpg locks its own keyring; the S/MIME store writes a
+file per certificate). Issue 21 wants them through the API then (GET/POST/DELETE /v1/keys…);
+not done yet because the API's errors and checks differ in wording from these (the refusals
+above, S/MIME import errors naming the file), and this command's words are its contract.
 """
 
 from __future__ import annotations
@@ -18,8 +23,8 @@ import time
 from typing import Any
 
 from agent import config as config_mod
-from agent.cli_errors import BAD_INPUT, OK, CliError, read_file
-from agent.cli_output import emit, table
+from agent.cli.errors import BAD_INPUT, OK, CliError, read_file
+from agent.cli.output import emit, table
 from agent.intake import valid_address
 from agent.keys.pgp_store import KeyInfo, PgpStore
 

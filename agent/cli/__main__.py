@@ -1,0 +1,7 @@
+"""`python -m agent.cli`: the `postseal` command (what the console script runs)."""
+
+import sys
+
+from agent.cli.app import main
+
+sys.exit(main())
