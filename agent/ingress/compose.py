@@ -224,34 +224,36 @@ async def decide(agent: Agent, data: Any, store: bool = True) -> Answer:
         return _unreadable(draft)
     raw = build_message(draft)
     try:
-        _, plan = await asyncio.to_thread(agent.plan, raw)
+        planned = await asyncio.to_thread(agent.plan, raw)
     except BadMessage as exc:
         raise BadDraft(str(exc)) from None
+    plan = planned[1]
     verdict = plan.verdict
     plan_json = plan.to_json()
     if verdict.action is Action.BLOCK:
         if store:
             try:
-                await agent.submit(raw)  # records the block in the audit
+                await agent.submit(raw, planned=planned)  # records the block in the audit
             except Blocked:
                 pass
         return Answer("blocked", plain_words.policy_reason(verdict.reason, verdict.rule, blocks=True), plan_json)
     methods = {r.method for r in plan.recipients}
     # So many recipients that the stamp would not fit on one header line: the client cannot
     # send it with a stamp the gateway accepts, so the agent sends it (and folds its stamp).
-    stamp_fits = len(agent.stamper.issue(draft.sender, draft.recipients, draft.subject)[1]) <= stamp_mod.CLIENT_LIMIT
+    # Issued once: the stamp measured is the stamp given (recorded only if the client gets it).
+    verdict_id, stamp = agent.stamper.issue(draft.sender, draft.recipients, draft.subject)
+    stamp_fits = len(stamp) <= stamp_mod.CLIENT_LIMIT
     if verdict.action is not Action.HOLD and methods <= LETS_CLIENT_SEND and not stamp_fits:
         if not store:
             return Answer("sent", "Postseal will send it itself (too many recipients for your mail "
                                   "program to carry its approval).", plan_json)
-        accepted = await agent.submit(raw)
+        accepted = await agent.submit(raw, planned=planned)
         return Answer("sent", "Postseal is sending this message itself (too many recipients for your mail "
                               "program to carry its approval); your mail program does not send its own copy. "
                               "You can close this draft.", plan_json, id=accepted.id)
     if verdict.action is not Action.HOLD and methods <= LETS_CLIENT_SEND:
         if not store:
             return Answer("allow", f"Your mail program sends it: {ALLOWED}.", plan_json)
-        verdict_id, stamp = agent.stamper.issue(draft.sender, draft.recipients, draft.subject)
         agent.record_stamp(verdict_id, draft.sender, draft.recipients, draft.client, plan)
         return Answer("allow", f"Checked by Postseal: {ALLOWED}.", plan_json, stamp=stamp)
     if verdict.action is Action.HOLD:
@@ -262,12 +264,12 @@ async def decide(agent: Agent, data: Any, store: bool = True) -> Answer:
         message = f"Held for review: {reason}. Postseal keeps it until {who}; you can close this draft."
         if not store:
             return Answer("held", f"Held for review: {reason}.", plan_json)
-        accepted = await agent.submit(raw)
+        accepted = await agent.submit(raw, planned=planned)
         return Answer("held", message, plan_json, id=accepted.id)
     how = plain_words.protected(r.method for r in plan.recipients)
     if not store:
         return Answer("sent", f"Postseal will send it protected: {how}.", plan_json)
-    accepted = await agent.submit(raw)
+    accepted = await agent.submit(raw, planned=planned)
     return Answer("sent", f"Postseal is sending this message itself, {how}; your mail program does not send "
                           "its own copy. You can close this draft.", plan_json, id=accepted.id)
 

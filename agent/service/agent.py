@@ -146,12 +146,13 @@ class Agent:
         return (await asyncio.to_thread(self.plan, raw))[1]
 
     async def submit(self, raw: bytes, envelope_recipients: list[str] | None = None,
-                     callback_url: str = "") -> Accepted:
+                     callback_url: str = "", planned: tuple[intake_mod.Intake, Plan] | None = None) -> Accepted:
         """Raises intake.BadMessage, Blocked, MessageIdReused, webhooks.BadCallback,
-        outbox.StorageUnavailable."""
+        outbox.StorageUnavailable. `planned`: what `plan(raw)` gave a caller that already
+        asked (a compose draft is planned once, and what it was told is what is stored)."""
         if callback_url:
             webhooks.validate_url(callback_url)
-        message, plan = await asyncio.to_thread(self.plan, raw, envelope_recipients)
+        message, plan = planned or await asyncio.to_thread(self.plan, raw, envelope_recipients)
         verdict = plan.verdict
         common = {"message_id": message.message_id, "sender": plan.sender,
                   "recipients": [r.address for r in plan.recipients],

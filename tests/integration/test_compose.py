@@ -194,3 +194,29 @@ def test_every_answer_has_the_documented_shape_and_plain_words_for_people(agent)
                 assert_plain(recipient["says"], recipient["address"])
     portal = post(running, "/v1/compose/check", drafts[1])[1]["plan"]["recipients"][1]
     assert jargon_in(portal["reason"])  # "no key on file: …": still there for IT, never shown
+
+
+@pytest.mark.parametrize("fields", [
+    draft(),  # allowed: the client sends it with a stamp
+    draft(to=["maria.gonzalez@mailbox.example"], body={"type": "text", "content": "Your results are ready."}),
+    draft(to=["records@statedisability.example"], body={"type": "text", "content": "SSN 512-44-8721"}),
+], ids=["allowed", "sent by the agent", "held"])
+def test_a_draft_is_planned_once_and_its_stamp_issued_once(agent, fields, monkeypatch):
+    running, _ = agent
+    service = running.agent
+    calls = {"plan": 0, "issue": 0}
+    plan, issue = service.plan, service.stamper.issue
+
+    def counted_plan(*args, **kwargs):
+        calls["plan"] += 1
+        return plan(*args, **kwargs)
+
+    def counted_issue(*args, **kwargs):
+        calls["issue"] += 1
+        return issue(*args, **kwargs)
+    monkeypatch.setattr(service, "plan", counted_plan)
+    monkeypatch.setattr(service.stamper, "issue", counted_issue)
+    status, answer = post(running, "/v1/compose", fields)
+    assert status == 200, answer
+    # What the sender was told is what was stored: one plan; one stamp, measured and given.
+    assert calls == {"plan": 1, "issue": 1}, (answer["decision"], calls)
