@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 
 from agent import intake as intake_mod
 from agent import platform, readiness
-from agent.delivery import smtp
+from agent.delivery import Placing, smtp
 from agent.delivery.direct import DirectDelivery
-from agent.delivery.transports import Placing, Transports
+from agent.delivery.transports import Transports
 from agent.model import Method, Proof, ProtectedCopy, RecipientPlan, State
 from agent.outbox import PAUSED, MessageRow, Outbox
 from agent.plain_words import Why, says
