@@ -41,7 +41,8 @@ GENESIS = "0" * 64
 ALLOWED_FIELDS = frozenset(
     {"event", "message", "message_id", "sender", "recipients", "method", "key_fingerprint",
      "findings", "rule", "action", "reason", "reply", "tls", "portal_id", "state", "detail",
-     "verdict", "client"}  # verdict: a stamp's id; client: the door a draft came through
+     "verdict", "client",  # verdict: a stamp's id; client: the door a draft came through
+     "proof"}  # how a copy left, structured (model.Proof: method, reply, TLS, key, portal id, time)
 )
 CSV_FIELDS = ("seq", "time", "event", "message", "message_id", "sender", "recipients", "method",
               "state", "key_fingerprint", "portal_id", "rule", "findings", "reason", "reply", "tls", "verdict", "client", "hash")

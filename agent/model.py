@@ -176,6 +176,13 @@ class Proof:
         data["method"] = str(self.method)
         return data
 
+    def tls_words(self) -> str:
+        """The hop's TLS in one line, as the audit's `tls` field has always said it."""
+        if not self.tls_version:
+            return "none"
+        words = f"{self.tls_version} {self.tls_cipher} {('verified ' + self.tls_peer) if self.tls_peer else 'unverified'}"
+        return f"{words}; required by {self.tls_policy}" if self.tls_policy else words
+
 
 @dataclass(frozen=True)
 class ProtectedCopy:

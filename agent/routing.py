@@ -22,7 +22,7 @@ from agent.keys.pgp_store import PgpStore
 from agent.keys.smime_store import SmimeStore
 from agent.model import Method, RecipientPlan, Verdict
 from agent.plain_words import Why, says
-from agent.tls_policy import Requirement, TlsPolicies
+from agent.tls_policy import TlsPolicies, required_by_config
 
 
 def domain_of(address: str) -> str:
@@ -57,12 +57,8 @@ def route(address: str, verdict: Verdict, config: Config, pgp: PgpStore,
                                  says(Method.PGP, Why.DISCOVERED))
         problems = [*problems, *(f"lookup: {n}" for n in notes)]
     skipped.append("pgp: " + ("; ".join(problems) if problems else "no key for this address"))
-    if tls is not None:
-        requirement = tls.requirement(domain_of(address))
-    elif domain_of(address) in {d.lower() for d in config.tls.required_domains}:
-        requirement = Requirement("required_domains", "domain requires verified TLS (tls.required_domains)")
-    else:
-        requirement = Requirement("", "")
+    domain = domain_of(address)
+    requirement = tls.requirement(domain) if tls is not None else required_by_config(config.tls, domain)
     portal_why = Why.PLAIN
     if requirement.verified:
         if verdict.tls_allowed:

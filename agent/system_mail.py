@@ -13,8 +13,8 @@ import time
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 
+from agent.delivery import Transport
 from agent.delivery.smtp import DeliveryError
-from agent.delivery.transports import Transport
 from agent.portal.branding import Branding
 from agent.stamp import Stamper
 

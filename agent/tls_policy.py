@@ -56,6 +56,14 @@ def mx_hosts(domain: str, resolver: dns.resolver.Resolver) -> tuple[list[str], b
     return [h for h in hosts if h], bool(answer.response.flags & dns.flags.AD)
 
 
+def required_by_config(config: TlsConfig, domain: str) -> Requirement:
+    """What the organization's own list says of `domain` (tls.required_domains): the one place
+    that reads it. Without lookups (`postseal policy check`), this is all that is known."""
+    if domain.lower() in {d.lower() for d in config.required_domains}:
+        return Requirement("required_domains", "domain requires verified TLS (tls.required_domains)")
+    return Requirement("", "")
+
+
 class TlsPolicies:
     def __init__(self, config: TlsConfig, network: Network, home: Path, ca_file: str = "") -> None:
         self.config = config
@@ -71,8 +79,9 @@ class TlsPolicies:
 
     def requirement(self, domain: str) -> Requirement:
         domain = domain.lower()
-        if domain in {d.lower() for d in self.config.required_domains}:
-            return Requirement("required_domains", "domain requires verified TLS (tls.required_domains)")
+        configured = required_by_config(self.config, domain)
+        if configured.verified:
+            return configured
         with self._lock:
             cached = self._answers.get(domain)
         if cached and cached[0] > time.time():

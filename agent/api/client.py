@@ -24,6 +24,10 @@ class AgentUnreachable(Exception):
     """No agent answers: not started, crashed, or the discovery files are stale."""
 
 
+class AgentSlow(AgentUnreachable):
+    """The agent took longer than the caller's timeout to answer (it may still be working)."""
+
+
 class ApiError(Exception):
     def __init__(self, status: int, code: str, message: str, body: dict[str, Any]) -> None:
         super().__init__(message)
@@ -175,7 +179,11 @@ class AgentClient:
                 payload = {}
             err = payload.get("error", {})
             raise ApiError(exc.code, err.get("code", "http_error"), err.get("message", str(exc)), payload) from None
+        except TimeoutError:
+            raise AgentSlow(f"agent at {self.api_url} did not answer within {self.timeout:g} s") from None
         except (urllib.error.URLError, OSError) as exc:
+            if isinstance(getattr(exc, "reason", None), TimeoutError):
+                raise AgentSlow(f"agent at {self.api_url} did not answer within {self.timeout:g} s") from None
             raise AgentUnreachable(f"agent at {self.api_url} not reachable: {getattr(exc, 'reason', exc)}") from None
         if stream:
             return response
@@ -194,6 +202,18 @@ class AgentClient:
         data = self._call("POST", f"/v1/messages{query}", raw, "message/rfc822")
         return Submission(data["id"], data["state"], data["plan"], data.get("duplicate", False),
                           data.get("callback_secret", ""))
+
+    def compose(self, draft: dict[str, Any], check_only: bool = False) -> dict[str, Any]:
+        """The agent's answer to an add-in's draft (addins/PROTOCOL.md): decision, message,
+        plan, and id or stamp. A refusal that still carries a decision (a bad draft is
+        `blocked`) is an answer, not an error; any other refusal raises ApiError."""
+        path = "/v1/compose/check" if check_only else "/v1/compose"
+        try:
+            return self._call("POST", path, json.dumps(draft).encode())
+        except ApiError as exc:
+            if exc.body.get("decision") in ("blocked", "held"):
+                return {k: exc.body[k] for k in ("decision", "message", "plan", "id") if k in exc.body}
+            raise
 
     def bounce(self, raw: bytes) -> dict[str, Any]:
         """Hand over a delivery status notification; returns the recipients' states after."""

@@ -70,12 +70,11 @@ def policy_check(args: argparse.Namespace) -> int:
 
 def policy_test(args: argparse.Namespace) -> int:
     from collections import Counter
-    from email import policy as email_policy
-    from email.parser import BytesParser
 
+    from agent import intake
     from agent.policy import evaluate
     from agent.policy.inspect import inspect_message
-    from agent.policy.rules import Facts
+    from agent.service.planning import facts
 
     rules = load_rules("" if args.rules == "default" else args.rules)  # refused with its place if bad
     folder = Path(args.corpus)
@@ -89,14 +88,13 @@ def policy_test(args: argparse.Namespace) -> int:
     files = {p.name: p for p in folder.rglob("*.eml")}
     decisions: Counter[str] = Counter()
     for sample in samples:
-        message = BytesParser(policy=email_policy.default).parsebytes(files[sample.name].read_bytes())
-        inspection = inspect_message(message)
-        recipients = [a.addr_spec for h in ("To", "Cc") for a in getattr(message[h], "addresses", ())]
-        senders = getattr(message["From"], "addresses", ())
-        facts = Facts(senders[0].addr_spec if senders else "", tuple(a for a in recipients if not cfg.is_internal(a)),
-                      tuple(a for a in recipients if cfg.is_internal(a)),
-                      frozenset(kind for _, kind in inspection.attachments))
-        decisions[str(rules.evaluate(list(inspection.findings), facts).action)] += 1
+        try:
+            message = intake.parse(files[sample.name].read_bytes())
+        except intake.BadMessage:
+            decisions["refused as malformed"] += 1  # what the agent's intake answers it
+            continue
+        inspection = inspect_message(message.message)
+        decisions[str(rules.evaluate(list(inspection.findings), facts(message, cfg, inspection)).action)] += 1
     data = {"rules": rules.source, "messages": report.messages, "mb_per_second": round(report.mb_per_second, 1),
             "decisions": dict(decisions), "detectors": {k: s.to_json() for k, s in sorted(report.scores.items())}}
     text = (f"{report.messages} messages, {report.characters / 1e6:.2f} MB of text, scanned at "

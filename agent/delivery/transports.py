@@ -7,33 +7,12 @@ SMTP AUTH; a sender without an account goes through the relay as before.
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
-
 from agent.accounts import Accounts
 from agent.config import Config
-from agent.delivery import smtp
+from agent.delivery import Transport, smtp
 from agent.delivery.gmail import GmailTransport
 from agent.delivery.graph import GraphTransport
 from agent.delivery.xoauth2 import XOAuth2Submission
-
-
-class Transport(Protocol):
-    """A way out for a copy: the relay, Graph, the Gmail API, XOAUTH2 submission."""
-
-    def send(self, mail_from: str, recipients: list[str], data: bytes, needs_verified_tls: bool,
-             envid: str = "") -> smtp.SendResult: ...
-
-    def probe(self) -> bool: ...
-
-    def close(self) -> None: ...
-
-
-@runtime_checkable
-class Placing(Protocol):
-    """A mailbox that can take a message for its own owner without sending it (a secure portal
-    reply put in the clinician's Inbox, inside the organization's own tenant)."""
-
-    def place(self, owner: str, data: bytes) -> str: ...
 
 
 class Transports:

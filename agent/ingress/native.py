@@ -23,8 +23,6 @@ import logging
 import os
 import struct
 import sys
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -111,53 +109,42 @@ def error(ident: Any, code: str, message: str) -> dict[str, Any]:
 # --- the agent -------------------------------------------------------------------------
 
 
-def _client() -> Any:
+def _client(timeout: float = COMPOSE_TIMEOUT) -> Any:
     from agent.api.client import AgentClient, AgentUnreachable
 
     try:
-        return AgentClient.discover()
+        return AgentClient.discover(timeout=timeout)
     except AgentUnreachable:
         raise RequestError("agent_unreachable", NOT_RUNNING) from None
 
 
 def agent_running() -> bool:
+    from agent.api.client import AgentUnreachable, ApiError
+
     try:
-        client = _client()
-        with urllib.request.urlopen(f"{client.api_url}/v1/health", timeout=3) as response:
-            return response.status == 200
-    except (RequestError, OSError, ValueError):
+        _client(timeout=3).health()
+        return True
+    except (RequestError, AgentUnreachable, ApiError, ValueError):
         return False
 
 
 def ask_agent(draft: Any) -> dict[str, Any]:
-    """The agent's answer to a draft, or RequestError. A 4xx/5xx that still carries a
-    decision (a bad draft is `blocked`, PROTOCOL.md) is an answer, not an error."""
-    client = _client()
-    request = urllib.request.Request(
-        f"{client.api_url}/v1/compose", data=json.dumps(draft).encode(), method="POST",
-        headers={"Authorization": f"Bearer {client.token}", "Content-Type": "application/json"})
+    """The agent's answer to a draft (the API client's compose), or RequestError in words for
+    the banner: a 4xx/5xx that still carries a decision is an answer, not an error."""
+    from agent.api.client import AgentSlow, AgentUnreachable, ApiError
+
     try:
-        with urllib.request.urlopen(request, timeout=COMPOSE_TIMEOUT) as response:
-            answer = json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        try:
-            answer = json.loads(exc.read() or b"{}")
-        except ValueError:
-            answer = {}
-        if isinstance(answer, dict) and answer.get("decision") in ("blocked", "held"):
-            return {k: answer[k] for k in ("decision", "message", "plan", "id") if k in answer}
+        answer = _client().compose(draft)
+    except AgentSlow:
+        raise RequestError("timeout", SLOW) from None
+    except AgentUnreachable:
+        raise RequestError("agent_unreachable", NOT_RUNNING) from None
+    except ApiError as exc:
         # The status and the agent's technical words go to the host's log for IT; the banner
         # gets one plain sentence (agent/plain_words.py).
-        code = answer.get("error", {}).get("code", "") if isinstance(answer, dict) else ""
-        log.warning("the agent answered HTTP %s (%s)", exc.code, str(code)[:40] or "no code")
+        log.warning("the agent answered HTTP %s (%s)", exc.status, exc.code[:40] or "no code")
         raise RequestError("agent_error", "Postseal could not check this message, so it was not sent. Press "
                                           "Send again; if it keeps happening, tell your IT team.") from None
-    except TimeoutError:
-        raise RequestError("timeout", SLOW) from None
-    except (urllib.error.URLError, OSError) as exc:
-        if isinstance(getattr(exc, "reason", None), TimeoutError):
-            raise RequestError("timeout", SLOW) from None
-        raise RequestError("agent_unreachable", NOT_RUNNING) from None
     except ValueError:
         raise RequestError("agent_error", "Postseal's answer could not be read. Do not send this "
                                           "message; press Send again.") from None

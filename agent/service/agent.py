@@ -25,9 +25,9 @@ from agent import portal_enrol, secret_store, webhooks
 from agent.accounts import Account, Accounts
 from agent.audit import AuditLog
 from agent.config import Config
-from agent.delivery import smtp
+from agent.delivery import Transport, smtp
 from agent.delivery.direct import DirectDelivery
-from agent.delivery.transports import Transport, Transports
+from agent.delivery.transports import Transports
 from agent.keys.discovery import Discovery
 from agent.keys.pgp_store import PgpError, PgpStore
 from agent.keys.smime_store import SmimeStore

@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from agent.delivery.transports import Transport
+from agent.delivery import Transport
 from agent.model import State
 from agent.outbox import PAUSED, Outbox
 from agent.service.outcomes import Outcomes

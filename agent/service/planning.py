@@ -14,7 +14,7 @@ from agent.keys.discovery import Discovery
 from agent.keys.pgp_store import PgpStore
 from agent.keys.smime_store import SmimeStore
 from agent.model import Method, Plan, RecipientPlan, Verdict
-from agent.policy.inspect import inspect_message
+from agent.policy.inspect import Inspection, inspect_message
 from agent.policy.rules import Facts, RuleSet
 from agent.protect.entity import PORTAL_REPLY
 from agent.routing import route, route_reply
@@ -42,6 +42,15 @@ def own_key_warnings(sender: str, recipients: tuple[RecipientPlan, ...], pgp: Pg
     return out
 
 
+def facts(message: intake_mod.Intake, config: Config, inspection: Inspection) -> Facts:
+    """What the rules see besides the findings — the sender, who is outside and inside the
+    organization (To, Cc, Bcc and the envelope, as intake found them), the attachments' kinds:
+    one builder, for the agent's plans and for `postseal policy test`."""
+    return Facts(message.sender, tuple(a for a in message.recipients if not config.is_internal(a)),
+                 tuple(a for a in message.recipients if config.is_internal(a)),
+                 frozenset(kind for _, kind in inspection.attachments))
+
+
 def make_plan(raw: bytes, config: Config, rules: RuleSet, pgp: PgpStore,
               envelope_recipients: list[str] | None = None, smime: SmimeStore | None = None,
               discovery: Discovery | None = None, tls: TlsPolicies | None = None,
@@ -50,10 +59,7 @@ def make_plan(raw: bytes, config: Config, rules: RuleSet, pgp: PgpStore,
     set-up's readiness problems when the caller already found them (the Agent does, once)."""
     message = intake_mod.parse(raw, envelope_recipients)
     inspection = inspect_message(message.message)
-    external = tuple(a for a in message.recipients if not config.is_internal(a))
-    internal = tuple(a for a in message.recipients if config.is_internal(a))
-    facts = Facts(message.sender, external, internal, frozenset(kind for _, kind in inspection.attachments))
-    verdict: Verdict = rules.evaluate(list(inspection.findings), facts)
+    verdict: Verdict = rules.evaluate(list(inspection.findings), facts(message, config, inspection))
     if message.message.get(PORTAL_REPLY):  # a patient's secure reply (portal_sync.py)
         recipients = tuple(route_reply(a, message.sender, config, smime)
                            or route(a, verdict, config, pgp, smime, discovery, tls) for a in message.recipients)

@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 
 from agent import intake as intake_mod
 from agent import platform, readiness
-from agent.delivery import smtp
+from agent.delivery import Placing, smtp
 from agent.delivery.direct import DirectDelivery
-from agent.delivery.transports import Placing, Transports
+from agent.delivery.transports import Transports
 from agent.model import Method, Proof, ProtectedCopy, RecipientPlan, State
 from agent.outbox import PAUSED, MessageRow, Outbox
 from agent.plain_words import Why, says
@@ -284,13 +284,13 @@ class Worker:
                 proof = Proof(copy.method, outcome.reply, result.tls_version, result.tls_cipher,
                               result.tls_peer, copy.key_fingerprint, copy.portal_id, stamp, policy)
                 self.outbox.set_recipient(row.id, address, State.DELIVERED, "", proof.to_json(), attempted=True)
-                tls = f"{result.tls_version} {result.tls_cipher} {('verified ' + result.tls_peer) if result.tls_peer else 'unverified'}" if result.tls_version else "none"
-                if policy:
-                    tls += f"; required by {policy}"
+                # The proof itself, structured, as the outbox keeps it; `tls` and `reply` stay the
+                # one-line words earlier records and the CSV export carry.
                 self.outcomes.record("delivered", message=row.id, message_id=row.message_id, sender=row.sender,
-                                  recipients=[address], method=str(copy.method), state="delivered",
-                                  key_fingerprint=copy.key_fingerprint, portal_id=copy.portal_id,
-                                  reply=outcome.reply, tls=tls, verdict=verdict)
+                                     recipients=[address], method=str(copy.method), state="delivered",
+                                     key_fingerprint=copy.key_fingerprint, portal_id=copy.portal_id,
+                                     reply=outcome.reply, tls=proof.tls_words(), verdict=verdict,
+                                     proof=proof.to_json())
             elif outcome.permanent:
                 self.outcomes.fail(row.id, address, str(copy.method), f"relay refused: {outcome.reply}")
             else:
@@ -316,7 +316,8 @@ class Worker:
             proof = Proof(copy.method, reply=where, time=stamp)
             self.outbox.set_recipient(row.id, address, State.DELIVERED, "", proof.to_json(), attempted=True)
             self.outcomes.record("delivered", message=row.id, message_id=row.message_id, sender=row.sender,
-                         recipients=[address], method=str(copy.method), state="delivered", reply=where, tls="none")
+                                 recipients=[address], method=str(copy.method), state="delivered", reply=where,
+                                 tls=proof.tls_words(), proof=proof.to_json())
         text = ("A secure reply arrived through the portal: it is in your Inbox and under Secure replies"
                 if in_inbox else
                 "A secure reply arrived through the portal: open Secure replies to read it")

@@ -103,6 +103,7 @@ def test_an_mta_sts_enforce_domain_gets_verified_tls_direct_to_its_mx(start_agen
         assert [r for r, _ in mx.received] == [[RECIPIENT]] and sink.received == []
         delivered = [r for r in accepted.audit.records() if r.get("event") == "delivered"]
         assert "required by MTA-STS policy in enforce mode" in delivered[0]["tls"]
+        assert delivered[0]["proof"] == proof  # the audit keeps the proof structured, as the outbox does
     finally:
         mx.close()
 

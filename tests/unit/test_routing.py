@@ -101,3 +101,18 @@ def test_user_ids_give_their_address_whatever_the_python_email_parser_does(uid, 
     from agent.keys.pgp_store import email_of_uid
 
     assert email_of_uid(uid) == address
+
+
+def test_the_required_domains_list_says_the_same_with_and_without_lookups(store, home):
+    # One home for what tls.required_domains means (tls_policy.required_by_config): the plan
+    # `postseal policy check` makes without lookups and the agent's, with them, agree.
+    from agent.net import Network
+    from agent.tls_policy import TlsPolicies
+
+    config = config_mod.from_dict({"organization": {"internal_domains": ["valleyclinic.example"]},
+                                   "tls": {"required_domains": ["HarborBilling.example"], "mta_sts": False,
+                                           "dane": False}})
+    looked_up = TlsPolicies(config.tls, Network(config.network), home)
+    for address in ("claims@harborbilling.example", "Claims@HARBORBILLING.EXAMPLE"):
+        offline, online = route(address, SEND, config, store), route(address, SEND, config, store, tls=looked_up)
+        assert offline.method == online.method == Method.TLS and offline.reason == online.reason
