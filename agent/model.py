@@ -45,7 +45,7 @@ class State(enum.StrEnum):
 TRANSITIONS: dict[State, frozenset[State]] = {
     State.QUEUED: frozenset({State.PROTECTING, State.DEFERRED, State.HELD, State.FAILED}),
     State.PROTECTING: frozenset({State.PROTECTING, State.SENDING, State.DEFERRED, State.HELD, State.FAILED}),
-    State.SENDING: frozenset({State.DELIVERED, State.DEFERRED, State.FAILED}),
+    State.SENDING: frozenset({State.DELIVERED, State.DEFERRED, State.HELD, State.FAILED}),
     State.DEFERRED: frozenset({State.PROTECTING, State.DEFERRED, State.DELIVERED, State.HELD, State.FAILED,
                                State.QUEUED}),
     State.DELIVERED: frozenset({State.FAILED}),

@@ -7,15 +7,17 @@ are sealed (agent/outbox/sealing.py), so the database and its WAL hold no plaint
 States per recipient, and who owns each transition (nothing else writes them; the allowed
 moves are agent/model.py's TRANSITIONS, checked here):
 
-    accept()            → queued, or held (policy)                    Pipeline.submit
-    held                → queued (a person released it)                Pipeline.release
-    held/deferred/queued → queued with another method (portal)         Pipeline.send_via_portal
-    queued/deferred     → protecting                                   Pipeline._protect
+    accept()            → queued, or held (policy)                    Agent.submit
+    held                → queued (a person released it)                Actions.release
+    held/deferred/queued → queued with another method (portal)         Actions.send_via_portal
+    queued/deferred     → protecting                                   Worker._protect
     protecting          → sending (copy stored)                        Outbox.store_copies
-    protecting          → held (cannot protect) | deferred (portal)    Pipeline._protect
-    sending/deferred    → delivered | deferred | failed (relay reply)  Pipeline._deliver
-    deferred, too old   → failed                                       Pipeline.process
-    delivered/sending   → failed (a DSN says the next hop refused)     Pipeline.apply_bounce
+    protecting          → held (cannot protect) | deferred (portal)    Worker._protect
+    sending/deferred    → delivered | deferred | failed (relay reply)  Worker._deliver
+    sending/deferred    → held (the mailbox refuses it until a person  Worker._deliver
+                          acts: over quota, too large)
+    deferred, too old   → failed                                       Worker.process
+    delivered/sending   → failed (a DSN says the next hop refused)     Actions.apply_bounce
 
 The message's state is derived from its recipients' (rows.message_state) in the same
 transaction. A message submitted with a callback URL gets one webhook event per recipient

@@ -12,7 +12,7 @@ import pytest
 
 from agent.delivery.smtp import DeliveryError
 from agent.model import Method, State
-from agent.outbox import PAUSED, IllegalTransition
+from agent.outbox import PAUSED
 from tests.fakes import COLLEAGUE, PARTNER, Service, config, delivered, plan, refused
 
 
@@ -211,11 +211,8 @@ def test_a_recipient_held_at_delivery_stays_held_while_the_others_go_on(service:
     assert [r["recipients"] for r in service.records("held")] == [[COLLEAGUE]]
 
 
-@pytest.mark.xfail(strict=True, raises=IllegalTransition, reason=(
-    "bug: agent/model.py TRANSITIONS has no sending → held, so Outcomes.hold raises IllegalTransition "
-    "when a transport says `hold` at a copy's first attempt; under Worker.run the recipient is then "
-    "deferred as 'internal error; will retry' (a traceback logged, a retry spent) and held only at "
-    "the next attempt, from deferred"))
+# Before, sending → held was not a legal move: the worker logged a traceback, spent a retry on
+# "internal error" and held the recipient only at the next attempt, from deferred.
 def test_a_hold_at_the_first_attempt_holds_the_recipient(service: Service):
     ident = service.accept(plan((PARTNER, Method.TLS)))
     service.transport.script.append(DeliveryError("mailbox over its size limit", hold=True))
