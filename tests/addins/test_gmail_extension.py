@@ -27,6 +27,7 @@ from cryptography.x509.oid import NameOID
 
 from agent.api.client import AgentClient
 from agent.ingress import native_manifest
+from tests.addins.sentences import SAYS, SMIME_PARTNER
 from tests.plain_text import assert_plain
 from tests.screenshots import check_screenshot, screenshot_folder
 
@@ -38,16 +39,6 @@ FIXTURE = Path(__file__).resolve().parent / "gmail" / "fixture.html"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 EXTENSION_ID = "npopaobmgdpnkgmgoeplckklppifdhok"  # README.md "Extension ID"
 WAIT_MS = 45_000
-PGP_PARTNER = "referrals@lakesidecardiology.example"  # tests/conftest.py `partner`
-SMIME_PARTNER = "results@northsidelab.example"
-# One sentence per recipient, as the agent words it (agent/plain_words.py).
-SAYS = {
-    "nurse.kim@valleyclinic.example": "Inside your organization: delivered through your clinic's own mail system.",
-    "claims@harborbilling.example": "Sent over a verified encrypted connection (required for this partner).",
-    PGP_PARTNER: "Encrypted with their OpenPGP key, so only they can open it.",
-    SMIME_PARTNER: "Encrypted with their S/MIME certificate, so only they can open it.",
-    "jordan.miles@familymail.example": "Goes to the secure portal: they get a link and a one-time code to read it.",
-}
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is installed by `make test`")
 

@@ -16,6 +16,7 @@ from agent import config as config_mod
 from agent.api.client import AgentClient
 from agent.demo_world import free_port
 from agent.runtime import AgentThread
+from tests.addins.sentences import SAYS, SMIME_PARTNER
 from tests.conftest import make_config
 from tests.plain_text import assert_plain
 from tests.screenshots import check_screenshot, screenshot_folder
@@ -37,16 +38,6 @@ MIXED_DRAFT = {"from": "dr.chen@valleyclinic.example",
                "to": ["nurse.kim@valleyclinic.example", "jordan.miles@familymail.example"],
                "cc": ["claims@harborbilling.example"], "subject": "Follow-up",
                "body": "<p>Your follow-up visit is on Friday at 10:00.</p>"}
-PGP_PARTNER = "referrals@lakesidecardiology.example"  # tests/conftest.py `partner`
-SMIME_PARTNER = "results@northsidelab.example"
-# What the pane says for a recipient of each method (agent/plain_words.py), and nothing else.
-SAYS = {
-    "nurse.kim@valleyclinic.example": "Inside your organization: delivered through your clinic's own mail system.",
-    "claims@harborbilling.example": "Sent over a verified encrypted connection (required for this partner).",
-    PGP_PARTNER: "Encrypted with their OpenPGP key, so only they can open it.",
-    SMIME_PARTNER: "Encrypted with their S/MIME certificate, so only they can open it.",
-    "jordan.miles@familymail.example": "Goes to the secure portal: they get a link and a one-time code to read it.",
-}
 EVERY_METHOD_DRAFT = {**MIXED_DRAFT, "to": list(SAYS), "cc": [], "subject": "Referral follow-up"}
 
 

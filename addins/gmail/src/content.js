@@ -44,6 +44,17 @@
 
   // --- banners and toast ----------------------------------------------------------------
 
+  // The × that closes a banner or a note (it removes `box`).
+  function closeButton(box) {
+    const close = document.createElement("button");
+    close.className = "postseal-close";
+    close.type = "button";
+    close.setAttribute("aria-label", "Close");
+    close.textContent = "×";
+    close.addEventListener("click", () => box.remove());
+    return close;
+  }
+
   function banner(container, kind, title, text) {
     container.querySelectorAll(":scope .postseal-banner").forEach((b) => b.remove());
     const box = document.createElement("div");
@@ -55,15 +66,7 @@
     body.className = "postseal-text";
     body.textContent = text;
     box.append(strong, body);
-    if (kind !== "broken") {
-      const close = document.createElement("button");
-      close.className = "postseal-close";
-      close.type = "button";
-      close.setAttribute("aria-label", "Close");
-      close.textContent = "×";
-      close.addEventListener("click", () => box.remove());
-      box.append(close);
-    }
+    if (kind !== "broken") box.append(closeButton(box));
     const anchor = container.querySelector(S.bannerAnchor);
     if (anchor && anchor.parentElement && container.contains(anchor.parentElement) && anchor.parentElement !== container) {
       anchor.parentElement.before(box);
@@ -111,13 +114,7 @@
       }
       box.append(list);
     }
-    const close = document.createElement("button");
-    close.className = "postseal-close";
-    close.type = "button";
-    close.setAttribute("aria-label", "Close");
-    close.textContent = "×";
-    close.addEventListener("click", () => box.remove());
-    box.append(close);
+    box.append(closeButton(box));
     document.querySelectorAll(".postseal-toast").forEach((old) => old.remove());
     document.body.append(box);
     setTimeout(() => box.remove(), 8000 + 2000 * Math.min(lines.length, MAX_LINES));
