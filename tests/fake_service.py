@@ -21,6 +21,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from agent import config as config_mod
 from agent import intake
+from agent.accounts import Account, SignIn
 from agent.audit import AuditLog
 from agent.ingress.api import SMTP_PORT, allow_port, create_app
 from agent.keys.pgp_store import KeyInfo
@@ -99,6 +100,38 @@ class FakePgp:
         return ["C" * 40]
 
 
+class FakeAccounts:
+    """The mailbox accounts' surface the account routes call (agent/ingress/accounts_api.py)."""
+
+    def __init__(self) -> None:
+        self.fail: dict[str, BaseException] = {}
+        self.calls: list[tuple] = []
+        self.accounts = {SENDER: Account("microsoft", SENDER, 5.0)}
+        self.sign_ins = {"s1": SignIn("s1", "microsoft", auth_url="https://login.example/authorize")}
+
+    def _call(self, name: str, *args: Any) -> None:
+        self.calls.append((name, *args))
+        if name in self.fail:
+            raise self.fail[name]
+
+    def list(self) -> list[Account]:
+        return list(self.accounts.values())
+
+    def start_sign_in(self, provider: str, device_code: bool) -> SignIn:
+        self._call("start_sign_in", provider, device_code)
+        return self.sign_ins["s1"]
+
+    def sign_in_status(self, ident: str) -> SignIn | None:
+        return self.sign_ins.get(ident)
+
+    def cancel_sign_in(self, ident: str) -> None:
+        self._call("cancel_sign_in", ident)
+
+    def remove(self, address: str) -> bool:
+        self._call("remove", address)
+        return self.accounts.pop(address, None) is not None
+
+
 class FakeOutbox:
     """What the secure-reply handlers read: a row and its raw bytes by id."""
 
@@ -144,6 +177,7 @@ class FakeAgent:
         self.pgp = FakePgp()
         self.smime = SmimeStore(home, use_system_roots=False)
         self.outbox = FakeOutbox()
+        self.accounts = FakeAccounts()
         self._audit: AuditLog | None = None
 
     @property

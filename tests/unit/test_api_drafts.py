@@ -116,6 +116,17 @@ def test_a_stamp_for_other_recipients_or_none_is_not_valid(agent):
 
 
 @covers(("POST", "/v1/stamps/verify"))
+def test_a_gateway_that_sees_a_share_of_the_recipients_still_verifies(agent):
+    raw = stamped(agent, [PARTNER, "ana@lakeside.example"])
+    reply = Api(agent).call("POST", f"/v1/stamps/verify?recipients={PARTNER},%20", body=raw,
+                            content_type="message/rfc822")
+    assert conforms(reply, "POST", "/v1/stamps/verify")["valid"] is True
+    reply = Api(agent).call("POST", f"/v1/stamps/verify?recipients={PARTNER},%20x@evil.example", body=raw,
+                            content_type="message/rfc822")
+    assert reply.json()["valid"] is False
+
+
+@covers(("POST", "/v1/stamps/verify"))
 def test_verifying_a_message_that_is_not_one_is_400(agent):
     reply = Api(agent).call("POST", "/v1/stamps/verify", body=b"   ", content_type="message/rfc822")
     refused(reply, 400, "bad_message")
