@@ -79,10 +79,11 @@ def test_compose_refusals_from_the_outbox_say_blocked(agent, raised, status, cod
 
 
 @covers(("POST", "/v1/compose"))
-def test_compose_that_fails_unexpectedly_is_a_500_without_the_text(agent):
+def test_compose_that_fails_unexpectedly_is_a_500_without_the_text_that_still_says_blocked(agent):
     agent.fail["plan"] = RuntimeError("Jane Roe's diagnosis")
     reply = Api(agent).call("POST", "/v1/compose", body=DRAFT)
-    refused(reply, 500, "internal_error")
+    answer = refused(reply, 500, "internal_error", *BLOCKED)
+    assert answer["decision"] == "blocked"  # an add-in reading only the decision fails closed
     assert "Jane" not in reply.text
 
 

@@ -31,14 +31,19 @@ SMTP_PORT = web.AppKey("smtp_port", list)  # [port] once the SMTP submission lis
 _OPEN_PATHS = {"/v1/health"}
 
 
-def internal_error(request: web.Request, exc: BaseException) -> web.Response:
-    """Any failure nobody foresaw: a JSON 500, and one log line naming the route and where
-    it failed, never the exception's text or a traceback (either may quote message content)."""
+def internal_failure(request: web.Request, exc: BaseException) -> str:
+    """Any failure nobody foresaw: one log line naming the route and where it failed, never the
+    exception's text or a traceback (either may quote message content); returns the error's words."""
     resource = request.match_info.route.resource
     route = resource.canonical if resource is not None else "(no route)"
     log.error("%s %s failed: %s", request.method, route, failure.site(exc))
-    return error(500, "internal_error", f"the agent could not handle {request.method} {route} "
-                                        f"({type(exc).__name__}); nothing was stored; see the agent log")
+    return (f"the agent could not handle {request.method} {route} ({type(exc).__name__}); nothing was stored; "
+            "see the agent log")
+
+
+def internal_error(request: web.Request, exc: BaseException) -> web.Response:
+    """A JSON 500 for a failure nobody foresaw."""
+    return error(500, "internal_error", internal_failure(request, exc))
 
 
 @web.middleware

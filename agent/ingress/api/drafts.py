@@ -12,7 +12,7 @@ from aiohttp import web
 from agent import client_json, plain_words
 from agent import stamp as stamp_mod
 from agent.ingress import compose, envelope
-from agent.ingress.api.door import AGENT, SMTP_PORT, rfc822
+from agent.ingress.api.door import AGENT, SMTP_PORT, internal_failure, rfc822
 from agent.ingress.envelope import error
 from agent.intake import BadMessage
 from agent.intake import parse as parse_intake
@@ -46,6 +46,10 @@ async def answer_draft(request: web.Request, agent: Agent, store: bool) -> web.R
     except MessageIdReused as exc:
         return envelope.blocked(409, "message_id_reused", "Postseal did not send this draft: another message already "
                         "carries its identifier. Copy the text into a new message and send that.", str(exc))
+    except Exception as exc:  # noqa: BLE001 - a surprise still answers with a decision: fail closed
+        return envelope.blocked(500, "internal_error", "Postseal could not check this message, so it was not sent. "
+                                "Press Send again; if it keeps happening, tell your IT team.",
+                                internal_failure(request, exc))
     return web.json_response(answer.to_json())
 
 
