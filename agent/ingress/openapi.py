@@ -106,6 +106,8 @@ OPENAPI: dict = {
                                                                       "in a clinician's words (no settings)"}}}}}},
                         "agent is up")}}
         },
+        "/v1/openapi.json": {"get": {"summary": "This document",
+                                     "responses": {"200": _json({"type": "object"}, "OpenAPI 3.1")}}},
         "/v1/check": {
             "post": {
                 "summary": "Verdict and plan for a message; sends nothing",
@@ -259,3 +261,49 @@ OPENAPI: dict = {
                                                             "404": _json(_ERROR, "unknown_account")}}},
     },
 }
+
+
+def _add(path: str, method: str, answers: dict[str, dict]) -> None:
+    responses = OPENAPI["paths"][path][method]["responses"]
+    for status, answer in answers.items():
+        responses.setdefault(status, answer)
+
+
+def _every_route_answers() -> None:
+    """What any route may answer besides its own (ingress/api/door.py): the door's refusals,
+    a body too large or of the wrong type, and a failure nobody foresaw — one envelope each."""
+    for ops in OPENAPI["paths"].values():
+        for op in ops.values():
+            responses = op["responses"]
+            if op.get("security") != []:
+                responses.setdefault("401", _json(_ERROR, "unauthorized: missing or wrong bearer token"))
+            responses.setdefault("421", _json(_ERROR, "bad_host: the Host is not this agent (DNS rebinding)"))
+            if "403" not in responses:
+                responses["403"] = _json(_ERROR, "bad_origin: a web page's Origin that may not use the agent")
+            else:
+                responses["403"]["description"] += "; bad_origin: a web page's Origin that may not use the agent"
+            responses.setdefault("500", _json(_ERROR, "internal_error: nothing was stored; see the agent log"))
+            if op.get("requestBody") is _RFC822_BODY:
+                responses.setdefault("413", _json(_ERROR, "too_large: over the message size limit"))
+                responses.setdefault("415", _json(_ERROR, "send the message as Content-Type: message/rfc822"))
+
+
+for _action in ("retry", "release", "portal", "revoke"):
+    _add(f"/v1/messages/{{id}}/{_action}", "post", {"503": _json(_ERROR, "portal_unavailable")})
+for _door in ("/v1/compose", "/v1/compose/check"):
+    _add(_door, "post", {
+        "400": _json(_COMPOSE, "bad_draft: decision blocked"),
+        "409": _json(_COMPOSE, "message_id_reused: decision blocked"),
+        "415": _json(_COMPOSE, "send the draft as application/json: decision blocked"),
+        "500": _json(_COMPOSE, "internal_error: decision blocked, nothing stored"),
+        "503": _json(_COMPOSE, "storage_unavailable: decision blocked"),
+    })
+_add("/v1/keys/generate", "post", {"400": _json(_ERROR, "bad_request: not an address, or a name on more than one line"),
+                                   "500": _json(_ERROR, "gpg_failed")})
+_add("/v1/keys/{fingerprint}/renew", "post", {"500": _json(_ERROR, "gpg_failed")})
+_add("/v1/audit", "get", {"400": _json(_ERROR, "bad_request: offset, limit, since and until must be numbers")})
+_add("/v1/audit/export", "get", {"400": _json(_ERROR, "bad_request: format must be csv or json"),
+                                 "409": _json(_ERROR, "audit_not_intact: the log does not verify")})
+_add("/v1/stamps/verify", "post", {"400": _json(_ERROR, "bad_message"),
+                                   "415": _json(_ERROR, "send the message as Content-Type: message/rfc822")})
+_every_route_answers()
