@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import ipaddress
+import os
 import socket
 import ssl
 import threading
@@ -27,11 +28,31 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+_next_port: dict[str, int] = {}
+
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port on 127.0.0.1 nothing listens on now, for a server about to start. The kernel's
+    pick (bind to 0) by default. With POSTSEAL_PORT_RANGE="LOW-HIGH" (the test suite sets one
+    per parallel worker, below the kernel's ephemeral range) the next free one in that range,
+    in turn: another worker, or an outgoing connection, is never handed the same port between
+    this answer and the server's bind."""
+    span = os.environ.get("POSTSEAL_PORT_RANGE", "")
+    if not span:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            return sock.getsockname()[1]
+    low, high = (int(n) for n in span.split("-"))
+    for _ in range(high - low + 1):
+        port = _next_port.get(span, low)
+        _next_port[span] = port + 1 if port < high else low
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # in use (or still closing): the next one
+            return port
+    raise OSError(f"no free port left in POSTSEAL_PORT_RANGE {span}")
 
 
 @dataclass

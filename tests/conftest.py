@@ -41,7 +41,17 @@ def pytest_configure(config: pytest.Config) -> None:
     # pytest's /tmp/pytest-of-USER/pytest-N/popen-gwN/<test>/ leaves too little room for some
     # tests under a parallel run (`make test` runs pytest-xdist). A short base of our own
     # (before pytest reads it), removed at the end; the workers make theirs inside it.
-    if config.option.basetemp or hasattr(config, "workerinput"):
+    worker = getattr(config, "workerinput", None)
+    if worker is not None:
+        # Each parallel worker hands out ports from its own range, below the kernel's ephemeral
+        # range (32768 up): two workers' servers, or a server and an outgoing connection, can
+        # never be given the same port between free_port() and the bind (agent/demo_world.py).
+        count, index = int(worker.get("workercount", 1)), int(str(worker["workerid"]).lstrip("gw") or 0)
+        size = 12000 // max(count, 1)
+        low = 20000 + index * size
+        os.environ["POSTSEAL_PORT_RANGE"] = f"{low}-{low + size - 1}"
+        return
+    if config.option.basetemp:
         return
     base = tempfile.mkdtemp(prefix="ps-", dir="/tmp" if os.path.isdir("/tmp") else None)
     config.option.basetemp = base
