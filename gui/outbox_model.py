@@ -13,7 +13,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from agent.api.messages import OutboxMessage
+from agent.api.messages import OutboxMessage, when
 from gui import icons
 
 MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -25,17 +25,6 @@ _STATE_ICONS = {"delivered": "state-delivered", "held": "state-held", "failed": 
                 "deferred": "state-deferred", "sending": "state-sending", "protecting": "state-sending",
                 "queued": "state-queued"}
 
-
-def when(stamp: float, now: float | None = None) -> str:
-    """`14:02` today, `Dec 05 14:02` earlier this year, `2025-12-05` before: a row from last
-    week must not read like one from today (the CLI's `postseal outbox` says the same)."""
-    now = time.time() if now is None else now
-    local, today = time.localtime(stamp), time.localtime(now)
-    if local[:3] == today[:3]:
-        return time.strftime("%H:%M", local)
-    if local.tm_year == today.tm_year:
-        return time.strftime("%b %d %H:%M", local)
-    return time.strftime("%Y-%m-%d", local)
 
 
 def recipients_tooltip(message: OutboxMessage) -> str:

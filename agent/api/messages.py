@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -12,6 +13,19 @@ STATE_NAMES = {"queued": "Queued", "protecting": "Protecting", "sending": "Sendi
                "delivered": "Delivered", "deferred": "Will retry", "held": "Held for review",
                "failed": "Not delivered"}
 
+
+
+def when(epoch: float, now: float | None = None) -> str:
+    """A time for a list of messages: `14:02` today, `Dec 05 14:02` earlier this year,
+    `2025-12-05` before — a row from last week must not read like one from today. The tray's
+    outbox and `postseal outbox` both say it this way."""
+    now = time.time() if now is None else now
+    then, today = time.localtime(epoch), time.localtime(now)
+    if then[:3] == today[:3]:
+        return time.strftime("%H:%M", then)
+    if then.tm_year == today.tm_year:
+        return time.strftime("%b %d %H:%M", then)
+    return time.strftime("%Y-%m-%d", then)
 
 @dataclass(frozen=True)
 class Recipient:

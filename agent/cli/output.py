@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
 from typing import Any
+
+from agent.api.messages import when
 
 ELLIPSIS = "…"
 MIN_LAST = 24  # a reason narrower than this says nothing: the table grows past the terminal instead
@@ -43,16 +44,6 @@ def table(rows: list[list[str]], headers: list[str], full: bool = True, width: i
     line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=False)).rstrip()  # noqa: E731
     return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])
 
-
-def when(epoch: float, now: float | None = None) -> str:
-    """A time for a list: `14:02` today, `Dec 05 14:02` this year, `2025-12-05` before."""
-    now = time.time() if now is None else now
-    then, today = time.localtime(epoch), time.localtime(now)
-    if then[:3] == today[:3]:
-        return time.strftime("%H:%M", then)
-    if then.tm_year == today.tm_year:
-        return time.strftime("%b %d %H:%M", then)
-    return time.strftime("%Y-%m-%d", then)
 
 
 def proof_text(proof: dict[str, Any], method: str = "") -> str:

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import hmac
 import logging
-from typing import Any
 
 from aiohttp import web
 
-from agent import client_json, failure
+from agent import failure
 from agent.ingress.envelope import error
 from agent.intake import MAX_MESSAGE_BYTES
 from agent.service.agent import Agent
@@ -68,14 +67,6 @@ async def guard(request: web.Request, handler):
         return error(exc.status, exc.reason.lower().replace(" ", "_"), exc.text or exc.reason)
     except Exception as exc:  # noqa: BLE001 - the one place that turns surprises into JSON
         return internal_error(request, exc)
-
-
-async def read_json(request: web.Request, what: str) -> Any:
-    """A client's JSON body, depth-bounded (client_json); 400 naming `what` otherwise."""
-    try:
-        return client_json.loads(await request.read(), what)
-    except client_json.BadJson as exc:
-        raise web.HTTPBadRequest(text=str(exc)) from None
 
 
 async def rfc822(request: web.Request) -> bytes:
