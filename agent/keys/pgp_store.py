@@ -6,7 +6,7 @@ to encrypt, neither expired nor revoked, not weak. What is wrong with a key is s
 so the plan can tell the sender why a recipient went to the portal instead.
 
 The user's own secret keys are protected by a passphrase kept in the secret store (the OS
-keyring, secret_store.py), as the S/MIME identity is: a copy of the data directory alone does
+keyring, agent/secret_store/), as the S/MIME identity is: a copy of the data directory alone does
 not sign as the clinician. It reaches gpg on a pipe (`--pinentry-mode loopback`), never on
 a command line. Own keys found without protection (made by an earlier version, or by hand with
 gpg) get it at agent start; imported secret keys get it on import.
