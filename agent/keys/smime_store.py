@@ -4,7 +4,7 @@ user's own identity (certificate and private key, for signing).
 Files under `$POSTSEAL_HOME/smime/`: `certs/<sha256>.pem` for every certificate seen
 (recipients and the intermediates that came with them: public data), `identity/<sha256>.pem`
 with the user's chain and `identity/<sha256>.key`, the private key as encrypted PKCS#8 whose
-passphrase is a secret kept in the OS keyring (secret_store.py) — a copied data directory
+passphrase is a secret kept in the OS keyring (agent/secret_store/) — a copied data directory
 does not carry a usable key.
 
 Imports accept PEM (one or many certificates), DER (.cer/.crt), PKCS#7 bundles (.p7b/.p7c,
