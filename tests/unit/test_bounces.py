@@ -108,3 +108,79 @@ def test_signatures_bind_body_secret_and_time():
     assert not webhooks.verify("k", body + b" ", header, now=1_800_000_010)
     assert not webhooks.verify("k", body, header, now=1_800_000_000 + 3600)  # a replay an hour later
     assert not webhooks.verify("k", body, "t=abc,v1=00")
+
+
+# --- what real relays send that the first parser refused ------------------------------------
+
+def test_a_blank_line_after_the_last_recipient_group_is_no_empty_recipient():
+    # Amazon SES, Exchange 2007 and Office 365 end the status part with one more blank line.
+    raw = POSTFIX.replace(b"Connection timed out\r\n\r\n", b"Connection timed out\r\n\r\n\r\n\r\n")
+    assert [r.address for r in bounces.parse(raw).recipients] == ["bob@partner.test", "carol@partner.test"]
+
+
+def test_per_message_fields_run_into_the_first_recipient_group():
+    raw = POSTFIX.replace(b"Arrival-Date: Wed, 25 Nov 2026 10:00:00 -0500 (EST)\r\n\r\n",
+                          b"Arrival-Date: Wed, 25 Nov 2026 10:00:00 -0500 (EST)\r\n")
+    report = bounces.parse(raw)
+    assert report.reporting_mta == "dns; relay.clinic.test"
+    assert [r.address for r in report.recipients] == ["bob@partner.test", "carol@partner.test"]
+
+
+def test_the_status_code_leaves_its_comment_behind():
+    raw = POSTFIX.replace(b"Status: 5.1.1\r\n", b"Status: 5.0.0 (permanent failure)\r\n")
+    assert bounces.parse(raw).recipients[0].status == "5.0.0"
+
+
+@pytest.mark.parametrize("status", [b"", b"permanent", b"5.1", b"9.1.1", b"5.1.1000"])
+def test_a_status_outside_the_grammar_is_left_empty(status):
+    raw = POSTFIX.replace(b"Status: 5.1.1\r\n", b"Status: " + status + b"\r\n")
+    failed = bounces.parse(raw).recipients[0]
+    assert failed.status == "" and failed.failed
+
+
+SMTPUTF8 = """Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r
+\r
+--b\r
+Content-Type: text/plain; charset=utf-8\r
+\r
+Delivery failed.\r
+--b\r
+Content-Type: message/global-delivery-status\r
+{encoding}\r
+{body}\r
+--b\r
+Content-Type: message/global-headers\r
+\r
+Message-ID: <labs.7@clinic.test>\r
+Subject: Befund für Jörg\r
+\r
+--b--\r
+"""
+GLOBAL_FIELDS = ("Reporting-MTA: dns; relay.clinic.test\r\n\r\n"
+                 "Final-Recipient: utf-8; jörg@bücher.test\r\nAction: failed\r\n"
+                 "Status: 5.1.1 (no such user)\r\nDiagnostic-Code: smtp; 550 5.1.1 jörg unbekannt\r\n\r\n"
+                 "Original-Recipient: rfc822; ann@partner.test\r\nFinal-Recipient: rfc822; ann@partner.test\r\n"
+                 "Action: delayed\r\nStatus: 4.4.1\r\n\r\n")
+
+
+@pytest.mark.parametrize("encoding", ["8bit", "base64", "quoted-printable"])
+def test_an_smtputf8_bounce_gives_its_utf8_addresses_back(encoding):
+    import base64
+    import quopri
+    body = GLOBAL_FIELDS.encode()
+    encoded = {"8bit": body, "base64": base64.encodebytes(body),
+               "quoted-printable": quopri.encodestring(body)}[encoding]
+    raw = SMTPUTF8.format(encoding=f"Content-Transfer-Encoding: {encoding}\r\n", body="@@").encode()
+    raw = raw.replace(b"@@", encoded)
+    report = bounces.parse(raw)
+    assert report.message_id == "labs.7@clinic.test"
+    (jorg, ann) = report.recipients
+    assert (jorg.address, jorg.status, jorg.failed) == ("jörg@bücher.test", "5.1.1", True)
+    assert "\ufffd" not in jorg.diagnostic and jorg.diagnostic.endswith("jörg unbekannt")
+    assert (ann.address, ann.action) == ("ann@partner.test", "delayed")
+
+
+def test_raw_utf8_in_a_plain_delivery_status_part_is_read_as_utf8():
+    raw = POSTFIX.replace(b"Final-Recipient: rfc822; carol@partner.test",
+                          "Final-Recipient: utf-8; cärol@partner.test".encode())
+    assert bounces.parse(raw).recipients[1].address == "cärol@partner.test"
