@@ -23,12 +23,20 @@ from email.generator import BytesGenerator
 from email.message import Message
 from email.parser import HeaderParser
 
+from agent import bounce_wording
+
 ACTIONS = ("failed", "delayed", "delivered", "relayed", "expanded")
+WORDING = "no delivery-status report: the address was read from the bounce's text"
 _LONGEST_FIELD = 300  # a diagnostic is one server reply line; more is noise or an attack
 
 
 class NotADsn(ValueError):
     """The bytes are not a delivery status notification we can use."""
+
+
+class NotAReport(NotADsn):
+    """Not an RFC 3464 report at all (as opposed to a malformed one): its wording may still
+    name the failed recipients (agent/bounce_wording.py)."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,7 @@ class Report:
     message_id: str  # of the original, without <>, from the returned headers; "" when not returned
     reporting_mta: str
     recipients: tuple[RecipientStatus, ...]
+    source: str = "rfc3464"  # or "wording": no report, the failed addresses read from its text
 
 
 def _field(block: Message, name: str) -> str:
@@ -89,21 +98,19 @@ def _address(typed: str) -> str:
 
 def _status_part(message: Message) -> Message:
     if message.get_content_type() != "multipart/report":
-        raise NotADsn(f"expected a multipart/report, got {message.get_content_type()}")
+        raise NotAReport(f"expected a multipart/report, got {message.get_content_type()}")
     report_type = (message.get_param("report-type") or "").lower()
     if report_type != "delivery-status":
-        raise NotADsn(f"the report is {report_type or 'untyped'}, not delivery-status (RFC 3464)")
+        raise NotAReport(f"the report is {report_type or 'untyped'}, not delivery-status (RFC 3464)")
     for part in message.get_payload():
         if isinstance(part, Message) and part.get_content_type() in ("message/delivery-status",
                                                                      "message/global-delivery-status"):
             return part
-    raise NotADsn("the report has no message/delivery-status part")
+    raise NotAReport("the report has no message/delivery-status part")
 
 
 def _original_message_id(message: Message) -> str:
-    for part in message.get_payload():
-        if not isinstance(part, Message):
-            continue
+    for part in message.walk():  # a report's parts, or the parts of a bounce that is no report
         kind = part.get_content_type()
         if kind not in ("message/rfc822", "message/global", "text/rfc822-headers", "message/global-headers"):
             continue
@@ -158,8 +165,23 @@ def _blocks(part: Message) -> list[Message]:
 
 
 def parse(raw: bytes) -> Report:
-    """Raises NotADsn naming what is missing."""
+    """An RFC 3464 report, read here; a bounce that is no report, read by its wording
+    (agent/bounce_wording.py). Raises NotADsn naming what is missing: a malformed report is
+    refused, not guessed at."""
     message = message_from_bytes(raw, policy=policy.compat32)
+    try:
+        return _report(message)
+    except NotAReport as refused:
+        failed, delayed = bounce_wording.failures(message)
+        if not failed and not delayed:
+            raise NotAReport(f"{refused}, and its text names no failed recipient") from None
+    recipients = [RecipientStatus(a, a, "failed", "", WORDING, "") for a in failed]
+    recipients += [RecipientStatus(a, a, "delayed", "", WORDING, "") for a in delayed]
+    message_id = _original_message_id(message) or bounce_wording.quoted_message_id(message)
+    return Report("", message_id, "", tuple(recipients), source="wording")
+
+
+def _report(message: Message) -> Report:
     blocks = _blocks(_status_part(message))
     if not blocks:
         raise NotADsn("the delivery-status part is empty")

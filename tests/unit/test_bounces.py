@@ -81,8 +81,9 @@ def test_a_hostile_diagnostic_is_one_bounded_line():
 
 @pytest.mark.parametrize("raw, why", [
     (b"Subject: hello\r\n\r\nnot a report\r\n", "expected a multipart/report"),
-    (POSTFIX.replace(b"report-type=delivery-status", b"report-type=disposition-notification"),
-     "not delivery-status"),
+    (b"Content-Type: multipart/report; report-type=disposition-notification; boundary=x\r\n\r\n--x\r\n"
+     b"Content-Type: message/disposition-notification\r\n\r\nFinal-Recipient: rfc822; bob@partner.test\r\n"
+     b"Disposition: manual-action/MDN-sent-manually; displayed\r\n--x--\r\n", "not delivery-status"),
     (POSTFIX.replace(b"Content-Type: message/delivery-status", b"Content-Type: text/plain"),
      "no message/delivery-status part"),
     (POSTFIX.replace(b"Action: failed", b"Action: exploded"), "valid Action"),
@@ -184,3 +185,62 @@ def test_raw_utf8_in_a_plain_delivery_status_part_is_read_as_utf8():
     raw = POSTFIX.replace(b"Final-Recipient: rfc822; carol@partner.test",
                           "Final-Recipient: utf-8; cärol@partner.test".encode())
     assert bounces.parse(raw).recipients[1].address == "cärol@partner.test"
+
+
+# --- bounces that are no RFC 3464 report: read by their wording (flufl.bounce) ---------------
+
+QMAIL = b"""From: MAILER-DAEMON@relay.clinic.test\r
+To: dr.chen@clinic.test\r
+Subject: failure notice\r
+\r
+Hi. This is the qmail-send program at relay.clinic.test.\r
+I'm afraid I wasn't able to deliver your message to the following addresses.\r
+This is a permanent error; I've given up. Sorry it didn't work out.\r
+\r
+<bob@partner.test>:\r
+192.0.2.7 does not like recipient.\r
+Remote host said: 550 5.1.1 <bob@partner.test>: Recipient address rejected\r
+Giving up on 192.0.2.7.\r
+\r
+--- Below this line is a copy of the message.\r
+\r
+Return-Path: <dr.chen@clinic.test>\r
+From: Dr. Chen <dr.chen@clinic.test>\r
+To: bob@partner.test\r
+Subject: Labs for Robert Alvarez\r
+Message-ID: <20261125.labs@clinic.test>\r
+\r
+Potassium 5.9 for Robert Alvarez.\r
+"""
+
+
+def test_a_text_bounce_names_its_failed_recipient_and_the_quoted_message_id():
+    report = bounces.parse(QMAIL)
+    assert report.source == "wording" and report.message_id == "20261125.labs@clinic.test"
+    (bob,) = report.recipients
+    assert (bob.address, bob.action, bob.failed, bob.status) == ("bob@partner.test", "failed", True, "")
+    assert "Alvarez" not in repr(report)
+
+
+def test_a_text_bounce_that_attaches_the_original_gives_its_message_id():
+    raw = (b"Content-Type: multipart/mixed; boundary=m\r\nSubject: failure notice\r\n\r\n--m\r\n"
+           b"Content-Type: text/plain\r\n\r\n" + QMAIL.split(b"--- Below")[0].split(b"\r\n\r\n", 1)[1] +
+           b"\r\n--m\r\nContent-Type: message/rfc822\r\n\r\nMessage-ID: <attached.1@clinic.test>\r\n"
+           b"Subject: x\r\n\r\nbody\r\n--m--\r\n")
+    report = bounces.parse(raw)
+    assert report.message_id == "attached.1@clinic.test" and [r.address for r in report.recipients] == ["bob@partner.test"]
+
+
+def test_a_malformed_report_is_refused_not_read_by_its_wording():
+    with pytest.raises(bounces.NotADsn, match="valid Action"):
+        bounces.parse(POSTFIX.replace(b"Action: failed", b"Action: exploded"))
+
+
+@pytest.mark.parametrize("raw", [
+    b"From: ann@partner.test\r\nSubject: Out of office\r\nAuto-Submitted: auto-replied\r\n\r\n"
+    b"I am away until Monday; write to bob@partner.test meanwhile.\r\n",
+    b"Subject: hello\r\n\r\nnot a report\r\n",
+])
+def test_mail_that_names_no_failure_is_still_not_a_bounce(raw):
+    with pytest.raises(bounces.NotADsn, match="names no failed recipient"):
+        bounces.parse(raw)

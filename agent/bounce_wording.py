@@ -1,0 +1,66 @@
+"""Bounces that are no RFC 3464 report, read by their wording with flufl.bounce.
+
+Most relays send a delivery-status report (agent/bounces.py reads it). Many do not: qmail,
+Exim without DSN, Yahoo, GroupWise, SMTP32, Exchange's and Amazon's text notices name the
+failed address in prose. GNU Mailman's detectors for those, published as flufl.bounce, are
+maintained and were measured against the same corpora as our own parser
+(docs/conformance.md): on sisimai's bounces our RFC 3464 parser reads 313 of 629, and
+flufl.bounce finds the right number of addresses in 430 of the ones sisimai has expected
+results for — most of them the text bounces we refuse. It gives addresses only (no status,
+no diagnostic, no envelope id), so it is the second reader, never the first: an RFC 3464
+report is read by our parser, which keeps what flufl.bounce throws away.
+
+flufl.bounce can take a stray address for a failed one (the sender's own, or an address in
+the quoted text: 8 of the 501 sisimai bounces it read; we drop the two kinds that are
+never a recipient, the bounce's addressee and the quoted Message-ID). It costs little: a bounce
+is only applied to recipients of the message it matches (agent/service/actions.py), and
+any other address is reported back as unmatched.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from email.message import Message
+from email.utils import getaddresses
+
+from flufl.bounce import all_failures
+
+log = logging.getLogger(__name__)
+# flufl.bounce logs a detector's exception with its traceback before raising it; we catch it
+# and log one line of our own (a traceback in the agent's log is noise, and the bounce's text
+# could reach it through the exception's message).
+logging.getLogger("flufl.bounce").setLevel(logging.CRITICAL)
+_ADDRESS = re.compile(r"[^\s<>@\"]+@[A-Za-z0-9.-]+")
+
+
+def _addresses(found) -> list[str]:
+    text = (a.decode("utf-8", "replace") if isinstance(a, bytes) else str(a) for a in found)
+    return sorted({a.strip("<>").lower() for a in text if _ADDRESS.fullmatch(a.strip("<>"))})
+
+
+def failures(message: Message) -> tuple[list[str], list[str]]:
+    """(permanently failed, delayed) addresses the bounce names; two empty lists when none."""
+    try:
+        temporary, permanent = all_failures(message)
+    except Exception as exc:  # noqa: BLE001 — a detector's bug on hostile input is "not recognized"
+        log.info("flufl.bounce could not read a bounce (%s)", type(exc).__name__)
+        return [], []
+    # Not a recipient that failed: the bounce's addressee (the sender whose mail came back,
+    # which flufl.bounce sometimes finds in the quoted From) and the quoted Message-ID.
+    not_recipients = {a.lower() for _, a in getaddresses(message.get_all("To", []))} | {quoted_message_id(message)}
+    failed = [a for a in _addresses(permanent) if a not in not_recipients]
+    return failed, [a for a in _addresses(temporary) if a not in failed and a not in not_recipients]
+
+
+def quoted_message_id(message: Message) -> str:
+    """The Message-ID of the original as a text bounce quotes it ("Message-ID: <…>" at the
+    start of a line of a text part), without <>; "" when none is quoted."""
+    for part in message.walk():
+        if part.get_content_maintype() != "text":
+            continue
+        body = part.get_payload(decode=True) or b""
+        match = re.search(rb"^[ \t>]*Message-ID:[ \t]*<?([^<>\s]+@[^<>\s]+?)>?[ \t]*\r?$", body, re.I | re.M)
+        if match:
+            return match.group(1).decode("utf-8", "replace")[:300]
+    return ""
