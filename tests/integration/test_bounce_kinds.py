@@ -1,0 +1,53 @@
+"""`postseal bounce` with the bounces real relays send (issue 20): a report ending in a blank
+line, a status with its comment, and a bounce that is no RFC 3464 report at all."""
+
+import json
+
+from agent.api.client import AgentClient
+from tests.conftest import SAMPLES, run_cli
+
+INTERNAL = SAMPLES / "01-internal-note.eml"
+NURSE = "nurse.patel@valleyclinic.example"
+
+
+def _delivered(start_agent, sink) -> tuple[AgentClient, str]:
+    running = start_agent(sink.port)
+    client = AgentClient(running.api_url, running.token, timeout=20)
+    ident = client.submit(INTERNAL.read_bytes()).id
+    assert client.wait(ident)["state"] == "delivered"
+    return client, ident
+
+
+def test_a_report_with_a_trailing_blank_line_and_a_commented_status_fails_the_recipient(start_agent, sink, home):
+    client, ident = _delivered(start_agent, sink)
+    report = sink.bounce(sink.to(NURSE)[0], NURSE, status="5.1.1 (permanent failure)")
+    report = report.replace(b"Diagnostic-Code: smtp; 550 5.1.1 User unknown\r\n\r\n",
+                            b"Diagnostic-Code: smtp; 550 5.1.1 User unknown\r\n\r\n\r\n")
+    path = home / "ses.eml"
+    path.write_bytes(report)
+    result = run_cli("bounce", str(path), "--json", home=home)
+    assert result.returncode == 0, result.stderr
+    (recipient,) = json.loads(result.stdout)["recipients"]
+    assert (recipient["address"], recipient["status"], recipient["state"]) == (NURSE, "5.1.1", "failed")
+    assert client.message(ident)["state"] == "failed"
+
+
+def test_a_text_bounce_is_matched_by_the_message_id_it_quotes(start_agent, sink, home):
+    client, ident = _delivered(start_agent, sink)
+    received = sink.to(NURSE)[0]
+    headers = received.data[:received.data.find(b"\r\n\r\n")]
+    text = (b"From: MAILER-DAEMON@relay.test\r\nTo: " + received.mail_from.encode() + b"\r\n"
+            b"Subject: failure notice\r\n\r\n"
+            b"Hi. This is the qmail-send program at relay.test.\r\n"
+            b"I'm afraid I wasn't able to deliver your message to the following addresses.\r\n"
+            b"This is a permanent error; I've given up. Sorry it didn't work out.\r\n\r\n"
+            b"<" + NURSE.encode() + b">:\r\nRemote host said: 550 5.1.1 No such mailbox\r\n\r\n"
+            b"--- Below this line is a copy of the message.\r\n\r\n" + headers + b"\r\n\r\n")
+    path = home / "qmail.eml"
+    path.write_bytes(text)
+    result = run_cli("bounce", str(path), "--json", home=home)
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["id"] == ident and [(r["address"], r["state"]) for r in answer["recipients"]] == [(NURSE, "failed")]
+    record = client.message(ident)
+    assert record["state"] == "failed" and "read from the bounce's text" in record["recipients"][0]["reason"]
