@@ -15,7 +15,8 @@ vectors holds many) — with outcome one of OUTCOMES:
     wrong    read, but not to what the corpus expects (or content left uninspected)
     crashed  anything raised besides the checker's own refusal
 
-A checker may also have `expect(paths) -> int`, loading the expected results that some
+A checker may also have `wants(path) -> bool`, choosing the files it reads (by default every
+file but source code, CODE below), and `expect(paths) -> int`, loading the expected results that some
 corpora keep apart from their files (sisimai's in its test suites, flufl.bounce's in its
 tests): `--expect PATH` hands it those paths. Without `--kind` every kind runs over every
 path. Printed per kind: counts per outcome and, per outcome, the most frequent reasons with
@@ -69,7 +70,10 @@ class Tally:
         return "\n".join(lines)
 
 
-def files(paths: list[Path]) -> list[Path]:
+def files(paths: list[Path], wants=None) -> list[Path]:
+    """The files under `paths`, hidden ones left out; those the checker `wants` (its optional
+    hook: MTA-STS vectors live in peers' test modules), else all but CODE."""
+    wants = wants or (lambda item: item.suffix.lower() not in CODE)
     found = []
     for path in paths:
         if path.is_file():
@@ -77,14 +81,14 @@ def files(paths: list[Path]) -> list[Path]:
             continue
         for item in sorted(path.rglob("*")):
             parts = item.relative_to(path).parts
-            if item.is_file() and not any(p.startswith(".") for p in parts) and item.suffix.lower() not in CODE:
+            if item.is_file() and not any(p.startswith(".") for p in parts) and wants(item):
                 found.append(item)
     return found
 
 
 def run(checker: ModuleType, paths: list[Path]) -> Tally:
     tally = Tally()
-    for path in files(paths):
+    for path in files(paths, getattr(checker, "wants", None)):
         try:
             answer = checker.check(path)
         except Exception as exc:  # noqa: BLE001 — a checker's failure is a figure, not the end of the run
