@@ -53,6 +53,12 @@ def _flufl(path: Path) -> int:
     return loaded
 
 
+def forget() -> None:
+    """Drop the expected results loaded so far (a second run in one process starts clean)."""
+    _COUNTS.clear()
+    _ADDRESSES.clear()
+
+
 def expect(paths: list[Path]) -> int:
     """Load expected results from sisimai's .rb tests and flufl.bounce's test_detectors.py."""
     loaded = 0
