@@ -34,11 +34,6 @@ class NotADsn(ValueError):
     """The bytes are not a delivery status notification we can use."""
 
 
-class NotAReport(NotADsn):
-    """Not an RFC 3464 report at all (as opposed to a malformed one): its wording may still
-    name the failed recipients (agent/bounce_wording.py)."""
-
-
 @dataclass(frozen=True)
 class RecipientStatus:
     address: str  # Original-Recipient when given (what we sent to), else Final-Recipient
@@ -98,15 +93,15 @@ def _address(typed: str) -> str:
 
 def _status_part(message: Message) -> Message:
     if message.get_content_type() != "multipart/report":
-        raise NotAReport(f"expected a multipart/report, got {message.get_content_type()}")
+        raise NotADsn(f"expected a multipart/report, got {message.get_content_type()}")
     report_type = (message.get_param("report-type") or "").lower()
     if report_type != "delivery-status":
-        raise NotAReport(f"the report is {report_type or 'untyped'}, not delivery-status (RFC 3464)")
+        raise NotADsn(f"the report is {report_type or 'untyped'}, not delivery-status (RFC 3464)")
     for part in message.get_payload():
         if isinstance(part, Message) and part.get_content_type() in ("message/delivery-status",
                                                                      "message/global-delivery-status"):
             return part
-    raise NotAReport("the report has no message/delivery-status part")
+    raise NotADsn("the report has no message/delivery-status part")
 
 
 def _original_message_id(message: Message) -> str:
@@ -165,16 +160,16 @@ def _blocks(part: Message) -> list[Message]:
 
 
 def parse(raw: bytes) -> Report:
-    """An RFC 3464 report, read here; a bounce that is no report, read by its wording
-    (agent/bounce_wording.py). Raises NotADsn naming what is missing: a malformed report is
-    refused, not guessed at."""
+    """An RFC 3464 report, read here; any other bounce — no report, or a malformed one (a
+    misspelt field, the returned headers run into the status part) — read by its wording
+    (agent/bounce_wording.py). Raises NotADsn naming what is missing when neither reads it."""
     message = message_from_bytes(raw, policy=policy.compat32)
     try:
         return _report(message)
-    except NotAReport as refused:
+    except NotADsn as refused:
         failed, delayed = bounce_wording.failures(message)
         if not failed and not delayed:
-            raise NotAReport(f"{refused}, and its text names no failed recipient") from None
+            raise NotADsn(f"{refused}, and its text names no failed recipient") from None
     recipients = [RecipientStatus(a, a, "failed", "", WORDING, "") for a in failed]
     recipients += [RecipientStatus(a, a, "delayed", "", WORDING, "") for a in delayed]
     message_id = _original_message_id(message) or bounce_wording.quoted_message_id(message)

@@ -1,10 +1,11 @@
 """Bounce checker for the conformance runner: agent.bounces.parse over a corpus of bounces.
 
-parsed   read — an RFC 3464 report by agent/bounces.py, any other bounce by its wording
-         (agent/bounce_wording.py, flufl.bounce; the reason says so) — and where the corpus
+parsed   read — an RFC 3464 report by agent/bounces.py, any other bounce (no report, or a
+         malformed one) by its wording (agent/bounce_wording.py, flufl.bounce; the reason
+         says so) — and where the corpus
          says which recipients bounced, the same
-ignored  refused (agent.bounces.NotADsn): a malformed report, or mail whose text names no
-         failed recipient; the reason is the parser's own
+ignored  refused (agent.bounces.NotADsn): neither reader finds a recipient in it; the reason
+         is the parser's own
 wrong    read, but other recipients than the corpus expects
 crashed  anything else raised
 
@@ -85,4 +86,4 @@ def check(path: Path) -> tuple[str, str]:
         for action, want in (("failed", want_failed), ("delayed", want_delayed)):
             if not want <= got[action]:
                 return "wrong", f"{action}: {sorted(want - got[action])} missing (flufl.bounce expects them)"
-    return "parsed", "" if report.source == "rfc3464" else "no RFC 3464 report: read by its wording (flufl.bounce)"
+    return "parsed", "" if report.source == "rfc3464" else "read by its wording (flufl.bounce): no RFC 3464 report, or a malformed one"

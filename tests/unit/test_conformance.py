@@ -29,7 +29,7 @@ def test_bounces_are_counted_with_the_reasons_and_peers_code_is_skipped(tmp_path
     assert conformance.main(["--kind", "bounce", str(corpus)]) == 0
     out = capsys.readouterr().out
     assert "bounce: 3 case(s)  parsed 2  ignored 1  wrong 0  crashed 0" in out
-    assert "read by its wording (flufl.bounce)  (e.g. qmail-01.eml)" in out
+    assert "read by its wording (flufl.bounce): no RFC 3464 report, or a malformed one  (e.g. qmail-01.eml)" in out
     assert "names no failed recipient  (e.g. note.eml)" in out
 
 
