@@ -17,11 +17,13 @@ we do what the other implementations measured in docs/conformance.md do: a repea
 counts by its first instance, empty fields between ";" and blank lines in a policy are
 skipped, unknown fields are ignored (§3: "unknown fields SHOULD be ignored").
 
-checkdmarc (which also parses records and policies) was measured on the same vectors and not
-taken: it is a domain owner's checker — it refuses unknown fields the RFC tells senders to
-ignore, and only warns on a policy that is not text/plain, which a sender must refuse — and
-it would bring a dozen dependencies (requests, httpx, pyleri, publicsuffixlist, ...) for
-three small grammars.
+checkdmarc (which also parses records and policies) was measured on the same 119 peer
+vectors (docs/conformance.md#mta-sts) and not taken: this module agrees with 106 and
+disagrees with none, checkdmarc agrees with 100 and disagrees with 6. It is a domain owner's
+checker: it only warns on a policy that is not text/plain, which a sender must refuse, and
+refuses what the RFC tells senders to read (unknown fields, a repeated one, an empty field);
+and it would bring a dozen dependencies (requests, httpx, pyleri, publicsuffixlist, ...)
+for three small grammars.
 """
 
 from __future__ import annotations
