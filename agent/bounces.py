@@ -167,7 +167,7 @@ def parse(raw: bytes) -> Report:
     try:
         return _report(message)
     except NotADsn as refused:
-        failed, delayed = bounce_wording.failures(message)
+        failed, delayed = bounce_wording.failures(raw)
         if not failed and not delayed:
             raise NotADsn(f"{refused}, and its text names no failed recipient") from None
     recipients = [RecipientStatus(a, a, "failed", "", WORDING, "") for a in failed]

@@ -247,3 +247,11 @@ def test_a_malformed_report_is_read_by_its_wording_as_far_as_it_goes():
 def test_mail_that_names_no_failure_is_still_not_a_bounce(raw):
     with pytest.raises(bounces.NotADsn, match="names no failed recipient"):
         bounces.parse(raw)
+
+
+def test_a_text_bounce_is_read_from_its_start_however_long_the_returned_message():
+    from agent import bounce_wording
+    long = QMAIL + b"Potassium 5.9 for Robert Alvarez.\r\n" * (bounce_wording.READ_BYTES // 20)
+    report = bounces.parse(long)
+    assert [r.address for r in report.recipients] == ["bob@partner.test"]
+    assert report.message_id == "20261125.labs@clinic.test"
