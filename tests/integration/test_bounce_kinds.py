@@ -51,3 +51,26 @@ def test_a_text_bounce_is_matched_by_the_message_id_it_quotes(start_agent, sink,
     assert answer["id"] == ident and [(r["address"], r["state"]) for r in answer["recipients"]] == [(NURSE, "failed")]
     record = client.message(ident)
     assert record["state"] == "failed" and "read from the bounce's text" in record["recipients"][0]["reason"]
+
+
+def test_an_smtputf8_bounce_names_its_utf8_recipients_as_written(start_agent, sink, home):
+    client, ident = _delivered(start_agent, sink)
+    received = sink.to(NURSE)[0]
+    message_id = received.message["Message-ID"]
+    fields = (f"Reporting-MTA: dns; relay.test\r\n\r\n"
+              f"Final-Recipient: rfc822; {NURSE}\r\nAction: failed\r\nStatus: 5.2.2 (mailbox full)\r\n\r\n"
+              "Final-Recipient: utf-8; jörg@bücher.test\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n").encode()
+    report = (b'Content-Type: multipart/report; report-type=delivery-status; boundary="g"\r\n\r\n'
+              b"--g\r\nContent-Type: text/plain\r\n\r\nUndeliverable.\r\n"
+              b"--g\r\nContent-Type: message/global-delivery-status\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+              + fields + b"--g\r\nContent-Type: message/global-headers\r\n\r\nMessage-ID: " + message_id.encode()
+              + b"\r\n\r\n--g--\r\n")
+    path = home / "global.eml"
+    path.write_bytes(report)
+    result = run_cli("bounce", str(path), "--json", home=home)
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["id"] == ident and answer["unmatched"] == ["jörg@bücher.test"]
+    assert [(r["address"], r["status"], r["state"]) for r in answer["recipients"]] == [(NURSE, "5.2.2", "failed")]
+    text = run_cli("bounce", str(path), home=home)
+    assert "jörg@bücher.test" in text.stdout.decode() and "\ufffd" not in text.stdout.decode()
