@@ -116,13 +116,15 @@ def main(argv: list[str]) -> int:
     if missing:
         print(f"conformance: {missing[0]} does not exist", file=sys.stderr)
         return 2
-    bad = 0
-    for kind in args.kind or list(KINDS):
+    checkers = {}
+    for kind in args.kind or list(KINDS):  # all found before any runs: no half a report
         try:
-            checker = importlib.import_module(KINDS[kind])
+            checkers[kind] = importlib.import_module(KINDS[kind])
         except ModuleNotFoundError as exc:
             print(f"conformance: the {kind} checker is not installed ({exc.name} not found)", file=sys.stderr)
             return 2
+    bad = 0
+    for kind, checker in checkers.items():
         if args.expect and hasattr(checker, "expect"):
             print(f"{kind}: {checker.expect(args.expect)} expected result(s) loaded")
         tally = run(checker, args.paths)
