@@ -30,7 +30,7 @@ from agent.model import Action, Method, Plan, RecipientPlan, State, Verdict
 from agent.outbox import MessageRow, RecipientRow
 from agent.readiness import Problem
 from agent.secret_store import SecretsStatus
-from agent.service.errors import Accepted, Blocked, BounceOutcome
+from agent.service.errors import Accepted, Blocked, BounceOutcome, RulesInForce
 from agent.service.history import AuditRecords, HistoryMethods
 from agent.service.keyring import KeyMethods
 from agent.service.mailboxes import AccountMethods
@@ -263,6 +263,15 @@ class FakeAgent(KeyMethods, HistoryMethods, AccountMethods, SettingsMethods, Sta
     async def apply_bounce(self, raw: bytes) -> BounceOutcome:
         self._call("apply_bounce", raw)
         return BounceOutcome("m1", ({"address": PARTNER, "status": "5.1.1", "state": "failed"},), ("x@y.example",))
+
+    # --- the rules, the portal enrolment
+    def rules_in_force(self) -> RulesInForce:
+        self._call("rules_in_force")
+        return RulesInForce("/etc/postseal/rules.toml", True)
+
+    def enrol_portal(self, url: str, code: str, name: str = "") -> dict[str, Any]:
+        self._call("enrol_portal", url, code, name)
+        return {"url": url.rstrip("/"), "agent": "agent-7", "enrolled": 5.0, "claimed": False}
 
     # --- settings and events
     def reconfigure(self, new: config_mod.Config) -> None:

@@ -23,6 +23,7 @@ import logging
 import secrets
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from agent import intake as intake_mod
 from agent import portal_enrol, secret_store, webhooks
@@ -48,7 +49,7 @@ from agent.protect.smime import SmimeProtector
 from agent.secret_store import SecretsStatus
 from agent.service.actions import Actions
 from agent.service.current import Current
-from agent.service.errors import Accepted, Blocked, BounceOutcome, MessageIdReused
+from agent.service.errors import Accepted, Blocked, BounceOutcome, MessageIdReused, RulesInForce
 from agent.service.history import AuditRecords, HistoryMethods
 from agent.service.keyring import KeyMethods
 from agent.service.mailboxes import AccountMethods
@@ -148,6 +149,16 @@ class Agent(KeyMethods, HistoryMethods, AccountMethods, SettingsMethods, StampMe
 
     def transport_for(self, sender: str) -> Transport:
         return self.transports.for_sender(sender)
+
+    def rules_in_force(self) -> RulesInForce:
+        """Where the rules the plans are made with come from, and whether managed policy set them."""
+        return RulesInForce(self.rules.source, "policy.rules_file" in self.config.locked)
+
+    def enrol_portal(self, url: str, code: str, name: str = "") -> dict[str, Any]:
+        """Redeem an enrolment code at the portal `url`: the credential goes into this agent's
+        secret store, used from the next start (agent/portal_enrol.py). Blocks (the portal is
+        asked over the network); raises portal_enrol.EnrolFailed."""
+        return portal_enrol.enrol(self.home, url, code, name)
 
     def reconfigure(self, config: Config) -> None:
         """New relay settings take effect for the next copy (sessions to the old relay closed)."""

@@ -63,3 +63,9 @@ class UnknownKey(LookupError):
 class OwnKey(Exception):
     """The user's own key: it still decrypts mail received and is not deleted (DESIGN.md: no key
     is ever replaced over data it protects)."""
+
+
+@dataclass(frozen=True)
+class RulesInForce:
+    source: str  # the rules file, or the built-in rules
+    managed: bool  # set by the organization's managed policy

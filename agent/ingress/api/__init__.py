@@ -44,6 +44,8 @@ ROUTES = (
     ("GET", "/v1/ingress/credentials", drafts.ingress_credentials),
     ("GET", "/v1/config", settings.config_view),
     ("PATCH", "/v1/config", settings.update_config),
+    ("GET", "/v1/policy/rules", settings.rules),
+    ("POST", "/v1/portal/enrolment", settings.enrol_portal),
     ("GET", "/v1/events", settings.events),
     ("GET", "/v1/audit", history.audit),
     ("GET", "/v1/audit/verify", history.audit_verify),

@@ -1,5 +1,6 @@
 """The local API's settings and events: the effective configuration and what managed policy
-locks, changes from the tray, and the server-sent events the tray listens to."""
+locks, changes from the tray, the rules in force, this agent's enrolment with the
+organization's portal, and the server-sent events the tray listens to."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import json
 
 from aiohttp import web
 
-from agent import client_json
+from agent import client_json, portal_enrol
 from agent import config as config_mod
 from agent.ingress.api.door import AGENT, STREAMS
 from agent.ingress.envelope import error
@@ -35,6 +36,31 @@ async def update_config(request: web.Request) -> web.Response:
     except config_mod.ConfigError as exc:
         return error(400, "bad_config", str(exc))
     return web.json_response({"restart_required": changed.restart_required, "locked": changed.locked})
+
+
+async def rules(request: web.Request) -> web.Response:
+    """Where the rules the agent plans with come from (`postseal policy check` names them)."""
+    found = request.app[AGENT].rules_in_force()
+    return web.json_response({"source": found.source, "managed": found.managed})
+
+
+async def enrol_portal(request: web.Request) -> web.Response:
+    """Enrol this agent with the organization's portal (`postseal portal enroll` while the
+    agent runs: the agent's own secret store is written by the agent alone)."""
+    usage = 'send JSON {"url": "https://portal.clinic.example", "code": "…", "name": "front-desk"}'
+    try:
+        body = client_json.loads(await request.read(), "the request")
+    except client_json.BadJson as exc:
+        return error(400, "bad_request", f"{exc}; {usage}")
+    if not (isinstance(body, dict) and all(isinstance(body.get(k), str) for k in ("url", "code"))
+            and body["url"] and body["code"] and isinstance(body.get("name", ""), str)):
+        return error(400, "bad_request", usage)
+    try:
+        record = await asyncio.to_thread(request.app[AGENT].enrol_portal, body["url"], body["code"],
+                                         body.get("name", ""))
+    except portal_enrol.EnrolFailed as exc:
+        return error(502, "enrol_failed", str(exc))
+    return web.json_response(record, status=201)
 
 
 async def events(request: web.Request) -> web.StreamResponse:
