@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from agent import config as config_mod
 from agent.api.client import AgentClient, ApiError
 from agent.cli.errors import BAD_INPUT, CliError, read_file
 from agent.cli.running import running_agent
 from agent.keys.pgp_store import PgpStore, export_spec
+
+if TYPE_CHECKING:
+    from agent.keys.smime_store import SmimeStore
 
 
 class Keyring(Protocol):
@@ -49,7 +52,8 @@ class HomeKeyring:
         self.pgp = PgpStore(home)
 
     @cached_property
-    def smime(self):
+    def smime(self) -> SmimeStore:
+        """Opened when a command needs it (it reads config.toml for the organization's CAs)."""
         from agent.keys.smime_store import SmimeStore
 
         return SmimeStore(self.home, config_mod.load(self.home).smime.trusted_ca_files)

@@ -58,6 +58,25 @@ def test_the_doors_use_only_the_agents_surface() -> None:
     assert found == []
 
 
+def used_by_doors() -> set[str]:
+    """The names the doors call on the service object."""
+    used = set()
+    for _, path in modules("agent/ingress"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        helpers = {f.name for f in ast.walk(tree) if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef)
+                   and isinstance(f.returns, ast.Name) and f.returns.id == "Agent"}
+        used |= {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute) and is_agent(n.value, helpers)}
+    return used
+
+
+def test_the_api_fake_answers_everything_the_doors_call(home: Path) -> None:
+    # tests/fake_service.py stands in for Agent in the handlers' unit tests: it must not drift.
+    from tests.fake_service import FakeAgent
+
+    fake = FakeAgent(home)
+    assert sorted(name for name in used_by_doors() if not hasattr(fake, name)) == []
+
+
 def test_the_surface_holds_no_store() -> None:
     # The parts the service is built from are its own; they are set in __init__, never on the class.
     assert SURFACE.isdisjoint({"pgp", "smime", "audit", "outbox", "accounts", "stamper", "worker", "secrets"})
