@@ -48,6 +48,16 @@ class RevokedKey(PgpError):
     """The key is revoked: nothing may bring it back."""
 
 
+def export_spec(address_or_fpr: str) -> str:
+    """What gpg is asked to export for a fingerprint (exactly) or an address (`<address>`);
+    PgpError for anything else."""
+    if re.fullmatch(r"[0-9A-Fa-f]{16}|[0-9A-Fa-f]{40}", address_or_fpr):
+        return address_or_fpr
+    if re.fullmatch(r"[^\s<>@]+@[^\s<>@]+", address_or_fpr) and not address_or_fpr.startswith("-"):
+        return f"<{address_or_fpr}>"
+    raise PgpError(f"{address_or_fpr[:80]!r} is neither an e-mail address nor a key fingerprint")
+
+
 class PgpStore:
     def __init__(self, home: Path) -> None:
         self.data_home = home
@@ -284,13 +294,7 @@ class PgpStore:
         """`address_or_fpr` reaches gpg's command line: only a fingerprint (exactly) or an
         address (as `<address>`, gpg's exact-mailbox match, not a substring), after `--`, so
         nothing a caller sends can be read as an option (`--version`, `--output=…`)."""
-        if re.fullmatch(r"[0-9A-Fa-f]{16}|[0-9A-Fa-f]{40}", address_or_fpr):
-            spec = address_or_fpr
-        elif re.fullmatch(r"[^\s<>@]+@[^\s<>@]+", address_or_fpr) and not address_or_fpr.startswith("-"):
-            spec = f"<{address_or_fpr}>"
-        else:
-            raise PgpError(f"{address_or_fpr[:80]!r} is neither an e-mail address nor a key fingerprint")
-        armored = self.gpg.export_keys(["--", spec])
+        armored = self.gpg.export_keys(["--", export_spec(address_or_fpr)])
         if not armored:
             raise PgpError(f"no public key for {address_or_fpr} in {self.home}")
         return armored

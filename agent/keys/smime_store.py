@@ -192,6 +192,13 @@ class SmimeStore:
                                 fingerprint(cert) in own, "" if verdict.ok else verdict.problem))
         return out
 
+    def pem(self, fp: str) -> str | None:
+        """A recipient's certificate as PEM, by its SHA-256 fingerprint (upper-case hex), or None."""
+        if len(fp) != 64 or not all(c in "0123456789ABCDEF" for c in fp):
+            return None  # never a path built from anything but a fingerprint
+        path = self.folder / "certs" / f"{fp}.pem"
+        return path.read_text() if path.is_file() else None
+
     def delete(self, fp: str) -> bool:
         removed = False
         for path in (self.folder / "certs" / f"{fp}.pem", self.folder / "identity" / f"{fp}.pem",
