@@ -2,8 +2,8 @@
 
 Used by the tray app and by the `postseal` CLI alike. It imports nothing from `agent` (the
 GUI must work against any agent that speaks the API) and nothing from Qt (so the CLI can use
-it). Blocking calls on purpose: the tray runs them off the UI thread. Past 400 lines because
-it is one method per route of the local API and the views they return: one door, one module.
+it). Blocking calls on purpose: the tray runs them off the UI thread. The typed answers it
+returns are in views.py (and messages.py, keyring.py, replies.py), importable from here too.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from agent.api.views import AgentConfig, AuditCheck, AuditFilter, AuditPage, Submission
 
 
 class AgentUnreachable(Exception):
@@ -44,62 +46,6 @@ def default_home() -> Path:
     import platformdirs  # the same rule as the agent's config.home_dir()
 
     return Path(platformdirs.user_data_dir("postseal", appauthor=False))
-
-
-@dataclass(frozen=True)
-class Submission:
-    id: str
-    state: str
-    plan: dict[str, Any]
-    duplicate: bool = False
-    callback_secret: str = ""
-
-
-@dataclass(frozen=True)
-class AgentConfig:
-    """The agent's effective settings (secrets shown as "***") and what managed policy fixes."""
-
-    values: dict[str, dict[str, Any]]
-    locked: frozenset[str]  # "section.key"
-    source: str  # the config.toml the agent read
-    pending: dict[str, Any] = field(default_factory=dict)  # saved, used after a restart
-
-
-    def value(self, section: str, key: str, default: Any = None) -> Any:
-        return self.values.get(section, {}).get(key, default)
-
-    def is_locked(self, section: str, key: str) -> bool:
-        return f"{section}.{key}" in self.locked
-
-
-@dataclass(frozen=True)
-class AuditFilter:
-    """Which audit records to page through; empty fields do not filter."""
-
-    since: float | None = None  # unix time, inclusive
-    until: float | None = None
-    recipient: str = ""  # substring of any recipient address
-    method: str = ""
-    event: str = ""
-
-    def query(self) -> dict[str, str]:
-        pairs = {"since": self.since, "until": self.until, "recipient": self.recipient,
-                 "method": self.method, "event": self.event}
-        return {k: str(v) for k, v in pairs.items() if v not in (None, "")}
-
-
-@dataclass(frozen=True)
-class AuditPage:
-    records: list[dict[str, Any]]
-    total: int  # records matching the filter, all pages together
-
-
-@dataclass(frozen=True)
-class AuditCheck:
-    ok: bool
-    records: int
-    unsigned: int = 0
-    problem: str = ""
 
 
 @dataclass
