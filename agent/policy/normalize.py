@@ -13,6 +13,9 @@ class _Table:
         self.rows: list[list[str]] = []
         self.row: list[str] | None = None
         self.cell: list[str] | None = None
+        # Text inside the table but in no cell (sloppy or hostile HTML): browsers show it above
+        # the table ("foster parenting", HTML Living Standard 13.2.6.1), so it is kept there.
+        self.loose: list[str] = []
 
     def end_cell(self) -> None:
         if self.cell is not None:
@@ -42,7 +45,8 @@ class _HtmlText(HTMLParser):
             table.cell.append(text)
         elif table is None:
             self.parts.append(text)
-        # text between cells (whitespace in <tr>) is dropped
+        elif text.strip():  # words between cells; the whitespace there is layout
+            table.loose.append(text)
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         if not self._hidden and tag in ("script", "style", "head", "title"):
@@ -77,7 +81,8 @@ class _HtmlText(HTMLParser):
 
         table = self._tables.pop()
         table.end_row()
-        self._out("\n" + render(table.rows) + "\n")
+        loose = " ".join(" ".join(table.loose).split())
+        self._out("\n" + (loose + "\n" if loose else "") + render(table.rows) + "\n")
 
     def handle_data(self, data: str) -> None:
         if not self._skip:

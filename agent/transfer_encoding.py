@@ -1,0 +1,118 @@
+"""Content-Transfer-Encoding undone as RFC 2045 reads it — and said when it cannot be.
+
+The email package chooses how to decode a part by `str(header).lower()`: a folded value
+("Content-Transfer-Encoding:" with "base64" on the next line), a trailing space or a comment
+("base64 (sent by X)") make it hand back the *encoded* text as if it were the content, and
+inspection then scans base64 letters instead of the attachment. It also notices invalid
+base64 only while decoding, and then decodes around it. Here the mechanism is the token the
+header parser found (RFC 2045 §6.1: folding whitespace and comments are not part of it),
+base64 is checked strictly (binascii's strict mode), and an unknown or malformed mechanism
+is reported, never guessed: the caller turns that into a finding or a refusal.
+"""
+
+from __future__ import annotations
+
+import binascii
+import quopri
+import re
+from dataclasses import dataclass
+from email.generator import BytesGenerator
+from email.message import Message
+from io import BytesIO
+
+IDENTITY = ("7bit", "8bit", "binary")
+UUENCODE = ("x-uuencode", "uuencode", "uue", "x-uue")  # not in RFC 2045; the package reads them too
+KNOWN = (*IDENTITY, "base64", "quoted-printable", *UUENCODE)
+_WHITESPACE = re.compile(rb"[ \t\r\n]+")
+
+
+@dataclass(frozen=True)
+class Decoded:
+    data: bytes  # the content; for an unknown mechanism, the body as it came
+    mechanism: str  # as the header names it, lower case ("7bit" when there is none)
+    problem: str = ""  # why the content may not be what the recipient's program shows; "" if none
+
+
+def mechanism(part: Message) -> tuple[str, str]:
+    """The part's transfer encoding and, if the header is malformed, what is wrong with it."""
+    values = part.get_all("Content-Transfer-Encoding", [])
+    if not values:
+        return "7bit", ""
+    seen = {" ".join(str(v).split()).lower() for v in values}
+    if len(seen) > 1:
+        return "", f"Content-Transfer-Encoding header given {len(values)} times with different values"
+    header = values[0]
+    token = str(getattr(header, "cte", "")).lower()
+    if getattr(header, "defects", ()) or not token:
+        shown = " ".join(str(header).split())[:60]
+        return token, f"Content-Transfer-Encoding header {shown!r} is malformed"
+    return token, ""
+
+
+def raw_body(part: Message) -> bytes:
+    """The body as it came, transfer encoding not undone."""
+    payload = part.get_payload()
+    if isinstance(payload, str) and payload.isascii():
+        return payload.encode("ascii")
+    # Raw 8-bit bytes: get_payload() has decoded them by the charset; the generator writes
+    # the body back byte for byte (after the headers, which end at the first blank line).
+    out = BytesIO()
+    BytesGenerator(out, mangle_from_=False, policy=part.policy.clone(linesep="\n")).flatten(part)
+    return out.getvalue().partition(b"\n\n")[2]
+
+
+def base64_problem(encoded: bytes) -> str:
+    """Why `encoded` is not base64 every reader decodes alike; "" if it is. Missing final
+    padding is read alike everywhere; characters outside the alphabet and data after the
+    padding are where decoders differ (one skips, one stops), which is how content is
+    hidden from one reader and shown by another."""
+    data = _WHITESPACE.sub(b"", encoded)
+    if b"=" not in data and len(data) % 4 in (2, 3):
+        data += b"=" * (-len(data) % 4)  # only the final padding left out
+    try:
+        binascii.a2b_base64(data, strict_mode=True)
+    except binascii.Error as exc:
+        return f"invalid base64 ({str(exc).rstrip('.').lower()})"
+    return ""
+
+
+def _base64(encoded: bytes) -> bytes:
+    data = re.sub(rb"[^A-Za-z0-9+/]", b"", encoded)
+    data = data[: len(data) - len(data) % 4] if len(data) % 4 == 1 else data
+    return binascii.a2b_base64(data + b"=" * (-len(data) % 4))
+
+
+def _uudecode(encoded: bytes) -> bytes:
+    out = []
+    inside = False
+    for line in encoded.splitlines():
+        if not inside:
+            inside = line.startswith(b"begin ")
+            continue
+        if line.strip() in (b"end", b""):
+            if line.strip() == b"end":
+                break
+            continue
+        try:
+            out.append(binascii.a2b_uu(line))
+        except binascii.Error:  # trailing garbage some encoders write: the length byte says how much
+            out.append(binascii.a2b_uu(line[: ((line[0] - 32) & 63) * 4 // 3 + 5]))
+    return b"".join(out)
+
+
+def decode(part: Message) -> Decoded:
+    """The content of a leaf part, as well as it can be read, and what is wrong with it."""
+    name, problem = mechanism(part)
+    body = raw_body(part)
+    if name == "base64":
+        return Decoded(_base64(body), name, problem or base64_problem(body))
+    if name == "quoted-printable":
+        return Decoded(quopri.decodestring(body), name, problem)
+    if name in UUENCODE:
+        try:
+            return Decoded(_uudecode(body), name, problem)
+        except binascii.Error:
+            return Decoded(body, name, problem or "uuencoded content cannot be decoded")
+    if name in IDENTITY:
+        return Decoded(body, name, problem)
+    return Decoded(body, name, problem or f"unknown Content-Transfer-Encoding {name!r}")
