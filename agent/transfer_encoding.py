@@ -55,7 +55,8 @@ def raw_body(part: Message) -> bytes:
     if isinstance(payload, str) and payload.isascii():
         return payload.encode("ascii")
     # Raw 8-bit bytes: get_payload() has decoded them by the charset; the generator writes
-    # the body back byte for byte (after the headers, which end at the first blank line).
+    # them back as they came (after the headers, which end at the first blank line; line
+    # ends as "\n", which no transfer encoding or charset reads differently).
     out = BytesIO()
     BytesGenerator(out, mangle_from_=False, policy=part.policy.clone(linesep="\n")).flatten(part)
     return out.getvalue().partition(b"\n\n")[2]

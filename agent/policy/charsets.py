@@ -11,11 +11,11 @@ _BYTE_AS_CP1252 = "postseal-byte-as-cp1252"
 # Labels mail programs write for a narrower charset than they use, read as the superset the
 # WHATWG Encoding Standard (encoding.spec.whatwg.org, "Encodings" table) maps them to, as
 # browsers and webmail do: GB2312 text written with GBK characters, EUC-KR with CP949 ones,
-# Shift_JIS with Windows-31J ones, ISO-8859-1 with windows-1252's curly quotes. Tried after the
-# label itself and UTF-8, so a part labelled us-ascii holding UTF-8 is still read as UTF-8.
-_SUPERSETS = {"gb2312": "gbk", "euc_kr": "cp949", "shift_jis": "cp932", "ascii": "cp1252",
-              "iso8859_1": "cp1252", "iso8859_9": "cp1254", "iso8859_11": "cp874", "tis_620": "cp874",
-              "big5": "big5hkscs"}
+# Shift_JIS with Windows-31J ones, ISO-8859-1 with windows-1252's curly quotes. Each superset
+# reads its label's text unchanged. (US-ASCII, which the standard also maps to windows-1252,
+# is tried as UTF-8 first: see decode_text.)
+_SUPERSETS = {"gb2312": "gbk", "euc_kr": "cp949", "shift_jis": "cp932", "iso8859_1": "cp1252",
+              "iso8859_9": "cp1254", "iso8859_11": "cp874", "tis_620": "cp874", "big5": "big5hkscs"}
 
 
 def _byte_as_cp1252(error: UnicodeError) -> tuple[str, int]:
@@ -84,25 +84,26 @@ def as_ascii_compatible(data: bytes, charset: str | None) -> tuple[bytes, str | 
 def decode_text(data: bytes, charset: str | None = None) -> str:
     """The text of `data`, by its declared charset where that reads it.
 
-    Where neither the declared charset nor UTF-8 reads every byte, the text is still read
-    by its charset (UTF-8 when none or ASCII is declared) and only the bytes that do not
-    decode are read alone, as windows-1252: one stray byte in a UTF-8 part must not turn the
+    Where neither the declared charset (or its superset, _SUPERSETS) nor UTF-8 reads every
+    byte, the text is still read by its charset (UTF-8 when none or ASCII is declared) and
+    only the bytes that do not decode are read alone, as windows-1252: one stray byte in a UTF-8 part must not turn the
     whole part into cp1252 mojibake, where every non-ASCII word is lost to the detectors,
     and a Latin-1 "ü" in a part labelled UTF-8 is still "ü"."""
     codec = _wide_encoding(data, charset)
     if codec:
         return data.decode(codec, errors="replace")
-    declared = _codec(charset)
-    wider = _SUPERSETS.get(declared, declared)
-    for encoding in dict.fromkeys((declared, "utf-8", wider)):
+    declared = _SUPERSETS.get(_codec(charset), _codec(charset))
+    # A part labelled ASCII (or unlabelled) is most often UTF-8 its program did not say.
+    order = ("ascii", "utf_8", "cp1252") if declared == "ascii" else (declared, "utf_8")
+    for encoding in order:
         if not encoding:
             continue
         try:
             return data.decode(encoding)
         except (ValueError, LookupError):  # also "undefined" (UnicodeError)
             continue
-    tolerant = "utf-8" if wider in ("", "cp1252") else wider
+    tolerant = declared if declared not in ("", "ascii") else "utf_8"
     try:
         return data.decode(tolerant, errors=_BYTE_AS_CP1252)
-    except (LookupError, ValueError):  # a codec that decodes nothing ("undefined"), raising UnicodeError
-        return data.decode("utf-8", errors=_BYTE_AS_CP1252)
+    except (LookupError, ValueError):  # a codec that decodes nothing ("undefined") raises UnicodeError
+        return data.decode("utf_8", errors=_BYTE_AS_CP1252)
