@@ -207,6 +207,14 @@ def parse(raw: bytes, envelope_recipients: list[str] | None = None) -> Intake:
     if _depth(message) > MAX_MIME_DEPTH:
         raise BadMessage(f"malformed MIME: parts nested deeper than {MAX_MIME_DEPTH} levels")
     for part in message.walk():
+        if part.get_content_maintype() == "message" and part.is_multipart():
+            # RFC 2046 §5.2.1: an enclosed message is never transfer-encoded. The parser reads
+            # one that is as if it were not, so its headers are base64 letters: say so.
+            cte, _ = transfer_encoding.mechanism(part)
+            if cte not in transfer_encoding.IDENTITY:
+                raise BadMessage(f"Content-Transfer-Encoding header of part {part.get_content_type()}: {cte[:40]!r}, "
+                                 "but an enclosed message may only be 7bit, 8bit or binary (RFC 2046 5.2.1); attach "
+                                 "it as a file instead")
         for defect in part.defects:
             for kind, text in _FATAL_DEFECTS.items():
                 if isinstance(defect, kind):

@@ -1,3 +1,5 @@
+import base64
+
 import pytest
 
 from agent.intake import MAX_MIME_DEPTH, BadMessage, content_digest, parse, without_bcc
@@ -192,4 +194,12 @@ def test_the_same_content_type_twice_is_one_reading_and_accepted():
 ])
 def test_broken_mime_structure_is_refused_naming_the_header_and_where(raw, named):
     with pytest.raises(BadMessage, match=named):
+        parse(raw)
+
+
+def test_a_transfer_encoded_enclosed_message_is_refused_naming_the_header():
+    inner = base64.b64encode(b"From: x@y.example\r\nSubject: SSN 512-44-8721\r\n\r\nhi\r\n")
+    raw = (HEAD + b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: message/rfc822\r\n'
+           b"Content-Transfer-Encoding: base64\r\n\r\n" + inner + b"\r\n--b--\r\n")
+    with pytest.raises(BadMessage, match=r"Content-Transfer-Encoding header of part message/rfc822: 'base64'"):
         parse(raw)
