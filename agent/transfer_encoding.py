@@ -13,12 +13,11 @@ is reported, never guessed: the caller turns that into a finding or a refusal.
 from __future__ import annotations
 
 import binascii
+import copy
 import quopri
 import re
 from dataclasses import dataclass
-from email.generator import BytesGenerator
 from email.message import Message
-from io import BytesIO
 
 IDENTITY = ("7bit", "8bit", "binary")
 UUENCODE = ("x-uuencode", "uuencode", "uue", "x-uue")  # not in RFC 2045; the package reads them too
@@ -51,15 +50,14 @@ def mechanism(part: Message) -> tuple[str, str]:
 
 def raw_body(part: Message) -> bytes:
     """The body as it came, transfer encoding not undone."""
-    payload = part.get_payload()
-    if isinstance(payload, str) and payload.isascii():
-        return payload.encode("ascii")
-    # Raw 8-bit bytes: get_payload() has decoded them by the charset; the generator writes
-    # them back as they came (after the headers, which end at the first blank line; line
-    # ends as "\n", which no transfer encoding or charset reads differently).
-    out = BytesIO()
-    BytesGenerator(out, mangle_from_=False, policy=part.policy.clone(linesep="\n")).flatten(part)
-    return out.getvalue().partition(b"\n\n")[2]
+    # get_payload() without decode= would decode raw 8-bit bytes by the part's charset (and
+    # raise UnicodeError for a charset such as "idna"); with decode=True and no transfer
+    # encoding to undo, the package hands back the bytes as they came. The copy has its own
+    # header list (deleting builds a new one), so the part itself is not changed.
+    clone = copy.copy(part)
+    del clone["Content-Transfer-Encoding"]
+    payload = clone.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) else b""
 
 
 def base64_problem(encoded: bytes) -> str:
@@ -110,6 +108,8 @@ def decode(part: Message) -> Decoded:
     if name == "quoted-printable":
         return Decoded(quopri.decodestring(body), name, problem)
     if name in UUENCODE:
+        if body.strip() and not re.search(rb"^begin ", body, re.MULTILINE):
+            return Decoded(body, name, problem or "uuencoded content without its begin line")
         try:
             return Decoded(_uudecode(body), name, problem)
         except binascii.Error:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import binascii
 import codecs
+import copy
 import pathlib
 import quopri
 import re
@@ -61,11 +62,12 @@ def _unfolded(value: str) -> str:
     return re.sub(r"\s+", "", str(value)).lower()
 
 
-def _body_bytes(part: Message, cte: str) -> bytes:
-    if cte in _KNOWN_CTE - {"base64", "quoted-printable"} or cte not in _KNOWN_CTE | _UU_CTE:
-        # The body as it came: the package undoes no transfer encoding it does not recognise.
-        return part.get_payload(decode=True) or b""
-    return str(part.get_payload()).encode("utf-8", "surrogateescape")
+def _body_bytes(part: Message) -> bytes:
+    """The body as it came: the package undoes no transfer encoding when the part has none."""
+    clone = copy.copy(part)
+    del clone["Content-Transfer-Encoding"]
+    payload = clone.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) else b""
 
 
 def _base64(data: bytes) -> bytes:
@@ -99,7 +101,7 @@ def _decoded(part: Message) -> tuple[bytes | None, str]:
     if len(ctes) > 1:
         return None, f"Content-Transfer-Encoding given {len(ctes)} ways ({', '.join(sorted(ctes))})"
     cte = ctes.pop() if ctes else ""
-    data = _body_bytes(part, cte)
+    data = _body_bytes(part)
     if cte == "base64":
         return _base64(data), cte
     if cte == "quoted-printable":

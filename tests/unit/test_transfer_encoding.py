@@ -108,3 +108,11 @@ def test_the_mechanism_is_seven_bit_when_no_header_says_otherwise():
 def test_raw_eight_bit_bytes_come_back_as_they_came():
     raw = HEAD + b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nJos\xc3\xa9 \xff\r\n"
     assert decode(parse(raw).message).data.rstrip() == b"Jos\xc3\xa9 \xff"
+
+
+def test_raw_bytes_under_a_charset_that_decodes_nothing_are_read_without_an_exception():
+    # get_payload() would decode the byte by charset "idna" and raise UnicodeError (a 500 from the API).
+    raw = HEAD + b"Content-Type: text/plain; charset=idna\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\n\x80\r\n"
+    message = parse(raw).message
+    assert decode(message).problem == "uuencoded content without its begin line"
+    assert [f.type for f in inspect(message)] == ["uninspectable_attachment"]
