@@ -21,7 +21,6 @@ from email.message import Message
 
 IDENTITY = ("7bit", "8bit", "binary")
 UUENCODE = ("x-uuencode", "uuencode", "uue", "x-uue")  # not in RFC 2045; the package reads them too
-KNOWN = (*IDENTITY, "base64", "quoted-printable", *UUENCODE)
 _WHITESPACE = re.compile(rb"[ \t\r\n]+")
 
 

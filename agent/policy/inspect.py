@@ -1,8 +1,10 @@
 """Walk a message, get the text out of every part, and run the detectors over it.
 
-Transfer encodings (quoted-printable, base64) are undone by the email package; HTML is
-rendered to text with entities decoded; attachments go through extract.py, which decides
-their format by their bytes. The walk is iterative and bounded — MIME nested deeper than
+Transfer encodings are undone by transfer_encoding.py (an unknown or malformed one is a
+finding, `uninspectable_attachment`, and the part is still read as it came); text is decoded
+by charsets.py; HTML is rendered to text with entities decoded, text between table cells
+kept; attachments go through extract.py, which decides their format by their bytes. The
+Subject of a forwarded message and the fields of a delivery report are read too. The walk is iterative and bounded — MIME nested deeper than
 MAX_DEPTH or with more than MAX_PARTS parts is a finding (`mime_beyond_limits`), not a stack
 overflow — and every part that cannot be read is a finding naming where and why.
 
