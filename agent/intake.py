@@ -120,9 +120,20 @@ def _read_headers(message: EmailMessage) -> None:
             try:
                 for value in part.get_all(name, []):
                     str(value)
-            except Exception as exc:  # noqa: BLE001 - the header parser's errors have no common type
+            except Exception:  # noqa: BLE001 - the header parser's errors have no common type
                 where = "" if part is message else f" of part {part.get_content_type()}"
-                raise BadMessage(f"{name} header{where} cannot be parsed ({type(exc).__name__})") from None
+                raise BadMessage(f"{name} header{where} cannot be parsed: {_syntax(name)}") from None
+
+
+def _syntax(name: str) -> str:
+    """What a header that failed to parse should look like (never its value: a Subject may
+    hold what the message must not show in a log or an SMTP reply)."""
+    lower = name.lower()
+    if lower in _ADDRESS_HEADER_NAMES:
+        return 'write each address as name@domain or "Display Name" <name@domain>, with no line break in a name'
+    if lower in ("message-id", "in-reply-to", "references"):
+        return "a message id is written <left@right>, without brackets or spaces inside"
+    return "an encoded word or a quoted string in it is broken; send it again from a mail program"
 
 
 def _where(part: EmailMessage, message: EmailMessage) -> str:
