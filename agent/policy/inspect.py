@@ -24,6 +24,7 @@ from agent.policy.extract import (
     Extracted,
     decode_text,
     extract,
+    sniff,
     structure_beyond_limits,
     uninspectable,
 )
@@ -106,6 +107,11 @@ def extract_part(part: Message, index: int) -> list[Extracted]:
     flagged = [uninspectable(where, f"{decoded.problem}; read as it came")] if decoded.problem else []
     payload = decoded.data
     charset = part.get_content_charset()
+    # A "text/plain" body whose bytes are a ZIP, a PDF or an Office file (a second
+    # Content-Type line, a mislabelling client) goes to that format's parser, not to the
+    # text decoder. Only magic numbers decide: text in a legacy charset may look binary.
+    if is_body and sniff(payload, part.get_content_type(), "") in ("zip", "pdf", "ole"):
+        is_body = False
     if is_body:
         text = decode_text(payload, charset)
         if part.get_content_subtype() == "html":

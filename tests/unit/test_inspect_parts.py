@@ -68,3 +68,17 @@ def test_the_fields_of_a_delivery_report_are_inspected():
               b"Final-Recipient: rfc822; x@lakeside.example\r\nAction: failed\r\nStatus: 5.1.1\r\n"
               b"Diagnostic-Code: smtp; 550 patient SSN " + SSN.encode() + b" unknown\r\n\r\n--b--\r\n")
     assert any(f.type == "us_ssn" for f in inspect(parse(report).message))
+
+
+def test_a_body_labelled_text_that_holds_a_zip_is_opened():
+    import base64
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("notes.txt", f"Patient SSN {SSN}")
+    raw = (HEAD + b"Content-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+           + base64.encodebytes(out.getvalue()) + b"\r\n")
+    findings = inspect(parse(raw).message)
+    assert any(f.type == "us_ssn" and f.location == "body/notes.txt" for f in findings), findings
