@@ -143,7 +143,7 @@ class AccountsConfig:
 
 @dataclass(frozen=True)
 class SecretsConfig:
-    """Where the agent keeps the keys of its data (secret_store.py). "keyring": the OS keyring,
+    """Where the agent keeps the keys of its data (agent/secret_store/). "keyring": the OS keyring,
     and no start without one; "file": 0600 files beside the data, an explicit and visible choice."""
 
     backend: str = "keyring"  # keyring | file

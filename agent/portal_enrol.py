@@ -7,7 +7,7 @@ this agent's own portal credential, and how it gets one.
   `postseal portal enroll --url URL --code CODE`, or at start when managed policy carries
   `portal.enrolment_code` and the agent holds no credential for `portal.url` — and keeps the
   credential it is given (`ENROLLED`) in its secret store (OS keyring or 0600 file,
-  agent/secret_store.py), never in config or policy. `portal-enrolment.json` records which
+  agent/secret_store/), never in config or policy. `portal-enrolment.json` records which
   portal and agent id it belongs to (no secret): a new `portal.url` means enrolling again.
 - `portal.upload_token` (the shared token of earlier releases) is used only when the agent
   holds no enrolled credential for `portal.url`. Messages it uploaded with that token belong

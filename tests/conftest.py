@@ -35,6 +35,28 @@ ORG = "valleyclinic.example"
 SENDER = "dr.chen@valleyclinic.example"
 
 
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, the tests marked `long` (a minute or more) start first, one each.
+
+    `--dist worksteal` gives each worker an equal, contiguous share of the collection and lets
+    idle workers take the tail of a busy one's share. A long test near the end of a share starts
+    late and ends the run alone; one at the head of each share starts at once, beside the rest.
+    Every worker computes the same order, as xdist requires.
+    """
+    worker = getattr(config, "workerinput", None)
+    if worker is None:
+        return
+    long = [item for item in items if item.get_closest_marker("long")]
+    if not long:
+        return
+    rest = [item for item in items if not item.get_closest_marker("long")]
+    count = max(int(worker.get("workercount", 1)), 1)
+    share = -(-len(items) // count)
+    for n, item in enumerate(long):
+        rest.insert(min((n % count) * share + n // count, len(rest)), item)
+    items[:] = rest
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     # Each agent keeps gpg's sockets in its data folder, and a socket path may have 107 bytes:

@@ -30,7 +30,12 @@ from agent.model import Action, Method, Plan, RecipientPlan, State, Verdict
 from agent.outbox import MessageRow, RecipientRow
 from agent.readiness import Problem
 from agent.secret_store import SecretsStatus
-from agent.service.errors import Accepted, Blocked, BounceOutcome
+from agent.service.errors import Accepted, Blocked, BounceOutcome, RulesInForce
+from agent.service.history import AuditRecords, HistoryMethods
+from agent.service.keyring import KeyMethods
+from agent.service.mailboxes import AccountMethods
+from agent.service.settings import SettingsMethods
+from agent.service.stamps import StampMethods
 from agent.stamp import Stamper
 
 TOKEN = "t0ken-for-tests"
@@ -156,9 +161,14 @@ def config(**sections: dict) -> config_mod.Config:
     return config_mod.from_dict(data)
 
 
-class FakeAgent:
+class FakeAgent(KeyMethods, HistoryMethods, AccountMethods, SettingsMethods, StampMethods):
     """The Agent service's surface the handlers call. `answer` is the plan check/plan give;
-    `fail[name]` is raised by the method `name`; `calls` records (name, args...)."""
+    `fail[name]` is raised by the method `name`; `calls` records (name, args...).
+
+    The service's rooms for keys, history, accounts, settings and stamps are the real ones
+    (agent/service/keyring.py, …), mixed in as `Agent` mixes them, over fakes of the stores
+    they use (`pgp`, `outbox`, `accounts`) or real ones in the temporary home (`smime`, `audit`,
+    `stamper`): a test drives a handler and that room's logic together, faked at the store."""
 
     def __init__(self, home: Path) -> None:
         self.home = home
@@ -178,7 +188,12 @@ class FakeAgent:
         self.smime = SmimeStore(home, use_system_roots=False)
         self.outbox = FakeOutbox()
         self.accounts = FakeAccounts()
+        self.audit_records = AuditRecords()
         self._audit: AuditLog | None = None
+
+    @property
+    def secrets_status(self) -> SecretsStatus:
+        return self.secrets
 
     @property
     def audit(self) -> AuditLog:  # a real log in the temporary home, opened when a test needs it
@@ -248,6 +263,15 @@ class FakeAgent:
     async def apply_bounce(self, raw: bytes) -> BounceOutcome:
         self._call("apply_bounce", raw)
         return BounceOutcome("m1", ({"address": PARTNER, "status": "5.1.1", "state": "failed"},), ("x@y.example",))
+
+    # --- the rules, the portal enrolment
+    def rules_in_force(self) -> RulesInForce:
+        self._call("rules_in_force")
+        return RulesInForce("/etc/postseal/rules.toml", True)
+
+    def enrol_portal(self, url: str, code: str, name: str = "") -> dict[str, Any]:
+        self._call("enrol_portal", url, code, name)
+        return {"url": url.rstrip("/"), "agent": "agent-7", "enrolled": 5.0, "claimed": False}
 
     # --- settings and events
     def reconfigure(self, new: config_mod.Config) -> None:

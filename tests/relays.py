@@ -1,4 +1,11 @@
-"""Relays that refuse on purpose, for tests of what the agent does with a temporary refusal."""
+"""Relays that refuse on purpose, for tests of what the agent does with a temporary refusal.
+
+`relay_with(behaviour)` serves any behaviour as a relay on 127.0.0.1. A behaviour is an
+aiosmtpd handler: an object with any of aiosmtpd's `handle_<VERB>` hooks (`handle_RCPT`,
+`handle_DATA`, …; aiosmtpd's "Handler hooks"), each answering with the SMTP reply line. A
+behaviour that can hold an SMTP session open (waiting on the test) also has `release()`
+(the `Holds` protocol): the relay calls it before it stops, so a held session cannot keep
+the relay from stopping."""
 
 from __future__ import annotations
 
@@ -6,10 +13,18 @@ import asyncio
 import contextlib
 import threading
 from collections.abc import Iterator
+from typing import Any, Protocol, runtime_checkable
 
 from aiosmtpd.controller import Controller
 
 from agent.demo_world import free_port
+
+
+@runtime_checkable
+class Holds(Protocol):
+    """A behaviour that may keep a session waiting: `release()` lets every waiting one go."""
+
+    def release(self) -> None: ...
 
 
 class RefusesDomain:
@@ -53,18 +68,22 @@ class HoldsDomain(RefusesDomain):
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
+    def release(self) -> None:
+        self.go.set()
+
 
 @contextlib.contextmanager
-def relay_with(handler: RefusesDomain) -> Iterator[int]:
-    """The handler as a relay on a free 127.0.0.1 port (the port), stopped afterwards."""
+def relay_with(behaviour: Any) -> Iterator[int]:
+    """The behaviour (an aiosmtpd handler, see above) as a relay on a free 127.0.0.1 port (the
+    port), stopped afterwards."""
     port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller = Controller(behaviour, hostname="127.0.0.1", port=port)
     controller.start()
     try:
         yield port
     finally:
-        if isinstance(handler, HoldsDomain):
-            handler.go.set()  # a held attempt must not keep the relay from stopping
+        if isinstance(behaviour, Holds):
+            behaviour.release()  # a held attempt must not keep the relay from stopping
         controller.stop()
 
 

@@ -1,7 +1,7 @@
 """Where sign-in tokens live: the OS keyring, and nowhere else.
 
 A refresh token lets its holder send mail as the clinician for months, so unlike the
-agent's own keys (secret_store.py) it never falls back to a file: on a computer without a
+agent's own keys (agent/secret_store/) it never falls back to a file: on a computer without a
 usable keyring (Keychain, Windows Credential Locker, Secret Service / KWallet) sign-in is
 refused with what to do instead. One keyring entry per account and data directory.
 """

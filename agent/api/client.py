@@ -2,7 +2,8 @@
 
 Used by the tray app and by the `postseal` CLI alike. It imports nothing from `agent` (the
 GUI must work against any agent that speaks the API) and nothing from Qt (so the CLI can use
-it). Blocking calls on purpose: the tray runs them off the UI thread.
+it). Blocking calls on purpose: the tray runs them off the UI thread. Past 400 lines because
+it is one method per route of the local API and the views they return: one door, one module.
 """
 
 from __future__ import annotations
@@ -248,10 +249,23 @@ class AgentClient:
     def import_key(self, data: bytes, password: str | None = None) -> list[str]:
         """An OpenPGP key, an S/MIME certificate, a signed message's certificates, or (with its
         password) a .p12 identity; the agent tells them apart by their bytes."""
-        if password is None:
-            return self._call("POST", "/v1/keys", data, "application/octet-stream")["imported"]
-        return self._call("POST", "/v1/keys", data, "application/x-pkcs12",
-                          headers={"X-Postseal-Password": password})["imported"]
+        return self.import_keys(data, password)[1]
+
+    def import_keys(self, data: bytes, password: str | None = None) -> tuple[str, list[str]]:
+        """import_key, and what the agent took the bytes for: pgp | smime | identity | message."""
+        kind, headers = ("application/octet-stream", {}) if password is None else \
+            ("application/x-pkcs12", {"X-Postseal-Password": password})
+        answer = self._call("POST", "/v1/keys", data, kind, headers=headers)
+        return answer["kind"], answer["imported"]
+
+    def rules(self) -> tuple[str, bool]:
+        """Where the rules the agent plans with come from, and whether managed policy set them."""
+        answer = self._call("GET", "/v1/policy/rules")
+        return answer["source"], answer["managed"]
+
+    def enrol_portal(self, url: str, code: str, name: str = "") -> dict[str, Any]:
+        """Enrol the agent with its organization's portal: {"url", "agent", "enrolled"}."""
+        return self._call("POST", "/v1/portal/enrolment", json.dumps({"url": url, "code": code, "name": name}).encode())
 
     def events(self) -> Iterator[dict[str, Any]]:
         """Yields each event from the agent's stream until the connection ends."""

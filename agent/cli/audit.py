@@ -3,7 +3,8 @@
 
 `verify --file EXPORT` reads only the export: no data directory, agent or keyring is needed
 or created. Without --file, this computer's log: through the running agent's API (GET
-/v1/audit/verify, /v1/audit/export) when one answers, else opened here (agent/audit.py).
+/v1/audit/verify, /v1/audit/export) when one runs (agent/cli/running.py; one that does not
+answer in time is exit 4, never opened beside it), else opened here (agent/audit.py).
 Opening the log is not read-only — it cuts a torn last record and notes the repair, and
 carries the head forward — so while the agent writes the log, only the agent opens it.
 """
@@ -18,10 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from agent import config as config_mod
-from agent.api.client import AgentClient, AgentUnreachable, ApiError, AuditCheck
+from agent.api.client import ApiError, AuditCheck
 from agent.audit import AuditLog, VerifyResult
 from agent.audit_evidence import BadExport, NotIntact, export_text, verify_export
 from agent.cli.errors import BAD_INPUT, FAILED, OK, CliError
+from agent.cli.running import running_agent
 
 
 def add_parser(sub: Any) -> None:
@@ -41,18 +43,12 @@ def cmd_audit(args: argparse.Namespace) -> int:
         return verify_file(args.file, args.key_id, args.json)
     home = config_mod.home_dir()
     require_audit_log(home, args.audit_cmd)
-    try:
-        client = AgentClient.discover(home)
+    client = running_agent(home)
+    if client is not None:
         if args.audit_cmd == "verify":
             return show_verify(client.audit_verify(), args)
         return print_export(lambda: client.audit_export(args.format))
-    except AgentUnreachable:
-        pass  # no agent (or a crashed one's stale agent.json): nothing else writes the log
-    except ApiError as exc:
-        if exc.status != 401:
-            raise
-        # A stale agent.json whose port another program holds now (its token is not ours).
-    log = AuditLog(home)
+    log = AuditLog(home)  # no agent runs (or a crashed one's stale agent.json): nothing else writes the log
     if args.audit_cmd == "verify":
         return show_verify(log.verify(), args)
     return print_export(lambda: export_text(log, args.format))

@@ -10,8 +10,12 @@ by settings.py, the one writer of the user's file. At the end the set-up checks
 (readiness.py) say what, if anything, still holds mail or needs IT.
 
 The tray's first-run page asks the same questions through PATCH /v1/config. This command
-writes the file itself even while an agent runs (issue 21 would have it use PATCH /v1/config
-then; not done: the agent reads config.toml at start, and `init` is run before it is)."""
+stays in-process, on purpose, while every other command that touches the agent's state goes
+through a running agent's API: `init` is the first run, making the home (the folder and its
+config.toml) before an agent is started there, and it writes more than the API lets a user
+change (portal.allow_test_url: settings.INIT_EDITABLE beside settings.EDITABLE). Run
+again beside a running agent, it writes config.toml through the same one writer (settings.py,
+an atomic replace) and the agent reads the file at its next start."""
 
 from __future__ import annotations
 

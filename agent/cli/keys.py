@@ -9,10 +9,10 @@ work with or without a running agent, as an admin over SSH expects. What they re
 `import` says when what it imported cannot be used (expired, revoked, no encryption subkey),
 instead of a bare "imported" that leaves the user to find out when mail goes to the portal.
 
-In-process even while an agent runs (gpg locks its own keyring; the S/MIME store writes a
-file per certificate). Issue 21 wants them through the API then (GET/POST/DELETE /v1/keys…);
-not done yet because the API's errors and checks differ in wording from these (the refusals
-above, S/MIME import errors naming the file), and this command's words are its contract.
+While an agent runs they go through its local API (GET/POST/DELETE /v1/keys…), so only the
+agent writes its keyrings; with none running they open the data directory's stores here, as an
+admin over SSH expects (agent/cli/keyring.py). The checks and refusals above are made here
+either way, and what is printed is the same.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from typing import Any
 
 from agent import config as config_mod
 from agent.cli.errors import BAD_INPUT, OK, CliError, read_file
+from agent.cli.keyring import Keyring, open_keyring
 from agent.cli.output import emit, table
 from agent.intake import valid_address
-from agent.keys.pgp_store import KeyInfo, PgpStore
 
 
 def add_parser(sub: Any) -> None:
@@ -57,59 +57,53 @@ def add_parser(sub: Any) -> None:
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
-    from agent.keys.smime_store import SmimeStore
-
     if args.keys_cmd == "generate":
         _check_generate(args)  # before the keyring is opened (and created): a typo leaves nothing behind
-    home = config_mod.home_dir()
-    store = PgpStore(home)
-    certs = lambda: SmimeStore(home, config_mod.load(home).smime.trusted_ca_files)  # noqa: E731
+    keyring = open_keyring(config_mod.home_dir())
     if args.keys_cmd == "list":
-        keys = [{"type": "pgp", **k.to_json()} for k in store.list_keys()] + [c.to_json() for c in certs().list()]
+        keys = keyring.listed()
         rows = [[k["fingerprint"][-16:], ", ".join(k["emails"]), k["algorithm"],
                  "secret" if k["secret"] else "public", "usable" if k["usable"] else k["problem"]] for k in keys]
         emit({"keys": keys}, args.json, table(rows, ["key", "addresses", "algorithm", "kind", "status"]))
     elif args.keys_cmd == "import":
-        return _import(args, store, certs)
+        return _import(args, keyring)
     elif args.keys_cmd == "generate":
-        return _generate(args, store)
+        return _generate(args, keyring)
     elif args.keys_cmd == "export":
-        print(store.export_public(args.email), end="")
+        print(keyring.export(args.email), end="")
     elif args.keys_cmd == "renew":
-        fingerprint = own_key(store, args.key)
-        expires = store.renew(fingerprint)
+        fingerprint = own_key(keyring, args.key)
+        expires = keyring.renew(fingerprint)
         day = time.strftime("%Y-%m-%d", time.gmtime(expires))
         emit({"fingerprint": fingerprint, "expires": expires}, args.json,
              f"renewed {fingerprint}: valid until {day}; send partners its public part again (keys export)")
     elif args.keys_cmd == "remove":
-        return _remove(args, store, certs)
+        return _remove(args, keyring)
     return OK
 
 
-def _import(args: argparse.Namespace, store: PgpStore, certs) -> int:
-    from agent.keys.importer import import_any
-    from agent.keys.smime_store import SmimeError
+def _own(keyring: Keyring) -> list[dict[str, Any]]:
+    """The user's own OpenPGP keys (with a secret part)."""
+    return [k for k in keyring.listed() if k["type"] == "pgp" and k["secret"]]
 
+
+def _import(args: argparse.Namespace, keyring: Keyring) -> int:
     password = read_file(args.password_file).rstrip(b"\r\n") if args.password_file else None
-    smime = certs()
-    try:
-        result = import_any(read_file(args.file), store, smime, password)
-    except SmimeError as exc:
-        raise CliError(f"{args.file}: {exc}", BAD_INPUT) from None
-    known = {k.fingerprint: k.to_json() for k in store.list_keys()} | {c.fingerprint: c.to_json() for c in smime.list()}
+    kind, fingerprints = keyring.import_file(args.file, password)
+    known = {k["fingerprint"]: k for k in keyring.listed()}
     imported = [{"fingerprint": f, "emails": known.get(f, {}).get("emails", []),
                  "usable": known.get(f, {}).get("usable", True), "problem": known.get(f, {}).get("problem", "")}
-                for f in result.fingerprints]
+                for f in fingerprints]
     lines = []
     for key in imported:
         who = f" ({', '.join(key['emails'])})" if key["emails"] else ""
-        lines.append(f"imported {result.kind} {key['fingerprint']}{who}")
+        lines.append(f"imported {kind} {key['fingerprint']}{who}")
         if not key["usable"]:
             # Said where the admin looks, not found out later when mail to them goes to the portal.
             warning = (f"warning: {key['fingerprint'][-16:]} cannot be used to encrypt: {key['problem']}; mail to "
                        f"{', '.join(key['emails']) or 'this key'} goes by another method until a usable key is imported")
             print(f"postseal: {warning}", file=sys.stderr)
-    emit({"imported": [k["fingerprint"] for k in imported], "kind": result.kind, "keys": imported}, args.json,
+    emit({"imported": [k["fingerprint"] for k in imported], "kind": kind, "keys": imported}, args.json,
          "\n".join(lines))
     return OK
 
@@ -123,63 +117,63 @@ def _check_generate(args: argparse.Namespace) -> None:
         raise CliError("--name: must be one line of printable text", BAD_INPUT)
 
 
-def _generate(args: argparse.Namespace, store: PgpStore) -> int:
+def _generate(args: argparse.Namespace, keyring: Keyring) -> int:
     address = args.email.strip()
-    existing = [k for k in store.list_keys(secret=True) if address.lower() in k.emails and not k.revoked]
+    existing = [k for k in _own(keyring) if address.lower() in k["emails"] and not k["revoked"]]
     if existing and not args.yes and not _confirm(address, existing):
-        raise CliError(f"{address} already has your key {existing[0].fingerprint}; nothing generated "
+        raise CliError(f"{address} already has your key {existing[0]['fingerprint']}; nothing generated "
                        "(renew it with `postseal keys renew`, or pass --yes for a second key)", BAD_INPUT)
-    fingerprint = store.generate(address, args.name or "")
+    fingerprint = keyring.generate(address, args.name or "")
     emit({"fingerprint": fingerprint}, args.json, f"generated {fingerprint} for {address}")
     return OK
 
 
-def _confirm(address: str, existing: list[KeyInfo]) -> bool:
+def _confirm(address: str, existing: list[dict[str, Any]]) -> bool:
     """Asked only at a terminal: a script gets the refusal, naming --yes, instead of a hang."""
     if not sys.stdin.isatty():
         return False
-    listed = ", ".join(k.fingerprint[-16:] for k in existing)
+    listed = ", ".join(k["fingerprint"][-16:] for k in existing)
     answer = input(f"{address} already has your key {listed}. Partners may keep encrypting to that one. "
                    "Create a second key? [y/N] ")
     return answer.strip().lower() in ("y", "yes")
 
 
-def _remove(args: argparse.Namespace, store: PgpStore, certs) -> int:
+def _remove(args: argparse.Namespace, keyring: Keyring) -> int:
     wanted = args.key.strip().replace(" ", "").lower()
     by_fpr = lambda fpr: len(wanted) >= 16 and fpr.lower().endswith(wanted)  # noqa: E731
-    pgp = [k for k in store.list_keys() if wanted in k.emails or by_fpr(k.fingerprint)]
-    smime = certs()
-    x509 = [c for c in smime.list() if wanted in (e.lower() for e in c.emails) or by_fpr(c.fingerprint)]
-    own = [k.fingerprint for k in pgp if k.secret] + [c.fingerprint for c in x509 if c.own]
+    listed = keyring.listed()
+    pgp = [k for k in listed if k["type"] == "pgp" and (wanted in k["emails"] or by_fpr(k["fingerprint"]))]
+    x509 = [c for c in listed if c["type"] != "pgp"
+            and (wanted in (e.lower() for e in c["emails"]) or by_fpr(c["fingerprint"]))]
+    own = [k["fingerprint"] for k in pgp if k["secret"]] + [c["fingerprint"] for c in x509 if c["secret"]]
     if own:
         raise CliError(f"{args.key}: {own[0]} is your own key; it still decrypts mail you received and is not "
                        "removed (renew it with `postseal keys renew`)", BAD_INPUT)
-    found = [k.fingerprint for k in pgp] + [c.fingerprint for c in x509]
+    found = [k["fingerprint"] for k in pgp] + [c["fingerprint"] for c in x509]
     if not found:
         raise CliError(f"{args.key}: no key or certificate with that address or fingerprint "
                        "(see: postseal keys list)", BAD_INPUT)
     if len(found) > 1 and "@" not in wanted:
         raise CliError(f"{args.key}: {len(found)} keys match; name one by its full fingerprint: {', '.join(found)}",
                        BAD_INPUT)
-    for fingerprint in [k.fingerprint for k in pgp]:
-        store.delete_public(fingerprint)
+    for key in pgp:
+        keyring.remove(key["fingerprint"], certificate=False)
     for cert in x509:
-        smime.delete(cert.fingerprint)
+        keyring.remove(cert["fingerprint"], certificate=True)
     emit({"removed": found}, args.json, "\n".join(f"removed {f}" for f in found)
          + f"\nmail to {args.key} no longer uses {'them' if len(found) > 1 else 'it'}")
     return OK
 
 
-def own_key(store: PgpStore, key: str) -> str:
+def own_key(keyring: Keyring, key: str) -> str:
     """The fingerprint of the user's own key named by an address or (the end of) a fingerprint."""
     wanted = key.strip().lower().replace(" ", "")
-    matches = [k for k in store.list_keys(secret=True)
-               if wanted in k.emails or (len(wanted) >= 16 and k.fingerprint.lower().endswith(wanted))]
+    matches = [k for k in _own(keyring)
+               if wanted in k["emails"] or (len(wanted) >= 16 and k["fingerprint"].lower().endswith(wanted))]
     if not matches:
         raise CliError(f"{key}: none of your own keys has that address or fingerprint (see: postseal keys list)",
                        BAD_INPUT)
     if len(matches) > 1:
         raise CliError(f"{key}: {len(matches)} of your keys match; name one by fingerprint: "
-                       + ", ".join(k.fingerprint for k in matches), BAD_INPUT)
-    return matches[0].fingerprint
-
+                       + ", ".join(k["fingerprint"] for k in matches), BAD_INPUT)
+    return matches[0]["fingerprint"]

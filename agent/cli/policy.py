@@ -1,10 +1,11 @@
 """`postseal policy check FILE.eml` and `policy test RULES.toml CORPUS/`: what policy
 decides, computed here in-process from this machine's config and rules — nothing is sent.
 
-`check` plans the message as the agent would (agent/service/planning.py `make_plan`), opening the
-data directory's keyrings in-process, with or without a running agent. (Issue 21: with an
-agent running this should be the API's POST /v1/check, whose answer has another shape than
-this command's plan today; left in-process until the two are one.)
+`check` asks the running agent (POST /v1/check for the plan, GET /v1/policy/rules for where its
+rules come from) when one runs: the plan is then the agent's own, with the keys it holds and
+the rules it loaded, and key discovery writes to its keyring from the agent alone. With no agent
+it plans here in-process as the agent would (agent/service/planning.py `make_plan`), opening
+the data directory's keyrings. The output is the same either way.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from agent import config as config_mod
+from agent.api.client import ApiError
 from agent.cli.errors import BAD_INPUT, HELD, OK, CliError, read_file
 from agent.cli.output import emit, table
+from agent.cli.running import running_agent
 from agent.keys.pgp_store import PgpStore
 from agent.policy.rules import load_rules
 
@@ -38,23 +41,23 @@ def cmd_policy(args: argparse.Namespace) -> int:
 
 
 def policy_check(args: argparse.Namespace) -> int:
-    from agent.keys.discovery import Discovery
-    from agent.keys.smime_store import SmimeStore
-    from agent.net import Network
-    from agent.service.planning import make_plan
-    from agent.tls_policy import TlsPolicies
-
     home = config_mod.home_dir()
-    cfg = config_mod.load(home)
-    rules = load_rules(cfg.policy.rules_file)
-    locked = "policy.rules_file" in cfg.locked
-    pgp = PgpStore(home)
-    _, plan = make_plan(read_file(args.file), cfg, rules, pgp, None, SmimeStore(home, cfg.smime.trusted_ca_files),
-                        Discovery(pgp, cfg.pgp, Network(cfg.network), home, cfg.network.ca_file),
-                        TlsPolicies(cfg.tls, Network(cfg.network), home, cfg.network.ca_file))
-    data = {**plan.to_json(), "rules": {"source": rules.source, "managed": locked}}
+    client = running_agent(home)
+    if client is None:
+        data = plan_here(home, args.file)
+    else:
+        raw = read_file(args.file)
+        try:
+            plan = client.check(raw)
+        except ApiError as exc:
+            if exc.code != "bad_message":
+                raise
+            raise CliError(str(exc), BAD_INPUT) from None  # as intake's BadMessage in-process
+        source, managed = client.rules()
+        data = {**plan, "rules": {"source": source, "managed": managed}}
+    source, locked = data["rules"]["source"], data["rules"]["managed"]
     verdict = data["verdict"]
-    lines = [f"rules: {rules.source}{' (managed by your organization)' if locked else ''}",
+    lines = [f"rules: {source}{' (managed by your organization)' if locked else ''}",
              f"verdict: {verdict['action']} (rule {verdict['rule']}): {verdict['reason']}"]
     lines += [f"  warning: {w}" for w in verdict["warnings"]]
     lines += [f"  rule {m['rule']} applied: {m['action']}" for m in verdict["matched"]]
@@ -66,6 +69,24 @@ def policy_check(args: argparse.Namespace) -> int:
             for r in data["recipients"]]
     emit(data, args.json, "\n".join(lines) + "\n" + table(rows, ["recipient", "method", "why"]))
     return HELD if verdict["action"] in ("hold", "block") else OK
+
+
+def plan_here(home: Path, file: str) -> dict[str, Any]:
+    """The plan made in-process, with this data directory's config, rules and keyrings."""
+    from agent.keys.discovery import Discovery
+    from agent.keys.smime_store import SmimeStore
+    from agent.net import Network
+    from agent.service.planning import make_plan
+    from agent.tls_policy import TlsPolicies
+
+    cfg = config_mod.load(home)
+    rules = load_rules(cfg.policy.rules_file)
+    locked = "policy.rules_file" in cfg.locked
+    pgp = PgpStore(home)
+    _, plan = make_plan(read_file(file), cfg, rules, pgp, None, SmimeStore(home, cfg.smime.trusted_ca_files),
+                        Discovery(pgp, cfg.pgp, Network(cfg.network), home, cfg.network.ca_file),
+                        TlsPolicies(cfg.tls, Network(cfg.network), home, cfg.network.ca_file))
+    return {**plan.to_json(), "rules": {"source": rules.source, "managed": locked}}
 
 
 def policy_test(args: argparse.Namespace) -> int:

@@ -9,7 +9,13 @@ command line, where any local user's `ps` would read a password (libpq's PGPASSW
 
 `enrolment-code` and `agents` open the portal's store in-process — with no --database, the
 home's SQLite store, which a running agent's embedded portal also has open (SQLite's locking
-keeps them apart). The local API has no enrolment endpoints, so these do not go through it.
+keeps them apart). They are an administrator's commands on a portal server's own store, not
+state of this computer's agent, so they never go through the agent's API (it has no routes for
+them on purpose: a portal is administered where it runs).
+
+`enroll` is this agent's own enrolment: its credential goes into the agent's secret store. While
+the agent runs, the agent stores it (POST /v1/portal/enrolment), so only one process writes the
+store; with none running, it is stored here. The output is the same either way.
 """
 
 from __future__ import annotations
@@ -154,13 +160,23 @@ def cmd_enrolment(args: argparse.Namespace) -> int:
 
 def cmd_enroll(args: argparse.Namespace) -> int:
     from agent import portal_enrol
+    from agent.api.client import ApiError
+    from agent.cli.running import running_agent
 
     home = config_mod.home_dir()
     portal = config_mod.load(home).portal
     url = args.url or portal.url
+    client = running_agent(home)
     try:
-        record = portal_enrol.enrol(home, url, args.code, args.name)
+        if client is None:
+            record = portal_enrol.enrol(home, url, args.code, args.name)
+        else:
+            record = client.enrol_portal(url, args.code, args.name)
     except portal_enrol.EnrolFailed as exc:
+        raise CliError(f"portal enroll: {exc}", FAILED) from None
+    except ApiError as exc:
+        if exc.code != "enrol_failed":
+            raise
         raise CliError(f"portal enroll: {exc}", FAILED) from None
     then = ("Restart the agent to use it." if not portal.embedded and portal.url.rstrip("/") == record["url"]
             else f"The agent uses it once portal.url is {record['url']} and portal.embedded is false; then restart it.")

@@ -29,13 +29,12 @@ def _agent(request: web.Request) -> Agent:
 
 
 async def list_accounts(request: web.Request) -> web.Response:
-    agent = _agent(request)
-    settings = agent.config.accounts
+    found = _agent(request).mailboxes()
     return web.json_response({
         "accounts": [{"provider": a.provider, "address": a.address, "state": a.state, "reason": a.reason,
-                      "added": a.added} for a in agent.accounts.list()],
-        "providers": {"microsoft": bool(settings.microsoft_client_id), "google": bool(settings.google_client_id)},
-        "transport": settings.transport,
+                      "added": a.added} for a in found.accounts],
+        "providers": found.providers,
+        "transport": found.transport,
     })
 
 
@@ -46,9 +45,8 @@ async def start_sign_in(request: web.Request) -> web.Response:
         return error(400, "bad_request", f'{exc}; the body must be JSON: {{"provider": "microsoft" | "google"}}')
     if not isinstance(body, dict) or not isinstance(body.get("provider"), str):
         return error(400, "bad_request", "say which provider: {\"provider\": \"microsoft\" | \"google\"}")
-    accounts = _agent(request).accounts
     try:
-        attempt = await asyncio.to_thread(accounts.start_sign_in, body["provider"], bool(body.get("device_code")))
+        attempt = await asyncio.to_thread(_agent(request).start_sign_in, body["provider"], bool(body.get("device_code")))
     except NoKeyring as exc:
         return error(409, "no_keyring", str(exc))
     except ProviderUnreachable as exc:
@@ -59,20 +57,20 @@ async def start_sign_in(request: web.Request) -> web.Response:
 
 
 async def sign_in_status(request: web.Request) -> web.Response:
-    attempt = _agent(request).accounts.sign_in_status(request.match_info["id"])
+    attempt = _agent(request).sign_in_status(request.match_info["id"])
     if attempt is None:
         return error(404, "unknown_sign_in", "no such sign-in (the agent may have restarted): start it again")
     return web.json_response(attempt.to_json())
 
 
 async def cancel_sign_in(request: web.Request) -> web.Response:
-    _agent(request).accounts.cancel_sign_in(request.match_info["id"])
+    _agent(request).cancel_sign_in(request.match_info["id"])
     return web.json_response({"cancelled": request.match_info["id"]})
 
 
 async def remove_account(request: web.Request) -> web.Response:
     address = request.match_info["address"]
-    if not _agent(request).accounts.remove(address):
+    if not _agent(request).sign_out(address):
         return error(404, "unknown_account", f"{address} is not signed in")
     return web.json_response({"removed": address})
 

@@ -241,7 +241,7 @@ async def decide(agent: Agent, data: Any, store: bool = True) -> Answer:
     # So many recipients that the stamp would not fit on one header line: the client cannot
     # send it with a stamp the gateway accepts, so the agent sends it (and folds its stamp).
     # Issued once: the stamp measured is the stamp given (recorded only if the client gets it).
-    verdict_id, stamp = agent.stamper.issue(draft.sender, draft.recipients, draft.subject)
+    verdict_id, stamp = agent.issue_stamp(draft.sender, draft.recipients, draft.subject)
     stamp_fits = len(stamp) <= stamp_mod.CLIENT_LIMIT
     if verdict.action is not Action.HOLD and methods <= LETS_CLIENT_SEND and not stamp_fits:
         if not store:

@@ -235,6 +235,20 @@ OPENAPI: dict = {
                                             "responses": {"200": _json({"type": "object"},
                                                                        "host, port, security, username, password"),
                                                           "404": _json(_ERROR, "smtp_off")}}},
+        "/v1/policy/rules": {"get": {"summary": "Where the rules the agent plans with come from, and whether managed "
+                                                "policy set them",
+                                     "responses": {"200": _json({"type": "object", "required": ["source", "managed"],
+                                                                 "properties": {"source": {"type": "string"},
+                                                                                "managed": {"type": "boolean"}}},
+                                                                "source, managed")}}},
+        "/v1/portal/enrolment": {"post": {
+            "summary": "Enrol this agent with the organization's portal: {\"url\", \"code\", \"name\"}; the "
+                       "credential goes into the agent's secret store and is used from its next start",
+            "responses": {"201": _json({"type": "object", "required": ["url", "agent", "enrolled"], "properties": {
+                              "url": {"type": "string"}, "agent": {"type": "string"}, "enrolled": {"type": "number"},
+                              "claimed": {"type": "boolean"}}}, "url, agent, enrolled"),
+                          "400": _json(_ERROR, "bad_request: url and code missing"),
+                          "502": _json(_ERROR, "enrol_failed: the portal refused the code or cannot be reached")}}},
         "/v1/replies": {"get": {"summary": "Secure replies collected from the portal, newest first: who replied, "
                                            "subject, when, how it reached you (smime | kept)",
                                 "responses": {"200": _json({"type": "object"}, "replies")}}},

@@ -23,7 +23,8 @@ class Imported:
     fingerprints: tuple[str, ...]
 
 
-def _looks_pgp(data: bytes) -> bool:
+def looks_pgp(data: bytes) -> bool:
+    """Whether `import_any` takes these bytes for OpenPGP key material."""
     head = data.lstrip()[:64]
     # Armored, or a binary public-key packet (old/new format tag 6: 0x99, 0x98, 0xc6) or
     # secret-key packet (tag 5: 0x95, 0x94, 0xc5).
@@ -54,7 +55,7 @@ def autocrypt_keys(message, pgp: PgpStore) -> list[str]:
 
 
 def import_any(data: bytes, pgp: PgpStore, smime: SmimeStore, password: bytes | None = None) -> Imported:
-    if _looks_pgp(data):
+    if looks_pgp(data):
         # A password given with an OpenPGP secret key is the passphrase it came with.
         return Imported("pgp", tuple(pgp.import_keys(data, password.decode() if password is not None else None)))
     if _looks_message(data):

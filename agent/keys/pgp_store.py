@@ -1,12 +1,12 @@
 """The agent's OpenPGP keyring: a GnuPG home of its own under `$POSTSEAL_HOME/gnupg`.
 
-Keys are judged here, once, for every use: a recipient key is usable only if it carries a
-user id with exactly that address, can encrypt, is neither expired nor revoked, and is not
-weak (RSA/DSA/Elgamal under 2048 bits). What is wrong with a key is said in words, so the
-plan can tell the sender why a recipient went to the portal instead.
+Keys are judged once, for every use: `find` takes only keys with a user id of exactly that
+address, and of those only the ones `KeyInfo.problem()` (agent/keys/pgp_key.py) passes — able
+to encrypt, neither expired nor revoked, not weak. What is wrong with a key is said in words,
+so the plan can tell the sender why a recipient went to the portal instead.
 
 The user's own secret keys are protected by a passphrase kept in the secret store (the OS
-keyring, secret_store.py), as the S/MIME identity is: a copy of the data directory alone does
+keyring, agent/secret_store/), as the S/MIME identity is: a copy of the data directory alone does
 not sign as the clinician. It reaches gpg on a pipe (`--pinentry-mode loopback`), never on
 a command line. Own keys found without protection (made by an earlier version, or by hand with
 gpg) get it at agent start; imported secret keys get it on import.
@@ -19,21 +19,16 @@ import os
 import re
 import subprocess
 import threading
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import gnupg
 
 from agent import secret_store
 from agent.keys import gpg_tool
+from agent.keys.pgp_key import KeyInfo
 
 log = logging.getLogger(__name__)
 
-# RFC 9580 §9.1 algorithm ids whose strength depends on the key length.
-_LENGTH_BOUND_ALGOS = {1: "RSA", 2: "RSA", 3: "RSA", 16: "Elgamal", 17: "DSA"}
-_ALGO_NAMES = {**_LENGTH_BOUND_ALGOS, 18: "ECDH", 19: "ECDSA", 22: "EdDSA", 25: "X25519", 27: "Ed25519"}
-MIN_KEY_BITS = 2048
 PASSPHRASE = "pgp-key-passphrase"  # its name in the secret store
 
 
@@ -53,59 +48,14 @@ class RevokedKey(PgpError):
     """The key is revoked: nothing may bring it back."""
 
 
-@dataclass(frozen=True)
-class KeyInfo:
-    fingerprint: str
-    emails: tuple[str, ...]
-    uids: tuple[str, ...]
-    algorithm: str
-    length: int
-    created: int
-    expires: int  # 0 = never
-    revoked: bool
-    secret: bool
-    can_encrypt: bool
-
-    def problem(self, now: float | None = None) -> str:
-        """Why this key must not be used, or "" when it may."""
-        now = time.time() if now is None else now
-        if self.revoked:
-            return f"key {self.fingerprint[-16:]} is revoked"
-        if self.expires and self.expires <= now:
-            day = time.strftime("%Y-%m-%d", time.gmtime(self.expires))
-            return f"key {self.fingerprint[-16:]} expired on {day}"
-        if self.algorithm in _LENGTH_BOUND_ALGOS.values() and self.length < MIN_KEY_BITS:
-            return f"key {self.fingerprint[-16:]} is weak ({self.algorithm} {self.length} bits)"
-        if not self.can_encrypt:
-            return f"key {self.fingerprint[-16:]} has no usable encryption subkey"
-        return ""
-
-    def to_json(self) -> dict:
-        return {
-            "fingerprint": self.fingerprint,
-            "emails": list(self.emails),
-            "uids": list(self.uids),
-            "algorithm": self.algorithm,
-            "length": self.length,
-            "created": self.created,
-            "expires": self.expires,
-            "revoked": self.revoked,
-            "secret": self.secret,
-            "usable": not self.problem(),
-            "problem": self.problem(),
-        }
-
-
-def email_of_uid(uid: str) -> str:
-    """The address in a GnuPG user id: "Name (comment) <addr>" or a bare "addr".
-
-    Not `email.utils.parseaddr`: user ids are not RFC 5322 headers, and Pythons with the
-    CVE-2023-27043 fix return nothing for "addr <addr>", which gpg itself writes."""
-    uid = uid.strip()
-    if uid.endswith(">") and "<" in uid:
-        uid = uid[uid.rindex("<") + 1 : -1]
-    uid = uid.strip().lower()
-    return uid if uid.count("@") == 1 and " " not in uid else ""
+def export_spec(address_or_fpr: str) -> str:
+    """What gpg is asked to export for a fingerprint (exactly) or an address (`<address>`);
+    PgpError for anything else."""
+    if re.fullmatch(r"[0-9A-Fa-f]{16}|[0-9A-Fa-f]{40}", address_or_fpr):
+        return address_or_fpr
+    if re.fullmatch(r"[^\s<>@]+@[^\s<>@]+", address_or_fpr) and not address_or_fpr.startswith("-"):
+        return f"<{address_or_fpr}>"
+    raise PgpError(f"{address_or_fpr[:80]!r} is neither an e-mail address nor a key fingerprint")
 
 
 class PgpStore:
@@ -145,29 +95,9 @@ class PgpStore:
         cached = self._cache
         if cached is None or cached[0] != stamp:
             secret_fprs = {k["fingerprint"] for k in self.gpg.list_keys(True)}
-            keys = [self._info(k, k["fingerprint"] in secret_fprs) for k in self.gpg.list_keys()]
+            keys = [KeyInfo.from_gpg(k, k["fingerprint"] in secret_fprs) for k in self.gpg.list_keys()]
             self._cache = cached = (stamp, keys)
         return [k for k in cached[1] if k.secret] if secret else list(cached[1])
-
-    def _info(self, raw: dict, secret: bool) -> KeyInfo:
-        algo = int(raw.get("algo") or 0)
-        uids = tuple(raw.get("uids", ()))
-        cap = raw.get("cap", "")
-        return KeyInfo(
-            fingerprint=raw["fingerprint"],
-            emails=tuple(e for e in (email_of_uid(u) for u in uids) if e),
-            uids=uids,
-            algorithm=_ALGO_NAMES.get(algo, f"algo {algo}"),
-            length=int(raw.get("length") or 0),
-            created=int(raw.get("date") or 0),
-            expires=int(raw.get("expires") or 0),
-            # gpg's validity field: r = revoked, e = expired (for the key as a whole)
-            revoked=raw.get("trust") == "r",
-            secret=secret,
-            # Capital letters in the cap field are the capabilities of the whole key,
-            # counting only subkeys that are valid now (gpg doc/DETAILS, field 12).
-            can_encrypt="E" in cap,
-        )
 
     def find(self, address: str, secret: bool = False) -> tuple[KeyInfo | None, list[str]]:
         """The best usable key for an address, or None and the reasons each candidate failed."""
@@ -364,13 +294,7 @@ class PgpStore:
         """`address_or_fpr` reaches gpg's command line: only a fingerprint (exactly) or an
         address (as `<address>`, gpg's exact-mailbox match, not a substring), after `--`, so
         nothing a caller sends can be read as an option (`--version`, `--output=…`)."""
-        if re.fullmatch(r"[0-9A-Fa-f]{16}|[0-9A-Fa-f]{40}", address_or_fpr):
-            spec = address_or_fpr
-        elif re.fullmatch(r"[^\s<>@]+@[^\s<>@]+", address_or_fpr) and not address_or_fpr.startswith("-"):
-            spec = f"<{address_or_fpr}>"
-        else:
-            raise PgpError(f"{address_or_fpr[:80]!r} is neither an e-mail address nor a key fingerprint")
-        armored = self.gpg.export_keys(["--", spec])
+        armored = self.gpg.export_keys(["--", export_spec(address_or_fpr)])
         if not armored:
             raise PgpError(f"no public key for {address_or_fpr} in {self.home}")
         return armored

@@ -4,7 +4,7 @@ user's own identity (certificate and private key, for signing).
 Files under `$POSTSEAL_HOME/smime/`: `certs/<sha256>.pem` for every certificate seen
 (recipients and the intermediates that came with them: public data), `identity/<sha256>.pem`
 with the user's chain and `identity/<sha256>.key`, the private key as encrypted PKCS#8 whose
-passphrase is a secret kept in the OS keyring (secret_store.py) — a copied data directory
+passphrase is a secret kept in the OS keyring (agent/secret_store/) — a copied data directory
 does not carry a usable key.
 
 Imports accept PEM (one or many certificates), DER (.cer/.crt), PKCS#7 bundles (.p7b/.p7c,
@@ -191,6 +191,13 @@ class SmimeStore:
                                 int(cert.not_valid_before_utc.timestamp()), int(cert.not_valid_after_utc.timestamp()),
                                 fingerprint(cert) in own, "" if verdict.ok else verdict.problem))
         return out
+
+    def pem(self, fp: str) -> str | None:
+        """A recipient's certificate as PEM, by its SHA-256 fingerprint (upper-case hex), or None."""
+        if len(fp) != 64 or not all(c in "0123456789ABCDEF" for c in fp):
+            return None  # never a path built from anything but a fingerprint
+        path = self.folder / "certs" / f"{fp}.pem"
+        return path.read_text() if path.is_file() else None
 
     def delete(self, fp: str) -> bool:
         removed = False

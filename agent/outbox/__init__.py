@@ -1,8 +1,10 @@
 """The durable outbox, one idea per module:
 
-- store.py          the Outbox: SQLite in WAL mode, its transactions, acceptance and the
-                    per-recipient state moves under the transition table (its docstring
-                    says who owns each move);
+- store.py          the Outbox: SQLite in WAL mode, acceptance and the per-recipient
+                    state moves under the transition table (its docstring says who owns
+                    each move);
+- reading.py        the OutboxReader the Outbox is: the queries, which change nothing;
+- transaction.py    the write transaction every move runs in;
 - layout.py         the tables and the migrations that carry an older outbox forward;
 - sealing.py        AES-256-GCM of content, subjects, plans, copies and callback secrets;
 - webhook_queue.py  callbacks and the webhook events queued with each outcome;

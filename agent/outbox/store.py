@@ -22,7 +22,9 @@ moves are agent/model.py's TRANSITIONS, checked here):
 The message's state is derived from its recipients' (rows.message_state) in the same
 transaction. A message submitted with a callback URL gets one webhook event per recipient
 outcome, queued in the transaction that records the outcome (agent/outbox/webhook_queue.py).
-The tables and their migrations are in agent/outbox/layout.py.
+The tables and their migrations are in agent/outbox/layout.py; the queries, which change
+nothing, in agent/outbox/reading.py (an Outbox is an OutboxReader); the transaction every
+move runs in, in agent/outbox/transaction.py.
 """
 
 from __future__ import annotations
@@ -37,33 +39,31 @@ from pathlib import Path
 from typing import Any
 
 from agent import secret_store
-from agent.model import TRANSITIONS, Method, Plan, ProtectedCopy, RecipientPlan, State
+from agent.model import TRANSITIONS, Plan, ProtectedCopy, RecipientPlan, State
 from agent.outbox.layout import MIGRATIONS, check_version
+from agent.outbox.reading import OutboxReader
 from agent.outbox.rows import (
-    PAUSED,
     REPORTED,
     WORKING,
     Duplicate,
     IllegalTransition,
-    MessageRow,
-    RecipientRow,
     StorageUnavailable,
     WebhookEvent,
     message_state,
 )
 from agent.outbox.sealing import Sealer
+from agent.outbox.transaction import Transaction
 from agent.outbox.webhook_queue import WebhookQueue
 from agent.store_migrations import migrate_sqlite
 
 
-class Outbox:
+class Outbox(OutboxReader):
     def __init__(self, home: Path) -> None:
         self.path = home / "outbox.sqlite3"
         home.mkdir(parents=True, exist_ok=True)
         check_version(home)  # an outbox of a newer Postseal: refused before its key is even fetched
         key = secret_store.get_or_create(home, "outbox-key", in_use=self._sealed_before)
-        self.sealer = Sealer(key)
-        self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        super().__init__(sqlite3.connect(self.path, isolation_level=None, check_same_thread=False), Sealer(key))
         os.chmod(self.path, 0o600)
         self.db.execute("PRAGMA journal_mode=WAL")
         # NORMAL for the state changes after acceptance: in WAL mode a commit then survives
@@ -92,21 +92,7 @@ class Outbox:
     def close(self) -> None:
         self.db.close()
 
-    # --- finding and accepting -------------------------------------------------------------
-    def find_by_message_id(self, message_id: str) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT id FROM messages WHERE message_id=?", (message_id,))]
-
-    def failed_since(self, since: float) -> list[str]:
-        """Messages that ended failed and were updated after `since` (sender notices)."""
-        return [r[0] for r in self.db.execute(
-            "SELECT id FROM messages WHERE state=? AND updated>=?", (State.FAILED, since))]
-
-    def find(self, message_id: str, sender: str) -> str | None:
-        row = self.db.execute(
-            "SELECT id FROM messages WHERE message_id=? AND sender=?", (message_id, sender)
-        ).fetchone()
-        return row[0] if row else None
-
+    # --- accepting -----------------------------------------------------------------------
     def accept(self, raw: bytes, message_id: str, plan: Plan, held_reason: str = "",
                callback: tuple[str, str] | None = None, subject: str = "", digest: str = "") -> str:
         """Store a new message durably; returns its outbox id. Held messages keep their reason.
@@ -284,108 +270,5 @@ class Outbox:
             (state, "; ".join(reasons), time.time(), min(active) if active else None, ident),
         )
 
-    def _tx(self) -> _Transaction:
-        return _Transaction(self.db)
-
-    # --- reading -------------------------------------------------------------------------
-    def raw(self, ident: str) -> bytes:
-        (blob,) = self.db.execute("SELECT content FROM messages WHERE id=?", (ident,)).fetchone()
-        return self.sealer.open(blob, f"message:{ident}")
-
-    def copies(self, ident: str) -> list[ProtectedCopy]:
-        rows = self.db.execute(
-            "SELECT idx, method, recipients, key_fingerprint, portal_id, data FROM copies"
-            " WHERE message=? ORDER BY idx", (ident,),
-        ).fetchall()
-        return [
-            ProtectedCopy(Method(method), tuple(json.loads(rcpts)), self.sealer.open(data, f"copy:{ident}:{idx}"), fpr, pid)
-            for idx, method, rcpts, fpr, pid, data in rows
-        ]
-
-    def portal_ids(self, since: float) -> list[str]:
-        """The portal ids of copies of messages accepted since `since` (oldest first)."""
-        return [r[0] for r in self.db.execute(
-            "SELECT c.portal_id FROM copies c JOIN messages m ON m.id = c.message"
-            " WHERE c.portal_id != '' AND m.created >= ? ORDER BY m.created", (since,))]
-
-    def portal_copy(self, portal_id: str) -> tuple[str, ProtectedCopy] | None:
-        """The outbox message and the portal copy (its notice holds the link) for a portal id."""
-        row = self.db.execute("SELECT message, idx, recipients, data FROM copies WHERE portal_id=?",
-                              (portal_id,)).fetchone()
-        if row is None:
-            return None
-        ident, idx, rcpts, data = row
-        return ident, ProtectedCopy(Method.PORTAL, tuple(json.loads(rcpts)), self.sealer.open(data, f"copy:{ident}:{idx}"),
-                                    portal_id=portal_id)
-
-    def get(self, ident: str) -> MessageRow | None:
-        row = self.db.execute(
-            "SELECT id, message_id, sender, created, updated, state, reason, plan, subject FROM messages WHERE id=?",
-            (ident,),
-        ).fetchone()
-        if row is None:
-            return None
-        recipients = tuple(
-            RecipientRow(a, m, State(s), r, n, t, c, json.loads(p))
-            for a, m, s, r, n, t, c, p in self.db.execute(
-                "SELECT address, method, state, reason, attempts, next_attempt, copy, proof"
-                " FROM recipients WHERE message=? ORDER BY rowid", (ident,),
-            )
-        )
-        i, mid, sender, created, updated, state, reason, plan, subject = row
-        subject_text = self.sealer.open(subject, f"subject:{i}").decode() if subject else ""
-        return MessageRow(i, mid, sender, created, updated, State(state), reason, self.sealer.open_plan(i, plan), recipients,
-                          subject_text)
-
-    def list(self, limit: int = 500) -> list[MessageRow]:
-        ids = [r[0] for r in self.db.execute("SELECT id FROM messages ORDER BY created DESC LIMIT ?", (limit,))]
-        return [m for m in (self.get(i) for i in ids) if m is not None]
-
-    def due(self, now: float, limit: int = 1000, skip: set[str] | frozenset = frozenset()) -> list[str]:
-        """Messages with work to do now — new, interrupted, or deferred and due — oldest
-        first among the equally due. An index range scan: cheap with 100,000 rows of history."""
-        rows = self.db.execute(
-            "SELECT id FROM messages WHERE next_due IS NOT NULL AND next_due<=?"
-            " ORDER BY next_due, created LIMIT ?",
-            (now, limit + len(skip)),
-        ).fetchall()
-        return [r[0] for r in rows if r[0] not in skip][:limit]
-
-    def next_wakeup(self) -> float | None:
-        (value,) = self.db.execute(
-            "SELECT MIN(next_due) FROM messages WHERE next_due IS NOT NULL AND next_due<?", (PAUSED,)
-        ).fetchone()
-        return value
-
-    def counts(self) -> dict[str, int]:
-        """Recipients per state: what the tray and the harness summarise."""
-        return dict(self.db.execute("SELECT state, COUNT(*) FROM recipients GROUP BY state").fetchall())
-
-    def recipient_plans(self, ident: str) -> list[RecipientPlan]:
-        row = self.get(ident)
-        assert row is not None
-        return [RecipientPlan.from_json(r) for r in row.plan["recipients"]]
-
-
-class _Transaction:
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
-
-    def __enter__(self) -> None:
-        self.db.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            try:
-                self.db.execute("COMMIT")
-            except sqlite3.Error:
-                self._rollback()
-                raise
-        else:
-            self._rollback()
-
-    def _rollback(self) -> None:
-        try:
-            self.db.execute("ROLLBACK")
-        except sqlite3.Error:
-            pass  # SQLite already rolled back (e.g. SQLITE_FULL ends the transaction itself)
+    def _tx(self) -> Transaction:
+        return Transaction(self.db)

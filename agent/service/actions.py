@@ -150,7 +150,7 @@ class Actions:
             # Only a copy that left (or may have left) can bounce; a report naming a held
             # or already failed recipient is recorded and changes nothing.
             if status.failed and state in (State.DELIVERED, State.SENDING, State.DEFERRED):
-                reason = f"bounced by {report.reporting_mta or 'the relay'}: {status.status} {status.diagnostic}"
+                reason = f"bounced by {report.reporting_mta or 'the relay'}: " + " ".join(filter(None, (status.status, status.diagnostic)))
                 self.outbox.set_recipient(row.id, recipient.address, State.FAILED, reason,
                                           {**recipient.proof, "dsn": status.to_json()})
                 self.outcomes.record("bounced", message=row.id, recipients=[recipient.address],
@@ -159,7 +159,7 @@ class Actions:
             elif not status.failed:
                 self.outcomes.record("dsn", message=row.id, recipients=[recipient.address], method=recipient.method,
                                      state=str(state),
-                                     reason=f"{status.action} {status.status} {status.diagnostic}".strip())
+                                     reason=" ".join(filter(None, (status.action, status.status, status.diagnostic))))
             results.append({**status.to_json(), "address": recipient.address, "state": str(state)})
         if changed:
             self.outcomes.changed(row.id)

@@ -8,9 +8,13 @@ It builds the stores and the parts once and answers with typed results:
 - telling: `subscribe` to events; results recorded in the outbox and the audit log, webhooks
   and failure notices — outcomes.py;
 - a person acting on one message: `retry_now`, `release`, `send_via_portal`, `revoke`, and
-  bounces — actions.py.
-The stores (`outbox`, `audit`, `pgp`, `smime`, `accounts`) stay readable for the handlers of
-the resources they are (keys, audit history, secure replies, accounts)."""
+  bounces — actions.py;
+- the resources beside the messages, one room each, mixed into this one object (as Proton Bridge
+  splits its service into files by concern): keys (keyring.py), the audit history and secure
+  replies (history.py), mailbox accounts (mailboxes.py), settings (settings.py), stamps (stamps.py).
+The stores (`outbox`, `audit`, `pgp`, `smime`, `accounts`, `stamper`) are the service's own
+parts, assembled here and handed to its rooms; a door (agent/ingress/) calls only the methods
+and properties of this class — tests/unit/test_service_surface.py keeps it so."""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ import logging
 import secrets
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from agent import intake as intake_mod
 from agent import portal_enrol, secret_store, webhooks
@@ -41,11 +46,17 @@ from agent.protect.pgp import PgpProtector
 from agent.protect.plain import PlainProtector
 from agent.protect.portal import PortalClient, PortalProtector
 from agent.protect.smime import SmimeProtector
+from agent.secret_store import SecretsStatus
 from agent.service.actions import Actions
 from agent.service.current import Current
-from agent.service.errors import Accepted, Blocked, BounceOutcome, MessageIdReused
+from agent.service.errors import Accepted, Blocked, BounceOutcome, MessageIdReused, RulesInForce
+from agent.service.history import AuditRecords, HistoryMethods
+from agent.service.keyring import KeyMethods
+from agent.service.mailboxes import AccountMethods
 from agent.service.outcomes import Listener, Outcomes
 from agent.service.planning import make_plan
+from agent.service.settings import SettingsMethods
+from agent.service.stamps import StampMethods
 from agent.service.worker import Worker
 from agent.stamp import Stamper
 from agent.tls_policy import TlsPolicies
@@ -53,9 +64,9 @@ from agent.tls_policy import TlsPolicies
 log = logging.getLogger(__name__)
 
 
-class Agent:
+class Agent(KeyMethods, HistoryMethods, AccountMethods, SettingsMethods, StampMethods):
     def __init__(self, home: Path, config: Config, portal_token: str = "") -> None:
-        self.home = home
+        self._home = home
         self.current = Current.of(config)
         # First: a key that is missing or different stops the agent before anything opens data.
         self.secrets = secret_store.open_store(
@@ -75,6 +86,7 @@ class Agent:
         self.tls_policies = TlsPolicies(config.tls, self.network, home, config.network.ca_file)
         self.outbox = Outbox(home)
         self.audit = AuditLog(home)
+        self.audit_records = AuditRecords()
         # This agent's own portal credential (agent/portal_enrol.py), read once the keys are open.
         self.portal_credential = portal_token or portal_enrol.credential(home, config)
         portal = PortalClient(config.portal.url, lambda: self.portal_credential)
@@ -102,6 +114,16 @@ class Agent:
 
     # --- what it is configured as ------------------------------------------------------------
     @property
+    def home(self) -> Path:
+        """The data directory it runs in."""
+        return self._home
+
+    @property
+    def secrets_status(self) -> SecretsStatus:
+        """Where its keys are kept (the OS keyring, or files: an explicit, visible state)."""
+        return self.secrets
+
+    @property
     def config(self) -> Config:
         return self.current.config
 
@@ -127,6 +149,16 @@ class Agent:
 
     def transport_for(self, sender: str) -> Transport:
         return self.transports.for_sender(sender)
+
+    def rules_in_force(self) -> RulesInForce:
+        """Where the rules the plans are made with come from, and whether managed policy set them."""
+        return RulesInForce(self.rules.source, "policy.rules_file" in self.config.locked)
+
+    def enrol_portal(self, url: str, code: str, name: str = "") -> dict[str, Any]:
+        """Redeem an enrolment code at the portal `url`: the credential goes into this agent's
+        secret store, used from the next start (agent/portal_enrol.py). Blocks (the portal is
+        asked over the network); raises portal_enrol.EnrolFailed."""
+        return portal_enrol.enrol(self.home, url, code, name)
 
     def reconfigure(self, config: Config) -> None:
         """New relay settings take effect for the next copy (sessions to the old relay closed)."""

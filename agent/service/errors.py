@@ -54,3 +54,18 @@ class BounceOutcome:
     message: str
     recipients: tuple[dict[str, str], ...]  # status fields and the recipient's state after
     unmatched: tuple[str, ...]  # addresses in the report that the message was not sent to
+
+
+class UnknownKey(LookupError):
+    """No OpenPGP key or S/MIME certificate with that fingerprint (or address)."""
+
+
+class OwnKey(Exception):
+    """The user's own key: it still decrypts mail received and is not deleted (DESIGN.md: no key
+    is ever replaced over data it protects)."""
+
+
+@dataclass(frozen=True)
+class RulesInForce:
+    source: str  # the rules file, or the built-in rules
+    managed: bool  # set by the organization's managed policy

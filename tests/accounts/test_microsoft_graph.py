@@ -9,7 +9,7 @@ import os
 import time
 from email import message_from_bytes, policy
 
-from agent.demo import phi_values
+from agent.demo.checks import phi_values
 from tests.accounts.conftest import browse, eventually, sign_in, wait_sign_in
 from tests.accounts.fake_microsoft import OTHER_TENANT
 from tests.conftest import SAMPLES, SENDER, gpg_decrypt

@@ -1,7 +1,7 @@
 """A wall-clock budget for Hypothesis tests, which only know how to count examples.
 
 `@timeboxed(share)` goes above `@given`. It runs the Hypothesis test again and again, each
-run a batch of examples with its own seed, until `share` x POSTSEAL_FUZZ_SECONDS (20 s; `make
+run a batch of examples with its own seed, until `share` x POSTSEAL_FUZZ_SECONDS (10 s; `make
 fuzz` sets 300) have passed: a run never starts after the deadline, so a test overruns by at
 most one batch. Each batch's seed is BASE + n, BASE from POSTSEAL_FUZZ_SEED (else random);
 a failure names its seed, and `POSTSEAL_FUZZ_SEED=<that seed>` starts again from that batch.
@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis.database import DirectoryBasedExampleDatabase
 
-SECONDS = float(os.environ.get("POSTSEAL_FUZZ_SECONDS", "20"))
+SECONDS = float(os.environ.get("POSTSEAL_FUZZ_SECONDS", "10"))
 BASE_SEED = int(os.environ.get("POSTSEAL_FUZZ_SEED") or random.SystemRandom().getrandbits(32))
 BATCH = int(os.environ.get("POSTSEAL_FUZZ_BATCH", "20"))
 _ROOT = Path(__file__).resolve().parents[2]

@@ -5,7 +5,7 @@ import re
 import subprocess
 
 from agent import secret_store
-from agent.demo import open_portal_link, phi_values
+from agent.demo.checks import open_portal_link, phi_values
 from agent.keys.pgp_store import PASSPHRASE
 from tests.conftest import SAMPLES, SENDER, gpg_decrypt, run_cli
 

@@ -2,7 +2,7 @@
 
 import json
 
-from agent.demo import phi_values
+from agent.demo.checks import phi_values
 from agent.demo_world import free_port
 from tests.conftest import SAMPLES, run_cli
 

@@ -8,7 +8,7 @@ import json
 import subprocess
 
 from agent.api.client import AgentClient
-from agent.demo import phi_values
+from agent.demo.checks import phi_values
 from tests.conftest import SAMPLES, SENDER, run_cli
 
 REFERRAL = SAMPLES / "02-referral-lab-results.eml"

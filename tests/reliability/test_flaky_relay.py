@@ -111,6 +111,7 @@ def make_message(i: int) -> bytes:
     return m.as_bytes()
 
 
+@pytest.mark.long
 @pytest.mark.timeout(600)
 def test_a_misbehaving_relay_and_a_lost_network_lose_nothing(start_agent, ca):
     relay = FlakyRelay(seed=6)

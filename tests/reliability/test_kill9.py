@@ -94,6 +94,7 @@ class Agent:
         return AgentClient.discover(self.home, timeout=10)
 
 
+@pytest.mark.long
 @pytest.mark.timeout(900)
 def test_kill_9_at_random_moments_loses_nothing_and_doubles_nothing(home, ca, people):
     rng = random.Random(int(os.environ.get("POSTSEAL_KILL9_SEED", "9")))

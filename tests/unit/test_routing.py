@@ -98,7 +98,7 @@ def test_unknown_recipient_goes_to_the_portal(store):
     ],
 )
 def test_user_ids_give_their_address_whatever_the_python_email_parser_does(uid, address):
-    from agent.keys.pgp_store import email_of_uid
+    from agent.keys.pgp_key import email_of_uid
 
     assert email_of_uid(uid) == address
 

@@ -10,7 +10,6 @@ from agent.ingress import accounts_api
 from agent.ingress.api import drafts, history, keys, messages, settings
 from agent.ingress.api.door import (
     AGENT,
-    AUDIT_CACHE,
     HOSTS,
     ORIGINS,
     SMTP_PORT,
@@ -45,6 +44,8 @@ ROUTES = (
     ("GET", "/v1/ingress/credentials", drafts.ingress_credentials),
     ("GET", "/v1/config", settings.config_view),
     ("PATCH", "/v1/config", settings.update_config),
+    ("GET", "/v1/policy/rules", settings.rules),
+    ("POST", "/v1/portal/enrolment", settings.enrol_portal),
     ("GET", "/v1/events", settings.events),
     ("GET", "/v1/audit", history.audit),
     ("GET", "/v1/audit/verify", history.audit_verify),
@@ -67,7 +68,6 @@ def create_app(agent: Agent, token: str, origins: set[str]) -> web.Application:
     app[HOSTS] = set()  # filled in once the port is known (see allow_port)
     app[ORIGINS] = set(origins)
     app[STREAMS] = set()
-    app[AUDIT_CACHE] = {}
     app[SMTP_PORT] = [0]
     app.on_shutdown.append(settings.end_streams)
     for method, path, handler in ROUTES:

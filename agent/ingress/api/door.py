@@ -25,7 +25,6 @@ TOKEN = web.AppKey("token", str)
 HOSTS = web.AppKey("hosts", set)
 ORIGINS = web.AppKey("origins", set)
 STREAMS = web.AppKey("streams", set)
-AUDIT_CACHE = web.AppKey("audit_cache", dict)
 SMTP_PORT = web.AppKey("smtp_port", list)  # [port] once the SMTP submission listens
 _OPEN_PATHS = {"/v1/health"}
 

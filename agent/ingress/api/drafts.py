@@ -71,9 +71,8 @@ async def stamp_verify(request: web.Request) -> web.Response:
         return error(400, "bad_message", str(exc))
     envelope = [r for r in request.query.get("recipients", "").split(",") if r.strip()]
     try:
-        checked = agent.stamper.verify(str(message.message.get(stamp_mod.HEADER, "")), message.sender,
-                                          envelope or list(message.recipients),
-                                          str(message.message.get("Subject", "")))
+        checked = agent.verify_stamp(str(message.message.get(stamp_mod.HEADER, "")), message.sender,
+                                     envelope or list(message.recipients), str(message.message.get("Subject", "")))
     except stamp_mod.BadStamp as exc:
         return web.json_response({"valid": False, "reason": str(exc)})
     return web.json_response({"valid": True, "verdict": checked.verdict, "issued": checked.issued,
@@ -81,8 +80,8 @@ async def stamp_verify(request: web.Request) -> web.Response:
 
 
 async def stamp_key(request: web.Request) -> web.Response:
-    stamper = request.app[AGENT].stamper
-    return web.json_response({"key_id": stamper.key_id, "public_key_pem": stamper.public_pem()})
+    key_id, pem = request.app[AGENT].stamp_key()
+    return web.json_response({"key_id": key_id, "public_key_pem": pem})
 
 
 async def ingress_credentials(request: web.Request) -> web.Response:

@@ -4,40 +4,25 @@ exported for an auditor) and the secure replies collected from the portal."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from aiohttp import web
 
-from agent import audit_evidence, replies
-from agent.ingress.api.door import AGENT, AUDIT_CACHE
+from agent import audit_evidence
+from agent.ingress.api.door import AGENT
 from agent.ingress.envelope import error
-
-
-def _audit_records(app: web.Application) -> list[dict[str, Any]]:
-    """The log's records, re-read only when the file changed (the tray pages through 50,000)."""
-    log_ = app[AGENT].audit
-    try:
-        stat = log_.path.stat()
-        stamp = (stat.st_size, stat.st_mtime_ns)
-    except FileNotFoundError:
-        return []
-    cached = app[AUDIT_CACHE]
-    if cached.get("stamp") != stamp:
-        cached.update(stamp=stamp, records=log_.records())
-    return cached["records"]
+from agent.service.history import AuditFilter
 
 
 async def secure_replies(request: web.Request) -> web.Response:
     """The secure replies collected from the portal, newest first (the tray's Secure replies)."""
-    known = replies.reply_ids(_audit_records(request.app))
-    found = replies.listed(request.app[AGENT].outbox, known)
+    found = request.app[AGENT].secure_replies()
     return web.json_response({"replies": [r.summary() for r in found]})
 
 
 async def secure_reply(request: web.Request) -> web.Response:
     """One secure reply with its text and attachments (base64): read here, never logged."""
     ident = request.match_info["id"]
-    found = replies.read(request.app[AGENT].outbox, ident, replies.reply_ids(_audit_records(request.app)))
+    found = request.app[AGENT].secure_reply(ident)
     if found is None:
         return error(404, "not_found", f"no secure reply {ident!r}")
     return web.json_response(found.to_json())
@@ -54,35 +39,13 @@ async def audit(request: web.Request) -> web.Response:
         until = float(query.get("until", "inf") or "inf")
     except ValueError:
         return error(400, "bad_request", "offset, limit, since and until must be numbers")
-    records = _audit_records(request.app)
-    recipient, method, event = query.get("recipient", "").lower(), query.get("method", ""), query.get("event", "")
-    if since or until != float("inf") or recipient or method or event:
-        records = [r for r in records if since <= _when(r) <= until
-                   and (not recipient or any(recipient in a.lower() for a in r.get("recipients", [])))
-                   and (not method or _methods(r) & {method})
-                   and (not event or r.get("event") == event)]
-    page = records[-limit:] if offset is None else records[max(0, offset):max(0, offset) + limit]
-    return web.json_response({"records": page, "total": len(records)})
-
-
-def _when(record: dict[str, Any]) -> float:
-    from datetime import datetime
-
-    try:
-        return datetime.fromisoformat(record["time"]).timestamp()
-    except (KeyError, ValueError):
-        return 0.0
-
-
-def _methods(record: dict[str, Any]) -> set[str]:
-    method = record.get("method")
-    if isinstance(method, dict):
-        return set(method.values())
-    return {method} if method else set()
+    where = AuditFilter(since, until, query.get("recipient", ""), query.get("method", ""), query.get("event", ""))
+    page = request.app[AGENT].audit_page(limit, offset, where)
+    return web.json_response({"records": page.records, "total": page.total})
 
 
 async def audit_verify(request: web.Request) -> web.Response:
-    result = await asyncio.to_thread(request.app[AGENT].audit.verify)
+    result = await asyncio.to_thread(request.app[AGENT].verify_audit)
     return web.json_response({"ok": result.ok, "records": result.records, "unsigned": result.unsigned,
                               "problem": result.problem})
 
@@ -92,7 +55,7 @@ async def audit_export(request: web.Request) -> web.Response:
     if fmt not in ("csv", "json"):
         return error(400, "bad_request", "format must be csv or json")
     try:  # JSON is the signed export an auditor verifies away from the agent (agent/audit_evidence.py)
-        text = await asyncio.to_thread(audit_evidence.export_text, request.app[AGENT].audit, fmt)
+        text = await asyncio.to_thread(request.app[AGENT].export_audit, fmt)
     except audit_evidence.NotIntact as exc:
         return error(409, "audit_not_intact", str(exc))
     return web.Response(text=text, content_type="text/csv" if fmt == "csv" else "application/json")

@@ -12,30 +12,24 @@ from agent import client_json
 from agent.ingress.api.door import AGENT
 from agent.ingress.envelope import error
 from agent.intake import valid_address
-from agent.keys.importer import import_any
 from agent.keys.pgp_store import NeedsPassphrase, NotYourKey, PgpError, RevokedKey
 from agent.keys.smime_store import SmimeError
+from agent.service.errors import OwnKey, UnknownKey
 
 
 async def keys(request: web.Request) -> web.Response:
-    agent = request.app[AGENT]
-    listed = await asyncio.to_thread(agent.pgp.list_keys)
-    certs = await asyncio.to_thread(agent.smime.list)
-    return web.json_response({"keys": [{"type": "pgp", **k.to_json()} for k in listed] + [c.to_json() for c in certs]})
+    listed = await asyncio.to_thread(request.app[AGENT].list_keys)
+    return web.json_response({"keys": listed.to_json()})
 
 
 async def delete_key(request: web.Request) -> web.Response:
-    store = request.app[AGENT].pgp
     fingerprint = request.match_info["fingerprint"].upper()
-    if len(fingerprint) == 64:  # SHA-256: an S/MIME certificate
-        if not await asyncio.to_thread(request.app[AGENT].smime.delete, fingerprint):
-            return error(404, "not_found", f"no certificate {fingerprint[:16]}…")
-        return web.json_response({"deleted": fingerprint})
     try:
-        await asyncio.to_thread(store.delete_public, fingerprint)
-    except PgpError as exc:
-        status, code = (409, "own_key") if "secret key" in str(exc) else (404, "not_found")
-        return error(status, code, str(exc))
+        await asyncio.to_thread(request.app[AGENT].delete_key, fingerprint)
+    except UnknownKey as exc:
+        return error(404, "not_found", str(exc))
+    except OwnKey as exc:
+        return error(409, "own_key", str(exc))
     return web.json_response({"deleted": fingerprint})
 
 
@@ -43,7 +37,7 @@ async def renew_key(request: web.Request) -> web.Response:
     """Two more years for the user's own OpenPGP key (its subkeys too), from today."""
     fingerprint = request.match_info["fingerprint"].upper()
     try:
-        expires = await asyncio.to_thread(request.app[AGENT].pgp.renew, fingerprint)
+        expires = await asyncio.to_thread(request.app[AGENT].renew_key, fingerprint)
     except NotYourKey as exc:
         return error(404, "not_found", str(exc))
     except RevokedKey as exc:
@@ -68,7 +62,7 @@ async def generate_key(request: web.Request) -> web.Response:
     if not name.isprintable():
         return error(400, "bad_request", "name: must be one line of printable text")
     try:
-        fingerprint = await asyncio.to_thread(request.app[AGENT].pgp.generate, email, name)
+        fingerprint = await asyncio.to_thread(request.app[AGENT].generate_key, email, name)
     except PgpError as exc:
         return error(500, "gpg_failed", str(exc))
     return web.json_response({"fingerprint": fingerprint}, status=201)
@@ -82,15 +76,9 @@ async def public_key(request: web.Request) -> web.Response:
     if not (_FINGERPRINT.fullmatch(request.match_info["who"]) or valid_address(request.match_info["who"])):
         return error(400, "bad_request", f"keys/{{who}}/public: {request.match_info['who'][:80]!r} is neither "
                                          "an e-mail address nor a key fingerprint (16, 40 or 64 hex digits)")
-    who = request.match_info["who"].upper()
-    if len(who) == 64:  # an S/MIME certificate's SHA-256 fingerprint: the certificate as PEM
-        path = request.app[AGENT].smime.folder / "certs" / f"{who}.pem"
-        if not all(c in "0123456789ABCDEF" for c in who) or not path.is_file():
-            return error(404, "not_found", f"no certificate {who[:16]}…")
-        return web.Response(text=path.read_text(), content_type="text/plain")
     try:
-        armored = await asyncio.to_thread(request.app[AGENT].pgp.export_public, request.match_info["who"])
-    except PgpError as exc:
+        armored = await asyncio.to_thread(request.app[AGENT].public_key, request.match_info["who"])
+    except UnknownKey as exc:
         return error(404, "not_found", str(exc))
     return web.Response(text=armored, content_type="text/plain")
 
@@ -99,10 +87,9 @@ async def import_key(request: web.Request) -> web.Response:
     """An OpenPGP key, an X.509 certificate, a PKCS#12 identity (password in
     X-Postseal-Password), or a received signed message to harvest certificates from."""
     data = await request.read()
-    agent = request.app[AGENT]
     password = request.headers.get("X-Postseal-Password")
     try:
-        result = await asyncio.to_thread(import_any, data, agent.pgp, agent.smime,
+        result = await asyncio.to_thread(request.app[AGENT].import_key, data,
                                          password.encode() if password is not None else None)
     except NeedsPassphrase as exc:  # the tray asks for it and sends the key again
         return error(400, "needs_passphrase", str(exc))

@@ -23,7 +23,7 @@ async def health(request: web.Request) -> web.Response:
     # "ok": the agent answers. "problems": what in its set-up holds mail or IT should fix
     # (readiness.py); monitoring alerts on any problem whose "holds" is not "nothing".
     return web.json_response({"ok": True, "service": "postseal-agent",
-                              "secrets": agent.secrets.to_json(),
+                              "secrets": agent.secrets_status.to_json(),
                               "problems": [p.to_json() for p in agent.problems]})
 
 

@@ -1,15 +1,15 @@
 """The local API's settings and events: the effective configuration and what managed policy
-locks, changes from the tray, and the server-sent events the tray listens to."""
+locks, changes from the tray, the rules in force, this agent's enrolment with the
+organization's portal, and the server-sent events the tray listens to."""
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 
 from aiohttp import web
 
-from agent import client_json, settings
+from agent import client_json, portal_enrol
 from agent import config as config_mod
 from agent.ingress.api.door import AGENT, STREAMS
 from agent.ingress.envelope import error
@@ -17,42 +17,50 @@ from agent.ingress.envelope import error
 
 async def config_view(request: web.Request) -> web.Response:
     """The effective configuration and what managed policy locks (the tray's settings)."""
-    config = request.app[AGENT].config
-    values = {}
-    for name in config_mod.SECTIONS:
-        values[name] = {k: ("***" if (name, k) in config_mod.SECRETS and v else v)
-                        for k, v in dataclasses.asdict(getattr(config, name)).items()}
-    return web.json_response({"values": values, "locked": sorted(config.locked),
-                              "source": str(request.app[AGENT].home / "config.toml"),
-                              "pending": request.app[AGENT].pending_settings})
+    return web.json_response(request.app[AGENT].settings_view().to_json())
 
 
 async def update_config(request: web.Request) -> web.Response:
     """Change relay and organization settings (live) or the portal address (after a restart)
     from the tray."""
-    agent = request.app[AGENT]
     try:
         changes = client_json.loads(await request.read(), "the settings")
     except client_json.BadJson as exc:
         return error(400, "bad_request", f'{exc}; send JSON like {{"relay": {{"host": "smtp.clinic.example"}}}}')
     if not isinstance(changes, dict):
         return error(400, "bad_request", 'send JSON like {"relay": {"host": "smtp.clinic.example"}}')
-    current = agent.config
     try:
-        user = await asyncio.to_thread(settings.update_user_config, agent.home, changes, current.locked)
+        changed = await request.app[AGENT].change_settings(changes)
     except PermissionError as exc:
         return error(403, "managed", str(exc))
     except config_mod.ConfigError as exc:
         return error(400, "bad_config", str(exc))
-    # Managed values still win: only what is not locked comes from the user's file. Relay and
-    # organization take effect now; the portal address after a restart (the embedded portal).
-    live = {name: dataclasses.replace(getattr(current, name), **{
-        k: v for k, v in dataclasses.asdict(getattr(user, name)).items() if f"{name}.{k}" not in current.locked})
-        for name in ("relay", "organization")}
-    agent.reconfigure(dataclasses.replace(current, **live))
-    restart = user.portal.url != current.portal.url and "portal.url" not in current.locked
-    agent.pending_settings = {"portal.url": user.portal.url} if restart else {}
-    return web.json_response({"restart_required": restart, "locked": sorted(current.locked)})
+    return web.json_response({"restart_required": changed.restart_required, "locked": changed.locked})
+
+
+async def rules(request: web.Request) -> web.Response:
+    """Where the rules the agent plans with come from (`postseal policy check` names them)."""
+    found = request.app[AGENT].rules_in_force()
+    return web.json_response({"source": found.source, "managed": found.managed})
+
+
+async def enrol_portal(request: web.Request) -> web.Response:
+    """Enrol this agent with the organization's portal (`postseal portal enroll` while the
+    agent runs: the agent's own secret store is written by the agent alone)."""
+    usage = 'send JSON {"url": "https://portal.clinic.example", "code": "…", "name": "front-desk"}'
+    try:
+        body = client_json.loads(await request.read(), "the request")
+    except client_json.BadJson as exc:
+        return error(400, "bad_request", f"{exc}; {usage}")
+    if not (isinstance(body, dict) and all(isinstance(body.get(k), str) for k in ("url", "code"))
+            and body["url"] and body["code"] and isinstance(body.get("name", ""), str)):
+        return error(400, "bad_request", usage)
+    try:
+        record = await asyncio.to_thread(request.app[AGENT].enrol_portal, body["url"], body["code"],
+                                         body.get("name", ""))
+    except portal_enrol.EnrolFailed as exc:
+        return error(502, "enrol_failed", str(exc))
+    return web.json_response(record, status=201)
 
 
 async def events(request: web.Request) -> web.StreamResponse:
