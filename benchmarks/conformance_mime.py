@@ -232,6 +232,18 @@ class _Config:
         return False
 
 
+# Beside their messages, peers' folders keep expected results (.json), attachments on their
+# own, their code and their licences: none of that is a message.
+_NOT_MAIL = {".json", ".png", ".jpg", ".jpeg", ".gif", ".tif", ".tiff", ".wav", ".pdf", ".zip", ".py", ".rb", ".go",
+             ".rs", ".js", ".ts", ".java", ".cs", ".md", ".rst", ".html", ".toml", ".yml", ".yaml", ".sh"}
+_NOT_MAIL_NAMES = {"copying", "license", "licence", "readme", "notice", "authors"}
+
+
+def wants(path: pathlib.Path) -> bool:
+    """Whether the runner should hand this file to check()."""
+    return path.suffix.lower() not in _NOT_MAIL and path.stem.lower() not in _NOT_MAIL_NAMES
+
+
 def check(path: pathlib.Path) -> tuple[str, str]:
     try:
         raw = pathlib.Path(path).read_bytes()

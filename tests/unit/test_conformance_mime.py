@@ -66,3 +66,10 @@ def test_anything_but_the_bad_input_error_is_a_crash(tmp_path, monkeypatch):
 @pytest.mark.parametrize("raw", [b"", b"\xff\xfe not mail"])
 def test_what_is_not_mail_is_ignored(tmp_path, raw):
     assert check(write(tmp_path, raw))[0] == "ignored"
+
+
+def test_the_runner_is_handed_messages_not_the_expectations_and_licences_beside_them(tmp_path):
+    from benchmarks.conformance_mime import wants
+
+    assert [wants(tmp_path / name) for name in ("000.eml", "mail_test_1", "x.msg", "000.json", "COPYING", "a.png")] == [
+        True, True, True, False, False, False]
