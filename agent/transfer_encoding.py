@@ -21,7 +21,6 @@ from email.message import Message
 
 IDENTITY = ("7bit", "8bit", "binary")
 UUENCODE = ("x-uuencode", "uuencode", "uue", "x-uue")  # not in RFC 2045; the package reads them too
-_WHITESPACE = re.compile(rb"[ \t\r\n]+")
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,7 @@ def base64_problem(encoded: bytes) -> str:
     padding is read alike everywhere; characters outside the alphabet and data after the
     padding are where decoders differ (one skips, one stops), which is how content is
     hidden from one reader and shown by another."""
-    data = _WHITESPACE.sub(b"", encoded)
+    data = encoded.translate(None, b" \t\r\n")  # line breaks are no part of the data (RFC 2045 6.8)
     if b"=" not in data and len(data) % 4 in (2, 3):
         data += b"=" * (-len(data) % 4)  # only the final padding left out
     try:
@@ -75,6 +74,10 @@ def base64_problem(encoded: bytes) -> str:
 
 
 def _base64(encoded: bytes) -> bytes:
+    try:
+        return binascii.a2b_base64(encoded)  # skips what is not in the alphabet, line breaks included
+    except binascii.Error:  # padding missing or a length one past a multiple of four
+        pass
     data = re.sub(rb"[^A-Za-z0-9+/]", b"", encoded)
     data = data[: len(data) - len(data) % 4] if len(data) % 4 == 1 else data
     return binascii.a2b_base64(data + b"=" * (-len(data) % 4))
