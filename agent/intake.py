@@ -136,6 +136,10 @@ def _syntax(name: str) -> str:
     return "an encoded word or a quoted string in it is broken; send it again from a mail program"
 
 
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BOUNDARY_PARAM = re.compile(r";\s*boundary\s*=", re.IGNORECASE)
+
+
 def _where(part: EmailMessage, message: EmailMessage) -> str:
     return "message" if part is message else f"part {part.get_content_type()}"
 
@@ -143,8 +147,9 @@ def _where(part: EmailMessage, message: EmailMessage) -> str:
 def _one_reading(message: EmailMessage) -> None:
     """Refuse parts that readers may take apart differently, so that what inspection reads is
     what the recipient's program shows: two Content-Type or Content-Transfer-Encoding headers
-    that disagree (the package takes the first, other readers the last: a text/plain first
-    and a multipart second has us scan base64 letters where the reader opens a zip), and base64
+    that disagree, or two boundary parameters (the package takes the first, other readers the
+    last: a text/plain first and a multipart second has us scan base64 letters where the
+    reader opens a zip), and base64
     that decoders read differently (characters outside the alphabet, data after the padding).
     The package notices invalid base64 only when it decodes, and then decodes around it; it
     is checked here, strictly. Two Content-Disposition headers are let through: both readings
@@ -154,6 +159,10 @@ def _one_reading(message: EmailMessage) -> None:
         if len({" ".join(str(v).split()).lower() for v in types}) > 1:
             raise BadMessage(f"Content-Type header: given {len(types)} times with different values in "
                              f"{_where(part, message)}; a message says once what each part is")
+        if types and len(_BOUNDARY_PARAM.findall(_QUOTED.sub('""', str(types[0])))) > 1:
+            # The package takes the first boundary, other readers the last: two trees of parts.
+            raise BadMessage(f"Content-Type header of {_where(part, message)}: boundary given twice; a multipart "
+                             "has one boundary")
         cte, problem = transfer_encoding.mechanism(part)
         if problem and "different values" in problem:
             raise BadMessage(f"{problem} in {_where(part, message)}; a message says once how each part is encoded")

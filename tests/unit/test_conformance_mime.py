@@ -73,3 +73,19 @@ def test_the_runner_is_handed_messages_not_the_expectations_and_licences_beside_
 
     assert [wants(tmp_path / name) for name in ("000.eml", "mail_test_1", "x.msg", "000.json", "COPYING", "a.png")] == [
         True, True, True, False, False, False]
+
+
+def test_a_zip_the_agent_reads_as_text_is_wrong(tmp_path, monkeypatch):
+    import io
+    import zipfile
+
+    from agent.policy import inspect
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("notes.txt", "Patient notes")
+    raw = (HEAD + b"Content-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+           + base64.encodebytes(out.getvalue()) + b"\r\n")
+    assert check(write(tmp_path, raw))[0] == "parsed"
+    monkeypatch.setattr(inspect, "sniff", lambda data, content_type, filename: "text")  # the agent before the fix
+    assert check(write(tmp_path, raw)) == ("wrong", "body: a ZIP read as text, not opened")

@@ -203,3 +203,16 @@ def test_a_transfer_encoded_enclosed_message_is_refused_naming_the_header():
            b"Content-Transfer-Encoding: base64\r\n\r\n" + inner + b"\r\n--b--\r\n")
     with pytest.raises(BadMessage, match=r"Content-Transfer-Encoding header of part message/rfc822: 'base64'"):
         parse(raw)
+
+
+def test_two_boundaries_in_one_content_type_are_refused():
+    raw = (HEAD + b'Content-Type: multipart/mixed; boundary=a; BOUNDARY="b"\r\n\r\n--a\r\nContent-Type: text/plain\r\n\r\n'
+           b"A\r\n--a--\r\n--b\r\nContent-Type: text/plain\r\n\r\nSSN 512-44-8721\r\n--b--\r\n")
+    with pytest.raises(BadMessage, match="Content-Type header of message: boundary given twice"):
+        parse(raw)
+
+
+def test_a_boundary_quoted_with_semicolons_inside_is_one_boundary():
+    raw = (HEAD + b'Content-Type: multipart/mixed; boundary="x;boundary=y"\r\n\r\n--x;boundary=y\r\n'
+           b"Content-Type: text/plain\r\n\r\nA\r\n--x;boundary=y--\r\n")
+    assert parse(raw).message.is_multipart()
