@@ -40,8 +40,8 @@ _UU_CTE = {"x-uuencode", "uuencode", "uue", "x-uue"}
 # a tag, a word only in an attribute); a part counts as uninspected when more than this
 # share of its words, or any word holding a digit (where identifiers live), is missing.
 _MISSING_SHARE = 0.02
-_SHOWN = 6
-ENVELOPE_RECIPIENT = "conformance@recipient.example"  # missing words named in a reason
+_SHOWN = 6  # missing words named in a reason
+ENVELOPE_RECIPIENT = "conformance@recipient.example"
 
 
 def _words(text: str) -> set[str]:
@@ -59,7 +59,8 @@ def _raw_values(part: Message, name: str) -> list[str]:
 
 
 def _unfolded(value: str) -> str:
-    return re.sub(r"\s+", "", str(value)).lower()
+    """A header value without folding, white space and (RFC 822 comments)."""
+    return re.sub(r"\s+|\([^()]*\)", "", str(value)).lower()
 
 
 def _body_bytes(part: Message) -> bytes:

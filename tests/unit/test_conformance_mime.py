@@ -89,3 +89,9 @@ def test_a_zip_the_agent_reads_as_text_is_wrong(tmp_path, monkeypatch):
     assert check(write(tmp_path, raw))[0] == "parsed"
     monkeypatch.setattr(inspect, "sniff", lambda data, content_type, filename: "text")  # the agent before the fix
     assert check(write(tmp_path, raw)) == ("wrong", "body: a ZIP read as text, not opened")
+
+
+@pytest.mark.parametrize("header", [b"Content-Transfer-Encoding:\r\n base64", b"Content-Transfer-Encoding: base64 (scanner)"])
+def test_a_folded_or_commented_encoding_read_right_is_parsed(tmp_path, header):
+    raw = HEAD + b"Content-Type: text/plain\r\n" + header + b"\r\n\r\n" + base64.b64encode(b"Patient 4711 seen") + b"\r\n"
+    assert check(write(tmp_path, raw)) == ("parsed", "1 part(s) inspected")
