@@ -63,6 +63,12 @@ class _HtmlText(HTMLParser):
             self._out("\n" if not (self._tables and self._tables[-1].cell is not None) else " ")
         elif tag in ("td", "th"):  # a cell outside a table; inline tags (span, b, font) join: "<span>436</span>-70" is 436-70
             self._out(" ")
+        if self._hidden:
+            # Shown by mail programs too: alt text where images are blocked (the default in
+            # many), titles as tooltips.
+            shown = " ".join(value for name, value in attrs if name in ("alt", "title") and value and value.strip())
+            if shown:
+                self._out(f" {shown} ")
 
     def handle_endtag(self, tag: str) -> None:
         if not self._hidden and tag in ("script", "style", "head", "title") and self._skip:

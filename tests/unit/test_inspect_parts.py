@@ -82,3 +82,9 @@ def test_a_body_labelled_text_that_holds_a_zip_is_opened():
            + base64.encodebytes(out.getvalue()) + b"\r\n")
     findings = inspect(parse(raw).message)
     assert any(f.type == "us_ssn" and f.location == "body/notes.txt" for f in findings), findings
+
+
+def test_alt_text_and_titles_are_inspected_as_mail_programs_show_them_when_images_are_blocked():
+    html = f'<p>Scan below</p><img src="cid:1" alt="Card of patient, SSN {SSN}"><a href="#" title="x">y</a>'
+    findings = inspect(parse(html_message(html)).message)
+    assert any(f.type == "us_ssn" for f in findings)
