@@ -4,7 +4,8 @@ Transfer encodings are undone by transfer_encoding.py (an unknown or malformed o
 finding, `uninspectable_attachment`, and the part is still read as it came); text is decoded
 by charsets.py; HTML is rendered to text with entities decoded, text between table cells
 kept; attachments go through extract.py, which decides their format by their bytes. The
-Subject of a forwarded message and the fields of a delivery report are read too. The walk is iterative and bounded — MIME nested deeper than
+Subject of a forwarded message, the fields of a delivery report and a multipart's preamble
+and epilogue are read too. The walk is iterative and bounded — MIME nested deeper than
 MAX_DEPTH or with more than MAX_PARTS parts is a finding (`mime_beyond_limits`), not a stack
 overflow — and every part that cannot be read is a finding naming where and why.
 
@@ -64,11 +65,17 @@ def _parts(message: Message) -> tuple[list[tuple[Message, int]], list[Extracted]
 
 
 def _enclosed_headers(part: Message, children: list[Message]) -> list[Extracted]:
-    """Text that lives in the headers of enclosed parts: the package parses a message/rfc822
+    """Text outside the parts of a multipart, and text that lives in the headers of enclosed
+    parts: the package parses a message/rfc822
     attachment (a forwarded e-mail) and a message/delivery-status report into header blocks,
     and only their bodies would be read. A forwarded message's Subject is read as the
     message's own is; a delivery report is nothing but fields, so all of them are read."""
     kind = part.get_content_type()
+    if part.get_content_maintype() == "multipart":
+        # Preamble and epilogue: hidden by MIME readers, shown by any reader that is not one
+        # (and by a MIME reader that does not find the boundary the package found).
+        text = "\n".join(t for t in (part.preamble, part.epilogue) if t and t.strip())
+        return [Extracted("body", text)] if text else []
     if part.get_content_maintype() != "message":
         return []
     # "body": mail programs show an enclosed message inline, and its own text parts are body

@@ -88,3 +88,11 @@ def test_alt_text_and_titles_are_inspected_as_mail_programs_show_them_when_image
     html = f'<p>Scan below</p><img src="cid:1" alt="Card of patient, SSN {SSN}"><a href="#" title="x">y</a>'
     findings = inspect(parse(html_message(html)).message)
     assert any(f.type == "us_ssn" for f in findings)
+
+
+@pytest.mark.parametrize("where", ["preamble", "epilogue"])
+def test_text_before_the_first_part_and_after_the_last_is_inspected(where):
+    before, after = (f"SSN {SSN}\r\n", "") if where == "preamble" else ("", f"SSN {SSN}\r\n")
+    raw = (HEAD + b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n' + before.encode()
+           + b"--b\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b--\r\n" + after.encode())
+    assert any(f.type == "us_ssn" and f.location == "body" for f in inspect(parse(raw).message))
