@@ -16,20 +16,24 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import formatdate, make_msgid
 
+from agent import transfer_encoding
+
 MAX_MESSAGE_BYTES = 50 * 1024 * 1024  # above Exchange's 35 MB default; bigger is refused
 # Parts inside parts: a forward of a forward adds two. Real mail stays far below; hundreds of
 # levels only make every reader of the tree (ours and the recipient's) recurse past its limit.
 MAX_MIME_DEPTH = 40
 _ADDRESS_HEADER_NAMES = {"from", "sender", "reply-to", "to", "cc", "bcc"}
 
-# Defects that mean the MIME tree is not what it claims to be.
-_FATAL_DEFECTS = (
-    errors.NoBoundaryInMultipartDefect,
-    errors.StartBoundaryNotFoundDefect,
-    errors.MultipartInvariantViolationDefect,
-    errors.MissingHeaderBodySeparatorDefect,
-    errors.InvalidBase64CharactersDefect,
-)
+# Defects that mean the MIME tree is not what it claims to be, and what to say about each:
+# the header that is wrong, and where.
+_FATAL_DEFECTS = {
+    errors.NoBoundaryInMultipartDefect: "Content-Type header of {where}: multipart without a boundary parameter",
+    errors.StartBoundaryNotFoundDefect: "Content-Type header of {where}: its boundary never starts a line of the body",
+    errors.MultipartInvariantViolationDefect: "Content-Type header of {where}: multipart, but the body holds no parts",
+    errors.MissingHeaderBodySeparatorDefect: "headers of {where}: a line that is not a header (no colon) comes "
+                                             "before the blank line that ends them",
+    errors.InvalidBase64CharactersDefect: "Content-Transfer-Encoding header of {where}: invalid base64",
+}
 _ADDRESS = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
 
 
@@ -116,9 +120,57 @@ def _read_headers(message: EmailMessage) -> None:
             try:
                 for value in part.get_all(name, []):
                     str(value)
-            except Exception as exc:  # noqa: BLE001 - the header parser's errors have no common type
+            except Exception:  # noqa: BLE001 - the header parser's errors have no common type
                 where = "" if part is message else f" of part {part.get_content_type()}"
-                raise BadMessage(f"{name} header{where} cannot be parsed ({type(exc).__name__})") from None
+                raise BadMessage(f"{name} header{where} cannot be parsed: {_syntax(name)}") from None
+
+
+def _syntax(name: str) -> str:
+    """What a header that failed to parse should look like (never its value: a Subject may
+    hold what the message must not show in a log or an SMTP reply)."""
+    lower = name.lower()
+    if lower in _ADDRESS_HEADER_NAMES:
+        return 'write each address as name@domain or "Display Name" <name@domain>, with no line break in a name'
+    if lower in ("message-id", "in-reply-to", "references"):
+        return "a message id is written <left@right>, without brackets or spaces inside"
+    return "an encoded word or a quoted string in it is broken; send it again from a mail program"
+
+
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BOUNDARY_PARAM = re.compile(r";\s*boundary\s*=", re.IGNORECASE)
+
+
+def _where(part: EmailMessage, message: EmailMessage) -> str:
+    return "message" if part is message else f"part {part.get_content_type()}"
+
+
+def _one_reading(message: EmailMessage) -> None:
+    """Refuse parts that readers may take apart differently, so that what inspection reads is
+    what the recipient's program shows: two Content-Type or Content-Transfer-Encoding headers
+    that disagree, or two boundary parameters (the package takes the first, other readers the
+    last: a text/plain first and a multipart second has us scan base64 letters where the
+    reader opens a zip), and base64
+    that decoders read differently (characters outside the alphabet, data after the padding).
+    The package notices invalid base64 only when it decodes, and then decodes around it; it
+    is checked here, strictly. Two Content-Disposition headers are let through: both readings
+    of the part are inspected alike (a disposition only names and places it)."""
+    for part in message.walk():
+        types = part.get_all("Content-Type", [])
+        if len({" ".join(str(v).split()).lower() for v in types}) > 1:
+            raise BadMessage(f"Content-Type header: given {len(types)} times with different values in "
+                             f"{_where(part, message)}; a message says once what each part is")
+        if types and len(_BOUNDARY_PARAM.findall(_QUOTED.sub('""', str(types[0])))) > 1:
+            # The package takes the first boundary, other readers the last: two trees of parts.
+            raise BadMessage(f"Content-Type header of {_where(part, message)}: boundary given twice; a multipart "
+                             "has one boundary")
+        cte, problem = transfer_encoding.mechanism(part)
+        if problem and "different values" in problem:
+            raise BadMessage(f"{problem} in {_where(part, message)}; a message says once how each part is encoded")
+        if cte == "base64" and not part.is_multipart():
+            invalid = transfer_encoding.base64_problem(transfer_encoding.raw_body(part))
+            if invalid:
+                raise BadMessage(f"Content-Transfer-Encoding header: the body of {_where(part, message)} is declared "
+                                 f"base64 but is {invalid}; send it again from a mail program that encodes it")
 
 
 def _outline(message: EmailMessage) -> list[tuple[str, tuple[str, ...]]]:
@@ -141,7 +193,7 @@ def _stored_as_read(message: EmailMessage) -> None:
                          "submitted; send it again from a mail program that encodes its headers") from None
     again = BytesParser(policy=policy.default).parsebytes(stored)
     if _outline(again) != _outline(message) or any(
-            isinstance(d, _FATAL_DEFECTS) for part in again.walk() for d in part.defects):
+            isinstance(d, tuple(_FATAL_DEFECTS)) for part in again.walk() for d in part.defects):
         raise BadMessage("the message would change when stored: a header holds a line break (vertical tab, "
                          "form feed or a Unicode line separator); remove it and send again")
 
@@ -175,11 +227,20 @@ def parse(raw: bytes, envelope_recipients: list[str] | None = None) -> Intake:
     if _depth(message) > MAX_MIME_DEPTH:
         raise BadMessage(f"malformed MIME: parts nested deeper than {MAX_MIME_DEPTH} levels")
     for part in message.walk():
+        if part.get_content_maintype() == "message" and part.is_multipart():
+            # RFC 2046 §5.2.1: an enclosed message is never transfer-encoded. The parser reads
+            # one that is as if it were not, so its headers are base64 letters: say so.
+            cte, _ = transfer_encoding.mechanism(part)
+            if cte not in transfer_encoding.IDENTITY:
+                raise BadMessage(f"Content-Transfer-Encoding header of part {part.get_content_type()}: {cte[:40]!r}, "
+                                 "but an enclosed message may only be 7bit, 8bit or binary (RFC 2046 5.2.1); attach "
+                                 "it as a file instead")
         for defect in part.defects:
-            if isinstance(defect, _FATAL_DEFECTS):
-                where = "message" if part is message else f"part {part.get_content_type()}"
-                raise BadMessage(f"malformed MIME in {where}: {type(defect).__name__.removesuffix('Defect')} ({defect})")
+            for kind, text in _FATAL_DEFECTS.items():
+                if isinstance(defect, kind):
+                    raise BadMessage("malformed MIME: " + text.format(where=_where(part, message)))
     _read_headers(message)
+    _one_reading(message)
     if message.get_content_maintype() == "multipart" and not message.get_boundary():
         raise BadMessage("malformed MIME: multipart message without a boundary")
     _utf8_headers(message)

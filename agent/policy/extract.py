@@ -15,7 +15,6 @@ structure itself `mime_beyond_limits`), never a pass.
 
 from __future__ import annotations
 
-import codecs
 import io
 import json
 import re
@@ -24,6 +23,7 @@ from dataclasses import dataclass, field
 
 from agent.model import Finding
 from agent.policy import tables
+from agent.policy.charsets import UTF32_BOMS, as_ascii_compatible, decode_text
 from agent.policy.normalize import html_to_text
 
 MAX_TEXT_CHARS = 60_000_000  # per part; above the largest message the agent accepts
@@ -31,7 +31,6 @@ MAX_ARCHIVE_DEPTH = 3  # a ZIP in a ZIP in a ZIP is read; one more level is a fi
 MAX_ARCHIVE_MEMBERS = 1000
 MAX_ARCHIVE_BYTES = 200 * 1024 * 1024  # total decompressed per attachment (zip bombs)
 MAX_RATIO = 200  # decompressed / compressed per member; 42.zip is ~10^6
-_UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
 _CSV_TYPES = {"text/csv", "application/csv", "text/tab-separated-values", "text/comma-separated-values"}
 
 
@@ -84,7 +83,7 @@ def _looks_like_text(data: bytes) -> bool:
     sample = data[:8192]
     if b"\x00" in sample:
         # UTF-16 and UTF-32 text has a BOM; else binary
-        return sample[:2] in (b"\xff\xfe", b"\xfe\xff") or sample[:4] in _UTF32_BOMS
+        return sample[:2] in (b"\xff\xfe", b"\xfe\xff") or sample[:4] in UTF32_BOMS
     try:
         sample.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -92,63 +91,6 @@ def _looks_like_text(data: bytes) -> bool:
             printable = sum(32 <= b < 127 or b in (9, 10, 13) or b >= 160 for b in sample)
             return printable / len(sample) > 0.95  # latin-1 / cp1252 text
     return True
-
-
-def _wide_encoding(data: bytes, charset: str | None) -> str | None:
-    """The codec of UTF-16 or UTF-32 text, which is not ASCII-compatible: read as bytes,
-    "512-44-8721" becomes "5\\x001\\x002…" and passes every detector unseen. Told by its BOM,
-    by a declared charset, or (no BOM, charset absent or wrong) by the pattern of ASCII-range
-    characters, each code unit of which is one ASCII byte and NUL bytes on the same side."""
-    # UTF-32 first: its little-endian BOM begins with UTF-16's.
-    if data[:4] in _UTF32_BOMS:
-        return "utf-32"
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return "utf-16"
-    try:
-        declared = codecs.lookup(charset).name if charset else ""
-    except (LookupError, ValueError):  # also a label with NUL in it
-        declared = ""
-    if declared.startswith(("utf-16", "utf-32")):
-        return declared
-    sample = data[:4096]
-    if len(sample) < 8:
-        return None
-    for width, codec in ((4, "utf-32-le"), (4, "utf-32-be"), (2, "utf-16-le"), (2, "utf-16-be")):
-        units = sample[: len(sample) // width * width]
-        low = 0 if codec.endswith("le") else width - 1  # where the ASCII byte of each unit is
-        text_side = units[low::width]
-        nul_side = b"".join(units[i::width] for i in range(width) if i != low)
-        printable = sum(32 <= b < 127 or b in (9, 10, 13) for b in text_side)
-        if nul_side.count(0) >= 0.9 * len(nul_side) and printable >= 0.9 * len(text_side):
-            return codec
-    return None
-
-
-def as_ascii_compatible(data: bytes, charset: str | None) -> tuple[bytes, str | None]:
-    """UTF-16/32 text re-encoded as UTF-8 (and the charset that now applies), so that what
-    sniffs and reads bytes sees characters; anything else unchanged. Text that does not
-    decode under its wide encoding stays as it is (and is then binary: not inspectable)."""
-    codec = _wide_encoding(data, charset)
-    if codec is None:
-        return data, charset
-    try:
-        return data.decode(codec).encode("utf-8"), "utf-8"
-    except UnicodeError:
-        return data, charset
-
-
-def decode_text(data: bytes, charset: str | None = None) -> str:
-    codec = _wide_encoding(data, charset)
-    if codec:
-        return data.decode(codec, errors="replace")
-    for encoding in (charset, "utf-8"):
-        if not encoding:
-            continue
-        try:
-            return data.decode(encoding)
-        except (ValueError, LookupError):  # also "undefined" (UnicodeError) and a label with NUL in it
-            continue
-    return data.decode("cp1252", errors="replace")
 
 
 # --- simple formats, read here -----------------------------------------------------------------

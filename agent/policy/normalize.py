@@ -13,6 +13,9 @@ class _Table:
         self.rows: list[list[str]] = []
         self.row: list[str] | None = None
         self.cell: list[str] | None = None
+        # Text inside the table but in no cell (sloppy or hostile HTML): browsers show it above
+        # the table ("foster parenting", HTML Living Standard 13.2.6.1), so it is kept there.
+        self.loose: list[str] = []
 
     def end_cell(self) -> None:
         if self.cell is not None:
@@ -42,7 +45,8 @@ class _HtmlText(HTMLParser):
             table.cell.append(text)
         elif table is None:
             self.parts.append(text)
-        # text between cells (whitespace in <tr>) is dropped
+        elif text.strip():  # words between cells; the whitespace there is layout
+            table.loose.append(text)
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         if not self._hidden and tag in ("script", "style", "head", "title"):
@@ -59,6 +63,12 @@ class _HtmlText(HTMLParser):
             self._out("\n" if not (self._tables and self._tables[-1].cell is not None) else " ")
         elif tag in ("td", "th"):  # a cell outside a table; inline tags (span, b, font) join: "<span>436</span>-70" is 436-70
             self._out(" ")
+        if self._hidden:
+            # Shown by mail programs too: alt text where images are blocked (the default in
+            # many), titles as tooltips.
+            shown = " ".join(value for name, value in attrs if name in ("alt", "title") and value and value.strip())
+            if shown:
+                self._out(f" {shown} ")
 
     def handle_endtag(self, tag: str) -> None:
         if not self._hidden and tag in ("script", "style", "head", "title") and self._skip:
@@ -77,7 +87,8 @@ class _HtmlText(HTMLParser):
 
         table = self._tables.pop()
         table.end_row()
-        self._out("\n" + render(table.rows) + "\n")
+        loose = " ".join(" ".join(table.loose).split())
+        self._out("\n" + (loose + "\n" if loose else "") + render(table.rows) + "\n")
 
     def handle_data(self, data: str) -> None:
         if not self._skip:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
+from agent.transfer_encoding import base64_problem
 from tests.fuzz.world import HELD_SSN, MARKER_NAME, PASSING_SSN
 
 SAMPLES = sorted((Path(__file__).resolve().parents[2] / "assets" / "samples").glob("*.eml"))
@@ -139,6 +140,9 @@ def odd_leaf(draw, sound: bool = True) -> tuple[bytes, str]:
     if draw(st.booleans()):
         payload = payload.replace(b"A", b"!", draw(st.integers(0, 3))) + draw(st.sampled_from(
             (b"", b"=", b"==", b"=\r\n", b"=ZZ", b"=4", b"\x00", b"====", b"A")))
+    if sound and cte.lower() == "base64" and base64_problem(payload):
+        # Base64 that decoders read differently is refused by intake (issue 20): not sound.
+        payload = base64.encodebytes(payload)
     headers = [f"Content-Type: {ctype}; charset={charset}", f"Content-Transfer-Encoding: {cte}"]
     if draw(st.booleans()):
         headers.append(draw(st.sampled_from((

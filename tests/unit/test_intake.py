@@ -1,3 +1,5 @@
+import base64
+
 import pytest
 
 from agent.intake import MAX_MIME_DEPTH, BadMessage, content_digest, parse, without_bcc
@@ -147,3 +149,70 @@ def test_a_message_id_that_is_not_printable_ascii_is_refused(message_id):
     # It was accepted and then stopped the portal notice, which carries it (retried forever).
     with pytest.raises(BadMessage, match="Message-ID header"):
         parse(HEAD + b"Message-ID: " + message_id + b"\r\n\r\nbody\r\n")
+
+
+# --- issue 20: malformed headers from real mail are the one bad-input error, naming the header
+HEAD = b"From: a@x.example\r\nTo: b@y.example\r\nSubject: s\r\n"
+
+
+@pytest.mark.parametrize(("header", "named"), [
+    (b"From: John.<john@x.example>", "From header"),  # a display name ending in a dot before <addr>
+    (b"Message-ID: <[id@host]>", "Message-ID header"),  # brackets inside the msg-id
+    (b"Message-ID: <[1.2.3.4]@host>", "Message-ID header"),
+    (b"From: =?utf-8?q?John=0D=0ADoe?= <j@x.example>", "From header"),  # an encoded line break
+    (b"Reply-To: =?utf-8?b?Sm9obgpEb2U=?= <j@x.example>", "Reply-To header"),
+])
+def test_malformed_headers_of_real_mail_are_refused_naming_the_header(header, named):
+    name = header.split(b":")[0]
+    rest = b"".join(line + b"\r\n" for line in HEAD.split(b"\r\n") if line and not line.startswith(name + b":"))
+    with pytest.raises(BadMessage, match=named):
+        parse(header + b"\r\n" + rest + b"\r\nbody\r\n")
+
+
+@pytest.mark.parametrize("name", [b"John Q.", b"Smith Jr.", b"Dr."])
+def test_a_display_name_ending_in_a_dot_with_a_space_before_the_address_is_accepted(name):
+    assert parse(b"From: " + name + b" <john@x.example>\r\nTo: b@y.example\r\n\r\nhi\r\n").sender == "john@x.example"
+
+
+def test_two_content_types_that_disagree_are_refused_naming_the_header():
+    raw = (HEAD + b"Content-Type: text/plain\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+           b"--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b--\r\n")
+    with pytest.raises(BadMessage, match="Content-Type header: given 2 times with different values in message"):
+        parse(raw)
+
+
+def test_the_same_content_type_twice_is_one_reading_and_accepted():
+    raw = HEAD + b"Content-Type: text/plain; charset=utf-8\r\nContent-Type: text/plain;  charset=UTF-8\r\n\r\nhi\r\n"
+    assert parse(raw).message.get_content_type() == "text/plain"
+
+
+@pytest.mark.parametrize(("raw", "named"), [
+    (HEAD + b"Content-Type: multipart/mixed; boundary=zz\r\n\r\nno parts here", "Content-Type header of message"),
+    (HEAD + b"Content-Type: multipart/mixed\r\n\r\nbody", "Content-Type header of message"),
+    (HEAD + b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nnot a header line\r\n\r\nx\r\n--b--\r\n',
+     "headers of part text/plain"),
+])
+def test_broken_mime_structure_is_refused_naming_the_header_and_where(raw, named):
+    with pytest.raises(BadMessage, match=named):
+        parse(raw)
+
+
+def test_a_transfer_encoded_enclosed_message_is_refused_naming_the_header():
+    inner = base64.b64encode(b"From: x@y.example\r\nSubject: SSN 512-44-8721\r\n\r\nhi\r\n")
+    raw = (HEAD + b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: message/rfc822\r\n'
+           b"Content-Transfer-Encoding: base64\r\n\r\n" + inner + b"\r\n--b--\r\n")
+    with pytest.raises(BadMessage, match=r"Content-Transfer-Encoding header of part message/rfc822: 'base64'"):
+        parse(raw)
+
+
+def test_two_boundaries_in_one_content_type_are_refused():
+    raw = (HEAD + b'Content-Type: multipart/mixed; boundary=a; BOUNDARY="b"\r\n\r\n--a\r\nContent-Type: text/plain\r\n\r\n'
+           b"A\r\n--a--\r\n--b\r\nContent-Type: text/plain\r\n\r\nSSN 512-44-8721\r\n--b--\r\n")
+    with pytest.raises(BadMessage, match="Content-Type header of message: boundary given twice"):
+        parse(raw)
+
+
+def test_a_boundary_quoted_with_semicolons_inside_is_one_boundary():
+    raw = (HEAD + b'Content-Type: multipart/mixed; boundary="x;boundary=y"\r\n\r\n--x;boundary=y\r\n'
+           b"Content-Type: text/plain\r\n\r\nA\r\n--x;boundary=y--\r\n")
+    assert parse(raw).message.is_multipart()
