@@ -33,7 +33,7 @@ BUNDLE_TOOLS := $(VENV)/.postseal-bundle-tools
 BUNDLE_SOURCES := pyproject.toml $(shell find agent gui assets addins/outlook/web installers/pyinstaller \
                     -type f -not -name '*.pyc' 2>/dev/null)
 
-.PHONY: demo test check screenshots fuzz setup setup-test lint bench clean policy-templates msi bundle deb bundle-test
+.PHONY: demo test check screenshots fuzz setup setup-test lint format bench clean policy-templates msi bundle deb bundle-test
 
 $(STAMP): pyproject.toml
 	@echo "== python: creating $(VENV) and installing postseal with its dependencies"
@@ -56,9 +56,15 @@ demo: setup
 	@echo "== demo: postseal demo"
 	@$(VENV)/bin/postseal demo
 
+# `make format` rewrites the code as `ruff format` wants it; lint fails when it would change anything.
+LINTED = agent gui tests benchmarks installers scripts
 lint: $(STAMP)
-	@echo "== lint: ruff"
-	@$(VENV)/bin/ruff check agent gui tests benchmarks installers
+	@echo "== lint: ruff check, ruff format --check"
+	@$(VENV)/bin/ruff check $(LINTED)
+	@$(VENV)/bin/ruff format --check --quiet $(LINTED) || { echo "lint: run make format to format the files above"; exit 1; }
+
+format: $(STAMP)
+	@$(VENV)/bin/ruff format $(LINTED)
 
 # The bundle is built here (about 30-50 s when something changed, nothing otherwise): its tests
 # run the real thing.
@@ -75,7 +81,7 @@ test: setup-test lint bundle
 
 check: $(STAMP)
 	@echo "== check: ruff, then the unit tests ($(CHECK_WORKERS) workers)"
-	@$(VENV)/bin/ruff check agent gui tests benchmarks installers
+	@$(MAKE) --no-print-directory lint
 	@$(PY) -m pytest -q -n $(CHECK_WORKERS) --dist worksteal tests/unit
 
 # The pictures in docs/screenshots/ (README, guides), taken by the tests marked `screenshots`

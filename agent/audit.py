@@ -39,13 +39,49 @@ from agent.store_migrations import Step, document_version, latest, migrate_docum
 
 GENESIS = "0" * 64
 ALLOWED_FIELDS = frozenset(
-    {"event", "message", "message_id", "sender", "recipients", "method", "key_fingerprint",
-     "findings", "rule", "action", "reason", "reply", "tls", "portal_id", "state", "detail",
-     "verdict", "client",  # verdict: a stamp's id; client: the door a draft came through
-     "proof"}  # how a copy left, structured (model.Proof: method, reply, TLS, key, portal id, time)
+    {
+        "event",
+        "message",
+        "message_id",
+        "sender",
+        "recipients",
+        "method",
+        "key_fingerprint",
+        "findings",
+        "rule",
+        "action",
+        "reason",
+        "reply",
+        "tls",
+        "portal_id",
+        "state",
+        "detail",
+        "verdict",
+        "client",  # verdict: a stamp's id; client: the door a draft came through
+        "proof",
+    }  # how a copy left, structured (model.Proof: method, reply, TLS, key, portal id, time)
 )
-CSV_FIELDS = ("seq", "time", "event", "message", "message_id", "sender", "recipients", "method",
-              "state", "key_fingerprint", "portal_id", "rule", "findings", "reason", "reply", "tls", "verdict", "client", "hash")
+CSV_FIELDS = (
+    "seq",
+    "time",
+    "event",
+    "message",
+    "message_id",
+    "sender",
+    "recipients",
+    "method",
+    "state",
+    "key_fingerprint",
+    "portal_id",
+    "rule",
+    "findings",
+    "reason",
+    "reply",
+    "tls",
+    "verdict",
+    "client",
+    "hash",
+)
 
 
 # Release 0.1.0 wrote the records and the head as they are still written; its heads carry no
@@ -109,7 +145,9 @@ class Chain:
         if seq != expected:
             return self._fail(f"record at {where} has seq {seq}, expected {expected} (removed or reordered)")
         if record.get("prev") != self.previous:
-            return self._fail(f"record {seq} ({where}) does not follow record {self.count}: removed, reordered or changed")
+            return self._fail(
+                f"record {seq} ({where}) does not follow record {self.count}: removed, reordered or changed"
+            )
         if _digest(record) != record.get("hash"):
             return self._fail(f"record {seq} ({where}) was changed: its hash does not match its content")
         self.previous, self.count = record["hash"], expected
@@ -209,8 +247,12 @@ class AuditLog:
             return
         if self._fd is not None:
             os.fsync(self._fd)  # the records first, then the head that vouches for them
-        head = {"version": latest(MIGRATIONS), "seq": self._seq, "hash": self._last,
-                "mac": self._mac(self._seq, self._last)}
+        head = {
+            "version": latest(MIGRATIONS),
+            "seq": self._seq,
+            "hash": self._last,
+            "mac": self._mac(self._seq, self._last),
+        }
         tmp = self.head_path.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
@@ -244,14 +286,20 @@ class AuditLog:
         count, hashes = chain.count, chain.hashes
         if not self.head_path.exists():
             if count:
-                return VerifyResult(False, count, f"{self.head_path.name} is missing: the log cannot be checked for truncation")
+                return VerifyResult(
+                    False, count, f"{self.head_path.name} is missing: the log cannot be checked for truncation"
+                )
             return VerifyResult(True, 0)
         head = json.loads(self.head_path.read_text())
         seq, digest = int(head.get("seq", -1)), str(head.get("hash", ""))
         if not hmac.compare_digest(str(head.get("mac", "")), self._mac(seq, digest)):
             return VerifyResult(False, count, f"{self.head_path.name} is not signed by this agent's key")
         if seq > count:
-            return VerifyResult(False, count, f"log ends at record {count} but the signed head is record {seq}: records were removed from the end")
+            return VerifyResult(
+                False,
+                count,
+                f"log ends at record {count} but the signed head is record {seq}: records were removed from the end",
+            )
         if hashes.get(seq, GENESIS) != digest:
             return VerifyResult(False, count, f"record {seq} does not match the signed head: the log was rebuilt")
         return VerifyResult(True, count, unsigned=count - seq)

@@ -78,19 +78,32 @@ def signed_export(log: AuditLog) -> dict[str, Any]:
     """The verified records with a head signed by this agent's audit export key."""
     result = log.verify()
     if not result.ok:
-        raise NotIntact(f"audit log NOT intact: {result.problem}; not exported (an export vouches only "
-                        "for a log that verifies)")
+        raise NotIntact(
+            f"audit log NOT intact: {result.problem}; not exported (an export vouches only for a log that verifies)"
+        )
     records = log.records()[: result.records]  # records appended since the check wait for the next export
     key = Ed25519PrivateKey.from_private_bytes(secret_store.get_or_create(log.path.parent, SECRET))
     public = key.public_key()
     ident = ed25519_key_id(public)
-    head = {"seq": result.records, "hash": records[-1]["hash"] if records else GENESIS,
-            "records": result.records, "exported": datetime.now(UTC).isoformat(timespec="seconds"),
-            "key_id": ident}
-    return {"format": FORMAT, "version": VERSION, "head": head, "signature": _b64(key.sign(_canonical(head))),
-            "public_key": {"algorithm": "Ed25519", "key_id": ident,
-                           "pem": public.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()},
-            "records": records}
+    head = {
+        "seq": result.records,
+        "hash": records[-1]["hash"] if records else GENESIS,
+        "records": result.records,
+        "exported": datetime.now(UTC).isoformat(timespec="seconds"),
+        "key_id": ident,
+    }
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "head": head,
+        "signature": _b64(key.sign(_canonical(head))),
+        "public_key": {
+            "algorithm": "Ed25519",
+            "key_id": ident,
+            "pem": public.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode(),
+        },
+        "records": records,
+    }
 
 
 def export_text(log: AuditLog, fmt: str) -> str:
@@ -110,14 +123,20 @@ def _document(path: Path) -> dict[str, Any]:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise BadExport(f"{path}: not JSON (line {exc.lineno}: {exc.msg}); an audit export is what "
-                        "`postseal audit export --format json` writes") from None
+        raise BadExport(
+            f"{path}: not JSON (line {exc.lineno}: {exc.msg}); an audit export is what "
+            "`postseal audit export --format json` writes"
+        ) from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise BadExport(f'{path}: not a Postseal audit export (no "format": "{FORMAT}"); a CSV export or an '
-                        "earlier release's JSON list cannot be verified: export again with --format json")
+        raise BadExport(
+            f'{path}: not a Postseal audit export (no "format": "{FORMAT}"); a CSV export or an '
+            "earlier release's JSON list cannot be verified: export again with --format json"
+        )
     if document.get("version") != VERSION:
-        raise BadExport(f"{path}: audit export version {document.get('version')!r}; this release reads "
-                        f"version {VERSION}: verify it with the release that wrote it, or a newer one")
+        raise BadExport(
+            f"{path}: audit export version {document.get('version')!r}; this release reads "
+            f"version {VERSION}: verify it with the release that wrote it, or a newer one"
+        )
     return document
 
 
@@ -174,14 +193,17 @@ def verify_export(path: Path, expected_key: str | None = None) -> ExportCheck:
     try:
         public.verify(signature or b"", _canonical(head))
     except InvalidSignature:
-        return check(f"the head's signature is not valid for key {ident}: the head was changed or signed by "
-                     "another key")
+        return check(
+            f"the head's signature is not valid for key {ident}: the head was changed or signed by another key"
+        )
     seq = head.get("seq")
     if head.get("records") != seq or not isinstance(seq, int):
         return check("the signed head is malformed (seq and records differ)")
     if seq > chain.count:
-        return check(f"the export ends at record {chain.count} but its signed head is record {seq}: "
-                     "records were removed from the end")
+        return check(
+            f"the export ends at record {chain.count} but its signed head is record {seq}: "
+            "records were removed from the end"
+        )
     if seq < chain.count:
         return check(f"records {seq + 1}–{chain.count} were added after the head was signed")
     if head.get("hash") != chain.previous:

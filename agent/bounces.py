@@ -48,8 +48,13 @@ class RecipientStatus:
         return self.action == "failed"
 
     def to_json(self) -> dict[str, str]:
-        return {"address": self.address, "action": self.action, "status": self.status,
-                "diagnostic": self.diagnostic, "remote_mta": self.remote_mta}
+        return {
+            "address": self.address,
+            "action": self.action,
+            "status": self.status,
+            "diagnostic": self.diagnostic,
+            "remote_mta": self.remote_mta,
+        }
 
 
 @dataclass(frozen=True)
@@ -98,8 +103,10 @@ def _status_part(message: Message) -> Message:
     if report_type != "delivery-status":
         raise NotADsn(f"the report is {report_type or 'untyped'}, not delivery-status (RFC 3464)")
     for part in message.get_payload():
-        if isinstance(part, Message) and part.get_content_type() in ("message/delivery-status",
-                                                                     "message/global-delivery-status"):
+        if isinstance(part, Message) and part.get_content_type() in (
+            "message/delivery-status",
+            "message/global-delivery-status",
+        ):
             return part
     raise NotADsn("the report has no message/delivery-status part")
 
@@ -154,8 +161,10 @@ def _blocks(part: Message) -> list[Message]:
     relays (Amazon SES, Exchange 2007, Office 365, ...) end the part with another blank line,
     which is not a recipient lacking its fields but no group at all.
     """
-    groups = [HeaderParser(policy=policy.compat32).parsestr(chunk.strip("\r\n") + "\n")
-              for chunk in re.split(r"\r?\n[ \t]*\r?\n", _status_text(part))]
+    groups = [
+        HeaderParser(policy=policy.compat32).parsestr(chunk.strip("\r\n") + "\n")
+        for chunk in re.split(r"\r?\n[ \t]*\r?\n", _status_text(part))
+    ]
     return [block for block in groups if block.keys()]
 
 
@@ -197,8 +206,19 @@ def _report(message: Message) -> Report:
         if not final or action not in ACTIONS:
             raise NotADsn("a recipient block lacks Final-Recipient or a valid Action")
         original = _address(_field(block, "Original-Recipient"))
-        recipients.append(RecipientStatus(
-            original or final, final, action, _status_code(_field(block, "Status")),
-            _field(block, "Diagnostic-Code"), _field(block, "Remote-MTA")))
-    return Report(_field(per_message, "Original-Envelope-Id"), _original_message_id(message),
-                  _field(per_message, "Reporting-MTA"), tuple(recipients))
+        recipients.append(
+            RecipientStatus(
+                original or final,
+                final,
+                action,
+                _status_code(_field(block, "Status")),
+                _field(block, "Diagnostic-Code"),
+                _field(block, "Remote-MTA"),
+            )
+        )
+    return Report(
+        _field(per_message, "Original-Envelope-Id"),
+        _original_message_id(message),
+        _field(per_message, "Reporting-MTA"),
+        tuple(recipients),
+    )

@@ -116,7 +116,9 @@ class NetworkConfig:
     # "host:port=address:port", as curl --connect-to: reach `host` at another address (a lab or
     # test network) while TLS still verifies the certificate for `host`. Each use is logged.
     connect_to: list[str] = field(default_factory=list)
-    ca_file: str = ""  # extra CA for the agent's own HTTPS lookups (WKD, keyserver, MTA-STS), on top of the system store
+    ca_file: str = (
+        ""  # extra CA for the agent's own HTTPS lookups (WKD, keyserver, MTA-STS), on top of the system store
+    )
 
 
 @dataclass(frozen=True)
@@ -179,9 +181,11 @@ SECTIONS: dict[str, type] = {
     if f.name not in ("locked", "managed_error")
 }
 
-_ALLOWED_VALUES = {("relay", "starttls"): ("off", "opportunistic", "required"),
-                   ("accounts", "transport"): ("api", "smtp"),
-                   ("secrets", "backend"): ("keyring", "file")}
+_ALLOWED_VALUES = {
+    ("relay", "starttls"): ("off", "opportunistic", "required"),
+    ("accounts", "transport"): ("api", "smtp"),
+    ("secrets", "backend"): ("keyring", "file"),
+}
 # Settings shown as set or not, never by value (GET /v1/config, `postseal config check`).
 SECRETS = frozenset({("relay", "password"), ("portal", "upload_token"), ("portal", "enrolment_code")})
 
@@ -281,7 +285,7 @@ def read_managed(system: platform.Platform | None = None) -> ManagedSettings | N
 
 
 def _line_of(text: str, section: str, key: str | None) -> str:
-    """", line N" for an error message, when the setting can be found in the file's text."""
+    """ ", line N" for an error message, when the setting can be found in the file's text."""
     number = line_of(text, section, key) if text else None
     return f", line {number}" if number else ""
 
@@ -292,8 +296,7 @@ def _validate(data: dict[str, Any], source: str, text: str) -> dict[str, dict[st
         if section not in SECTIONS:
             known = ", ".join(sorted(SECTIONS))
             raise ConfigError(
-                f"{source}{_line_of(text, section, None)}: unknown section [{shown(section)}] "
-                f"(known: {known})"
+                f"{source}{_line_of(text, section, None)}: unknown section [{shown(section)}] (known: {known})"
             )
         if not isinstance(values, dict):
             raise ConfigError(f"{source}: [{section}] must be a table")
@@ -302,8 +305,7 @@ def _validate(data: dict[str, Any], source: str, text: str) -> dict[str, dict[st
             where = f"{source}{_line_of(text, section, key)}"
             if key not in fields:
                 raise ConfigError(
-                    f"{where}: unknown key '{shown(key)}' in [{section}] "
-                    f"(known: {', '.join(sorted(fields))})"
+                    f"{where}: unknown key '{shown(key)}' in [{section}] (known: {', '.join(sorted(fields))})"
                 )
             _check_type(section, key, fields[key].type, value, where)
         out[section] = dict(values)
@@ -362,7 +364,9 @@ def _check_type(section: str, key: str, declared: Any, value: Any, where: str) -
     if (section, key) == ("network", "dns_servers"):
         for item in value:
             if not re.fullmatch(r"[0-9a-fA-F.:]+?(:\d{1,5})?", item):
-                raise ConfigError(f"{where}: network.dns_servers entries are IP addresses (ip or ip:port), not {item!r}")
+                raise ConfigError(
+                    f"{where}: network.dns_servers entries are IP addresses (ip or ip:port), not {item!r}"
+                )
 
 
 def _scheme(url: str) -> str:
@@ -384,11 +388,13 @@ _JSON_ESCAPE = re.compile(r"\\\\|\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})")
 def _toml_value(value: Any) -> str:
     """JSON's escapes are TOML's but one: TOML has no surrogate pairs, it writes a character
     beyond the BMP (an emoji in a password) as one \\UXXXXXXXX escape."""
+
     def escape(match: re.Match[str]) -> str:
         if match.group(1) is None:
             return match.group(0)
         high, low = int(match.group(1), 16), int(match.group(2), 16)
         return f"\\U{0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00):08X}"
+
     return _JSON_ESCAPE.sub(escape, json.dumps(value))
 
 

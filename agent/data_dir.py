@@ -40,7 +40,8 @@ def _tighten(path: Path, mode: int, what: str) -> None:
     if info.st_uid != os.getuid():
         raise UnsafeDataDir(
             f"{what} {path} belongs to user id {info.st_uid}, not to you (user id {os.getuid()}): "
-            "the agent does not start on it; use your own folder (POSTSEAL_HOME) or have IT give it to you")
+            "the agent does not start on it; use your own folder (POSTSEAL_HOME) or have IT give it to you"
+        )
     current = stat.S_IMODE(info.st_mode)
     if not current & 0o077:
         return
@@ -49,5 +50,6 @@ def _tighten(path: Path, mode: int, what: str) -> None:
     except OSError as exc:
         raise UnsafeDataDir(
             f"{what} {path} is mode {current:04o} (open to other users) and cannot be made private "
-            f"({exc.strerror or exc}); the agent does not start until it is mode {mode:04o}") from None
+            f"({exc.strerror or exc}); the agent does not start until it is mode {mode:04o}"
+        ) from None
     log.warning("%s %s was mode %04o (open to other users); now %04o", what, path, current, mode)

@@ -70,9 +70,13 @@ class TestCA:
         ca_key = ec.generate_private_key(ec.SECP256R1())
         ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Postseal Demo CA")])
         ca = (
-            x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
-            .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
+            x509.CertificateBuilder()
+            .subject_name(ca_name)
+            .issuer_name(ca_name)
+            .public_key(ca_key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=30))
             .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
             .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
             .sign(ca_key, hashes.SHA256())
@@ -81,10 +85,17 @@ class TestCA:
         cert = (
             x509.CertificateBuilder()
             .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
-            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
-            .add_extension(x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .issuer_name(ca_name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=30))
+            .add_extension(
+                x509.SubjectAlternativeName(
+                    [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+                ),
+                critical=False,
+            )
             .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
             .sign(ca_key, hashes.SHA256())
         )
@@ -93,8 +104,11 @@ class TestCA:
         self.key_file = self.folder / "server.key"
         self.ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
         self.cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        self.key_file.write_bytes(key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+        self.key_file.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
 
     def server_context(self) -> ssl.SSLContext:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -124,9 +138,17 @@ class _Collector:
     async def handle_DATA(self, server, session, envelope) -> str:
         self.sink._count += 1
         queue_id = f"Q{self.sink._count:06d}"
-        self.sink.received.append(Received(
-            envelope.mail_from, tuple(envelope.rcpt_tos), envelope.original_content or envelope.content,
-            session.ssl is not None, queue_id, tuple(envelope.mail_options), tuple(envelope.rcpt_options)))
+        self.sink.received.append(
+            Received(
+                envelope.mail_from,
+                tuple(envelope.rcpt_tos),
+                envelope.original_content or envelope.content,
+                session.ssl is not None,
+                queue_id,
+                tuple(envelope.mail_options),
+                tuple(envelope.rcpt_options),
+            )
+        )
         with self.sink._cond:
             self.sink._cond.notify_all()
         return f"250 2.0.0 Ok: queued as {queue_id}"
@@ -166,8 +188,14 @@ class SmtpSink:
         self._cond = threading.Condition()
         kwargs = {"tls_context": ca.server_context()} if ca else {}
         controller, handler = (_DsnController, _DsnCollector) if dsn else (Controller, _Collector)
-        self.controller = controller(handler(self), hostname="127.0.0.1", port=self.port,
-                                     server_hostname="localhost", data_size_limit=60 * 1024 * 1024, **kwargs)
+        self.controller = controller(
+            handler(self),
+            hostname="127.0.0.1",
+            port=self.port,
+            server_hostname="localhost",
+            data_size_limit=60 * 1024 * 1024,
+            **kwargs,
+        )
 
     def __enter__(self) -> SmtpSink:
         self.controller.start()
@@ -187,15 +215,21 @@ class SmtpSink:
         with self._cond:
             return self._cond.wait_for(lambda: len(self.received) >= count, timeout)
 
-    def bounce(self, received: Received, address: str, status: str = "5.1.1",
-               diagnostic: str = "smtp; 550 5.1.1 User unknown", action: str = "failed",
-               headers_only: bool = True) -> bytes:
+    def bounce(
+        self,
+        received: Received,
+        address: str,
+        status: str = "5.1.1",
+        diagnostic: str = "smtp; 550 5.1.1 User unknown",
+        action: str = "failed",
+        headers_only: bool = True,
+    ) -> bytes:
         """The RFC 3464 report a relay like Postfix mails back when the next hop refuses
         `address` after this sink accepted the message."""
         envid = next((o.split("=", 1)[1] for o in received.mail_options if o.upper().startswith("ENVID=")), "")
         if headers_only:
             header_end = received.data.find(b"\r\n\r\n")
-            returned = b"Content-Type: text/rfc822-headers\r\n\r\n" + received.data[:header_end + 2]
+            returned = b"Content-Type: text/rfc822-headers\r\n\r\n" + received.data[: header_end + 2]
         else:
             returned = b"Content-Type: message/rfc822\r\n\r\n" + received.data
         now = dt.datetime.now(dt.UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
@@ -232,9 +266,15 @@ class Recipient:
         # No passphrase: this is a partner's own mail program in a throwaway world (the demo's
         # and the tests'), outside the agent; it decrypts with plain `gpg --batch`. The agent's
         # own keys are protected (agent/keys/pgp_store.py).
-        params = self.gpg.gen_key_input(key_type="EDDSA", key_curve="ed25519", subkey_type="ECDH",
-                                        subkey_curve="cv25519", name_email=address, expire_date=expire,
-                                        no_protection=True)
+        params = self.gpg.gen_key_input(
+            key_type="EDDSA",
+            key_curve="ed25519",
+            subkey_type="ECDH",
+            subkey_curve="cv25519",
+            name_email=address,
+            expire_date=expire,
+            no_protection=True,
+        )
         self.fingerprint = self.gpg.gen_key(params).fingerprint
         if faked_time:  # the key exists now; later calls run at the real time
             self.gpg = gnupg.GPG(gnupghome=str(self.home))

@@ -31,10 +31,12 @@ _FATAL_DEFECTS = {
     errors.StartBoundaryNotFoundDefect: "Content-Type header of {where}: its boundary never starts a line of the body",
     errors.MultipartInvariantViolationDefect: "Content-Type header of {where}: multipart, but the body holds no parts",
     errors.MissingHeaderBodySeparatorDefect: "headers of {where}: a line that is not a header (no colon) comes "
-                                             "before the blank line that ends them",
+    "before the blank line that ends them",
     errors.InvalidBase64CharactersDefect: "Content-Transfer-Encoding header of {where}: invalid base64",
 }
-_ADDRESS = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+_ADDRESS = re.compile(
+    r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+)
 
 
 class BadMessage(ValueError):
@@ -79,8 +81,10 @@ def _utf8_headers(message: EmailMessage) -> None:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise BadMessage(f"{name} header: not valid UTF-8 (byte 0x{data[exc.start]:02x} at {exc.start}); "
-                             "write the name in UTF-8 or leave it out") from None
+            raise BadMessage(
+                f"{name} header: not valid UTF-8 (byte 0x{data[exc.start]:02x} at {exc.start}); "
+                "write the name in UTF-8 or leave it out"
+            ) from None
         repaired[index] = re.sub(r"\r?\n(?=[ \t])", "", text).strip()
     if not repaired:
         return
@@ -157,20 +161,25 @@ def _one_reading(message: EmailMessage) -> None:
     for part in message.walk():
         types = part.get_all("Content-Type", [])
         if len({" ".join(str(v).split()).lower() for v in types}) > 1:
-            raise BadMessage(f"Content-Type header: given {len(types)} times with different values in "
-                             f"{_where(part, message)}; a message says once what each part is")
+            raise BadMessage(
+                f"Content-Type header: given {len(types)} times with different values in "
+                f"{_where(part, message)}; a message says once what each part is"
+            )
         if types and len(_BOUNDARY_PARAM.findall(_QUOTED.sub('""', str(types[0])))) > 1:
             # The package takes the first boundary, other readers the last: two trees of parts.
-            raise BadMessage(f"Content-Type header of {_where(part, message)}: boundary given twice; a multipart "
-                             "has one boundary")
+            raise BadMessage(
+                f"Content-Type header of {_where(part, message)}: boundary given twice; a multipart has one boundary"
+            )
         cte, problem = transfer_encoding.mechanism(part)
         if problem and "different values" in problem:
             raise BadMessage(f"{problem} in {_where(part, message)}; a message says once how each part is encoded")
         if cte == "base64" and not part.is_multipart():
             invalid = transfer_encoding.base64_problem(transfer_encoding.raw_body(part))
             if invalid:
-                raise BadMessage(f"Content-Transfer-Encoding header: the body of {_where(part, message)} is declared "
-                                 f"base64 but is {invalid}; send it again from a mail program that encodes it")
+                raise BadMessage(
+                    f"Content-Transfer-Encoding header: the body of {_where(part, message)} is declared "
+                    f"base64 but is {invalid}; send it again from a mail program that encodes it"
+                )
 
 
 def _outline(message: EmailMessage) -> list[tuple[str, tuple[str, ...]]]:
@@ -189,13 +198,18 @@ def _stored_as_read(message: EmailMessage) -> None:
     try:
         stored = message.as_bytes()
     except UnicodeError:  # raw 8-bit bytes in a header it must refold: it cannot write them back
-        raise BadMessage("a header holds raw 8-bit bytes (not RFC 2047 encoded) that cannot be stored as "
-                         "submitted; send it again from a mail program that encodes its headers") from None
+        raise BadMessage(
+            "a header holds raw 8-bit bytes (not RFC 2047 encoded) that cannot be stored as "
+            "submitted; send it again from a mail program that encodes its headers"
+        ) from None
     again = BytesParser(policy=policy.default).parsebytes(stored)
     if _outline(again) != _outline(message) or any(
-            isinstance(d, tuple(_FATAL_DEFECTS)) for part in again.walk() for d in part.defects):
-        raise BadMessage("the message would change when stored: a header holds a line break (vertical tab, "
-                         "form feed or a Unicode line separator); remove it and send again")
+        isinstance(d, tuple(_FATAL_DEFECTS)) for part in again.walk() for d in part.defects
+    ):
+        raise BadMessage(
+            "the message would change when stored: a header holds a line break (vertical tab, "
+            "form feed or a Unicode line separator); remove it and send again"
+        )
 
 
 def _addresses(message: EmailMessage, header: str) -> list[str]:
@@ -232,9 +246,11 @@ def parse(raw: bytes, envelope_recipients: list[str] | None = None) -> Intake:
             # one that is as if it were not, so its headers are base64 letters: say so.
             cte, _ = transfer_encoding.mechanism(part)
             if cte not in transfer_encoding.IDENTITY:
-                raise BadMessage(f"Content-Transfer-Encoding header of part {part.get_content_type()}: {cte[:40]!r}, "
-                                 "but an enclosed message may only be 7bit, 8bit or binary (RFC 2046 5.2.1); attach "
-                                 "it as a file instead")
+                raise BadMessage(
+                    f"Content-Transfer-Encoding header of part {part.get_content_type()}: {cte[:40]!r}, "
+                    "but an enclosed message may only be 7bit, 8bit or binary (RFC 2046 5.2.1); attach "
+                    "it as a file instead"
+                )
         for defect in part.defects:
             for kind, text in _FATAL_DEFECTS.items():
                 if isinstance(defect, kind):

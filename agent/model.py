@@ -46,8 +46,9 @@ TRANSITIONS: dict[State, frozenset[State]] = {
     State.QUEUED: frozenset({State.PROTECTING, State.DEFERRED, State.HELD, State.FAILED}),
     State.PROTECTING: frozenset({State.PROTECTING, State.SENDING, State.DEFERRED, State.HELD, State.FAILED}),
     State.SENDING: frozenset({State.DELIVERED, State.DEFERRED, State.HELD, State.FAILED}),
-    State.DEFERRED: frozenset({State.PROTECTING, State.DEFERRED, State.DELIVERED, State.HELD, State.FAILED,
-                               State.QUEUED}),
+    State.DEFERRED: frozenset(
+        {State.PROTECTING, State.DEFERRED, State.DELIVERED, State.HELD, State.FAILED, State.QUEUED}
+    ),
     State.DELIVERED: frozenset({State.FAILED}),
     State.HELD: frozenset({State.QUEUED}),  # released after review, or sent via the portal instead
     State.FAILED: frozenset(),
@@ -180,7 +181,9 @@ class Proof:
         """The hop's TLS in one line, as the audit's `tls` field has always said it."""
         if not self.tls_version:
             return "none"
-        words = f"{self.tls_version} {self.tls_cipher} {('verified ' + self.tls_peer) if self.tls_peer else 'unverified'}"
+        words = (
+            f"{self.tls_version} {self.tls_cipher} {('verified ' + self.tls_peer) if self.tls_peer else 'unverified'}"
+        )
         return f"{words}; required by {self.tls_policy}" if self.tls_policy else words
 
 

@@ -154,8 +154,16 @@ def parse(domain: str, ident: str, text: str) -> Policy:
 def fetch(domain: str, ident: str, network: Network, ctx) -> Policy:
     url = f"https://mta-sts.{domain}/.well-known/mta-sts.txt"
     try:
-        response = https.request("GET", url, {"Accept": "text/plain"}, None, ctx, timeout=network.timeout,
-                                 network=network, max_bytes=MAX_POLICY)
+        response = https.request(
+            "GET",
+            url,
+            {"Accept": "text/plain"},
+            None,
+            ctx,
+            timeout=network.timeout,
+            network=network,
+            max_bytes=MAX_POLICY,
+        )
     except https.TooLarge:
         raise NoPolicy("the policy is over 64 KB") from None
     except https.Unreachable as exc:

@@ -31,13 +31,22 @@ _ERRNO = {
 }
 # The same texts when only the string survived (urllib3 and urllib fold the exception into text).
 _TEXT = [
-    (re.compile(r"\[Errno -2\] Name or service not known|\[Errno 8\] nodename nor servname provided, or not known"
-                r"|\[Errno 11001\] getaddrinfo failed|Name or service not known"), "no such domain"),
+    (
+        re.compile(
+            r"\[Errno -2\] Name or service not known|\[Errno 8\] nodename nor servname provided, or not known"
+            r"|\[Errno 11001\] getaddrinfo failed|Name or service not known"
+        ),
+        "no such domain",
+    ),
     (re.compile(r"\[Errno -5\] No address associated with hostname"), "the domain has no address"),
-    (re.compile(r"\[Errno -3\] Temporary failure in name resolution|Temporary failure in name resolution"),
-     "the domain name could not be looked up (DNS not answering)"),
-    (re.compile(r"\[Errno (?:111|61|10061)\] Connection refused|\[WinError 10061\][^)]*"),
-     "connection refused (nothing listens on that port)"),
+    (
+        re.compile(r"\[Errno -3\] Temporary failure in name resolution|Temporary failure in name resolution"),
+        "the domain name could not be looked up (DNS not answering)",
+    ),
+    (
+        re.compile(r"\[Errno (?:111|61|10061)\] Connection refused|\[WinError 10061\][^)]*"),
+        "connection refused (nothing listens on that port)",
+    ),
     (re.compile(r"\[Errno (?:113|65)\] No route to host"), "host unreachable"),
     (re.compile(r"\[Errno (?:101|51)\] Network is unreachable"), "network unreachable (is this computer offline?)"),
     (re.compile(r"\[Errno (?:104|54)\] Connection reset by peer"), "connection reset by the other side"),

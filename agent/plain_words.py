@@ -45,20 +45,19 @@ _SAYS: dict[tuple[Method, Why], str] = {
     (Method.SMIME, Why.OWN_REPLY): "Encrypted with your own S/MIME certificate, so your mail program opens it.",
     (Method.PGP, Why.PLAIN): "Encrypted with their OpenPGP key, so only they can open it.",
     (Method.PGP, Why.DISCOVERED): "Encrypted with the OpenPGP key they publish for their address, "
-                                  "so only they can open it.",
+    "so only they can open it.",
     (Method.TLS, Why.REQUIRED_PARTNER): "Sent over a verified encrypted connection (required for this partner).",
-    (Method.TLS, Why.SERVER_REQUIRES): "Sent over a verified encrypted connection (their mail service "
-                                       "requires one).",
+    (Method.TLS, Why.SERVER_REQUIRES): "Sent over a verified encrypted connection (their mail service requires one).",
     (Method.PORTAL, Why.PLAIN): f"Goes to the secure portal: {_PORTAL_TAIL}",
     (Method.PORTAL, Why.PORTAL_ONLY): f"Goes to the secure portal, as your organization requires for this "
-                                      f"content: {_PORTAL_TAIL}",
+    f"content: {_PORTAL_TAIL}",
     (Method.PORTAL, Why.END_TO_END): f"Goes to the secure portal, because this content must be encrypted all "
-                                     f"the way to them: {_PORTAL_TAIL}",
+    f"the way to them: {_PORTAL_TAIL}",
     (Method.PORTAL, Why.TLS_FAILED): f"Goes to the secure portal, because their encrypted connection kept "
-                                     f"failing: {_PORTAL_TAIL}",
+    f"failing: {_PORTAL_TAIL}",
     (Method.PORTAL, Why.SENDER_ASKED): f"Goes to the secure portal, as you asked: {_PORTAL_TAIL}",
     (Method.KEPT, Why.OWN_REPLY): "Kept for you in Postseal under Secure replies, and put in your Inbox when "
-                                  "you are signed in to Microsoft 365 or Google.",
+    "you are signed in to Microsoft 365 or Google.",
 }
 
 # One sentence per method for a pair not in the table (a plan stored by an older agent).
@@ -84,13 +83,25 @@ def pairs() -> tuple[tuple[Method, Why], ...]:
 
 # agent/policy/rules.py DETECTOR_TYPES, in a clinician's words (what was found, never the value).
 FINDINGS: dict[str, str] = {
-    "us_ssn": "Social Security number", "credit_card": "Credit card number", "mbi": "Medicare number (MBI)",
-    "dea": "DEA number", "aba_routing": "Bank routing number", "ndc": "Drug code (NDC)",
-    "dob": "Date of birth", "drivers_license": "Driver's licence number", "mrn": "Medical record number",
-    "member_id": "Member or policy ID", "npi": "Provider number (NPI)", "icd10": "Diagnosis code (ICD-10)",
-    "cpt": "Procedure code (CPT)", "phone": "Phone number", "email": "Email address",
-    "us_address": "Street address", "patient_name": "Patient name",
-    "hl7_patient_data": "Patient record (HL7)", "fhir_patient_data": "Patient record (FHIR)",
+    "us_ssn": "Social Security number",
+    "credit_card": "Credit card number",
+    "mbi": "Medicare number (MBI)",
+    "dea": "DEA number",
+    "aba_routing": "Bank routing number",
+    "ndc": "Drug code (NDC)",
+    "dob": "Date of birth",
+    "drivers_license": "Driver's licence number",
+    "mrn": "Medical record number",
+    "member_id": "Member or policy ID",
+    "npi": "Provider number (NPI)",
+    "icd10": "Diagnosis code (ICD-10)",
+    "cpt": "Procedure code (CPT)",
+    "phone": "Phone number",
+    "email": "Email address",
+    "us_address": "Street address",
+    "patient_name": "Patient name",
+    "hl7_patient_data": "Patient record (HL7)",
+    "fhir_patient_data": "Patient record (FHIR)",
     "encrypted_archive": "Encrypted archive that could not be opened",
     "oversized_archive": "Archive too big to inspect",
     "uninspectable_attachment": "Attachment Postseal could not read",
@@ -104,7 +115,7 @@ def finding(kind: str) -> str:
 
 
 def found(counts: dict[str, int]) -> list[str]:
-    """"Social Security number: 1" per finding type, in the order they were found."""
+    """ "Social Security number: 1" per finding type, in the order they were found."""
     return [f"{finding(kind)}: {count}" for kind, count in counts.items()]
 
 
@@ -113,8 +124,11 @@ def policy_reason(reason: str, rule: str, blocks: bool = False) -> str:
     (agent/policy/hipaa_default.toml); a rule without one has only "rule NAME: ACTION"."""
     text = reason.strip()
     if not text or text.startswith(f"rule {rule}:"):
-        return ("Your organization's rules do not allow this message to be sent." if blocks else
-                "Your organization's rules require a review of this message before it leaves.")
+        return (
+            "Your organization's rules do not allow this message to be sent."
+            if blocks
+            else "Your organization's rules require a review of this message before it leaves."
+        )
     return text
 
 
@@ -132,18 +146,29 @@ def protected(methods: Iterable[Method]) -> str:
 
 
 # The draft's fields (addins/PROTOCOL.md) as a clinician sees them in the compose window.
-_FIELDS = {"to": "the To line", "cc": "the Cc line", "bcc": "the Bcc line", "from": "the sender (From)",
-           "subject": "the subject", "body": "the message text", "body.content": "the message text",
-           "client": "the add-in", "draft_id": "the draft", "attachments": "the attachments"}
+_FIELDS = {
+    "to": "the To line",
+    "cc": "the Cc line",
+    "bcc": "the Bcc line",
+    "from": "the sender (From)",
+    "subject": "the subject",
+    "body": "the message text",
+    "body.content": "the message text",
+    "client": "the add-in",
+    "draft_id": "the draft",
+    "attachments": "the attachments",
+}
 _FIELD = re.compile(r"\bdraft\.(body\.content|[a-z_]+)(?:\[(\d+)\])?(?:\.[a-z_]+)?")
 
 
 def draft_problem(text: str) -> str:
     """A BadDraft's text ("draft.to: 'x' is not an email address") with the draft's field
     paths in compose-window words ("the To line: …")."""
+
     def word(match: re.Match[str]) -> str:
         name, number = match.group(1), match.group(2)
         if name == "attachments" and number is not None:
             return f"attachment {int(number) + 1}"
         return _FIELDS.get(name, "the draft")
+
     return _FIELD.sub(word, text)

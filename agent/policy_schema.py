@@ -81,13 +81,13 @@ def _is_integer(_checker: object, value: object) -> bool:
 def _is_number(_checker: object, value: object) -> bool:
     # NaN passes every minimum and maximum (each comparison is false): refuse it as a type.
     return (isinstance(value, int) and not isinstance(value, bool)) or (
-        isinstance(value, float) and math.isfinite(value))
+        isinstance(value, float) and math.isfinite(value)
+    )
 
 
 _Validator = jsonschema.validators.extend(
     Draft202012Validator,
-    type_checker=Draft202012Validator.TYPE_CHECKER.redefine_many(
-        {"integer": _is_integer, "number": _is_number}),
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine_many({"integer": _is_integer, "number": _is_number}),
 )
 
 
@@ -112,8 +112,9 @@ def validate(data: Any, source: str, *, against: Mapping[str, Any] | None = None
     raise PolicyError(f"{source} {where}: {why}" if where else f"{source}: {why}")
 
 
-def coerce_registry(values: Mapping[str, Any], source: str, *,
-                    against: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def coerce_registry(
+    values: Mapping[str, Any], source: str, *, against: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """Registry values as the schema's JSON types. `values` is {section: {key: value}} with
     REG_SZ as str, REG_DWORD/REG_QWORD as int and a list key's numbered values as list[str]
     (agent/platform/windows_registry.py). The ADMX writes on/off settings as REG_DWORD 0/1,
@@ -127,8 +128,10 @@ def coerce_registry(values: Mapping[str, Any], source: str, *,
         if not isinstance(keys, Mapping):
             out[section] = keys
             continue
-        out[section] = {key: _from_registry(known.get(key), value, f"{source} {section}.{_shown(key)}")
-                        for key, value in keys.items()}
+        out[section] = {
+            key: _from_registry(known.get(key), value, f"{source} {section}.{_shown(key)}")
+            for key, value in keys.items()
+        }
     return out
 
 
@@ -173,8 +176,15 @@ def _dotted(path: Any) -> str:
     return out
 
 
-_EXPECTED = {"string": "a string", "integer": "an integer", "number": "a number", "boolean": "true or false",
-             "object": "a dictionary", "array": "a list", "null": "empty"}
+_EXPECTED = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "object": "a dictionary",
+    "array": "a list",
+    "null": "empty",
+}
 
 
 def _kind(value: Any) -> str:

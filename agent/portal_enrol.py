@@ -90,12 +90,18 @@ def enrol(home: Path, url: str, code: str, name: str = "", timeout: float = 20.0
     the enrolment record. EnrolFailed (one line) when the portal refuses or cannot be reached."""
     base = url.rstrip("/")
     body = json.dumps({"code": code.strip(), "name": name or socket.gethostname()}).encode()
-    retry = urllib3.util.Retry(total=3, backoff_factor=0.5, status_forcelist=(429, 502, 503, 504),
-                               allowed_methods=frozenset({"POST"}), raise_on_status=False)
+    retry = urllib3.util.Retry(
+        total=3,
+        backoff_factor=0.5,
+        status_forcelist=(429, 502, 503, 504),
+        allowed_methods=frozenset({"POST"}),
+        raise_on_status=False,
+    )
     with urllib3.PoolManager(retries=retry, timeout=timeout) as http:
         try:
-            response = http.request("POST", f"{base}/api/v1/enroll", body=body,
-                                    headers={"Content-Type": "application/json"})
+            response = http.request(
+                "POST", f"{base}/api/v1/enroll", body=body, headers={"Content-Type": "application/json"}
+            )
         except urllib3.exceptions.HTTPError as exc:
             reason = getattr(exc, "reason", None) or exc
             raise EnrolFailed(f"portal {base} not reachable: {said(str(reason))}") from None

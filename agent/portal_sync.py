@@ -40,9 +40,15 @@ log = logging.getLogger(__name__)
 
 REPLY_HEADER = PORTAL_REPLY
 REPLY_FORMAT = "postseal-portal-reply-v1"
-EVENTS = {"opened": "portal_opened", "downloaded": "portal_downloaded", "code_sent": "portal_code_sent",
-          "locked": "portal_locked", "replied": "portal_replied", "revoked": "portal_revoked",
-          "expired": "portal_expired"}
+EVENTS = {
+    "opened": "portal_opened",
+    "downloaded": "portal_downloaded",
+    "code_sent": "portal_code_sent",
+    "locked": "portal_locked",
+    "replied": "portal_replied",
+    "revoked": "portal_revoked",
+    "expired": "portal_expired",
+}
 
 
 # What a portal may say about an event, in the hash-chained audit: fixed words and numbers.
@@ -74,28 +80,37 @@ def thread_ids(original_id: str, original_references: str) -> tuple[str, str]:
     return own, " ".join([*earlier[-20:], own])  # the last 20: a long thread stays a short header
 
 
-def reply_message(sender: str, recipient: str, subject: str, original_id: str, reply: dict,
-                  original_references: str = "") -> bytes:
+def reply_message(
+    sender: str, recipient: str, subject: str, original_id: str, reply: dict, original_references: str = ""
+) -> bytes:
     out = EmailMessage()
     # From the sender's own address (Reply-To the recipient): the relay accepts it, and nothing
     # claims to come from an outside domain that did not send it.
     out["From"] = formataddr((f"{recipient} (secure reply)", sender))
     out["Reply-To"] = recipient
     out["To"] = sender
-    out["Subject"] = f"Re: {subject}" if subject and not subject.lower().startswith("re:") else (subject or "Secure reply")
+    out["Subject"] = (
+        f"Re: {subject}" if subject and not subject.lower().startswith("re:") else (subject or "Secure reply")
+    )
     out["Date"] = formatdate(localtime=True)
     out["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
     in_reply_to, references = thread_ids(original_id, original_references)
     if in_reply_to:
         out["In-Reply-To"], out["References"] = in_reply_to, references
     out[REPLY_HEADER] = recipient
-    out.set_content(f"{recipient} replied through the secure portal (their address was verified with a code):\n\n"
-                    f"{reply.get('text', '')}\n")
+    out.set_content(
+        f"{recipient} replied through the secure portal (their address was verified with a code):\n\n"
+        f"{reply.get('text', '')}\n"
+    )
     for item in reply.get("attachments", [])[:50]:
         ctype = str(item.get("content_type") or "application/octet-stream")
         maintype, _, subtype = ctype.partition("/")
-        out.add_attachment(base64.b64decode(item.get("data", "")), maintype=maintype or "application",
-                           subtype=subtype or "octet-stream", filename=str(item.get("filename") or "attachment"))
+        out.add_attachment(
+            base64.b64decode(item.get("data", "")),
+            maintype=maintype or "application",
+            subtype=subtype or "octet-stream",
+            filename=str(item.get("filename") or "attachment"),
+        )
     return out.as_bytes()
 
 
@@ -111,9 +126,16 @@ class PortalSync:
     reply or a warning becomes a new message, planned like any), and `enrolled` (this agent's
     new portal credential, when managed policy enrols it)."""
 
-    def __init__(self, config: Callable[[], Config], outbox: Outbox, outcomes: Recorder,
-                 submit: Callable[[bytes], Awaitable[Any]], client: PortalClient, home: Path,
-                 enrolled: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        config: Callable[[], Config],
+        outbox: Outbox,
+        outcomes: Recorder,
+        submit: Callable[[bytes], Awaitable[Any]],
+        client: PortalClient,
+        home: Path,
+        enrolled: Callable[[str], None],
+    ) -> None:
         self._config = config
         self.outbox = outbox
         self.outcomes = outcomes
@@ -187,8 +209,13 @@ class PortalSync:
         if not kind:
             return
         ident, recipient = self._owner(str(event.get("id", "")))
-        self.outcomes.record(kind, message=ident, portal_id=str(event.get("id", "")),
-                              recipients=[recipient] if recipient else [], detail=receipt_detail(event.get("detail")))
+        self.outcomes.record(
+            kind,
+            message=ident,
+            portal_id=str(event.get("id", "")),
+            recipients=[recipient] if recipient else [],
+            detail=receipt_detail(event.get("detail")),
+        )
 
     async def _reply(self, reply: dict) -> None:
         portal_id, reply_id = str(reply["id"]), str(reply["reply"])
@@ -202,8 +229,12 @@ class PortalSync:
         try:
             document = unseal(key, blob, f"{portal_id}/reply/{reply_id}")
         except (InvalidTag, ValueError):
-            self.outcomes.record("portal_reply_refused", message=ident, portal_id=portal_id,
-                                  reason="the reply does not open with the message's key (tampered or foreign)")
+            self.outcomes.record(
+                "portal_reply_refused",
+                message=ident,
+                portal_id=portal_id,
+                reason="the reply does not open with the message's key (tampered or foreign)",
+            )
             await asyncio.to_thread(self.client.drop_reply, reply_id)
             return
         if document.get("format") != REPLY_FORMAT:
@@ -211,19 +242,30 @@ class PortalSync:
             return
         row = self.outbox.get(ident)
         original = message_from_bytes(self.outbox.raw(ident), policy=policy.compat32)
-        raw = reply_message(row.sender, copy.recipients[0], row.subject, row.message_id, document,
-                            str(original.get("References") or ""))
+        raw = reply_message(
+            row.sender, copy.recipients[0], row.subject, row.message_id, document, str(original.get("References") or "")
+        )
         accepted = await self._submit(raw)
-        self.outcomes.record("portal_reply", message=accepted.id, portal_id=portal_id, recipients=[row.sender],
-                              sender=copy.recipients[0], detail=f"secure reply to {ident}, handed to the sender")
+        self.outcomes.record(
+            "portal_reply",
+            message=accepted.id,
+            portal_id=portal_id,
+            recipients=[row.sender],
+            sender=copy.recipients[0],
+            detail=f"secure reply to {ident}, handed to the sender",
+        )
         await asyncio.to_thread(self.client.drop_reply, reply_id)  # kept until it is in our outbox
 
     async def _warn(self, lapsing: dict) -> None:
         sender, recipient = str(lapsing["sender"]), str(lapsing["recipient"])
-        raw = system_mail.expiry_warning(sender, recipient, float(lapsing["expires"]),
-                                         self._config().organization.name)
+        raw = system_mail.expiry_warning(sender, recipient, float(lapsing["expires"]), self._config().organization.name)
         await self._submit(raw)
         ident, _ = self._owner(str(lapsing["id"]))
-        self.outcomes.record("portal_expiring", message=ident, portal_id=str(lapsing["id"]), recipients=[recipient],
-                              detail="unopened; the sender was told")
+        self.outcomes.record(
+            "portal_expiring",
+            message=ident,
+            portal_id=str(lapsing["id"]),
+            recipients=[recipient],
+            detail="unopened; the sender was told",
+        )
         await asyncio.to_thread(self.client.mark_warned, str(lapsing["id"]))

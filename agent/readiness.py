@@ -45,15 +45,21 @@ class Problem:
 
     @property
     def severity(self) -> str:
-        """"holds" (mail waits until it is mended), "warning" (IT should know) or "note" (chosen on
+        """ "holds" (mail waits until it is mended), "warning" (IT should know) or "note" (chosen on
         purpose): the one mapping the log, `postseal init --check` and the tray all use."""
         if self.holds is not Holds.NOTHING:
             return "holds"
         return "warning" if self.warn else "note"
 
     def to_json(self) -> dict[str, Any]:
-        return {"code": self.code, "message": self.message, "holds": str(self.holds), "warn": self.warn,
-                "severity": self.severity, "says": self.says}
+        return {
+            "code": self.code,
+            "message": self.message,
+            "holds": str(self.holds),
+            "warn": self.warn,
+            "severity": self.severity,
+            "says": self.says,
+        }
 
 
 def is_loopback(host: str) -> bool:
@@ -68,28 +74,56 @@ def is_loopback(host: str) -> bool:
 def problems(config: Config) -> tuple[Problem, ...]:
     found: list[Problem] = []
     if config.managed_error:
-        found.append(Problem("managed_policy_invalid", f"managed policy is invalid: {config.managed_error}",
-                             Holds.ALL, says="Your organization's Postseal settings cannot be read, so Postseal "
-                                             "keeps all mail until your IT team corrects them"))
+        found.append(
+            Problem(
+                "managed_policy_invalid",
+                f"managed policy is invalid: {config.managed_error}",
+                Holds.ALL,
+                says="Your organization's Postseal settings cannot be read, so Postseal "
+                "keeps all mail until your IT team corrects them",
+            )
+        )
     url = urlsplit(config.portal.url)
     host = url.hostname or ""
     if is_loopback(host) or url.scheme != "https":
         why = "is on this computer" if is_loopback(host) else "is not https"
         if config.portal.allow_test_url:
-            found.append(Problem("portal_url_test", f"portal URL {config.portal.url} {why}: portal links work only "
-                                 "for this trial ([portal] allow_test_url = true)", warn=False))
+            found.append(
+                Problem(
+                    "portal_url_test",
+                    f"portal URL {config.portal.url} {why}: portal links work only "
+                    "for this trial ([portal] allow_test_url = true)",
+                    warn=False,
+                )
+            )
         else:
-            found.append(Problem("portal_url_unreachable", f"portal URL {config.portal.url} {why}, so no patient "
-                                 "can open its links: portal mail is held until IT sets the clinic's portal "
-                                 "URL (postseal init, or [portal] url)", Holds.PORTAL,
-                                 says="Your IT team has not finished setting up the secure portal, so mail that "
-                                      "goes through it waits until they do"))
+            found.append(
+                Problem(
+                    "portal_url_unreachable",
+                    f"portal URL {config.portal.url} {why}, so no patient "
+                    "can open its links: portal mail is held until IT sets the clinic's portal "
+                    "URL (postseal init, or [portal] url)",
+                    Holds.PORTAL,
+                    says="Your IT team has not finished setting up the secure portal, so mail that "
+                    "goes through it waits until they do",
+                )
+            )
     if not config.organization.internal_domains:
-        found.append(Problem("no_internal_domains", "no internal domains are set: every recipient, colleagues "
-                             "too, is treated as outside the clinic ([organization] internal_domains)"))
+        found.append(
+            Problem(
+                "no_internal_domains",
+                "no internal domains are set: every recipient, colleagues "
+                "too, is treated as outside the clinic ([organization] internal_domains)",
+            )
+        )
     if config.relay.starttls != "required" and not is_loopback(config.relay.host):
-        found.append(Problem("relay_unencrypted", f"the relay {config.relay.host} is reached with starttls = "
-                             f"\"{config.relay.starttls}\": mail to it may travel in clear (set \"required\")"))
+        found.append(
+            Problem(
+                "relay_unencrypted",
+                f"the relay {config.relay.host} is reached with starttls = "
+                f'"{config.relay.starttls}": mail to it may travel in clear (set "required")',
+            )
+        )
     return tuple(found)
 
 
@@ -114,5 +148,10 @@ def apply(verdict: Verdict, found: Iterable[Problem], recipients: Iterable[Recip
     reason = hold_reason(found, (r.method for r in recipients))
     if not reason or verdict.action in (Action.BLOCK, Action.HOLD):
         return verdict
-    return replace(verdict, action=Action.HOLD, rule="setup", reason=reason,
-                   matched=(*verdict.matched, ("setup", str(Action.HOLD))))
+    return replace(
+        verdict,
+        action=Action.HOLD,
+        rule="setup",
+        reason=reason,
+        matched=(*verdict.matched, ("setup", str(Action.HOLD))),
+    )

@@ -28,8 +28,12 @@ class ReplyAttachment:
     data: bytes
 
     def to_json(self) -> dict[str, Any]:
-        return {"filename": self.filename, "content_type": self.content_type, "size": len(self.data),
-                "data": base64.b64encode(self.data).decode("ascii")}
+        return {
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "size": len(self.data),
+            "data": base64.b64encode(self.data).decode("ascii"),
+        }
 
 
 @dataclass(frozen=True)
@@ -45,8 +49,16 @@ class Reply:
     attachments: tuple[ReplyAttachment, ...]
 
     def summary(self) -> dict[str, Any]:
-        return {"id": self.id, "from": self.sender, "subject": self.subject, "received": self.received,
-                "method": self.how, "state": self.state, "where": self.where, "attachments": len(self.attachments)}
+        return {
+            "id": self.id,
+            "from": self.sender,
+            "subject": self.subject,
+            "received": self.received,
+            "method": self.how,
+            "state": self.state,
+            "where": self.where,
+            "attachments": len(self.attachments),
+        }
 
     def to_json(self) -> dict[str, Any]:
         return {**self.summary(), "text": self.text, "attachments": [a.to_json() for a in self.attachments]}
@@ -68,13 +80,24 @@ def _reply(row: MessageRow, raw: bytes) -> Reply | None:
         return None  # not a portal reply (an id the audit named for something else)
     body = message.get_body(("plain",))
     text = body.get_content() if body is not None else ""
-    attachments = tuple(ReplyAttachment(part.get_filename() or "attachment", part.get_content_type(),
-                                        part.get_payload(decode=True) or b"")
-                        for part in message.iter_attachments())
+    attachments = tuple(
+        ReplyAttachment(
+            part.get_filename() or "attachment", part.get_content_type(), part.get_payload(decode=True) or b""
+        )
+        for part in message.iter_attachments()
+    )
     first = row.recipients[0] if row.recipients else None
-    return Reply(row.id, who, row.subject, row.created, str(first.method) if first else "",
-                 str(first.state) if first else str(row.state), str((first.proof or {}).get("reply", "")) if first else "",
-                 text, attachments)
+    return Reply(
+        row.id,
+        who,
+        row.subject,
+        row.created,
+        str(first.method) if first else "",
+        str(first.state) if first else str(row.state),
+        str((first.proof or {}).get("reply", "")) if first else "",
+        text,
+        attachments,
+    )
 
 
 def read(outbox: Outbox, ident: str, known: Iterable[str]) -> Reply | None:

@@ -29,32 +29,61 @@ def domain_of(address: str) -> str:
     return address.rpartition("@")[2].lower()
 
 
-def route(address: str, verdict: Verdict, config: Config, pgp: PgpStore,
-          smime: SmimeStore | None = None, discovery: Discovery | None = None,
-          tls: TlsPolicies | None = None) -> RecipientPlan:
+def route(
+    address: str,
+    verdict: Verdict,
+    config: Config,
+    pgp: PgpStore,
+    smime: SmimeStore | None = None,
+    discovery: Discovery | None = None,
+    tls: TlsPolicies | None = None,
+) -> RecipientPlan:
     if config.is_internal(address):
-        return RecipientPlan(address, Method.INTERNAL, "internal domain: delivered over the organization's relay",
-                             says=says(Method.INTERNAL))
+        return RecipientPlan(
+            address,
+            Method.INTERNAL,
+            "internal domain: delivered over the organization's relay",
+            says=says(Method.INTERNAL),
+        )
     skipped: list[str] = []
     if verdict.portal_only:
         rule = next((name for name, action in verdict.matched if action == "portal_only"), verdict.rule)
-        return RecipientPlan(address, Method.PORTAL, f"policy rule {rule}: secure portal only", "",
-                             ("smime, pgp, tls: not considered (portal only)",), says(Method.PORTAL, Why.PORTAL_ONLY))
+        return RecipientPlan(
+            address,
+            Method.PORTAL,
+            f"policy rule {rule}: secure portal only",
+            "",
+            ("smime, pgp, tls: not considered (portal only)",),
+            says(Method.PORTAL, Why.PORTAL_ONLY),
+        )
     if smime is not None:
         cert, problems = smime.find(address)
         if cert is not None:
-            return RecipientPlan(address, Method.SMIME, f"S/MIME certificate on file ({cert.note})",
-                                 cert.fingerprint, tuple(skipped), says(Method.SMIME))
+            return RecipientPlan(
+                address,
+                Method.SMIME,
+                f"S/MIME certificate on file ({cert.note})",
+                cert.fingerprint,
+                tuple(skipped),
+                says(Method.SMIME),
+            )
         skipped.append("smime: " + ("; ".join(problems) if problems else "no certificate for this address"))
     key, problems = pgp.find(address)
     if key is not None:
-        return RecipientPlan(address, Method.PGP, "OpenPGP key on file", key.fingerprint, tuple(skipped),
-                             says(Method.PGP))
+        return RecipientPlan(
+            address, Method.PGP, "OpenPGP key on file", key.fingerprint, tuple(skipped), says(Method.PGP)
+        )
     if discovery is not None and discovery.enabled:
         found, notes = discovery.discover(address)
         if found:
-            return RecipientPlan(address, Method.PGP, f"OpenPGP key found by {notes[0]}", found, tuple(skipped),
-                                 says(Method.PGP, Why.DISCOVERED))
+            return RecipientPlan(
+                address,
+                Method.PGP,
+                f"OpenPGP key found by {notes[0]}",
+                found,
+                tuple(skipped),
+                says(Method.PGP, Why.DISCOVERED),
+            )
         problems = [*problems, *(f"lookup: {n}" for n in notes)]
     skipped.append("pgp: " + ("; ".join(problems) if problems else "no key for this address"))
     domain = domain_of(address)
@@ -67,10 +96,18 @@ def route(address: str, verdict: Verdict, config: Config, pgp: PgpStore,
         skipped.append(f"tls: policy rule forbids TLS-only for this content ({verdict.rule})")
         portal_why = Why.END_TO_END
     else:
-        skipped.append("tls: domain is not known to enforce verified TLS"
-                       + (f" ({'; '.join(requirement.why_not)})" if requirement.why_not else ""))
-    return RecipientPlan(address, Method.PORTAL, "no key on file: secure portal link with the key in the link", "",
-                         tuple(skipped), says(Method.PORTAL, portal_why))
+        skipped.append(
+            "tls: domain is not known to enforce verified TLS"
+            + (f" ({'; '.join(requirement.why_not)})" if requirement.why_not else "")
+        )
+    return RecipientPlan(
+        address,
+        Method.PORTAL,
+        "no key on file: secure portal link with the key in the link",
+        "",
+        tuple(skipped),
+        says(Method.PORTAL, portal_why),
+    )
 
 
 def route_reply(address: str, sender: str, config: Config, smime: SmimeStore | None) -> RecipientPlan | None:
@@ -90,10 +127,21 @@ def route_reply(address: str, sender: str, config: Config, smime: SmimeStore | N
     if smime is not None:
         cert, problems = smime.find(address)
         if cert is not None:
-            return RecipientPlan(address, Method.SMIME, "secure portal reply: encrypted to your S/MIME certificate",
-                                 cert.fingerprint, says=says(Method.SMIME, Why.OWN_REPLY))
+            return RecipientPlan(
+                address,
+                Method.SMIME,
+                "secure portal reply: encrypted to your S/MIME certificate",
+                cert.fingerprint,
+                says=says(Method.SMIME, Why.OWN_REPLY),
+            )
         skipped.append("smime: " + ("; ".join(problems) if problems else "no certificate of your own"))
-    return RecipientPlan(address, Method.KEPT, "secure portal reply: kept in Postseal under Secure replies, and "
-                                               "put in your Inbox when you are signed in to Microsoft 365 or "
-                                               "Google (or import your S/MIME certificate)", "", tuple(skipped),
-                         says(Method.KEPT, Why.OWN_REPLY))
+    return RecipientPlan(
+        address,
+        Method.KEPT,
+        "secure portal reply: kept in Postseal under Secure replies, and "
+        "put in your Inbox when you are signed in to Microsoft 365 or "
+        "Google (or import your S/MIME certificate)",
+        "",
+        tuple(skipped),
+        says(Method.KEPT, Why.OWN_REPLY),
+    )

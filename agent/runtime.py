@@ -61,8 +61,9 @@ class RunningAgent:
         return self.agent
 
 
-async def _site(app: web.Application, host: str, port: int, what: str,
-                ssl_context: ssl.SSLContext | None = None) -> tuple[web.AppRunner, int]:
+async def _site(
+    app: web.Application, host: str, port: int, what: str, ssl_context: ssl.SSLContext | None = None
+) -> tuple[web.AppRunner, int]:
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, port, reuse_address=True, ssl_context=ssl_context)
@@ -86,8 +87,13 @@ def refuse_newer_data(home: Path) -> None:
     portal_store_mod.check_version(home / "portal")
 
 
-async def serve(home: Path, config: Config, ready: Callable[[RunningAgent], None] | None = None,
-                stop: asyncio.Event | None = None, handle_signals: bool = False) -> None:
+async def serve(
+    home: Path,
+    config: Config,
+    ready: Callable[[RunningAgent], None] | None = None,
+    stop: asyncio.Event | None = None,
+    handle_signals: bool = False,
+) -> None:
     """Run the agent until `stop` is set (or SIGTERM/SIGINT when run as the main program)."""
     try:
         gpg_tool.require()  # no GnuPG, no agent: why, in agent/keys/gpg_tool.py
@@ -132,18 +138,28 @@ async def serve(home: Path, config: Config, ready: Callable[[RunningAgent], None
         if config.portal.embedded:
             parts = urlsplit(portal_url)
             if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
-                raise StartError(f"portal.url {portal_url} is not on this machine; set portal.embedded = false to use an external portal")
+                raise StartError(
+                    f"portal.url {portal_url} is not on this machine; set portal.embedded = false to use an external portal"
+                )
             portal_store = SqlitePortalStore(home / "portal")
             # The embedded portal answers only to its own URL's (loopback) host name: a web
             # page on another site cannot reach it through DNS rebinding, and the Origin check
             # compares with that URL. It wears the organization's name (a standalone portal
             # takes its full branding, logo and support contact included, from portal.toml).
             branding = Branding(name=config.organization.name)
-            runner, _ = await _site(portal_app(portal_store, agent.portal_credential,
-                                               code_mailer(agent, config.organization.name, branding),
-                                               public_url=portal_url, allowed_hosts=(parts.hostname,),
-                                               branding=branding),
-                                    parts.hostname, parts.port or 80, "embedded portal")
+            runner, _ = await _site(
+                portal_app(
+                    portal_store,
+                    agent.portal_credential,
+                    code_mailer(agent, config.organization.name, branding),
+                    public_url=portal_url,
+                    allowed_hosts=(parts.hostname,),
+                    branding=branding,
+                ),
+                parts.hostname,
+                parts.port or 80,
+                "embedded portal",
+            )
             runners.append(runner)
         app = api.create_app(agent, token, set(config.ingress.allowed_origins))
         runner, port = await _site(app, "127.0.0.1", config.ingress.api_port, "local API")
@@ -158,21 +174,28 @@ async def serve(home: Path, config: Config, ready: Callable[[RunningAgent], None
                 submission = await smtp_ingress.start(agent, home, config.ingress.smtp_port, tls.server_context())
             except OSError as exc:
                 reason = "address already in use" if exc.errno == errno.EADDRINUSE else (exc.strerror or str(exc))
-                raise StartError(f"local SMTP submission: cannot listen on 127.0.0.1:{config.ingress.smtp_port}: "
-                                 f"{reason} (set ingress.smtp_port to a free port, or 0 to switch it off)") from None
+                raise StartError(
+                    f"local SMTP submission: cannot listen on 127.0.0.1:{config.ingress.smtp_port}: "
+                    f"{reason} (set ingress.smtp_port to a free port, or 0 to switch it off)"
+                ) from None
             servers.append(submission)
             smtp_port = submission.sockets[0].getsockname()[1]
             app[api.SMTP_PORT][0] = smtp_port
         if config.ingress.addin_port:
             origin = addin.create_app(agent, home, 0)
-            runner, bound = await _site(origin, "127.0.0.1", config.ingress.addin_port, "Outlook add-in origin",
-                                        tls.server_context())
+            runner, bound = await _site(
+                origin, "127.0.0.1", config.ingress.addin_port, "Outlook add-in origin", tls.server_context()
+            )
             runners.append(runner)
             addin.set_port(origin, bound)
             addin_url = f"https://localhost:{bound}"
         write_private(home / "api-token", token)
-        write_private(discovery, json.dumps({"pid": os.getpid(), "api_url": api_url, "smtp_port": smtp_port or None,
-                                             "addin_url": addin_url or None}))
+        write_private(
+            discovery,
+            json.dumps(
+                {"pid": os.getpid(), "api_url": api_url, "smtp_port": smtp_port or None, "addin_url": addin_url or None}
+            ),
+        )
         worker = asyncio.create_task(agent.run())
         log.info("agent ready: API %s, portal %s, add-in origin %s", api_url, portal_url, addin_url or "off")
         if ready:
@@ -226,10 +249,16 @@ def code_mailer(agent: Agent, org: str, branding: Branding | None = None):
 
     def mail(sealed, code: str) -> None:
         try:
-            system_mail.send_now(agent.stamper, agent.transport_for(sealed.sender), sealed.sender, sealed.recipient,
-                                 system_mail.code_mail(sealed.sender, sealed.recipient, code, org, branding))
+            system_mail.send_now(
+                agent.stamper,
+                agent.transport_for(sealed.sender),
+                sealed.sender,
+                sealed.recipient,
+                system_mail.code_mail(sealed.sender, sealed.recipient, code, org, branding),
+            )
         except DeliveryError as exc:
             raise MailerError(str(exc)) from None
+
     return mail
 
 

@@ -20,7 +20,10 @@ from agent.private_file import write_private
 from agent.readiness import is_loopback
 
 EDITABLE = {("relay", k) for k in ("host", "port", "starttls", "username", "password", "ca_file", "timeout")} | {
-    ("portal", "url"), ("organization", "name"), ("organization", "internal_domains")}
+    ("portal", "url"),
+    ("organization", "name"),
+    ("organization", "internal_domains"),
+}
 # ^ what a user may change from the tray (the first-run page is the Settings view); the rest
 # is for IT. Managed policy locks any of them. On a computer set up by hand the clinician is IT.
 # `postseal init` also says whether the portal is a trial on this computer:
@@ -41,8 +44,9 @@ def with_relay_password(home: Path, config: Config) -> Config:
     return dataclasses.replace(config, relay=dataclasses.replace(config.relay, password=stored.decode("utf-8")))
 
 
-def update_user_config(home: Path, changes: dict[str, dict[str, Any]], locked: frozenset[str],
-                       editable: set[tuple[str, str]] = EDITABLE) -> Config:
+def update_user_config(
+    home: Path, changes: dict[str, dict[str, Any]], locked: frozenset[str], editable: set[tuple[str, str]] = EDITABLE
+) -> Config:
     """Merge `changes` into config.toml (validated; locked and IT-only keys refused) and
     write it atomically. The relay password goes to the secret store instead (and one a
     hand-edited file held moves there). Returns the user file's new config, password
@@ -54,8 +58,9 @@ def update_user_config(home: Path, changes: dict[str, dict[str, Any]], locked: f
             if f"{section}.{key}" in locked:
                 raise PermissionError(f"{section}.{key} is managed by your organization")
             if (section, key) not in editable:
-                raise ConfigError(f"{shown(section)}.{shown(key)} cannot be changed from here; "
-                                  f"edit {home / 'config.toml'}")
+                raise ConfigError(
+                    f"{shown(section)}.{shown(key)} cannot be changed from here; edit {home / 'config.toml'}"
+                )
     path = home / "config.toml"
     current: dict[str, Any] = read_toml(path)[0] if path.exists() else {}
     for section, values in changes.items():

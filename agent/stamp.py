@@ -111,9 +111,14 @@ class Stamper:
     def issue(self, sender: str, recipients: list[str], subject: str, now: float | None = None) -> tuple[str, str]:
         """(verdict id, header value) for a message the agent allows the client to send."""
         verdict = secrets.token_hex(12)
-        payload = {"v": verdict, "t": int(now if now is not None else time.time()), "k": self.key_id,
-                   "s": _digest(verdict, sender), "j": _digest(verdict, subject),
-                   "r": sorted({_recipient_digest(verdict, r) for r in recipients})}
+        payload = {
+            "v": verdict,
+            "t": int(now if now is not None else time.time()),
+            "k": self.key_id,
+            "s": _digest(verdict, sender),
+            "j": _digest(verdict, subject),
+            "r": sorted({_recipient_digest(verdict, r) for r in recipients}),
+        }
         body = _b64(json.dumps(payload, separators=(",", ":"), sort_keys=True).encode())
         return verdict, f"v1.{body}.{_b64(self._key.sign(f'v1.{body}'.encode()))}"
 
@@ -136,7 +141,7 @@ class Stamper:
         # Folded only when one line cannot hold it: a gateway rule that matches the header's
         # shape sees it whole on one line (addins/outlook/README.md, the mail flow rule).
         step = FOLD_AT if len(value) > CLIENT_LIMIT else len(value)
-        folded = (newline + b" ").join(value[i:i + step].encode() for i in range(0, len(value), step))
+        folded = (newline + b" ").join(value[i : i + step].encode() for i in range(0, len(value), step))
         return verdict, f"{HEADER}: ".encode() + folded + newline + data
 
     def fresh(self, data: bytes, recipients: list[str], now: float | None = None) -> tuple[str, bytes]:
@@ -147,8 +152,7 @@ class Stamper:
             return found[0], data
         return self.stamp_copy(data, recipients)
 
-    def verify(self, value: str, sender: str, recipients: list[str], subject: str,
-               now: float | None = None) -> Checked:
+    def verify(self, value: str, sender: str, recipients: list[str], subject: str, now: float | None = None) -> Checked:
         checked = verify(value, self.public, sender, recipients, subject, now)
         seen = self._seen.get(checked.verdict, 0)
         self._seen[checked.verdict] = seen + 1
@@ -182,8 +186,9 @@ def _without_header(data: bytes, newline: bytes) -> bytes:
     return newline.join(lines) + sep + body
 
 
-def verify(value: str, public: Ed25519PublicKey, sender: str, recipients: list[str], subject: str,
-           now: float | None = None) -> Checked:
+def verify(
+    value: str, public: Ed25519PublicKey, sender: str, recipients: list[str], subject: str, now: float | None = None
+) -> Checked:
     """Raise BadStamp (with the reason) unless `value` is a valid stamp for this message."""
     value = "".join(value.split())  # headers may be folded
     if not value:
@@ -200,8 +205,9 @@ def verify(value: str, public: Ed25519PublicKey, sender: str, recipients: list[s
     try:
         public.verify(signature, f"v1.{parts[1]}".encode())
     except InvalidSignature:
-        raise BadStamp("the stamp's signature does not verify with this agent's key "
-                       "(forged, altered, or issued by another agent)") from None
+        raise BadStamp(
+            "the stamp's signature does not verify with this agent's key (forged, altered, or issued by another agent)"
+        ) from None
     try:
         payload = json.loads(raw)
         verdict, issued, kid = str(payload["v"]), float(payload["t"]), str(payload["k"])

@@ -62,7 +62,8 @@ def refuse_newer(store: str, where: Path, found: int, steps: Sequence[Step]) -> 
     if found > newest:
         raise NewerData(
             f"the {store} in {where} was written by a newer Postseal (data version {found}; this Postseal "
-            f"reads up to version {newest}): upgrade Postseal to open it; nothing was changed")
+            f"reads up to version {newest}): upgrade Postseal to open it; nothing was changed"
+        )
 
 
 def pending(store: str, where: Path, found: int, steps: Sequence[Step]) -> list[Step]:
@@ -105,8 +106,7 @@ def sqlite_version(path: Path) -> int:
         db.close()
 
 
-def migrate_sqlite(db: sqlite3.Connection, store: str, where: Path, steps: Sequence[Step],
-                   handle: Any = None) -> int:
+def migrate_sqlite(db: sqlite3.Connection, store: str, where: Path, steps: Sequence[Step], handle: Any = None) -> int:
     """Bring the database to the latest version in one transaction (`db` in autocommit mode,
     isolation_level=None); returns the version it had. Each step gets `handle` (default: `db`)."""
     found = int(db.execute("PRAGMA user_version").fetchone()[0])
@@ -150,8 +150,10 @@ def run_script(db: sqlite3.Connection, script: str) -> None:
 def document_version(store: str, where: Path, document: dict) -> int:
     found = document.get("version", 0)
     if type(found) is not int or found < 0:
-        raise BadVersion(f"the {store} in {where} has version {found!r}, which is not a version: restore the file "
-                         "from a backup; nothing was changed")
+        raise BadVersion(
+            f"the {store} in {where} has version {found!r}, which is not a version: restore the file "
+            "from a backup; nothing was changed"
+        )
     return found
 
 

@@ -31,11 +31,12 @@ def code_mail(sender: str, recipient: str, code: str, org: str, branding: Brandi
     out["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
     out["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to this
     contact = branding.contact_line() if branding else ""
-    out.set_content(f"Your code is {code}\n\n"
-                    f"{clinic} sent you a secure message. Type this code on the secure message page to open it.\n"
-                    "It works for 10 minutes, once. Nobody from the clinic will ever ask you for it.\n"
-                    "If you did not ask for a code, you can ignore this e-mail.\n"
-                    + (f"\n{contact}\n" if contact else ""))
+    out.set_content(
+        f"Your code is {code}\n\n"
+        f"{clinic} sent you a secure message. Type this code on the secure message page to open it.\n"
+        "It works for 10 minutes, once. Nobody from the clinic will ever ask you for it.\n"
+        "If you did not ask for a code, you can ignore this e-mail.\n" + (f"\n{contact}\n" if contact else "")
+    )
     return out.as_bytes()
 
 
@@ -48,9 +49,11 @@ def expiry_warning(sender: str, recipient: str, expires: float, org: str) -> byt
     out["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
     out["Auto-Submitted"] = "auto-generated"
     day = time.strftime("%B %d, %Y", time.localtime(expires))
-    out.set_content(f"{recipient} has not opened the secure message you sent through {org}'s portal.\n"
-                    f"It can be opened until {day}; after that the portal deletes it.\n\n"
-                    "If they still need it, call them, or send it again once it has lapsed.\n")
+    out.set_content(
+        f"{recipient} has not opened the secure message you sent through {org}'s portal.\n"
+        f"It can be opened until {day}; after that the portal deletes it.\n\n"
+        "If they still need it, call them, or send it again once it has lapsed.\n"
+    )
     return out.as_bytes()
 
 

@@ -117,8 +117,9 @@ class TlsPolicies:
                     tlsa[host] = records
                 else:
                     if secure:
-                        return Requirement("dane", f"DANE TLSA records for {', '.join(hosts)} (DNSSEC-validated)",
-                                           tlsa=tlsa)
+                        return Requirement(
+                            "dane", f"DANE TLSA records for {', '.join(hosts)} (DNSSEC-validated)", tlsa=tlsa
+                        )
                     why.append("DANE: the MX records are not DNSSEC-validated")
         return Requirement("", "", why_not=tuple(why))
 

@@ -55,7 +55,7 @@ def _index(text: str) -> tuple[dict[tuple[str, ...], int], dict[tuple[str, ...],
         path = table + _path(found.group(1))
         lines.setdefault(path, number)
         lines.setdefault(path[:1], number)  # `relay.port = 25` at the top also starts [relay]
-        if stripped[found.end():].lstrip().startswith("{"):
+        if stripped[found.end() :].lstrip().startswith("{"):
             inline.setdefault(path, number)  # `relay = { port = 25 }`: the keys inside are on this line
     return lines, inline
 

@@ -62,8 +62,7 @@ def validate_url(url: str) -> str:
         except ValueError:
             loopback = False
         if not loopback:
-            raise BadCallback(
-                f"callback_url must point to this machine (127.0.0.1, [::1] or localhost), not {host!r}")
+            raise BadCallback(f"callback_url must point to this machine (127.0.0.1, [::1] or localhost), not {host!r}")
     return url
 
 
@@ -133,17 +132,19 @@ class WebhookSender:
             self.outbox.webhook_done(event.id)
             self.on_give_up(event.message, event.id, error)
             return True
-        delay = min(RETRY_MAX, RETRY_FIRST * 2 ** event.attempts)
+        delay = min(RETRY_MAX, RETRY_FIRST * 2**event.attempts)
         self.outbox.webhook_retry(event.id, time.time() + delay, error)
         log.info("webhook event %d for %s: %s; retry in %.1f s", event.id, event.message, error, delay)
         return False
 
     @staticmethod
-    async def _post(session: aiohttp.ClientSession, url: str, secret: str, event_id: int,
-                    body: bytes) -> str | None:
-        headers = {"Content-Type": "application/json", "X-Postseal-Event-Id": str(event_id),
-                   "X-Postseal-Signature": signature(secret, body, int(time.time())),
-                   "User-Agent": "postseal-agent"}
+    async def _post(session: aiohttp.ClientSession, url: str, secret: str, event_id: int, body: bytes) -> str | None:
+        headers = {
+            "Content-Type": "application/json",
+            "X-Postseal-Event-Id": str(event_id),
+            "X-Postseal-Signature": signature(secret, body, int(time.time())),
+            "User-Agent": "postseal-agent",
+        }
         try:
             async with session.post(url, data=body, headers=headers, allow_redirects=False) as response:
                 if 200 <= response.status < 300:

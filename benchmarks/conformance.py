@@ -36,12 +36,37 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from types import ModuleType
 
-KINDS = {"bounce": "benchmarks.conformance_bounce", "mime": "benchmarks.conformance_mime",
-         "mta-sts": "benchmarks.conformance_mta_sts"}
+KINDS = {
+    "bounce": "benchmarks.conformance_bounce",
+    "mime": "benchmarks.conformance_mime",
+    "mta-sts": "benchmarks.conformance_mta_sts",
+}
 OUTCOMES = ("parsed", "ignored", "wrong", "crashed")
 # Peers' folders hold their test code beside their samples: that is no mail and no vector.
-CODE = {".py", ".pyc", ".rb", ".pm", ".pl", ".t", ".js", ".ts", ".go", ".rs", ".java", ".md", ".rst", ".html",
-        ".toml", ".cfg", ".ini", ".yml", ".yaml", ".lock", ".sh", ".gitignore"}
+CODE = {
+    ".py",
+    ".pyc",
+    ".rb",
+    ".pm",
+    ".pl",
+    ".t",
+    ".js",
+    ".ts",
+    ".go",
+    ".rs",
+    ".java",
+    ".md",
+    ".rst",
+    ".html",
+    ".toml",
+    ".cfg",
+    ".ini",
+    ".yml",
+    ".yaml",
+    ".lock",
+    ".sh",
+    ".gitignore",
+}
 
 
 class Tally:
@@ -93,8 +118,9 @@ def run(checker: ModuleType, paths: list[Path]) -> Tally:
             answer = checker.check(path)
         except Exception as exc:  # noqa: BLE001 — a checker's failure is a figure, not the end of the run
             frame = traceback.extract_tb(exc.__traceback__)[-1]
-            tally.add(path, "crashed", f"{type(exc).__name__} at {Path(frame.filename).name}:{frame.lineno}: "
-                                       f"{str(exc)[:120]}")
+            tally.add(
+                path, "crashed", f"{type(exc).__name__} at {Path(frame.filename).name}:{frame.lineno}: {str(exc)[:120]}"
+            )
             continue
         for outcome, reason in answer if isinstance(answer, list) else [answer]:
             tally.add(path, outcome, reason)
@@ -102,14 +128,22 @@ def run(checker: ModuleType, paths: list[Path]) -> Tally:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks conformance",
-                                     description="Run Postseal's parsers over other projects' test corpora.")
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks conformance", description="Run Postseal's parsers over other projects' test corpora."
+    )
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders of a corpus")
-    parser.add_argument("--kind", choices=sorted(KINDS), action="append",
-                        help="what to check (repeatable; default: every kind)")
-    parser.add_argument("--expect", type=Path, action="append", default=[], metavar="PATH",
-                        help="expected results kept apart from the corpus (sisimai's test/public, "
-                             "flufl.bounce's tests/test_detectors.py)")
+    parser.add_argument(
+        "--kind", choices=sorted(KINDS), action="append", help="what to check (repeatable; default: every kind)"
+    )
+    parser.add_argument(
+        "--expect",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="expected results kept apart from the corpus (sisimai's test/public, "
+        "flufl.bounce's tests/test_detectors.py)",
+    )
     parser.add_argument("--examples", type=int, default=5, help="reasons shown per outcome (default 5)")
     args = parser.parse_args(argv)
     missing = [p for p in [*args.paths, *args.expect] if not p.exists()]

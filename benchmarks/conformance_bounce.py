@@ -81,9 +81,16 @@ def check(path: Path) -> tuple[str, str]:
         return "wrong", f"{len(report.recipients)} recipient(s) where sisimai expects {_COUNTS[path.name]}"
     if path.name in _ADDRESSES:
         want_failed, want_delayed = _ADDRESSES[path.name]
-        got = {action: {a for r in report.recipients if r.action == action for a in (r.address, r.final_address)}
-               for action in ("failed", "delayed")}
+        got = {
+            action: {a for r in report.recipients if r.action == action for a in (r.address, r.final_address)}
+            for action in ("failed", "delayed")
+        }
         for action, want in (("failed", want_failed), ("delayed", want_delayed)):
             if not want <= got[action]:
                 return "wrong", f"{action}: {sorted(want - got[action])} missing (flufl.bounce expects them)"
-    return "parsed", "" if report.source == "rfc3464" else "read by its wording (flufl.bounce): no RFC 3464 report, or a malformed one"
+    return (
+        "parsed",
+        ""
+        if report.source == "rfc3464"
+        else "read by its wording (flufl.bounce): no RFC 3464 report, or a malformed one",
+    )

@@ -167,8 +167,9 @@ def _part_problem(part: Message, location: str, items: list, acted_on: set[str])
     if not data.strip():
         return ""
     if data.startswith((b"PK\x03\x04", b"%PDF-")):  # whatever the label says, a reader's program opens it
-        opened = any(item.location.startswith(location + "/") or item.kind in ("zip", "docx", "xlsx", "pdf")
-                     for item in items)
+        opened = any(
+            item.location.startswith(location + "/") or item.kind in ("zip", "docx", "xlsx", "pdf") for item in items
+        )
         return "" if opened else f"{location}: a {'ZIP' if data[:1] == b'P' else 'PDF'} read as text, not opened"
     inspected = set().union(*(_words(item.text) for item in items)) if items else set()
     expected = _expected_words(part, data, items, location)
@@ -239,8 +240,33 @@ class _Config:
 
 # Beside their messages, peers' folders keep expected results (.json), attachments on their
 # own, their code and their licences: none of that is a message.
-_NOT_MAIL = {".json", ".png", ".jpg", ".jpeg", ".gif", ".tif", ".tiff", ".wav", ".pdf", ".zip", ".py", ".rb", ".go",
-             ".rs", ".js", ".ts", ".java", ".cs", ".md", ".rst", ".html", ".toml", ".yml", ".yaml", ".sh"}
+_NOT_MAIL = {
+    ".json",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".tif",
+    ".tiff",
+    ".wav",
+    ".pdf",
+    ".zip",
+    ".py",
+    ".rb",
+    ".go",
+    ".rs",
+    ".js",
+    ".ts",
+    ".java",
+    ".cs",
+    ".md",
+    ".rst",
+    ".html",
+    ".toml",
+    ".yml",
+    ".yaml",
+    ".sh",
+}
 _NOT_MAIL_NAMES = {"copying", "license", "licence", "readme", "notice", "authors"}
 
 

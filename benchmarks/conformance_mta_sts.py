@@ -41,13 +41,11 @@ Result = tuple[str, str]
 # Vectors on which the peer is stricter than RFC 8461, and we follow the RFC.
 DELIBERATE = {
     "v=STSv1; id=foo; id=bar": "a repeated field counts by its first instance (as postfix-mta-sts-resolver "
-                               "reads it); checkdmarc refuses",
-    "version: STSv1\r\nmode: enforce\r\nmode: testing\r\nmax_age: 86400\r\nmx: mail.example.com\r\n":
-        "a repeated field counts by its first instance; checkdmarc refuses",
-    "version: STSv1\r\nmode: enforce\r\nmax_age: 86400\r\nmx: mail.example.com\r\nbadkey: badvalue\r\n":
-        "§3.2: unknown fields (sts-policy-extension) are ignored; checkdmarc refuses them",
+    "reads it); checkdmarc refuses",
+    "version: STSv1\r\nmode: enforce\r\nmode: testing\r\nmax_age: 86400\r\nmx: mail.example.com\r\n": "a repeated field counts by its first instance; checkdmarc refuses",
+    "version: STSv1\r\nmode: enforce\r\nmax_age: 86400\r\nmx: mail.example.com\r\nbadkey: badvalue\r\n": "§3.2: unknown fields (sts-policy-extension) are ignored; checkdmarc refuses them",
     "v=STSv1; id=a;;": "the peers disagree: postfix-mta-sts-resolver reads empty fields (its test_utils.py), mox "
-                       "refuses them; the record's meaning is plain, and we read it",
+    "refuses them; the record's meaning is plain, and we read it",
 }
 
 
@@ -59,7 +57,7 @@ def _record(records: list[str]) -> str | None:
 
 
 def _policy(text: str, content_type: str = "text/plain", status: int = 200) -> str:
-    """"" when a sender would use the policy, else why not — the checks of mta_sts.fetch
+    """ "" when a sender would use the policy, else why not — the checks of mta_sts.fetch
     after the transport: HTTP status, Content-Type, size, grammar."""
     if status != 200:
         return f"HTTP {status}"
@@ -91,12 +89,16 @@ def _case(case: dict) -> Result:
         policy = mta_sts.Policy("example.com", "id", "enforce", tuple(p.lower() for p in case["mx"]), 60)
         return _judge(name or f"mx {case['host']} in {case['mx']}", policy.allows(case["host"]), case["expect"])
     if "content_type" in case:
-        return _judge(name or f"Content-Type {case['content_type']!r}", mta_sts.is_policy_type(case["content_type"]),
-                      case["expect"])
+        return _judge(
+            name or f"Content-Type {case['content_type']!r}",
+            mta_sts.is_policy_type(case["content_type"]),
+            case["expect"],
+        )
     return "ignored", f"a vector with none of txt, policy, mx, content_type: {sorted(case)}"
 
 
 # --- postfix-mta-sts-resolver --------------------------------------------------------------
+
 
 def _parametrized(tree: ast.Module, function: str) -> list[tuple]:
     """The literal cases of @pytest.mark.parametrize on `function`, Names and attributes
@@ -118,10 +120,14 @@ def _value(node: ast.expr):
 
 
 def _resolver_utils(tree: ast.Module) -> list[Result]:
-    results = [_judge(f"txt {record!r}", _record([record]), expected.get("id") if expected.get("v") == "STSv1" else None)
-               for record, expected in _parametrized(tree, "test_parse_mta_sts_record")]
-    results += [_case({"content_type": value, "expect": expected})
-                for value, expected in _parametrized(tree, "test_is_plaintext")]
+    results = [
+        _judge(f"txt {record!r}", _record([record]), expected.get("id") if expected.get("v") == "STSv1" else None)
+        for record, expected in _parametrized(tree, "test_parse_mta_sts_record")
+    ]
+    results += [
+        _case({"content_type": value, "expect": expected})
+        for value, expected in _parametrized(tree, "test_is_plaintext")
+    ]
     return results
 
 
@@ -194,13 +200,19 @@ def _resolver_world(folder: Path, tree: ast.Module) -> list[Result]:
 
 # --- checkdmarc -----------------------------------------------------------------------------
 
+
 def _checkdmarc(tree: ast.Module) -> list[Result]:
     results = []
     for test in ast.walk(tree):
         if not isinstance(test, ast.FunctionDef):
             continue
-        strings = {t.id: n.value.value for n in ast.walk(test) if isinstance(n, ast.Assign)
-                   for t in n.targets if isinstance(t, ast.Name) and isinstance(n.value, ast.Constant)}
+        strings = {
+            t.id: n.value.value
+            for n in ast.walk(test)
+            if isinstance(n, ast.Assign)
+            for t in n.targets
+            if isinstance(t, ast.Name) and isinstance(n.value, ast.Constant)
+        }
         for call in (n for n in ast.walk(test) if isinstance(n, ast.Call)):
             called = ast.unparse(call.func)
             args = [ast.unparse(a) for a in call.args]
@@ -208,8 +220,12 @@ def _checkdmarc(tree: ast.Module) -> list[Result]:
                 results.append(_checkdmarc_case(args[1], strings[args[2]], valid=False))
             elif called.endswith(("parse_mta_sts_record", "parse_mta_sts_policy")) and args and args[0] in strings:
                 results.append(_checkdmarc_case(called, strings[args[0]], valid=True))
-            elif called.endswith(("assertTrue", "assertFalse")) and call.args and isinstance(call.args[0], ast.Call) \
-                    and ast.unparse(call.args[0].func).endswith("mx_in_mta_sts_patterns"):
+            elif (
+                called.endswith(("assertTrue", "assertFalse"))
+                and call.args
+                and isinstance(call.args[0], ast.Call)
+                and ast.unparse(call.args[0].func).endswith("mx_in_mta_sts_patterns")
+            ):
                 host, patterns = (ast.literal_eval(a) for a in call.args[0].args)
                 results.append(_case({"mx": patterns, "host": host, "expect": called.endswith("assertTrue")}))
     return results
@@ -236,7 +252,7 @@ def _go(literal: str) -> str:
 def _go_function(source: str, name: str) -> str:
     start = source.find(f"func {name}(")
     end = source.find("\nfunc ", start + 1)
-    return source[start:end if end > 0 else None] if start >= 0 else ""
+    return source[start : end if end > 0 else None] if start >= 0 else ""
 
 
 def _mox_parse(source: str) -> list[Result]:
@@ -256,11 +272,15 @@ def _mox_parse(source: str) -> list[Result]:
 
 def _mox_lookup(source: str) -> list[Result]:
     body = _go_function(source, "TestLookup")
-    txt = {name.rstrip("."): [_go(v) for v in re.findall(_GO_STRING, values)]
-           for name, values in re.findall(r'"(_mta-sts\.[^"]+)":\s*\{([^}]*)\}', body)}
+    txt = {
+        name.rstrip("."): [_go(v) for v in re.findall(_GO_STRING, values)]
+        for name, values in re.findall(r'"(_mta-sts\.[^"]+)":\s*\{([^}]*)\}', body)
+    }
     # Names in the CNAME and Fail tables are about DNS (aliases, failures), not the grammar.
-    dns_only = {n.rstrip(".") for n in re.findall(r'"(?:txt )?(_mta-sts\.[^"]+)"', body[body.find("CNAME:"):
-                                                                                     body.find("test :=")])}
+    dns_only = {
+        n.rstrip(".")
+        for n in re.findall(r'"(?:txt )?(_mta-sts\.[^"]+)"', body[body.find("CNAME:") : body.find("test :=")])
+    }
     results = []
     for host, record in re.findall(r'^\s*test\("([^"]+)",\s*(nil|&Record\{[^}]*\})', body, re.M):
         name = f"_mta-sts.{host}"
@@ -268,8 +288,9 @@ def _mox_lookup(source: str) -> list[Result]:
             results.append(("ignored", f"txt of {host}: a CNAME or a DNS failure, not the record's grammar"))
             continue
         want = re.search(r'ID:\s*"([^"]*)"', record)
-        results.append(_judge(f"txt of {host} {txt.get(name, [])}", _record(txt.get(name, [])),
-                              want.group(1) if want else None))
+        results.append(
+            _judge(f"txt of {host} {txt.get(name, [])}", _record(txt.get(name, [])), want.group(1) if want else None)
+        )
     policy = re.search(rf"ParsePolicy\(({_GO_STRING})\)", _go_function(source, "TestMatches"))
     if policy:
         patterns = re.findall(r"^mx:\s*(\S+)", _go(policy.group(1)), re.M)

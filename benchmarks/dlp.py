@@ -27,8 +27,23 @@ CORPUS = Path(__file__).resolve().parent.parent / "tests" / "data" / "phi-corpus
 SECOND = CORPUS.with_name("phi-corpus-b")  # written by other hands: their READMEs
 THIRD = CORPUS.with_name("phi-corpus-c")
 FOURTH = CORPUS.with_name("phi-corpus-d")
-STRUCTURED = ("us_ssn", "npi", "dea", "mbi", "credit_card", "aba_routing", "ndc", "mrn", "member_id",
-              "drivers_license", "icd10", "cpt", "dob", "phone", "email")
+STRUCTURED = (
+    "us_ssn",
+    "npi",
+    "dea",
+    "mbi",
+    "credit_card",
+    "aba_routing",
+    "ndc",
+    "mrn",
+    "member_id",
+    "drivers_license",
+    "icd10",
+    "cpt",
+    "dob",
+    "phone",
+    "email",
+)
 ROUNDS = 3  # the fastest of three runs: the machine is shared and noisy
 PROSE_ROUNDS = 25  # the narratives take milliseconds a pass: more passes, or the noise is the figure
 
@@ -78,16 +93,19 @@ def main(_messages: int = 0) -> int:
     timed = evaluate.score(samples, presidio_all, theirs_types)
     best_threshold, theirs = 0.0, timed
     for threshold in (0.0, 0.3, 0.4, 0.5, 0.6, 0.7):
-        report = evaluate.score(samples, lambda text, t=threshold: [(k, s, e) for k, s, e, p in cache[text] if p >= t],
-                                theirs_types)
+        report = evaluate.score(
+            samples, lambda text, t=threshold: [(k, s, e) for k, s, e, p in cache[text] if p >= t], theirs_types
+        )
         if _micro(report, STRUCTURED).f1 > _micro(theirs, STRUCTURED).f1:
             best_threshold, theirs = threshold, report
     theirs.seconds, theirs.characters = timed.seconds, timed.characters
 
     produced = {k for k, s in theirs.scores.items() if s.found}
     print(f"corpus: {ours.messages} messages, {ours.characters / 1e6:.2f} MB of extracted text")
-    print(f"postseal: {engine.engine_name} engine; presidio: {presidio.description};"
-          f" scored at score ≥ {best_threshold} (its best F1 on structured identifiers)\n")
+    print(
+        f"postseal: {engine.engine_name} engine; presidio: {presidio.description};"
+        f" scored at score ≥ {best_threshold} (its best F1 on structured identifiers)\n"
+    )
     print(f"{'entity':18} {'n':>5} | {'P':>6} {'R':>6} {'F1':>6} | presidio {'P':>6} {'R':>6} {'F1':>6}")
     for kind in sorted(ours.scores):
         a, b = ours.scores[kind], theirs.scores.get(kind, evaluate.Score())
@@ -112,32 +130,60 @@ def main(_messages: int = 0) -> int:
     big = "\n".join(prose) * 15
     big_ours = min(_timed(lambda: engine.scan(big, "")) for _ in range(ROUNDS))
     structured_ours, structured_theirs = _micro(ours, STRUCTURED), _micro(theirs, STRUCTURED)
-    print("\nnote: Presidio checks e-mail domains against the public suffix list, and the corpus uses the"
-          " reserved .example domain: its e-mail recall here is 0 by design, not by accident.")
+    print(
+        "\nnote: Presidio checks e-mail domains against the public suffix list, and the corpus uses the"
+        " reserved .example domain: its e-mail recall here is 0 by design, not by accident."
+    )
     ratio = ours.mb_per_second / theirs.mb_per_second if theirs.mb_per_second else float("inf")
-    print(f"\nstructured identifiers (micro): postseal P {structured_ours.precision:.3f} R {structured_ours.recall:.3f}"
-          f" | presidio P {structured_theirs.precision:.3f} R {structured_theirs.recall:.3f}")
+    print(
+        f"\nstructured identifiers (micro): postseal P {structured_ours.precision:.3f} R {structured_ours.recall:.3f}"
+        f" | presidio P {structured_theirs.precision:.3f} R {structured_theirs.recall:.3f}"
+    )
     for other in (SECOND, THIRD, FOURTH):  # corpora written by other hands (their READMEs)
         samples_x = evaluate.load_corpus(other)
         ours_x = _micro(evaluate.score(samples_x, evaluate.ours(engine)), STRUCTURED)
-        theirs_x = _micro(evaluate.score(samples_x, lambda text: [(k, st, e) for k, st, e, p in presidio.analyze(text)
-                                                                  if p >= best_threshold], theirs_types), STRUCTURED)
-        print(f"{other.name} ({len(samples_x)} messages, another author), structured: postseal"
-              f" P {ours_x.precision:.3f} R {ours_x.recall:.3f} | presidio P {theirs_x.precision:.3f} R {theirs_x.recall:.3f}")
-    print(f"throughput, whole corpus (one identifier per {ours.characters // max(1, _micro(ours, tuple(ours.scores)).expected)}"
-          f" characters): postseal {ours.mb_per_second:.1f} MB/s, presidio {theirs.mb_per_second:.2f} MB/s, ratio {ratio:.1f}x")
+        theirs_x = _micro(
+            evaluate.score(
+                samples_x,
+                lambda text: [(k, st, e) for k, st, e, p in presidio.analyze(text) if p >= best_threshold],
+                theirs_types,
+            ),
+            STRUCTURED,
+        )
+        print(
+            f"{other.name} ({len(samples_x)} messages, another author), structured: postseal"
+            f" P {ours_x.precision:.3f} R {ours_x.recall:.3f} | presidio P {theirs_x.precision:.3f} R {theirs_x.recall:.3f}"
+        )
+    print(
+        f"throughput, whole corpus (one identifier per {ours.characters // max(1, _micro(ours, tuple(ours.scores)).expected)}"
+        f" characters): postseal {ours.mb_per_second:.1f} MB/s, presidio {theirs.mb_per_second:.2f} MB/s, ratio {ratio:.1f}x"
+    )
     prose_rate, prose_ratio = prose_chars / prose_ours / 1e6, prose_theirs / prose_ours
-    print(f"throughput, {len(prose)} long narratives ({prose_chars / 1e6:.2f} MB): postseal {prose_rate:.1f} MB/s,"
-          f" presidio {prose_chars / prose_theirs / 1e6:.2f} MB/s, ratio {prose_ratio:.0f}x"
-          f" (targets: ≥ 50 MB/s, ≥ 10x); folded to ASCII: postseal"
-          f" {sum(len(t) for t in ascii_prose) / ascii_ours / 1e6:.1f} MB/s")
-    print(f"throughput, the same narratives as one {len(big) / 1e6:.1f} MB body: postseal {len(big) / big_ours / 1e6:.1f} MB/s")
-    print(json.dumps({"ours_mb_s": round(ours.mb_per_second, 1), "presidio_mb_s": round(theirs.mb_per_second, 2),
-                      "ratio": round(ratio, 1), "prose_mb_s": round(prose_rate, 1), "prose_ratio": round(prose_ratio),
-                      "big_body_mb_s": round(len(big) / big_ours / 1e6, 1), "ours_structured_precision": round(structured_ours.precision, 4),
-                      "ours_structured_recall": round(structured_ours.recall, 4),
-                      "presidio_structured_precision": round(structured_theirs.precision, 4),
-                      "presidio_structured_recall": round(structured_theirs.recall, 4)}))
+    print(
+        f"throughput, {len(prose)} long narratives ({prose_chars / 1e6:.2f} MB): postseal {prose_rate:.1f} MB/s,"
+        f" presidio {prose_chars / prose_theirs / 1e6:.2f} MB/s, ratio {prose_ratio:.0f}x"
+        f" (targets: ≥ 50 MB/s, ≥ 10x); folded to ASCII: postseal"
+        f" {sum(len(t) for t in ascii_prose) / ascii_ours / 1e6:.1f} MB/s"
+    )
+    print(
+        f"throughput, the same narratives as one {len(big) / 1e6:.1f} MB body: postseal {len(big) / big_ours / 1e6:.1f} MB/s"
+    )
+    print(
+        json.dumps(
+            {
+                "ours_mb_s": round(ours.mb_per_second, 1),
+                "presidio_mb_s": round(theirs.mb_per_second, 2),
+                "ratio": round(ratio, 1),
+                "prose_mb_s": round(prose_rate, 1),
+                "prose_ratio": round(prose_ratio),
+                "big_body_mb_s": round(len(big) / big_ours / 1e6, 1),
+                "ours_structured_precision": round(structured_ours.precision, 4),
+                "ours_structured_recall": round(structured_ours.recall, 4),
+                "presidio_structured_precision": round(structured_theirs.precision, 4),
+                "presidio_structured_recall": round(structured_theirs.recall, 4),
+            }
+        )
+    )
     return 0
 
 

@@ -31,8 +31,12 @@ RECIPIENTS = ["nurse.patel@valleyclinic.example", "front.desk@valleyclinic.examp
 def messages(count: int) -> list[bytes]:
     raw = make_messages(count)
     # Both recipients internal: one copy and one SMTP transaction per message, as the baseline.
-    return [r.replace(b"referrals@lakesidecardiology.example", RECIPIENTS[1].encode())
-            .replace(b"nurse.patel@valleyclinic.example", RECIPIENTS[0].encode()) for r in raw]
+    return [
+        r.replace(b"referrals@lakesidecardiology.example", RECIPIENTS[1].encode()).replace(
+            b"nurse.patel@valleyclinic.example", RECIPIENTS[0].encode()
+        )
+        for r in raw
+    ]
 
 
 def baseline(prepared: list[bytes], port: int) -> float:
@@ -61,17 +65,20 @@ def main(count: int) -> int:
         home = Path(folder) / "home"
         home.mkdir()
         port = free_port()
-        config = config_mod.from_dict({
-            "organization": {"internal_domains": ["valleyclinic.example"]},
-            "relay": {"host": "127.0.0.1", "port": port, "starttls": "off"},
-            "portal": {"url": f"http://127.0.0.1:{free_port()}"},
-            "ingress": {"smtp_port": 0},
-            "outbox": {"concurrency": int(os.environ.get("POSTSEAL_BENCH_CONCURRENCY", "4"))},
-        })
+        config = config_mod.from_dict(
+            {
+                "organization": {"internal_domains": ["valleyclinic.example"]},
+                "relay": {"host": "127.0.0.1", "port": port, "starttls": "off"},
+                "portal": {"url": f"http://127.0.0.1:{free_port()}"},
+                "ingress": {"smtp_port": 0},
+                "outbox": {"concurrency": int(os.environ.get("POSTSEAL_BENCH_CONCURRENCY", "4"))},
+            }
+        )
         (home / "config.toml").write_text(config_mod.to_toml(config))
         env = {**os.environ, "POSTSEAL_HOME": str(home), "POSTSEAL_KEYRING": "file"}
-        agent = subprocess.Popen([sys.executable, "-m", "agent.cli", "agent"], env=env,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        agent = subprocess.Popen(
+            [sys.executable, "-m", "agent.cli", "agent"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         try:
             while not (home / "agent.json").exists():
                 time.sleep(0.05)
@@ -99,10 +106,21 @@ def main(count: int) -> int:
         finally:
             agent.terminate()
             agent.wait(30)
-    print(json.dumps({"messages": count, "flush_s": round(flush, 2), "all_committed_s": round(committed, 2),
-                      "baseline_s": round(base, 2), "peak_rss_mb": round(rss, 1)}))
+    print(
+        json.dumps(
+            {
+                "messages": count,
+                "flush_s": round(flush, 2),
+                "all_committed_s": round(committed, 2),
+                "baseline_s": round(base, 2),
+                "peak_rss_mb": round(rss, 1),
+            }
+        )
+    )
     print(f"baseline smtplib, one connection:   {count / base:8.1f} msg/s ({base:.2f} s)")
-    print(f"postseal flush after reconnect:     {count / flush:8.1f} msg/s ({flush:.2f} s; all states committed at {committed:.2f} s)")
+    print(
+        f"postseal flush after reconnect:     {count / flush:8.1f} msg/s ({flush:.2f} s; all states committed at {committed:.2f} s)"
+    )
     print(f"ratio flush time / baseline time:   {flush / base:8.2f}   (target ≤ 2)")
     print(f"CPU during the flush: agent {agent_cpu:.1f} s, sink (this process) {sink_cpu:.1f} s")
     print(f"agent peak RSS:                     {rss:8.1f} MB  (target ≤ 200)")

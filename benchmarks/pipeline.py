@@ -53,11 +53,13 @@ def baseline(messages: list[bytes], port: int) -> float:
 def pipeline(messages: list[bytes], sink: SmtpSink, home: Path) -> float:
     os.environ["POSTSEAL_KEYRING"] = "file"
     partner = Recipient(home / "people", PARTNER)
-    config = config_mod.from_dict({
-        "organization": {"internal_domains": ["valleyclinic.example"]},
-        "relay": {"host": "127.0.0.1", "port": sink.port, "starttls": "off"},
-        "portal": {"url": f"http://127.0.0.1:{free_port()}"},
-    })
+    config = config_mod.from_dict(
+        {
+            "organization": {"internal_domains": ["valleyclinic.example"]},
+            "relay": {"host": "127.0.0.1", "port": sink.port, "starttls": "off"},
+            "portal": {"url": f"http://127.0.0.1:{free_port()}"},
+        }
+    )
     with AgentThread(home / "agent", config) as running:
         running.agent.pgp.import_keys(partner.public_key())
         running.agent.pgp.generate(SENDER)

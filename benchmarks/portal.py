@@ -34,20 +34,18 @@ import contextlib
 import json
 import os
 import secrets
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
 
 from agent.demo_world import free_port
-from benchmarks.outbox import cpu_seconds
+from benchmarks.processes import backends, cpu_between, cpu_of, processes, start
 
 BLOB_SIZE = 1024 * 1024
 BUCKET = "postseal-bench"
@@ -66,13 +64,17 @@ class Result:
     cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds in the phase, per part
 
     def summary(self) -> dict:
-        return {"setup": self.name, "recipients": self.count, "errors": len(self.errors),
-                "requests_per_s": round(2 * len(self.latencies) / self.wall, 1) if self.wall else 0.0,
-                "p50_ms": round(percentile(self.latencies, 50) * 1000, 1),
-                "p99_ms": round(percentile(self.latencies, 99) * 1000, 1),
-                "code_p50_ms": round(percentile(self.code_latencies, 50) * 1000, 1),
-                "code_p99_ms": round(percentile(self.code_latencies, 99) * 1000, 1),
-                "cpu_ms_per_recipient": {k: round(v * 1000 / self.count, 1) for k, v in self.cpu.items()}}
+        return {
+            "setup": self.name,
+            "recipients": self.count,
+            "errors": len(self.errors),
+            "requests_per_s": round(2 * len(self.latencies) / self.wall, 1) if self.wall else 0.0,
+            "p50_ms": round(percentile(self.latencies, 50) * 1000, 1),
+            "p99_ms": round(percentile(self.latencies, 99) * 1000, 1),
+            "code_p50_ms": round(percentile(self.code_latencies, 50) * 1000, 1),
+            "code_p99_ms": round(percentile(self.code_latencies, 99) * 1000, 1),
+            "cpu_ms_per_recipient": {k: round(v * 1000 / self.count, 1) for k, v in self.cpu.items()},
+        }
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -89,92 +91,27 @@ def blob_for(index: int, base: bytes) -> bytes:
 
 
 # --- the processes ---------------------------------------------------------------------------------
-def wait_port(port: int, process: subprocess.Popen, what: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            said = process.stderr.read().decode(errors="replace").strip().splitlines() or ["(nothing on stderr)"]
-            raise RuntimeError(f"{what} exited with {process.returncode}: {said[-1]}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"{what} did not listen on port {port} within {timeout:.0f} s")
-
-
-@contextlib.contextmanager
-def processes() -> Iterator[list[subprocess.Popen]]:
-    started: list[subprocess.Popen] = []
-    try:
-        yield started
-    finally:
-        spies = [p for p in started if p.args[0] == "py-spy"]  # they end with what they sample
-        for process in started:
-            if process not in spies:
-                process.terminate()
-        for process in [p for p in started if p not in spies] + spies:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            for stream in (process.stdout, process.stderr):
-                if stream:
-                    stream.close()
-
-
-def start(started: list[subprocess.Popen], argv: list[str], what: str, port: int, env: dict | None = None) -> None:
-    process = subprocess.Popen(argv, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
-    started.append(process)
-    wait_port(port, process, what)
-    if folder := os.environ.get("POSTSEAL_BENCH_PYSPY"):
-        # Where the time goes: py-spy samples the process until it ends (stacks, "raw" format,
-        # one file per process); processes() ends the samplers after what they sample.
-        if shutil.which("py-spy") is None:
-            raise RuntimeError("POSTSEAL_BENCH_PYSPY is set but py-spy is not installed (pip install py-spy)")
-        spy = subprocess.Popen(["py-spy", "record", "--pid", str(process.pid), "--format", "raw", "--nonblocking",
-                                "-o", str(Path(folder) / f"{what.split()[0].strip('(')}-{port}.txt")],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        started.append(spy)
-
-
 def instance(started: list[subprocess.Popen], folder: Path, codes: Path, *store: str) -> str:
     port = free_port()
-    start(started, [sys.executable, "-m", "benchmarks.portal_instance", "--port", str(port),
-                    "--token-file", str(folder / "token"), "--codes", str(codes), *store],
-          f"portal instance ({' '.join(store)})", port, S3_ENV)
+    start(
+        started,
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.portal_instance",
+            "--port",
+            str(port),
+            "--token-file",
+            str(folder / "token"),
+            "--codes",
+            str(codes),
+            *store,
+        ],
+        f"portal instance ({' '.join(store)})",
+        port,
+        S3_ENV,
+    )
     return f"http://127.0.0.1:{port}"
-
-
-def cpu_of(parts: dict[str, Callable[[], list[int]]]) -> dict[str, dict[int, float]]:
-    """CPU seconds used so far by each process of each part (the client: this process)."""
-    used: dict[str, dict[int, float]] = {}
-    for name, find in parts.items():
-        used[name] = {}
-        for pid in find():
-            with contextlib.suppress(OSError):
-                used[name][pid] = cpu_seconds(pid)
-    return {**used, "client": {os.getpid(): time.process_time()}}
-
-
-def cpu_between(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]) -> dict[str, float]:
-    # A process that appeared in between (a database connection opened by a pool) counts whole.
-    return {name: sum(t - before.get(name, {}).get(pid, 0.0) for pid, t in pids.items())
-            for name, pids in after.items()}
-
-
-def backends(database: str) -> list[int]:
-    """The PostgreSQL server processes serving `database` (its name is in their title)."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        try:
-            if proc.name.isdigit() and f" {database} ".encode() in (proc / "cmdline").read_bytes().replace(b"\0", b" "):
-                found.append(int(proc.name))
-        except OSError:
-            continue
-    return found
 
 
 # --- the recipients --------------------------------------------------------------------------------
@@ -187,16 +124,25 @@ class RoundRobin:
         return f"{self.bases[self.turn % len(self.bases)]}/api/v1/messages/{ident}"
 
 
-async def upload(client: aiohttp.ClientSession, base: RoundRobin, token: str, idents: list[str],
-                 blob: bytes) -> None:
+async def upload(client: aiohttp.ClientSession, base: RoundRobin, token: str, idents: list[str], blob: bytes) -> None:
     gate = asyncio.Semaphore(8)
 
     async def one(index: int, ident: str) -> None:
-        async with gate, client.put(base(ident), data=blob_for(index, blob), headers={
-                "Authorization": f"Bearer {token}", "X-Postseal-Recipient": f"patient{index}@mailbox.example",
-                "X-Postseal-Sender": "dr.chen@valleyclinic.example"}) as response:
+        async with (
+            gate,
+            client.put(
+                base(ident),
+                data=blob_for(index, blob),
+                headers={
+                    "Authorization": f"Bearer {token}",
+                    "X-Postseal-Recipient": f"patient{index}@mailbox.example",
+                    "X-Postseal-Sender": "dr.chen@valleyclinic.example",
+                },
+            ) as response,
+        ):
             if response.status != 201:
                 raise RuntimeError(f"upload of {ident}: HTTP {response.status}: {await response.text()}")
+
     await asyncio.gather(*(one(i, ident) for i, ident in enumerate(idents)))
 
 
@@ -210,8 +156,17 @@ async def mailed_code(codes: Path, ident: str, timeout: float = 60) -> str:
     return path.read_text()
 
 
-async def recipient(client: aiohttp.ClientSession, base: RoundRobin, codes: Path, index: int, ident: str,
-                    blob: bytes, result: Result, marks: list[float], arrives: float = 0.0) -> None:
+async def recipient(
+    client: aiohttp.ClientSession,
+    base: RoundRobin,
+    codes: Path,
+    index: int,
+    ident: str,
+    blob: bytes,
+    result: Result,
+    marks: list[float],
+    arrives: float = 0.0,
+) -> None:
     await asyncio.sleep(arrives)
     try:
         began = time.perf_counter()
@@ -240,13 +195,21 @@ async def recipient(client: aiohttp.ClientSession, base: RoundRobin, codes: Path
         result.errors.append(f"recipient {index}: {type(exc).__name__}: {exc}")
 
 
-async def run_setup(name: str, bases: list[str], token: str, codes: Path, count: int, blob: bytes,
-                    parts: dict[str, Callable[[], list[int]]]) -> Result:
+async def run_setup(
+    name: str,
+    bases: list[str],
+    token: str,
+    codes: Path,
+    count: int,
+    blob: bytes,
+    parts: dict[str, Callable[[], list[int]]],
+) -> Result:
     result = Result(name, count)
     idents = [secrets.token_urlsafe(18) for _ in range(count)]
     connector = aiohttp.TCPConnector(limit=0)  # one connection per recipient, as browsers would have
-    async with aiohttp.ClientSession(connector=connector, timeout=TIMEOUT,
-                                     cookie_jar=aiohttp.DummyCookieJar()) as client:
+    async with aiohttp.ClientSession(
+        connector=connector, timeout=TIMEOUT, cookie_jar=aiohttp.DummyCookieJar()
+    ) as client:
         await upload(client, RoundRobin(bases), token, idents, blob)
         marks: list[float] = []
         base = RoundRobin(bases)
@@ -254,8 +217,12 @@ async def run_setup(name: str, bases: list[str], token: str, codes: Path, count:
         # All at the same moment (the issue's case), or, with POSTSEAL_BENCH_ARRIVAL_S, arriving
         # evenly over that many seconds: a burst of notices opened over a few seconds.
         spread = float(os.environ.get("POSTSEAL_BENCH_ARRIVAL_S", "0"))
-        await asyncio.gather(*(recipient(client, base, codes, i, ident, blob, result, marks, spread * i / count)
-                               for i, ident in enumerate(idents)))
+        await asyncio.gather(
+            *(
+                recipient(client, base, codes, i, ident, blob, result, marks, spread * i / count)
+                for i, ident in enumerate(idents)
+            )
+        )
         result.cpu = cpu_between(before, cpu_of(parts))
     result.wall = (max(marks) - min(marks)) if marks else 0.0
     return result
@@ -268,8 +235,17 @@ def embedded(count: int, blob: bytes, folder: Path) -> Result:
     with processes() as started:
         base = instance(started, folder, folder / "codes", "--sqlite", str(folder / "portal"))
         portals = [p.pid for p in started if "benchmarks.portal_instance" in p.args]
-        return asyncio.run(run_setup("embedded (SQLite + files, 1 instance)", [base], token, folder / "codes",
-                                     count, blob, {"portal": lambda: portals}))
+        return asyncio.run(
+            run_setup(
+                "embedded (SQLite + files, 1 instance)",
+                [base],
+                token,
+                folder / "codes",
+                count,
+                blob,
+                {"portal": lambda: portals},
+            )
+        )
 
 
 def distributed(count: int, blob: bytes, folder: Path, cluster: str) -> Result:
@@ -284,20 +260,54 @@ def distributed(count: int, blob: bytes, folder: Path, cluster: str) -> Result:
     store_pg.migrate(url)
     with processes() as started:
         s3_port = free_port()
-        start(started, [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(s3_port)],
-              "moto's S3 server", s3_port)
+        start(
+            started,
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(s3_port)],
+            "moto's S3 server",
+            s3_port,
+        )
         endpoint = f"http://127.0.0.1:{s3_port}"
-        boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="bench",
-                     aws_secret_access_key="bench").create_bucket(Bucket=BUCKET)
+        boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="bench",
+            aws_secret_access_key="bench",
+        ).create_bucket(Bucket=BUCKET)
         latency = float(os.environ.get("POSTSEAL_BENCH_BLOB_LATENCY_MS", "0")) / 1000
-        bases = [instance(started, folder, folder / "codes", "--database", url, "--s3", endpoint,
-                          "--bucket", BUCKET, "--blob-latency", str(latency)) for _ in range(2)]
+        bases = [
+            instance(
+                started,
+                folder,
+                folder / "codes",
+                "--database",
+                url,
+                "--s3",
+                endpoint,
+                "--bucket",
+                BUCKET,
+                "--blob-latency",
+                str(latency),
+            )
+            for _ in range(2)
+        ]
         portals = [p.pid for p in started if "benchmarks.portal_instance" in p.args]
         name = f"distributed (PostgreSQL + S3{f' +{latency * 1000:.0f} ms' if latency else ''}, 2 instances)"
-        return asyncio.run(run_setup(name, bases, token,
-                                     folder / "codes", count, blob, {
-                                         "portal": lambda: portals, "object store": lambda: [started[0].pid],
-                                         "database": lambda: backends(url.rsplit("/", 1)[1])}))
+        return asyncio.run(
+            run_setup(
+                name,
+                bases,
+                token,
+                folder / "codes",
+                count,
+                blob,
+                {
+                    "portal": lambda: portals,
+                    "object store": lambda: [started[0].pid],
+                    "database": lambda: backends(url.rsplit("/", 1)[1]),
+                },
+            )
+        )
 
 
 def run(count: int, cluster: str | None = None) -> tuple[Result, Result]:
@@ -316,17 +326,24 @@ def report(base: Result, dist: Result) -> None:
     a, b = base.summary(), dist.summary()
     print(json.dumps({"embedded": a, "distributed": b}))
     for s in (a, b):
-        print(f"{s['setup']:50} {s['requests_per_s']:7.1f} req/s  p50 {s['p50_ms']:6.1f} ms  "
-              f"p99 {s['p99_ms']:6.1f} ms  errors {s['errors']}  (code: p50 {s['code_p50_ms']:.0f} ms, "
-              f"p99 {s['code_p99_ms']:.0f} ms)")
-        print(f"{'':50} CPU per recipient: " + ", ".join(f"{k} {v:.1f} ms" for k, v in s["cpu_ms_per_recipient"].items()))
+        print(
+            f"{s['setup']:50} {s['requests_per_s']:7.1f} req/s  p50 {s['p50_ms']:6.1f} ms  "
+            f"p99 {s['p99_ms']:6.1f} ms  errors {s['errors']}  (code: p50 {s['code_p50_ms']:.0f} ms, "
+            f"p99 {s['code_p99_ms']:.0f} ms)"
+        )
+        print(
+            f"{'':50} CPU per recipient: " + ", ".join(f"{k} {v:.1f} ms" for k, v in s["cpu_ms_per_recipient"].items())
+        )
     if a["requests_per_s"] and a["p99_ms"]:
-        print(f"ratio distributed / embedded: requests/s {b['requests_per_s'] / a['requests_per_s']:5.2f}, "
-              f"p99 {b['p99_ms'] / a['p99_ms']:5.2f}")
+        print(
+            f"ratio distributed / embedded: requests/s {b['requests_per_s'] / a['requests_per_s']:5.2f}, "
+            f"p99 {b['p99_ms'] / a['p99_ms']:5.2f}"
+        )
     spread = float(os.environ.get("POSTSEAL_BENCH_ARRIVAL_S", "0"))
     arrival = f"arriving over {spread:g} s" if spread else "at once"
-    print(f"{base.count} recipients {arrival}; target: {base.count} at once, p99 < 300 ms for verify + fetch, "
-          "zero errors")
+    print(
+        f"{base.count} recipients {arrival}; target: {base.count} at once, p99 < 300 ms for verify + fetch, zero errors"
+    )
     for failure in (base.errors + dist.errors)[:10]:
         print(f"  error: {failure}")
 

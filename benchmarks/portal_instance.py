@@ -40,6 +40,7 @@ def file_mailer(folder: Path):
         with os.fdopen(fd, "w") as out:
             out.write(code)
         os.replace(tmp, folder / sealed.id)
+
     return mail
 
 
@@ -90,8 +91,12 @@ def main(argv: list[str] | None = None) -> int:
     if not args.sqlite and not (args.database and args.s3):
         parser.error("give --sqlite DIR, or --database URL and --s3 ENDPOINT")
     store = build_store(args)
-    app = create_app(store, Path(args.token_file).read_text().strip(), file_mailer(Path(args.codes)),
-                     access.RateLimiter(per_minute=10**9))
+    app = create_app(
+        store,
+        Path(args.token_file).read_text().strip(),
+        file_mailer(Path(args.codes)),
+        access.RateLimiter(per_minute=10**9),
+    )
     web.run_app(app, host="127.0.0.1", port=args.port, print=None, access_log=None)
     return 0
 

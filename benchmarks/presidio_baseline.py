@@ -58,17 +58,26 @@ PRESIDIO_TO_OURS: dict[str, str] = {
 # Recognizers that Presidio 2.2.366 enables for English in conf/default_recognizers.yaml,
 # minus the NLP-based SpacyRecognizer.
 _DEFAULT_EN = (
-    "CreditCardRecognizer", "UsBankRecognizer", "UsLicenseRecognizer", "UsItinRecognizer",
-    "UsPassportRecognizer", "UsSsnRecognizer", "NhsRecognizer", "CryptoRecognizer",
-    "DateRecognizer", "EmailRecognizer", "IbanRecognizer", "IpRecognizer",
-    "MedicalLicenseRecognizer", "MacAddressRecognizer", "UuidRecognizer", "PhoneRecognizer",
+    "CreditCardRecognizer",
+    "UsBankRecognizer",
+    "UsLicenseRecognizer",
+    "UsItinRecognizer",
+    "UsPassportRecognizer",
+    "UsSsnRecognizer",
+    "NhsRecognizer",
+    "CryptoRecognizer",
+    "DateRecognizer",
+    "EmailRecognizer",
+    "IbanRecognizer",
+    "IpRecognizer",
+    "MedicalLicenseRecognizer",
+    "MacAddressRecognizer",
+    "UuidRecognizer",
+    "PhoneRecognizer",
     "UrlRecognizer",
 )
 # Shipped but disabled by default; enabled here because Postseal has a counterpart type.
-_EXTRA_US = (
-    "AbaRoutingRecognizer", "UsNpiRecognizer", "UsMbiRecognizer",
-    "UsHealthInsuranceMemberIdRecognizer",
-)
+_EXTRA_US = ("AbaRoutingRecognizer", "UsNpiRecognizer", "UsMbiRecognizer", "UsHealthInsuranceMemberIdRecognizer")
 _INSTALL_HINT = "pip install 'postseal[bench]'"
 
 
@@ -77,9 +86,7 @@ def _import_presidio() -> tuple[Any, Any]:
         import presidio_analyzer
         import presidio_analyzer.predefined_recognizers as predefined
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            f"The Presidio baseline needs presidio-analyzer: {_INSTALL_HINT} ({exc})"
-        ) from exc
+        raise ImportError(f"The Presidio baseline needs presidio-analyzer: {_INSTALL_HINT} ({exc})") from exc
     return presidio_analyzer, predefined
 
 
@@ -188,8 +195,11 @@ class PresidioBaseline:
 
         recs = []
         for name in _DEFAULT_EN + _EXTRA_US:
-            rec = (_offline_email_recognizer(predefined) if name == "EmailRecognizer"
-                   else getattr(predefined, name)(supported_language=self.language))
+            rec = (
+                _offline_email_recognizer(predefined)
+                if name == "EmailRecognizer"
+                else getattr(predefined, name)(supported_language=self.language)
+            )
             if recognizers == "all" or any(e in PRESIDIO_TO_OURS for e in rec.supported_entities):
                 recs.append(rec)
 
@@ -201,13 +211,14 @@ class PresidioBaseline:
         registry = RecognizerRegistry(recognizers=recs, supported_languages=[self.language])
         # The default context enhancer (LemmaContextAwareEnhancer) is created by the engine; with
         # NoOpNlpEngine it can only use context passed to analyze(), which we never pass.
-        self.engine = AnalyzerEngine(
-            registry=registry, nlp_engine=nlp_engine, supported_languages=[self.language]
-        )
+        self.engine = AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=[self.language])
         self.score_threshold = self.engine.default_score_threshold
         self.recognizer_names = [r.name for r in recs]
-        engine_text = ("spaCy blank('en') tokenizer for context words, lower-cased tokens as lemmas"
-                       if nlp == "tokens" else "NoOpNlpEngine, no context words from the text")
+        engine_text = (
+            "spaCy blank('en') tokenizer for context words, lower-cased tokens as lemmas"
+            if nlp == "tokens"
+            else "NoOpNlpEngine, no context words from the text"
+        )
         self.description = (
             f"presidio-analyzer {version('presidio-analyzer')} (spaCy {version('spacy')}, "
             f"tldextract {version('tldextract')} bundled suffix-list snapshot): "
@@ -218,8 +229,11 @@ class PresidioBaseline:
 
     def analyze(self, text: str) -> list[tuple[str, int, int, float]]:
         results = self.engine.analyze(text=text, language=self.language)
-        out = [(PRESIDIO_TO_OURS[r.entity_type], r.start, r.end, float(r.score))
-               for r in results if r.entity_type in PRESIDIO_TO_OURS]
+        out = [
+            (PRESIDIO_TO_OURS[r.entity_type], r.start, r.end, float(r.score))
+            for r in results
+            if r.entity_type in PRESIDIO_TO_OURS
+        ]
         out.sort(key=lambda f: (f[1], f[2], f[0]))
         return out
 
@@ -238,7 +252,7 @@ def synthetic_clinical_text(size: int = 1_000_000, seed: int = 7, share: float =
     def card() -> str:
         body = "4" + "".join(rng.choice("0123456789") for _ in range(14))
         n = body + luhn_digit(body)
-        return " ".join(n[i:i + 4] for i in range(0, 16, 4))
+        return " ".join(n[i : i + 4] for i in range(0, 16, 4))
 
     def ssn() -> str:
         return f"{rng.randint(100, 665)}-{rng.randint(10, 99)}-{rng.randint(1000, 9999)}"
@@ -262,8 +276,7 @@ def synthetic_clinical_text(size: int = 1_000_000, seed: int = 7, share: float =
     templates = [
         lambda: f"Patient {rng.choice(first)} {rng.choice(last)}, DOB {date()}, SSN {ssn()}.",
         lambda: f"Please call the clinic at {phone()} or the pharmacy at {phone()}.",
-        lambda: f"Contact {rng.choice(first).lower()}.{rng.choice(last).lower()}@valleyclinic.org "
-                "with questions.",
+        lambda: f"Contact {rng.choice(first).lower()}.{rng.choice(last).lower()}@valleyclinic.org with questions.",
         lambda: f"Copay charged to Visa card {card()} on {date()}.",
         lambda: f"Seen on {date()}; next visit scheduled for {date()}.",
     ]
@@ -286,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chunk", type=int, default=20_000, help="characters per analyze() call")
     args = parser.parse_args(argv)
     text = synthetic_clinical_text(share=args.share)
-    chunks = [text[i:i + args.chunk] for i in range(0, len(text), args.chunk)]
+    chunks = [text[i : i + args.chunk] for i in range(0, len(text), args.chunk)]
     mb = len(text.encode()) / 1e6
     start = time.perf_counter()
     _import_presidio()
@@ -302,8 +315,10 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - start
     print(baseline.description)
     print(f"import {imported:.2f} s, construct {built:.3f} s, first analyze() {first * 1e3:.1f} ms")
-    print(f"{mb / elapsed:.3f} MB/s: {mb:.2f} MB in {len(chunks)} calls of {args.chunk} chars, "
-          f"{elapsed:.1f} s, {found} findings (identifier share {args.share})")
+    print(
+        f"{mb / elapsed:.3f} MB/s: {mb:.2f} MB in {len(chunks)} calls of {args.chunk} chars, "
+        f"{elapsed:.1f} s, {found} findings (identifier share {args.share})"
+    )
     return 0
 
 

@@ -36,8 +36,10 @@ PARTNER = "referrals@lakesidecardiology.example"
 def message(i: int) -> bytes:
     line = "Assessment and plan reviewed with the patient; labs to be repeated in four weeks.\n"
     body = (line * 700)[:50_000]
-    return (f"From: {SENDER}\r\nTo: {PARTNER}\r\nSubject: Referral {i}\r\nMessage-ID: <p-{i}@valleyclinic.example>\r\n"
-            f"Content-Type: text/plain; charset=utf-8\r\n\r\nPatient MRN: VC-{i:07d}\r\n{body}").encode()
+    return (
+        f"From: {SENDER}\r\nTo: {PARTNER}\r\nSubject: Referral {i}\r\nMessage-ID: <p-{i}@valleyclinic.example>\r\n"
+        f"Content-Type: text/plain; charset=utf-8\r\n\r\nPatient MRN: VC-{i:07d}\r\n{body}"
+    ).encode()
 
 
 def rate(count: int, seconds: float) -> float:
@@ -64,10 +66,27 @@ def smime(count: int, folder: Path) -> tuple[float, float]:
         start = time.perf_counter()
         for i in range(count):
             source.write_bytes(message(i))
-            signed = subprocess.run(["openssl", "cms", "-sign", "-signer", str(me.cert_file), "-inkey", str(me.key_file),
-                                     "-in", str(source)], capture_output=True, check=True).stdout
-            subprocess.run(["openssl", "cms", "-encrypt", "-aes256", str(partner.cert_file), str(me.cert_file)],
-                           input=signed, capture_output=True, check=True)
+            signed = subprocess.run(
+                [
+                    "openssl",
+                    "cms",
+                    "-sign",
+                    "-signer",
+                    str(me.cert_file),
+                    "-inkey",
+                    str(me.key_file),
+                    "-in",
+                    str(source),
+                ],
+                capture_output=True,
+                check=True,
+            ).stdout
+            subprocess.run(
+                ["openssl", "cms", "-encrypt", "-aes256", str(partner.cert_file), str(me.cert_file)],
+                input=signed,
+                capture_output=True,
+                check=True,
+            )
         return ours, rate(count, time.perf_counter() - start)
     finally:
         pki.close()
@@ -88,9 +107,29 @@ def pgp(count: int, folder: Path) -> tuple[float, float]:
         ours = rate(count, time.perf_counter() - start)
         start = time.perf_counter()
         for i in range(count):
-            subprocess.run(["gpg", "--homedir", str(store.home), "--batch", "--yes", "--trust-model", "always",
-                            "--armor", "--sign", "--local-user", own, "--encrypt", "-r", partner.fingerprint, "-r", own],
-                           input=message(i), capture_output=True, check=True)
+            subprocess.run(
+                [
+                    "gpg",
+                    "--homedir",
+                    str(store.home),
+                    "--batch",
+                    "--yes",
+                    "--trust-model",
+                    "always",
+                    "--armor",
+                    "--sign",
+                    "--local-user",
+                    own,
+                    "--encrypt",
+                    "-r",
+                    partner.fingerprint,
+                    "-r",
+                    own,
+                ],
+                input=message(i),
+                capture_output=True,
+                check=True,
+            )
         baseline = rate(count, time.perf_counter() - start)
         store.close()
         return ours, baseline
@@ -109,8 +148,9 @@ def portal(count: int, folder: Path) -> tuple[float, float]:
     key, iv = os.urandom(32).hex(), os.urandom(16).hex()
     start = time.perf_counter()
     for i in range(count):
-        subprocess.run(["openssl", "enc", "-aes-256-cbc", "-K", key, "-iv", iv], input=message(i),
-                       capture_output=True, check=True)
+        subprocess.run(
+            ["openssl", "enc", "-aes-256-cbc", "-K", key, "-iv", iv], input=message(i), capture_output=True, check=True
+        )
     return ours, rate(count, time.perf_counter() - start)
 
 
@@ -118,9 +158,11 @@ def main(messages: int = 200) -> int:
     count = max(10, min(messages, 200))
     with tempfile.TemporaryDirectory(prefix="ps-bench-", dir="/tmp") as tmp:
         folder = Path(tmp)
-        rows = [("S/MIME (sign + AES-256-CBC envelope)", *smime(count, folder / "smime"), "openssl cms -sign | -encrypt"),
-                ("OpenPGP (sign + encrypt, gpg)", *pgp(count, folder / "pgp"), "gpg --sign --encrypt"),
-                ("portal seal (document + AES-256-GCM)", *portal(count, folder), "openssl enc -aes-256-cbc")]
+        rows = [
+            ("S/MIME (sign + AES-256-CBC envelope)", *smime(count, folder / "smime"), "openssl cms -sign | -encrypt"),
+            ("OpenPGP (sign + encrypt, gpg)", *pgp(count, folder / "pgp"), "gpg --sign --encrypt"),
+            ("portal seal (document + AES-256-GCM)", *portal(count, folder), "openssl enc -aes-256-cbc"),
+        ]
     print(f"protect throughput, {count} messages of 50 KB, one core")
     for name, ours, base, what in rows:
         print(f"  {name:40} {ours:8.1f} msg/s   baseline {what}: {base:8.1f} msg/s   ratio {ours / base:5.2f}x")

@@ -10,15 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QListWidget,
-    QListWidgetItem,
-    QPushButton,
-    QVBoxLayout,
-)
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout
 
 from gui.agent_gate import allow
 from gui.errors import explain
@@ -28,9 +20,11 @@ from gui.tray_app import TrayApp
 PROVIDERS = {"microsoft": "Microsoft 365", "google": "Google Workspace"}
 LABELS = {"microsoft": "Sign in with &Microsoft 365", "google": "Sign in with &Google"}
 NOT_SET_UP = "Your IT team has not set up {name} sign-in for Postseal yet."
-ABOUT = ("Signed in, mail you send leaves from your own mailbox and appears in your Sent folder. "
-         "For recipients outside the clinic, the provider stores only the protected copy "
-         "(encrypted, or the portal notice), never the patient details in clear.")
+ABOUT = (
+    "Signed in, mail you send leaves from your own mailbox and appears in your Sent folder. "
+    "For recipients outside the clinic, the provider stores only the protected copy "
+    "(encrypted, or the portal notice), never the patient details in clear."
+)
 
 
 class AccountsBox(QGroupBox):
@@ -86,12 +80,17 @@ class AccountsBox(QGroupBox):
             self.list.addItem("No account: mail leaves through your organization's mail server.")
         providers = data.get("providers", {})
         missing = [PROVIDERS[p] for p in PROVIDERS if not providers.get(p)]
-        self.note.setText((NOT_SET_UP.format(name=" or ".join(missing)) + " " if len(missing) == len(PROVIDERS)
-                           else "") + ABOUT)
+        self.note.setText(
+            (NOT_SET_UP.format(name=" or ".join(missing)) + " " if len(missing) == len(PROVIDERS) else "") + ABOUT
+        )
         for provider, button in self.buttons.items():
             ready = bool(providers.get(provider)) and self.attempt is None
-            allow(button, ready, self.app.connected,
-                  "" if providers.get(provider) else NOT_SET_UP.format(name=PROVIDERS[provider]))
+            allow(
+                button,
+                ready,
+                self.app.connected,
+                "" if providers.get(provider) else NOT_SET_UP.format(name=PROVIDERS[provider]),
+            )
         self._update_buttons()
 
     def _selected(self) -> str:
@@ -136,8 +135,9 @@ class AccountsBox(QGroupBox):
         self.attempt = None
         self.show_accounts(self.app.accounts)  # the buttons are usable again at once
         if status.get("state") == "signed_in":
-            self.bar.show_message(f"Signed in as {status['address']}: your mail now leaves from your own mailbox.",
-                                  "ok")
+            self.bar.show_message(
+                f"Signed in as {status['address']}: your mail now leaves from your own mailbox.", "ok"
+            )
         else:
             self.bar.error(f"Not signed in: {status.get('error', 'the sign-in did not complete')}")
         self.app.refresh_accounts()
@@ -153,6 +153,9 @@ class AccountsBox(QGroupBox):
         address = self._selected()
         if not address:
             return
-        self.app.call(self, lambda client: client.remove_account(address),
-                      lambda _: (self.bar.show_message(f"Signed out of {address}.", "ok"), self.app.refresh_accounts()),
-                      self._failed)
+        self.app.call(
+            self,
+            lambda client: client.remove_account(address),
+            lambda _: (self.bar.show_message(f"Signed out of {address}.", "ok"), self.app.refresh_accounts()),
+            self._failed,
+        )

@@ -56,8 +56,12 @@ def _last_words(log_file: Path, since: int) -> str:
     return said[-1] if said else (lines[-1] if lines else "")
 
 
-def launch(how: LaunchPlan, wait_seconds: float = 20.0, stop: threading.Event | None = None,
-           started: Callable[[subprocess.Popen], None] | None = None) -> subprocess.Popen:
+def launch(
+    how: LaunchPlan,
+    wait_seconds: float = 20.0,
+    stop: threading.Event | None = None,
+    started: Callable[[subprocess.Popen], None] | None = None,
+) -> subprocess.Popen:
     """Start the agent and return once it is healthy; LaunchFailed says why it is not.
     `started` learns of the process at once, so it can be stopped even mid-wait."""
     how.home.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -65,23 +69,31 @@ def launch(how: LaunchPlan, wait_seconds: float = 20.0, stop: threading.Event | 
         since = how.log_file.stat().st_size
     except OSError:
         since = 0
-    detach: dict = ({"creationflags": subprocess.DETACHED_PROCESS | subprocess.CREATE_NEW_PROCESS_GROUP}
-                    if sys.platform == "win32" else {"start_new_session": True})
+    detach: dict = (
+        {"creationflags": subprocess.DETACHED_PROCESS | subprocess.CREATE_NEW_PROCESS_GROUP}
+        if sys.platform == "win32"
+        else {"start_new_session": True}
+    )
     with how.log_file.open("ab") as log:
         try:
-            process = subprocess.Popen(how.command, env=how.env, stdin=subprocess.DEVNULL, stdout=log,
-                                       stderr=log, close_fds=True, **detach)
+            process = subprocess.Popen(
+                how.command, env=how.env, stdin=subprocess.DEVNULL, stdout=log, stderr=log, close_fds=True, **detach
+            )
         except OSError as exc:
-            raise LaunchFailed(f"the agent could not be started ({exc.strerror or exc}); "
-                               "reinstall Postseal or run `postseal agent` in a terminal") from None
+            raise LaunchFailed(
+                f"the agent could not be started ({exc.strerror or exc}); "
+                "reinstall Postseal or run `postseal agent` in a terminal"
+            ) from None
     if started:
         started(process)
     deadline = time.monotonic() + wait_seconds
     while time.monotonic() < deadline and not (stop and stop.is_set()):
         if process.poll() is not None:
             reason = _last_words(how.log_file, since) or f"it exited with code {process.returncode}"
-            raise LaunchFailed(f"the agent could not start: {reason.rstrip('.')}; "
-                               f"fix that, then choose “Start the agent” again (log: {how.log_file})")
+            raise LaunchFailed(
+                f"the agent could not start: {reason.rstrip('.')}; "
+                f"fix that, then choose “Start the agent” again (log: {how.log_file})"
+            )
         if running(how.home, timeout=1.0):
             return process
         time.sleep(0.1)  # a worker thread, never the UI thread

@@ -6,14 +6,7 @@ import time
 from collections import defaultdict
 from datetime import datetime
 
-from PySide6.QtCharts import (
-    QBarCategoryAxis,
-    QBarSet,
-    QChart,
-    QChartView,
-    QStackedBarSeries,
-    QValueAxis,
-)
+from PySide6.QtCharts import QBarCategoryAxis, QBarSet, QChart, QChartView, QStackedBarSeries, QValueAxis
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
@@ -25,8 +18,14 @@ from gui.audit_model import day_start
 from gui.tray_app import TrayApp
 
 DAYS = 30
-METHOD_COLORS = {"internal": "#78909c", "smime": "#8e24aa", "pgp": "#2e7d32", "tls": "#1565c0", "portal": "#d97706",
-                 "kept": "#5d4037"}
+METHOD_COLORS = {
+    "internal": "#78909c",
+    "smime": "#8e24aa",
+    "pgp": "#2e7d32",
+    "tls": "#1565c0",
+    "portal": "#d97706",
+    "kept": "#5d4037",
+}
 
 
 def activity(client: AgentClient, days: int = DAYS, now: float | None = None) -> dict[str, dict[str, int]]:
@@ -58,8 +57,11 @@ def nice_scale(peak: int) -> tuple[int, int]:
     """(axis top, tick count) with whole-number steps: 7 → (10, 6), 3 → (4, 5)."""
     if peak <= 4:
         return 4, 5
-    step = next(s for s in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000) if peak <= s * 5) \
-        if peak <= 25_000 else -(-peak // 5)
+    step = (
+        next(s for s in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000) if peak <= s * 5)
+        if peak <= 25_000
+        else -(-peak // 5)
+    )
     return step * 5, 6
 
 
@@ -89,8 +91,12 @@ class ActivityChart(QWidget):
         self.series: QStackedBarSeries | None = None
 
     def load(self) -> None:
-        self.app.call(self, lambda c: activity(c), self.show_counts,
-                      lambda exc: self.summary.setText(f"The chart could not be loaded: {exc}"))
+        self.app.call(
+            self,
+            lambda c: activity(c),
+            self.show_counts,
+            lambda exc: self.summary.setText(f"The chart could not be loaded: {exc}"),
+        )
 
     def show_counts(self, counts: dict[str, dict[str, int]]) -> None:
         self.counts = counts
@@ -98,8 +104,9 @@ class ActivityChart(QWidget):
         self.chart.removeAllSeries()
         for axis in self.chart.axes():
             self.chart.removeAxis(axis)
-        self.chart.setTheme(QChart.ChartTheme.ChartThemeDark if theme.current_is_dark()
-                            else QChart.ChartTheme.ChartThemeLight)
+        self.chart.setTheme(
+            QChart.ChartTheme.ChartThemeDark if theme.current_is_dark() else QChart.ChartTheme.ChartThemeLight
+        )
         self.chart.setBackgroundVisible(False)
         series = QStackedBarSeries()
         totals: dict[str, int] = {}

@@ -45,9 +45,28 @@ def outcome_text(record: dict[str, Any]) -> str:
 
 def detail_text(record: dict[str, Any]) -> str:
     """Every field of one record, one per line, for the detail pane."""
-    order = ("seq", "time", "event", "message", "message_id", "sender", "recipients", "method", "state",
-             "reason", "rule", "action", "findings", "key_fingerprint", "portal_id", "tls", "reply", "detail",
-             "prev", "hash")
+    order = (
+        "seq",
+        "time",
+        "event",
+        "message",
+        "message_id",
+        "sender",
+        "recipients",
+        "method",
+        "state",
+        "reason",
+        "rule",
+        "action",
+        "findings",
+        "key_fingerprint",
+        "portal_id",
+        "tls",
+        "reply",
+        "detail",
+        "prev",
+        "hash",
+    )
     lines = []
     for key in (*order, *sorted(set(record) - set(order))):
         if key in record:
@@ -133,9 +152,12 @@ class AuditModel(QAbstractTableModel):
         self.loading = True
         self.fetches += 1
         self.loading_changed.emit(True)
-        self.app.call(self, lambda c: c.audit_page(offset, limit, where),
-                      lambda page: self._arrived(generation, offset, page),
-                      lambda exc: self._failed(generation, exc))
+        self.app.call(
+            self,
+            lambda c: c.audit_page(offset, limit, where),
+            lambda page: self._arrived(generation, offset, page),
+            lambda exc: self._failed(generation, exc),
+        )
 
     def _arrived(self, generation: int, offset: int | None, page: AuditPage) -> None:
         if generation != self._generation:

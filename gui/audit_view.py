@@ -33,18 +33,39 @@ from gui.message_bar import MessageBar
 from gui.tray_app import TrayApp
 
 METHODS = ("", "internal", "smime", "pgp", "tls", "portal", "kept")
-OUTCOMES = ("", "delivered", "held", "failed", "deferred", "accepted", "blocked", "released", "rerouted",
-            "revoked", "retry", "bounced", "notice", "offline", "online")
+OUTCOMES = (
+    "",
+    "delivered",
+    "held",
+    "failed",
+    "deferred",
+    "accepted",
+    "blocked",
+    "released",
+    "rerouted",
+    "revoked",
+    "retry",
+    "bounced",
+    "notice",
+    "offline",
+    "online",
+)
 
 
 def verify_words(check: AuditCheck) -> tuple[str, str]:
     """(text, kind) for the result of the integrity check."""
     if not check.ok:
-        return (f"Log integrity check FAILED: {check.problem.rstrip('.')}. Keep a copy of audit.log as it is "
-                "and tell your security officer; do not edit the file.", "error")
+        return (
+            f"Log integrity check FAILED: {check.problem.rstrip('.')}. Keep a copy of audit.log as it is "
+            "and tell your security officer; do not edit the file.",
+            "error",
+        )
     if check.unsigned:
-        return (f"Log intact: {check.records:,} records verified; the newest {check.unsigned} are chained and "
-                "will be signed within a second.", "ok")
+        return (
+            f"Log intact: {check.records:,} records verified; the newest {check.unsigned} are chained and "
+            "will be signed within a second.",
+            "ok",
+        )
     return f"Log intact: all {check.records:,} records verified; the chain and the signed head match.", "ok"
 
 
@@ -101,12 +122,15 @@ class AuditView(QWidget):
         self.count.setAccessibleName("Record count")
 
         self.refresh_button = self._button("Re&fresh", "action-refresh", "Reload the audit records", self.reload)
-        self.csv_button = self._button("Export &CSV…", "action-export", "Export the audit log as CSV",
-                                       lambda: self.export("csv"))
-        self.json_button = self._button("Export &JSON…", "action-export", "Export the audit log as JSON",
-                                        lambda: self.export("json"))
-        self.verify_button = self._button("&Verify log integrity", "action-verify",
-                                          "Verify the integrity of the audit log", self.verify)
+        self.csv_button = self._button(
+            "Export &CSV…", "action-export", "Export the audit log as CSV", lambda: self.export("csv")
+        )
+        self.json_button = self._button(
+            "Export &JSON…", "action-export", "Export the audit log as JSON", lambda: self.export("json")
+        )
+        self.verify_button = self._button(
+            "&Verify log integrity", "action-verify", "Verify the integrity of the audit log", self.verify
+        )
         self.verify_result = MessageBar(self)
         self.verify_result.setAccessibleName("Integrity check result")
 
@@ -142,8 +166,13 @@ class AuditView(QWidget):
         self._debounce = QTimer(self, singleShot=True, interval=300)
         self._debounce.timeout.connect(self.reload)
         self.use_dates.toggled.connect(self._dates_toggled)
-        for signal in (self.since.dateChanged, self.until.dateChanged, self.recipient.textChanged,
-                       self.method.currentIndexChanged, self.outcome.currentIndexChanged):
+        for signal in (
+            self.since.dateChanged,
+            self.until.dateChanged,
+            self.recipient.textChanged,
+            self.method.currentIndexChanged,
+            self.outcome.currentIndexChanged,
+        ):
             signal.connect(lambda *_: self._debounce.start())
         self.table.selectionModel().currentRowChanged.connect(lambda current, _: self._show_record(current))
         self.model.rowsInserted.connect(lambda *_: self._count())
@@ -180,8 +209,13 @@ class AuditView(QWidget):
         if self.use_dates.isChecked():
             since = QDateTime(self.since.date(), QTime(0, 0)).toSecsSinceEpoch()
             until = QDateTime(self.until.date(), QTime(23, 59, 59)).toSecsSinceEpoch() + 0.999
-        return AuditFilter(since=since, until=until, recipient=self.recipient.text().strip(),
-                           method=METHODS[self.method.currentIndex()], event=OUTCOMES[self.outcome.currentIndex()])
+        return AuditFilter(
+            since=since,
+            until=until,
+            recipient=self.recipient.text().strip(),
+            method=METHODS[self.method.currentIndex()],
+            event=OUTCOMES[self.outcome.currentIndex()],
+        )
 
     def reload(self) -> None:
         self.bar.clear()
@@ -208,8 +242,12 @@ class AuditView(QWidget):
 
     # --- export and verify --------------------------------------------------------------------
     def export(self, fmt: str) -> None:
-        path = file_dialogs.save_file(self, f"Export the audit log as {fmt.upper()}", f"postseal-audit.{fmt}",
-                                      "CSV (*.csv)" if fmt == "csv" else "JSON (*.json)")
+        path = file_dialogs.save_file(
+            self,
+            f"Export the audit log as {fmt.upper()}",
+            f"postseal-audit.{fmt}",
+            "CSV (*.csv)" if fmt == "csv" else "JSON (*.json)",
+        )
         if not path:
             return
         self.bar.show_message(f"Exporting the audit log to {path}…", "info")
@@ -218,9 +256,14 @@ class AuditView(QWidget):
             path.write_text(c.audit_export(fmt), encoding="utf-8")
             return path
 
-        self.app.call(self, write, lambda p: self.bar.show_message(
-            f"Exported the audit log to {p}. It lists recipients: keep it as you keep patient records.", "ok"),
-            lambda exc: self.bar.error(explain(exc)))
+        self.app.call(
+            self,
+            write,
+            lambda p: self.bar.show_message(
+                f"Exported the audit log to {p}. It lists recipients: keep it as you keep patient records.", "ok"
+            ),
+            lambda exc: self.bar.error(explain(exc)),
+        )
 
     def verify(self) -> None:
         self.verify_button.setEnabled(False)

@@ -18,8 +18,13 @@ class _Relay(QObject):
 
     _arrived = Signal(bool, object)
 
-    def __init__(self, owner: QObject, on_done: Callable[[Any], None] | None,
-                 on_error: Callable[[BaseException], None] | None, done: Callable[[_Relay], None]) -> None:
+    def __init__(
+        self,
+        owner: QObject,
+        on_done: Callable[[Any], None] | None,
+        on_error: Callable[[BaseException], None] | None,
+        done: Callable[[_Relay], None],
+    ) -> None:
         super().__init__(owner)
         self._on_done, self._on_error, self._done = on_done, on_error, done
         self.cancelled = False
@@ -68,8 +73,13 @@ class Background(QObject):
         self._pending: set[_Relay] = set()
         self._closed = False
 
-    def run(self, owner: QObject, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
-            on_error: Callable[[BaseException], None] | None = None) -> None:
+    def run(
+        self,
+        owner: QObject,
+        fn: Callable[[], Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
         if self._closed:
             return
         relay = _Relay(owner, on_done, on_error, self._pending.discard)

@@ -5,15 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import (
-    QFormLayout,
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QWidget,
-)
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 
 class DesktopMailBox(QGroupBox):
@@ -26,8 +18,9 @@ class DesktopMailBox(QGroupBox):
         self.values: dict[str, QLabel] = {}
         for key, label in (("host", "Server"), ("port", "Port"), ("security", "Security"), ("username", "User name")):
             value = QLabel("—", self)
-            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
-                                          | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+            value.setTextInteractionFlags(
+                Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
+            )
             value.setAccessibleName(label)
             form.addRow(f"{label}:", value)
             self.values[key] = value
@@ -38,8 +31,9 @@ class DesktopMailBox(QGroupBox):
         self.show_button = QPushButton("Sho&w", self)
         self.show_button.setCheckable(True)
         self.show_button.setAccessibleName("Show the password")
-        self.show_button.toggled.connect(lambda on: self.password.setEchoMode(
-            QLineEdit.EchoMode.Normal if on else QLineEdit.EchoMode.Password))
+        self.show_button.toggled.connect(
+            lambda on: self.password.setEchoMode(QLineEdit.EchoMode.Normal if on else QLineEdit.EchoMode.Password)
+        )
         self.copy_button = QPushButton("&Copy", self)
         self.copy_button.setAccessibleName("Copy the password")
         self.copy_button.clicked.connect(self._copy)
@@ -59,8 +53,10 @@ class DesktopMailBox(QGroupBox):
         self.password.setText(creds.get("password", ""))
         for widget in (self.password, self.show_button, self.copy_button):
             widget.setEnabled(True)
-        self.note.setText("Mail sent this way is checked and protected like mail from Outlook or Gmail. "
-                          f"If your mail program asks about the certificate, it is {creds.get('ca_file', '')}.")
+        self.note.setText(
+            "Mail sent this way is checked and protected like mail from Outlook or Gmail. "
+            f"If your mail program asks about the certificate, it is {creds.get('ca_file', '')}."
+        )
 
     def unavailable(self, exc: BaseException | None) -> None:
         for value in self.values.values():
@@ -68,8 +64,11 @@ class DesktopMailBox(QGroupBox):
         self.password.clear()
         for widget in (self.password, self.show_button, self.copy_button):
             widget.setEnabled(False)
-        self.note.setText("Switched off on this computer by your IT team."
-                          if getattr(exc, "code", "") == "smtp_off" else "Shown when the agent is running.")
+        self.note.setText(
+            "Switched off on this computer by your IT team."
+            if getattr(exc, "code", "") == "smtp_off"
+            else "Shown when the agent is running."
+        )
 
     def _copy(self) -> None:
         QGuiApplication.clipboard().setText(self.password.text())

@@ -31,8 +31,10 @@ def missing(env: dict[str, str] | None = None, platform: str = sys.platform) -> 
     if display and _x_display_present(display):
         return ""
     if display or wayland:
-        return (f"no desktop session answers here (DISPLAY={display or 'unset'}, "
-                f"WAYLAND_DISPLAY={wayland or 'unset'} name no running display server)")
+        return (
+            f"no desktop session answers here (DISPLAY={display or 'unset'}, "
+            f"WAYLAND_DISPLAY={wayland or 'unset'} name no running display server)"
+        )
     return "no desktop session here (neither DISPLAY nor WAYLAND_DISPLAY is set, e.g. over SSH)"
 
 

@@ -73,8 +73,9 @@ class CreateKeyDialog(QDialog):
         form = QFormLayout()
         form.addRow("&Name:", self.name)
         form.addRow("&E-mail address:", self.email)
-        note = QLabel("Partners encrypt to this key; send them its public part (Export). "
-                      "It is valid for two years.", self)
+        note = QLabel(
+            "Partners encrypt to this key; send them its public part (Export). It is valid for two years.", self
+        )
         note.setWordWrap(True)
         wide_enough(note, lines=2)
         self.buttons = QDialogButtonBox(self)

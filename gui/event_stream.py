@@ -23,8 +23,7 @@ class EventStreamThread(QThread):
     event = Signal(object)  # one event dict from the agent
     lost = Signal(str)  # the stream could not be opened or ended: why, in one line
 
-    def __init__(self, link: AgentLink, first_delay: float = 0.25, max_delay: float = 5.0,
-                 parent=None) -> None:
+    def __init__(self, link: AgentLink, first_delay: float = 0.25, max_delay: float = 5.0, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("postseal-events")
         self._link = link

@@ -32,8 +32,10 @@ from gui.message_bar import MessageBar
 from gui.tray_app import TrayApp
 
 MAX_KEY_FILE = 1024 * 1024  # a public key is a few KB; anything this big is not one
-KEY_FILES = ("Keys and certificates (*.asc *.gpg *.pgp *.key *.pub *.pem *.cer *.crt *.der *.p7b *.p7c *.p12 *.pfx *.eml);;"
-             "All files (*)")
+KEY_FILES = (
+    "Keys and certificates (*.asc *.gpg *.pgp *.key *.pub *.pem *.cer *.crt *.der *.p7b *.p7c *.p12 *.pfx *.eml);;"
+    "All files (*)"
+)
 IDENTITY_SUFFIXES = (".p12", ".pfx")  # an S/MIME identity: the certificate with its private key
 
 
@@ -41,8 +43,10 @@ def read_key_file(path: Path) -> bytes:
     """The bytes of a key file, or ValueError saying why it cannot be one (worker thread)."""
     size = path.stat().st_size
     if size > MAX_KEY_FILE:
-        raise ValueError(f"“{path.name}” is {size // 1024} KB: far too big to be an OpenPGP key. "
-                         "Ask for the public key as an .asc file.")
+        raise ValueError(
+            f"“{path.name}” is {size // 1024} KB: far too big to be an OpenPGP key. "
+            "Ask for the public key as an .asc file."
+        )
     if size == 0:
         raise ValueError(f"“{path.name}” is empty. Ask for the public key as an .asc file.")
     return path.read_bytes()
@@ -77,12 +81,15 @@ class KeysView(QWidget):
         self.own_table = _table(own, "Your keys", ["Address", "Fingerprint", "Validity", "Kind"])
         self.own_table.setMaximumHeight(self.own_table.fontMetrics().height() * 7)
         self.create_button = self._button("&Create a key…", "action-create", "Create your OpenPGP key", self.create_key)
-        self.import_own_button = self._button("I&mport your key…", "action-import", "Import your own key from a file",
-                                              self.import_file)
-        self.export_button = self._button("E&xport public key…", "action-export",
-                                          "Export the public part of your key to a file", self.export_public)
-        self.renew_button = self._button("Re&new key", "action-retry", "Renew your key for two more years",
-                                         self.renew_selected)
+        self.import_own_button = self._button(
+            "I&mport your key…", "action-import", "Import your own key from a file", self.import_file
+        )
+        self.export_button = self._button(
+            "E&xport public key…", "action-export", "Export the public part of your key to a file", self.export_public
+        )
+        self.renew_button = self._button(
+            "Re&new key", "action-retry", "Renew your key for two more years", self.renew_selected
+        )
         own_buttons = QHBoxLayout()
         for button in (self.create_button, self.import_own_button, self.export_button, self.renew_button):
             own_buttons.addWidget(button)
@@ -93,14 +100,19 @@ class KeysView(QWidget):
         own_layout.addLayout(own_buttons)
 
         partners = QGroupBox("Recipients' keys and certificates", self)
-        hint = QLabel("Drop a partner's OpenPGP key (.asc), S/MIME certificate (.pem, .cer, .p7b) or a signed "
-                      "message they sent (.eml) anywhere here, or choose Import.", partners)
+        hint = QLabel(
+            "Drop a partner's OpenPGP key (.asc), S/MIME certificate (.pem, .cer, .p7b) or a signed "
+            "message they sent (.eml) anywhere here, or choose Import.",
+            partners,
+        )
         hint.setWordWrap(True)
         self.table = _table(partners, "Recipients' keys", ["Address", "Fingerprint", "Validity", "Kind"])
-        self.import_button = self._button("&Import key file…", "action-import", "Import a recipient's key from a file",
-                                          self.import_file)
-        self.remove_button = self._button("&Remove", "action-remove", "Remove the selected recipient key",
-                                          self.remove_selected)
+        self.import_button = self._button(
+            "&Import key file…", "action-import", "Import a recipient's key from a file", self.import_file
+        )
+        self.remove_button = self._button(
+            "&Remove", "action-remove", "Remove the selected recipient key", self.remove_selected
+        )
         partner_buttons = QHBoxLayout()
         partner_buttons.addWidget(self.import_button)
         partner_buttons.addWidget(self.remove_button)
@@ -152,8 +164,9 @@ class KeysView(QWidget):
                 if not key.usable or key.expiring():
                     validity.setIcon(icons.icon("note-warning" if key.usable else "note-error"))
                 kind = QTableWidgetItem("S/MIME certificate" if key.kind == "smime" else "OpenPGP key")
-                for column, item in enumerate((QTableWidgetItem(key.who), QTableWidgetItem(key.grouped_fingerprint),
-                                               validity, kind)):
+                for column, item in enumerate(
+                    (QTableWidgetItem(key.who), QTableWidgetItem(key.grouped_fingerprint), validity, kind)
+                ):
                     item.setData(Qt.ItemDataRole.UserRole, key.fingerprint)
                     item.setToolTip(item.text())
                     table.setItem(row, column, item)
@@ -208,8 +221,11 @@ class KeysView(QWidget):
         def done(fingerprint: str) -> None:
             self.generating = False
             self._enable()
-            self.bar.show_message(f"Your key for {email} is ready ({fingerprint[-16:]}). "
-                                  "Send partners its public part: Export public key.", "ok")
+            self.bar.show_message(
+                f"Your key for {email} is ready ({fingerprint[-16:]}). "
+                "Send partners its public part: Export public key.",
+                "ok",
+            )
             self.app.refresh_keys()
 
         def failed(exc: BaseException) -> None:
@@ -226,15 +242,20 @@ class KeysView(QWidget):
 
     def ask_password(self, path: Path) -> str | None:
         """The password of a .p12 file (None: the user cancelled)."""
-        text, ok = QInputDialog.getText(self, "Import your S/MIME certificate",
-                                        f"Password for “{path.name}”:", QLineEdit.EchoMode.Password)
+        text, ok = QInputDialog.getText(
+            self, "Import your S/MIME certificate", f"Password for “{path.name}”:", QLineEdit.EchoMode.Password
+        )
         return text if ok else None
 
     def ask_passphrase(self, path: Path) -> str | None:
         """The passphrase an OpenPGP secret key came with (None: the user cancelled)."""
-        text, ok = QInputDialog.getText(self, "Import your OpenPGP key",
-                                        f"“{path.name}” is protected by a passphrase. Enter it, and Postseal "
-                                        "protects the key with its own from then on:", QLineEdit.EchoMode.Password)
+        text, ok = QInputDialog.getText(
+            self,
+            "Import your OpenPGP key",
+            f"“{path.name}” is protected by a passphrase. Enter it, and Postseal "
+            "protects the key with its own from then on:",
+            QLineEdit.EchoMode.Password,
+        )
         return text if ok else None
 
     def import_paths(self, paths: list[Path]) -> None:
@@ -248,14 +269,19 @@ class KeysView(QWidget):
 
     def _import(self, path: Path, password: str | None) -> None:
         self.bar.show_message(f"Importing “{path.name}”…", "info")
-        self.app.call(self, lambda c: c.import_key(read_key_file(path), password),
-                      lambda fprs: self._imported(path, fprs),
-                      lambda exc: self._import_failed(path, exc, password))
+        self.app.call(
+            self,
+            lambda c: c.import_key(read_key_file(path), password),
+            lambda fprs: self._imported(path, fprs),
+            lambda exc: self._import_failed(path, exc, password),
+        )
 
     def _imported(self, path: Path, fingerprints: list[str]) -> None:
         count = len(fingerprints)
-        self.bar.show_message(f"Imported {count} key{'s' * (count != 1)} from “{path.name}”: "
-                              f"{', '.join(f[-16:] for f in fingerprints)}.", "ok")
+        self.bar.show_message(
+            f"Imported {count} key{'s' * (count != 1)} from “{path.name}”: {', '.join(f[-16:] for f in fingerprints)}.",
+            "ok",
+        )
         self.app.refresh_keys()
 
     def _import_failed(self, path: Path, exc: BaseException, password: str | None = None) -> None:
@@ -278,8 +304,12 @@ class KeysView(QWidget):
             return
         smime = key.kind == "smime"
         suggested = f"{(key.emails or (key.fingerprint,))[0]}{'.pem' if smime else '.asc'}"
-        path = file_dialogs.save_file(self, "Export your certificate" if smime else "Export your public key", suggested,
-                                      "S/MIME certificate (*.pem)" if smime else "OpenPGP public key (*.asc)")
+        path = file_dialogs.save_file(
+            self,
+            "Export your certificate" if smime else "Export your public key",
+            suggested,
+            "S/MIME certificate (*.pem)" if smime else "OpenPGP public key (*.asc)",
+        )
         if not path:
             return
 
@@ -287,8 +317,14 @@ class KeysView(QWidget):
             path.write_text(c.public_key(key.fingerprint), encoding="ascii")
             return path
 
-        self.app.call(self, write, lambda p: self.bar.show_message(
-            f"Your public key is in {p}. Send this file to partners; it holds nothing secret.", "ok"), self._error)
+        self.app.call(
+            self,
+            write,
+            lambda p: self.bar.show_message(
+                f"Your public key is in {p}. Send this file to partners; it holds nothing secret.", "ok"
+            ),
+            self._error,
+        )
 
     def renew_selected(self) -> None:
         key = self.chosen_own()
@@ -298,8 +334,11 @@ class KeysView(QWidget):
 
         def done(expires: int) -> None:
             day = time.strftime("%Y-%m-%d", time.localtime(expires))
-            self.bar.show_message(f"Your key for {key.who} is now valid until {day}. Send partners its public part "
-                                  "again (Export public key) so their copy shows the new date.", "ok")
+            self.bar.show_message(
+                f"Your key for {key.who} is now valid until {day}. Send partners its public part "
+                "again (Export public key) so their copy shows the new date.",
+                "ok",
+            )
             self.app.refresh_keys()
 
         def failed(exc: BaseException) -> None:
@@ -312,9 +351,14 @@ class KeysView(QWidget):
         key = self.selected_partner()
         if key is None:
             return
-        confirm(self, "Remove key", f"Remove the key of {key.who} ({key.fingerprint[-16:]})? Mail to them will "
-                "go by another method (usually the secure portal) until you import a key again.", "Remove",
-                lambda: self.app.call(self, lambda c: c.delete_key(key.fingerprint), self._removed, self._error))
+        confirm(
+            self,
+            "Remove key",
+            f"Remove the key of {key.who} ({key.fingerprint[-16:]})? Mail to them will "
+            "go by another method (usually the secure portal) until you import a key again.",
+            "Remove",
+            lambda: self.app.call(self, lambda c: c.delete_key(key.fingerprint), self._removed, self._error),
+        )
 
     def _removed(self, fingerprint: str) -> None:
         self.bar.show_message(f"Removed key {fingerprint[-16:]}.", "ok")

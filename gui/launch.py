@@ -35,13 +35,15 @@ def main(argv: list[str] | None = None) -> int:
     parser().parse_args(argv)
     why = desktop_session.missing()
     if why:  # before Qt, which would abort the process (exit 134) with advice to reinstall
-        print(f"postseal: the tray app needs a desktop session: {why}. Run it from the desktop, or use the "
-              "command line (postseal outbox, postseal status ID)", file=sys.stderr)
+        print(
+            f"postseal: the tray app needs a desktop session: {why}. Run it from the desktop, or use the "
+            "command line (postseal outbox, postseal status ID)",
+            file=sys.stderr,
+        )
         return FAILED
     try:
         from gui import tray
     except ImportError as exc:
-        print(f"postseal: the tray app needs PySide6 ({exc}); install postseal with its dependencies",
-              file=sys.stderr)
+        print(f"postseal: the tray app needs PySide6 ({exc}); install postseal with its dependencies", file=sys.stderr)
         return FAILED
     return tray.main(argv)

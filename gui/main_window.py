@@ -68,9 +68,12 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget(self)
         self.tabs.setAccessibleName("Postseal views")
         self._tab_icons = ("action-outbox", "action-replies", "action-keys", "action-audit", "action-settings")
-        for view, icon, title in zip((self.outbox, self.replies, self.keys, self.audit, self.settings),
-                                     self._tab_icons, ("Outbox", "Secure replies", "Keys", "Audit history", "Settings"),
-                                     strict=True):
+        for view, icon, title in zip(
+            (self.outbox, self.replies, self.keys, self.audit, self.settings),
+            self._tab_icons,
+            ("Outbox", "Secure replies", "Keys", "Audit history", "Settings"),
+            strict=True,
+        ):
             self.tabs.addTab(view, icons.icon(icon), title)
         central = QWidget(self)
         layout = QVBoxLayout(central)

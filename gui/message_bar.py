@@ -7,8 +7,12 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from gui import icons
 
-_LOOK = {"info": ("note-info", "#1565c0"), "ok": ("note-ok", "#2e7d32"),
-         "warning": ("note-warning", "#d97706"), "error": ("note-error", "#c62828")}
+_LOOK = {
+    "info": ("note-info", "#1565c0"),
+    "ok": ("note-ok", "#2e7d32"),
+    "warning": ("note-warning", "#d97706"),
+    "error": ("note-error", "#c62828"),
+}
 
 
 class MessageBar(QFrame):
@@ -20,8 +24,9 @@ class MessageBar(QFrame):
         self._icon = QLabel(self)
         self.text = QLabel(self)
         self.text.setWordWrap(True)
-        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
-                                          | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self.text.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
         self.text.setAccessibleName("Message")
         close = QPushButton("Dismiss", self)
         close.setAccessibleName("Dismiss message")

@@ -29,8 +29,9 @@ def label(method: str) -> str:
 class MethodLegend(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setAccessibleName("What the method icons mean: " + " ".join(
-            f"{label(m)}: {words}" for m, words in MEANINGS))
+        self.setAccessibleName(
+            "What the method icons mean: " + " ".join(f"{label(m)}: {words}" for m, words in MEANINGS)
+        )
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(QLabel("Methods:", self))

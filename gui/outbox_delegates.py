@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import (
-    QApplication,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionProgressBar,
-    QStyleOptionViewItem,
-)
+from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionProgressBar, QStyleOptionViewItem
 
 from gui import icons
 from gui.outbox_model import MESSAGE_ROLE
@@ -23,7 +17,9 @@ class RecipientsDelegate(QStyledItemDelegate):
     """`[icon] address` per recipient; the text role still says "address via method" for
     screen readers and for copying."""
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
         message = index.data(MESSAGE_ROLE)
         if message is None:
             return super().paint(painter, option, index)
@@ -54,12 +50,18 @@ class RecipientsDelegate(QStyledItemDelegate):
             top = option.rect.y() + (option.rect.height() - ICON) // 2
             painter.drawPixmap(x, top, icons.pixmap(f"method-{recipient.method}", ICON, color))
             text = metrics.elidedText(recipient.address, Qt.TextElideMode.ElideRight, max(0, share - ICON - 4))
-            painter.drawText(QRect(x + ICON + 4, option.rect.y(), share - ICON - 4, option.rect.height()),
-                             int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), text)
+            painter.drawText(
+                QRect(x + ICON + 4, option.rect.y(), share - ICON - 4, option.rect.height()),
+                int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft),
+                text,
+            )
             x += share + GAP
         if more:
-            painter.drawText(QRect(x, option.rect.y(), right - x, option.rect.height()),
-                             int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), more)
+            painter.drawText(
+                QRect(x, option.rect.y(), right - x, option.rect.height()),
+                int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft),
+                more,
+            )
         painter.restore()
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
@@ -72,7 +74,9 @@ class RecipientsDelegate(QStyledItemDelegate):
 
 
 class ProgressDelegate(QStyledItemDelegate):
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
         message = index.data(MESSAGE_ROLE)
         if message is None:
             return super().paint(painter, option, index)

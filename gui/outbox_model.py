@@ -5,13 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-)
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 
 from agent.api.messages import OutboxMessage, when
 from gui import icons
@@ -21,10 +15,15 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 
 COLUMNS = ("Time", "Subject", "Recipients and method", "State", "Progress")
 TIME, SUBJECT, RECIPIENTS, STATE, PROGRESS = range(len(COLUMNS))
-_STATE_ICONS = {"delivered": "state-delivered", "held": "state-held", "failed": "state-failed",
-                "deferred": "state-deferred", "sending": "state-sending", "protecting": "state-sending",
-                "queued": "state-queued"}
-
+_STATE_ICONS = {
+    "delivered": "state-delivered",
+    "held": "state-held",
+    "failed": "state-failed",
+    "deferred": "state-deferred",
+    "sending": "state-sending",
+    "protecting": "state-sending",
+    "queued": "state-queued",
+}
 
 
 def recipients_tooltip(message: OutboxMessage) -> str:
@@ -58,8 +57,13 @@ class OutboxModel(QAbstractTableModel):
         if role == MESSAGE_ROLE:
             return message
         if role == SORT_ROLE:
-            return (message.created, message.subject.lower(), message.recipients_text(), message.state,
-                    message.delivered / max(1, len(message.recipients)))[column]
+            return (
+                message.created,
+                message.subject.lower(),
+                message.recipients_text(),
+                message.state,
+                message.delivered / max(1, len(message.recipients)),
+            )[column]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             if column == TIME:
                 return when(message.created)

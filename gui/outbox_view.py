@@ -28,16 +28,7 @@ from gui.errors import explain
 from gui.message_bar import MessageBar
 from gui.method_legend import MethodLegend
 from gui.outbox_delegates import ProgressDelegate, RecipientsDelegate
-from gui.outbox_model import (
-    FILTERS,
-    MESSAGE_ROLE,
-    PROGRESS,
-    RECIPIENTS,
-    STATE,
-    SUBJECT,
-    TIME,
-    OutboxFilter,
-)
+from gui.outbox_model import FILTERS, MESSAGE_ROLE, PROGRESS, RECIPIENTS, STATE, SUBJECT, TIME, OutboxFilter
 from gui.proof_dialog import ProofDialog
 from gui.tray_app import TrayApp
 
@@ -106,12 +97,18 @@ class OutboxView(QWidget):
         self.recipients.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
 
         self.retry_button = self._button("&Retry now", "action-retry", "Try the waiting recipients now", self.retry)
-        self.release_button = self._button("R&elease after review…", "action-release",
-                                           "Release the held message after review", self.release)
-        self.portal_button = self._button("Send via &portal instead", "method-portal",
-                                          "Send the waiting recipients a secure portal message instead", self.via_portal)
-        self.revoke_button = self._button("Re&voke portal copies", "action-revoke",
-                                          "Revoke the portal copies of this message", self.revoke)
+        self.release_button = self._button(
+            "R&elease after review…", "action-release", "Release the held message after review", self.release
+        )
+        self.portal_button = self._button(
+            "Send via &portal instead",
+            "method-portal",
+            "Send the waiting recipients a secure portal message instead",
+            self.via_portal,
+        )
+        self.revoke_button = self._button(
+            "Re&voke portal copies", "action-revoke", "Revoke the portal copies of this message", self.revoke
+        )
         self.proof_button = self._button("Delivery pr&oof…", "action-proof", "Open the delivery proof", self.open_proof)
 
         filters = QHBoxLayout()
@@ -120,8 +117,13 @@ class OutboxView(QWidget):
         filters.addWidget(kind_label)
         filters.addWidget(self.kind)
         actions = QHBoxLayout()
-        for button in (self.retry_button, self.release_button, self.portal_button, self.revoke_button,
-                       self.proof_button):
+        for button in (
+            self.retry_button,
+            self.release_button,
+            self.portal_button,
+            self.revoke_button,
+            self.proof_button,
+        ):
             actions.addWidget(button)
         actions.addStretch(1)
         lower = QWidget(self)
@@ -187,8 +189,9 @@ class OutboxView(QWidget):
             self.search.clear()
             self.kind.setCurrentIndex(0)
             index = self.proxy.mapFromSource(self.app.outbox.index(row, 0))
-        self.table.selectionModel().select(index, QItemSelectionModel.SelectionFlag.ClearAndSelect
-                                           | QItemSelectionModel.SelectionFlag.Rows)
+        self.table.selectionModel().select(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        )
         self.table.setCurrentIndex(index)
         self.table.scrollTo(index)
         return True
@@ -230,8 +233,9 @@ class OutboxView(QWidget):
                 details = r.says or details
             if (r.proof or {}).get("revoked"):
                 details = f"portal copy revoked {r.proof['revoked']}"
-            for column, item in enumerate((method, QTableWidgetItem(r.address), QTableWidgetItem(r.state_name),
-                                           QTableWidgetItem(details))):
+            for column, item in enumerate(
+                (method, QTableWidgetItem(r.address), QTableWidgetItem(r.state_name), QTableWidgetItem(details))
+            ):
                 item.setToolTip(item.text())
                 self.recipients.setItem(row, column, item)
 
@@ -267,23 +271,35 @@ class OutboxView(QWidget):
         dialog.open()
 
     def _release(self, message: OutboxMessage, note: str) -> None:
-        self._act(message, lambda c, i: c.release(i, note),
-                  lambda n: f"Released after review: {n} recipient{'s' * (n != 1)} will now get it as planned.")
+        self._act(
+            message,
+            lambda c, i: c.release(i, note),
+            lambda n: f"Released after review: {n} recipient{'s' * (n != 1)} will now get it as planned.",
+        )
 
     def via_portal(self) -> None:
         message = self.selected()
         if message:
-            self._act(message, lambda c, i: c.send_via_portal(i),
-                      lambda n: f"{n} recipient{'s' * (n != 1)} will get a secure portal message instead.")
+            self._act(
+                message,
+                lambda c, i: c.send_via_portal(i),
+                lambda n: f"{n} recipient{'s' * (n != 1)} will get a secure portal message instead.",
+            )
 
     def revoke(self) -> None:
         message = self.selected()
         if message:
-            confirm(self, "Revoke portal copies",
-                    "The recipients will no longer be able to open this message on the portal. "
-                    "This cannot be undone.", "Revoke",
-                    lambda: self._act(message, lambda c, i: c.revoke(i),
-                                      lambda n: f"Revoked: {n} portal cop{'ies' if n != 1 else 'y'} can no longer be opened."))
+            confirm(
+                self,
+                "Revoke portal copies",
+                "The recipients will no longer be able to open this message on the portal. This cannot be undone.",
+                "Revoke",
+                lambda: self._act(
+                    message,
+                    lambda c, i: c.revoke(i),
+                    lambda n: f"Revoked: {n} portal cop{'ies' if n != 1 else 'y'} can no longer be opened.",
+                ),
+            )
 
     def open_proof(self) -> None:
         message = self.selected()

@@ -9,16 +9,25 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QPlainTextEdit, QVBoxLa
 
 from agent.api.messages import OutboxMessage
 
-_FIELDS = (("method", "Method"), ("tls_version", "TLS version"), ("tls_cipher", "Cipher"),
-           ("tls_peer", "Verified server"), ("key_fingerprint", "Encrypted to key"),
-           ("portal_id", "Portal message"), ("revoked", "Portal copy revoked"),
-           ("reply", "Relay's reply"), ("time", "Time"))
+_FIELDS = (
+    ("method", "Method"),
+    ("tls_version", "TLS version"),
+    ("tls_cipher", "Cipher"),
+    ("tls_peer", "Verified server"),
+    ("key_fingerprint", "Encrypted to key"),
+    ("portal_id", "Portal message"),
+    ("revoked", "Portal copy revoked"),
+    ("reply", "Relay's reply"),
+    ("time", "Time"),
+)
 
 
 def proof_text(message: OutboxMessage) -> str:
-    lines = [f"Message {message.id}" + (f" (Message-ID {message.message_id})" if message.message_id else ""),
-             f"Accepted {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(message.created))} from {message.sender}",
-             ""]
+    lines = [
+        f"Message {message.id}" + (f" (Message-ID {message.message_id})" if message.message_id else ""),
+        f"Accepted {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(message.created))} from {message.sender}",
+        "",
+    ]
     for r in message.recipients:
         lines.append(f"{r.address}: {r.state_name}, {r.how}")
         proof = r.proof or {}
@@ -32,7 +41,9 @@ def proof_text(message: OutboxMessage) -> str:
                 lines.append(f"    {label}: {value}")
         if r.proof and not proof.get("tls_peer") and proof.get("tls_version"):
             encrypted = r.method in ("pgp", "smime", "portal")
-            lines.append("    Relay certificate: not verified" + (" (the content itself is encrypted)" if encrypted else ""))
+            lines.append(
+                "    Relay certificate: not verified" + (" (the content itself is encrypted)" if encrypted else "")
+            )
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -74,8 +85,12 @@ class ProofDialog(QDialog):
         metrics = self.text.fontMetrics()
         lines = text.splitlines() or [""]
         screen = (self.screen() or QGuiApplication.primaryScreen()).availableGeometry()
-        chrome = 2 * self.text.frameWidth() + 2 * int(self.text.document().documentMargin()) + \
-            self.text.verticalScrollBar().sizeHint().width() + 4 * metrics.averageCharWidth()
+        chrome = (
+            2 * self.text.frameWidth()
+            + 2 * int(self.text.document().documentMargin())
+            + self.text.verticalScrollBar().sizeHint().width()
+            + 4 * metrics.averageCharWidth()
+        )
         width = max(560, max(metrics.horizontalAdvance(line) for line in lines) + chrome)
         height = max(300, min(len(lines), 24) * metrics.lineSpacing() + chrome)
         return min(width, int(screen.width() * 0.9)), min(height, int(screen.height() * 0.7))

@@ -32,8 +32,7 @@ from gui.errors import explain
 from gui.message_bar import MessageBar
 from gui.tray_app import TrayApp
 
-EMPTY = ("No secure replies yet. When a recipient answers a secure portal message, the reply "
-         "appears here.")
+EMPTY = "No secure replies yet. When a recipient answers a secure portal message, the reply appears here."
 
 
 def _size(n: int) -> str:
@@ -48,8 +47,11 @@ class RepliesView(QWidget):
         self.replies: list[SecureReply] = []
         self.current: SecureReply | None = None
 
-        hint = QLabel("Replies your recipients sent through the secure portal. Their address was "
-                      "verified with a one-time code before they could reply.", self)
+        hint = QLabel(
+            "Replies your recipients sent through the secure portal. Their address was "
+            "verified with a one-time code before they could reply.",
+            self,
+        )
         hint.setWordWrap(True)
         self.empty = QLabel(EMPTY, self)
         self.empty.setWordWrap(True)
@@ -131,8 +133,12 @@ class RepliesView(QWidget):
             self.reload()
 
     def reload(self) -> None:
-        self.app.call(self, lambda c: [SecureReply.from_json(r) for r in c.replies()], self.show_replies,
-                      lambda exc: self.bar.error(explain(exc)))
+        self.app.call(
+            self,
+            lambda c: [SecureReply.from_json(r) for r in c.replies()],
+            self.show_replies,
+            lambda exc: self.bar.error(explain(exc)),
+        )
 
     def show_replies(self, replies: list[SecureReply]) -> None:
         chosen = self.current.id if self.current else ""
@@ -140,8 +146,12 @@ class RepliesView(QWidget):
         self.table.setRowCount(len(self.replies))
         for row, reply in enumerate(self.replies):
             how = QTableWidgetItem(icons.icon(f"method-{reply.method}"), reply.how())
-            cells = (QTableWidgetItem(reply.sender), QTableWidgetItem(reply.subject or "(no subject)"),
-                     QTableWidgetItem(reply.when()), how)
+            cells = (
+                QTableWidgetItem(reply.sender),
+                QTableWidgetItem(reply.subject or "(no subject)"),
+                QTableWidgetItem(reply.when()),
+                how,
+            )
             for column, item in enumerate(cells):
                 item.setData(Qt.ItemDataRole.UserRole, reply.id)
                 item.setToolTip(item.text())
@@ -160,13 +170,20 @@ class RepliesView(QWidget):
         ident = str(rows[0].data(Qt.ItemDataRole.UserRole))
         if self.current is not None and self.current.id == ident:
             return
-        self.app.call(self, lambda c: SecureReply.from_json(c.reply(ident)), self.show_reply,
-                      lambda exc: self.bar.error(explain(exc)))
+        self.app.call(
+            self,
+            lambda c: SecureReply.from_json(c.reply(ident)),
+            self.show_reply,
+            lambda exc: self.bar.error(explain(exc)),
+        )
 
     def show_reply(self, reply: SecureReply | None) -> None:
         self.current = reply
-        self.heading.setText(f"{reply.subject or '(no subject)'}\nFrom {reply.sender}, {reply.when()}"
-                             if reply else "Choose a reply to read it.")
+        self.heading.setText(
+            f"{reply.subject or '(no subject)'}\nFrom {reply.sender}, {reply.when()}"
+            if reply
+            else "Choose a reply to read it."
+        )
         self.text.setPlainText(reply.text if reply else "")
         self.files.clear()
         for index, item in enumerate(reply.files if reply else ()):
@@ -197,5 +214,8 @@ class RepliesView(QWidget):
         def write() -> None:
             target.write_bytes(item.data)
 
-        self.app.call_plain(write, lambda _: self.bar.show_message(f"Saved {item.filename} in {target}", "ok"),
-                            lambda exc: self.bar.error(f"{target} could not be written: {exc}"))
+        self.app.call_plain(
+            write,
+            lambda _: self.bar.show_message(f"Saved {item.filename} in {target}", "ok"),
+            lambda exc: self.bar.error(f"{target} could not be written: {exc}"),
+        )

@@ -31,9 +31,7 @@ FIELDS = {
         ("portal", "url", "Portal address", "text"),
         ("portal", "embedded", "Served by this computer", "shown"),
     ],
-    "Held messages": [
-        ("policy", "allow_release", "Release after review", "shown"),
-    ],
+    "Held messages": [("policy", "allow_release", "Release after review", "shown")],
 }
 SHOWN = {
     "portal.embedded": lambda v: "Yes" if v else "No (external portal)",
@@ -72,8 +70,9 @@ def editor(parent: QWidget, kind: str) -> QWidget:
         return combo
     if kind == "shown":  # a value for IT: words, not a box that looks editable
         label = QLabel(parent)
-        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
-                                      | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
         return label
     edit = QLineEdit(parent)
     if kind == "password":

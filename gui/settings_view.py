@@ -61,11 +61,12 @@ SAVED_PORTAL = "Saved. Restart Postseal to use the new portal address."
 FIRST_RUN = "Finish setting up Postseal on this computer."
 _FIRST_RUN_WORDS = {
     "portal_url_unreachable": "Enter your organization's secure portal address (https://…): "
-                              "until then, mail for patients without a key is held.",
+    "until then, mail for patients without a key is held.",
     "no_internal_domains": "Enter your organization's mail domains, so colleagues are not treated as outside.",
     "relay_unencrypted": "Set STARTTLS to Required, so mail to the relay is always encrypted.",
     "managed_policy_invalid": "Your organization's policy could not be read, so no mail is sent. Tell your IT team.",
 }
+
 
 def readable_path(path: str) -> str:
     """A path in the user's home folder as `~/…`: shorter, and the same on every clinic computer."""
@@ -162,8 +163,14 @@ class SettingsView(QWidget):
         app.setup_changed.connect(self.show_setup)
         app.config_changed.connect(self.show_config)
         app.connection_changed.connect(self._update_buttons)  # Apply needs the agent
-        app.config_changed.connect(lambda _config: self.app.call(
-            self, lambda client: client.ingress_credentials(), self.desktop.show_credentials, self.desktop.unavailable))
+        app.config_changed.connect(
+            lambda _config: self.app.call(
+                self,
+                lambda client: client.ingress_credentials(),
+                self.desktop.show_credentials,
+                self.desktop.unavailable,
+            )
+        )
         if app.config is not None:
             self.show_config(app.config)
         else:
@@ -279,8 +286,10 @@ class SettingsView(QWidget):
             self.fields["portal.url"].setText(pending)
             self._loading = False
         managed = sorted(config.locked)
-        words = (f"Saved in {readable_path(config.source)}. Policy, outbox and audit settings are for your IT team; "
-                 "they change that file or the managed policy.")
+        words = (
+            f"Saved in {readable_path(config.source)}. Policy, outbox and audit settings are for your IT team; "
+            "they change that file or the managed policy."
+        )
         if pending:
             words += f" The portal address {pending} is used after Postseal restarts."
         if managed:
@@ -291,11 +300,13 @@ class SettingsView(QWidget):
 
     def show_setup(self, problems: list[dict]) -> None:
         """The first-run note: one line per thing left to do, hidden when nothing is."""
-        lines = [_FIRST_RUN_WORDS.get(str(p.get("code")), str(p.get("message", ""))) for p in problems
-                 if p.get("warn", True)]
+        lines = [
+            _FIRST_RUN_WORDS.get(str(p.get("code")), str(p.get("message", ""))) for p in problems if p.get("warn", True)
+        ]
         self.first_run.setVisible(bool(lines))
-        self.first_run.setText(f"<b>{FIRST_RUN}</b><br>" + "<br>".join(html.escape(line) for line in lines)
-                               if lines else "")
+        self.first_run.setText(
+            f"<b>{FIRST_RUN}</b><br>" + "<br>".join(html.escape(line) for line in lines) if lines else ""
+        )
 
     def revert(self) -> None:
         if self.app.config is not None:
@@ -334,7 +345,10 @@ class SettingsView(QWidget):
             self.start_at_login.blockSignals(True)
             self.start_at_login.setChecked(not on)
             self.start_at_login.blockSignals(False)
-            self.bar.error(f"Could not change start at login: {exc.strerror or exc}. Check your home folder's permissions.")
+            self.bar.error(
+                f"Could not change start at login: {exc.strerror or exc}. Check your home folder's permissions."
+            )
             return
-        self.bar.show_message("Postseal will start when you log in." if on else "Postseal will not start at login.", "ok")
-
+        self.bar.show_message(
+            "Postseal will start when you log in." if on else "Postseal will not start at login.", "ok"
+        )

@@ -31,15 +31,25 @@ def is_dark(app: QGuiApplication) -> bool:
 def dark_palette() -> QPalette:
     palette = QPalette()
     roles = {
-        QPalette.ColorRole.Window: "#1f2428", QPalette.ColorRole.WindowText: "#e6e6e6",
-        QPalette.ColorRole.Base: "#15191c", QPalette.ColorRole.AlternateBase: "#22282d",
-        QPalette.ColorRole.ToolTipBase: "#2b3137", QPalette.ColorRole.ToolTipText: "#e6e6e6",
-        QPalette.ColorRole.PlaceholderText: "#8a9299", QPalette.ColorRole.Text: "#e6e6e6",
-        QPalette.ColorRole.Button: "#2b3137", QPalette.ColorRole.ButtonText: "#e6e6e6",
-        QPalette.ColorRole.BrightText: "#ff6b6b", QPalette.ColorRole.Link: "#6cb4ff",
-        QPalette.ColorRole.Highlight: "#2f6fb3", QPalette.ColorRole.HighlightedText: "#ffffff",
-        QPalette.ColorRole.Light: "#3a4148", QPalette.ColorRole.Midlight: "#30363c",
-        QPalette.ColorRole.Mid: "#262b30", QPalette.ColorRole.Dark: "#101315", QPalette.ColorRole.Shadow: "#000000",
+        QPalette.ColorRole.Window: "#1f2428",
+        QPalette.ColorRole.WindowText: "#e6e6e6",
+        QPalette.ColorRole.Base: "#15191c",
+        QPalette.ColorRole.AlternateBase: "#22282d",
+        QPalette.ColorRole.ToolTipBase: "#2b3137",
+        QPalette.ColorRole.ToolTipText: "#e6e6e6",
+        QPalette.ColorRole.PlaceholderText: "#8a9299",
+        QPalette.ColorRole.Text: "#e6e6e6",
+        QPalette.ColorRole.Button: "#2b3137",
+        QPalette.ColorRole.ButtonText: "#e6e6e6",
+        QPalette.ColorRole.BrightText: "#ff6b6b",
+        QPalette.ColorRole.Link: "#6cb4ff",
+        QPalette.ColorRole.Highlight: "#2f6fb3",
+        QPalette.ColorRole.HighlightedText: "#ffffff",
+        QPalette.ColorRole.Light: "#3a4148",
+        QPalette.ColorRole.Midlight: "#30363c",
+        QPalette.ColorRole.Mid: "#262b30",
+        QPalette.ColorRole.Dark: "#101315",
+        QPalette.ColorRole.Shadow: "#000000",
     }
     for role, color in roles.items():
         palette.setColor(role, QColor(color))

@@ -95,8 +95,7 @@ class TrayApp(QObject):
         self._keys_timer.start()
         self._started = True
         if self.autostart:
-            self.call_plain(lambda: agent_launcher.running(self.home),
-                            lambda up: None if up else self.start_agent())
+            self.call_plain(lambda: agent_launcher.running(self.home), lambda up: None if up else self.start_agent())
 
     def shutdown(self) -> None:
         """Stop the stream and every call in flight (quit, tests). The agent keeps running."""
@@ -108,12 +107,21 @@ class TrayApp(QObject):
         self.background.shutdown()
 
     # --- calling the agent -------------------------------------------------------------------
-    def call(self, owner: QObject, fn: Callable[[AgentClient], Any], on_done: Callable[[Any], None] | None = None,
-             on_error: Callable[[BaseException], None] | None = None) -> None:
+    def call(
+        self,
+        owner: QObject,
+        fn: Callable[[AgentClient], Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
         self.background.run(owner, lambda: self.link.call(fn), on_done, on_error or self._report)
 
-    def call_plain(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
-                   on_error: Callable[[BaseException], None] | None = None) -> None:
+    def call_plain(
+        self,
+        fn: Callable[[], Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
         self.background.run(self, fn, on_done, on_error or self._report)
 
     def _report(self, exc: BaseException) -> None:
@@ -126,8 +134,11 @@ class TrayApp(QObject):
         self.launching = True
         self._set_status(TrayStatus(Tone.STOPPED, "Starting the agent…", "Postseal is starting its agent."))
         how = agent_launcher.plan(self.home)
-        self.call_plain(lambda: agent_launcher.launch(how, stop=self._quitting, started=self._remember),
-                        self._launched, self._launch_failed)
+        self.call_plain(
+            lambda: agent_launcher.launch(how, stop=self._quitting, started=self._remember),
+            self._launched,
+            self._launch_failed,
+        )
 
     def _remember(self, process: subprocess.Popen) -> None:  # worker thread: a plain assignment
         self.launched = process
@@ -161,9 +172,14 @@ class TrayApp(QObject):
             self.notified.emit(Notification("Secure reply", str(event.get("text", "")), "info", view="replies"))
         elif kind == "notice":
             error = event.get("level", "error") == "error"
-            self.notified.emit(Notification("Not delivered" if error else "Postseal needs you",
-                                            str(event.get("text", "")), "error" if error else "warning",
-                                            str(event.get("id", ""))))
+            self.notified.emit(
+                Notification(
+                    "Not delivered" if error else "Postseal needs you",
+                    str(event.get("text", "")),
+                    "error" if error else "warning",
+                    str(event.get("id", "")),
+                )
+            )
         elif kind == "account":
             self.refresh_accounts()
         elif kind == "status":
@@ -250,8 +266,13 @@ class TrayApp(QObject):
         if len(newly_held) == 1:
             self._tell_held(newly_held[0])
         elif newly_held:
-            self.notified.emit(Notification(f"{len(newly_held)} messages held for review",
-                                            "Open the outbox to see why, and what you can do.", "warning"))
+            self.notified.emit(
+                Notification(
+                    f"{len(newly_held)} messages held for review",
+                    "Open the outbox to see why, and what you can do.",
+                    "warning",
+                )
+            )
         self._update_status()
 
     def _message_loaded(self, message: OutboxMessage) -> None:
@@ -265,8 +286,11 @@ class TrayApp(QObject):
         to = message.recipients[0].address if message.recipients else "its recipients"
         more = f" and {len(message.recipients) - 1} more" if len(message.recipients) > 1 else ""
         reason = message.reason or "Policy holds it for a person to review."
-        self.notified.emit(Notification(f"Message to {to}{more} held", f"{reason} Click to review it in the outbox.",
-                                        "warning", message.id))
+        self.notified.emit(
+            Notification(
+                f"Message to {to}{more} held", f"{reason} Click to review it in the outbox.", "warning", message.id
+            )
+        )
 
     def _summary_loaded(self, summary: dict) -> None:
         self.offline_since = summary.get("offline_since")
@@ -288,9 +312,19 @@ class TrayApp(QObject):
         if self.launching and not self.connected:
             return
         again = [a["address"] for a in self.accounts.get("accounts", []) if a.get("state") == "needs_sign_in"]
-        self._set_status(tray_status(self.connected, self.problem, self.outbox.messages(), self.offline_since,
-                                     self.keys, self.audit_problem, again, self.keys_in_files,
-                                     self.setup_problems))
+        self._set_status(
+            tray_status(
+                self.connected,
+                self.problem,
+                self.outbox.messages(),
+                self.offline_since,
+                self.keys,
+                self.audit_problem,
+                again,
+                self.keys_in_files,
+                self.setup_problems,
+            )
+        )
 
     def _set_status(self, status: TrayStatus) -> None:
         if status != self.status:

@@ -11,8 +11,11 @@ from gui import icons
 from gui.status import Tone, TrayStatus
 from gui.tray_app import Notification, TrayApp
 
-_LEVEL_ICON = {"info": QSystemTrayIcon.MessageIcon.Information, "warning": QSystemTrayIcon.MessageIcon.Warning,
-               "error": QSystemTrayIcon.MessageIcon.Critical}
+_LEVEL_ICON = {
+    "info": QSystemTrayIcon.MessageIcon.Information,
+    "warning": QSystemTrayIcon.MessageIcon.Warning,
+    "error": QSystemTrayIcon.MessageIcon.Critical,
+}
 
 
 def status_icon(status: TrayStatus) -> QIcon:
@@ -42,9 +45,13 @@ class TrayIcon(QObject):
         self.detail_action.setEnabled(False)
         self.menu.addSeparator()
         self.view_actions: dict[str, QAction] = {}
-        for name, text, icon in (("outbox", "Open &outbox", "action-outbox"),
-                                 ("replies", "Secure &replies", "action-replies"), ("keys", "&Keys", "action-keys"),
-                                 ("audit", "&Audit history", "action-audit"), ("settings", "&Settings", "action-settings")):
+        for name, text, icon in (
+            ("outbox", "Open &outbox", "action-outbox"),
+            ("replies", "Secure &replies", "action-replies"),
+            ("keys", "&Keys", "action-keys"),
+            ("audit", "&Audit history", "action-audit"),
+            ("settings", "&Settings", "action-settings"),
+        ):
             action = self.menu.addAction(icons.icon(icon), text)
             action.triggered.connect(lambda _=False, n=name: self.open_view.emit(n))
             self.view_actions[name] = action
@@ -74,14 +81,22 @@ class TrayIcon(QObject):
 
     def notify(self, notification: Notification) -> None:
         self._last = notification
-        self.icon.showMessage(notification.title, notification.text,
-                              _LEVEL_ICON.get(notification.level, QSystemTrayIcon.MessageIcon.Information), 15_000)
+        self.icon.showMessage(
+            notification.title,
+            notification.text,
+            _LEVEL_ICON.get(notification.level, QSystemTrayIcon.MessageIcon.Information),
+            15_000,
+        )
         self.notification_shown.emit(notification)
 
     def apply_icons(self) -> None:
-        for name, icon in (("outbox", "action-outbox"), ("replies", "action-replies"), ("keys", "action-keys"),
-                           ("audit", "action-audit"),
-                           ("settings", "action-settings")):
+        for name, icon in (
+            ("outbox", "action-outbox"),
+            ("replies", "action-replies"),
+            ("keys", "action-keys"),
+            ("audit", "action-audit"),
+            ("settings", "action-settings"),
+        ):
             self.view_actions[name].setIcon(icons.icon(icon))
         self.start_action.setIcon(icons.icon("action-start"))
         self.quit_action.setIcon(icons.icon("action-quit"))

@@ -41,10 +41,17 @@ def main() -> None:
             continue
         for values in _lists(provider):
             names.update(v for v in values if isinstance(v, str))
-    latin = sorted({n.casefold() for n in names if _NAME.fullmatch(n)
-                    and all(c in "-'" or unicodedata.name(c, "").startswith("LATIN") for c in n)})
-    header = (f"# Given names in Latin script, case-folded: Faker {faker.VERSION} person providers, every locale\n"
-              "# (MIT licence). Written by scripts/first_names.py; do not edit by hand.\n")
+    latin = sorted(
+        {
+            n.casefold()
+            for n in names
+            if _NAME.fullmatch(n) and all(c in "-'" or unicodedata.name(c, "").startswith("LATIN") for c in n)
+        }
+    )
+    header = (
+        f"# Given names in Latin script, case-folded: Faker {faker.VERSION} person providers, every locale\n"
+        "# (MIT licence). Written by scripts/first_names.py; do not edit by hand.\n"
+    )
     OUT.write_text(header + "\n".join(latin) + "\n", encoding="utf-8")
     print(f"{OUT}: {len(latin)} names")
 

@@ -61,8 +61,11 @@ def main(argv: list[str]) -> int:
     changed = sorted(path for path in before.keys() | now.keys() if before.get(path) != now.get(path))
     if not changed:
         return 0
-    print(f"make test changed the working tree ({len(changed)} file(s)); tests must write into their "
-          "temporary folders (screenshots: make screenshots):", file=sys.stderr)
+    print(
+        f"make test changed the working tree ({len(changed)} file(s)); tests must write into their "
+        "temporary folders (screenshots: make screenshots):",
+        file=sys.stderr,
+    )
     for path in changed:
         print(f"  {path}", file=sys.stderr)
     return 1

@@ -16,7 +16,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-_CHILD = r'''
+_CHILD = r"""
 import json, os, sys, traceback
 from agent.cli import build_parser, main
 
@@ -50,7 +50,7 @@ for job in jobs:
     _, status = os.waitpid(pid, 0)
     codes.append(os.waitstatus_to_exitcode(status))
 print(json.dumps(codes))
-'''
+"""
 
 
 @dataclass(frozen=True)
@@ -61,22 +61,39 @@ class Outcome:
     stderr: bytes
 
 
-def run_many(jobs: list[tuple[list[str], dict[str, str], Path, bool]], folder: Path,
-             timeout: float = 300) -> list[Outcome]:
+def run_many(
+    jobs: list[tuple[list[str], dict[str, str], Path, bool]], folder: Path, timeout: float = 300
+) -> list[Outcome]:
     """Each job: (argv, environment, working folder, parse only). Outputs go to files in `folder`."""
     if not hasattr(os, "fork"):
         import pytest
 
         pytest.skip("the batch runner forks (POSIX only)")
     folder.mkdir(parents=True, exist_ok=True)
-    specs = [{"argv": argv, "env": env, "cwd": str(cwd), "parse_only": parse_only,
-              "out": str(folder / f"{i}.out"), "err": str(folder / f"{i}.err")}
-             for i, (argv, env, cwd, parse_only) in enumerate(jobs)]
+    specs = [
+        {
+            "argv": argv,
+            "env": env,
+            "cwd": str(cwd),
+            "parse_only": parse_only,
+            "out": str(folder / f"{i}.out"),
+            "err": str(folder / f"{i}.err"),
+        }
+        for i, (argv, env, cwd, parse_only) in enumerate(jobs)
+    ]
     env = specs[0]["env"] if specs else {}
-    done = subprocess.run([sys.executable, "-c", _CHILD], input=json.dumps(specs).encode(), env=env,
-                          capture_output=True, timeout=timeout, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD],
+        input=json.dumps(specs).encode(),
+        env=env,
+        capture_output=True,
+        timeout=timeout,
+        check=False,
+    )
     if done.returncode != 0:
         raise AssertionError(f"the batch runner failed: {done.stderr.decode(errors='replace')[-2000:]}")
     codes = json.loads(done.stdout)
-    return [Outcome(s["argv"], code, Path(s["out"]).read_bytes(), Path(s["err"]).read_bytes())
-            for s, code in zip(specs, codes, strict=True)]
+    return [
+        Outcome(s["argv"], code, Path(s["out"]).read_bytes(), Path(s["err"]).read_bytes())
+        for s, code in zip(specs, codes, strict=True)
+    ]

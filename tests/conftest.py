@@ -35,7 +35,6 @@ ORG = "valleyclinic.example"
 SENDER = "dr.chen@valleyclinic.example"
 
 
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under pytest-xdist, the tests marked `long` (a minute or more) start first, one each.
 
@@ -56,6 +55,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for n, item in enumerate(long):
         rest.insert(min((n % count) * share + n // count, len(rest)), item)
     items[:] = rest
+
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
@@ -162,7 +162,11 @@ def run_cli(*args: str, home: Path, input: bytes | None = None, timeout: float =
     """The real `postseal` command in a child process, as a user runs it."""
     env = {**os.environ, "POSTSEAL_HOME": str(home)}
     return subprocess.run(
-        [sys.executable, "-m", "agent.cli", *args], env=env, input=input, capture_output=True, timeout=timeout,
+        [sys.executable, "-m", "agent.cli", *args],
+        env=env,
+        input=input,
+        capture_output=True,
+        timeout=timeout,
         check=False,
     )
 
@@ -173,7 +177,9 @@ def gpg_decrypt(recipient: Recipient, armored: bytes) -> str:
     which is a matter of the recipient's keyring, not of the decryption."""
     result = subprocess.run(
         ["gpg", "--homedir", str(recipient.home), "--batch", "--quiet", "--status-fd", "2", "--decrypt"],
-        input=armored, capture_output=True, check=False,
+        input=armored,
+        capture_output=True,
+        check=False,
     )
     status = result.stderr.decode(errors="replace")
     assert "[GNUPG:] DECRYPTION_OKAY" in status and "DECRYPTION_FAILED" not in status, status

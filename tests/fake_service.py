@@ -2,6 +2,7 @@
 raises what a test tells it to, and records what it was called with — so the handlers of
 agent/ingress/api/ and compose.decide are tested without a running agent, in-process
 (aiohttp's TestServer/TestClient on loopback inside asyncio.run).
+Past 400 lines: one fake per seam of the Agent, kept together as the surface it fakes.
 
 `Api` drives create_app(agent, token, origins) and remembers which routes answered; the
 `covers` decorator names the routes a test is for and fails the test if none of its
@@ -43,16 +44,34 @@ SENDER = "dr.chen@valleyclinic.example"
 PARTNER = "billing@harborbilling.example"
 
 
-def plan(action: Action = Action.SEND, method: Method = Method.TLS, rule: str = "default", reason: str = "",
-         recipients: tuple[str, ...] = (PARTNER,), findings: tuple = ()) -> Plan:
-    return Plan(SENDER, Verdict(action, rule, reason or f"{action} by {rule}", findings),
-                tuple(RecipientPlan(a, method, f"{method} for {a}", says=f"{a} by {method}") for a in recipients))
+def plan(
+    action: Action = Action.SEND,
+    method: Method = Method.TLS,
+    rule: str = "default",
+    reason: str = "",
+    recipients: tuple[str, ...] = (PARTNER,),
+    findings: tuple = (),
+) -> Plan:
+    return Plan(
+        SENDER,
+        Verdict(action, rule, reason or f"{action} by {rule}", findings),
+        tuple(RecipientPlan(a, method, f"{method} for {a}", says=f"{a} by {method}") for a in recipients),
+    )
 
 
 def row(ident: str = "m1", state: State = State.QUEUED) -> MessageRow:
-    return MessageRow(ident, f"<{ident}@valleyclinic.example>", SENDER, 1.0, 2.0, state, "",
-                      plan().to_json(),
-                      (RecipientRow(PARTNER, "tls", state, "", 0, 0.0, None, {}),), "Visit")
+    return MessageRow(
+        ident,
+        f"<{ident}@valleyclinic.example>",
+        SENDER,
+        1.0,
+        2.0,
+        state,
+        "",
+        plan().to_json(),
+        (RecipientRow(PARTNER, "tls", state, "", 0, 0.0, None, {}),),
+        "Visit",
+    )
 
 
 class CountingStamper(Stamper):
@@ -152,10 +171,12 @@ class FakeOutbox:
 
 
 def config(**sections: dict) -> config_mod.Config:
-    data: dict = {"organization": {"name": "Valley Family Clinic", "internal_domains": ["valleyclinic.example"]},
-                  "relay": {"host": "smtp.valleyclinic.example", "port": 587, "password": "relay-secret"},
-                  "portal": {"url": "https://portal.valleyclinic.example"},
-                  "ingress": {"smtp_port": 0, "addin_port": 0}}
+    data: dict = {
+        "organization": {"name": "Valley Family Clinic", "internal_domains": ["valleyclinic.example"]},
+        "relay": {"host": "smtp.valleyclinic.example", "port": 587, "password": "relay-secret"},
+        "portal": {"url": "https://portal.valleyclinic.example"},
+        "ingress": {"smtp_port": 0, "addin_port": 0},
+    }
     for name, values in sections.items():
         data.setdefault(name, {}).update(values)
     return config_mod.from_dict(data)
@@ -218,8 +239,13 @@ class FakeAgent(KeyMethods, HistoryMethods, AccountMethods, SettingsMethods, Sta
         self._call("check", raw)
         return self.answer
 
-    async def submit(self, raw: bytes, envelope_recipients: list[str] | None = None, callback_url: str = "",
-                     planned: tuple[intake.Intake, Plan] | None = None) -> Accepted:
+    async def submit(
+        self,
+        raw: bytes,
+        envelope_recipients: list[str] | None = None,
+        callback_url: str = "",
+        planned: tuple[intake.Intake, Plan] | None = None,
+    ) -> Accepted:
         self._call("submit", raw, callback_url, planned)
         used = planned[1] if planned else self.answer
         if used.verdict.action is Action.BLOCK:
@@ -305,6 +331,7 @@ _HIT: set[tuple[str, str]] = set()
 
 def covers(*routes: tuple[str, str]):
     """Mark a test as one for these (method, path) routes; it fails if it never reached them."""
+
     def wrap(test):
         for route in routes:
             COVERED.setdefault(route, []).append(test.__name__)
@@ -315,7 +342,9 @@ def covers(*routes: tuple[str, str]):
             test(*args, **kwargs)
             missed = set(routes) - _HIT
             assert not missed, f"{test.__name__} never reached {sorted(missed)}"
+
         return run
+
     return wrap
 
 
@@ -335,6 +364,7 @@ class Api:
             resource = request.match_info.route.resource
             if resource is not None:
                 _HIT.add((request.method, resource.canonical))
+
         app.on_response_prepare.append(seen)
         client = TestClient(TestServer(app, host="127.0.0.1"))
         await client.start_server()
@@ -344,9 +374,16 @@ class Api:
         finally:
             await client.close()
 
-    def call(self, method: str, path: str, *, body: bytes | str | dict | list | None = None,
-             content_type: str | None = None, headers: dict[str, str] | None = None,
-             token: str | None = TOKEN) -> Reply:
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: bytes | str | dict | list | None = None,
+        content_type: str | None = None,
+        headers: dict[str, str] | None = None,
+        token: str | None = TOKEN,
+    ) -> Reply:
         sent = dict(headers or {})
         if token is not None:
             sent.setdefault("Authorization", f"Bearer {token}")
@@ -358,6 +395,7 @@ class Api:
         async def one(client: TestClient) -> Reply:
             async with client.request(method, path, data=body, headers=sent) as response:
                 return Reply(response.status, dict(response.headers), await response.text())
+
         return asyncio.run(self.session(one))
 
 

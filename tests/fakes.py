@@ -41,8 +41,12 @@ Step = SendResult | DeliveryError | Callable[[list[str]], SendResult]
 
 def delivered(recipients: list[str], reply: str = "250 2.0.0 Ok: queued as 4XyZ") -> SendResult:
     """What a relay says when it took every recipient over verified TLS."""
-    return SendResult({a: RecipientResult(a, True, False, reply) for a in recipients},
-                      tls_version="TLSv1.3", tls_cipher="TLS_AES_256_GCM_SHA384", tls_peer="relay.valleyclinic.example")
+    return SendResult(
+        {a: RecipientResult(a, True, False, reply) for a in recipients},
+        tls_version="TLSv1.3",
+        tls_cipher="TLS_AES_256_GCM_SHA384",
+        tls_peer="relay.valleyclinic.example",
+    )
 
 
 def refused(recipients: list[str], reply: str, permanent: bool) -> SendResult:
@@ -73,8 +77,9 @@ class FakeTransport:
     gate: threading.Event | None = None
     entered: threading.Event = field(default_factory=threading.Event)
 
-    def send(self, mail_from: str, recipients: list[str], data: bytes, needs_verified_tls: bool,
-             envid: str = "") -> SendResult:
+    def send(
+        self, mail_from: str, recipients: list[str], data: bytes, needs_verified_tls: bool, envid: str = ""
+    ) -> SendResult:
         self.sent.append(Sent(mail_from, list(recipients), data, needs_verified_tls, envid))
         self.entered.set()
         if self.gate is not None and not self.gate.wait(10):
@@ -129,15 +134,19 @@ def message(recipients: list[str], subject: str = "Labs", message_id: str = "") 
 
 
 def plan(*recipients: tuple[str, Method]) -> Plan:
-    return Plan(SENDER, Verdict(Action.SEND, "test", "made by hand"),
-                tuple(RecipientPlan(a, m, "tls.required_domains" if m is Method.TLS else "test") for a, m in recipients))
+    return Plan(
+        SENDER,
+        Verdict(Action.SEND, "test", "made by hand"),
+        tuple(RecipientPlan(a, m, "tls.required_domains" if m is Method.TLS else "test") for a, m in recipients),
+    )
 
 
 class Service:
     """The service's parts, real except the transport, in `home`."""
 
-    def __init__(self, home: Path, cfg: config_mod.Config | None = None,
-                 protectors: dict[Method, Protector] | None = None) -> None:
+    def __init__(
+        self, home: Path, cfg: config_mod.Config | None = None, protectors: dict[Method, Protector] | None = None
+    ) -> None:
         self.home = home
         self.current = Current.of(cfg or config())
         self.outbox = Outbox(home)
@@ -153,11 +162,23 @@ class Service:
             **(protectors or {}),
         }
         transports = FakeTransports(self.transport)
-        self.worker = Worker(self.current, self.outbox, self.outcomes, self.protectors, transports,  # type: ignore[arg-type]
-                             self.transport, Stamper(home))  # type: ignore[arg-type]
+        self.worker = Worker(
+            self.current,
+            self.outbox,
+            self.outcomes,
+            self.protectors,
+            transports,  # type: ignore[arg-type]
+            self.transport,
+            Stamper(home),
+        )  # type: ignore[arg-type]
         # The portal client is never reached by the actions tested here (revoke is not).
-        self.actions = Actions(self.current, self.outbox, self.outcomes, self.worker,
-                               PortalClient("https://portal.valleyclinic.example", lambda: ""))
+        self.actions = Actions(
+            self.current,
+            self.outbox,
+            self.outcomes,
+            self.worker,
+            PortalClient("https://portal.valleyclinic.example", lambda: ""),
+        )
 
     async def _submit(self, raw: bytes) -> Any:
         self.notices.append(raw)

@@ -10,17 +10,26 @@ import re
 _ADDRESS = re.compile(r"[^\s<>,;:'\"()]+@[^\s<>,;:'\"()]+")
 JARGON: dict[str, re.Pattern[str]] = {
     # tls.required_domains, ingress.addin_port, portal.allow_test_url, draft.to
-    "a configuration key": re.compile(r"\b[a-z]+(?:_[a-z]+)*\.[a-z]+(?:_[a-z]+)+\b|\b(?:tls|relay|portal|ingress|"
-                                      r"organization|policy|outbox|secrets|smime|draft|accounts)\.[a-z_]+\b"),
-    "a config file section": re.compile(r"\[(?:tls|relay|portal|ingress|organization|policy|outbox|secrets|smime|"
-                                        r"accounts)\]"),
-    "mail-server jargon": re.compile(r"\b(?:MX|STARTTLS|MTA-STS|DANE|TLSA|DNSSEC|WKD|SMTP|HTTPS?|(?<!S/)MIME|"
-                                     r"native messaging|relay)\b", re.IGNORECASE),
+    "a configuration key": re.compile(
+        r"\b[a-z]+(?:_[a-z]+)*\.[a-z]+(?:_[a-z]+)+\b|\b(?:tls|relay|portal|ingress|"
+        r"organization|policy|outbox|secrets|smime|draft|accounts)\.[a-z_]+\b"
+    ),
+    "a config file section": re.compile(
+        r"\[(?:tls|relay|portal|ingress|organization|policy|outbox|secrets|smime|"
+        r"accounts)\]"
+    ),
+    "mail-server jargon": re.compile(
+        r"\b(?:MX|STARTTLS|MTA-STS|DANE|TLSA|DNSSEC|WKD|SMTP|HTTPS?|(?<!S/)MIME|"
+        r"native messaging|relay)\b",
+        re.IGNORECASE,
+    ),
     "the portal's old jargon": re.compile(r"key in the link|no key on file", re.IGNORECASE),
     "a bare TLS": re.compile(r"\bTLS\b|verified-TLS", re.IGNORECASE),
     "a method code": re.compile(r"\b(?:smime|pgp|tls|portal_only|hold_for_review)\b"),
-    "raw error text": re.compile(r"Errno|Traceback|\b[A-Z][A-Za-z]*(?:Error|Exception)\b|\bundefined\b|\bnull\b|"
-                                 r"\[object Object\]|\bNaN\b"),
+    "raw error text": re.compile(
+        r"Errno|Traceback|\b[A-Z][A-Za-z]*(?:Error|Exception)\b|\bundefined\b|\bnull\b|"
+        r"\[object Object\]|\bNaN\b"
+    ),
     "a field of the protocol": re.compile(r"content_base64|content_type|finding_counts|\bunavailable\b"),
 }
 

@@ -60,11 +60,28 @@ def throwaway_cluster() -> Iterator[str]:
     port = free_port()
     run = dict(check=True, capture_output=True, cwd=folder, timeout=120)
     try:
-        subprocess.run(as_nobody([str(bin_dir / "initdb"), "-D", str(data), "-U", "postseal", "-A", "trust",
-                                  "--no-sync", "-E", "UTF8"]), **run)
-        subprocess.run(as_nobody([
-            str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(folder / "log"), "-w", "-o",
-            f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c fsync=off -c max_connections=50", "start"]), **run)
+        subprocess.run(
+            as_nobody(
+                [str(bin_dir / "initdb"), "-D", str(data), "-U", "postseal", "-A", "trust", "--no-sync", "-E", "UTF8"]
+            ),
+            **run,
+        )
+        subprocess.run(
+            as_nobody(
+                [
+                    str(bin_dir / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-l",
+                    str(folder / "log"),
+                    "-w",
+                    "-o",
+                    f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c fsync=off -c max_connections=50",
+                    "start",
+                ]
+            ),
+            **run,
+        )
     except subprocess.CalledProcessError as exc:
         log = (folder / "log").read_text(errors="replace") if (folder / "log").exists() else ""
         shutil.rmtree(folder, ignore_errors=True)
@@ -72,8 +89,12 @@ def throwaway_cluster() -> Iterator[str]:
     try:
         yield f"postgresql://postseal@127.0.0.1:{port}/postgres"
     finally:
-        subprocess.run(as_nobody([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]),
-                       capture_output=True, cwd=folder, timeout=60)
+        subprocess.run(
+            as_nobody([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]),
+            capture_output=True,
+            cwd=folder,
+            timeout=60,
+        )
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -44,12 +44,14 @@ def sink_inbox(sink: SmtpSink) -> Inbox:
 
 def provider_inbox(delivered: list[dict]) -> Inbox:
     """What a fake provider (tests/accounts) delivered for the signed-in sender."""
-    return lambda address: [message_from_bytes(d["mime"], policy=policy.default) for d in delivered
-                            if d["recipients"] == [address]]
+    return lambda address: [
+        message_from_bytes(d["mime"], policy=policy.default) for d in delivered if d["recipients"] == [address]
+    ]
 
 
-def reply_through_portal(inbox: Inbox | SmtpSink, text: str, filename: str, data: bytes,
-                         content_type: str = "image/jpeg") -> SentReply:
+def reply_through_portal(
+    inbox: Inbox | SmtpSink, text: str, filename: str, data: bytes, content_type: str = "image/jpeg"
+) -> SentReply:
     mail = sink_inbox(inbox) if isinstance(inbox, SmtpSink) else inbox
     notice = mail(PATIENT)[0]
     link = re.search(r"(http://\S+/m/\S+#\S+)", notice.get_body(("plain",)).get_content()).group(1)
@@ -64,8 +66,11 @@ def reply_through_portal(inbox: Inbox | SmtpSink, text: str, filename: str, data
     code = re.search(r"Your code is (\d{6})", code_mail.get_body(("plain",)).get_content()).group(1)
     assert browser.post(f"{api}/session", json={"code": code}, timeout=10).status_code == 200
     reply_id = base64.urlsafe_b64encode(secrets.token_bytes(16)).rstrip(b"=").decode()
-    document = {"format": "postseal-portal-reply-v1", "text": text, "attachments": [
-        {"filename": filename, "content_type": content_type, "data": base64.b64encode(data).decode()}]}
+    document = {
+        "format": "postseal-portal-reply-v1",
+        "text": text,
+        "attachments": [{"filename": filename, "content_type": content_type, "data": base64.b64encode(data).decode()}],
+    }
     nonce = secrets.token_bytes(12)
     sealed = nonce + AESGCM(key).encrypt(nonce, json.dumps(document).encode(), f"{ident}/reply/{reply_id}".encode())
     assert browser.put(f"{api}/replies/{reply_id}", data=sealed, timeout=10).status_code == 201

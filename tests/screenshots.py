@@ -31,8 +31,9 @@ def screenshot_folder(tmp_path: Path) -> Path:
 def check_screenshot(path: Path, min_width: int = 300, min_height: int = 150) -> Path:
     image = QImage(str(path))
     assert not image.isNull(), f"{path.name} is not a readable PNG"
-    assert image.width() >= min_width and image.height() >= min_height, \
+    assert image.width() >= min_width and image.height() >= min_height, (
         f"{path.name} is {image.width()}x{image.height()}, smaller than {min_width}x{min_height}"
+    )
     colors = {image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)}
     assert len(colors) > 8, f"{path.name} is blank ({len(colors)} colours)"
     return path

@@ -32,8 +32,9 @@ class Person:
         return self.cert.public_bytes(serialization.Encoding.PEM)
 
     def p12(self, password: bytes, ca: x509.Certificate) -> bytes:
-        return pkcs12.serialize_key_and_certificates(b"me", self.key, self.cert, [ca],
-                                                    serialization.BestAvailableEncryption(password))
+        return pkcs12.serialize_key_and_certificates(
+            b"me", self.key, self.cert, [ca], serialization.BestAvailableEncryption(password)
+        )
 
 
 class Pki:
@@ -43,13 +44,19 @@ class Pki:
         self.revoked: list[int] = []
         self.key = ec.generate_private_key(ec.SECP256R1())
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Lakeside Health Issuing CA")])
-        self.ca = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(self.key.public_key())
-                   .serial_number(x509.random_serial_number())
-                   .not_valid_before(NOW - dt.timedelta(days=30)).not_valid_after(NOW + dt.timedelta(days=3650))
-                   .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-                   .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
-                   .add_extension(x509.SubjectKeyIdentifier.from_public_key(self.key.public_key()), critical=False)
-                   .sign(self.key, hashes.SHA256()))
+        self.ca = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(self.key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(NOW - dt.timedelta(days=30))
+            .not_valid_after(NOW + dt.timedelta(days=3650))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(self.key.public_key()), critical=False)
+            .sign(self.key, hashes.SHA256())
+        )
         self.ca_file = folder / "ca.pem"
         self.ca_file.write_bytes(self.ca.public_bytes(serialization.Encoding.PEM))
         pki = self
@@ -75,34 +82,66 @@ class Pki:
         self._server.server_close()
 
     def crl(self) -> bytes:
-        builder = (x509.CertificateRevocationListBuilder().issuer_name(self.ca.subject)
-                   .last_update(NOW - dt.timedelta(hours=1)).next_update(NOW + dt.timedelta(days=1)))
+        builder = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(self.ca.subject)
+            .last_update(NOW - dt.timedelta(hours=1))
+            .next_update(NOW + dt.timedelta(days=1))
+        )
         for serial in self.revoked:
             builder = builder.add_revoked_certificate(
-                x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(NOW - dt.timedelta(hours=1)).build())
+                x509.RevokedCertificateBuilder()
+                .serial_number(serial)
+                .revocation_date(NOW - dt.timedelta(hours=1))
+                .build()
+            )
         return builder.sign(self.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
 
-    def person(self, address: str, *, days: int = 365, start_days: int = -1, ec_key: bool = False, bits: int = 2048,
-               eku=(ExtendedKeyUsageOID.EMAIL_PROTECTION,), key_encipherment: bool = True, crl: bool = True,
-               named: str | None = None) -> Person:
+    def person(
+        self,
+        address: str,
+        *,
+        days: int = 365,
+        start_days: int = -1,
+        ec_key: bool = False,
+        bits: int = 2048,
+        eku=(ExtendedKeyUsageOID.EMAIL_PROTECTION,),
+        key_encipherment: bool = True,
+        crl: bool = True,
+        named: str | None = None,
+    ) -> Person:
         key = ec.generate_private_key(ec.SECP256R1()) if ec_key else rsa.generate_private_key(65537, bits)
-        builder = (x509.CertificateBuilder()
-                   .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, address.split("@")[0])]))
-                   .issuer_name(self.ca.subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
-                   .not_valid_before(NOW + dt.timedelta(days=start_days)).not_valid_after(NOW + dt.timedelta(days=days))
-                   .add_extension(x509.SubjectAlternativeName([x509.RFC822Name(named or address)]), critical=False)
-                   .add_extension(x509.KeyUsage(True, False, key_encipherment and not ec_key, False, ec_key, False, False,
-                                                False, False), critical=True)
-                   .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()), critical=False))
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, address.split("@")[0])]))
+            .issuer_name(self.ca.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(NOW + dt.timedelta(days=start_days))
+            .not_valid_after(NOW + dt.timedelta(days=days))
+            .add_extension(x509.SubjectAlternativeName([x509.RFC822Name(named or address)]), critical=False)
+            .add_extension(
+                x509.KeyUsage(True, False, key_encipherment and not ec_key, False, ec_key, False, False, False, False),
+                critical=True,
+            )
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()), critical=False)
+        )
         if eku:
             builder = builder.add_extension(x509.ExtendedKeyUsage(list(eku)), critical=False)
         if crl:
-            builder = builder.add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
-                [x509.UniformResourceIdentifier(self.crl_url)], None, None, None)]), critical=False)
+            builder = builder.add_extension(
+                x509.CRLDistributionPoints(
+                    [x509.DistributionPoint([x509.UniformResourceIdentifier(self.crl_url)], None, None, None)]
+                ),
+                critical=False,
+            )
         cert = builder.sign(self.key, hashes.SHA256())
         stem = self.folder / address.replace("@", "_at_")
         cert_file, key_file = stem.with_suffix(".pem"), stem.with_suffix(".key")
         cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                               serialization.NoEncryption()))
+        key_file.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
         return Person(address, cert, key, cert_file, key_file)

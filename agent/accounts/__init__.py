@@ -62,9 +62,13 @@ class SignIn:
 
 
 class Accounts:
-    def __init__(self, home: Path, config: AccountsConfig,
-                 on_signed_in: Callable[[Account], None] = lambda a: None,
-                 on_needs_sign_in: Callable[[Account], None] = lambda a: None) -> None:
+    def __init__(
+        self,
+        home: Path,
+        config: AccountsConfig,
+        on_signed_in: Callable[[Account], None] = lambda a: None,
+        on_needs_sign_in: Callable[[Account], None] = lambda a: None,
+    ) -> None:
         self.home = home
         self.config = config
         self.vault = Vault(home)
@@ -209,9 +213,11 @@ class Accounts:
             if redirect is None:
                 if stop.is_set():
                     raise SignInError("the sign-in was cancelled")
-                raise SignInError(f"the sign-in was not finished in the browser within "
-                                  f"{self.config.sign_in_timeout // 60 or 1} minutes (was the window closed?); "
-                                  "start it again")
+                raise SignInError(
+                    f"the sign-in was not finished in the browser within "
+                    f"{self.config.sign_in_timeout // 60 or 1} minutes (was the window closed?); "
+                    "start it again"
+                )
             return finish(redirect.params)
         finally:
             receiver.close()

@@ -37,17 +37,25 @@ def scopes(config: AccountsConfig) -> list[str]:
 
 def _client(config: AccountsConfig) -> dict[str, Any]:
     if not config.google_client_id:
-        raise SignInError("Google sign-in is not set up: IT must set accounts.google_client_id "
-                          "(README, \"Sign in once\")")
-    return {"installed": {"client_id": config.google_client_id, "client_secret": config.google_client_secret,
-                          "auth_uri": config.google_auth_uri, "token_uri": config.google_token_uri,
-                          "redirect_uris": ["http://127.0.0.1"]}}
+        raise SignInError(
+            'Google sign-in is not set up: IT must set accounts.google_client_id (README, "Sign in once")'
+        )
+    return {
+        "installed": {
+            "client_id": config.google_client_id,
+            "client_secret": config.google_client_secret,
+            "auth_uri": config.google_auth_uri,
+            "token_uri": config.google_token_uri,
+            "redirect_uris": ["http://127.0.0.1"],
+        }
+    }
 
 
 def begin(config: AccountsConfig, redirect_uri: str) -> tuple[Flow, str, str]:
     """The flow, the URL to open in the browser, and the state the redirect must carry."""
-    flow = Flow.from_client_config(_client(config), scopes=scopes(config), redirect_uri=redirect_uri,
-                                   autogenerate_code_verifier=True)
+    flow = Flow.from_client_config(
+        _client(config), scopes=scopes(config), redirect_uri=redirect_uri, autogenerate_code_verifier=True
+    )
     # offline + consent: a refresh token, every time (Google sends one only on consent).
     url, state = flow.authorization_url(access_type="offline", prompt="consent")
     return flow, url, state
@@ -67,8 +75,9 @@ def _email(id_token: str) -> str:
 def finish(config: AccountsConfig, flow: Flow, params: dict[str, str]) -> tuple[str, str]:
     if "error" in params:
         if params["error"] == "access_denied":
-            raise SignInError("the sign-in was declined in the browser; sign in again and allow "
-                              "Postseal to send mail as you")
+            raise SignInError(
+                "the sign-in was declined in the browser; sign in again and allow Postseal to send mail as you"
+            )
         raise SignInError(f"Google did not sign you in: {params.get('error_description') or params['error']}")
     try:
         http.mount(flow.oauth2session, config.ca_file)
@@ -81,8 +90,10 @@ def finish(config: AccountsConfig, flow: Flow, params: dict[str, str]) -> tuple[
     if "@" not in address:
         raise SignInError("Google did not say which mailbox this is (no email in the ID token)")
     if not token.get("refresh_token"):
-        raise SignInError("Google gave no refresh token; remove Postseal from your Google account's "
-                          "third-party access and sign in again")
+        raise SignInError(
+            "Google gave no refresh token; remove Postseal from your Google account's "
+            "third-party access and sign in again"
+        )
     return address, _secret(token["access_token"], token["refresh_token"], token.get("expires_at"))
 
 
@@ -96,9 +107,14 @@ def access_token(config: AccountsConfig, address: str, secret: str, force: bool 
     # No scopes on refresh (RFC 6749 §6: then the ones granted at sign-in): a sign-in from before
     # Postseal asked for gmail.insert keeps sending instead of failing with invalid_scope; only
     # putting replies in the Inbox waits for the next sign-in (delivery/gmail.py).
-    creds = Credentials(token=saved.get("access_token"), refresh_token=saved["refresh_token"], expiry=expiry,
-                        token_uri=config.google_token_uri, client_id=config.google_client_id,
-                        client_secret=config.google_client_secret)
+    creds = Credentials(
+        token=saved.get("access_token"),
+        refresh_token=saved["refresh_token"],
+        expiry=expiry,
+        token_uri=config.google_token_uri,
+        client_id=config.google_client_id,
+        client_secret=config.google_client_secret,
+    )
     if creds.valid and not force:
         return creds.token, None
     session = http.session(config.ca_file)

@@ -42,9 +42,12 @@ class LoopbackReceiver:
                 receiver.result = Redirect(params)
                 receiver._done.set()
                 if "error" in params:
-                    self._answer(200, "Sign-in not completed",
-                                 html.escape(params.get("error_description") or params["error"]) +
-                                 " You can close this window; Postseal says what to do next.")
+                    self._answer(
+                        200,
+                        "Sign-in not completed",
+                        html.escape(params.get("error_description") or params["error"])
+                        + " You can close this window; Postseal says what to do next.",
+                    )
                 else:
                     self._answer(200, "Signed in", "Postseal is finishing the sign-in. You can close this window.")
 

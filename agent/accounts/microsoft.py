@@ -53,17 +53,24 @@ def scopes(config: AccountsConfig) -> list[str]:
 
 def _app(config: AccountsConfig, cache: msal.SerializableTokenCache) -> msal.PublicClientApplication:
     if not config.microsoft_client_id:
-        raise SignInError("Microsoft sign-in is not set up: IT must set accounts.microsoft_client_id "
-                          "(README, \"Sign in once\")")
+        raise SignInError(
+            'Microsoft sign-in is not set up: IT must set accounts.microsoft_client_id (README, "Sign in once")'
+        )
     authority = f"{config.microsoft_authority.rstrip('/')}/{config.microsoft_tenant}"
     known = urlsplit(config.microsoft_authority).hostname in ("login.microsoftonline.com",)
     try:
         return msal.PublicClientApplication(
-            config.microsoft_client_id, authority=authority, token_cache=cache,
-            http_client=http.session(config.ca_file), instance_discovery=known)
+            config.microsoft_client_id,
+            authority=authority,
+            token_cache=cache,
+            http_client=http.session(config.ca_file),
+            instance_discovery=known,
+        )
     except requests.exceptions.RequestException as exc:
-        raise ProviderUnreachable(f"cannot reach Microsoft sign-in at {config.microsoft_authority} "
-                                  f"({type(exc).__name__}): check the network, then try again") from None
+        raise ProviderUnreachable(
+            f"cannot reach Microsoft sign-in at {config.microsoft_authority} "
+            f"({type(exc).__name__}): check the network, then try again"
+        ) from None
     except ValueError as exc:  # msal: tenant discovery failed (unknown tenant, bad authority)
         raise SignInError(f"Microsoft sign-in refused the organization {config.microsoft_tenant!r}: {exc}") from None
 
@@ -96,14 +103,18 @@ def _describe(result: dict[str, Any]) -> str:
 def _account_of(config: AccountsConfig, result: dict[str, Any], pending: Pending) -> tuple[str, str]:
     if "access_token" not in result:
         if result.get("error") == "access_denied":
-            raise SignInError("the sign-in was declined in the browser; sign in again and accept "
-                              "Postseal's request to send mail as you")
+            raise SignInError(
+                "the sign-in was declined in the browser; sign in again and accept "
+                "Postseal's request to send mail as you"
+            )
         raise SignInError(f"Microsoft did not sign you in: {_describe(result)}")
     claims = result.get("id_token_claims") or {}
     tenant = str(claims.get("tid", ""))
     if GUID.match(config.microsoft_tenant) and tenant.lower() != config.microsoft_tenant.lower():
-        raise SignInError(f"this account belongs to another organization (tenant {tenant or 'unknown'}), "
-                          "not your clinic's: sign in with your clinic account")
+        raise SignInError(
+            f"this account belongs to another organization (tenant {tenant or 'unknown'}), "
+            "not your clinic's: sign in with your clinic account"
+        )
     address = str(claims.get("preferred_username") or claims.get("email") or "").lower()
     if "@" not in address:
         raise SignInError("Microsoft did not say which mailbox this is (no preferred_username in the ID token)")

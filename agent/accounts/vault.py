@@ -33,8 +33,10 @@ def _entry(home: Path, provider: str, address: str) -> str:
 def usable() -> keyring.backend.KeyringBackend:
     backend = keyring.get_keyring()
     if isinstance(backend, keyring.backends.fail.Keyring) or "null" in type(backend).__module__.lower():
-        raise NoKeyring("this computer has no OS keyring, and Postseal keeps sign-in tokens only there: "
-                        "unlock or install one (GNOME Keyring or KWallet on Linux), then sign in again")
+        raise NoKeyring(
+            "this computer has no OS keyring, and Postseal keeps sign-in tokens only there: "
+            "unlock or install one (GNOME Keyring or KWallet on Linux), then sign in again"
+        )
     return backend
 
 
@@ -47,7 +49,9 @@ class Vault:
         try:
             backend.set_password(SERVICE, _entry(self.home, provider, address), secret)
         except keyring.errors.KeyringError as exc:
-            raise NoKeyring(f"the OS keyring refused to store the sign-in ({exc}); unlock it and sign in again") from None
+            raise NoKeyring(
+                f"the OS keyring refused to store the sign-in ({exc}); unlock it and sign in again"
+            ) from None
 
     def get(self, provider: str, address: str) -> str | None:
         try:

@@ -103,14 +103,18 @@ class AgentClient:
             info = json.loads((home / "agent.json").read_text())
             token = (home / "api-token").read_text().strip()
         except (OSError, ValueError):
-            raise AgentUnreachable(
-                f"no running agent found in {home} (start it with `postseal agent`)"
-            ) from None
+            raise AgentUnreachable(f"no running agent found in {home} (start it with `postseal agent`)") from None
         return cls(info["api_url"], token, timeout)
 
-    def _call(self, method: str, path: str, body: bytes | None = None,
-              content_type: str = "application/json", stream: bool = False,
-              headers: dict[str, str] | None = None) -> Any:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        content_type: str = "application/json",
+        stream: bool = False,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
         request = urllib.request.Request(
             f"{self.api_url}{path}",
             data=body,
@@ -147,8 +151,9 @@ class AgentClient:
     def submit(self, raw: bytes, callback_url: str = "") -> Submission:
         query = f"?{urllib.parse.urlencode({'callback_url': callback_url})}" if callback_url else ""
         data = self._call("POST", f"/v1/messages{query}", raw, "message/rfc822")
-        return Submission(data["id"], data["state"], data["plan"], data.get("duplicate", False),
-                          data.get("callback_secret", ""))
+        return Submission(
+            data["id"], data["state"], data["plan"], data.get("duplicate", False), data.get("callback_secret", "")
+        )
 
     def compose(self, draft: dict[str, Any], check_only: bool = False) -> dict[str, Any]:
         """The agent's answer to an add-in's draft (addins/PROTOCOL.md): decision, message,
@@ -199,8 +204,11 @@ class AgentClient:
 
     def import_keys(self, data: bytes, password: str | None = None) -> tuple[str, list[str]]:
         """import_key, and what the agent took the bytes for: pgp | smime | identity | message."""
-        kind, headers = ("application/octet-stream", {}) if password is None else \
-            ("application/x-pkcs12", {"X-Postseal-Password": password})
+        kind, headers = (
+            ("application/octet-stream", {})
+            if password is None
+            else ("application/x-pkcs12", {"X-Postseal-Password": password})
+        )
         answer = self._call("POST", "/v1/keys", data, kind, headers=headers)
         return answer["kind"], answer["imported"]
 
@@ -244,8 +252,9 @@ class AgentClient:
     # --- settings, audit, keys -----------------------------------------------------------
     def config(self) -> AgentConfig:
         data = self._call("GET", "/v1/config")
-        return AgentConfig(data.get("values", {}), frozenset(data.get("locked", ())), data.get("source", ""),
-                           data.get("pending", {}))
+        return AgentConfig(
+            data.get("values", {}), frozenset(data.get("locked", ())), data.get("source", ""), data.get("pending", {})
+        )
 
     def ingress_credentials(self) -> dict[str, Any]:
         """The local SMTP submission's settings for a desktop mail program (404 smtp_off)."""
@@ -271,15 +280,18 @@ class AgentClient:
 
     def audit_verify(self) -> AuditCheck:
         data = self._call("GET", "/v1/audit/verify")
-        return AuditCheck(bool(data["ok"]), int(data.get("records", 0)), int(data.get("unsigned", 0)),
-                          str(data.get("problem", "")))
+        return AuditCheck(
+            bool(data["ok"]), int(data.get("records", 0)), int(data.get("unsigned", 0)), str(data.get("problem", ""))
+        )
 
     def audit_export(self, fmt: str) -> str:
         """The whole log as CSV or JSON text."""
         return self._text("GET", f"/v1/audit/export?format={urllib.parse.quote(fmt)}")
 
     def generate_key(self, email: str, name: str = "") -> str:
-        return self._call("POST", "/v1/keys/generate", json.dumps({"email": email, "name": name}).encode())["fingerprint"]
+        return self._call("POST", "/v1/keys/generate", json.dumps({"email": email, "name": name}).encode())[
+            "fingerprint"
+        ]
 
     def public_key(self, who: str) -> str:
         """The armored public key of an address or fingerprint."""
@@ -320,11 +332,11 @@ class AgentClient:
         """The event stream as an object another thread can close. The agent sends a
         keep-alive every 15 s, so a read that waits `read_timeout` means a hung agent."""
         parts = urllib.parse.urlsplit(self.api_url)
-        connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80,
-                                                timeout=read_timeout)
+        connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80, timeout=read_timeout)
         try:
-            connection.request("GET", "/v1/events", headers={"Authorization": f"Bearer {self.token}",
-                                                             "Accept": "text/event-stream"})
+            connection.request(
+                "GET", "/v1/events", headers={"Authorization": f"Bearer {self.token}", "Accept": "text/event-stream"}
+            )
             response = connection.getresponse()
         except (OSError, http.client.HTTPException) as exc:
             connection.close()
@@ -336,11 +348,14 @@ class AgentClient:
                 payload = {}
             connection.close()
             err = payload.get("error", {}) if isinstance(payload, dict) else {}
-            raise ApiError(response.status, err.get("code", "http_error"),
-                           err.get("message", f"HTTP {response.status}"), payload)
+            raise ApiError(
+                response.status, err.get("code", "http_error"), err.get("message", f"HTTP {response.status}"), payload
+            )
         return EventStream(connection, response)
 
-    def wait(self, ident: str, timeout: float = 60.0, final: tuple[str, ...] = ("delivered", "held", "failed")) -> dict[str, Any]:
+    def wait(
+        self, ident: str, timeout: float = 60.0, final: tuple[str, ...] = ("delivered", "held", "failed")
+    ) -> dict[str, Any]:
         """Poll until the message reaches a final state or `timeout` seconds pass."""
         import time
 
@@ -350,4 +365,3 @@ class AgentClient:
             if record["state"] in final or time.monotonic() >= deadline:
                 return record
             time.sleep(0.1)
-

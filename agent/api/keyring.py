@@ -25,10 +25,19 @@ class KeyEntry:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> KeyEntry:
-        return cls(str(data["fingerprint"]), tuple(data.get("emails", ())), tuple(data.get("uids", ())),
-                   str(data.get("algorithm", "")), int(data.get("created") or 0), int(data.get("expires") or 0),
-                   bool(data.get("revoked")), bool(data.get("secret")), bool(data.get("usable", True)),
-                   str(data.get("problem") or ""), str(data.get("type") or "pgp"))
+        return cls(
+            str(data["fingerprint"]),
+            tuple(data.get("emails", ())),
+            tuple(data.get("uids", ())),
+            str(data.get("algorithm", "")),
+            int(data.get("created") or 0),
+            int(data.get("expires") or 0),
+            bool(data.get("revoked")),
+            bool(data.get("secret")),
+            bool(data.get("usable", True)),
+            str(data.get("problem") or ""),
+            str(data.get("type") or "pgp"),
+        )
 
     @property
     def who(self) -> str:
@@ -37,7 +46,7 @@ class KeyEntry:
     @property
     def grouped_fingerprint(self) -> str:
         """In groups of four, as gpg prints it, so it can be read out over the phone."""
-        return " ".join(self.fingerprint[i:i + 4] for i in range(0, len(self.fingerprint), 4))
+        return " ".join(self.fingerprint[i : i + 4] for i in range(0, len(self.fingerprint), 4))
 
     def days_left(self, now: float | None = None) -> int | None:
         if not self.expires:
@@ -71,14 +80,20 @@ class KeyEntry:
             if days is not None and days < 0:
                 return f"Your S/MIME certificate for {self.who} has expired: mail is no longer signed with it. {renew}"
             if days is not None and days < WARN_DAYS:
-                return f"Your S/MIME certificate for {self.who} expires in {days} day{'s' if days != 1 else ''}. {renew}"
+                return (
+                    f"Your S/MIME certificate for {self.who} expires in {days} day{'s' if days != 1 else ''}. {renew}"
+                )
             return ""
         if self.revoked:
             return f"Your key for {self.who} is revoked. Create a new key."
         if days is not None and days < 0:
-            return (f"Your key for {self.who} has expired: partners can no longer encrypt to you. "
-                    "Renew it (Renew key) and send partners its public part again.")
+            return (
+                f"Your key for {self.who} has expired: partners can no longer encrypt to you. "
+                "Renew it (Renew key) and send partners its public part again."
+            )
         if days is not None and days < WARN_DAYS:
-            return (f"Your key for {self.who} expires in {days} day{'s' if days != 1 else ''}. "
-                    "Renew it (Renew key) and send partners its public part again.")
+            return (
+                f"Your key for {self.who} expires in {days} day{'s' if days != 1 else ''}. "
+                "Renew it (Renew key) and send partners its public part again."
+            )
         return ""

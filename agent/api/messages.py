@@ -7,12 +7,23 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 IN_FLIGHT = frozenset({"queued", "protecting", "sending", "deferred"})
-METHOD_NAMES = {"internal": "inside the organization", "smime": "S/MIME", "pgp": "OpenPGP",
-                "tls": "verified TLS", "portal": "secure portal", "kept": "kept in Postseal (Secure replies)"}
-STATE_NAMES = {"queued": "Queued", "protecting": "Protecting", "sending": "Sending",
-               "delivered": "Delivered", "deferred": "Will retry", "held": "Held for review",
-               "failed": "Not delivered"}
-
+METHOD_NAMES = {
+    "internal": "inside the organization",
+    "smime": "S/MIME",
+    "pgp": "OpenPGP",
+    "tls": "verified TLS",
+    "portal": "secure portal",
+    "kept": "kept in Postseal (Secure replies)",
+}
+STATE_NAMES = {
+    "queued": "Queued",
+    "protecting": "Protecting",
+    "sending": "Sending",
+    "delivered": "Delivered",
+    "deferred": "Will retry",
+    "held": "Held for review",
+    "failed": "Not delivered",
+}
 
 
 def when(epoch: float, now: float | None = None) -> str:
@@ -26,6 +37,7 @@ def when(epoch: float, now: float | None = None) -> str:
     if then.tm_year == today.tm_year:
         return time.strftime("%b %d %H:%M", then)
     return time.strftime("%Y-%m-%d", then)
+
 
 @dataclass(frozen=True)
 class Recipient:
@@ -41,9 +53,17 @@ class Recipient:
 
     @classmethod
     def from_json(cls, data: dict[str, Any], says: str = "") -> Recipient:
-        return cls(str(data.get("address", "")), str(data.get("method", "")), str(data.get("state", "")),
-                   str(data.get("reason") or ""), int(data.get("attempts") or 0), data.get("next_attempt"),
-                   bool(data.get("waiting_for_network")), dict(data.get("proof") or {}), says)
+        return cls(
+            str(data.get("address", "")),
+            str(data.get("method", "")),
+            str(data.get("state", "")),
+            str(data.get("reason") or ""),
+            int(data.get("attempts") or 0),
+            data.get("next_attempt"),
+            bool(data.get("waiting_for_network")),
+            dict(data.get("proof") or {}),
+            says,
+        )
 
     @property
     def method_name(self) -> str:
@@ -75,11 +95,17 @@ class OutboxMessage:
     def from_json(cls, data: dict[str, Any]) -> OutboxMessage:
         planned = (data.get("plan") or {}).get("recipients") or ()
         says = {str(p.get("address")): str(p.get("says") or "") for p in planned if isinstance(p, dict)}
-        return cls(str(data["id"]), str(data.get("subject") or ""), str(data.get("sender") or ""),
-                   float(data.get("created") or 0), float(data.get("updated") or 0), str(data.get("state", "")),
-                   str(data.get("reason") or ""),
-                   tuple(Recipient.from_json(r, says.get(str(r.get("address")), "")) for r in data.get("recipients", ())),
-                   str(data.get("message_id") or ""))
+        return cls(
+            str(data["id"]),
+            str(data.get("subject") or ""),
+            str(data.get("sender") or ""),
+            float(data.get("created") or 0),
+            float(data.get("updated") or 0),
+            str(data.get("state", "")),
+            str(data.get("reason") or ""),
+            tuple(Recipient.from_json(r, says.get(str(r.get("address")), "")) for r in data.get("recipients", ())),
+            str(data.get("message_id") or ""),
+        )
 
     def with_states(self, state: str, recipients: dict[str, str]) -> OutboxMessage:
         """The quick update a `message` event carries, before the full record is fetched."""
@@ -108,13 +134,17 @@ class OutboxMessage:
 
     @property
     def can_reroute(self) -> bool:
-        return any(r.method not in ("internal", "portal") and r.state in ("queued", "deferred", "held")
-                   for r in self.recipients)
+        return any(
+            r.method not in ("internal", "portal") and r.state in ("queued", "deferred", "held")
+            for r in self.recipients
+        )
 
     @property
     def can_revoke(self) -> bool:
-        return any(r.method == "portal" and (r.proof or {}).get("portal_id") and not (r.proof or {}).get("revoked")
-                   for r in self.recipients)
+        return any(
+            r.method == "portal" and (r.proof or {}).get("portal_id") and not (r.proof or {}).get("revoked")
+            for r in self.recipients
+        )
 
     @property
     def has_proof(self) -> bool:
@@ -125,5 +155,8 @@ class OutboxMessage:
 
     def matches(self, text: str) -> bool:
         text = text.lower()
-        return (text in self.subject.lower() or text in self.id.lower()
-                or any(text in r.address.lower() for r in self.recipients))
+        return (
+            text in self.subject.lower()
+            or text in self.id.lower()
+            or any(text in r.address.lower() for r in self.recipients)
+        )

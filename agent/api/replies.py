@@ -16,8 +16,11 @@ class ReplyFile:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ReplyFile:
-        return cls(str(data.get("filename") or "attachment"), str(data.get("content_type") or ""),
-                   base64.b64decode(str(data.get("data") or "")))
+        return cls(
+            str(data.get("filename") or "attachment"),
+            str(data.get("content_type") or ""),
+            base64.b64decode(str(data.get("data") or "")),
+        )
 
 
 @dataclass(frozen=True)
@@ -38,9 +41,18 @@ class SecureReply:
         attachments = data.get("attachments")
         files = tuple(ReplyFile.from_json(a) for a in attachments) if isinstance(attachments, list) else ()
         count = len(files) if isinstance(attachments, list) else int(attachments or 0)
-        return cls(str(data.get("id", "")), str(data.get("from", "")), str(data.get("subject") or ""),
-                   float(data.get("received") or 0), str(data.get("method", "")), str(data.get("state", "")),
-                   str(data.get("where") or ""), count, str(data.get("text") or ""), files)
+        return cls(
+            str(data.get("id", "")),
+            str(data.get("from", "")),
+            str(data.get("subject") or ""),
+            float(data.get("received") or 0),
+            str(data.get("method", "")),
+            str(data.get("state", "")),
+            str(data.get("where") or ""),
+            count,
+            str(data.get("text") or ""),
+            files,
+        )
 
     def when(self, now: float | None = None) -> str:
         """The time today, the date before today."""

@@ -27,7 +27,6 @@ class AgentConfig:
     source: str  # the config.toml the agent read
     pending: dict[str, Any] = field(default_factory=dict)  # saved, used after a restart
 
-
     def value(self, section: str, key: str, default: Any = None) -> Any:
         return self.values.get(section, {}).get(key, default)
 
@@ -46,8 +45,13 @@ class AuditFilter:
     event: str = ""
 
     def query(self) -> dict[str, str]:
-        pairs = {"since": self.since, "until": self.until, "recipient": self.recipient,
-                 "method": self.method, "event": self.event}
+        pairs = {
+            "since": self.since,
+            "until": self.until,
+            "recipient": self.recipient,
+            "method": self.method,
+            "event": self.event,
+        }
         return {k: str(v) for k, v in pairs.items() if v not in (None, "")}
 
 

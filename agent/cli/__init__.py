@@ -15,5 +15,15 @@ Errors are one line on stderr: what, where, and what to do — never a traceback
 from agent.cli.app import build_parser, installed_version, main
 from agent.cli.errors import BAD_INPUT, FAILED, HELD, OK, UNREACHABLE, CliError, failure
 
-__all__ = ["BAD_INPUT", "FAILED", "HELD", "OK", "UNREACHABLE", "CliError", "build_parser", "failure",
-           "installed_version", "main"]
+__all__ = [
+    "BAD_INPUT",
+    "FAILED",
+    "HELD",
+    "OK",
+    "UNREACHABLE",
+    "CliError",
+    "build_parser",
+    "failure",
+    "installed_version",
+    "main",
+]

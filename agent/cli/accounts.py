@@ -32,11 +32,18 @@ def cmd_accounts(args: argparse.Namespace) -> int:
     client = AgentClient.discover()
     if args.accounts_cmd == "list":
         data = client.accounts()
-        rows = [[a["address"], a["provider"], a["state"] + (f" ({a['reason']})" if a.get("reason") else "")]
-                for a in data["accounts"]]
-        emit(data, args.json, table(rows, ["account", "provider", "state"]) if rows else
-             "No account signed in: mail leaves through the organization's relay. "
-             "Sign in with `postseal accounts add microsoft|google`.")
+        rows = [
+            [a["address"], a["provider"], a["state"] + (f" ({a['reason']})" if a.get("reason") else "")]
+            for a in data["accounts"]
+        ]
+        emit(
+            data,
+            args.json,
+            table(rows, ["account", "provider", "state"])
+            if rows
+            else "No account signed in: mail leaves through the organization's relay. "
+            "Sign in with `postseal accounts add microsoft|google`.",
+        )
         return OK
     if args.accounts_cmd == "remove":
         client.remove_account(args.address)
@@ -53,11 +60,15 @@ def sign_in(client: AgentClient, args: argparse.Namespace) -> int:
     except ApiError as exc:
         raise CliError(str(exc), BAD_INPUT if exc.status == 400 else FAILED) from None
     if attempt.get("user_code"):
-        print(attempt.get("message") or f"Open {attempt['verification_uri']} and enter {attempt['user_code']}.",
-              file=sys.stderr)
+        print(
+            attempt.get("message") or f"Open {attempt['verification_uri']} and enter {attempt['user_code']}.",
+            file=sys.stderr,
+        )
     else:
-        print(f"Sign in to {args.provider.title()} in your browser. If it does not open, go to:\n"
-              f"  {attempt['auth_url']}", file=sys.stderr)
+        print(
+            f"Sign in to {args.provider.title()} in your browser. If it does not open, go to:\n  {attempt['auth_url']}",
+            file=sys.stderr,
+        )
         if not args.no_browser:
             webbrowser.open(attempt["auth_url"])
     try:
@@ -69,6 +80,9 @@ def sign_in(client: AgentClient, args: argparse.Namespace) -> int:
         raise
     if attempt["state"] != "signed_in":
         raise CliError(attempt.get("error", "the sign-in did not complete"), FAILED)
-    emit(attempt, args.json, f"Signed in as {attempt['address']}: mail from it now leaves from your own mailbox "
-                             "(and appears in Sent).")
+    emit(
+        attempt,
+        args.json,
+        f"Signed in as {attempt['address']}: mail from it now leaves from your own mailbox (and appears in Sent).",
+    )
     return OK

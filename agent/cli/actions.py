@@ -34,8 +34,11 @@ def add_retry(sub: Any) -> None:
 
 
 def add_send_via_portal(sub: Any) -> None:
-    p = sub.add_parser("send-via-portal", help="send a message's undelivered external recipients a secure portal "
-                                               "link instead (e.g. when their key or TLS keeps failing)")
+    p = sub.add_parser(
+        "send-via-portal",
+        help="send a message's undelivered external recipients a secure portal "
+        "link instead (e.g. when their key or TLS keeps failing)",
+    )
     p.add_argument("id", help="the outbox id (postseal outbox)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_send_via_portal)
@@ -54,29 +57,41 @@ def _plural(count: int, one: str) -> str:
 
 def cmd_release(args: argparse.Namespace) -> int:
     count = AgentClient.discover().release(args.id, args.note)
-    emit({"id": args.id, "released": count, "note": args.note}, args.json,
-         f"released {_plural(count, 'recipient')} of {args.id} after review; they are sent as planned"
-         + ("" if args.note else " (no note: add one with --note next time, the audit log keeps it)"))
+    emit(
+        {"id": args.id, "released": count, "note": args.note},
+        args.json,
+        f"released {_plural(count, 'recipient')} of {args.id} after review; they are sent as planned"
+        + ("" if args.note else " (no note: add one with --note next time, the audit log keeps it)"),
+    )
     return OK
 
 
 def cmd_retry(args: argparse.Namespace) -> int:
     count = AgentClient.discover().retry(args.id)
-    emit({"id": args.id, "retried": count}, args.json,
-         f"{args.id}: trying {_plural(count, 'recipient')} now (see: postseal status {args.id})")
+    emit(
+        {"id": args.id, "retried": count},
+        args.json,
+        f"{args.id}: trying {_plural(count, 'recipient')} now (see: postseal status {args.id})",
+    )
     return OK
 
 
 def cmd_send_via_portal(args: argparse.Namespace) -> int:
     count = AgentClient.discover().send_via_portal(args.id)
-    emit({"id": args.id, "rerouted": count}, args.json,
-         f"{args.id}: {_plural(count, 'recipient')} now get a secure portal link (see: postseal status {args.id})")
+    emit(
+        {"id": args.id, "rerouted": count},
+        args.json,
+        f"{args.id}: {_plural(count, 'recipient')} now get a secure portal link (see: postseal status {args.id})",
+    )
     return OK
 
 
 def cmd_revoke(args: argparse.Namespace) -> int:
     """The portal copies of a message can no longer be opened (their ciphertext is deleted)."""
     count = AgentClient.discover().revoke(args.id)  # unknown id or no portal copy: 2, as everywhere (failure)
-    emit({"id": args.id, "revoked": count}, args.json,
-         f"revoked {count} portal cop{'y' if count == 1 else 'ies'} of {args.id}: the links no longer open anything")
+    emit(
+        {"id": args.id, "revoked": count},
+        args.json,
+        f"revoked {count} portal cop{'y' if count == 1 else 'ies'} of {args.id}: the links no longer open anything",
+    )
     return OK

@@ -66,7 +66,9 @@ def installed_version() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="postseal", description="Postseal: every outgoing message protected, by default.")
+    parser = argparse.ArgumentParser(
+        prog="postseal", description="Postseal: every outgoing message protected, by default."
+    )
     parser.add_argument("--version", action="version", version=f"postseal {installed_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in COMMANDS:

@@ -29,7 +29,9 @@ from agent.cli.running import running_agent
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("audit", help="verify or export the audit log")
     aud = p.add_subparsers(dest="audit_cmd", required=True, metavar="ACTION")
-    k = aud.add_parser("verify", help="check the hash chain and the signed head (of this computer's log, or of an export)")
+    k = aud.add_parser(
+        "verify", help="check the hash chain and the signed head (of this computer's log, or of an export)"
+    )
     k.add_argument("--json", action="store_true")
     k.add_argument("--file", metavar="EXPORT", help="verify an export (audit export --format json), offline")
     k.add_argument("--key-id", metavar="ID", help="with --file: refuse an export signed by any other key")
@@ -57,8 +59,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
 def show_verify(result: AuditCheck | VerifyResult, args: argparse.Namespace) -> int:
     """The log's check, from the agent (AuditCheck) or read here (VerifyResult): the same fields."""
     if args.json:
-        print(json.dumps({"ok": result.ok, "records": result.records, "unsigned": result.unsigned,
-                          "problem": result.problem}))
+        print(
+            json.dumps(
+                {"ok": result.ok, "records": result.records, "unsigned": result.unsigned, "problem": result.problem}
+            )
+        )
     elif result.ok:
         tail = f"; the last {result.unsigned} written after the last signed checkpoint" if result.unsigned else ""
         print(f"audit log intact: {result.records} records, chain and signed head verified{tail}")
@@ -72,8 +77,9 @@ def require_audit_log(home: Path, action: str) -> None:
     would make a signing key and a file, and then report an empty log as intact)."""
     if not (home / "audit.log").is_file() and not (home / "audit.head").is_file():
         where = "does not exist" if not home.exists() else "holds no audit log (audit.log)"
-        raise CliError(f"{home} {where}: nothing to {action}; point POSTSEAL_HOME at the agent's data "
-                       "directory", BAD_INPUT)
+        raise CliError(
+            f"{home} {where}: nothing to {action}; point POSTSEAL_HOME at the agent's data directory", BAD_INPUT
+        )
 
 
 def verify_file(path: str, key_id: str | None, as_json: bool) -> int:
@@ -87,11 +93,22 @@ def verify_file(path: str, key_id: str | None, as_json: bool) -> int:
             print(f"postseal: {exc}", file=sys.stderr)
         return BAD_INPUT
     if as_json:
-        print(json.dumps({"ok": check.ok, "records": check.records, "key_id": check.key_id,
-                          "exported": check.exported, "problem": check.problem}))
+        print(
+            json.dumps(
+                {
+                    "ok": check.ok,
+                    "records": check.records,
+                    "key_id": check.key_id,
+                    "exported": check.exported,
+                    "problem": check.problem,
+                }
+            )
+        )
     elif check.ok:
-        print(f"audit export intact: {check.records} records, chain and signed head verified; "
-              f"exported {check.exported}, signed by Ed25519 key {check.key_id}")
+        print(
+            f"audit export intact: {check.records} records, chain and signed head verified; "
+            f"exported {check.exported}, signed by Ed25519 key {check.key_id}"
+        )
     else:
         print(f"audit export NOT intact: {path}: {check.problem}", file=sys.stderr)
     return OK if check.ok else FAILED

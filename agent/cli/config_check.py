@@ -43,8 +43,13 @@ class Setting:
     overrides: str = ""  # managed policy over a value config.toml also sets: that line, unused
 
     def to_json(self) -> dict[str, Any]:
-        return {"value": self.value, "source": self.source, "where": self.where, "line": self.line,
-                "overrides": self.overrides or None}
+        return {
+            "value": self.value,
+            "source": self.source,
+            "where": self.where,
+            "line": self.line,
+            "overrides": self.overrides or None,
+        }
 
 
 @dataclass(frozen=True)
@@ -61,10 +66,15 @@ class Report:
         return not self.errors
 
     def to_json(self) -> dict[str, Any]:
-        return {"ok": self.ok, "config_file": str(self.config_file), "config_file_found": self.config_file_found,
-                "managed_policy": self.policy_source or None, "errors": list(self.errors),
-                "settings": {s.key: s.to_json() for s in self.settings},
-                "problems": [p.to_json() for p in self.problems]}
+        return {
+            "ok": self.ok,
+            "config_file": str(self.config_file),
+            "config_file_found": self.config_file_found,
+            "managed_policy": self.policy_source or None,
+            "errors": list(self.errors),
+            "settings": {s.key: s.to_json() for s in self.settings},
+            "problems": [p.to_json() for p in self.problems],
+        }
 
 
 def check(home: Path, system: platform.Platform | None = None) -> Report:
@@ -90,8 +100,9 @@ def check(home: Path, system: platform.Platform | None = None) -> Report:
     return Report(path, found, source, (), settings, readiness.problems(config))
 
 
-def _settings(config: config_mod.Config, data: dict[str, Any], text: str,
-              managed: config_mod.ManagedSettings | None) -> list[Setting]:
+def _settings(
+    config: config_mod.Config, data: dict[str, Any], text: str, managed: config_mod.ManagedSettings | None
+) -> list[Setting]:
     out = []
     for section in config_mod.SECTIONS:
         values = dataclasses.asdict(getattr(config, section))
@@ -103,8 +114,15 @@ def _settings(config: config_mod.Config, data: dict[str, Any], text: str,
             at = f"config.toml line {line}" if line else "config.toml"
             dotted = f"{section}.{key}"
             if managed and dotted in managed.locked:
-                out.append(Setting(dotted, value, "managed policy", f"managed policy {managed.source}",
-                                   overrides=at if in_file else ""))
+                out.append(
+                    Setting(
+                        dotted,
+                        value,
+                        "managed policy",
+                        f"managed policy {managed.source}",
+                        overrides=at if in_file else "",
+                    )
+                )
             elif in_file:
                 out.append(Setting(dotted, value, "config.toml", at, line))
             else:
@@ -119,13 +137,13 @@ def _shown(value: Any) -> str:
 def render(report: Report) -> str:
     """The report as a person reads it (errors are printed apart, on stderr)."""
     found = "" if report.config_file_found else " (not there: defaults)"
-    lines = [f"config file:    {report.config_file}{found}",
-             f"managed policy: {report.policy_source or 'none'}"]
+    lines = [f"config file:    {report.config_file}{found}", f"managed policy: {report.policy_source or 'none'}"]
     if not report.ok:
         return "\n".join([*lines, f"result:         not valid ({len(report.errors)} problem(s), on stderr)"])
     lines.append("result:         valid; the agent starts with the settings below")
-    rows = [(s.key, _shown(s.value), s.where + (f" (over {s.overrides})" if s.overrides else ""))
-            for s in report.settings]
+    rows = [
+        (s.key, _shown(s.value), s.where + (f" (over {s.overrides})" if s.overrides else "")) for s in report.settings
+    ]
     widths = [max(len(row[i]) for row in [("setting", "value", "from"), *rows]) for i in range(2)]
     lines += ["", f"{'setting'.ljust(widths[0])}  {'value'.ljust(widths[1])}  from"]
     lines += [f"{key.ljust(widths[0])}  {value.ljust(widths[1])}  {where}" for key, value, where in rows]
@@ -149,10 +167,12 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser("config", help="check config.toml and managed policy; show each setting and where it comes from")
     actions = p.add_subparsers(dest="config_cmd", required=True, metavar="ACTION")
     k = actions.add_parser(
-        "check", help="validate config.toml and managed policy, print the effective settings",
+        "check",
+        help="validate config.toml and managed policy, print the effective settings",
         description="Validate config.toml and the managed policy as the agent reads them at start, and print "
-                    "every effective setting with where it came from: the default, a line of config.toml, or "
-                    "the managed policy. Exit 0 valid, 2 not (each problem is one line naming the file, the "
-                    "line, the key and what is allowed).")
+        "every effective setting with where it came from: the default, a line of config.toml, or "
+        "the managed policy. Exit 0 valid, 2 not (each problem is one line naming the file, the "
+        "line, the key and what is allowed).",
+    )
     k.add_argument("--json", action="store_true", help="print one JSON document")
     p.set_defaults(func=cmd_config)

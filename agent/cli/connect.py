@@ -27,18 +27,32 @@ def add_ingress(sub: Any) -> None:
 def add_extension(sub: Any) -> None:
     p = sub.add_parser("extension", help="register the native messaging host the Gmail extension talks to")
     ext = p.add_subparsers(dest="extension_cmd", required=True, metavar="ACTION")
-    for name, text in (("register", "write the host manifest for Chrome, Chromium and Edge"),
-                       ("manifest", "print the host manifest (for IT to deploy)")):
+    for name, text in (
+        ("register", "write the host manifest for Chrome, Chromium and Edge"),
+        ("manifest", "print the host manifest (for IT to deploy)"),
+    ):
         k = ext.add_parser(name, help=text)
-        k.add_argument("--extension-id", action="append", default=[], metavar="ID",
-                       help="another extension ID allowed to start the host (a store-published copy)")
+        k.add_argument(
+            "--extension-id",
+            action="append",
+            default=[],
+            metavar="ID",
+            help="another extension ID allowed to start the host (a store-published copy)",
+        )
         k.add_argument("--host-path", help="the host executable (default: postseal-native-host beside postseal)")
         if name == "register":
-            k.add_argument("--browser", action="append", choices=("chrome", "chromium", "edge"),
-                           help="only this browser (repeatable; default: all three)")
+            k.add_argument(
+                "--browser",
+                action="append",
+                choices=("chrome", "chromium", "edge"),
+                help="only this browser (repeatable; default: all three)",
+            )
             k.add_argument("--system", action="store_true", help="for every user of this computer (needs admin)")
-            k.add_argument("--root", metavar="DIR", help="write the manifests under DIR instead of / "
-                           "(a package's staging tree; no registry keys)")
+            k.add_argument(
+                "--root",
+                metavar="DIR",
+                help="write the manifests under DIR instead of / (a package's staging tree; no registry keys)",
+            )
             k.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_extension)
 
@@ -47,9 +61,13 @@ def add_outlook(sub: Any) -> None:
     p = sub.add_parser("outlook", help="the Outlook add-in's manifest, for the add-in origin this install serves")
     out = p.add_subparsers(dest="outlook_cmd", required=True, metavar="ACTION")
     k = out.add_parser("manifest", help="write manifest.xml, the unified manifest.json, or its upload zip")
-    k.add_argument("--format", choices=("xml", "json", "zip"), default="xml",
-                   help="xml: add-in only manifest (Outlook on Mac needs it); json: unified manifest; "
-                        "zip: manifest.json with its icons for the Microsoft 365 admin center")
+    k.add_argument(
+        "--format",
+        choices=("xml", "json", "zip"),
+        default="xml",
+        help="xml: add-in only manifest (Outlook on Mac needs it); json: unified manifest; "
+        "zip: manifest.json with its icons for the Microsoft 365 admin center",
+    )
     where = k.add_mutually_exclusive_group()
     where.add_argument("--port", type=int, help="the add-in port (default: ingress.addin_port from config and policy)")
     where.add_argument("--origin", help="the add-in origin, https://localhost:PORT")
@@ -59,11 +77,20 @@ def add_outlook(sub: Any) -> None:
 
 def cmd_ingress(args: argparse.Namespace) -> int:
     creds = AgentClient.discover().ingress_credentials()
-    emit(creds, args.json, "\n".join([
-        "Outgoing mail server (SMTP) for Thunderbird, Apple Mail or Outlook with an IMAP account:",
-        f"  server    {creds['host']}", f"  port      {creds['port']}",
-        f"  security  {creds['security']} (the certificate is from {creds['ca_file']})",
-        f"  user name {creds['username']}", f"  password  {creds['password']}"]))
+    emit(
+        creds,
+        args.json,
+        "\n".join(
+            [
+                "Outgoing mail server (SMTP) for Thunderbird, Apple Mail or Outlook with an IMAP account:",
+                f"  server    {creds['host']}",
+                f"  port      {creds['port']}",
+                f"  security  {creds['security']} (the certificate is from {creds['ca_file']})",
+                f"  user name {creds['username']}",
+                f"  password  {creds['password']}",
+            ]
+        ),
+    )
     return OK
 
 
@@ -75,14 +102,21 @@ def cmd_extension(args: argparse.Namespace) -> int:
             executable = Path(args.host_path) if args.host_path else nm.host_executable()
             print(json.dumps(nm.host_manifest(executable, tuple(args.extension_id)), indent=2))
             return OK
-        done = nm.register(tuple(args.browser or nm.BROWSERS), args.system,
-                           Path(args.host_path) if args.host_path else None, tuple(args.extension_id),
-                           root=Path(args.root) if args.root else None)
+        done = nm.register(
+            tuple(args.browser or nm.BROWSERS),
+            args.system,
+            Path(args.host_path) if args.host_path else None,
+            tuple(args.extension_id),
+            root=Path(args.root) if args.root else None,
+        )
     except nm.RegistrationError as exc:
         raise CliError(str(exc), BAD_INPUT) from None
-    emit([{"browser": r.browser, "manifest": str(r.manifest), "registry_key": r.registry_key} for r in done],
-         args.json, "\n".join(f"{r.browser:9} {r.registry_key or r.manifest}" for r in done)
-         + "\nRestart the browser; the Postseal for Gmail extension can now reach the agent.")
+    emit(
+        [{"browser": r.browser, "manifest": str(r.manifest), "registry_key": r.registry_key} for r in done],
+        args.json,
+        "\n".join(f"{r.browser:9} {r.registry_key or r.manifest}" for r in done)
+        + "\nRestart the browser; the Postseal for Gmail extension can now reach the agent.",
+    )
     return OK
 
 

@@ -55,8 +55,7 @@ def failure(exc: Exception) -> tuple[str, int, str]:
     if isinstance(exc, ApiError):
         # 404 an unknown id, 409 nothing to do in this state: the user named the wrong thing.
         # 403 the organization forbids it, 422 policy blocks it: as "held".
-        code = (BAD_INPUT if exc.status in (400, 404, 409, 413, 415) else
-                HELD if exc.status in (403, 422) else FAILED)
+        code = BAD_INPUT if exc.status in (400, 404, 409, 413, 415) else HELD if exc.status in (403, 422) else FAILED
         return str(exc), code, exc.code
     if isinstance(exc, (config_mod.ConfigError, RulesError, BadMessage, PgpError, *smime_error)):
         return str(exc), BAD_INPUT, KINDS[BAD_INPUT]

@@ -59,8 +59,10 @@ def portal_url(text: str, allow_test: bool = False) -> str:
     if not parts.hostname:
         raise ValueError(f"{url!r} is not a web address (e.g. https://secure.valleyclinic.example)")
     if not allow_test and (parts.scheme != "https" or readiness.is_loopback(parts.hostname)):
-        raise ValueError(f"{url} is not an https address patients can open from their own computer "
-                         "(--allow-test-url for a trial on this computer)")
+        raise ValueError(
+            f"{url} is not an https address patients can open from their own computer "
+            "(--allow-test-url for a trial on this computer)"
+        )
     return url.rstrip("/")
 
 
@@ -87,10 +89,18 @@ class Question:
 def _questions(args: argparse.Namespace) -> list[Question]:
     return [
         Question("organization.name", "--name", "Your organization's name, as patients know it", str.strip),
-        Question("organization.internal_domains", "--domain",
-                 "Your organization's mail domains (comma-separated; mail to them stays inside)", domains),
-        Question("portal.url", "--portal-url", "The secure portal's address patients open (https://…)",
-                 lambda text: portal_url(text, args.allow_test_url)),
+        Question(
+            "organization.internal_domains",
+            "--domain",
+            "Your organization's mail domains (comma-separated; mail to them stays inside)",
+            domains,
+        ),
+        Question(
+            "portal.url",
+            "--portal-url",
+            "The secure portal's address patients open (https://…)",
+            lambda text: portal_url(text, args.allow_test_url),
+        ),
     ]
 
 
@@ -108,8 +118,10 @@ class Asker:
             except ValueError as exc:
                 raise ConfigError(f"{question.flag}: {exc}") from None
         if not self.interactive:
-            raise ConfigError(f"{question.flag} is needed: {question.prompt.lower()}. "
-                              "Give it, or run postseal init at a terminal to be asked")
+            raise ConfigError(
+                f"{question.flag} is needed: {question.prompt.lower()}. "
+                "Give it, or run postseal init at a terminal to be asked"
+            )
         shown = ", ".join(current) if isinstance(current, list) else str(current or "")
         try:  # offered as the answer to keep only when it would be accepted
             question.parse(shown)
@@ -140,9 +152,11 @@ def plan_changes(args: argparse.Namespace, config: Config, ask: Asker, out: Any)
         value = getattr(getattr(config, section), name)
         return "" if value == getattr(getattr(_DEFAULTS, section), name) else value
 
-    given = {"organization.name": args.name,
-             "organization.internal_domains": ",".join(args.domain) if args.domain else None,
-             "portal.url": args.portal_url}
+    given = {
+        "organization.name": args.name,
+        "organization.internal_domains": ",".join(args.domain) if args.domain else None,
+        "portal.url": args.portal_url,
+    }
     for question in _questions(args):
         if question.key in config.locked:
             section, name = question.key.split(".")
@@ -157,12 +171,17 @@ def plan_changes(args: argparse.Namespace, config: Config, ask: Asker, out: Any)
         print(f"The relay is set by your organization: {config.relay.host}:{config.relay.port}", file=out)
         return changes
     if send_with is None:
-        send_with = ask(Question("send_with", "--send-with", "How mail leaves: relay, microsoft or google",
-                                 _send_with), None, "relay")
+        send_with = ask(
+            Question("send_with", "--send-with", "How mail leaves: relay, microsoft or google", _send_with),
+            None,
+            "relay",
+        )
     if send_with == "relay":
-        host, port = ask(Question("relay.host", "--relay", "The clinic's mail relay (host:port)", relay),
-                         args.relay, "" if readiness.is_loopback(config.relay.host)
-                         else f"{config.relay.host}:{config.relay.port}")
+        host, port = ask(
+            Question("relay.host", "--relay", "The clinic's mail relay (host:port)", relay),
+            args.relay,
+            "" if readiness.is_loopback(config.relay.host) else f"{config.relay.host}:{config.relay.port}",
+        )
         put("relay.host", host)
         put("relay.port", port)
         put("relay.starttls", args.starttls)
@@ -172,10 +191,15 @@ def plan_changes(args: argparse.Namespace, config: Config, ask: Asker, out: Any)
     else:
         client_id = getattr(config.accounts, f"{send_with}_client_id")
         if not client_id:
-            raise ConfigError(f"--send-with {send_with}: your IT team has not set up sign-in with "
-                              f"{_PROVIDER[send_with]} (accounts.{send_with}_client_id)")
-        print(f"Next: start Postseal and sign in with {_PROVIDER[send_with]} "
-              f"(the tray's Settings, or: postseal accounts add {send_with})", file=out)
+            raise ConfigError(
+                f"--send-with {send_with}: your IT team has not set up sign-in with "
+                f"{_PROVIDER[send_with]} (accounts.{send_with}_client_id)"
+            )
+        print(
+            f"Next: start Postseal and sign in with {_PROVIDER[send_with]} "
+            f"(the tray's Settings, or: postseal accounts add {send_with})",
+            file=out,
+        )
     return changes
 
 
@@ -207,8 +231,11 @@ def cmd_init(args: argparse.Namespace) -> int:
     if args.check:
         return _report(config, out)
     if config.managed_error:
-        print(f"postseal: managed policy is invalid: {config.managed_error}; ask your IT team to fix it "
-              "before setting up this computer", file=sys.stderr)
+        print(
+            f"postseal: managed policy is invalid: {config.managed_error}; ask your IT team to fix it "
+            "before setting up this computer",
+            file=sys.stderr,
+        )
         return 1
     ask = Asker(interactive=not args.no_input, out=out)  # answers from a terminal or a pipe
     changes = plan_changes(args, config, ask, out)
@@ -245,32 +272,55 @@ def _trust_local_ca(home: Path, config: Config) -> None:
         print(f"  running: {step}")
         done = subprocess.run(step, shell=True, capture_output=True, text=True)  # noqa: S602 - our own, quoted
         if done.returncode != 0:
-            raise ConfigError(f"trusting {tls.ca_file} failed: {(done.stderr or done.stdout).strip()[:300]}; "
-                              "run the step yourself, or ask IT to push the certificate")
+            raise ConfigError(
+                f"trusting {tls.ca_file} failed: {(done.stderr or done.stdout).strip()[:300]}; "
+                "run the step yourself, or ask IT to push the certificate"
+            )
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("init", help="set up this computer: your domains, how mail leaves, the portal address",
-                       description="Set up Postseal on this computer. Asks at a terminal for what no flag "
-                                   "gives; what your organization's managed policy sets is shown, not asked. "
-                                   "Exit 0 ready, 1 when something still holds mail, 2 bad input.")
+    p = sub.add_parser(
+        "init",
+        help="set up this computer: your domains, how mail leaves, the portal address",
+        description="Set up Postseal on this computer. Asks at a terminal for what no flag "
+        "gives; what your organization's managed policy sets is shown, not asked. "
+        "Exit 0 ready, 1 when something still holds mail, 2 bad input.",
+    )
     p.add_argument("--name", help="your organization's name, as patients know it")
-    p.add_argument("--domain", action="append", metavar="DOMAIN",
-                   help="a mail domain of your organization (repeat, or comma-separated)")
-    p.add_argument("--send-with", choices=SEND_WITH, help="how mail leaves: the clinic's relay, or your "
-                   "Microsoft 365 / Google mailbox (sign in afterwards)")
+    p.add_argument(
+        "--domain",
+        action="append",
+        metavar="DOMAIN",
+        help="a mail domain of your organization (repeat, or comma-separated)",
+    )
+    p.add_argument(
+        "--send-with",
+        choices=SEND_WITH,
+        help="how mail leaves: the clinic's relay, or your Microsoft 365 / Google mailbox (sign in afterwards)",
+    )
     p.add_argument("--relay", metavar="HOST[:PORT]", help="the clinic's mail relay (port 587 if not given)")
-    p.add_argument("--starttls", choices=("required", "opportunistic", "off"), default="required",
-                   help="TLS to the relay (default: required)")
+    p.add_argument(
+        "--starttls",
+        choices=("required", "opportunistic", "off"),
+        default="required",
+        help="TLS to the relay (default: required)",
+    )
     p.add_argument("--relay-user", help="the relay login, when it asks for one")
     p.add_argument("--relay-password-file", metavar="FILE", help="a file holding the relay password")
     p.add_argument("--portal-url", metavar="URL", help="the secure portal's https address")
-    p.add_argument("--allow-test-url", action="store_true",
-                   help="accept a portal on this computer or over http: a trial only")
-    p.add_argument("--trust-ca", action="store_true",
-                   help="trust this install's localhost certificate for the Outlook add-in (this user)")
+    p.add_argument(
+        "--allow-test-url", action="store_true", help="accept a portal on this computer or over http: a trial only"
+    )
+    p.add_argument(
+        "--trust-ca",
+        action="store_true",
+        help="trust this install's localhost certificate for the Outlook add-in (this user)",
+    )
     p.add_argument("--no-input", action="store_true", help="never prompt: a missing answer is an error")
-    p.add_argument("--check", action="store_true",
-                   help="change nothing: say what in this computer's set-up holds mail or needs IT "
-                        "(exit 0 ready, 1 something holds mail)")
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="change nothing: say what in this computer's set-up holds mail or needs IT "
+        "(exit 0 ready, 1 something holds mail)",
+    )
     p.set_defaults(func=cmd_init)

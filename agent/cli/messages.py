@@ -83,7 +83,9 @@ def cmd_send(args: argparse.Namespace) -> int:
 def cmd_bounce(args: argparse.Namespace) -> int:
     raw = sys.stdin.buffer.read() if args.file == "-" else read_file(args.file)
     result = AgentClient.discover().bounce(raw)
-    rows = [[r["address"], r["action"], r["status"], r["state"], shorten(r["diagnostic"], 60)] for r in result["recipients"]]
+    rows = [
+        [r["address"], r["action"], r["status"], r["state"], shorten(r["diagnostic"], 60)] for r in result["recipients"]
+    ]
     text = f"{result['id']}:\n" + table(rows, ["recipient", "action", "status", "state now", "diagnostic"])
     if result["unmatched"]:
         text += f"\nnot recipients of this message: {', '.join(result['unmatched'])}"
@@ -107,7 +109,10 @@ def cmd_stamp(args: argparse.Namespace) -> int:
     raw = read_file(args.file) if args.file != "-" else sys.stdin.buffer.read()
     recipients = [r.strip() for r in args.recipients.split(",") if r.strip()] if args.recipients else None
     result = AgentClient.discover().verify_stamp(raw, recipients)
-    text = (f"valid: verdict {result['verdict']}, seen {result['seen_before']} time(s) before" if result["valid"]
-            else f"not valid: {result['reason']}")
+    text = (
+        f"valid: verdict {result['verdict']}, seen {result['seen_before']} time(s) before"
+        if result["valid"]
+        else f"not valid: {result['reason']}"
+    )
     emit(result, args.json, text)
     return OK if result["valid"] else HELD

@@ -45,7 +45,6 @@ def table(rows: list[list[str]], headers: list[str], full: bool = True, width: i
     return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])
 
 
-
 def proof_text(proof: dict[str, Any], method: str = "") -> str:
     """Delivery proof in one line. A relay hop whose certificate was not checked is "unverified";
     on an end-to-end encrypted copy that is said to be harmless, not left to alarm."""
@@ -67,13 +66,18 @@ def proof_text(proof: dict[str, Any], method: str = "") -> str:
 
 
 def message_table(record: dict[str, Any], full: bool = False) -> str:
-    rows = [[r["address"], r["method"], r["state"], r["reason"] or proof_text(r["proof"], r["method"])]
-            for r in record["recipients"]]
-    return f"{record['id']}: {record['state']}\n" + table(rows, ["recipient", "method", "state", "proof / reason"],
-                                                          full=full)
+    rows = [
+        [r["address"], r["method"], r["state"], r["reason"] or proof_text(r["proof"], r["method"])]
+        for r in record["recipients"]
+    ]
+    return f"{record['id']}: {record['state']}\n" + table(
+        rows, ["recipient", "method", "state", "proof / reason"], full=full
+    )
 
 
 def outbox_table(messages: list[dict[str, Any]], full: bool = False, now: float | None = None) -> str:
-    rows = [[when(m["created"], now), m["id"], m["sender"], str(len(m["recipients"])), m["state"], m["reason"]]
-            for m in messages]
+    rows = [
+        [when(m["created"], now), m["id"], m["sender"], str(len(m["recipients"])), m["state"], m["reason"]]
+        for m in messages
+    ]
     return table(rows, ["time", "id", "sender", "rcpts", "state", "reason"], full=full)

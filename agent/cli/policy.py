@@ -57,16 +57,20 @@ def policy_check(args: argparse.Namespace) -> int:
         data = {**plan, "rules": {"source": source, "managed": managed}}
     source, locked = data["rules"]["source"], data["rules"]["managed"]
     verdict = data["verdict"]
-    lines = [f"rules: {source}{' (managed by your organization)' if locked else ''}",
-             f"verdict: {verdict['action']} (rule {verdict['rule']}): {verdict['reason']}"]
+    lines = [
+        f"rules: {source}{' (managed by your organization)' if locked else ''}",
+        f"verdict: {verdict['action']} (rule {verdict['rule']}): {verdict['reason']}",
+    ]
     lines += [f"  warning: {w}" for w in verdict["warnings"]]
     lines += [f"  rule {m['rule']} applied: {m['action']}" for m in verdict["matched"]]
     for f in verdict["findings"]:
         where = f" at {f['start']}-{f['end']}" if f["end"] else ""
         detail = f": {f['detail']}" if f["detail"] else ""
         lines.append(f"  finding {f['type']} in {f['location']}{where} (confidence {f['confidence']:.2f}){detail}")
-    rows = [[r["address"], r["method"], r["reason"] + (f" (not used: {'; '.join(r['skipped'])})" if r["skipped"] else "")]
-            for r in data["recipients"]]
+    rows = [
+        [r["address"], r["method"], r["reason"] + (f" (not used: {'; '.join(r['skipped'])})" if r["skipped"] else "")]
+        for r in data["recipients"]
+    ]
     emit(data, args.json, "\n".join(lines) + "\n" + table(rows, ["recipient", "method", "why"]))
     return HELD if verdict["action"] in ("hold", "block") else OK
 
@@ -83,9 +87,16 @@ def plan_here(home: Path, file: str) -> dict[str, Any]:
     rules = load_rules(cfg.policy.rules_file)
     locked = "policy.rules_file" in cfg.locked
     pgp = PgpStore(home)
-    _, plan = make_plan(read_file(file), cfg, rules, pgp, None, SmimeStore(home, cfg.smime.trusted_ca_files),
-                        Discovery(pgp, cfg.pgp, Network(cfg.network), home, cfg.network.ca_file),
-                        TlsPolicies(cfg.tls, Network(cfg.network), home, cfg.network.ca_file))
+    _, plan = make_plan(
+        read_file(file),
+        cfg,
+        rules,
+        pgp,
+        None,
+        SmimeStore(home, cfg.smime.trusted_ca_files),
+        Discovery(pgp, cfg.pgp, Network(cfg.network), home, cfg.network.ca_file),
+        TlsPolicies(cfg.tls, Network(cfg.network), home, cfg.network.ca_file),
+    )
     return {**plan.to_json(), "rules": {"source": rules.source, "managed": locked}}
 
 
@@ -116,11 +127,20 @@ def policy_test(args: argparse.Namespace) -> int:
             continue
         inspection = inspect_message(message.message)
         decisions[str(rules.evaluate(list(inspection.findings), facts(message, cfg, inspection)).action)] += 1
-    data = {"rules": rules.source, "messages": report.messages, "mb_per_second": round(report.mb_per_second, 1),
-            "decisions": dict(decisions), "detectors": {k: s.to_json() for k, s in sorted(report.scores.items())}}
-    text = (f"{report.messages} messages, {report.characters / 1e6:.2f} MB of text, scanned at "
-            f"{report.mb_per_second:.1f} MB/s\n"
-            f"rules ({rules.source}) decide: " + ", ".join(f"{k} {v}" for k, v in sorted(decisions.items())) + "\n\n"
-            + table(list(evaluate.table(report)), ["detector", "expected", "found", "correct", "precision", "recall", "f1"]))
+    data = {
+        "rules": rules.source,
+        "messages": report.messages,
+        "mb_per_second": round(report.mb_per_second, 1),
+        "decisions": dict(decisions),
+        "detectors": {k: s.to_json() for k, s in sorted(report.scores.items())},
+    }
+    text = (
+        f"{report.messages} messages, {report.characters / 1e6:.2f} MB of text, scanned at "
+        f"{report.mb_per_second:.1f} MB/s\n"
+        f"rules ({rules.source}) decide: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(decisions.items()))
+        + "\n\n"
+        + table(list(evaluate.table(report)), ["detector", "expected", "found", "correct", "precision", "recall", "f1"])
+    )
     emit(data, args.json, text)
     return OK

@@ -37,10 +37,14 @@ def add_parser(sub: Any) -> None:
     k.add_argument("--config", metavar="PORTAL.TOML", help="the portal's settings (docs/deploy.md); flags override it")
     k.add_argument("--host", help="listen address (default 127.0.0.1)")
     k.add_argument("--port", type=int, help="listen port (default 8025)")
-    k.add_argument("--database", metavar="URL",
-                   help="PostgreSQL (postgresql://…) instead of the embedded SQLite store; "
-                        "default $POSTSEAL_PORTAL_DATABASE")
-    k.add_argument("--blobs", metavar="DIR", help="folder of the sealed bytes with --database (default: the home's portal/)")
+    k.add_argument(
+        "--database",
+        metavar="URL",
+        help="PostgreSQL (postgresql://…) instead of the embedded SQLite store; default $POSTSEAL_PORTAL_DATABASE",
+    )
+    k.add_argument(
+        "--blobs", metavar="DIR", help="folder of the sealed bytes with --database (default: the home's portal/)"
+    )
     k = por.add_parser("migrate", help="bring the portal's PostgreSQL database to this release's layout")
     k.add_argument("--database", metavar="URL", help="postgresql://… (default $POSTSEAL_PORTAL_DATABASE)")
     k.add_argument("--json", action="store_true")
@@ -58,8 +62,9 @@ def add_parser(sub: Any) -> None:
         a = ag.add_parser(name, help=what)
         if name == "revoke":
             a.add_argument("id", help="the agent's id, as `portal agents list` shows it")
-        a.add_argument("--database", metavar="URL",
-                       help="postgresql://… (default $POSTSEAL_PORTAL_DATABASE, else SQLite)")
+        a.add_argument(
+            "--database", metavar="URL", help="postgresql://… (default $POSTSEAL_PORTAL_DATABASE, else SQLite)"
+        )
         a.add_argument("--config", metavar="FILE", help="portal.toml: its database")
         a.add_argument("--json", action="store_true")
     k = por.add_parser("enroll", help="enrol this agent with an organization's portal")
@@ -90,8 +95,9 @@ def postgres_store():
     try:
         from agent.portal import store_pg
     except ImportError:
-        raise CliError("the portal's PostgreSQL store needs psycopg: pip install 'postseal[portal-server]'",
-                       FAILED) from None
+        raise CliError(
+            "the portal's PostgreSQL store needs psycopg: pip install 'postseal[portal-server]'", FAILED
+        ) from None
     return store_pg
 
 
@@ -100,8 +106,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from agent.portal.settings import PortalSettings, SettingsError, load
 
     try:
-        settings = serve.from_flags(load(Path(args.config)) if args.config else PortalSettings(),
-                                    args.host, args.port, args.database, args.blobs)
+        settings = serve.from_flags(
+            load(Path(args.config)) if args.config else PortalSettings(),
+            args.host,
+            args.port,
+            args.database,
+            args.blobs,
+        )
         serve.run(settings, config_mod.home_dir())
     except SettingsError as exc:
         raise CliError(str(exc), BAD_INPUT) from None
@@ -113,8 +124,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_migrate(args: argparse.Namespace) -> int:
     url = database_url(args)
     if not url:
-        raise CliError("portal migrate: give the database with --database URL or $POSTSEAL_PORTAL_DATABASE",
-                       BAD_INPUT)
+        raise CliError("portal migrate: give the database with --database URL or $POSTSEAL_PORTAL_DATABASE", BAD_INPUT)
     store_pg = postgres_store()
     import psycopg
 
@@ -124,9 +134,13 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise CliError(f"portal migrate: {store_pg.where(url)}: {first}", FAILED) from None
     where = store_pg.where(url)
-    emit({"database": where, "from": found, "to": now}, args.json,
-         f"portal database {where}: already at version {now}" if found == now
-         else f"portal database {where}: carried from version {found} to {now}")
+    emit(
+        {"database": where, "from": found, "to": now},
+        args.json,
+        f"portal database {where}: already at version {now}"
+        if found == now
+        else f"portal database {where}: carried from version {found} to {now}",
+    )
     return OK
 
 
@@ -178,8 +192,15 @@ def cmd_enroll(args: argparse.Namespace) -> int:
         if exc.code != "enrol_failed":
             raise
         raise CliError(f"portal enroll: {exc}", FAILED) from None
-    then = ("Restart the agent to use it." if not portal.embedded and portal.url.rstrip("/") == record["url"]
-            else f"The agent uses it once portal.url is {record['url']} and portal.embedded is false; then restart it.")
-    emit(record, args.json, f"enrolled with {record['url']} as agent {record['agent']}; the credential is in this "
-                            f"computer's secret store. {then}")
+    then = (
+        "Restart the agent to use it."
+        if not portal.embedded and portal.url.rstrip("/") == record["url"]
+        else f"The agent uses it once portal.url is {record['url']} and portal.embedded is false; then restart it."
+    )
+    emit(
+        record,
+        args.json,
+        f"enrolled with {record['url']} as agent {record['agent']}; the credential is in this "
+        f"computer's secret store. {then}",
+    )
     return OK

@@ -29,16 +29,25 @@ TRAY = ("-m", "gui")
 
 
 def add_agent(sub: Any) -> None:
-    sub.add_parser("agent", help="run the local agent (API, outbox worker, embedded portal)").set_defaults(func=cmd_agent)
+    sub.add_parser("agent", help="run the local agent (API, outbox worker, embedded portal)").set_defaults(
+        func=cmd_agent
+    )
 
 
 def add_demo(sub: Any) -> None:
     p = sub.add_parser("demo", help="run the end-to-end demo on embedded defaults and exit")
     p.add_argument("--json", action="store_true", help="print one JSON document")
-    p.add_argument("--serve", action="store_true", help="keep the agent and portal running afterwards, printing "
-                   "each portal link and the one-time codes the demo mailbox receives")
-    p.add_argument("--keep", action="store_true", help="keep the demo's data directory (sample patient mail, keys) "
-                   "instead of removing it at the end")
+    p.add_argument(
+        "--serve",
+        action="store_true",
+        help="keep the agent and portal running afterwards, printing "
+        "each portal link and the one-time codes the demo mailbox receives",
+    )
+    p.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the demo's data directory (sample patient mail, keys) instead of removing it at the end",
+    )
     p.set_defaults(func=cmd_demo)
 
 
@@ -76,8 +85,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def tray_command(args: argparse.Namespace) -> list[str]:
     """The tray's command line, with the options given here passed on."""
-    return [sys.executable, *TRAY, *(["--home", str(args.home)] if args.home else []),
-            *(["--show"] if args.show else []), *(["--no-start-agent"] if args.no_start_agent else [])]
+    return [
+        sys.executable,
+        *TRAY,
+        *(["--home", str(args.home)] if args.home else []),
+        *(["--show"] if args.show else []),
+        *(["--no-start-agent"] if args.no_start_agent else []),
+    ]
 
 
 def cmd_tray(args: argparse.Namespace) -> int:

@@ -14,8 +14,9 @@ if TYPE_CHECKING:  # the result type only: smtp.py itself is one of the ways out
 class Transport(Protocol):
     """A way out for a copy: the relay, Graph, the Gmail API, XOAUTH2 submission."""
 
-    def send(self, mail_from: str, recipients: list[str], data: bytes, needs_verified_tls: bool,
-             envid: str = "") -> SendResult: ...
+    def send(
+        self, mail_from: str, recipients: list[str], data: bytes, needs_verified_tls: bool, envid: str = ""
+    ) -> SendResult: ...
 
     def probe(self) -> bool: ...
 

@@ -21,14 +21,7 @@ from collections import defaultdict
 from cryptography import x509
 
 from agent import dane
-from agent.delivery.smtp import (
-    DeliveryError,
-    SendResult,
-    Session,
-    StaleSession,
-    transact,
-    wire_format,
-)
+from agent.delivery.smtp import DeliveryError, SendResult, Session, StaleSession, transact, wire_format
 from agent.net import Network
 from agent.net_words import said
 from agent.tls_policy import Requirement, TlsPolicies, mx_hosts
@@ -98,8 +91,9 @@ class DirectDelivery:
             assert isinstance(sock, ssl.SSLSocket)
             if requirement.kind == "dane":
                 leaf = sock.getpeercert(binary_form=True)
-                matched = dane.matches(requirement.tlsa.get(host, []), [x509.load_der_x509_certificate(leaf)]) \
-                    if leaf else ""
+                matched = (
+                    dane.matches(requirement.tlsa.get(host, []), [x509.load_der_x509_certificate(leaf)]) if leaf else ""
+                )
                 if not matched:
                     raise DeliveryError(f"{host}: its certificate matches none of its DNSSEC-signed TLSA records")
                 session.tls_peer = f"{host} ({matched})"
@@ -115,8 +109,9 @@ class DirectDelivery:
             client.close()
             raise DeliveryError(f"{host}: connection lost ({said(exc)})") from None
 
-    def send(self, mail_from: str, recipients: list[str], data: bytes, needs_verified_tls: bool,
-             envid: str = "") -> SendResult:
+    def send(
+        self, mail_from: str, recipients: list[str], data: bytes, needs_verified_tls: bool, envid: str = ""
+    ) -> SendResult:
         data = wire_format(data)
         by_domain: dict[str, list[str]] = defaultdict(list)
         for address in recipients:
@@ -132,8 +127,9 @@ class DirectDelivery:
     def _send_domain(self, domain: str, mail_from: str, recipients: list[str], data: bytes, envid: str) -> SendResult:
         requirement = self.policies.requirement(domain)
         if not requirement.verified:
-            raise DeliveryError(f"{domain} no longer has a verified-TLS policy ({'; '.join(requirement.why_not)})",
-                                unverified=True)
+            raise DeliveryError(
+                f"{domain} no longer has a verified-TLS policy ({'; '.join(requirement.why_not)})", unverified=True
+            )
         try:
             hosts, _ = mx_hosts(domain, self.network.resolver())
         except Exception as exc:  # noqa: BLE001 - any DNS failure: nothing sent, try later
@@ -160,6 +156,7 @@ class DirectDelivery:
                 session.close()
             result.tls_policy = requirement.detail
             return result
-        raise DeliveryError(f"no MX of {domain} passed verification: {'; '.join(failures) or 'no MX hosts'}; "
-                            "nothing was sent", unverified=True)
-
+        raise DeliveryError(
+            f"no MX of {domain} passed verification: {'; '.join(failures) or 'no MX hosts'}; nothing was sent",
+            unverified=True,
+        )

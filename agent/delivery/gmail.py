@@ -47,12 +47,16 @@ class GmailTransport(MailboxApi):
         reasons = [e.get("reason", "") for e in error.get("errors", []) if isinstance(e, dict)]
         return (reasons[0] if reasons else error.get("status", "")), str(error.get("message", ""))
 
-    def send(self, mail_from: str, recipients: list[str], data: bytes, needs_verified_tls: bool,
-             envid: str = "") -> SendResult:
+    def send(
+        self, mail_from: str, recipients: list[str], data: bytes, needs_verified_tls: bool, envid: str = ""
+    ) -> SendResult:
         data = for_recipients(wire_format(data), recipients)
         if len(data) > MEDIA_LIMIT:
-            raise DeliveryError(f"{self.where}: the message is {len(data) // (1024 * 1024)} MB, over Gmail's "
-                                "35 MB; send it via the portal instead", hold=True)
+            raise DeliveryError(
+                f"{self.where}: the message is {len(data) // (1024 * 1024)} MB, over Gmail's "
+                "35 MB; send it via the portal instead",
+                hold=True,
+            )
         if len(data) <= RAW_LIMIT:
             url = f"{self.base}/gmail/v1/users/me/messages/send"
             body, ctype = json.dumps({"raw": base64.urlsafe_b64encode(data).decode()}).encode(), "application/json"
@@ -62,8 +66,9 @@ class GmailTransport(MailboxApi):
         response = self._post(mail_from, url, body, ctype)
         sent = response.json()
         reply = f"{response.status} Gmail message {sent.get('id', '?')}, labels {','.join(sent.get('labelIds', []))}"
-        result = SendResult(tls_version=response.tls_version, tls_cipher=response.tls_cipher,
-                            tls_peer=response.tls_peer)
+        result = SendResult(
+            tls_version=response.tls_version, tls_cipher=response.tls_cipher, tls_peer=response.tls_peer
+        )
         for address in recipients:
             result.recipients[address] = RecipientResult(address, True, False, reply)
         return result
@@ -73,8 +78,9 @@ class GmailTransport(MailboxApi):
         if len(data) > RAW_LIMIT:
             raise DeliveryError(f"{self.where}: the reply is over {RAW_LIMIT // (1024 * 1024)} MB for your Inbox")
         body = json.dumps({"raw": base64.urlsafe_b64encode(data).decode(), "labelIds": ["INBOX", "UNREAD"]}).encode()
-        response = self._post(owner, f"{self.base}/gmail/v1/users/me/messages?internalDateSource=dateHeader", body,
-                              "application/json")
+        response = self._post(
+            owner, f"{self.base}/gmail/v1/users/me/messages?internalDateSource=dateHeader", body, "application/json"
+        )
         return f"{response.status} placed in your Gmail Inbox (message {response.json().get('id', '?')})"
 
     def _post(self, mail_from: str, url: str, body: bytes, ctype: str) -> https.Response:
@@ -95,11 +101,16 @@ class GmailTransport(MailboxApi):
         if response.status == 429 or (response.status == 403 and reason in THROTTLE_REASONS):
             raise DeliveryError(f"{self.where} asked us to wait ({detail})", retry_after=response.retry_after(60.0))
         if response.status == 403 and ("quota" in reason.lower() or "limit" in message.lower()):
-            raise DeliveryError(f"{self.where}: your mailbox cannot send now ({detail}); free space or wait for "
-                                "the daily sending limit to reset, then retry from the tray", hold=True)
+            raise DeliveryError(
+                f"{self.where}: your mailbox cannot send now ({detail}); free space or wait for "
+                "the daily sending limit to reset, then retry from the tray",
+                hold=True,
+            )
         if response.status >= 500:
             raise DeliveryError(f"{self.where} failed for now ({detail})")
         if response.status >= 300:
-            raise DeliveryError(f"{self.where} refused the message ({detail}); it is kept: ask IT, or send it "
-                                "via the portal instead", hold=True)
+            raise DeliveryError(
+                f"{self.where} refused the message ({detail}); it is kept: ask IT, or send it via the portal instead",
+                hold=True,
+            )
         return response

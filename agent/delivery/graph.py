@@ -48,8 +48,16 @@ class GraphTransport(MailboxApi):
         super().__init__(config, accounts, config.graph_url)
 
     # --- one call, with the token and the errors every call shares ------------------------
-    def _call(self, sender: str, method: str, url: str, body: bytes | None, content_type: str,
-              extra: dict[str, str] | None = None, auth: bool = True) -> https.Response:
+    def _call(
+        self,
+        sender: str,
+        method: str,
+        url: str,
+        body: bytes | None,
+        content_type: str,
+        extra: dict[str, str] | None = None,
+        auth: bool = True,
+    ) -> https.Response:
         for attempt in (1, 2):
             headers = {"Content-Type": content_type, **(extra or {})}
             if auth:
@@ -79,19 +87,25 @@ class GraphTransport(MailboxApi):
             return
         detail = self._error(response)
         if response.status in THROTTLED:
-            raise DeliveryError(f"{self.where} asked us to wait ({detail})",
-                                retry_after=response.retry_after(60.0))
+            raise DeliveryError(f"{self.where} asked us to wait ({detail})", retry_after=response.retry_after(60.0))
         if response.status == 403 and "Quota" in detail:
-            raise DeliveryError(f"{self.where}: your mailbox is over its size limit ({detail}); delete or "
-                                "archive mail, then retry from the tray", hold=True)
+            raise DeliveryError(
+                f"{self.where}: your mailbox is over its size limit ({detail}); delete or "
+                "archive mail, then retry from the tray",
+                hold=True,
+            )
         if response.status >= 500:
             raise DeliveryError(f"{self.where} {what} failed for now ({detail})")
-        raise DeliveryError(f"{self.where} refused {what} ({detail}); the message is kept: ask IT "
-                            "(permissions for Postseal's app, or send it via the portal instead)", hold=True)
+        raise DeliveryError(
+            f"{self.where} refused {what} ({detail}); the message is kept: ask IT "
+            "(permissions for Postseal's app, or send it via the portal instead)",
+            hold=True,
+        )
 
     # --- sending -----------------------------------------------------------------------------
-    def send(self, mail_from: str, recipients: list[str], data: bytes, needs_verified_tls: bool,
-             envid: str = "") -> SendResult:
+    def send(
+        self, mail_from: str, recipients: list[str], data: bytes, needs_verified_tls: bool, envid: str = ""
+    ) -> SendResult:
         data = for_recipients(wire_format(data), recipients)
         encoded = base64.b64encode(data)
         if len(encoded) <= REQUEST_LIMIT:
@@ -110,8 +124,9 @@ class GraphTransport(MailboxApi):
         return f"{response.status} placed in your Microsoft 365 Inbox by Microsoft Graph"
 
     def _result(self, response: https.Response, recipients: list[str], reply: str) -> SendResult:
-        result = SendResult(tls_version=response.tls_version, tls_cipher=response.tls_cipher,
-                            tls_peer=response.tls_peer)
+        result = SendResult(
+            tls_version=response.tls_version, tls_cipher=response.tls_cipher, tls_peer=response.tls_peer
+        )
         for address in recipients:
             result.recipients[address] = RecipientResult(address, True, False, reply)
         return result
@@ -119,20 +134,28 @@ class GraphTransport(MailboxApi):
     def _send_large(self, sender: str, recipients: list[str], data: bytes) -> SendResult:
         message = message_from_bytes(data, policy=policy.SMTP)
         if not self.config.microsoft_large_messages:
-            raise DeliveryError(f"{self.where}: the message is over Graph's 4 MB request limit and large "
-                                "messages are switched off (accounts.microsoft_large_messages); send it via "
-                                "the portal instead", hold=True)
+            raise DeliveryError(
+                f"{self.where}: the message is over Graph's 4 MB request limit and large "
+                "messages are switched off (accounts.microsoft_large_messages); send it via "
+                "the portal instead",
+                hold=True,
+            )
         if message.get_content_type() != "multipart/mixed":
-            raise DeliveryError(f"{self.where}: a {message.get_content_type()} message over Graph's 4 MB request "
-                                "limit cannot be sent as it is (it would have to be taken apart); send it via "
-                                "the portal instead", hold=True)
+            raise DeliveryError(
+                f"{self.where}: a {message.get_content_type()} message over Graph's 4 MB request "
+                "limit cannot be sent as it is (it would have to be taken apart); send it via "
+                "the portal instead",
+                hold=True,
+            )
         attachments = [part for part in message.iter_parts() if part.get_filename()]
         kept = [part for part in message.iter_parts() if not part.get_filename()]
         message.set_payload(kept)
         draft = base64.b64encode(message.as_bytes())
         if len(draft) > REQUEST_LIMIT:
-            raise DeliveryError(f"{self.where}: the message text alone is over Graph's 4 MB limit; send it via "
-                                "the portal instead", hold=True)
+            raise DeliveryError(
+                f"{self.where}: the message text alone is over Graph's 4 MB limit; send it via the portal instead",
+                hold=True,
+            )
         created = self._call(sender, "POST", f"{self.base}/me/messages", draft, "text/plain")
         self._check(created, "the draft")
         ident = created.json().get("id", "")
@@ -147,28 +170,46 @@ class GraphTransport(MailboxApi):
             # Nothing was sent: remove the half-built draft so a retry starts clean.
             self._call(sender, "DELETE", f"{self.base}/me/messages/{ident}", None, "application/json")
             raise
-        return self._result(sent, recipients, "202 accepted by Microsoft Graph (draft with upload "
-                                              "sessions), saved in Sent Items")
+        return self._result(
+            sent, recipients, "202 accepted by Microsoft Graph (draft with upload sessions), saved in Sent Items"
+        )
 
     def _attach(self, sender: str, ident: str, part) -> None:
         content = part.get_payload(decode=True) or b""
         name = part.get_filename() or "attachment"
         ctype = part.get_content_type()
         if len(content) < SMALL_ATTACHMENT:
-            body = json.dumps({"@odata.type": "#microsoft.graph.fileAttachment", "name": name, "contentType": ctype,
-                               "contentBytes": base64.b64encode(content).decode()}).encode()
-            self._check(self._call(sender, "POST", f"{self.base}/me/messages/{ident}/attachments", body,
-                                   "application/json"), f"the attachment {name}")
+            body = json.dumps(
+                {
+                    "@odata.type": "#microsoft.graph.fileAttachment",
+                    "name": name,
+                    "contentType": ctype,
+                    "contentBytes": base64.b64encode(content).decode(),
+                }
+            ).encode()
+            self._check(
+                self._call(sender, "POST", f"{self.base}/me/messages/{ident}/attachments", body, "application/json"),
+                f"the attachment {name}",
+            )
             return
-        body = json.dumps({"AttachmentItem": {"attachmentType": "file", "name": name, "size": len(content),
-                                              "contentType": ctype}}).encode()
-        session = self._call(sender, "POST", f"{self.base}/me/messages/{ident}/attachments/createUploadSession",
-                             body, "application/json")
+        body = json.dumps(
+            {"AttachmentItem": {"attachmentType": "file", "name": name, "size": len(content), "contentType": ctype}}
+        ).encode()
+        session = self._call(
+            sender, "POST", f"{self.base}/me/messages/{ident}/attachments/createUploadSession", body, "application/json"
+        )
         self._check(session, f"the upload of {name}")
         upload = session.json().get("uploadUrl", "")
         for start in range(0, len(content), RANGE):
-            chunk = content[start:start + RANGE]
+            chunk = content[start : start + RANGE]
             # The upload URL carries its own authorization: no bearer token (and it must not get one).
-            response = self._call(sender, "PUT", upload, chunk, "application/octet-stream", auth=False, extra={
-                "Content-Range": f"bytes {start}-{start + len(chunk) - 1}/{len(content)}"})
+            response = self._call(
+                sender,
+                "PUT",
+                upload,
+                chunk,
+                "application/octet-stream",
+                auth=False,
+                extra={"Content-Range": f"bytes {start}-{start + len(chunk) - 1}/{len(content)}"},
+            )
             self._check(response, f"the upload of {name}")

@@ -68,15 +68,24 @@ class _Connection(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
-def request(method: str, url: str, headers: dict[str, str], body: bytes | None,
-            ctx: ssl.SSLContext, timeout: float = 120.0, network=None, max_bytes: int | None = None) -> Response:
+def request(
+    method: str,
+    url: str,
+    headers: dict[str, str],
+    body: bytes | None,
+    ctx: ssl.SSLContext,
+    timeout: float = 120.0,
+    network=None,
+    max_bytes: int | None = None,
+) -> Response:
     parts = urlsplit(url)
     if parts.scheme != "https" or not parts.hostname:
         raise Unreachable(f"{url} is not an https URL")
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     if network is not None:
-        conn: http.client.HTTPSConnection = _Connection(parts.hostname, parts.port or 443, network,
-                                                        timeout=timeout, context=ctx)
+        conn: http.client.HTTPSConnection = _Connection(
+            parts.hostname, parts.port or 443, network, timeout=timeout, context=ctx
+        )
     else:
         conn = http.client.HTTPSConnection(parts.hostname, parts.port or 443, timeout=timeout, context=ctx)
     try:
@@ -88,8 +97,9 @@ def request(method: str, url: str, headers: dict[str, str], body: bytes | None,
         data = raw.read() if max_bytes is None else raw.read(max_bytes + 1)
         if max_bytes is not None and len(data) > max_bytes:
             raise TooLarge(f"{parts.hostname} answered with more than {max_bytes // 1024} KB")
-        return Response(raw.status, {k.lower(): v for k, v in raw.getheaders()}, data, version or "", cipher,
-                        parts.hostname)
+        return Response(
+            raw.status, {k.lower(): v for k, v in raw.getheaders()}, data, version or "", cipher, parts.hostname
+        )
     except ssl.SSLCertVerificationError as exc:
         raise Unreachable(f"{parts.hostname}: TLS certificate not verified ({exc.verify_message})") from None
     except (OSError, http.client.HTTPException) as exc:

@@ -71,6 +71,9 @@ def for_recipients(data: bytes, recipients: list[str]) -> bytes:
 def addresses_in(data: bytes, header: str) -> list[str]:
     """The addresses a header names (for tests and checks)."""
     head = data.partition(b"\r\n\r\n")[0]
-    values = [_FOLDED.sub(b" ", b.split(b":", 1)[1]).decode("utf-8", "replace")
-              for b in _header_blocks(head) if b.split(b":", 1)[0].strip().lower() == header.lower().encode()]
+    values = [
+        _FOLDED.sub(b" ", b.split(b":", 1)[1]).decode("utf-8", "replace")
+        for b in _header_blocks(head)
+        if b.split(b":", 1)[0].strip().lower() == header.lower().encode()
+    ]
     return [Address(addr_spec=a).addr_spec.lower() for _, a in getaddresses(values) if a]

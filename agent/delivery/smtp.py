@@ -48,8 +48,16 @@ class DeliveryError(Exception):
     `hold`: a person must act (mailbox over quota, a message the provider cannot take).
     `unverified`: no MX could be reached over TLS verified as the domain's policy asks."""
 
-    def __init__(self, message: str, permanent: bool = False, unreachable: bool = False,
-                 retry_after: float = 0.0, sign_in: str = "", hold: bool = False, unverified: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        permanent: bool = False,
+        unreachable: bool = False,
+        retry_after: float = 0.0,
+        sign_in: str = "",
+        hold: bool = False,
+        unverified: bool = False,
+    ) -> None:
         super().__init__(message)
         self.unverified = unverified
         self.permanent = permanent
@@ -103,8 +111,9 @@ class Session:
             self.client.close()
 
 
-def _connect(relay: RelayConfig, needs_verified_tls: bool,
-             login: Callable[[smtplib.SMTP], None] | None = None) -> Session:
+def _connect(
+    relay: RelayConfig, needs_verified_tls: bool, login: Callable[[smtplib.SMTP], None] | None = None
+) -> Session:
     where = f"relay {relay.host}:{relay.port}"
     require_tls = needs_verified_tls or relay.starttls == "required"
     try:
@@ -138,7 +147,9 @@ def _connect(relay: RelayConfig, needs_verified_tls: bool,
         return session
     except smtplib.SMTPAuthenticationError as exc:
         session.close()
-        raise DeliveryError(f"{where} refused the login for {relay.username}: {_reply(exc.smtp_code, exc.smtp_error)}") from None
+        raise DeliveryError(
+            f"{where} refused the login for {relay.username}: {_reply(exc.smtp_code, exc.smtp_error)}"
+        ) from None
     except DeliveryError:
         session.close()
         raise
@@ -153,12 +164,20 @@ class StaleSession(Exception):
 
 def xtext(value: str) -> str:
     """RFC 3461 §4: '+', '=' and anything outside printable ASCII as +HH."""
-    return "".join(c if 33 <= ord(c) <= 126 and c not in "+=" else "".join(f"+{b:02X}" for b in c.encode())
-                   for c in value)
+    return "".join(
+        c if 33 <= ord(c) <= 126 and c not in "+=" else "".join(f"+{b:02X}" for b in c.encode()) for c in value
+    )
 
 
-def transact(session: Session, where: str, mail_from: str, recipients: list[str], data: bytes,
-              envid: str = "", require_tls: bool = False) -> SendResult:
+def transact(
+    session: Session,
+    where: str,
+    mail_from: str,
+    recipients: list[str],
+    data: bytes,
+    envid: str = "",
+    require_tls: bool = False,
+) -> SendResult:
     client = session.client
     result = SendResult(tls_version=session.tls_version, tls_cipher=session.tls_cipher, tls_peer=session.tls_peer)
     mail_options = ["SMTPUTF8"] if client.has_extn("smtputf8") and not mail_from.isascii() else []
@@ -211,8 +230,9 @@ class RelayConnections:
     IDLE = 30.0
     MAX_IDLE_SESSIONS = 4
 
-    def __init__(self, relay: RelayConfig, login: Callable[[smtplib.SMTP], None] | None = None,
-                 where: str = "") -> None:
+    def __init__(
+        self, relay: RelayConfig, login: Callable[[smtplib.SMTP], None] | None = None, where: str = ""
+    ) -> None:
         self.relay = relay
         self.login = login
         self.where = where or f"relay {relay.host}:{relay.port}"
@@ -239,8 +259,9 @@ class RelayConnections:
                 return
         session.close()
 
-    def send(self, mail_from: str, recipients: list[str], data: bytes, needs_verified_tls: bool,
-             envid: str = "") -> SendResult:
+    def send(
+        self, mail_from: str, recipients: list[str], data: bytes, needs_verified_tls: bool, envid: str = ""
+    ) -> SendResult:
         """Hand one copy to the relay. Raises DeliveryError when nothing could be handed over."""
         data = wire_format(data)
         session = self._take(needs_verified_tls)
@@ -258,7 +279,9 @@ class RelayConnections:
                 raise
             except smtplib.SMTPResponseException as exc:
                 session.close()
-                raise DeliveryError(f"{self.where}: {_reply(exc.smtp_code, exc.smtp_error)}", permanent=exc.smtp_code >= 500) from None
+                raise DeliveryError(
+                    f"{self.where}: {_reply(exc.smtp_code, exc.smtp_error)}", permanent=exc.smtp_code >= 500
+                ) from None
             except (TimeoutError, OSError, smtplib.SMTPException) as exc:
                 session.client.close()
                 raise DeliveryError(f"{self.where}: connection lost ({said(exc)})") from None

@@ -46,8 +46,9 @@ class XOAuth2Submission:
         self.accounts.invalidate(self.address, reason)
         raise DeliveryError(f"{self.where}: {reason}", sign_in=self.address)
 
-    def send(self, mail_from: str, recipients: list[str], data: bytes, needs_verified_tls: bool,
-             envid: str = "") -> SendResult:
+    def send(
+        self, mail_from: str, recipients: list[str], data: bytes, needs_verified_tls: bool, envid: str = ""
+    ) -> SendResult:
         return self._connections.send(mail_from, recipients, data, True, envid)
 
     def probe(self) -> bool:

@@ -37,7 +37,7 @@ def phi_values(raw: bytes) -> list[str]:
             continue
         text = part.get_content() if part.get_content_maintype() == "text" else ""
         for finding in inspect(_single(text)):
-            values.add(text[finding.start:finding.end])
+            values.add(text[finding.start : finding.end])
     return sorted(v for v in values if len(v) >= 5)
 
 
@@ -59,8 +59,12 @@ def gpg_decrypt(recipient: Recipient, received: Received) -> tuple[str, bool]:
     """Plain gpg as the recipient: the text, and whether the sender's signature is good."""
     encrypted = next(p for p in received.message.walk() if p.get_content_type() == "application/octet-stream")
     armored = encrypted.get_payload(decode=True)
-    result = subprocess.run(["gpg", "--homedir", str(recipient.home), "--batch", "--quiet", "--status-fd", "2",
-                             "--decrypt"], input=armored, capture_output=True, check=False)
+    result = subprocess.run(
+        ["gpg", "--homedir", str(recipient.home), "--batch", "--quiet", "--status-fd", "2", "--decrypt"],
+        input=armored,
+        capture_output=True,
+        check=False,
+    )
     status = result.stderr.decode(errors="replace")
     if "[GNUPG:] DECRYPTION_OKAY" not in status:
         raise RuntimeError(f"gpg --decrypt failed: {status[-200:]}")
@@ -77,10 +81,13 @@ def open_portal_link(received: Received, sink: SmtpSink) -> dict:
     url, portal_id, key = link.groups()
     api = f"{url.split('/m/')[0]}/api/v1/messages/{portal_id}"
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+
     def post(path: str, body: dict) -> None:
-        request = urllib.request.Request(f"{api}{path}", data=json.dumps(body).encode(), method="POST",
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            f"{api}{path}", data=json.dumps(body).encode(), method="POST", headers={"Content-Type": "application/json"}
+        )
         opener.open(request, timeout=10).read()
+
     before = len(sink.received)
     post("/code", {})
     if not sink.wait_for(before + 1, timeout=20):
@@ -116,9 +123,11 @@ def verify(results: list[dict[str, Any]], sink: SmtpSink, partner: Recipient, ru
                 try:
                     plain, signed = gpg_decrypt(partner, copy)
                     same = all(line in plain for line in lines)
-                    detail = (f"gpg --decrypt as the recipient gives back the original text ({len(lines)} lines compared), "
-                              f"{'good signature from the clinic' if signed else 'SIGNATURE NOT GOOD'}; "
-                              f"{len(values)} PHI values, {len(leaked)} in clear on the wire")
+                    detail = (
+                        f"gpg --decrypt as the recipient gives back the original text ({len(lines)} lines compared), "
+                        f"{'good signature from the clinic' if signed else 'SIGNATURE NOT GOOD'}; "
+                        f"{len(values)} PHI values, {len(leaked)} in clear on the wire"
+                    )
                     checks.append(Check(name, same and signed and not leaked, detail))
                 except RuntimeError as exc:
                     checks.append(Check(name, False, str(exc)))
@@ -128,22 +137,40 @@ def verify(results: list[dict[str, Any]], sink: SmtpSink, partner: Recipient, ru
                 try:
                     document = open_portal_link(copy, sink)
                     same = all(line in document["text"] for line in lines)
-                    detail = (f"notice holds {len(body_leak)} body lines and {len(leaked)} PHI values; "
-                              f"the link's key decrypts the portal copy to the original text")
+                    detail = (
+                        f"notice holds {len(body_leak)} body lines and {len(leaked)} PHI values; "
+                        f"the link's key decrypts the portal copy to the original text"
+                    )
                     checks.append(Check(name, same and not leaked and not body_leak, detail))
                 except (RuntimeError, OSError, ValueError) as exc:
                     checks.append(Check(name, False, f"portal link did not open: {exc}"))
             elif method == "tls":
                 proof = rcpt["proof"]
                 ok = copy.tls and bool(proof.get("tls_peer"))
-                checks.append(Check(name, ok, f"sent over {proof.get('tls_version')} {proof.get('tls_cipher')}, "
-                                              f"certificate verified for {proof.get('tls_peer') or 'nobody'}"))
+                checks.append(
+                    Check(
+                        name,
+                        ok,
+                        f"sent over {proof.get('tls_version')} {proof.get('tls_cipher')}, "
+                        f"certificate verified for {proof.get('tls_peer') or 'nobody'}",
+                    )
+                )
             elif method == "internal":
                 checks.append(Check(name, True, "internal recipient: handed to the organization's relay"))
     held = [r for r in results if r["state"] == "held"]
-    checks.append(Check("policy holds the message with an SSN", bool(held),
-                        "; ".join(f"{r['file']}: {r['reason']}" for r in held) or "nothing was held"))
+    checks.append(
+        Check(
+            "policy holds the message with an SSN",
+            bool(held),
+            "; ".join(f"{r['file']}: {r['reason']}" for r in held) or "nothing was held",
+        )
+    )
     verify = running.agent.audit.verify()
-    checks.append(Check("audit log", verify.ok, f"{verify.records} records, hash chain and signed head verified"
-                        if verify.ok else verify.problem))
+    checks.append(
+        Check(
+            "audit log",
+            verify.ok,
+            f"{verify.records} records, hash chain and signed head verified" if verify.ok else verify.problem,
+        )
+    )
     return checks

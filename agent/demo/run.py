@@ -35,8 +35,9 @@ def run_demo(as_json: bool = False, serve_after: bool = False, keep: bool = Fals
     # In the system's temporary folder, unless that is deep (macOS's is ~49 characters): the
     # demo's gpg homes keep their sockets inside, and a socket path has at most 103 bytes.
     base = tempfile.gettempdir()
-    home = Path(tempfile.mkdtemp(prefix="postseal-demo-",
-                                 dir="/tmp" if len(base) > 24 and os.path.isdir("/tmp") else None))
+    home = Path(
+        tempfile.mkdtemp(prefix="postseal-demo-", dir="/tmp" if len(base) > 24 and os.path.isdir("/tmp") else None)
+    )
     try:
         return _run(home, as_json, serve_after, keep, say)
     finally:
@@ -54,8 +55,10 @@ def _clean_up(home: Path, keep: bool, as_json: bool) -> None:
     else:  # onerror: the same hook before 3.12, given sys.exc_info()
         shutil.rmtree(home, onerror=lambda _f, path, info: problems.append(f"{path}: {info[1]}"))
     if problems:
-        print(f"postseal: demo data in {home} could not all be removed ({problems[0]}); remove it by hand",
-              file=sys.stderr)
+        print(
+            f"postseal: demo data in {home} could not all be removed ({problems[0]}); remove it by hand",
+            file=sys.stderr,
+        )
 
 
 def _run(home: Path, as_json: bool, serve_after: bool, keep: bool, say) -> int:
@@ -66,22 +69,26 @@ def _run(home: Path, as_json: bool, serve_after: bool, keep: bool, say) -> int:
     # A key that was valid for one day in 2024: routing must notice and choose the portal.
     patient = Recipient(people, PATIENT, faked_time="20240101T000000", expire="1d")
     sink = SmtpSink(ca)
-    config = config_mod.from_dict({
-        "organization": {"name": "Valley Family Clinic", "internal_domains": [ORG]},
-        "relay": {"host": "127.0.0.1", "port": sink.port, "starttls": "opportunistic", "ca_file": str(ca.ca_file)},
-        "tls": {"required_domains": [TLS_DOMAIN]},
-        # The demo's portal runs on this computer: a trial, said so (readiness.py), not held.
-        "portal": {"url": f"http://127.0.0.1:{free_port()}", "allow_test_url": True},
-        "ingress": {"smtp_port": 0, "addin_port": 0},
-        # A throwaway data directory: its keys go to files in it, never into the OS keyring.
-        "secrets": {"backend": "file"},
-    })
+    config = config_mod.from_dict(
+        {
+            "organization": {"name": "Valley Family Clinic", "internal_domains": [ORG]},
+            "relay": {"host": "127.0.0.1", "port": sink.port, "starttls": "opportunistic", "ca_file": str(ca.ca_file)},
+            "tls": {"required_domains": [TLS_DOMAIN]},
+            # The demo's portal runs on this computer: a trial, said so (readiness.py), not held.
+            "portal": {"url": f"http://127.0.0.1:{free_port()}", "allow_test_url": True},
+            "ingress": {"smtp_port": 0, "addin_port": 0},
+            # A throwaway data directory: its keys go to files in it, never into the OS keyring.
+            "secrets": {"backend": "file"},
+        }
+    )
     (home / "config.toml").write_text(config_mod.to_toml(config))
     agent = AgentThread(home, config)
     with sink:
         try:
             running = agent.start()
-            say(f"agent API {running.api_url} · portal {running.portal_url} · relay/internet 127.0.0.1:{sink.port} (STARTTLS)")
+            say(
+                f"agent API {running.api_url} · portal {running.portal_url} · relay/internet 127.0.0.1:{sink.port} (STARTTLS)"
+            )
             store = running.agent.pgp
             own = store.generate("dr.chen@valleyclinic.example", "Dr. Emily Chen")
             partner.gpg.import_keys(store.export_public(own))  # the partner has the clinic's key, as in life
@@ -114,8 +121,9 @@ def _send_all(client: AgentClient, say) -> list[dict[str, Any]]:
         results.append({"file": path.name, "id": submission.id, "raw": raw})
     for result in results:
         record = client.wait(result["id"], timeout=60)
-        result.update(state=record["state"], reason=record["reason"], recipients=record["recipients"],
-                      plan=record["plan"])
+        result.update(
+            state=record["state"], reason=record["reason"], recipients=record["recipients"], plan=record["plan"]
+        )
     return results
 
 
@@ -127,13 +135,23 @@ def _print_report(results: list[dict[str, Any]], checks: list[Check]) -> None:
             rows.append([result["file"], rcpt["address"], rcpt["method"], rcpt["state"], detail])
     print()
     print(table(rows, ["message", "recipient", "method", "state", "proof / reason"]))
-    if any(rcpt["method"] in END_TO_END and rcpt["proof"].get("tls_version") and not rcpt["proof"].get("tls_peer")
-           for result in results for rcpt in result["recipients"]):
-        print("\n\"unverified\" on a pgp or portal row is the hop to the relay, whose certificate is not checked "
-              "for such copies: their content is end-to-end encrypted (or only a link), so that hop's TLS is an "
-              "extra layer, not the protection. Only a tls row relies on verified TLS.")
-    notes = [(r["address"], s) for res in results for r in res["plan"]["recipients"] for s in r["skipped"]
-             if not s.endswith("no key for this address") and "not known to enforce" not in s]
+    if any(
+        rcpt["method"] in END_TO_END and rcpt["proof"].get("tls_version") and not rcpt["proof"].get("tls_peer")
+        for result in results
+        for rcpt in result["recipients"]
+    ):
+        print(
+            '\n"unverified" on a pgp or portal row is the hop to the relay, whose certificate is not checked '
+            "for such copies: their content is end-to-end encrypted (or only a link), so that hop's TLS is an "
+            "extra layer, not the protection. Only a tls row relies on verified TLS."
+        )
+    notes = [
+        (r["address"], s)
+        for res in results
+        for r in res["plan"]["recipients"]
+        for s in r["skipped"]
+        if not s.endswith("no key for this address") and "not known to enforce" not in s
+    ]
     if notes:
         print("\nWhy a stronger method was not used:")
         for address, note in notes:

@@ -14,12 +14,14 @@ from agent.demo.cast import ORG, samples_dir
 from agent.demo_world import Received, SmtpSink
 
 
-def serve(home: Path, running, client: AgentClient, results: list[dict[str, Any]], sink: SmtpSink,
-          as_json: bool) -> None:
+def serve(
+    home: Path, running, client: AgentClient, results: list[dict[str, Any]], sink: SmtpSink, as_json: bool
+) -> None:
     """Keep the agent and portal up, print each portal link whole and every one-time code the
     demo mailbox (the sink) receives, so the portal can be tried in a browser at once."""
-    tell = (lambda text: print(text, file=sys.stderr, flush=True)) if as_json else \
-        (lambda text: print(text, flush=True))
+    tell = (
+        (lambda text: print(text, file=sys.stderr, flush=True)) if as_json else (lambda text: print(text, flush=True))
+    )
     tell(f"\nServing: agent API {running.api_url} (token in {home / 'api-token'}), portal {running.portal_url}.")
     # The checks above opened every portal copy with a code, and the portal sends no second
     # code for a message within a minute (its guard against code flooding): fresh copies for

@@ -30,12 +30,16 @@ def _agent(request: web.Request) -> Agent:
 
 async def list_accounts(request: web.Request) -> web.Response:
     found = _agent(request).mailboxes()
-    return web.json_response({
-        "accounts": [{"provider": a.provider, "address": a.address, "state": a.state, "reason": a.reason,
-                      "added": a.added} for a in found.accounts],
-        "providers": found.providers,
-        "transport": found.transport,
-    })
+    return web.json_response(
+        {
+            "accounts": [
+                {"provider": a.provider, "address": a.address, "state": a.state, "reason": a.reason, "added": a.added}
+                for a in found.accounts
+            ],
+            "providers": found.providers,
+            "transport": found.transport,
+        }
+    )
 
 
 async def start_sign_in(request: web.Request) -> web.Response:
@@ -44,9 +48,11 @@ async def start_sign_in(request: web.Request) -> web.Response:
     except client_json.BadJson as exc:
         return error(400, "bad_request", f'{exc}; the body must be JSON: {{"provider": "microsoft" | "google"}}')
     if not isinstance(body, dict) or not isinstance(body.get("provider"), str):
-        return error(400, "bad_request", "say which provider: {\"provider\": \"microsoft\" | \"google\"}")
+        return error(400, "bad_request", 'say which provider: {"provider": "microsoft" | "google"}')
     try:
-        attempt = await asyncio.to_thread(_agent(request).start_sign_in, body["provider"], bool(body.get("device_code")))
+        attempt = await asyncio.to_thread(
+            _agent(request).start_sign_in, body["provider"], bool(body.get("device_code"))
+        )
     except NoKeyring as exc:
         return error(409, "no_keyring", str(exc))
     except ProviderUnreachable as exc:

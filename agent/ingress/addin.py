@@ -57,11 +57,15 @@ PLACEHOLDER = "__POSTSEAL_PAIRING__"
 # changed ingress.addin_port needs no rebuilt script (outlook_manifest.py writes the manifests).
 DEFAULT_ORIGIN = re.compile(rb'(DEFAULT_ORIGIN = )"https://localhost:\d+"')
 DEFAULT_FILES = Path(__file__).resolve().parents[2] / "addins" / "outlook" / "web"
-OUTLOOK_FRAMES = ("https://outlook.office.com https://outlook.office365.com https://outlook.live.com "
-                  "https://*.outlook.com https://*.office.com https://*.office365.com")
-CSP = ("default-src 'none'; script-src 'self' https://appsforoffice.microsoft.com; style-src 'self'; "
-       "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; "
-       f"frame-ancestors 'self' {OUTLOOK_FRAMES}")
+OUTLOOK_FRAMES = (
+    "https://outlook.office.com https://outlook.office365.com https://outlook.live.com "
+    "https://*.outlook.com https://*.office.com https://*.office365.com"
+)
+CSP = (
+    "default-src 'none'; script-src 'self' https://appsforoffice.microsoft.com; style-src 'self'; "
+    "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; "
+    f"frame-ancestors 'self' {OUTLOOK_FRAMES}"
+)
 
 
 def _refuse(status: int, code: str, message: str) -> web.Response:
@@ -74,8 +78,9 @@ async def guard(request: web.Request, handler):
     if request.headers.get("Host", "") not in app[HOSTS]:
         return _refuse(421, "bad_host", "this address is not the Postseal agent (DNS rebinding protection)")
     transport = request.transport
-    if transport is not None and not peer.same_user(transport.get_extra_info("peername"),
-                                                    transport.get_extra_info("sockname")):
+    if transport is not None and not peer.same_user(
+        transport.get_extra_info("peername"), transport.get_extra_info("sockname")
+    ):
         return _refuse(403, "other_user", "this Postseal agent belongs to another user of this computer")
     origin = request.headers.get("Origin")
     if origin is not None and origin not in app[ORIGINS]:
@@ -108,9 +113,13 @@ def _paired(request: web.Request) -> bool:
 
 async def _decide(request: web.Request, store: bool) -> web.Response:
     if not _paired(request):
-        return _refuse(401, "not_paired", "the add-in's pairing token is missing, expired, from before the "
-                                          "agent restarted or from another program: get a new one at "
-                                          "/addin/v1/pairing (the add-in does so itself)")
+        return _refuse(
+            401,
+            "not_paired",
+            "the add-in's pairing token is missing, expired, from before the "
+            "agent restarted or from another program: get a new one at "
+            "/addin/v1/pairing (the add-in does so itself)",
+        )
     return await answer_draft(request, request.app[AGENT], store)
 
 
@@ -152,8 +161,9 @@ async def static(request: web.Request) -> web.StreamResponse:
         data = DEFAULT_ORIGIN.sub(lambda m: m.group(1) + f'"{request.app[OWN_ORIGIN]}"'.encode(), data)
     if path.suffix == ".html" and PLACEHOLDER.encode() in data:
         data = data.replace(PLACEHOLDER.encode(), request.app[PAIRING].issue(_caller(request)).encode())
-    return web.Response(body=data, content_type=kind, charset="utf-8" if kind.startswith("text/") else None,
-                        headers=headers)
+    return web.Response(
+        body=data, content_type=kind, charset="utf-8" if kind.startswith("text/") else None, headers=headers
+    )
 
 
 def create_app(agent: Agent, home: Path, port: int, files: Path | None = None) -> web.Application:

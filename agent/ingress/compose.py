@@ -135,8 +135,11 @@ def parse_draft(data: Any) -> Draft:
         raise BadDraft("draft.subject: expected text")
     _text(subject, "subject")
     body = data.get("body", {"type": "text", "content": ""})
-    if not isinstance(body, dict) or body.get("type", "text") not in ("html", "text") \
-            or not isinstance(body.get("content", ""), str):
+    if (
+        not isinstance(body, dict)
+        or body.get("type", "text") not in ("html", "text")
+        or not isinstance(body.get("content", ""), str)
+    ):
         raise BadDraft('draft.body: expected {"type": "html" | "text", "content": "..."}')
     _text(body.get("content", ""), "body.content", one_line=False)
     attachments: list[tuple[str, str, bytes]] = []
@@ -164,8 +167,10 @@ def parse_draft(data: Any) -> Draft:
             raise BadDraft(f"{where} ({name}): content_base64 is not valid base64") from None
         total += len(content)
         if total > MAX_DRAFT:
-            raise BadDraft(f"the draft is larger than {MAX_DRAFT // 2**20} MB with {name}; "
-                           "send large files through your organization's file sharing")
+            raise BadDraft(
+                f"the draft is larger than {MAX_DRAFT // 2**20} MB with {name}; "
+                "send large files through your organization's file sharing"
+            )
         ctype = item.get("content_type") or mimetypes.guess_type(name)[0] or "application/octet-stream"
         if not isinstance(ctype, str) or not _MIME_TYPE.fullmatch(ctype):
             raise BadDraft(f"{where} ({name}): content_type {ctype!r} is not a MIME type")
@@ -175,8 +180,19 @@ def parse_draft(data: Any) -> Draft:
     if not isinstance(client, str) or not _CLIENT.fullmatch(client):
         raise BadDraft(f"draft.client: {str(client)[:40]!r} is not a client name (letters, digits, '.', '_', '-')")
     draft_id = _text(str(data.get("draft_id", ""))[:200], "draft_id")
-    return Draft(client, sender.strip(), to, cc, bcc, subject, body.get("type", "text"), body.get("content", ""),
-                 attachments, unavailable, draft_id)
+    return Draft(
+        client,
+        sender.strip(),
+        to,
+        cc,
+        bcc,
+        subject,
+        body.get("type", "text"),
+        body.get("content", ""),
+        attachments,
+        unavailable,
+        draft_id,
+    )
 
 
 def build_message(draft: Draft) -> bytes:
@@ -190,9 +206,19 @@ def build_message(draft: Draft) -> bytes:
             message[header] = ", ".join(addresses)
     message["Subject"] = draft.subject
     message["Date"] = formatdate(localtime=True)
-    fingerprint = hashlib.sha256(json.dumps(
-        [draft.client, draft.draft_id, draft.sender, draft.recipients, draft.subject, draft.body,
-         [(n, t, hashlib.sha256(c).hexdigest()) for n, t, c in draft.attachments]]).encode()).hexdigest()[:32]
+    fingerprint = hashlib.sha256(
+        json.dumps(
+            [
+                draft.client,
+                draft.draft_id,
+                draft.sender,
+                draft.recipients,
+                draft.subject,
+                draft.body,
+                [(n, t, hashlib.sha256(c).hexdigest()) for n, t, c in draft.attachments],
+            ]
+        ).encode()
+    ).hexdigest()[:32]
     message["Message-ID"] = f"<postseal-{draft.client}-{fingerprint}@{draft.sender.rsplit('@', 1)[1]}>"
     message["X-Postseal-Client"] = draft.client
     if draft.body_type == "html":
@@ -212,8 +238,11 @@ def build_message(draft: Draft) -> bytes:
 
 def _unreadable(draft: Draft) -> Answer:
     names = ", ".join(f"'{n}' ({why})" for n, why in draft.unavailable[:3])
-    return Answer("blocked", f"Postseal could not read the attachment {names}, so it cannot check this "
-                             "message. Attach the file from your computer instead, then press Send again.")
+    return Answer(
+        "blocked",
+        f"Postseal could not read the attachment {names}, so it cannot check this "
+        "message. Attach the file from your computer instead, then press Send again.",
+    )
 
 
 async def decide(agent: Agent, data: Any, store: bool = True) -> Answer:
@@ -245,12 +274,20 @@ async def decide(agent: Agent, data: Any, store: bool = True) -> Answer:
     stamp_fits = len(stamp) <= stamp_mod.CLIENT_LIMIT
     if verdict.action is not Action.HOLD and methods <= LETS_CLIENT_SEND and not stamp_fits:
         if not store:
-            return Answer("sent", "Postseal will send it itself (too many recipients for your mail "
-                                  "program to carry its approval).", plan_json)
+            return Answer(
+                "sent",
+                "Postseal will send it itself (too many recipients for your mail program to carry its approval).",
+                plan_json,
+            )
         accepted = await agent.submit(raw, planned=planned)
-        return Answer("sent", "Postseal is sending this message itself (too many recipients for your mail "
-                              "program to carry its approval); your mail program does not send its own copy. "
-                              "You can close this draft.", plan_json, id=accepted.id)
+        return Answer(
+            "sent",
+            "Postseal is sending this message itself (too many recipients for your mail "
+            "program to carry its approval); your mail program does not send its own copy. "
+            "You can close this draft.",
+            plan_json,
+            id=accepted.id,
+        )
     if verdict.action is not Action.HOLD and methods <= LETS_CLIENT_SEND:
         if not store:
             return Answer("allow", f"Your mail program sends it: {ALLOWED}.", plan_json)
@@ -259,8 +296,11 @@ async def decide(agent: Agent, data: Any, store: bool = True) -> Answer:
     if verdict.action is Action.HOLD:
         reason = _hold_reason(agent, verdict.reason, verdict.rule).rstrip(". ")
         # A set-up hold cannot be released until IT has mended the set-up (Agent._may_release).
-        who = "your IT team has fixed this and it is released" if verdict.rule == "setup" else \
-            "your privacy officer releases it"
+        who = (
+            "your IT team has fixed this and it is released"
+            if verdict.rule == "setup"
+            else "your privacy officer releases it"
+        )
         message = f"Held for review: {reason}. Postseal keeps it until {who}; you can close this draft."
         if not store:
             return Answer("held", f"Held for review: {reason}.", plan_json)
@@ -270,14 +310,21 @@ async def decide(agent: Agent, data: Any, store: bool = True) -> Answer:
     if not store:
         return Answer("sent", f"Postseal will send it protected: {how}.", plan_json)
     accepted = await agent.submit(raw, planned=planned)
-    return Answer("sent", f"Postseal is sending this message itself, {how}; your mail program does not send "
-                          "its own copy. You can close this draft.", plan_json, id=accepted.id)
+    return Answer(
+        "sent",
+        f"Postseal is sending this message itself, {how}; your mail program does not send "
+        "its own copy. You can close this draft.",
+        plan_json,
+        id=accepted.id,
+    )
 
 
 def _hold_reason(agent: Agent, reason: str, rule: str) -> str:
     """Why a message is held, for the sender: a policy rule's own words, or — when the set-up
     holds it (readiness.py) — the problem's words for a clinician, not IT's."""
     if rule == "setup":
-        return next((p.says for p in agent.problems if p.message == reason and p.says),
-                    "Postseal's set-up is not finished, so this message waits until IT completes it")
+        return next(
+            (p.says for p in agent.problems if p.message == reason and p.says),
+            "Postseal's set-up is not finished, so this message waits until IT completes it",
+        )
     return plain_words.policy_reason(reason, rule)

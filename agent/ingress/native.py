@@ -39,8 +39,7 @@ CHUNK_LIMIT = 512 * 1024  # PROTOCOL.md: every chunk frame, both directions
 # The extension gives up after 60 s; answer before it does. The variable exists so a test
 # can stand in a silent agent without waiting a minute.
 COMPOSE_TIMEOUT = float(os.environ.get("POSTSEAL_NATIVE_HOST_TIMEOUT", "55"))
-NOT_RUNNING = ("Postseal is not running: start it from the tray or the Start menu, "
-               "then press Send again.")
+NOT_RUNNING = "Postseal is not running: start it from the tray or the Start menu, then press Send again."
 SLOW = "Postseal did not answer in time, so this message was not sent. Press Send again."
 _HEADER = struct.Struct("=I")  # "32-bit message length in native byte order"
 
@@ -97,9 +96,11 @@ def response_frames(message: dict[str, Any]) -> list[dict[str, Any]]:
     if len(text) <= CHUNK_LIMIT:
         return [message]
     step = CHUNK_LIMIT // 2 - 1024
-    pieces = [text[i:i + step] for i in range(0, len(text), step)]
-    return [{"id": message.get("id"), "op": "chunk", "seq": seq, "total": len(pieces), "data": piece}
-            for seq, piece in enumerate(pieces)]
+    pieces = [text[i : i + step] for i in range(0, len(text), step)]
+    return [
+        {"id": message.get("id"), "op": "chunk", "seq": seq, "total": len(pieces), "data": piece}
+        for seq, piece in enumerate(pieces)
+    ]
 
 
 def error(ident: Any, code: str, message: str) -> dict[str, Any]:
@@ -143,11 +144,15 @@ def ask_agent(draft: Any) -> dict[str, Any]:
         # The status and the agent's technical words go to the host's log for IT; the banner
         # gets one plain sentence (agent/plain_words.py).
         log.warning("the agent answered HTTP %s (%s)", exc.status, exc.code[:40] or "no code")
-        raise RequestError("agent_error", "Postseal could not check this message, so it was not sent. Press "
-                                          "Send again; if it keeps happening, tell your IT team.") from None
+        raise RequestError(
+            "agent_error",
+            "Postseal could not check this message, so it was not sent. Press "
+            "Send again; if it keeps happening, tell your IT team.",
+        ) from None
     except ValueError:
-        raise RequestError("agent_error", "Postseal's answer could not be read. Do not send this "
-                                          "message; press Send again.") from None
+        raise RequestError(
+            "agent_error", "Postseal's answer could not be read. Do not send this message; press Send again."
+        ) from None
     if not isinstance(answer, dict) or answer.get("decision") not in ("allow", "sent", "held", "blocked"):
         raise RequestError("agent_error", "Postseal's answer could not be read. Press Send again.")
     return answer
@@ -188,8 +193,13 @@ class Host:
             except Exception as exc:  # noqa: BLE001 - one bad frame must not end the port
                 # The frames may hold a draft: the type only, never the text or a traceback.
                 log.error("request failed: %s", type(exc).__name__)
-                self.send(error(None, "internal_error", "Postseal's connector could not handle this "
-                                                        "request, so nothing was sent. Press Send again."))
+                self.send(
+                    error(
+                        None,
+                        "internal_error",
+                        "Postseal's connector could not handle this request, so nothing was sent. Press Send again.",
+                    )
+                )
 
     def step(self) -> None:
         size = _HEADER.unpack(read_exactly(self.stdin, _HEADER.size))[0]
@@ -208,8 +218,9 @@ class Host:
         try:
             request = client_json.loads(raw, "the message")
         except client_json.BadJson as exc:
-            self.send(error(None, "bad_request", f"{str(exc).capitalize()}." if exc.too_deep
-                            else "The message is not JSON."))
+            self.send(
+                error(None, "bad_request", f"{str(exc).capitalize()}." if exc.too_deep else "The message is not JSON.")
+            )
             return
         del raw
         if isinstance(request, dict) and request.get("op") == "chunk":
@@ -222,8 +233,13 @@ class Host:
         """Keeps one chunk; returns the whole request once its last chunk is in."""
         ident, seq, total, data = (frame.get(k) for k in ("id", "seq", "total", "data"))
         if not (_is_id(ident) and _is_int(seq) and _is_int(total) and isinstance(data, str)) or total < 1:
-            self.send(error(ident if _is_id(ident) else None, "bad_request",
-                            "A chunk needs an integer id, seq and total and a text data field."))
+            self.send(
+                error(
+                    ident if _is_id(ident) else None,
+                    "bad_request",
+                    "A chunk needs an integer id, seq and total and a text data field.",
+                )
+            )
             return None
         if ident in self.refused:  # the rest of a request already answered too_large
             if seq == total - 1:
@@ -241,8 +257,14 @@ class Host:
         if sum(p.size for p in self.pending.values()) > MAX_REQUEST:
             del self.pending[ident]
             self.refused.add(ident)
-            self.send(error(ident, "too_large", "This message is over the 64 MB Postseal can check. "
-                                                "Send large files through your organization's file sharing."))
+            self.send(
+                error(
+                    ident,
+                    "too_large",
+                    "This message is over the 64 MB Postseal can check. "
+                    "Send large files through your organization's file sharing.",
+                )
+            )
             return None
         if len(part.parts) < total:
             return None
@@ -251,8 +273,13 @@ class Host:
         try:
             request = client_json.loads(text, "the chunked message")
         except client_json.BadJson as exc:
-            self.send(error(ident, "bad_request", f"{str(exc).capitalize()}." if exc.too_deep
-                            else "The chunked message is not JSON."))
+            self.send(
+                error(
+                    ident,
+                    "bad_request",
+                    f"{str(exc).capitalize()}." if exc.too_deep else "The chunked message is not JSON.",
+                )
+            )
             return None
         if isinstance(request, dict) and "id" not in request:
             request["id"] = ident
@@ -266,8 +293,14 @@ class Host:
         ident, op = request["id"], request.get("op")
         try:
             if op == "hello":
-                self.send({"id": ident, "ok": True, "version": _version(),
-                           "agent": "running" if agent_running() else "not running"})
+                self.send(
+                    {
+                        "id": ident,
+                        "ok": True,
+                        "version": _version(),
+                        "agent": "running" if agent_running() else "not running",
+                    }
+                )
             elif op == "compose":
                 if not isinstance(request.get("draft"), dict):
                     raise RequestError("bad_request", "compose needs a draft object.")
@@ -278,7 +311,9 @@ class Host:
                 raise RequestError("bad_request", f"Unknown op {str(op)[:40]!r}.")
         except RequestError as exc:
             # The op is named only when it is one of ours: anything else may be text a page sent.
-            log.info("request %s (%s): %s", ident, op if op in ("hello", "compose", "chunk") else "unknown op", exc.code)
+            log.info(
+                "request %s (%s): %s", ident, op if op in ("hello", "compose", "chunk") else "unknown op", exc.code
+            )
             self.send(error(ident, exc.code, str(exc)))
 
 

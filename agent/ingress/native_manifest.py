@@ -29,6 +29,7 @@ HOST_NAME = "org.postseal.agent"
 EXTENSION_ID = "npopaobmgdpnkgmgoeplckklppifdhok"  # addins/gmail/manifest.json "key"
 BROWSERS = ("chrome", "chromium", "edge")
 
+
 class RegistrationError(Exception):
     """The host could not be registered; the text says where and what to do."""
 
@@ -67,20 +68,26 @@ def host_executable() -> Path:
     found = shutil.which(name)
     if found:
         return Path(found).resolve()
-    raise RegistrationError(f"{name} was not found beside {sys.executable} or on PATH; "
-                            "reinstall Postseal (pip install postseal) and try again")
+    raise RegistrationError(
+        f"{name} was not found beside {sys.executable} or on PATH; "
+        "reinstall Postseal (pip install postseal) and try again"
+    )
 
 
-def manifest_folder(browser: str, system: bool, system_name: str | None = None,
-                    home: Path | None = None) -> Path:
+def manifest_folder(browser: str, system: bool, system_name: str | None = None, home: Path | None = None) -> Path:
     """Where `browser` looks for the host manifest on this OS (or on `system_name`'s)."""
     os_ = platform.for_name(system_name) if system_name else platform.current()
     return os_.native_host_folder(browser, system, home or Path.home())
 
 
-def register(browsers: tuple[str, ...] = BROWSERS, system: bool = False,
-             executable: Path | None = None, extension_ids: tuple[str, ...] = (),
-             folder: Path | None = None, root: Path | None = None) -> list[Registered]:
+def register(
+    browsers: tuple[str, ...] = BROWSERS,
+    system: bool = False,
+    executable: Path | None = None,
+    extension_ids: tuple[str, ...] = (),
+    folder: Path | None = None,
+    root: Path | None = None,
+) -> list[Registered]:
     """Write the host manifest for each browser (into `folder` if given, or under `root` in
     place of / — a package's staging tree) and, on Windows, point the browser's registry
     key at it."""
@@ -103,9 +110,10 @@ def register(browsers: tuple[str, ...] = BROWSERS, system: bool = False,
             temp.chmod(0o644)  # the browser runs as the user; the file holds no secret
             temp.replace(target)
         except PermissionError:
-            raise RegistrationError(f"cannot write {target}: "
-                                    + ("run as an administrator for --system" if system
-                                       else "check the folder's owner")) from None
+            raise RegistrationError(
+                f"cannot write {target}: "
+                + ("run as an administrator for --system" if system else "check the folder's owner")
+            ) from None
         except OSError as exc:
             raise RegistrationError(f"cannot write {target}: {exc.strerror}") from None
         key = _registry_key(browser, system, target) if folder is None and root is None else ""

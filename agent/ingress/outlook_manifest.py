@@ -44,8 +44,9 @@ class ManifestError(Exception):
 
 def origin_for(port: int) -> str:
     if port == 0:
-        raise ManifestError("the add-in origin is off (ingress.addin_port = 0): set a port, or "
-                            "do not deploy the Outlook add-in")
+        raise ManifestError(
+            "the add-in origin is off (ingress.addin_port = 0): set a port, or do not deploy the Outlook add-in"
+        )
     if not 0 < port < 65536:
         raise ManifestError(f"ingress.addin_port {port} is not a TCP port (1-65535)")
     return f"https://localhost:{port}"
@@ -54,8 +55,9 @@ def origin_for(port: int) -> str:
 def parse_origin(text: str) -> str:
     found = _ORIGIN.fullmatch(text.rstrip("/"))
     if not found:
-        raise ManifestError(f"{text!r} is not an add-in origin: it must be https://localhost:<port>, "
-                            "where the agent serves the add-in")
+        raise ManifestError(
+            f"{text!r} is not an add-in origin: it must be https://localhost:<port>, where the agent serves the add-in"
+        )
     return origin_for(int(found.group(1)))
 
 
@@ -84,8 +86,10 @@ def _json_urls(value: Any, key: str = "") -> Iterator[str]:
 def _check(urls: Iterator[str], origin: str, name: str) -> None:
     stray = sorted({url for url in urls if not url.startswith(f"{origin}/addin/")})
     if stray:
-        raise ManifestError(f"{name}: {', '.join(stray)} would not follow the add-in origin {origin}; "
-                            "only URLs under /addin/ on the origin are allowed")
+        raise ManifestError(
+            f"{name}: {', '.join(stray)} would not follow the add-in origin {origin}; "
+            "only URLs under /addin/ on the origin are allowed"
+        )
 
 
 def _template(name: str, folder: Path) -> str:

@@ -67,7 +67,7 @@ def same_user(peer: tuple | None, ours: tuple | None) -> bool:
 
 
 def process(peer: tuple | None, ours: tuple | None) -> str | None:
-    """"pid:start-time" of the process holding the peer's end of the connection (the start
+    """ "pid:start-time" of the process holding the peer's end of the connection (the start
     time tells a reused pid apart), or None where the system cannot say."""
     if not peer or not ours:
         return None

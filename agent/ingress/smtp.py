@@ -102,10 +102,16 @@ class Submission:
         if accepted.state is State.HELD:
             log.info("local SMTP: message %s held for review (%d recipients)", accepted.id, count)
             reason = _one_line(accepted.plan.verdict.reason.rstrip(". "))
-            return (f"554 5.7.1 Held for review by Postseal: {reason}. It waits for your privacy officer "
-                    f"(id {accepted.id}); do not send it again")
-        log.info("local SMTP: message %s accepted%s (%d recipients)", accepted.id,
-                 " again (same Message-ID and content)" if accepted.duplicate else "", count)
+            return (
+                f"554 5.7.1 Held for review by Postseal: {reason}. It waits for your privacy officer "
+                f"(id {accepted.id}); do not send it again"
+            )
+        log.info(
+            "local SMTP: message %s accepted%s (%d recipients)",
+            accepted.id,
+            " again (same Message-ID and content)" if accepted.duplicate else "",
+            count,
+        )
         return f"250 2.0.0 Accepted by Postseal as {accepted.id}; it is protected and delivered from your outbox"
 
     async def handle_exception(self, error: Exception) -> str:
@@ -169,12 +175,16 @@ class Authenticator:
         wait = self.throttle.wait(who)
         if wait:
             log.warning("local SMTP: login refused unchecked, logins locked out for %d s more", math.ceil(wait))
-            return AuthResult(success=False, handled=False, message=(
-                f"454 4.7.0 Too many failed logins; try again in {math.ceil(wait)} seconds"))
+            return AuthResult(
+                success=False,
+                handled=False,
+                message=(f"454 4.7.0 Too many failed logins; try again in {math.ceil(wait)} seconds"),
+            )
         if not isinstance(data, LoginPassword):
             return AuthResult(success=False, handled=False)
-        good = (hmac.compare_digest(data.login, USERNAME.encode())
-                & hmac.compare_digest(data.password, self.secret.encode()))
+        good = hmac.compare_digest(data.login, USERNAME.encode()) & hmac.compare_digest(
+            data.password, self.secret.encode()
+        )
         if good:
             self.throttle.succeeded(who)
             return AuthResult(success=True, handled=False)
@@ -184,8 +194,9 @@ class Authenticator:
         if locked:
             log.warning("local SMTP: wrong user name or password; logins locked out for %d s", math.ceil(locked))
         else:
-            log.warning("local SMTP: wrong user name or password (%d recent from this address)",
-                        self.throttle.failures(who))
+            log.warning(
+                "local SMTP: wrong user name or password (%d recent from this address)", self.throttle.failures(who)
+            )
         return AuthResult(success=False, handled=False)
 
 
@@ -196,10 +207,17 @@ async def start(agent: Agent, home: Path, port: int, tls: ssl.SSLContext) -> asy
     authenticator = Authenticator(password(home))
 
     def factory() -> SMTP:
-        return LocalSMTP(handler, hostname="localhost", ident="Postseal local submission",
-                         tls_context=tls, require_starttls=True, auth_required=True,
-                         authenticator=authenticator, data_size_limit=MAX_MESSAGE_BYTES,
-                         enable_SMTPUTF8=True)
+        return LocalSMTP(
+            handler,
+            hostname="localhost",
+            ident="Postseal local submission",
+            tls_context=tls,
+            require_starttls=True,
+            auth_required=True,
+            authenticator=authenticator,
+            data_size_limit=MAX_MESSAGE_BYTES,
+            enable_SMTPUTF8=True,
+        )
 
     loop = asyncio.get_running_loop()
     return await loop.create_server(factory, host="127.0.0.1", port=port, reuse_address=True)

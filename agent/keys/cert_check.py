@@ -90,8 +90,13 @@ class CertChecker:
             self._roots = [*(system_roots() if self.use_system_roots else []), *self.extra_roots]
         return self._roots
 
-    def check(self, cert: x509.Certificate, address: str, intermediates: list[x509.Certificate],
-              now: dt.datetime | None = None) -> Verdict:
+    def check(
+        self,
+        cert: x509.Certificate,
+        address: str,
+        intermediates: list[x509.Certificate],
+        now: dt.datetime | None = None,
+    ) -> Verdict:
         now = now or dt.datetime.now(dt.UTC)
         serial = f"certificate {fingerprint(cert)[:16]}"
         if cert.not_valid_after_utc < now:
@@ -103,8 +108,9 @@ class CertChecker:
             return Verdict(False, f"{serial} is for {', '.join(names) or 'no e-mail address'}, not {address}")
         key = cert.public_key()
         if not isinstance(key, rsa.RSAPublicKey):
-            return Verdict(False, f"{serial} has no RSA key (cryptography's S/MIME encryption takes RSA "
-                                  "recipients only)")
+            return Verdict(
+                False, f"{serial} has no RSA key (cryptography's S/MIME encryption takes RSA recipients only)"
+            )
         if key.key_size < MIN_RSA_BITS:
             return Verdict(False, f"{serial} has a {key.key_size}-bit RSA key: too weak (at least {MIN_RSA_BITS})")
         try:
@@ -115,7 +121,10 @@ class CertChecker:
             pass
         try:
             eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
-            if ExtendedKeyUsageOID.EMAIL_PROTECTION not in eku and ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE not in eku:
+            if (
+                ExtendedKeyUsageOID.EMAIL_PROTECTION not in eku
+                and ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE not in eku
+            ):
                 return Verdict(False, f"{serial}: not issued for e-mail (extended key usage lacks emailProtection)")
         except x509.ExtensionNotFound:
             pass
@@ -124,29 +133,41 @@ class CertChecker:
             return Verdict(False, f"{serial} is not trusted: {chain}")
         return self._revocation(cert, chain, serial, now)
 
-    def _chain(self, cert: x509.Certificate, intermediates: list[x509.Certificate],
-               now: dt.datetime) -> list[x509.Certificate] | str:
+    def _chain(
+        self, cert: x509.Certificate, intermediates: list[x509.Certificate], now: dt.datetime
+    ) -> list[x509.Certificate] | str:
         roots = self.roots()
         if not roots:
             return "no trusted roots (system store empty and no smime.trusted_ca_files)"
-        builder = (verification.PolicyBuilder().store(verification.Store(roots)).time(now)
-                   .extension_policies(ca_policy=verification.ExtensionPolicy.webpki_defaults_ca(),
-                                       ee_policy=verification.ExtensionPolicy.permit_all()))
+        builder = (
+            verification.PolicyBuilder()
+            .store(verification.Store(roots))
+            .time(now)
+            .extension_policies(
+                ca_policy=verification.ExtensionPolicy.webpki_defaults_ca(),
+                ee_policy=verification.ExtensionPolicy.permit_all(),
+            )
+        )
         try:
             verified = builder.build_client_verifier().verify(cert, intermediates)
         except verification.VerificationError as exc:
             return f"it does not chain to the system store or smime.trusted_ca_files ({exc})"
         return list(verified.chain)
 
-    def _revocation(self, cert: x509.Certificate, chain: list[x509.Certificate], serial: str,
-                    now: dt.datetime) -> Verdict:
+    def _revocation(
+        self, cert: x509.Certificate, chain: list[x509.Certificate], serial: str, now: dt.datetime
+    ) -> Verdict:
         issuer = chain[1] if len(chain) > 1 else None
         try:
             points = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
         except x509.ExtensionNotFound:
             return Verdict(True, note="no CRL named: revocation not checked")
-        urls = [n.value for p in points for n in (p.full_name or []) if isinstance(n, x509.UniformResourceIdentifier)
-                and n.value.startswith(("http://", "https://"))]
+        urls = [
+            n.value
+            for p in points
+            for n in (p.full_name or [])
+            if isinstance(n, x509.UniformResourceIdentifier) and n.value.startswith(("http://", "https://"))
+        ]
         if not urls or issuer is None:
             return Verdict(True, note="no CRL reachable: revocation not checked")
         crl = self._crl(urls[0])
@@ -169,8 +190,9 @@ class CertChecker:
             with urllib.request.urlopen(url, timeout=CRL_TIMEOUT) as response:
                 data = response.read(CRL_MAX_BYTES + 1)
             if len(data) <= CRL_MAX_BYTES:
-                crl = (x509.load_pem_x509_crl(data) if data.lstrip().startswith(b"-----")
-                       else x509.load_der_x509_crl(data))
+                crl = (
+                    x509.load_pem_x509_crl(data) if data.lstrip().startswith(b"-----") else x509.load_der_x509_crl(data)
+                )
         except (OSError, ValueError) as exc:
             log.info("CRL %s not usable: %s", url, exc)
         until = time.time() + CRL_RETRY_AFTER

@@ -41,7 +41,7 @@ TIMEOUT = 5.0
 def zbase32(data: bytes) -> str:
     bits = "".join(f"{byte:08b}" for byte in data)
     bits += "0" * (-len(bits) % 5)
-    return "".join(ZBASE32[int(bits[i:i + 5], 2)] for i in range(0, len(bits), 5))
+    return "".join(ZBASE32[int(bits[i : i + 5], 2)] for i in range(0, len(bits), 5))
 
 
 def wkd_urls(address: str) -> tuple[str, str]:
@@ -49,8 +49,10 @@ def wkd_urls(address: str) -> tuple[str, str]:
     digest = zbase32(hashlib.sha1(local.lower().encode()).digest())  # noqa: S324 - the draft's hash
     query = f"?l={quote(local, safe='')}"
     domain = domain.lower()
-    return (f"https://openpgpkey.{domain}/.well-known/openpgpkey/{domain}/hu/{digest}{query}",
-            f"https://{domain}/.well-known/openpgpkey/hu/{digest}{query}")
+    return (
+        f"https://openpgpkey.{domain}/.well-known/openpgpkey/{domain}/hu/{digest}{query}",
+        f"https://{domain}/.well-known/openpgpkey/hu/{digest}{query}",
+    )
 
 
 class Discovery:
@@ -73,8 +75,16 @@ class Discovery:
     def _fetch(self, url: str) -> bytes | None:
         """The key bytes at url; None for 404; a one-line reason as ValueError otherwise."""
         try:
-            response = https.request("GET", url, {"Accept": "application/octet-stream"}, None, self._ctx,
-                                     timeout=TIMEOUT, network=self.network, max_bytes=MAX_KEY_BYTES)
+            response = https.request(
+                "GET",
+                url,
+                {"Accept": "application/octet-stream"},
+                None,
+                self._ctx,
+                timeout=TIMEOUT,
+                network=self.network,
+                max_bytes=MAX_KEY_BYTES,
+            )
         except https.TooLarge as exc:
             raise ValueError(f"{exc}: not a key") from None
         if response.status == 404:
@@ -99,8 +109,10 @@ class Discovery:
         with self._lock:
             miss = self._misses.get(address)
         if miss and miss["until"] > time.time():
-            return None, [f"not found when looked up at {time.strftime('%H:%M', time.localtime(miss['at']))} "
-                          f"({miss['why']}); looked up again after {time.strftime('%H:%M', time.localtime(miss['until']))}"]
+            return None, [
+                f"not found when looked up at {time.strftime('%H:%M', time.localtime(miss['at']))} "
+                f"({miss['why']}); looked up again after {time.strftime('%H:%M', time.localtime(miss['until']))}"
+            ]
         reasons: list[str] = []
         for name, url, fallback in self._sources(address):
             try:

@@ -29,8 +29,12 @@ TOOLS = ("gpg", "gpgconf", "gpg-agent")
 # Where GnuPG's own installers put it, per platform, beyond PATH.
 _FOLDERS = {
     "darwin": ("/opt/homebrew/bin", "/usr/local/bin", "/usr/local/MacGPG2/bin"),
-    "win32": (r"%ProgramFiles(x86)%\GnuPG\bin", r"%ProgramFiles%\GnuPG\bin",
-              r"%ProgramFiles(x86)%\Gpg4win\bin", r"%ProgramFiles%\Gpg4win\bin"),
+    "win32": (
+        r"%ProgramFiles(x86)%\GnuPG\bin",
+        r"%ProgramFiles%\GnuPG\bin",
+        r"%ProgramFiles(x86)%\Gpg4win\bin",
+        r"%ProgramFiles%\Gpg4win\bin",
+    ),
 }
 _INSTALL = {
     "darwin": "install GnuPG (GPG Suite from gpgtools.org, or `brew install gnupg`)",
@@ -75,9 +79,11 @@ def locate(path: str | None = None, platform: str = sys.platform, folders: list[
         what = f"{' and '.join(missing)} not found beside {first_gpg / 'gpg'}"
     else:
         what = "gpg not found on PATH" + (f" or in {', '.join(map(str, searched))}" if searched else "")
-    raise GpgMissing(f"{what}: {_INSTALL.get(platform, _INSTALL_LINUX)}. OpenPGP delivery and the agent's "
-                     "key store need GnuPG, so the agent does not start without it; mail already in the "
-                     "outbox stays there until it does")
+    raise GpgMissing(
+        f"{what}: {_INSTALL.get(platform, _INSTALL_LINUX)}. OpenPGP delivery and the agent's "
+        "key store need GnuPG, so the agent does not start without it; mail already in the "
+        "outbox stays there until it does"
+    )
 
 
 def require(folders: list[Path] | None = None) -> Path:
@@ -105,5 +111,7 @@ def check_socket_room(gnupg_home: Path, run_dir: Path | None = None) -> None:
         return
     needed = len(os.fsencode(gnupg_home / LONGEST_SOCKET))
     if needed > SOCKET_PATH_MAX:
-        raise HomeTooDeep(f"gpg cannot run in {gnupg_home}: its sockets' paths would be {needed} bytes, over the "
-                          f"{SOCKET_PATH_MAX} a socket path may have; use a shorter data folder (POSTSEAL_HOME)")
+        raise HomeTooDeep(
+            f"gpg cannot run in {gnupg_home}: its sockets' paths would be {needed} bytes, over the "
+            f"{SOCKET_PATH_MAX} a socket path may have; use a shorter data folder (POSTSEAL_HOME)"
+        )

@@ -73,5 +73,7 @@ def import_any(data: bytes, pgp: PgpStore, smime: SmimeStore, password: bytes | 
     try:
         return Imported("pgp", tuple(pgp.import_keys(data)))
     except PgpError:
-        raise SmimeError("not a key or certificate Postseal knows: expected an OpenPGP key, an X.509 "
-                         "certificate (.pem/.cer/.p7b), a .p12 with --password-file, or a signed message") from None
+        raise SmimeError(
+            "not a key or certificate Postseal knows: expected an OpenPGP key, an X.509 "
+            "certificate (.pem/.cer/.p7b), a .p12 with --password-file, or a signed message"
+        ) from None

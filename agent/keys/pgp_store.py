@@ -145,9 +145,11 @@ class PgpStore:
                 if not had_it:  # an own key Postseal cannot open must not be picked to sign
                     self._run(["--yes", "--delete-secret-keys", fingerprint])
                     self._cache = None
-        raise NeedsPassphrase(f"the secret key {fingerprint[-16:]} is protected by a passphrase of its own: import it "
-                              "again with that passphrase (postseal keys import FILE --password-file F), so Postseal "
-                              "can protect it with its own; its secret part was not kept")
+        raise NeedsPassphrase(
+            f"the secret key {fingerprint[-16:]} is protected by a passphrase of its own: import it "
+            "again with that passphrase (postseal keys import FILE --password-file F), so Postseal "
+            "can protect it with its own; its secret part was not kept"
+        )
 
     # --- protection of the user's own keys ---------------------------------------------------
     def _tune_agent(self) -> None:
@@ -158,8 +160,10 @@ class PgpStore:
         conf = self.home / "gpg-agent.conf"
         text = conf.read_text(encoding="utf-8") if conf.exists() else ""
         if "s2k-count" not in text:
-            conf.write_text(text + "# Postseal: the passphrase is random (agent/keys/pgp_store.py)\ns2k-count 65536\n",
-                            encoding="utf-8")
+            conf.write_text(
+                text + "# Postseal: the passphrase is random (agent/keys/pgp_store.py)\ns2k-count 65536\n",
+                encoding="utf-8",
+            )
 
     def _passphrase(self) -> str:
         if self._secret is None:
@@ -176,8 +180,12 @@ class PgpStore:
     def _forget_cached(self) -> None:
         # gpg-agent keeps an opened key's passphrase a while and then accepts any passphrase:
         # a check that the key opens with ours must ask an agent that remembers nothing.
-        subprocess.run(["gpgconf", "--homedir", str(self.home), "--reload", "gpg-agent"],
-                       capture_output=True, check=False, timeout=30)
+        subprocess.run(
+            ["gpgconf", "--homedir", str(self.home), "--reload", "gpg-agent"],
+            capture_output=True,
+            check=False,
+            timeout=30,
+        )
 
     def _unprotected(self) -> list[str]:
         """Own keys with a secret (sub)key that has no passphrase, as gpg-agent reports them."""
@@ -196,12 +204,20 @@ class PgpStore:
                 grips[primary].append(fields[9])
         if not grips:
             return []
-        info = subprocess.run(["gpg-connect-agent", "--homedir", str(self.home), "KEYINFO --list", "/bye"],
-                              capture_output=True, text=True, check=False, timeout=30).stdout
+        info = subprocess.run(
+            ["gpg-connect-agent", "--homedir", str(self.home), "KEYINFO --list", "/bye"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=30,
+        ).stdout
         # "S KEYINFO <keygrip> <type> <serialno> <idstr> <cached> <protection> …" (gpg-agent's
         # KEYINFO: protection P = passphrase, C = clear, - = unknown)
-        clear = {parts[2] for parts in (line.split() for line in info.splitlines())
-                 if parts[:2] == ["S", "KEYINFO"] and len(parts) > 7 and parts[7] == "C"}
+        clear = {
+            parts[2]
+            for parts in (line.split() for line in info.splitlines())
+            if parts[:2] == ["S", "KEYINFO"] and len(parts) > 7 and parts[7] == "C"
+        }
         return [fpr for fpr, keygrips in grips.items() if clear & set(keygrips)]
 
     def _reprotect(self, fingerprint: str, old: str | None) -> None:
@@ -217,8 +233,10 @@ class PgpStore:
         self._forget_cached()
         check = self._run(["--armor", "--passphrase-fd", "0", "--export-secret-keys", fingerprint], new + "\n")
         if check.returncode != 0 or "PRIVATE KEY" not in check.stdout or fingerprint in self._unprotected():
-            raise PgpError(f"gpg could not protect your key {fingerprint[-16:]} with Postseal's passphrase: "
-                           f"{check.stderr.strip()[-200:]}")
+            raise PgpError(
+                f"gpg could not protect your key {fingerprint[-16:]} with Postseal's passphrase: "
+                f"{check.stderr.strip()[-200:]}"
+            )
 
     def protect_own_keys(self) -> list[str]:
         """Protect own keys found without a passphrase; returns their fingerprints."""
@@ -303,16 +321,18 @@ class PgpStore:
         # always_trust: the web of trust is not our trust model; `problem()` already judged
         # each key (address match, expiry, revocation, strength) before it was chosen.
         # sign: the sender's own key, opened with the passphrase from the secret store.
-        result = self.gpg.encrypt(data, fingerprints, armor=True, always_trust=True, sign=sign,
-                                  passphrase=self._passphrase() if sign else None)
+        result = self.gpg.encrypt(
+            data,
+            fingerprints,
+            armor=True,
+            always_trust=True,
+            sign=sign,
+            passphrase=self._passphrase() if sign else None,
+        )
         if not result.ok:
             raise PgpError(f"gpg refused to encrypt to {', '.join(f[-16:] for f in fingerprints)}: {result.status}")
         return result.data
 
     def close(self) -> None:
         """Stop the gpg-agent this home started, so none outlive the agent."""
-        subprocess.run(
-            ["gpgconf", "--homedir", str(self.home), "--kill", "all"],
-            capture_output=True,
-            check=False,
-        )
+        subprocess.run(["gpgconf", "--homedir", str(self.home), "--kill", "all"], capture_output=True, check=False)

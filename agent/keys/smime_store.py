@@ -53,10 +53,20 @@ class CertInfo:
 
     def to_json(self) -> dict:
         """The shape GET /v1/keys uses for OpenPGP keys too, so the tray lists both alike."""
-        return {"type": "smime", "fingerprint": self.fingerprint, "emails": list(self.emails),
-                "uids": [self.subject], "issuer": self.issuer, "algorithm": self.algorithm,
-                "created": self.created, "expires": self.expires, "revoked": "revoked" in self.problem,
-                "secret": self.own, "usable": not self.problem, "problem": self.problem}
+        return {
+            "type": "smime",
+            "fingerprint": self.fingerprint,
+            "emails": list(self.emails),
+            "uids": [self.subject],
+            "issuer": self.issuer,
+            "algorithm": self.algorithm,
+            "created": self.created,
+            "expires": self.expires,
+            "revoked": "revoked" in self.problem,
+            "secret": self.own,
+            "usable": not self.problem,
+            "problem": self.problem,
+        }
 
 
 @dataclass(frozen=True)
@@ -75,8 +85,12 @@ class Identity:
 
 def parse_certificates(data: bytes) -> list[x509.Certificate]:
     """Every certificate in a PEM, DER or PKCS#7 (PEM or DER) blob; SmimeError if none."""
-    attempts = (x509.load_pem_x509_certificates, pkcs7.load_pem_pkcs7_certificates,
-                lambda d: [x509.load_der_x509_certificate(d)], pkcs7.load_der_pkcs7_certificates)
+    attempts = (
+        x509.load_pem_x509_certificates,
+        pkcs7.load_pem_pkcs7_certificates,
+        lambda d: [x509.load_der_x509_certificate(d)],
+        pkcs7.load_der_pkcs7_certificates,
+    )
     for load in attempts:
         try:
             found = list(load(data))
@@ -91,8 +105,12 @@ def certificates_in_message(message: Message) -> list[x509.Certificate]:
     """The certificates a signed message carries (its application/(x-)pkcs7-signature part)."""
     found: list[x509.Certificate] = []
     for part in message.walk():
-        if part.get_content_type() in ("application/pkcs7-signature", "application/x-pkcs7-signature",
-                                       "application/pkcs7-mime", "application/x-pkcs7-mime"):
+        if part.get_content_type() in (
+            "application/pkcs7-signature",
+            "application/x-pkcs7-signature",
+            "application/pkcs7-mime",
+            "application/x-pkcs7-mime",
+        ):
             payload = part.get_payload(decode=True) or b""
             try:
                 found += pkcs7.load_der_pkcs7_certificates(payload)
@@ -164,8 +182,9 @@ class SmimeStore:
     def find(self, address: str) -> tuple[Chosen | None, list[str]]:
         """The usable certificate for `address` (latest expiry first), or the reasons none is."""
         certs = self._all()
-        candidates = sorted((c for c in certs if address.lower() in addresses_of(c)),
-                            key=lambda c: c.not_valid_after_utc, reverse=True)
+        candidates = sorted(
+            (c for c in certs if address.lower() in addresses_of(c)), key=lambda c: c.not_valid_after_utc, reverse=True
+        )
         intermediates = [c for c in certs if not addresses_of(c)]
         problems = []
         for cert in candidates:
@@ -186,10 +205,19 @@ class SmimeStore:
             verdict = self.checker.check(cert, emails[0], [c for c in certs if c is not cert])
             key = cert.public_key()
             algorithm = f"X.509 RSA-{key.key_size}" if isinstance(key, rsa.RSAPublicKey) else "X.509 EC"
-            out.append(CertInfo(fingerprint(cert), tuple(emails), cert.subject.rfc4514_string(),
-                                cert.issuer.rfc4514_string(), f"{algorithm} (S/MIME)",
-                                int(cert.not_valid_before_utc.timestamp()), int(cert.not_valid_after_utc.timestamp()),
-                                fingerprint(cert) in own, "" if verdict.ok else verdict.problem))
+            out.append(
+                CertInfo(
+                    fingerprint(cert),
+                    tuple(emails),
+                    cert.subject.rfc4514_string(),
+                    cert.issuer.rfc4514_string(),
+                    f"{algorithm} (S/MIME)",
+                    int(cert.not_valid_before_utc.timestamp()),
+                    int(cert.not_valid_after_utc.timestamp()),
+                    fingerprint(cert) in own,
+                    "" if verdict.ok else verdict.problem,
+                )
+            )
         return out
 
     def pem(self, fp: str) -> str | None:
@@ -201,8 +229,11 @@ class SmimeStore:
 
     def delete(self, fp: str) -> bool:
         removed = False
-        for path in (self.folder / "certs" / f"{fp}.pem", self.folder / "identity" / f"{fp}.pem",
-                     self.folder / "identity" / f"{fp}.key"):
+        for path in (
+            self.folder / "certs" / f"{fp}.pem",
+            self.folder / "identity" / f"{fp}.pem",
+            self.folder / "identity" / f"{fp}.key",
+        ):
             if path.exists():
                 path.unlink()
                 removed = True
@@ -233,8 +264,11 @@ class SmimeStore:
         folder = self.folder / "identity"
         chain = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in [cert, *extra])
         (folder / f"{fp}.pem").write_bytes(chain)
-        encrypted = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                      serialization.BestAvailableEncryption(self._passphrase()))
+        encrypted = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(self._passphrase()),
+        )
         path = folder / f"{fp}.key"
         fd = os.open(path.with_suffix(".tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as handle:
@@ -271,6 +305,10 @@ class SmimeStore:
         import datetime as dt
 
         now = dt.datetime.now(dt.UTC)
-        usable = [i for i in self._identities() if address.lower() in addresses_of(i.cert)
-                  and i.cert.not_valid_before_utc <= now <= i.cert.not_valid_after_utc]
+        usable = [
+            i
+            for i in self._identities()
+            if address.lower() in addresses_of(i.cert)
+            and i.cert.not_valid_before_utc <= now <= i.cert.not_valid_after_utc
+        ]
         return max(usable, key=lambda i: i.cert.not_valid_after_utc, default=None)

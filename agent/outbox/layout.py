@@ -91,8 +91,9 @@ def _digests_and_sealed_plans(outbox: Opened) -> None:
     # A plan names where each finding is ("attachment:<filename>"), and 0.1.0 kept it as plain
     # JSON: sealed in place (migrate_sqlite's secure_delete leaves no copy in free pages).
     legacy = outbox.db.execute("SELECT id, plan FROM messages WHERE typeof(plan)='text'").fetchall()
-    outbox.db.executemany("UPDATE messages SET plan=? WHERE id=?",
-                          [(outbox.sealer.seal_plan(i, json.loads(p)), i) for i, p in legacy])
+    outbox.db.executemany(
+        "UPDATE messages SET plan=? WHERE id=?", [(outbox.sealer.seal_plan(i, json.loads(p)), i) for i, p in legacy]
+    )
 
 
 def _columns(db: sqlite3.Connection) -> set[str]:

@@ -26,8 +26,9 @@ class OutboxReader:
 
     def failed_since(self, since: float) -> list[str]:
         """Messages that ended failed and were updated after `since` (sender notices)."""
-        return [r[0] for r in self.db.execute(
-            "SELECT id FROM messages WHERE state=? AND updated>=?", (State.FAILED, since))]
+        return [
+            r[0] for r in self.db.execute("SELECT id FROM messages WHERE state=? AND updated>=?", (State.FAILED, since))
+        ]
 
     def find(self, message_id: str, sender: str) -> str | None:
         row = self.db.execute(
@@ -42,29 +43,38 @@ class OutboxReader:
 
     def copies(self, ident: str) -> list[ProtectedCopy]:
         rows = self.db.execute(
-            "SELECT idx, method, recipients, key_fingerprint, portal_id, data FROM copies"
-            " WHERE message=? ORDER BY idx", (ident,),
+            "SELECT idx, method, recipients, key_fingerprint, portal_id, data FROM copies WHERE message=? ORDER BY idx",
+            (ident,),
         ).fetchall()
         return [
-            ProtectedCopy(Method(method), tuple(json.loads(rcpts)), self.sealer.open(data, f"copy:{ident}:{idx}"), fpr, pid)
+            ProtectedCopy(
+                Method(method), tuple(json.loads(rcpts)), self.sealer.open(data, f"copy:{ident}:{idx}"), fpr, pid
+            )
             for idx, method, rcpts, fpr, pid, data in rows
         ]
 
     def portal_ids(self, since: float) -> list[str]:
         """The portal ids of copies of messages accepted since `since` (oldest first)."""
-        return [r[0] for r in self.db.execute(
-            "SELECT c.portal_id FROM copies c JOIN messages m ON m.id = c.message"
-            " WHERE c.portal_id != '' AND m.created >= ? ORDER BY m.created", (since,))]
+        return [
+            r[0]
+            for r in self.db.execute(
+                "SELECT c.portal_id FROM copies c JOIN messages m ON m.id = c.message"
+                " WHERE c.portal_id != '' AND m.created >= ? ORDER BY m.created",
+                (since,),
+            )
+        ]
 
     def portal_copy(self, portal_id: str) -> tuple[str, ProtectedCopy] | None:
         """The outbox message and the portal copy (its notice holds the link) for a portal id."""
-        row = self.db.execute("SELECT message, idx, recipients, data FROM copies WHERE portal_id=?",
-                              (portal_id,)).fetchone()
+        row = self.db.execute(
+            "SELECT message, idx, recipients, data FROM copies WHERE portal_id=?", (portal_id,)
+        ).fetchone()
         if row is None:
             return None
         ident, idx, rcpts, data = row
-        return ident, ProtectedCopy(Method.PORTAL, tuple(json.loads(rcpts)), self.sealer.open(data, f"copy:{ident}:{idx}"),
-                                    portal_id=portal_id)
+        return ident, ProtectedCopy(
+            Method.PORTAL, tuple(json.loads(rcpts)), self.sealer.open(data, f"copy:{ident}:{idx}"), portal_id=portal_id
+        )
 
     def get(self, ident: str) -> MessageRow | None:
         row = self.db.execute(
@@ -77,13 +87,24 @@ class OutboxReader:
             RecipientRow(a, m, State(s), r, n, t, c, json.loads(p))
             for a, m, s, r, n, t, c, p in self.db.execute(
                 "SELECT address, method, state, reason, attempts, next_attempt, copy, proof"
-                " FROM recipients WHERE message=? ORDER BY rowid", (ident,),
+                " FROM recipients WHERE message=? ORDER BY rowid",
+                (ident,),
             )
         )
         i, mid, sender, created, updated, state, reason, plan, subject = row
         subject_text = self.sealer.open(subject, f"subject:{i}").decode() if subject else ""
-        return MessageRow(i, mid, sender, created, updated, State(state), reason, self.sealer.open_plan(i, plan), recipients,
-                          subject_text)
+        return MessageRow(
+            i,
+            mid,
+            sender,
+            created,
+            updated,
+            State(state),
+            reason,
+            self.sealer.open_plan(i, plan),
+            recipients,
+            subject_text,
+        )
 
     def list(self, limit: int = 500) -> list[MessageRow]:
         ids = [r[0] for r in self.db.execute("SELECT id FROM messages ORDER BY created DESC LIMIT ?", (limit,))]
@@ -93,8 +114,7 @@ class OutboxReader:
         """Messages with work to do now — new, interrupted, or deferred and due — oldest
         first among the equally due. An index range scan: cheap with 100,000 rows of history."""
         rows = self.db.execute(
-            "SELECT id FROM messages WHERE next_due IS NOT NULL AND next_due<=?"
-            " ORDER BY next_due, created LIMIT ?",
+            "SELECT id FROM messages WHERE next_due IS NOT NULL AND next_due<=? ORDER BY next_due, created LIMIT ?",
             (now, limit + len(skip)),
         ).fetchall()
         return [r[0] for r in rows if r[0] not in skip][:limit]

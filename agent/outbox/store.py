@@ -93,8 +93,16 @@ class Outbox(OutboxReader):
         self.db.close()
 
     # --- accepting -----------------------------------------------------------------------
-    def accept(self, raw: bytes, message_id: str, plan: Plan, held_reason: str = "",
-               callback: tuple[str, str] | None = None, subject: str = "", digest: str = "") -> str:
+    def accept(
+        self,
+        raw: bytes,
+        message_id: str,
+        plan: Plan,
+        held_reason: str = "",
+        callback: tuple[str, str] | None = None,
+        subject: str = "",
+        digest: str = "",
+    ) -> str:
         """Store a new message durably; returns its outbox id. Held messages keep their reason.
 
         Raises Duplicate when (Message-ID, sender) is already in the outbox: a client that
@@ -108,19 +116,32 @@ class Outbox(OutboxReader):
         # The 202 promises the message survives power loss: this commit waits for the disk.
         self.db.execute("PRAGMA synchronous=FULL")
         try:
-            self._insert(ident, now, state, raw, message_id, plan, held_reason, callback, subject,
-                         self.sealer.keyed(digest) if digest else None)
+            self._insert(
+                ident,
+                now,
+                state,
+                raw,
+                message_id,
+                plan,
+                held_reason,
+                callback,
+                subject,
+                self.sealer.keyed(digest) if digest else None,
+            )
         except sqlite3.IntegrityError:
-            existing = self.db.execute("SELECT id, digest FROM messages WHERE message_id=? AND sender=?",
-                                       (message_id, plan.sender)).fetchone()
+            existing = self.db.execute(
+                "SELECT id, digest FROM messages WHERE message_id=? AND sender=?", (message_id, plan.sender)
+            ).fetchone()
             if existing is None:
                 raise
             same = hmac.compare_digest(existing[1], self.sealer.keyed(digest)) if existing[1] and digest else None
             raise Duplicate(existing[0], same) from None
         except sqlite3.OperationalError as exc:
             # Refuse rather than half-accept: nothing was committed, the sender is told now.
-            why = {"database or disk is full": "the disk is full",
-                   "attempt to write a readonly database": "the data directory is read-only"}.get(str(exc), str(exc))
+            why = {
+                "database or disk is full": "the disk is full",
+                "attempt to write a readonly database": "the data directory is read-only",
+            }.get(str(exc), str(exc))
             raise StorageUnavailable(
                 f"cannot store new messages in {self.path.parent}: {why}; nothing was accepted "
                 "(messages already in the outbox are kept). Free disk space or make the folder writable."
@@ -132,16 +153,37 @@ class Outbox(OutboxReader):
                 pass
         return ident
 
-    def _insert(self, ident: str, now: float, state: State, raw: bytes, message_id: str,
-                plan: Plan, held_reason: str, callback: tuple[str, str] | None, subject: str,
-                digest: str | None) -> None:
+    def _insert(
+        self,
+        ident: str,
+        now: float,
+        state: State,
+        raw: bytes,
+        message_id: str,
+        plan: Plan,
+        held_reason: str,
+        callback: tuple[str, str] | None,
+        subject: str,
+        digest: str | None,
+    ) -> None:
         with self._tx():
             self.db.execute(
                 "INSERT INTO messages (id, message_id, sender, created, updated, state, reason, plan, content,"
                 " next_due, subject, digest) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (ident, message_id, plan.sender, now, now, state, held_reason,
-                 self.sealer.seal_plan(ident, plan.to_json()), self.sealer.seal(raw, f"message:{ident}"),
-                 None if held_reason else 0.0, self.sealer.seal(subject.encode(), f"subject:{ident}"), digest),
+                (
+                    ident,
+                    message_id,
+                    plan.sender,
+                    now,
+                    now,
+                    state,
+                    held_reason,
+                    self.sealer.seal_plan(ident, plan.to_json()),
+                    self.sealer.seal(raw, f"message:{ident}"),
+                    None if held_reason else 0.0,
+                    self.sealer.seal(subject.encode(), f"subject:{ident}"),
+                    digest,
+                ),
             )
             self.db.executemany(
                 "INSERT INTO recipients (message, address, method, state, reason, updated) VALUES (?,?,?,?,?,?)",
@@ -159,9 +201,15 @@ class Outbox(OutboxReader):
             for index, copy in enumerate(copies, start):
                 self.db.execute(
                     "INSERT OR REPLACE INTO copies VALUES (?,?,?,?,?,?,?)",
-                    (ident, index, str(copy.method), json.dumps(list(copy.recipients)),
-                     copy.key_fingerprint, copy.portal_id,
-                     self.sealer.seal(copy.data, f"copy:{ident}:{index}")),
+                    (
+                        ident,
+                        index,
+                        str(copy.method),
+                        json.dumps(list(copy.recipients)),
+                        copy.key_fingerprint,
+                        copy.portal_id,
+                        self.sealer.seal(copy.data, f"copy:{ident}:{index}"),
+                    ),
                 )
                 for address in copy.recipients:
                     updated = self.db.execute(
@@ -169,15 +217,25 @@ class Outbox(OutboxReader):
                         (index, State.SENDING, time.time(), ident, address, State.PROTECTING),
                     ).rowcount
                     if not updated:  # the whole transaction (copies too) is rolled back
-                        raise IllegalTransition(f"message {ident} to {address}: a copy for a recipient not being protected")
+                        raise IllegalTransition(
+                            f"message {ident} to {address}: a copy for a recipient not being protected"
+                        )
             self._refresh(ident)
 
-    def set_recipient(self, ident: str, address: str, state: State, reason: str = "",
-                      proof: dict[str, Any] | None = None, next_attempt: float = 0.0,
-                      attempted: bool = False) -> None:
+    def set_recipient(
+        self,
+        ident: str,
+        address: str,
+        state: State,
+        reason: str = "",
+        proof: dict[str, Any] | None = None,
+        next_attempt: float = 0.0,
+        attempted: bool = False,
+    ) -> None:
         with self._tx():
-            row = self.db.execute("SELECT state FROM recipients WHERE message=? AND address=?",
-                                  (ident, address)).fetchone()
+            row = self.db.execute(
+                "SELECT state FROM recipients WHERE message=? AND address=?", (ident, address)
+            ).fetchone()
             if row is None:
                 raise IllegalTransition(f"message {ident} has no recipient {address}")
             if state not in TRANSITIONS[State(row[0])]:
@@ -185,8 +243,16 @@ class Outbox(OutboxReader):
             self.db.execute(
                 "UPDATE recipients SET state=?, reason=?, proof=COALESCE(?, proof), next_attempt=?,"
                 " attempts=attempts+?, updated=? WHERE message=? AND address=?",
-                (state, reason, json.dumps(proof) if proof is not None else None, next_attempt,
-                 1 if attempted else 0, time.time(), ident, address),
+                (
+                    state,
+                    reason,
+                    json.dumps(proof) if proof is not None else None,
+                    next_attempt,
+                    1 if attempted else 0,
+                    time.time(),
+                    ident,
+                    address,
+                ),
             )
             self._refresh(ident)
             if state in REPORTED:
@@ -212,16 +278,19 @@ class Outbox(OutboxReader):
     def annotate(self, ident: str, address: str, **proof: Any) -> None:
         """Add to a recipient's proof without changing its state (e.g. a portal copy revoked)."""
         with self._tx():
-            (raw,) = self.db.execute("SELECT proof FROM recipients WHERE message=? AND address=?",
-                                     (ident, address)).fetchone()
-            self.db.execute("UPDATE recipients SET proof=? WHERE message=? AND address=?",
-                            (json.dumps({**json.loads(raw), **proof}), ident, address))
+            (raw,) = self.db.execute(
+                "SELECT proof FROM recipients WHERE message=? AND address=?", (ident, address)
+            ).fetchone()
+            self.db.execute(
+                "UPDATE recipients SET proof=? WHERE message=? AND address=?",
+                (json.dumps({**json.loads(raw), **proof}), ident, address),
+            )
 
     def retry_now(self, ident: str) -> int:
         """One message's deferred recipients are due now (the tray's "retry now")."""
         with self._tx():
             count = self.db.execute(
-                "UPDATE recipients SET next_attempt=0 WHERE message=? AND state=?", (ident, State.DEFERRED),
+                "UPDATE recipients SET next_attempt=0 WHERE message=? AND state=?", (ident, State.DEFERRED)
             ).rowcount
             self._refresh(ident)
         return count
@@ -229,14 +298,16 @@ class Outbox(OutboxReader):
     def reroute(self, ident: str, address: str, plan: RecipientPlan, reason: str) -> None:
         """Queue a recipient again with another method (a new copy will be made)."""
         with self._tx():
-            (state,) = self.db.execute("SELECT state FROM recipients WHERE message=? AND address=?",
-                                       (ident, address)).fetchone()
+            (state,) = self.db.execute(
+                "SELECT state FROM recipients WHERE message=? AND address=?", (ident, address)
+            ).fetchone()
             if State.QUEUED not in TRANSITIONS[State(state)] and State(state) != State.QUEUED:
                 raise IllegalTransition(f"message {ident} to {address}: cannot reroute a {state} recipient")
             self.db.execute(
                 "UPDATE recipients SET method=?, state=?, reason=?, copy=NULL, next_attempt=0, updated=?"
                 " WHERE message=? AND address=?",
-                (str(plan.method), State.QUEUED, reason, time.time(), ident, address))
+                (str(plan.method), State.QUEUED, reason, time.time(), ident, address),
+            )
             (raw_plan,) = self.db.execute("SELECT plan FROM messages WHERE id=?", (ident,)).fetchone()
             stored = self.sealer.open_plan(ident, raw_plan)
             stored["recipients"] = [plan.to_json() if r["address"] == address else r for r in stored["recipients"]]
@@ -247,9 +318,7 @@ class Outbox(OutboxReader):
         """Make every deferred recipient due (agent start, network back), paused ones too:
         returns how many."""
         with self._tx():
-            cursor = self.db.execute(
-                "UPDATE recipients SET next_attempt=0 WHERE state=?", (State.DEFERRED,)
-            )
+            cursor = self.db.execute("UPDATE recipients SET next_attempt=0 WHERE state=?", (State.DEFERRED,))
             self.db.execute(
                 "UPDATE messages SET next_due=0 WHERE id IN (SELECT message FROM recipients WHERE state=?)",
                 (State.DEFERRED,),
@@ -264,7 +333,9 @@ class Outbox(OutboxReader):
         states = [State(s) for s, _, _ in rows]
         state = message_state(states)
         reasons = sorted({r for s, r, _ in rows if r and State(s) == state})
-        active = [0.0 if State(s) in WORKING else n for s, _, n in rows if State(s) in WORKING or State(s) == State.DEFERRED]
+        active = [
+            0.0 if State(s) in WORKING else n for s, _, n in rows if State(s) in WORKING or State(s) == State.DEFERRED
+        ]
         self.db.execute(
             "UPDATE messages SET state=?, reason=?, updated=?, next_due=? WHERE id=?",
             (state, "; ".join(reasons), time.time(), min(active) if active else None, ident),

@@ -25,8 +25,9 @@ class WebhookQueue:
     # --- written inside the outbox's transactions -----------------------------------------
     def register(self, ident: str, url: str, secret: str) -> None:
         """The callback of a message being accepted (same transaction as its rows)."""
-        self.db.execute("INSERT INTO callbacks VALUES (?,?,?)",
-                        (ident, url, self.sealer.seal(secret.encode(), f"callback:{ident}")))
+        self.db.execute(
+            "INSERT INTO callbacks VALUES (?,?,?)", (ident, url, self.sealer.seal(secret.encode(), f"callback:{ident}"))
+        )
 
     def queue_event(self, ident: str, address: str, state: State, reason: str, now: float) -> None:
         """A webhook event for a recipient outcome, if the message has a callback (same
@@ -35,13 +36,26 @@ class WebhookQueue:
             return
         message_id, message_state_, method = self.db.execute(
             "SELECT m.message_id, m.state, r.method FROM messages m JOIN recipients r ON r.message=m.id"
-            " WHERE m.id=? AND r.address=?", (ident, address),
+            " WHERE m.id=? AND r.address=?",
+            (ident, address),
         ).fetchone()
-        body = json.dumps({"type": f"recipient.{state}", "id": ident, "message_id": message_id,
-                           "recipient": address, "state": str(state), "method": method, "reason": reason,
-                           "message_state": message_state_, "time": now}, sort_keys=True)
-        self.db.execute("INSERT INTO webhook_queue (message, created, body, next_attempt) VALUES (?,?,?,?)",
-                        (ident, now, body, now))
+        body = json.dumps(
+            {
+                "type": f"recipient.{state}",
+                "id": ident,
+                "message_id": message_id,
+                "recipient": address,
+                "state": str(state),
+                "method": method,
+                "reason": reason,
+                "message_state": message_state_,
+                "time": now,
+            },
+            sort_keys=True,
+        )
+        self.db.execute(
+            "INSERT INTO webhook_queue (message, created, body, next_attempt) VALUES (?,?,?,?)", (ident, now, body, now)
+        )
 
     # --- read and worked by the sender -------------------------------------------------------
     def callback(self, ident: str) -> tuple[str, str] | None:
@@ -63,5 +77,7 @@ class WebhookQueue:
         self.db.execute("DELETE FROM webhook_queue WHERE id=?", (event_id,))
 
     def retry(self, event_id: int, next_attempt: float, error: str) -> None:
-        self.db.execute("UPDATE webhook_queue SET attempts=attempts+1, next_attempt=?, last_error=? WHERE id=?",
-                        (next_attempt, error, event_id))
+        self.db.execute(
+            "UPDATE webhook_queue SET attempts=attempts+1, next_attempt=?, last_error=? WHERE id=?",
+            (next_attempt, error, event_id),
+        )

@@ -114,13 +114,18 @@ class Linux(Platform):
             return
         path.parent.mkdir(parents=True, exist_ok=True)
         if not on:
-            path.write_text(f"[Desktop Entry]\nType=Application\nName=Postseal\nExec={shlex.join(argv)}\n"
-                            "Hidden=true\n", encoding="utf-8")
+            path.write_text(
+                f"[Desktop Entry]\nType=Application\nName=Postseal\nExec={shlex.join(argv)}\nHidden=true\n",
+                encoding="utf-8",
+            )
             return
-        path.write_text("[Desktop Entry]\nType=Application\nName=Postseal\n"
-                        "Comment=Protects and delivers your outgoing mail\n"
-                        f"Exec={shlex.join(argv)}\nIcon=mail-send\nTerminal=false\n"
-                        "X-GNOME-Autostart-enabled=true\n", encoding="utf-8")
+        path.write_text(
+            "[Desktop Entry]\nType=Application\nName=Postseal\n"
+            "Comment=Protects and delivers your outgoing mail\n"
+            f"Exec={shlex.join(argv)}\nIcon=mail-send\nTerminal=false\n"
+            "X-GNOME-Autostart-enabled=true\n",
+            encoding="utf-8",
+        )
 
     def native_host_folder(self, browser: str, system: bool, home: Path) -> Path:
         user, machine = NATIVE_HOST_FOLDERS[browser]
@@ -133,5 +138,7 @@ class Linux(Platform):
         # Chrome, Chromium and Edge on Linux trust what is in the user's NSS database; Outlook
         # on the web runs the add-in in the browser, so that is where the CA must be.
         db = Path.home() / ".pki" / "nssdb"
-        return [f"mkdir -p {shlex.quote(str(db))}",
-                f"certutil -d sql:{shlex.quote(str(db))} -A -t C,, -n 'Postseal local CA' -i {shlex.quote(str(ca_file))}"]
+        return [
+            f"mkdir -p {shlex.quote(str(db))}",
+            f"certutil -d sql:{shlex.quote(str(db))} -A -t C,, -n 'Postseal local CA' -i {shlex.quote(str(ca_file))}",
+        ]

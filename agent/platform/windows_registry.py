@@ -34,10 +34,20 @@ ROOT = r"SOFTWARE\Policies\Postseal"
 REG_NONE, REG_SZ, REG_EXPAND_SZ, REG_BINARY, REG_DWORD = 0, 1, 2, 3, 4
 REG_DWORD_BIG_ENDIAN, REG_LINK, REG_MULTI_SZ, REG_QWORD = 5, 6, 7, 11
 KEY_READ, KEY_WOW64_64KEY = 0x20019, 0x0100
-_TYPE_NAMES = {REG_NONE: "REG_NONE", REG_SZ: "REG_SZ", REG_EXPAND_SZ: "REG_EXPAND_SZ", REG_BINARY: "REG_BINARY",
-               REG_DWORD: "REG_DWORD", REG_DWORD_BIG_ENDIAN: "REG_DWORD_BIG_ENDIAN", REG_LINK: "REG_LINK",
-               REG_MULTI_SZ: "REG_MULTI_SZ", 8: "REG_RESOURCE_LIST", 9: "REG_FULL_RESOURCE_DESCRIPTOR",
-               10: "REG_RESOURCE_REQUIREMENTS_LIST", REG_QWORD: "REG_QWORD"}
+_TYPE_NAMES = {
+    REG_NONE: "REG_NONE",
+    REG_SZ: "REG_SZ",
+    REG_EXPAND_SZ: "REG_EXPAND_SZ",
+    REG_BINARY: "REG_BINARY",
+    REG_DWORD: "REG_DWORD",
+    REG_DWORD_BIG_ENDIAN: "REG_DWORD_BIG_ENDIAN",
+    REG_LINK: "REG_LINK",
+    REG_MULTI_SZ: "REG_MULTI_SZ",
+    8: "REG_RESOURCE_LIST",
+    9: "REG_FULL_RESOURCE_DESCRIPTOR",
+    10: "REG_RESOURCE_REQUIREMENTS_LIST",
+    REG_QWORD: "REG_QWORD",
+}
 # REG_EXPAND_SZ is taken as the text it holds: %VARIABLES% are not expanded (the ADMX writes REG_SZ).
 _TEXT, _NUMBER = (REG_SZ, REG_EXPAND_SZ), (REG_DWORD, REG_QWORD)
 
@@ -88,8 +98,9 @@ def _read_hive(registry: Registry, hive: Any, source: str) -> dict[str, Any]:
     try:
         values, subkeys = _entries(registry, root, source)
         # a value beside the sections is no section: kept, so that validate() names it
-        policy: dict[str, Any] = {name.lower(): _scalar(value, kind, source, name.lower(), source, name)
-                                  for name, value, kind in values}
+        policy: dict[str, Any] = {
+            name.lower(): _scalar(value, kind, source, name.lower(), source, name) for name, value, kind in values
+        }
         for name in subkeys:
             section = name.lower()
             policy[section] = _read_section(registry, root, name, source, section)
@@ -110,8 +121,9 @@ def _read_section(registry: Registry, parent: Any, name: str, source: str, secti
         for sub in subkeys:
             key = sub.lower()
             if key in out:
-                raise PolicyError(f"{source} {section}.{key}: set twice, as a value and as a subkey of {path}; "
-                                  "delete one")
+                raise PolicyError(
+                    f"{source} {section}.{key}: set twice, as a value and as a subkey of {path}; delete one"
+                )
             out[key] = _read_list(registry, handle, sub, f"{path}\\{sub}", source, f"{section}.{key}")
         return out
     finally:
@@ -124,16 +136,21 @@ def _read_list(registry: Registry, parent: Any, name: str, path: str, source: st
     try:
         values, subkeys = _entries(registry, handle, path)
         if subkeys:
-            raise PolicyError(f"{source} {dotted}: {path} holds a subkey ({subkeys[0]}); a list holds only "
-                              "values named 1, 2, …")
+            raise PolicyError(
+                f"{source} {dotted}: {path} holds a subkey ({subkeys[0]}); a list holds only values named 1, 2, …"
+            )
         entries: list[tuple[int, str]] = []
         for value_name, value, kind in values:
             if not value_name.isdigit():
-                raise PolicyError(f"{source} {dotted}: value {value_name!r} under {path} is not a list entry; "
-                                  "entries are named 1, 2, …")
+                raise PolicyError(
+                    f"{source} {dotted}: value {value_name!r} under {path} is not a list entry; "
+                    "entries are named 1, 2, …"
+                )
             if kind not in _TEXT:
-                raise PolicyError(f"{source} {dotted}: value {value_name} under {path} is {_type_name(kind)}; "
-                                  "each list entry is REG_SZ text")
+                raise PolicyError(
+                    f"{source} {dotted}: value {value_name} under {path} is {_type_name(kind)}; "
+                    "each list entry is REG_SZ text"
+                )
             entries.append((int(value_name), value))
         return [value for _, value in sorted(entries)]
     finally:
@@ -146,8 +163,10 @@ def _scalar(value: Any, kind: int, source: str, dotted: str, path: str = "", nam
     if kind == REG_MULTI_SZ:
         return list(value)
     where = f" (value {name} under {path})" if path else ""
-    raise PolicyError(f"{source} {dotted}: {_type_name(kind)}{where} is not a type Postseal reads; use "
-                      "REG_DWORD for numbers and on/off, REG_SZ for text")
+    raise PolicyError(
+        f"{source} {dotted}: {_type_name(kind)}{where} is not a type Postseal reads; use "
+        "REG_DWORD for numbers and on/off, REG_SZ for text"
+    )
 
 
 def _open(registry: Registry, parent: Any, name: str, path: str, source: str, dotted: str) -> Any:

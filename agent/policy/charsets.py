@@ -14,15 +14,23 @@ _BYTE_AS_CP1252 = "postseal-byte-as-cp1252"
 # Shift_JIS with Windows-31J ones, ISO-8859-1 with windows-1252's curly quotes. Each superset
 # reads its label's text unchanged. (US-ASCII, which the standard also maps to windows-1252,
 # is tried as UTF-8 first: see decode_text.)
-_SUPERSETS = {"gb2312": "gbk", "euc_kr": "cp949", "shift_jis": "cp932", "iso8859_1": "cp1252",
-              "iso8859_9": "cp1254", "iso8859_11": "cp874", "tis_620": "cp874", "big5": "big5hkscs"}
+_SUPERSETS = {
+    "gb2312": "gbk",
+    "euc_kr": "cp949",
+    "shift_jis": "cp932",
+    "iso8859_1": "cp1252",
+    "iso8859_9": "cp1254",
+    "iso8859_11": "cp874",
+    "tis_620": "cp874",
+    "big5": "big5hkscs",
+}
 
 
 def _byte_as_cp1252(error: UnicodeError) -> tuple[str, int]:
     """Codec error handler: the bytes that do not decode, each read as windows-1252."""
     if not isinstance(error, UnicodeDecodeError):
         raise error
-    return error.object[error.start:error.end].decode("cp1252", errors="replace"), error.end
+    return error.object[error.start : error.end].decode("cp1252", errors="replace"), error.end
 
 
 codecs.register_error(_BYTE_AS_CP1252, _byte_as_cp1252)

@@ -66,10 +66,16 @@ class Score:
         return 2 * p * r / (p + r) if p + r else 0.0
 
     def to_json(self) -> dict[str, float | int]:
-        return {"expected": self.expected, "found": self.found, "true_positives": self.true_positives,
-                "false_positives": self.found - self.true_positives,
-                "false_negatives": self.expected - self.true_positives,
-                "precision": round(self.precision, 4), "recall": round(self.recall, 4), "f1": round(self.f1, 4)}
+        return {
+            "expected": self.expected,
+            "found": self.found,
+            "true_positives": self.true_positives,
+            "false_positives": self.found - self.true_positives,
+            "false_negatives": self.expected - self.true_positives,
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+        }
 
 
 @dataclass
@@ -150,7 +156,11 @@ def _compare(sample: Sample, found: list[tuple[str, str]], report: Report, types
         values = [v for k, v in found if k == kind]
         if isinstance(expected, int):
             hits = min(expected, len(values))
-            s.expected, s.found, s.true_positives = s.expected + expected, s.found + len(values), s.true_positives + hits
+            s.expected, s.found, s.true_positives = (
+                s.expected + expected,
+                s.found + len(values),
+                s.true_positives + hits,
+            )
             continue
         remaining = Counter(canonical(kind, v) for v in expected)
         hits = 0
@@ -177,5 +187,12 @@ def ours(scanner=None) -> Analyzer:
 def table(report: Report) -> Iterator[list[str]]:
     for kind in sorted(report.scores):
         s = report.scores[kind]
-        yield [kind, str(s.expected), str(s.found), str(s.true_positives), f"{s.precision:.3f}",
-               f"{s.recall:.3f}", f"{s.f1:.3f}"]
+        yield [
+            kind,
+            str(s.expected),
+            str(s.found),
+            str(s.true_positives),
+            f"{s.precision:.3f}",
+            f"{s.recall:.3f}",
+            f"{s.f1:.3f}",
+        ]

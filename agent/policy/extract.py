@@ -218,8 +218,9 @@ def _zip(data: bytes, location: str, depth: int, budget: list[int]) -> list[Extr
     if depth >= MAX_ARCHIVE_DEPTH:
         return [uninspectable(location, f"archive nested deeper than {MAX_ARCHIVE_DEPTH} levels")]
     if len(members) > MAX_ARCHIVE_MEMBERS:
-        return [Extracted(location, "", [finding("oversized_archive", location,
-                                                  f"more than {MAX_ARCHIVE_MEMBERS} files")])]
+        return [
+            Extracted(location, "", [finding("oversized_archive", location, f"more than {MAX_ARCHIVE_MEMBERS} files")])
+        ]
     out: list[Extracted] = []
     for member in members:
         if member.is_dir():
@@ -236,8 +237,11 @@ def _zip(data: bytes, location: str, depth: int, budget: list[int]) -> list[Extr
             out.append(uninspectable(inner, f"ZIP member cannot be read ({type(exc).__name__})"))
             continue
         if len(content) > allowed:
-            why = "decompresses beyond the size limit" if allowed == budget[0] else \
-                f"compression ratio above {MAX_RATIO}:1 (zip bomb)"
+            why = (
+                "decompresses beyond the size limit"
+                if allowed == budget[0]
+                else f"compression ratio above {MAX_RATIO}:1 (zip bomb)"
+            )
             out.append(Extracted(inner, "", [finding("oversized_archive", inner, why)]))
             continue
         budget[0] -= len(content)
@@ -246,8 +250,15 @@ def _zip(data: bytes, location: str, depth: int, budget: list[int]) -> list[Extr
 
 
 # --- the entry point ------------------------------------------------------------------------------
-def extract(data: bytes, filename: str, content_type: str, location: str, depth: int = 0,
-            budget: list[int] | None = None, charset: str | None = None) -> list[Extracted]:
+def extract(
+    data: bytes,
+    filename: str,
+    content_type: str,
+    location: str,
+    depth: int = 0,
+    budget: list[int] | None = None,
+    charset: str | None = None,
+) -> list[Extracted]:
     """Everything readable in one attachment (ZIPs give one item per member)."""
     budget = budget if budget is not None else [MAX_ARCHIVE_BYTES]
     data, charset = as_ascii_compatible(data, charset)
@@ -258,8 +269,16 @@ def extract(data: bytes, filename: str, content_type: str, location: str, depth:
     return items
 
 
-def _extract(kind: str, data: bytes, filename: str, content_type: str, location: str, depth: int,
-             budget: list[int], charset: str | None) -> list[Extracted]:
+def _extract(
+    kind: str,
+    data: bytes,
+    filename: str,
+    content_type: str,
+    location: str,
+    depth: int,
+    budget: list[int],
+    charset: str | None,
+) -> list[Extracted]:
     if kind == "zip":
         return _zip(data, location, depth, budget)
     if kind == "pdf":

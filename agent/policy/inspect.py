@@ -21,14 +21,7 @@ from email.message import Message
 
 from agent import transfer_encoding
 from agent.model import Finding
-from agent.policy.extract import (
-    Extracted,
-    decode_text,
-    extract,
-    sniff,
-    structure_beyond_limits,
-    uninspectable,
-)
+from agent.policy.extract import Extracted, decode_text, extract, sniff, structure_beyond_limits, uninspectable
 from agent.policy.normalize import html_to_text
 from agent.policy.scanner import scan
 from agent.policy.tables import label_text_tables
@@ -51,7 +44,9 @@ def _parts(message: Message) -> tuple[list[tuple[Message, int]], list[Extracted]
             problems.append(structure_beyond_limits(f"more than {MAX_PARTS} MIME parts; the rest was not read"))
             break
         if depth > MAX_DEPTH:
-            problems.append(structure_beyond_limits(f"MIME nested deeper than {MAX_DEPTH} levels; that part was not read"))
+            problems.append(
+                structure_beyond_limits(f"MIME nested deeper than {MAX_DEPTH} levels; that part was not read")
+            )
             continue
         if part.is_multipart():
             children = part.get_payload()

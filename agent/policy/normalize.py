@@ -4,8 +4,31 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-_BLOCKS = {"br", "p", "div", "tr", "li", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol",
-           "blockquote", "pre", "hr", "section", "article", "header", "footer"}
+_BLOCKS = {
+    "br",
+    "p",
+    "div",
+    "tr",
+    "li",
+    "td",
+    "th",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "ul",
+    "ol",
+    "blockquote",
+    "pre",
+    "hr",
+    "section",
+    "article",
+    "header",
+    "footer",
+}
 
 
 class _Table:
@@ -61,7 +84,10 @@ class _HtmlText(HTMLParser):
             self._tables[-1].cell = []
         elif tag in _BLOCKS:
             self._out("\n" if not (self._tables and self._tables[-1].cell is not None) else " ")
-        elif tag in ("td", "th"):  # a cell outside a table; inline tags (span, b, font) join: "<span>436</span>-70" is 436-70
+        elif tag in (
+            "td",
+            "th",
+        ):  # a cell outside a table; inline tags (span, b, font) join: "<span>436</span>-70" is 436-70
             self._out(" ")
         if self._hidden:
             # Shown by mail programs too: alt text where images are blocked (the default in

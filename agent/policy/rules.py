@@ -40,12 +40,28 @@ FLAGS = ("portal_only", "never_tls_only", "warn")
 ACTIONS = (*DECIDING, *FLAGS)
 ALIASES = {"hold": "hold_for_review", "send": "encrypt"}  # the first version's words
 RECIPIENT_SCOPES = ("any", "external", "internal")
-ATTACHMENT_FINDINGS = ("hl7_patient_data", "fhir_patient_data", "encrypted_archive", "oversized_archive",
-                       "uninspectable_attachment", "mime_beyond_limits")
+ATTACHMENT_FINDINGS = (
+    "hl7_patient_data",
+    "fhir_patient_data",
+    "encrypted_archive",
+    "oversized_archive",
+    "uninspectable_attachment",
+    "mime_beyond_limits",
+)
 DETECTOR_TYPES = (*TYPES, *ATTACHMENT_FINDINGS)
 ATTACHMENT_KINDS = ("pdf", "docx", "xlsx", "zip", "hl7", "json", "xml", "html", "text", "ole", "binary")
-_KEYS = {"name", "detectors", "min_count", "min_confidence", "recipients", "recipient_domains",
-         "attachment_types", "sender_groups", "action", "message"}
+_KEYS = {
+    "name",
+    "detectors",
+    "min_count",
+    "min_confidence",
+    "recipients",
+    "recipient_domains",
+    "attachment_types",
+    "sender_groups",
+    "action",
+    "message",
+}
 
 
 class RulesError(ValueError):
@@ -86,7 +102,8 @@ class Rule:
         if self.recipients == "internal" and not facts.internal:
             return False
         if self.recipient_domains and not any(
-                _in_domains(a, self.recipient_domains) for a in (*facts.external, *facts.internal)):
+            _in_domains(a, self.recipient_domains) for a in (*facts.external, *facts.internal)
+        ):
             return False
         if self.attachment_types and not facts.attachment_kinds & set(self.attachment_types):
             return False
@@ -124,11 +141,20 @@ class RuleSet:
                 warnings.append(rule.message or f"rule {rule.name} applies to this message")
             else:
                 reason = rule.message or f"rule {rule.name}: {rule.action}"
-                return Verdict(DECIDING[rule.action], rule.name, reason, tuple(findings), tls_allowed,
-                               portal_only, tuple(warnings), tuple(matched))
+                return Verdict(
+                    DECIDING[rule.action],
+                    rule.name,
+                    reason,
+                    tuple(findings),
+                    tls_allowed,
+                    portal_only,
+                    tuple(warnings),
+                    tuple(matched),
+                )
         reason = "no rule holds this message; each recipient gets the strongest method available"
-        return Verdict(Action.SEND, "default", reason, tuple(findings), tls_allowed, portal_only,
-                       tuple(warnings), tuple(matched))
+        return Verdict(
+            Action.SEND, "default", reason, tuple(findings), tls_allowed, portal_only, tuple(warnings), tuple(matched)
+        )
 
 
 def load_rules(path: str = "") -> RuleSet:
@@ -158,7 +184,8 @@ def parse_rules(text: str, source: str) -> RuleSet:
         raise RulesError(f"{source}: unknown top-level key(s) {sorted(unknown)}; expected [groups] and [[rule]]")
     groups = data.get("groups", {})
     if not isinstance(groups, dict) or not all(
-            isinstance(v, list) and all(isinstance(m, str) for m in v) for v in groups.values()):
+        isinstance(v, list) and all(isinstance(m, str) for m in v) for v in groups.values()
+    ):
         raise RulesError(f"{source}: [groups] must map names to lists of addresses or @domains")
     rules = data.get("rule", [])
     if not isinstance(rules, list) or not all(isinstance(raw, dict) for raw in rules):
@@ -174,7 +201,9 @@ def _strings(where: str, raw: dict, key: str, allowed: Iterable[str] | None = No
         allowed = tuple(allowed)
         for item in value:
             if item not in allowed:
-                raise RulesError(f"{where}: unknown {key[:-1].replace('_', ' ')} {item!r} (known: {', '.join(allowed)})")
+                raise RulesError(
+                    f"{where}: unknown {key[:-1].replace('_', ' ')} {item!r} (known: {', '.join(allowed)})"
+                )
     return tuple(value)
 
 
@@ -193,8 +222,12 @@ def _rule(source: str, index: int, raw: dict, groups: dict[str, list[str]]) -> R
         raise RulesError(f"{where}: a block rule needs a message telling the sender what to do")
     min_count, min_confidence = raw.get("min_count", 1), raw.get("min_confidence", 0.8)
     # Types as written, not coerced: "3" or true is a typo, and int(inf) raises OverflowError.
-    if isinstance(min_count, bool) or not isinstance(min_count, int) \
-            or isinstance(min_confidence, bool) or not isinstance(min_confidence, (int, float)):
+    if (
+        isinstance(min_count, bool)
+        or not isinstance(min_count, int)
+        or isinstance(min_confidence, bool)
+        or not isinstance(min_confidence, (int, float))
+    ):
         raise RulesError(f"{where}: min_count must be a whole number and min_confidence a number")
     if min_count < 1 or not 0.0 <= min_confidence <= 1.0:
         raise RulesError(f"{where}: min_count must be at least 1 and min_confidence between 0 and 1")

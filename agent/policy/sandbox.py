@@ -136,8 +136,13 @@ class _Worker:
     def __init__(self) -> None:
         env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "agent.policy.sandbox"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL, env=env, preexec_fn=_limit_memory if os.name == "posix" else None)
+            [sys.executable, "-m", "agent.policy.sandbox"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            preexec_fn=_limit_memory if os.name == "posix" else None,
+        )
 
     def ask(self, kind: str, data: bytes, timeout: float) -> tuple[str, str]:
         """(text, problem); raises TimeoutError or EOFError (the worker died)."""

@@ -31,15 +31,33 @@ _TOKEN_END = re.compile(r"\s")
 
 # Zero-width, soft-hyphen and bidi-control characters are removed so "123\u200b-45-6789"
 # cannot hide an SSN; NFKC turns fullwidth "１２３" into "123".
-_INVISIBLE_CHARS = "\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064\ufeff"
+_INVISIBLE_CHARS = (
+    "\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064\ufeff"
+)
 _INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
 
 # The dashes and quotes word processors put in, one for one as ASCII: "512–44–8721" written
 # with en dashes is the same SSN, and NFKC leaves these alone. Mapping them also lets most
 # accented text be held one byte per character (Latin-1), where every later step is faster.
-_PUNCTUATION = {"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-",
-                "\u2212": "-", "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u201c": '"',
-                "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2032": "'", "\u2033": '"'}
+_PUNCTUATION = {
+    "\u2010": "-",
+    "\u2011": "-",
+    "\u2012": "-",
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2015": "-",
+    "\u2212": "-",
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201a": "'",
+    "\u201b": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201e": '"',
+    "\u201f": '"',
+    "\u2032": "'",
+    "\u2033": '"',
+}
 
 
 def _punctuation_to_ascii(error: UnicodeError) -> tuple[str, int]:
@@ -47,7 +65,7 @@ def _punctuation_to_ascii(error: UnicodeError) -> tuple[str, int]:
     if not isinstance(error, UnicodeEncodeError):
         raise error
     try:
-        return "".join(_PUNCTUATION[c] for c in error.object[error.start:error.end]), error.end
+        return "".join(_PUNCTUATION[c] for c in error.object[error.start : error.end]), error.end
     except KeyError:
         raise error from None  # something else (CJK, zero-width, fullwidth): the general path
 
@@ -105,8 +123,12 @@ class _Hyperscan:
                 self._owners.append([])
             self._owners[unique[key]].append(index)
         self.db = hyperscan.Database()
-        self.db.compile(expressions=[p.encode() for p, _ in unique], ids=list(range(len(unique))), elements=len(unique),
-                        flags=[hyperscan.HS_FLAG_CASELESS if caseless else 0 for _, caseless in unique])
+        self.db.compile(
+            expressions=[p.encode() for p, _ in unique],
+            ids=list(range(len(unique))),
+            elements=len(unique),
+            flags=[hyperscan.HS_FLAG_CASELESS if caseless else 0 for _, caseless in unique],
+        )
         self._scratch_type = hyperscan.Scratch
         self._local = threading.local()  # Hyperscan scratch space is per scan in flight: one per thread
 

@@ -23,7 +23,8 @@ import re
 _LABEL_WORDS = re.compile(
     r"(?i)\b(?:patient|name|dob|birth|mrn|record|chart|member|subscriber|policy|group|insurance|ssn|social|"
     r"npi|dea|mbi|medicare|medicaid|phone|tel|mobile|cell|fax|e-?mail|address|street|cpt|hcpcs|procedure|"
-    r"icd|diagnosis|dx|code|ndc|routing|aba|account|card|licen[cs]e|dl|id)\b")
+    r"icd|diagnosis|dx|code|ndc|routing|aba|account|card|licen[cs]e|dl|id)\b"
+)
 _NUMBERISH = re.compile(r"^[\d\s.,:/$%()+-]+$")
 _QUOTE = re.compile(r"^[ \t]*(?:>[ \t]?)*")  # "> " of a quoted reply
 _RULE = re.compile(r"^[ \t|:+-]*-{3}[ \t|:+-]*$")  # a Markdown or ASCII rule row: |---|:--:|
@@ -52,12 +53,18 @@ def render(rows: list[list[str]]) -> str:
         header = rows[0]
         lines = ["\t".join(header)]
         for row in rows[1:]:
-            lines.append("\t".join(f"{header[i]}: {cell}" if i < len(header) and header[i] and cell else cell
-                                   for i, cell in enumerate(row)))
+            lines.append(
+                "\t".join(
+                    f"{header[i]}: {cell}" if i < len(header) and header[i] and cell else cell
+                    for i, cell in enumerate(row)
+                )
+            )
         return "\n".join(lines)
     if all(len([c for c in r if c]) <= 2 for r in rows) and any(_LABEL_WORDS.search(r[0]) for r in rows if r):
-        return "\n".join(f"{r[0]}: {' '.join(c for c in r[1:] if c)}" if len(r) > 1 and _LABEL_WORDS.search(r[0])
-                         else "\t".join(r) for r in rows)
+        return "\n".join(
+            f"{r[0]}: {' '.join(c for c in r[1:] if c)}" if len(r) > 1 and _LABEL_WORDS.search(r[0]) else "\t".join(r)
+            for r in rows
+        )
     return "\n".join("\t".join(r) for r in rows)
 
 
@@ -86,7 +93,7 @@ _RECORD_SPLIT = re.compile(r"[|\t&]")
 def _row(line: str) -> tuple[str, list[str], list[int]] | None:
     """A line's delimiter, cells and (for a space-aligned row) where each cell starts; None
     when it is not a table row."""
-    line = line[_QUOTE.match(line).end():].rstrip()
+    line = line[_QUOTE.match(line).end() :].rstrip()
     if line.count("|") >= 2 or (line.startswith("|") and line.count("|") >= 1):
         return "|", line.strip("|").split("|"), []
     if "\t" in line.strip():
@@ -102,8 +109,11 @@ def _aligned_header(row: tuple[str, list[str], list[int]]) -> bool:
     """A report's column header ("ROOM    PATIENT NAME    DOB    MRN"): three or more short
     cells, so that two spaces after a sentence's full stop do not make a table."""
     cells = row[1]
-    return (len(cells) >= 3 and all(len(c) <= 30 and len(c.split()) <= 4 and not _SENTENCE.search(c) for c in cells)
-            and _is_header(_cells(cells)))
+    return (
+        len(cells) >= 3
+        and all(len(c) <= 30 and len(c.split()) <= 4 and not _SENTENCE.search(c) for c in cells)
+        and _is_header(_cells(cells))
+    )
 
 
 def _under(header: tuple[str, list[str], list[int]], row: tuple[str, list[str], list[int]]) -> list[str]:

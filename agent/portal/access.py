@@ -64,8 +64,12 @@ class RateLimiter:
     short burst), which one statement per hit buys; the per-message limits still hold.
     """
 
-    def __init__(self, per_minute: int = ATTEMPTS_PER_MINUTE, receipts_per_message: int = RECEIPTS_PER_MINUTE,
-                 receipts_per_client: int = CLIENT_RECEIPTS_PER_MINUTE) -> None:
+    def __init__(
+        self,
+        per_minute: int = ATTEMPTS_PER_MINUTE,
+        receipts_per_message: int = RECEIPTS_PER_MINUTE,
+        receipts_per_client: int = CLIENT_RECEIPTS_PER_MINUTE,
+    ) -> None:
         self.per_minute = per_minute
         self.receipts_per_message = receipts_per_message
         self.receipts_per_client = receipts_per_client
@@ -79,13 +83,16 @@ class RateLimiter:
         """0 if this client may try a code now, else the seconds to wait."""
         return self._over(store, f"attempts:{client}", self.per_minute, now or time.time())
 
-    def receipt(self, store: PortalStore, client: str, ident: str, session: str, index: int,
-                now: float | None = None) -> Refusal | bool:
+    def receipt(
+        self, store: PortalStore, client: str, ident: str, session: str, index: int, now: float | None = None
+    ) -> Refusal | bool:
         """True when this receipt is to be recorded, False when this session already recorded
         this attachment (the answer is the same to the browser: nothing to retry), or why not now."""
         now = now or time.time()
-        for key, limit in ((f"receipts-client:{client}", self.receipts_per_client),
-                           (f"receipts:{ident}", self.receipts_per_message)):
+        for key, limit in (
+            (f"receipts-client:{client}", self.receipts_per_client),
+            (f"receipts:{ident}", self.receipts_per_message),
+        ):
             wait = self._over(store, key, limit, now)
             if wait:
                 return Refusal(429, "Too many downloads recorded at once. Wait a minute, then try again.", wait)
@@ -97,11 +104,13 @@ def unavailable(sealed: Sealed | None, now: float | None = None) -> Refusal | No
     if sealed is None:
         return Refusal(404, "This message does not exist. Check that the link is complete.")
     if sealed.revoked:
-        return Refusal(410, f"The sender withdrew this message on {friendly_day(sealed.revoked)}."
-                            " Ask them to send it again if you still need it.")
+        return Refusal(
+            410,
+            f"The sender withdrew this message on {friendly_day(sealed.revoked)}."
+            " Ask them to send it again if you still need it.",
+        )
     if sealed.expired(now):
-        return Refusal(410, f"This message expired on {friendly_day(sealed.expires)}."
-                            " Ask the sender to send it again.")
+        return Refusal(410, f"This message expired on {friendly_day(sealed.expires)}. Ask the sender to send it again.")
     return None
 
 
@@ -110,9 +119,12 @@ def locked(sealed: Sealed, now: float | None = None) -> Refusal | None:
     if sealed.locked_until and sealed.locked_until > now:
         # Minutes from now, not a clock time: the portal's time zone is not the patient's.
         minutes = int((sealed.locked_until - now) // 60) + 1
-        return Refusal(423, f"Too many wrong codes: this message is locked for {minutes} more "
-                            f"minute{'' if minutes == 1 else 's'}. Then ask for a new code.",
-                       sealed.locked_until - now)
+        return Refusal(
+            423,
+            f"Too many wrong codes: this message is locked for {minutes} more "
+            f"minute{'' if minutes == 1 else 's'}. Then ask for a new code.",
+            sealed.locked_until - now,
+        )
     return None
 
 
@@ -125,14 +137,18 @@ def new_code(store: PortalStore, sealed: Sealed, now: float | None = None) -> st
     recent = [t for t in sealed.codes_sent if t > now - 3600]
     if recent and now - recent[-1] < CODE_INTERVAL:
         wait = CODE_INTERVAL - (now - recent[-1])
-        return Refusal(429, f"A code was sent less than a minute ago. Check your mailbox, or ask again in "
-                            f"{int(wait) + 1} seconds.", wait)
+        return Refusal(
+            429,
+            f"A code was sent less than a minute ago. Check your mailbox, or ask again in {int(wait) + 1} seconds.",
+            wait,
+        )
     if len(recent) >= CODES_PER_HOUR:
         wait = recent[0] + 3600 - now
         return Refusal(429, f"Five codes were sent in the last hour. Ask again in {int(wait // 60) + 1} minutes.", wait)
     code = f"{secrets.randbelow(10**6):06d}"
-    if not store.issue_code(sealed.id, _code_digest(sealed.id, code), now + CODE_LIFETIME,
-                            sealed.codes_sent, (*recent, now), now):
+    if not store.issue_code(
+        sealed.id, _code_digest(sealed.id, code), now + CODE_LIFETIME, sealed.codes_sent, (*recent, now), now
+    ):
         # Another request changed the message between our read and this write (a code sent
         # or a lock): the answer is decided again on what is stored now.
         return Refusal(429, "A code was just sent. Check your mailbox, or ask again in a minute.", CODE_INTERVAL)
@@ -172,19 +188,29 @@ def check(store: PortalStore, sealed: Sealed, answer: str, now: float | None = N
     if good and not opened:
         # Right when read, but locked, revoked, used or replaced since: decided on what is stored now.
         current = store.get(sealed.id)
-        return (unavailable(current, now) or (locked(current, now) if current else None)
-                or Refusal(403, "This code was already used or replaced. Ask for a new one."))
+        return (
+            unavailable(current, now)
+            or (locked(current, now) if current else None)
+            or Refusal(403, "This code was already used or replaced. Ask for a new one.")
+        )
     if not good:
         counted = store.count_wrong_try(sealed.id, MAX_TRIES, now + LOCKOUT, now)
         if counted is None:
             current = store.get(sealed.id)
             return (locked(current, now) if current else None) or Refusal(
-                423, "Too many wrong codes: this message is locked for now. Try again later and ask for a new code.", LOCKOUT)
+                423,
+                "Too many wrong codes: this message is locked for now. Try again later and ask for a new code.",
+                LOCKOUT,
+            )
         tries, just_locked = counted
         if just_locked:
             store.event(sealed.id, "locked", f"{MAX_TRIES} wrong codes")
-            return Refusal(423, f"Too many wrong codes: this message is locked for {int(LOCKOUT // 60)} minutes. "
-                                "Then ask for a new code.", LOCKOUT)
+            return Refusal(
+                423,
+                f"Too many wrong codes: this message is locked for {int(LOCKOUT // 60)} minutes. "
+                "Then ask for a new code.",
+                LOCKOUT,
+            )
         left = MAX_TRIES - tries
         return Refusal(403, f"That code is not right. {left} {'try' if left == 1 else 'tries'} left.")
     token = secrets.token_urlsafe(32)

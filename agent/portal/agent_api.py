@@ -35,8 +35,11 @@ async def enroll(p: Portal, request: web.Request) -> web.Response:
         return refuse(access.Refusal(400, 'expected JSON {"code": "…", "name": "…"} of at most 4 KB'))
     enrolled = await p.run(enrolment.enrol, p.store, str(body.get("code") or ""), str(body.get("name") or ""))
     if enrolled is None:
-        return refuse(access.Refusal(403, "This enrolment code is unknown, used up or expired: ask the "
-                                          "portal's administrator for a new one."))
+        return refuse(
+            access.Refusal(
+                403, "This enrolment code is unknown, used up or expired: ask the portal's administrator for a new one."
+            )
+        )
     log.info("portal: agent %s enrolled", enrolled.agent)
     return web.json_response({"agent": enrolled.agent, "credential": enrolled.credential}, status=201)
 
@@ -64,6 +67,7 @@ async def upload(p: Portal, request: web.Request) -> web.Response:
             return again(p, p.store.get(ident), agent, data, (sender, recipient))
         log.info("portal: stored sealed message %s (%d bytes)", ident, len(data))
         return web.json_response({"id": ident, "expires": expires}, status=201)
+
     return await p.run(store)
 
 
@@ -71,8 +75,14 @@ def again(p: Portal, sealed: Sealed | None, agent: str, data: bytes, parties: tu
     """An upload under an id already taken. The same agent sending the same bytes for the
     same sender and recipient again is a retry whose first answer was lost: success (200),
     nothing written. Anything else, or another agent's id, is a conflict (409)."""
-    if (sealed is None or sealed.agent != agent or sealed.revoked or sealed.expired()
-            or sealed.size != len(data) or (sealed.sender, sealed.recipient) != parties):
+    if (
+        sealed is None
+        or sealed.agent != agent
+        or sealed.revoked
+        or sealed.expired()
+        or sealed.size != len(data)
+        or (sealed.sender, sealed.recipient) != parties
+    ):
         return refuse(access.Refusal(409, "This message id is already used."))
     stored = p.store.blob(sealed.id)
     if stored is None:  # the first upload's bytes are still landing: ask again shortly
@@ -90,6 +100,7 @@ async def revoke(p: Portal, request: web.Request) -> web.Response:
         p.store.event(ident, "revoked")
         log.info("portal: revoked %s", ident)
         return web.json_response({"revoked": ident})
+
     return await p.run(work)
 
 
@@ -106,10 +117,17 @@ async def sync(p: Portal, request: web.Request) -> web.Response:
         # and not at all where the sweeper deletes it after its grace period.
         if p.store.note_expired() and p.purge_on_sync:
             p.store.purge_expired()
-        return web.json_response({
-            "events": p.store.events_since(since, agent=agent), "replies": p.store.replies(agent),
-            "expiring": [{"id": s.id, "sender": s.sender, "recipient": s.recipient, "expires": s.expires}
-                         for s in (p.store.expiring(within, agent=agent) if within else [])]})
+        return web.json_response(
+            {
+                "events": p.store.events_since(since, agent=agent),
+                "replies": p.store.replies(agent),
+                "expiring": [
+                    {"id": s.id, "sender": s.sender, "recipient": s.recipient, "expires": s.expires}
+                    for s in (p.store.expiring(within, agent=agent) if within else [])
+                ],
+            }
+        )
+
     return await p.run(work)
 
 
@@ -123,6 +141,7 @@ async def claim(p: Portal, request: web.Request) -> web.Response:
         if not ID.match(ident) or not p.store.claim(ident, agent):
             raise web.HTTPNotFound(text="No such message.")
         return web.Response(status=204)
+
     return await p.run(work)
 
 
@@ -130,6 +149,7 @@ async def warned(p: Portal, request: web.Request) -> web.Response:
     def work() -> web.Response:
         p.store.update(p.own_message(request, p.agent_only(request)).id, warned=time.time())
         return web.Response(status=204)
+
     return await p.run(work)
 
 
@@ -139,6 +159,7 @@ async def reply_blob(p: Portal, request: web.Request) -> web.Response:
         if data is None:
             raise web.HTTPNotFound(text="no such reply")
         return web.Response(body=data, content_type="application/octet-stream")
+
     return await p.run(work)
 
 
@@ -147,6 +168,7 @@ async def drop_reply(p: Portal, request: web.Request) -> web.Response:
         if not p.store.drop_reply(p.own_reply(request, p.agent_only(request))):
             raise web.HTTPNotFound(text="no such reply")
         return web.Response(status=204)
+
     return await p.run(work)
 
 

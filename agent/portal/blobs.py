@@ -54,8 +54,10 @@ def check_data(key: str, data: bytes) -> bytes:
 
 def check_key(key: str) -> str:
     if not isinstance(key, str) or not _KEY.fullmatch(key):
-        raise BlobKeyRefused(f"blob key {key!r} is not allowed (letters, digits, '.', '_', '-', "
-                        "segments joined by '/', none starting with '.')")
+        raise BlobKeyRefused(
+            f"blob key {key!r} is not allowed (letters, digits, '.', '_', '-', "
+            "segments joined by '/', none starting with '.')"
+        )
     return key
 
 
@@ -126,8 +128,9 @@ class FileBlobStore:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(tmp)
             if path.read_bytes() != data:
-                raise BlobConflict(f"blob store {self.root}: {key!r} already holds a different "
-                                   "blob; it was not overwritten")
+                raise BlobConflict(
+                    f"blob store {self.root}: {key!r} already holds a different blob; it was not overwritten"
+                )
         except BlobError:
             raise
         except OSError as exc:
@@ -172,15 +175,27 @@ class S3BlobStore:
     throttling, 5xx and connection errors), not a loop here. Timeouts bound each try.
     """
 
-    def __init__(self, bucket: str, prefix: str = "", *, endpoint_url: str | None = None,
-                 region: str | None = None, conditional: bool = True, attempts: int = 4,
-                 connect_timeout: float = 5, read_timeout: float = 30, connections: int = 10) -> None:
+    def __init__(
+        self,
+        bucket: str,
+        prefix: str = "",
+        *,
+        endpoint_url: str | None = None,
+        region: str | None = None,
+        conditional: bool = True,
+        attempts: int = 4,
+        connect_timeout: float = 5,
+        read_timeout: float = 30,
+        connections: int = 10,
+    ) -> None:
         try:  # the portal-server extra; the embedded portal never needs it
             import boto3
             from botocore.config import Config
         except ImportError:
-            raise BlobError(f"object store s3://{bucket}: needs boto3, which is not installed "
-                            "(pip install 'postseal[portal-server]')") from None
+            raise BlobError(
+                f"object store s3://{bucket}: needs boto3, which is not installed "
+                "(pip install 'postseal[portal-server]')"
+            ) from None
 
         if prefix and not prefix.endswith("/"):
             prefix += "/"
@@ -189,11 +204,13 @@ class S3BlobStore:
         self.bucket, self.prefix, self.conditional = bucket, prefix, conditional
         # One HTTP connection per thread that may call at once (the portal server's store
         # threads, offload.WORKERS): botocore's client is thread-safe, its pool is the limit.
-        config = Config(retries={"mode": "standard", "total_max_attempts": attempts},
-                        connect_timeout=connect_timeout, read_timeout=read_timeout,
-                        max_pool_connections=connections)
-        self.client = boto3.session.Session(region_name=region).client(
-            "s3", endpoint_url=endpoint_url, config=config)
+        config = Config(
+            retries={"mode": "standard", "total_max_attempts": attempts},
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            max_pool_connections=connections,
+        )
+        self.client = boto3.session.Session(region_name=region).client("s3", endpoint_url=endpoint_url, config=config)
 
     @staticmethod
     def _what(exc: Exception) -> str:
@@ -258,8 +275,10 @@ class S3BlobStore:
     def _same_or_conflict(self, key: str, data: bytes) -> None:
         # Compared byte for byte: an ETag is an MD5 only for single-part, non-KMS objects.
         if self.get(key) != data:
-            raise BlobConflict(f"object store s3://{self.bucket}/{self.prefix}{key} already "
-                               "holds a different blob; it was not overwritten")
+            raise BlobConflict(
+                f"object store s3://{self.bucket}/{self.prefix}{key} already "
+                "holds a different blob; it was not overwritten"
+            )
 
     def get(self, key: str) -> bytes | None:
         check_key(key)

@@ -75,8 +75,15 @@ class Branding:
         if text["support_url"] and not re.match(r"^https://[^\s/?#]+\.[^\s]*$", text["support_url"]):
             raise ValueError(f"{where}.support_url: must be an https:// address")
         logo = read_logo(text["logo"], where, base) if text["logo"] else None
-        return cls(text["name"], logo, text["primary_color"].lower(), text["accent_color"].lower(),
-                   text["support_email"], text["support_phone"], text["support_url"])
+        return cls(
+            text["name"],
+            logo,
+            text["primary_color"].lower(),
+            text["accent_color"].lower(),
+            text["support_email"],
+            text["support_phone"],
+            text["support_url"],
+        )
 
     @property
     def title(self) -> str:
@@ -84,24 +91,30 @@ class Branding:
 
     def public(self) -> dict[str, Any]:
         """What the page shows and the agents' notices carry (GET /api/v1/branding)."""
-        return {"name": self.name, "logo": "/static/logo" if self.logo else "",
-                "primary_color": self.primary_color, "accent_color": self.accent_color,
-                "support": {"email": self.support_email, "phone": self.support_phone, "url": self.support_url}}
+        return {
+            "name": self.name,
+            "logo": "/static/logo" if self.logo else "",
+            "primary_color": self.primary_color,
+            "accent_color": self.accent_color,
+            "support": {"email": self.support_email, "phone": self.support_phone, "url": self.support_url},
+        }
 
     def css(self) -> str:
         """/static/brand.css: the colours, with a header text colour that keeps contrast."""
         ink = readable_ink(self.primary_color)
         # Links are text on white: the brand colour when it reads there, else the portal's blue.
         link = self.primary_color if ink == "#ffffff" else DEFAULT_PRIMARY
-        return (f":root {{ --brand: {self.primary_color}; --brand-ink: {ink}; --accent: {self.accent_color};"
-                f" --link: {link}; }}\n"
-                "header, button { background: var(--brand); color: var(--brand-ink); }\n"
-                "header { border-bottom: 4px solid var(--accent); }\n"
-                "a { color: var(--link); }\n"
-                ":focus-visible { outline-color: var(--accent); }\n")
+        return (
+            f":root {{ --brand: {self.primary_color}; --brand-ink: {ink}; --accent: {self.accent_color};"
+            f" --link: {link}; }}\n"
+            "header, button { background: var(--brand); color: var(--brand-ink); }\n"
+            "header { border-bottom: 4px solid var(--accent); }\n"
+            "a { color: var(--link); }\n"
+            ":focus-visible { outline-color: var(--accent); }\n"
+        )
 
     def contact_line(self) -> str:
-        """"Questions? Valley Clinic: 555-0100, help@valley.example, https://…" for a mail, or ""."""
+        """ "Questions? Valley Clinic: 555-0100, help@valley.example, https://…" for a mail, or ""."""
         ways = [w for w in (self.support_phone, self.support_email, self.support_url) if w]
         if not ways:
             return ""
@@ -112,7 +125,7 @@ DEFAULT = Branding()
 
 
 def friendly_day(unix: float) -> str:
-    """"Tuesday 15 December 2026": a date a patient reads at a glance (never 2026-12-15, which
+    """ "Tuesday 15 December 2026": a date a patient reads at a glance (never 2026-12-15, which
     half the world reads in another order). In this machine's time zone; the page shows dates
     in the browser's own language and time zone (portal.js)."""
     moment = time.localtime(unix)
@@ -138,10 +151,12 @@ def read_logo(path_text: str, where: str, base: Path | None) -> Logo:
 
 def _luminance(colour: str) -> float:
     """WCAG 2 relative luminance of #RRGGBB."""
+
     def channel(hex_pair: str) -> float:
         c = int(hex_pair, 16) / 255
         return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-    r, g, b = (channel(colour[i:i + 2]) for i in (1, 3, 5))
+
+    r, g, b = (channel(colour[i : i + 2]) for i in (1, 3, 5))
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 

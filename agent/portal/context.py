@@ -93,8 +93,10 @@ class Portal:
     def throttle(self, request: web.Request) -> web.Response | None:
         wait = self.limiter.allow(self.store, request.remote or "?")
         if wait:
-            return self.limited("client", access.Refusal(
-                429, "Too many attempts from your network. Wait a minute, then try again.", wait))
+            return self.limited(
+                "client",
+                access.Refusal(429, "Too many attempts from your network. Wait a minute, then try again.", wait),
+            )
         return None
 
     # --- agents ------------------------------------------------------------------------------
@@ -104,8 +106,10 @@ class Portal:
         supplied = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         agent = self.store.agent_of(digest(supplied)) if 0 < len(supplied) <= 512 else None
         if agent is None:
-            raise web.HTTPUnauthorized(text="This agent is not enrolled with the portal, or its credential "
-                                            "was revoked: run `postseal portal enroll`.")
+            raise web.HTTPUnauthorized(
+                text="This agent is not enrolled with the portal, or its credential "
+                "was revoked: run `postseal portal enroll`."
+            )
         return agent
 
     def own_message(self, request: web.Request, agent: str) -> Sealed:

@@ -51,7 +51,7 @@ def adopt(store: PortalStore, credential: str, name: str = "this computer's agen
 
 
 def duration(text: str) -> float:
-    """"90m", "12h", "7d" → seconds (at most MAX_DAYS)."""
+    """ "90m", "12h", "7d" → seconds (at most MAX_DAYS)."""
     found = _DURATION.match(text.strip())
     if not found:
         raise EnrolmentError(f"--expires {text!r}: give minutes, hours or days, like 30m, 12h or 7d")
@@ -98,9 +98,11 @@ def cmd_code(store: PortalStore, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"code": code, "uses": args.uses, "expires": expires}))
     else:
-        print(f"{code}\n\nGood for {args.uses} agent(s) until {_when(expires)}. It is shown only this once:\n"
-              "give it to the computers to enrol (`postseal portal enroll --url URL --code CODE`, or\n"
-              "portal.enrolment_code in managed policy).")
+        print(
+            f"{code}\n\nGood for {args.uses} agent(s) until {_when(expires)}. It is shown only this once:\n"
+            "give it to the computers to enrol (`postseal portal enroll --url URL --code CODE`, or\n"
+            "portal.enrolment_code in managed policy)."
+        )
     return 0
 
 
@@ -108,8 +110,11 @@ def cmd_agents(store: PortalStore, args: argparse.Namespace) -> int:
     if args.agents_cmd == "revoke":
         if not store.revoke_agent(args.id, time.time()):
             raise EnrolmentError(f"no enrolled agent {args.id!r} (or it is already revoked)")
-        print(json.dumps({"revoked": args.id}) if args.json else
-              f"agent {args.id} revoked: its credential is refused from now on; its messages stay until they expire")
+        print(
+            json.dumps({"revoked": args.id})
+            if args.json
+            else f"agent {args.id} revoked: its credential is refused from now on; its messages stay until they expire"
+        )
         return 0
     rows = store.agents()
     if args.json:
@@ -117,7 +122,9 @@ def cmd_agents(store: PortalStore, args: argparse.Namespace) -> int:
         return 0
     print(f"{'AGENT':16} {'ENROLLED':21} {'REVOKED':21} {'MESSAGES':>8}  NAME")
     for row in rows:
-        print(f"{row['id']:16} {_when(row['enrolled']):21} {_when(row['revoked']):21} {row['messages']:>8}  {row['name']}")
+        print(
+            f"{row['id']:16} {_when(row['enrolled']):21} {_when(row['revoked']):21} {row['messages']:>8}  {row['name']}"
+        )
     return 0
 
 

@@ -53,8 +53,16 @@ class Sealed:
 
 class PortalStore(Protocol):
     # --- sealed messages
-    def put(self, ident: str, blob: bytes, sender: str, recipient: str, expires: float,
-            passcode: str | None = None, agent: str = LOCAL_AGENT) -> bool:
+    def put(
+        self,
+        ident: str,
+        blob: bytes,
+        sender: str,
+        recipient: str,
+        expires: float,
+        passcode: str | None = None,
+        agent: str = LOCAL_AGENT,
+    ) -> bool:
         """False (nothing changed) when `ident` is already there."""
 
     def get(self, ident: str) -> Sealed | None: ...
@@ -65,11 +73,17 @@ class PortalStore(Protocol):
         """Plain fields only (opened, warned); never a limit."""
 
     # --- verification: one atomic statement each
-    def issue_code(self, ident: str, code_hash: str, code_expires: float,
-                   sent_before: tuple[float, ...], sent_now: tuple[float, ...], now: float) -> bool: ...
+    def issue_code(
+        self,
+        ident: str,
+        code_hash: str,
+        code_expires: float,
+        sent_before: tuple[float, ...],
+        sent_now: tuple[float, ...],
+        now: float,
+    ) -> bool: ...
 
-    def count_wrong_try(self, ident: str, max_tries: int, lock_until: float,
-                        now: float) -> tuple[int, bool] | None: ...
+    def count_wrong_try(self, ident: str, max_tries: int, lock_until: float, now: float) -> tuple[int, bool] | None: ...
 
     def consume_code(self, ident: str, code_hash: str, now: float) -> bool: ...
 

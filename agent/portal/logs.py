@@ -37,8 +37,12 @@ def scrub(text: str) -> str:
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        entry = {"time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
-                 "level": record.levelname.lower(), "logger": record.name, "message": scrub(record.getMessage())}
+        entry = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": scrub(record.getMessage()),
+        }
         entry.update({name: getattr(record, name) for name in _FIELDS if hasattr(record, name)})
         if record.exc_info and record.exc_info[0] is not None:
             entry["error"] = record.exc_info[0].__name__  # the kind only: a traceback can quote data
@@ -67,9 +71,18 @@ class AccessLogger(AbstractAccessLogger):
 
     def log(self, request: BaseRequest, response: StreamResponse, duration: float) -> None:
         route = route_of(request) if isinstance(request, Request) else "(no route)"
-        self.logger.info("%s %s %d", request.method, route, response.status,
-                         extra={"method": request.method, "route": route, "status": response.status,
-                                "duration_ms": round(duration * 1000, 1)})
+        self.logger.info(
+            "%s %s %d",
+            request.method,
+            route,
+            response.status,
+            extra={
+                "method": request.method,
+                "route": route,
+                "status": response.status,
+                "duration_ms": round(duration * 1000, 1),
+            },
+        )
 
 
 def setup(fmt: str, level: str = "INFO", stream=None) -> None:

@@ -64,16 +64,25 @@ class PortalMetrics:
             raise RuntimeError("metrics need prometheus_client: pip install 'postseal[portal-server]'")
         self.registry = prometheus_client.CollectorRegistry()
         c, h, r = prometheus_client.Counter, prometheus_client.Histogram, self.registry
-        self.requests = c("postseal_portal_requests", "Requests answered, by route template, method and status",
-                          ["route", "method", "status"], registry=r)
+        self.requests = c(
+            "postseal_portal_requests",
+            "Requests answered, by route template, method and status",
+            ["route", "method", "status"],
+            registry=r,
+        )
         self.codes_sent = c("postseal_portal_codes_sent", "One-time codes mailed to recipients", registry=r)
         self.lockouts = c("postseal_portal_lockouts", "Messages locked after too many wrong codes", registry=r)
-        self.sessions_opened = c("postseal_portal_sessions_opened", "Recipients who proved it is them",
-                                 registry=r)
-        self.rate_limited = c("postseal_portal_rate_limited", "Requests refused by a rate limit, by limit",
-                              ["limit"], registry=r)
-        self.store_seconds = h("postseal_portal_store_seconds", "Time of one store operation, by operation",
-                               ["operation"], buckets=_BUCKETS, registry=r)
+        self.sessions_opened = c("postseal_portal_sessions_opened", "Recipients who proved it is them", registry=r)
+        self.rate_limited = c(
+            "postseal_portal_rate_limited", "Requests refused by a rate limit, by limit", ["limit"], registry=r
+        )
+        self.store_seconds = h(
+            "postseal_portal_store_seconds",
+            "Time of one store operation, by operation",
+            ["operation"],
+            buckets=_BUCKETS,
+            registry=r,
+        )
 
     def exposition(self) -> tuple[bytes, str]:
         return prometheus_client.generate_latest(self.registry), prometheus_client.CONTENT_TYPE_LATEST
@@ -110,6 +119,7 @@ class TimedStore:
             finally:
                 histogram.observe(time.perf_counter() - started)
                 self._count(name, args, kwargs)
+
         return call
 
     def _count(self, name: str, args: tuple, kwargs: dict) -> None:
@@ -138,4 +148,3 @@ def direct_from(request: web.Request, allowed: tuple[Network, ...]) -> bool:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         address = address.ipv4_mapped
     return any(address in network for network in allowed)
-

@@ -43,7 +43,7 @@ class Result:
         return self.rows[self._next - 1]
 
     def fetchall(self) -> list[tuple]:
-        rest, self._next = self.rows[self._next:], len(self.rows)
+        rest, self._next = self.rows[self._next :], len(self.rows)
         return rest
 
     def __iter__(self) -> Iterator[tuple]:
@@ -56,8 +56,15 @@ class PooledDatabase:
         # when idle); a caller waits at most `wait` seconds for one, then gets PoolTimeout
         # (a psycopg.OperationalError, like a failed connection).
         wait = float(options.pop("wait", 30))
-        self.pool = ConnectionPool(url, min_size=1, max_size=size, kwargs={"autocommit": True, **options},
-                                   timeout=wait, name="postseal-portal", open=True)
+        self.pool = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=size,
+            kwargs={"autocommit": True, **options},
+            timeout=wait,
+            name="postseal-portal",
+            open=True,
+        )
         self._held = threading.local()
 
     def execute(self, sql: str, params: Any = None) -> Result:

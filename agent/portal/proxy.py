@@ -32,7 +32,7 @@ BY_ADDRESS = PROBES | {"/metrics"}
 def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     text = text.strip()
     if text.startswith("[") and "]" in text:  # [v6]:port
-        text = text[1:text.index("]")]
+        text = text[1 : text.index("]")]
     elif text.count(":") == 1:  # v4:port
         text = text.split(":")[0]
     try:
@@ -75,6 +75,7 @@ def forwarded(trusted: tuple[Network, ...]):
         if proto in ("http", "https"):
             changes["scheme"] = proto
         return await handler(request.clone(**changes) if changes else request)
+
     return middleware
 
 
@@ -82,7 +83,7 @@ def host_name(host: str) -> str:
     """The name in a Host header: no port, lower case, no trailing dot."""
     host = host.strip().lower()
     if host.startswith("["):
-        return host[1:host.find("]")] if "]" in host else host
+        return host[1 : host.find("]")] if "]" in host else host
     return host.rsplit(":", 1)[0].rstrip(".") if host.count(":") <= 1 else host
 
 
@@ -94,4 +95,5 @@ def allowed_hosts(hosts: Iterable[str]):
         if request.path not in BY_ADDRESS and host_name(request.headers.get("Host", "")) not in allowed:
             return web.json_response({"error": "This portal does not answer to that host name."}, status=421)
         return await handler(request)
+
     return middleware

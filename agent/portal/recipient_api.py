@@ -30,10 +30,17 @@ async def info(p: Portal, request: web.Request) -> web.Response:
         sealed = p.message_of(request)
         refusal = access.unavailable(sealed) or access.locked(sealed)
         state = {404: "unknown", 410: "gone", 423: "locked"}.get(refusal.status, "ok") if refusal else "ok"
-        return web.json_response({"state": state, "message": refusal.message if refusal else "",
-                                  "expires": sealed.expires, "verify": "passcode" if sealed.passcode else "code",
-                                  "recipient": access.hint(sealed.recipient),
-                                  "verified": p.session_ok(request, sealed)})
+        return web.json_response(
+            {
+                "state": state,
+                "message": refusal.message if refusal else "",
+                "expires": sealed.expires,
+                "verify": "passcode" if sealed.passcode else "code",
+                "recipient": access.hint(sealed.recipient),
+                "verified": p.session_ok(request, sealed),
+            }
+        )
+
     return await p.run(work)
 
 
@@ -86,8 +93,15 @@ async def session(p: Portal, request: web.Request) -> web.Response:
     if isinstance(result, access.Refusal):
         return refuse(result)
     response = web.json_response({"verified": True})
-    response.set_cookie(COOKIE, result, max_age=int(access.SESSION_LIFETIME), path=f"/api/v1/messages/{sealed.id}/",
-                        httponly=True, samesite="Strict", secure=p.secure_cookie or request.secure)
+    response.set_cookie(
+        COOKIE,
+        result,
+        max_age=int(access.SESSION_LIFETIME),
+        path=f"/api/v1/messages/{sealed.id}/",
+        httponly=True,
+        samesite="Strict",
+        secure=p.secure_cookie or request.secure,
+    )
     return response
 
 
@@ -103,6 +117,7 @@ async def blob(p: Portal, request: web.Request) -> web.Response:
             p.store.update(sealed.id, opened=time.time())
             p.store.event(sealed.id, "opened")
         return web.Response(body=data, content_type="application/octet-stream")
+
     return await p.run(work)
 
 
@@ -132,6 +147,7 @@ async def receipt(p: Portal, request: web.Request) -> web.Response:
         if recorded:
             p.store.event(sealed.id, "downloaded", f"attachment {index + 1}")
         return web.Response(status=204)
+
     return await p.run(work)
 
 
@@ -153,14 +169,20 @@ async def reply(p: Portal, request: web.Request) -> web.Response:
         return refuse(access.Refusal(400, "bad reply id"))
     data = await request.read()
     if not 29 <= len(data) <= MAX_REPLY:
-        return refuse(access.Refusal(413 if len(data) > MAX_REPLY else 400,
-                                     "The reply is over 35 MB; send large files another way."
-                                     if len(data) > MAX_REPLY else "not a sealed reply"))
+        return refuse(
+            access.Refusal(
+                413 if len(data) > MAX_REPLY else 400,
+                "The reply is over 35 MB; send large files another way."
+                if len(data) > MAX_REPLY
+                else "not a sealed reply",
+            )
+        )
 
     def keep() -> web.Response:
         p.store.put_reply(reply_id, sealed.id, data)
         p.store.event(sealed.id, "replied", f"{len(data)} bytes")
         return web.json_response({"reply": reply_id}, status=201)
+
     return await p.run(keep)
 
 

@@ -21,11 +21,7 @@ from aiohttp import web
 
 from agent.portal import logs
 from agent.portal.blobs import BlobError, BlobStore, FileBlobStore, S3BlobStore
-from agent.portal.settings import (
-    FilesBlobs,
-    PortalSettings,
-    S3Blobs,
-)
+from agent.portal.settings import FilesBlobs, PortalSettings, S3Blobs
 from agent.portal.sweep import sweep
 
 log = logging.getLogger("agent.portal.serve")
@@ -35,8 +31,9 @@ class ServeError(Exception):
     """The portal cannot start: one line naming what and where."""
 
 
-def from_flags(base: PortalSettings, host: str | None, port: int | None, database: str | None,
-               blobs: str | None) -> PortalSettings:
+def from_flags(
+    base: PortalSettings, host: str | None, port: int | None, database: str | None, blobs: str | None
+) -> PortalSettings:
     """The older flags, over portal.toml's values when both are given."""
     changes: dict = {}
     if host is not None:
@@ -56,8 +53,13 @@ def blob_store(settings: PortalSettings, home: Path) -> BlobStore:
     spec = settings.blobs or FilesBlobs(home / "portal")
     if isinstance(spec, S3Blobs):
         try:
-            return S3BlobStore(spec.bucket, spec.prefix, endpoint_url=spec.endpoint_url, region=spec.region,
-                               conditional=spec.conditional)
+            return S3BlobStore(
+                spec.bucket,
+                spec.prefix,
+                endpoint_url=spec.endpoint_url,
+                region=spec.region,
+                conditional=spec.conditional,
+            )
         except BlobError as exc:
             raise ServeError(f"portal serve: {exc}") from None
     return FileBlobStore(spec.path)
@@ -107,9 +109,15 @@ def code_mailer(settings: PortalSettings, home: Path):
 
     if settings.mail is not None:
         m = settings.mail
-        relay = config_mod.RelayConfig(host=m.host, port=m.port, starttls=m.starttls, ca_file=m.ca_file,
-                                       username=m.username, timeout=m.timeout,
-                                       password=os.environ.get("POSTSEAL_PORTAL_RELAY_PASSWORD", ""))
+        relay = config_mod.RelayConfig(
+            host=m.host,
+            port=m.port,
+            starttls=m.starttls,
+            ca_file=m.ca_file,
+            username=m.username,
+            timeout=m.timeout,
+            password=os.environ.get("POSTSEAL_PORTAL_RELAY_PASSWORD", ""),
+        )
         organization = m.organization or "Your care provider"
     else:
         config = config_mod.load(home)
@@ -125,21 +133,27 @@ def code_mailer(settings: PortalSettings, home: Path):
             raise MailerError(str(exc)) from None
         if not result.recipients[sealed.recipient].ok:
             raise MailerError(result.recipients[sealed.recipient].reply)
+
     return mail
 
 
 def sweeper(store, blobs: BlobStore, settings: PortalSettings):
     """An aiohttp cleanup context: sweep() every interval, counts only in the log."""
+
     async def run() -> None:
         while True:
             try:
                 result = await asyncio.to_thread(sweep, store, blobs, time.time(), settings.sweep_grace_seconds)
                 if result.swept or result.failed:
-                    log.info("sweep: ciphertext of %d expired messages deleted, %d left for the next sweep",
-                             len(result.swept), len(result.failed))
+                    log.info(
+                        "sweep: ciphertext of %d expired messages deleted, %d left for the next sweep",
+                        len(result.swept),
+                        len(result.failed),
+                    )
             except Exception as exc:  # noqa: BLE001 - one failed sweep must not end the sweeper
-                log.warning("sweep failed (%s); trying again in %g s", type(exc).__name__,
-                            settings.sweep_interval_seconds)
+                log.warning(
+                    "sweep failed (%s); trying again in %g s", type(exc).__name__, settings.sweep_interval_seconds
+                )
             await asyncio.sleep(settings.sweep_interval_seconds)
 
     async def context(app: web.Application) -> AsyncIterator[None]:
@@ -148,6 +162,7 @@ def sweeper(store, blobs: BlobStore, settings: PortalSettings):
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
     return context
 
 
@@ -156,15 +171,22 @@ def build(settings: PortalSettings, home: Path) -> web.Application:
 
     blobs = blob_store(settings, home)
     store = portal_store(settings, home, blobs)
-    app = create_app(store, upload_token(settings, home), code_mailer(settings, home),
-                     public_url=settings.public_url,
-                     allowed_hosts=settings.allowed_hosts or None, trusted_proxies=settings.trusted_proxies,
-                     branding=settings.branding, metrics_allow=settings.metrics_allow,
-                     purge_on_sync=False)  # the sweeper deletes, after its grace
+    app = create_app(
+        store,
+        upload_token(settings, home),
+        code_mailer(settings, home),
+        public_url=settings.public_url,
+        allowed_hosts=settings.allowed_hosts or None,
+        trusted_proxies=settings.trusted_proxies,
+        branding=settings.branding,
+        metrics_allow=settings.metrics_allow,
+        purge_on_sync=False,
+    )  # the sweeper deletes, after its grace
     app.cleanup_ctx.append(sweeper(store, blobs, settings))
 
     async def close(app: web.Application) -> None:
         store.close()
+
     app.on_cleanup.append(close)
     return app
 
@@ -173,7 +195,13 @@ def run(settings: PortalSettings, home: Path) -> None:
     logs.setup(settings.log_format, settings.log_level)
     app = build(settings, home)
     where = f"http://{settings.host}:{settings.port}"
-    web.run_app(app, host=settings.host, port=settings.port, access_log_class=logs.AccessLogger,
-                access_log=logging.getLogger("agent.portal.access"), handler_cancellation=True,
-                print=lambda *_: log.info("portal on %s (public URL %s)", where, settings.public_url or "not set"))
+    web.run_app(
+        app,
+        host=settings.host,
+        port=settings.port,
+        access_log_class=logs.AccessLogger,
+        access_log=logging.getLogger("agent.portal.access"),
+        handler_cancellation=True,
+        print=lambda *_: log.info("portal on %s (public URL %s)", where, settings.public_url or "not set"),
+    )
     log.info("portal on %s stopped", where)

@@ -34,17 +34,7 @@ from importlib import resources
 from aiohttp import web
 
 from agent import failure
-from agent.portal import (
-    access,
-    agent_api,
-    enrolment,
-    errors,
-    health,
-    metrics,
-    proxy,
-    recipient_api,
-    settings,
-)
+from agent.portal import access, agent_api, enrolment, errors, health, metrics, proxy, recipient_api, settings
 from agent.portal.branding import DEFAULT as DEFAULT_BRANDING
 from agent.portal.branding import Branding
 from agent.portal.context import COOKIE, ID, Mailer, MailerError, Portal, refuse
@@ -75,11 +65,20 @@ def _static(name: str) -> bytes:
 METRICS = web.AppKey("metrics", object)  # the app's PortalMetrics, or None without prometheus_client
 
 
-def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
-               limiter: access.RateLimiter | None = None, *, public_url: str | None = None,
-               allowed_hosts: Iterable[str] | None = None, trusted_proxies: tuple[proxy.Network, ...] = (),
-               checks: dict[str, health.Check] | None = None, branding: Branding | None = None,
-               metrics_allow: Iterable[str] = metrics.DEFAULT_ALLOW, purge_on_sync: bool = True) -> web.Application:
+def create_app(
+    store: PortalStore,
+    token: str,
+    mailer: Mailer | None = None,
+    limiter: access.RateLimiter | None = None,
+    *,
+    public_url: str | None = None,
+    allowed_hosts: Iterable[str] | None = None,
+    trusted_proxies: tuple[proxy.Network, ...] = (),
+    checks: dict[str, health.Check] | None = None,
+    branding: Branding | None = None,
+    metrics_allow: Iterable[str] = metrics.DEFAULT_ALLOW,
+    purge_on_sync: bool = True,
+) -> web.Application:
     """The portal app. Keyword-only settings (portal.toml, or the agent for its embedded portal):
     `public_url`: scheme://host[:port] recipients use; the Origin check compares with it and an
     https one makes the session cookie Secure whatever the hop to this process was.
@@ -127,8 +126,12 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
             response = errors.as_json(exc)
         except Exception as exc:  # noqa: BLE001 - a recipient's browser never sees a traceback
             # Only the type and where: the request may carry a code, a reply or a name.
-            log.error("portal: %s %s failed: %s", request.method, request.match_info.route.resource.canonical
-                      if request.match_info.route.resource else "(no route)", failure.site(exc))
+            log.error(
+                "portal: %s %s failed: %s",
+                request.method,
+                request.match_info.route.resource.canonical if request.match_info.route.resource else "(no route)",
+                failure.site(exc),
+            )
             response = refuse(access.Refusal(500, "The portal could not answer this request. Try again later."))
         for name, value in _SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)  # the logo's stricter policy stays (logo())
@@ -142,11 +145,21 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
     app = web.Application(middlewares=middlewares, client_max_size=MAX_BLOB)
     app[METRICS] = counters
     # Every store call runs off the event loop, on these threads (offload.py, context.py).
-    portal = Portal(store, Offload(), limiter or access.RateLimiter(), mailer, branding, counters, public_origin,
-                    bool(public_origin and public_origin.startswith("https://")), purge_on_sync)
+    portal = Portal(
+        store,
+        Offload(),
+        limiter or access.RateLimiter(),
+        mailer,
+        branding,
+        counters,
+        public_origin,
+        bool(public_origin and public_origin.startswith("https://")),
+        purge_on_sync,
+    )
 
     async def close_offload(app: web.Application) -> None:
         portal.off.close()
+
     app.on_cleanup.append(close_offload)
 
     async def page(request: web.Request) -> web.Response:
@@ -162,8 +175,13 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
             if branding.logo is None:
                 raise web.HTTPNotFound(text="This portal has no logo.")
             # An SVG opened on its own is a document: sandboxed, it runs nothing in the portal's origin.
-            return web.Response(body=branding.logo.data, content_type=branding.logo.content_type, headers={
-                "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"})
+            return web.Response(
+                body=branding.logo.data,
+                content_type=branding.logo.content_type,
+                headers={
+                    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
+                },
+            )
         if name not in _ASSETS:
             raise web.HTTPNotFound()
         return web.Response(body=_static(name), content_type=_ASSETS[name])
@@ -191,4 +209,3 @@ def create_app(store: PortalStore, token: str, mailer: Mailer | None = None,
 
 def new_reply_id() -> str:
     return secrets.token_urlsafe(16)
-

@@ -93,10 +93,26 @@ class PortalSettings:
         return bool(self.public_url) and urlsplit(self.public_url).scheme == "https"
 
 
-_TOP = {"public_url", "allowed_hosts", "trusted_proxies", "database", "upload_token_file", "listen", "blobs",
-        "sweep", "log", "mail", "branding", "metrics_allow"}
-_TABLES = {"listen": {"host", "port"}, "sweep": {"grace_hours", "interval_minutes"}, "log": {"format", "level"},
-           "mail": {"host", "port", "starttls", "ca_file", "username", "timeout", "organization"}}
+_TOP = {
+    "public_url",
+    "allowed_hosts",
+    "trusted_proxies",
+    "database",
+    "upload_token_file",
+    "listen",
+    "blobs",
+    "sweep",
+    "log",
+    "mail",
+    "branding",
+    "metrics_allow",
+}
+_TABLES = {
+    "listen": {"host", "port"},
+    "sweep": {"grace_hours", "interval_minutes"},
+    "log": {"format", "level"},
+    "mail": {"host", "port", "starttls", "ca_file", "username", "timeout", "organization"},
+}
 _BLOBS = {"files": {"type", "path"}, "s3": {"type", "bucket", "endpoint_url", "region", "prefix", "conditional"}}
 _SECRET_WORDS = ("password", "secret", "access_key", "session_token")
 
@@ -133,8 +149,9 @@ class _Reader:
             raise self.fail(f"{where}.{key}" if where else key, "must not be empty")
         return value
 
-    def number(self, table: dict, key: str, where: str, default: float, low: float, high: float,
-               whole: bool = False) -> float:
+    def number(
+        self, table: dict, key: str, where: str, default: float, low: float, high: float, whole: bool = False
+    ) -> float:
         value = self.get(table, key, int if whole else (int, float), where, default)
         if not low <= value <= high:
             raise self.fail(f"{where}.{key}", f"must be between {low:g} and {high:g}, not {value!r}")
@@ -147,8 +164,14 @@ class _Reader:
 
 
 def _name(kind: type | tuple) -> str:
-    names = {str: "a string", int: "a whole number", float: "a number", bool: "true or false", dict: "a table",
-             list: "a list"}
+    names = {
+        str: "a string",
+        int: "a whole number",
+        float: "a number",
+        bool: "true or false",
+        dict: "a table",
+        list: "a list",
+    }
     kinds = kind if isinstance(kind, tuple) else (kind,)
     return " or ".join(names.get(k, k.__name__) for k in kinds)
 
@@ -185,7 +208,9 @@ def _networks(r: _Reader, values: list) -> tuple[Network, ...]:
         try:
             found.append(ipaddress.ip_network(value.strip(), strict=False))
         except ValueError:
-            raise r.fail("trusted_proxies", f"{value!r} is not an IP address or network (10.0.0.5, 10.0.0.0/24)") from None
+            raise r.fail(
+                "trusted_proxies", f"{value!r} is not an IP address or network (10.0.0.5, 10.0.0.0/24)"
+            ) from None
     return tuple(found)
 
 
@@ -231,8 +256,13 @@ def _blobs(r: _Reader, data: dict, base: Path) -> FilesBlobs | S3Blobs | None:
     endpoint = r.text(table, "endpoint_url", "blobs")
     if endpoint is not None and urlsplit(endpoint).scheme not in ("http", "https"):
         raise r.fail("blobs.endpoint_url", f"expected an http(s) URL, not {endpoint!r}")
-    return S3Blobs(bucket, endpoint, r.text(table, "region", "blobs"), r.get(table, "prefix", str, "blobs", ""),
-                   r.get(table, "conditional", bool, "blobs", True))
+    return S3Blobs(
+        bucket,
+        endpoint,
+        r.text(table, "region", "blobs"),
+        r.get(table, "prefix", str, "blobs", ""),
+        r.get(table, "conditional", bool, "blobs", True),
+    )
 
 
 def _mail(r: _Reader, data: dict) -> MailSettings | None:
@@ -242,9 +272,15 @@ def _mail(r: _Reader, data: dict) -> MailSettings | None:
     starttls = r.text(t, "starttls", "mail", "required")
     if starttls not in ("off", "opportunistic", "required"):
         raise r.fail("mail.starttls", f'expected "off", "opportunistic" or "required", not {starttls!r}')
-    return MailSettings(r.text(t, "host", "mail", "127.0.0.1"), int(r.number(t, "port", "mail", 25, 1, 65535, True)),
-                        starttls, r.get(t, "ca_file", str, "mail", ""), r.get(t, "username", str, "mail", ""),
-                        int(r.number(t, "timeout", "mail", 30, 1, 600, True)), r.get(t, "organization", str, "mail", ""))
+    return MailSettings(
+        r.text(t, "host", "mail", "127.0.0.1"),
+        int(r.number(t, "port", "mail", 25, 1, 65535, True)),
+        starttls,
+        r.get(t, "ca_file", str, "mail", ""),
+        r.get(t, "username", str, "mail", ""),
+        int(r.number(t, "timeout", "mail", 30, 1, 600, True)),
+        r.get(t, "organization", str, "mail", ""),
+    )
 
 
 def _branding(r: _Reader, table: dict) -> Branding:
@@ -296,12 +332,19 @@ def load(path: Path) -> PortalSettings:
     token_file = r.text(data, "upload_token_file", "")
     branding = _branding(r, r.get(data, "branding", dict, "", {}))
     return PortalSettings(
-        public_url=public_url, allowed_hosts=tuple(h.strip().lower() for h in hosts or ()),
+        public_url=public_url,
+        allowed_hosts=tuple(h.strip().lower() for h in hosts or ()),
         trusted_proxies=_networks(r, r.get(data, "trusted_proxies", list, "", [])),
-        host=r.text(listen, "host", "listen", "127.0.0.1"), port=int(r.number(listen, "port", "listen", 8025, 0, 65535, True)),
-        database=_database(r, r.text(data, "database", "")), blobs=_blobs(r, data, base),
+        host=r.text(listen, "host", "listen", "127.0.0.1"),
+        port=int(r.number(listen, "port", "listen", 8025, 0, 65535, True)),
+        database=_database(r, r.text(data, "database", "")),
+        blobs=_blobs(r, data, base),
         upload_token_file=base / Path(token_file).expanduser() if token_file else None,
         sweep_grace_seconds=r.number(sweep, "grace_hours", "sweep", 7 * 24, 0, 24 * 365) * 3600,
         sweep_interval_seconds=r.number(sweep, "interval_minutes", "sweep", 15, 1, 24 * 60) * 60,
-        log_format=log_format, log_level=level, mail=_mail(r, data), branding=branding,
-        metrics_allow=_metrics_allow(r, r.get(data, "metrics_allow", list, "", list(DEFAULT_ALLOW))))
+        log_format=log_format,
+        log_level=level,
+        mail=_mail(r, data),
+        branding=branding,
+        metrics_allow=_metrics_allow(r, r.get(data, "metrics_allow", list, "", list(DEFAULT_ALLOW))),
+    )

@@ -96,8 +96,11 @@ MIGRATIONS = (
     Step(2, "receipts name attachments by their place, never by their file name", _receipt_names_wiped),
     Step(3, "rate limits kept in the store, shared by every portal process", lambda db: run_script(db, RATE)),
     Step(4, "enrolled agents own their messages; each expiry is recorded once", lambda db: run_script(db, ENROLMENT)),
-    Step(5, "the ciphertext of each expired message is deleted once, not on every sweep",
-         lambda db: run_script(db, SWEPT)),
+    Step(
+        5,
+        "the ciphertext of each expired message is deleted once, not on every sweep",
+        lambda db: run_script(db, SWEPT),
+    ),
 )
 
 
@@ -135,24 +138,44 @@ class SqlitePortalStore(SqlPortalStore):
             return Rows(self.db.execute(sql, params))
 
     # --- what SQLite does its own way -------------------------------------------------------------
-    def put(self, ident: str, blob: bytes, sender: str, recipient: str, expires: float,
-            passcode: str | None = None, agent: str = LOCAL_AGENT) -> bool:
+    def put(
+        self,
+        ident: str,
+        blob: bytes,
+        sender: str,
+        recipient: str,
+        expires: float,
+        passcode: str | None = None,
+        agent: str = LOCAL_AGENT,
+    ) -> bool:
         # Under the lock the id is checked, the bytes written, then the row: a reader never
         # sees a message whose ciphertext is not there yet.
         with self._lock:
             if self.db.execute("SELECT 1 FROM messages WHERE id=?", (ident,)).fetchone():
                 return False
             self.blobs.put(message_key(ident), blob)
-            self.db.execute("INSERT INTO messages (id, sender, recipient, created, expires, size, passcode, agent)"
-                            " VALUES (?,?,?,?,?,?,?,?)", (ident, sender, recipient, time.time(), expires, len(blob),
-                                                         digest(passcode) if passcode else None, agent))
+            self.db.execute(
+                "INSERT INTO messages (id, sender, recipient, created, expires, size, passcode, agent)"
+                " VALUES (?,?,?,?,?,?,?,?)",
+                (
+                    ident,
+                    sender,
+                    recipient,
+                    time.time(),
+                    expires,
+                    len(blob),
+                    digest(passcode) if passcode else None,
+                    agent,
+                ),
+            )
             return True
 
     def revoke(self, ident: str) -> bool:
         """The ciphertext is deleted; the record stays so the page can say "revoked"."""
         with self._lock:
-            found = self.db.execute("UPDATE messages SET revoked=? WHERE id=? AND revoked IS NULL",
-                                    (time.time(), ident)).rowcount
+            found = self.db.execute(
+                "UPDATE messages SET revoked=? WHERE id=? AND revoked IS NULL", (time.time(), ident)
+            ).rowcount
             self.db.execute("DELETE FROM sessions WHERE message=?", (ident,))
         self.blobs.delete(message_key(ident))
         return bool(found)
@@ -162,11 +185,18 @@ class SqlitePortalStore(SqlPortalStore):
         with self._lock:
             self.db.execute("BEGIN IMMEDIATE")
             try:
-                gone = [r[0] for r in self.db.execute(
-                    "UPDATE messages SET expiry_noted=? WHERE expires<=? AND revoked IS NULL AND expiry_noted IS NULL"
-                    " RETURNING id", (now, now)).fetchall()]
-                self.db.executemany("INSERT INTO events (message, time, kind, detail) VALUES (?,?,'expired','')",
-                                    [(ident, now) for ident in gone])
+                gone = [
+                    r[0]
+                    for r in self.db.execute(
+                        "UPDATE messages SET expiry_noted=? WHERE expires<=? AND revoked IS NULL AND expiry_noted IS NULL"
+                        " RETURNING id",
+                        (now, now),
+                    ).fetchall()
+                ]
+                self.db.executemany(
+                    "INSERT INTO events (message, time, kind, detail) VALUES (?,?,'expired','')",
+                    [(ident, now) for ident in gone],
+                )
                 self.db.execute("COMMIT")
             except BaseException:
                 self.db.execute("ROLLBACK")
@@ -175,8 +205,11 @@ class SqlitePortalStore(SqlPortalStore):
 
     def event(self, ident: str, kind: str, detail: str = "") -> None:
         # One writer at a time (the lock, and SQLite's own): seq order is commit order.
-        self.execute("INSERT INTO events (message, time, kind, detail) VALUES (?,?,?,?)",
-                     (ident, time.time(), kind, detail[:300]), write=True)
+        self.execute(
+            "INSERT INTO events (message, time, kind, detail) VALUES (?,?,?,?)",
+            (ident, time.time(), kind, detail[:300]),
+            write=True,
+        )
 
     def close(self) -> None:
         self.db.close()

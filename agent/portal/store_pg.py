@@ -65,8 +65,9 @@ def _create(conn: psycopg.Connection) -> None:
 
 def _rate(conn: psycopg.Connection) -> None:
     # Attempt and receipt counters (access.RateLimits), keyed by a digest: no client address stored.
-    conn.execute("CREATE TABLE rate (key TEXT PRIMARY KEY, window_end DOUBLE PRECISION NOT NULL,"
-                 " count INTEGER NOT NULL)")
+    conn.execute(
+        "CREATE TABLE rate (key TEXT PRIMARY KEY, window_end DOUBLE PRECISION NOT NULL, count INTEGER NOT NULL)"
+    )
     conn.execute("CREATE INDEX rate_window_end ON rate (window_end)")
 
 
@@ -94,6 +95,7 @@ def _script(script: str):
         for statement in script.split(";"):
             if statement.strip():
                 conn.execute(statement)
+
     return apply
 
 
@@ -175,7 +177,8 @@ class PostgresPortalStore(SqlPortalStore):
         if version < latest(MIGRATIONS):
             raise DataVersionError(
                 f"the {STORE} {where(url)} has data version {version}, this Postseal needs {latest(MIGRATIONS)}: "
-                "run `postseal portal migrate --database URL` first; nothing was changed")
+                "run `postseal portal migrate --database URL` first; nothing was changed"
+            )
         # A pool, read like one connection (pg_pool.py): the server's threads (offload.py)
         # each borrow a connection per statement, in autocommit, so each statement is its
         # own transaction and a row lock lasts one statement; every limit stays one atomic
@@ -186,8 +189,16 @@ class PostgresPortalStore(SqlPortalStore):
         return self.db.execute(sql, params)
 
     # --- what PostgreSQL does its own way: one statement where SQLite holds a lock -------------------
-    def put(self, ident: str, blob: bytes, sender: str, recipient: str, expires: float,
-            passcode: str | None = None, agent: str = LOCAL_AGENT) -> bool:
+    def put(
+        self,
+        ident: str,
+        blob: bytes,
+        sender: str,
+        recipient: str,
+        expires: float,
+        passcode: str | None = None,
+        agent: str = LOCAL_AGENT,
+    ) -> bool:
         # The row is claimed first (the id is unique), the bytes written after: a second
         # upload under the same id never overwrites the first's ciphertext. Bytes that fail
         # to land give the id back, so a retried upload succeeds.
@@ -195,7 +206,8 @@ class PostgresPortalStore(SqlPortalStore):
             "INSERT INTO messages (id, sender, recipient, created, expires, size, passcode, agent)"
             " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING RETURNING id",
             (ident, sender, recipient, time.time(), expires, len(blob), digest(passcode) if passcode else None, agent),
-            write=True).fetchone()
+            write=True,
+        ).fetchone()
         if claimed is None:
             return False
         try:
@@ -209,7 +221,10 @@ class PostgresPortalStore(SqlPortalStore):
         row = self.execute(
             "WITH gone AS (UPDATE messages SET revoked=? WHERE id=? AND revoked IS NULL RETURNING id),"
             " ended AS (DELETE FROM sessions WHERE message=?)"
-            " SELECT count(*) FROM gone", (time.time(), ident, ident), write=True).fetchone()
+            " SELECT count(*) FROM gone",
+            (time.time(), ident, ident),
+            write=True,
+        ).fetchone()
         self.blobs.delete(message_key(ident))
         return bool(row and row[0])
 
@@ -222,7 +237,10 @@ class PostgresPortalStore(SqlPortalStore):
             " gone AS (UPDATE messages SET expiry_noted=? WHERE expires<=? AND revoked IS NULL"
             " AND expiry_noted IS NULL AND (SELECT true FROM turn) RETURNING id)"
             " INSERT INTO events (message, time, kind, detail) SELECT id, ?, 'expired', '' FROM gone ORDER BY id"
-            " RETURNING message", (_EVENTS_KEY, now, now, now), write=True).rows
+            " RETURNING message",
+            (_EVENTS_KEY, now, now, now),
+            write=True,
+        ).rows
         return [r[0] for r in rows]
 
     # The agent reads events from a cursor (events_since(last seq seen)), so seq order must
@@ -232,9 +250,11 @@ class PostgresPortalStore(SqlPortalStore):
     # and holds it until that statement commits: event inserts are serialized across
     # instances (each is one short row), and no lower seq can appear after a higher one.
     def event(self, ident: str, kind: str, detail: str = "") -> None:
-        self._changed("WITH turn AS (SELECT pg_advisory_xact_lock(?))"
-                      " INSERT INTO events (message, time, kind, detail) SELECT ?, ?, ?, ? FROM turn",
-                      (_EVENTS_KEY, ident, time.time(), kind, detail[:300]))
+        self._changed(
+            "WITH turn AS (SELECT pg_advisory_xact_lock(?))"
+            " INSERT INTO events (message, time, kind, detail) SELECT ?, ?, ?, ? FROM turn",
+            (_EVENTS_KEY, ident, time.time(), kind, detail[:300]),
+        )
 
     def close(self) -> None:
         self.db.close()

@@ -29,8 +29,10 @@ from typing import Any, Protocol
 from agent.portal.blobs import BlobStore, message_key, reply_key
 from agent.portal.interface import LOCAL_AGENT, Sealed, digest
 
-COLUMNS = ("id, sender, recipient, created, expires, revoked, size, passcode, code_hash, code_expires,"
-           " code_tries, locked_until, codes_sent, opened, warned, agent")
+COLUMNS = (
+    "id, sender, recipient, created, expires, revoked, size, passcode, code_hash, code_expires,"
+    " code_tries, locked_until, codes_sent, opened, warned, agent"
+)
 # What update() may set: plain fields, never the id nor the owning agent.
 FIELDS = frozenset(COLUMNS.replace(" ", "").split(",")) - {"id", "agent"}
 PRUNE_EVERY = 60.0  # seconds between deletions of the counters of windows that have ended
@@ -124,14 +126,25 @@ class SqlPortalStore:
     # The read-then-write these replace let 75 parallel wrong codes each count as the first
     # try: the limit was checked on a row read before the request body was awaited. Here the
     # database does the counting, so N instances of the portal behind a proxy share one limit.
-    def issue_code(self, ident: str, code_hash: str, code_expires: float,
-                   sent_before: tuple[float, ...], sent_now: tuple[float, ...], now: float) -> bool:
+    def issue_code(
+        self,
+        ident: str,
+        code_hash: str,
+        code_expires: float,
+        sent_before: tuple[float, ...],
+        sent_now: tuple[float, ...],
+        now: float,
+    ) -> bool:
         """Store a new code if nothing changed since `sent_before` was read and the message is
         not locked; False when another request got there first (the caller asks again)."""
-        return self._changed(
-            "UPDATE messages SET code_hash=?, code_expires=?, code_tries=0, codes_sent=?"
-            " WHERE id=? AND codes_sent=? AND (locked_until IS NULL OR locked_until<=?)",
-            (code_hash, code_expires, json.dumps(list(sent_now)), ident, json.dumps(list(sent_before)), now)) == 1
+        return (
+            self._changed(
+                "UPDATE messages SET code_hash=?, code_expires=?, code_tries=0, codes_sent=?"
+                " WHERE id=? AND codes_sent=? AND (locked_until IS NULL OR locked_until<=?)",
+                (code_hash, code_expires, json.dumps(list(sent_now)), ident, json.dumps(list(sent_before)), now),
+            )
+            == 1
+        )
 
     def count_wrong_try(self, ident: str, max_tries: int, lock_until: float, now: float) -> tuple[int, bool] | None:
         """One more wrong answer: (tries so far, whether this one locked the message), or None
@@ -143,7 +156,9 @@ class SqlPortalStore:
             " locked_until = CASE WHEN code_tries + 1 >= ? THEN ? ELSE locked_until END"
             " WHERE id=? AND (locked_until IS NULL OR locked_until<=?)"
             " RETURNING code_tries, locked_until",
-            (max_tries, max_tries, max_tries, lock_until, ident, now), write=True).fetchone()
+            (max_tries, max_tries, max_tries, lock_until, ident, now),
+            write=True,
+        ).fetchone()
         if row is None:
             return None
         tries, locked_until = row
@@ -153,32 +168,44 @@ class SqlPortalStore:
     def consume_code(self, ident: str, code_hash: str, now: float) -> bool:
         """The right code opens once: voided in the same statement that checks it is still the
         current, unexpired code of an unlocked message."""
-        return self._changed(
-            "UPDATE messages SET code_hash=NULL, code_tries=0 WHERE id=? AND code_hash=? AND code_expires>?"
-            " AND (locked_until IS NULL OR locked_until<=?) AND revoked IS NULL",
-            (ident, code_hash, now, now)) == 1
+        return (
+            self._changed(
+                "UPDATE messages SET code_hash=NULL, code_tries=0 WHERE id=? AND code_hash=? AND code_expires>?"
+                " AND (locked_until IS NULL OR locked_until<=?) AND revoked IS NULL",
+                (ident, code_hash, now, now),
+            )
+            == 1
+        )
 
     def accept_passcode(self, ident: str, passcode_hash: str, now: float) -> bool:
         """The sender's passcode opens while the message is not locked (checked in the same statement)."""
-        return self._changed(
-            "UPDATE messages SET code_tries=0 WHERE id=? AND passcode=?"
-            " AND (locked_until IS NULL OR locked_until<=?) AND revoked IS NULL",
-            (ident, passcode_hash, now)) == 1
+        return (
+            self._changed(
+                "UPDATE messages SET code_tries=0 WHERE id=? AND passcode=?"
+                " AND (locked_until IS NULL OR locked_until<=?) AND revoked IS NULL",
+                (ident, passcode_hash, now),
+            )
+            == 1
+        )
 
     # --- expiry: the ciphertext goes once ------------------------------------------------------------
     def unswept(self, cutoff: float) -> list[str]:
         """Unrevoked messages expired at or before `cutoff` whose ciphertext is not yet known
         to be gone (revoked ones lost it when revoked): a partial index keeps this a short
         scan however many expired messages the store has kept."""
-        return [r[0] for r in self._all(
-            "SELECT id FROM messages WHERE expires<=? AND revoked IS NULL AND swept IS NULL ORDER BY expires",
-            (cutoff,))]
+        return [
+            r[0]
+            for r in self._all(
+                "SELECT id FROM messages WHERE expires<=? AND revoked IS NULL AND swept IS NULL ORDER BY expires",
+                (cutoff,),
+            )
+        ]
 
     def mark_swept(self, idents: Iterable[str], now: float) -> None:
         """These messages' ciphertext is gone: unswept() does not list them again."""
         idents = list(idents)
         for start in range(0, len(idents), _CHUNK):
-            chunk = idents[start:start + _CHUNK]
+            chunk = idents[start : start + _CHUNK]
             self._changed(f"UPDATE messages SET swept=? WHERE id IN ({', '.join('?' * len(chunk))})", (now, *chunk))
 
     def purge_expired(self, now: float | None = None) -> list[str]:
@@ -215,7 +242,9 @@ class SqlPortalStore:
             " count = CASE WHEN r.window_end >= excluded.window_end THEN r.count + 1 ELSE 1 END,"
             " window_end = CASE WHEN r.window_end >= excluded.window_end THEN r.window_end"
             " ELSE excluded.window_end END RETURNING count, window_end",
-            (digest(key), end), write=True).fetchone()
+            (digest(key), end),
+            write=True,
+        ).fetchone()
         if now - self._pruned >= PRUNE_EVERY:
             self._pruned = now
             self._changed("DELETE FROM rate WHERE window_end < ?", (now,))
@@ -227,16 +256,22 @@ class SqlPortalStore:
         rows = self._all(
             "SELECT e.seq, e.message, e.time, e.kind, e.detail FROM events e"
             " WHERE e.seq>? AND (CAST(? AS TEXT) IS NULL OR e.message IN (SELECT id FROM messages WHERE agent=?))"
-            " ORDER BY e.seq LIMIT ?", (seq, agent, agent, limit))
+            " ORDER BY e.seq LIMIT ?",
+            (seq, agent, agent, limit),
+        )
         return [{"seq": s, "id": m, "time": t, "kind": k, "detail": d or ""} for s, m, t, k, d in rows]
 
     def expiring(self, within: float, now: float | None = None, agent: str | None = None) -> list[Sealed]:
         """Unopened, unrevoked messages that lapse within `within` seconds and were not warned about."""
         now = now or time.time()
-        ids = [r[0] for r in self._all(
-            "SELECT id FROM messages WHERE opened IS NULL AND revoked IS NULL AND warned IS NULL"
-            " AND expires>? AND expires<=? AND (CAST(? AS TEXT) IS NULL OR agent=?)",
-            (now, now + within, agent, agent))]
+        ids = [
+            r[0]
+            for r in self._all(
+                "SELECT id FROM messages WHERE opened IS NULL AND revoked IS NULL AND warned IS NULL"
+                " AND expires>? AND expires<=? AND (CAST(? AS TEXT) IS NULL OR agent=?)",
+                (now, now + within, agent, agent),
+            )
+        ]
         return [s for s in (self.get(i) for i in ids) if s]
 
     # --- replies -------------------------------------------------------------------------------------
@@ -251,9 +286,14 @@ class SqlPortalStore:
             raise
 
     def replies(self, agent: str | None = None) -> list[dict]:
-        return [{"reply": r, "id": m, "created": c, "size": s} for r, m, c, s in self._all(
-            "SELECT id, message, created, size FROM replies WHERE CAST(? AS TEXT) IS NULL"
-            " OR message IN (SELECT id FROM messages WHERE agent=?) ORDER BY created", (agent, agent))]
+        return [
+            {"reply": r, "id": m, "created": c, "size": s}
+            for r, m, c, s in self._all(
+                "SELECT id, message, created, size FROM replies WHERE CAST(? AS TEXT) IS NULL"
+                " OR message IN (SELECT id FROM messages WHERE agent=?) ORDER BY created",
+                (agent, agent),
+            )
+        ]
 
     def reply_blob(self, reply_id: str) -> bytes | None:
         return self.blobs.get(reply_key(reply_id))
@@ -268,12 +308,22 @@ class SqlPortalStore:
         self._changed("INSERT INTO enrolment_codes VALUES (?,?,?,?)", (code_hash, uses, expires, now))
 
     def use_enrolment_code(self, code_hash: str, now: float) -> bool:
-        return self._changed("UPDATE enrolment_codes SET uses_left=uses_left-1"
-                             " WHERE code_hash=? AND uses_left>0 AND expires>?", (code_hash, now)) == 1
+        return (
+            self._changed(
+                "UPDATE enrolment_codes SET uses_left=uses_left-1 WHERE code_hash=? AND uses_left>0 AND expires>?",
+                (code_hash, now),
+            )
+            == 1
+        )
 
     def add_agent(self, agent_id: str, name: str, credential_hash: str, now: float) -> bool:
-        return self._changed("INSERT INTO agents (id, name, credential_hash, enrolled) VALUES (?,?,?,?)"
-                             " ON CONFLICT DO NOTHING", (agent_id, name, credential_hash, now)) == 1
+        return (
+            self._changed(
+                "INSERT INTO agents (id, name, credential_hash, enrolled) VALUES (?,?,?,?) ON CONFLICT DO NOTHING",
+                (agent_id, name, credential_hash, now),
+            )
+            == 1
+        )
 
     def agent_of(self, credential_hash: str) -> str | None:
         row = self._one("SELECT id FROM agents WHERE credential_hash=? AND revoked IS NULL", (credential_hash,))
@@ -282,13 +332,20 @@ class SqlPortalStore:
     def agents(self) -> list[dict]:
         rows = self._all(
             "SELECT a.id, a.name, a.enrolled, a.revoked, (SELECT max(created) FROM messages WHERE agent=a.id),"
-            " (SELECT count(*) FROM messages WHERE agent=a.id) FROM agents a ORDER BY a.enrolled")
-        return [{"id": i, "name": n, "enrolled": e, "revoked": r, "last_upload": u, "messages": c}
-                for i, n, e, r, u, c in rows]
+            " (SELECT count(*) FROM messages WHERE agent=a.id) FROM agents a ORDER BY a.enrolled"
+        )
+        return [
+            {"id": i, "name": n, "enrolled": e, "revoked": r, "last_upload": u, "messages": c}
+            for i, n, e, r, u, c in rows
+        ]
 
     def claim(self, ident: str, agent: str) -> bool:
-        return self._changed("UPDATE messages SET agent=? WHERE id=? AND agent IN (?, ?)",
-                             (agent, ident, agent, LOCAL_AGENT)) == 1
+        return (
+            self._changed(
+                "UPDATE messages SET agent=? WHERE id=? AND agent IN (?, ?)", (agent, ident, agent, LOCAL_AGENT)
+            )
+            == 1
+        )
 
     def revoke_agent(self, agent_id: str, now: float) -> bool:
         return self._changed("UPDATE agents SET revoked=? WHERE id=? AND revoked IS NULL", (now, agent_id)) == 1

@@ -19,6 +19,4 @@ class ProtectError(Exception):
 class Protector(Protocol):
     method: Method
 
-    def protect(
-        self, message: EmailMessage, sender: str, recipients: list[RecipientPlan]
-    ) -> list[ProtectedCopy]: ...
+    def protect(self, message: EmailMessage, sender: str, recipients: list[RecipientPlan]) -> list[ProtectedCopy]: ...

@@ -51,9 +51,7 @@ class PgpProtector:
     def __init__(self, store: PgpStore) -> None:
         self.store = store
 
-    def protect(
-        self, message: EmailMessage, sender: str, recipients: list[RecipientPlan]
-    ) -> list[ProtectedCopy]:
+    def protect(self, message: EmailMessage, sender: str, recipients: list[RecipientPlan]) -> list[ProtectedCopy]:
         source = as_accepted(message)
         entity = inner_entity(source)
         own, _ = self.store.find(sender)
@@ -69,7 +67,5 @@ class PgpProtector:
                 armored = self.store.encrypt(entity, fingerprints, sign=signer.fingerprint if signer else None)
             except PgpError as exc:
                 raise ProtectError(f"{plan.address}: {exc}") from None
-            copies.append(
-                ProtectedCopy(Method.PGP, (plan.address,), pgp_mime(source, armored), key.fingerprint)
-            )
+            copies.append(ProtectedCopy(Method.PGP, (plan.address,), pgp_mime(source, armored), key.fingerprint))
         return copies

@@ -18,8 +18,6 @@ class PlainProtector:
         assert method in (Method.INTERNAL, Method.TLS, Method.KEPT)
         self.method = method
 
-    def protect(
-        self, message: EmailMessage, sender: str, recipients: list[RecipientPlan]
-    ) -> list[ProtectedCopy]:
+    def protect(self, message: EmailMessage, sender: str, recipients: list[RecipientPlan]) -> list[ProtectedCopy]:
         data = without_bcc(message).as_bytes()
         return [ProtectedCopy(self.method, tuple(r.address for r in recipients), data)]

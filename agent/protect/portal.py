@@ -137,8 +137,10 @@ class PortalClient:
         """The credential now; PortalUnavailable (try later) while this agent has none."""
         token = self.token() if callable(self.token) else self.token
         if not token:
-            raise PortalUnavailable(f"this agent is not enrolled with the portal {self.url} yet "
-                                    "(postseal portal enroll, or portal.enrolment_code in managed policy)")
+            raise PortalUnavailable(
+                f"this agent is not enrolled with the portal {self.url} yet "
+                "(postseal portal enroll, or portal.enrolment_code in managed policy)"
+            )
         return token
 
     def _call(self, method: str, path: str, query: str = "") -> bytes:
@@ -160,10 +162,14 @@ class PortalClient:
         support = public.get("support") if isinstance(public, dict) else None
         if not isinstance(support, dict):
             raise ValueError(f"portal {self.url} branding: not the JSON object of /api/v1/branding")
-        return Branding.from_mapping({"name": public.get("name") or "",
-                                      **{k: public.get(k) or "" for k in ("primary_color", "accent_color")},
-                                      **{f"support_{k}": support.get(k) or "" for k in ("email", "phone", "url")}},
-                                     where=f"portal {self.url} branding")
+        return Branding.from_mapping(
+            {
+                "name": public.get("name") or "",
+                **{k: public.get(k) or "" for k in ("primary_color", "accent_color")},
+                **{f"support_{k}": support.get(k) or "" for k in ("email", "phone", "url")},
+            },
+            where=f"portal {self.url} branding",
+        )
 
     def sync(self, since: int, warn_within: float) -> dict:
         return json.loads(self._call("GET", "/api/v1/sync", f"since={since}&warn_within={int(warn_within)}"))
@@ -190,8 +196,11 @@ class PortalClient:
 
     def revoke(self, portal_id: str) -> None:
         """The portal forgets the sealed copy: the link no longer opens anything."""
-        request = urllib.request.Request(f"{self.url.rstrip('/')}/api/v1/messages/{portal_id}", method="DELETE",
-                                         headers={"Authorization": f"Bearer {self.bearer()}"})
+        request = urllib.request.Request(
+            f"{self.url.rstrip('/')}/api/v1/messages/{portal_id}",
+            method="DELETE",
+            headers={"Authorization": f"Bearer {self.bearer()}"},
+        )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 response.read()
@@ -208,17 +217,33 @@ class PortalClient:
         retry after an answer lost on the way is safe. What still fails is PortalUnavailable
         (the outbox tries again later) or ProtectError (refused for good)."""
         bearer = self.bearer()
-        retry = Retry(total=self.retries, connect=self.retries, read=self.retries, status=self.retries,
-                      other=0, backoff_factor=self.backoff, status_forcelist=(429, 500, 502, 503, 504),
-                      allowed_methods=frozenset({"PUT"}), respect_retry_after_header=True, raise_on_status=False)
+        retry = Retry(
+            total=self.retries,
+            connect=self.retries,
+            read=self.retries,
+            status=self.retries,
+            other=0,
+            backoff_factor=self.backoff,
+            status_forcelist=(429, 500, 502, 503, 504),
+            allowed_methods=frozenset({"PUT"}),
+            respect_retry_after_header=True,
+            raise_on_status=False,
+        )
         # urllib3 verifies with the system's trust store, as urllib did before.
         with urllib3.PoolManager(retries=retry, timeout=self.timeout) as http:
             try:
                 response = http.request(
-                    "PUT", f"{self.url.rstrip('/')}/api/v1/messages/{portal_id}", body=blob,
-                    headers={"Authorization": f"Bearer {bearer}", "Content-Type": "application/octet-stream",
-                             "X-Postseal-Sender": sender, "X-Postseal-Recipient": recipient,
-                             "X-Postseal-Expires": str(int(expires))})
+                    "PUT",
+                    f"{self.url.rstrip('/')}/api/v1/messages/{portal_id}",
+                    body=blob,
+                    headers={
+                        "Authorization": f"Bearer {bearer}",
+                        "Content-Type": "application/octet-stream",
+                        "X-Postseal-Sender": sender,
+                        "X-Postseal-Recipient": recipient,
+                        "X-Postseal-Expires": str(int(expires)),
+                    },
+                )
             except urllib3.exceptions.HTTPError as exc:
                 reason = getattr(exc, "reason", None) or exc
                 # "…: Failed to establish a new connection: [Errno 111] Connection refused" → its last part, in words
@@ -227,14 +252,23 @@ class PortalClient:
         if response.status >= 500 or response.status == 429:
             raise PortalUnavailable(f"portal {self.url} answered {response.status}")
         if response.status == 401:
-            raise ProtectError(f"portal {self.url} refused this agent (HTTP 401): it is not enrolled or was revoked; "
-                               "run `postseal portal enroll --url URL --code CODE`")
+            raise ProtectError(
+                f"portal {self.url} refused this agent (HTTP 401): it is not enrolled or was revoked; "
+                "run `postseal portal enroll --url URL --code CODE`"
+            )
         if response.status not in (200, 201):
             raise ProtectError(f"portal {self.url} refused the upload: HTTP {response.status}")
 
 
-def notice(message: EmailMessage, sender: str, recipient: str, link: str, org: str, expires: float,
-           branding: Branding | None = None) -> bytes:
+def notice(
+    message: EmailMessage,
+    sender: str,
+    recipient: str,
+    link: str,
+    org: str,
+    expires: float,
+    branding: Branding | None = None,
+) -> bytes:
     """The mail that brings the link: who sends, through which clinic (the portal's branding
     name, else the organization's), until when, and how to reach the clinic."""
     org = (branding.name if branding else "") or org
@@ -252,22 +286,23 @@ def notice(message: EmailMessage, sender: str, recipient: str, link: str, org: s
     out["X-Postseal-Notice"] = "portal"
     who = readable_addresses(message, "From") or sender
     until = friendly_day(expires)
-    how = (f"To open it, you will be asked for a code that we e-mail to {recipient}. "
-           f"You can open it until {until}; you can also reply to it securely there.")
+    how = (
+        f"To open it, you will be asked for a code that we e-mail to {recipient}. "
+        f"You can open it until {until}; you can also reply to it securely there."
+    )
     out.set_content(
         f"{who} sent you a secure message through {org}.\n\n"
         f"Open it here:\n{link}\n\n{how}\n\n"
         "The message is decrypted in your browser: the link holds its key, and the "
-        "portal only stores it encrypted. Please do not forward this e-mail.\n"
-        + (f"\n{contact}\n" if contact else "")
+        "portal only stores it encrypted. Please do not forward this e-mail.\n" + (f"\n{contact}\n" if contact else "")
     )
     out.add_alternative(
-        "<!doctype html><html><body style=\"font-family:sans-serif\">"
+        '<!doctype html><html><body style="font-family:sans-serif">'
         f"<p>{_esc(who)} sent you a secure message through {_esc(org)}.</p>"
-        f"<p><a href=\"{_esc(link)}\" style=\"background:{button};color:{ink};padding:10px 16px;"
-        "border-radius:4px;text-decoration:none\">Open secure message</a></p>"
+        f'<p><a href="{_esc(link)}" style="background:{button};color:{ink};padding:10px 16px;'
+        'border-radius:4px;text-decoration:none">Open secure message</a></p>'
         f"<p>{_esc(how)}</p>"
-        "<p style=\"color:#555\">The message is decrypted in your browser: the link holds its "
+        '<p style="color:#555">The message is decrypted in your browser: the link holds its '
         "key, and the portal only stores it encrypted. Please do not forward this e-mail.</p>"
         + (f"<p>{_esc(contact)}</p>" if contact else "")
         + "</body></html>",
@@ -302,9 +337,7 @@ class PortalProtector:
             self._branding = (now, found)
         return self._branding[1]
 
-    def protect(
-        self, message: EmailMessage, sender: str, recipients: list[RecipientPlan]
-    ) -> list[ProtectedCopy]:
+    def protect(self, message: EmailMessage, sender: str, recipients: list[RecipientPlan]) -> list[ProtectedCopy]:
         document = portal_document(message)
         copies = []
         for plan in recipients:

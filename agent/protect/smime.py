@@ -39,15 +39,19 @@ def sign(entity: bytes, identity) -> bytes:
     for cert in identity.chain:
         builder = builder.add_certificate(cert)
     # Binary: the entity is already canonical CRLF MIME; nothing may be rewritten in it.
-    signed = builder.sign(serialization.Encoding.SMIME, [pkcs7.PKCS7Options.DetachedSignature,
-                                                         pkcs7.PKCS7Options.Binary])
+    signed = builder.sign(
+        serialization.Encoding.SMIME, [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary]
+    )
     # RFC 8551 §3.5.3 names application/pkcs7-signature; cryptography writes the legacy x- type.
     # Only the outer header and the signature part's header change: the signature covers the
     # first part alone, so it still verifies.
     head, sep, rest = signed.partition(b"\r\n\r\n")
     body, marker, tail = rest.rpartition(b"application/x-pkcs7-signature")
-    return head.replace(b"application/x-pkcs7-signature", b"application/pkcs7-signature") + sep + (
-        body + b"application/pkcs7-signature" + tail if marker else rest)
+    return (
+        head.replace(b"application/x-pkcs7-signature", b"application/pkcs7-signature")
+        + sep
+        + (body + b"application/pkcs7-signature" + tail if marker else rest)
+    )
 
 
 def envelope(source, content: bytes, recipients: list) -> bytes:
@@ -56,9 +60,13 @@ def envelope(source, content: bytes, recipients: list) -> bytes:
         builder = builder.add_recipient(cert)
     der = builder.encrypt(serialization.Encoding.DER, [pkcs7.PKCS7Options.Binary])
     lines = outer_headers(source)
-    lines += ["MIME-Version: 1.0",
-              'Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name="smime.p7m"',
-              'Content-Disposition: attachment; filename="smime.p7m"', "Content-Transfer-Encoding: base64", ""]
+    lines += [
+        "MIME-Version: 1.0",
+        'Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name="smime.p7m"',
+        'Content-Disposition: attachment; filename="smime.p7m"',
+        "Content-Transfer-Encoding: base64",
+        "",
+    ]
     head = "\r\n".join(line.replace("\r\n", "\n").replace("\n", "\r\n") for line in lines)
     body = base64.encodebytes(der).replace(b"\n", b"\r\n")
     return head.encode("ascii", "surrogateescape") + b"\r\n" + body
@@ -84,7 +92,9 @@ class SmimeProtector:
                 raise ProtectError(f"{plan.address}: no usable S/MIME certificate ({'; '.join(problems) or 'removed'})")
             try:
                 # Once per certificate: a reply to the clinician is already for their own.
-                data = envelope(source, content, [chosen.cert, *(c for c in own if fingerprint(c) != chosen.fingerprint)])
+                data = envelope(
+                    source, content, [chosen.cert, *(c for c in own if fingerprint(c) != chosen.fingerprint)]
+                )
             except (ValueError, TypeError) as exc:
                 raise ProtectError(f"{plan.address}: S/MIME encryption failed ({exc})") from None
             copies.append(ProtectedCopy(Method.SMIME, (plan.address,), data, chosen.fingerprint))

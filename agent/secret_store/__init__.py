@@ -44,13 +44,7 @@ from agent.secret_store.backends import (
     label_of,
     store,
 )
-from agent.secret_store.manifest import (
-    MANIFEST,
-    carried_forward,
-    locked,
-    read_manifest,
-    write_manifest,
-)
+from agent.secret_store.manifest import MANIFEST, carried_forward, locked, read_manifest, write_manifest
 
 log = logging.getLogger(__name__)
 
@@ -126,8 +120,9 @@ def open_store(home: Path, backend: str) -> SecretsStatus:
         if new_keys == "keyring" and not keys and not keyring_usable():
             raise SecretsUnavailable(
                 "this computer has no usable OS keyring to keep Postseal's keys in: install or unlock one (GNOME "
-                "Keyring or KWallet on Linux), or set secrets.backend = \"file\" in config.toml to keep keys in files "
-                "beside the data; the agent does not start")
+                'Keyring or KWallet on Linux), or set secrets.backend = "file" in config.toml to keep keys in files '
+                "beside the data; the agent does not start"
+            )
         if changed:  # only once every key it names was found as it was
             write_manifest(home, manifest)
     return _status(home, keys, backend, new_keys)
@@ -137,16 +132,23 @@ def _status(home: Path, keys: dict, configured: str, new_keys: str) -> SecretsSt
     in_files = sorted(n for n, e in keys.items() if e.get("backend") == "file")
     if not in_files and new_keys != "file":
         return SecretsStatus("keyring")
-    warning = (f"keys are kept in files in {home / 'secrets'}, beside the data they protect: a copy of the data "
-               "folder opens the outbox")
+    warning = (
+        f"keys are kept in files in {home / 'secrets'}, beside the data they protect: a copy of the data "
+        "folder opens the outbox"
+    )
     if configured == "keyring" and keyring_allowed():
-        warning += ("; an OS keyring is available now, but the keys stay in their files so that nothing already "
-                    "stored becomes unreadable")
-        log.warning("an OS keyring is available now, and secrets.backend is \"keyring\", but this data directory's "
-                    "keys (%s) stay in %s: nothing already stored may become unreadable", ", ".join(in_files),
-                    home / "secrets")
+        warning += (
+            "; an OS keyring is available now, but the keys stay in their files so that nothing already "
+            "stored becomes unreadable"
+        )
+        log.warning(
+            'an OS keyring is available now, and secrets.backend is "keyring", but this data directory\'s '
+            "keys (%s) stay in %s: nothing already stored may become unreadable",
+            ", ".join(in_files),
+            home / "secrets",
+        )
     elif configured == "file":
-        warning += " (secrets.backend = \"file\")"
+        warning += ' (secrets.backend = "file")'
     else:
         warning += "; keep them on an encrypted disk, or use a computer with an OS keyring"
     return SecretsStatus("file", warning)
@@ -172,7 +174,8 @@ def get_or_create(home: Path, name: str, nbytes: int = 32, in_use: Callable[[], 
             if what:
                 raise SecretsUnavailable(
                     f"the {label_of(name)} is in no keyring entry and no file ({file_path(home, name)}) although {what}: "
-                    f"restore it from a backup, or move that data away to start afresh; {NEVER}")
+                    f"restore it from a backup, or move that data away to start afresh; {NEVER}"
+                )
             value = secrets.token_bytes(nbytes)
             entry = store(home, name, _new_key_backend(home, manifest["keys"]), value)
         else:

@@ -87,8 +87,10 @@ def _read_file_key(path: Path, name: str) -> bytes:
     try:
         return base64.b64decode(path.read_bytes().strip(), validate=True)
     except (OSError, ValueError) as exc:
-        raise SecretsUnavailable(f"the {label_of(name)} file {path} cannot be read ({exc}): restore it from a backup, "
-                                 f"then start Postseal again; {NEVER}") from None
+        raise SecretsUnavailable(
+            f"the {label_of(name)} file {path} cannot be read ({exc}): restore it from a backup, "
+            f"then start Postseal again; {NEVER}"
+        ) from None
 
 
 def fetch(home: Path, name: str, entry: dict, more: int = 0) -> bytes:
@@ -98,27 +100,35 @@ def fetch(home: Path, name: str, entry: dict, more: int = 0) -> bytes:
     if entry.get("backend") == "file":
         path = file_path(home, name)
         if not path.exists():
-            raise SecretsUnavailable(f"the {label} file {path} is missing (deleted, or not restored with the data): "
-                                     f"put it back from a backup, {recover}")
+            raise SecretsUnavailable(
+                f"the {label} file {path} is missing (deleted, or not restored with the data): "
+                f"put it back from a backup, {recover}"
+            )
         value = _read_file_key(path, name)
         where = str(path)
     else:
         if not keyring_usable():
-            raise SecretsUnavailable(f"{_unreachable(name, more)}: install, start or unlock "
-                                     f"{platform.current().keyring_name}, {recover}")
+            raise SecretsUnavailable(
+                f"{_unreachable(name, more)}: install, start or unlock {platform.current().keyring_name}, {recover}"
+            )
         try:
             stored = keyring.get_password(SERVICE, entry["account"])
         except keyring.errors.KeyringError as exc:
-            raise SecretsUnavailable(f"{_unreachable(name, more)} ({exc}): unlock or start the keyring, "
-                                     f"{recover}") from None
+            raise SecretsUnavailable(
+                f"{_unreachable(name, more)} ({exc}): unlock or start the keyring, {recover}"
+            ) from None
         if stored is None:
-            raise SecretsUnavailable(f"the {label} is no longer in the OS keyring (entry {SERVICE}/{entry['account']} "
-                                     f"was removed): restore it from a backup of the keyring, {recover}")
+            raise SecretsUnavailable(
+                f"the {label} is no longer in the OS keyring (entry {SERVICE}/{entry['account']} "
+                f"was removed): restore it from a backup of the keyring, {recover}"
+            )
         value = base64.b64decode(stored)
         where = f"the OS keyring entry {SERVICE}/{entry['account']}"
     if not hmac.compare_digest(_check(name, value), str(entry.get("check", ""))):
-        raise SecretsUnavailable(f"the {label} in {where} is not the key this data was written with (it was "
-                                 f"changed or replaced): restore the original, {recover}")
+        raise SecretsUnavailable(
+            f"the {label} in {where} is not the key this data was written with (it was "
+            f"changed or replaced): restore the original, {recover}"
+        )
     return value
 
 
@@ -128,20 +138,24 @@ def store(home: Path, name: str, backend: str, value: bytes) -> dict:
         folder = home / "secrets"
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         write_private(file_path(home, name), base64.b64encode(value))
-        log.warning("the %s is kept in a 0600 file in %s, beside the data (secrets.backend = \"file\")",
-                    label_of(name), folder)
+        log.warning(
+            'the %s is kept in a 0600 file in %s, beside the data (secrets.backend = "file")', label_of(name), folder
+        )
         return entry
     if not keyring_usable():
         raise SecretsUnavailable(
             f"this computer has no usable OS keyring to keep the {label_of(name)} in: install or unlock one (GNOME "
-            "Keyring or KWallet on Linux), or set secrets.backend = \"file\" in config.toml to keep keys in files "
-            "beside the data")
+            'Keyring or KWallet on Linux), or set secrets.backend = "file" in config.toml to keep keys in files '
+            "beside the data"
+        )
     entry["account"] = _account(home, name)
     try:
         keyring.set_password(SERVICE, entry["account"], base64.b64encode(value).decode())
     except keyring.errors.KeyringError as exc:
-        raise SecretsUnavailable(f"the OS keyring refused to store the {label_of(name)} ({exc}): unlock it, or set "
-                                 "secrets.backend = \"file\" in config.toml") from None
+        raise SecretsUnavailable(
+            f"the OS keyring refused to store the {label_of(name)} ({exc}): unlock it, or set "
+            'secrets.backend = "file" in config.toml'
+        ) from None
     return entry
 
 
@@ -158,8 +172,10 @@ def adopt(home: Path, name: str) -> tuple[bytes, dict] | None:
     try:
         stored = keyring.get_password(SERVICE, account)
     except keyring.errors.KeyringError as exc:
-        raise SecretsUnavailable(f"the OS keyring cannot be read now ({exc}), and it may hold the {label_of(name)} "
-                                 f"of this data: unlock or start it, then start Postseal again; {NEVER}") from None
+        raise SecretsUnavailable(
+            f"the OS keyring cannot be read now ({exc}), and it may hold the {label_of(name)} "
+            f"of this data: unlock or start it, then start Postseal again; {NEVER}"
+        ) from None
     if stored is None:
         return None
     value = base64.b64decode(stored)

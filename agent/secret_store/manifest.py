@@ -56,11 +56,15 @@ def read_manifest(home: Path) -> dict | None:
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:
-        raise SecretsUnavailable(f"{path} cannot be read ({exc}): restore it from a backup (it holds no secret), "
-                                 "or delete it so the keys are looked up again; the agent does not start") from None
+        raise SecretsUnavailable(
+            f"{path} cannot be read ({exc}): restore it from a backup (it holds no secret), "
+            "or delete it so the keys are looked up again; the agent does not start"
+        ) from None
     if not isinstance(data, dict) or not isinstance(data.get("keys"), dict):
-        raise SecretsUnavailable(f"{path} is not a key manifest: restore it from a backup, or delete it so the "
-                                 "keys are looked up again; the agent does not start")
+        raise SecretsUnavailable(
+            f"{path} is not a key manifest: restore it from a backup, or delete it so the "
+            "keys are looked up again; the agent does not start"
+        )
     refuse_newer("key store", path, document_version("key store", path, data), MIGRATIONS)
     return data
 
@@ -98,7 +102,8 @@ def _adopt_earlier_keys(opening: _Opening) -> None:
 
 
 MIGRATIONS = (
-    Step(1, "keys as release 0.1.0 kept them: files in secrets/ or OS keyring entries, no manifest",
-         lambda opening: None),
+    Step(
+        1, "keys as release 0.1.0 kept them: files in secrets/ or OS keyring entries, no manifest", lambda opening: None
+    ),
     Step(2, "a manifest naming each key's backend and check value", _adopt_earlier_keys),
 )

@@ -15,5 +15,13 @@ from agent.service.errors import (
     UnknownMessage,
 )
 
-__all__ = ["Accepted", "Agent", "Blocked", "BounceOutcome", "MessageIdReused", "NotAllowed", "NothingToDo",
-           "UnknownMessage"]
+__all__ = [
+    "Accepted",
+    "Agent",
+    "Blocked",
+    "BounceOutcome",
+    "MessageIdReused",
+    "NotAllowed",
+    "NothingToDo",
+    "UnknownMessage",
+]

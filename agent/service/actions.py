@@ -20,8 +20,9 @@ from agent.service.worker import Worker
 
 
 class Actions:
-    def __init__(self, current: Current, outbox: Outbox, outcomes: Outcomes, worker: Worker,
-                 portal: PortalClient) -> None:
+    def __init__(
+        self, current: Current, outbox: Outbox, outcomes: Outcomes, worker: Worker, portal: PortalClient
+    ) -> None:
         self.current = current
         self.outbox = outbox
         self.outcomes = outcomes
@@ -54,10 +55,16 @@ class Actions:
         for r in held:
             self.outbox.set_recipient(ident, r.address, State.QUEUED, "")
             if r.copy is not None:  # held at delivery (a full mailbox): its protected copy is ready, due now
-                self.outbox.set_recipient(ident, r.address, State.DEFERRED, "released after review",
-                                          next_attempt=time.time())
-        self.outcomes.record("released", message=ident, recipients=[r.address for r in held], state="queued",
-                             reason=f"released after review: {note.strip()[:200] or '(no note)'}")
+                self.outbox.set_recipient(
+                    ident, r.address, State.DEFERRED, "released after review", next_attempt=time.time()
+                )
+        self.outcomes.record(
+            "released",
+            message=ident,
+            recipients=[r.address for r in held],
+            state="queued",
+            reason=f"released after review: {note.strip()[:200] or '(no note)'}",
+        )
         self.outcomes.changed(ident)
         self.worker.wake()
         return len(held)
@@ -68,8 +75,9 @@ class Actions:
         if setup:
             raise NotAllowed(f"it cannot go out until IT fixes this: {setup}")
         if not self.current.config.policy.allow_release:
-            raise NotAllowed("your organization does not allow releasing held messages here;"
-                             " ask your privacy officer to release it")
+            raise NotAllowed(
+                "your organization does not allow releasing held messages here; ask your privacy officer to release it"
+            )
 
     def send_via_portal(self, ident: str) -> int:
         """External recipients not yet delivered get a portal copy instead of their planned
@@ -89,12 +97,23 @@ class Actions:
         if not todo:
             return  # the attempt in flight delivered them all, or they failed for good
         for r in todo:
-            plan = RecipientPlan(r.address, Method.PORTAL, "sent via the secure portal at the sender's request", "",
-                                 (f"{r.method}: replaced by the sender ({r.reason or r.state})",),
-                                 says(Method.PORTAL, Why.SENDER_ASKED))
+            plan = RecipientPlan(
+                r.address,
+                Method.PORTAL,
+                "sent via the secure portal at the sender's request",
+                "",
+                (f"{r.method}: replaced by the sender ({r.reason or r.state})",),
+                says(Method.PORTAL, Why.SENDER_ASKED),
+            )
             self.outbox.reroute(ident, r.address, plan, "")
-        self.outcomes.record("rerouted", message=ident, recipients=[r.address for r in todo], method="portal",
-                             state="queued", reason="the sender chose the secure portal instead")
+        self.outcomes.record(
+            "rerouted",
+            message=ident,
+            recipients=[r.address for r in todo],
+            method="portal",
+            state="queued",
+            reason="the sender chose the secure portal instead",
+        )
         self.outcomes.changed(ident)
         self.worker.wake()
 
@@ -110,9 +129,13 @@ class Actions:
         for r in row.recipients:
             if r.method == Method.PORTAL and r.proof.get("portal_id") in portal_ids:
                 self.outbox.annotate(ident, r.address, revoked=stamp)
-        self.outcomes.record("revoked", message=ident,
-                             recipients=[r.address for r in row.recipients if r.method == Method.PORTAL],
-                             method="portal", detail=f"{len(portal_ids)} portal copie(s) deleted")
+        self.outcomes.record(
+            "revoked",
+            message=ident,
+            recipients=[r.address for r in row.recipients if r.method == Method.PORTAL],
+            method="portal",
+            detail=f"{len(portal_ids)} portal copie(s) deleted",
+        )
         return len(portal_ids)
 
     # --- bounces -----------------------------------------------------------------------
@@ -138,7 +161,8 @@ class Actions:
         if row is None:
             raise UnknownMessage(
                 "this bounce matches no message in the outbox (no known envelope id "
-                f"{report.envelope_id or '(none)'} or Message-ID {report.message_id or '(none)'})")
+                f"{report.envelope_id or '(none)'} or Message-ID {report.message_id or '(none)'})"
+            )
         by_address = {r.address.lower(): r for r in row.recipients}
         results, unmatched, changed = [], [], False
         for status in report.recipients:
@@ -150,16 +174,30 @@ class Actions:
             # Only a copy that left (or may have left) can bounce; a report naming a held
             # or already failed recipient is recorded and changes nothing.
             if status.failed and state in (State.DELIVERED, State.SENDING, State.DEFERRED):
-                reason = f"bounced by {report.reporting_mta or 'the relay'}: " + " ".join(filter(None, (status.status, status.diagnostic)))
-                self.outbox.set_recipient(row.id, recipient.address, State.FAILED, reason,
-                                          {**recipient.proof, "dsn": status.to_json()})
-                self.outcomes.record("bounced", message=row.id, recipients=[recipient.address],
-                                     method=recipient.method, state="failed", reason=reason)
+                reason = f"bounced by {report.reporting_mta or 'the relay'}: " + " ".join(
+                    filter(None, (status.status, status.diagnostic))
+                )
+                self.outbox.set_recipient(
+                    row.id, recipient.address, State.FAILED, reason, {**recipient.proof, "dsn": status.to_json()}
+                )
+                self.outcomes.record(
+                    "bounced",
+                    message=row.id,
+                    recipients=[recipient.address],
+                    method=recipient.method,
+                    state="failed",
+                    reason=reason,
+                )
                 state, changed = State.FAILED, True
             elif not status.failed:
-                self.outcomes.record("dsn", message=row.id, recipients=[recipient.address], method=recipient.method,
-                                     state=str(state),
-                                     reason=" ".join(filter(None, (status.action, status.status, status.diagnostic))))
+                self.outcomes.record(
+                    "dsn",
+                    message=row.id,
+                    recipients=[recipient.address],
+                    method=recipient.method,
+                    state=str(state),
+                    reason=" ".join(filter(None, (status.action, status.status, status.diagnostic))),
+                )
             results.append({**status.to_json(), "address": recipient.address, "state": str(state)})
         if changed:
             self.outcomes.changed(row.id)
@@ -168,5 +206,10 @@ class Actions:
 
 
 def _reroutable(row: MessageRow) -> list[RecipientRow]:
-    return [r for r in row.recipients if r.method != Method.INTERNAL and r.method != Method.PORTAL
-            and r.state in (State.QUEUED, State.DEFERRED, State.HELD)]
+    return [
+        r
+        for r in row.recipients
+        if r.method != Method.INTERNAL
+        and r.method != Method.PORTAL
+        and r.state in (State.QUEUED, State.DEFERRED, State.HELD)
+    ]

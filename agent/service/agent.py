@@ -70,7 +70,8 @@ class Agent(KeyMethods, HistoryMethods, AccountMethods, SettingsMethods, StampMe
         self.current = Current.of(config)
         # First: a key that is missing or different stops the agent before anything opens data.
         self.secrets = secret_store.open_store(
-            home, secret_store.configured_backend(config.secrets.backend, config.locked))
+            home, secret_store.configured_backend(config.secrets.backend, config.locked)
+        )
         for problem in self.problems:  # said once the keys are open; /v1/health and the tray keep saying it
             level = {"holds": logging.ERROR, "warning": logging.WARNING}.get(problem.severity, logging.INFO)
             log.log(level, "set-up: %s", problem.message)
@@ -98,17 +99,26 @@ class Agent(KeyMethods, HistoryMethods, AccountMethods, SettingsMethods, StampMe
             Method.PORTAL: PortalProtector(portal, config.organization.name, config.portal.expiry_days),
             Method.KEPT: PlainProtector(Method.KEPT),
         }
-        self.accounts = Accounts(home, config.accounts, on_signed_in=self._signed_in,
-                                 on_needs_sign_in=self._needs_sign_in)
+        self.accounts = Accounts(
+            home, config.accounts, on_signed_in=self._signed_in, on_needs_sign_in=self._needs_sign_in
+        )
         self.transports = Transports(config, self.accounts)
         self.stamper = Stamper(home)
         self.outcomes = Outcomes(self.current, self.outbox, self.audit, lambda raw: self.submit(raw))
         direct = DirectDelivery(self.network, self.tls_policies, config.network.ca_file)
-        self.worker = Worker(self.current, self.outbox, self.outcomes, protectors, self.transports, direct,
-                             self.stamper)
+        self.worker = Worker(
+            self.current, self.outbox, self.outcomes, protectors, self.transports, direct, self.stamper
+        )
         self.actions = Actions(self.current, self.outbox, self.outcomes, self.worker, portal)
-        self.portal_sync = PortalSync(lambda: self.current.config, self.outbox, self.outcomes, lambda raw: self.submit(raw),
-                                      portal, home, self._enrolled)
+        self.portal_sync = PortalSync(
+            lambda: self.current.config,
+            self.outbox,
+            self.outcomes,
+            lambda raw: self.submit(raw),
+            portal,
+            home,
+            self._enrolled,
+        )
         self.pending_settings: dict[str, str] = {}  # saved from the tray, used after a restart
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -171,14 +181,28 @@ class Agent(KeyMethods, HistoryMethods, AccountMethods, SettingsMethods, StampMe
 
     # --- deciding ------------------------------------------------------------------------
     def plan(self, raw: bytes, envelope_recipients: list[str] | None = None) -> tuple[intake_mod.Intake, Plan]:
-        return make_plan(raw, self.config, self.rules, self.pgp, envelope_recipients, self.smime, self.discovery,
-                         self.tls_policies, self.problems)
+        return make_plan(
+            raw,
+            self.config,
+            self.rules,
+            self.pgp,
+            envelope_recipients,
+            self.smime,
+            self.discovery,
+            self.tls_policies,
+            self.problems,
+        )
 
     async def check(self, raw: bytes) -> Plan:
         return (await asyncio.to_thread(self.plan, raw))[1]
 
-    async def submit(self, raw: bytes, envelope_recipients: list[str] | None = None,
-                     callback_url: str = "", planned: tuple[intake_mod.Intake, Plan] | None = None) -> Accepted:
+    async def submit(
+        self,
+        raw: bytes,
+        envelope_recipients: list[str] | None = None,
+        callback_url: str = "",
+        planned: tuple[intake_mod.Intake, Plan] | None = None,
+    ) -> Accepted:
         """Raises intake.BadMessage, Blocked, MessageIdReused, webhooks.BadCallback,
         outbox.StorageUnavailable. `planned`: what `plan(raw)` gave a caller that already
         asked (a compose draft is planned once, and what it was told is what is stored)."""
@@ -186,9 +210,13 @@ class Agent(KeyMethods, HistoryMethods, AccountMethods, SettingsMethods, StampMe
             webhooks.validate_url(callback_url)
         message, plan = planned or await asyncio.to_thread(self.plan, raw, envelope_recipients)
         verdict = plan.verdict
-        common = {"message_id": message.message_id, "sender": plan.sender,
-                  "recipients": [r.address for r in plan.recipients],
-                  "findings": verdict.finding_counts(), "rule": verdict.rule}
+        common = {
+            "message_id": message.message_id,
+            "sender": plan.sender,
+            "recipients": [r.address for r in plan.recipients],
+            "findings": verdict.finding_counts(),
+            "rule": verdict.rule,
+        }
         if verdict.action is Action.BLOCK:
             self.outcomes.record("blocked", action="block", reason=verdict.reason, **common)
             raise Blocked(plan)
@@ -199,8 +227,9 @@ class Agent(KeyMethods, HistoryMethods, AccountMethods, SettingsMethods, StampMe
         stored = message.message.as_bytes()
         digest = intake_mod.content_digest(stored, [r.address for r in plan.recipients])
         try:
-            ident = self.outbox.accept(stored, message.message_id, plan, held, callback,
-                                       str(message.message.get("Subject", "")), digest)
+            ident = self.outbox.accept(
+                stored, message.message_id, plan, held, callback, str(message.message.get("Subject", "")), digest
+            )
         except Duplicate as known:
             return self._submitted_again(known, digest, message.message_id, plan)
         methods = {r.address: str(r.method) for r in plan.recipients}
@@ -211,8 +240,9 @@ class Agent(KeyMethods, HistoryMethods, AccountMethods, SettingsMethods, StampMe
         self.worker.wake()
         if self.offline_since is not None:
             self.worker.offline.look_now()  # someone is sending: look for the network now
-        return Accepted(ident, State.HELD if held else State.QUEUED, plan,
-                        callback_secret=callback[1] if callback else "")
+        return Accepted(
+            ident, State.HELD if held else State.QUEUED, plan, callback_secret=callback[1] if callback else ""
+        )
 
     def _submitted_again(self, known: Duplicate, digest: str, message_id: str, plan: Plan) -> Accepted:
         row = self.outbox.get(known.ident)
@@ -221,23 +251,31 @@ class Agent(KeyMethods, HistoryMethods, AccountMethods, SettingsMethods, StampMe
         # kept is digested from what the outbox holds.
         same = known.same
         if same is None:
-            same = digest == intake_mod.content_digest(self.outbox.raw(known.ident),
-                                                        [r.address for r in row.recipients])
+            same = digest == intake_mod.content_digest(
+                self.outbox.raw(known.ident), [r.address for r in row.recipients]
+            )
         if not same:
-            log.warning("message %s: its Message-ID was reused by a different message; that one refused",
-                        known.ident)
+            log.warning("message %s: its Message-ID was reused by a different message; that one refused", known.ident)
             raise MessageIdReused(message_id, known.ident) from None
         log.info("message %s submitted again (same Message-ID): nothing new queued", known.ident)
         # The caller lost our first answer: it gets the same id and webhook secret again.
         registered = self.outbox.callback(known.ident)
-        return Accepted(known.ident, row.state, plan, duplicate=True,
-                        callback_secret=registered[1] if registered else "")
+        return Accepted(
+            known.ident, row.state, plan, duplicate=True, callback_secret=registered[1] if registered else ""
+        )
 
     def record_stamp(self, verdict: str, sender: str, recipients: list[str], client: str, plan: Plan) -> None:
         """A message the client sends itself, with our stamp: who, to whom, why it was allowed."""
-        self.outcomes.record("stamped", verdict=verdict, sender=sender, recipients=recipients, client=client,
-                             method={r.address: str(r.method) for r in plan.recipients},
-                             findings=plan.verdict.finding_counts(), rule=plan.verdict.rule)
+        self.outcomes.record(
+            "stamped",
+            verdict=verdict,
+            sender=sender,
+            recipients=recipients,
+            client=client,
+            method={r.address: str(r.method) for r in plan.recipients},
+            findings=plan.verdict.finding_counts(),
+            rule=plan.verdict.rule,
+        )
 
     # --- the outbox, read ------------------------------------------------------------------
     def message(self, ident: str) -> MessageRow | None:
@@ -280,22 +318,41 @@ class Agent(KeyMethods, HistoryMethods, AccountMethods, SettingsMethods, StampMe
         def resume() -> None:
             self.transports.forget(account.address)
             resumed = self.outbox.retry_deferred_now()
-            self.outcomes.record("signed_in", sender=account.address, method=account.provider,
-                                 detail=f"{resumed} recipient(s) waiting are due now")
-            self.outcomes.broadcast({"type": "account", "address": account.address, "provider": account.provider,
-                                     "state": "ready"})
+            self.outcomes.record(
+                "signed_in",
+                sender=account.address,
+                method=account.provider,
+                detail=f"{resumed} recipient(s) waiting are due now",
+            )
+            self.outcomes.broadcast(
+                {"type": "account", "address": account.address, "provider": account.provider, "state": "ready"}
+            )
             self.worker.wake()
+
         self._threadsafe(resume)
 
     def _needs_sign_in(self, account: Account) -> None:
         def tell() -> None:
-            self.outcomes.record("account_needs_sign_in", sender=account.address, method=account.provider,
-                                 reason=account.reason)
-            self.outcomes.broadcast({"type": "account", "address": account.address, "provider": account.provider,
-                                     "state": "needs_sign_in", "reason": account.reason})
-            self.outcomes.broadcast({"type": "notice", "level": "warning",
-                                     "text": f"Sign in to {account.address} again: mail from it waits until you do "
-                                             f"({account.reason})"})
+            self.outcomes.record(
+                "account_needs_sign_in", sender=account.address, method=account.provider, reason=account.reason
+            )
+            self.outcomes.broadcast(
+                {
+                    "type": "account",
+                    "address": account.address,
+                    "provider": account.provider,
+                    "state": "needs_sign_in",
+                    "reason": account.reason,
+                }
+            )
+            self.outcomes.broadcast(
+                {
+                    "type": "notice",
+                    "level": "warning",
+                    "text": f"Sign in to {account.address} again: mail from it waits until you do ({account.reason})",
+                }
+            )
+
         self._threadsafe(tell)
 
     # --- running ---------------------------------------------------------------------------
@@ -314,4 +371,3 @@ class Agent(KeyMethods, HistoryMethods, AccountMethods, SettingsMethods, StampMe
         self.audit.close()
         self.outbox.close()
         self.pgp.close()
-

@@ -28,7 +28,8 @@ class MessageIdReused(Exception):
     def __init__(self, message_id: str, ident: str) -> None:
         super().__init__(
             f"Message-ID <{message_id}> already belongs to a different message in the outbox (id {ident}); "
-            "this one was not accepted: send it with a Message-ID of its own")
+            "this one was not accepted: send it with a Message-ID of its own"
+        )
         self.ident = ident
 
 

@@ -32,10 +32,12 @@ class AuditFilter:
 
     def passes(self, record: dict[str, Any]) -> bool:
         recipient = self.recipient.lower()
-        return (self.since <= _when(record) <= self.until
-                and (not recipient or any(recipient in a.lower() for a in record.get("recipients", [])))
-                and (not self.method or self.method in _methods(record))
-                and (not self.event or record.get("event") == self.event))
+        return (
+            self.since <= _when(record) <= self.until
+            and (not recipient or any(recipient in a.lower() for a in record.get("recipients", [])))
+            and (not self.method or self.method in _methods(record))
+            and (not self.event or record.get("event") == self.event)
+        )
 
 
 class AuditRecords:
@@ -67,7 +69,7 @@ class HistoryMethods:
         records = self.audit_records.of(self.audit)
         if where:
             records = [r for r in records if where.passes(r)]
-        page = records[-limit:] if offset is None else records[max(0, offset):max(0, offset) + limit]
+        page = records[-limit:] if offset is None else records[max(0, offset) : max(0, offset) + limit]
         return AuditPage(page, len(records))
 
     def verify_audit(self) -> VerifyResult:

@@ -25,9 +25,11 @@ class AccountMethods:
 
     def mailboxes(self) -> Mailboxes:
         settings = self.config.accounts
-        return Mailboxes(tuple(self.accounts.list()),
-                         {"microsoft": bool(settings.microsoft_client_id), "google": bool(settings.google_client_id)},
-                         settings.transport)
+        return Mailboxes(
+            tuple(self.accounts.list()),
+            {"microsoft": bool(settings.microsoft_client_id), "google": bool(settings.google_client_id)},
+            settings.transport,
+        )
 
     def start_sign_in(self, provider: str, device_code: bool = False) -> SignIn:
         return self.accounts.start_sign_in(provider, device_code)

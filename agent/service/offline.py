@@ -54,8 +54,9 @@ class Offline:
     def pause(self, ident: str, addresses: list[str], reason: str) -> None:
         """Wait for the network without spending a retry: not the copy's fault."""
         for address in addresses:
-            self.outbox.set_recipient(ident, address, State.DEFERRED, f"waiting for the network: {reason}",
-                                      next_attempt=PAUSED)
+            self.outbox.set_recipient(
+                ident, address, State.DEFERRED, f"waiting for the network: {reason}", next_attempt=PAUSED
+            )
         self.outcomes.changed(ident)
 
     async def probe(self) -> None:
@@ -76,8 +77,9 @@ class Offline:
                 self.since = None
                 flushed = self.outbox.retry_deferred_now()
                 log.info("online again after %.0f s: flushing %d recipient(s)", waited, flushed)
-                self.outcomes.record("online", detail=f"relay reachable again after {waited:.0f} s; "
-                                                      f"{flushed} recipient(s) due")
+                self.outcomes.record(
+                    "online", detail=f"relay reachable again after {waited:.0f} s; {flushed} recipient(s) due"
+                )
                 self.outcomes.broadcast({"type": "status", "offline_since": None})
                 self._wake()
                 return

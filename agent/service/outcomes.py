@@ -32,8 +32,9 @@ def backoff(attempts: int, first: float = 30.0, cap: float = 3600.0) -> float:
 
 
 class Outcomes:
-    def __init__(self, current: Current, outbox: Outbox, audit: AuditLog,
-                 submit: Callable[[bytes], Awaitable[Any]]) -> None:
+    def __init__(
+        self, current: Current, outbox: Outbox, audit: AuditLog, submit: Callable[[bytes], Awaitable[Any]]
+    ) -> None:
         self.current = current
         self.outbox = outbox
         self.audit = audit
@@ -80,8 +81,14 @@ class Outcomes:
         row = self.outbox.get(ident)
         if row is None:
             return
-        self.broadcast({"type": "message", "id": ident, "state": str(row.state),
-                        "recipients": {r.address: str(r.state) for r in row.recipients}})
+        self.broadcast(
+            {
+                "type": "message",
+                "id": ident,
+                "state": str(row.state),
+                "recipients": {r.address: str(r.state) for r in row.recipients},
+            }
+        )
 
     # --- a recipient's result ------------------------------------------------------------
     def defer(self, ident: str, address: str, attempts: int, reason: str, at_least: float = 0.0) -> None:
@@ -111,8 +118,14 @@ class Outcomes:
             return  # other recipients are still on their way, or held for a person
         if announce:
             failed = [r.address for r in row.recipients if r.state == State.FAILED]
-            self.broadcast({"type": "notice", "level": "error", "id": ident,
-                            "text": f"Not delivered to {', '.join(failed)}: {row.reason}"})
+            self.broadcast(
+                {
+                    "type": "notice",
+                    "level": "error",
+                    "id": ident,
+                    "text": f"Not delivered to {', '.join(failed)}: {row.reason}",
+                }
+            )
         if self.current.config.outbox.notify_sender:
             self.in_background(self._send_notice(row))
 
@@ -128,14 +141,22 @@ class Outcomes:
             if self.outbox.find(notices.notice_message_id(row), row.sender):
                 return
             accepted = await self._submit(notices.failure_notice(row))
-            self.record("notice", message=row.id, recipients=[row.sender],
-                        detail=f"failure notice queued for the sender as {accepted.id}")
+            self.record(
+                "notice",
+                message=row.id,
+                recipients=[row.sender],
+                detail=f"failure notice queued for the sender as {accepted.id}",
+            )
         except Exception:  # noqa: BLE001 - a notice must never take the worker down
             log.exception("message %s: the failure notice could not be queued", row.id)
 
     def _webhook_gave_up(self, ident: str, event_id: int, error: str) -> None:
-        self.record("webhook_failed", message=ident, detail=f"event {event_id}",
-                    reason=f"callback not reached for {webhooks.GIVE_UP_AFTER / 3600:g} h: {error}")
+        self.record(
+            "webhook_failed",
+            message=ident,
+            detail=f"event {event_id}",
+            reason=f"callback not reached for {webhooks.GIVE_UP_AFTER / 3600:g} h: {error}",
+        )
 
     async def stop(self) -> None:
         """Cancel the notices still being queued (the agent is stopping)."""

@@ -43,8 +43,10 @@ class SettingsMethods:
         config = self.config
         values = {}
         for name in config_mod.SECTIONS:
-            values[name] = {k: ("***" if (name, k) in config_mod.SECRETS and v else v)
-                            for k, v in dataclasses.asdict(getattr(config, name)).items()}
+            values[name] = {
+                k: ("***" if (name, k) in config_mod.SECRETS and v else v)
+                for k, v in dataclasses.asdict(getattr(config, name)).items()
+            }
         return SettingsView(values, sorted(config.locked), self.home / "config.toml", self.pending_settings)
 
     async def change_settings(self, changes: dict[str, Any]) -> SettingsChange:
@@ -54,9 +56,17 @@ class SettingsMethods:
         user = await asyncio.to_thread(settings.update_user_config, self.home, changes, current.locked)
         # Managed values still win: only what is not locked comes from the user's file. Relay and
         # organization take effect now; the portal address after a restart (the embedded portal).
-        live = {name: dataclasses.replace(getattr(current, name), **{
-            k: v for k, v in dataclasses.asdict(getattr(user, name)).items() if f"{name}.{k}" not in current.locked})
-            for name in ("relay", "organization")}
+        live = {
+            name: dataclasses.replace(
+                getattr(current, name),
+                **{
+                    k: v
+                    for k, v in dataclasses.asdict(getattr(user, name)).items()
+                    if f"{name}.{k}" not in current.locked
+                },
+            )
+            for name in ("relay", "organization")
+        }
         self.reconfigure(dataclasses.replace(current, **live))
         restart = user.portal.url != current.portal.url and "portal.url" not in current.locked
         self.pending_settings = {"portal.url": user.portal.url} if restart else {}

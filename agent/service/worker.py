@@ -40,8 +40,16 @@ def _span(seconds: float) -> str:
 
 
 class Worker:
-    def __init__(self, current: Current, outbox: Outbox, outcomes: Outcomes, protectors: dict[Method, Protector],
-                 transports: Transports, direct: DirectDelivery, stamper: Stamper) -> None:
+    def __init__(
+        self,
+        current: Current,
+        outbox: Outbox,
+        outcomes: Outcomes,
+        protectors: dict[Method, Protector],
+        transports: Transports,
+        direct: DirectDelivery,
+        stamper: Stamper,
+    ) -> None:
         self.current = current
         self.outbox = outbox
         self.outcomes = outcomes
@@ -179,8 +187,7 @@ class Worker:
         if now - row.created > give_up:
             for r in row.recipients:
                 if r.state in (State.DEFERRED, State.QUEUED, State.SENDING, State.PROTECTING):
-                    self.outcomes.fail(ident, r.address, r.method,
-                               f"not delivered after {_span(give_up)}: {r.reason}")
+                    self.outcomes.fail(ident, r.address, r.method, f"not delivered after {_span(give_up)}: {r.reason}")
             self.outcomes.changed(ident)
             return
         await self._protect(row)
@@ -188,17 +195,25 @@ class Worker:
         copies = self.outbox.copies(ident)
         for index, copy in enumerate(copies):
             targets = [
-                r for r in row.recipients
-                if r.copy == index and (r.state == State.SENDING or (r.state == State.DEFERRED and r.next_attempt <= now))
+                r
+                for r in row.recipients
+                if r.copy == index
+                and (r.state == State.SENDING or (r.state == State.DEFERRED and r.next_attempt <= now))
             ]
             if targets:
                 await self._deliver(row, copy, targets)
         self._wake.set()
 
     async def _protect(self, row: MessageRow) -> None:
-        todo = [r for r in row.recipients if r.copy is None and (
-            r.state in (State.QUEUED, State.PROTECTING)
-            or (r.state == State.DEFERRED and r.next_attempt <= time.time()))]
+        todo = [
+            r
+            for r in row.recipients
+            if r.copy is None
+            and (
+                r.state in (State.QUEUED, State.PROTECTING)
+                or (r.state == State.DEFERRED and r.next_attempt <= time.time())
+            )
+        ]
         if not todo:
             return
         plans = {p.address: p for p in self.outbox.recipient_plans(row.id)}
@@ -229,9 +244,14 @@ class Worker:
             existing = len(self.outbox.copies(row.id))
             self.outbox.store_copies(row.id, new, start=existing)
             for copy in new:
-                self.outcomes.record("protected", message=row.id, recipients=list(copy.recipients),
-                                  method=str(copy.method), key_fingerprint=copy.key_fingerprint,
-                                  portal_id=copy.portal_id)
+                self.outcomes.record(
+                    "protected",
+                    message=row.id,
+                    recipients=list(copy.recipients),
+                    method=str(copy.method),
+                    key_fingerprint=copy.key_fingerprint,
+                    portal_id=copy.portal_id,
+                )
         self.outcomes.changed(row.id)
 
     async def _deliver(self, row: MessageRow, copy: ProtectedCopy, targets: list) -> None:
@@ -258,9 +278,13 @@ class Worker:
                 # Not the copy's fault, and no retry can help until the clinician signs in:
                 # wait without spending retries; _signed_in makes it due again.
                 for address in addresses:
-                    self.outbox.set_recipient(row.id, address, State.DEFERRED,
-                                              f"waiting for you to sign in to {exc.sign_in} again: {exc}",
-                                              next_attempt=PAUSED)
+                    self.outbox.set_recipient(
+                        row.id,
+                        address,
+                        State.DEFERRED,
+                        f"waiting for you to sign in to {exc.sign_in} again: {exc}",
+                        next_attempt=PAUSED,
+                    )
                 self.outcomes.changed(row.id)
                 return
             if exc.unverified and time.time() - row.created >= self.current.config.tls.fallback_after_hours * 3600:
@@ -281,16 +305,35 @@ class Worker:
             outcome = result.recipients[address]
             if outcome.ok:
                 policy = result.tls_policy or (plans[address].reason if copy.method == Method.TLS else "")
-                proof = Proof(copy.method, outcome.reply, result.tls_version, result.tls_cipher,
-                              result.tls_peer, copy.key_fingerprint, copy.portal_id, stamp, policy)
+                proof = Proof(
+                    copy.method,
+                    outcome.reply,
+                    result.tls_version,
+                    result.tls_cipher,
+                    result.tls_peer,
+                    copy.key_fingerprint,
+                    copy.portal_id,
+                    stamp,
+                    policy,
+                )
                 self.outbox.set_recipient(row.id, address, State.DELIVERED, "", proof.to_json(), attempted=True)
                 # The proof itself, structured, as the outbox keeps it; `tls` and `reply` stay the
                 # one-line words earlier records and the CSV export carry.
-                self.outcomes.record("delivered", message=row.id, message_id=row.message_id, sender=row.sender,
-                                     recipients=[address], method=str(copy.method), state="delivered",
-                                     key_fingerprint=copy.key_fingerprint, portal_id=copy.portal_id,
-                                     reply=outcome.reply, tls=proof.tls_words(), verdict=verdict,
-                                     proof=proof.to_json())
+                self.outcomes.record(
+                    "delivered",
+                    message=row.id,
+                    message_id=row.message_id,
+                    sender=row.sender,
+                    recipients=[address],
+                    method=str(copy.method),
+                    state="delivered",
+                    key_fingerprint=copy.key_fingerprint,
+                    portal_id=copy.portal_id,
+                    reply=outcome.reply,
+                    tls=proof.tls_words(),
+                    verdict=verdict,
+                    proof=proof.to_json(),
+                )
             elif outcome.permanent:
                 self.outcomes.fail(row.id, address, str(copy.method), f"relay refused: {outcome.reply}")
             else:
@@ -315,12 +358,23 @@ class Worker:
         for address in addresses:
             proof = Proof(copy.method, reply=where, time=stamp)
             self.outbox.set_recipient(row.id, address, State.DELIVERED, "", proof.to_json(), attempted=True)
-            self.outcomes.record("delivered", message=row.id, message_id=row.message_id, sender=row.sender,
-                                 recipients=[address], method=str(copy.method), state="delivered", reply=where,
-                                 tls=proof.tls_words(), proof=proof.to_json())
-        text = ("A secure reply arrived through the portal: it is in your Inbox and under Secure replies"
-                if in_inbox else
-                "A secure reply arrived through the portal: open Secure replies to read it")
+            self.outcomes.record(
+                "delivered",
+                message=row.id,
+                message_id=row.message_id,
+                sender=row.sender,
+                recipients=[address],
+                method=str(copy.method),
+                state="delivered",
+                reply=where,
+                tls=proof.tls_words(),
+                proof=proof.to_json(),
+            )
+        text = (
+            "A secure reply arrived through the portal: it is in your Inbox and under Secure replies"
+            if in_inbox
+            else "A secure reply arrived through the portal: open Secure replies to read it"
+        )
         self.outcomes.broadcast({"type": "notice", "level": "info", "view": "replies", "text": text})
         self.outcomes.changed(row.id)
 
@@ -328,8 +382,14 @@ class Worker:
         """Verified TLS could not be had for long enough: the portal instead, never cleartext."""
         hours = self.current.config.tls.fallback_after_hours
         for address in addresses:
-            plan = RecipientPlan(address, Method.PORTAL, f"verified TLS failed for {hours:g} h: secure portal instead",
-                                 "", (f"tls: {reason}",), says(Method.PORTAL, Why.TLS_FAILED))
+            plan = RecipientPlan(
+                address,
+                Method.PORTAL,
+                f"verified TLS failed for {hours:g} h: secure portal instead",
+                "",
+                (f"tls: {reason}",),
+                says(Method.PORTAL, Why.TLS_FAILED),
+            )
             self.outbox.set_recipient(row.id, address, State.DEFERRED, reason, attempted=True)  # sending → deferred
             self.outbox.reroute(row.id, address, plan, "")
         self.outcomes.record("tls_fallback", message=row.id, recipients=addresses, method="portal", reason=reason)

@@ -90,6 +90,7 @@ def load_key(pem: bytes, source: str, password: bytes | None = None) -> rsa.RSAP
 
 # ---- protobuf, the few shapes this format uses ----------------------------------------------
 
+
 def _varint(value: int) -> bytes:
     out = bytearray()
     while value > 0x7F:
@@ -132,7 +133,7 @@ def _fields(data: bytes) -> list[tuple[int, bytes]]:
             length, pos = _read_varint(data, pos)
             if pos + length > len(data):
                 raise CrxError("the header is not a valid protobuf (a field runs off the end)")
-            found.append((number, data[pos:pos + length]))
+            found.append((number, data[pos : pos + length]))
             pos += length
         else:
             raise CrxError(f"the header is not a valid protobuf (wire type {wire})")
@@ -142,6 +143,7 @@ def _fields(data: bytes) -> list[tuple[int, bytes]]:
 
 
 # ---- writing and reading --------------------------------------------------------------------
+
 
 def _signed_message(signed_header_data: bytes, archive: bytes) -> bytes:
     return SIGNATURE_CONTEXT + struct.pack("<I", len(signed_header_data)) + signed_header_data + archive
@@ -167,7 +169,7 @@ def read(data: bytes, source: str = "the package") -> Crx:
         raise CrxError(f"{source}: CRX version {version}; Chrome installs only version 3")
     if size > MAX_HEADER or 12 + size > len(data):
         raise CrxError(f"{source}: header length {size} is larger than Chrome accepts or than the file")
-    header, archive = data[12:12 + size], data[12 + size:]
+    header, archive = data[12 : 12 + size], data[12 + size :]
     try:
         fields = _fields(header)
         signed = [value for number, value in fields if number == _HEADER_SIGNED_DATA]

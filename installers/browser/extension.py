@@ -63,7 +63,7 @@ def manifest_key_id(manifest: dict, source: str) -> str:
     try:
         return crx3.extension_id(base64.b64decode(manifest["key"], validate=True))
     except (KeyError, TypeError, ValueError):
-        raise PackError(f"{source}: \"key\" is missing or not base64") from None
+        raise PackError(f'{source}: "key" is missing or not base64') from None
 
 
 def read_manifest(folder: Path) -> dict:
@@ -75,7 +75,7 @@ def read_manifest(folder: Path) -> dict:
     if not isinstance(manifest, dict) or manifest.get("manifest_version") != 3:
         raise PackError(f"{path}: not a Manifest V3 extension manifest")
     if not isinstance(manifest.get("version"), str) or not VERSION.fullmatch(manifest["version"]):
-        raise PackError(f"{path}: \"version\" must be one to four dot-separated integers")
+        raise PackError(f'{path}: "version" must be one to four dot-separated integers')
     return manifest
 
 
@@ -107,8 +107,11 @@ def _referenced(manifest: dict) -> list[str]:
 
 def archive(folder: Path, manifest: dict) -> bytes:
     """The zip Chrome unpacks: manifest.json as given, then every file of the extension."""
-    files = sorted(p for p in folder.rglob("*") if p.is_file()
-                   and not any(part in NOT_PACKED or part.startswith(".") for part in p.relative_to(folder).parts))
+    files = sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and not any(part in NOT_PACKED or part.startswith(".") for part in p.relative_to(folder).parts)
+    )
     names = {p.relative_to(folder).as_posix() for p in files}
     missing = [name for name in _referenced(manifest) if name not in names]
     if missing:
@@ -117,8 +120,11 @@ def archive(folder: Path, manifest: dict) -> bytes:
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
         for path in files:
             name = path.relative_to(folder).as_posix()
-            data = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode() \
-                if name == "manifest.json" else path.read_bytes()
+            data = (
+                (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode()
+                if name == "manifest.json"
+                else path.read_bytes()
+            )
             info = zipfile.ZipInfo(name, ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
@@ -137,17 +143,18 @@ def update_manifest(extension_id: str, version: str, codebase: str) -> bytes:
     return ET.tostring(root, encoding="UTF-8", xml_declaration=True) + b"\n"
 
 
-def pack(key: rsa.RSAPrivateKey, base_url: str, out: Path, folder: Path = SOURCE,
-         other_key: bool = False) -> Packed:
+def pack(key: rsa.RSAPrivateKey, base_url: str, out: Path, folder: Path = SOURCE, other_key: bool = False) -> Packed:
     """Write <out>/postseal-gmail-<version>.crx and <out>/updates.xml for hosting at base_url."""
     manifest = read_manifest(folder)
     public = crx3.public_key_der(key)
     ident = crx3.extension_id(public)
     pinned = manifest_key_id(manifest, str(folder / "manifest.json")) if "key" in manifest else ""
     if pinned and pinned != ident and not other_key:
-        raise PackError(f"the key signs as {ident}, but {folder / 'manifest.json'} pins {pinned}: use the "
-                        "release key, or --other-key to make an extension with another ID (then register "
-                        f"the native host with --extension-id {ident})")
+        raise PackError(
+            f"the key signs as {ident}, but {folder / 'manifest.json'} pins {pinned}: use the "
+            "release key, or --other-key to make an extension with another ID (then register "
+            f"the native host with --extension-id {ident})"
+        )
     codebase, update_url = hosted_urls(base_url, manifest["version"])
     packed_manifest = {**manifest, "key": base64.b64encode(public).decode(), "update_url": update_url}
     crx = out / CRX_NAME.format(version=manifest["version"])
@@ -171,5 +178,5 @@ def describe(data: bytes, source: str) -> tuple[str, str]:
         raise PackError(f"{source}: the package holds no readable manifest.json ({exc})") from None
     version = manifest.get("version") if isinstance(manifest, dict) else None
     if not isinstance(version, str) or not VERSION.fullmatch(version):
-        raise PackError(f"{source}: manifest.json has no valid \"version\"")
+        raise PackError(f'{source}: manifest.json has no valid "version"')
     return package.extension_id, version

@@ -32,8 +32,7 @@ MACOS_DOMAINS = {"Google Chrome": "com.google.Chrome", "Microsoft Edge": "com.mi
 LINUX_FOLDERS = {"Google Chrome": "/etc/opt/chrome/policies/managed", "Chromium": "/etc/chromium/policies/managed"}
 PROFILE_ID = "org.postseal.gmail-extension"
 EXAMPLE_URL = "https://deploy.valleyclinic.example/postseal/updates.xml"
-FILES = {"windows": "postseal-extension.reg", "macos": "postseal-extension.mobileconfig",
-         "linux": "postseal.json"}
+FILES = {"windows": "postseal-extension.reg", "macos": "postseal-extension.mobileconfig", "linux": "postseal.json"}
 
 
 def entry(extension_id: str, update_url: str) -> str:
@@ -43,10 +42,13 @@ def entry(extension_id: str, update_url: str) -> str:
 def windows_reg(extension_id: str, update_url: str) -> bytes:
     """A .reg file for regedit /s or Group Policy Preferences (CRLF, as regedit writes)."""
     value = entry(extension_id, update_url).replace("\\", "\\\\").replace('"', '\\"')
-    lines = ["Windows Registry Editor Version 5.00", "",
-             "; Postseal for Gmail: installed for every user of Google Chrome and Microsoft Edge, and",
-             "; the user cannot remove it. The value is named 1; if the key already has values 1, 2, ...,",
-             "; use the next free number (browsers read 1, 2, 3 ... up to the first gap)."]
+    lines = [
+        "Windows Registry Editor Version 5.00",
+        "",
+        "; Postseal for Gmail: installed for every user of Google Chrome and Microsoft Edge, and",
+        "; the user cannot remove it. The value is named 1; if the key already has values 1, 2, ...,",
+        "; use the next free number (browsers read 1, 2, 3 ... up to the first gap).",
+    ]
     for browser, key in WINDOWS_KEYS.items():
         lines += ["", f"; {browser}", f"[{key}\\{POLICY}]", f'"1"="{value}"']
     return ("\r\n".join(lines) + "\r\n").encode("ascii")
@@ -59,14 +61,17 @@ def _uuid(extension_id: str, update_url: str, part: str) -> str:
 
 def macos_profile(extension_id: str, update_url: str) -> bytes:
     """A configuration profile with one managed-preferences payload per browser."""
-    payloads = [{
-        "PayloadType": domain,
-        "PayloadIdentifier": f"{PROFILE_ID}.{domain}",
-        "PayloadUUID": _uuid(extension_id, update_url, domain),
-        "PayloadVersion": 1,
-        "PayloadDisplayName": f"Postseal for Gmail in {browser}",
-        POLICY: [entry(extension_id, update_url)],
-    } for browser, domain in MACOS_DOMAINS.items()]
+    payloads = [
+        {
+            "PayloadType": domain,
+            "PayloadIdentifier": f"{PROFILE_ID}.{domain}",
+            "PayloadUUID": _uuid(extension_id, update_url, domain),
+            "PayloadVersion": 1,
+            "PayloadDisplayName": f"Postseal for Gmail in {browser}",
+            POLICY: [entry(extension_id, update_url)],
+        }
+        for browser, domain in MACOS_DOMAINS.items()
+    ]
     profile = {
         "PayloadType": "Configuration",
         "PayloadIdentifier": PROFILE_ID,
@@ -75,7 +80,7 @@ def macos_profile(extension_id: str, update_url: str) -> bytes:
         "PayloadScope": "System",
         "PayloadDisplayName": "Postseal for Gmail (Chrome and Edge)",
         "PayloadDescription": "Installs the Postseal for Gmail extension in Google Chrome and Microsoft Edge; "
-                              "users cannot remove it.",
+        "users cannot remove it.",
         "PayloadOrganization": "Postseal",
         "PayloadContent": payloads,
     }

@@ -48,8 +48,7 @@ def load_key(path: Path) -> rsa.RSAPrivateKey:
 def keygen(path: Path) -> str:
     """A new RSA-2048 signing key at `path` (owner-only, never overwritten)."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -78,15 +77,19 @@ def run(args: argparse.Namespace) -> str:
     if args.command == "keygen":
         ident = keygen(args.path)
         public = crx3.public_key_der(load_key(args.path))
-        return (f"extension ID {ident}\nmanifest.json \"key\": {base64.b64encode(public).decode()}\n"
-                f"Keep {args.path} out of the repository and backed up: losing it means a new ID.")
+        return (
+            f'extension ID {ident}\nmanifest.json "key": {base64.b64encode(public).decode()}\n'
+            f"Keep {args.path} out of the repository and backed up: losing it means a new ID."
+        )
     if args.command == "id":
         return _id(args)
     if args.command == "pack":
         done = extension.pack(load_key(args.key), args.base_url, args.out, args.extension, args.other_key)
-        return (f"extension ID {done.extension_id}, version {done.version}\n"
-                f"{done.crx}  -> serve at {done.codebase}\n{done.update_manifest}  -> serve at {done.update_url}\n"
-                f"force-install entry: {force_install.entry(done.extension_id, done.update_url)}")
+        return (
+            f"extension ID {done.extension_id}, version {done.version}\n"
+            f"{done.crx}  -> serve at {done.codebase}\n{done.update_manifest}  -> serve at {done.update_url}\n"
+            f"force-install entry: {force_install.entry(done.extension_id, done.update_url)}"
+        )
     if args.command == "update-manifest":
         ident, version = extension.describe(_read(args.crx), str(args.crx))
         extension.require_https(args.codebase, "--codebase")
@@ -107,7 +110,7 @@ def parser() -> argparse.ArgumentParser:
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = sub.add_parser("keygen", help="make a new signing key (its ID is printed)")
     p.add_argument("path", type=Path)
-    p = sub.add_parser("id", help="the extension ID of a key, a package or a manifest's \"key\"")
+    p = sub.add_parser("id", help='the extension ID of a key, a package or a manifest\'s "key"')
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--key", type=Path)
     which.add_argument("--crx", type=Path)
@@ -117,8 +120,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--base-url", required=True, help="the https:// folder the .crx and updates.xml are served from")
     p.add_argument("--out", type=Path, required=True, help="folder to write the .crx and updates.xml into")
     p.add_argument("--extension", type=Path, default=extension.SOURCE, help="the extension folder (addins/gmail)")
-    p.add_argument("--other-key", action="store_true",
-                   help="sign with a key that is not the one manifest.json pins (the extension gets another ID)")
+    p.add_argument(
+        "--other-key",
+        action="store_true",
+        help="sign with a key that is not the one manifest.json pins (the extension gets another ID)",
+    )
     p = sub.add_parser("update-manifest", help="updates.xml for a package hosted at a URL of your choice")
     p.add_argument("crx", type=Path)
     p.add_argument("--codebase", required=True, help="the https:// URL the .crx is served at")

@@ -44,36 +44,56 @@ def _uuid(identifier: str) -> str:
 
 def _payload(kind: str, suffix: str, display: str, description: str, **content: Any) -> dict[str, Any]:
     identifier = f"{PROFILE_ID}.{suffix}"
-    return {"PayloadType": kind, "PayloadIdentifier": identifier, "PayloadUUID": _uuid(identifier),
-            "PayloadVersion": 1, "PayloadEnabled": True, "PayloadDisplayName": display,
-            "PayloadDescription": description, **content}
+    return {
+        "PayloadType": kind,
+        "PayloadIdentifier": identifier,
+        "PayloadUUID": _uuid(identifier),
+        "PayloadVersion": 1,
+        "PayloadEnabled": True,
+        "PayloadDisplayName": display,
+        "PayloadDescription": description,
+        **content,
+    }
 
 
 def mobileconfig(schema: dict[str, Any]) -> bytes:
     policy = example(schema)
     payloads = [
-        _payload("com.apple.ManagedClient.preferences", "policy", "Postseal managed policy",
-                 f"Settings for {DOMAIN}, locked for every user (installers/policy.schema.json lists "
-                 "every key). Replace the example values with the clinic's.",
-                 PayloadContent={DOMAIN: {"Forced": [{"mcx_preference_settings": policy}]}}),
-        _payload("com.google.Chrome", "chrome", "Google Chrome: Postseal for Gmail",
-                 f"Installs the Postseal Gmail extension ({EXTENSION_ID}) and allows its native host "
-                 f"({HOST_NAME}). Replace {UPDATE_URL} with the address where the clinic hosts the "
-                 "extension's update manifest; a copy from the Chrome Web Store has another ID and the "
-                 "update URL https://clients2.google.com/service/update2/crx.",
-                 ExtensionInstallForcelist=[f"{EXTENSION_ID};{UPDATE_URL}"],
-                 NativeMessagingAllowlist=[HOST_NAME]),
-        _payload("com.apple.security.root", "addin-ca", "Postseal add-in CA",
-                 "REPLACE: only for a localhost CA your organization issues itself: its certificate (DER) "
-                 "in PayloadContent. Each Mac's own per-install CA cannot be trusted by a profile or "
-                 "an installer (macOS asks the user): remove this payload and have each user run "
-                 "postseal init --trust-ca.",
-                 PayloadCertificateFileName="postseal-addin-ca.cer", PayloadContent=b""),
+        _payload(
+            "com.apple.ManagedClient.preferences",
+            "policy",
+            "Postseal managed policy",
+            f"Settings for {DOMAIN}, locked for every user (installers/policy.schema.json lists "
+            "every key). Replace the example values with the clinic's.",
+            PayloadContent={DOMAIN: {"Forced": [{"mcx_preference_settings": policy}]}},
+        ),
+        _payload(
+            "com.google.Chrome",
+            "chrome",
+            "Google Chrome: Postseal for Gmail",
+            f"Installs the Postseal Gmail extension ({EXTENSION_ID}) and allows its native host "
+            f"({HOST_NAME}). Replace {UPDATE_URL} with the address where the clinic hosts the "
+            "extension's update manifest; a copy from the Chrome Web Store has another ID and the "
+            "update URL https://clients2.google.com/service/update2/crx.",
+            ExtensionInstallForcelist=[f"{EXTENSION_ID};{UPDATE_URL}"],
+            NativeMessagingAllowlist=[HOST_NAME],
+        ),
+        _payload(
+            "com.apple.security.root",
+            "addin-ca",
+            "Postseal add-in CA",
+            "REPLACE: only for a localhost CA your organization issues itself: its certificate (DER) "
+            "in PayloadContent. Each Mac's own per-install CA cannot be trusted by a profile or "
+            "an installer (macOS asks the user): remove this payload and have each user run "
+            "postseal init --trust-ca.",
+            PayloadCertificateFileName="postseal-addin-ca.cer",
+            PayloadContent=b"",
+        ),
     ]
     profile = {
         "PayloadContent": payloads,
         "PayloadDescription": "Postseal: managed policy, the Gmail extension and the add-in CA. Generated "
-                              "from installers/policy.schema.json by make policy-templates.",
+        "from installers/policy.schema.json by make policy-templates.",
         "PayloadDisplayName": "Postseal",
         "PayloadIdentifier": PROFILE_ID,
         "PayloadOrganization": policy.get("organization", {}).get("name", "Postseal"),
@@ -94,9 +114,15 @@ def jamf_schema(schema: dict[str, Any]) -> bytes:
         by_section.setdefault(key.section, []).append(key)
     for order, (section, body) in enumerate(sections(schema), 1):
         properties[section] = {
-            "title": body["title"], "description": body["description"], "type": "object",
-            "property_order": order * 10, "additionalProperties": False,
-            "properties": {key.name: _jamf_key(key, index, key.dotted in usable) for index, key in enumerate(by_section[section], 1)},
+            "title": body["title"],
+            "description": body["description"],
+            "type": "object",
+            "property_order": order * 10,
+            "additionalProperties": False,
+            "properties": {
+                key.name: _jamf_key(key, index, key.dotted in usable)
+                for index, key in enumerate(by_section[section], 1)
+            },
         }
     document = {
         "title": f"Postseal ({DOMAIN})",

@@ -17,8 +17,7 @@ from agent import config as config_mod
 from agent.policy_schema import NumberRange
 from installers.policy_templates.schema import DOMAIN, REGISTRY_ROOT, Key
 
-_TYPES = {"str": "text", "int": "whole number", "float": "number", "bool": "true or false",
-          "list[str]": "list of text"}
+_TYPES = {"str": "text", "int": "whole number", "float": "number", "bool": "true or false", "list[str]": "list of text"}
 
 
 def _cell(text: str) -> str:
@@ -40,8 +39,11 @@ def _row(section: str, field: dataclasses.Field[Any], body: dict[str, Any]) -> s
         key = Key(section, field.name, spec)
         kind = "choice" if key.kind == "enum" else kind
         allowed, lock, description = key.allowed(), "yes", spec["description"]
-    return "| " + " | ".join(_cell(text) for text in (
-        f"`{field.name}`", kind, allowed, _default(default), lock, description)) + " |"
+    return (
+        "| "
+        + " | ".join(_cell(text) for text in (f"`{field.name}`", kind, allowed, _default(default), lock, description))
+        + " |"
+    )
 
 
 def config_reference(schema: dict[str, Any]) -> bytes:
@@ -93,9 +95,14 @@ def config_reference(schema: dict[str, Any]) -> bytes:
     sections = schema["properties"]
     for section, cls in config_mod.SECTIONS.items():
         body = sections[section]
-        lines += [f"## `[{section}]`: {body['title']}", "", body["description"], "",
-                  "| Key | Type | Allowed | Default | IT can lock | Description |",
-                  "|---|---|---|---|---|---|"]
+        lines += [
+            f"## `[{section}]`: {body['title']}",
+            "",
+            body["description"],
+            "",
+            "| Key | Type | Allowed | Default | IT can lock | Description |",
+            "|---|---|---|---|---|---|",
+        ]
         lines += [_row(section, field, body) for field in dataclasses.fields(cls)]
         lines.append("")
     return "\n".join(lines).encode("utf-8")

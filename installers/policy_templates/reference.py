@@ -43,7 +43,7 @@ def policy_reference(schema: dict[str, Any]) -> bytes:
         "",
         "| System | Where | Template |",
         "|---|---|---|",
-        "| Linux | `/etc/postseal/policy.json`, `{\"section\": {\"key\": value}}` | "
+        '| Linux | `/etc/postseal/policy.json`, `{"section": {"key": value}}` | '
         "[policy.json.example](../installers/linux/policy.json.example) |",
         f"| macOS | managed preferences `{DOMAIN}` (`/Library/Managed Preferences/{DOMAIN}.plist`), one "
         "dictionary per section | [postseal.mobileconfig](../installers/macos/postseal.mobileconfig), "
@@ -59,17 +59,34 @@ def policy_reference(schema: dict[str, Any]) -> bytes:
         "",
         "In the registry, on/off settings are REG_DWORD 1 or 0, numbers are REG_DWORD, text and choices "
         "REG_SZ, and a list is a subkey named after the key whose values `1`, `2`, … hold one entry each. "
-        "Text where a number belongs (REG_SZ \"587\") is refused, not converted.",
+        'Text where a number belongs (REG_SZ "587") is refused, not converted.',
         "",
     ]
     for section, body in sections(schema):
-        lines += [f"## `{section}`: {body['title']}", "", body["description"], "",
-                  "| Key | Type | Allowed | Default | Description | Windows registry |",
-                  "|---|---|---|---|---|---|"]
+        lines += [
+            f"## `{section}`: {body['title']}",
+            "",
+            body["description"],
+            "",
+            "| Key | Type | Allowed | Default | Description | Windows registry |",
+            "|---|---|---|---|---|---|",
+        ]
         for key in (k for k in keys(schema) if k.section == section):
-            lines.append("| " + " | ".join(_cell(text) for text in (
-                f"`{key.dotted}`", key.kind, key.allowed(), _default(key), key.spec["description"],
-                _registry(key))) + " |")
+            lines.append(
+                "| "
+                + " | ".join(
+                    _cell(text)
+                    for text in (
+                        f"`{key.dotted}`",
+                        key.kind,
+                        key.allowed(),
+                        _default(key),
+                        key.spec["description"],
+                        _registry(key),
+                    )
+                )
+                + " |"
+            )
         refused = body.get("x-not-in-policy", {})
         for name, why in refused.items():
             lines += ["", f"`{section}.{name}` cannot be set by policy: {why}."]

@@ -76,8 +76,7 @@ def sections(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 
 
 def keys(schema: dict[str, Any]) -> list[Key]:
-    return [Key(section, name, spec) for section, body in sections(schema)
-            for name, spec in body["properties"].items()]
+    return [Key(section, name, spec) for section, body in sections(schema) for name, spec in body["properties"].items()]
 
 
 def example(schema: dict[str, Any]) -> dict[str, Any]:

@@ -71,8 +71,12 @@ def admx(schema: dict[str, Any]) -> bytes:
 
 def _policy(policies: ET.Element, key: Key) -> None:
     name = policy_name(key)
-    attrs = {"name": name, "class": "Both", "displayName": f"$(string.{name})",
-             "explainText": f"$(string.{name}_Explain)"}
+    attrs = {
+        "name": name,
+        "class": "Both",
+        "displayName": f"$(string.{name})",
+        "explainText": f"$(string.{name}_Explain)",
+    }
     if key.kind != "boolean":
         attrs["presentation"] = f"$(presentation.{name})"
     attrs["key"] = f"{REGISTRY_ROOT}\\{key.section}"
@@ -88,8 +92,15 @@ def _policy(policies: ET.Element, key: Key) -> None:
     elements = _el(policy, "elements")
     spec = key.spec
     if key.kind in ("integer", "number"):
-        _el(elements, "decimal", id=name, valueName=key.name, required="true",
-            minValue=str(int(spec["minimum"])), maxValue=str(int(spec["maximum"])))
+        _el(
+            elements,
+            "decimal",
+            id=name,
+            valueName=key.name,
+            required="true",
+            minValue=str(int(spec["minimum"])),
+            maxValue=str(int(spec["maximum"])),
+        )
     elif key.kind == "enum":
         choice = _el(elements, "enum", id=name, valueName=key.name, required="true")
         for value in spec["enum"]:
@@ -132,8 +143,14 @@ def _presentation(presentation: ET.Element, key: Key, name: str) -> None:
     if key.kind in ("integer", "number"):
         _el(presentation, "decimalTextBox", label, refId=name, defaultValue=str(int(default)))
     elif key.kind == "enum":
-        _el(presentation, "dropdownList", label, refId=name, noSort="true",
-            defaultItem=str(key.spec["enum"].index(default)))
+        _el(
+            presentation,
+            "dropdownList",
+            label,
+            refId=name,
+            noSort="true",
+            defaultItem=str(key.spec["enum"].index(default)),
+        )
     elif key.kind == "list":
         _el(presentation, "listBox", label, refId=name)
     else:
@@ -145,15 +162,20 @@ def explain(key: Key) -> str:
     spec = key.spec
     lines = [spec["description"], ""]
     if key.kind == "boolean":
-        lines.append("Enabled: on. Disabled: off. Not configured: each user's own setting applies "
-                     f"(default: {'on' if spec['default'] else 'off'}).")
+        lines.append(
+            "Enabled: on. Disabled: off. Not configured: each user's own setting applies "
+            f"(default: {'on' if spec['default'] else 'off'})."
+        )
     else:
         lines.append(f"Allowed: {key.allowed(whole_numbers=True)}.")
         if spec["default"] not in ("", []):
             default = spec["default"]
             lines.append(f"Default: {int(default) if key.kind == 'number' else default}.")
         lines.append("Disabled or not configured: each user's own setting applies.")
-    lines += ["", f"Policy key: {key.dotted}. Registry: {key.registry_key}"
-              + (" (values 1, 2, …)" if key.kind == "list" else f", value {key.name} ({key.registry_type})")
-              + "."]
+    lines += [
+        "",
+        f"Policy key: {key.dotted}. Registry: {key.registry_key}"
+        + (" (values 1, 2, …)" if key.kind == "list" else f", value {key.name} ({key.registry_type})")
+        + ".",
+    ]
     return "\n".join(lines)

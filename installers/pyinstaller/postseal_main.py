@@ -19,8 +19,10 @@ MODULES = frozenset({"agent.cli", "agent.policy.sandbox", "gui", "gui.tray"})
 def damaged(exc: ImportError) -> int:
     # A bundle with files missing (a partial copy, a cleanup tool): one line, not a traceback.
     where = getattr(sys, "_MEIPASS", "")
-    print(f"postseal: this installation is damaged ({exc}{f' under {where}' if where else ''}); "
-          "reinstall Postseal", file=sys.stderr)
+    print(
+        f"postseal: this installation is damaged ({exc}{f' under {where}' if where else ''}); reinstall Postseal",
+        file=sys.stderr,
+    )
     return 1
 
 
@@ -28,8 +30,10 @@ def main() -> int:
     if sys.argv[1:2] == ["-m"]:
         module = sys.argv[2] if len(sys.argv) > 2 else ""
         if module not in MODULES:
-            print(f"postseal: -m {module or '(nothing)'}: this program runs only "
-                  f"{', '.join(sorted(MODULES))} that way", file=sys.stderr)
+            print(
+                f"postseal: -m {module or '(nothing)'}: this program runs only {', '.join(sorted(MODULES))} that way",
+                file=sys.stderr,
+            )
             return 2
         sys.argv = [sys.argv[0], *sys.argv[3:]]
         try:

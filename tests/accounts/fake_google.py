@@ -34,8 +34,11 @@ CLIENT_ID = "123456789012-postseal.apps.googleusercontent.com"
 CLIENT_SECRET = "GOCSPX-desktop-client-secret"
 GMAIL_SEND = "https://www.googleapis.com/auth/gmail.send"
 # users.messages.insert (gmail.v1): scopes mail.google.com, gmail.modify or gmail.insert.
-INSERT_SCOPES = ("https://mail.google.com/", "https://www.googleapis.com/auth/gmail.modify",
-                 "https://www.googleapis.com/auth/gmail.insert")
+INSERT_SCOPES = (
+    "https://mail.google.com/",
+    "https://www.googleapis.com/auth/gmail.modify",
+    "https://www.googleapis.com/auth/gmail.insert",
+)
 
 
 class FakeGoogle(HttpsFake, IssuedTokens):
@@ -62,21 +65,31 @@ class FakeGoogle(HttpsFake, IssuedTokens):
         a.add_post("/gmail/v1/users/{user}/messages", self.insert)
 
     def settings(self) -> dict:
-        return {"google_client_id": CLIENT_ID, "google_client_secret": CLIENT_SECRET,
-                "google_auth_uri": f"{self.origin}/o/oauth2/auth", "google_token_uri": f"{self.origin}/token",
-                "gmail_url": self.origin}
+        return {
+            "google_client_id": CLIENT_ID,
+            "google_client_secret": CLIENT_SECRET,
+            "google_auth_uri": f"{self.origin}/o/oauth2/auth",
+            "google_token_uri": f"{self.origin}/token",
+            "gmail_url": self.origin,
+        }
 
     # --- OAuth ---------------------------------------------------------------------------------
     async def authorize(self, request: web.Request) -> web.Response:
         q = request.query
-        problems = [name for name, ok in (
-            ("client_id", q.get("client_id") == CLIENT_ID), ("response_type", q.get("response_type") == "code"),
-            ("redirect_uri", q.get("redirect_uri", "").startswith("http://127.0.0.1:")),
-            ("code_challenge_method", q.get("code_challenge_method") == "S256"),
-            ("code_challenge", len(q.get("code_challenge", "")) >= 43), ("state", bool(q.get("state"))),
-            ("access_type", q.get("access_type") == "offline"),
-            ("scope", GMAIL_SEND in q.get("scope", "").split() or "https://mail.google.com/" in q.get("scope", ""))
-        ) if not ok]
+        problems = [
+            name
+            for name, ok in (
+                ("client_id", q.get("client_id") == CLIENT_ID),
+                ("response_type", q.get("response_type") == "code"),
+                ("redirect_uri", q.get("redirect_uri", "").startswith("http://127.0.0.1:")),
+                ("code_challenge_method", q.get("code_challenge_method") == "S256"),
+                ("code_challenge", len(q.get("code_challenge", "")) >= 43),
+                ("state", bool(q.get("state"))),
+                ("access_type", q.get("access_type") == "offline"),
+                ("scope", GMAIL_SEND in q.get("scope", "").split() or "https://mail.google.com/" in q.get("scope", "")),
+            )
+            if not ok
+        ]
         if problems:
             return web.Response(status=400, text=f"Error 400: invalid_request ({', '.join(problems)})")
         if self.browser == "close":
@@ -85,23 +98,39 @@ class FakeGoogle(HttpsFake, IssuedTokens):
             target = {"error": "access_denied", "state": q["state"]}
         else:
             code = "4/" + secrets.token_urlsafe(24)
-            self.codes[code] = {"challenge": q["code_challenge"], "redirect_uri": q["redirect_uri"],
-                                "scopes": set(q["scope"].split())}
+            self.codes[code] = {
+                "challenge": q["code_challenge"],
+                "redirect_uri": q["redirect_uri"],
+                "scopes": set(q["scope"].split()),
+            }
             target = {"code": code, "state": q["state"], "scope": q["scope"]}
         raise web.HTTPFound(f"{q['redirect_uri']}?{urlencode(target)}")
 
     def _tokens(self, grant: Grant, refresh: bool) -> web.Response:
         access = "ya29." + secrets.token_urlsafe(32)
         self.access_tokens[access] = Grant(grant.address, grant.scopes, "", now() + self.token_lifetime)
-        body = {"access_token": access, "expires_in": self.token_lifetime, "token_type": "Bearer",
-                "scope": " ".join(sorted(grant.scopes))}
+        body = {
+            "access_token": access,
+            "expires_in": self.token_lifetime,
+            "token_type": "Bearer",
+            "scope": " ".join(sorted(grant.scopes)),
+        }
         if refresh:
             token = "1//" + secrets.token_urlsafe(32)
             self.refresh_tokens[token] = grant
             body["refresh_token"] = token
-            body["id_token"] = jwt({"iss": "https://accounts.google.com", "aud": CLIENT_ID, "sub": "1099",
-                                    "email": grant.address, "email_verified": True, "hd": grant.address.split("@")[1],
-                                    "iat": now(), "exp": now() + 3600})
+            body["id_token"] = jwt(
+                {
+                    "iss": "https://accounts.google.com",
+                    "aud": CLIENT_ID,
+                    "sub": "1099",
+                    "email": grant.address,
+                    "email_verified": True,
+                    "hd": grant.address.split("@")[1],
+                    "iat": now(),
+                    "exp": now() + 3600,
+                }
+            )
         return web.json_response(body)
 
     async def token(self, request: web.Request) -> web.Response:
@@ -128,15 +157,26 @@ class FakeGoogle(HttpsFake, IssuedTokens):
                 return oauth_error(400, "invalid_grant", "Token has been expired or revoked.")
             beyond = set(str(form.get("scope", "")).split()) - grant.scopes
             if beyond:  # a refresh may narrow the grant, never widen it (RFC 6749 §6)
-                return oauth_error(400, "invalid_scope", f"Some requested scopes were invalid. {{invalid={sorted(beyond)}}}")
+                return oauth_error(
+                    400, "invalid_scope", f"Some requested scopes were invalid. {{invalid={sorted(beyond)}}}"
+                )
             return self._tokens(grant, refresh=False)
         return oauth_error(400, "unsupported_grant_type", "Invalid grant_type.")
 
     # --- Gmail -----------------------------------------------------------------------------------
     def _error(self, status: int, reason: str, message: str, google_status: str, **headers: str) -> web.Response:
-        return web.json_response({"error": {"code": status, "message": message, "status": google_status,
-                                            "errors": [{"message": message, "domain": "global", "reason": reason}]}},
-                                 status=status, headers=headers)
+        return web.json_response(
+            {
+                "error": {
+                    "code": status,
+                    "message": message,
+                    "status": google_status,
+                    "errors": [{"message": message, "domain": "global", "reason": reason}],
+                }
+            },
+            status=status,
+            headers=headers,
+        )
 
     def _authorized(self, request: web.Request, scopes: tuple[str, ...] = ()) -> web.Response | Grant:
         if request.match_info["user"] not in ("me", self.address):
@@ -144,16 +184,22 @@ class FakeGoogle(HttpsFake, IssuedTokens):
         header = request.headers.get("Authorization", "")
         grant = self.access_tokens.get(header.removeprefix("Bearer ")) if header.startswith("Bearer ") else None
         if grant is None or grant.expires < now():
-            return self._error(401, "authError", "Request had invalid authentication credentials. Expected OAuth 2 "
-                                                 "access token.", "UNAUTHENTICATED")
+            return self._error(
+                401,
+                "authError",
+                "Request had invalid authentication credentials. Expected OAuth 2 access token.",
+                "UNAUTHENTICATED",
+            )
         if not set(scopes or SEND["scopes"]) & grant.scopes:
-            return self._error(403, "insufficientPermissions", "Request had insufficient authentication scopes.",
-                               "PERMISSION_DENIED")
+            return self._error(
+                403, "insufficientPermissions", "Request had insufficient authentication scopes.", "PERMISSION_DENIED"
+            )
         if self.throttle:
             self.throttle -= 1
             status, reason = self.throttle_as
-            return self._error(status, reason, "User-rate limit exceeded.", "RESOURCE_EXHAUSTED",
-                               **{"Retry-After": "1"})
+            return self._error(
+                status, reason, "User-rate limit exceeded.", "RESOURCE_EXHAUSTED", **{"Retry-After": "1"}
+            )
         return grant
 
     def _accept(self, raw: bytes, grant: Grant) -> web.Response:
@@ -161,8 +207,11 @@ class FakeGoogle(HttpsFake, IssuedTokens):
         sender = getaddresses([str(message.get("From", ""))])
         if not sender or sender[0][1].lower() != grant.address:
             return self._error(400, "invalidArgument", "Invalid From header", "INVALID_ARGUMENT")
-        recipients = [a.lower() for _, a in getaddresses(
-            [str(v) for k in ("To", "Cc", "Bcc") for v in message.get_all(k, [])]) if a]
+        recipients = [
+            a.lower()
+            for _, a in getaddresses([str(v) for k in ("To", "Cc", "Bcc") for v in message.get_all(k, [])])
+            if a
+        ]
         if not recipients:
             return self._error(400, "invalidArgument", "Recipient address required", "INVALID_ARGUMENT")
         del message["Bcc"]
@@ -183,8 +232,9 @@ class FakeGoogle(HttpsFake, IssuedTokens):
             body = await request.json()
             raw = base64.urlsafe_b64decode(body["raw"])
         except (KeyError, TypeError, ValueError, binascii.Error):
-            return self._error(400, "invalidArgument", "'raw' RFC822 payload message string required",
-                               "INVALID_ARGUMENT")
+            return self._error(
+                400, "invalidArgument", "'raw' RFC822 payload message string required", "INVALID_ARGUMENT"
+            )
         labels = body.get("labelIds", [])
         resource = {"id": secrets.token_hex(8), "threadId": secrets.token_hex(8), "labelIds": labels}
         self.inserted.append({"mime": raw, "labelIds": labels, "internalDateSource": source, "id": resource["id"]})
@@ -199,8 +249,12 @@ class FakeGoogle(HttpsFake, IssuedTokens):
         try:
             raw = base64.urlsafe_b64decode((await request.json())["raw"])
         except (KeyError, TypeError, ValueError, binascii.Error):
-            return self._error(400, "invalidArgument", "'raw' RFC822 payload message string or uploading message "
-                                                       "via /upload/* URL required", "INVALID_ARGUMENT")
+            return self._error(
+                400,
+                "invalidArgument",
+                "'raw' RFC822 payload message string or uploading message via /upload/* URL required",
+                "INVALID_ARGUMENT",
+            )
         return self._accept(raw, grant)
 
     async def send_media(self, request: web.Request) -> web.Response:
@@ -211,8 +265,9 @@ class FakeGoogle(HttpsFake, IssuedTokens):
             return self._error(400, "invalidArgument", "Unknown upload protocol.", "INVALID_ARGUMENT")
         accepted = [t.rstrip("*") for t in SEND["mediaUpload"]["accept"]]
         if not any(request.content_type.startswith(t) for t in accepted):
-            return self._error(400, "badContent", f"Media type '{request.content_type}' is not supported.",
-                               "INVALID_ARGUMENT")
+            return self._error(
+                400, "badContent", f"Media type '{request.content_type}' is not supported.", "INVALID_ARGUMENT"
+            )
         raw = await request.read()
         if len(raw) > int(SEND["mediaUpload"]["maxSize"]):
             return self._error(413, "uploadTooLarge", "Media larger than the maximum size.", "INVALID_ARGUMENT")

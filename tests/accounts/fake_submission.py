@@ -40,8 +40,9 @@ class _Handler:
         if grant is None or grant.expires < now() or grant.address != user.lower():
             status = base64.b64encode(json.dumps({"status": "401", "schemes": "bearer"}).encode()).decode()
             await smtp.challenge_auth(status, encode_to_b64=False)
-            return AuthResult(success=False, handled=False,
-                              message="535 5.7.8 Username and Password not accepted (token invalid)")
+            return AuthResult(
+                success=False, handled=False, message="535 5.7.8 Username and Password not accepted (token invalid)"
+            )
         return AuthResult(success=True, auth_data=user)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
@@ -49,8 +50,9 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        self.server.received.append(Submitted(str(session.auth_data), envelope.mail_from,
-                                              list(envelope.rcpt_tos), envelope.original_content))
+        self.server.received.append(
+            Submitted(str(session.auth_data), envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
+        )
         return "250 2.0.0 OK queued"
 
 
@@ -63,9 +65,17 @@ class FakeSubmission:
         self.controller = self._controller()
 
     def _controller(self) -> Controller:
-        return Controller(_Handler(self), hostname="127.0.0.1", port=self.port, server_hostname="localhost",
-                          tls_context=self.ca.server_context(), require_starttls=True, auth_require_tls=True,
-                          auth_required=True, auth_exclude_mechanism=["LOGIN", "PLAIN"])
+        return Controller(
+            _Handler(self),
+            hostname="127.0.0.1",
+            port=self.port,
+            server_hostname="localhost",
+            tls_context=self.ca.server_context(),
+            require_starttls=True,
+            auth_require_tls=True,
+            auth_required=True,
+            auth_exclude_mechanism=["LOGIN", "PLAIN"],
+        )
 
     def restart(self) -> None:
         """End every session, as a server does after a while (same address)."""

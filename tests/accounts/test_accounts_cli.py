@@ -14,9 +14,13 @@ from tests.conftest import SENDER, run_cli
 
 def test_accounts_add_prints_the_sign_in_address_and_ends_signed_in(account_agent, microsoft, ca, home):
     running, client = account_agent(microsoft)
-    process = subprocess.Popen([sys.executable, "-m", "agent.cli", "accounts", "add", "microsoft", "--no-browser"],
-                               env={**os.environ, "POSTSEAL_HOME": str(home)}, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "agent.cli", "accounts", "add", "microsoft", "--no-browser"],
+        env={**os.environ, "POSTSEAL_HOME": str(home)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         lines = [process.stderr.readline(), process.stderr.readline()]
         url = lines[1].strip()

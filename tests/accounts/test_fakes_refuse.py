@@ -31,8 +31,9 @@ def call(ca, method: str, url: str, body: bytes = b"", headers: dict | None = No
 def graph_token(microsoft):
     from tests.accounts.fake_microsoft import Grant
 
-    microsoft.access_tokens["good"] = Grant("dr.chen@valleyclinic.example", {"https://graph.microsoft.com/Mail.Send"},
-                                            TENANT, now() + 600)
+    microsoft.access_tokens["good"] = Grant(
+        "dr.chen@valleyclinic.example", {"https://graph.microsoft.com/Mail.Send"}, TENANT, now() + 600
+    )
     return {"Authorization": "Bearer good"}
 
 
@@ -51,37 +52,64 @@ def test_graph_refuses_no_token_bad_base64_json_as_mime_and_4_mb(microsoft, ca, 
     assert call(ca, "POST", url, base64.b64encode(other), {**graph_token, "Content-Type": "text/plain"})[0] == 403
     assert call(ca, "POST", url, base64.b64encode(MIME), {**graph_token, "Content-Type": "text/plain"})[0] == 202
     # Drafts need Mail.ReadWrite, which this token does not carry.
-    assert call(ca, "POST", f"{microsoft.origin}/v1.0/me/messages", base64.b64encode(MIME),
-                {**graph_token, "Content-Type": "text/plain"})[0] == 403
+    assert (
+        call(
+            ca,
+            "POST",
+            f"{microsoft.origin}/v1.0/me/messages",
+            base64.b64encode(MIME),
+            {**graph_token, "Content-Type": "text/plain"},
+        )[0]
+        == 403
+    )
 
 
 def test_the_identity_platform_refuses_a_wrong_verifier_a_reused_code_and_a_foreign_client(microsoft, ca):
     token_url = f"{microsoft.origin}/{TENANT}/oauth2/v2.0/token"
     microsoft.codes["c1"] = {"challenge": "x" * 43, "redirect_uri": "http://localhost:1/", "scopes": set(), "nonce": ""}
-    form = {"client_id": CLIENT_ID, "grant_type": "authorization_code", "code": "c1",
-            "redirect_uri": "http://localhost:1/", "code_verifier": "wrong"}
+    form = {
+        "client_id": CLIENT_ID,
+        "grant_type": "authorization_code",
+        "code": "c1",
+        "redirect_uri": "http://localhost:1/",
+        "code_verifier": "wrong",
+    }
     status, body = call(ca, "POST", token_url, urllib.parse.urlencode(form).encode())
     assert status == 400 and "AADSTS501481" in body["error_description"]
     status, body = call(ca, "POST", token_url, urllib.parse.urlencode(form).encode())
     assert status == 400 and "AADSTS70008" in body["error_description"]  # codes are single use
     status, body = call(ca, "POST", token_url, urllib.parse.urlencode({**form, "client_id": "other"}).encode())
     assert status == 400 and body["error"] == "unauthorized_client"
-    status, body = call(ca, "POST", token_url, urllib.parse.urlencode(
-        {"client_id": CLIENT_ID, "grant_type": "refresh_token", "refresh_token": "never-issued"}).encode())
+    status, body = call(
+        ca,
+        "POST",
+        token_url,
+        urllib.parse.urlencode(
+            {"client_id": CLIENT_ID, "grant_type": "refresh_token", "refresh_token": "never-issued"}
+        ).encode(),
+    )
     assert status == 400 and body["error"] == "invalid_grant"
 
 
 def test_gmail_refuses_missing_raw_wrong_media_type_and_a_bad_token(google, ca):
     from tests.accounts.fake_microsoft import Grant
 
-    google.access_tokens["good"] = Grant("dr.chen@valleyclinic.example",
-                                         {"https://www.googleapis.com/auth/gmail.send"}, "", now() + 600)
+    google.access_tokens["good"] = Grant(
+        "dr.chen@valleyclinic.example", {"https://www.googleapis.com/auth/gmail.send"}, "", now() + 600
+    )
     auth = {"Authorization": "Bearer good"}
     send = f"{google.origin}/gmail/v1/users/me/messages/send"
-    status, body = call(ca, "POST", send, json.dumps({"raw": ""}).encode(), {"Authorization": "Bearer nope",
-                                                                             "Content-Type": "application/json"})
+    status, body = call(
+        ca,
+        "POST",
+        send,
+        json.dumps({"raw": ""}).encode(),
+        {"Authorization": "Bearer nope", "Content-Type": "application/json"},
+    )
     assert status == 401 and body["error"]["status"] == "UNAUTHENTICATED"
-    status, body = call(ca, "POST", send, json.dumps({"payload": {}}).encode(), {**auth, "Content-Type": "application/json"})
+    status, body = call(
+        ca, "POST", send, json.dumps({"payload": {}}).encode(), {**auth, "Content-Type": "application/json"}
+    )
     assert status == 400 and "'raw' RFC822 payload" in body["error"]["message"]
     upload = f"{google.origin}/upload/gmail/v1/users/me/messages/send?uploadType=media"
     status, body = call(ca, "POST", upload, MIME, {**auth, "Content-Type": "text/plain"})
@@ -89,11 +117,26 @@ def test_gmail_refuses_missing_raw_wrong_media_type_and_a_bad_token(google, ca):
     status, body = call(ca, "POST", upload, MIME, {**auth, "Content-Type": "message/rfc822"})
     assert status == 200 and body["labelIds"] == ["SENT"]
     token_url = f"{google.origin}/token"
-    status, body = call(ca, "POST", token_url, urllib.parse.urlencode(
-        {"client_id": GOOGLE_CLIENT, "client_secret": "wrong", "grant_type": "refresh_token",
-         "refresh_token": "x"}).encode())
+    status, body = call(
+        ca,
+        "POST",
+        token_url,
+        urllib.parse.urlencode(
+            {"client_id": GOOGLE_CLIENT, "client_secret": "wrong", "grant_type": "refresh_token", "refresh_token": "x"}
+        ).encode(),
+    )
     assert status == 401 and body["error"] == "invalid_client"
-    status, body = call(ca, "POST", token_url, urllib.parse.urlencode(
-        {"client_id": GOOGLE_CLIENT, "client_secret": CLIENT_SECRET, "grant_type": "refresh_token",
-         "refresh_token": "revoked"}).encode())
+    status, body = call(
+        ca,
+        "POST",
+        token_url,
+        urllib.parse.urlencode(
+            {
+                "client_id": GOOGLE_CLIENT,
+                "client_secret": CLIENT_SECRET,
+                "grant_type": "refresh_token",
+                "refresh_token": "revoked",
+            }
+        ).encode(),
+    )
     assert status == 400 and body["error_description"] == "Token has been expired or revoked."

@@ -21,12 +21,17 @@ def test_mail_goes_through_the_gmail_api_and_lands_in_sent(account_agent, google
     assert status["state"] == "signed_in" and status["address"] == SENDER, status.get("error")
     running.pipeline.pgp.generate(SENDER)
     running.pipeline.pgp.import_keys(partner.public_key())
-    raw = message(f"nurse.kim@valleyclinic.example, jordan.miles@familymail.example, {PARTNER}",
-                  body="INR 3.8 today; new-onset atrial fibrillation.")
+    raw = message(
+        f"nurse.kim@valleyclinic.example, jordan.miles@familymail.example, {PARTNER}",
+        body="INR 3.8 today; new-onset atrial fibrillation.",
+    )
     final = client.wait(client.submit(raw).id)
     assert final["state"] == "delivered", final
     assert sorted(tuple(d["recipients"]) for d in google.delivered) == [
-        ("jordan.miles@familymail.example",), ("nurse.kim@valleyclinic.example",), (PARTNER,)]
+        ("jordan.miles@familymail.example",),
+        ("nurse.kim@valleyclinic.example",),
+        (PARTNER,),
+    ]
     pgp = next(d for d in google.delivered if d["recipients"] == [PARTNER])
     assert b"atrial fibrillation" not in pgp["mime"]
     encrypted = message_from_bytes(pgp["mime"], policy=policy.default)
@@ -98,7 +103,9 @@ def test_xoauth2_submission_carries_the_envelope_and_a_refused_token_asks_for_si
         final = client.wait(client.submit(message("nurse.kim@valleyclinic.example, claims@harborbilling.example")).id)
         assert final["state"] == "delivered", final
         assert sorted(r for s in smtp.received for r in s.recipients) == [
-            "claims@harborbilling.example", "nurse.kim@valleyclinic.example"]
+            "claims@harborbilling.example",
+            "nurse.kim@valleyclinic.example",
+        ]
         assert {s.user for s in smtp.received} == {SENDER} and google.delivered == []
         proof = next(r for r in final["recipients"] if r["method"] == "tls")["proof"]
         assert proof["tls_version"].startswith("TLSv1.") and proof["tls_peer"] == "127.0.0.1"

@@ -18,31 +18,62 @@ REFERRAL = SAMPLES / "02-referral-lab-results.eml"
 PARTNER = "referrals@lakesidecardiology.example"
 
 
-def message(to: str, subject: str = "Follow-up", body: str = "Your follow-up visit is on Friday.",
-            attachment: bytes = b"", name: str = "scan.pdf") -> bytes:
-    lines = [f"From: Dr Chen <{SENDER}>", f"To: {to}", f"Subject: {subject}",
-             f"Message-ID: <{time.time_ns()}@valleyclinic.example>", "MIME-Version: 1.0"]
+def message(
+    to: str,
+    subject: str = "Follow-up",
+    body: str = "Your follow-up visit is on Friday.",
+    attachment: bytes = b"",
+    name: str = "scan.pdf",
+) -> bytes:
+    lines = [
+        f"From: Dr Chen <{SENDER}>",
+        f"To: {to}",
+        f"Subject: {subject}",
+        f"Message-ID: <{time.time_ns()}@valleyclinic.example>",
+        "MIME-Version: 1.0",
+    ]
     if not attachment:
         return ("\r\n".join([*lines, "Content-Type: text/plain; charset=utf-8", "", body, ""])).encode()
     encoded = base64.encodebytes(attachment).decode().replace("\n", "\r\n")
-    return ("\r\n".join([*lines, 'Content-Type: multipart/mixed; boundary="b1"', "", "--b1",
-                         "Content-Type: text/plain; charset=utf-8", "", body, "--b1",
-                         f'Content-Type: application/pdf; name="{name}"',
-                         f'Content-Disposition: attachment; filename="{name}"', "Content-Transfer-Encoding: base64",
-                         "", encoded, "--b1--", ""])).encode()
+    return (
+        "\r\n".join(
+            [
+                *lines,
+                'Content-Type: multipart/mixed; boundary="b1"',
+                "",
+                "--b1",
+                "Content-Type: text/plain; charset=utf-8",
+                "",
+                body,
+                "--b1",
+                f'Content-Type: application/pdf; name="{name}"',
+                f'Content-Disposition: attachment; filename="{name}"',
+                "Content-Transfer-Encoding: base64",
+                "",
+                encoded,
+                "--b1--",
+                "",
+            ]
+        )
+    ).encode()
 
 
-def test_mail_leaves_from_the_mailbox_with_each_copy_only_to_its_own_recipients(account_agent, microsoft, ca,
-                                                                                   partner, sink):
+def test_mail_leaves_from_the_mailbox_with_each_copy_only_to_its_own_recipients(
+    account_agent, microsoft, ca, partner, sink
+):
     running, client = account_agent(microsoft)
     status = sign_in(client, "microsoft", ca)
     assert status["state"] == "signed_in" and status["address"] == SENDER
     assert client.accounts()["accounts"][0]["state"] == "ready"
     running.pipeline.pgp.generate(SENDER)
     running.pipeline.pgp.import_keys(partner.public_key())
-    raw = REFERRAL.read_bytes().replace(PARTNER.encode(), (
-        f"{PARTNER}, nurse.kim@valleyclinic.example, claims@harborbilling.example, "
-        "jordan.miles@familymail.example").encode(), 1)
+    raw = REFERRAL.read_bytes().replace(
+        PARTNER.encode(),
+        (
+            f"{PARTNER}, nurse.kim@valleyclinic.example, claims@harborbilling.example, jordan.miles@familymail.example"
+        ).encode(),
+        1,
+    )
     submitted = client.submit(raw)
     final = client.wait(submitted.id, timeout=60)
     assert final["state"] == "delivered", final
@@ -85,8 +116,10 @@ def test_a_revoked_sign_in_holds_the_outbox_and_it_resumes_after_a_new_sign_in(a
     microsoft.revoke_all()  # an admin revoked the sessions; the saved token is refused
     events = client.open_events()
     submitted = client.submit(message("nurse.kim@valleyclinic.example"))
-    eventually(lambda: "sign in" in (client.message(submitted.id)["recipients"][0].get("reason") or ""),
-               "the message waits for a sign-in")
+    eventually(
+        lambda: "sign in" in (client.message(submitted.id)["recipients"][0].get("reason") or ""),
+        "the message waits for a sign-in",
+    )
     waiting = client.message(submitted.id)
     assert waiting["state"] == "deferred" and waiting["recipients"][0]["waiting_for_network"]
     assert f"sign in to {SENDER} again" in waiting["recipients"][0]["reason"]

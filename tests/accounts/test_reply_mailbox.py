@@ -12,14 +12,7 @@ import pytest
 from agent.api.client import AgentClient
 from tests.accounts.conftest import sign_in
 from tests.conftest import SAMPLES, SENDER, run_cli
-from tests.portal_reply import (
-    ORIGINAL_ID,
-    ORIGINAL_SUBJECT,
-    PATIENT,
-    provider_inbox,
-    reply_through_portal,
-    wait_until,
-)
+from tests.portal_reply import ORIGINAL_ID, ORIGINAL_SUBJECT, PATIENT, provider_inbox, reply_through_portal, wait_until
 
 TEXT = "Thank you, doctor. My readings since the visit are attached."
 FILE = "readings.csv"
@@ -37,6 +30,7 @@ def signed_in(start_agent, sink, ca, os_keyring, home):
         sent = run_cli("send", str(SAMPLES / "03-patient-followup.eml"), "--wait", home=home)
         assert sent.returncode == 0, sent.stderr + sent.stdout
         return client
+
     return start
 
 

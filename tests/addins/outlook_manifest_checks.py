@@ -1,4 +1,5 @@
 """Checks for the Outlook add-in's two manifests (used by test_outlook_manifests.py), offline.
+Past 400 lines: one check per manifest rule, all for the same two files.
 
 manifest.json (the unified manifest for Microsoft 365) is validated against a stored copy of
 its JSON schema (MicrosoftTeams v1.17, draft-04). manifest.xml (the add-in only manifest) has
@@ -49,11 +50,40 @@ MIN_MAILBOX = (1, 12)
 GUID = re.compile(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
 # The children of a MailApp <OfficeApp>, in the order the schema's sequence wants them
 # (optional ones may be left out; these are the ones Outlook needs for this add-in).
-OFFICEAPP_ORDER = ["Id", "AlternateId", "Version", "ProviderName", "DefaultLocale", "DisplayName", "Description",
-                   "IconUrl", "HighResolutionIconUrl", "SupportUrl", "AppDomains", "Hosts", "Requirements",
-                   "FormSettings", "Permissions", "Rule", "DisableEntityHighlighting", "VersionOverrides"]
-OFFICEAPP_NEEDED = {"Id", "Version", "ProviderName", "DefaultLocale", "DisplayName", "Description", "Hosts",
-                    "Requirements", "FormSettings", "Permissions", "Rule", "VersionOverrides"}
+OFFICEAPP_ORDER = [
+    "Id",
+    "AlternateId",
+    "Version",
+    "ProviderName",
+    "DefaultLocale",
+    "DisplayName",
+    "Description",
+    "IconUrl",
+    "HighResolutionIconUrl",
+    "SupportUrl",
+    "AppDomains",
+    "Hosts",
+    "Requirements",
+    "FormSettings",
+    "Permissions",
+    "Rule",
+    "DisableEntityHighlighting",
+    "VersionOverrides",
+]
+OFFICEAPP_NEEDED = {
+    "Id",
+    "Version",
+    "ProviderName",
+    "DefaultLocale",
+    "DisplayName",
+    "Description",
+    "Hosts",
+    "Requirements",
+    "FormSettings",
+    "Permissions",
+    "Rule",
+    "VersionOverrides",
+}
 # Which resource list a resid must come from, by the element that carries it.
 RESID_KINDS = {
     f"{{{NS_BT}}}Image": "Images",
@@ -71,6 +101,7 @@ URL_ELEMENTS |= {f"{{{NS_BT}}}Image", f"{{{NS_BT}}}Url"}
 
 
 # ---- what the code says ---------------------------------------------------------------------
+
 
 def _js(name: str) -> str:
     return (WEB / name).read_text(encoding="utf-8")
@@ -123,6 +154,7 @@ def served_file(url: str) -> str:
 
 # ---- the add-in only (XML) manifest ---------------------------------------------------------
 
+
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
@@ -169,24 +201,31 @@ def xml_problems(path: Path, port: int = PORT, web: Path = WEB) -> list[str]:
     if not GUID.fullmatch(root.findtext(f"{{{NS_APP}}}Id", "").strip()):
         problems.append("<Id> is not a GUID")
     if root.find(f"{{{NS_APP}}}Hosts/{{{NS_APP}}}Host[@Name='Mailbox']") is None:
-        problems.append("no <Host Name=\"Mailbox\"/>")
+        problems.append('no <Host Name="Mailbox"/>')
     if root.find(f"{{{NS_APP}}}Requirements/{{{NS_APP}}}Sets/{{{NS_APP}}}Set[@Name='Mailbox']") is None:
         problems.append("no Mailbox requirement set in <Requirements>")
-    compose_rules = [r for r in root.iter(f"{{{NS_APP}}}Rule") if r.get(XSI_TYPE) == "ItemIs"
-                     and r.get("ItemType") == "Message" and r.get("FormType") in ("Edit", "ReadOrEdit")]
+    compose_rules = [
+        r
+        for r in root.iter(f"{{{NS_APP}}}Rule")
+        if r.get(XSI_TYPE) == "ItemIs"
+        and r.get("ItemType") == "Message"
+        and r.get("FormType") in ("Edit", "ReadOrEdit")
+    ]
     if not compose_rules:
         problems.append("the activation <Rule> does not activate on a message being composed")
     permission = root.findtext(f"{{{NS_APP}}}Permissions", "").strip()
     if permission != "ReadWriteItem":
-        problems.append(f"<Permissions> is {permission!r}: internetHeaders.setAsync needs ReadWriteItem "
-                        "(and nothing here needs more)")
+        problems.append(
+            f"<Permissions> is {permission!r}: internetHeaders.setAsync needs ReadWriteItem "
+            "(and nothing here needs more)"
+        )
 
     outer = root.find(f"{{{NS_VO}}}VersionOverrides")
     if outer is None or outer.get(XSI_TYPE) != "VersionOverridesV1_0":
-        problems.append(f"no <VersionOverrides xsi:type=\"VersionOverridesV1_0\"> in {NS_VO}")
+        problems.append(f'no <VersionOverrides xsi:type="VersionOverridesV1_0"> in {NS_VO}')
     inner = _inner_overrides(root)
     if inner is None or inner.get(XSI_TYPE) != "VersionOverridesV1_1":
-        problems.append(f"no <VersionOverrides xsi:type=\"VersionOverridesV1_1\"> in {NS_VO11} inside V1_0")
+        problems.append(f'no <VersionOverrides xsi:type="VersionOverridesV1_1"> in {NS_VO11} inside V1_0')
         return problems
 
     sets = inner.find(f"{{{NS_VO11}}}Requirements/{{{NS_BT}}}Sets")
@@ -205,7 +244,7 @@ def xml_problems(path: Path, port: int = PORT, web: Path = WEB) -> list[str]:
     urls = resources["Urls"]
     host = inner.find(f"{{{NS_VO11}}}Hosts/{{{NS_VO11}}}Host")
     if host is None or host.get(XSI_TYPE) != "MailHost":
-        problems.append("no <Host xsi:type=\"MailHost\"> in VersionOverrides V1_1")
+        problems.append('no <Host xsi:type="MailHost"> in VersionOverrides V1_1')
         return problems
 
     runtime = host.find(f"{{{NS_VO11}}}Runtimes/{{{NS_VO11}}}Runtime")
@@ -214,7 +253,7 @@ def xml_problems(path: Path, port: int = PORT, web: Path = WEB) -> list[str]:
         problems.append("the <Runtime> is not the HTML runtime page commands.html")
     override = None if runtime is None else runtime.find(f"{{{NS_VO11}}}Override[@type='javascript']")
     if override is None or not urls.get(override.get("resid"), "").endswith("/addin/launchevent.js"):
-        problems.append("no <Override type=\"javascript\"> naming launchevent.js for classic Outlook on Windows")
+        problems.append('no <Override type="javascript"> naming launchevent.js for classic Outlook on Windows')
 
     factor = host.find(f"{{{NS_VO11}}}DesktopFormFactor")
     points = [] if factor is None else factor.findall(f"{{{NS_VO11}}}ExtensionPoint")
@@ -222,15 +261,21 @@ def xml_problems(path: Path, port: int = PORT, web: Path = WEB) -> list[str]:
     events = [e for p in launch_points for e in p.iter(f"{{{NS_VO11}}}LaunchEvent")]
     sends = [e for e in events if e.get("Type") == "OnMessageSend"]
     if len(launch_points) != 1 or len(sends) != 1:
-        problems.append(f"expected one LaunchEvent extension point with one OnMessageSend event, found "
-                        f"{len(launch_points)} and {len(sends)}")
+        problems.append(
+            f"expected one LaunchEvent extension point with one OnMessageSend event, found "
+            f"{len(launch_points)} and {len(sends)}"
+        )
     for event in sends:
         if event.get("SendMode") != "Block":
-            problems.append(f"OnMessageSend SendMode is {event.get('SendMode')!r}: only Block stops the send "
-                            "when the add-in cannot load or reach the agent")
+            problems.append(
+                f"OnMessageSend SendMode is {event.get('SendMode')!r}: only Block stops the send "
+                "when the add-in cannot load or reach the agent"
+            )
         if event.get("FunctionName") != handler_name():
-            problems.append(f"OnMessageSend FunctionName {event.get('FunctionName')!r} is not the name onsend.mjs "
-                            f"associates ({handler_name()!r})")
+            problems.append(
+                f"OnMessageSend FunctionName {event.get('FunctionName')!r} is not the name onsend.mjs "
+                f"associates ({handler_name()!r})"
+            )
     for point in launch_points:
         source = point.find(f"{{{NS_VO11}}}SourceLocation")
         if source is None or source.get("resid") != runtime_resid:
@@ -243,8 +288,12 @@ def xml_problems(path: Path, port: int = PORT, web: Path = WEB) -> list[str]:
     for control in controls:
         action = control.find(f"{{{NS_VO11}}}Action")
         source = None if action is None else action.find(f"{{{NS_VO11}}}SourceLocation")
-        if action is None or action.get(XSI_TYPE) != "ShowTaskpane" or source is None \
-                or not urls.get(source.get("resid"), "").endswith("/addin/taskpane.html"):
+        if (
+            action is None
+            or action.get(XSI_TYPE) != "ShowTaskpane"
+            or source is None
+            or not urls.get(source.get("resid"), "").endswith("/addin/taskpane.html")
+        ):
             problems.append(f"control {taskpane_command()!r} does not show the task pane taskpane.html")
         sizes = sorted(i.get("size", "") for i in control.iter(f"{{{NS_BT}}}Image"))
         if sizes != ["16", "32", "80"]:
@@ -306,6 +355,7 @@ def xml_summary(path: Path) -> dict[str, Any]:
 
 # ---- the unified manifest (JSON) ------------------------------------------------------------
 
+
 def _schema() -> dict[str, Any]:
     return json.loads(SCHEMA.read_text(encoding="utf-8"))
 
@@ -326,15 +376,18 @@ def json_problems(path: Path, port: int = PORT, web: Path = WEB) -> list[str]:
     except json.JSONDecodeError as exc:
         return [f"not JSON: {exc}"]
     validator = jsonschema.Draft4Validator(_schema())
-    problems = [f"schema: /{'/'.join(map(str, e.absolute_path))}: {e.message}"
-                for e in sorted(validator.iter_errors(manifest), key=lambda e: list(map(str, e.path)))]
+    problems = [
+        f"schema: /{'/'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in sorted(validator.iter_errors(manifest), key=lambda e: list(map(str, e.path)))
+    ]
     if problems:
         return problems
     # The schema says `"const": "1.17"`, a draft-06 keyword that draft-04 validators ignore.
     if manifest["manifestVersion"] != "1.17":
         problems.append(f"manifestVersion is {manifest['manifestVersion']!r}, not 1.17")
-    if "MailboxItem.ReadWrite.User" not in {p["name"] for p in manifest.get("authorization", {})
-                                            .get("permissions", {}).get("resourceSpecific", [])}:
+    if "MailboxItem.ReadWrite.User" not in {
+        p["name"] for p in manifest.get("authorization", {}).get("permissions", {}).get("resourceSpecific", [])
+    }:
         problems.append("authorization does not ask for MailboxItem.ReadWrite.User (internetHeaders.setAsync)")
 
     extension = (manifest.get("extensions") or [{}])[0]
@@ -372,11 +425,15 @@ def json_problems(path: Path, port: int = PORT, web: Path = WEB) -> list[str]:
     for event in sends:
         mode = event.get("options", {}).get("sendMode")
         if mode != "block":
-            problems.append(f"messageSending sendMode is {mode!r}: only block stops the send when the add-in "
-                            "cannot load or reach the agent")
+            problems.append(
+                f"messageSending sendMode is {mode!r}: only block stops the send when the add-in "
+                "cannot load or reach the agent"
+            )
         if event["actionId"] != handler_name():
-            problems.append(f"messageSending actionId {event['actionId']!r} is not the name onsend.mjs "
-                            f"associates ({handler_name()!r})")
+            problems.append(
+                f"messageSending actionId {event['actionId']!r} is not the name onsend.mjs "
+                f"associates ({handler_name()!r})"
+            )
         action, runtime = actions.get(event["actionId"], (None, None))
         if action is None:
             problems.append(f"messageSending names action {event['actionId']!r}, which no runtime defines")
@@ -384,27 +441,45 @@ def json_problems(path: Path, port: int = PORT, web: Path = WEB) -> list[str]:
         if action.get("type") != "executeFunction":
             problems.append(f"action {event['actionId']!r} is {action.get('type')!r}, not executeFunction")
         code = runtime.get("code", {})
-        if not code.get("page", "").endswith("/addin/commands.html") \
-                or not code.get("script", "").endswith("/addin/launchevent.js"):
+        if not code.get("page", "").endswith("/addin/commands.html") or not code.get("script", "").endswith(
+            "/addin/launchevent.js"
+        ):
             problems.append("the event runtime's code is not page commands.html + script launchevent.js")
 
-    controls = [c for ribbon in extension.get("ribbons", []) if "mailCompose" in ribbon.get("contexts", [])
-                for tab in ribbon.get("tabs", []) for group in tab.get("groups", [])
-                for c in group.get("controls", []) if c.get("id") == taskpane_command()]
+    controls = [
+        c
+        for ribbon in extension.get("ribbons", [])
+        if "mailCompose" in ribbon.get("contexts", [])
+        for tab in ribbon.get("tabs", [])
+        for group in tab.get("groups", [])
+        for c in group.get("controls", [])
+        if c.get("id") == taskpane_command()
+    ]
     if len(controls) != 1:
         problems.append(f"no single mailCompose ribbon control with id {taskpane_command()!r}")
     for control in controls:
         action, runtime = actions.get(control["actionId"], (None, None))
-        if action is None or action.get("type") != "openPage" \
-                or not runtime.get("code", {}).get("page", "").endswith("/addin/taskpane.html"):
+        if (
+            action is None
+            or action.get("type") != "openPage"
+            or not runtime.get("code", {}).get("page", "").endswith("/addin/taskpane.html")
+        ):
             problems.append(f"control {taskpane_command()!r} does not open the task pane taskpane.html")
         sizes = sorted(i["size"] for i in control.get("icons", []))
         if sizes != [16, 32, 80]:
             problems.append(f"control {taskpane_command()!r} has icon sizes {sizes}, not 16, 32 and 80")
-    every_control = [c for r in extension.get("ribbons", []) for t in r.get("tabs", [])
-                     for g in t.get("groups", []) for c in g.get("controls", [])]
-    problems += [f"control {c['id']!r} names action {c['actionId']!r}, which no runtime defines"
-                 for c in every_control if c["actionId"] not in actions]
+    every_control = [
+        c
+        for r in extension.get("ribbons", [])
+        for t in r.get("tabs", [])
+        for g in t.get("groups", [])
+        for c in g.get("controls", [])
+    ]
+    problems += [
+        f"control {c['id']!r} names action {c['actionId']!r}, which no runtime defines"
+        for c in every_control
+        if c["actionId"] not in actions
+    ]
 
     for key, text in _strings(manifest):
         if key != "$schema" and "://" in text:
@@ -447,8 +522,11 @@ def json_summary(path: Path) -> dict[str, Any]:
 
 
 def disagreements(xml: dict[str, Any], unified: dict[str, Any]) -> list[str]:
-    return [f"{key}: manifest.xml says {xml[key]!r}, manifest.json says {unified[key]!r}"
-            for key in xml if xml[key] != unified.get(key)]
+    return [
+        f"{key}: manifest.xml says {xml[key]!r}, manifest.json says {unified[key]!r}"
+        for key in xml
+        if xml[key] != unified.get(key)
+    ]
 
 
 # ---- the manifests as they are --------------------------------------------------------------

@@ -27,8 +27,15 @@ def test_every_text_the_add_ins_can_show_is_plain_words():
     result = subprocess.run([NODE, "tests/addins/texts.mjs"], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-3000:]
     texts = json.loads(result.stdout)
-    for part in ("outlook MESSAGES", "outlook error", "task pane", "gmail TEXTS", "gmail outcome", "gmail disconnect",
-                 "gmail timeout"):
+    for part in (
+        "outlook MESSAGES",
+        "outlook error",
+        "task pane",
+        "gmail TEXTS",
+        "gmail outcome",
+        "gmail disconnect",
+        "gmail timeout",
+    ):
         assert any(t["where"].startswith(part) for t in texts), f"texts.mjs no longer gives the {part} texts"
     problems = [f"{t['where']}: {jargon_in(t['text'])} in {t['text']!r}" for t in texts if jargon_in(t["text"])]
     assert not problems, "\n".join(problems)

@@ -1,5 +1,6 @@
 """The Gmail extension, unpacked, in headless Chromium, against a Gmail stand-in served at
 https://mail.google.com/ and a real agent reached through the real native messaging host.
+Past 400 lines: one browser session per test over one shared stand-in.
 
 What it proves: Send (button, Ctrl+Enter, inline reply, pop-out) is stopped until the agent
 has answered; "Gmail" sends what the agent allows; a held message does not leave and waits in
@@ -56,17 +57,26 @@ class GmailStandIn:
         key = ec.generate_private_key(ec.SECP256R1())
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mail.google.com")])
         now = dt.datetime.now(dt.UTC)
-        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-                .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
-                .not_valid_after(now + dt.timedelta(days=2))
-                .add_extension(x509.SubjectAlternativeName([x509.DNSName("mail.google.com")]), critical=False)
-                .sign(key, hashes.SHA256()))
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=2))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("mail.google.com")]), critical=False)
+            .sign(key, hashes.SHA256())
+        )
         (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        (folder / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                                           serialization.PrivateFormat.PKCS8,
-                                                           serialization.NoEncryption()))
-        spki = cert.public_key().public_bytes(serialization.Encoding.DER,
-                                              serialization.PublicFormat.SubjectPublicKeyInfo)
+        (folder / "key.pem").write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+        spki = cert.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
         # Chromium trusts this one key for the test and nothing else (--ignore-certificate-errors-spki-list).
         self.spki_hash = base64.b64encode(hashlib.sha256(spki).digest()).decode()
         self.sent: list[dict] = []
@@ -121,22 +131,32 @@ def browser(tmp_path_factory, stand_in, host_target):
     profile = tmp_path_factory.mktemp("chromium-profile")
     wrapper = profile.parent / "postseal-native-host"
     # The installed console script, told which POSTSEAL_HOME this test uses.
-    wrapper.write_text("#!/bin/sh\n"
-                       f'POSTSEAL_HOME="$(cat {host_target})" export POSTSEAL_HOME\n'
-                       f'exec {native_manifest.host_executable()} "$@"\n')
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        f'POSTSEAL_HOME="$(cat {host_target})" export POSTSEAL_HOME\n'
+        f'exec {native_manifest.host_executable()} "$@"\n'
+    )
     wrapper.chmod(0o755)
     # Chromium also reads host manifests from <user-data-dir>/NativeMessagingHosts; the file
     # is the one `postseal extension register` writes.
     native_manifest.register(("chromium",), executable=wrapper, folder=profile / "NativeMessagingHosts")
     with playwright_sync.sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, headless=True,
+            str(profile),
+            executable_path=CHROMIUM,
+            headless=True,
             ignore_default_args=["--disable-extensions"],
-            args=[f"--disable-extensions-except={EXTENSION}", f"--load-extension={EXTENSION}",
-                  f"--host-resolver-rules=MAP mail.google.com 127.0.0.1:{stand_in.port}",
-                  f"--ignore-certificate-errors-spki-list={stand_in.spki_hash}",
-                  "--no-first-run", "--disable-background-networking", "--disable-component-update"],
-            viewport={"width": 1100, "height": 760})
+            args=[
+                f"--disable-extensions-except={EXTENSION}",
+                f"--load-extension={EXTENSION}",
+                f"--host-resolver-rules=MAP mail.google.com 127.0.0.1:{stand_in.port}",
+                f"--ignore-certificate-errors-spki-list={stand_in.spki_hash}",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+            ],
+            viewport={"width": 1100, "height": 760},
+        )
         context.set_default_timeout(WAIT_MS)
         worker = context.service_workers[0] if context.service_workers else context.wait_for_event("serviceworker")
         context.worker_url = worker.url
@@ -257,8 +277,12 @@ def test_scheduled_send_is_turned_off_in_plain_words(gmail, stand_in):
 @pytest.mark.screenshots
 def test_a_held_message_does_not_leave_and_waits_in_the_outbox(gmail, agent, stand_in, tmp_path):
     compose = open_compose(gmail)
-    write(compose, "records@statedisability.example", "Disability form",
-          "Patient SSN: 512-44-8721, DOB 03/14/1958. Please process the claim.")
+    write(
+        compose,
+        "records@statedisability.example",
+        "Disability form",
+        "Patient SSN: 512-44-8721, DOB 03/14/1958. Please process the claim.",
+    )
     compose.locator("[aria-label='Message Body']").press("Control+Enter")
     banner = compose.locator(".postseal-banner.postseal-held")
     banner.wait_for()
@@ -266,7 +290,8 @@ def test_a_held_message_does_not_leave_and_waits_in_the_outbox(gmail, agent, sta
     assert postseal_text(gmail) == (
         "Held for review: not sent\nThis message contains a Social Security number and is going "
         "outside the organization. Remove the number, or ask your privacy officer to release the message. "
-        "Postseal keeps it until your privacy officer releases it; you can close this draft.\n×")
+        "Postseal keeps it until your privacy officer releases it; you can close this draft.\n×"
+    )
     assert gmail.evaluate("window.gmailSends") == 0 and stand_in.sent == []
     [held] = agent.outbox()
     assert held["state"] == "held"

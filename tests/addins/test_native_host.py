@@ -43,7 +43,12 @@ class NativeHost:
         env = {**os.environ, "POSTSEAL_HOME": str(home), **env_extra}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "agent.ingress.native", "chrome-extension://abc/", "--parent-window=0"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=REPO)
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=REPO,
+        )
         self.frames: queue.Queue = queue.Queue()
         self.sizes: list[int] = []
         threading.Thread(target=self._read, daemon=True).start()
@@ -98,9 +103,16 @@ def agent(start_agent, sink):
 
 
 def draft(**fields) -> dict:
-    out = {"client": "gmail", "from": CLINIC, "to": ["nurse.kim@valleyclinic.example"], "cc": [], "bcc": [],
-           "subject": "Rota for December", "body": {"type": "html", "content": "<p>See you Monday.</p>"},
-           "attachments": []}
+    out = {
+        "client": "gmail",
+        "from": CLINIC,
+        "to": ["nurse.kim@valleyclinic.example"],
+        "cc": [],
+        "bcc": [],
+        "subject": "Rota for December",
+        "body": {"type": "html", "content": "<p>See you Monday.</p>"},
+        "attachments": [],
+    }
     out.update(fields)
     return out
 
@@ -121,16 +133,22 @@ def test_internal_draft_is_allowed_with_a_stamp(agent, host):
 
 
 def test_ssn_to_an_external_recipient_is_held_in_the_outbox(agent, host):
-    fields = draft(to=["records@statedisability.example"], subject="Disability form",
-                   body={"type": "text", "content": "Patient SSN: 512-44-8721, DOB 03/14/1958."})
+    fields = draft(
+        to=["records@statedisability.example"],
+        subject="Disability form",
+        body={"type": "text", "content": "Patient SSN: 512-44-8721, DOB 03/14/1958."},
+    )
     answer = host.ask({"id": 2, "op": "compose", "draft": fields})["answer"]
     assert answer["decision"] == "held" and "Social Security number" in answer["message"]
     assert agent.message(answer["id"])["state"] == "held"
 
 
 def test_external_draft_without_phi_is_sent_by_the_agent(agent, host, sink):
-    fields = draft(to=["jordan.miles@familymail.example"], subject="Your follow-up",
-                   body={"type": "text", "content": "Your follow-up visit is on Friday."})
+    fields = draft(
+        to=["jordan.miles@familymail.example"],
+        subject="Your follow-up",
+        body={"type": "text", "content": "Your follow-up visit is on Friday."},
+    )
     answer = host.ask({"id": 3, "op": "compose", "draft": fields})["answer"]
     assert answer["decision"] == "sent" and "stamp" not in answer
     assert agent.wait(answer["id"])["state"] == "delivered"
@@ -145,12 +163,23 @@ def test_a_bad_draft_is_an_answer_blocked_with_the_field_named(agent, host):
 
 def test_a_3_mb_attachment_arrives_in_chunks_and_is_checked(agent, host):
     content = os.urandom(3 * 1024 * 1024)
-    request = {"id": 5, "op": "compose", "draft": draft(
-        to=["jordan.miles@familymail.example"], subject="Scan",
-        attachments=[{"name": "scan.bin", "content_type": "application/octet-stream",
-                      "content_base64": base64.b64encode(content).decode()}])}
+    request = {
+        "id": 5,
+        "op": "compose",
+        "draft": draft(
+            to=["jordan.miles@familymail.example"],
+            subject="Scan",
+            attachments=[
+                {
+                    "name": "scan.bin",
+                    "content_type": "application/octet-stream",
+                    "content_base64": base64.b64encode(content).decode(),
+                }
+            ],
+        ),
+    }
     text = json.dumps(request)
-    pieces = [text[i:i + CHUNK] for i in range(0, len(text), CHUNK)]
+    pieces = [text[i : i + CHUNK] for i in range(0, len(text), CHUNK)]
     assert len(pieces) >= 8
     for seq, piece in enumerate(pieces):
         chunk = encode({"id": 5, "op": "chunk", "seq": seq, "total": len(pieces), "data": piece})
@@ -190,7 +219,7 @@ def test_json_nested_deeper_than_64_levels_is_refused_and_the_host_reads_on(agen
     assert reply["error"]["code"] == "bad_request" and "deeper than 64 levels" in reply["error"]["message"], reply
     # The same, arriving in chunks.
     text = deep.decode()
-    pieces = [text[i:i + CHUNK] for i in range(0, len(text), CHUNK)]
+    pieces = [text[i : i + CHUNK] for i in range(0, len(text), CHUNK)]
     for seq, piece in enumerate(pieces):
         host.request({"id": 41, "op": "chunk", "seq": seq, "total": len(pieces), "data": piece})
     reply = host.next()
@@ -210,7 +239,7 @@ def test_a_frame_over_64_mb_is_refused_without_reading_it_and_the_host_resynchro
     block = b"\0" * (1024 * 1024)
     left = size
     while left:
-        host.write(block[:min(left, len(block))])
+        host.write(block[: min(left, len(block))])
         left -= min(left, len(block))
     assert host.ask({"id": 21, "op": "hello"})["ok"]  # the next header is read where it belongs
 
@@ -241,8 +270,9 @@ def test_agent_stopping_mid_session_answers_agent_unreachable(sink, ca, home):
     # A crashed agent leaves a stale agent.json behind: the refused connection reads the same.
     token = (home / "api-token").read_text() if (home / "api-token").exists() else "stale"
     (home / "api-token").write_text(token)
-    (home / "agent.json").write_text(json.dumps({"pid": 1, "api_url": f"http://127.0.0.1:{free_port()}",
-                                                 "smtp_port": 0}))
+    (home / "agent.json").write_text(
+        json.dumps({"pid": 1, "api_url": f"http://127.0.0.1:{free_port()}", "smtp_port": 0})
+    )
     reply = host.ask({"id": 3, "op": "compose", "draft": draft()})
     assert reply["error"]["code"] == "agent_unreachable" and "start it from the tray" in reply["error"]["message"]
     assert host.ask({"id": 4, "op": "hello"})["agent"] == "not running"
@@ -253,8 +283,9 @@ def test_an_agent_that_never_answers_is_a_timeout_not_a_send(home):
     home.mkdir(exist_ok=True)
     with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts, never answers
         (home / "api-token").write_text("token")
-        (home / "agent.json").write_text(json.dumps(
-            {"pid": 1, "api_url": f"http://127.0.0.1:{silent.getsockname()[1]}", "smtp_port": 0}))
+        (home / "agent.json").write_text(
+            json.dumps({"pid": 1, "api_url": f"http://127.0.0.1:{silent.getsockname()[1]}", "smtp_port": 0})
+        )
         host = NativeHost(home, POSTSEAL_NATIVE_HOST_TIMEOUT="2")
         reply = host.ask({"id": 1, "op": "compose", "draft": draft()})
         assert reply["error"]["code"] == "timeout" and "not sent" in reply["error"]["message"]

@@ -14,14 +14,7 @@ import zipfile
 import pytest
 
 from agent.ingress import outlook_manifest as om
-from tests.addins.outlook_manifest_checks import (
-    JSON_MANIFEST,
-    OUTLOOK,
-    WEB,
-    XML_MANIFEST,
-    json_problems,
-    xml_problems,
-)
+from tests.addins.outlook_manifest_checks import JSON_MANIFEST, OUTLOOK, WEB, XML_MANIFEST, json_problems, xml_problems
 from tests.conftest import run_cli
 
 PORT = 9443
@@ -72,8 +65,17 @@ def test_the_default_origin_gives_the_shipped_manifests_unchanged():
     assert om.render_json(om.TEMPLATE_ORIGIN) == JSON_MANIFEST.read_bytes()
 
 
-@pytest.mark.parametrize("text", ["http://localhost:9443", "https://example.org", "https://127.0.0.1:9443",
-                                  "https://localhost:0", "https://localhost:70000", "https://localhost:9443/addin"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "http://localhost:9443",
+        "https://example.org",
+        "https://127.0.0.1:9443",
+        "https://localhost:0",
+        "https://localhost:70000",
+        "https://localhost:9443/addin",
+    ],
+)
 def test_only_a_localhost_https_origin_with_a_port_is_accepted(text):
     with pytest.raises(om.ManifestError):
         om.parse_origin(text)
@@ -84,8 +86,12 @@ def test_a_url_in_the_templates_that_would_not_follow_the_origin_stops_the_rende
     folder = tmp_path / "outlook"
     shutil.copytree(OUTLOOK, folder, ignore=shutil.ignore_patterns("tools"))
     xml = (folder / "manifest.xml").read_text()
-    (folder / "manifest.xml").write_text(xml.replace(
-        '<SupportUrl DefaultValue="https://localhost:8743/addin/about.html"/>', f'<SupportUrl DefaultValue="{stray}"/>'))
+    (folder / "manifest.xml").write_text(
+        xml.replace(
+            '<SupportUrl DefaultValue="https://localhost:8743/addin/about.html"/>',
+            f'<SupportUrl DefaultValue="{stray}"/>',
+        )
+    )
     with pytest.raises(om.ManifestError, match=re.escape(stray)):
         om.render_xml(ORIGIN, folder)
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -100,8 +106,9 @@ def test_the_command_writes_the_manifest_for_this_installs_port(home, tmp_path, 
     (home / "config.toml").write_text("[ingress]\naddin_port = 9555\n")
     out = run_cli("outlook", "manifest", home=home)
     assert out.returncode == 0, out.stderr
-    assert set(urls(out.stdout.decode())) and all(u.startswith("https://localhost:9555/addin/")
-                                                 for u in urls(out.stdout.decode()))
+    assert set(urls(out.stdout.decode())) and all(
+        u.startswith("https://localhost:9555/addin/") for u in urls(out.stdout.decode())
+    )
     # ... and managed policy wins over it.
     policy = tmp_path / "policy.json"
     policy.write_text(json.dumps({"ingress": {"addin_port": 9666}}))
@@ -117,9 +124,11 @@ def test_the_command_writes_the_manifest_for_this_installs_port(home, tmp_path, 
 
 def test_the_command_says_what_is_wrong_in_one_line(home):
     (home / "config.toml").write_text("[ingress]\naddin_port = 0\n")
-    for args, why in ((["outlook", "manifest"], "add-in origin is off"),
-                      (["outlook", "manifest", "--origin", "http://localhost:1"], "is not an add-in origin"),
-                      (["outlook", "manifest", "--port", "9443", "--format", "zip"], "give --output")):
+    for args, why in (
+        (["outlook", "manifest"], "add-in origin is off"),
+        (["outlook", "manifest", "--origin", "http://localhost:1"], "is not an add-in origin"),
+        (["outlook", "manifest", "--port", "9443", "--format", "zip"], "give --output"),
+    ):
         out = run_cli(*args, home=home)
         err = out.stderr.decode()
         assert out.returncode == 2 and why in err and err.count("\n") == 1 and "Traceback" not in err, err

@@ -28,16 +28,23 @@ OFFICE_STAND_IN = (Path(__file__).resolve().parent / "outlook" / "office-browser
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CERTUTIL = shutil.which("certutil")
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None or CERTUTIL is None,
-                                reason="chromium and certutil (libnss3-tools) are installed by `make test`")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None or CERTUTIL is None, reason="chromium and certutil (libnss3-tools) are installed by `make test`"
+)
 
-HELD_DRAFT = {"from": "dr.chen@valleyclinic.example", "to": ["records@statedisability.example"],
-              "subject": "Disability form",
-              "body": "<p>Patient SSN: 512-44-8721, DOB 03/14/1958. Please process the claim.</p>"}
-MIXED_DRAFT = {"from": "dr.chen@valleyclinic.example",
-               "to": ["nurse.kim@valleyclinic.example", "jordan.miles@familymail.example"],
-               "cc": ["claims@harborbilling.example"], "subject": "Follow-up",
-               "body": "<p>Your follow-up visit is on Friday at 10:00.</p>"}
+HELD_DRAFT = {
+    "from": "dr.chen@valleyclinic.example",
+    "to": ["records@statedisability.example"],
+    "subject": "Disability form",
+    "body": "<p>Patient SSN: 512-44-8721, DOB 03/14/1958. Please process the claim.</p>",
+}
+MIXED_DRAFT = {
+    "from": "dr.chen@valleyclinic.example",
+    "to": ["nurse.kim@valleyclinic.example", "jordan.miles@familymail.example"],
+    "cc": ["claims@harborbilling.example"],
+    "subject": "Follow-up",
+    "body": "<p>Your follow-up visit is on Friday at 10:00.</p>",
+}
 EVERY_METHOD_DRAFT = {**MIXED_DRAFT, "to": list(SAYS), "cc": [], "subject": "Referral follow-up"}
 
 
@@ -46,8 +53,9 @@ def trust_in_nss(home: Path, ca_file: Path) -> None:
     nssdb = home / ".pki" / "nssdb"
     nssdb.mkdir(parents=True)
     subprocess.run([CERTUTIL, "-N", "-d", f"sql:{nssdb}", "--empty-password"], check=True)
-    subprocess.run([CERTUTIL, "-A", "-d", f"sql:{nssdb}", "-n", "Postseal local CA", "-t", "C,,",
-                    "-i", str(ca_file)], check=True)
+    subprocess.run(
+        [CERTUTIL, "-A", "-d", f"sql:{nssdb}", "-n", "Postseal local CA", "-t", "C,,", "-i", str(ca_file)], check=True
+    )
 
 
 @pytest.fixture
@@ -62,15 +70,19 @@ def browser_for(tmp_path):
             trust_in_nss(fake_home, trusted_ca)
         pw = playwright_sync.sync_playwright().start()
         context = pw.chromium.launch_persistent_context(
-            str(fake_home / "profile"), executable_path=CHROMIUM, headless=True,
+            str(fake_home / "profile"),
+            executable_path=CHROMIUM,
+            headless=True,
             env={"HOME": str(fake_home), "PATH": "/usr/bin:/bin"},
-            args=["--no-first-run", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"],
-            viewport={"width": 340, "height": 640})
+            args=["--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            viewport={"width": 340, "height": 640},
+        )
         context.set_default_timeout(30_000)
         # The CDN is not reachable here: serve the Office.js stand-in in its place.
-        context.route("https://appsforoffice.microsoft.com/**", lambda route: route.fulfill(
-            status=200, content_type="text/javascript", body=OFFICE_STAND_IN))
+        context.route(
+            "https://appsforoffice.microsoft.com/**",
+            lambda route: route.fulfill(status=200, content_type="text/javascript", body=OFFICE_STAND_IN),
+        )
         opened.append((pw, context))
         return context
 
@@ -83,8 +95,9 @@ def browser_for(tmp_path):
 @pytest.fixture
 def agent(start_agent, sink, home, pki, partner):
     """An agent that knows one partner's OpenPGP key and another's S/MIME certificate."""
-    running = start_agent(sink.port, ingress={"addin_port": free_port()},
-                          smime={"trusted_ca_files": [str(pki.ca_file)]})
+    running = start_agent(
+        sink.port, ingress={"addin_port": free_port()}, smime={"trusted_ca_files": [str(pki.ca_file)]}
+    )
     running.ca_file = home / "tls" / "local-ca.pem"
     client = AgentClient(running.api_url, running.token)
     client.import_key(partner.public_key().encode())
@@ -104,8 +117,10 @@ def open_pane(context, agent, draft: dict):
 def sentences(page) -> dict[str, str]:
     """Each recipient's line as shown: address → sentence."""
     rows = page.locator(".recipient")
-    return {rows.nth(i).locator(".address").inner_text(): rows.nth(i).locator(".says").inner_text()
-            for i in range(rows.count())}
+    return {
+        rows.nth(i).locator(".address").inner_text(): rows.nth(i).locator(".says").inner_text()
+        for i in range(rows.count())
+    }
 
 
 @pytest.mark.screenshots
@@ -118,7 +133,8 @@ def test_the_pane_shows_a_hold_with_its_reason_and_stores_nothing(browser_for, a
     assert "512-44-8721" not in page.content()  # types, never values
     assert page.locator("#message").inner_text() == (
         "This message contains a Social Security number and is going outside the organization. Remove the "
-        "number, or ask your privacy officer to release the message.")
+        "number, or ask your privacy officer to release the message."
+    )
     assert page.locator("#recipients-title").inner_text() == "How each recipient will get it once it can leave"
     assert sentences(page) == {"records@statedisability.example": SAYS["jordan.miles@familymail.example"]}
     shot = screenshot_folder(tmp_path) / "outlook-taskpane-held.png"
@@ -132,8 +148,7 @@ def test_the_pane_shows_a_hold_with_its_reason_and_stores_nothing(browser_for, a
 def test_the_pane_says_one_plain_sentence_per_recipient_for_each_method(browser_for, agent, tmp_path):
     page = open_pane(browser_for(agent.ca_file), agent, EVERY_METHOD_DRAFT)
     assert page.locator("#decision").inner_text() == "Postseal will send it protected"
-    assert page.locator("#message").inner_text() == (
-        "Encrypted or through the secure portal, as each recipient needs.")
+    assert page.locator("#message").inner_text() == ("Encrypted or through the secure portal, as each recipient needs.")
     assert sentences(page) == SAYS
     shot = screenshot_folder(tmp_path) / "outlook-taskpane.png"
     page.screenshot(path=str(shot), full_page=True)
@@ -147,7 +162,8 @@ def test_the_pane_says_outlook_sends_mail_for_colleagues_and_required_partners(b
     assert page.locator("#decision").inner_text() == "Outlook will send it"
     assert page.locator("#message").inner_text() == (
         "Your mail program sends it: every recipient is inside your organization or reached over a verified "
-        "encrypted connection.")
+        "encrypted connection."
+    )
     assert sentences(page) == {a: SAYS[a] for a in ("nurse.kim@valleyclinic.example", "claims@harborbilling.example")}
 
 
@@ -158,8 +174,8 @@ def test_mail_held_until_it_finishes_the_set_up_says_so_without_its_settings(bro
     page = open_pane(browser_for(home / "tls" / "local-ca.pem"), running, {**MIXED_DRAFT, "cc": []})
     assert page.locator("#decision").inner_text() == "Held for review"
     assert page.locator("#message").inner_text() == (
-        "Your IT team has not finished setting up the secure portal, so mail that goes through it waits until "
-        "they do.")
+        "Your IT team has not finished setting up the secure portal, so mail that goes through it waits until they do."
+    )
     # Send stops with the same words, and says who can let it go.
     options, _ = press_send(page.context, running, {**MIXED_DRAFT, "cc": []})
     assert options["allowEvent"] is False and "until your IT team has fixed this" in options["errorMessage"]
@@ -187,7 +203,8 @@ def test_the_pane_says_what_to_do_when_the_agent_stops(browser_for, sink, ca, ho
     assert page.locator("#decision").inner_text() == "Postseal cannot check this draft"
     assert page.locator("#message").inner_text() == (
         "Postseal is not running. Start Postseal from the Start menu (or its icon in the system tray or menu bar), "
-        "then press Send again.")
+        "then press Send again."
+    )
     assert_plain(page.locator("body").inner_text(), "the task pane")
     assert page.locator("#recipients-section").is_hidden()  # no stale plan beside the error
 
@@ -215,8 +232,10 @@ def test_send_in_outlook_stamps_an_internal_message_with_a_stamp_that_verifies(b
     internal = {**MIXED_DRAFT, "to": ["nurse.kim@valleyclinic.example"], "cc": []}
     options, headers = press_send(browser_for(agent.ca_file), agent, internal)
     assert options == {"allowEvent": True}
-    message = (f"From: {internal['from']}\r\nTo: nurse.kim@valleyclinic.example\r\nSubject: {internal['subject']}\r\n"
-               f"X-Postseal-Verdict: {headers['X-Postseal-Verdict']}\r\n\r\nbody\r\n").encode()
+    message = (
+        f"From: {internal['from']}\r\nTo: nurse.kim@valleyclinic.example\r\nSubject: {internal['subject']}\r\n"
+        f"X-Postseal-Verdict: {headers['X-Postseal-Verdict']}\r\n\r\nbody\r\n"
+    ).encode()
     client = AgentClient(agent.api_url, agent.token)
     assert client.verify_stamp(message, None)["valid"]
     assert sink.received == [] and client.outbox() == []  # Outlook sends it, not the agent

@@ -18,8 +18,8 @@ def typed(kind: str) -> st.SearchStrategy:
     """Values of a field's declared type, boundary cases included."""
     return {
         "str": toml_text.scalars.filter(lambda v: isinstance(v, str)),
-        "int": st.one_of(st.integers(-2**63, 2**63 - 1), st.sampled_from((0, -1, 1, 25, 587, 65535, 65536))),
-        "float": st.one_of(st.floats(), st.integers(-10**6, 10**6)),
+        "int": st.one_of(st.integers(-(2**63), 2**63 - 1), st.sampled_from((0, -1, 1, 25, 587, 65535, 65536))),
+        "float": st.one_of(st.floats(), st.integers(-(10**6), 10**6)),
         "bool": st.booleans(),
         "list[str]": st.lists(toml_text.scalars.filter(lambda v: isinstance(v, str)), max_size=3),
     }[kind]
@@ -29,14 +29,16 @@ def typed(kind: str) -> st.SearchStrategy:
 def sections(draw) -> dict:
     """Known sections and keys with values mostly of the right type; sometimes anything."""
     out: dict = {}
-    for section in draw(st.lists(st.one_of(st.sampled_from(sorted(SECTIONS)), toml_text.names), max_size=5,
-                                 unique=True)):
+    for section in draw(
+        st.lists(st.one_of(st.sampled_from(sorted(SECTIONS)), toml_text.names), max_size=5, unique=True)
+    ):
         if section not in SECTIONS or draw(st.integers(0, 20)) == 0:
             out[section] = draw(toml_text.toml_values)
             continue
         body = {}
-        for name in draw(st.lists(st.one_of(st.sampled_from(sorted(FIELDS[section])), toml_text.names), max_size=4,
-                                  unique=True)):
+        for name in draw(
+            st.lists(st.one_of(st.sampled_from(sorted(FIELDS[section])), toml_text.names), max_size=4, unique=True)
+        ):
             kind = FIELDS[section].get(name)
             body[name] = draw(typed(kind) if kind and draw(st.integers(0, 5)) else toml_text.toml_values)
         out[section] = body
@@ -63,8 +65,18 @@ def config_texts(draw) -> bytes:
     return as_file(draw, toml_text.document(draw(sections())), b"\xff\xfe")
 
 
-KEYS = ("name", "detectors", "min_count", "min_confidence", "recipients", "recipient_domains",
-        "attachment_types", "sender_groups", "action", "message")
+KEYS = (
+    "name",
+    "detectors",
+    "min_count",
+    "min_confidence",
+    "recipients",
+    "recipient_domains",
+    "attachment_types",
+    "sender_groups",
+    "action",
+    "message",
+)
 DOMAINS = ("partner.example", "valleyclinic.example", "example.org", "sub.partner.example")
 
 
@@ -85,15 +97,30 @@ def right_value(key: str, groups: list[str]) -> st.SearchStrategy:
 
 @st.composite
 def rule_documents(draw) -> dict:
-    groups = draw(st.dictionaries(st.from_regex(r"\A[a-z]{1,8}\Z"), st.lists(st.sampled_from(
-        ("@valleyclinic.example", "billing@valleyclinic.example", "dr.chen@valleyclinic.example", "@x.example")),
-        max_size=3), max_size=3))
+    groups = draw(
+        st.dictionaries(
+            st.from_regex(r"\A[a-z]{1,8}\Z"),
+            st.lists(
+                st.sampled_from(
+                    (
+                        "@valleyclinic.example",
+                        "billing@valleyclinic.example",
+                        "dr.chen@valleyclinic.example",
+                        "@x.example",
+                    )
+                ),
+                max_size=3,
+            ),
+            max_size=3,
+        )
+    )
     rules = []
     for _ in range(draw(st.integers(0, 6))):
         rule = {}
         for key in draw(st.lists(st.one_of(st.sampled_from(KEYS), toml_text.names), max_size=6, unique=True)):
-            rule[key] = draw(right_value(key, list(groups)) if key in KEYS and draw(st.integers(0, 6))
-                             else toml_text.toml_values)
+            rule[key] = draw(
+                right_value(key, list(groups)) if key in KEYS and draw(st.integers(0, 6)) else toml_text.toml_values
+            )
         rules.append(rule)
     document: dict = {"rule": rules} if rules else {}
     if groups or draw(st.booleans()):

@@ -25,10 +25,12 @@ addresses = st.one_of(st.emails().map(str), st.sampled_from(("jörg@bücher.test
 
 @st.composite
 def recipient_group(draw) -> str:
-    fields = [f"Final-Recipient: {draw(st.sampled_from(ADDRESS_TYPES))}; {draw(addresses)}",
-              f"Action: {draw(st.sampled_from(ACTIONS))}",
-              f"Status: {draw(st.sampled_from(('5.1.1', '5.0.0 (permanent failure)', '4.4.1', '9.9', '')))}",
-              f"Diagnostic-Code: smtp; {draw(line)}"]
+    fields = [
+        f"Final-Recipient: {draw(st.sampled_from(ADDRESS_TYPES))}; {draw(addresses)}",
+        f"Action: {draw(st.sampled_from(ACTIONS))}",
+        f"Status: {draw(st.sampled_from(('5.1.1', '5.0.0 (permanent failure)', '4.4.1', '9.9', '')))}",
+        f"Diagnostic-Code: smtp; {draw(line)}",
+    ]
     if draw(st.booleans()):
         fields.append(f"Original-Recipient: rfc822; {draw(addresses)}")
     return "\r\n".join(draw(st.permutations(fields))[: draw(st.integers(0, len(fields)))])
@@ -38,29 +40,58 @@ def recipient_group(draw) -> str:
 def reports(draw) -> bytes:
     groups = draw(st.lists(recipient_group(), max_size=4))
     separator = draw(st.sampled_from(("\r\n\r\n", "\n\n", "\r\n", "\r\n\r\n\r\n")))
-    status = ("Reporting-MTA: dns; relay.test" + separator + separator.join(groups)
-              + draw(st.sampled_from(("", "\r\n", "\r\n\r\n")))).encode()
+    status = (
+        "Reporting-MTA: dns; relay.test"
+        + separator
+        + separator.join(groups)
+        + draw(st.sampled_from(("", "\r\n", "\r\n\r\n")))
+    ).encode()
     kind = draw(st.sampled_from(("message/delivery-status", "message/global-delivery-status", "text/plain")))
     encoding = draw(st.sampled_from(("", "base64", "quoted-printable", "8bit", "x-bogus")))
     body = {"base64": base64.encodebytes(status), "quoted-printable": quopri.encodestring(status)}.get(encoding, status)
     if draw(st.booleans()):
         body = body[: draw(st.integers(0, len(body)))]
     report_type = draw(st.sampled_from(("delivery-status", "DELIVERY-STATUS", "feedback-report", "")))
-    returned = draw(st.sampled_from((b"", b"--b\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <x@y>\r\n",
-                                     b"--b\r\nContent-Type: message/global-headers\r\n\r\nMessage-ID: <\xc3\xa9@y>\r\n",
-                                     b"--b\r\nContent-Type: message/rfc822\r\n\r\n")))
-    return (f'Content-Type: multipart/report; report-type={report_type}; boundary="b"\r\n\r\n'
+    returned = draw(
+        st.sampled_from(
+            (
+                b"",
+                b"--b\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <x@y>\r\n",
+                b"--b\r\nContent-Type: message/global-headers\r\n\r\nMessage-ID: <\xc3\xa9@y>\r\n",
+                b"--b\r\nContent-Type: message/rfc822\r\n\r\n",
+            )
+        )
+    )
+    return (
+        (
+            f'Content-Type: multipart/report; report-type={report_type}; boundary="b"\r\n\r\n'
             f"--b\r\nContent-Type: text/plain\r\n\r\n{draw(line)}\r\n"
-            f"--b\r\nContent-Type: {kind}\r\n" + (f"Content-Transfer-Encoding: {encoding}\r\n" if encoding else "")
-            + "\r\n").encode() + body + b"\r\n" + returned + draw(st.sampled_from((b"--b--\r\n", b"")))
+            f"--b\r\nContent-Type: {kind}\r\n"
+            + (f"Content-Transfer-Encoding: {encoding}\r\n" if encoding else "")
+            + "\r\n"
+        ).encode()
+        + body
+        + b"\r\n"
+        + returned
+        + draw(st.sampled_from((b"--b--\r\n", b"")))
+    )
 
 
 text_bounces = st.builds(
-    lambda who, what, tail: (b"From: MAILER-DAEMON@relay.test\r\nSubject: failure notice\r\n\r\n"
-                             b"I'm afraid I wasn't able to deliver your message to the following addresses.\r\n"
-                             b"This is a permanent error; I've given up.\r\n\r\n<" + who.encode("utf-8", "replace")
-                             + b">:\r\n" + what.encode("utf-8", "replace") + b"\r\n" + tail),
-    addresses, line, st.binary(max_size=200))
+    lambda who, what, tail: (
+        b"From: MAILER-DAEMON@relay.test\r\nSubject: failure notice\r\n\r\n"
+        b"I'm afraid I wasn't able to deliver your message to the following addresses.\r\n"
+        b"This is a permanent error; I've given up.\r\n\r\n<"
+        + who.encode("utf-8", "replace")
+        + b">:\r\n"
+        + what.encode("utf-8", "replace")
+        + b"\r\n"
+        + tail
+    ),
+    addresses,
+    line,
+    st.binary(max_size=200),
+)
 
 
 @timeboxed(share=0.25)
@@ -80,11 +111,30 @@ def test_any_bounce_is_a_report_of_single_bounded_lines_or_one_refusal(raw):
     assert len(report.message_id) <= 300 and not re.search(r"[\x00-\x1f\x7f]", report.message_id)
 
 
-record_fields = st.sampled_from(("id=20260101", "id=a", "id=", "id=" + "x" * 33, "id=a-b", "ext=1", "ext=", "x y=1",
-                                 "", " ", "v=STSv1", "id=first", "=", ";"))
-records = st.builds(lambda head, fields, sep: head + sep.join(fields),
-                    st.sampled_from(("v=STSv1;", "v=STSv1 ;", "v=STSv1", "v=STSv10;", "V=STSv1;", "", "v=spf1 ")),
-                    st.lists(record_fields, max_size=4), st.sampled_from((";", "; ", " ;\t", ";;")))
+record_fields = st.sampled_from(
+    (
+        "id=20260101",
+        "id=a",
+        "id=",
+        "id=" + "x" * 33,
+        "id=a-b",
+        "ext=1",
+        "ext=",
+        "x y=1",
+        "",
+        " ",
+        "v=STSv1",
+        "id=first",
+        "=",
+        ";",
+    )
+)
+records = st.builds(
+    lambda head, fields, sep: head + sep.join(fields),
+    st.sampled_from(("v=STSv1;", "v=STSv1 ;", "v=STSv1", "v=STSv10;", "V=STSv1;", "", "v=spf1 ")),
+    st.lists(record_fields, max_size=4),
+    st.sampled_from((";", "; ", " ;\t", ";;")),
+)
 
 
 @timeboxed(share=0.1)
@@ -100,11 +150,34 @@ def test_any_txt_records_give_a_grammatical_id_or_no_policy(txt):
 
 
 policy_lines = st.one_of(
-    st.sampled_from(("version: STSv1", "version:STSv1", "version: STSv2", "Version: STSv1", "mode: enforce",
-                     "mode: testing", "mode: none", "mode: Enforce", "max_age: 86400", "max_age: +5",
-                     "max_age: 31557601", "max_age: 01234567890", "mx: mail.example.com", "mx: *.example.com",
-                     "mx: *.*.example.com", "mx: -x.example", "mx:", "ext: value", "_ext: v", "", " ", "garbage")),
-    st.builds("{}: {}".format, st.sampled_from(("mx", "mode", "max_age", "version", "x")), line))
+    st.sampled_from(
+        (
+            "version: STSv1",
+            "version:STSv1",
+            "version: STSv2",
+            "Version: STSv1",
+            "mode: enforce",
+            "mode: testing",
+            "mode: none",
+            "mode: Enforce",
+            "max_age: 86400",
+            "max_age: +5",
+            "max_age: 31557601",
+            "max_age: 01234567890",
+            "mx: mail.example.com",
+            "mx: *.example.com",
+            "mx: *.*.example.com",
+            "mx: -x.example",
+            "mx:",
+            "ext: value",
+            "_ext: v",
+            "",
+            " ",
+            "garbage",
+        )
+    ),
+    st.builds("{}: {}".format, st.sampled_from(("mx", "mode", "max_age", "version", "x")), line),
+)
 
 
 @timeboxed(share=0.1)
@@ -125,8 +198,12 @@ hosts = st.one_of(st.from_regex(r"[a-zA-Z0-9.*-]{0,30}", fullmatch=True), line)
 
 
 @timeboxed(share=0.05)
-@given(patterns=st.lists(st.sampled_from(("mail.example.com", "*.example.com", "*.b.example.com", "example.com")),
-                         max_size=3), host=hosts)
+@given(
+    patterns=st.lists(
+        st.sampled_from(("mail.example.com", "*.example.com", "*.b.example.com", "example.com")), max_size=3
+    ),
+    host=hosts,
+)
 def test_an_mx_pattern_covers_exactly_the_hosts_of_rfc_8461_section_4_1(patterns, host):
     policy = mta_sts.Policy("example.com", "id", "enforce", tuple(patterns), 60)
     labels = host.lower().rstrip(".").split(".")
@@ -134,6 +211,9 @@ def test_an_mx_pattern_covers_exactly_the_hosts_of_rfc_8461_section_4_1(patterns
 
     def covers(pattern: str) -> bool:  # by labels: "*" stands for one whole LDH label
         want = pattern.split(".")
-        return len(want) == len(labels) and all(w == h or (i == 0 and w == "*" and re.fullmatch(ldh, h))
-                                                for i, (w, h) in enumerate(zip(want, labels, strict=True)))
+        return len(want) == len(labels) and all(
+            w == h or (i == 0 and w == "*" and re.fullmatch(ldh, h))
+            for i, (w, h) in enumerate(zip(want, labels, strict=True))
+        )
+
     assert policy.allows(host) is any(covers(p) for p in patterns)

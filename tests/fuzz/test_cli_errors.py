@@ -25,8 +25,11 @@ INTERNAL_NOTE = f"From: {SENDER}\r\nTo: {INTERNAL[0]}\r\nSubject: rota\r\n\r\nSS
 def setups(draw) -> tuple[bytes, bytes | None, bytes]:
     # Each input is often sound, so that the others are read too (a bad config.toml stops
     # the command before the rules or the message are looked at).
-    config = draw(st.one_of(st.just(b""), st.just(b'[organization]\ninternal_domains = ["valleyclinic.example"]\n'),
-                            config_texts()))
+    config = draw(
+        st.one_of(
+            st.just(b""), st.just(b'[organization]\ninternal_domains = ["valleyclinic.example"]\n'), config_texts()
+        )
+    )
     rules = draw(st.one_of(st.none(), st.none(), rule_files()))
     internal = well_formed(recipients=INTERNAL, max_depth=3, sound=False).map(lambda built: built.raw)
     message = draw(st.one_of(st.just(INTERNAL_NOTE), internal, internal.flatmap(mutated)))
@@ -41,8 +44,11 @@ def test_policy_check_exits_0_2_or_3_with_one_line_on_stderr(tmp_path, monkeypat
     home.mkdir()
     if rules is not None:
         (home / "rules.toml").write_bytes(rules)
-        config = config.replace(b"[policy]", b"[policy]\nrules_file = " + str(home / "rules.toml").encode() + b"\n") \
-            if b"[policy]" in config else config + b"\n[policy]\nrules_file = \"" + str(home / "rules.toml").encode() + b"\"\n"
+        config = (
+            config.replace(b"[policy]", b"[policy]\nrules_file = " + str(home / "rules.toml").encode() + b"\n")
+            if b"[policy]" in config
+            else config + b'\n[policy]\nrules_file = "' + str(home / "rules.toml").encode() + b'"\n'
+        )
     (home / "config.toml").write_bytes(config)
     (home / "message.eml").write_bytes(message)
     monkeypatch.setenv("POSTSEAL_HOME", str(home))

@@ -48,10 +48,16 @@ def test_a_draft_is_a_message_with_exactly_its_sender_and_recipients_or_a_bad_dr
 
 
 def bodies() -> st.SearchStrategy[bytes]:
-    valid = st.one_of(drafts().map(lambda d: json.dumps(d).encode()),
-                      st.sampled_from((b"null", b"[]", b'"draft"', b'{"to": ["a@b.example"]}')))
-    return st.one_of(valid, drafts().map(lambda d: json.dumps(d).encode()[:-3]),  # cut short
-                     st.binary(max_size=100), st.sampled_from((b"", b"{", b"\xff\xfe{}")))
+    valid = st.one_of(
+        drafts().map(lambda d: json.dumps(d).encode()),
+        st.sampled_from((b"null", b"[]", b'"draft"', b'{"to": ["a@b.example"]}')),
+    )
+    return st.one_of(
+        valid,
+        drafts().map(lambda d: json.dumps(d).encode()[:-3]),  # cut short
+        st.binary(max_size=100),
+        st.sampled_from((b"", b"{", b"\xff\xfe{}")),
+    )
 
 
 # Every door gets any body (found here: the add-in origin answered a body that is not JSON,
@@ -91,18 +97,29 @@ def test_any_body_at_any_compose_door_is_answered_in_json_with_a_decision(world,
 
 
 def draft(**fields) -> dict:
-    return {"client": "outlook", "from": SENDER, "to": [EXTERNAL[0]], "subject": "Follow-up",
-            "body": {"type": "text", "content": "See you Monday."}, **fields}
+    return {
+        "client": "outlook",
+        "from": SENDER,
+        "to": [EXTERNAL[0]],
+        "subject": "Follow-up",
+        "body": {"type": "text", "content": "See you Monday."},
+        **fields,
+    }
 
 
-@pytest.mark.parametrize("fields", [
-    pytest.param({"subject": "line one\r\nBcc: x@evil.example"}, id="CR/LF in the subject"),
-    pytest.param({"attachments": [{"name": "a\nb.txt", "content_base64": "aGk="}]}, id="LF in a file name"),
-    pytest.param({"subject": "\ud800"}, id="lone surrogate"),
-    pytest.param({"client": "outl\u00f6\u00f6k"}, id="non-ASCII client name"),
-    pytest.param({"attachments": [{"name": "a.txt", "content_base64": "aGk=", "content_type": "/ ; \x80"}]},
-                 id="non-ASCII content type"),
-])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        pytest.param({"subject": "line one\r\nBcc: x@evil.example"}, id="CR/LF in the subject"),
+        pytest.param({"attachments": [{"name": "a\nb.txt", "content_base64": "aGk="}]}, id="LF in a file name"),
+        pytest.param({"subject": "\ud800"}, id="lone surrogate"),
+        pytest.param({"client": "outl\u00f6\u00f6k"}, id="non-ASCII client name"),
+        pytest.param(
+            {"attachments": [{"name": "a.txt", "content_base64": "aGk=", "content_type": "/ ; \x80"}]},
+            id="non-ASCII content type",
+        ),
+    ],
+)
 def test_header_breaking_draft_fields_are_a_bad_draft_not_a_500(world, fields):
     body = json.dumps(draft(**fields)).encode()  # json.dumps writes "\ud800" as an escape
     status, ctype, raw = call(world, "POST", "/v1/compose/check", body)

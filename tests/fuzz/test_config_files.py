@@ -79,8 +79,7 @@ def policy_files(draw) -> bytes:
 
 @timeboxed(share=0.2)
 @given(raw=policy_files(), user=config_texts())
-def test_any_managed_policy_wins_and_is_locked_or_holds_all_mail_with_one_line(
-        folder, monkeypatch, raw, user):
+def test_any_managed_policy_wins_and_is_locked_or_holds_all_mail_with_one_line(folder, monkeypatch, raw, user):
     policy = folder / f"policy-{next(_homes)}.json"
     policy.write_bytes(raw)
     monkeypatch.setenv("POSTSEAL_MANAGED_POLICY", str(policy))
@@ -106,20 +105,46 @@ def test_any_managed_policy_wins_and_is_locked_or_holds_all_mail_with_one_line(
 
 changes = st.dictionaries(
     st.one_of(st.sampled_from(("relay", "portal", "tls", "outbox")), st.text(max_size=8)),
-    st.one_of(st.dictionaries(st.one_of(st.sampled_from(("host", "port", "starttls", "username", "password",
-                                                         "ca_file", "timeout", "url", "required_domains")),
-                                        st.text(max_size=8)),
-                              st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
-                                        st.text(max_size=20), st.lists(st.text(max_size=5), max_size=2)),
-                              max_size=3),
-              st.integers(), st.text(max_size=5)),
-    max_size=3)
+    st.one_of(
+        st.dictionaries(
+            st.one_of(
+                st.sampled_from(
+                    (
+                        "host",
+                        "port",
+                        "starttls",
+                        "username",
+                        "password",
+                        "ca_file",
+                        "timeout",
+                        "url",
+                        "required_domains",
+                    )
+                ),
+                st.text(max_size=8),
+            ),
+            st.one_of(
+                st.none(),
+                st.booleans(),
+                st.integers(),
+                st.floats(allow_nan=False),
+                st.text(max_size=20),
+                st.lists(st.text(max_size=5), max_size=2),
+            ),
+            max_size=3,
+        ),
+        st.integers(),
+        st.text(max_size=5),
+    ),
+    max_size=3,
+)
 
 
 @timeboxed(share=0.2)
 @given(first=changes, second=changes, locked=st.sets(st.sampled_from(("relay.host", "relay.port", "portal.url"))))
 def test_a_settings_change_is_refused_with_a_reason_or_leaves_a_config_the_agent_starts_from(
-        folder, monkeypatch, first, second, locked):
+    folder, monkeypatch, first, second, locked
+):
     # Known (issue 14): PATCH /v1/config with a lone surrogate. st.text() makes none.
     monkeypatch.setenv("POSTSEAL_MANAGED_POLICY", str(folder / "none.json"))
     home = fresh_home(folder)

@@ -13,26 +13,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.fuzz.messages import (
-    CHARSETS,
-    EXTERNAL,
-    INTERNAL,
-    TLS_PARTNER,
-    any_message,
-    chain,
-    headers_block,
-    mime_tree,
-)
+from tests.fuzz.messages import CHARSETS, EXTERNAL, INTERNAL, TLS_PARTNER, any_message, chain, headers_block, mime_tree
 from tests.fuzz.timebox import timeboxed
-from tests.fuzz.world import (
-    FINAL_STATES,
-    MARKER_NAME,
-    PASSING_SSN,
-    assert_in_outbox,
-    call,
-    json_answer,
-    start_world,
-)
+from tests.fuzz.world import FINAL_STATES, MARKER_NAME, PASSING_SSN, assert_in_outbox, call, json_answer, start_world
 
 RFC822 = "message/rfc822"
 _serial = itertools.count()
@@ -74,19 +57,24 @@ def secret_message(draw) -> tuple[bytes, str, list[str]]:
     """A message whose body carries a unique phrase (with a marker name and SSN the detectors
     let through), to recipients of every kind, around an arbitrary MIME tree."""
     token = f"case-{next(_serial)}-{draw(st.integers(0, 10**9))} {MARKER_NAME} {PASSING_SSN}"
-    recipients = draw(st.lists(st.sampled_from((*INTERNAL, *EXTERNAL, TLS_PARTNER)), min_size=1, max_size=4,
-                               unique=True))
+    recipients = draw(
+        st.lists(st.sampled_from((*INTERNAL, *EXTERNAL, TLS_PARTNER)), min_size=1, max_size=4, unique=True)
+    )
     lines = draw(headers_block(tuple(recipients)))
     charset = draw(st.sampled_from(("utf-8", "us-ascii", "iso-8859-1", *CHARSETS[:3])))
     cte = draw(st.sampled_from(("7bit", "quoted-printable", "base64")))
     text = f"Notes for {token}.\r\n".encode(charset)
     if cte == "base64":
         text = base64.encodebytes(text)
-    secret = (f"Content-Type: text/plain; charset={charset}\r\nContent-Transfer-Encoding: {cte}\r\n\r\n".encode()
-              + text)
+    secret = f"Content-Type: text/plain; charset={charset}\r\nContent-Transfer-Encoding: {cte}\r\n\r\n".encode() + text
     tree = draw(mime_tree(1, False, 4))[0]
-    body = (b'Content-Type: multipart/mixed; boundary="=_s"\r\n\r\n--=_s\r\n' + secret + b"\r\n--=_s\r\n"
-            + tree + b"\r\n--=_s--\r\n")
+    body = (
+        b'Content-Type: multipart/mixed; boundary="=_s"\r\n\r\n--=_s\r\n'
+        + secret
+        + b"\r\n--=_s\r\n"
+        + tree
+        + b"\r\n--=_s--\r\n"
+    )
     return b"\r\n".join(lines) + b"\r\n" + body, token.split()[0], recipients
 
 
@@ -133,8 +121,11 @@ def test_every_message_the_api_accepted_reached_a_final_state_and_nothing_leaked
 
 
 def test_a_raw_8bit_sender_name_still_reaches_a_portal_recipient(world):
-    raw = (b"From: Dr. Ren\xe9e \xff Chen <dr.chen@valleyclinic.example>\r\nTo: " + EXTERNAL[0].encode()
-           + b"\r\nSubject: follow-up\r\n\r\nsee you\r\n")
+    raw = (
+        b"From: Dr. Ren\xe9e \xff Chen <dr.chen@valleyclinic.example>\r\nTo: "
+        + EXTERNAL[0].encode()
+        + b"\r\nSubject: follow-up\r\n\r\nsee you\r\n"
+    )
     status, document = post(world, "/v1/messages", raw)
     assert status in (202, 400), document
     if status == 202:

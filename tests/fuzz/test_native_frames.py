@@ -40,8 +40,9 @@ ops = st.one_of(st.sampled_from(("chunk", "compose", "bye", "", f"Patient {MARKE
 requests = st.one_of(
     st.fixed_dictionaries({"id": ids, "op": st.just("hello")}),
     st.fixed_dictionaries({"id": ids, "op": st.just("compose"), "draft": drafts()}),
-    st.fixed_dictionaries({"id": ids, "op": ops},
-                          optional={"draft": any_json, "seq": any_json, "total": any_json, "data": any_json}),
+    st.fixed_dictionaries(
+        {"id": ids, "op": ops}, optional={"draft": any_json, "seq": any_json, "total": any_json, "data": any_json}
+    ),
     any_json,  # a JSON text that is no request at all
 )
 
@@ -53,7 +54,7 @@ def chunked(draw) -> list[bytes]:
     text = json.dumps(request)
     ident = draw(st.integers(0, 2**31))
     size = draw(st.integers(1, max(1, len(text))))
-    pieces = [text[i:i + size] for i in range(0, len(text), size)] or [""]
+    pieces = [text[i : i + size] for i in range(0, len(text), size)] or [""]
     frames = [{"id": ident, "op": "chunk", "seq": n, "total": len(pieces), "data": p} for n, p in enumerate(pieces)]
     trouble = draw(st.integers(0, 5))
     if trouble == 1 and len(frames) > 1:
@@ -98,7 +99,7 @@ def read_frames(data: bytes) -> list[dict]:
     while at < len(data):
         (size,) = HEADER.unpack_from(data, at)
         assert size <= native.MAX_FRAME_OUT, f"frame of {size} bytes: Chrome would drop the host"
-        body = data[at + 4:at + 4 + size]
+        body = data[at + 4 : at + 4 + size]
         assert len(body) == size, "a frame cut short on stdout"
         document = json.loads(body.decode("ascii"))
         assert isinstance(document, dict) and "id" in document, document
@@ -124,7 +125,8 @@ def responses(frames: list[dict]) -> list[dict]:
 @timeboxed(share=1.0)
 @given(stream=streams())
 def test_any_frame_stream_is_read_to_its_end_and_answered_only_in_frames_chrome_accepts(
-        world, log_tap, monkeypatch, stream):
+    world, log_tap, monkeypatch, stream
+):
     monkeypatch.setenv("POSTSEAL_HOME", str(world.home))  # where the host finds the agent
     data, plain, chunks = stream
     stdout = io.BytesIO()

@@ -28,13 +28,25 @@ from tests.fuzz.timebox import timeboxed
 
 _files = itertools.count()
 
-findings = st.lists(st.builds(Finding, type=st.sampled_from(DETECTOR_TYPES), location=st.just("body"),
-                              start=st.just(0), end=st.just(1), confidence=st.floats(0, 1)), max_size=6)
+findings = st.lists(
+    st.builds(
+        Finding,
+        type=st.sampled_from(DETECTOR_TYPES),
+        location=st.just("body"),
+        start=st.just(0),
+        end=st.just(1),
+        confidence=st.floats(0, 1),
+    ),
+    max_size=6,
+)
 addresses = st.lists(st.builds("{}@{}".format, st.sampled_from(("a", "b")), st.sampled_from(DOMAINS)), max_size=3)
-facts = st.builds(Facts, sender=st.sampled_from(("dr.chen@valleyclinic.example", "billing@valleyclinic.example",
-                                                 "someone@x.example")),
-                  external=addresses.map(tuple), internal=addresses.map(tuple),
-                  attachment_kinds=st.frozensets(st.sampled_from(ATTACHMENT_KINDS), max_size=3))
+facts = st.builds(
+    Facts,
+    sender=st.sampled_from(("dr.chen@valleyclinic.example", "billing@valleyclinic.example", "someone@x.example")),
+    external=addresses.map(tuple),
+    internal=addresses.map(tuple),
+    attachment_kinds=st.frozensets(st.sampled_from(ATTACHMENT_KINDS), max_size=3),
+)
 
 
 def expected_decision(rule_set, found, fact) -> tuple[Action, str, bool, bool, int]:
@@ -70,7 +82,12 @@ def test_any_rules_file_is_a_rule_set_or_one_rules_error_and_decides_as_document
     verdict = rule_set.evaluate(found, fact)
     action, rule_name, tls, portal, warnings = expected_decision(rule_set, found, fact)
     assert (verdict.action, verdict.rule, verdict.tls_allowed, verdict.portal_only, len(verdict.warnings)) == (
-        action, rule_name, tls, portal, warnings)
+        action,
+        rule_name,
+        tls,
+        portal,
+        warnings,
+    )
     assert verdict.findings == tuple(found)
 
 

@@ -18,14 +18,7 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
-from tests.fuzz.messages import (
-    EXTERNAL,
-    INTERNAL,
-    SENDER,
-    TLS_PARTNER,
-    any_message,
-    well_formed,
-)
+from tests.fuzz.messages import EXTERNAL, INTERNAL, SENDER, TLS_PARTNER, any_message, well_formed
 from tests.fuzz.timebox import timeboxed
 from tests.fuzz.world import HELD_SSN, MARKER_NAME, assert_in_outbox, start_world
 
@@ -97,17 +90,41 @@ class Wire:
 
 # --- what a session is made of -----------------------------------------------------------
 
-COMMANDS = ("EHLO", "HELO", "NOOP", "RSET", "HELP", "VRFY", "EXPN", "MAIL", "RCPT", "DATA", "BDAT", "AUTH",
-            "STARTTLS", "ehlo", "mail from:", "Rcpt To:", "XCLIENT", "PROXY", "ETRN", "TURN", "")
-addresses = st.one_of(st.sampled_from((SENDER, *INTERNAL, *EXTERNAL, TLS_PARTNER, "", "<>", "a@b", "@", "x" * 300)),
-                      st.emails())
+COMMANDS = (
+    "EHLO",
+    "HELO",
+    "NOOP",
+    "RSET",
+    "HELP",
+    "VRFY",
+    "EXPN",
+    "MAIL",
+    "RCPT",
+    "DATA",
+    "BDAT",
+    "AUTH",
+    "STARTTLS",
+    "ehlo",
+    "mail from:",
+    "Rcpt To:",
+    "XCLIENT",
+    "PROXY",
+    "ETRN",
+    "TURN",
+    "",
+)
+addresses = st.one_of(
+    st.sampled_from((SENDER, *INTERNAL, *EXTERNAL, TLS_PARTNER, "", "<>", "a@b", "@", "x" * 300)), st.emails()
+)
 line_bytes = st.binary(max_size=80).map(lambda b: b.replace(b"\r", b"").replace(b"\n", b""))
 command_lines = st.one_of(
     st.tuples(st.sampled_from(COMMANDS), st.one_of(line_bytes, addresses.map(str.encode))).map(
-        lambda t: t[0].encode() + (b" " + t[1] if t[1] else b"")),
+        lambda t: t[0].encode() + (b" " + t[1] if t[1] else b"")
+    ),
     addresses.map(lambda a: f"MAIL FROM:<{a}>".encode()),
-    st.tuples(addresses, st.sampled_from(("", " SIZE=10", " BODY=8BITMIME", " SMTPUTF8", " SIZE=x", " NOTIFY=NEVER"))).map(
-        lambda t: f"RCPT TO:<{t[0]}>{t[1]}".encode()),
+    st.tuples(
+        addresses, st.sampled_from(("", " SIZE=10", " BODY=8BITMIME", " SMTPUTF8", " SIZE=x", " NOTIFY=NEVER"))
+    ).map(lambda t: f"RCPT TO:<{t[0]}>{t[1]}".encode()),
     line_bytes,
     st.integers(500, 2000).map(lambda n: b"NOOP " + b"x" * n),  # over the 512-byte command limit
 )
@@ -141,9 +158,13 @@ class Attempt:
 
 
 attempts = st.builds(
-    Attempt, mechanism=st.sampled_from(("PLAIN", "PLAIN-continued", "LOGIN", "broken", "abort", "CRAM-MD5")),
-    right=st.integers(0, 3).map(bool), who=st.sampled_from(("", "admin", "postseal ")), secret=st.text(max_size=20),
-    broken=st.sampled_from((b"", b"!!!", b"====", b64(b"no-nul"))))
+    Attempt,
+    mechanism=st.sampled_from(("PLAIN", "PLAIN-continued", "LOGIN", "broken", "abort", "CRAM-MD5")),
+    right=st.integers(0, 3).map(bool),
+    who=st.sampled_from(("", "admin", "postseal ")),
+    secret=st.text(max_size=20),
+    broken=st.sampled_from((b"", b"!!!", b"====", b64(b"no-nul"))),
+)
 
 
 def data_lines(raw: bytes) -> list[bytes]:
@@ -158,20 +179,28 @@ def note(text: str) -> None:
         event(text)
 
 
-sessions = st.fixed_dictionaries({
-    "before_tls": st.lists(st.one_of(command_lines.map(lambda line: ("line", line)),
-                                     attempts.map(lambda a: ("auth", a))), max_size=4),
-    "tls": st.integers(0, 9).map(bool),
-    "auth": st.lists(attempts, min_size=1, max_size=2),
-    "after_auth": st.lists(command_lines, max_size=4),
-    "sender": st.one_of(st.just(SENDER), addresses),
-    "recipients": st.lists(st.one_of(st.sampled_from((*INTERNAL, *EXTERNAL, TLS_PARTNER)), addresses),
-                           min_size=1, max_size=3),
-    "body": st.one_of(well_formed().map(lambda built: built.raw),
-                      any_message(nesting=40), st.just(
-        f"From: {SENDER}\r\nTo: {EXTERNAL[0]}\r\nSubject: {MARKER_NAME}\r\n\r\nSSN {HELD_SSN}\r\n".encode())),
-    "quit": st.booleans(),
-})
+sessions = st.fixed_dictionaries(
+    {
+        "before_tls": st.lists(
+            st.one_of(command_lines.map(lambda line: ("line", line)), attempts.map(lambda a: ("auth", a))), max_size=4
+        ),
+        "tls": st.integers(0, 9).map(bool),
+        "auth": st.lists(attempts, min_size=1, max_size=2),
+        "after_auth": st.lists(command_lines, max_size=4),
+        "sender": st.one_of(st.just(SENDER), addresses),
+        "recipients": st.lists(
+            st.one_of(st.sampled_from((*INTERNAL, *EXTERNAL, TLS_PARTNER)), addresses), min_size=1, max_size=3
+        ),
+        "body": st.one_of(
+            well_formed().map(lambda built: built.raw),
+            any_message(nesting=40),
+            st.just(
+                f"From: {SENDER}\r\nTo: {EXTERNAL[0]}\r\nSubject: {MARKER_NAME}\r\n\r\nSSN {HELD_SSN}\r\n".encode()
+            ),
+        ),
+        "quit": st.booleans(),
+    }
+)
 
 
 def run_session(port: int, credentials: tuple[str, str, ssl.SSLContext], session: dict) -> list[str]:
@@ -244,7 +273,8 @@ def run_session(port: int, credentials: tuple[str, str, ssl.SSLContext], session
 @timeboxed(share=1.0, batch=10)
 @given(session=sessions)
 def test_random_smtp_sessions_get_well_formed_replies_and_what_is_accepted_is_kept(
-        world, credentials, log_tap, session):
+    world, credentials, log_tap, session
+):
     for ident in run_session(world.running.smtp_port, credentials, session):
         assert_in_outbox(world, ident)
     # Every logger, aiosmtpd's "mail.log" too (the relay sink's own records are kept apart).
@@ -253,9 +283,16 @@ def test_random_smtp_sessions_get_well_formed_replies_and_what_is_accepted_is_ke
 
 def test_the_smtp_submission_writes_no_addresses_commands_or_content_to_mail_log(world, credentials, log_tap):
     start = len(log_tap.lines)
-    session = {"before_tls": [], "tls": True, "auth": [Attempt("PLAIN", right=True)], "after_auth": [],
-               "sender": SENDER, "recipients": [EXTERNAL[0]], "quit": True,
-               "body": f"From: {SENDER}\r\nTo: {EXTERNAL[0]}\r\nSubject: x\r\n\r\nSSN {HELD_SSN} {MARKER_NAME}\r\n".encode()}
+    session = {
+        "before_tls": [],
+        "tls": True,
+        "auth": [Attempt("PLAIN", right=True)],
+        "after_auth": [],
+        "sender": SENDER,
+        "recipients": [EXTERNAL[0]],
+        "quit": True,
+        "body": f"From: {SENDER}\r\nTo: {EXTERNAL[0]}\r\nSubject: x\r\n\r\nSSN {HELD_SSN} {MARKER_NAME}\r\n".encode(),
+    }
     run_session(world.running.smtp_port, credentials, session)
     assert log_tap.leaks(markers=(HELD_SSN, MARKER_NAME, EXTERNAL[0]), since=start) == []
 

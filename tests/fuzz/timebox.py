@@ -33,8 +33,9 @@ DATABASE = None if os.environ.get("CI") else DirectoryBasedExampleDatabase(_ROOT
 def fuzz_settings(batch: int = BATCH) -> settings:
     # No per-example deadline and no health checks: fuzz inputs are slow and large on purpose,
     # and the agents the tests share are module fixtures (function_scoped_fixture).
-    return settings(max_examples=batch, deadline=None, suppress_health_check=list(HealthCheck),
-                    database=DATABASE, print_blob=True)
+    return settings(
+        max_examples=batch, deadline=None, suppress_health_check=list(HealthCheck), database=DATABASE, print_blob=True
+    )
 
 
 def timeboxed(share: float = 1.0, batch: int = BATCH) -> Callable:

@@ -63,8 +63,9 @@ class LogTap(logging.Handler):
         starting with `exclude`."""
         with self._guard:
             lines = self.lines[since:]
-        return [(name, text) for name, thread, text in lines
-                if thread not in self.outside and not name.startswith(exclude)]
+        return [
+            (name, text) for name, thread, text in lines if thread not in self.outside and not name.startswith(exclude)
+        ]
 
     def leaks(self, markers: tuple[str, ...] = MARKERS, exclude: tuple[str, ...] = (), since: int = 0) -> list[str]:
         return [text for _, text in self.agent_lines(exclude, since) if any(m in text for m in markers)]
@@ -87,8 +88,9 @@ class World:
         return f"World({self.api_url}, {len(self.accepted)} accepted)"
 
 
-def start_world(tmp_path_factory: pytest.TempPathFactory, tap: LogTap | None = None,
-                smtp: bool = False, addin: bool = False) -> Iterator[World]:
+def start_world(
+    tmp_path_factory: pytest.TempPathFactory, tap: LogTap | None = None, smtp: bool = False, addin: bool = False
+) -> Iterator[World]:
     """A real agent on loopback with a real relay sink, the way tests/conftest.py starts one,
     but once for a whole module. The environment is isolated here because the autouse
     `_isolated` fixture is per test and runs after a module fixture."""
@@ -104,8 +106,11 @@ def start_world(tmp_path_factory: pytest.TempPathFactory, tap: LogTap | None = N
         with SmtpSink(ca) as sink:
             if tap is not None:
                 tap.outside.update(t.ident for t in set(threading.enumerate()) - before)
-            config = make_config(sink.port, ca, ingress={"smtp_port": free_port() if smtp else 0,
-                                                         "addin_port": free_port() if addin else 0})
+            config = make_config(
+                sink.port,
+                ca,
+                ingress={"smtp_port": free_port() if smtp else 0, "addin_port": free_port() if addin else 0},
+            )
             (home / "config.toml").write_text(config_mod.to_toml(config))
             thread = AgentThread(home, config)
             running = thread.start()
@@ -120,8 +125,10 @@ def start_world(tmp_path_factory: pytest.TempPathFactory, tap: LogTap | None = N
 
 # --- HTTP ------------------------------------------------------------------------------------
 
-def call(world: World, method: str, path: str, body: bytes | None = None,
-         content_type: str = "application/json") -> tuple[int, str, bytes]:
+
+def call(
+    world: World, method: str, path: str, body: bytes | None = None, content_type: str = "application/json"
+) -> tuple[int, str, bytes]:
     """(status, content type, body) of one API call; HTTP errors are answers here, not raised.
     Paths under /addin/ go to the Outlook add-in origin (HTTPS, pairing secret)."""
     context = None

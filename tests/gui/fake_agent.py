@@ -14,12 +14,27 @@ from typing import Any
 from aiohttp import web
 
 HELD = {
-    "id": "fake000000000001", "message_id": "<1@valleyclinic.example>", "subject": "Disability form",
-    "sender": "dr.chen@valleyclinic.example", "created": time.time() - 60, "updated": time.time() - 60,
-    "state": "held", "reason": "This message contains a Social Security number and is going outside the organization.",
-    "plan": {}, "recipients": [{"address": "records@statedisability.example", "method": "portal", "state": "held",
-                                "reason": "held by policy", "attempts": 0, "next_attempt": None,
-                                "waiting_for_network": False, "proof": {}}],
+    "id": "fake000000000001",
+    "message_id": "<1@valleyclinic.example>",
+    "subject": "Disability form",
+    "sender": "dr.chen@valleyclinic.example",
+    "created": time.time() - 60,
+    "updated": time.time() - 60,
+    "state": "held",
+    "reason": "This message contains a Social Security number and is going outside the organization.",
+    "plan": {},
+    "recipients": [
+        {
+            "address": "records@statedisability.example",
+            "method": "portal",
+            "state": "held",
+            "reason": "held by policy",
+            "attempts": 0,
+            "next_attempt": None,
+            "waiting_for_network": False,
+            "proof": {},
+        }
+    ],
 }
 
 
@@ -34,11 +49,21 @@ class FakeAgent:
         self.token_in_file = token
         self.failures: dict[str, tuple[int, str, str]] = {}  # "METHOD /path" → (status, code, message)
         self.messages: list[dict[str, Any]] = [HELD]
-        self.config = {"values": {"relay": {"host": "smtp.clinic.example", "port": 587, "starttls": "required",
-                                            "username": "", "password": ""},
-                                  "portal": {"url": "https://portal.clinic.example", "embedded": False},
-                                  "policy": {"allow_release": True}},
-                       "locked": [], "source": str(home / "config.toml")}
+        self.config = {
+            "values": {
+                "relay": {
+                    "host": "smtp.clinic.example",
+                    "port": 587,
+                    "starttls": "required",
+                    "username": "",
+                    "password": "",
+                },
+                "portal": {"url": "https://portal.clinic.example", "embedded": False},
+                "policy": {"allow_release": True},
+            },
+            "locked": [],
+            "source": str(home / "config.toml"),
+        }
         self.seen: list[str] = []
         self.port = 0
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -63,19 +88,22 @@ class FakeAgent:
         def answer(body) -> object:
             async def handler(request: web.Request) -> web.Response:
                 return body() if callable(body) else web.json_response(body)
+
             return handler
 
         app = web.Application(middlewares=[self._guard])
         app.router.add_get("/v1/health", answer({"ok": True, "service": "postseal-agent"}))
         app.router.add_get("/v1/outbox", answer(lambda: web.json_response({"messages": self.messages})))
-        app.router.add_get("/v1/outbox/summary", answer({"counts": {"held": 1}, "offline_since": None,
-                                                         "audit_problem": ""}))
+        app.router.add_get(
+            "/v1/outbox/summary", answer({"counts": {"held": 1}, "offline_since": None, "audit_problem": ""})
+        )
         app.router.add_get("/v1/messages/{id}", self._message)
         app.router.add_post("/v1/messages/{id}/{action}", self._action)
         app.router.add_get("/v1/keys", answer({"keys": []}))
         app.router.add_get("/v1/accounts", answer({"accounts": [], "providers": {}, "transport": "api"}))
-        app.router.add_post("/v1/keys", answer(lambda: _error(400, "bad_key",
-                                                              "gpg could not import a key: no OpenPGP key found")))
+        app.router.add_post(
+            "/v1/keys", answer(lambda: _error(400, "bad_key", "gpg could not import a key: no OpenPGP key found"))
+        )
         app.router.add_get("/v1/config", answer(lambda: web.json_response(self.config)))
         app.router.add_get("/v1/audit", answer({"records": [], "total": 0}))
         app.router.add_get("/v1/audit/verify", answer({"ok": True, "records": 0, "unsigned": 0, "problem": ""}))

@@ -15,18 +15,36 @@ T = TypeVar("T")
 SENDER = "dr.chen@valleyclinic.example"
 
 
-def message(ident: str, state: str = "delivered", created: float = 1.0, updated: float = 1.0,
-            subject: str = "Lab results", recipients: tuple[str, ...] = ("ana@lakeside.example",),
-            method: str = "pgp") -> dict[str, Any]:
+def message(
+    ident: str,
+    state: str = "delivered",
+    created: float = 1.0,
+    updated: float = 1.0,
+    subject: str = "Lab results",
+    recipients: tuple[str, ...] = ("ana@lakeside.example",),
+    method: str = "pgp",
+) -> dict[str, Any]:
     """One outbox row in the shape GET /v1/outbox gives."""
-    return {"id": ident, "subject": subject, "sender": SENDER, "created": created, "updated": updated,
-            "state": state, "reason": "policy holds it for review" if state == "held" else "",
-            "recipients": [{"address": a, "method": method, "state": state} for a in recipients]}
+    return {
+        "id": ident,
+        "subject": subject,
+        "sender": SENDER,
+        "created": created,
+        "updated": updated,
+        "state": state,
+        "reason": "policy holds it for review" if state == "held" else "",
+        "recipients": [{"address": a, "method": method, "state": state} for a in recipients],
+    }
 
 
 def record(seq: int, event: str = "delivered", method: str = "pgp") -> dict[str, Any]:
-    return {"seq": seq, "time": f"2026-12-07T10:00:{seq:02d}+00:00", "event": event,
-            "recipients": ["ana@lakeside.example"], "method": method}
+    return {
+        "seq": seq,
+        "time": f"2026-12-07T10:00:{seq:02d}+00:00",
+        "event": event,
+        "recipients": ["ana@lakeside.example"],
+        "method": method,
+    }
 
 
 class FakeClient:
@@ -76,7 +94,7 @@ class FakeClient:
     def audit_page(self, offset: int | None, limit: int, where: AuditFilter | None = None) -> AuditPage:
         self._call("audit_page", offset, limit, where)
         records = [r for r in self.records if not (where and where.event) or r["event"] == where.event]
-        page = records[-limit:] if offset is None else records[offset:offset + limit]
+        page = records[-limit:] if offset is None else records[offset : offset + limit]
         return AuditPage(page, len(records))
 
 

@@ -28,8 +28,11 @@ def test_every_control_in_every_view_has_an_accessible_name(qtbot, start_agent, 
     wait_for_tone(qtbot, tray, Tone.PROTECTED)
     nameless = []
     for widget in (w for kind in CONTROLS for w in tray.window.findChildren(kind)):
-        if (widget.objectName().startswith("qt_") or type(widget).__name__ in ("QTabBar", "QHeaderView")
-                or isinstance(widget.parent(), QLineEdit)):
+        if (
+            widget.objectName().startswith("qt_")
+            or type(widget).__name__ in ("QTabBar", "QHeaderView")
+            or isinstance(widget.parent(), QLineEdit)
+        ):
             continue  # Qt's own parts: a table's corner button, a line edit's clear button, tab bars
         if widget.window() is not tray.window:
             continue
@@ -73,7 +76,9 @@ def test_dark_theme_follows_the_os_and_redraws_icons_light(qtbot, qapp, make_tra
         assert theme.current_is_dark(qapp)
         assert qapp.palette().color(QPalette.ColorRole.Window).lightness() < 64
         dark_icon = icons.pixmap("action-retry", 24).toImage()
-        ink = [dark_icon.pixelColor(x, y) for x in range(24) for y in range(24) if dark_icon.pixelColor(x, y).alpha() > 200]
+        ink = [
+            dark_icon.pixelColor(x, y) for x in range(24) for y in range(24) if dark_icon.pixelColor(x, y).alpha() > 200
+        ]
         assert ink and min(c.lightness() for c in ink) > 150  # light strokes on a dark window
         assert dark_icon != light_icon
     finally:

@@ -19,8 +19,9 @@ from tests.screenshots import screenshot_folder
 
 
 @pytest.mark.screenshots
-def test_signing_in_from_settings_and_signing_in_again_when_the_tray_asks(qtbot, account_agent, microsoft, ca,
-                                                                          make_tray, tmp_path):
+def test_signing_in_from_settings_and_signing_in_again_when_the_tray_asks(
+    qtbot, account_agent, microsoft, ca, make_tray, tmp_path
+):
     running, client = account_agent(microsoft)
     tray = make_tray()
     wait_for_tone(qtbot, tray, Tone.PROTECTED)

@@ -41,7 +41,9 @@ def test_verify_export_and_config(client):
     check = client.audit_verify()
     assert check.ok and check.records >= 3 and check.problem == ""
     assert client.audit_export("csv").startswith("seq,time,event,")
-    assert json.loads(client.audit_export("json"))["format"] == "postseal-audit-export"  # signed: agent/audit_evidence.py
+    assert (
+        json.loads(client.audit_export("json"))["format"] == "postseal-audit-export"
+    )  # signed: agent/audit_evidence.py
     config = client.config()
     assert config.value("relay", "starttls") == "opportunistic" and config.locked == frozenset()
     assert config.source.endswith("config.toml") and not config.is_locked("relay", "host")

@@ -18,8 +18,9 @@ from tests.gui.conftest import wait_for_tone
 def dropped_key_accepted(keys) -> bool:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile("/tmp/referrals-lakeside.asc")])
-    event = QDragEnterEvent(QPoint(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
-                            Qt.KeyboardModifier.NoModifier)
+    event = QDragEnterEvent(
+        QPoint(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
+    )
     QApplication.sendEvent(keys, event)
     return event.isAccepted()
 
@@ -49,8 +50,9 @@ def test_the_status_line_does_not_send_the_user_to_the_view_they_are_in(qtbot, f
     wait_for_tone(qtbot, tray, Tone.ATTENTION)  # the fake agent holds one message
     window = tray.window
     window.show_view("outbox")
-    assert window.status_text.text() == ("1 message held. Select a message marked “Held for review” to see why, "
-                                         "and what you can do about it.")
+    assert window.status_text.text() == (
+        "1 message held. Select a message marked “Held for review” to see why, and what you can do about it."
+    )
     window.show_view("keys")
     assert window.status_text.text() == "1 message held. Open the outbox to see why, and what you can do about it."
     assert tray.icon.detail_action.text() == "Open the outbox to see why, and what you can do about it."
@@ -63,8 +65,16 @@ def test_actions_are_off_while_the_agent_is_down_and_back_with_it(qtbot, live_ag
     assert outbox.release_button.isEnabled() and keys.create_button.isEnabled()
     live_agent.stop()
     wait_for_tone(qtbot, tray, Tone.STOPPED)
-    off = [outbox.release_button, outbox.retry_button, keys.create_button, keys.import_button,
-           keys.import_own_button, audit.verify_button, audit.csv_button, window.replies.refresh_button]
+    off = [
+        outbox.release_button,
+        outbox.retry_button,
+        keys.create_button,
+        keys.import_button,
+        keys.import_own_button,
+        audit.verify_button,
+        audit.csv_button,
+        window.replies.refresh_button,
+    ]
     for button in off:
         assert not button.isEnabled(), button.text()
     assert outbox.release_button.toolTip() == NEEDS_AGENT

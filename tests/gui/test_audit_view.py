@@ -19,8 +19,9 @@ from tests.gui.conftest import wait_for_tone
 def sent(qtbot, running, tray, *names: str) -> None:
     client = AgentClient(running.api_url, running.token)
     ids = [client.submit((SAMPLES / n).read_bytes()).id for n in names]
-    qtbot.waitUntil(lambda: all((m := tray.app.outbox.message(i)) and m.state in ("delivered", "held") for i in ids),
-                    timeout=15_000)
+    qtbot.waitUntil(
+        lambda: all((m := tray.app.outbox.message(i)) and m.state in ("delivered", "held") for i in ids), timeout=15_000
+    )
 
 
 def audit_view(qtbot, tray):
@@ -94,15 +95,23 @@ def test_verify_reports_an_intact_log_then_a_tampered_one(qtbot, start_agent, si
     qtbot.waitUntil(lambda: view.verify_result.kind == "error")
     assert view.verify_result.text.text() == (
         "Log integrity check FAILED: record 2 (line 2) was changed: its hash does not match its content. "
-        "Keep a copy of audit.log as it is and tell your security officer; do not edit the file.")
+        "Keep a copy of audit.log as it is and tell your security officer; do not edit the file."
+    )
 
 
-def test_a_50000_record_log_is_paged_lazily_and_the_window_never_freezes(qtbot, home, start_agent, sink, make_tray,
-                                                                         monkeypatch):
+def test_a_50000_record_log_is_paged_lazily_and_the_window_never_freezes(
+    qtbot, home, start_agent, sink, make_tray, monkeypatch
+):
     log = AuditLog(home)
     for n in range(50_000):
-        log.append("delivered", message=f"m{n:05d}", recipients=[f"patient{n % 997}@mailbox.example"],
-                   method="portal" if n % 3 else "pgp", state="delivered", reply=f"250 2.0.0 Ok: queued as Q{n}")
+        log.append(
+            "delivered",
+            message=f"m{n:05d}",
+            recipients=[f"patient{n % 997}@mailbox.example"],
+            method="portal" if n % 3 else "pgp",
+            state="delivered",
+            reply=f"250 2.0.0 Ok: queued as Q{n}",
+        )
     log.checkpoint()
     start_agent(sink.port)
     # Every page is asked for off the UI thread, and none is the whole log: that is what keeps
@@ -114,6 +123,7 @@ def test_a_50000_record_log_is_paged_lazily_and_the_window_never_freezes(qtbot, 
     def recorded(client, offset, limit, where=None):
         asked.append((threading.current_thread() is threading.main_thread(), limit))
         return page(client, offset, limit, where)
+
     monkeypatch.setattr(AgentClient, "audit_page", recorded)
     tray = make_tray()
     wait_for_tone(qtbot, tray, Tone.PROTECTED)
@@ -147,5 +157,6 @@ def test_chart_counts_messages_per_method_for_today(qtbot, start_agent, sink, ma
     sets = {s.label(): [s.at(i) for i in range(s.count())] for s in chart.series.barSets()}
     assert sets["secure portal"][-1] == 2 and sets["inside the organization"][-1] == 2
     assert len(sets["secure portal"]) == 30
-    assert chart.summary.text() == ("Last 30 days, messages delivered per method: inside the organization 2, "
-                                    "secure portal 2.")
+    assert chart.summary.text() == (
+        "Last 30 days, messages delivered per method: inside the organization 2, secure portal 2."
+    )

@@ -50,8 +50,14 @@ def test_each_dialog_is_wide_enough_for_its_text(qtbot, start_agent, sink, partn
     window = tray.window
     window.resize(1040, 660)
     wait_for_tone(qtbot, tray, Tone.ATTENTION)
-    qtbot.waitUntil(lambda: (m := tray.app.outbox.message(care)) is not None and m.can_revoke
-                    and all(r.proof for r in m.recipients) and len(tray.app.keys) == 1)
+    qtbot.waitUntil(
+        lambda: (
+            (m := tray.app.outbox.message(care)) is not None
+            and m.can_revoke
+            and all(r.proof for r in m.recipients)
+            and len(tray.app.keys) == 1
+        )
+    )
     outbox = window.outbox
     window.show_view("outbox")
 

@@ -37,27 +37,34 @@ def test_api_errors_are_one_line_each_and_the_app_goes_on(qtbot, fake_agent, mak
     tray = make_tray()
     qtbot.waitUntil(lambda: tray.window.statusBar().currentMessage() != "")
     assert tray.window.statusBar().currentMessage() == (
-        "The agent could not do that: database is locked. Try again; if it keeps failing, restart the agent.")
+        "The agent could not do that: database is locked. Try again; if it keeps failing, restart the agent."
+    )
 
     del fake_agent.failures["GET /v1/outbox"]
     tray.app.refresh()
     qtbot.waitUntil(lambda: tray.app.outbox.rowCount() == 1)
     fake_agent.failures["POST /v1/messages/fake000000000001/release"] = (
-        403, "managed", "your organization does not allow releasing held messages here; ask your privacy officer")
+        403,
+        "managed",
+        "your organization does not allow releasing held messages here; ask your privacy officer",
+    )
     outbox = tray.window.outbox
     tray.window.show_view("outbox")
     outbox.select("fake000000000001")
     outbox._release(outbox.selected(), "checked with the patient")
     qtbot.waitUntil(lambda: outbox.bar.kind == "error")
-    assert outbox.bar.text.text() == ("Your organization does not allow releasing held messages here; "
-                                      "ask your privacy officer.")
+    assert outbox.bar.text.text() == (
+        "Your organization does not allow releasing held messages here; ask your privacy officer."
+    )
 
     fake_agent.failures["GET /v1/audit/verify"] = (503, "storage_unavailable", "disk full on /var")
     audit = tray.window.audit
     audit.verify_button.click()
     qtbot.waitUntil(lambda: audit.verify_result.kind == "error")
-    assert audit.verify_result.text.text() == ("The log could not be checked: The agent could not do that: disk full "
-                                               "on /var. Try again; if it keeps failing, restart the agent.")
+    assert audit.verify_result.text.text() == (
+        "The log could not be checked: The agent could not do that: disk full "
+        "on /var. Try again; if it keeps failing, restart the agent."
+    )
     assert audit.verify_button.isEnabled()
 
 
@@ -65,8 +72,14 @@ def test_live_events_from_the_agent_update_the_window(qtbot, fake_agent, make_tr
     tray = make_tray()
     qtbot.waitUntil(lambda: tray.app.outbox.rowCount() == 1)
     with qtbot.waitSignal(tray.icon.notification_shown) as shown:
-        fake_agent.send({"type": "notice", "level": "error", "id": "fake000000000001",
-                         "text": "Not delivered to records@statedisability.example: 550 mailbox unavailable"})
+        fake_agent.send(
+            {
+                "type": "notice",
+                "level": "error",
+                "id": "fake000000000001",
+                "text": "Not delivered to records@statedisability.example: 550 mailbox unavailable",
+            }
+        )
     assert shown.args[0].title == "Not delivered" and "550 mailbox unavailable" in shown.args[0].text
     fake_agent.send({"type": "status", "offline_since": 1700000000.0})
     qtbot.waitUntil(lambda: tray.app.offline_since == 1700000000.0)
@@ -103,7 +116,7 @@ def test_the_app_starts_the_agent_when_none_is_running(qtbot, home, ca, sink, ma
 
 
 def test_an_agent_that_cannot_start_says_why(qtbot, home, make_tray):
-    (home / "config.toml").write_text("[relay]\nhots = \"smtp.clinic.example\"\n")
+    (home / "config.toml").write_text('[relay]\nhots = "smtp.clinic.example"\n')
     tray = make_tray(autostart=True, show=False)
     with qtbot.waitSignal(tray.app.notified, timeout=30_000) as told:
         pass

@@ -27,13 +27,22 @@ def drop(view, *paths) -> bool:
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
     with warnings.catch_warnings():  # PySide6 6.12 flags this constructor; Qt itself still uses it
         warnings.simplefilter("ignore", DeprecationWarning)
-        enter = QDragEnterEvent(QPointF(20, 20).toPoint(), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                                Qt.KeyboardModifier.NoModifier)
+        enter = QDragEnterEvent(
+            QPointF(20, 20).toPoint(),
+            Qt.DropAction.CopyAction,
+            mime,
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
+        )
     QApplication.sendEvent(view, enter)
     if not enter.isAccepted():
         return False
-    QApplication.sendEvent(view, QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime,
-                                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+    QApplication.sendEvent(
+        view,
+        QDropEvent(
+            QPointF(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+        ),
+    )
     return True
 
 
@@ -59,8 +68,9 @@ def test_create_own_key_then_export_its_public_part(qtbot, start_agent, sink, ma
     assert exported.startswith("-----BEGIN PGP PUBLIC KEY BLOCK-----") and "PRIVATE" not in exported
 
 
-def test_import_a_partner_key_by_file_see_its_validity_then_remove_it(qtbot, start_agent, sink, make_tray, partner,
-                                                                    monkeypatch, tmp_path):
+def test_import_a_partner_key_by_file_see_its_validity_then_remove_it(
+    qtbot, start_agent, sink, make_tray, partner, monkeypatch, tmp_path
+):
     start_agent(sink.port)
     view = keys_view(qtbot, make_tray())
     key_file = tmp_path / "lakeside.asc"
@@ -93,7 +103,9 @@ def test_a_corrupt_key_file_dropped_says_what_happened_and_how_to_fix_it(qtbot, 
     start_agent(sink.port)
     view = keys_view(qtbot, make_tray())
     corrupt = tmp_path / "broken.asc"
-    corrupt.write_text("-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQINBGVZ!!not base64!!\n-----END PGP PUBLIC KEY BLOCK-----\n")
+    corrupt.write_text(
+        "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQINBGVZ!!not base64!!\n-----END PGP PUBLIC KEY BLOCK-----\n"
+    )
     assert drop(view, corrupt)
     qtbot.waitUntil(lambda: view.bar.kind == "error", timeout=10_000)
     text = view.bar.text.text()
@@ -111,9 +123,23 @@ def test_a_corrupt_key_file_dropped_says_what_happened_and_how_to_fix_it(qtbot, 
 
 def test_an_own_key_about_to_expire_is_flagged_in_keys_view_and_tray(qtbot, start_agent, sink, make_tray, home):
     start_agent(sink.port)
-    subprocess.run(["gpg", "--homedir", str(home / "gnupg"), "--batch", "--passphrase", "", "--quick-gen-key",
-                    "Dr. Emily Chen <dr.chen@valleyclinic.example>", "future-default", "default", "10d"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "gpg",
+            "--homedir",
+            str(home / "gnupg"),
+            "--batch",
+            "--passphrase",
+            "",
+            "--quick-gen-key",
+            "Dr. Emily Chen <dr.chen@valleyclinic.example>",
+            "future-default",
+            "default",
+            "10d",
+        ],
+        check=True,
+        capture_output=True,
+    )
     tray = make_tray()
     wait_for_tone(qtbot, tray, Tone.ATTENTION)
     assert tray.app.status.title == "Your key needs attention"
@@ -130,8 +156,9 @@ def test_an_own_key_about_to_expire_is_flagged_in_keys_view_and_tray(qtbot, star
     wait_for_tone(qtbot, tray, Tone.PROTECTED)  # nothing needs attention any more
 
 
-def test_smime_certificates_and_an_own_p12_are_imported_and_an_expiring_one_warns(qtbot, start_agent, sink, make_tray,
-                                                                                   tmp_path):
+def test_smime_certificates_and_an_own_p12_are_imported_and_an_expiring_one_warns(
+    qtbot, start_agent, sink, make_tray, tmp_path
+):
     from tests.smime_pki import Pki
 
     pki = Pki(tmp_path / "pki")

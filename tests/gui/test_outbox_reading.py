@@ -14,15 +14,29 @@ from gui.outbox_model import MESSAGE_ROLE, RECIPIENTS, TIME
 from tests.gui.fake_agent import HELD
 
 DAY = 86400
-PEOPLE = ["referrals@lakesidecardiology.example", "nurse.patel@valleyclinic.example",
-          "sam.okafor@northside-health.example", "claims@harborbilling.example"]
+PEOPLE = [
+    "referrals@lakesidecardiology.example",
+    "nurse.patel@valleyclinic.example",
+    "sam.okafor@northside-health.example",
+    "claims@harborbilling.example",
+]
 
 
 def message(ident: str, age: float, subject: str, methods=("pgp", "internal", "portal", "smime")) -> dict:
     created = time.time() - age
-    return {**HELD, "id": ident, "subject": subject, "created": created, "updated": created, "state": "delivered",
-            "reason": "", "recipients": [{**HELD["recipients"][0], "address": a, "method": m, "state": "delivered",
-                                          "reason": ""} for a, m in zip(PEOPLE, methods, strict=False)]}
+    return {
+        **HELD,
+        "id": ident,
+        "subject": subject,
+        "created": created,
+        "updated": created,
+        "state": "delivered",
+        "reason": "",
+        "recipients": [
+            {**HELD["recipients"][0], "address": a, "method": m, "state": "delivered", "reason": ""}
+            for a, m in zip(PEOPLE, methods, strict=False)
+        ],
+    }
 
 
 def outbox_with(qtbot, fake_agent, make_tray, *messages: dict):
@@ -42,9 +56,14 @@ def shown_at(view, ident: str, column: int):
 
 
 def test_an_older_row_shows_its_date_and_a_row_from_today_only_its_time(qtbot, fake_agent, make_tray):
-    view = outbox_with(qtbot, fake_agent, make_tray, message("today000000001", 60, "Call back re: INR result"),
-                       message("lastweek000001", 3 * DAY, "Referral: Robert Alvarez"),
-                       message("lastyear000001", 400 * DAY, "Corrected claim batch"))
+    view = outbox_with(
+        qtbot,
+        fake_agent,
+        make_tray,
+        message("today000000001", 60, "Call back re: INR result"),
+        message("lastweek000001", 3 * DAY, "Referral: Robert Alvarez"),
+        message("lastyear000001", 400 * DAY, "Corrected claim batch"),
+    )
     today = shown_at(view, "today000000001", TIME).data()
     assert today == time.strftime("%H:%M", time.localtime(time.time() - 60))
     for ident, age in (("lastweek000001", 3 * DAY), ("lastyear000001", 400 * DAY)):
@@ -68,14 +87,17 @@ def test_every_recipient_can_be_read_in_the_tooltip_of_the_recipients_cell(qtbot
     rect = view.table.visualRect(cell)
     assert rect.width() < sum(view.fontMetrics().horizontalAdvance(a) for a in PEOPLE)  # the cell cannot show all
     spot = rect.center()
-    QApplication.sendEvent(view.table.viewport(), QHelpEvent(QEvent.Type.ToolTip, spot,
-                                                             view.table.viewport().mapToGlobal(spot)))
+    QApplication.sendEvent(
+        view.table.viewport(), QHelpEvent(QEvent.Type.ToolTip, spot, view.table.viewport().mapToGlobal(spot))
+    )
     qtbot.waitUntil(lambda: QToolTip.isVisible())
     lines = QToolTip.text().splitlines()
-    assert lines == ["referrals@lakesidecardiology.example: OpenPGP, held for review",
-                     "nurse.patel@valleyclinic.example: inside the organization, held for review",
-                     "sam.okafor@northside-health.example: secure portal, held for review",
-                     "claims@harborbilling.example: S/MIME, held for review"]
+    assert lines == [
+        "referrals@lakesidecardiology.example: OpenPGP, held for review",
+        "nurse.patel@valleyclinic.example: inside the organization, held for review",
+        "sam.okafor@northside-health.example: secure portal, held for review",
+        "claims@harborbilling.example: S/MIME, held for review",
+    ]
     QToolTip.hideText()
 
 
@@ -85,8 +107,13 @@ def test_a_legend_under_the_outbox_says_what_each_method_icon_means(qtbot, fake_
     assert legend.isVisibleTo(view.window())
     assert legend.geometry().top() >= view.table.geometry().bottom()  # under the table, not hidden in a menu
     words = {method: legend.words[method].text() for method, _ in MEANINGS}
-    assert words == {"pgp": "OpenPGP", "smime": "S/MIME", "portal": "Secure portal", "tls": "Verified TLS",
-                     "internal": "Inside the organization"}
+    assert words == {
+        "pgp": "OpenPGP",
+        "smime": "S/MIME",
+        "portal": "Secure portal",
+        "tls": "Verified TLS",
+        "internal": "Inside the organization",
+    }
     for method, sentence in MEANINGS:
         drawn = legend.icons[method].pixmap().toImage()
         assert drawn == icons.pixmap(f"method-{method}", 16, view.table.palette().text().color()).toImage()

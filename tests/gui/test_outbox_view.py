@@ -23,8 +23,12 @@ def settled(tray, ident: str, state: str):
     def check() -> bool:
         message = tray.app.outbox.message(ident)
         # the full record, not only the state an event announced ahead of it
-        return (message is not None and message.state == state
-                and (state != "delivered" or all(r.proof for r in message.recipients)))
+        return (
+            message is not None
+            and message.state == state
+            and (state != "delivered" or all(r.proof for r in message.recipients))
+        )
+
     return check
 
 
@@ -52,9 +56,13 @@ def test_a_delivered_message_appears_live_with_method_state_and_progress(qtbot, 
     assert view.proxy.index(row, PROGRESS).data() == "3 of 3 delivered"
     assert view.proxy.index(row, RECIPIENTS).data() == (
         "referrals@lakesidecardiology.example via secure portal; nurse.patel@valleyclinic.example inside "
-        "the organization; sam.okafor@northside-health.example via secure portal")
-    assert [view.recipients.item(r, 0).text() for r in range(3)] == ["secure portal", "inside the organization",
-                                                                      "secure portal"]
+        "the organization; sam.okafor@northside-health.example via secure portal"
+    )
+    assert [view.recipients.item(r, 0).text() for r in range(3)] == [
+        "secure portal",
+        "inside the organization",
+        "secure portal",
+    ]
     assert not view.recipients.item(0, 0).icon().isNull()
 
 
@@ -62,8 +70,12 @@ def test_search_and_filter_narrow_the_list(qtbot, start_agent, sink, make_tray):
     running = start_agent(sink.port)
     tray = make_tray()
     ids = submit(running, "01-internal-note.eml", "02-referral-lab-results.eml", "05-disability-form-ssn.eml")
-    qtbot.waitUntil(lambda: all(tray.app.outbox.message(i) and tray.app.outbox.message(i).state in ("delivered", "held")
-                                for i in ids), timeout=15_000)
+    qtbot.waitUntil(
+        lambda: all(
+            tray.app.outbox.message(i) and tray.app.outbox.message(i).state in ("delivered", "held") for i in ids
+        ),
+        timeout=15_000,
+    )
     view = tray.window.outbox
     qtbot.keyClicks(view.search, "lakeside")
     assert visible_subjects(view) == ["Referral: Robert Alvarez, atrial fibrillation"]
@@ -103,8 +115,10 @@ def test_send_via_portal_instead_reroutes_a_deferred_tls_copy(qtbot, start_agent
         assert view.retry_button.isEnabled() and view.portal_button.isEnabled()
         qtbot.mouseClick(view.retry_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: view.bar.kind != "")
-        assert view.bar.text.text() in ("Trying 1 recipient again now.",
-                                        "Nothing to retry: no recipient of this message is waiting for another try.")
+        assert view.bar.text.text() in (
+            "Trying 1 recipient again now.",
+            "Nothing to retry: no recipient of this message is waiting for another try.",
+        )
         qtbot.waitUntil(settled(tray, ident, "deferred"), timeout=15_000)
         view.select(ident)
         qtbot.mouseClick(view.portal_button, Qt.MouseButton.LeftButton)

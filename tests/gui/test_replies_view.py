@@ -16,8 +16,9 @@ FILE = "ankle.jpg"
 DATA = b"\xff\xd8\xff\xe0 ankle photo \x00\xff"
 
 
-def test_a_kept_reply_is_listed_read_and_its_file_saved(qtbot, start_agent, sink, make_tray, home, monkeypatch,
-                                                         tmp_path):
+def test_a_kept_reply_is_listed_read_and_its_file_saved(
+    qtbot, start_agent, sink, make_tray, home, monkeypatch, tmp_path
+):
     start_agent(sink.port, portal={"poll_seconds": 1})
     tray = make_tray()
     wait_for_tone(qtbot, tray, Tone.PROTECTED)
@@ -27,8 +28,7 @@ def test_a_kept_reply_is_listed_read_and_its_file_saved(qtbot, start_agent, sink
     assert "No secure replies yet" in view.empty.text() and not view.save_button.isVisible()
 
     assert run_cli("send", str(SAMPLES / "03-patient-followup.eml"), "--wait", home=home).returncode == 0
-    with qtbot.waitSignal(tray.app.notified, timeout=30_000,
-                          check_params_cb=lambda n: n.view == "replies") as told:
+    with qtbot.waitSignal(tray.app.notified, timeout=30_000, check_params_cb=lambda n: n.view == "replies") as told:
         reply_through_portal(sink, TEXT, FILE, DATA)
     assert told.args[0].title == "Secure reply" and TEXT not in told.args[0].text  # no content in a notification
 

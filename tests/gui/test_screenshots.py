@@ -25,8 +25,10 @@ from tests.screenshots import check_screenshot, screenshot_folder
 pytestmark = pytest.mark.screenshots
 
 STATES = (
-    TrayStatus(Tone.PROTECTED, "Protected", ""), TrayStatus(Tone.SENDING, "Sending 3", "", 3),
-    TrayStatus(Tone.OFFLINE, "Offline, 4 waiting", "", 4), TrayStatus(Tone.ATTENTION, "1 message held", ""),
+    TrayStatus(Tone.PROTECTED, "Protected", ""),
+    TrayStatus(Tone.SENDING, "Sending 3", "", 3),
+    TrayStatus(Tone.OFFLINE, "Offline, 4 waiting", "", 4),
+    TrayStatus(Tone.ATTENTION, "1 message held", ""),
     TrayStatus(Tone.STOPPED, "Agent not running", ""),
 )
 
@@ -61,8 +63,10 @@ def tray_states_image() -> QImage:
 # and no port picked for a test run. The agent is restarted on this configuration once the
 # mail for the pictures has been delivered (through the test relay, with the test CA).
 CLEAN_RELAY = {"host": "smtp.valleyclinic.example", "starttls": "required"}  # fixed by IT (managed policy)
-CLEAN = {"relay": {"port": 587, "ca_file": "", "username": "dr.chen"},
-         "portal": {"url": "https://portal.valleyclinic.example", "embedded": False, "allow_test_url": False}}
+CLEAN = {
+    "relay": {"port": 587, "ca_file": "", "username": "dr.chen"},
+    "portal": {"url": "https://portal.valleyclinic.example", "embedded": False, "allow_test_url": False},
+}
 
 
 @pytest.fixture
@@ -109,8 +113,11 @@ def test_screenshots_of_each_window(qtbot, qapp, live_agent, make_tray, partner,
     from tests.smime_pki import Pki
 
     pki = Pki(tmp_path / "pki")
-    running = live_agent.start(managed={"relay": {"host": "127.0.0.1", "starttls": "opportunistic"}},
-                               ingress={"smtp_port": free_port()}, smime={"trusted_ca_files": [str(pki.ca_file)]})
+    running = live_agent.start(
+        managed={"relay": {"host": "127.0.0.1", "starttls": "opportunistic"}},
+        ingress={"smtp_port": free_port()},
+        smime={"trusted_ca_files": [str(pki.ca_file)]},
+    )
     client = AgentClient(running.api_url, running.token)
     client.import_key(partner.public_key().encode())
     client.import_key(pki.person("claims@harborbilling.example", crl=False).pem())  # a partner's S/MIME certificate
@@ -122,8 +129,9 @@ def test_screenshots_of_each_window(qtbot, qapp, live_agent, make_tray, partner,
     window = tray.window
     window.resize(1180, 700)
     wait_for_tone(qtbot, tray, Tone.ATTENTION)
-    qtbot.waitUntil(lambda: tray.app.outbox.rowCount() == len(ids) and tray.app.config is not None
-                    and len(tray.app.keys) == 3)
+    qtbot.waitUntil(
+        lambda: tray.app.outbox.rowCount() == len(ids) and tray.app.config is not None and len(tray.app.keys) == 3
+    )
     held = next(m for m in tray.app.outbox.messages() if m.held)
     care = next(m for m in tray.app.outbox.messages() if len(m.recipients) == 3)
     saved = []
@@ -163,8 +171,14 @@ def test_screenshots_of_each_window(qtbot, qapp, live_agent, make_tray, partner,
     live_agent.stop()
     wait_for_tone(qtbot, tray, Tone.STOPPED)
     live_agent.start(managed={"relay": CLEAN_RELAY}, ingress={"smtp_port": free_port()}, **CLEAN)
-    qtbot.waitUntil(lambda: tray.app.connected and tray.app.config is not None
-                    and tray.app.config.value("relay", "host", "") == CLEAN_RELAY["host"], timeout=10_000)
+    qtbot.waitUntil(
+        lambda: (
+            tray.app.connected
+            and tray.app.config is not None
+            and tray.app.config.value("relay", "host", "") == CLEAN_RELAY["host"]
+        ),
+        timeout=10_000,
+    )
     window.show_view("settings")
     settings = window.settings
     qtbot.waitUntil(lambda: settings.shown("relay.host") == CLEAN_RELAY["host"])
@@ -189,12 +203,16 @@ def test_screenshots_of_each_window(qtbot, qapp, live_agent, make_tray, partner,
 def test_screenshot_of_the_first_run_page(qtbot, qapp, live_agent, make_tray, tmp_path):
     folder = screenshot_folder(tmp_path)
     # A computer just installed: IT fixed the relay; the domains and the portal address are left.
-    live_agent.start(managed={"relay": CLEAN_RELAY}, organization={"internal_domains": []},
-                     relay=CLEAN["relay"],
-                     portal={"url": f"http://127.0.0.1:{usual_port(8025)}", "allow_test_url": False})
+    live_agent.start(
+        managed={"relay": CLEAN_RELAY},
+        organization={"internal_domains": []},
+        relay=CLEAN["relay"],
+        portal={"url": f"http://127.0.0.1:{usual_port(8025)}", "allow_test_url": False},
+    )
     tray = make_tray(show=False)
-    qtbot.waitUntil(lambda: tray.window.isVisible() and tray.window.settings.first_run.isVisibleTo(tray.window),
-                    timeout=10_000)
+    qtbot.waitUntil(
+        lambda: tray.window.isVisible() and tray.window.settings.first_run.isVisibleTo(tray.window), timeout=10_000
+    )
     tray.window.resize(1180, 760)
     qtbot.wait(200)
     settings = tray.window.settings

@@ -24,12 +24,19 @@ def test_apply_and_revert_end_the_page_they_save_and_nothing_else_is_on_it(qtbot
     assert abs(top_in(view.revert_button, page) - buttons_top) <= 2  # one row (an icon may add a pixel)
     buttons_top = min(buttons_top, top_in(view.revert_button, page))
     groups = page.findChildren(QGroupBox)
-    assert [g.title() for g in groups] == ["Your organization", "Outgoing mail server (relay)", "Secure portal",
-                                           "Held messages"]
+    assert [g.title() for g in groups] == [
+        "Your organization",
+        "Outgoing mail server (relay)",
+        "Secure portal",
+        "Held messages",
+    ]
     for widget in (*groups, view.source, view.open_button):  # everything Apply covers is above it
         assert top_in(widget, page) + widget.height() <= buttons_top, widget
-    below = [w for w in page.findChildren(QWidget) if w.isVisibleTo(page) and top_in(w, page) > buttons_top
-             and w not in (view.apply_button, view.revert_button)]
+    below = [
+        w
+        for w in page.findChildren(QWidget)
+        if w.isVisibleTo(page) and top_in(w, page) > buttons_top and w not in (view.apply_button, view.revert_button)
+    ]
     assert below == []
     for elsewhere in (view.accounts, view.desktop, view.start_at_login):  # they act at once: not here
         assert not page.isAncestorOf(elsewhere)

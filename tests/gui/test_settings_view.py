@@ -42,8 +42,9 @@ def test_managed_settings_are_locked_and_release_is_refused_everywhere(qtbot, li
     assert "ask your privacy officer" in outbox.detail.text()
     outbox._release(tray.app.outbox.message(ident), "stale click")  # the agent refuses it too
     qtbot.waitUntil(lambda: outbox.bar.kind == "error")
-    assert outbox.bar.text.text() == ("Your organization does not allow releasing held messages here; "
-                                      "ask your privacy officer to release it.")
+    assert outbox.bar.text.text() == (
+        "Your organization does not allow releasing held messages here; ask your privacy officer to release it."
+    )
 
 
 def test_start_at_login_writes_and_removes_the_autostart_entry(qtbot, start_agent, sink, make_tray, tmp_path):
@@ -105,8 +106,11 @@ def test_portal_address_waits_for_a_restart_and_bad_values_are_not_saved(qtbot, 
     view = tray.window.settings
     qtbot.waitUntil(lambda: tray.app.config is not None)
     before = (home / "config.toml").read_text()
-    for name, value, named in (("relay.host", "", "relay.host"), ("portal.url", "clinic portal", "portal.url"),
-                               ("relay.ca_file", str(home / "no-such-ca.pem"), "no-such-ca.pem")):
+    for name, value, named in (
+        ("relay.host", "", "relay.host"),
+        ("portal.url", "clinic portal", "portal.url"),
+        ("relay.ca_file", str(home / "no-such-ca.pem"), "no-such-ca.pem"),
+    ):
         view.revert_button.click()
         view.fields[name].setText(value)
         view.apply_button.click()
@@ -150,7 +154,9 @@ def test_desktop_mail_settings_say_when_the_submission_is_off(qtbot, start_agent
     assert not box.password.isEnabled() and box.password.text() == ""
 
 
-def test_the_first_run_page_asks_for_what_is_missing_and_follows_what_is_saved(qtbot, start_agent, sink, make_tray, home):
+def test_the_first_run_page_asks_for_what_is_missing_and_follows_what_is_saved(
+    qtbot, start_agent, sink, make_tray, home
+):
     # A computer set up by hand: no domains, the default portal address on this computer.
     start_agent(sink.port, organization={"internal_domains": []}, portal={"allow_test_url": False})
     tray = make_tray(show=False)

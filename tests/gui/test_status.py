@@ -8,17 +8,34 @@ from gui.status import Tone, tray_status
 
 
 def message(state: str, *recipients: str, waiting: bool = False) -> OutboxMessage:
-    return OutboxMessage.from_json({
-        "id": f"id-{state}-{len(recipients)}", "subject": "s", "sender": "dr.chen@valleyclinic.example",
-        "created": 1.0, "updated": 1.0, "state": state, "reason": "",
-        "recipients": [{"address": a, "method": "pgp", "state": state, "waiting_for_network": waiting}
-                       for a in recipients or ("a@partner.example",)]})
+    return OutboxMessage.from_json(
+        {
+            "id": f"id-{state}-{len(recipients)}",
+            "subject": "s",
+            "sender": "dr.chen@valleyclinic.example",
+            "created": 1.0,
+            "updated": 1.0,
+            "state": state,
+            "reason": "",
+            "recipients": [
+                {"address": a, "method": "pgp", "state": state, "waiting_for_network": waiting}
+                for a in recipients or ("a@partner.example",)
+            ],
+        }
+    )
 
 
 def own_key(days: float, revoked: bool = False) -> KeyEntry:
-    return KeyEntry.from_json({"fingerprint": "AB" * 20, "emails": ["dr.chen@valleyclinic.example"],
-                               "expires": int(time.time() + days * 86400), "secret": True,
-                               "usable": days > 0 and not revoked, "revoked": revoked})
+    return KeyEntry.from_json(
+        {
+            "fingerprint": "AB" * 20,
+            "emails": ["dr.chen@valleyclinic.example"],
+            "expires": int(time.time() + days * 86400),
+            "secret": True,
+            "usable": days > 0 and not revoked,
+            "revoked": revoked,
+        }
+    )
 
 
 def test_no_agent_says_mail_cannot_be_sent_until_it_runs():
@@ -87,8 +104,14 @@ def problem(code: str, holds: str = "nothing", warn: bool = True) -> dict:
 
 
 def test_a_broken_managed_policy_wins_over_everything_the_agent_reports():
-    status = tray_status(True, "", [message("held"), message("sending")], None, [own_key(5)],
-                         setup=[problem("no_internal_domains"), problem("managed_policy_invalid", "all")])
+    status = tray_status(
+        True,
+        "",
+        [message("held"), message("sending")],
+        None,
+        [own_key(5)],
+        setup=[problem("no_internal_domains"), problem("managed_policy_invalid", "all")],
+    )
     assert (status.tone, status.title) == (Tone.ATTENTION, "Mail held: policy problem")
     assert "no mail is sent" in status.detail and "IT" in status.detail
 
@@ -104,7 +127,9 @@ def test_a_portal_no_patient_can_open_asks_for_it_after_held_mail():
 
 def test_set_up_warnings_read_as_incomplete_and_a_chosen_trial_is_not_one():
     status = tray_status(True, "", [], None, [], setup=[problem("relay_unencrypted")])
-    assert (status.title, status.detail) == ("Set-up incomplete",
-                                             "Mail to the clinic's relay may travel unencrypted. Tell your IT team.")
+    assert (status.title, status.detail) == (
+        "Set-up incomplete",
+        "Mail to the clinic's relay may travel unencrypted. Tell your IT team.",
+    )
     assert tray_status(True, "", [], None, [], setup=[problem("some_future_code")]).title == "Set-up incomplete"
     assert tray_status(True, "", [], None, [], setup=[problem("portal_url_test", warn=False)]).tone == Tone.PROTECTED

@@ -35,11 +35,18 @@ def app(home: Path, client: FakeClient) -> Iterator[TrayApp]:
 
 
 def test_the_tray_shows_what_the_agent_answers_and_says_held_mail_without_its_subject(qtbot, app, client):
-    client.outbox_rows = [message("m1", state="held", subject="Patient HIV results",
-                                  recipients=("records@statedisability.example", "b@y.example")),
-                          message("m2", created=2.0)]
-    client.key_rows = [{"type": "pgp", "fingerprint": "AB" * 20, "emails": [SENDER], "secret": True,
-                        "usable": True, "expires": 0}]
+    client.outbox_rows = [
+        message(
+            "m1",
+            state="held",
+            subject="Patient HIV results",
+            recipients=("records@statedisability.example", "b@y.example"),
+        ),
+        message("m2", created=2.0),
+    ]
+    client.key_rows = [
+        {"type": "pgp", "fingerprint": "AB" * 20, "emails": [SENDER], "secret": True, "usable": True, "expires": 0}
+    ]
     app.connected = True  # as the event stream's hello sets it
     notes: list = []
     app.notified.connect(notes.append)
@@ -50,8 +57,9 @@ def test_the_tray_shows_what_the_agent_answers_and_says_held_mail_without_its_su
     assert "HIV" not in notes[0].text and notes[0].message_id == "m1"  # a notification may show on a locked screen
     assert (app.status.tone, app.status.title) == (Tone.ATTENTION, "1 message held")
     assert [k.fingerprint for k in app.keys] == ["AB" * 20]
-    client.outbox_rows[0] = message("m1", state="delivered", updated=5.0,
-                                    recipients=("records@statedisability.example", "b@y.example"))
+    client.outbox_rows[0] = message(
+        "m1", state="delivered", updated=5.0, recipients=("records@statedisability.example", "b@y.example")
+    )
     app.refresh_message("m1")
     qtbot.waitUntil(lambda: app.outbox.message("m1").state == "delivered")
     qtbot.waitUntil(lambda: app.status.tone == Tone.PROTECTED)
@@ -66,12 +74,17 @@ def test_more_changes_than_a_batch_reload_the_outbox_instead_of_one_call_each(qt
     assert not [c for c in client.calls if c[0] == "message"] and ("outbox",) in client.calls
 
 
-@pytest.mark.parametrize(("raised", "said"), [
-    (AgentUnreachable("no running agent found"), NOT_RUNNING),
-    (ApiError(500, "internal_error", "the agent could not handle GET /v1/keys", {}),
-     "The agent could not do that: the agent could not handle GET /v1/keys. Try again; if it keeps failing, "
-     "restart the agent."),
-])
+@pytest.mark.parametrize(
+    ("raised", "said"),
+    [
+        (AgentUnreachable("no running agent found"), NOT_RUNNING),
+        (
+            ApiError(500, "internal_error", "the agent could not handle GET /v1/keys", {}),
+            "The agent could not do that: the agent could not handle GET /v1/keys. Try again; if it keeps failing, "
+            "restart the agent.",
+        ),
+    ],
+)
 def test_a_call_that_fails_is_one_line_for_the_windows(qtbot, app, client, raised, said):
     client.fail["keys"] = raised
     with qtbot.waitSignal(app.failed) as failed:

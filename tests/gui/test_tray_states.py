@@ -46,7 +46,8 @@ def test_a_delivered_message_shows_up_live_from_the_event_stream(qtbot, start_ag
 
 
 def test_held_message_turns_the_tray_to_attention_and_notifies_reason_and_what_to_do(
-        qtbot, start_agent, sink, make_tray):
+    qtbot, start_agent, sink, make_tray
+):
     running = start_agent(sink.port)
     tray = make_tray(show=False)
     wait_for_tone(qtbot, tray, Tone.PROTECTED)

@@ -45,16 +45,22 @@ elif changed := stale_source():
 @pytest.fixture
 def clean_env(tmp_path: Path) -> dict[str, str]:
     """What a login session gives a program: no venv, no PYTHONPATH, a HOME of its own."""
-    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(tmp_path / "user"), "LANG": "C.UTF-8",
-           "POSTSEAL_HOME": str(tmp_path / "user" / "postseal"), "POSTSEAL_KEYRING": "file",
-           "POSTSEAL_MANAGED_POLICY": str(tmp_path / "no-managed-policy.json")}
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(tmp_path / "user"),
+        "LANG": "C.UTF-8",
+        "POSTSEAL_HOME": str(tmp_path / "user" / "postseal"),
+        "POSTSEAL_KEYRING": "file",
+        "POSTSEAL_MANAGED_POLICY": str(tmp_path / "no-managed-policy.json"),
+    }
     (tmp_path / "user").mkdir()
     return env
 
 
 def bundled(*args: str, env: dict, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([str(PROGRAM), *args], env=env, cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout, check=False)
+    return subprocess.run(
+        [str(PROGRAM), *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
+    )
 
 
 def test_the_environment_holds_nothing_of_the_venv_or_the_checkout(clean_env):
@@ -85,8 +91,7 @@ def test_a_pdf_attachment_is_read_in_the_bundles_sandbox_worker(clean_env, tmp_p
     message["From"], message["To"] = "dr.chen@valleyclinic.example", "records@statedisability.example"
     message["Subject"], message["Message-ID"] = "Form", "<bundle-pdf@valleyclinic.example>"
     message.set_content("The form is attached.")
-    message.add_attachment(pdf_with(f"Patient SSN {SSN}"), maintype="application", subtype="pdf",
-                           filename="form.pdf")
+    message.add_attachment(pdf_with(f"Patient SSN {SSN}"), maintype="application", subtype="pdf", filename="form.pdf")
     (tmp_path / "form.eml").write_bytes(bytes(message))
     result = bundled("policy", "check", "form.eml", "--json", env=clean_env, cwd=tmp_path)
     assert result.returncode == 3, result.stderr
@@ -126,16 +131,20 @@ def test_the_tray_starts_the_agent_from_the_bundle(clean_env, tmp_path):
     home.mkdir(mode=0o700)
     (home / "config.toml").write_text(
         '[organization]\nname = "Valley Family Clinic"\ninternal_domains = ["valleyclinic.example"]\n'
-        f'[portal]\nurl = "http://127.0.0.1:{free_port()}"\n[ingress]\nsmtp_port = 0\naddin_port = 0\n')
+        f'[portal]\nurl = "http://127.0.0.1:{free_port()}"\n[ingress]\nsmtp_port = 0\naddin_port = 0\n'
+    )
     env = {**clean_env, "QT_QPA_PLATFORM": "offscreen"}
-    tray = subprocess.Popen([str(PROGRAM), "tray"], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
+    tray = subprocess.Popen(
+        [str(PROGRAM), "tray"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     pid = 0
     try:
         deadline = time.monotonic() + 60
         while not (pid := _agent_pid(home)):
             assert tray.poll() is None, tray.stdout.read().decode(errors="replace")
-            assert time.monotonic() < deadline, (home / "agent.log").read_text() if (home / "agent.log").exists() else ""
+            assert time.monotonic() < deadline, (
+                (home / "agent.log").read_text() if (home / "agent.log").exists() else ""
+            )
             time.sleep(0.2)
         command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         assert command[:4] == [str(PROGRAM).encode(), b"-m", b"agent.cli", b"agent"]
@@ -164,20 +173,38 @@ def test_a_bundle_with_files_missing_says_so_in_one_line(clean_env, tmp_path):
     for module in modules:
         module.unlink()
     for command in (["--version"], ["-m", "agent.cli", "agent"]):
-        result = subprocess.run([str(copy / "postseal"), *command], env=clean_env, cwd=tmp_path,
-                                capture_output=True, text=True, timeout=60, check=False)
+        result = subprocess.run(
+            [str(copy / "postseal"), *command],
+            env=clean_env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert result.returncode == 1 and result.stdout == ""
-        assert result.stderr == (f"postseal: this installation is damaged (No module named '_sqlite3' under "
-                                 f"{copy / '_internal'}); reinstall Postseal\n")
+        assert result.stderr == (
+            f"postseal: this installation is damaged (No module named '_sqlite3' under "
+            f"{copy / '_internal'}); reinstall Postseal\n"
+        )
 
 
 def test_every_file_the_code_reads_at_run_time_is_in_the_bundle():
     internal = BUNDLE / "_internal"
     package_data = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
-    wanted = [path.relative_to(REPO) for package, patterns in package_data.items() for pattern in patterns
-              for path in (REPO / package).glob(pattern) if path.is_file()]
-    wanted += [path.relative_to(REPO) for top in ("assets/samples", "assets/icons", "addins/outlook/web")
-               for path in (REPO / top).rglob("*") if path.is_file()]
+    wanted = [
+        path.relative_to(REPO)
+        for package, patterns in package_data.items()
+        for pattern in patterns
+        for path in (REPO / package).glob(pattern)
+        if path.is_file()
+    ]
+    wanted += [
+        path.relative_to(REPO)
+        for top in ("assets/samples", "assets/icons", "addins/outlook/web")
+        for path in (REPO / top).rglob("*")
+        if path.is_file()
+    ]
     wanted += [Path("addins/outlook/manifest.xml"), Path("addins/outlook/manifest.json")]
     assert len(wanted) > 40
     assert [str(path) for path in wanted if not (internal / path).is_file()] == []

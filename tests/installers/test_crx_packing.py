@@ -55,6 +55,7 @@ def key_id(test_key: Path) -> str:
 
 # ---- a reader of the test's own (crx3.proto), so a shared mistake cannot pass unseen ----------
 
+
 def varint(data: bytes, pos: int) -> tuple[int, int]:
     value = shift = 0
     while True:
@@ -70,7 +71,7 @@ def fields(data: bytes) -> list[tuple[int, bytes]]:
         tag, pos = varint(data, pos)
         assert tag & 7 == 2, f"unexpected wire type in {tag}"
         length, pos = varint(data, pos)
-        out.append((tag >> 3, data[pos:pos + length]))
+        out.append((tag >> 3, data[pos : pos + length]))
         pos += length
     assert pos == len(data)
     return out
@@ -79,18 +80,26 @@ def fields(data: bytes) -> list[tuple[int, bytes]]:
 def parse(data: bytes) -> dict:
     assert data[:4] == b"Cr24"
     version, size = struct.unpack_from("<II", data, 4)
-    header = data[12:12 + size]
+    header = data[12 : 12 + size]
     top = fields(header)
     assert [n for n, _ in top] == [2, 10000], "one RSA proof, then the signed header data"
     proof = dict(fields(top[0][1]))
     signed_header = top[1][1]
     [(number, crx_id)] = fields(signed_header)
     assert number == 1
-    return {"version": version, "header size": size, "public key": proof[1], "signature": proof[2],
-            "signed header": signed_header, "crx id": crx_id, "zip": data[12 + size:]}
+    return {
+        "version": version,
+        "header size": size,
+        "public key": proof[1],
+        "signature": proof[2],
+        "signed header": signed_header,
+        "crx id": crx_id,
+        "zip": data[12 + size :],
+    }
 
 
 # ---- the package ---------------------------------------------------------------------------
+
 
 def test_the_package_parses_back_and_its_signature_verifies(packed):
     data = packed.crx.read_bytes()
@@ -98,8 +107,7 @@ def test_the_package_parses_back_and_its_signature_verifies(packed):
     assert crx["version"] == 3 and 0 < crx["header size"] < 1 << 18
     public = serialization.load_der_public_key(crx["public key"])
     assert isinstance(public, rsa.RSAPublicKey) and public.key_size == 2048
-    signed = (b"CRX3 SignedData\x00" + struct.pack("<I", len(crx["signed header"])) + crx["signed header"]
-              + crx["zip"])
+    signed = b"CRX3 SignedData\x00" + struct.pack("<I", len(crx["signed header"])) + crx["signed header"] + crx["zip"]
     public.verify(crx["signature"], signed, padding.PKCS1v15(), hashes.SHA256())  # raises if wrong
     assert crx["crx id"] == hashlib.sha256(crx["public key"]).digest()[:16]
     # One byte changed anywhere in the zip and the signature no longer holds.
@@ -131,8 +139,9 @@ def test_the_zip_holds_the_manifest_and_the_extension_files_and_nothing_else(pac
     assert not names & {"README.md", "package.json"}
     original = json.loads((SOURCE / "manifest.json").read_text())
     # The packed manifest is the source's, with the signing key's public half and the update URL.
-    assert {k: v for k, v in manifest.items() if k not in ("key", "update_url")} == \
-           {k: v for k, v in original.items() if k != "key"}
+    assert {k: v for k, v in manifest.items() if k not in ("key", "update_url")} == {
+        k: v for k, v in original.items() if k != "key"
+    }
     assert crx3.extension_id(base64.b64decode(manifest["key"])) == key_id(test_key)
     assert manifest["update_url"] == BASE_URL + "updates.xml" == packed.update_url
 
@@ -147,9 +156,19 @@ def test_packing_twice_gives_the_same_bytes(packed, test_key, tmp_path):
 def test_the_writer_matches_chromiums_own_packer_byte_for_byte(test_key, tmp_path):
     folder = tmp_path / "ext"
     shutil.copytree(SOURCE, folder, ignore=shutil.ignore_patterns("README.md", "package.json"))
-    result = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", f"--user-data-dir={tmp_path / 'profile'}",
-                             f"--pack-extension={folder}", f"--pack-extension-key={test_key}"],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--pack-extension={folder}",
+            f"--pack-extension-key={test_key}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     made = tmp_path / "ext.crx"
     assert made.is_file(), result.stderr[-2000:]
     chromium_crx = made.read_bytes()
@@ -161,6 +180,7 @@ def test_the_writer_matches_chromiums_own_packer_byte_for_byte(test_key, tmp_pat
 
 
 # ---- what the reader refuses ---------------------------------------------------------------
+
 
 def test_a_damaged_or_foreign_package_is_refused_with_one_line(packed):
     good = packed.crx.read_bytes()
@@ -196,8 +216,11 @@ def test_keys_chrome_cannot_use_are_refused(tmp_path):
     small = rsa.generate_private_key(public_exponent=65537, key_size=1024)
     ecdsa = ec.generate_private_key(ec.SECP256R1())
     for name, key in (("small", small), ("ec", ecdsa)):
-        (tmp_path / name).write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                        serialization.NoEncryption()))
+        (tmp_path / name).write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
     (tmp_path / "junk").write_text("not a key")
     with pytest.raises(crx3.CrxError, match="1024 bits"):
         pack.load_key(tmp_path / "small")
@@ -210,8 +233,13 @@ def test_keys_chrome_cannot_use_are_refused(tmp_path):
 def test_an_encrypted_key_is_read_with_the_password_from_the_environment(tmp_path, monkeypatch):
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     path = tmp_path / "encrypted.pem"
-    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                       serialization.BestAvailableEncryption(b"correct horse")))
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(b"correct horse"),
+        )
+    )
     monkeypatch.delenv(pack.PASSWORD_ENV, raising=False)
     with pytest.raises(crx3.CrxError, match=f"encrypted.*{pack.PASSWORD_ENV}"):
         pack.load_key(path)
@@ -224,6 +252,7 @@ def test_an_encrypted_key_is_read_with_the_password_from_the_environment(tmp_pat
 
 # ---- the packer's rules --------------------------------------------------------------------
 
+
 def test_another_key_than_the_pinned_one_is_refused_unless_asked_for(test_key, tmp_path):
     with pytest.raises(extension.PackError, match="pins npopaobmgdpnkgmgoeplckklppifdhok") as caught:
         extension.pack(pack.load_key(test_key), BASE_URL, tmp_path)
@@ -231,8 +260,15 @@ def test_another_key_than_the_pinned_one_is_refused_unless_asked_for(test_key, t
     assert not list(tmp_path.iterdir())  # nothing half-written
 
 
-@pytest.mark.parametrize("url", ["http://deploy.valleyclinic.example/postseal/", "deploy.valleyclinic.example",
-                                 "https:///nohost/", "https://deploy.valleyclinic.example/?a=1"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://deploy.valleyclinic.example/postseal/",
+        "deploy.valleyclinic.example",
+        "https:///nohost/",
+        "https://deploy.valleyclinic.example/?a=1",
+    ],
+)
 def test_the_hosting_url_must_be_an_https_folder(test_key, tmp_path, url):
     with pytest.raises(extension.PackError, match="https:// URL|folder URL"):
         extension.pack(pack.load_key(test_key), url, tmp_path, other_key=True)
@@ -247,28 +283,42 @@ def test_a_file_the_manifest_names_must_be_in_the_package(test_key, tmp_path):
 
 
 def test_the_command_line_packs_and_says_what_went_wrong_in_one_line(test_key, tmp_path, capsys):
-    assert pack.main(["pack", "--key", str(test_key), "--base-url", BASE_URL, "--out", str(tmp_path),
-                      "--other-key"]) == 0
+    assert (
+        pack.main(["pack", "--key", str(test_key), "--base-url", BASE_URL, "--out", str(tmp_path), "--other-key"]) == 0
+    )
     out = capsys.readouterr().out
     assert f"force-install entry: {key_id(test_key)};{BASE_URL}updates.xml" in out
     assert pack.main(["id", "--crx", str(tmp_path / "postseal-gmail-0.1.0.crx")]) == 0
     assert capsys.readouterr().out.strip() == key_id(test_key)
     # IT re-hosting a package signed elsewhere: the update manifest from the package itself.
-    assert pack.main(["update-manifest", str(tmp_path / "postseal-gmail-0.1.0.crx"),
-                      "--codebase", "https://files.valleyclinic.example/p.crx"]) == 0
+    assert (
+        pack.main(
+            [
+                "update-manifest",
+                str(tmp_path / "postseal-gmail-0.1.0.crx"),
+                "--codebase",
+                "https://files.valleyclinic.example/p.crx",
+            ]
+        )
+        == 0
+    )
     root = SafeET.fromstring(capsys.readouterr().out)
     assert root.find(f"{GUPDATE}app").get("appid") == key_id(test_key)
-    for argv, why in ((["pack", "--key", str(tmp_path / "missing.pem"), "--base-url", BASE_URL, "--out", str(tmp_path)],
-                       "cannot be read"),
-                      (["keygen", str(test_key)], "never overwritten"),
-                      (["policies", "--id", "xyz", "--update-url", BASE_URL, "--out", str(tmp_path)],
-                       "not a Chrome extension ID")):
+    for argv, why in (
+        (
+            ["pack", "--key", str(tmp_path / "missing.pem"), "--base-url", BASE_URL, "--out", str(tmp_path)],
+            "cannot be read",
+        ),
+        (["keygen", str(test_key)], "never overwritten"),
+        (["policies", "--id", "xyz", "--update-url", BASE_URL, "--out", str(tmp_path)], "not a Chrome extension ID"),
+    ):
         assert pack.main(argv) == 2
         err = capsys.readouterr().err
         assert why in err and err.count("\n") == 1 and "Traceback" not in err
 
 
 # ---- the production ID and the files IT pushes ------------------------------------------------
+
 
 def test_the_production_id_follows_from_the_manifests_key_and_is_the_one_everywhere():
     manifest = json.loads((SOURCE / "manifest.json").read_text())
@@ -283,13 +333,16 @@ def test_the_production_id_follows_from_the_manifests_key_and_is_the_one_everywh
 def test_the_force_install_examples_are_current_and_well_formed(tmp_path):
     fresh = force_install.write_examples(extension.PRODUCTION_ID, force_install.EXAMPLE_URL, tmp_path)
     for path in fresh:
-        assert path.read_bytes() == (EXAMPLES / path.name).read_bytes(), \
+        assert path.read_bytes() == (EXAMPLES / path.name).read_bytes(), (
             f"{path.name} is stale: python -m installers.browser.pack policies --update-url {force_install.EXAMPLE_URL} --out installers/browser/examples"
+        )
     value = f"{extension.PRODUCTION_ID};{force_install.EXAMPLE_URL}"
     reg = (EXAMPLES / "postseal-extension.reg").read_bytes().decode("ascii")
     assert reg.startswith("Windows Registry Editor Version 5.00\r\n") and "\n" not in reg.replace("\r\n", "")
-    for key in (r"[HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Google\Chrome\ExtensionInstallForcelist]",
-                r"[HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Edge\ExtensionInstallForcelist]"):
+    for key in (
+        r"[HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Google\Chrome\ExtensionInstallForcelist]",
+        r"[HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Edge\ExtensionInstallForcelist]",
+    ):
         assert f'{key}\r\n"1"="{value}"\r\n' in reg
     profile = plistlib.loads((EXAMPLES / "postseal-extension.mobileconfig").read_bytes())
     assert profile["PayloadType"] == "Configuration" and profile["PayloadScope"] == "System"

@@ -1,6 +1,7 @@
 """The Linux package (installers/linux/build-deb.sh), built with the real dpkg-deb over a
 small stand-in bundle — a `postseal` that runs this checkout's CLI — so it needs no PyInstaller
-and takes seconds; then the same build over the real bundle when `make bundle` made one."""
+and takes seconds; then the same build over the real bundle when `make bundle` made one.
+Past 400 lines: the checks of one package, from one build."""
 
 from __future__ import annotations
 
@@ -22,13 +23,24 @@ from tests.installers.native_frames import hello
 REPO = Path(__file__).resolve().parents[2]
 BUILD = REPO / "installers" / "linux" / "build-deb.sh"
 VERSION = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
-ARCH = subprocess.run(["dpkg", "--print-architecture"], capture_output=True, text=True).stdout.strip() \
-    if shutil.which("dpkg") else ""
+ARCH = (
+    subprocess.run(["dpkg", "--print-architecture"], capture_output=True, text=True).stdout.strip()
+    if shutil.which("dpkg")
+    else ""
+)
 HOST = "/opt/postseal/postseal"
-MANIFESTS = ("etc/opt/chrome/native-messaging-hosts", "etc/chromium/native-messaging-hosts",
-             "etc/opt/edge/native-messaging-hosts")
-CONFFILES = sorted(["/etc/xdg/autostart/postseal-tray.desktop", "/etc/postseal/policy.json.example",
-                    *[f"/{folder}/org.postseal.agent.json" for folder in MANIFESTS]])
+MANIFESTS = (
+    "etc/opt/chrome/native-messaging-hosts",
+    "etc/chromium/native-messaging-hosts",
+    "etc/opt/edge/native-messaging-hosts",
+)
+CONFFILES = sorted(
+    [
+        "/etc/xdg/autostart/postseal-tray.desktop",
+        "/etc/postseal/policy.json.example",
+        *[f"/{folder}/org.postseal.agent.json" for folder in MANIFESTS],
+    ]
+)
 
 pytestmark = pytest.mark.skipif(not shutil.which("dpkg-deb"), reason="dpkg-deb is part of dpkg (Debian, Ubuntu)")
 
@@ -46,8 +58,9 @@ def standin_bundle(folder: Path) -> Path:
 
 
 def build(bundle: Path, out: Path, *options: str) -> Path:
-    result = subprocess.run([str(BUILD), str(bundle), str(out), *options], capture_output=True, text=True,
-                            timeout=300, check=False)
+    result = subprocess.run(
+        [str(BUILD), str(bundle), str(out), *options], capture_output=True, text=True, timeout=300, check=False
+    )
     assert result.returncode == 0, result.stderr
     deb = out / f"postseal_{VERSION}_{ARCH}.deb"
     assert result.stdout.startswith(f"deb: {deb} (")
@@ -92,14 +105,21 @@ def field(deb: Path, name: str) -> str:
 # --- what is in it ---------------------------------------------------------------------------
 def test_the_package_holds_the_bundle_units_autostart_and_manifests(deb):
     files = listing(deb)
-    for path in ("/opt/postseal/postseal", "/opt/postseal/_internal/stand-in.txt", "/usr/lib/postseal/trust-local-ca",
-                 "/usr/lib/systemd/user/postseal-agent.service", "/usr/share/applications/postseal.desktop",
-                 "/usr/share/icons/hicolor/scalable/apps/postseal.svg", "/usr/share/doc/postseal/deploy.md",
-                 *CONFFILES):
+    for path in (
+        "/opt/postseal/postseal",
+        "/opt/postseal/_internal/stand-in.txt",
+        "/usr/lib/postseal/trust-local-ca",
+        "/usr/lib/systemd/user/postseal-agent.service",
+        "/usr/share/applications/postseal.desktop",
+        "/usr/share/icons/hicolor/scalable/apps/postseal.svg",
+        "/usr/share/doc/postseal/deploy.md",
+        *CONFFILES,
+    ):
         assert path in files, path
     assert files["/usr/bin/postseal"].endswith("-> ../../opt/postseal/postseal")
     assert files["/usr/lib/systemd/user/default.target.wants/postseal-agent.service"].endswith(
-        "-> ../postseal-agent.service")  # enabled for every user by the package itself
+        "-> ../postseal-agent.service"
+    )  # enabled for every user by the package itself
     assert files["/opt/postseal/postseal"].startswith("-rwxr-xr-x root/root")
     assert files["/usr/lib/postseal/trust-local-ca"].startswith("-rwxr-xr-x root/root")
     assert files["/etc/xdg/autostart/postseal-tray.desktop"].startswith("-rw-r--r-- root/root")
@@ -136,14 +156,26 @@ def test_the_example_policy_is_one_the_agent_accepts(root, monkeypatch, tmp_path
 # --- the payload runs from where it was unpacked ------------------------------------------------
 def clean_env(tmp_path: Path) -> dict[str, str]:
     (tmp_path / "user").mkdir(exist_ok=True)
-    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(tmp_path / "user"), "LANG": "C.UTF-8",
-            "POSTSEAL_HOME": str(tmp_path / "user" / "data"), "POSTSEAL_KEYRING": "file",
-            "POSTSEAL_MANAGED_POLICY": str(tmp_path / "none.json")}
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(tmp_path / "user"),
+        "LANG": "C.UTF-8",
+        "POSTSEAL_HOME": str(tmp_path / "user" / "data"),
+        "POSTSEAL_KEYRING": "file",
+        "POSTSEAL_MANAGED_POLICY": str(tmp_path / "none.json"),
+    }
 
 
 def test_postseal_on_path_runs_the_bundle_from_the_unpacked_root(root, tmp_path):
-    result = subprocess.run([str(root / "usr/bin/postseal"), "--version"], env=clean_env(tmp_path), cwd=tmp_path,
-                            capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [str(root / "usr/bin/postseal"), "--version"],
+        env=clean_env(tmp_path),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert (result.returncode, result.stdout) == (0, f"postseal {VERSION}\n")
 
 
@@ -155,8 +187,10 @@ def test_what_the_manifests_name_answers_as_a_native_host(root, tmp_path):
 
 
 def test_the_desktop_entries_start_the_packaged_tray(root):
-    for entry, args in (("etc/xdg/autostart/postseal-tray.desktop", ["tray", "--no-start-agent"]),
-                        ("usr/share/applications/postseal.desktop", ["tray", "--show"])):
+    for entry, args in (
+        ("etc/xdg/autostart/postseal-tray.desktop", ["tray", "--no-start-agent"]),
+        ("usr/share/applications/postseal.desktop", ["tray", "--show"]),
+    ):
         parser = configparser.ConfigParser(interpolation=None)
         parser.optionxform = str
         parser.read(root / entry)
@@ -181,8 +215,14 @@ def test_the_user_unit_verifies_against_what_the_package_installs(root, tmp_path
     env = {**os.environ, "XDG_RUNTIME_DIR": str(tmp_path), "SYSTEMD_LOG_TARGET": "console"}
 
     def verify(path: Path) -> subprocess.CompletedProcess:
-        return subprocess.run(["systemd-analyze", "verify", "--user", str(path)], env=env, capture_output=True,
-                              text=True, timeout=60, check=False)
+        return subprocess.run(
+            ["systemd-analyze", "verify", "--user", str(path)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
 
     result = verify(unit)
     assert result.returncode == 0 and not (result.stdout + result.stderr).strip(), result.stdout + result.stderr
@@ -195,8 +235,13 @@ def test_the_user_unit_verifies_against_what_the_package_installs(root, tmp_path
 # --- maintainer scripts ------------------------------------------------------------------------
 @pytest.mark.skipif(not shutil.which("shellcheck"), reason="shellcheck is not installed (make test installs it)")
 def test_the_scripts_are_shellcheck_clean(control, root):
-    scripts = [control / "postinst", control / "prerm", control / "postrm", root / "usr/lib/postseal/trust-local-ca",
-               BUILD]
+    scripts = [
+        control / "postinst",
+        control / "prerm",
+        control / "postrm",
+        root / "usr/lib/postseal/trust-local-ca",
+        BUILD,
+    ]
     result = subprocess.run(["shellcheck", *map(str, scripts)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout
 
@@ -213,11 +258,12 @@ def sessions_env(tmp_path) -> tuple[dict[str, str], Path]:
     (bin_dir / "loginctl").write_text("#!/bin/sh\nprintf '1000 alice no\\n1001 bob no\\n'\n")
     (bin_dir / "systemctl").write_text(
         f"#!/bin/sh\necho \"$*\" >> '{log}'\n"
-        "case \"$*\" in\n"
+        'case "$*" in\n'
         "  'is-active --quiet user@1000.service') exit 0 ;;\n"
         "  'is-active --quiet '*) exit 3 ;;\n"
         "  *'try-restart'*) exit 1 ;;\n"  # a session that ends meanwhile must not fail the upgrade
-        "esac\nexit 0\n")
+        "esac\nexit 0\n"
+    )
     for name in ("loginctl", "systemctl"):
         (bin_dir / name).chmod(0o755)
     return {"PATH": f"{bin_dir}:/usr/sbin:/usr/bin:/sbin:/bin", "DPKG_ROOT": str(tmp_path / "target")}, log
@@ -231,20 +277,26 @@ def sessions(sessions_env):
         log.unlink(missing_ok=True)
         result = subprocess.run(["sh", str(script), *args], env=env, capture_output=True, text=True, check=False)
         assert result.returncode == 0, result.stderr
-        return [line for line in (log.read_text().splitlines() if log.exists() else []) if not line.startswith("is-active")]
+        return [
+            line for line in (log.read_text().splitlines() if log.exists() else []) if not line.startswith("is-active")
+        ]
 
     return run
 
 
 def test_a_first_install_starts_the_agent_in_running_sessions(control, sessions):
     assert sessions(control / "postinst", "configure", "") == [
-        "--user --machine=alice@ daemon-reload", "--user --machine=alice@ start postseal-agent.service"]
+        "--user --machine=alice@ daemon-reload",
+        "--user --machine=alice@ start postseal-agent.service",
+    ]
 
 
 def test_an_upgrade_restarts_running_agents_and_keeps_stopped_ones_stopped(control, sessions):
     assert sessions(control / "prerm", "upgrade", VERSION) == []
     assert sessions(control / "postinst", "configure", "0.0.9") == [
-        "--user --machine=alice@ daemon-reload", "--user --machine=alice@ try-restart postseal-agent.service"]
+        "--user --machine=alice@ daemon-reload",
+        "--user --machine=alice@ try-restart postseal-agent.service",
+    ]
 
 
 def test_remove_stops_the_agents_and_purge_keeps_what_it_did_not_ship(control, sessions, tmp_path):
@@ -266,7 +318,9 @@ def test_an_unknown_action_is_refused(control):
         assert result.returncode == 1 and "unknown argument 'bogus'" in result.stderr
 
 
-@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("dpkg"), reason="dpkg --root needs root (CI and make test run as root)")
+@pytest.mark.skipif(
+    os.geteuid() != 0 or not shutil.which("dpkg"), reason="dpkg --root needs root (CI and make test run as root)"
+)
 def test_dpkg_installs_upgrades_removes_and_purges_it_without_losing_what_is_not_its_own(deb, sessions_env, tmp_path):
     # The real dpkg on a scratch root: it unpacks, keeps conffiles and runs the maintainer
     # scripts (outside a chroot, with DPKG_ROOT set) as on a real machine.
@@ -279,14 +333,21 @@ def test_dpkg_installs_upgrades_removes_and_purges_it_without_losing_what_is_not
 
     def dpkg(*args: str) -> list[str]:
         log.unlink(missing_ok=True)
-        result = subprocess.run(["dpkg", f"--root={target}", "--force-script-chrootless", "--force-depends",
-                                 "--force-confold", *args], env=env, capture_output=True, text=True, timeout=120,
-                                check=False)
+        result = subprocess.run(
+            ["dpkg", f"--root={target}", "--force-script-chrootless", "--force-depends", "--force-confold", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         assert result.returncode == 0, result.stdout + result.stderr
         return [line for line in (log.read_text().splitlines() if log.exists() else []) if "--user" in line]
 
-    assert dpkg("-i", str(deb)) == ["--user --machine=alice@ daemon-reload",
-                                    "--user --machine=alice@ start postseal-agent.service"]
+    assert dpkg("-i", str(deb)) == [
+        "--user --machine=alice@ daemon-reload",
+        "--user --machine=alice@ start postseal-agent.service",
+    ]
     assert os.access(target / "usr/bin/postseal", os.X_OK)
     autostart = target / "etc/xdg/autostart/postseal-tray.desktop"
     autostart.write_text(autostart.read_text() + "Hidden=true\n")  # IT switched the tray off
@@ -298,8 +359,10 @@ def test_dpkg_installs_upgrades_removes_and_purges_it_without_losing_what_is_not
     assert dpkg("-i", str(deb))[-1] == "--user --machine=alice@ try-restart postseal-agent.service"  # upgrade
     assert autostart.read_text().endswith("Hidden=true\n")
 
-    assert dpkg("-r", "postseal") == ["--user --machine=alice@ stop postseal-agent.service",
-                                      "--user --machine=alice@ daemon-reload"]
+    assert dpkg("-r", "postseal") == [
+        "--user --machine=alice@ stop postseal-agent.service",
+        "--user --machine=alice@ daemon-reload",
+    ]
     assert not (target / "opt/postseal").exists() and not (target / "usr/bin/postseal").exists()
     assert not (target / "usr/lib/systemd/user/postseal-agent.service").exists()
     assert autostart.exists()  # conffiles stay until purge
@@ -317,8 +380,12 @@ CERTUTIL = shutil.which("certutil")
 
 
 def held(database: Path) -> str:
-    out = subprocess.run([CERTUTIL, "-L", "-d", f"sql:{database}", "-n", "Postseal local CA", "-a"],
-                         capture_output=True, text=True, check=False).stdout
+    out = subprocess.run(
+        [CERTUTIL, "-L", "-d", f"sql:{database}", "-n", "Postseal local CA", "-a"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
     return "".join(out.split())
 
 
@@ -337,8 +404,9 @@ def test_each_users_ca_is_trusted_in_their_browser_and_firefox_profiles(root, tm
     assert first.returncode == 0, first.stderr
     pem = "".join(tls.ca_file.read_text().split())
     assert held(home / ".pki" / "nssdb") == pem and held(profile) == pem
-    trust = subprocess.run([CERTUTIL, "-L", "-d", f"sql:{home / '.pki' / 'nssdb'}"], capture_output=True,
-                           text=True, check=True).stdout
+    trust = subprocess.run(
+        [CERTUTIL, "-L", "-d", f"sql:{home / '.pki' / 'nssdb'}"], capture_output=True, text=True, check=True
+    ).stdout
     assert any(line.startswith("Postseal local CA") and line.split()[-1] == "C,," for line in trust.splitlines())
 
     again = subprocess.run([str(script)], env=env, capture_output=True, text=True, timeout=60, check=False)
@@ -362,8 +430,9 @@ def test_without_a_ca_or_without_certutil_the_helper_says_so_and_lets_the_agent_
     tools.mkdir()
     for tool in ("sed", "tr", "dirname", "sleep", "mkdir", "chmod"):
         (tools / tool).symlink_to(shutil.which(tool))
-    lacking = subprocess.run(["/bin/sh", script], env={**env, "PATH": str(tools)}, capture_output=True, text=True,
-                             timeout=60, check=False)
+    lacking = subprocess.run(
+        ["/bin/sh", script], env={**env, "PATH": str(tools)}, capture_output=True, text=True, timeout=60, check=False
+    )
     assert lacking.returncode == 0 and "certutil not found: install libnss3-tools" in lacking.stderr
 
 

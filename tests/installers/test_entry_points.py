@@ -18,8 +18,14 @@ ORIGIN = f"chrome-extension://{native_manifest.EXTENSION_ID}/"
 
 
 def run(*args: str, home: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, *args], env={**os.environ, "POSTSEAL_HOME": str(home)},
-                          capture_output=True, text=True, timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, *args],
+        env={**os.environ, "POSTSEAL_HOME": str(home)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_version_is_the_one_pyproject_declares(home):
@@ -62,7 +68,11 @@ def test_without_dash_m_the_bundle_entry_is_the_cli(home):
 
 
 def test_every_module_the_code_starts_with_dash_m_is_one_the_bundle_runs():
-    started = {match for top in ("agent", "gui") for path in (REPO / top).rglob("*.py")
-               for match in re.findall(r'"-m",\s*"([\w.]+)"', path.read_text(encoding="utf-8"))}
+    started = {
+        match
+        for top in ("agent", "gui")
+        for path in (REPO / top).rglob("*.py")
+        for match in re.findall(r'"-m",\s*"([\w.]+)"', path.read_text(encoding="utf-8"))
+    }
     assert {"agent.cli", "agent.policy.sandbox", "gui.tray"} <= started
     assert started <= runpy.run_path(str(MAIN), run_name="bundle_entry")["MODULES"]

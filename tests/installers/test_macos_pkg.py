@@ -44,8 +44,7 @@ def stand_ins(folder: Path, logged_in: tuple[int, ...]) -> dict[str, str]:
         tool = folder / name
         tool.write_text(f'#!/bin/sh\necho "{name} $*" >> "{calls}"\n')
         tool.chmod(0o755)
-    rows = ["    0 /System/Library/CoreServices/loginwindow.app/Contents/MacOS/loginwindow",
-            "  501 /usr/sbin/cfprefsd"]
+    rows = ["    0 /System/Library/CoreServices/loginwindow.app/Contents/MacOS/loginwindow", "  501 /usr/sbin/cfprefsd"]
     rows += [f"  {uid} /System/Library/CoreServices/loginwindow.app/Contents/MacOS/loginwindow" for uid in logged_in]
     (folder / "ps").write_text("#!/bin/sh\ncat <<'EOF'\n" + "\n".join(rows) + "\nEOF\n")
     (folder / "id").write_text("#!/bin/sh\necho 0\n")
@@ -73,13 +72,17 @@ def test_launchd_keeps_the_agent_running_and_lets_a_user_quit_the_tray() -> None
     assert "KeepAlive" not in plist("org.postseal.tray")
 
 
-@pytest.mark.parametrize(("label", "arguments", "log"), [
-    ("org.postseal.agent", ["agent"], "agent.log"),
-    # launchd runs the agent: the tray must not start a second one.
-    ("org.postseal.tray", ["tray", "--no-start-agent"], "tray.log"),
-])
+@pytest.mark.parametrize(
+    ("label", "arguments", "log"),
+    [
+        ("org.postseal.agent", ["agent"], "agent.log"),
+        # launchd runs the agent: the tray must not start a second one.
+        ("org.postseal.tray", ["tray", "--no-start-agent"], "tray.log"),
+    ],
+)
 def test_each_launch_agent_starts_the_installed_app_and_logs_in_the_users_library(
-        label: str, arguments: list[str], log: str, tmp_path: Path) -> None:
+    label: str, arguments: list[str], log: str, tmp_path: Path
+) -> None:
     command = plist(label)["ProgramArguments"][2]
     executable = installed_executable()
     assert executable.startswith("/Applications/Postseal.app/")
@@ -90,11 +93,18 @@ def test_each_launch_agent_starts_the_installed_app_and_logs_in_the_users_librar
     stand_in.chmod(0o755)
     home = tmp_path / "home"
     home.mkdir()
-    done = subprocess.run([SH, "-c", command.replace(executable, str(stand_in))], capture_output=True, text=True,
-                          env={"HOME": str(home), "PATH": "/usr/bin:/bin"}, timeout=30, check=False)
+    done = subprocess.run(
+        [SH, "-c", command.replace(executable, str(stand_in))],
+        capture_output=True,
+        text=True,
+        env={"HOME": str(home), "PATH": "/usr/bin:/bin"},
+        timeout=30,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert (home / "Library" / "Logs" / "Postseal" / log).read_text() == (
-        f"started with: {' '.join(arguments)}\na warning\n")
+        f"started with: {' '.join(arguments)}\na warning\n"
+    )
 
 
 def test_the_package_installs_both_launch_agents_and_names_them_in_its_scripts() -> None:
@@ -108,58 +118,90 @@ def test_the_package_installs_both_launch_agents_and_names_them_in_its_scripts()
 
 def test_postinstall_starts_agent_and_tray_for_every_logged_in_user(tmp_path: Path) -> None:
     env = stand_ins(tmp_path / "bin", logged_in=(501, 502))
-    done = subprocess.run([SH, str(MACOS / "scripts" / "postinstall"), "pkg", "/", "/", "/"], env=env,
-                          capture_output=True, text=True, timeout=30, check=False)
+    done = subprocess.run(
+        [SH, str(MACOS / "scripts" / "postinstall"), "pkg", "/", "/", "/"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert calls(tmp_path / "bin") == [
-        f"launchctl bootstrap gui/{uid} /Library/LaunchAgents/{label}.plist"
-        for uid in (501, 502) for label in LABELS]
+        f"launchctl bootstrap gui/{uid} /Library/LaunchAgents/{label}.plist" for uid in (501, 502) for label in LABELS
+    ]
 
 
 def test_postinstall_never_fails_the_installation_when_a_user_cannot_be_reached(tmp_path: Path) -> None:
     env = stand_ins(tmp_path / "bin", logged_in=(501,))
     (tmp_path / "bin" / "launchctl").write_text("#!/bin/sh\nexit 5\n")
-    done = subprocess.run([SH, str(MACOS / "scripts" / "postinstall"), "pkg", "/", "/", "/"], env=env,
-                          capture_output=True, text=True, timeout=30, check=False)
+    done = subprocess.run(
+        [SH, str(MACOS / "scripts" / "postinstall"), "pkg", "/", "/", "/"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
     assert done.returncode == 0
     assert "org.postseal.agent did not start for user 501 now; it starts at their next login" in done.stdout
 
 
 def test_preinstall_stops_tray_and_agent_before_files_are_replaced(tmp_path: Path) -> None:
     env = stand_ins(tmp_path / "bin", logged_in=(501,))
-    done = subprocess.run([SH, str(MACOS / "scripts" / "preinstall"), "pkg", "/", "/", "/"], env=env,
-                          capture_output=True, text=True, timeout=30, check=False)
+    done = subprocess.run(
+        [SH, str(MACOS / "scripts" / "preinstall"), "pkg", "/", "/", "/"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
-    assert calls(tmp_path / "bin") == ["launchctl bootout gui/501/org.postseal.tray",
-                                       "launchctl bootout gui/501/org.postseal.agent"]
+    assert calls(tmp_path / "bin") == [
+        "launchctl bootout gui/501/org.postseal.tray",
+        "launchctl bootout gui/501/org.postseal.agent",
+    ]
 
 
 def test_install_scripts_leave_another_volume_alone(tmp_path: Path) -> None:
     env = stand_ins(tmp_path / "bin", logged_in=(501,))
     for name in ("preinstall", "postinstall"):
-        done = subprocess.run([SH, str(MACOS / "scripts" / name), "pkg", "/Volumes/Other", "/Volumes/Other", "/"],
-                              env=env, capture_output=True, text=True, timeout=30, check=False)
+        done = subprocess.run(
+            [SH, str(MACOS / "scripts" / name), "pkg", "/Volumes/Other", "/Volumes/Other", "/"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
         assert done.returncode == 0
     assert calls(tmp_path / "bin") == []
 
 
 def test_uninstall_removes_the_program_and_keeps_the_users_data(tmp_path: Path) -> None:
     root = tmp_path / "root"
-    installed = ["Applications/Postseal.app/Contents/MacOS/postseal",
-                 "Library/LaunchAgents/org.postseal.agent.plist", "Library/LaunchAgents/org.postseal.tray.plist",
-                 "Library/Google/Chrome/NativeMessagingHosts/org.postseal.agent.json",
-                 "Library/Microsoft/Edge/NativeMessagingHosts/org.postseal.agent.json",
-                 "Library/Application Support/Chromium/NativeMessagingHosts/org.postseal.agent.json",
-                 "Library/Application Support/Postseal/uninstall.sh"]
-    kept = ["Users/dr.chen/Library/Application Support/postseal/outbox/queued.bin",
-            "Library/LaunchAgents/com.example.other.plist",
-            "Library/Google/Chrome/NativeMessagingHosts/com.example.other.json"]
+    installed = [
+        "Applications/Postseal.app/Contents/MacOS/postseal",
+        "Library/LaunchAgents/org.postseal.agent.plist",
+        "Library/LaunchAgents/org.postseal.tray.plist",
+        "Library/Google/Chrome/NativeMessagingHosts/org.postseal.agent.json",
+        "Library/Microsoft/Edge/NativeMessagingHosts/org.postseal.agent.json",
+        "Library/Application Support/Chromium/NativeMessagingHosts/org.postseal.agent.json",
+        "Library/Application Support/Postseal/uninstall.sh",
+    ]
+    kept = [
+        "Users/dr.chen/Library/Application Support/postseal/outbox/queued.bin",
+        "Library/LaunchAgents/com.example.other.plist",
+        "Library/Google/Chrome/NativeMessagingHosts/com.example.other.json",
+    ]
     for name in installed + kept:
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text("x")
     env = stand_ins(tmp_path / "bin", logged_in=(501,))
-    done = subprocess.run([SH, str(MACOS / "uninstall.sh"), str(root)], env=env, capture_output=True, text=True,
-                          timeout=30, check=False)
+    done = subprocess.run(
+        [SH, str(MACOS / "uninstall.sh"), str(root)], env=env, capture_output=True, text=True, timeout=30, check=False
+    )
     assert done.returncode == 0, done.stderr
     assert [name for name in installed if (root / name).exists()] == []
     assert not (root / "Applications" / "Postseal.app").exists()
@@ -171,8 +213,14 @@ def test_uninstall_removes_the_program_and_keeps_the_users_data(tmp_path: Path) 
 def test_uninstall_asks_for_root_in_one_line(tmp_path: Path) -> None:
     env = stand_ins(tmp_path / "bin", logged_in=())
     (tmp_path / "bin" / "id").write_text("#!/bin/sh\necho 501\n")
-    done = subprocess.run([SH, str(MACOS / "uninstall.sh"), str(tmp_path / "root")], env=env,
-                          capture_output=True, text=True, timeout=30, check=False)
+    done = subprocess.run(
+        [SH, str(MACOS / "uninstall.sh"), str(tmp_path / "root")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
     assert done.returncode == 1
     assert done.stderr.startswith("uninstall: run it as root") and done.stderr.count("\n") == 1
 
@@ -194,7 +242,12 @@ def test_the_distribution_names_the_component_package_build_pkg_makes() -> None:
 def test_build_pkg_says_in_one_line_that_it_needs_macos(tmp_path: Path) -> None:
     if shutil.which("pkgbuild"):
         pytest.skip("pkgbuild is here: this is a Mac")
-    done = subprocess.run([SH, str(BUILD), str(tmp_path / "Postseal.app"), "1.2.3", str(tmp_path / "x.pkg")],
-                          capture_output=True, text=True, timeout=30, check=False)
+    done = subprocess.run(
+        [SH, str(BUILD), str(tmp_path / "Postseal.app"), "1.2.3", str(tmp_path / "x.pkg")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
     assert done.returncode == 1
     assert done.stderr == "build-pkg: pkgbuild not found: build the package on macOS (Xcode command line tools)\n"

@@ -26,10 +26,18 @@ def loaded_extension_ids(folder: Path, profile: Path) -> set[str]:
     """The IDs of the extensions whose service workers Chromium started."""
     with playwright_sync.sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, headless=True,
+            str(profile),
+            executable_path=CHROMIUM,
+            headless=True,
             ignore_default_args=["--disable-extensions"],
-            args=[f"--disable-extensions-except={folder}", f"--load-extension={folder}",
-                  "--no-first-run", "--disable-background-networking", "--disable-component-update"])
+            args=[
+                f"--disable-extensions-except={folder}",
+                f"--load-extension={folder}",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+            ],
+        )
         try:
             context.set_default_timeout(30_000)
             workers = context.service_workers or [context.wait_for_event("serviceworker")]
@@ -46,8 +54,11 @@ def test_chromium_gives_the_packed_extension_the_documented_id(tmp_path):
     package = crx3.read(done.crx.read_bytes(), str(done.crx))
     with zipfile.ZipFile(io.BytesIO(package.archive)) as zf:
         zf.extractall(unpacked)
-    appid = SafeET.fromstring(done.update_manifest.read_bytes()).find(
-        "{http://www.google.com/update2/response}app").get("appid")
+    appid = (
+        SafeET.fromstring(done.update_manifest.read_bytes())
+        .find("{http://www.google.com/update2/response}app")
+        .get("appid")
+    )
 
     assert loaded_extension_ids(unpacked, tmp_path / "profile") == {done.extension_id}
     assert done.extension_id == appid == package.extension_id

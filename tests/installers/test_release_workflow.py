@@ -38,8 +38,12 @@ def test_runs_on_version_tags_with_one_build_job_per_os(workflow: dict) -> None:
     runners = {name: job["runs-on"] for name, job in workflow["jobs"].items()}
     # The .deb needs the glibc of the runner it was built on: build on the oldest Ubuntu we
     # support (22.04, glibc 2.35), so it installs on Debian 12 and Ubuntu 22.04 and later.
-    assert runners == {"version": "ubuntu-latest", "linux": "ubuntu-22.04", "windows": "windows-latest",
-                       "macos": "macos-latest"}
+    assert runners == {
+        "version": "ubuntu-latest",
+        "linux": "ubuntu-22.04",
+        "windows": "windows-latest",
+        "macos": "macos-latest",
+    }
     for name in ("linux", "windows", "macos"):
         assert workflow["jobs"][name]["needs"] == "version"
     assert workflow["permissions"] == {"contents": "read"}
@@ -53,8 +57,12 @@ def test_every_action_is_pinned_to_a_version(workflow: dict) -> None:
 def test_every_file_the_steps_name_exists(workflow: dict) -> None:
     text = "\n".join(scripts(job) for job in workflow["jobs"].values()).replace("\\", "/")
     named = set(re.findall(r"\b((?:installers|scripts|\.github)/[\w./-]+\.\w+)", text))
-    assert {"installers/windows/postseal.wxs", "installers/windows/bundle-files.wxs",
-            "installers/windows/msi_version.py", "installers/macos/build-pkg.sh"} <= named
+    assert {
+        "installers/windows/postseal.wxs",
+        "installers/windows/bundle-files.wxs",
+        "installers/windows/msi_version.py",
+        "installers/macos/build-pkg.sh",
+    } <= named
     missing = {path for path in named if not (ROOT / path).exists()}
     assert not missing, missing
 
@@ -66,11 +74,13 @@ def test_every_make_target_it_runs_exists(workflow: dict) -> None:
     assert wanted <= make_targets()
 
 
-@pytest.mark.parametrize(("job", "built"), [("linux", None), ("windows", "dist/Postseal-1.2.3-x64.msi"),
-                                            ("macos", "dist/Postseal-1.2.3.pkg")])
+@pytest.mark.parametrize(
+    ("job", "built"),
+    [("linux", None), ("windows", "dist/Postseal-1.2.3-x64.msi"), ("macos", "dist/Postseal-1.2.3.pkg")],
+)
 def test_each_job_uploads_what_it_built(workflow: dict, job: str, built: str | None) -> None:
     steps = workflow["jobs"][job]["steps"]
-    upload, = [step for step in steps if step.get("uses", "").startswith("actions/upload-artifact@")]
+    (upload,) = [step for step in steps if step.get("uses", "").startswith("actions/upload-artifact@")]
     assert upload["with"]["if-no-files-found"] == "error"
     text = scripts(workflow["jobs"][job]).replace("\\", "/")
     for variable in ("$version", "$VERSION", '"$VERSION"'):
@@ -89,15 +99,25 @@ def test_the_msi_is_built_from_the_same_source_and_codes_as_make_msi(workflow: d
     assert "-arch x64" in text
     for variable in ("Version", "ProductCode", "BundleDir", "InternalDir", "StageDir"):
         assert f'-d "{variable}=' in text
-        assert f"$(var.{variable})" in (ROOT / "installers" / "windows" / "postseal.wxs").read_text() + (
-            ROOT / "installers" / "windows" / "bundle-files.wxs").read_text()
+        assert (
+            f"$(var.{variable})"
+            in (ROOT / "installers" / "windows" / "postseal.wxs").read_text()
+            + (ROOT / "installers" / "windows" / "bundle-files.wxs").read_text()
+        )
 
 
 def run_version_check(workflow: dict, tag: str, tmp_path: Path) -> tuple[subprocess.CompletedProcess, Path]:
-    step, = workflow["jobs"]["version"]["steps"][1:]
+    (step,) = workflow["jobs"]["version"]["steps"][1:]
     output = tmp_path / "github-output"
-    done = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "GITHUB_REF_NAME": tag, "GITHUB_OUTPUT": str(output)}, check=False)
+    done = subprocess.run(
+        ["bash", "-e", "-c", step["run"]],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "GITHUB_REF_NAME": tag, "GITHUB_OUTPUT": str(output)},
+        check=False,
+    )
     return done, output
 
 

@@ -36,19 +36,25 @@ PAYLOAD = {
     "_internal/agent/portal/static/portal.js": b"// stand-in portal page",
 }
 
-pytestmark = pytest.mark.skipif(not (shutil.which("wixl") and shutil.which("msiinfo")),
-                                reason="wixl and msitools (apt) are installed by make test")
+pytestmark = pytest.mark.skipif(
+    not (shutil.which("wixl") and shutil.which("msiinfo")), reason="wixl and msitools (apt) are installed by make test"
+)
 
 
 def build(bundle: Path, out: Path, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(BUILD), str(bundle), str(out)], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "PYTHON": sys.executable, **env}, check=False)
+    return subprocess.run(
+        [str(BUILD), str(bundle), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHON": sys.executable, **env},
+        check=False,
+    )
 
 
 def table(msi: Path, name: str) -> list[dict[str, str]]:
     """One table as `msiinfo export` writes it: column names, column types, table name, rows."""
-    text = subprocess.run(["msiinfo", "export", str(msi), name], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(["msiinfo", "export", str(msi), name], capture_output=True, text=True, check=True).stdout
     lines = text.split("\r\n") if "\r\n" in text else text.split("\n")
     columns = lines[0].split("\t")
     return [dict(zip(columns, line.split("\t"), strict=True)) for line in lines[3:] if line]
@@ -89,8 +95,10 @@ def install_paths(msi: Path) -> dict[str, str]:
         return above if name == "." else f"{above}/{name}".lstrip("/")
 
     components = {row["Component"]: row for row in table(msi, "Component")}
-    return {row["File"]: f'{path(components[row["Component_"]]["Directory_"])}/{row["FileName"].split("|")[-1]}'
-            for row in table(msi, "File")}
+    return {
+        row["File"]: f"{path(components[row['Component_']]['Directory_'])}/{row['FileName'].split('|')[-1]}"
+        for row in table(msi, "File")
+    }
 
 
 def test_the_bundle_goes_to_program_files_with_the_host_manifest_beside_the_exe(msi: Path) -> None:
@@ -103,8 +111,9 @@ def test_the_bundle_goes_to_program_files_with_the_host_manifest_beside_the_exe(
         assert sizes[f"ProgramFiles64Folder/Postseal/{name}"] == len(data)
 
 
-def test_the_packed_files_are_the_bundle_and_the_agents_own_host_manifest(msi: Path, bundle: Path,
-                                                                         tmp_path: Path) -> None:
+def test_the_packed_files_are_the_bundle_and_the_agents_own_host_manifest(
+    msi: Path, bundle: Path, tmp_path: Path
+) -> None:
     subprocess.run(["msiextract", "-C", str(tmp_path), str(msi)], capture_output=True, check=True)
     installed = tmp_path / "Postseal"
     for name, data in PAYLOAD.items():
@@ -118,8 +127,10 @@ def test_the_packed_files_are_the_bundle_and_the_agents_own_host_manifest(msi: P
 def test_chrome_and_edge_find_the_host_through_hklm(msi: Path) -> None:
     files = {row["FileName"]: row["File"] for row in table(msi, "File")}
     keys = {row["Key"]: row for row in table(msi, "Registry")}
-    for key in (r"SOFTWARE\Google\Chrome\NativeMessagingHosts\org.postseal.agent",
-                r"SOFTWARE\Microsoft\Edge\NativeMessagingHosts\org.postseal.agent"):
+    for key in (
+        r"SOFTWARE\Google\Chrome\NativeMessagingHosts\org.postseal.agent",
+        r"SOFTWARE\Microsoft\Edge\NativeMessagingHosts\org.postseal.agent",
+    ):
         row = keys[key]
         assert (row["Root"], row["Name"]) == (HKLM, "")  # the key's default value
         assert row["Value"] == f"[#{files['org.postseal.agent.json']}]"  # its full path once installed
@@ -129,9 +140,13 @@ def test_the_tray_starts_at_login_for_every_user(msi: Path) -> None:
     exe = {row["FileName"]: row["File"] for row in table(msi, "File")}["postseal.exe"]
     runs = [row for row in table(msi, "Registry") if row["Key"] == r"SOFTWARE\Microsoft\Windows\CurrentVersion\Run"]
     assert [(row["Root"], row["Name"], row["Value"]) for row in runs] == [(HKLM, "Postseal", f'"[#{exe}]" tray')]
-    shortcut, = table(msi, "Shortcut")
+    (shortcut,) = table(msi, "Shortcut")
     assert (shortcut["Directory_"], shortcut["Name"], shortcut["Target"], shortcut["Arguments"]) == (
-        "ProgramMenuFolder", "Postseal", f"[#{exe}]", "tray")
+        "ProgramMenuFolder",
+        "Postseal",
+        f"[#{exe}]",
+        "tray",
+    )
 
 
 def test_a_per_machine_x64_package_whose_upgrades_replace_it(msi: Path) -> None:
@@ -160,7 +175,8 @@ def test_the_documented_codes_are_the_built_ones(msi: Path) -> None:
     assert props["UpgradeCode"] in guide
     assert props["ProductCode"] in guide, (
         "docs/deploy.md gives the current release's ProductCode for the Intune detection rule "
-        "and uninstall command: update it with the version")
+        "and uninstall command: update it with the version"
+    )
 
 
 def test_another_version_gets_another_product_code_and_the_same_upgrade_code(bundle: Path, tmp_path: Path) -> None:
@@ -172,8 +188,9 @@ def test_another_version_gets_another_product_code_and_the_same_upgrade_code(bun
     assert props["ProductCode"] == "{" + str(uuid.uuid5(uuid.UUID(UPGRADE_CODE), "postseal-msi-1.4.2")).upper() + "}"
 
 
-@pytest.mark.parametrize(("remove", "named"), [("postseal.exe", "postseal.exe is missing"),
-                                               ("_internal", "_internal is missing")])
+@pytest.mark.parametrize(
+    ("remove", "named"), [("postseal.exe", "postseal.exe is missing"), ("_internal", "_internal is missing")]
+)
 def test_a_broken_bundle_is_named_in_one_line(bundle: Path, tmp_path: Path, remove: str, named: str) -> None:
     broken = tmp_path / "postseal"
     shutil.copytree(bundle, broken)
@@ -195,12 +212,16 @@ def test_postseal_exe_is_the_native_host_when_chrome_starts_it(tmp_path: Path) -
     """The manifest names postseal.exe; Chrome runs it with the caller's origin first."""
     hello = json.dumps({"id": 1, "op": "hello"}).encode()
     done = subprocess.run(
-        [sys.executable, "-m", "agent.cli", f"chrome-extension://{native_manifest.EXTENSION_ID}/",
-         "--parent-window=0"], input=struct.pack("=I", len(hello)) + hello, capture_output=True, timeout=60,
-        env={**os.environ, "POSTSEAL_HOME": str(tmp_path / "home")}, check=False)
+        [sys.executable, "-m", "agent.cli", f"chrome-extension://{native_manifest.EXTENSION_ID}/", "--parent-window=0"],
+        input=struct.pack("=I", len(hello)) + hello,
+        capture_output=True,
+        timeout=60,
+        env={**os.environ, "POSTSEAL_HOME": str(tmp_path / "home")},
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
-    size, = struct.unpack("=I", done.stdout[:4])
-    answer = json.loads(done.stdout[4:4 + size])
+    (size,) = struct.unpack("=I", done.stdout[:4])
+    answer = json.loads(done.stdout[4 : 4 + size])
     assert answer["id"] == 1 and answer["ok"] is True and answer["agent"] == "not running"
 
 

@@ -22,8 +22,11 @@ TLS_SAMPLE = SAMPLES / "04-billing-claim-tls.eml"
 
 def call(running, method: str, path: str, body: dict | None = None) -> tuple[int, dict | str]:
     request = urllib.request.Request(
-        f"{running.api_url}{path}", method=method, data=json.dumps(body).encode() if body is not None else None,
-        headers={"Authorization": f"Bearer {running.token}", "Content-Type": "application/json"})
+        f"{running.api_url}{path}",
+        method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Authorization": f"Bearer {running.token}", "Content-Type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             raw, kind = response.read(), response.headers.get_content_type()
@@ -71,8 +74,9 @@ def test_release_is_refused_when_managed_policy_forbids_it(start_agent, sink, tm
 
 def test_retry_now_and_send_via_portal_instead(start_agent):
     with refusing_relay("harborbilling.example") as port:
-        running = start_agent(port, relay={"starttls": "off"}, tls={"required_domains": []},
-                              outbox={"retry_first_seconds": 3600})
+        running = start_agent(
+            port, relay={"starttls": "off"}, tls={"required_domains": []}, outbox={"retry_first_seconds": 3600}
+        )
         client = AgentClient(running.api_url, running.token, timeout=30)
         ident = client.submit(TLS_SAMPLE.read_bytes()).id
         record = client.wait(ident, timeout=20, final=("deferred",))
@@ -92,8 +96,9 @@ def test_send_via_portal_during_a_delivery_attempt_waits_for_its_outcome_then_re
     # outcome (deferred, next try in an hour) must not undo the choice.
     relay = HoldsDomain("lakesidecardiology.example")
     with relay_with(relay) as port:
-        running = start_agent(port, relay={"starttls": "off"}, tls={"required_domains": []},
-                              outbox={"retry_first_seconds": 3600})
+        running = start_agent(
+            port, relay={"starttls": "off"}, tls={"required_domains": []}, outbox={"retry_first_seconds": 3600}
+        )
         client = AgentClient(running.api_url, running.token, timeout=30)
         client.import_key(partner.public_key().encode())
         ident = client.submit((SAMPLES / "02-referral-lab-results.eml").read_bytes()).id
@@ -114,8 +119,11 @@ def test_send_via_portal_during_a_delivery_attempt_waits_for_its_outcome_then_re
 def test_a_held_pgp_recipient_goes_via_the_portal_instead_and_can_then_be_revoked(agent, sink, partner):
     running, client = agent
     client.import_key(partner.public_key().encode())
-    raw = (SAMPLES / "02-referral-lab-results.eml").read_bytes().replace(
-        b"Dear colleagues,", b"Dear colleagues, (his SSN is 512-44-8721 for the disability form)", 1)
+    raw = (
+        (SAMPLES / "02-referral-lab-results.eml")
+        .read_bytes()
+        .replace(b"Dear colleagues,", b"Dear colleagues, (his SSN is 512-44-8721 for the disability form)", 1)
+    )
     ident = client.submit(raw).id
     record = client.message(ident)
     assert record["state"] == "held" and record["recipients"][0]["method"] == "pgp"
@@ -166,7 +174,9 @@ def test_audit_pages_filters_verifies_and_exports(agent):
 
 def test_keys_generate_export_and_delete_through_the_api(agent, partner):
     running, client = agent
-    status, body = call(running, "POST", "/v1/keys/generate", {"email": "dr.chen@valleyclinic.example", "name": "Dr. Emily Chen"})
+    status, body = call(
+        running, "POST", "/v1/keys/generate", {"email": "dr.chen@valleyclinic.example", "name": "Dr. Emily Chen"}
+    )
     assert status == 201
     own = body["fingerprint"]
     status, armored = call(running, "GET", "/v1/keys/dr.chen@valleyclinic.example/public")
@@ -187,8 +197,9 @@ def test_only_your_own_unrevoked_key_is_renewed_through_the_api(agent, partner, 
     assert call(running, "POST", f"/v1/keys/{theirs}/renew")[1]["error"]["code"] == "not_found"
     # gpg wrote a revocation certificate when it made the key; importing it revokes the key.
     certificate = (home / "gnupg" / "openpgp-revocs.d" / f"{own}.rev").read_text()
-    client.import_key(certificate.replace(":-----BEGIN PGP PUBLIC KEY BLOCK-----",
-                                          "-----BEGIN PGP PUBLIC KEY BLOCK-----").encode())
+    client.import_key(
+        certificate.replace(":-----BEGIN PGP PUBLIC KEY BLOCK-----", "-----BEGIN PGP PUBLIC KEY BLOCK-----").encode()
+    )
     status, body = call(running, "POST", f"/v1/keys/{own}/renew")
     assert (status, body["error"]["code"]) == (409, "revoked")
     assert "create a new key" in body["error"]["message"]
@@ -208,8 +219,12 @@ def test_relay_settings_change_from_the_tray_take_effect_at_once(start_agent, si
     assert f"port = {new_relay.port}" in written.read_text() and written.stat().st_mode & 0o777 == 0o600
     assert call(running, "PATCH", "/v1/config", {"portal": {"url": "http://127.0.0.1:9"}})[1]["restart_required"]
     assert call(running, "GET", "/v1/config")[1]["pending"] == {"portal.url": "http://127.0.0.1:9"}
-    for change, code in (({"relay": {"port": "twenty-five"}}, "bad_config"), ({"outbox": {"concurrency": 9}}, "bad_config"),
-                         ({"relay": {"nonsense": 1}}, "bad_config"), (["relay"], "bad_request")):
+    for change, code in (
+        ({"relay": {"port": "twenty-five"}}, "bad_config"),
+        ({"outbox": {"concurrency": 9}}, "bad_config"),
+        ({"relay": {"nonsense": 1}}, "bad_config"),
+        (["relay"], "bad_request"),
+    ):
         status, body = call(running, "PATCH", "/v1/config", change)
         assert (status, body["error"]["code"]) == (400, code), change
 

@@ -29,8 +29,12 @@ def origin(start_agent, sink, home):
 
 
 def fetch(base: str, path: str, context, body=None, headers=None, method=None) -> tuple[int, bytes, dict]:
-    request = urllib.request.Request(f"{base}{path}", data=json.dumps(body).encode() if body is not None else None,
-                                     method=method, headers={"Content-Type": "application/json", **(headers or {})})
+    request = urllib.request.Request(
+        f"{base}{path}",
+        data=json.dumps(body).encode() if body is not None else None,
+        method=method,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
     try:
         with urllib.request.urlopen(request, timeout=60, context=context) as response:
             return response.status, response.read(), dict(response.headers)
@@ -45,15 +49,20 @@ def test_the_origin_is_https_that_verifies_against_the_install_ca_only(origin, h
     assert status == 200 and f"{running.addin_url}/addin/launchevent.js" in json.loads(body)["allowed"]
     assert "Access-Control-Allow-Origin" not in headers
     with pytest.raises(urllib.error.URLError, match="CERTIFICATE_VERIFY_FAILED"):
-        urllib.request.urlopen(f"{running.addin_url}/addin/v1/health", timeout=30,
-                               context=ssl.create_default_context())  # the system store does not know it
+        urllib.request.urlopen(
+            f"{running.addin_url}/addin/v1/health", timeout=30, context=ssl.create_default_context()
+        )  # the system store does not know it
     # openssl, not our code, checks the chain and the name constraints of the CA.
     tls = home / "tls"
-    out = subprocess.run(["openssl", "verify", "-CAfile", tls / "local-ca.pem", "-verify_hostname", "localhost",
-                          tls / "localhost.pem"], capture_output=True, text=True)
+    out = subprocess.run(
+        ["openssl", "verify", "-CAfile", tls / "local-ca.pem", "-verify_hostname", "localhost", tls / "localhost.pem"],
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 0, out.stderr
-    text = subprocess.run(["openssl", "x509", "-in", tls / "local-ca.pem", "-noout", "-text"],
-                          capture_output=True, text=True).stdout
+    text = subprocess.run(
+        ["openssl", "x509", "-in", tls / "local-ca.pem", "-noout", "-text"], capture_output=True, text=True
+    ).stdout
     assert "Name Constraints: critical" in text and "DNS:localhost" in text
     assert (tls / "local-ca.key").stat().st_mode & 0o777 == 0o600
 
@@ -90,13 +99,18 @@ def test_the_add_in_origin_can_be_switched_off(start_agent, sink):
     assert running.addin_url == ""
 
 
-@pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() != 0
-                    or not shutil.which("curl") or not os.path.exists("/proc/net/tcp"),
-                    reason="needs root (to act as a second local user) and curl")
+@pytest.mark.skipif(
+    not hasattr(os, "getuid") or os.getuid() != 0 or not shutil.which("curl") or not os.path.exists("/proc/net/tcp"),
+    reason="needs root (to act as a second local user) and curl",
+)
 def test_another_user_of_this_computer_is_refused(origin):
     running, context, pairing = origin
-    out = subprocess.run(as_nobody([shutil.which("curl"), "-sk", "-w", "\n%{http_code}",
-                          f"{running.addin_url}/addin/v1/pairing"]), capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        as_nobody([shutil.which("curl"), "-sk", "-w", "\n%{http_code}", f"{running.addin_url}/addin/v1/pairing"]),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     body, code = out.stdout.rsplit("\n", 1)
     assert code == "403" and json.loads(body)["error"]["code"] == "other_user", out
     assert pairing not in body
@@ -115,13 +129,18 @@ def page_token(running, context, page: str = "taskpane.html") -> str:
 
 def test_each_page_carries_its_own_token_and_none_is_kept_on_disk(origin, home):
     running, context, pairing = origin
-    tokens = {page_token(running, context), page_token(running, context), page_token(running, context, "commands.html"),
-              pairing}
+    tokens = {
+        page_token(running, context),
+        page_token(running, context),
+        page_token(running, context, "commands.html"),
+        pairing,
+    }
     assert len(tokens) == 4 and all(t.startswith("v1.") for t in tokens)
     own = {"Origin": running.addin_url}
     for token in tokens:
-        status, body, _ = fetch(running.addin_url, "/addin/v1/check", context, draft(),
-                                {**own, "X-Postseal-Pairing": token})
+        status, body, _ = fetch(
+            running.addin_url, "/addin/v1/check", context, draft(), {**own, "X-Postseal-Pairing": token}
+        )
         assert status == 200, body
     stored = b"".join(p.read_bytes() for p in home.rglob("*") if p.is_file())
     assert not any(t.encode() in stored for t in tokens)
@@ -140,11 +159,15 @@ def test_a_token_from_before_a_restart_is_refused_and_a_new_one_works(sink, ca, 
         old = json.loads(fetch(running.addin_url, "/addin/v1/pairing", context)[1])["token"]
     with AgentThread(home, config) as running:
         own = {"Origin": running.addin_url}
-        status, body, _ = fetch(running.addin_url, "/addin/v1/check", context, draft(), {**own, "X-Postseal-Pairing": old})
+        status, body, _ = fetch(
+            running.addin_url, "/addin/v1/check", context, draft(), {**own, "X-Postseal-Pairing": old}
+        )
         assert (status, json.loads(body)["error"]["code"]) == (401, "not_paired")
         assert "get a new one at /addin/v1/pairing" in json.loads(body)["error"]["message"]
         new = json.loads(fetch(running.addin_url, "/addin/v1/pairing", context)[1])["token"]
-        assert fetch(running.addin_url, "/addin/v1/check", context, draft(), {**own, "X-Postseal-Pairing": new})[0] == 200
+        assert (
+            fetch(running.addin_url, "/addin/v1/check", context, draft(), {**own, "X-Postseal-Pairing": new})[0] == 200
+        )
 
 
 OTHER_PROGRAM = """
@@ -167,8 +190,12 @@ print(check(token), check(own))
 @pytest.mark.skipif(not os.path.exists("/proc/net/tcp"), reason="the process behind a socket is known on Linux only")
 def test_a_token_is_refused_from_any_other_program_than_the_one_it_was_given_to(origin, home):
     running, context, pairing = origin
-    out = subprocess.run([sys.executable, "-c", OTHER_PROGRAM, running.addin_url, str(home / "tls" / "local-ca.pem"),
-                          pairing], capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", OTHER_PROGRAM, running.addin_url, str(home / "tls" / "local-ca.pem"), pairing],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.stdout.split() == ["401", "200"], out.stderr  # ours copied over: refused; its own: answered
 
 
@@ -182,7 +209,7 @@ def test_the_manifest_written_for_this_port_names_only_what_the_agent_serves_the
     urls = set(re.findall(r'DefaultValue="(https://[^"]+)"', manifest))
     assert len(urls) >= 8 and all(u.startswith(f"{running.addin_url}/addin/") for u in urls)
     for url in sorted(urls):
-        status, _, _ = fetch(running.addin_url, url[len(running.addin_url):], context)
+        status, _, _ = fetch(running.addin_url, url[len(running.addin_url) :], context)
         assert status == 200, url
     # Classic Outlook on Windows runs launchevent.js without a page: its fallback origin is this one.
     status, script, _ = fetch(running.addin_url, "/addin/launchevent.js", context)

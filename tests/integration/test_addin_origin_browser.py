@@ -92,15 +92,32 @@ def test_a_page_on_another_origin_gets_nothing_from_the_add_in_origin(start_agen
     page = ATTACK.format(origin=running.addin_url, draft=json.dumps(draft()))
     with AttackerSite(page) as site:
         result = subprocess.run(
-            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--ignore-certificate-errors",  # TLS is not the question here; the origin checks are
-             f"--user-data-dir={tmp_path / 'chromium'}", "--virtual-time-budget=8000", "--dump-dom",
-             f"http://127.0.0.1:{site.port}/"], capture_output=True, timeout=90, check=False)
+            [
+                CHROMIUM,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--ignore-certificate-errors",  # TLS is not the question here; the origin checks are
+                f"--user-data-dir={tmp_path / 'chromium'}",
+                "--virtual-time-budget=8000",
+                "--dump-dom",
+                f"http://127.0.0.1:{site.port}/",
+            ],
+            capture_output=True,
+            timeout=90,
+            check=False,
+        )
     dom = result.stdout.decode()
     assert "done" in dom, result.stderr.decode()[-2000:]
-    lines = dict(line.split(": ", 1) for line in dom[dom.index("<pre"):].split(">", 1)[1].split("</pre>")[0]
-                 .strip().splitlines() if ": " in line)
+    lines = dict(
+        line.split(": ", 1)
+        for line in dom[dom.index("<pre") :].split(">", 1)[1].split("</pre>")[0].strip().splitlines()
+        if ": " in line
+    )
     assert lines["pairing"].startswith("refused"), lines
     assert lines["page"].startswith("refused") and lines["cors-post"].startswith("refused")
     assert lines["simple-post"] == 'read "opaque"'  # sent blind, refused by the agent (foreign Origin)

@@ -15,8 +15,9 @@ from tests.conftest import SAMPLES, make_config, run_cli
 
 def start_process(home):
     env = {**os.environ, "POSTSEAL_HOME": str(home)}
-    process = subprocess.Popen([sys.executable, "-m", "agent.cli", "agent"], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "agent.cli", "agent"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     deadline = time.monotonic() + 30
     while not _started_by(home, process):
         assert process.poll() is None, process.stderr.read().decode()

@@ -30,7 +30,9 @@ def call(running, method, path, headers=None, body=None, host=None):
     response = conn.getresponse()
     data = response.read()
     conn.close()
-    return response.status, (json.loads(data) if data and response.getheader("Content-Type", "").startswith("application/json") else data)
+    return response.status, (
+        json.loads(data) if data and response.getheader("Content-Type", "").startswith("application/json") else data
+    )
 
 
 def auth(running):
@@ -60,8 +62,15 @@ def test_a_foreign_origin_is_refused_even_with_the_token(agent):
 def test_the_openapi_document_describes_the_api(agent):
     status, doc = call(agent, "GET", "/v1/openapi.json", auth(agent))
     assert status == 200 and doc["openapi"].startswith("3.")
-    assert {"/v1/check", "/v1/messages", "/v1/messages/{id}", "/v1/events", "/v1/compose",
-            "/v1/stamps/verify", "/v1/ingress/credentials"} <= set(doc["paths"])
+    assert {
+        "/v1/check",
+        "/v1/messages",
+        "/v1/messages/{id}",
+        "/v1/events",
+        "/v1/compose",
+        "/v1/stamps/verify",
+        "/v1/ingress/credentials",
+    } <= set(doc["paths"])
     # Every route the agent serves is described, with each of its methods.
     from agent.ingress.api import create_app
 

@@ -44,7 +44,9 @@ def auditor(tmp_path) -> Path:
 def chain_hash(record: dict) -> str:
     """A record's hash as the format defines it (agent/audit.py): SHA-256 over its canonical JSON without `hash`."""
     body = {k: v for k, v in record.items() if k != "hash"}
-    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    ).hexdigest()
 
 
 def verify(path: Path, auditor: Path, *more: str):
@@ -120,8 +122,11 @@ def test_an_export_re_signed_with_another_key_fails_when_the_key_is_pinned(expor
         document["head"].update(hash=previous, key_id=ident)
         canonical = json.dumps(document["head"], sort_keys=True, separators=(",", ":")).encode()
         document["signature"] = base64.urlsafe_b64encode(forger.sign(CONTEXT + canonical)).decode()
-        document["public_key"] = {"algorithm": "Ed25519", "key_id": ident, "pem": forger.public_key().public_bytes(
-            Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()}
+        document["public_key"] = {
+            "algorithm": "Ed25519",
+            "key_id": ident,
+            "pem": forger.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode(),
+        }
 
     edit(export, resign)
     unpinned = verify(export, auditor)

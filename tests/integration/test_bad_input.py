@@ -29,12 +29,17 @@ def agent(start_agent, sink):
     return running, AgentClient(running.api_url, running.token, timeout=30)
 
 
-def call(running, method: str, path: str, body: bytes | None = None,
-         content_type: str = "application/json") -> tuple[int, str, dict | bytes]:
+def call(
+    running, method: str, path: str, body: bytes | None = None, content_type: str = "application/json"
+) -> tuple[int, str, dict | bytes]:
     port = urlsplit(running.api_url).port
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    connection.request(method, path, body=body, headers={
-        "Authorization": f"Bearer {running.token}", "Host": f"127.0.0.1:{port}", "Content-Type": content_type})
+    connection.request(
+        method,
+        path,
+        body=body,
+        headers={"Authorization": f"Bearer {running.token}", "Host": f"127.0.0.1:{port}", "Content-Type": content_type},
+    )
     response = connection.getresponse()
     data, kind = response.read(), response.getheader("Content-Type", "")
     connection.close()
@@ -44,13 +49,23 @@ def call(running, method: str, path: str, body: bytes | None = None,
 def nested_mime(depth: int) -> bytes:
     opening = b"".join(b'Content-Type: multipart/mixed; boundary="b%d"\r\n\r\n--b%d\r\n' % (i, i) for i in range(depth))
     closing = b"".join(b"--b%d--\r\n" % i for i in reversed(range(depth)))
-    return (f"From: {CLINIC}\r\nTo: nurse.kim@valleyclinic.example\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
-            .encode() + opening + b"Content-Type: text/plain\r\n\r\nhello\r\n" + closing)
+    return (
+        f"From: {CLINIC}\r\nTo: nurse.kim@valleyclinic.example\r\nSubject: x\r\nMIME-Version: 1.0\r\n".encode()
+        + opening
+        + b"Content-Type: text/plain\r\n\r\nhello\r\n"
+        + closing
+    )
 
 
 def draft(**fields) -> dict:
-    return {"client": "outlook", "from": CLINIC, "to": ["nurse.kim@valleyclinic.example"], "subject": "Rota",
-            "body": {"type": "text", "content": "See you Monday."}, **fields}
+    return {
+        "client": "outlook",
+        "from": CLINIC,
+        "to": ["nurse.kim@valleyclinic.example"],
+        "subject": "Rota",
+        "body": {"type": "text", "content": "See you Monday."},
+        **fields,
+    }
 
 
 def test_mime_nested_500_deep_is_a_400_that_says_so(agent):
@@ -62,19 +77,26 @@ def test_mime_nested_500_deep_is_a_400_that_says_so(agent):
     assert client.outbox() == []
 
 
-@pytest.mark.parametrize(("fields", "named"), [
-    ({"subject": "Rota\r\nBcc: leak@elsewhere.example"}, "draft.subject: must be one line"),
-    ({"subject": "Rota\nX-Postseal-Verdict: v1.forged.stamp"}, "draft.subject: must be one line"),
-    ({"subject": "Rota \ud800"}, "draft.subject: not valid text"),
-    ({"body": {"type": "text", "content": "lab \udc00 results"}}, "draft.body.content: not valid text"),
-    ({"to": ["nurse.kim@valleyclinic.example\r\nBcc: leak@elsewhere.example"]}, "draft.to: "),
-    ({"to": ["n\ud800@valleyclinic.example"]}, "draft.to: "),
-    ({"attachments": [{"name": "a\r\nContent-Type: text/html", "content_base64": "aGk="}]},
-     "draft.attachments[0].name: must be one line"),
-    ({"attachments": [{"name": "a.txt", "content_type": "text/plain\r\nX: y", "content_base64": "aGk="}]},
-     "is not a MIME type"),
-    ({"client": "outlook>\r\nBcc: x"}, "draft.client: "),
-])
+@pytest.mark.parametrize(
+    ("fields", "named"),
+    [
+        ({"subject": "Rota\r\nBcc: leak@elsewhere.example"}, "draft.subject: must be one line"),
+        ({"subject": "Rota\nX-Postseal-Verdict: v1.forged.stamp"}, "draft.subject: must be one line"),
+        ({"subject": "Rota \ud800"}, "draft.subject: not valid text"),
+        ({"body": {"type": "text", "content": "lab \udc00 results"}}, "draft.body.content: not valid text"),
+        ({"to": ["nurse.kim@valleyclinic.example\r\nBcc: leak@elsewhere.example"]}, "draft.to: "),
+        ({"to": ["n\ud800@valleyclinic.example"]}, "draft.to: "),
+        (
+            {"attachments": [{"name": "a\r\nContent-Type: text/html", "content_base64": "aGk="}]},
+            "draft.attachments[0].name: must be one line",
+        ),
+        (
+            {"attachments": [{"name": "a.txt", "content_type": "text/plain\r\nX: y", "content_base64": "aGk="}]},
+            "is not a MIME type",
+        ),
+        ({"client": "outlook>\r\nBcc: x"}, "draft.client: "),
+    ],
+)
 def test_header_injection_and_lone_surrogates_in_a_draft_are_a_400_naming_the_field(agent, fields, named):
     running, client = agent
     status, kind, body = call(running, "POST", "/v1/compose", json.dumps(draft(**fields)).encode())
@@ -84,10 +106,16 @@ def test_header_injection_and_lone_surrogates_in_a_draft_are_a_400_naming_the_fi
     assert client.outbox() == []
 
 
-@pytest.mark.parametrize(("method", "path"), [
-    ("POST", "/v1/compose"), ("POST", "/v1/compose/check"), ("PATCH", "/v1/config"),
-    ("POST", "/v1/keys/generate"), ("POST", "/v1/accounts/sign-in"),
-])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/v1/compose"),
+        ("POST", "/v1/compose/check"),
+        ("PATCH", "/v1/config"),
+        ("POST", "/v1/keys/generate"),
+        ("POST", "/v1/accounts/sign-in"),
+    ],
+)
 def test_json_nested_thousands_deep_is_a_400_not_a_recursion_error(agent, method, path):
     running, _ = agent
     for deep in (b"[" * 100_000 + b"]" * 100_000, b'{"a":' * 5000 + b"1" + b"}" * 5000):
@@ -126,8 +154,19 @@ def test_an_unknown_route_is_a_json_404(agent):
     assert (status, body["error"]["code"]) == (404, "not_found")
 
 
-@pytest.mark.parametrize("who", ["--version", "--output=/tmp/x", "-a", "--export-secret-keys", "*", "a b",
-                                 "ABCDEF", "dr.chen@valleyclinic.example --armor"])
+@pytest.mark.parametrize(
+    "who",
+    [
+        "--version",
+        "--output=/tmp/x",
+        "-a",
+        "--export-secret-keys",
+        "*",
+        "a b",
+        "ABCDEF",
+        "dr.chen@valleyclinic.example --armor",
+    ],
+)
 def test_a_key_lookup_is_never_a_gpg_option(agent, who):
     running, _ = agent
     status, kind, body = call(running, "GET", f"/v1/keys/{urllib.request.quote(who, safe='')}/public")
@@ -138,8 +177,9 @@ def test_a_key_lookup_is_never_a_gpg_option(agent, who):
 
 def test_a_key_is_still_exported_by_address_and_by_fingerprint(agent):
     running, _ = agent
-    status, kind, body = call(running, "POST", "/v1/keys/generate",
-                              json.dumps({"email": CLINIC, "name": "Dr. Emily Chen"}).encode())
+    status, kind, body = call(
+        running, "POST", "/v1/keys/generate", json.dumps({"email": CLINIC, "name": "Dr. Emily Chen"}).encode()
+    )
     fingerprint = body["fingerprint"]
     for who in (CLINIC, fingerprint, fingerprint[-16:]):
         status, kind, armored = call(running, "GET", f"/v1/keys/{who}/public")
@@ -150,15 +190,18 @@ def test_a_key_is_still_exported_by_address_and_by_fingerprint(agent):
 
 def test_a_key_name_with_a_line_break_is_refused(agent):
     running, _ = agent
-    status, _, body = call(running, "POST", "/v1/keys/generate",
-                           json.dumps({"email": CLINIC, "name": "Dr Chen\nPassphrase: x"}).encode())
+    status, _, body = call(
+        running, "POST", "/v1/keys/generate", json.dumps({"email": CLINIC, "name": "Dr Chen\nPassphrase: x"}).encode()
+    )
     assert (status, body["error"]["code"]) == (400, "bad_request") and "name:" in body["error"]["message"]
 
 
 def test_a_from_name_that_is_not_utf8_is_refused_at_once_and_raw_utf8_is_delivered(agent, sink):
     running, client = agent
-    good = ('From: "Dr. Chén" <dr.chen@valleyclinic.example>\r\nTo: jordan.miles@familymail.example\r\n'
-            "Subject: follow-up\r\n\r\nSee you Tuesday.\r\n").encode()
+    good = (
+        'From: "Dr. Chén" <dr.chen@valleyclinic.example>\r\nTo: jordan.miles@familymail.example\r\n'
+        "Subject: follow-up\r\n\r\nSee you Tuesday.\r\n"
+    ).encode()
     bad = good.replace("Chén".encode(), b"Ch\xe9n")
     status, _, body = call(running, "POST", "/v1/messages", bad, "message/rfc822")
     assert (status, body["error"]["code"]) == (400, "bad_message")

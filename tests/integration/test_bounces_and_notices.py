@@ -51,12 +51,14 @@ def test_a_bounce_fails_that_recipient_only_and_the_sender_gets_a_notice_without
 
         # A day later the nurse's mailbox turns out to be gone; the relay mails a bounce that
         # quotes the whole message (as some relays do whatever RET says).
-        report = sink.bounce(to_nurse, NURSE, diagnostic="smtp; 550 5.1.1 <nurse.patel@…>: User unknown",
-                             headers_only=False)
+        report = sink.bounce(
+            to_nurse, NURSE, diagnostic="smtp; 550 5.1.1 <nurse.patel@…>: User unknown", headers_only=False
+        )
         result = client.bounce(report)
         assert result["id"] == ident and result["unmatched"] == []
         assert [(r["address"], r["action"], r["status"], r["state"]) for r in result["recipients"]] == [
-            (NURSE, "failed", "5.1.1", "failed")]
+            (NURSE, "failed", "5.1.1", "failed")
+        ]
 
         record = client.message(ident)
         states = {r["address"]: (r["state"], r["reason"]) for r in record["recipients"]}
@@ -109,8 +111,9 @@ def test_a_delay_report_is_recorded_but_changes_no_state(start_agent, sink):
     client = AgentClient(running.api_url, running.token, timeout=20)
     ident = client.submit(INTERNAL.read_bytes()).id
     assert client.wait(ident)["state"] == "delivered"
-    report = sink.bounce(sink.to(NURSE)[0], NURSE, action="delayed", status="4.4.1",
-                         diagnostic="smtp; 451 4.4.1 try again later")
+    report = sink.bounce(
+        sink.to(NURSE)[0], NURSE, action="delayed", status="4.4.1", diagnostic="smtp; 451 4.4.1 try again later"
+    )
     assert client.bounce(report)["recipients"][0]["state"] == "delivered"
     assert client.message(ident)["state"] == "delivered"
     assert [r["event"] for r in client.audit()].count("dsn") == 1
@@ -121,8 +124,11 @@ def test_what_is_not_a_bounce_or_matches_nothing_is_refused_clearly(start_agent,
     client = AgentClient(running.api_url, running.token, timeout=20)
     for raw, status, code in (
         (INTERNAL.read_bytes(), 400, "not_a_dsn"),
-        (b"Content-Type: multipart/report; report-type=disposition-notification; boundary=x\r\n\r\n--x--\r\n",
-         400, "not_a_dsn"),
+        (
+            b"Content-Type: multipart/report; report-type=disposition-notification; boundary=x\r\n\r\n--x--\r\n",
+            400,
+            "not_a_dsn",
+        ),
     ):
         try:
             client.bounce(raw)
@@ -133,7 +139,8 @@ def test_what_is_not_a_bounce_or_matches_nothing_is_refused_clearly(start_agent,
     ident = client.submit(INTERNAL.read_bytes()).id
     client.wait(ident)
     stranger = sink.bounce(sink.to(NURSE)[0], NURSE).replace(
-        b"<20261124091200.internal-note@valleyclinic.example>", b"<someone-else@example.org>")
+        b"<20261124091200.internal-note@valleyclinic.example>", b"<someone-else@example.org>"
+    )
     try:
         client.bounce(stranger)
     except ApiError as exc:
@@ -157,9 +164,11 @@ def test_giving_up_fails_the_message_tells_the_tray_and_queues_one_notice(start_
     controller.start()
     try:
         # Give up after ~2 s instead of 5 days; retry every second meanwhile.
-        running = start_agent(port, relay={"starttls": "off"},
-                              outbox={"give_up_after_hours": 0.0006, "retry_first_seconds": 1,
-                                      "retry_max_seconds": 1})
+        running = start_agent(
+            port,
+            relay={"starttls": "off"},
+            outbox={"give_up_after_hours": 0.0006, "retry_first_seconds": 1, "retry_max_seconds": 1},
+        )
         client = AgentClient(running.api_url, running.token, timeout=30)
         stream = client.events()
         assert next(stream) == {"type": "hello"}

@@ -32,8 +32,13 @@ def test_held_release_with_a_note_and_the_same_codes_everywhere(start_agent, sin
 
     held = run_cli("status", ident, home=home)
     assert held.returncode == 3 and "held" in held.stdout.decode()
-    for command in (["status", "nope"], ["revoke", "nope"], ["retry", "nope"], ["release", "nope"],
-                    ["send-via-portal", "nope"]):
+    for command in (
+        ["status", "nope"],
+        ["revoke", "nope"],
+        ["retry", "nope"],
+        ["release", "nope"],
+        ["send-via-portal", "nope"],
+    ):
         result = run_cli(*command, home=home)
         assert result.returncode == 2 and "nope" in result.stderr.decode(), (command, out(result))
         as_json = run_cli(*command, "--json", home=home)
@@ -61,8 +66,9 @@ def test_no_agent_is_exit_4_in_json_too(home):
 
 def test_retry_now_from_the_command_line(start_agent, home):
     with refusing_relay("harborbilling.example") as port:
-        running = start_agent(port, relay={"starttls": "off"}, tls={"required_domains": []},
-                              outbox={"retry_first_seconds": 3600})
+        running = start_agent(
+            port, relay={"starttls": "off"}, tls={"required_domains": []}, outbox={"retry_first_seconds": 3600}
+        )
         client = AgentClient(running.api_url, running.token, timeout=30)
         ident = client.submit(TLS_SAMPLE.read_bytes()).id
         assert client.wait(ident, timeout=20, final=("deferred",))["state"] == "deferred"
@@ -77,8 +83,11 @@ def test_a_held_pgp_recipient_is_sent_via_the_portal_from_the_command_line(start
     running = start_agent(sink.port)
     client = AgentClient(running.api_url, running.token, timeout=30)
     client.import_key(partner.public_key().encode())
-    raw = (SAMPLES / "02-referral-lab-results.eml").read_bytes().replace(
-        b"Dear colleagues,", b"Dear colleagues, (his SSN is 512-44-8721 for the disability form)", 1)
+    raw = (
+        (SAMPLES / "02-referral-lab-results.eml")
+        .read_bytes()
+        .replace(b"Dear colleagues,", b"Dear colleagues, (his SSN is 512-44-8721 for the disability form)", 1)
+    )
     ident = client.submit(raw).id
     assert client.message(ident)["recipients"][0]["method"] == "pgp"
     result = run_cli("send-via-portal", ident, home=home)

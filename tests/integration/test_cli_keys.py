@@ -47,15 +47,20 @@ def test_import_warns_when_the_key_cannot_encrypt(home, tmp_path, people):
     assert result.returncode == 0, out(result)
     [key] = json.loads(result.stdout)["keys"]
     assert not key["usable"] and "expired on 2024-01-02" in key["problem"]
-    assert "cannot be used to encrypt" in result.stderr.decode() and "expired.import@mailbox.example" in result.stderr.decode()
+    assert (
+        "cannot be used to encrypt" in result.stderr.decode()
+        and "expired.import@mailbox.example" in result.stderr.decode()
+    )
 
     signing_only = people / "signer-import"
     signing_only.mkdir(mode=0o700)
     gpg = ["gpg", "--homedir", str(signing_only), "--batch", "--passphrase", ""]
-    subprocess.run([*gpg, "--quick-gen-key", "signer@partner.example", "ed25519", "sign", "never"],
-                   check=True, capture_output=True)
-    exported = subprocess.run([*gpg, "--armor", "--export", "signer@partner.example"], check=True,
-                              capture_output=True).stdout
+    subprocess.run(
+        [*gpg, "--quick-gen-key", "signer@partner.example", "ed25519", "sign", "never"], check=True, capture_output=True
+    )
+    exported = subprocess.run(
+        [*gpg, "--armor", "--export", "signer@partner.example"], check=True, capture_output=True
+    ).stdout
     subprocess.run(["gpgconf", "--homedir", str(signing_only), "--kill", "all"], check=False, capture_output=True)
     (tmp_path / "signer.asc").write_bytes(exported)
     result = run_cli("keys", "import", str(tmp_path / "signer.asc"), home=home)

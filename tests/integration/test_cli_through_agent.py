@@ -80,8 +80,12 @@ def test_keys_generate_import_export_and_remove_go_to_the_agent(fake, home, tmp_
     assert exported.stdout.decode().startswith("-----BEGIN PGP PUBLIC KEY BLOCK-----")
     removed = run_cli("keys", "remove", "billing@harborbilling.example", home=home)
     assert removed.returncode == 0, removed.stderr
-    assert [c[0] for c in fake.pgp.calls if c[0] != "list_keys"] == ["generate", "import_keys", "export_public",
-                                                                    "delete_public"]
+    assert [c[0] for c in fake.pgp.calls if c[0] != "list_keys"] == [
+        "generate",
+        "import_keys",
+        "export_public",
+        "delete_public",
+    ]
 
 
 def test_a_refusal_of_the_agent_reads_as_one_made_here(fake, home, tmp_path):
@@ -90,8 +94,11 @@ def test_a_refusal_of_the_agent_reads_as_one_made_here(fake, home, tmp_path):
     fake.pgp.fail["generate"] = PgpError("gpg could not generate a key: no entropy")  # the API's 500 gpg_failed
     result = run_cli("keys", "generate", "dr.chen@valleyclinic.example", "--json", home=home)
     assert result.returncode == 2 and result.stderr.decode() == "postseal: gpg could not generate a key: no entropy\n"
-    assert json.loads(result.stdout)["error"] == {"code": "bad_input", "exit": 2,
-                                                  "message": "gpg could not generate a key: no entropy"}
+    assert json.loads(result.stdout)["error"] == {
+        "code": "bad_input",
+        "exit": 2,
+        "message": "gpg could not generate a key: no entropy",
+    }
     junk = tmp_path / "junk.cer"
     junk.write_bytes(b"\x30\x82junk")  # not OpenPGP: refused as the S/MIME store refuses, naming the file
     fake.pgp.fail["import_keys"] = PgpError("no key")
@@ -110,8 +117,9 @@ def test_policy_check_is_the_running_agents_plan_and_rules(fake, home):
 
 
 def test_portal_enroll_is_stored_by_the_running_agent(fake, home):
-    result = run_cli("portal", "enroll", "--url", "https://portal.clinic.example/", "--code", "K7", "--name", "desk",
-                     home=home)
+    result = run_cli(
+        "portal", "enroll", "--url", "https://portal.clinic.example/", "--code", "K7", "--name", "desk", home=home
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.decode().startswith("enrolled with https://portal.clinic.example as agent agent-7;")
     assert fake.called("enrol_portal") == [("enrol_portal", "https://portal.clinic.example/", "K7", "desk")]
@@ -120,8 +128,9 @@ def test_portal_enroll_is_stored_by_the_running_agent(fake, home):
     fake.fail["enrol_portal"] = EnrolFailed("portal https://p.example refused the enrolment (HTTP 403): used code")
     refused = run_cli("portal", "enroll", "--url", "https://p.example", "--code", "K7", home=home)
     assert refused.returncode == 1
-    assert refused.stderr.decode() == ("postseal: portal enroll: portal https://p.example refused the enrolment "
-                                       "(HTTP 403): used code\n")
+    assert refused.stderr.decode() == (
+        "postseal: portal enroll: portal https://p.example refused the enrolment (HTTP 403): used code\n"
+    )
 
 
 def test_a_stale_discovery_file_is_no_agent(home):
@@ -152,15 +161,22 @@ def test_keys_say_the_same_through_a_real_agent_as_in_process(start_agent, sink,
     (tmp_path / "partner.asc").write_text(partner.public_key())
     assert run_cli("keys", "import", str(tmp_path / "partner.asc"), home=home).returncode == 0
     (tmp_path / "junk.cer").write_bytes(b"\x30\x82junk")
-    (tmp_path / "junk.asc").write_text("-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nnot a key\n"
-                                       "-----END PGP PUBLIC KEY BLOCK-----\n")
+    (tmp_path / "junk.asc").write_text(
+        "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nnot a key\n-----END PGP PUBLIC KEY BLOCK-----\n"
+    )
     assert same_here_and_through(home, "keys", "list").stdout.count(b"\n") == 4  # header, rule, two keys
     assert same_here_and_through(home, "keys", "list", "--json").returncode == 0
     assert same_here_and_through(home, "keys", "export", own).stdout.startswith(b"-----BEGIN PGP PUBLIC KEY")
-    for refused in (("keys", "export", "nobody@nowhere.example"), ("keys", "export", "Dr Chen"),
-                    ("keys", "export", "A" * 64), ("keys", "import", str(tmp_path / "junk.cer")),
-                    ("keys", "import", str(tmp_path / "junk.asc"), "--json"), ("keys", "renew", partner.address),
-                    ("keys", "remove", own), ("keys", "generate", own)):
+    for refused in (
+        ("keys", "export", "nobody@nowhere.example"),
+        ("keys", "export", "Dr Chen"),
+        ("keys", "export", "A" * 64),
+        ("keys", "import", str(tmp_path / "junk.cer")),
+        ("keys", "import", str(tmp_path / "junk.asc"), "--json"),
+        ("keys", "renew", partner.address),
+        ("keys", "remove", own),
+        ("keys", "generate", own),
+    ):
         assert same_here_and_through(home, *refused).returncode == 2, refused
 
 

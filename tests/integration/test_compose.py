@@ -18,17 +18,28 @@ CLINIC = "dr.chen@valleyclinic.example"
 
 
 def draft(**fields) -> dict:
-    out = {"client": "outlook", "from": CLINIC, "to": ["nurse.kim@valleyclinic.example"], "cc": [], "bcc": [],
-           "subject": "Rota for December", "body": {"type": "html", "content": "<p>See you Monday.</p>"},
-           "attachments": []}
+    out = {
+        "client": "outlook",
+        "from": CLINIC,
+        "to": ["nurse.kim@valleyclinic.example"],
+        "cc": [],
+        "bcc": [],
+        "subject": "Rota for December",
+        "body": {"type": "html", "content": "<p>See you Monday.</p>"},
+        "attachments": [],
+    }
     out.update(fields)
     return out
 
 
 def post(running, path: str, body, content_type: str = "application/json") -> tuple[int, dict]:
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
-    request = urllib.request.Request(f"{running.api_url}{path}", data=data, method="POST",
-                                     headers={"Authorization": f"Bearer {running.token}", "Content-Type": content_type})
+    request = urllib.request.Request(
+        f"{running.api_url}{path}",
+        data=data,
+        method="POST",
+        headers={"Authorization": f"Bearer {running.token}", "Content-Type": content_type},
+    )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, json.loads(response.read())
@@ -68,9 +79,11 @@ def test_internal_draft_is_allowed_with_a_stamp_that_fits_only_its_own_message(a
     # The gateway of one domain sees only its share of the recipients: still valid.
     share = stamped_message(fields, stamp, to=["claims@harborbilling.example"], cc=[])
     assert post(running, "/v1/stamps/verify", share, "message/rfc822")[1]["valid"]
-    for changes, why in (({"to": ["someone@elsewhere.example"]}, "not issued for 1 of the recipients"),
-                         ({"subject": "Another message"}, "another subject"),
-                         ({"from": "intruder@valleyclinic.example"}, "another sender")):
+    for changes, why in (
+        ({"to": ["someone@elsewhere.example"]}, "not issued for 1 of the recipients"),
+        ({"subject": "Another message"}, "another subject"),
+        ({"from": "intruder@valleyclinic.example"}, "another sender"),
+    ):
         result = post(running, "/v1/stamps/verify", stamped_message(fields, stamp, **changes), "message/rfc822")[1]
         assert not result["valid"] and why in result["reason"], changes
     forged = stamp[:-6] + ("AAAAAA" if not stamp.endswith("AAAAAA") else "BBBBBB")
@@ -85,10 +98,18 @@ def test_internal_draft_is_allowed_with_a_stamp_that_fits_only_its_own_message(a
 
 def test_external_draft_is_sent_by_the_agent_and_asking_twice_queues_it_once(agent, sink):
     running, client = agent
-    fields = draft(to=["jordan.miles@familymail.example"], subject="Your follow-up",
-                   body={"type": "text", "content": "Your follow-up visit is on Friday."},
-                   attachments=[{"name": "visit.txt", "content_type": "text/plain",
-                                 "content_base64": base64.b64encode(b"Friday 10:00").decode()}])
+    fields = draft(
+        to=["jordan.miles@familymail.example"],
+        subject="Your follow-up",
+        body={"type": "text", "content": "Your follow-up visit is on Friday."},
+        attachments=[
+            {
+                "name": "visit.txt",
+                "content_type": "text/plain",
+                "content_base64": base64.b64encode(b"Friday 10:00").decode(),
+            }
+        ],
+    )
     status, answer = post(running, "/v1/compose", fields)
     assert status == 200 and answer["decision"] == "sent" and "stamp" not in answer, answer
     assert "portal" in answer["message"] and answer["plan"]["recipients"][0]["method"] == "portal"
@@ -102,8 +123,11 @@ def test_external_draft_is_sent_by_the_agent_and_asking_twice_queues_it_once(age
 
 def test_phi_draft_is_held_and_waits_in_the_outbox(agent):
     running, client = agent
-    fields = draft(to=["records@statedisability.example"], subject="Disability form",
-                   body={"type": "text", "content": "SSN: 512-44-8721, DOB: 03/14/1958."})
+    fields = draft(
+        to=["records@statedisability.example"],
+        subject="Disability form",
+        body={"type": "text", "content": "SSN: 512-44-8721, DOB: 03/14/1958."},
+    )
     preview = post(running, "/v1/compose/check", fields)[1]
     assert preview["decision"] == "held" and client.outbox() == []  # the preview keeps nothing
     status, answer = post(running, "/v1/compose", fields)
@@ -129,17 +153,23 @@ def test_an_attachment_the_client_could_not_read_blocks_the_send(agent):
     assert "Attach the file from your computer" in answer["message"] and client.outbox() == []
 
 
-@pytest.mark.parametrize(("fields", "named"), [
-    ({"from": "not an address"}, "draft.from"),
-    ({"to": [], "cc": [], "bcc": []}, "no recipients"),
-    ({"to": "nurse@valleyclinic.example"}, "draft.to"),
-    ({"to": ["nurse@@valleyclinic"]}, "draft.to"),
-    ({"body": {"type": "rtf", "content": ""}}, "draft.body"),
-    ({"attachments": [{"name": "a.pdf", "content_base64": "***"}]}, "not valid base64"),
-    ({"attachments": [{"name": "a.pdf"}]}, "content_base64 is missing"),
-    ({"attachments": [{"name": "a.bin", "content_base64": "A" * (MAX_ATTACHMENT // 3 * 4 + 8)}]}, "larger than 25 MB"),
-    ({"attachments": [{"name": "a.txt", "content_type": "text", "content_base64": "YQ=="}]}, "not a MIME type"),
-])
+@pytest.mark.parametrize(
+    ("fields", "named"),
+    [
+        ({"from": "not an address"}, "draft.from"),
+        ({"to": [], "cc": [], "bcc": []}, "no recipients"),
+        ({"to": "nurse@valleyclinic.example"}, "draft.to"),
+        ({"to": ["nurse@@valleyclinic"]}, "draft.to"),
+        ({"body": {"type": "rtf", "content": ""}}, "draft.body"),
+        ({"attachments": [{"name": "a.pdf", "content_base64": "***"}]}, "not valid base64"),
+        ({"attachments": [{"name": "a.pdf"}]}, "content_base64 is missing"),
+        (
+            {"attachments": [{"name": "a.bin", "content_base64": "A" * (MAX_ATTACHMENT // 3 * 4 + 8)}]},
+            "larger than 25 MB",
+        ),
+        ({"attachments": [{"name": "a.txt", "content_type": "text", "content_base64": "YQ=="}]}, "not a MIME type"),
+    ],
+)
 def test_bad_drafts_are_blocked_with_the_field_named(agent, fields, named):
     running, client = agent
     status, answer = post(running, "/v1/compose", draft(**fields))
@@ -160,8 +190,9 @@ def test_the_stamp_key_is_published_for_gateways(agent):
     from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
     running, _ = agent
-    request = urllib.request.Request(f"{running.api_url}/v1/stamps/key",
-                                     headers={"Authorization": f"Bearer {running.token}"})
+    request = urllib.request.Request(
+        f"{running.api_url}/v1/stamps/key", headers={"Authorization": f"Bearer {running.token}"}
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         key = json.loads(response.read())
     load_pem_public_key(key["public_key_pem"].encode())
@@ -180,8 +211,12 @@ def test_every_answer_has_the_documented_shape_and_plain_words_for_people(agent)
     running, _ = agent
     schema = {"$ref": "#/components/schemas/ComposeAnswer", "components": OPENAPI["components"]}
     phi = {"type": "text", "content": "SSN: 512-44-8721, DOB: 03/14/1958."}
-    drafts = [draft(), draft(to=["claims@harborbilling.example", "jordan.miles@familymail.example"]),
-              draft(to=["records@statedisability.example"], body=phi), draft(to=["nurse@@valleyclinic"])]
+    drafts = [
+        draft(),
+        draft(to=["claims@harborbilling.example", "jordan.miles@familymail.example"]),
+        draft(to=["records@statedisability.example"], body=phi),
+        draft(to=["nurse@@valleyclinic"]),
+    ]
     for fields in drafts:
         for path in ("/v1/compose/check", "/v1/compose"):
             _, answer = post(running, path, fields)
@@ -196,11 +231,15 @@ def test_every_answer_has_the_documented_shape_and_plain_words_for_people(agent)
     assert jargon_in(portal["reason"])  # "no key on file: …": still there for IT, never shown
 
 
-@pytest.mark.parametrize("fields", [
-    draft(),  # allowed: the client sends it with a stamp
-    draft(to=["maria.gonzalez@mailbox.example"], body={"type": "text", "content": "Your results are ready."}),
-    draft(to=["records@statedisability.example"], body={"type": "text", "content": "SSN 512-44-8721"}),
-], ids=["allowed", "sent by the agent", "held"])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        draft(),  # allowed: the client sends it with a stamp
+        draft(to=["maria.gonzalez@mailbox.example"], body={"type": "text", "content": "Your results are ready."}),
+        draft(to=["records@statedisability.example"], body={"type": "text", "content": "SSN 512-44-8721"}),
+    ],
+    ids=["allowed", "sent by the agent", "held"],
+)
 def test_a_draft_is_planned_once_and_its_stamp_issued_once(agent, fields, monkeypatch):
     running, _ = agent
     service = running.agent
@@ -214,6 +253,7 @@ def test_a_draft_is_planned_once_and_its_stamp_issued_once(agent, fields, monkey
     def counted_issue(*args, **kwargs):
         calls["issue"] += 1
         return issue(*args, **kwargs)
+
     monkeypatch.setattr(service, "plan", counted_plan)
     monkeypatch.setattr(service.stamper, "issue", counted_issue)
     status, answer = post(running, "/v1/compose", fields)

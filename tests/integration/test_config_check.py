@@ -39,13 +39,30 @@ def test_each_setting_is_shown_with_where_it_comes_from(home, tmp_path, monkeypa
     report = json.loads(out)
     assert report["ok"] and report["managed_policy"] == str(policy) and report["errors"] == []
     settings = report["settings"]
-    assert settings["outbox.concurrency"] == {"value": 8, "source": "config.toml", "where": "config.toml line 12",
-                                              "line": 12, "overrides": None}
-    assert settings["relay.port"] == {"value": 587, "source": "managed policy", "where": f"managed policy {policy}",
-                                      "line": None, "overrides": "config.toml line 7"}
-    assert settings["portal.expiry_days"]["value"] == 14 and settings["portal.expiry_days"]["source"] == "managed policy"
-    assert settings["outbox.retry_first_seconds"] == {"value": 30, "source": "default", "where": "default",
-                                                      "line": None, "overrides": None}
+    assert settings["outbox.concurrency"] == {
+        "value": 8,
+        "source": "config.toml",
+        "where": "config.toml line 12",
+        "line": 12,
+        "overrides": None,
+    }
+    assert settings["relay.port"] == {
+        "value": 587,
+        "source": "managed policy",
+        "where": f"managed policy {policy}",
+        "line": None,
+        "overrides": "config.toml line 7",
+    }
+    assert (
+        settings["portal.expiry_days"]["value"] == 14 and settings["portal.expiry_days"]["source"] == "managed policy"
+    )
+    assert settings["outbox.retry_first_seconds"] == {
+        "value": 30,
+        "source": "default",
+        "where": "default",
+        "line": None,
+        "overrides": None,
+    }
     assert settings["relay.password"]["value"] == "***" and "hunter2" not in out  # a secret is never printed
 
     code, out, err = checked(home)
@@ -67,15 +84,16 @@ def test_a_number_out_of_range_is_one_line_naming_file_line_key_and_range(home):
     (home / "config.toml").write_text("[portal]\nexpiry_days = -5\n")
     code, out, err = checked(home, "--json")
     assert code == 2 and json.loads(out)["ok"] is False
-    assert json.loads(out)["errors"] == [f"{home / 'config.toml'}, line 2: portal.expiry_days must be from 1 to "
-                                         "3650, not -5"]
+    assert json.loads(out)["errors"] == [
+        f"{home / 'config.toml'}, line 2: portal.expiry_days must be from 1 to 3650, not -5"
+    ]
 
 
 def test_a_bad_policy_and_a_bad_file_are_both_named_and_nothing_is_shown_as_effective(home, tmp_path, monkeypatch):
     policy = tmp_path / "policy.json"
     policy.write_text(json.dumps({"relay": {"timeout": 0}}))
     monkeypatch.setenv("POSTSEAL_MANAGED_POLICY", str(policy))
-    (home / "config.toml").write_text("[relay]\nstarttl = \"required\"\n")
+    (home / "config.toml").write_text('[relay]\nstarttl = "required"\n')
 
     code, out, err = checked(home, "--json")
     assert code == 2
@@ -84,13 +102,16 @@ def test_a_bad_policy_and_a_bad_file_are_both_named_and_nothing_is_shown_as_effe
     assert report["errors"] == [
         f"{home / 'config.toml'}, line 2: unknown key 'starttl' in [relay] (known: ca_file, host, password, port, "
         "starttls, timeout, username)",
-        f"managed policy is invalid: {policy} relay.timeout: must be from 1 to 3600, not 0"]
+        f"managed policy is invalid: {policy} relay.timeout: must be from 1 to 3600, not 0",
+    ]
     assert err.splitlines() == [f"postseal: {e}" for e in report["errors"]]
 
     (home / "config.toml").unlink()  # a valid (absent) file: the policy alone still fails the check
     code, out, err = checked(home)
-    assert code == 2 and err == f"postseal: managed policy is invalid: {policy} relay.timeout: must be from 1 to " \
-                                "3600, not 0\n"
+    assert (
+        code == 2
+        and err == f"postseal: managed policy is invalid: {policy} relay.timeout: must be from 1 to 3600, not 0\n"
+    )
     assert "not valid" in out
 
 

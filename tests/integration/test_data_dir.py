@@ -60,7 +60,9 @@ def test_a_data_directory_that_cannot_be_tightened_stops_the_agent(home, monkeyp
         raise PermissionError(1, "Operation not permitted")
 
     monkeypatch.setattr(data_dir.os, "chmod", refuse)
-    with pytest.raises(data_dir.UnsafeDataDir, match=r"is mode 0755 \(open to other users\) and cannot be made private"):
+    with pytest.raises(
+        data_dir.UnsafeDataDir, match=r"is mode 0755 \(open to other users\) and cannot be made private"
+    ):
         data_dir.secure(home)
 
 

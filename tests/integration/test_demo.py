@@ -44,8 +44,13 @@ def _until(lines: queue.Queue, pattern: str, seen: list[str], timeout: float = 1
 
 def test_demo_serve_prints_whole_portal_links_and_the_codes_then_cleans_up(home):
     env = {**os.environ, "POSTSEAL_HOME": str(home)}
-    process = subprocess.Popen([sys.executable, "-m", "agent.cli", "demo", "--serve"], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "agent.cli", "demo", "--serve"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     seen: list[str] = []
     try:
         lines = _lines(process)
@@ -58,9 +63,16 @@ def test_demo_serve_prints_whole_portal_links_and_the_codes_then_cleans_up(home)
         # What the browser's page does: ask for a code; the demo prints what its mailbox got.
         api = f"{url.split('/m/')[0]}/api/v1/messages/{portal_id}"
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
-        post = lambda path, body: opener.open(urllib.request.Request(  # noqa: E731
-            f"{api}{path}", data=json.dumps(body).encode(), method="POST",
-            headers={"Content-Type": "application/json"}), timeout=20).read()
+
+        def post(path: str, body: dict) -> bytes:
+            request = urllib.request.Request(
+                f"{api}{path}",
+                data=json.dumps(body).encode(),
+                method="POST",
+                headers={"Content-Type": "application/json"},
+            )
+            return opener.open(request, timeout=20).read()
+
         post("/code", {})
         code = _until(lines, r"one-time code for \S+: (\d{6})$", seen, timeout=30).group(1)
         post("/session", {"code": code})  # the printed code is the one that opens the message

@@ -64,7 +64,7 @@ def command_words(text: str) -> list[str] | None:
         return None
     for i, word in enumerate(words):
         if word == "postseal" or word.endswith("/postseal"):
-            rest = words[i + 1:]
+            rest = words[i + 1 :]
             if rest and (rest[0] in NAMES or rest[0].startswith("-")):
                 return rest
             return None
@@ -110,11 +110,18 @@ def path_of(words: list[str]) -> tuple[str, ...]:
 def a_user(folder: Path) -> dict:
     """A user with nothing set up: empty data directory and HOME, no agent, no display."""
     folder.mkdir(parents=True)
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM", "POSTSEAL_MANAGED_POLICY")
-           and not k.startswith("XDG_")}
-    env.update(HOME=str(folder), POSTSEAL_HOME=str(folder / "postseal"), POSTSEAL_PORTAL_DATABASE="",
-               POSTSEAL_MANAGED_POLICY=str(folder / "no-managed-policy.json"))
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM", "POSTSEAL_MANAGED_POLICY")
+        and not k.startswith("XDG_")
+    }
+    env.update(
+        HOME=str(folder),
+        POSTSEAL_HOME=str(folder / "postseal"),
+        POSTSEAL_PORTAL_DATABASE="",
+        POSTSEAL_MANAGED_POLICY=str(folder / "no-managed-policy.json"),
+    )
     return {"env": env, "cwd": folder}
 
 
@@ -133,10 +140,20 @@ def outside(users) -> dict:
 
 
 def run(args: list[str], outside: dict, parse_only: bool = False) -> subprocess.CompletedProcess:
-    program = (["-c", "import sys; from agent.cli import build_parser; build_parser().parse_args(sys.argv[1:])"]
-               if parse_only else ["-m", "agent.cli"])
-    return subprocess.run([sys.executable, *program, *args], env=outside["env"], cwd=outside["cwd"],
-                          stdin=subprocess.DEVNULL, capture_output=True, timeout=90, check=False)
+    program = (
+        ["-c", "import sys; from agent.cli import build_parser; build_parser().parse_args(sys.argv[1:])"]
+        if parse_only
+        else ["-m", "agent.cli"]
+    )
+    return subprocess.run(
+        [sys.executable, *program, *args],
+        env=outside["env"],
+        cwd=outside["cwd"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=90,
+        check=False,
+    )
 
 
 def problem(result) -> str:
@@ -167,15 +184,19 @@ def test_every_command_line_in_the_readme_and_guides_runs(users, tmp_path):
         user = users()
         jobs.append((words, user["env"], user["cwd"], path_of(words) in LONG_RUNNING))
     outcomes = run_many(jobs, tmp_path / "outputs")
-    failures = [f"{where} -> {problem(o)}: {o.stderr.decode(errors='replace')[-300:]}"
-                for (where, _), o in zip(lines, outcomes, strict=True) if problem(o)]
+    failures = [
+        f"{where} -> {problem(o)}: {o.stderr.decode(errors='replace')[-300:]}"
+        for (where, _), o in zip(lines, outcomes, strict=True)
+        if problem(o)
+    ]
     assert not failures, "\n".join(failures)
 
 
 def test_every_subcommand_help_runs_and_its_mentions_exist(outside, tmp_path):
     paths = [(), *COMMANDS]
-    outcomes = run_many([([*path, "--help"], outside["env"], outside["cwd"], False) for path in paths],
-                        tmp_path / "outputs")
+    outcomes = run_many(
+        [([*path, "--help"], outside["env"], outside["cwd"], False) for path in paths], tmp_path / "outputs"
+    )
     helps = list(zip(paths, outcomes, strict=True))
     failures, spans = [], []
     for path, result in helps:
@@ -224,9 +245,14 @@ def test_tray_show_and_no_start_agent_start_the_tray_on_a_display(outside):
 
     outside["env"]["QT_QPA_PLATFORM"] = "offscreen"  # a display Qt needs no server for
     lock = Path(outside["env"]["POSTSEAL_HOME"]) / "tray.lock"
-    process = subprocess.Popen([sys.executable, "-m", "agent.cli", "tray", "--show", "--no-start-agent"],
-                               env=outside["env"], cwd=outside["cwd"], stdin=subprocess.DEVNULL,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "agent.cli", "tray", "--show", "--no-start-agent"],
+        env=outside["env"],
+        cwd=outside["cwd"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 60
         while not lock.exists() and process.poll() is None and time.monotonic() < deadline:

@@ -178,8 +178,11 @@ def test_a_long_message_with_bare_lf_line_ends_arrives_intact(start_agent, sink,
     lines = [f"Line {i}: blood pressure reviewed, no change to the plan." for i in range(400)]
     message = tmp_path / "long.eml"
     message.write_bytes(
-        ("From: dr.chen@valleyclinic.example\nTo: nurse.patel@valleyclinic.example\nSubject: long\n\n"
-         + "\n".join(lines) + "\n").encode()
+        (
+            "From: dr.chen@valleyclinic.example\nTo: nurse.patel@valleyclinic.example\nSubject: long\n\n"
+            + "\n".join(lines)
+            + "\n"
+        ).encode()
     )
     result = run_cli("send", str(message), "--wait", "--json", home=home)
     assert json.loads(result.stdout)["state"] == "delivered", result.stdout
@@ -206,7 +209,11 @@ def test_the_pgp_copy_is_signed_by_the_sender_and_gpg_says_good_signature(start_
     # The partner knows the clinic's public key (sent to them earlier) and checks with plain gpg.
     imported = partner.gpg.import_keys(store.export_public(own))
     assert own in imported.fingerprints, imported.stderr
-    checked = subprocess.run(["gpg", "--homedir", str(partner.home), "--batch", "--status-fd", "1", "--decrypt"],
-                             input=armored, capture_output=True, check=False)
+    checked = subprocess.run(
+        ["gpg", "--homedir", str(partner.home), "--batch", "--status-fd", "1", "--decrypt"],
+        input=armored,
+        capture_output=True,
+        check=False,
+    )
     assert checked.returncode == 0, checked.stderr.decode()
     assert f"[GNUPG:] VALIDSIG {own}".encode() in checked.stdout and b"[GNUPG:] GOODSIG" in checked.stdout

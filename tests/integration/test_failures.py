@@ -80,8 +80,14 @@ def test_a_refused_recipient_fails_with_the_relay_reply(start_agent, home):
 
 def test_unreachable_portal_defers_and_sends_nothing(start_agent, sink, home):
     # An agent with a credential (here an earlier release's shared token) whose portal is down.
-    start_agent(sink.port, portal={"url": f"http://127.0.0.1:{free_port()}", "embedded": False,
-                                   "upload_token": "a-token-from-an-earlier-release"})
+    start_agent(
+        sink.port,
+        portal={
+            "url": f"http://127.0.0.1:{free_port()}",
+            "embedded": False,
+            "upload_token": "a-token-from-an-earlier-release",
+        },
+    )
     _, record = send(home, PORTAL_SAMPLE, timeout="20")  # the upload is retried (backoff) before deferring
     assert record["state"] == "deferred" and "not reachable" in record["reason"]
     assert sink.received == []

@@ -13,9 +13,20 @@ from agent import config as config_mod
 from agent import secret_store, settings
 from tests.conftest import run_cli
 
-FLAGS = ("init", "--no-input", "--name", "Valley Family Clinic", "--domain", "valleyclinic.example",
-         "--domain", "lab.valleyclinic.example", "--relay", "smtp.valleyclinic.example",
-         "--portal-url", "https://secure.valleyclinic.example/")
+FLAGS = (
+    "init",
+    "--no-input",
+    "--name",
+    "Valley Family Clinic",
+    "--domain",
+    "valleyclinic.example",
+    "--domain",
+    "lab.valleyclinic.example",
+    "--relay",
+    "smtp.valleyclinic.example",
+    "--portal-url",
+    "https://secure.valleyclinic.example/",
+)
 
 
 def written(home) -> dict:
@@ -27,18 +38,25 @@ def test_flags_set_up_a_computer_that_holds_nothing(home):
     assert result.returncode == 0, result.stderr
     assert b"Ready: nothing in this set-up holds mail" in result.stdout
     data = written(home)
-    assert data["organization"] == {"name": "Valley Family Clinic",
-                                    "internal_domains": ["valleyclinic.example", "lab.valleyclinic.example"]}
+    assert data["organization"] == {
+        "name": "Valley Family Clinic",
+        "internal_domains": ["valleyclinic.example", "lab.valleyclinic.example"],
+    }
     assert (data["relay"]["host"], data["relay"]["port"], data["relay"]["starttls"]) == (
-        "smtp.valleyclinic.example", 587, "required")
+        "smtp.valleyclinic.example",
+        587,
+        "required",
+    )
     assert data["portal"]["url"] == "https://secure.valleyclinic.example" and data["portal"]["allow_test_url"] is False
     assert data["portal"]["embedded"] is False  # the clinic's portal: the agent uploads, serves none itself
     assert (home / "config.toml").stat().st_mode & 0o077 == 0
 
 
 def test_prompts_ask_again_after_a_wrong_answer(home):
-    answers = "Oak Clinic\noak.example, oak-lab.example\nhttp://127.0.0.1:8025\nhttps://portal.oak.example\n" \
-              "smtp\nrelay\nsmtp.oak.example:2525\n"
+    answers = (
+        "Oak Clinic\noak.example, oak-lab.example\nhttp://127.0.0.1:8025\nhttps://portal.oak.example\n"
+        "smtp\nrelay\nsmtp.oak.example:2525\n"
+    )
     result = run_cli("init", home=home, input=answers.encode())
     assert result.returncode == 0, result.stderr
     out = result.stdout.decode()
@@ -50,10 +68,15 @@ def test_prompts_ask_again_after_a_wrong_answer(home):
 
 
 def test_what_managed_policy_sets_is_shown_not_asked(home, tmp_path):
-    (tmp_path / "no-managed-policy.json").write_text(json.dumps({  # where the test environment points
-        "organization": {"internal_domains": ["valleyclinic.example"]},
-        "relay": {"host": "smtp.valleyclinic.example", "port": 587, "starttls": "required"},
-        "portal": {"url": "https://secure.valleyclinic.example"}}))
+    (tmp_path / "no-managed-policy.json").write_text(
+        json.dumps(
+            {  # where the test environment points
+                "organization": {"internal_domains": ["valleyclinic.example"]},
+                "relay": {"host": "smtp.valleyclinic.example", "port": 587, "starttls": "required"},
+                "portal": {"url": "https://secure.valleyclinic.example"},
+            }
+        )
+    )
     result = run_cli("init", home=home, input=b"Valley Family Clinic\n")  # only the name is asked
     assert result.returncode == 0, result.stderr
     out = result.stdout.decode()
@@ -64,13 +87,18 @@ def test_what_managed_policy_sets_is_shown_not_asked(home, tmp_path):
     assert cfg.organization.name == "Valley Family Clinic" and "organization.name" not in cfg.locked
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    (("--domain", "dr.chen@valleyclinic.example"), "--domain: 'dr.chen@valleyclinic.example' is not a domain name"),
-    (("--portal-url", "http://secure.valleyclinic.example"), "--portal-url: http://secure.valleyclinic.example is "
-                                                             "not an https address"),
-    (("--relay", "smtp.valleyclinic.example:99999"), "--relay: '99999' is not a port number"),
-    (("--send-with", "microsoft"), "--send-with microsoft: your IT team has not set up sign-in with Microsoft 365"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("--domain", "dr.chen@valleyclinic.example"), "--domain: 'dr.chen@valleyclinic.example' is not a domain name"),
+        (
+            ("--portal-url", "http://secure.valleyclinic.example"),
+            "--portal-url: http://secure.valleyclinic.example is not an https address",
+        ),
+        (("--relay", "smtp.valleyclinic.example:99999"), "--relay: '99999' is not a port number"),
+        (("--send-with", "microsoft"), "--send-with microsoft: your IT team has not set up sign-in with Microsoft 365"),
+    ],
+)
 def test_a_bad_answer_is_one_line_and_nothing_is_written(home, change, message):
     flags = list(FLAGS)
     if change[0] in flags:

@@ -16,8 +16,9 @@ from tests.integration.test_agent_process import start_process, stop_process
 def without_gpg(*args, home):
     """`postseal ARGS` with a PATH that holds no gpg (the interpreter is named by its path)."""
     env = {**os.environ, "POSTSEAL_HOME": str(home), "PATH": str(home / "no-tools-here")}
-    return subprocess.run([sys.executable, "-m", "agent.cli", *args], env=env, capture_output=True,
-                          timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "agent.cli", *args], env=env, capture_output=True, timeout=60, check=False
+    )
 
 
 def assert_one_line_about_gnupg(result):

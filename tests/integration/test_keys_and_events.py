@@ -8,7 +8,9 @@ from tests.conftest import SAMPLES, run_cli
 
 
 def test_keys_generate_list_and_export_round_trip_through_plain_gpg(home, tmp_path):
-    result = run_cli("keys", "generate", "dr.chen@valleyclinic.example", "--name", "Dr. Emily Chen", "--json", home=home)
+    result = run_cli(
+        "keys", "generate", "dr.chen@valleyclinic.example", "--name", "Dr. Emily Chen", "--json", home=home
+    )
     assert result.returncode == 0, result.stderr
     fingerprint = json.loads(result.stdout)["fingerprint"]
     listed = json.loads(run_cli("keys", "list", "--json", home=home).stdout)["keys"]
@@ -19,8 +21,12 @@ def test_keys_generate_list_and_export_round_trip_through_plain_gpg(home, tmp_pa
     assert exported.startswith(b"-----BEGIN PGP PUBLIC KEY BLOCK-----")
     other = tmp_path / "other-gpg"
     other.mkdir(mode=0o700)
-    shown = subprocess.run(["gpg", "--homedir", str(other), "--batch", "--with-colons", "--show-keys"],
-                           input=exported, capture_output=True, check=True).stdout.decode()
+    shown = subprocess.run(
+        ["gpg", "--homedir", str(other), "--batch", "--with-colons", "--show-keys"],
+        input=exported,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
     assert f"fpr:::::::::{fingerprint}:" in shown
     assert b"PRIVATE KEY" not in exported
 
@@ -28,17 +34,35 @@ def test_keys_generate_list_and_export_round_trip_through_plain_gpg(home, tmp_pa
 def _expiries(armored: bytes, gpg_home) -> list[int]:
     """Expiry of the primary key and each subkey, as plain gpg reads the exported key."""
     gpg_home.mkdir(mode=0o700, exist_ok=True)
-    shown = subprocess.run(["gpg", "--homedir", str(gpg_home), "--batch", "--with-colons", "--show-keys"],
-                           input=armored, capture_output=True, check=True).stdout.decode()
+    shown = subprocess.run(
+        ["gpg", "--homedir", str(gpg_home), "--batch", "--with-colons", "--show-keys"],
+        input=armored,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
     return [int(line.split(":")[6] or 0) for line in shown.splitlines() if line.split(":")[0] in ("pub", "sub")]
 
 
 def test_an_expiring_own_key_is_renewed_for_two_years_and_partners_see_it(home, tmp_path):
     gpg_home = home / "gnupg"
     gpg_home.mkdir(parents=True, mode=0o700)
-    subprocess.run(["gpg", "--homedir", str(gpg_home), "--batch", "--passphrase", "", "--quick-gen-key",
-                    "Dr. Emily Chen <dr.chen@valleyclinic.example>", "future-default", "default", "10d"],
-                   check=True, capture_output=True)  # a signing primary and an encryption subkey
+    subprocess.run(
+        [
+            "gpg",
+            "--homedir",
+            str(gpg_home),
+            "--batch",
+            "--passphrase",
+            "",
+            "--quick-gen-key",
+            "Dr. Emily Chen <dr.chen@valleyclinic.example>",
+            "future-default",
+            "default",
+            "10d",
+        ],
+        check=True,
+        capture_output=True,
+    )  # a signing primary and an encryption subkey
     fingerprint = json.loads(run_cli("keys", "list", "--json", home=home).stdout)["keys"][0]["fingerprint"]
     before = _expiries(run_cli("keys", "export", "dr.chen@valleyclinic.example", home=home).stdout, tmp_path / "a")
     assert len(before) == 2 and all(e < time.time() + 11 * 86400 for e in before)

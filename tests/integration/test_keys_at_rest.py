@@ -82,8 +82,7 @@ def deliver_now(client: AgentClient, ident: str) -> dict:
     return client.wait(ident)
 
 
-def test_a_keyring_that_appears_between_two_starts_loses_nothing_and_is_reported(
-        starts, sink, no_keyring, caplog):
+def test_a_keyring_that_appears_between_two_starts_loses_nothing_and_is_reported(starts, sink, no_keyring, caplog):
     _, client = starts.start(free_port(), secrets={"backend": "file"})  # headless: files, by choice
     ident = accept_while_relay_down(client, INTERNAL)
     assert client.health()["secrets"]["backend"] == "file"
@@ -105,8 +104,7 @@ def test_a_keyring_that_appears_between_two_starts_loses_nothing_and_is_reported
     assert appeared.entries == {}  # nothing was re-keyed into the new keyring
 
 
-def test_a_keyring_gone_at_the_next_start_stops_the_agent_and_its_return_loses_nothing(
-        starts, sink, no_keyring, home):
+def test_a_keyring_gone_at_the_next_start_stops_the_agent_and_its_return_loses_nothing(starts, sink, no_keyring, home):
     clinic_keyring = MemoryKeyring()
     keyring.set_keyring(clinic_keyring)
     # A partner of its own, who is given the sender's public key (to check the signature);

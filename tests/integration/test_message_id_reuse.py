@@ -10,9 +10,11 @@ import pytest
 
 from agent.api.client import AgentClient, ApiError
 
-MESSAGE = (b"From: Dr. Emily Chen <dr.chen@valleyclinic.example>\r\nTo: nurse.kim@valleyclinic.example\r\n"
-           b"Subject: Rota\r\nDate: Tue, 24 Nov 2026 09:12:00 -0500\r\nMessage-ID: <rota-2026-12@valleyclinic.example>\r\n"
-           b"\r\nSee you Monday.\r\n")
+MESSAGE = (
+    b"From: Dr. Emily Chen <dr.chen@valleyclinic.example>\r\nTo: nurse.kim@valleyclinic.example\r\n"
+    b"Subject: Rota\r\nDate: Tue, 24 Nov 2026 09:12:00 -0500\r\nMessage-ID: <rota-2026-12@valleyclinic.example>\r\n"
+    b"\r\nSee you Monday.\r\n"
+)
 
 
 @pytest.fixture
@@ -35,11 +37,14 @@ def test_the_same_message_again_is_the_first_one_even_with_a_new_date(agent):
     assert len(client.outbox()) == 1
 
 
-@pytest.mark.parametrize("change", [
-    (b"See you Monday.", b"See you Tuesday."),  # another body
-    (b"Subject: Rota", b"Subject: Rota (corrected)"),  # another subject
-    (b"To: nurse.kim@valleyclinic.example", b"To: nurse.kim@valleyclinic.example, billing@valleyclinic.example"),
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        (b"See you Monday.", b"See you Tuesday."),  # another body
+        (b"Subject: Rota", b"Subject: Rota (corrected)"),  # another subject
+        (b"To: nurse.kim@valleyclinic.example", b"To: nurse.kim@valleyclinic.example, billing@valleyclinic.example"),
+    ],
+)
 def test_another_message_with_the_same_message_id_is_refused_with_409(agent, change):
     running, client = agent
     first = client.submit(MESSAGE)

@@ -19,8 +19,10 @@ from agent.demo_world import free_port
 from tests.conftest import run_cli
 
 SSN = "512-44-8721"
-HEAD = (b"From: Dr. Emily Chen <dr.chen@valleyclinic.example>\r\nTo: referrals@lakesidecardiology.example\r\n"
-        b"Subject: Forms\r\nMessage-ID: <forms-1@valleyclinic.example>\r\n")
+HEAD = (
+    b"From: Dr. Emily Chen <dr.chen@valleyclinic.example>\r\nTo: referrals@lakesidecardiology.example\r\n"
+    b"Subject: Forms\r\nMessage-ID: <forms-1@valleyclinic.example>\r\n"
+)
 
 
 def zip_attachment(cte: bytes, body: bytes | None = None) -> bytes:
@@ -28,9 +30,11 @@ def zip_attachment(cte: bytes, body: bytes | None = None) -> bytes:
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("notes.txt", f"Patient SSN {SSN}")
     encoded = base64.encodebytes(out.getvalue()).replace(b"\n", b"\r\n") if body is None else body
-    return (HEAD + b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n'
-            b"Forms attached.\r\n--b\r\nContent-Type: application/zip\r\n"
-            b'Content-Disposition: attachment; filename="forms.zip"\r\n' + cte + b"\r\n\r\n" + encoded + b"--b--\r\n")
+    return (
+        HEAD + b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n'
+        b"Forms attached.\r\n--b\r\nContent-Type: application/zip\r\n"
+        b'Content-Disposition: attachment; filename="forms.zip"\r\n' + cte + b"\r\n\r\n" + encoded + b"--b--\r\n"
+    )
 
 
 def check(home, tmp_path, raw: bytes):
@@ -52,8 +56,9 @@ def test_an_attachment_in_an_unknown_transfer_encoding_is_flagged_and_kept_off_t
     result = check(home, tmp_path, zip_attachment(b"Content-Transfer-Encoding: base-64"))
     assert result.returncode == 0, result.stderr
     verdict = json.loads(result.stdout)["verdict"]
-    assert [(f["type"], f["location"]) for f in verdict["findings"]] == [("uninspectable_attachment",
-                                                                           "attachment:forms.zip")]
+    assert [(f["type"], f["location"]) for f in verdict["findings"]] == [
+        ("uninspectable_attachment", "attachment:forms.zip")
+    ]
     assert "unknown Content-Transfer-Encoding 'base-64'" in verdict["findings"][0]["detail"]
     assert [m["rule"] for m in verdict["matched"]] == ["uninspectable-content-encrypted"]
 

@@ -35,8 +35,9 @@ def test_an_attachment_named_after_the_patient_is_not_named_in_the_outbox_files(
     message["Subject"], message["Message-ID"] = "Your results", "<named-attachment@valleyclinic.example>"
     message.set_content("Your results are attached.")
     name = "Gonzalez_Maria_MRN-4471982_labs.txt"
-    message.add_attachment(b"Patient: Maria Gonzalez\nMRN: 4471982\nA1c 7.9%\n", maintype="text", subtype="plain",
-                           filename=name)
+    message.add_attachment(
+        b"Patient: Maria Gonzalez\nMRN: 4471982\nA1c 7.9%\n", maintype="text", subtype="plain", filename=name
+    )
     path = tmp_path / "named.eml"
     path.write_bytes(message.as_bytes())
     result = run_cli("send", str(path), "--wait", "--timeout", "2", "--json", home=home)
@@ -52,10 +53,11 @@ def test_an_outbox_from_before_sealed_plans_is_sealed_when_opened(home):
     from agent.outbox import Outbox
 
     outbox = Outbox(home)
-    outbox.db.execute("INSERT INTO messages (id, message_id, sender, created, updated, state, plan, content)"
-                      " VALUES ('old', '<m@x>', 's@x', 0, 0, 'held', ?, x'00')",
-                      (json.dumps({"recipients": [], "verdict": {"findings": [
-                          {"location": "attachment:Doe_John_MRN-123.pdf"}]}}),))
+    outbox.db.execute(
+        "INSERT INTO messages (id, message_id, sender, created, updated, state, plan, content)"
+        " VALUES ('old', '<m@x>', 's@x', 0, 0, 'held', ?, x'00')",
+        (json.dumps({"recipients": [], "verdict": {"findings": [{"location": "attachment:Doe_John_MRN-123.pdf"}]}}),),
+    )
     outbox.db.execute("PRAGMA user_version=1")  # as release 0.1.0 left it (tests/fixtures/release-0.1.0)
     outbox.close()
     reopened = Outbox(home)

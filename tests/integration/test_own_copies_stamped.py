@@ -9,11 +9,13 @@ import re
 from tests.conftest import SENDER
 from tests.integration.test_compose import post
 
-MESSAGE = (f"From: Dr Chen <{SENDER}>\r\nTo: referrals@lakesidecardiology.example, "
-           "jordan.miles@familymail.example, claims@harborbilling.example\r\n"
-           "Subject: Follow-up for Robert Alvarez\r\nMessage-ID: <own-copies-1@valleyclinic.example>\r\n"
-           "X-Postseal-Verdict: v1.carriedover.fromaclient\r\n\r\n"
-           "Follow-up visit Friday; INR 3.8 on the last check.\r\n").encode()
+MESSAGE = (
+    f"From: Dr Chen <{SENDER}>\r\nTo: referrals@lakesidecardiology.example, "
+    "jordan.miles@familymail.example, claims@harborbilling.example\r\n"
+    "Subject: Follow-up for Robert Alvarez\r\nMessage-ID: <own-copies-1@valleyclinic.example>\r\n"
+    "X-Postseal-Verdict: v1.carriedover.fromaclient\r\n\r\n"
+    "Follow-up visit Friday; INR 3.8 on the last check.\r\n"
+).encode()
 
 
 def verify(running, data: bytes, recipients: tuple[str, ...]) -> dict:

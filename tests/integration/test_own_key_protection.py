@@ -32,8 +32,13 @@ def partner() -> Iterator[Recipient]:
 
 
 def gpg(home: Path, *args: str, stdin: bytes = b"") -> subprocess.CompletedProcess:
-    return subprocess.run(["gpg", "--homedir", str(home), "--batch", "--pinentry-mode", "loopback", *args],
-                          input=stdin, capture_output=True, check=False, timeout=60)
+    return subprocess.run(
+        ["gpg", "--homedir", str(home), "--batch", "--pinentry-mode", "loopback", *args],
+        input=stdin,
+        capture_output=True,
+        check=False,
+        timeout=60,
+    )
 
 
 def export_from_a_copy(home: Path, fingerprint: str, passphrase: str) -> subprocess.CompletedProcess:
@@ -58,8 +63,9 @@ def assert_protected(home: Path, fingerprint: str, also_not: str = "") -> None:
         assert refused.returncode != 0 and b"PRIVATE KEY" not in refused.stdout, refused.stderr
     exported = export_from_a_copy(home, fingerprint, ours(home))
     assert exported.returncode == 0 and b"PRIVATE KEY" in exported.stdout, exported.stderr
-    packets = subprocess.run(["gpg", "--list-packets"], input=exported.stdout, capture_output=True,
-                             check=False).stdout.decode()
+    packets = subprocess.run(
+        ["gpg", "--list-packets"], input=exported.stdout, capture_output=True, check=False
+    ).stdout.decode()
     assert packets.count("secret key packet") + packets.count("secret sub key packet") == 2
     assert packets.count("protected") >= 2 and "S2K" in packets
 
@@ -72,8 +78,12 @@ def send_and_check_signature(running, sink, partner: Recipient, home: Path, own:
     assert (rcpt["method"], rcpt["state"]) == ("pgp", "delivered"), result.stdout
     received = sink.by_reply(rcpt["proof"]["reply"])
     armored = next(p for p in received.message.walk() if p.get_content_type() == "application/octet-stream")
-    opened = subprocess.run(["gpg", "--homedir", str(partner.home), "--batch", "--status-fd", "2", "--decrypt"],
-                            input=armored.get_payload(decode=True), capture_output=True, check=False)
+    opened = subprocess.run(
+        ["gpg", "--homedir", str(partner.home), "--batch", "--status-fd", "2", "--decrypt"],
+        input=armored.get_payload(decode=True),
+        capture_output=True,
+        check=False,
+    )
     status = opened.stderr.decode()
     assert "DECRYPTION_OKAY" in status and f"GOODSIG {own[-16:]}" in status, status
     assert "new-onset atrial fibrillation" in opened.stdout.decode()
@@ -90,8 +100,16 @@ def test_a_generated_own_key_is_protected_and_still_signs(start_agent, sink, par
 
 def test_an_unprotected_own_key_of_the_earlier_version_is_protected_at_start(start_agent, sink, partner, home):
     (home / "gnupg").mkdir(mode=0o700)
-    made = gpg(home / "gnupg", "--passphrase", "", "--quick-gen-key", f"Dr. Emily Chen <{SENDER}>",
-               "future-default", "default", "1y")  # as the earlier version left it: no passphrase
+    made = gpg(
+        home / "gnupg",
+        "--passphrase",
+        "",
+        "--quick-gen-key",
+        f"Dr. Emily Chen <{SENDER}>",
+        "future-default",
+        "default",
+        "1y",
+    )  # as the earlier version left it: no passphrase
     assert made.returncode == 0, made.stderr
     own = json.loads(run_cli("keys", "list", "--json", home=home).stdout)["keys"][0]["fingerprint"]
     subprocess.run(["gpgconf", "--homedir", str(home / "gnupg"), "--kill", "all"], check=False)

@@ -46,8 +46,9 @@ def publisher():
 
 
 def binary_key(person: Recipient) -> bytes:
-    return subprocess.run(["gpg", "--homedir", str(person.home), "--export", person.fingerprint],
-                          capture_output=True, check=True).stdout
+    return subprocess.run(
+        ["gpg", "--homedir", str(person.home), "--export", person.fingerprint], capture_output=True, check=True
+    ).stdout
 
 
 def path_of(url: str) -> tuple[str, str]:
@@ -57,16 +58,21 @@ def path_of(url: str) -> tuple[str, str]:
 
 
 def agent_for(start_agent, sink, web, connect=None, **pgp):
-    return start_agent(sink.port, network={"connect_to": web.connect_to(connect), "ca_file": str(web.ca_file)},
-                       pgp={"wkd": True, **pgp})
+    return start_agent(
+        sink.port,
+        network={"connect_to": web.connect_to(connect), "ca_file": str(web.ca_file)},
+        pgp={"wkd": True, **pgp},
+    )
 
 
 def test_zbase32_and_the_wkd_addresses_follow_the_draft():
     # draft-koch-openpgp-webkey-service §3.1 example: "Joe.Doe" hashes to this.
     assert zbase32(__import__("hashlib").sha1(b"joe.doe").digest()) == "iy9q119eutrkn8s1mk4r39qejnbu3n5q"
     advanced, direct = wkd_urls("Joe.Doe@Example.ORG")
-    assert advanced == ("https://openpgpkey.example.org/.well-known/openpgpkey/example.org/hu/"
-                        "iy9q119eutrkn8s1mk4r39qejnbu3n5q?l=Joe.Doe")
+    assert advanced == (
+        "https://openpgpkey.example.org/.well-known/openpgpkey/example.org/hu/"
+        "iy9q119eutrkn8s1mk4r39qejnbu3n5q?l=Joe.Doe"
+    )
     assert direct == "https://example.org/.well-known/openpgpkey/hu/iy9q119eutrkn8s1mk4r39qejnbu3n5q?l=Joe.Doe"
 
 
@@ -91,11 +97,14 @@ def test_without_the_openpgpkey_host_the_direct_method_is_used(start_agent, sink
     assert plan["recipients"][0]["method"] == "pgp" and plan["recipients"][0]["reason"] == "OpenPGP key found by WKD"
 
 
-@pytest.mark.parametrize(("answer", "why"), [
-    (b"<html>Not found, but we say 200</html>", "not an OpenPGP key for"),
-    (lambda: b"x" * (10 * 1024 * 1024), "more than 1024 KB"),
-    (500, "answered HTTP 500"),
-])
+@pytest.mark.parametrize(
+    ("answer", "why"),
+    [
+        (b"<html>Not found, but we say 200</html>", "not an OpenPGP key for"),
+        (lambda: b"x" * (10 * 1024 * 1024), "more than 1024 KB"),
+        (500, "answered HTTP 500"),
+    ],
+)
 def test_a_bad_wkd_answer_is_a_reason_and_the_portal_is_used(start_agent, sink, web, home, answer, why):
     advanced, _ = wkd_urls(PARTNER)
     web.routes[path_of(advanced)] = answer
@@ -145,10 +154,12 @@ def test_an_autocrypt_header_in_received_mail_puts_the_key_on_file(start_agent, 
 
     running = start_agent(sink.port, pgp={"wkd": False})
     keydata = base64.b64encode(binary_key(publisher)).decode()
-    folded = "\r\n ".join(keydata[i:i + 72] for i in range(0, len(keydata), 72))
-    received = (f"From: Referrals <{PARTNER}>\r\nTo: dr.chen@valleyclinic.example\r\nSubject: hello\r\n"
-                f"Autocrypt: addr={PARTNER}; prefer-encrypt=mutual; keydata=\r\n {folded}\r\n"
-                "Content-Type: text/plain\r\n\r\nhi\r\n").encode()
+    folded = "\r\n ".join(keydata[i : i + 72] for i in range(0, len(keydata), 72))
+    received = (
+        f"From: Referrals <{PARTNER}>\r\nTo: dr.chen@valleyclinic.example\r\nSubject: hello\r\n"
+        f"Autocrypt: addr={PARTNER}; prefer-encrypt=mutual; keydata=\r\n {folded}\r\n"
+        "Content-Type: text/plain\r\n\r\nhi\r\n"
+    ).encode()
     client = AgentClient(running.api_url, running.token)
     assert client.import_key(received) == [publisher.fingerprint]
     assert running.pipeline.plan(REFERRAL.read_bytes())[1].recipients[0].method == "pgp"

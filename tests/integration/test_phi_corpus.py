@@ -52,15 +52,23 @@ def test_scanning_the_raw_extracted_text_finds_what_scanning_the_normalized_text
     for sample in evaluate.load_corpus(CORPUS):
         for raw in sample.raw_texts:
             text = normalize(raw)
-            assert [(f.type, text[f.start:f.end]) for f in engine.scan(raw, "")] == \
-                [(f.type, text[f.start:f.end]) for f in engine.scan(text, "")], sample.name
+            assert [(f.type, text[f.start : f.end]) for f in engine.scan(raw, "")] == [
+                (f.type, text[f.start : f.end]) for f in engine.scan(text, "")
+            ], sample.name
 
 
-@pytest.mark.parametrize("corpus, extra", [(SECOND, []), (THIRD, ["--no-determinism-check"]), (FOURTH, [])],
-                         ids=["second", "third", "fourth"])
+@pytest.mark.parametrize(
+    "corpus, extra",
+    [(SECOND, []), (THIRD, ["--no-determinism-check"]), (FOURTH, [])],
+    ids=["second", "third", "fourth"],
+)
 def test_the_other_corpora_are_what_their_generators_write(tmp_path, corpus, extra):
-    done = subprocess.run([sys.executable, str(corpus / "generate.py"), "--out", str(tmp_path), *extra],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(corpus / "generate.py"), "--out", str(tmp_path), *extra],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0 and done.stdout.rstrip().endswith("OK"), done.stdout[-2000:] + done.stderr[-2000:]
     assert (tmp_path / "labels.json").read_bytes() == (corpus / "labels.json").read_bytes()
     written = sorted(p.name for p in (tmp_path / "messages").iterdir())

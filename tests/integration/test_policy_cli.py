@@ -26,14 +26,24 @@ def eml(tmp_path, name: str, body: str, *attachments: tuple[bytes, str, str]) ->
     return str(path)
 
 
-@pytest.mark.parametrize("name, body, attachment, where", [
-    ("pdf", "Form attached.", (pdf_with(f"Social Security number {SSN}"), "application/pdf", "form.pdf"),
-     "attachment:form.pdf"),
-    ("xlsx", "Claims attached.",
-     (xlsx_with([["patient", "ssn"], ["R. Alvarez", SSN]]), "application/octet-stream", "claims.xlsx"),
-     "attachment:claims.xlsx"),
-    ("zero-width", "SSN 5\u200b1\u200b2-44-87\u200b21 for the form.", None, "body"),
-])
+@pytest.mark.parametrize(
+    "name, body, attachment, where",
+    [
+        (
+            "pdf",
+            "Form attached.",
+            (pdf_with(f"Social Security number {SSN}"), "application/pdf", "form.pdf"),
+            "attachment:form.pdf",
+        ),
+        (
+            "xlsx",
+            "Claims attached.",
+            (xlsx_with([["patient", "ssn"], ["R. Alvarez", SSN]]), "application/octet-stream", "claims.xlsx"),
+            "attachment:claims.xlsx",
+        ),
+        ("zero-width", "SSN 5\u200b1\u200b2-44-87\u200b21 for the form.", None, "body"),
+    ],
+)
 def test_policy_check_finds_ssns_hidden_in_attachments_and_obfuscation(home, tmp_path, name, body, attachment, where):
     path = eml(tmp_path, name, body, *([attachment] if attachment else []))
     result = run_cli("policy", "check", path, "--json", home=home)
@@ -46,8 +56,10 @@ def test_policy_check_finds_ssns_hidden_in_attachments_and_obfuscation(home, tmp
 
 
 def test_policy_check_names_hl7_patient_data_and_keeps_it_off_tls_only(home, tmp_path):
-    (home / "config.toml").write_text('[tls]\nrequired_domains = ["lakesidecardiology.example"]\n'
-                                      '[portal]\nurl = "https://portal.valleyclinic.example"\n')
+    (home / "config.toml").write_text(
+        '[tls]\nrequired_domains = ["lakesidecardiology.example"]\n'
+        '[portal]\nurl = "https://portal.valleyclinic.example"\n'
+    )
     path = eml(tmp_path, "hl7", "Result attached.", (HL7, "application/octet-stream", "result.hl7"))
     result = run_cli("policy", "check", path, home=home)
     assert result.returncode == 0, result.stderr
@@ -59,8 +71,10 @@ def test_policy_check_names_hl7_patient_data_and_keeps_it_off_tls_only(home, tmp
 
 def test_policy_check_shows_a_managed_rules_file_as_locked(home, tmp_path):
     rules = tmp_path / "org-rules.toml"
-    rules.write_text('[[rule]]\nname = "no-ndc-out"\ndetectors = ["ndc"]\nrecipients = "external"\n'
-                     'action = "block"\nmessage = "Send prescriptions through the e-prescribing system."\n')
+    rules.write_text(
+        '[[rule]]\nname = "no-ndc-out"\ndetectors = ["ndc"]\nrecipients = "external"\n'
+        'action = "block"\nmessage = "Send prescriptions through the e-prescribing system."\n'
+    )
     managed = tmp_path / "no-managed-policy.json"  # the path the test environment points at
     managed.write_text(json.dumps({"policy": {"rules_file": str(rules)}}))
     path = eml(tmp_path, "ndc", "Refill: NDC 0002-7510-01, 30 tablets.")
@@ -76,8 +90,9 @@ def test_policy_test_prints_precision_and_recall_per_detector(home, tmp_path):
     corpus.mkdir()
     eml(corpus, "one", f"Patient SSN {SSN}, DOB: 03/14/1961, call (617) 555-0142.")
     eml(corpus, "two", "Order 512448721 shipped to 02139; invoice date 11/02/2026.")
-    (corpus / "labels.json").write_text(json.dumps({
-        "one.eml": {"us_ssn": [SSN], "dob": ["03/14/1961"], "phone": ["(617) 555-0142"]}, "two.eml": {}}))
+    (corpus / "labels.json").write_text(
+        json.dumps({"one.eml": {"us_ssn": [SSN], "dob": ["03/14/1961"], "phone": ["(617) 555-0142"]}, "two.eml": {}})
+    )
     result = run_cli("policy", "test", "default", str(corpus), "--json", home=home)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)

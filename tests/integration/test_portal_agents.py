@@ -44,8 +44,9 @@ class Portal:
 
         def main() -> None:
             self._loop = asyncio.new_event_loop()
-            app = create_app(self.store, LOCAL_SECRET, self.mailer, limiter=access.RateLimiter(per_minute=100_000),
-                             **self.options)
+            app = create_app(
+                self.store, LOCAL_SECRET, self.mailer, limiter=access.RateLimiter(per_minute=100_000), **self.options
+            )
             self._runner = web.AppRunner(app)
             self._loop.run_until_complete(self._runner.setup())
             self._loop.run_until_complete(web.TCPSite(self._runner, "127.0.0.1", self.port).start())
@@ -84,13 +85,22 @@ def enrol(portal: Portal, name: str) -> str:
 
 
 def upload(portal: Portal, credential: str, ident: str, data: bytes = BLOB, recipient: str = "maria@mailbox.example"):
-    return requests.put(f"{portal.url}/api/v1/messages/{ident}", data=data, timeout=10, headers={
-        "Authorization": f"Bearer {credential}", "X-Postseal-Recipient": recipient,
-        "X-Postseal-Sender": "dr.chen@valleyclinic.example"})
+    return requests.put(
+        f"{portal.url}/api/v1/messages/{ident}",
+        data=data,
+        timeout=10,
+        headers={
+            "Authorization": f"Bearer {credential}",
+            "X-Postseal-Recipient": recipient,
+            "X-Postseal-Sender": "dr.chen@valleyclinic.example",
+        },
+    )
 
 
 def call(portal: Portal, credential: str, method: str, path: str):
-    return requests.request(method, f"{portal.url}{path}", timeout=10, headers={"Authorization": f"Bearer {credential}"})
+    return requests.request(
+        method, f"{portal.url}{path}", timeout=10, headers={"Authorization": f"Bearer {credential}"}
+    )
 
 
 def test_unknown_or_revoked_credentials_and_bad_codes_are_refused_with_json(portal):
@@ -134,10 +144,12 @@ def test_an_agent_sees_and_acts_only_on_its_own_messages(portal):
     assert {e["id"] for e in seen["events"]} == {"chen-message-012345"}
     assert [r["reply"] for r in seen["replies"]] == ["chen-reply-01234567"]
     # Another agent's message or reply is "not found", exactly like one that does not exist.
-    for path, method in (("/api/v1/messages/chen-message-012345", "DELETE"),
-                         ("/api/v1/messages/chen-message-012345/warned", "POST"),
-                         ("/api/v1/replies/chen-reply-01234567/blob", "GET"),
-                         ("/api/v1/replies/chen-reply-01234567", "DELETE")):
+    for path, method in (
+        ("/api/v1/messages/chen-message-012345", "DELETE"),
+        ("/api/v1/messages/chen-message-012345/warned", "POST"),
+        ("/api/v1/replies/chen-reply-01234567/blob", "GET"),
+        ("/api/v1/replies/chen-reply-01234567", "DELETE"),
+    ):
         other = call(portal, theirs, method, path)
         missing = call(portal, theirs, method, path.replace("chen-", "none-"))
         assert other.status_code == missing.status_code == 404, (path, other.text)
@@ -207,14 +219,17 @@ def test_the_agent_retries_an_upload_the_portal_failed_once(tmp_path):
     portal = Portal(store).start()
     try:
         client = PortalClient(portal.url, enrol(portal, "Dr. Chen"), timeout=5, backoff=0.05)
-        client.upload("hiccup-0123456789ab", BLOB, "dr.chen@valleyclinic.example", "maria@mailbox.example",
-                      time.time() + 600)
+        client.upload(
+            "hiccup-0123456789ab", BLOB, "dr.chen@valleyclinic.example", "maria@mailbox.example", time.time() + 600
+        )
         assert blobs.failed and store.blob("hiccup-0123456789ab") == BLOB
-        client.upload("hiccup-0123456789ab", BLOB, "dr.chen@valleyclinic.example", "maria@mailbox.example",
-                      time.time() + 600)  # a repeat after a lost answer: success, nothing changed
+        client.upload(
+            "hiccup-0123456789ab", BLOB, "dr.chen@valleyclinic.example", "maria@mailbox.example", time.time() + 600
+        )  # a repeat after a lost answer: success, nothing changed
         with pytest.raises(ProtectError, match="401"):
             PortalClient(portal.url, "revoked-or-unknown-credential").upload(
-                "stranger-0123456789", BLOB, "a@b.example", "c@d.example", time.time() + 600)
+                "stranger-0123456789", BLOB, "a@b.example", "c@d.example", time.time() + 600
+            )
     finally:
         portal.stop()
         store.close()
@@ -227,8 +242,13 @@ def test_the_agent_retries_while_the_portal_restarts_and_gives_up_as_unavailable
     portal.stop()
     done: list = []
     client = PortalClient(portal.url, credential, timeout=5, retries=8, backoff=0.1)
-    worker = threading.Thread(target=lambda: done.append(client.upload(
-        "restart-0123456789a", BLOB, "dr.chen@valleyclinic.example", "maria@mailbox.example", time.time() + 600)))
+    worker = threading.Thread(
+        target=lambda: done.append(
+            client.upload(
+                "restart-0123456789a", BLOB, "dr.chen@valleyclinic.example", "maria@mailbox.example", time.time() + 600
+            )
+        )
+    )
     refused = threading.Event()  # urllib3 says when it retries after a refused connection
 
     class Watch(logging.Handler):
@@ -251,5 +271,6 @@ def test_the_agent_retries_while_the_portal_restarts_and_gives_up_as_unavailable
         restarted.stop()
     with pytest.raises(PortalUnavailable, match="not reachable"):
         PortalClient(portal.url, credential, timeout=2, retries=2, backoff=0.01).upload(
-            "down-0123456789abcd", BLOB, "a@b.example", "c@d.example", time.time() + 600)
+            "down-0123456789abcd", BLOB, "a@b.example", "c@d.example", time.time() + 600
+        )
     store.close()

@@ -24,6 +24,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is installed by `make test`")
 PATIENT = "maria.gonzalez@mailbox.example"
 
+
 @pytest.fixture
 def sent(start_agent, sink, home):
     running = start_agent(sink.port, portal={"poll_seconds": 1})
@@ -37,9 +38,11 @@ def sent(start_agent, sink, home):
 @pytest.fixture
 def browser(tmp_path):
     with playwright_sync.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                     args=["--no-first-run", "--disable-background-networking",
-                                           "--disable-component-update", "--disable-sync"])
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
         yield browser
         browser.close()
 
@@ -139,7 +142,9 @@ def test_without_the_code_nothing_is_served_and_five_wrong_codes_lock_it(sent, s
         page.locator("#status", has_text=words).wait_for()
     page.locator("#code").fill("123456")
     page.locator("#open").click()
-    page.locator("#status", has_text="more minute").wait_for()  # a locator, not a string eval: the page's CSP forbids eval
+    page.locator(
+        "#status", has_text="more minute"
+    ).wait_for()  # a locator, not a string eval: the page's CSP forbids eval
     assert page.locator("#message").is_hidden()
     client = AgentClient(running.api_url, running.token)
     deadline = time.monotonic() + 20  # receipts reach the audit at the next sync
@@ -177,8 +182,9 @@ def test_on_a_phone_the_page_is_one_readable_column(sent, sink, browser, tmp_pat
         assert page.locator(f"label[for='{control[1:]}']").count() == 1
 
 
-def test_a_saved_attachment_is_receipted_by_its_place_and_its_name_is_stored_nowhere(start_agent, sink, home, browser,
-                                                                                      tmp_path):
+def test_a_saved_attachment_is_receipted_by_its_place_and_its_name_is_stored_nowhere(
+    start_agent, sink, home, browser, tmp_path
+):
     from email.message import EmailMessage
 
     running = start_agent(sink.port, portal={"poll_seconds": 1})
@@ -206,9 +212,12 @@ def test_a_saved_attachment_is_receipted_by_its_place_and_its_name_is_stored_now
     # A page (or anyone with the session) that still sends a name is refused, and nothing is stored.
     api = link.split("#")[0].replace("/m/", "/api/v1/messages/")
     cookies = {c["name"]: c["value"] for c in page.context.cookies()}
-    request = urllib.request.Request(f"{api}/receipt", method="POST", data=b'{"event": "download", "name": "x.pdf"}',
-                                     headers={"Content-Type": "application/json",
-                                              "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())})
+    request = urllib.request.Request(
+        f"{api}/receipt",
+        method="POST",
+        data=b'{"event": "download", "name": "x.pdf"}',
+        headers={"Content-Type": "application/json", "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())},
+    )
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request, timeout=10)
     assert refused.value.code == 400
@@ -231,20 +240,39 @@ def test_the_portal_page_wears_the_clinics_branding(browser, tmp_path):
     from agent.protect.portal import b64url, seal
 
     (tmp_path / "logo.svg").write_text(LOGO_SVG)
-    branding = Branding.from_mapping({
-        "name": "Valley Family Clinic", "logo": "logo.svg", "primary_color": "#1f6f5c", "accent_color": "#f2a900",
-        "support_phone": "+1 555 0100", "support_email": "help@valleyclinic.example",
-        "support_url": "https://valleyclinic.example/contact"}, "test [branding]", base=tmp_path)
+    branding = Branding.from_mapping(
+        {
+            "name": "Valley Family Clinic",
+            "logo": "logo.svg",
+            "primary_color": "#1f6f5c",
+            "accent_color": "#f2a900",
+            "support_phone": "+1 555 0100",
+            "support_email": "help@valleyclinic.example",
+            "support_url": "https://valleyclinic.example/contact",
+        },
+        "test [branding]",
+        base=tmp_path,
+    )
     store = SqlitePortalStore(tmp_path / "portal")
     ident = b64url(b"branded-message!")
-    key, blob = seal({"format": "postseal-portal-v1", "from": "Dr. Emily Chen <dr.chen@valleyclinic.example>",
-                      "to": PATIENT, "cc": "", "date": "Mon, 07 Dec 2026 09:30:00 +0000",
-                      "subject": "Your lab results", "text": "Your A1c is back to 6.9%. See you in March.",
-                      "attachments": []}, ident)
+    key, blob = seal(
+        {
+            "format": "postseal-portal-v1",
+            "from": "Dr. Emily Chen <dr.chen@valleyclinic.example>",
+            "to": PATIENT,
+            "cc": "",
+            "date": "Mon, 07 Dec 2026 09:30:00 +0000",
+            "subject": "Your lab results",
+            "text": "Your A1c is back to 6.9%. See you in March.",
+            "attachments": [],
+        },
+        ident,
+    )
     store.put(ident, blob, "dr.chen@valleyclinic.example", PATIENT, time.mktime((2026, 12, 15, 12, 0, 0, 0, 0, -1)))
     codes: list[str] = []
-    port, stop = serve_in_thread(create_app(store, "token", mailer=lambda sealed, code: codes.append(code),
-                                            branding=branding))
+    port, stop = serve_in_thread(
+        create_app(store, "token", mailer=lambda sealed, code: codes.append(code), branding=branding)
+    )
     try:
         page = browser.new_page(viewport={"width": 1000, "height": 760}, locale="en-GB", timezone_id="Europe/London")
         blocked: list[str] = []
@@ -314,4 +342,5 @@ def serve_in_thread(app) -> tuple[int, callable]:
     def stop() -> None:
         held["loop"].call_soon_threadsafe(held["loop"].stop)
         thread.join(20)
+
     return port, stop

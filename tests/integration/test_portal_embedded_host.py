@@ -18,9 +18,13 @@ def test_embedded_portal_refuses_other_host_names(start_agent, sink):
     assert requests.get(info, timeout=10).status_code == 404  # its own host: answered (no such message)
     rebound = requests.get(info, headers={"Host": f"attacker.example:{own.port}"}, timeout=10)
     assert rebound.status_code == 421 and "error" in rebound.json()
-    other_origin = requests.post(f"{url}/api/v1/messages/no-such-message-0000001/code", timeout=10,
-                                 headers={"Origin": "http://attacker.example"})
+    other_origin = requests.post(
+        f"{url}/api/v1/messages/no-such-message-0000001/code", timeout=10, headers={"Origin": "http://attacker.example"}
+    )
     assert other_origin.status_code == 403
-    own_origin = requests.post(f"{url}/api/v1/messages/no-such-message-0000001/code", timeout=10,
-                               headers={"Origin": f"{own.scheme}://{own.netloc}"})
+    own_origin = requests.post(
+        f"{url}/api/v1/messages/no-such-message-0000001/code",
+        timeout=10,
+        headers={"Origin": f"{own.scheme}://{own.netloc}"},
+    )
     assert own_origin.status_code == 404

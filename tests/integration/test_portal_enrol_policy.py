@@ -36,8 +36,19 @@ def test_agents_enrol_themselves_from_managed_policy(tmp_path, sink, ca, monkeyp
     portal = Portal(store, mailer=lambda sealed, code: None).start()
     code, _ = enrolment.new_code(store, 1, 3600)
     policy = tmp_path / "policy.json"
-    policy.write_text(json.dumps({"portal": {"url": portal.url, "embedded": False, "allow_test_url": True,
-                                             "enrolment_code": code, "poll_seconds": 1}}))
+    policy.write_text(
+        json.dumps(
+            {
+                "portal": {
+                    "url": portal.url,
+                    "embedded": False,
+                    "allow_test_url": True,
+                    "enrolment_code": code,
+                    "poll_seconds": 1,
+                }
+            }
+        )
+    )
     monkeypatch.setenv("POSTSEAL_MANAGED_POLICY", str(policy))
     agents: list[AgentThread] = []
     try:

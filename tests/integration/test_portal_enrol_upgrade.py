@@ -40,8 +40,9 @@ def test_an_agent_enrolled_after_the_shared_token_keeps_its_earlier_messages(tmp
     store = SqlitePortalStore(tmp_path / "portal-state")
     codes: list[str] = []
     portal = Portal(store, mailer=lambda sealed, code: codes.append(code)).start()  # adopts LOCAL_SECRET
-    config = make_config(sink.port, ca, portal={"url": portal.url, "embedded": False, "upload_token": LOCAL_SECRET,
-                                                "poll_seconds": 1})
+    config = make_config(
+        sink.port, ca, portal={"url": portal.url, "embedded": False, "upload_token": LOCAL_SECRET, "poll_seconds": 1}
+    )
     (home / "config.toml").write_text(config_mod.to_toml(config))
     try:
         with AgentThread(home, config):  # the release before: the shared token
@@ -67,14 +68,20 @@ def test_an_agent_enrolled_after_the_shared_token_keeps_its_earlier_messages(tmp
             reply_id = base64.urlsafe_b64encode(secrets.token_bytes(16)).rstrip(b"=").decode()
             nonce = secrets.token_bytes(12)
             document = {"format": "postseal-portal-reply-v1", "text": "Thank you, doctor.", "attachments": []}
-            sealed = nonce + AESGCM(b64url_decode(key_text)).encrypt(nonce, json.dumps(document).encode(),
-                                                                     f"{ident}/reply/{reply_id}".encode())
+            sealed = nonce + AESGCM(b64url_decode(key_text)).encrypt(
+                nonce, json.dumps(document).encode(), f"{ident}/reply/{reply_id}".encode()
+            )
             assert browser.put(f"{api}/replies/{reply_id}", data=sealed, timeout=10).status_code == 201
             client = AgentClient(running.api_url, running.token)  # kept for the tray: no S/MIME identity
-            wait(lambda: [r for r in client.replies() if r["state"] == "delivered"], "the reply never reached the sender")
+            wait(
+                lambda: [r for r in client.replies() if r["state"] == "delivered"], "the reply never reached the sender"
+            )
         other = requests.post(f"{portal.url}/api/v1/enroll", json={"code": code, "name": "someone else"}, timeout=10)
-        stolen = requests.post(f"{portal.url}/api/v1/messages/{ident}/claim", timeout=10,
-                               headers={"Authorization": f"Bearer {other.json()['credential']}"})
+        stolen = requests.post(
+            f"{portal.url}/api/v1/messages/{ident}/claim",
+            timeout=10,
+            headers={"Authorization": f"Bearer {other.json()['credential']}"},
+        )
         assert stolen.status_code == 404 and store.get(ident).agent == mine
     finally:
         portal.stop()

@@ -29,8 +29,9 @@ def test_an_unforeseen_failure_is_a_json_500_and_the_log_names_no_content(store,
         await web.TCPSite(runner, "127.0.0.1", port).start()
         try:
             async with aiohttp.ClientSession() as session:
-                async with session.post(f"http://127.0.0.1:{port}/api/v1/messages/{IDENT}/session",
-                                        json={"code": "078051120"}) as response:
+                async with session.post(
+                    f"http://127.0.0.1:{port}/api/v1/messages/{IDENT}/session", json={"code": "078051120"}
+                ) as response:
                     return response.status, response.content_type, await response.json()
         finally:
             await runner.cleanup()

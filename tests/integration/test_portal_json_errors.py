@@ -75,10 +75,12 @@ def answers(tmp_path: Path, cases: list[tuple], extra: list[tuple] = ()) -> list
             async with aiohttp.ClientSession() as session:
                 for method, path, headers, body, _ in cases:
                     kwargs = {"json": body} if isinstance(body, dict) else {"data": body}
-                    async with session.request(method, f"http://127.0.0.1:{port}{path}", headers=headers,
-                                               **kwargs) as response:
-                        out.append((response.status, response.content_type, await response.text(),
-                                    dict(response.headers)))
+                    async with session.request(
+                        method, f"http://127.0.0.1:{port}{path}", headers=headers, **kwargs
+                    ) as response:
+                        out.append(
+                            (response.status, response.content_type, await response.text(), dict(response.headers))
+                        )
         finally:
             await runner.cleanup()
             store.close()
@@ -106,8 +108,13 @@ def test_every_error_of_every_route_is_json_with_the_security_headers(tmp_path):
 def test_a_body_over_the_limit_is_a_json_413(tmp_path, monkeypatch):
     # aiohttp's own refusal, from client_max_size: a smaller limit keeps the test light.
     monkeypatch.setattr(server, "MAX_BLOB", 1024)
-    case = ("PUT", "/api/v1/messages/big-message-0123456789", {**AGENT, "X-Postseal-Recipient": "x@y.example"},
-            b"\x02" * 4096, 413)
+    case = (
+        "PUT",
+        "/api/v1/messages/big-message-0123456789",
+        {**AGENT, "X-Postseal-Recipient": "x@y.example"},
+        b"\x02" * 4096,
+        413,
+    )
     [answer] = answers(tmp_path, [case])
     check(case, answer)
 

@@ -30,8 +30,12 @@ def portal_message(start_agent, sink, home):
 
 
 def call(url: str, method: str = "GET", body: dict | None = None, opener=None):
-    request = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body is not None else None,
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url,
+        method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Content-Type": "application/json"},
+    )
     try:
         with (opener or urllib.request.build_opener()).open(request, timeout=10) as response:
             return response.status, response.read(), dict(response.headers)
@@ -86,8 +90,12 @@ def test_an_old_code_does_not_open_and_a_code_opens_once(portal_message, sink, h
 
 def test_a_foreign_origin_cannot_drive_the_code_routes(portal_message):
     running, api, portal_id, _ = portal_message
-    request = urllib.request.Request(f"{api}/code", data=b"{}", method="POST",
-                                     headers={"Content-Type": "application/json", "Origin": "https://evil.example"})
+    request = urllib.request.Request(
+        f"{api}/code",
+        data=b"{}",
+        method="POST",
+        headers={"Content-Type": "application/json", "Origin": "https://evil.example"},
+    )
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request, timeout=10)
     assert refused.value.code == 403
@@ -100,12 +108,12 @@ def test_a_reply_that_does_not_open_with_the_key_is_refused_not_delivered(portal
     deadline = time.monotonic() + 20
     # The agent records the refusal, then drops the reply: wait for both (the portal answers
     # the drop on a thread of its own, a moment after the record is written).
-    while ("portal_reply_refused" not in [r["event"] for r in running.pipeline.audit.records()]
-           or store.replies()):
+    while "portal_reply_refused" not in [r["event"] for r in running.pipeline.audit.records()] or store.replies():
         assert time.monotonic() < deadline
         time.sleep(0.2)
-    assert store.replies() == [] and not [r for r in sink.received if r.recipients == (SENDER,)
-                                          and "secure reply" in str(r.message["From"])]
+    assert store.replies() == [] and not [
+        r for r in sink.received if r.recipients == (SENDER,) and "secure reply" in str(r.message["From"])
+    ]
 
 
 def test_postseal_revoke_withdraws_the_portal_copy(portal_message, home):

@@ -59,8 +59,9 @@ async def receipts(store: PortalStore, indices: list[int]) -> list[int]:
     mailed: list[str] = []
     runners, [base] = await serve([create_app(store, "token", mailer=lambda sealed, code: mailed.append(code))])
     try:
-        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0),
-                                         cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:  # cookies for 127.0.0.1
+        async with aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=0), cookie_jar=aiohttp.CookieJar(unsafe=True)
+        ) as session:  # cookies for 127.0.0.1
             async with session.post(f"{base}/code", json={}) as response:
                 assert response.status == 202
             async with session.post(f"{base}/session", json={"code": mailed[-1]}) as response:
@@ -94,7 +95,8 @@ def test_a_hundred_receipts_at_once_for_one_attachment_are_recorded_once(kind, r
 
 
 def test_a_hundred_receipts_at_once_for_different_attachments_write_a_bounded_number_of_records(
-        kind, request, tmp_path):
+    kind, request, tmp_path
+):
     store = open_store(kind, request, tmp_path)
     store.put(IDENT, b"\0" * 64, "dr.chen@valleyclinic.example", "maria@mailbox.example", time.time() + 86400)
     clear_of_a_window_edge()
@@ -173,8 +175,12 @@ def test_two_portal_serve_processes_share_one_clients_attempts(home, postgres_ur
         processes.append(serve_process(home, postgres_url, tmp_path / "blobs", ports[1]))
         wait_port(ports[1], processes[1])
         clear_of_a_window_edge()
-        statuses = [requests.post(f"http://127.0.0.1:{ports[n % 2]}/api/v1/messages/{IDENT}/session",
-                                  json={"code": "000000"}, timeout=10).status_code for n in range(30)]
+        statuses = [
+            requests.post(
+                f"http://127.0.0.1:{ports[n % 2]}/api/v1/messages/{IDENT}/session", json={"code": "000000"}, timeout=10
+            ).status_code
+            for n in range(30)
+        ]
     finally:
         for process in processes:
             process.terminate()

@@ -32,8 +32,12 @@ GUESSES = 60
 def run_portal(store: PortalStore, mailed: list[str]) -> web.AppRunner:
     """The real portal app on a free loopback port; the per-client limit set out of the way,
     so what is measured is the per-message limit alone."""
-    app = create_app(store, "upload-token", mailer=lambda sealed, code: mailed.append(code),
-                     limiter=access.RateLimiter(per_minute=100_000))
+    app = create_app(
+        store,
+        "upload-token",
+        mailer=lambda sealed, code: mailed.append(code),
+        limiter=access.RateLimiter(per_minute=100_000),
+    )
     runner = web.AppRunner(app)
     return runner
 
@@ -45,9 +49,11 @@ async def storm(base: str, codes: list[str], release: asyncio.Event) -> list[int
         yield f'"{code}"}}'.encode()
 
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+
         async def one(code: str) -> int:
-            async with session.post(f"{base}/session", data=held_body(code),
-                                    headers={"Content-Type": "application/json"}) as response:
+            async with session.post(
+                f"{base}/session", data=held_body(code), headers={"Content-Type": "application/json"}
+            ) as response:
                 await response.read()
                 return response.status
 

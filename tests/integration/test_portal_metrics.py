@@ -43,8 +43,9 @@ async def start(app: web.Application) -> tuple[web.AppRunner, str]:
 def test_a_recipients_visit_shows_in_the_metrics_without_their_message_id(tmp_path: Path):
     store = SqlitePortalStore(tmp_path / "portal")
     store.put(IDENT, b"\0" * 64, "dr.chen@valleyclinic.example", "maria@mailbox.example", time.time() + 86400)
-    store.put(PASSCODE, b"\0" * 64, "dr.chen@valleyclinic.example", "maria@mailbox.example", time.time() + 86400,
-              "tulip42")
+    store.put(
+        PASSCODE, b"\0" * 64, "dr.chen@valleyclinic.example", "maria@mailbox.example", time.time() + 86400, "tulip42"
+    )
     mailed: list[str] = []
 
     async def visit() -> tuple[str, int]:
@@ -58,8 +59,9 @@ def test_a_recipients_visit_shows_in_the_metrics_without_their_message_id(tmp_pa
                     wrong = f"{(int(mailed[-1]) + 1 + n) % 10**6:06d}"
                     await (await session.post(f"{api}/session", json={"code": wrong})).read()
                 await (await session.get(f"{base}/no/such/page")).read()
-                await (await session.post(f"{base}/api/v1/messages/{PASSCODE}/session",
-                                          json={"passcode": "tulip42"})).read()
+                await (
+                    await session.post(f"{base}/api/v1/messages/{PASSCODE}/session", json={"passcode": "tulip42"})
+                ).read()
                 async with session.get(f"{base}/metrics") as response:
                     return await response.text(), response.status
         finally:
@@ -69,10 +71,21 @@ def test_a_recipients_visit_shows_in_the_metrics_without_their_message_id(tmp_pa
     assert status == 200
     got = samples(text)
     route = "/api/v1/messages/{id}"
-    assert got[("postseal_portal_requests_total", (("method", "GET"), ("route", f"{route}/info"), ("status", "200")))] == 1
-    assert got[("postseal_portal_requests_total", (("method", "POST"), ("route", f"{route}/code"), ("status", "202")))] == 1
-    assert got[("postseal_portal_requests_total", (("method", "POST"), ("route", f"{route}/session"), ("status", "403")))] == 4
-    assert got[("postseal_portal_requests_total", (("method", "POST"), ("route", f"{route}/session"), ("status", "423")))] == 1
+    assert (
+        got[("postseal_portal_requests_total", (("method", "GET"), ("route", f"{route}/info"), ("status", "200")))] == 1
+    )
+    assert (
+        got[("postseal_portal_requests_total", (("method", "POST"), ("route", f"{route}/code"), ("status", "202")))]
+        == 1
+    )
+    assert (
+        got[("postseal_portal_requests_total", (("method", "POST"), ("route", f"{route}/session"), ("status", "403")))]
+        == 4
+    )
+    assert (
+        got[("postseal_portal_requests_total", (("method", "POST"), ("route", f"{route}/session"), ("status", "423")))]
+        == 1
+    )
     assert got[("postseal_portal_requests_total", (("method", "GET"), ("route", "(no route)"), ("status", "404")))] == 1
     assert got[("postseal_portal_codes_sent_total", ())] == 1
     assert got[("postseal_portal_lockouts_total", ())] == 1
@@ -93,9 +106,13 @@ def test_metrics_are_refused_through_a_proxy_and_outside_the_allowed_networks(tm
         out = []
         try:
             async with aiohttp.ClientSession() as session:
-                for url, headers in ((base, {}), (base, {"X-Forwarded-For": "127.0.0.1"}),
-                                     (base, {"Forwarded": "for=127.0.0.1"}), (base, {"X-Real-IP": "127.0.0.1"}),
-                                     (closed, {})):
+                for url, headers in (
+                    (base, {}),
+                    (base, {"X-Forwarded-For": "127.0.0.1"}),
+                    (base, {"Forwarded": "for=127.0.0.1"}),
+                    (base, {"X-Real-IP": "127.0.0.1"}),
+                    (closed, {}),
+                ):
                     async with session.get(f"{url}/metrics", headers=headers) as response:
                         out.append((response.status, response.content_type))
         finally:
@@ -154,7 +171,10 @@ def test_without_prometheus_client_the_portal_runs_and_metrics_say_what_to_insta
         finally:
             await runner.cleanup()
 
-    assert asyncio.run(ask()) == [(200, ""), (503, "metrics need prometheus_client: pip install 'postseal[portal-server]'")]
+    assert asyncio.run(ask()) == [
+        (200, ""),
+        (503, "metrics need prometheus_client: pip install 'postseal[portal-server]'"),
+    ]
     store.close()
 
 

@@ -40,7 +40,9 @@ from tests.portal_s3 import create_bucket
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "installers" / "portal" / "nginx-postseal-portal.conf"
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
-pytestmark = pytest.mark.skipif(NGINX is None, reason="nginx is not installed (scripts/ensure-system.sh test installs it)")
+pytestmark = pytest.mark.skipif(
+    NGINX is None, reason="nginx is not installed (scripts/ensure-system.sh test installs it)"
+)
 
 IDENT = "nginx-two-instances-0123"
 RECIPIENT = "maria@mailbox.example"
@@ -72,14 +74,16 @@ def site_conf(port: int, redirect_port: int, upstreams: list[int], cert: Path, k
     """The shipped example with this machine's names, ports and files; every replaced piece
     must be there, so the example cannot drift from what this test runs."""
     text = SITE.read_text()
-    for old, new in [("server 10.0.0.11:8025", f"server 127.0.0.1:{upstreams[0]}"),
-                     ("server 10.0.0.12:8025", f"server 127.0.0.1:{upstreams[1]}"),
-                     ("listen 80;", f"listen 127.0.0.1:{redirect_port};"),
-                     ("listen 443 ssl http2;", f"listen 127.0.0.1:{port} ssl http2;"),
-                     ("server_name portal.clinic.example;", "server_name localhost;"),
-                     ("/etc/ssl/postseal/portal.crt", str(cert)), ("/etc/ssl/postseal/portal.key", str(key)),
-                     ("proxy_pass http://postseal_portal;", "proxy_pass http://postseal_portal;\n"
-                                                             "        proxy_bind 127.0.0.2;")]:
+    for old, new in [
+        ("server 10.0.0.11:8025", f"server 127.0.0.1:{upstreams[0]}"),
+        ("server 10.0.0.12:8025", f"server 127.0.0.1:{upstreams[1]}"),
+        ("listen 80;", f"listen 127.0.0.1:{redirect_port};"),
+        ("listen 443 ssl http2;", f"listen 127.0.0.1:{port} ssl http2;"),
+        ("server_name portal.clinic.example;", "server_name localhost;"),
+        ("/etc/ssl/postseal/portal.crt", str(cert)),
+        ("/etc/ssl/postseal/portal.key", str(key)),
+        ("proxy_pass http://postseal_portal;", "proxy_pass http://postseal_portal;\n        proxy_bind 127.0.0.2;"),
+    ]:
         assert old in text, f"{SITE.name} no longer has {old!r}"
         text = text.replace(old, new)
     return text
@@ -96,22 +100,35 @@ def nginx(ca) -> Iterator:
         port = free_port()
         shutil.copy(ca.cert_file, folder / "portal.crt")
         shutil.copy(ca.key_file, folder / "portal.key")
-        (folder / "site.conf").write_text(site_conf(port, free_port(), upstreams, folder / "portal.crt",
-                                                   folder / "portal.key"))
-        temp = "\n".join(f"    {kind}_temp_path {folder}/{kind};" for kind in ("client_body", "proxy", "fastcgi",
-                                                                                 "uwsgi", "scgi"))
+        (folder / "site.conf").write_text(
+            site_conf(port, free_port(), upstreams, folder / "portal.crt", folder / "portal.key")
+        )
+        temp = "\n".join(
+            f"    {kind}_temp_path {folder}/{kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        )
         (folder / "nginx.conf").write_text(
             f"worker_processes 1;\npid {folder}/nginx.pid;\nerror_log {folder}/error.log warn;\n"
             f"events {{ worker_connections 128; }}\n"
-            f"http {{\n    access_log {folder}/access.log;\n{temp}\n    include {folder}/site.conf;\n}}\n")
+            f"http {{\n    access_log {folder}/access.log;\n{temp}\n    include {folder}/site.conf;\n}}\n"
+        )
         if as_root:
             nobody = pwd.getpwnam("nobody")
             for path in [folder, *folder.iterdir()]:
                 os.chown(path, nobody.pw_uid, nobody.pw_gid)
-        argv = [NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-e", str(folder / "error.log"),
-                "-g", "daemon off;"]
-        process = subprocess.Popen(as_nobody(argv) if as_root else argv,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        argv = [
+            NGINX,
+            "-p",
+            str(folder),
+            "-c",
+            str(folder / "nginx.conf"),
+            "-e",
+            str(folder / "error.log"),
+            "-g",
+            "daemon off;",
+        ]
+        process = subprocess.Popen(
+            as_nobody(argv) if as_root else argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         started.append(process)
         wait_port(port, process, "nginx", folder / "error.log")
         return port
@@ -164,8 +181,12 @@ def forged_codes(port: int, source: str, count: int) -> list[int]:
     statuses = []
     for n in range(count):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10, source_address=(source, 0))
-        conn.request("POST", f"/api/v1/messages/unknown-message-{n:08d}/code", body=b"{}",
-                     headers={"Host": "localhost", "X-Forwarded-For": f"198.51.100.{n + 1}"})
+        conn.request(
+            "POST",
+            f"/api/v1/messages/unknown-message-{n:08d}/code",
+            body=b"{}",
+            headers={"Host": "localhost", "X-Forwarded-For": f"198.51.100.{n + 1}"},
+        )
         statuses.append(conn.getresponse().status)
         conn.close()
     return statuses
@@ -175,8 +196,13 @@ def test_two_instances_behind_nginx(nginx, postgres_url, s3_endpoint, sink, ca, 
     ports = [free_port(), free_port()]
     nginx_port = nginx(ports)
     public = f"https://localhost:{nginx_port}"
-    env = {**os.environ, **AWS, "AWS_CONFIG_FILE": str(tmp_path / "none"),
-           "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"), "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        **AWS,
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+        "PYTHONPATH": str(ROOT),
+    }
     env.pop("POSTSEAL_PORTAL_DATABASE", None)
     instances, logs = [], []
     for n, port in enumerate(ports):
@@ -185,9 +211,14 @@ def test_two_instances_behind_nginx(nginx, postgres_url, s3_endpoint, sink, ca, 
         config = portal_toml(folder, port, public, postgres_url, s3_endpoint, sink.port, ca.ca_file)
         logs.append(folder / "stderr.log")
         with logs[-1].open("wb") as err:
-            instances.append(subprocess.Popen([sys.executable, "-m", "agent.cli", "portal", "serve", "--config",
-                                               str(config)], env={**env, "POSTSEAL_HOME": str(folder / "home")},
-                                              stdout=subprocess.DEVNULL, stderr=err))
+            instances.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "agent.cli", "portal", "serve", "--config", str(config)],
+                    env={**env, "POSTSEAL_HOME": str(folder / "home")},
+                    stdout=subprocess.DEVNULL,
+                    stderr=err,
+                )
+            )
     try:
         for port, process, log in zip(ports, instances, logs, strict=True):
             wait_port(port, process, "portal serve", log)
@@ -198,9 +229,16 @@ def test_two_instances_behind_nginx(nginx, postgres_url, s3_endpoint, sink, ca, 
         origin = {"Origin": public}
 
         # The agent uploads through nginx (2 MB: nginx's client_max_body_size is the portal's).
-        up = web.put(api, data=BLOB, timeout=30, headers={
-            "Authorization": f"Bearer {TOKEN}", "X-Postseal-Recipient": RECIPIENT,
-            "X-Postseal-Sender": "dr.chen@valleyclinic.example"})
+        up = web.put(
+            api,
+            data=BLOB,
+            timeout=30,
+            headers={
+                "Authorization": f"Bearer {TOKEN}",
+                "X-Postseal-Recipient": RECIPIENT,
+                "X-Postseal-Sender": "dr.chen@valleyclinic.example",
+            },
+        )
         assert up.status_code == 201, up.text
         assert web.get(f"{public}/readyz", timeout=10).json() == {"ready": True, "checked": ["blobs", "database"]}
 
@@ -220,8 +258,12 @@ def test_two_instances_behind_nginx(nginx, postgres_url, s3_endpoint, sink, ca, 
 
         # The same session opens the message through either instance directly.
         for port in ports:
-            direct = requests.get(f"http://127.0.0.1:{port}/api/v1/messages/{IDENT}/blob", timeout=10,
-                                  headers={"Host": "localhost"}, cookies={"ps_session": cookie})
+            direct = requests.get(
+                f"http://127.0.0.1:{port}/api/v1/messages/{IDENT}/blob",
+                timeout=10,
+                headers={"Host": "localhost"},
+                cookies={"ps_session": cookie},
+            )
             assert direct.status_code == 200 and direct.content == BLOB
 
         # One instance dies mid-session; the recipient goes on through nginx and the other one.

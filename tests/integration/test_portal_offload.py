@@ -44,6 +44,7 @@ async def scenario(store: HeldStore) -> tuple[int, bool, int]:
     base = f"http://127.0.0.1:{port}/api/v1/messages"
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
+
             async def status(ident: str) -> int:
                 async with session.get(f"{base}/{ident}/info") as response:
                     await response.read()
@@ -63,8 +64,9 @@ async def scenario(store: HeldStore) -> tuple[int, bool, int]:
 def test_a_store_call_that_waits_does_not_stop_the_portal_answering_others(tmp_path: Path):
     inner = SqlitePortalStore(tmp_path / "portal")
     for ident in (SLOW, OTHER):
-        assert inner.put(ident, b"\0" * 64, "dr.chen@valleyclinic.example", "maria@mailbox.example",
-                         time.time() + 86400)
+        assert inner.put(
+            ident, b"\0" * 64, "dr.chen@valleyclinic.example", "maria@mailbox.example", time.time() + 86400
+        )
     try:
         other, still_held, held = asyncio.run(scenario(HeldStore(inner)))
     finally:

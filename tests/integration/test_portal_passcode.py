@@ -30,9 +30,15 @@ def test_a_passcode_with_spaces_opens_as_typed(tmp_path: Path, typed: str) -> No
         api = f"http://127.0.0.1:{port}/api/v1/messages/{IDENT}"
         try:
             async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
-                async with session.put(api, data=b"\1" * 64, headers={
-                        "Authorization": "Bearer token", "X-Postseal-Recipient": "maria@mailbox.example",
-                        "X-Postseal-Passcode": "blue river 7"}) as upload:
+                async with session.put(
+                    api,
+                    data=b"\1" * 64,
+                    headers={
+                        "Authorization": "Bearer token",
+                        "X-Postseal-Recipient": "maria@mailbox.example",
+                        "X-Postseal-Passcode": "blue river 7",
+                    },
+                ) as upload:
                     uploaded = upload.status
                 async with session.post(f"{api}/session", json={"passcode": "blue river 8"}) as wrong:
                     refused = wrong.status

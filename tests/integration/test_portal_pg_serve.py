@@ -25,9 +25,23 @@ BLOB = b"\x07" * 128  # what the agent uploads: ciphertext, opaque to the portal
 
 def serve(home: Path, url: str, blobs: Path, port: int) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "agent.cli", "portal", "serve", "--database", url, "--blobs", str(blobs),
-         "--port", str(port)],
-        env={**os.environ, "POSTSEAL_HOME": str(home)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        [
+            sys.executable,
+            "-m",
+            "agent.cli",
+            "portal",
+            "serve",
+            "--database",
+            url,
+            "--blobs",
+            str(blobs),
+            "--port",
+            str(port),
+        ],
+        env={**os.environ, "POSTSEAL_HOME": str(home)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def wait_port(port: int, process: subprocess.Popen) -> None:
@@ -54,20 +68,41 @@ def test_a_message_opens_through_either_instance(home, postgres_url, sink, ca, t
         wait_port(ports[1], second)
         a, b = (f"http://127.0.0.1:{port}/api/v1/messages/{IDENT}" for port in ports)
         # An agent enrolled through the second instance uploads through the first.
-        made = subprocess.run([sys.executable, "-m", "agent.cli", "portal", "enrolment-code", "--database",
-                               postgres_url, "--json"], env={**os.environ, "POSTSEAL_HOME": str(home)},
-                              capture_output=True, text=True, timeout=60)
+        made = subprocess.run(
+            [sys.executable, "-m", "agent.cli", "portal", "enrolment-code", "--database", postgres_url, "--json"],
+            env={**os.environ, "POSTSEAL_HOME": str(home)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert made.returncode == 0, made.stderr
-        enrolled = requests.post(f"http://127.0.0.1:{ports[1]}/api/v1/enroll", timeout=10,
-                                 json={"code": json.loads(made.stdout)["code"], "name": "front desk"})
+        enrolled = requests.post(
+            f"http://127.0.0.1:{ports[1]}/api/v1/enroll",
+            timeout=10,
+            json={"code": json.loads(made.stdout)["code"], "name": "front desk"},
+        )
         assert enrolled.status_code == 201, enrolled.text
         token = enrolled.json()["credential"]
-        up = requests.put(a, data=BLOB, timeout=10, headers={
-            "Authorization": f"Bearer {token}", "X-Postseal-Recipient": "maria@mailbox.example",
-            "X-Postseal-Sender": "dr.chen@valleyclinic.example"})
+        up = requests.put(
+            a,
+            data=BLOB,
+            timeout=10,
+            headers={
+                "Authorization": f"Bearer {token}",
+                "X-Postseal-Recipient": "maria@mailbox.example",
+                "X-Postseal-Sender": "dr.chen@valleyclinic.example",
+            },
+        )
         assert up.status_code == 201, up.text
-        assert requests.put(b, data=BLOB, timeout=10, headers={
-            "Authorization": f"Bearer {token}", "X-Postseal-Recipient": "x@y.example"}).status_code == 409
+        assert (
+            requests.put(
+                b,
+                data=BLOB,
+                timeout=10,
+                headers={"Authorization": f"Bearer {token}", "X-Postseal-Recipient": "x@y.example"},
+            ).status_code
+            == 409
+        )
         before = len(sink.received)
         assert requests.post(f"{b}/code", json={}, timeout=10).status_code == 202
         code = mailed_code(sink, "maria@mailbox.example", before)

@@ -16,13 +16,7 @@ import pytest
 
 from agent.api.client import AgentClient, ApiError
 from tests.conftest import SAMPLES, SENDER, run_cli
-from tests.portal_reply import (
-    ORIGINAL_ID,
-    ORIGINAL_SUBJECT,
-    PATIENT,
-    reply_through_portal,
-    wait_until,
-)
+from tests.portal_reply import ORIGINAL_ID, ORIGINAL_SUBJECT, PATIENT, reply_through_portal, wait_until
 
 FOLLOWUP = SAMPLES / "03-patient-followup.eml"
 TEXT = "Thank you, doctor. The dizziness is gone; attached is a photo of my new prescription label."
@@ -47,8 +41,10 @@ def test_a_portal_reply_reaches_the_clinician_as_smime_that_openssl_opens(start_
     assert sent.returncode == 0, sent.stderr + sent.stdout
 
     reply_through_portal(sink, TEXT, FILE, FILE_DATA)
-    [mail] = wait_until(lambda: [r for r in sink.received if r.recipients == (SENDER,)
-                                 and b"application/pkcs7-mime" in r.data], "the reply never reached the clinician")
+    [mail] = wait_until(
+        lambda: [r for r in sink.received if r.recipients == (SENDER,) and b"application/pkcs7-mime" in r.data],
+        "the reply never reached the clinician",
+    )
 
     # The outside: what any mail server and the inbox list see.
     outer = mail.message
@@ -61,8 +57,10 @@ def test_a_portal_reply_reaches_the_clinician_as_smime_that_openssl_opens(start_
 
     # The clinician's mail program: decrypted with their identity, not signed by anyone (the
     # words are the recipient's), the real subject inside, the text and the file as sent.
-    inner = message_from_bytes(openssl("-decrypt", "-recip", str(me.cert_file), "-inkey", str(me.key_file),
-                                       data=mail.data), policy=policy.default)
+    inner = message_from_bytes(
+        openssl("-decrypt", "-recip", str(me.cert_file), "-inkey", str(me.key_file), data=mail.data),
+        policy=policy.default,
+    )
     assert inner.get_content_type() == "multipart/mixed"
     assert 'protected-headers="v1"' in str(inner["Content-Type"])
     assert str(inner["Subject"]) == f"Re: {ORIGINAL_SUBJECT}"
@@ -84,8 +82,9 @@ def test_without_an_smime_identity_the_reply_is_kept_and_read_through_the_local_
     assert run_cli("send", str(FOLLOWUP), "--wait", home=home).returncode == 0
     reply_through_portal(sink, TEXT, FILE, FILE_DATA)
     client = AgentClient(running.api_url, running.token)
-    [listed] = wait_until(lambda: [r for r in client.replies() if r["state"] == "delivered"],
-                          "the reply was never kept")
+    [listed] = wait_until(
+        lambda: [r for r in client.replies() if r["state"] == "delivered"], "the reply was never kept"
+    )
     assert listed["method"] == "kept" and listed["from"] == PATIENT and listed["subject"] == f"Re: {ORIGINAL_SUBJECT}"
     assert listed["attachments"] == 1 and "text" not in listed
     reply = client.reply(listed["id"])

@@ -72,9 +72,13 @@ def kept(request, tmp_path: Path):
     from agent.portal.store_pg import PostgresPortalStore
 
     monkeypatch = request.getfixturevalue("monkeypatch")
-    for name, value in (("AWS_ACCESS_KEY_ID", "test"), ("AWS_SECRET_ACCESS_KEY", "test"),
-                        ("AWS_CONFIG_FILE", str(tmp_path / "none")), ("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none")),
-                        ("AWS_EC2_METADATA_DISABLED", "true")):
+    for name, value in (
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_CONFIG_FILE", str(tmp_path / "none")),
+        ("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none")),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ):
         monkeypatch.setenv(name, value)
     url = request.getfixturevalue("postgres_url")
     server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
@@ -82,12 +86,14 @@ def kept(request, tmp_path: Path):
     host, port = server.get_host_and_port()
     s3 = boto3.client("s3", endpoint_url=f"http://{host}:{port}", region_name="us-east-1")
     s3.create_bucket(Bucket=BUCKET)
-    store = PostgresPortalStore(url, S3BlobStore(BUCKET, prefix="scan", endpoint_url=f"http://{host}:{port}",
-                                                 region="us-east-1"))
+    store = PostgresPortalStore(
+        url, S3BlobStore(BUCKET, prefix="scan", endpoint_url=f"http://{host}:{port}", region="us-east-1")
+    )
 
     def everything() -> bytes:
-        dump = subprocess.run([str(pg_bin() / "pg_dump"), "--no-owner", url], capture_output=True, check=True,
-                              timeout=60).stdout
+        dump = subprocess.run(
+            [str(pg_bin() / "pg_dump"), "--no-owner", url], capture_output=True, check=True, timeout=60
+        ).stdout
         assert b"CREATE TABLE public.messages" in dump and b"COPY public.events" in dump  # a real dump
         listed = s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])
         objects = [s3.get_object(Bucket=BUCKET, Key=o["Key"])["Body"].read() for o in listed]
@@ -99,16 +105,16 @@ def kept(request, tmp_path: Path):
     server.stop()
 
 
-def test_after_a_full_round_nothing_about_the_content_is_kept_in_clear(kept, start_agent, sink, home, tmp_path,
-                                                                        caplog):
+def test_after_a_full_round_nothing_about_the_content_is_kept_in_clear(kept, start_agent, sink, home, tmp_path, caplog):
     caplog.set_level(logging.DEBUG, logger="agent.portal")
     store, everything = kept
     codes: list[str] = []
     portal = Portal(store, mailer=lambda sealed, code: codes.append(code)).start()
     try:
         enrolment_code, _ = enrolment.new_code(store, 1, 3600)
-        enrolled = run_cli("portal", "enroll", "--url", portal.url, "--code", enrolment_code, "--name", "Dr. Chen",
-                           home=home)
+        enrolled = run_cli(
+            "portal", "enroll", "--url", portal.url, "--code", enrolment_code, "--name", "Dr. Chen", home=home
+        )
         assert enrolled.returncode == 0, enrolled.stderr
         credential = portal_enrol.secret_store.get(home, portal_enrol.ENROLLED).decode()
         running = start_agent(sink.port, portal={"url": portal.url, "embedded": False, "poll_seconds": 1})
@@ -131,8 +137,17 @@ def test_after_a_full_round_nothing_about_the_content_is_kept_in_clear(kept, sta
         assert browser.post(f"{api}/receipt", json={"event": "download", "index": 0}, timeout=10).status_code == 204
         reply_id = base64.urlsafe_b64encode(secrets.token_bytes(16)).rstrip(b"=").decode()
         nonce = secrets.token_bytes(12)
-        reply = {"format": "postseal-portal-reply-v1", "text": REPLY_TEXT, "attachments": [
-            {"filename": REPLY_FILE, "content_type": "image/jpeg", "data": base64.b64encode(b"\xff\xd8card").decode()}]}
+        reply = {
+            "format": "postseal-portal-reply-v1",
+            "text": REPLY_TEXT,
+            "attachments": [
+                {
+                    "filename": REPLY_FILE,
+                    "content_type": "image/jpeg",
+                    "data": base64.b64encode(b"\xff\xd8card").decode(),
+                }
+            ],
+        }
         sealed = nonce + AESGCM(key).encrypt(nonce, json.dumps(reply).encode(), f"{ident}/reply/{reply_id}".encode())
         assert browser.put(f"{api}/replies/{reply_id}", data=sealed, timeout=10).status_code == 201
 
@@ -141,24 +156,39 @@ def test_after_a_full_round_nothing_about_the_content_is_kept_in_clear(kept, sta
         deadline = time.monotonic() + 30
         # (the reply reaches the sender after it is recorded and dropped: a delivery of its own,
         # kept in the agent here, as the sender has no S/MIME identity)
-        while not ({"portal_downloaded", "portal_reply"} <= {r["event"] for r in client.audit()}
-                   and store.replies() == [] and [r for r in client.replies() if r["state"] == "delivered"]):
+        while not (
+            {"portal_downloaded", "portal_reply"} <= {r["event"] for r in client.audit()}
+            and store.replies() == []
+            and [r for r in client.replies() if r["state"] == "delivered"]
+        ):
             assert time.monotonic() < deadline, "the agent never collected the receipt and the reply"
             time.sleep(0.2)
 
         kept_bytes = everything() + caplog.text.encode()
         assert ident.encode() in kept_bytes and PATIENT.encode() in kept_bytes  # the scan sees what is there
         forbidden = {
-            "patient's surname": b"gonzalez", "patient's given name": b"maria", "MRN": b"4471982",
-            "subject": SUBJECT.encode(), "body text": b"hba1c came back", "reply text": REPLY_TEXT.encode(),
-            "attachment name": FILE_NAME.encode(), "reply attachment name": REPLY_FILE.encode(),
-            "sender's display name": b"emily", "key (base64url)": key_text.encode(),
-            "key (base64)": base64.b64encode(key).rstrip(b"="), "key (hex)": key.hex().encode(), "key (raw)": key,
-            "agent credential": credential.encode(), "enrolment code": enrolment_code.encode(),
+            "patient's surname": b"gonzalez",
+            "patient's given name": b"maria",
+            "MRN": b"4471982",
+            "subject": SUBJECT.encode(),
+            "body text": b"hba1c came back",
+            "reply text": REPLY_TEXT.encode(),
+            "attachment name": FILE_NAME.encode(),
+            "reply attachment name": REPLY_FILE.encode(),
+            "sender's display name": b"emily",
+            "key (base64url)": key_text.encode(),
+            "key (base64)": base64.b64encode(key).rstrip(b"="),
+            "key (hex)": key.hex().encode(),
+            "key (raw)": key,
+            "agent credential": credential.encode(),
+            "enrolment code": enrolment_code.encode(),
         }
         lowered = kept_bytes.lower()
-        found = [what for what, needle in forbidden.items()
-                 if needle in kept_bytes or (needle.isascii() and needle.lower() in lowered)]
+        found = [
+            what
+            for what, needle in forbidden.items()
+            if needle in kept_bytes or (needle.isascii() and needle.lower() in lowered)
+        ]
         found += ["code"] if re.search(rb"(?<!\d)" + codes[-1].encode() + rb"(?!\d)", kept_bytes) else []
         assert found == [], f"the portal keeps in clear: {found}"
     finally:
@@ -181,13 +211,15 @@ def test_enrol_and_manage_agents_from_the_command_line(home, tmp_path):
         refused = run_cli("portal", "enroll", "--url", portal.url, "--code", "pse-wrong", home=home)
         assert refused.returncode == 1 and b"refused the enrolment (HTTP 403)" in refused.stderr
         assert b"Traceback" not in refused.stderr
-        enrolled = run_cli("portal", "enroll", "--url", portal.url, "--code", code, "--name", "Front desk",
-                           "--json", home=home)
+        enrolled = run_cli(
+            "portal", "enroll", "--url", portal.url, "--code", code, "--name", "Front desk", "--json", home=home
+        )
         assert enrolled.returncode == 0, enrolled.stderr
         agent = json.loads(enrolled.stdout)["agent"]
         credential = portal_enrol.secret_store.get(home, portal_enrol.ENROLLED).decode()
-        assert credential.encode() not in b"".join(p.read_bytes() for p in (portal_home / "portal").rglob("*")
-                                                   if p.is_file())
+        assert credential.encode() not in b"".join(
+            p.read_bytes() for p in (portal_home / "portal").rglob("*") if p.is_file()
+        )
         sync = requests.get(f"{portal.url}/api/v1/sync", headers={"Authorization": f"Bearer {credential}"}, timeout=10)
         assert sync.status_code == 200
         listed = run_cli("portal", "agents", "list", home=portal_home)

@@ -25,8 +25,12 @@ PASSWORD = "Relay-Pa55word-7f3e9c"
 
 
 def patch(running, body: bytes) -> tuple[int, dict]:
-    request = urllib.request.Request(f"{running.api_url}/v1/config", data=body, method="PATCH", headers={
-        "Authorization": f"Bearer {running.token}", "Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{running.api_url}/v1/config",
+        data=body,
+        method="PATCH",
+        headers={"Authorization": f"Bearer {running.token}", "Content-Type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, json.loads(response.read())
@@ -35,13 +39,16 @@ def patch(running, body: bytes) -> tuple[int, dict]:
         return exc.code, json.loads(exc.read())
 
 
-@pytest.mark.parametrize(("body", "named"), [
-    (rb'{"relay": {"host": "\ud800"}}', "relay.host is not valid text"),
-    (rb'{"relay": {"username": "clinic\udfff"}}', "relay.username is not valid text"),
-    (rb'{"relay": {"password": "pw\ud83d"}}', "relay.password is not valid text"),
-    (rb'{"portal": {"url": "https://portal.example/\ud800"}}', "portal.url is not valid text"),
-    (rb'{"relay": {"host": "smtp.clinic.example\nport = 25"}}', "relay.host must not hold control characters"),
-])
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        (rb'{"relay": {"host": "\ud800"}}', "relay.host is not valid text"),
+        (rb'{"relay": {"username": "clinic\udfff"}}', "relay.username is not valid text"),
+        (rb'{"relay": {"password": "pw\ud83d"}}', "relay.password is not valid text"),
+        (rb'{"portal": {"url": "https://portal.example/\ud800"}}', "portal.url is not valid text"),
+        (rb'{"relay": {"host": "smtp.clinic.example\nport = 25"}}', "relay.host must not hold control characters"),
+    ],
+)
 def test_a_setting_that_would_stop_the_agent_is_refused_and_nothing_is_written(start_agent, sink, home, body, named):
     running = start_agent(sink.port)
     before = (home / "config.toml").read_bytes()
@@ -65,9 +72,17 @@ def relay_requiring_login(ca, received: list) -> Controller:
 
     from agent.demo_world import free_port
 
-    return Controller(Handler(), hostname="127.0.0.1", port=free_port(), server_hostname="localhost",
-                      tls_context=ca.server_context(), require_starttls=True, auth_require_tls=True,
-                      auth_required=True, authenticator=authenticate)
+    return Controller(
+        Handler(),
+        hostname="127.0.0.1",
+        port=free_port(),
+        server_hostname="localhost",
+        tls_context=ca.server_context(),
+        require_starttls=True,
+        auth_require_tls=True,
+        auth_required=True,
+        authenticator=authenticate,
+    )
 
 
 def test_the_relay_password_lives_in_the_secret_store_and_the_relay_login_keeps_working(sink, ca, home):
@@ -78,8 +93,10 @@ def test_the_relay_password_lives_in_the_secret_store_and_the_relay_login_keeps_
         config = make_config(sink.port, ca)
         (home / "config.toml").write_text(config_mod.to_toml(config))
         with AgentThread(home, config) as running:
-            status, _ = patch(running, json.dumps({"relay": {"port": relay.port, "username": "clinic-relay",
-                                                             "password": PASSWORD}}).encode())
+            status, _ = patch(
+                running,
+                json.dumps({"relay": {"port": relay.port, "username": "clinic-relay", "password": PASSWORD}}).encode(),
+            )
             assert status == 200
             client = AgentClient(running.api_url, running.token, timeout=30)
             assert client.wait(client.submit(INTERNAL.read_bytes()).id)["state"] == "delivered"
@@ -93,8 +110,10 @@ def test_the_relay_password_lives_in_the_secret_store_and_the_relay_login_keeps_
         assert b"password" not in (home / "config.toml").read_bytes()
         with AgentThread(home, config_mod.load(home)) as running:  # a restart reads it from the store
             client = AgentClient(running.api_url, running.token, timeout=30)
-            assert client.wait(client.submit(INTERNAL.read_bytes().replace(b"<2026", b"<again-2026")).id)[
-                "state"] == "delivered"
+            assert (
+                client.wait(client.submit(INTERNAL.read_bytes().replace(b"<2026", b"<again-2026")).id)["state"]
+                == "delivered"
+            )
         assert len(received) == 2 and received[-1][0] == "clinic-relay"
     finally:
         relay.stop()
@@ -102,7 +121,11 @@ def test_the_relay_password_lives_in_the_secret_store_and_the_relay_login_keeps_
 
 def test_a_password_written_into_config_toml_by_hand_moves_to_the_secret_store(start_agent, sink, home):
     running = start_agent(sink.port)
-    text = (home / "config.toml").read_text().replace('username = ""', f'username = "clinic-relay"\npassword = "{PASSWORD}"')
+    text = (
+        (home / "config.toml")
+        .read_text()
+        .replace('username = ""', f'username = "clinic-relay"\npassword = "{PASSWORD}"')
+    )
     (home / "config.toml").write_text(text)
     assert patch(running, b'{"relay": {"timeout": 20}}')[0] == 200
     assert PASSWORD not in (home / "config.toml").read_text()

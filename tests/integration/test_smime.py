@@ -52,8 +52,7 @@ def test_a_referral_to_an_smime_partner_opens_and_verifies_with_openssl(start_ag
     assert "new-onset atrial fibrillation" in inner and "Subject: Referral: Robert Alvarez" in inner
     assert "Robert Alvarez,VC-0048213,1958-03-14,INR,3.8" in inner  # the attachment
     # The sender can read the copy in Sent too: it is enveloped for their certificate as well.
-    assert b"atrial" in openssl("-decrypt", "-recip", str(me.cert_file), "-inkey", str(me.key_file),
-                                data=received.data)
+    assert b"atrial" in openssl("-decrypt", "-recip", str(me.cert_file), "-inkey", str(me.key_file), data=received.data)
     client = AgentClient(running.api_url, running.token)
     kinds = {k["fingerprint"]: (k["type"], k["secret"]) for k in client.keys()}
     assert ("smime", True) in kinds.values() and ("smime", False) in kinds.values()
@@ -64,8 +63,9 @@ def test_a_certificate_harvested_from_a_signed_message_is_used(start_agent, sink
     partner = pki.person(PARTNER)
     mail = tmp_path / "incoming.txt"
     mail.write_text("Please send the referral.\r\n")
-    signed = openssl("-sign", "-signer", str(partner.cert_file), "-inkey", str(partner.key_file), "-in", str(mail),
-                     "-text")  # what a partner's mail program sends: multipart/signed, not our code
+    signed = openssl(
+        "-sign", "-signer", str(partner.cert_file), "-inkey", str(partner.key_file), "-in", str(mail), "-text"
+    )  # what a partner's mail program sends: multipart/signed, not our code
     message = (f"From: Referrals <{PARTNER}>\r\nTo: {SENDER}\r\nSubject: Re: referral\r\n").encode() + signed
     client = AgentClient(running.api_url, running.token)
     assert client.import_key(message)  # POST /v1/keys with the message as received

@@ -46,10 +46,19 @@ def session(running, creds, context) -> smtplib.SMTP:
 def test_credentials_name_the_running_port_and_the_cli_prints_them(ingress, home):
     running, _, creds, _ = ingress
     assert (creds["host"], creds["port"], creds["security"], creds["username"]) == (
-        "127.0.0.1", running.smtp_port, "STARTTLS", "postseal")
+        "127.0.0.1",
+        running.smtp_port,
+        "STARTTLS",
+        "postseal",
+    )
     assert len(creds["password"]) == 36
-    out = subprocess.run([sys.executable, "-m", "agent.cli", "ingress", "credentials", "--json"], capture_output=True,
-                         text=True, env={**os.environ, "POSTSEAL_HOME": str(home)}, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "agent.cli", "ingress", "credentials", "--json"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "POSTSEAL_HOME": str(home)},
+        timeout=60,
+    )
     assert out.returncode == 0 and json.loads(out.stdout) == creds
     assert json.loads((home / "agent.json").read_text())["smtp_port"] == running.smtp_port
 
@@ -98,11 +107,38 @@ def test_swaks_submits_over_starttls_and_sees_the_hold(ingress, tmp_path):
     running, client, creds, _ = ingress
 
     def swaks(sample, to):
-        return subprocess.run(["swaks", "--server", "127.0.0.1", "--port", str(running.smtp_port), "--tls",
-                               "--tls-verify", "--tls-ca-path", creds["ca_file"], "--tls-sni", "localhost",
-                               "--ehlo", "workstation", "--auth", "PLAIN", "--auth-user", creds["username"],
-                               "--auth-password", creds["password"], "--from", "dr.chen@valleyclinic.example",
-                               "--to", to, "--data", f"@{sample}"], capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [
+                "swaks",
+                "--server",
+                "127.0.0.1",
+                "--port",
+                str(running.smtp_port),
+                "--tls",
+                "--tls-verify",
+                "--tls-ca-path",
+                creds["ca_file"],
+                "--tls-sni",
+                "localhost",
+                "--ehlo",
+                "workstation",
+                "--auth",
+                "PLAIN",
+                "--auth-user",
+                creds["username"],
+                "--auth-password",
+                creds["password"],
+                "--from",
+                "dr.chen@valleyclinic.example",
+                "--to",
+                to,
+                "--data",
+                f"@{sample}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
     ok = swaks(INTERNAL, "nurse.kim@valleyclinic.example")
     assert ok.returncode == 0, ok.stdout + ok.stderr
@@ -115,22 +151,33 @@ def test_swaks_submits_over_starttls_and_sees_the_hold(ingress, tmp_path):
     assert sorted(m["state"] for m in client.outbox())[-1] == "held" and len(client.outbox()) == 2
 
 
-@pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() != 0
-                    or not os.path.exists("/usr/bin/python3") or not os.path.exists("/proc/net/tcp"),
-                    reason="needs root (to act as a second local user) and a system python3")
+@pytest.mark.skipif(
+    not hasattr(os, "getuid")
+    or os.getuid() != 0
+    or not os.path.exists("/usr/bin/python3")
+    or not os.path.exists("/proc/net/tcp"),
+    reason="needs root (to act as a second local user) and a system python3",
+)
 def test_another_user_of_this_computer_gets_no_greeting(ingress):
     running, *_ = ingress
-    code = ("import smtplib, sys\n"
-            "try:\n"
-            "    smtplib.SMTP('127.0.0.1', int(sys.argv[1]), timeout=30)\n"
-            "except smtplib.SMTPConnectError as exc:\n"
-            "    print(exc.smtp_code, exc.smtp_error.decode())\n")
-    out = subprocess.run(as_nobody(["/usr/bin/python3", "-I", "-c", code,
-                          str(running.smtp_port)]), capture_output=True, text=True, timeout=60)
+    code = (
+        "import smtplib, sys\n"
+        "try:\n"
+        "    smtplib.SMTP('127.0.0.1', int(sys.argv[1]), timeout=30)\n"
+        "except smtplib.SMTPConnectError as exc:\n"
+        "    print(exc.smtp_code, exc.smtp_error.decode())\n"
+    )
+    out = subprocess.run(
+        as_nobody(["/usr/bin/python3", "-I", "-c", code, str(running.smtp_port)]),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.stdout.startswith("554 5.7.1 This Postseal agent belongs to another user"), out
 
 
 # --- what a hostile or broken client leaves behind --------------------------------------
+
 
 def plain(user: str, password: str) -> str:
     """One AUTH PLAIN attempt (smtplib.login tries PLAIN, then LOGIN: two attempts)."""
@@ -154,8 +201,9 @@ def test_a_hostile_session_leaves_no_address_and_no_content_in_the_log(ingress, 
     with pytest.raises(smtplib.SMTPAuthenticationError):
         smtp.login(creds["username"], f"Jane Doe {SSN_VALUE}")
     smtp.login(creds["username"], creds["password"])
-    message = (f"From: {addresses[2]}\r\nTo: {addresses[1]}\r\nSubject: Jane Doe\r\n\r\n"
-               f"Claimant Jane Doe, SSN {HELD_SSN}.\r\n").encode()
+    message = (
+        f"From: {addresses[2]}\r\nTo: {addresses[1]}\r\nSubject: Jane Doe\r\n\r\nClaimant Jane Doe, SSN {HELD_SSN}.\r\n"
+    ).encode()
     with pytest.raises(smtplib.SMTPDataError) as held:
         smtp.sendmail(addresses[2], addresses[:2], message)
     assert held.value.smtp_code == 554
@@ -164,9 +212,19 @@ def test_a_hostile_session_leaves_no_address_and_no_content_in_the_log(ingress, 
     assert client.outbox()[0]["state"] == "held"
     text = caplog.text
     assert "local SMTP: message" in text and "held for review" in text  # the agent's own line
-    for secret in (SSN_VALUE, SSN_VALUE.replace("-", ""), HELD_SSN, "Jane", "PATIENT", "Claimant", creds["password"],
-                   plain(creds["username"], creds["password"]),
-                   *addresses, "familymail", "statedisability"):
+    for secret in (
+        SSN_VALUE,
+        SSN_VALUE.replace("-", ""),
+        HELD_SSN,
+        "Jane",
+        "PATIENT",
+        "Claimant",
+        creds["password"],
+        plain(creds["username"], creds["password"]),
+        *addresses,
+        "familymail",
+        "statedisability",
+    ):
         assert secret not in text, f"{secret!r} reached the log"
 
 
@@ -201,16 +259,19 @@ def test_three_wrong_passwords_end_the_session(ingress):
 def test_a_display_name_in_raw_utf8_is_delivered_and_one_in_other_bytes_is_refused_at_once(ingress, sink):
     running, client, creds, context = ingress
     portal = "jordan.miles@familymail.example"
-    good = ('From: "Dr. Chén" <dr.chen@valleyclinic.example>\r\n'
-            f"To: {portal}\r\nSubject: follow-up\r\n\r\nSee you Tuesday.\r\n").encode()
+    good = (
+        'From: "Dr. Chén" <dr.chen@valleyclinic.example>\r\n'
+        f"To: {portal}\r\nSubject: follow-up\r\n\r\nSee you Tuesday.\r\n"
+    ).encode()
     bad = good.replace("Chén".encode(), b"Ch\xe9n")  # Latin-1, not UTF-8
     with session(running, creds, context) as smtp:
         smtp.sendmail("dr.chen@valleyclinic.example", [portal], good)
         with pytest.raises(smtplib.SMTPDataError) as refused:
             smtp.sendmail("dr.chen@valleyclinic.example", [portal], bad)
     assert refused.value.smtp_code == 554
-    assert refused.value.smtp_error.decode().startswith("5.6.0 Postseal cannot read this message: From header: "
-                                                        "not valid UTF-8")
+    assert refused.value.smtp_error.decode().startswith(
+        "5.6.0 Postseal cannot read this message: From header: not valid UTF-8"
+    )
     [accepted] = client.outbox()
     record = client.wait(accepted["id"])
     assert record["state"] == "delivered", record  # not "internal error; will retry" for five days

@@ -45,8 +45,11 @@ def old_home(home: Path) -> Path:
 def partner_0_1_0(tmp_path: Path):
     folder = tmp_path / "partner-gnupg"
     folder.mkdir(mode=0o700)
-    subprocess.run(["gpg", "--homedir", str(folder), "--batch", "--import", str(FIXTURE / "partner-secret-key.asc")],
-                   capture_output=True, check=True)
+    subprocess.run(
+        ["gpg", "--homedir", str(folder), "--batch", "--import", str(FIXTURE / "partner-secret-key.asc")],
+        capture_output=True,
+        check=True,
+    )
     yield Partner(folder)
     subprocess.run(["gpgconf", "--homedir", str(folder), "--kill", "all"], capture_output=True, check=False)
 
@@ -99,13 +102,21 @@ def test_release_0_1_0_data_opens_and_every_message_goes_out(old_home, sink, ca,
                 assert entry["marker"] in text
 
         # The sender's own key, made by 0.1.0 without a passphrase, still signs (now protected).
-        sender_key = subprocess.run(["gpg", "--homedir", str(old_home / "gnupg"), "--export", SENDER],
-                                    capture_output=True, check=True).stdout
-        subprocess.run(["gpg", "--homedir", str(partner.home), "--batch", "--import"], input=sender_key,
-                       capture_output=True, check=True)
+        sender_key = subprocess.run(
+            ["gpg", "--homedir", str(old_home / "gnupg"), "--export", SENDER], capture_output=True, check=True
+        ).stdout
+        subprocess.run(
+            ["gpg", "--homedir", str(partner.home), "--batch", "--import"],
+            input=sender_key,
+            capture_output=True,
+            check=True,
+        )
         ssn = next(e for e in held if e["methods"][e["recipients"][0]] == "pgp")
-        signed = subprocess.run(["gpg", "--homedir", str(partner.home), "--batch", "--status-fd", "1", "--decrypt"],
-                                input=arrived(sink, ssn, ssn["recipients"][0]).data, capture_output=True)
+        signed = subprocess.run(
+            ["gpg", "--homedir", str(partner.home), "--batch", "--status-fd", "1", "--decrypt"],
+            input=arrived(sink, ssn, ssn["recipients"][0]).data,
+            capture_output=True,
+        )
         assert b"[GNUPG:] GOODSIG" in signed.stdout
         assert len(sink.received) == sum(len(e["recipients"]) for e in EXPECTED)  # once per recipient
         assert client.audit_verify().ok
@@ -141,10 +152,15 @@ def _stamp_keys(home: Path) -> None:
     (home / secret_store.MANIFEST).write_text(json.dumps({"version": 99, "keys": {}}))
 
 
-@pytest.mark.parametrize(("store", "stamp"), [
-    ("outbox", _stamp_outbox), ("audit log", _stamp_audit), ("key store", _stamp_keys),
-    ("portal store", _stamp_portal),
-])
+@pytest.mark.parametrize(
+    ("store", "stamp"),
+    [
+        ("outbox", _stamp_outbox),
+        ("audit log", _stamp_audit),
+        ("key store", _stamp_keys),
+        ("portal store", _stamp_portal),
+    ],
+)
 def test_data_of_a_newer_version_is_refused_in_one_line_and_left_untouched(old_home, store, stamp):
     stamp(old_home)
     before = files(old_home)
@@ -181,8 +197,10 @@ def test_carrying_data_forward_twice_changes_nothing_the_second_time(old_home, t
     def layout(path: Path) -> tuple:
         db = sqlite3.connect(path)
         try:
-            return (db.execute("PRAGMA user_version").fetchone(),
-                    db.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall())
+            return (
+                db.execute("PRAGMA user_version").fetchone(),
+                db.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall(),
+            )
         finally:
             db.close()
 

@@ -25,8 +25,10 @@ DOMAIN = "lakeside-billing.example"
 MX = f"mx1.{DOMAIN}"
 RECIPIENT = f"claims@{DOMAIN}"
 POLICY = f"version: STSv1\nmode: enforce\nmx: {MX}\nmax_age: 86400\n".encode()
-MESSAGE = (f"From: Dr Chen <dr.chen@valleyclinic.example>\r\nTo: {RECIPIENT}\r\nSubject: Claim 4471\r\n"
-           "Message-ID: <claim-4471@valleyclinic.example>\r\n\r\nClaim 4471 for the November visit.\r\n").encode()
+MESSAGE = (
+    f"From: Dr Chen <dr.chen@valleyclinic.example>\r\nTo: {RECIPIENT}\r\nSubject: Claim 4471\r\n"
+    "Message-ID: <claim-4471@valleyclinic.example>\r\n\r\nClaim 4471 for the November visit.\r\n"
+).encode()
 
 
 class Mx:
@@ -44,8 +46,9 @@ class Mx:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert, key)
         self.port = free_port()
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port, tls_context=context,
-                                     server_hostname=MX)
+        self.controller = Controller(
+            Handler(), hostname="127.0.0.1", port=self.port, tls_context=context, server_hostname=MX
+        )
         self.controller.start()
 
     def close(self) -> None:
@@ -70,9 +73,12 @@ def mta_sts(dns, ident="20261201"):
 
 def start(start_agent, sink, dns, web, mx: Mx, ca_file, **tls):
     connect = [*web.connect_to(), f"{MX}:25=127.0.0.1:{mx.port}"]
-    return start_agent(sink.port, network={"dns_servers": [dns.server], "connect_to": connect,
-                                           "ca_file": str(ca_file)},
-                       tls={"direct": True, **tls}, pgp={"wkd": False})
+    return start_agent(
+        sink.port,
+        network={"dns_servers": [dns.server], "connect_to": connect, "ca_file": str(ca_file)},
+        tls={"direct": True, **tls},
+        pgp={"wkd": False},
+    )
 
 
 def bundle(tmp_path, *files) -> str:
@@ -109,7 +115,9 @@ def test_an_mta_sts_enforce_domain_gets_verified_tls_direct_to_its_mx(start_agen
 
 
 @pytest.mark.parametrize("fault", ["untrusted certificate", "another name"])
-def test_an_mx_with_the_wrong_certificate_gets_nothing_and_the_portal_is_used(start_agent, sink, world, tmp_path, fault):
+def test_an_mx_with_the_wrong_certificate_gets_nothing_and_the_portal_is_used(
+    start_agent, sink, world, tmp_path, fault
+):
     dns, web = world
     mta_sts(dns)
     ca, cert, key = issue(tmp_path / "mx", [MX] if fault == "untrusted certificate" else [f"other.{DOMAIN}"])
@@ -155,18 +163,25 @@ def test_before_the_fallback_time_the_copy_waits_with_the_reason(start_agent, si
         mx.close()
 
 
-@pytest.mark.parametrize(("policy", "why"), [
-    (b"version: STSv1\nmode: testing\nmx: mx1.x\nmax_age: 600\n", "testing mode: not enforced"),
-    (b"version: STSv2\nmode: enforce\n", "version is not STSv1"),
-    (b"version: STSv1\nmode: enforce\nmx: mx1\nmax_age: forever\n", "max_age is missing or not a number"),
-    (404, "answered HTTP 404"),
-])
+@pytest.mark.parametrize(
+    ("policy", "why"),
+    [
+        (b"version: STSv1\nmode: testing\nmx: mx1.x\nmax_age: 600\n", "testing mode: not enforced"),
+        (b"version: STSv2\nmode: enforce\n", "version is not STSv1"),
+        (b"version: STSv1\nmode: enforce\nmx: mx1\nmax_age: forever\n", "max_age is missing or not a number"),
+        (404, "answered HTTP 404"),
+    ],
+)
 def test_a_testing_malformed_or_missing_policy_does_not_make_tls_verified(world, tmp_path, policy, why):
     dns, web = world
     mta_sts(dns)
     web.routes[(f"mta-sts.{DOMAIN}", "/.well-known/mta-sts.txt")] = policy
-    policies = TlsPolicies(TlsConfig(dane=False), Network(NetworkConfig([dns.server], web.connect_to(),
-                                                                        str(web.ca_file))), tmp_path, str(web.ca_file))
+    policies = TlsPolicies(
+        TlsConfig(dane=False),
+        Network(NetworkConfig([dns.server], web.connect_to(), str(web.ca_file))),
+        tmp_path,
+        str(web.ca_file),
+    )
     requirement = policies.requirement(DOMAIN)
     assert not requirement.verified and why in " ".join(requirement.why_not), requirement.why_not
 
@@ -208,8 +223,9 @@ def test_dane_ee_records_that_are_dnssec_signed_make_tls_verified_and_must_match
 def test_tlsa_records_without_dnssec_are_not_used(world, tmp_path):
     dns, web = world
     dns.add(f"_25._tcp.{MX}", "TLSA", "3 1 1 " + "ab" * 32)  # not signed: AD stays clear
-    requirement = TlsPolicies(TlsConfig(mta_sts=False), Network(NetworkConfig([dns.server], [], "")),
-                              tmp_path).requirement(DOMAIN)
+    requirement = TlsPolicies(
+        TlsConfig(mta_sts=False), Network(NetworkConfig([dns.server], [], "")), tmp_path
+    ).requirement(DOMAIN)
     assert not requirement.verified and "not DNSSEC-validated" in " ".join(requirement.why_not)
 
 

@@ -84,7 +84,8 @@ def test_each_recipient_outcome_reaches_the_callback_signed_and_retried(start_ag
         got = receiver.wait_for(3)
         assert len(got) == 3
         assert sorted(body["recipient"] for _, body in got) == sorted(
-            r["address"] for r in client.message(submission.id)["recipients"])
+            r["address"] for r in client.message(submission.id)["recipients"]
+        )
         for headers, body in got:
             assert body["type"] == "recipient.delivered" and body["id"] == submission.id
             assert body["message_id"] == "20261124163000.careteam@valleyclinic.example"
@@ -120,10 +121,18 @@ def test_events_survive_an_agent_restart_while_the_receiver_is_down(ca, sink, ho
     assert len({h["X-Postseal-Event-Id"] for h, _ in got}) == 3
 
 
-@pytest.mark.parametrize("url", [
-    "http://example.org/hook", "http://10.0.0.8/hook", "https://192.168.1.20:8443/x", "ftp://127.0.0.1/x",
-    "http://ehr:secret@127.0.0.1:9000/x", "http://127.0.0.1:99999/x", "javascript:alert(1)",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://example.org/hook",
+        "http://10.0.0.8/hook",
+        "https://192.168.1.20:8443/x",
+        "ftp://127.0.0.1/x",
+        "http://ehr:secret@127.0.0.1:9000/x",
+        "http://127.0.0.1:99999/x",
+        "javascript:alert(1)",
+    ],
+)
 def test_a_callback_off_this_machine_is_refused_and_nothing_is_accepted(start_agent, sink, url):
     running = start_agent(sink.port)
     client = AgentClient(running.api_url, running.token, timeout=20)

@@ -88,7 +88,9 @@ class FlakyRelay:
                     self.refused[(message_id, rcpt)] = "554"
                 return "554 5.7.1 Message refused by content policy"
         data = envelope.original_content or envelope.content
-        self.accepted.append((self._message_id(envelope, data), tuple(envelope.rcpt_tos), data, session.ssl is not None))
+        self.accepted.append(
+            (self._message_id(envelope, data), tuple(envelope.rcpt_tos), data, session.ssl is not None)
+        )
         return f"250 2.0.0 Ok: queued as F{len(self.accepted):06d}"
 
     @staticmethod
@@ -118,14 +120,16 @@ def test_a_misbehaving_relay_and_a_lost_network_lose_nothing(start_agent, ca):
     port = free_port()
 
     def serve() -> Controller:
-        controller = Controller(relay, hostname="127.0.0.1", port=port, server_hostname="localhost",
-                                tls_context=ca.server_context())
+        controller = Controller(
+            relay, hostname="127.0.0.1", port=port, server_hostname="localhost", tls_context=ca.server_context()
+        )
         controller.start()
         return controller
 
     controller = serve()
-    running = start_agent(port, relay={"timeout": CLIENT_TIMEOUT},
-                          outbox={"retry_first_seconds": 1, "retry_max_seconds": 2})
+    running = start_agent(
+        port, relay={"timeout": CLIENT_TIMEOUT}, outbox={"retry_first_seconds": 1, "retry_max_seconds": 2}
+    )
     client = AgentClient(running.api_url, running.token)
     ids = {}
     for i in range(MESSAGES):
@@ -174,8 +178,18 @@ def test_a_misbehaving_relay_and_a_lost_network_lose_nothing(start_agent, ca):
         time.sleep(0.1)
     assert told == failed, f"told but not failed: {told - failed}; failed but not told: {failed - told}"
     assert len(notices) == len(told)
-    print("\nflaky relay:", json.dumps({"messages": MESSAGES, **outcome, "senders_told": len(told),
-                                        "faults": dict(relay.faults), "accepted_transactions": len(relay.accepted)}))
+    print(
+        "\nflaky relay:",
+        json.dumps(
+            {
+                "messages": MESSAGES,
+                **outcome,
+                "senders_told": len(told),
+                "faults": dict(relay.faults),
+                "accepted_transactions": len(relay.accepted),
+            }
+        ),
+    )
     assert outcome["delivered"] + outcome["failed"] == MESSAGES
     assert outcome["delivered"] > MESSAGES // 2
     assert sum(relay.faults[f] for f in ("451", "452", "drop", "421", "stall", "reset after STARTTLS")) >= 10

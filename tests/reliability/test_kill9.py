@@ -67,8 +67,9 @@ class Agent:
 
     def start(self) -> None:
         env = {**os.environ, "POSTSEAL_HOME": str(self.home)}
-        self.process = subprocess.Popen([sys.executable, "-m", "agent.cli", "agent"], env=env,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "agent.cli", "agent"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -188,10 +189,18 @@ def test_kill_9_at_random_moments_loses_nothing_and_doubles_nothing(home, ca, pe
     retransmitted = sum(n - 1 for n in transmissions.values() if n > 1)
     # What a mailbox with duplicate detection would show twice: a resend that differs.
     duplicated = sum(1 for v in versions.values() if len(v) > 1)
-    summary = {"accepted": len(accepted), "recipients_delivered": delivered, "held": held, "lost": lost,
-               "duplicated_in_mailbox": duplicated, "retransmitted_identical": retransmitted,
-               "sent_in_clear": len(in_clear), "kills": len(kill_times),
-               "agent_starts": agent.starts, "kill_times_s": kill_times}
+    summary = {
+        "accepted": len(accepted),
+        "recipients_delivered": delivered,
+        "held": held,
+        "lost": lost,
+        "duplicated_in_mailbox": duplicated,
+        "retransmitted_identical": retransmitted,
+        "sent_in_clear": len(in_clear),
+        "kills": len(kill_times),
+        "agent_starts": agent.starts,
+        "kill_times_s": kill_times,
+    }
     print("\nkill -9 harness:", json.dumps(summary))
     assert len(accepted) == MESSAGES
     assert len(kill_times) >= KILLS and len(set(kill_times)) == len(kill_times)

@@ -17,8 +17,10 @@ def test_offline_mail_waits_without_spending_retries_and_flushes_on_reconnect(st
     port = free_port()
     running = start_agent(port)
     client = AgentClient(running.api_url, running.token)
-    ids = [client.submit((SAMPLES / name).read_bytes()).id
-           for name in ("01-internal-note.eml", "03-patient-followup.eml", "04-billing-claim-tls.eml")]
+    ids = [
+        client.submit((SAMPLES / name).read_bytes()).id
+        for name in ("01-internal-note.eml", "03-patient-followup.eml", "04-billing-claim-tls.eml")
+    ]
     for ident in ids:
         record = client.wait(ident, timeout=10, final=("deferred",))
         [rcpt] = record["recipients"]

@@ -25,8 +25,9 @@ def small_disk():
     # A short mount point of its own: under a parallel run's deeper tmp_path, the agent's
     # gpg sockets inside it would pass the 107 bytes a socket path may have.
     mount = Path(tempfile.mkdtemp(prefix="ps-disk-"))
-    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount)],
-                            capture_output=True, check=False)
+    result = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount)], capture_output=True, check=False
+    )
     if result.returncode != 0:
         mount.rmdir()
         pytest.skip(f"cannot mount a tmpfs here (needs root): {result.stderr.decode().strip()}")

@@ -18,12 +18,15 @@ def agent(home) -> FakeAgent:
 
 @covers(("GET", "/v1/accounts"))
 def test_accounts_with_the_providers_it_set_up(agent):
-    agent.config = dataclasses.replace(agent.config, accounts=dataclasses.replace(
-        agent.config.accounts, microsoft_client_id="app-id"))
+    agent.config = dataclasses.replace(
+        agent.config, accounts=dataclasses.replace(agent.config.accounts, microsoft_client_id="app-id")
+    )
     body = conforms(Api(agent).call("GET", "/v1/accounts"), "GET", "/v1/accounts")
-    assert body == {"accounts": [{"provider": "microsoft", "address": SENDER, "state": "ready", "reason": "",
-                                  "added": 5.0}],
-                    "providers": {"microsoft": True, "google": False}, "transport": "api"}
+    assert body == {
+        "accounts": [{"provider": "microsoft", "address": SENDER, "state": "ready", "reason": "", "added": 5.0}],
+        "providers": {"microsoft": True, "google": False},
+        "transport": "api",
+    }
 
 
 @covers(("POST", "/v1/accounts/sign-in"))
@@ -31,17 +34,26 @@ def test_a_sign_in_starts(agent):
     reply = Api(agent).call("POST", "/v1/accounts/sign-in", body={"provider": "microsoft", "device_code": True})
     assert reply.status == 202
     assert conforms(reply, "POST", "/v1/accounts/sign-in") == {
-        "id": "s1", "provider": "microsoft", "state": "waiting", "auth_url": "https://login.example/authorize",
-        "started": agent.accounts.sign_ins["s1"].started}
+        "id": "s1",
+        "provider": "microsoft",
+        "state": "waiting",
+        "auth_url": "https://login.example/authorize",
+        "started": agent.accounts.sign_ins["s1"].started,
+    }
     assert agent.accounts.calls == [("start_sign_in", "microsoft", True)]
 
 
 @covers(("POST", "/v1/accounts/sign-in"))
-@pytest.mark.parametrize(("body", "raised", "status", "code"), [
-    ("{nope", None, 400, "bad_request"), ({"device_code": True}, None, 400, "bad_request"),
-    ({"provider": "microsoft"}, NoKeyring("no keyring"), 409, "no_keyring"),
-    ({"provider": "google"}, ProviderUnreachable("offline"), 503, "provider_unreachable"),
-    ({"provider": "yahoo"}, SignInError("yahoo is not set up"), 400, "sign_in")])
+@pytest.mark.parametrize(
+    ("body", "raised", "status", "code"),
+    [
+        ("{nope", None, 400, "bad_request"),
+        ({"device_code": True}, None, 400, "bad_request"),
+        ({"provider": "microsoft"}, NoKeyring("no keyring"), 409, "no_keyring"),
+        ({"provider": "google"}, ProviderUnreachable("offline"), 503, "provider_unreachable"),
+        ({"provider": "yahoo"}, SignInError("yahoo is not set up"), 400, "sign_in"),
+    ],
+)
 def test_a_sign_in_refused(agent, body, raised, status, code):
     if raised is not None:
         agent.accounts.fail["start_sign_in"] = raised

@@ -10,14 +10,23 @@ from agent.ingress.openapi import OPENAPI
 from tests.fake_service import Api, FakeAgent, conforms
 
 FOUND_UNDOCUMENTED = [
-    ("post", "/v1/check", "415"), ("post", "/v1/messages", "415"), ("post", "/v1/bounces", "415"),
-    *(("post", f"/v1/messages/{{id}}/{a}", s) for a in ("retry", "release", "portal", "revoke")
-       for s in ("500", "503")),
+    ("post", "/v1/check", "415"),
+    ("post", "/v1/messages", "415"),
+    ("post", "/v1/bounces", "415"),
+    *(
+        ("post", f"/v1/messages/{{id}}/{a}", s)
+        for a in ("retry", "release", "portal", "revoke")
+        for s in ("500", "503")
+    ),
     *(("post", "/v1/compose", s) for s in ("409", "415", "500", "503")),
-    ("post", "/v1/keys/generate", "400"), ("post", "/v1/keys/generate", "500"),
+    ("post", "/v1/keys/generate", "400"),
+    ("post", "/v1/keys/generate", "500"),
     ("post", "/v1/keys/{fingerprint}/renew", "500"),
-    ("get", "/v1/audit", "400"), ("get", "/v1/audit/export", "400"), ("get", "/v1/audit/export", "409"),
-    ("post", "/v1/stamps/verify", "400"), ("post", "/v1/stamps/verify", "415"),
+    ("get", "/v1/audit", "400"),
+    ("get", "/v1/audit/export", "400"),
+    ("get", "/v1/audit/export", "409"),
+    ("post", "/v1/stamps/verify", "400"),
+    ("post", "/v1/stamps/verify", "415"),
 ]
 
 
@@ -36,7 +45,16 @@ def test_every_route_documents_the_doors_refusals(method, path):
 def test_an_unforeseen_failure_at_the_compose_door_is_a_documented_blocked_answer(home):
     agent = FakeAgent(home)
     agent.fail["plan"] = RuntimeError("surprise")
-    reply = Api(agent).call("POST", "/v1/compose", body={"client": "outlook", "from": "dr.chen@valleyclinic.example",
-                                                         "to": ["a@b.example"], "subject": "s",
-                                                         "body": {"type": "text", "content": "x"}, "attachments": []})
+    reply = Api(agent).call(
+        "POST",
+        "/v1/compose",
+        body={
+            "client": "outlook",
+            "from": "dr.chen@valleyclinic.example",
+            "to": ["a@b.example"],
+            "subject": "s",
+            "body": {"type": "text", "content": "x"},
+            "attachments": [],
+        },
+    )
     assert reply.status == 500 and conforms(reply, "POST", "/v1/compose")["decision"] == "blocked"

@@ -62,8 +62,7 @@ def test_an_unknown_path_and_a_wrong_method_answer_in_the_envelope(agent):
 def test_a_message_over_the_limit_is_413(agent):
     from agent.intake import MAX_MESSAGE_BYTES
 
-    reply = Api(agent).call("POST", "/v1/messages", body=b"x" * (MAX_MESSAGE_BYTES + 2),
-                            content_type="message/rfc822")
+    reply = Api(agent).call("POST", "/v1/messages", body=b"x" * (MAX_MESSAGE_BYTES + 2), content_type="message/rfc822")
     refused(reply, 413, "too_large")
     assert not agent.called("submit")
 
@@ -72,6 +71,7 @@ def test_a_message_over_the_limit_is_413(agent):
 def test_a_surprise_in_any_handler_is_a_json_500_naming_the_route_not_the_text(agent, caplog):
     def broken() -> dict[str, int]:
         raise ValueError("secret subject: HIV test result")
+
     agent.counts = broken
     reply = Api(agent).call("GET", "/v1/outbox/summary")
     body = refused(reply, 500, "internal_error")

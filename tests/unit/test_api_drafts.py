@@ -12,8 +12,13 @@ from agent.service.errors import MessageIdReused
 from agent.stamp import HEADER
 from tests.fake_service import PARTNER, SENDER, Api, FakeAgent, conforms, covers, plan, refused
 
-DRAFT = {"from": SENDER, "to": [PARTNER], "subject": "Visit", "body": {"type": "text", "content": "Hello"},
-         "client": "outlook"}
+DRAFT = {
+    "from": SENDER,
+    "to": [PARTNER],
+    "subject": "Visit",
+    "body": {"type": "text", "content": "Hello"},
+    "client": "outlook",
+}
 BLOCKED = ("decision", "message")  # a compose door's refusal also says "blocked" (ingress/envelope.py)
 
 
@@ -41,9 +46,15 @@ def test_compose_sends_a_protected_draft_itself(agent):
 
 
 @covers(("POST", "/v1/compose/check"))
-@pytest.mark.parametrize(("action", "method", "decision"), [
-    (Action.SEND, Method.TLS, "allow"), (Action.SEND, Method.SMIME, "sent"), (Action.HOLD, Method.TLS, "held"),
-    (Action.BLOCK, Method.TLS, "blocked")])
+@pytest.mark.parametrize(
+    ("action", "method", "decision"),
+    [
+        (Action.SEND, Method.TLS, "allow"),
+        (Action.SEND, Method.SMIME, "sent"),
+        (Action.HOLD, Method.TLS, "held"),
+        (Action.BLOCK, Method.TLS, "blocked"),
+    ],
+)
 def test_the_preview_keeps_queues_and_stamps_nothing(agent, action, method, decision):
     agent.answer = plan(action, method)
     body = conforms(Api(agent).call("POST", "/v1/compose/check", body=DRAFT), "POST", "/v1/compose/check")
@@ -52,9 +63,15 @@ def test_the_preview_keeps_queues_and_stamps_nothing(agent, action, method, deci
 
 
 @covers(("POST", "/v1/compose"), ("POST", "/v1/compose/check"))
-@pytest.mark.parametrize(("body", "content_type", "status"), [
-    (DRAFT, "text/plain", 415), ("{not json", "application/json", 400), ([1, 2], "application/json", 400),
-    ({**DRAFT, "to": ["not an address"]}, "application/json", 400)])
+@pytest.mark.parametrize(
+    ("body", "content_type", "status"),
+    [
+        (DRAFT, "text/plain", 415),
+        ("{not json", "application/json", 400),
+        ([1, 2], "application/json", 400),
+        ({**DRAFT, "to": ["not an address"]}, "application/json", 400),
+    ],
+)
 def test_a_bad_draft_is_blocked_in_the_envelope(agent, body, content_type, status):
     import json
 
@@ -67,9 +84,13 @@ def test_a_bad_draft_is_blocked_in_the_envelope(agent, body, content_type, statu
 
 
 @covers(("POST", "/v1/compose"))
-@pytest.mark.parametrize(("raised", "status", "code"), [
-    (StorageUnavailable("disk full"), 503, "storage_unavailable"),
-    (MessageIdReused("postseal-outlook-1@valleyclinic.example", "m9"), 409, "message_id_reused")])
+@pytest.mark.parametrize(
+    ("raised", "status", "code"),
+    [
+        (StorageUnavailable("disk full"), 503, "storage_unavailable"),
+        (MessageIdReused("postseal-outlook-1@valleyclinic.example", "m9"), 409, "message_id_reused"),
+    ],
+)
 def test_compose_refusals_from_the_outbox_say_blocked(agent, raised, status, code):
     agent.answer = plan(method=Method.PORTAL)
     agent.fail["submit"] = raised
@@ -89,8 +110,9 @@ def test_compose_that_fails_unexpectedly_is_a_500_without_the_text_that_still_sa
 
 def stamped(agent: FakeAgent, recipients: list[str], subject: str = "Visit") -> bytes:
     _, stamp = agent.stamper.issue(SENDER, recipients, subject)
-    return (f"{HEADER}: {stamp}\r\nFrom: {SENDER}\r\nTo: {', '.join(recipients)}\r\nSubject: Visit\r\n\r\n"
-            "Hello\r\n").encode()
+    return (
+        f"{HEADER}: {stamp}\r\nFrom: {SENDER}\r\nTo: {', '.join(recipients)}\r\nSubject: Visit\r\n\r\nHello\r\n"
+    ).encode()
 
 
 @covers(("POST", "/v1/stamps/verify"))
@@ -107,8 +129,9 @@ def test_a_stamp_verifies_and_is_counted(agent):
 @covers(("POST", "/v1/stamps/verify"))
 def test_a_stamp_for_other_recipients_or_none_is_not_valid(agent):
     raw = stamped(agent, [PARTNER])
-    reply = Api(agent).call("POST", "/v1/stamps/verify?recipients=other@elsewhere.example", body=raw,
-                            content_type="message/rfc822")
+    reply = Api(agent).call(
+        "POST", "/v1/stamps/verify?recipients=other@elsewhere.example", body=raw, content_type="message/rfc822"
+    )
     body = conforms(reply, "POST", "/v1/stamps/verify")
     assert body["valid"] is False and body["reason"]
     unstamped = raw.split(b"\r\n", 1)[1]
@@ -119,11 +142,13 @@ def test_a_stamp_for_other_recipients_or_none_is_not_valid(agent):
 @covers(("POST", "/v1/stamps/verify"))
 def test_a_gateway_that_sees_a_share_of_the_recipients_still_verifies(agent):
     raw = stamped(agent, [PARTNER, "ana@lakeside.example"])
-    reply = Api(agent).call("POST", f"/v1/stamps/verify?recipients={PARTNER},%20", body=raw,
-                            content_type="message/rfc822")
+    reply = Api(agent).call(
+        "POST", f"/v1/stamps/verify?recipients={PARTNER},%20", body=raw, content_type="message/rfc822"
+    )
     assert conforms(reply, "POST", "/v1/stamps/verify")["valid"] is True
-    reply = Api(agent).call("POST", f"/v1/stamps/verify?recipients={PARTNER},%20x@evil.example", body=raw,
-                            content_type="message/rfc822")
+    reply = Api(agent).call(
+        "POST", f"/v1/stamps/verify?recipients={PARTNER},%20x@evil.example", body=raw, content_type="message/rfc822"
+    )
     assert reply.json()["valid"] is False
 
 
@@ -149,5 +174,10 @@ def test_smtp_credentials_when_submission_listens_and_404_when_off(agent):
     refused(reply, 404, "smtp_off")
     reply = Api(agent, smtp_port=2525).call("GET", "/v1/ingress/credentials")
     assert conforms(reply, "GET", "/v1/ingress/credentials") == {
-        "host": "127.0.0.1", "port": 2525, "security": "STARTTLS", "username": smtp_ingress.USERNAME,
-        "password": smtp_ingress.password(agent.home), "ca_file": str(agent.home / "tls" / "local-ca.pem")}
+        "host": "127.0.0.1",
+        "port": 2525,
+        "security": "STARTTLS",
+        "username": smtp_ingress.USERNAME,
+        "password": smtp_ingress.password(agent.home),
+        "ca_file": str(agent.home / "tls" / "local-ca.pem"),
+    }

@@ -22,17 +22,28 @@ def test_the_rules_in_force_are_named(agent):
 
 @covers(("POST", "/v1/portal/enrolment"))
 def test_the_agent_enrols_with_the_code_it_is_given(agent):
-    reply = Api(agent).call("POST", "/v1/portal/enrolment",
-                            body={"url": "https://portal.clinic.example/", "code": "K7-code", "name": "desk"})
+    reply = Api(agent).call(
+        "POST",
+        "/v1/portal/enrolment",
+        body={"url": "https://portal.clinic.example/", "code": "K7-code", "name": "desk"},
+    )
     assert reply.status == 201
     assert conforms(reply, "POST", "/v1/portal/enrolment")["agent"] == "agent-7"
     assert agent.called("enrol_portal") == [("enrol_portal", "https://portal.clinic.example/", "K7-code", "desk")]
 
 
 @covers(("POST", "/v1/portal/enrolment"))
-@pytest.mark.parametrize("body", [b"{", {"url": "https://p.example"}, {"url": "", "code": "c"},
-                                  {"url": "https://p.example", "code": 7}, ["url"],
-                                  {"url": "https://p.example", "code": "c", "name": 3}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{",
+        {"url": "https://p.example"},
+        {"url": "", "code": "c"},
+        {"url": "https://p.example", "code": 7},
+        ["url"],
+        {"url": "https://p.example", "code": "c", "name": 3},
+    ],
+)
 def test_an_enrolment_without_url_and_code_is_refused(agent, body):
     reply = Api(agent).call("POST", "/v1/portal/enrolment", body=body, content_type="application/json")
     conforms(reply, "POST", "/v1/portal/enrolment")

@@ -19,8 +19,13 @@ def agent(home) -> FakeAgent:
     log = agent.audit
     log.append("accepted", message="m1", sender=SENDER, recipients=[PARTNER], method={PARTNER: "tls"})
     log.append("delivered", message="m1", recipients=[PARTNER], method="tls")
-    log.append("accepted", message="m2", sender=SENDER, recipients=["ana@lakeside.example"],
-               method={"ana@lakeside.example": "pgp"})
+    log.append(
+        "accepted",
+        message="m2",
+        sender=SENDER,
+        recipients=["ana@lakeside.example"],
+        method={"ana@lakeside.example": "pgp"},
+    )
     log.append("portal_reply", message="r1", sender="ana@lakeside.example")
     log.checkpoint()
     return agent
@@ -36,15 +41,18 @@ def test_the_audit_is_the_last_records_oldest_first(agent):
 
 
 @covers(("GET", "/v1/audit"))
-@pytest.mark.parametrize(("query", "seqs", "total"), [
-    ("offset=1&limit=2", [2, 3], 4),
-    ("offset=0&event=accepted", [1, 3], 2),
-    ("offset=0&recipient=LAKESIDE", [3], 1),
-    ("offset=0&method=pgp", [3], 1),
-    ("offset=0&method=tls", [1, 2], 2),
-    ("offset=0&since=4102444800", [], 0),
-    ("offset=0&until=1", [], 0),
-])
+@pytest.mark.parametrize(
+    ("query", "seqs", "total"),
+    [
+        ("offset=1&limit=2", [2, 3], 4),
+        ("offset=0&event=accepted", [1, 3], 2),
+        ("offset=0&recipient=LAKESIDE", [3], 1),
+        ("offset=0&method=pgp", [3], 1),
+        ("offset=0&method=tls", [1, 2], 2),
+        ("offset=0&since=4102444800", [], 0),
+        ("offset=0&until=1", [], 0),
+    ],
+)
 def test_the_audit_filters_and_pages(agent, query, seqs, total):
     body = conforms(Api(agent).call("GET", f"/v1/audit?{query}"), "GET", "/v1/audit")
     assert [r["seq"] for r in body["records"]] == seqs and body["total"] == total
@@ -67,6 +75,7 @@ def test_the_audit_is_read_again_when_the_log_grows(agent):
         agent.audit.append("held", message="m3")
         second = await (await client.get("/v1/audit", headers=headers)).json()
         return first["total"], second["total"]
+
     import asyncio
 
     assert asyncio.run(api.session(twice)) == (4, 5)
@@ -106,11 +115,22 @@ def test_export_refuses_another_format_and_a_log_that_does_not_verify(agent):
 
 
 def reply_row(agent: FakeAgent, ident: str, text: str) -> None:
-    raw = (f"From: ana@lakeside.example\r\nTo: {SENDER}\r\nSubject: Re: Visit\r\n{PORTAL_REPLY}: ana@lakeside.example"
-           f"\r\nContent-Type: text/plain\r\n\r\n{text}\r\n").encode()
-    row = MessageRow(ident, f"<{ident}@x>", "ana@lakeside.example", 100.0, 101.0, State.DELIVERED, "", {},
-                     (RecipientRow(SENDER, "kept", State.DELIVERED, "", 1, 0.0, None, {"reply": "kept in Postseal"}),),
-                     "Re: Visit")
+    raw = (
+        f"From: ana@lakeside.example\r\nTo: {SENDER}\r\nSubject: Re: Visit\r\n{PORTAL_REPLY}: ana@lakeside.example"
+        f"\r\nContent-Type: text/plain\r\n\r\n{text}\r\n"
+    ).encode()
+    row = MessageRow(
+        ident,
+        f"<{ident}@x>",
+        "ana@lakeside.example",
+        100.0,
+        101.0,
+        State.DELIVERED,
+        "",
+        {},
+        (RecipientRow(SENDER, "kept", State.DELIVERED, "", 1, 0.0, None, {"reply": "kept in Postseal"}),),
+        "Re: Visit",
+    )
     agent.outbox.rows[ident] = (row, raw)
 
 
@@ -119,9 +139,20 @@ def test_secure_replies_are_those_the_audit_names(agent):
     reply_row(agent, "r1", "Thank you, doctor")
     reply_row(agent, "m1", "not a reply: the audit does not name it one")
     body = conforms(Api(agent).call("GET", "/v1/replies"), "GET", "/v1/replies")
-    assert body == {"replies": [{"id": "r1", "from": "ana@lakeside.example", "subject": "Re: Visit", "received": 100.0,
-                                 "method": "kept", "state": "delivered", "where": "kept in Postseal",
-                                 "attachments": 0}]}
+    assert body == {
+        "replies": [
+            {
+                "id": "r1",
+                "from": "ana@lakeside.example",
+                "subject": "Re: Visit",
+                "received": 100.0,
+                "method": "kept",
+                "state": "delivered",
+                "where": "kept in Postseal",
+                "attachments": 0,
+            }
+        ]
+    }
     body = conforms(Api(agent).call("GET", "/v1/replies/r1"), "GET", "/v1/replies/{id}")
     assert body["id"] == "r1" and body["text"].strip() == "Thank you, doctor" and body["attachments"] == []
     for unknown in ("m1", "nope"):

@@ -29,11 +29,17 @@ def cert_pem() -> bytes:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Ana Lakeside")])
     now = datetime.datetime.now(datetime.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=30))
-            .add_extension(x509.SubjectAlternativeName([x509.RFC822Name("ana@lakeside.example")]), critical=False)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName([x509.RFC822Name("ana@lakeside.example")]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
     return cert.public_bytes(serialization.Encoding.PEM)
 
 
@@ -67,11 +73,14 @@ def test_import_a_certificate_into_the_smime_store(agent, cert_pem):
 
 
 @covers(("POST", "/v1/keys"))
-@pytest.mark.parametrize(("data", "raised", "code"), [
-    (ARMORED, NeedsPassphrase("the secret key needs its passphrase"), "needs_passphrase"),
-    (ARMORED, PgpError("gpg imported nothing"), "bad_key"),
-    (b"just some text", PgpError("no key"), "bad_key"),  # neither a certificate nor a key: SmimeError
-])
+@pytest.mark.parametrize(
+    ("data", "raised", "code"),
+    [
+        (ARMORED, NeedsPassphrase("the secret key needs its passphrase"), "needs_passphrase"),
+        (ARMORED, PgpError("gpg imported nothing"), "bad_key"),
+        (b"just some text", PgpError("no key"), "bad_key"),  # neither a certificate nor a key: SmimeError
+    ],
+)
 def test_import_refusals(agent, data, raised, code):
     agent.pgp.fail["import_keys"] = raised
     reply = Api(agent).call("POST", "/v1/keys", body=data)
@@ -81,15 +90,24 @@ def test_import_refusals(agent, data, raised, code):
 
 @covers(("POST", "/v1/keys/generate"))
 def test_generate_a_key(agent):
-    reply = Api(agent).call("POST", "/v1/keys/generate", body={"email": "dr.chen@valleyclinic.example", "name": "Dr Chen"})
+    reply = Api(agent).call(
+        "POST", "/v1/keys/generate", body={"email": "dr.chen@valleyclinic.example", "name": "Dr Chen"}
+    )
     assert reply.status == 201 and conforms(reply, "POST", "/v1/keys/generate") == {"fingerprint": "B" * 40}
     assert agent.pgp.calls == [("generate", "dr.chen@valleyclinic.example", "Dr Chen")]
 
 
 @covers(("POST", "/v1/keys/generate"))
-@pytest.mark.parametrize(("body", "why"), [
-    ("{nope", "JSON"), ({"name": "Dr Chen"}, '"email"'), (["dr.chen@valleyclinic.example"], '"email"'),
-    ({"email": "not an address"}, "not an e-mail address"), ({"email": PARTNER, "name": "Dr\nKey-Type: RSA"}, "one line")])
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        ("{nope", "JSON"),
+        ({"name": "Dr Chen"}, '"email"'),
+        (["dr.chen@valleyclinic.example"], '"email"'),
+        ({"email": "not an address"}, "not an e-mail address"),
+        ({"email": PARTNER, "name": "Dr\nKey-Type: RSA"}, "one line"),
+    ],
+)
 def test_generate_refuses_a_bad_request_before_gpg(agent, body, why):
     reply = Api(agent).call("POST", "/v1/keys/generate", body=body, content_type="application/json")
     assert why in refused(reply, 400, "bad_request")["error"]["message"]
@@ -105,15 +123,22 @@ def test_generate_when_gpg_fails_is_500_gpg_failed(agent):
 @covers(("POST", "/v1/keys/{fingerprint}/renew"))
 def test_renew_answers_the_new_expiry(agent):
     reply = Api(agent).call("POST", f"/v1/keys/{FPR}/renew")
-    assert conforms(reply, "POST", "/v1/keys/{fingerprint}/renew") == {"fingerprint": FPR.upper(),
-                                                                        "expires": 1_900_000_000}
+    assert conforms(reply, "POST", "/v1/keys/{fingerprint}/renew") == {
+        "fingerprint": FPR.upper(),
+        "expires": 1_900_000_000,
+    }
     assert agent.pgp.calls == [("renew", FPR.upper())]
 
 
 @covers(("POST", "/v1/keys/{fingerprint}/renew"))
-@pytest.mark.parametrize(("raised", "status", "code"), [
-    (NotYourKey("not one of your keys"), 404, "not_found"), (RevokedKey("revoked"), 409, "revoked"),
-    (PgpError("gpg said no"), 500, "gpg_failed")])
+@pytest.mark.parametrize(
+    ("raised", "status", "code"),
+    [
+        (NotYourKey("not one of your keys"), 404, "not_found"),
+        (RevokedKey("revoked"), 409, "revoked"),
+        (PgpError("gpg said no"), 500, "gpg_failed"),
+    ],
+)
 def test_renew_refusals(agent, raised, status, code):
     agent.pgp.fail["renew"] = raised
     reply = Api(agent).call("POST", f"/v1/keys/{FPR}/renew")
@@ -166,9 +191,13 @@ def test_delete_a_partners_key_and_a_certificate(agent, cert_pem):
 
 
 @covers(("DELETE", "/v1/keys/{fingerprint}"))
-@pytest.mark.parametrize(("raised", "status", "code"), [
-    (PgpError(f"{FPR} is your own key (it has a secret key); it is not deleted from here"), 409, "own_key"),
-    (PgpError(f"no key {FPR}"), 404, "not_found")])
+@pytest.mark.parametrize(
+    ("raised", "status", "code"),
+    [
+        (PgpError(f"{FPR} is your own key (it has a secret key); it is not deleted from here"), 409, "own_key"),
+        (PgpError(f"no key {FPR}"), 404, "not_found"),
+    ],
+)
 def test_delete_refusals(agent, raised, status, code):
     agent.pgp.fail["delete_public"] = raised
     reply = Api(agent).call("DELETE", f"/v1/keys/{FPR}")

@@ -16,8 +16,9 @@ from agent.service.errors import MessageIdReused, NotAllowed, NothingToDo, Unkno
 from agent.webhooks import BadCallback
 from tests.fake_service import PARTNER, SENDER, Api, FakeAgent, conforms, covers, plan, refused
 
-RAW = (f"From: {SENDER}\r\nTo: {PARTNER}\r\nSubject: Visit\r\nMessage-ID: <a1@valleyclinic.example>\r\n\r\n"
-       "Hello\r\n").encode()
+RAW = (
+    f"From: {SENDER}\r\nTo: {PARTNER}\r\nSubject: Visit\r\nMessage-ID: <a1@valleyclinic.example>\r\n\r\nHello\r\n"
+).encode()
 RFC822 = "message/rfc822"
 
 
@@ -30,8 +31,12 @@ def agent(home) -> FakeAgent:
 def test_health_says_where_the_keys_are_and_the_problems(agent):
     reply = Api(agent).call("GET", "/v1/health", token=None)
     body = conforms(reply, "GET", "/v1/health")
-    assert body == {"ok": True, "service": "postseal-agent", "secrets": agent.secrets.to_json(),
-                    "problems": [p.to_json() for p in agent.problems]}
+    assert body == {
+        "ok": True,
+        "service": "postseal-agent",
+        "secrets": agent.secrets.to_json(),
+        "problems": [p.to_json() for p in agent.problems],
+    }
 
 
 @covers(("GET", "/v1/openapi.json"))
@@ -75,12 +80,15 @@ def test_submit_with_a_callback_gives_its_secret(agent):
 
 
 @covers(("POST", "/v1/messages"))
-@pytest.mark.parametrize(("raised", "status", "code", "extra"), [
-    (BadMessage("no From header"), 400, "bad_message", ()),
-    (BadCallback("callback_url must be loopback"), 400, "bad_callback", ()),
-    (StorageUnavailable("disk full"), 503, "storage_unavailable", ()),
-    (MessageIdReused("a1@valleyclinic.example", "m9"), 409, "message_id_reused", ("id",)),
-])
+@pytest.mark.parametrize(
+    ("raised", "status", "code", "extra"),
+    [
+        (BadMessage("no From header"), 400, "bad_message", ()),
+        (BadCallback("callback_url must be loopback"), 400, "bad_callback", ()),
+        (StorageUnavailable("disk full"), 503, "storage_unavailable", ()),
+        (MessageIdReused("a1@valleyclinic.example", "m9"), 409, "message_id_reused", ("id",)),
+    ],
+)
 def test_submit_maps_each_refusal(agent, raised, status, code, extra):
     agent.fail["submit"] = raised
     reply = Api(agent).call("POST", "/v1/messages", body=RAW, content_type=RFC822)
@@ -118,8 +126,12 @@ def test_one_message_and_an_unknown_one(agent):
     refused(reply, 404, "not_found")
 
 
-ACTIONS = [("retry", 202, "retried", 1), ("release", 202, "released", 2), ("portal", 202, "rerouted", 3),
-           ("revoke", 200, "revoked", 4)]
+ACTIONS = [
+    ("retry", 202, "retried", 1),
+    ("release", 202, "released", 2),
+    ("portal", 202, "rerouted", 3),
+    ("revoke", 200, "revoked", 4),
+]
 
 
 @covers(*[("POST", f"/v1/messages/{{id}}/{a}") for a, *_ in ACTIONS])
@@ -132,16 +144,23 @@ def test_an_action_says_how_many_recipients(agent):
 
 
 @covers(*[("POST", f"/v1/messages/{{id}}/{a}") for a, *_ in ACTIONS])
-@pytest.mark.parametrize(("raised", "status", "code"), [
-    (UnknownMessage("no message m1"), 404, "not_found"),
-    (NotAllowed("your organization does not allow it"), 403, "managed"),
-    (NothingToDo("nothing"), 409, None),
-    (PortalUnavailable("the portal is down"), 503, "portal_unavailable"),
-    (KeyError("m1"), 500, "internal_error"),
-])
+@pytest.mark.parametrize(
+    ("raised", "status", "code"),
+    [
+        (UnknownMessage("no message m1"), 404, "not_found"),
+        (NotAllowed("your organization does not allow it"), 403, "managed"),
+        (NothingToDo("nothing"), 409, None),
+        (PortalUnavailable("the portal is down"), 503, "portal_unavailable"),
+        (KeyError("m1"), 500, "internal_error"),
+    ],
+)
 def test_an_action_maps_each_refusal(agent, raised, status, code):
-    conflict = {"retry": "nothing_to_retry", "release": "not_held", "portal": "nothing_to_reroute",
-                "revoke": "not_portal"}
+    conflict = {
+        "retry": "nothing_to_retry",
+        "release": "not_held",
+        "portal": "nothing_to_reroute",
+        "revoke": "not_portal",
+    }
     for action, *_ in ACTIONS:
         agent.fail = {action: raised}
         reply = Api(agent).call("POST", f"/v1/messages/m1/{action}")
@@ -163,8 +182,10 @@ def test_release_passes_the_note_and_refuses_a_body_that_is_not_json(agent):
 def test_a_bounce_and_its_refusals(agent):
     reply = Api(agent).call("POST", "/v1/bounces", body=RAW, content_type=RFC822)
     assert conforms(reply, "POST", "/v1/bounces") == {
-        "id": "m1", "recipients": [{"address": PARTNER, "status": "5.1.1", "state": "failed"}],
-        "unmatched": ["x@y.example"]}
+        "id": "m1",
+        "recipients": [{"address": PARTNER, "status": "5.1.1", "state": "failed"}],
+        "unmatched": ["x@y.example"],
+    }
     agent.fail["apply_bounce"] = NotADsn("no message/delivery-status part")
     reply = Api(agent).call("POST", "/v1/bounces", body=RAW, content_type=RFC822)
     conforms(reply, "POST", "/v1/bounces")
@@ -182,4 +203,7 @@ def test_the_outbox_and_its_summary(agent):
     agent.audit_problem = "the audit log cannot be written"
     reply = Api(agent).call("GET", "/v1/outbox/summary")
     assert conforms(reply, "GET", "/v1/outbox/summary") == {
-        "counts": {"queued": 1, "held": 2}, "offline_since": 12.5, "audit_problem": "the audit log cannot be written"}
+        "counts": {"queued": 1, "held": 2},
+        "offline_since": 12.5,
+        "audit_problem": "the audit log cannot be written",
+    }

@@ -28,11 +28,15 @@ def test_config_shows_values_with_secrets_redacted(agent):
     body = conforms(Api(agent).call("GET", "/v1/config"), "GET", "/v1/config")
     assert set(body) == {"values", "locked", "source", "pending"}
     assert set(body["values"]) == set(config_mod.SECTIONS)
-    assert body["values"]["relay"]["password"] == "***" and body["values"]["relay"]["host"] == "smtp.valleyclinic.example"
+    assert (
+        body["values"]["relay"]["password"] == "***" and body["values"]["relay"]["host"] == "smtp.valleyclinic.example"
+    )
     assert "relay-secret" not in Api(agent).call("GET", "/v1/config").text
     assert body["values"]["portal"]["upload_token"] == ""  # an empty secret is shown empty, not starred
     assert body["locked"] == ["portal.url", "relay.host"]
-    assert body["source"] == str(agent.home / "config.toml") and body["pending"] == {"portal.url": "https://new.example"}
+    assert body["source"] == str(agent.home / "config.toml") and body["pending"] == {
+        "portal.url": "https://new.example"
+    }
 
 
 @covers(("PATCH", "/v1/config"))
@@ -40,7 +44,9 @@ def test_a_relay_change_is_live(agent):
     reply = Api(agent).call("PATCH", "/v1/config", body={"relay": {"host": "smtp2.valleyclinic.example"}})
     assert conforms(reply, "PATCH", "/v1/config") == {"restart_required": False, "locked": []}
     (call,) = agent.called("reconfigure")
-    assert call[1].relay.host == "smtp2.valleyclinic.example" and agent.config.relay.host == "smtp2.valleyclinic.example"
+    assert (
+        call[1].relay.host == "smtp2.valleyclinic.example" and agent.config.relay.host == "smtp2.valleyclinic.example"
+    )
     assert "smtp2.valleyclinic.example" in (agent.home / "config.toml").read_text()
     assert agent.pending_settings == {}
 
@@ -50,7 +56,9 @@ def test_a_portal_change_waits_for_a_restart(agent):
     reply = Api(agent).call("PATCH", "/v1/config", body={"portal": {"url": "https://portal2.valleyclinic.example"}})
     assert conforms(reply, "PATCH", "/v1/config")["restart_required"] is True
     assert agent.config.portal.url == "https://portal.valleyclinic.example"  # not live
-    assert Api(agent).call("GET", "/v1/config").json()["pending"] == {"portal.url": "https://portal2.valleyclinic.example"}
+    assert Api(agent).call("GET", "/v1/config").json()["pending"] == {
+        "portal.url": "https://portal2.valleyclinic.example"
+    }
 
 
 @covers(("PATCH", "/v1/config"))
@@ -63,9 +71,16 @@ def test_a_locked_setting_is_403_managed(agent):
 
 
 @covers(("PATCH", "/v1/config"))
-@pytest.mark.parametrize(("body", "code"), [
-    ({"relay": {"port": "many"}}, "bad_config"), ({"policy": {"rules_file": "/tmp/x"}}, "bad_config"),
-    ({"relay": "smtp"}, "bad_config"), ("{nope", "bad_request"), ([1], "bad_request")])
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"relay": {"port": "many"}}, "bad_config"),
+        ({"policy": {"rules_file": "/tmp/x"}}, "bad_config"),
+        ({"relay": "smtp"}, "bad_config"),
+        ("{nope", "bad_request"),
+        ([1], "bad_request"),
+    ],
+)
 def test_a_bad_change_is_refused_and_nothing_changes(agent, body, code):
     before = (agent.home / "config.toml").read_text()
     reply = Api(agent).call("PATCH", "/v1/config", body=body, content_type="application/json")
@@ -86,6 +101,7 @@ def test_events_say_hello_then_pass_what_the_agent_tells(agent):
             tell({"type": "state", "id": "m1", "state": "delivered"})
             event = [await response.content.readline() for _ in range(3)]
         return event
+
     event = asyncio.run(Api(agent).session(listen))
     assert event == [b"event: state\n", b'data: {"type": "state", "id": "m1", "state": "delivered"}\n', b"\n"]
     assert agent.listeners == []  # unsubscribed once the stream ended

@@ -62,24 +62,30 @@ def private_uses(module: str, path: Path) -> list[str]:
         if is_project_module(f"{source}.{name}"):
             bound.add(name)
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
-                and node.value.id in bound and private(node.attr)):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in bound
+            and private(node.attr)
+        ):
             found.append(f"{path.name}:{node.lineno}: uses {node.value.id}.{node.attr}")
     return found
 
 
 def test_no_module_uses_another_modules_private_names() -> None:
-    found = [where for package in PACKAGES for module, path in modules(package)
-             for where in private_uses(module, path)]
+    found = [where for package in PACKAGES for module, path in modules(package) for where in private_uses(module, path)]
     assert found == []
 
 
 def test_a_private_use_is_seen(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
-    sample.write_text("from agent.policy.extract import _x, finding\nfrom agent.portal import access\n"
-                      "access._seen\naccess.hint\n")
-    assert private_uses("agent.sample", sample) == ["sample.py:1: imports agent.policy.extract._x",
-                                                    "sample.py:3: uses access._seen"]
+    sample.write_text(
+        "from agent.policy.extract import _x, finding\nfrom agent.portal import access\naccess._seen\naccess.hint\n"
+    )
+    assert private_uses("agent.sample", sample) == [
+        "sample.py:1: imports agent.policy.extract._x",
+        "sample.py:3: uses access._seen",
+    ]
 
 
 def test_the_agent_never_imports_qt_or_the_tray() -> None:
@@ -137,8 +143,12 @@ def calls_up(module: str, source: str) -> bool:
 
 
 def test_the_doors_call_the_service_and_nothing_below_it_calls_back_up() -> None:
-    found = [f"{path.relative_to(ROOT)}:{line}: imports {source}"
-             for module, path in modules("agent") for line, source, _ in imports(path) if calls_up(module, source)]
+    found = [
+        f"{path.relative_to(ROOT)}:{line}: imports {source}"
+        for module, path in modules("agent")
+        for line, source, _ in imports(path)
+        if calls_up(module, source)
+    ]
     assert found == []
 
 

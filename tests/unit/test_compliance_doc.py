@@ -11,8 +11,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "docs" / "compliance.md"
-SAFEGUARDS = {"a": "Access control", "b": "Audit controls", "c": "Integrity",
-              "d": "Person or entity authentication", "e": "Transmission security"}
+SAFEGUARDS = {
+    "a": "Access control",
+    "b": "Audit controls",
+    "c": "Integrity",
+    "d": "Person or entity authentication",
+    "e": "Transmission security",
+}
 TEST_ID = re.compile(r"tests/[\w/]+\.py::[\w:]+")
 COMMAND = ".venv/bin/python -m pytest -q "
 
@@ -35,8 +40,14 @@ def defined(test_id: str) -> bool:
         return False
     scope: list[ast.stmt] = ast.parse(path.read_text(encoding="utf-8")).body
     for name in names:
-        node = next((n for n in scope if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
-                     and n.name == name), None)
+        node = next(
+            (
+                n
+                for n in scope
+                if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and n.name == name
+            ),
+            None,
+        )
         if node is None:
             return False
         scope = node.body if isinstance(node, ast.ClassDef) else []

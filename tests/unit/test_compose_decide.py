@@ -17,8 +17,14 @@ from agent.readiness import Holds, Problem
 from agent.stamp import CLIENT_LIMIT
 from tests.fake_service import PARTNER, SENDER, FakeAgent, plan
 
-DRAFT = {"from": SENDER, "to": [PARTNER], "subject": "Visit", "body": {"type": "text", "content": "Hello"},
-         "client": "outlook", "draft_id": "d1"}
+DRAFT = {
+    "from": SENDER,
+    "to": [PARTNER],
+    "subject": "Visit",
+    "body": {"type": "text", "content": "Hello"},
+    "client": "outlook",
+    "draft_id": "d1",
+}
 
 
 @pytest.fixture
@@ -66,8 +72,11 @@ def test_held_is_stored_and_says_who_releases_it(agent):
 
 
 def test_a_setup_hold_gives_the_problems_own_words(agent):
-    agent.problems = (Problem("portal_unreachable", "portal.url does not answer", Holds.PORTAL,
-                              says="the secure portal cannot be reached"),)
+    agent.problems = (
+        Problem(
+            "portal_unreachable", "portal.url does not answer", Holds.PORTAL, says="the secure portal cannot be reached"
+        ),
+    )
     agent.answer = plan(Action.HOLD, Method.PORTAL, rule="setup", reason="portal.url does not answer")
     answer = decide(agent, DRAFT)
     assert answer.decision == "held" and "the secure portal cannot be reached" in answer.message
@@ -93,9 +102,15 @@ def test_too_many_recipients_for_a_stamp_are_sent_by_the_agent(agent):
     assert len(agent.stamper.issued) == 1 and not agent.called("record_stamp")
 
 
-@pytest.mark.parametrize(("action", "method", "decision"), [
-    (Action.SEND, Method.TLS, "allow"), (Action.SEND, Method.PORTAL, "sent"), (Action.HOLD, Method.TLS, "held"),
-    (Action.BLOCK, Method.TLS, "blocked")])
+@pytest.mark.parametrize(
+    ("action", "method", "decision"),
+    [
+        (Action.SEND, Method.TLS, "allow"),
+        (Action.SEND, Method.PORTAL, "sent"),
+        (Action.HOLD, Method.TLS, "held"),
+        (Action.BLOCK, Method.TLS, "blocked"),
+    ],
+)
 def test_the_preview_stores_nothing(agent, action, method, decision):
     agent.answer = plan(action, method)
     answer = decide(agent, DRAFT, store=False)
@@ -131,8 +146,10 @@ BAD_DRAFTS = [
     ({**DRAFT, "attachments": ["x"]}, "expected an object with a name"),
     ({**DRAFT, "attachments": [{"name": "a.pdf"}]}, "content_base64 is missing"),
     ({**DRAFT, "attachments": [{"name": "a.pdf", "content_base64": "!!"}]}, "not valid base64"),
-    ({**DRAFT, "attachments": [{"name": "a.pdf", "content_base64": "A" * (compose.MAX_ATTACHMENT * 4 // 3 + 8)}]},
-     "larger than"),
+    (
+        {**DRAFT, "attachments": [{"name": "a.pdf", "content_base64": "A" * (compose.MAX_ATTACHMENT * 4 // 3 + 8)}]},
+        "larger than",
+    ),
     ({**DRAFT, "attachments": [{"name": "a.pdf", "content_base64": B64, "content_type": "pdf"}]}, "not a MIME type"),
     ({**DRAFT, "client": "out look"}, "draft.client"),
     ({**DRAFT, "draft_id": "d1\nX-Evil: 1"}, "draft_id: must be one line"),
@@ -163,6 +180,7 @@ def test_a_bad_draft_through_the_door_is_the_blocked_envelope(agent, draft, why)
 
     async def body() -> bytes:
         return json.dumps(draft).encode()
+
     request.read = body
     response = asyncio.run(answer_draft(request, agent, store=True))
     answer = json.loads(response.body)

@@ -86,19 +86,27 @@ def test_a_macos_managed_preferences_plist_is_honoured_and_locked(home, tmp_path
     monkeypatch.setenv("POSTSEAL_MANAGED_POLICY", str(managed))
     write(home, '[relay]\nstarttls = "off"\n')  # the user's weaker setting
     cfg = config_mod.load(home)
-    assert (cfg.relay.starttls, cfg.relay.port, cfg.organization.internal_domains) == ("required", 587,
-                                                                                       ["clinic.example"])
+    assert (cfg.relay.starttls, cfg.relay.port, cfg.organization.internal_domains) == (
+        "required",
+        587,
+        ["clinic.example"],
+    )
     assert {"relay.starttls", "relay.port", "organization.internal_domains"} <= cfg.locked
 
 
-@pytest.mark.parametrize(("content", "problem"), [
-    (b"<?xml version='1.0'?><plist><dict><key>relay</key>", "managed policy cannot be read"),
-    (b'<?xml version="1.0"?><!DOCTYPE plist [<!ENTITY a "aaaa">]><plist><dict/></plist>',
-     "managed policy cannot be read"),
-    (b"<plist><array><string>x</string></array></plist>", "must be a dictionary of sections"),
-    (b"<plist><dict><key>relay</key><dict><key>hots</key><string>x</string></dict></dict></plist>", "hots"),
-    (b"<plist><dict><key>relay</key><dict><key>port</key><string>25</string></dict></dict></plist>", "relay.port"),
-])
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"<?xml version='1.0'?><plist><dict><key>relay</key>", "managed policy cannot be read"),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE plist [<!ENTITY a "aaaa">]><plist><dict/></plist>',
+            "managed policy cannot be read",
+        ),
+        (b"<plist><array><string>x</string></array></plist>", "must be a dictionary of sections"),
+        (b"<plist><dict><key>relay</key><dict><key>hots</key><string>x</string></dict></dict></plist>", "hots"),
+        (b"<plist><dict><key>relay</key><dict><key>port</key><string>25</string></dict></dict></plist>", "relay.port"),
+    ],
+)
 def test_a_broken_or_wrong_plist_policy_holds_all_mail_naming_why(home, tmp_path, monkeypatch, content, problem):
     managed = tmp_path / "org.postseal.agent.plist"
     managed.write_bytes(content)
@@ -113,11 +121,14 @@ def test_config_round_trips_through_toml(home):
     assert config_mod.load(home) == cfg
 
 
-@pytest.mark.parametrize(("changes", "named"), [
-    ({"relay": {"host": "\ud800"}}, "relay.host is not valid text"),
-    ({"relay": {"host": "smtp.clinic.example\r\n[policy]"}}, "relay.host must not hold control characters"),
-    ({"portal": {"url": "https://x.example/\x00"}}, "portal.url must not hold control characters"),
-])
+@pytest.mark.parametrize(
+    ("changes", "named"),
+    [
+        ({"relay": {"host": "\ud800"}}, "relay.host is not valid text"),
+        ({"relay": {"host": "smtp.clinic.example\r\n[policy]"}}, "relay.host must not hold control characters"),
+        ({"portal": {"url": "https://x.example/\x00"}}, "portal.url must not hold control characters"),
+    ],
+)
 def test_a_change_that_would_stop_the_agent_is_refused_before_anything_is_written(home, changes, named):
     write(home, config_mod.to_toml(config_mod.from_dict({"relay": {"port": 26}})))
     before = (home / "config.toml").read_bytes()
@@ -149,10 +160,13 @@ def test_a_password_from_managed_policy_or_the_file_wins_over_the_store(home):
     assert settings.with_relay_password(home, given).relay.password == "given"
 
 
-@pytest.mark.parametrize(("content", "problem"), [
-    (b'[relay]\nhost = "caf\xe9"\n', "not UTF-8 text"),
-    (b"x = " + b"[" * 5000 + b"]" * 5000 + b"\n", "nested too deeply"),
-])
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b'[relay]\nhost = "caf\xe9"\n', "not UTF-8 text"),
+        (b"x = " + b"[" * 5000 + b"]" * 5000 + b"\n", "nested too deeply"),
+    ],
+)
 def test_a_config_file_that_cannot_be_read_is_a_config_error_not_a_crash(home, content, problem):
     home.mkdir(exist_ok=True)
     (home / "config.toml").write_bytes(content)
@@ -168,12 +182,19 @@ def test_a_managed_policy_that_is_not_utf8_or_nested_too_deep_holds_all_mail(hom
     assert "managed policy cannot be read" in refused_policy(home)
 
 
-@pytest.mark.parametrize(("section", "key", "value"), [
-    ("portal", "url", "http://[::1"), ("accounts", "graph_url", "https://[bad"),
-    ("tls", "fallback_after_hours", float("nan")), ("outbox", "give_up_after_hours", float("inf")),
-    ("relay", "timeout", -5), ("relay", "timeout", 0), ("outbox", "concurrency", 0),
-    ("outbox", "retry_max_seconds", 2**63 - 1),
-])
+@pytest.mark.parametrize(
+    ("section", "key", "value"),
+    [
+        ("portal", "url", "http://[::1"),
+        ("accounts", "graph_url", "https://[bad"),
+        ("tls", "fallback_after_hours", float("nan")),
+        ("outbox", "give_up_after_hours", float("inf")),
+        ("relay", "timeout", -5),
+        ("relay", "timeout", 0),
+        ("outbox", "concurrency", 0),
+        ("outbox", "retry_max_seconds", 2**63 - 1),
+    ],
+)
 def test_values_the_agent_could_not_run_with_are_refused_by_name(section, key, value):
     with pytest.raises(ConfigError, match=rf"{section}\.{key}"):
         config_mod.from_dict({section: {key: value}})
@@ -188,8 +209,9 @@ def test_a_name_with_a_line_break_is_reported_on_one_line(home):
 
 def test_a_setting_with_an_emoji_is_written_as_toml_the_agent_reads_back(home):
     home.mkdir(exist_ok=True)
-    written = settings.update_user_config(home, {"relay": {"username": "s\u00e9same \U0001f511",
-                                                             "password": "p\u00e4ss \U0001f511"}}, frozenset())
+    written = settings.update_user_config(
+        home, {"relay": {"username": "s\u00e9same \U0001f511", "password": "p\u00e4ss \U0001f511"}}, frozenset()
+    )
     assert settings.with_relay_password(home, config_mod.load(home)) == written
     assert config_mod.load(home).relay.username == "s\u00e9same \U0001f511"
     assert settings.with_relay_password(home, config_mod.load(home)).relay.password == "p\u00e4ss \U0001f511"

@@ -17,13 +17,18 @@ from agent.toml_lines import line_of
 
 
 def numeric_keys() -> list[tuple[str, str, str]]:
-    return [(section, f.name, str(f.type)) for section, cls in config_mod.SECTIONS.items()
-            for f in dataclasses.fields(cls) if str(f.type) in ("int", "float")]
+    return [
+        (section, f.name, str(f.type))
+        for section, cls in config_mod.SECTIONS.items()
+        for f in dataclasses.fields(cls)
+        if str(f.type) in ("int", "float")
+    ]
 
 
 def defaults() -> dict[str, object]:
-    return {f"{section}.{name}": getattr(getattr(config_mod.Config(), section), name)
-            for section, name, _ in numeric_keys()}
+    return {
+        f"{section}.{name}": getattr(getattr(config_mod.Config(), section), name) for section, name, _ in numeric_keys()
+    }
 
 
 def test_every_numeric_setting_has_a_range_that_holds_its_default():
@@ -43,7 +48,8 @@ def outside(section: str, name: str, kind: str) -> list[float]:
 
 @pytest.mark.parametrize(("section", "name", "kind"), numeric_keys())
 def test_config_toml_and_managed_policy_refuse_the_same_numbers_in_the_same_words(
-        home, tmp_path, monkeypatch, section, name, kind):
+    home, tmp_path, monkeypatch, section, name, kind
+):
     allowed = policy_schema.number_range(section, name)
     path, policy = home / "config.toml", tmp_path / "policy.json"
     for value in outside(section, name, kind):
@@ -80,15 +86,18 @@ def test_the_issues_examples_are_refused_naming_line_key_and_range(home):
         config_mod.load(home)
 
 
-@pytest.mark.parametrize(("text", "line"), [
-    ("[outbox]\nconcurrency = 0\n", 2),
-    ("# top\n[ outbox ]   # spaced, with a comment\n\nconcurrency=0\n", 4),
-    ("[relay]\nport = 25\n[outbox]\nretry_first_seconds = 5\nconcurrency = 0\n", 5),
-    ('[outbox]\n"concurrency" = 0\n', 2),
-    ("relay.port = 25\noutbox.concurrency = 0\n", 2),
-    ("[relay]\nport = 25\n\n[\"outbox\"]\nconcurrency = 0\n", 5),
-    ("outbox = { retry_first_seconds = 5, concurrency = 0 }\n", 1),
-])
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("[outbox]\nconcurrency = 0\n", 2),
+        ("# top\n[ outbox ]   # spaced, with a comment\n\nconcurrency=0\n", 4),
+        ("[relay]\nport = 25\n[outbox]\nretry_first_seconds = 5\nconcurrency = 0\n", 5),
+        ('[outbox]\n"concurrency" = 0\n', 2),
+        ("relay.port = 25\noutbox.concurrency = 0\n", 2),
+        ('[relay]\nport = 25\n\n["outbox"]\nconcurrency = 0\n', 5),
+        ("outbox = { retry_first_seconds = 5, concurrency = 0 }\n", 1),
+    ],
+)
 def test_the_line_is_found_however_the_key_is_written(home, text, line):
     (home / "config.toml").write_text(text)
     with pytest.raises(ConfigError, match=rf", line {line}: outbox.concurrency must be from 1 to"):
@@ -104,8 +113,9 @@ def test_a_key_of_the_same_name_in_another_table_is_not_taken_for_it():
 def test_the_config_reference_lists_every_key_with_its_range_default_and_whether_it_can_be_locked():
     text = (Path(__file__).resolve().parents[2] / "docs" / "config-reference.md").read_text(encoding="utf-8")
     tables = {part.split("`", 1)[0]: part for part in text.split("\n## `")[1:]}
-    secrets = {f"{s}.{k}" for s, body in policy_schema.schema()["properties"].items()
-               for k in body.get("x-not-in-policy", {})}
+    secrets = {
+        f"{s}.{k}" for s, body in policy_schema.schema()["properties"].items() for k in body.get("x-not-in-policy", {})
+    }
     for section, cls in config_mod.SECTIONS.items():
         for f in dataclasses.fields(cls):
             (row,) = [line for line in tables[f"[{section}]"].splitlines() if line.startswith(f"| `{f.name}` |")]

@@ -19,9 +19,11 @@ def write(tmp_path, raw: bytes):
 
 
 def test_a_clean_multipart_message_is_parsed(tmp_path):
-    raw = (HEAD + b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/html\r\n\r\n'
-           b"<table>Before <tr><td>cell</td></tr></table>\r\n--b\r\nContent-Type: application/octet-stream\r\n"
-           b"Content-Transfer-Encoding: base64\r\n\r\n" + base64.b64encode(b"plain words inside") + b"\r\n--b--\r\n")
+    raw = (
+        HEAD + b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/html\r\n\r\n'
+        b"<table>Before <tr><td>cell</td></tr></table>\r\n--b\r\nContent-Type: application/octet-stream\r\n"
+        b"Content-Transfer-Encoding: base64\r\n\r\n" + base64.b64encode(b"plain words inside") + b"\r\n--b--\r\n"
+    )
     assert check(write(tmp_path, raw)) == ("parsed", "2 part(s) inspected")
 
 
@@ -44,7 +46,10 @@ def test_an_unknown_encoding_left_unflagged_is_wrong(tmp_path, monkeypatch):
 
     monkeypatch.setattr(inspect.transfer_encoding, "decode", lambda part: Decoded(b"x", "base9000"))
     raw = HEAD + b"Content-Type: text/plain\r\nContent-Transfer-Encoding: base9000\r\n\r\nx\r\n"
-    assert check(write(tmp_path, raw)) == ("wrong", "body: unknown Content-Transfer-Encoding 'base9000', part not flagged")
+    assert check(write(tmp_path, raw)) == (
+        "wrong",
+        "body: unknown Content-Transfer-Encoding 'base9000', part not flagged",
+    )
 
 
 def test_an_unknown_encoding_the_agent_flags_is_parsed(tmp_path):
@@ -72,7 +77,13 @@ def test_the_runner_is_handed_messages_not_the_expectations_and_licences_beside_
     from benchmarks.conformance_mime import wants
 
     assert [wants(tmp_path / name) for name in ("000.eml", "mail_test_1", "x.msg", "000.json", "COPYING", "a.png")] == [
-        True, True, True, False, False, False]
+        True,
+        True,
+        True,
+        False,
+        False,
+        False,
+    ]
 
 
 def test_a_zip_the_agent_reads_as_text_is_wrong(tmp_path, monkeypatch):
@@ -84,14 +95,22 @@ def test_a_zip_the_agent_reads_as_text_is_wrong(tmp_path, monkeypatch):
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr("notes.txt", "Patient notes")
-    raw = (HEAD + b"Content-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n"
-           + base64.encodebytes(out.getvalue()) + b"\r\n")
+    raw = (
+        HEAD
+        + b"Content-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        + base64.encodebytes(out.getvalue())
+        + b"\r\n"
+    )
     assert check(write(tmp_path, raw))[0] == "parsed"
     monkeypatch.setattr(inspect, "sniff", lambda data, content_type, filename: "text")  # the agent before the fix
     assert check(write(tmp_path, raw)) == ("wrong", "body: a ZIP read as text, not opened")
 
 
-@pytest.mark.parametrize("header", [b"Content-Transfer-Encoding:\r\n base64", b"Content-Transfer-Encoding: base64 (scanner)"])
+@pytest.mark.parametrize(
+    "header", [b"Content-Transfer-Encoding:\r\n base64", b"Content-Transfer-Encoding: base64 (scanner)"]
+)
 def test_a_folded_or_commented_encoding_read_right_is_parsed(tmp_path, header):
-    raw = HEAD + b"Content-Type: text/plain\r\n" + header + b"\r\n\r\n" + base64.b64encode(b"Patient 4711 seen") + b"\r\n"
+    raw = (
+        HEAD + b"Content-Type: text/plain\r\n" + header + b"\r\n\r\n" + base64.b64encode(b"Patient 4711 seen") + b"\r\n"
+    )
     assert check(write(tmp_path, raw)) == ("parsed", "1 part(s) inspected")

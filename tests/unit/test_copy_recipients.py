@@ -2,13 +2,15 @@
 
 from agent.delivery.recipients import addresses_in, for_recipients
 
-COPY = (b"From: Dr Chen <dr.chen@valleyclinic.example>\r\n"
-        b"To: \"Jordan Miles\" <jordan.miles@familymail.example>, claims@harborbilling.example,\r\n"
-        b" referrals@lakesidecardiology.example\r\n"
-        b"Cc: Dr =?utf-8?q?L=C3=A9e?= <lee@valleyclinic.example>\r\n"
-        b"Bcc: archive@valleyclinic.example\r\n"
-        b"Subject: Lab results\r\n"
-        b"Content-Type: multipart/encrypted; boundary=x\r\n\r\n--x\r\nsigned bytes: To: someone@else.example\r\n--x--\r\n")
+COPY = (
+    b"From: Dr Chen <dr.chen@valleyclinic.example>\r\n"
+    b'To: "Jordan Miles" <jordan.miles@familymail.example>, claims@harborbilling.example,\r\n'
+    b" referrals@lakesidecardiology.example\r\n"
+    b"Cc: Dr =?utf-8?q?L=C3=A9e?= <lee@valleyclinic.example>\r\n"
+    b"Bcc: archive@valleyclinic.example\r\n"
+    b"Subject: Lab results\r\n"
+    b"Content-Type: multipart/encrypted; boundary=x\r\n\r\n--x\r\nsigned bytes: To: someone@else.example\r\n--x--\r\n"
+)
 
 
 def test_a_tls_copy_names_only_its_recipient_and_never_the_portal_one():
@@ -19,8 +21,9 @@ def test_a_tls_copy_names_only_its_recipient_and_never_the_portal_one():
 
 
 def test_display_names_survive_and_a_bcc_recipient_stays_hidden_in_bcc():
-    out = for_recipients(COPY, ["lee@valleyclinic.example", "archive@valleyclinic.example",
-                                "jordan.miles@familymail.example"])
+    out = for_recipients(
+        COPY, ["lee@valleyclinic.example", "archive@valleyclinic.example", "jordan.miles@familymail.example"]
+    )
     assert addresses_in(out, "To") == ["jordan.miles@familymail.example"]
     assert b"To: Jordan Miles <jordan.miles@familymail.example>" in out
     assert addresses_in(out, "Cc") == ["lee@valleyclinic.example"]

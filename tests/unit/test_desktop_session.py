@@ -11,7 +11,8 @@ def test_a_wayland_or_x11_socket_that_exists_is_a_session(tmp_path):
 
 def test_names_without_a_server_behind_them_are_said(tmp_path):
     assert "no desktop session answers here" in missing(
-        {"WAYLAND_DISPLAY": "wayland-9", "XDG_RUNTIME_DIR": str(tmp_path), "DISPLAY": ":97"}, "linux")
+        {"WAYLAND_DISPLAY": "wayland-9", "XDG_RUNTIME_DIR": str(tmp_path), "DISPLAY": ":97"}, "linux"
+    )
     assert "neither DISPLAY nor WAYLAND_DISPLAY" in missing({}, "linux")
 
 

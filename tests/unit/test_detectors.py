@@ -10,7 +10,7 @@ def test_formatted_ssn_is_found_with_position_not_value():
     text = "Patient SSN: 512-44-8721 on file."
     [finding] = scan(text, "body")
     assert finding.type == "us_ssn"
-    assert text[finding.start:finding.end] == "512-44-8721"
+    assert text[finding.start : finding.end] == "512-44-8721"
     assert finding.confidence > 0.9
     assert "512" not in repr(finding)
 
@@ -131,17 +131,21 @@ def test_names_codes_and_dates_written_other_ways():
 def test_a_name_in_a_table_stops_at_the_cell_boundary():
     found = scan("Patient\tJane Doe\tMember ID\tXK1234567", "sheet")
     text = "Patient\tJane Doe\tMember ID\tXK1234567"
-    assert [(f.type, text[f.start:f.end]) for f in found if f.type == "patient_name"] == [("patient_name", "Jane Doe")]
+    assert [(f.type, text[f.start : f.end]) for f in found if f.type == "patient_name"] == [
+        ("patient_name", "Jane Doe")
+    ]
 
 
 def found(text: str) -> list[tuple[str, str]]:
-    return [(f.type, text[f.start:f.end]) for f in scan(text, "body")]
+    return [(f.type, text[f.start : f.end]) for f in scan(text, "body")]
 
 
 def test_wordings_from_an_independent_holdout_of_letters_claims_and_feeds():
     # Each written the way a second author wrote clinic mail (values here are new).
     assert found("I saw your patient, Mrs. Odile Marchand (DOB 2/3/1961)") == [
-        ("patient_name", "Odile Marchand"), ("dob", "2/3/1961")]
+        ("patient_name", "Odile Marchand"),
+        ("dob", "2/3/1961"),
+    ]
     assert ("patient_name", "Tomasz Wiśniewski") in found("RE: Tomasz Wiśniewski\nDate of birth: Jan 4, 1950")
     assert found("Re: Okonkwo, Adaeze") == [("patient_name", "Okonkwo, Adaeze")]
     assert found("Callback - pt R. Albescu") == [("patient_name", "R. Albescu")]
@@ -155,7 +159,8 @@ def test_wordings_from_an_independent_holdout_of_letters_claims_and_feeds():
     assert found("meet us at 12 Aspen Way.") == [("us_address", "12 Aspen Way")]
     assert found("He now uses PO Box 2210, Reno NV 89501\nfor all mail.") == [("us_address", "PO Box 2210")]
     assert found("Active problems:\n  1. Essential hypertension - I10\n  2. Gastro-esophageal reflux - K21.9") == [
-        ("icd10", "K21.9")]  # an undotted code needs a dotted neighbour in a list
+        ("icd10", "K21.9")
+    ]  # an undotted code needs a dotted neighbour in a list
     assert found("Secondary: J06.9, I10") == [("icd10", "J06.9"), ("icd10", "I10")]
     assert found("Procedures/orders today: TTE complete (93306)") == [("cpt", "93306")]
 
@@ -175,7 +180,9 @@ def test_names_as_a_third_author_writes_them():
     assert found("client: Odalys Quiñones\ndob: 02/14/2003")[0] == ("patient_name", "Odalys Quiñones")
     assert found("Student: Tobias Lindgren") == [("patient_name", "Tobias Lindgren")]
     assert found("Member: Marisol Vega\nMember ID: QXR402019933") == [
-        ("patient_name", "Marisol Vega"), ("member_id", "QXR402019933")]
+        ("patient_name", "Marisol Vega"),
+        ("member_id", "QXR402019933"),
+    ]
     assert found("I'm writing about my son, Mateo Ferreira - DOB 06/24/2015.")[0] == ("patient_name", "Mateo Ferreira")
     assert found("My name is Greta Olsen and my date of birth is 3/1/1980")[0] == ("patient_name", "Greta Olsen")
     assert found("PATIENT: VAN DYKE, IMANI") == [("patient_name", "VAN DYKE, IMANI")]
@@ -217,6 +224,9 @@ def test_a_patient_list_is_read_on_29_february_too(monkeypatch):
     from agent.policy.detectors import dates as detectors  # the hour-cache of today's date
 
     monkeypatch.setattr(detectors, "_TODAY", [float("inf"), date(2028, 2, 29)])  # the hour-cache never refreshes
-    assert found("O'Rourke, Declan (12/18/1967) - L shin") == [("patient_name", "O'Rourke, Declan"), ("dob", "12/18/1967")]
+    assert found("O'Rourke, Declan (12/18/1967) - L shin") == [
+        ("patient_name", "O'Rourke, Declan"),
+        ("dob", "12/18/1967"),
+    ]
     # a birth date only on the patched day (a year before it): the patch is what the detectors read
     assert ("dob", "01/15/2027") in found("O'Rourke, Declan (01/15/2027) - L shin")

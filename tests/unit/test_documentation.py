@@ -76,8 +76,11 @@ def link_problems(page: Path, markdown: str | None = None) -> list[str]:
         elif anchor and file.suffix == ".md" and anchor not in anchors(file):
             problems.append(f"{where}: {target}: no heading #{anchor} in {file.relative_to(ROOT)}")
     stripped = LINK.sub("", REFERENCE.sub("", HTML.sub("", text)))
-    problems += [f"{where}: {url.group(0)} leaves the repository (a bare address is a link too)"
-                 for url in BARE_URL.finditer(stripped) if not EXAMPLE_HOST.search(url.group(1).lower())]
+    problems += [
+        f"{where}: {url.group(0)} leaves the repository (a bare address is a link too)"
+        for url in BARE_URL.finditer(stripped)
+        if not EXAMPLE_HOST.search(url.group(1).lower())
+    ]
     return problems
 
 
@@ -99,8 +102,10 @@ def command_problem(words: list[str], parser: argparse.ArgumentParser) -> str:
         if not choices or word.startswith("-") or not re.fullmatch(r"[a-z][a-z0-9-]*", word):
             return ""
         if word not in choices:
-            return f"`postseal {' '.join([*path, word])}`: no such command (postseal {' '.join(path)} has: " \
-                   f"{', '.join(sorted(choices))})"
+            return (
+                f"`postseal {' '.join([*path, word])}`: no such command (postseal {' '.join(path)} has: "
+                f"{', '.join(sorted(choices))})"
+            )
         path.append(word)
         parser = choices[word]
     return ""
@@ -128,24 +133,34 @@ def test_every_documented_postseal_command_is_a_real_subcommand():
     parser = build_parser()
     seen = [(page, words) for page in pages() for words in documented_commands(page)]
     assert len(seen) > 30  # the pages do show commands: the scan is not looking at nothing
-    problems = [f"{page.relative_to(ROOT)}: {problem}" for page, words in seen
-                if (problem := command_problem(words, parser))]
+    problems = [
+        f"{page.relative_to(ROOT)}: {problem}" for page, words in seen if (problem := command_problem(words, parser))
+    ]
     assert problems == [], "\n".join(problems)
 
 
-@pytest.mark.parametrize(("markdown", "expected"), [
-    ("[guide](docs/nowhere.md)", "docs/nowhere.md does not exist"),
-    ("![shot](docs/screenshots/missing.png)", "missing.png does not exist"),
-    ("[up](../../outside.md)", "points outside the repository"),
-    ("[web](https://example.org/page)", "leaves the repository"),
-    ("see https://docs.python.org/3/ for more", "a bare address is a link too"),
-    ("[bad anchor](docs/architecture.md#no-such-heading)", "no heading #no-such-heading"),
-    ('<img src="docs/screenshots/none.png">', "none.png does not exist"),
-])
+@pytest.mark.parametrize(
+    ("markdown", "expected"),
+    [
+        ("[guide](docs/nowhere.md)", "docs/nowhere.md does not exist"),
+        ("![shot](docs/screenshots/missing.png)", "missing.png does not exist"),
+        ("[up](../../outside.md)", "points outside the repository"),
+        ("[web](https://example.org/page)", "leaves the repository"),
+        ("see https://docs.python.org/3/ for more", "a bare address is a link too"),
+        ("[bad anchor](docs/architecture.md#no-such-heading)", "no heading #no-such-heading"),
+        ('<img src="docs/screenshots/none.png">', "none.png does not exist"),
+    ],
+)
 def test_the_link_check_catches_each_kind_of_broken_link(markdown, expected):
     problems = link_problems(ROOT / "README.md", markdown)
     assert any(expected in problem for problem in problems), problems
-    assert link_problems(ROOT / "README.md", "`see https://docs.python.org` [ok](docs/architecture.md#layers), https://portal.clinic.example") == []
+    assert (
+        link_problems(
+            ROOT / "README.md",
+            "`see https://docs.python.org` [ok](docs/architecture.md#layers), https://portal.clinic.example",
+        )
+        == []
+    )
 
 
 def test_the_command_check_catches_a_command_that_does_not_exist():

@@ -53,8 +53,9 @@ def test_a_gpg_without_gpg_agent_names_the_missing_tool_and_where_it_looked(tmp_
 
 
 def test_windows_folders_come_from_program_files():
-    folders = gpg_tool.known_folders("win32", {"ProgramFiles(x86)": r"C:\Program Files (x86)",
-                                               "ProgramFiles": r"C:\Program Files"})
+    folders = gpg_tool.known_folders(
+        "win32", {"ProgramFiles(x86)": r"C:\Program Files (x86)", "ProgramFiles": r"C:\Program Files"}
+    )
     assert Path(r"C:\Program Files (x86)\GnuPG\bin") in folders
     assert Path(r"C:\Program Files\Gpg4win\bin") in folders
     assert gpg_tool.known_folders("win32", {}) == []  # unexpanded variables are no folder
@@ -75,7 +76,9 @@ def test_a_data_folder_too_deep_for_gpgs_sockets_is_named_in_one_line(tmp_path):
 
     deep = tmp_path / ("d" * 120) / "gnupg"
     no_run_dir = tmp_path / "no-run-user"
-    with pytest.raises(HomeTooDeep, match=r"gpg cannot run in .*: its sockets' paths would be \d+ bytes, over the 10[37]"):
+    with pytest.raises(
+        HomeTooDeep, match=r"gpg cannot run in .*: its sockets' paths would be \d+ bytes, over the 10[37]"
+    ):
         check_socket_room(deep, no_run_dir)
     check_socket_room(tmp_path / "gnupg", no_run_dir)  # a short one is fine
     check_socket_room(deep, tmp_path)  # gpg keeps its sockets in /run/user/UID when there is one

@@ -94,11 +94,14 @@ def test_the_content_digest_ignores_the_date_and_line_endings_but_not_the_conten
 HEAD = b"From: a@valleyclinic.example\r\nTo: b@example.org\r\n"
 
 
-@pytest.mark.parametrize("header", [
-    b"To: a@[\r\n",  # AttributeError inside the standard library's address parser
-    b"Cc: a@b.example,\"\r\n",  # IndexError
-    b"Reply-To: =?iso-8859-1?b?!!!?=\r\n",  # IndexError, in a header intake itself never reads
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        b"To: a@[\r\n",  # AttributeError inside the standard library's address parser
+        b'Cc: a@b.example,"\r\n',  # IndexError
+        b"Reply-To: =?iso-8859-1?b?!!!?=\r\n",  # IndexError, in a header intake itself never reads
+    ],
+)
 def test_a_header_the_email_package_cannot_parse_is_a_bad_message_not_a_crash(header):
     with pytest.raises(BadMessage, match="header cannot be parsed"):
         parse(HEAD + header + b"\r\nbody\r\n")
@@ -108,15 +111,16 @@ def test_a_header_the_email_package_cannot_parse_is_a_bad_message_not_a_crash(he
 def test_a_line_break_inside_a_header_cannot_smuggle_headers_past_inspection(separator):
     # Inspected, the body is a line of base64-looking text; stored and refolded, the Subject
     # would end at the separator and the body would decode to an SSN for the recipient.
-    raw = (HEAD + b"Subject: hi" + separator + b"Content-Transfer-Encoding: base64\r\n"
-           b"Content-Type: text/plain\r\n\r\nNTEyLTQ0LTg3MjE=\r\n")
+    raw = (
+        HEAD + b"Subject: hi" + separator + b"Content-Transfer-Encoding: base64\r\n"
+        b"Content-Type: text/plain\r\n\r\nNTEyLTQ0LTg3MjE=\r\n"
+    )
     with pytest.raises(BadMessage, match="would change when stored"):
         parse(raw)
 
 
 def test_a_header_with_raw_8bit_bytes_that_would_need_refolding_is_refused_not_a_crash():
-    raw = (HEAD + b"Resent-From: " + b"Patient " * 6 + b'00"' + b"\xc2\x80" * 5 + b"\xf0\x90\x80\x80 <b>\r\n"
-           b"\r\nbody\r\n")
+    raw = HEAD + b"Resent-From: " + b"Patient " * 6 + b'00"' + b"\xc2\x80" * 5 + b"\xf0\x90\x80\x80 <b>\r\n\r\nbody\r\n"
     with pytest.raises(BadMessage, match="raw 8-bit bytes"):
         parse(raw)
     # In the address headers intake reads (From, To, Cc, Reply-To) raw UTF-8 is encoded instead.
@@ -130,8 +134,14 @@ def test_what_intake_accepts_is_stored_with_the_same_headers_and_parts():
     assert parse(stored).message["X-Tab"] == "a\tb"
 
 
-@pytest.mark.parametrize("sender", [b"From:\xa0dr.chen@valleyclinic.example", b"From: dr\x00chen@valleyclinic.example",
-                                    b"From: dr.ch\xe9n@valleyclinic.example"])
+@pytest.mark.parametrize(
+    "sender",
+    [
+        b"From:\xa0dr.chen@valleyclinic.example",
+        b"From: dr\x00chen@valleyclinic.example",
+        b"From: dr.ch\xe9n@valleyclinic.example",
+    ],
+)
 def test_an_address_with_a_raw_byte_or_control_character_is_not_a_valid_address(sender):
     # A byte that is not UTF-8 is refused naming the header; a control character as no address.
     with pytest.raises(BadMessage, match="not a valid e-mail address|From header: not valid UTF-8"):
@@ -155,13 +165,16 @@ def test_a_message_id_that_is_not_printable_ascii_is_refused(message_id):
 HEAD = b"From: a@x.example\r\nTo: b@y.example\r\nSubject: s\r\n"
 
 
-@pytest.mark.parametrize(("header", "named"), [
-    (b"From: John.<john@x.example>", "From header"),  # a display name ending in a dot before <addr>
-    (b"Message-ID: <[id@host]>", "Message-ID header"),  # brackets inside the msg-id
-    (b"Message-ID: <[1.2.3.4]@host>", "Message-ID header"),
-    (b"From: =?utf-8?q?John=0D=0ADoe?= <j@x.example>", "From header"),  # an encoded line break
-    (b"Reply-To: =?utf-8?b?Sm9obgpEb2U=?= <j@x.example>", "Reply-To header"),
-])
+@pytest.mark.parametrize(
+    ("header", "named"),
+    [
+        (b"From: John.<john@x.example>", "From header"),  # a display name ending in a dot before <addr>
+        (b"Message-ID: <[id@host]>", "Message-ID header"),  # brackets inside the msg-id
+        (b"Message-ID: <[1.2.3.4]@host>", "Message-ID header"),
+        (b"From: =?utf-8?q?John=0D=0ADoe?= <j@x.example>", "From header"),  # an encoded line break
+        (b"Reply-To: =?utf-8?b?Sm9obgpEb2U=?= <j@x.example>", "Reply-To header"),
+    ],
+)
 def test_malformed_headers_of_real_mail_are_refused_naming_the_header(header, named):
     name = header.split(b":")[0]
     rest = b"".join(line + b"\r\n" for line in HEAD.split(b"\r\n") if line and not line.startswith(name + b":"))
@@ -175,8 +188,10 @@ def test_a_display_name_ending_in_a_dot_with_a_space_before_the_address_is_accep
 
 
 def test_two_content_types_that_disagree_are_refused_naming_the_header():
-    raw = (HEAD + b"Content-Type: text/plain\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
-           b"--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b--\r\n")
+    raw = (
+        HEAD + b"Content-Type: text/plain\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+        b"--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b--\r\n"
+    )
     with pytest.raises(BadMessage, match="Content-Type header: given 2 times with different values in message"):
         parse(raw)
 
@@ -186,12 +201,17 @@ def test_the_same_content_type_twice_is_one_reading_and_accepted():
     assert parse(raw).message.get_content_type() == "text/plain"
 
 
-@pytest.mark.parametrize(("raw", "named"), [
-    (HEAD + b"Content-Type: multipart/mixed; boundary=zz\r\n\r\nno parts here", "Content-Type header of message"),
-    (HEAD + b"Content-Type: multipart/mixed\r\n\r\nbody", "Content-Type header of message"),
-    (HEAD + b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nnot a header line\r\n\r\nx\r\n--b--\r\n',
-     "headers of part text/plain"),
-])
+@pytest.mark.parametrize(
+    ("raw", "named"),
+    [
+        (HEAD + b"Content-Type: multipart/mixed; boundary=zz\r\n\r\nno parts here", "Content-Type header of message"),
+        (HEAD + b"Content-Type: multipart/mixed\r\n\r\nbody", "Content-Type header of message"),
+        (
+            HEAD + b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nnot a header line\r\n\r\nx\r\n--b--\r\n',
+            "headers of part text/plain",
+        ),
+    ],
+)
 def test_broken_mime_structure_is_refused_naming_the_header_and_where(raw, named):
     with pytest.raises(BadMessage, match=named):
         parse(raw)
@@ -199,20 +219,26 @@ def test_broken_mime_structure_is_refused_naming_the_header_and_where(raw, named
 
 def test_a_transfer_encoded_enclosed_message_is_refused_naming_the_header():
     inner = base64.b64encode(b"From: x@y.example\r\nSubject: SSN 512-44-8721\r\n\r\nhi\r\n")
-    raw = (HEAD + b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: message/rfc822\r\n'
-           b"Content-Transfer-Encoding: base64\r\n\r\n" + inner + b"\r\n--b--\r\n")
+    raw = (
+        HEAD + b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: message/rfc822\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\n" + inner + b"\r\n--b--\r\n"
+    )
     with pytest.raises(BadMessage, match=r"Content-Transfer-Encoding header of part message/rfc822: 'base64'"):
         parse(raw)
 
 
 def test_two_boundaries_in_one_content_type_are_refused():
-    raw = (HEAD + b'Content-Type: multipart/mixed; boundary=a; BOUNDARY="b"\r\n\r\n--a\r\nContent-Type: text/plain\r\n\r\n'
-           b"A\r\n--a--\r\n--b\r\nContent-Type: text/plain\r\n\r\nSSN 512-44-8721\r\n--b--\r\n")
+    raw = (
+        HEAD + b'Content-Type: multipart/mixed; boundary=a; BOUNDARY="b"\r\n\r\n--a\r\nContent-Type: text/plain\r\n\r\n'
+        b"A\r\n--a--\r\n--b\r\nContent-Type: text/plain\r\n\r\nSSN 512-44-8721\r\n--b--\r\n"
+    )
     with pytest.raises(BadMessage, match="Content-Type header of message: boundary given twice"):
         parse(raw)
 
 
 def test_a_boundary_quoted_with_semicolons_inside_is_one_boundary():
-    raw = (HEAD + b'Content-Type: multipart/mixed; boundary="x;boundary=y"\r\n\r\n--x;boundary=y\r\n'
-           b"Content-Type: text/plain\r\n\r\nA\r\n--x;boundary=y--\r\n")
+    raw = (
+        HEAD + b'Content-Type: multipart/mixed; boundary="x;boundary=y"\r\n\r\n--x;boundary=y\r\n'
+        b"Content-Type: text/plain\r\n\r\nA\r\n--x;boundary=y--\r\n"
+    )
     assert parse(raw).message.is_multipart()

@@ -24,11 +24,15 @@ def test_an_unknown_domain_is_no_such_domain():
     assert said(socket.gaierror(socket.EAI_NONAME, "Name or service not known")) == "no such domain"
     assert "could not be looked up" in said(socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution"))
     # Only the text survived (urllib3 folds the exception into its message).
-    assert plain("Failed to resolve 'x.example' ([Errno -2] Name or service not known)") == \
-        "Failed to resolve 'x.example' (no such domain)"
+    assert (
+        plain("Failed to resolve 'x.example' ([Errno -2] Name or service not known)")
+        == "Failed to resolve 'x.example' (no such domain)"
+    )
 
 
 def test_words_already_written_and_unknown_errors_pass_through():
-    assert plain("relay 127.0.0.1:25 not reachable: no such domain") == "relay 127.0.0.1:25 not reachable: no such domain"
+    assert (
+        plain("relay 127.0.0.1:25 not reachable: no such domain") == "relay 127.0.0.1:25 not reachable: no such domain"
+    )
     assert said(TimeoutError()) == "no answer (timed out)"
     assert said(ValueError("odd")) == "odd" and said(ValueError()) == "ValueError"

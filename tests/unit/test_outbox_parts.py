@@ -49,11 +49,16 @@ def queue(tmp_path: Path) -> WebhookQueue:
     db = sqlite3.connect(tmp_path / "outbox.sqlite3", isolation_level=None)
     db.executescript(LAYOUT_0_1_0)
     for ident in ("m1", "m2", "m3"):
-        db.execute("INSERT INTO messages (id, message_id, sender, created, updated, state, plan, content)"
-                   " VALUES (?, ?, 'dr.chen@valleyclinic.example', 0, 0, 'delivered', '{}', x'00')",
-                   (ident, f"<{ident}@valleyclinic.example>"))
-        db.execute("INSERT INTO recipients (message, address, method, state, updated)"
-                   " VALUES (?, 'maria@mailbox.example', 'tls', 'delivered', 0)", (ident,))
+        db.execute(
+            "INSERT INTO messages (id, message_id, sender, created, updated, state, plan, content)"
+            " VALUES (?, ?, 'dr.chen@valleyclinic.example', 0, 0, 'delivered', '{}', x'00')",
+            (ident, f"<{ident}@valleyclinic.example>"),
+        )
+        db.execute(
+            "INSERT INTO recipients (message, address, method, state, updated)"
+            " VALUES (?, 'maria@mailbox.example', 'tls', 'delivered', 0)",
+            (ident,),
+        )
     return WebhookQueue(db, Sealer(KEY))
 
 
@@ -64,7 +69,11 @@ def test_only_messages_with_a_callback_get_events_and_the_secret_is_sealed(queue
     [event] = queue.due(10.0)
     body = json.loads(event.body)
     assert (event.message, body["type"], body["recipient"], body["message_id"]) == (
-        "m1", "recipient.delivered", "maria@mailbox.example", "<m1@valleyclinic.example>")
+        "m1",
+        "recipient.delivered",
+        "maria@mailbox.example",
+        "<m1@valleyclinic.example>",
+    )
     assert queue.callback("m1") == ("https://ehr.example/hook", "s3cret-of-m1") and queue.callback("m2") is None
     (stored,) = queue.db.execute("SELECT secret FROM callbacks").fetchone()
     assert b"s3cret" not in stored

@@ -16,25 +16,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import (
-    Bundle,
-    RuleBasedStateMachine,
-    consumes,
-    invariant,
-    precondition,
-    rule,
-)
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, precondition, rule
 
-from agent.model import (
-    TRANSITIONS,
-    Action,
-    Method,
-    Plan,
-    ProtectedCopy,
-    RecipientPlan,
-    State,
-    Verdict,
-)
+from agent.model import TRANSITIONS, Action, Method, Plan, ProtectedCopy, RecipientPlan, State, Verdict
 from agent.outbox import PAUSED, Duplicate, IllegalTransition, Outbox, message_state
 
 ADDRESSES = ("a@clinic.test", "b@partner.test", "c@partner.test")
@@ -71,9 +55,13 @@ class OutboxMachine(RuleBasedStateMachine):
         self.counter += 1
         addresses = ADDRESSES[:count]
         raw = f"Message-ID: <m{self.counter}@clinic.test>\r\n\r\n{SECRET} {self.counter}\r\n".encode()
-        ident = self.outbox.accept(raw, f"m{self.counter}@clinic.test", plan_for(addresses),
-                                   "policy hold" if held else "",
-                                   ("http://127.0.0.1:9/x", "s3cret") if callback else None)
+        ident = self.outbox.accept(
+            raw,
+            f"m{self.counter}@clinic.test",
+            plan_for(addresses),
+            "policy hold" if held else "",
+            ("http://127.0.0.1:9/x", "s3cret") if callback else None,
+        )
         state = State.HELD if held else State.QUEUED
         self.model[ident] = {a: {"state": state, "next": 0.0, "copy": None} for a in addresses}
         self.raw[ident] = raw
@@ -89,8 +77,12 @@ class OutboxMachine(RuleBasedStateMachine):
             self.outbox.accept(b"again", f"m{number}@clinic.test", plan_for(ADDRESSES[:1]))
         assert known.value.ident == ident
 
-    @rule(ident=messages, index=st.integers(0, 2), target_state=st.sampled_from(list(State)),
-          delay=st.sampled_from([0.0, 30.0, PAUSED]))
+    @rule(
+        ident=messages,
+        index=st.integers(0, 2),
+        target_state=st.sampled_from(list(State)),
+        delay=st.sampled_from([0.0, 30.0, PAUSED]),
+    )
     def move(self, ident: str, index: int, target_state: State, delay: float) -> None:
         """Any owner asking for any state change, legal or not."""
         recipients = self.model[ident]
@@ -163,14 +155,20 @@ class OutboxMachine(RuleBasedStateMachine):
     def due_is_exactly_what_has_work(self) -> None:
         working = (State.QUEUED, State.PROTECTING, State.SENDING)
         expected = {
-            ident for ident, recipients in self.model.items()
-            if any(r["state"] in working or (r["state"] == State.DEFERRED and r["next"] <= self.now)
-                   for r in recipients.values())
+            ident
+            for ident, recipients in self.model.items()
+            if any(
+                r["state"] in working or (r["state"] == State.DEFERRED and r["next"] <= self.now)
+                for r in recipients.values()
+            )
         }
         assert set(self.outbox.due(self.now, limit=10_000)) == expected
-        waits = [0.0 if r["state"] in working else r["next"] for recipients in self.model.values()
-                 for r in recipients.values()
-                 if r["state"] in working or (r["state"] == State.DEFERRED and r["next"] < PAUSED)]
+        waits = [
+            0.0 if r["state"] in working else r["next"]
+            for recipients in self.model.values()
+            for r in recipients.values()
+            if r["state"] in working or (r["state"] == State.DEFERRED and r["next"] < PAUSED)
+        ]
         assert self.outbox.next_wakeup() == (min(waits) if waits else None)
 
     @invariant()
@@ -184,8 +182,12 @@ class OutboxMachine(RuleBasedStateMachine):
     @invariant()
     def every_reported_outcome_has_one_webhook_event(self) -> None:
         for ident, count in self.events.items():
-            bodies = [json.loads(body) for (body,) in self.outbox.db.execute(
-                "SELECT body FROM webhook_queue WHERE message=? ORDER BY id", (ident,))]
+            bodies = [
+                json.loads(body)
+                for (body,) in self.outbox.db.execute(
+                    "SELECT body FROM webhook_queue WHERE message=? ORDER BY id", (ident,)
+                )
+            ]
             assert len(bodies) == count
             assert all(SECRET not in json.dumps(b) for b in bodies)
 
@@ -197,7 +199,9 @@ class OutboxMachine(RuleBasedStateMachine):
 
 
 OutboxMachine.TestCase.settings = settings(
-    max_examples=60, stateful_step_count=30, deadline=None,
+    max_examples=60,
+    stateful_step_count=30,
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 test_outbox_state_machine = OutboxMachine.TestCase

@@ -21,6 +21,14 @@ def test_tokens_of_another_run_and_forgeries_are_refused():
     pairing = Pairing()
     good = pairing.issue()
     version, expiry, nonce, mac = good.split(".")
-    for forged in (f"{version}.{int(expiry) + 3600}.{nonce}.{mac}", f"{version}.{expiry}.other.{mac}", "",
-                   "v1...", "0" * 48, good + ".x", good.replace("v1", "v2"), "v1.1.é.x"):
+    for forged in (
+        f"{version}.{int(expiry) + 3600}.{nonce}.{mac}",
+        f"{version}.{expiry}.other.{mac}",
+        "",
+        "v1...",
+        "0" * 48,
+        good + ".x",
+        good.replace("v1", "v2"),
+        "v1.1.é.x",
+    ):
         assert not pairing.valid(forged), forged

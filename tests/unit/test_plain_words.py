@@ -19,10 +19,19 @@ from tests.plain_text import assert_plain, jargon_in
 
 SEND = Verdict(Action.SEND, "default", "")
 NO_TLS = Verdict(Action.SEND, "patient-records-end-to-end", "", tls_allowed=False)
-PORTAL_ONLY = Verdict(Action.SEND, "encrypted-archive-portal-only", "", portal_only=True,
-                      matched=(("encrypted-archive-portal-only", "portal_only"),))
-CONFIG = config_mod.from_dict({"organization": {"internal_domains": ["valleyclinic.example"]},
-                               "tls": {"required_domains": ["harborbilling.example"]}})
+PORTAL_ONLY = Verdict(
+    Action.SEND,
+    "encrypted-archive-portal-only",
+    "",
+    portal_only=True,
+    matched=(("encrypted-archive-portal-only", "portal_only"),),
+)
+CONFIG = config_mod.from_dict(
+    {
+        "organization": {"internal_domains": ["valleyclinic.example"]},
+        "tls": {"required_domains": ["harborbilling.example"]},
+    }
+)
 ME = "dr.chen@valleyclinic.example"
 
 
@@ -96,9 +105,9 @@ def test_every_routing_path_says_its_own_plain_sentence(pgp, smime, pki, partner
         "tls-server": "Sent over a verified encrypted connection (their mail service requires one).",
         "portal": "Goes to the secure portal: they get a link and a one-time code to read it.",
         "portal-only": "Goes to the secure portal, as your organization requires for this content: they get a "
-                       "link and a one-time code to read it.",
+        "link and a one-time code to read it.",
         "end-to-end": "Goes to the secure portal, because this content must be encrypted all the way to them: "
-                      "they get a link and a one-time code to read it.",
+        "they get a link and a one-time code to read it.",
         "reply-kept": says(Method.KEPT, Why.OWN_REPLY),
     }
     for name, plan in plans.items():
@@ -134,24 +143,29 @@ def test_every_detector_has_a_name_a_clinician_reads():
 
 
 def test_a_rule_without_a_message_is_not_shown_by_its_name():
-    assert plain_words.policy_reason("rule no-fax: hold_for_review", "no-fax") == \
-        "Your organization's rules require a review of this message before it leaves."
+    assert (
+        plain_words.policy_reason("rule no-fax: hold_for_review", "no-fax")
+        == "Your organization's rules require a review of this message before it leaves."
+    )
     assert "do not allow" in plain_words.policy_reason("", "x", blocks=True)
     own = "This message contains a Social Security number."
     assert plain_words.policy_reason(own, "ssn-leaves-organization") == own
 
 
 def test_draft_fields_are_named_as_the_compose_window_names_them():
-    assert plain_words.draft_problem("draft.to: 'x@' is not an email address") == \
-        "the To line: 'x@' is not an email address"
+    assert (
+        plain_words.draft_problem("draft.to: 'x@' is not an email address")
+        == "the To line: 'x@' is not an email address"
+    )
     assert plain_words.draft_problem("draft.attachments[2] (a.pdf): too big") == "attachment 3 (a.pdf): too big"
     assert plain_words.draft_problem("draft.body.content: not valid text") == "the message text: not valid text"
     assert_plain(plain_words.draft_problem("draft.from: 'x' is not an email address"))
 
 
 def test_set_up_problems_that_hold_mail_say_why_in_plain_words():
-    broken = config_mod.from_dict({"organization": {"internal_domains": ["valleyclinic.example"]},
-                                   "portal": {"url": "http://127.0.0.1:9"}})
+    broken = config_mod.from_dict(
+        {"organization": {"internal_domains": ["valleyclinic.example"]}, "portal": {"url": "http://127.0.0.1:9"}}
+    )
     holding = [p for p in readiness.problems(broken) if p.holds is not readiness.Holds.NOTHING]
     assert holding and all(p.says for p in holding)
     for problem in holding:
@@ -160,8 +174,14 @@ def test_set_up_problems_that_hold_mail_say_why_in_plain_words():
 
 
 def test_what_the_agent_does_with_a_message_it_sends_itself_is_said_plainly():
-    for methods in ([Method.PGP], [Method.SMIME, Method.INTERNAL], [Method.PORTAL, Method.TLS],
-                    [Method.PGP, Method.PORTAL, Method.INTERNAL]):
+    for methods in (
+        [Method.PGP],
+        [Method.SMIME, Method.INTERNAL],
+        [Method.PORTAL, Method.TLS],
+        [Method.PGP, Method.PORTAL, Method.INTERNAL],
+    ):
         assert_plain(plain_words.protected(methods), str(methods))
     assert "secure portal" in plain_words.protected([Method.PORTAL])
-    assert "encrypted" in plain_words.protected([Method.SMIME]) and "portal" not in plain_words.protected([Method.SMIME])
+    assert "encrypted" in plain_words.protected([Method.SMIME]) and "portal" not in plain_words.protected(
+        [Method.SMIME]
+    )

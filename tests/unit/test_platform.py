@@ -23,7 +23,12 @@ POLICY = {"relay": {"starttls": "required", "port": 587}, "organization": {"inte
 
 def test_each_os_name_gives_its_module():
     assert [type(platform.for_name(n)).__name__ for n in ("linux", "darwin", "macos", "win32", "windows")] == [
-        "Linux", "MacOS", "MacOS", "Windows", "Windows"]
+        "Linux",
+        "MacOS",
+        "MacOS",
+        "Windows",
+        "Windows",
+    ]
     assert type(platform.current()).__name__ == "Linux"  # where the tests run
 
 
@@ -76,7 +81,9 @@ def test_windows_start_at_login_is_the_run_key_of_this_user():
     assert not windows.autostart_enabled("postseal-tray")
     windows.set_autostart("postseal-tray", [r"C:\Program Files\Postseal\postseal.exe", "tray"], True)
     assert registry.value(rf"HKCU\{RUN_KEY}", "postseal-tray") == (
-        '"C:\\Program Files\\Postseal\\postseal.exe" tray', registry.REG_SZ)
+        '"C:\\Program Files\\Postseal\\postseal.exe" tray',
+        registry.REG_SZ,
+    )
     assert windows.autostart_enabled("postseal-tray")
     windows.set_autostart("postseal-tray", [], False)
     windows.set_autostart("postseal-tray", [], False)  # already off: not an error
@@ -99,19 +106,24 @@ def test_mac_start_at_login_is_a_launch_agent(tmp_path, monkeypatch):
     mac.set_autostart("postseal-tray", ["/Applications/Postseal.app/Contents/MacOS/postseal", "tray"], True)
     path = tmp_path / "Library" / "LaunchAgents" / "org.postseal.tray.plist"
     assert plistlib.loads(path.read_bytes()) == {
-        "Label": "org.postseal.tray", "RunAtLoad": True,
-        "ProgramArguments": ["/Applications/Postseal.app/Contents/MacOS/postseal", "tray"]}
+        "Label": "org.postseal.tray",
+        "RunAtLoad": True,
+        "ProgramArguments": ["/Applications/Postseal.app/Contents/MacOS/postseal", "tray"],
+    }
     assert mac.autostart_enabled("postseal-tray")
     mac.set_autostart("postseal-tray", [], False)
     assert not path.exists()
 
 
-@pytest.mark.parametrize(("name", "system", "expected"), [
-    ("linux", True, "/etc/opt/chrome/native-messaging-hosts"),
-    ("linux", False, "{home}/.config/google-chrome/NativeMessagingHosts"),
-    ("macos", True, "/Library/Google/Chrome/NativeMessagingHosts"),
-    ("macos", False, "{home}/Library/Application Support/Google/Chrome/NativeMessagingHosts"),
-])
+@pytest.mark.parametrize(
+    ("name", "system", "expected"),
+    [
+        ("linux", True, "/etc/opt/chrome/native-messaging-hosts"),
+        ("linux", False, "{home}/.config/google-chrome/NativeMessagingHosts"),
+        ("macos", True, "/Library/Google/Chrome/NativeMessagingHosts"),
+        ("macos", False, "{home}/Library/Application Support/Google/Chrome/NativeMessagingHosts"),
+    ],
+)
 def test_native_host_folders_per_os(tmp_path, monkeypatch, name, system, expected):
     monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
     folder = native_manifest.manifest_folder("chrome", system, name, home=tmp_path)
@@ -149,9 +161,13 @@ def test_the_ca_trust_steps_name_the_file_on_every_os(tmp_path):
 
 def test_windows_group_policy_is_honoured_and_locked(home, monkeypatch):
     root = r"HKLM\SOFTWARE\Policies\Postseal"
-    registry = (FakeRegistry().set_dword(rf"{root}\relay", "port", 587).set_text(rf"{root}\relay", "starttls", "required")
-                .set_list(rf"{root}\organization\internal_domains", ["clinic.example", "lab.clinic.example"])
-                .set_dword(r"HKCU\SOFTWARE\Policies\Postseal\relay", "port", 25))  # HKLM outranks the user's
+    registry = (
+        FakeRegistry()
+        .set_dword(rf"{root}\relay", "port", 587)
+        .set_text(rf"{root}\relay", "starttls", "required")
+        .set_list(rf"{root}\organization\internal_domains", ["clinic.example", "lab.clinic.example"])
+        .set_dword(r"HKCU\SOFTWARE\Policies\Postseal\relay", "port", 25)
+    )  # HKLM outranks the user's
     home.mkdir(exist_ok=True)
     (home / "config.toml").write_text('[relay]\nstarttls = "off"\n')
     monkeypatch.delenv("POSTSEAL_MANAGED_POLICY")  # the OS's own place, as on Windows
@@ -162,11 +178,14 @@ def test_windows_group_policy_is_honoured_and_locked(home, monkeypatch):
     assert not cfg.managed_error and registry.open_handles == 0
 
 
-@pytest.mark.parametrize(("value", "kind", "why"), [
-    ("587", 1, "relay.port"),  # text where IT meant a number: refused, never guessed
-    (b"\x00\x01", 3, "REG_BINARY"),
-    (70000, 4, "65535"),
-])
+@pytest.mark.parametrize(
+    ("value", "kind", "why"),
+    [
+        ("587", 1, "relay.port"),  # text where IT meant a number: refused, never guessed
+        (b"\x00\x01", 3, "REG_BINARY"),
+        (70000, 4, "65535"),
+    ],
+)
 def test_a_bad_group_policy_value_holds_mail_naming_hive_and_key(home, monkeypatch, value, kind, why):
     monkeypatch.delenv("POSTSEAL_MANAGED_POLICY")
     registry = FakeRegistry().set(r"HKLM\SOFTWARE\Policies\Postseal\relay", "port", value, kind)

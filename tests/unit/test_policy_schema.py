@@ -36,13 +36,19 @@ def config_keys() -> dict[str, object]:
 
 
 def schema_keys() -> dict[str, dict]:
-    return {f"{section}.{name}": spec for section, body in schema()["properties"].items()
-            for name, spec in body["properties"].items()}
+    return {
+        f"{section}.{name}": spec
+        for section, body in schema()["properties"].items()
+        for name, spec in body["properties"].items()
+    }
 
 
 def left_out() -> dict[str, str]:
-    return {f"{section}.{name}": why for section, body in schema()["properties"].items()
-            for name, why in body.get("x-not-in-policy", {}).items()}
+    return {
+        f"{section}.{name}": why
+        for section, body in schema()["properties"].items()
+        for name, why in body.get("x-not-in-policy", {}).items()
+    }
 
 
 def test_the_schema_is_valid_json_schema_2020_12():
@@ -125,34 +131,51 @@ def test_every_default_is_a_valid_policy_value_except_the_trial_portal_address()
     validate(policy, SOURCE)
 
 
-@pytest.mark.parametrize(("policy", "message"), [
-    ({"relay": {"hots": "mail.example"}},
-     "relay.hots: unknown key, known: ca_file, host, port, starttls, timeout, username"),
-    ({"relai": {}}, "relai: unknown section, known: accounts, ingress, network, organization, outbox, pgp, "
-                    "policy, portal, relay, secrets, smime, tls"),
-    ({"relay": {"port": "587"}}, "relay.port: must be an integer, not a string"),
-    ({"relay": {"port": 587.0}}, "relay.port: must be an integer, not a decimal number (587.0)"),
-    ({"relay": {"port": True}}, "relay.port: must be an integer, not a boolean"),
-    ({"tls": {"dane": "yes"}}, "tls.dane: must be true or false, not a string"),
-    ({"relay": {"port": 70000}}, "relay.port: must be from 1 to 65535, not 70000"),
-    ({"outbox": {"concurrency": 0}}, "outbox.concurrency: must be from 1 to 64, not 0"),
-    ({"tls": {"fallback_after_hours": math.nan}}, "tls.fallback_after_hours: must be a number, not nan"),
-    ({"tls": {"fallback_after_hours": math.inf}}, "tls.fallback_after_hours: must be a number, not inf"),
-    ({"relay": {"starttls": "requird"}}, "relay.starttls: must be one of off, opportunistic, required, not 'requird'"),
-    ({"relay": {"host": ""}}, "relay.host: must not be empty"),
-    ({"tls": {"required_domains": "lab.example"}}, "tls.required_domains: must be a list of strings, not a string"),
-    ({"network": {"dns_servers": ["9.9.9.9", 53]}}, "network.dns_servers[1]: must be a string, not an integer"),
-    ({"organization": {"internal_domains": ["@clinic.example"]}},
-     "organization.internal_domains[0]: must be a domain name such as clinic.example (no @, spaces, slashes "
-     "or port), not '@clinic.example'"),
-    ({"portal": {"url": "http://127.0.0.1:8025"}},
-     "portal.url: must be an https:// address patients can reach (set portal.allow_test_url only for a trial "
-     "on one computer), not 'http://127.0.0.1:8025'"),
-    ({"accounts": {"graph_url": "http://graph.example"}}, "accounts.graph_url: must be an https:// URL, "
-                                                           "not 'http://graph.example'"),
-    ({"relay": "mail.example"}, "relay: must be a dictionary, not a string"),
-    (["relay"], ": must be a dictionary, not a list"),
-])
+@pytest.mark.parametrize(
+    ("policy", "message"),
+    [
+        (
+            {"relay": {"hots": "mail.example"}},
+            "relay.hots: unknown key, known: ca_file, host, port, starttls, timeout, username",
+        ),
+        (
+            {"relai": {}},
+            "relai: unknown section, known: accounts, ingress, network, organization, outbox, pgp, "
+            "policy, portal, relay, secrets, smime, tls",
+        ),
+        ({"relay": {"port": "587"}}, "relay.port: must be an integer, not a string"),
+        ({"relay": {"port": 587.0}}, "relay.port: must be an integer, not a decimal number (587.0)"),
+        ({"relay": {"port": True}}, "relay.port: must be an integer, not a boolean"),
+        ({"tls": {"dane": "yes"}}, "tls.dane: must be true or false, not a string"),
+        ({"relay": {"port": 70000}}, "relay.port: must be from 1 to 65535, not 70000"),
+        ({"outbox": {"concurrency": 0}}, "outbox.concurrency: must be from 1 to 64, not 0"),
+        ({"tls": {"fallback_after_hours": math.nan}}, "tls.fallback_after_hours: must be a number, not nan"),
+        ({"tls": {"fallback_after_hours": math.inf}}, "tls.fallback_after_hours: must be a number, not inf"),
+        (
+            {"relay": {"starttls": "requird"}},
+            "relay.starttls: must be one of off, opportunistic, required, not 'requird'",
+        ),
+        ({"relay": {"host": ""}}, "relay.host: must not be empty"),
+        ({"tls": {"required_domains": "lab.example"}}, "tls.required_domains: must be a list of strings, not a string"),
+        ({"network": {"dns_servers": ["9.9.9.9", 53]}}, "network.dns_servers[1]: must be a string, not an integer"),
+        (
+            {"organization": {"internal_domains": ["@clinic.example"]}},
+            "organization.internal_domains[0]: must be a domain name such as clinic.example (no @, spaces, slashes "
+            "or port), not '@clinic.example'",
+        ),
+        (
+            {"portal": {"url": "http://127.0.0.1:8025"}},
+            "portal.url: must be an https:// address patients can reach (set portal.allow_test_url only for a trial "
+            "on one computer), not 'http://127.0.0.1:8025'",
+        ),
+        (
+            {"accounts": {"graph_url": "http://graph.example"}},
+            "accounts.graph_url: must be an https:// URL, not 'http://graph.example'",
+        ),
+        ({"relay": "mail.example"}, "relay: must be a dictionary, not a string"),
+        (["relay"], ": must be a dictionary, not a list"),
+    ],
+)
 def test_a_bad_policy_is_refused_with_one_line_naming_source_key_and_why(policy, message):
     with pytest.raises(PolicyError) as refused:
         validate(policy, SOURCE)
@@ -162,8 +185,11 @@ def test_a_bad_policy_is_refused_with_one_line_naming_source_key_and_why(policy,
 
 
 def test_a_secret_in_policy_is_refused_saying_why_and_where_it_belongs():
-    with pytest.raises(PolicyError, match=r"^/etc/postseal/policy.json relay.password: not accepted in managed "
-                                          r"policy: it is a secret.*tray"):
+    with pytest.raises(
+        PolicyError,
+        match=r"^/etc/postseal/policy.json relay.password: not accepted in managed "
+        r"policy: it is a secret.*tray",
+    ):
         validate({"relay": {"host": "mail.example", "password": "hunter2"}}, SOURCE)
 
 
@@ -198,25 +224,33 @@ HKLM = r"HKLM\SOFTWARE\Policies\Postseal"
 
 
 def test_registry_values_become_the_schema_types():
-    raw = {"tls": {"dane": 0, "mta_sts": 1, "required_domains": ["lab.example"], "fallback_after_hours": 48},
-           "relay": {"port": 587, "starttls": "required", "host": "smtp.clinic.example"}}
+    raw = {
+        "tls": {"dane": 0, "mta_sts": 1, "required_domains": ["lab.example"], "fallback_after_hours": 48},
+        "relay": {"port": 587, "starttls": "required", "host": "smtp.clinic.example"},
+    }
     policy = coerce_registry(raw, HKLM)
-    assert policy == {"tls": {"dane": False, "mta_sts": True, "required_domains": ["lab.example"],
-                              "fallback_after_hours": 48},
-                      "relay": {"port": 587, "starttls": "required", "host": "smtp.clinic.example"}}
+    assert policy == {
+        "tls": {"dane": False, "mta_sts": True, "required_domains": ["lab.example"], "fallback_after_hours": 48},
+        "relay": {"port": 587, "starttls": "required", "host": "smtp.clinic.example"},
+    }
     assert policy["tls"]["dane"] is False
     validate(policy, HKLM)
 
 
-@pytest.mark.parametrize(("raw", "message"), [
-    ({"relay": {"port": "587"}}, "relay.port: must be a number as REG_DWORD, not text (REG_SZ '587')"),
-    ({"tls": {"dane": 2}}, "tls.dane: must be 0 (off) or 1 (on) as REG_DWORD, not 2"),
-    ({"tls": {"dane": "1"}}, "tls.dane: must be 0 (off) or 1 (on) as REG_DWORD, not text (REG_SZ '1')"),
-    ({"relay": {"host": 10}}, "relay.host: must be text as REG_SZ, not a number (REG_DWORD 10)"),
-    ({"tls": {"required_domains": "lab.example"}},
-     "tls.required_domains: must be a list (a subkey of that name holding values 1, 2, …), not text "
-     "(REG_SZ 'lab.example')"),
-])
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"relay": {"port": "587"}}, "relay.port: must be a number as REG_DWORD, not text (REG_SZ '587')"),
+        ({"tls": {"dane": 2}}, "tls.dane: must be 0 (off) or 1 (on) as REG_DWORD, not 2"),
+        ({"tls": {"dane": "1"}}, "tls.dane: must be 0 (off) or 1 (on) as REG_DWORD, not text (REG_SZ '1')"),
+        ({"relay": {"host": 10}}, "relay.host: must be text as REG_SZ, not a number (REG_DWORD 10)"),
+        (
+            {"tls": {"required_domains": "lab.example"}},
+            "tls.required_domains: must be a list (a subkey of that name holding values 1, 2, …), not text "
+            "(REG_SZ 'lab.example')",
+        ),
+    ],
+)
 def test_a_registry_value_of_the_wrong_type_is_refused_not_converted(raw, message):
     with pytest.raises(PolicyError) as refused:
         coerce_registry(raw, HKLM)

@@ -41,8 +41,11 @@ LIST_SAMPLES = {
 
 
 def keys() -> list[tuple[str, str, dict]]:
-    return [(section, name, spec) for section, body in SCHEMA["properties"].items()
-            for name, spec in body["properties"].items()]
+    return [
+        (section, name, spec)
+        for section, body in SCHEMA["properties"].items()
+        for name, spec in body["properties"].items()
+    ]
 
 
 def every_key_policy() -> dict[str, dict]:
@@ -57,11 +60,13 @@ def every_key_policy() -> dict[str, dict]:
 
 # --- freshness ------------------------------------------------------------------------------------
 
+
 def test_every_generated_file_is_fresh(tmp_path, capsys):
     assert generate.main(["--out", str(tmp_path)]) == 0
     for relative in generate.OUTPUTS:
         assert (tmp_path / relative).read_bytes() == (REPOSITORY / relative).read_bytes(), (
-            f"{relative} is stale: run make policy-templates and commit the result")
+            f"{relative} is stale: run make policy-templates and commit the result"
+        )
     capsys.readouterr()
     assert generate.main(["--out", str(tmp_path), "--check"]) == 0
     adml = tmp_path / "installers/windows/en-US/postseal.adml"
@@ -72,12 +77,19 @@ def test_every_generated_file_is_fresh(tmp_path, capsys):
 
 def test_the_generator_runs_as_a_module_and_finds_this_checkout_fresh():
     env = {**os.environ, "PYTHONPATH": str(REPOSITORY)}
-    result = subprocess.run([sys.executable, "-m", "installers.generate", "--check"], cwd=REPOSITORY, env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "installers.generate", "--check"],
+        cwd=REPOSITORY,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
 
 
 # --- Windows: ADMX and ADML ---------------------------------------------------------------------
+
 
 def admx() -> ET.Element:
     return ET.parse(REPOSITORY / "installers/windows/postseal.admx").getroot()
@@ -95,16 +107,16 @@ def test_every_string_and_presentation_the_admx_names_is_in_the_adml():
     for element in admx().iter():
         for value in element.attrib.values():
             if value.startswith("$(string."):
-                referenced.add(value[len("$(string."):-1])
+                referenced.add(value[len("$(string.") : -1])
             elif value.startswith("$(presentation."):
-                assert value[len("$(presentation."):-1] in presentations, value
+                assert value[len("$(presentation.") : -1] in presentations, value
     assert referenced <= strings, referenced - strings
     for policy in admx().iterfind(".//p:policy", NS):
         element_ids = {e.get("id") for e in policy.iterfind("p:elements/*", NS)}
         if not element_ids:
             assert policy.get("presentation") is None
             continue
-        shown = presentations[policy.get("presentation")[len("$(presentation."):-1]]
+        shown = presentations[policy.get("presentation")[len("$(presentation.") : -1]]
         assert {control.get("refId") for control in shown} == element_ids, policy.get("name")
 
 
@@ -154,8 +166,9 @@ def group_policy_writes(policy: dict[str, dict], hive: str = "HKLM") -> FakeRegi
             element = definition.find("p:elements/*", NS)
             if element is None:  # on/off: the policy's own enabled or disabled value
                 state = "p:enabledValue" if value else "p:disabledValue"
-                registry.set_dword(key, definition.get("valueName"),
-                                   int(definition.find(f"{state}/p:decimal", NS).get("value")))
+                registry.set_dword(
+                    key, definition.get("valueName"), int(definition.find(f"{state}/p:decimal", NS).get("value"))
+                )
             elif element.tag.endswith("decimal"):
                 assert int(element.get("minValue")) <= value <= int(element.get("maxValue"))
                 registry.set_dword(key, element.get("valueName"), int(value))
@@ -182,6 +195,7 @@ def test_the_adml_text_has_no_padding_gpedit_would_show():
 
 # --- macOS: configuration profile and Jamf schema -------------------------------------------------
 
+
 def profile() -> dict:
     return plistlib.loads((REPOSITORY / "installers/macos/postseal.mobileconfig").read_bytes())
 
@@ -205,7 +219,8 @@ def test_the_profile_is_a_configuration_with_stable_unique_identifiers():
 
 
 def test_the_profiles_managed_preferences_are_the_example_policy_and_the_agent_honours_them(
-        home, tmp_path, monkeypatch):
+    home, tmp_path, monkeypatch
+):
     content = payload("com.apple.ManagedClient.preferences")["PayloadContent"]
     settings = content[DOMAIN]["Forced"][0]["mcx_preference_settings"]
     assert settings == EXAMPLE
@@ -257,6 +272,7 @@ def test_the_jamf_schema_offers_every_key_with_the_schemas_limits():
 
 # --- Linux and the docs -----------------------------------------------------------------------
 
+
 def test_the_linux_example_is_the_schemas_example_and_the_agent_honours_it(home, monkeypatch):
     path = REPOSITORY / "installers/linux/policy.json.example"
     example = json.loads(path.read_text(encoding="utf-8"))
@@ -277,7 +293,9 @@ def test_the_reference_documents_every_key_and_where_it_goes_in_the_registry():
     assert "`relay.password` cannot be set by policy" in text
 
 
-@pytest.mark.parametrize("relative", ["installers/macos/jamf-schema.json", "installers/linux/policy.json.example",
-                                      "agent/policy_schema.json"])
+@pytest.mark.parametrize(
+    "relative",
+    ["installers/macos/jamf-schema.json", "installers/linux/policy.json.example", "agent/policy_schema.json"],
+)
 def test_json_templates_parse(relative):
     json.loads((REPOSITORY / relative).read_text(encoding="utf-8"))

@@ -111,9 +111,13 @@ def test_a_version_2_sqlite_store_gives_its_messages_to_the_local_agent_and_tell
     root.mkdir()
     db = sqlite3.connect(root / "portal.db")
     db.executescript(SCHEMA)
-    db.executemany("INSERT INTO messages (id, sender, recipient, created, expires, size) VALUES (?,?,?,?,?,?)",
-                   [("old-expired-0123456", "a@c.example", "p@m.example", 0, 1000, 64),
-                    ("old-current-0123456", "a@c.example", "p@m.example", 0, time.time() + 600, 64)])
+    db.executemany(
+        "INSERT INTO messages (id, sender, recipient, created, expires, size) VALUES (?,?,?,?,?,?)",
+        [
+            ("old-expired-0123456", "a@c.example", "p@m.example", 0, 1000, 64),
+            ("old-current-0123456", "a@c.example", "p@m.example", 0, time.time() + 600, 64),
+        ],
+    )
     db.execute("PRAGMA user_version=2")
     db.commit()
     db.close()

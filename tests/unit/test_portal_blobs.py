@@ -11,15 +11,7 @@ import boto3
 import pytest
 
 from agent.demo_world import free_port
-from agent.portal.blobs import (
-    BlobConflict,
-    BlobError,
-    BlobKeyRefused,
-    BlobStore,
-    FileBlobStore,
-    S3BlobStore,
-    check_key,
-)
+from agent.portal.blobs import BlobConflict, BlobError, BlobKeyRefused, BlobStore, FileBlobStore, S3BlobStore, check_key
 from tests.portal_s3 import create_bucket
 
 BUCKET = "postseal-blobs"
@@ -41,8 +33,13 @@ def blobs(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStore:
     endpoint = request.getfixturevalue("s3_endpoint")
     request.getfixturevalue("aws_env")
     # A prefix per test: each test sees an empty store in the one bucket.
-    return S3BlobStore(BUCKET, prefix=f"t{os.urandom(6).hex()}", endpoint_url=endpoint,
-                       region="us-east-1", conditional=request.param == "s3")
+    return S3BlobStore(
+        BUCKET,
+        prefix=f"t{os.urandom(6).hex()}",
+        endpoint_url=endpoint,
+        region="us-east-1",
+        conditional=request.param == "s3",
+    )
 
 
 def stored(blobs: BlobStore) -> dict[str, bytes]:
@@ -51,8 +48,9 @@ def stored(blobs: BlobStore) -> dict[str, bytes]:
         return {str(p.relative_to(blobs.root)): p.read_bytes() for p in blobs.root.rglob("*") if p.is_file()}
     client = raw_s3(blobs.client.meta.endpoint_url)
     listing = client.list_objects_v2(Bucket=BUCKET, Prefix=blobs.prefix).get("Contents", [])
-    return {o["Key"][len(blobs.prefix):]: client.get_object(Bucket=BUCKET, Key=o["Key"])["Body"].read()
-            for o in listing}
+    return {
+        o["Key"][len(blobs.prefix) :]: client.get_object(Bucket=BUCKET, Key=o["Key"])["Body"].read() for o in listing
+    }
 
 
 def test_put_get_delete(blobs: BlobStore) -> None:
@@ -113,8 +111,21 @@ def test_only_bytes_pass_and_are_kept_as_given(blobs: BlobStore) -> None:
         assert head["Metadata"] == {}
 
 
-@pytest.mark.parametrize("key", ["", "../escape", "blobs/../../x", "/abs", ".hidden", "a//b",
-                                 "blobs/name with space", "blobs/ü", "blobs/.", "a/b/c/d/e"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "",
+        "../escape",
+        "blobs/../../x",
+        "/abs",
+        ".hidden",
+        "a//b",
+        "blobs/name with space",
+        "blobs/ü",
+        "blobs/.",
+        "a/b/c/d/e",
+    ],
+)
 def test_bad_keys_are_refused(blobs: BlobStore, key: str) -> None:
     with pytest.raises(BlobKeyRefused, match="not allowed"):
         check_key(key)
@@ -167,8 +178,7 @@ def test_file_store_error_names_folder_and_key(tmp_path: Path) -> None:
 
 def test_s3_missing_bucket_is_one_clear_error(s3_endpoint: str, aws_env: None) -> None:
     blobs = S3BlobStore("no-such-bucket", endpoint_url=s3_endpoint, region="us-east-1", attempts=1)
-    for call in (lambda: blobs.put("blobs/m", b"x"), lambda: blobs.get("blobs/m"),
-                 lambda: blobs.delete("blobs/m")):
+    for call in (lambda: blobs.put("blobs/m", b"x"), lambda: blobs.get("blobs/m"), lambda: blobs.delete("blobs/m")):
         with pytest.raises(BlobError) as err:
             call()
         assert str(err.value).startswith("object store s3://no-such-bucket/blobs/m: cannot ")
@@ -177,14 +187,21 @@ def test_s3_missing_bucket_is_one_clear_error(s3_endpoint: str, aws_env: None) -
 
 
 def test_s3_unreachable_endpoint_is_one_clear_error(aws_env: None) -> None:
-    blobs = S3BlobStore(BUCKET, prefix="p", endpoint_url=f"http://127.0.0.1:{free_port()}",
-                        region="us-east-1", attempts=2, connect_timeout=2)
+    blobs = S3BlobStore(
+        BUCKET,
+        prefix="p",
+        endpoint_url=f"http://127.0.0.1:{free_port()}",
+        region="us-east-1",
+        attempts=2,
+        connect_timeout=2,
+    )
     with pytest.raises(BlobError, match=rf"^object store s3://{BUCKET}/p/blobs/m: cannot read: .*127\.0\.0\.1"):
         blobs.get("blobs/m")
 
 
-def test_s3_without_credentials_is_one_clear_error(s3_endpoint: str, aws_env: None,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_s3_without_credentials_is_one_clear_error(
+    s3_endpoint: str, aws_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     blobs = S3BlobStore(BUCKET, endpoint_url=s3_endpoint, region="us-east-1", attempts=1)
@@ -203,8 +220,9 @@ def test_readiness(blobs: BlobStore, s3_endpoint: str, aws_env: None, tmp_path: 
         missing = S3BlobStore("no-such-bucket", endpoint_url=s3_endpoint, region="us-east-1", attempts=1)
         with pytest.raises(BlobError, match=r"^object store s3://no-such-bucket/: not reachable: no such bucket"):
             missing.check()
-        down = S3BlobStore(BUCKET, endpoint_url=f"http://127.0.0.1:{free_port()}", region="us-east-1",
-                           attempts=1, connect_timeout=2)
+        down = S3BlobStore(
+            BUCKET, endpoint_url=f"http://127.0.0.1:{free_port()}", region="us-east-1", attempts=1, connect_timeout=2
+        )
         with pytest.raises(BlobError, match=rf"^object store s3://{BUCKET}/: not reachable: .*127\.0\.0\.1"):
             down.check()
 
@@ -233,9 +251,12 @@ def test_s3_retries_are_botocores_and_bounded(aws_env: None) -> None:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        blobs = S3BlobStore(BUCKET, endpoint_url=f"http://127.0.0.1:{server.server_port}",
-                            region="us-east-1", attempts=3)
-        with pytest.raises(BlobError, match=rf"^object store s3://{BUCKET}/blobs/m: cannot read: SlowDown \(HTTP 503\)"):
+        blobs = S3BlobStore(
+            BUCKET, endpoint_url=f"http://127.0.0.1:{server.server_port}", region="us-east-1", attempts=3
+        )
+        with pytest.raises(
+            BlobError, match=rf"^object store s3://{BUCKET}/blobs/m: cannot read: SlowDown \(HTTP 503\)"
+        ):
             blobs.get("blobs/m")
     finally:
         server.shutdown()

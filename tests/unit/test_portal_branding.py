@@ -24,18 +24,29 @@ from agent.portal.server import create_app
 from agent.portal.store import SqlitePortalStore
 from agent.protect.portal import PortalClient, PortalProtector, notice
 
-VALLEY = {"name": "Valley Family Clinic", "primary_color": "#1F6F5C", "accent_color": "#f2a900",
-          "support_email": "help@valleyclinic.example", "support_phone": "+1 555 0100",
-          "support_url": "https://valleyclinic.example/contact"}
+VALLEY = {
+    "name": "Valley Family Clinic",
+    "primary_color": "#1F6F5C",
+    "accent_color": "#f2a900",
+    "support_email": "help@valleyclinic.example",
+    "support_phone": "+1 555 0100",
+    "support_url": "https://valleyclinic.example/contact",
+}
 
 
 def png(width: int = 4, height: int = 2) -> bytes:
     """A real PNG (RGB, one filter byte per row), made with zlib as the format says."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
     rows = b"".join(b"\0" + b"\x1f\x6f\x5c" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 def test_a_full_branding_is_read_and_colours_are_kept_lowercase(tmp_path: Path):
@@ -43,11 +54,21 @@ def test_a_full_branding_is_read_and_colours_are_kept_lowercase(tmp_path: Path):
     branding = Branding.from_mapping({**VALLEY, "logo": "logo.png"}, base=tmp_path)
     assert branding.name == "Valley Family Clinic" and branding.primary_color == "#1f6f5c"
     assert branding.logo.content_type == "image/png" and branding.logo.data == png()
-    assert branding.public() == {"name": "Valley Family Clinic", "logo": "/static/logo",
-                                 "primary_color": "#1f6f5c", "accent_color": "#f2a900", "support": {
-        "email": "help@valleyclinic.example", "phone": "+1 555 0100", "url": "https://valleyclinic.example/contact"}}
-    assert branding.contact_line() == ("Questions? Contact Valley Family Clinic: +1 555 0100, "
-                                       "help@valleyclinic.example, https://valleyclinic.example/contact.")
+    assert branding.public() == {
+        "name": "Valley Family Clinic",
+        "logo": "/static/logo",
+        "primary_color": "#1f6f5c",
+        "accent_color": "#f2a900",
+        "support": {
+            "email": "help@valleyclinic.example",
+            "phone": "+1 555 0100",
+            "url": "https://valleyclinic.example/contact",
+        },
+    }
+    assert branding.contact_line() == (
+        "Questions? Contact Valley Family Clinic: +1 555 0100, "
+        "help@valleyclinic.example, https://valleyclinic.example/contact."
+    )
 
 
 def test_the_default_is_neutral():
@@ -56,20 +77,23 @@ def test_the_default_is_neutral():
     assert DEFAULT.public()["support"] == {"email": "", "phone": "", "url": ""}
 
 
-@pytest.mark.parametrize(("table", "named"), [
-    ({"colour": "#ffffff"}, "colour: unknown key"),
-    ({"primary_color": "blue"}, "primary_color: must be a colour written #RRGGBB"),
-    ({"accent_color": "#fff"}, "accent_color: must be a colour written #RRGGBB"),
-    ({"primary_color": "#0b5cad; } body { display: none"}, "primary_color: must be a colour"),
-    ({"support_email": "help at clinic"}, "support_email: must be an e-mail address"),
-    ({"support_phone": "call us"}, "support_phone: must be a phone number"),
-    ({"support_url": "http://valleyclinic.example"}, "support_url: must be an https:// address"),
-    ({"support_url": "javascript:alert(1)"}, "support_url: must be an https:// address"),
-    ({"name": 42}, "name: must be text"),
-    ({"name": "Valley\nClinic"}, "name: must not hold control characters"),
-    ({"name": "V" * 121}, "name: over 120 characters"),
-    ({"logo": "missing.png"}, "logo: .*missing.png cannot be read"),
-])
+@pytest.mark.parametrize(
+    ("table", "named"),
+    [
+        ({"colour": "#ffffff"}, "colour: unknown key"),
+        ({"primary_color": "blue"}, "primary_color: must be a colour written #RRGGBB"),
+        ({"accent_color": "#fff"}, "accent_color: must be a colour written #RRGGBB"),
+        ({"primary_color": "#0b5cad; } body { display: none"}, "primary_color: must be a colour"),
+        ({"support_email": "help at clinic"}, "support_email: must be an e-mail address"),
+        ({"support_phone": "call us"}, "support_phone: must be a phone number"),
+        ({"support_url": "http://valleyclinic.example"}, "support_url: must be an https:// address"),
+        ({"support_url": "javascript:alert(1)"}, "support_url: must be an https:// address"),
+        ({"name": 42}, "name: must be text"),
+        ({"name": "Valley\nClinic"}, "name: must not hold control characters"),
+        ({"name": "V" * 121}, "name: over 120 characters"),
+        ({"logo": "missing.png"}, "logo: .*missing.png cannot be read"),
+    ],
+)
 def test_a_wrong_key_is_one_line_naming_where_and_the_key(table, named, tmp_path):
     with pytest.raises(ValueError, match=rf"^/etc/postseal/portal.toml: branding\.{named}") as refused:
         Branding.from_mapping(table, "/etc/postseal/portal.toml: branding", base=tmp_path)
@@ -100,15 +124,17 @@ def test_dates_are_written_for_people():
 
 
 def test_the_code_mail_names_the_clinic_and_how_to_reach_it():
-    raw = system_mail.code_mail("dr.chen@valleyclinic.example", "maria@mailbox.example", "123456", "Org name",
-                                Branding.from_mapping(VALLEY))
+    raw = system_mail.code_mail(
+        "dr.chen@valleyclinic.example", "maria@mailbox.example", "123456", "Org name", Branding.from_mapping(VALLEY)
+    )
     mail = message_from_bytes(raw, policy=policy.default)
     body = mail.get_body(("plain",)).get_content()
     assert mail["Subject"] == "Your code for the secure message from Valley Family Clinic"
     assert "Valley Family Clinic secure messages" in mail["From"]
     assert "Your code is 123456" in body and "+1 555 0100" in body and "help@valleyclinic.example" in body
-    plain = message_from_bytes(system_mail.code_mail("a@b.example", "c@d.example", "654321", "Org name"),
-                               policy=policy.default)
+    plain = message_from_bytes(
+        system_mail.code_mail("a@b.example", "c@d.example", "654321", "Org name"), policy=policy.default
+    )
     assert plain["Subject"] == "Your code for the secure message from Org name"  # no branding: the org's name
 
 
@@ -127,6 +153,7 @@ def run_portal(app: web.Application) -> tuple[str, callable]:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
         loop.close()
+
     return f"http://127.0.0.1:{port}", stop
 
 
@@ -139,8 +166,15 @@ def test_the_notice_carries_the_portals_branding_and_a_friendly_date(tmp_path: P
         message = EmailMessage()
         message["From"], message["Subject"] = "Dr. Chen <dr.chen@valleyclinic.example>", "Labs"
         expires = time.mktime((2026, 12, 15, 12, 0, 0, 0, 0, -1))
-        raw = notice(message, "dr.chen@valleyclinic.example", "maria@mailbox.example", f"{url}/m/x#k",
-                     "Org name", expires, branding)
+        raw = notice(
+            message,
+            "dr.chen@valleyclinic.example",
+            "maria@mailbox.example",
+            f"{url}/m/x#k",
+            "Org name",
+            expires,
+            branding,
+        )
     finally:
         stop()
         store.close()
@@ -172,15 +206,22 @@ def test_the_page_gets_the_branding_as_json_a_style_sheet_and_a_sandboxed_logo(t
             async with aiohttp.ClientSession() as session:
                 for path in ("/api/v1/branding", "/static/brand.css", "/static/logo", "/m/a-message-0123456789"):
                     async with session.get(f"http://127.0.0.1:{port}{path}") as response:
-                        out[path] = (response.status, response.content_type, await response.text(),
-                                     response.headers["Content-Security-Policy"])
+                        out[path] = (
+                            response.status,
+                            response.content_type,
+                            await response.text(),
+                            response.headers["Content-Security-Policy"],
+                        )
         finally:
             await runner.cleanup()
         return out
 
     got = asyncio.run(fetch())
     store.close()
-    assert got["/api/v1/branding"][:2] == (200, "application/json") and "Valley Family Clinic" in got["/api/v1/branding"][2]
+    assert (
+        got["/api/v1/branding"][:2] == (200, "application/json")
+        and "Valley Family Clinic" in got["/api/v1/branding"][2]
+    )
     assert got["/static/brand.css"][:2] == (200, "text/css") and "--brand: #1f6f5c" in got["/static/brand.css"][2]
     status, kind, _, csp = got["/static/logo"]
     assert (status, kind) == (200, "image/svg+xml") and "sandbox" in csp and "script-src" not in csp

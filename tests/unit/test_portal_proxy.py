@@ -49,8 +49,9 @@ def test_forwarded_headers_count_only_from_trusted_peers() -> None:
         app = web.Application(middlewares=[proxy.forwarded(trusted)])
         app.router.add_get("/", echo)
         async with TestClient(TestServer(app, host="127.0.0.1")) as client:
-            response = await client.get("/", headers={"X-Forwarded-For": "1.2.3.4, 203.0.113.9",
-                                                      "X-Forwarded-Proto": "https"})
+            response = await client.get(
+                "/", headers={"X-Forwarded-For": "1.2.3.4, 203.0.113.9", "X-Forwarded-Proto": "https"}
+            )
             return await response.json()
 
     assert run(ask(LOOPBACK)) == {"remote": "203.0.113.9", "scheme": "https", "secure": True}
@@ -67,11 +68,15 @@ def portal(tmp_path: Path, mailed: list[str], **settings) -> tuple[web.Applicati
 
 def test_public_url_decides_host_origin_and_cookie(tmp_path: Path) -> None:
     mailed: list[str] = []
-    app, store = portal(tmp_path, mailed, public_url="https://portal.clinic.example",
-                        allowed_hosts=["portal.clinic.example"], trusted_proxies=LOOPBACK)
+    app, store = portal(
+        tmp_path,
+        mailed,
+        public_url="https://portal.clinic.example",
+        allowed_hosts=["portal.clinic.example"],
+        trusted_proxies=LOOPBACK,
+    )
     base = f"/api/v1/messages/{IDENT}"
-    good = {"Host": "portal.clinic.example", "Origin": "https://portal.clinic.example",
-            "X-Forwarded-Proto": "https"}
+    good = {"Host": "portal.clinic.example", "Origin": "https://portal.clinic.example", "X-Forwarded-Proto": "https"}
 
     async def go() -> None:
         async with TestClient(TestServer(app, host="127.0.0.1")) as client:
@@ -85,11 +90,15 @@ def test_public_url_decides_host_origin_and_cookie(tmp_path: Path) -> None:
             assert (await client.post(f"{base}/code", headers={**good, "Origin": here})).status == 403
             assert (await client.post(f"{base}/code", headers=good)).status == 202
             # Plain http on this hop and no X-Forwarded-Proto: the cookie is Secure all the same.
-            answer = await client.post(f"{base}/session", json={"code": mailed[-1]},
-                                       headers={"Host": "portal.clinic.example", "Origin": good["Origin"]})
+            answer = await client.post(
+                f"{base}/session",
+                json={"code": mailed[-1]},
+                headers={"Host": "portal.clinic.example", "Origin": good["Origin"]},
+            )
             assert answer.status == 200, await answer.text()
             cookie = answer.headers["Set-Cookie"]
             assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+
     try:
         run(go())
     finally:
@@ -121,6 +130,7 @@ def test_readyz_names_what_fails(tmp_path: Path) -> None:
             assert status == 503 and set(body["failing"]) == {"blobs", "database"}
             assert body["failing"]["database"].startswith("not answering (")
             assert (await client.get("/healthz")).status == 200  # the process is still up
+
     try:
         run(go())
     finally:
@@ -134,13 +144,18 @@ def test_access_log_has_route_templates_and_no_ids_addresses_or_queries(tmp_path
 
     async def go() -> None:
         server = TestServer(app, host="127.0.0.1")
-        await server.start_server(access_log_class=logs.AccessLogger,
-                                  access_log=logging.getLogger("agent.portal.access"))
+        await server.start_server(
+            access_log_class=logs.AccessLogger, access_log=logging.getLogger("agent.portal.access")
+        )
         async with TestClient(server) as client:
             await client.post(f"/api/v1/messages/{IDENT}/code")
-            await client.post(f"/api/v1/messages/{IDENT}/session?code={mailed[-1]}", json={"code": mailed[-1]},
-                              cookies={"ps_session": "cookie-secret-value"})
+            await client.post(
+                f"/api/v1/messages/{IDENT}/session?code={mailed[-1]}",
+                json={"code": mailed[-1]},
+                cookies={"ps_session": "cookie-secret-value"},
+            )
             await client.get("/nowhere?email=maria@mailbox.example")
+
     try:
         run(go())
         logging.getLogger("agent.portal.test").warning("relay said: 550 <maria@mailbox.example> unknown")
@@ -149,8 +164,10 @@ def test_access_log_has_route_templates_and_no_ids_addresses_or_queries(tmp_path
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     access = [entry for entry in lines if entry["logger"] == "agent.portal.access"]
     assert [(e["method"], e["route"], e["status"]) for e in access] == [
-        ("POST", "/api/v1/messages/{id}/code", 202), ("POST", "/api/v1/messages/{id}/session", 200),
-        ("GET", "(no route)", 404)]
+        ("POST", "/api/v1/messages/{id}/code", 202),
+        ("POST", "/api/v1/messages/{id}/session", 200),
+        ("GET", "(no route)", 404),
+    ]
     assert all({"time", "level", "message", "duration_ms"} <= set(e) for e in access)
     assert lines[-1]["message"] == "relay said: 550 <[address]> unknown"
     text = out.getvalue()

@@ -14,13 +14,21 @@ def test_in_reply_to_carries_angle_brackets_and_references_keep_the_thread():
     assert thread_ids("a1@clinic.example", "") == ("<a1@clinic.example>", "<a1@clinic.example>")
     assert thread_ids("<a1@clinic.example>", "") == ("<a1@clinic.example>", "<a1@clinic.example>")
     assert thread_ids("a2@clinic.example", "<a0@x.example>\r\n <a1@clinic.example>") == (
-        "<a2@clinic.example>", "<a0@x.example> <a1@clinic.example> <a2@clinic.example>")
+        "<a2@clinic.example>",
+        "<a0@x.example> <a1@clinic.example> <a2@clinic.example>",
+    )
     assert thread_ids("", "<a0@x.example>") == ("", "")
 
 
 def test_the_reply_threads_under_the_original_and_its_encrypted_copy_says_only_what_it_is():
-    raw = reply_message(CLINICIAN, PATIENT, "Your visit on November 23", "visit-1@valleyclinic.example",
-                        {"text": "Thank you", "attachments": []}, "<earlier@valleyclinic.example>")
+    raw = reply_message(
+        CLINICIAN,
+        PATIENT,
+        "Your visit on November 23",
+        "visit-1@valleyclinic.example",
+        {"text": "Thank you", "attachments": []},
+        "<earlier@valleyclinic.example>",
+    )
     message = message_from_bytes(raw, policy=policy.default)
     assert message["In-Reply-To"] == "<visit-1@valleyclinic.example>"
     assert message["References"] == "<earlier@valleyclinic.example> <visit-1@valleyclinic.example>"

@@ -29,8 +29,9 @@ def test_the_sweeper_runs_in_the_served_app(tmp_path: Path, json_log) -> None:
     store.put(EXPIRED, b"\x02" * 64, "dr@clinic.example", "maria@mailbox.example", time.time() - 10)
     store.put(ALIVE, b"\x03" * 64, "dr@clinic.example", "maria@mailbox.example", time.time() + 3600)
     store.close()
-    settings = PortalSettings(sweep_grace_seconds=5, sweep_interval_seconds=3600,
-                              mail=MailSettings(port=2525, starttls="off"))
+    settings = PortalSettings(
+        sweep_grace_seconds=5, sweep_interval_seconds=3600, mail=MailSettings(port=2525, starttls="off")
+    )
 
     async def go() -> None:
         async with TestClient(TestServer(serve.build(settings, home), host="127.0.0.1")) as client:
@@ -40,6 +41,7 @@ def test_the_sweeper_runs_in_the_served_app(tmp_path: Path, json_log) -> None:
             while "sweep: ciphertext" not in out.getvalue():
                 assert time.monotonic() < deadline, "the sweeper did not delete the expired ciphertext"
                 await asyncio.sleep(0.05)
+
     asyncio.run(go())
     assert not (home / "portal" / "blobs" / EXPIRED).exists()
     assert (home / "portal" / "blobs" / ALIVE).exists()
@@ -76,8 +78,9 @@ def test_the_systemd_unit_verifies(tmp_path: Path) -> None:
         unit = tmp_path / folder / "postseal-portal@8025.service"
         unit.parent.mkdir()
         unit.write_text(text.replace("/opt/postseal/bin/postseal", str(program)))
-        return subprocess.run(["systemd-analyze", "verify", str(unit)], env=env, capture_output=True, text=True,
-                              timeout=60, check=False)
+        return subprocess.run(
+            ["systemd-analyze", "verify", str(unit)], env=env, capture_output=True, text=True, timeout=60, check=False
+        )
 
     result = verify(text, "good")
     assert result.returncode == 0 and not (result.stdout + result.stderr).strip(), result.stdout + result.stderr

@@ -26,7 +26,11 @@ def test_a_message_is_stored_once_and_read_back(store):
     assert not store.put(IDENT, b"other", "x@y.example", "z@y.example", time.time() + 10)
     sealed = store.get(IDENT)
     assert (sealed.sender, sealed.recipient, sealed.size, sealed.code_tries) == (
-        "dr.chen@valleyclinic.example", "maria@mailbox.example", 64, 0)
+        "dr.chen@valleyclinic.example",
+        "maria@mailbox.example",
+        64,
+        0,
+    )
     assert sealed.codes_sent == () and sealed.revoked is None and sealed.passcode is None
     assert store.blob(IDENT) == BLOB
     assert store.get("no-such-message") is None and store.blob("no-such-message") is None
@@ -62,7 +66,12 @@ def test_five_wrong_tries_lock_and_void_the_code_and_a_locked_message_counts_not
     now = time.time()
     store.issue_code(IDENT, "h1", now + 600, (), (now,), now)
     assert [store.count_wrong_try(IDENT, 5, now + 600, now) for _ in range(5)] == [
-        (1, False), (2, False), (3, False), (4, False), (5, True)]
+        (1, False),
+        (2, False),
+        (3, False),
+        (4, False),
+        (5, True),
+    ]
     assert store.count_wrong_try(IDENT, 5, now + 600, now) is None
     sealed = store.get(IDENT)
     assert sealed.locked_until == now + 600 and sealed.code_hash is None and sealed.code_tries == 0
@@ -141,7 +150,10 @@ def rate_rows(store) -> list[tuple]:
 def test_a_rate_counts_hits_in_a_fixed_window_and_starts_again_in_the_next(store):
     start = 1_800_000_000.0  # a window's first second
     assert [store.hit("attempts:203.0.113.7", 60, start + n) for n in range(3)] == [
-        (1, start + 60), (2, start + 60), (3, start + 60)]
+        (1, start + 60),
+        (2, start + 60),
+        (3, start + 60),
+    ]
     assert store.hit("attempts:198.51.100.2", 60, start) == (1, start + 60)  # another key counts apart
     assert store.hit("attempts:203.0.113.7", 60, start + 60) == (1, start + 120)
     # A hit stamped a little in the past (another instance's clock) joins the newer window.

@@ -95,8 +95,10 @@ def test_a_store_of_the_previous_version_sweeps_its_expired_messages_once_more(t
     root.mkdir()
     db = sqlite3.connect(root / "portal.db", isolation_level=None)
     migrate_sqlite(db, "portal store", root / "portal.db", MIGRATIONS[:4])
-    db.execute("INSERT INTO messages (id, sender, recipient, created, expires, size) VALUES (?,?,?,?,?,?)",
-               ("old-expired-01234", "a@c.example", "p@m.example", 0, 1000, 32))
+    db.execute(
+        "INSERT INTO messages (id, sender, recipient, created, expires, size) VALUES (?,?,?,?,?,?)",
+        ("old-expired-01234", "a@c.example", "p@m.example", 0, 1000, 32),
+    )
     db.close()
     FileBlobStore(root).put(message_key("old-expired-01234"), BLOB)
     store = SqlitePortalStore(root)

@@ -28,8 +28,9 @@ def blobs(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStore:
     if request.param == "files":
         return FileBlobStore(tmp_path / "blob-store")
     request.getfixturevalue("aws_env")
-    return S3BlobStore(BUCKET, prefix=f"t{time.time_ns()}", endpoint_url=request.getfixturevalue("s3_endpoint"),
-                       region="us-east-1")
+    return S3BlobStore(
+        BUCKET, prefix=f"t{time.time_ns()}", endpoint_url=request.getfixturevalue("s3_endpoint"), region="us-east-1"
+    )
 
 
 @pytest.fixture
@@ -78,8 +79,9 @@ def test_revoked_messages_are_not_swept_again(store: SqlitePortalStore, blobs: B
     assert sweep(store, blobs, now=t0 + 2 * HOUR, grace_seconds=HOUR).swept == []
 
 
-def test_a_failing_blob_store_is_reported_and_the_sweep_goes_on(store: SqlitePortalStore, s3_endpoint: str,
-                                                                 aws_env: None) -> None:
+def test_a_failing_blob_store_is_reported_and_the_sweep_goes_on(
+    store: SqlitePortalStore, s3_endpoint: str, aws_env: None
+) -> None:
     t0 = 1_900_000_000.0
     for ident in ("m-a", "m-b"):
         assert store.put(ident, b"c", "dr.chen@valleyclinic.example", "pat@example.org", t0)

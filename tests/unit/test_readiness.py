@@ -30,8 +30,16 @@ def test_a_clinic_set_up_as_it_should_be_has_no_problem():
     assert readiness.problems(config()) == ()
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:8025", "https://localhost/portal", "https://[::1]:8443",
-                                 "https://portal.localhost", "http://portal.valleyclinic.example"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8025",
+        "https://localhost/portal",
+        "https://[::1]:8443",
+        "https://portal.localhost",
+        "http://portal.valleyclinic.example",
+    ],
+)
 def test_a_portal_url_no_patient_can_open_holds_portal_mail(url):
     found = readiness.problems(config(portal={"url": url}))
     assert [(p.code, p.holds) for p in found] == [("portal_url_unreachable", Holds.PORTAL)]
@@ -45,8 +53,10 @@ def test_a_trial_portal_said_so_is_reported_but_neither_held_nor_a_warning():
 
 def test_the_defaults_of_a_fresh_install_hold_portal_mail_and_warn():
     # No config at all: what a clinician who installs by hand gets before `postseal init`.
-    assert codes(config_mod.from_dict({})) == {"portal_url_unreachable": Holds.PORTAL,
-                                               "no_internal_domains": Holds.NOTHING}
+    assert codes(config_mod.from_dict({})) == {
+        "portal_url_unreachable": Holds.PORTAL,
+        "no_internal_domains": Holds.NOTHING,
+    }
 
 
 def test_no_internal_domains_and_a_clear_relay_only_warn():

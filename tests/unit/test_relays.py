@@ -38,6 +38,7 @@ def test_a_held_session_is_released_when_the_relay_stops() -> None:
                 client.sendmail("a@clinic.example", ["b@partner.example"], b"Subject: x\r\n\r\nhello\r\n")
         except smtplib.SMTPException as exc:
             answers.append(exc)
+
     assert isinstance(holds, Holds) and not isinstance(RefusesDomain("x"), Holds)
     with relay_with(holds) as port:
         sender = threading.Thread(target=send, args=(port,))

@@ -10,7 +10,10 @@ from agent.routing import route
 SEND = Verdict(Action.SEND, "default", "")
 NO_TLS = Verdict(Action.SEND, "phi-never-tls", "", tls_allowed=False)
 CONFIG = config_mod.from_dict(
-    {"organization": {"internal_domains": ["valleyclinic.example"]}, "tls": {"required_domains": ["harborbilling.example"]}}
+    {
+        "organization": {"internal_domains": ["valleyclinic.example"]},
+        "tls": {"required_domains": ["harborbilling.example"]},
+    }
 )
 
 
@@ -24,9 +27,20 @@ def store(home):
 def batch_key(store, address, *extra):
     """A key made by plain gpg in the agent's home (as an imported key would be)."""
     subprocess.run(
-        ["gpg", "--homedir", str(store.home), "--batch", "--passphrase", "", *extra, "--quick-gen-key", address, *(
-            ["rsa1024", "default", "1y"] if "weak" in address else ["future-default", "default", "1y"])],
-        check=True, capture_output=True,
+        [
+            "gpg",
+            "--homedir",
+            str(store.home),
+            "--batch",
+            "--passphrase",
+            "",
+            *extra,
+            "--quick-gen-key",
+            address,
+            *(["rsa1024", "default", "1y"] if "weak" in address else ["future-default", "default", "1y"]),
+        ],
+        check=True,
+        capture_output=True,
     )
 
 
@@ -109,9 +123,12 @@ def test_the_required_domains_list_says_the_same_with_and_without_lookups(store,
     from agent.net import Network
     from agent.tls_policy import TlsPolicies
 
-    config = config_mod.from_dict({"organization": {"internal_domains": ["valleyclinic.example"]},
-                                   "tls": {"required_domains": ["HarborBilling.example"], "mta_sts": False,
-                                           "dane": False}})
+    config = config_mod.from_dict(
+        {
+            "organization": {"internal_domains": ["valleyclinic.example"]},
+            "tls": {"required_domains": ["HarborBilling.example"], "mta_sts": False, "dane": False},
+        }
+    )
     looked_up = TlsPolicies(config.tls, Network(config.network), home)
     for address in ("claims@harborbilling.example", "Claims@HARBORBILLING.EXAMPLE"):
         offline, online = route(address, SEND, config, store), route(address, SEND, config, store, tls=looked_up)

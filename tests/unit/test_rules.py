@@ -47,7 +47,9 @@ def test_flags_accumulate_and_a_deciding_rule_stops(tmp_path):
         '[[rule]]\nname = "portal"\ndetectors = ["mrn"]\naction = "portal_only"\n'
         '[[rule]]\nname = "careful"\ndetectors = ["mrn"]\naction = "warn"\nmessage = "check the recipients"\n'
         '[[rule]]\nname = "allow"\naction = "encrypt"\n'
-        '[[rule]]\nname = "never-reached"\naction = "block"\nmessage = "no"\n', "test")
+        '[[rule]]\nname = "never-reached"\naction = "block"\nmessage = "no"\n',
+        "test",
+    )
     verdict = rules.evaluate([Finding("mrn", "body", 0, 5, 0.95)], OUT)
     assert verdict.action == Action.SEND and verdict.rule == "allow"
     assert not verdict.tls_allowed and verdict.portal_only and verdict.warnings == ("check the recipients",)
@@ -59,19 +61,33 @@ def test_conditions_on_domains_attachments_groups_and_counts_all_must_hold():
         '[groups]\nbilling = ["@billing.valleyclinic.example", "claims@valleyclinic.example"]\n'
         '[[rule]]\nname = "billing-xlsx-to-payer"\nsender_groups = ["billing"]\nattachment_types = ["xlsx"]\n'
         'recipient_domains = ["payer.example"]\ndetectors = ["member_id"]\nmin_count = 2\n'
-        'action = "block"\nmessage = "Use the payer portal for claim spreadsheets."\n', "test")
-    two_ids = [Finding("member_id", "attachment:c.xlsx", 0, 5, 0.9), Finding("member_id", "attachment:c.xlsx", 9, 14, 0.9)]
+        'action = "block"\nmessage = "Use the payer portal for claim spreadsheets."\n',
+        "test",
+    )
+    two_ids = [
+        Finding("member_id", "attachment:c.xlsx", 0, 5, 0.9),
+        Finding("member_id", "attachment:c.xlsx", 9, 14, 0.9),
+    ]
     facts = Facts("ann@billing.valleyclinic.example", ("edi@claims.payer.example",), (), frozenset({"xlsx"}))
     assert rules.evaluate(two_ids, facts).action == Action.BLOCK
     assert rules.evaluate(two_ids[:1], facts).action == Action.SEND  # min_count
-    assert rules.evaluate(two_ids, Facts("dr.chen@valleyclinic.example", facts.external, (), facts.attachment_kinds)).action == Action.SEND
-    assert rules.evaluate(two_ids, Facts(facts.sender, ("x@other.example",), (), facts.attachment_kinds)).action == Action.SEND
+    assert (
+        rules.evaluate(
+            two_ids, Facts("dr.chen@valleyclinic.example", facts.external, (), facts.attachment_kinds)
+        ).action
+        == Action.SEND
+    )
+    assert (
+        rules.evaluate(two_ids, Facts(facts.sender, ("x@other.example",), (), facts.attachment_kinds)).action
+        == Action.SEND
+    )
     assert rules.evaluate(two_ids, Facts(facts.sender, facts.external, (), frozenset({"pdf"}))).action == Action.SEND
 
 
 def test_first_version_words_still_work():
     verdict = parse_rules('[[rule]]\nname = "h"\ndetectors = ["npi"]\naction = "hold"\n', "t").evaluate(
-        [Finding("npi", "body", 0, 10, 0.97)], OUT)
+        [Finding("npi", "body", 0, 10, 0.97)], OUT
+    )
     assert verdict.action == Action.HOLD
 
 
@@ -96,15 +112,18 @@ def test_bad_rules_files_are_refused_with_their_place(tmp_path, text, problem):
         load_rules(str(rules))
 
 
-@pytest.mark.parametrize(("content", "problem"), [
-    (b'[[rule]]\nname = "caf\xe9"\naction = "warn"\n', "not UTF-8"),
-    (b"rule = " + b"[" * 3000 + b"]" * 3000 + b"\n", "nested too deeply"),
-    (b"rule = [1, 2]\n", "written as \\[\\[rule\\]\\] tables"),
-    (b'[[rule]]\nname = "x"\naction = []\n', "action must be one of"),
-    (b'[[rule]]\nname = "x"\naction = "warn"\nmin_count = inf\n', "whole number"),
-    (b'[[rule]]\nname = "x"\naction = "warn"\nmin_count = "3"\n', "whole number"),
-    (b'[[rule]]\nname = "x"\naction = "warn"\nmin_confidence = true\n', "whole number"),
-])
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b'[[rule]]\nname = "caf\xe9"\naction = "warn"\n', "not UTF-8"),
+        (b"rule = " + b"[" * 3000 + b"]" * 3000 + b"\n", "nested too deeply"),
+        (b"rule = [1, 2]\n", "written as \\[\\[rule\\]\\] tables"),
+        (b'[[rule]]\nname = "x"\naction = []\n', "action must be one of"),
+        (b'[[rule]]\nname = "x"\naction = "warn"\nmin_count = inf\n', "whole number"),
+        (b'[[rule]]\nname = "x"\naction = "warn"\nmin_count = "3"\n', "whole number"),
+        (b'[[rule]]\nname = "x"\naction = "warn"\nmin_confidence = true\n', "whole number"),
+    ],
+)
 def test_rules_files_that_raised_other_errors_are_rules_errors(tmp_path, content, problem):
     rules = tmp_path / "rules.toml"
     rules.write_bytes(content)

@@ -145,7 +145,10 @@ def test_a_data_directory_from_before_the_manifest_keeps_its_keys(home, os_keyri
     account = "audit-key:" + hashlib.sha256(str(home.resolve()).encode()).hexdigest()[:16]  # its entry name
     os_keyring.entries[("postseal", account)] = base64.b64encode(b"\x04" * 32).decode()
     status = secret_store.open_store(home, "keyring")
-    assert {n: e["backend"] for n, e in manifest(home)["keys"].items()} == {"outbox-key": "file", "audit-key": "keyring"}
+    assert {n: e["backend"] for n, e in manifest(home)["keys"].items()} == {
+        "outbox-key": "file",
+        "audit-key": "keyring",
+    }
     assert status.backend == "file"  # one key is beside the data: that is said
     assert secret_store.get_or_create(home, "outbox-key") == b"\x03" * 32
     assert secret_store.get_or_create(home, "audit-key") == b"\x04" * 32

@@ -26,9 +26,14 @@ class FakePortalProtector:
 
     def protect(self, message: EmailMessage, sender: str, recipients: list[RecipientPlan]) -> list[ProtectedCopy]:
         self.protected += [r.address for r in recipients]
-        return [ProtectedCopy(Method.PORTAL, tuple(r.address for r in recipients),
-                              b"From: " + sender.encode() + b"\r\nSubject: A secure message\r\n\r\nOpen the link.\r\n",
-                              portal_id=f"p-{len(self.protected)}")]
+        return [
+            ProtectedCopy(
+                Method.PORTAL,
+                tuple(r.address for r in recipients),
+                b"From: " + sender.encode() + b"\r\nSubject: A secure message\r\n\r\nOpen the link.\r\n",
+                portal_id=f"p-{len(self.protected)}",
+            )
+        ]
 
 
 @pytest.fixture
@@ -224,8 +229,10 @@ def test_a_bounce_fails_the_recipient_it_names_once(service: Service):
 
     outcome = asyncio.run(service.actions.apply_bounce(dsn(ident)))
     assert outcome.message == ident and outcome.unmatched == ("stranger@elsewhere.example",)
-    assert [(r["address"], r["state"]) for r in outcome.recipients] == [(PARTNER, "failed"),
-                                                                         (OTHER_PARTNER, "delivered")]
+    assert [(r["address"], r["state"]) for r in outcome.recipients] == [
+        (PARTNER, "failed"),
+        (OTHER_PARTNER, "delivered"),
+    ]
     bounced = service.recipient(ident, PARTNER)
     assert bounced.state == State.FAILED and "550 5.1.1" in bounced.reason
     assert bounced.proof["reply"] == "250 2.0.0 Ok: queued as 4XyZ" and bounced.proof["dsn"]["status"] == "5.1.1"

@@ -36,7 +36,8 @@ def sample(name: str) -> bytes:
 def ssn_form_kept_inside(bcc: str = "") -> bytes:
     """Sample 05 (an SSN) addressed to a colleague instead of the disability office."""
     raw = sample("05-disability-form-ssn.eml").replace(
-        b"To: State Disability Office <records@statedisability.example>", f"To: {COLLEAGUE}".encode())
+        b"To: State Disability Office <records@statedisability.example>", f"To: {COLLEAGUE}".encode()
+    )
     assert OUTSIDER.encode() not in raw
     return raw.replace(b"\nSubject:", f"\nBcc: {bcc}\nSubject:".encode(), 1) if bcc else raw
 
@@ -62,8 +63,10 @@ def test_an_ssn_kept_inside_is_sent_and_a_bcc_outside_holds_it(rules: RuleSet, p
 
 def test_the_samples_are_routed_and_ruled_on(rules: RuleSet, pgp: PgpStore):
     cfg = config(tls={"required_domains": ["harborbilling.example"]})
-    plans = {name: make_plan(sample(name), cfg, rules, pgp)[1] for name in (
-        "01-internal-note.eml", "04-billing-claim-tls.eml", "05-disability-form-ssn.eml")}
+    plans = {
+        name: make_plan(sample(name), cfg, rules, pgp)[1]
+        for name in ("01-internal-note.eml", "04-billing-claim-tls.eml", "05-disability-form-ssn.eml")
+    }
 
     internal = plans["01-internal-note.eml"]
     assert internal.verdict.action is Action.SEND and internal.verdict.findings  # the MRN is found, it stays inside

@@ -34,8 +34,13 @@ def is_agent(node: ast.AST, helpers: set[str]) -> bool:
 def reaches_past(path: Path, surface: frozenset[str] = SURFACE) -> list[str]:
     """Where the module at `path` uses the service object other than through its surface."""
     tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
-    helpers = {f.name for f in ast.walk(tree) if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef)
-               and isinstance(f.returns, ast.Name) and f.returns.id == "Agent"}
+    helpers = {
+        f.name
+        for f in ast.walk(tree)
+        if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef)
+        and isinstance(f.returns, ast.Name)
+        and f.returns.id == "Agent"
+    }
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and is_agent(node.value, helpers) and node.attr not in surface:
@@ -44,8 +49,11 @@ def reaches_past(path: Path, surface: frozenset[str] = SURFACE) -> list[str]:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             value = node.value
             if value is not None and is_agent(value, helpers):
-                found += [f"{path.name}:{node.lineno}: the agent is bound to {ast.unparse(t)!r}; call it `agent`"
-                          for t in targets if not is_agent(t, helpers)]
+                found += [
+                    f"{path.name}:{node.lineno}: the agent is bound to {ast.unparse(t)!r}; call it `agent`"
+                    for t in targets
+                    if not is_agent(t, helpers)
+                ]
         elif isinstance(node, ast.arg):
             annotation = node.annotation
             if isinstance(annotation, ast.Name) and annotation.id == "Agent" and node.arg != "agent":
@@ -54,7 +62,9 @@ def reaches_past(path: Path, surface: frozenset[str] = SURFACE) -> list[str]:
 
 
 def test_the_doors_use_only_the_agents_surface() -> None:
-    found = [f"{path.relative_to(ROOT)}: {where}" for _, path in modules("agent/ingress") for where in reaches_past(path)]
+    found = [
+        f"{path.relative_to(ROOT)}: {where}" for _, path in modules("agent/ingress") for where in reaches_past(path)
+    ]
     assert found == []
 
 
@@ -63,8 +73,13 @@ def used_by_doors() -> set[str]:
     used = set()
     for _, path in modules("agent/ingress"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        helpers = {f.name for f in ast.walk(tree) if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef)
-                   and isinstance(f.returns, ast.Name) and f.returns.id == "Agent"}
+        helpers = {
+            f.name
+            for f in ast.walk(tree)
+            if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef)
+            and isinstance(f.returns, ast.Name)
+            and f.returns.id == "Agent"
+        }
         used |= {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute) and is_agent(n.value, helpers)}
     return used
 

@@ -89,6 +89,7 @@ def test_a_5xx_fails_the_recipient_and_the_failure_is_announced(home: Path):
                 if service.notices:
                     break
                 await asyncio.sleep(0)
+
         asyncio.run(run())
 
         r = service.recipient(ident, PARTNER)
@@ -96,8 +97,14 @@ def test_a_5xx_fails_the_recipient_and_the_failure_is_announced(home: Path):
         (record,) = service.records("failed")
         assert record["recipients"] == [PARTNER] and record["state"] == "failed"
         notices = [e for e in service.events if e["type"] == "notice"]
-        assert notices == [{"type": "notice", "level": "error", "id": ident,
-                            "text": f"Not delivered to {PARTNER}: relay refused: 550 5.1.1 no such user"}]
+        assert notices == [
+            {
+                "type": "notice",
+                "level": "error",
+                "id": ident,
+                "text": f"Not delivered to {PARTNER}: relay refused: 550 5.1.1 no such user",
+            }
+        ]
         (notice,) = service.notices
         assert b"dr.chen@valleyclinic.example" in notice
     finally:

@@ -22,16 +22,21 @@ def test_a_good_certificate_is_used_and_its_crl_was_checked(store, pki):
     assert chosen is not None and problems == [] and "CRL checked" in chosen.note
 
 
-@pytest.mark.parametrize(("kwargs", "reason"), [
-    ({"days": -1, "start_days": -30}, "expired on"),
-    ({"start_days": 5}, "not valid before"),
-    ({"ec_key": True}, "no RSA key"),
-    ({"bits": 1024}, "1024-bit RSA key: too weak"),
-    ({"eku": (__import__("cryptography.x509.oid", fromlist=["x"]).ExtendedKeyUsageOID.CLIENT_AUTH,)},
-     "not issued for e-mail"),
-    ({"key_encipherment": False}, "does not allow encryption"),
-    ({"named": "someone.else@lakesidecardiology.example"}, f"not {PARTNER}"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "reason"),
+    [
+        ({"days": -1, "start_days": -30}, "expired on"),
+        ({"start_days": 5}, "not valid before"),
+        ({"ec_key": True}, "no RSA key"),
+        ({"bits": 1024}, "1024-bit RSA key: too weak"),
+        (
+            {"eku": (__import__("cryptography.x509.oid", fromlist=["x"]).ExtendedKeyUsageOID.CLIENT_AUTH,)},
+            "not issued for e-mail",
+        ),
+        ({"key_encipherment": False}, "does not allow encryption"),
+        ({"named": "someone.else@lakesidecardiology.example"}, f"not {PARTNER}"),
+    ],
+)
 def test_a_certificate_unfit_for_encryption_is_refused_with_the_reason(store, pki, kwargs, reason):
     person = pki.person(PARTNER, **kwargs)
     store.add([person.cert])
@@ -79,8 +84,15 @@ def test_the_newest_usable_certificate_wins_over_an_expired_one(store, pki):
     assert chosen.fingerprint == fingerprint(new.cert)
 
 
-@pytest.mark.parametrize("blob", [b"", b"garbage", b"-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n",
-                                  b"\x30\x82\x01\x00" + b"\x00" * 20])
+@pytest.mark.parametrize(
+    "blob",
+    [
+        b"",
+        b"garbage",
+        b"-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n",
+        b"\x30\x82\x01\x00" + b"\x00" * 20,
+    ],
+)
 def test_garbage_is_not_a_certificate(store, blob):
     with pytest.raises(SmimeError, match="not a certificate"):
         store.import_certificates(blob)

@@ -6,8 +6,10 @@ import time
 
 from agent import stamp
 
-COPY = (b"From: Dr Chen <dr.chen@valleyclinic.example>\r\nTo: a@partner.example\r\n"
-        b"Subject: Encrypted message\r\n\r\n-----BEGIN PGP MESSAGE-----\r\n")
+COPY = (
+    b"From: Dr Chen <dr.chen@valleyclinic.example>\r\nTo: a@partner.example\r\n"
+    b"Subject: Encrypted message\r\n\r\n-----BEGIN PGP MESSAGE-----\r\n"
+)
 
 
 def test_a_stamped_copy_names_its_verdict_and_stays_as_stored_while_fresh(home):

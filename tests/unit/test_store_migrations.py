@@ -120,12 +120,17 @@ def test_a_portal_store_of_0_1_0_loses_the_file_names_of_its_receipts(tmp_path):
     root.mkdir()
     db = connect(root / "portal.db")
     db.executescript(SCHEMA)  # as release 0.1.0 wrote it, with no version mark
-    db.executemany("INSERT INTO events (message, time, kind, detail) VALUES ('m1', 0, ?, ?)",
-                   [("downloaded", "Doe_John_MRN-123.pdf"), ("downloaded", "attachment 2"), ("opened", "")])
+    db.executemany(
+        "INSERT INTO events (message, time, kind, detail) VALUES ('m1', 0, ?, ?)",
+        [("downloaded", "Doe_John_MRN-123.pdf"), ("downloaded", "attachment 2"), ("opened", "")],
+    )
     db.close()
     store = SqlitePortalStore(root)
     assert store.db.execute("SELECT kind, detail FROM events ORDER BY seq").fetchall() == [
-        ("downloaded", ""), ("downloaded", "attachment 2"), ("opened", "")]  # the receipts themselves stay
+        ("downloaded", ""),
+        ("downloaded", "attachment 2"),
+        ("opened", ""),
+    ]  # the receipts themselves stay
     store.db.close()
     assert sqlite_version(root / "portal.db") == latest(PORTAL_STEPS)
     assert not any(b"Doe_John" in p.read_bytes() for p in root.iterdir() if p.is_file())

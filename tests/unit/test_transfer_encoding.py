@@ -25,22 +25,32 @@ def zipped(text: str) -> bytes:
 
 
 def with_attachment(cte_header: bytes, body: bytes, kind: bytes = b"application/zip") -> bytes:
-    return (HEAD + b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
-            b"--b\r\nContent-Type: text/plain\r\n\r\nForms attached.\r\n"
-            b"--b\r\nContent-Type: " + kind + b'\r\nContent-Disposition: attachment; filename="forms.zip"\r\n'
-            + cte_header + b"\r\n\r\n" + body + b"\r\n--b--\r\n")
+    return (
+        HEAD + b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        b"--b\r\nContent-Type: text/plain\r\n\r\nForms attached.\r\n"
+        b"--b\r\nContent-Type: "
+        + kind
+        + b'\r\nContent-Disposition: attachment; filename="forms.zip"\r\n'
+        + cte_header
+        + b"\r\n\r\n"
+        + body
+        + b"\r\n--b--\r\n"
+    )
 
 
 def b64(data: bytes) -> bytes:
     return base64.encodebytes(data).replace(b"\n", b"\r\n").rstrip()
 
 
-@pytest.mark.parametrize("header", [
-    b"Content-Transfer-Encoding:\r\n base64",  # folded: the value on the next line
-    b"Content-Transfer-Encoding:\r\n\tBASE64",
-    b"Content-Transfer-Encoding: base64 ",
-    b"Content-Transfer-Encoding: base64 (from the scanner at the front desk)",
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        b"Content-Transfer-Encoding:\r\n base64",  # folded: the value on the next line
+        b"Content-Transfer-Encoding:\r\n\tBASE64",
+        b"Content-Transfer-Encoding: base64 ",
+        b"Content-Transfer-Encoding: base64 (from the scanner at the front desk)",
+    ],
+)
 def test_a_zip_behind_a_folded_or_commented_encoding_is_opened_and_read(header):
     message = parse(with_attachment(header, b64(zipped(f"Patient SSN {SSN}")))).message
     findings = inspect(message)
@@ -65,11 +75,14 @@ def test_an_unknown_encoding_of_the_body_is_flagged_too():
     assert [(f.type, f.location) for f in findings] == [("uninspectable_attachment", "body")]
 
 
-@pytest.mark.parametrize("body, problem", [
-    (b"SGVsbG8g!d29ybGQ=", "only base64 data is allowed"),  # a character outside the alphabet
-    (b"SGVsbG8=d29ybGQ=", "excess data after padding"),  # what one decoder skips, another stops at
-    (b"SGVsbG8gd29ybGQgA", "1 more than a multiple of 4"),
-])
+@pytest.mark.parametrize(
+    "body, problem",
+    [
+        (b"SGVsbG8g!d29ybGQ=", "only base64 data is allowed"),  # a character outside the alphabet
+        (b"SGVsbG8=d29ybGQ=", "excess data after padding"),  # what one decoder skips, another stops at
+        (b"SGVsbG8gd29ybGQgA", "1 more than a multiple of 4"),
+    ],
+)
 def test_invalid_base64_is_noticed_without_decoding_the_part(body, problem):
     assert problem in base64_problem(body)
 
@@ -81,8 +94,11 @@ def test_valid_base64_with_line_breaks_or_without_final_padding_is_accepted(body
 
 def test_intake_refuses_invalid_base64_naming_the_header_and_the_part():
     bad = b64(zipped("x"))[:40] + b"!!" + b64(zipped("x"))[40:]
-    with pytest.raises(BadMessage, match=r"Content-Transfer-Encoding header: the body of part application/zip "
-                                         r"is declared base64 but is invalid base64"):
+    with pytest.raises(
+        BadMessage,
+        match=r"Content-Transfer-Encoding header: the body of part application/zip "
+        r"is declared base64 but is invalid base64",
+    ):
         parse(with_attachment(b"Content-Transfer-Encoding: base64", bad))
 
 
@@ -106,7 +122,9 @@ def test_the_mechanism_is_seven_bit_when_no_header_says_otherwise():
 
 
 def test_raw_eight_bit_bytes_come_back_as_they_came():
-    raw = HEAD + b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nJos\xc3\xa9 \xff\r\n"
+    raw = (
+        HEAD + b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nJos\xc3\xa9 \xff\r\n"
+    )
     assert decode(parse(raw).message).data.rstrip() == b"Jos\xc3\xa9 \xff"
 
 

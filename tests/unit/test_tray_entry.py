@@ -43,24 +43,34 @@ def test_postseal_tray_starts_the_tray_program_with_its_options(tmp_path):
 
 def test_without_a_desktop_the_tray_program_says_so_and_never_loads_qt(tmp_path):
     probe = "import sys; from gui.launch import main; code = main(['--show']); print(code, 'PySide6' in sys.modules)"
-    done = subprocess.run([sys.executable, "-c", probe], env=headless(tmp_path), capture_output=True, text=True,
-                          timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=headless(tmp_path), capture_output=True, text=True, timeout=60, check=False
+    )
     assert done.stdout == "1 False\n", done.stderr
     assert done.stderr.startswith(f"postseal: {NO_DESKTOP}") and len(done.stderr.splitlines()) == 1
 
 
 def test_the_bundle_entry_runs_the_tray_without_the_cli_or_qt(tmp_path):
-    probe = (f"import runpy, sys; entry = runpy.run_path({str(MAIN)!r}, run_name='bundle_entry'); "
-             "sys.argv = ['postseal', 'tray', '--no-start-agent']; code = entry['main'](); "
-             "print(code, 'agent.cli' in sys.modules, 'PySide6' in sys.modules)")
-    done = subprocess.run([sys.executable, "-c", probe], env=headless(tmp_path), capture_output=True, text=True,
-                          timeout=60, check=False)
+    probe = (
+        f"import runpy, sys; entry = runpy.run_path({str(MAIN)!r}, run_name='bundle_entry'); "
+        "sys.argv = ['postseal', 'tray', '--no-start-agent']; code = entry['main'](); "
+        "print(code, 'agent.cli' in sys.modules, 'PySide6' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=headless(tmp_path), capture_output=True, text=True, timeout=60, check=False
+    )
     assert done.stdout == "1 False False\n", done.stderr
     assert done.stderr.startswith(f"postseal: {NO_DESKTOP}") and len(done.stderr.splitlines()) == 1
 
 
 def test_a_wrong_option_is_refused_before_anything_starts(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "gui", "--bogus"], env=headless(tmp_path), capture_output=True,
-                          text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "gui", "--bogus"],
+        env=headless(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 2 and "unrecognized arguments: --bogus" in done.stderr
     assert not (tmp_path / "tray.lock").exists()

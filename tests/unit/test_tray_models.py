@@ -22,13 +22,27 @@ from gui.outbox_model import MESSAGE_ROLE, RECIPIENTS, STATE, SUBJECT, OutboxFil
 DISPLAY = Qt.ItemDataRole.DisplayRole
 
 
-def record(ident: str, created: float, state: str = "queued", updated: float | None = None,
-           subject: str = "Referral", recipients: tuple[tuple[str, str, str], ...] = ()) -> OutboxMessage:
+def record(
+    ident: str,
+    created: float,
+    state: str = "queued",
+    updated: float | None = None,
+    subject: str = "Referral",
+    recipients: tuple[tuple[str, str, str], ...] = (),
+) -> OutboxMessage:
     recipients = recipients or (("referrals@lakesidecardiology.example", "pgp", state),)
-    return OutboxMessage.from_json({
-        "id": ident, "subject": subject, "sender": "dr.chen@valleyclinic.example", "created": created,
-        "updated": created if updated is None else updated, "state": state, "reason": "",
-        "recipients": [{"address": a, "method": m, "state": s} for a, m, s in recipients]})
+    return OutboxMessage.from_json(
+        {
+            "id": ident,
+            "subject": subject,
+            "sender": "dr.chen@valleyclinic.example",
+            "created": created,
+            "updated": created if updated is None else updated,
+            "state": state,
+            "reason": "",
+            "recipients": [{"address": a, "method": m, "state": s} for a, m, s in recipients],
+        }
+    )
 
 
 def ids(model: OutboxModel) -> list[str]:
@@ -75,8 +89,17 @@ def test_replacing_the_outbox_drops_the_gone_and_names_only_the_newly_held(outbo
 
 
 def test_the_columns_say_subject_recipients_and_a_placeholder_for_no_subject(outbox):
-    outbox.upsert(record("m", 1.0, subject="", recipients=(("pat@mailbox.example", "portal", "queued"),
-                                                          ("nurse@valleyclinic.example", "internal", "queued"))))
+    outbox.upsert(
+        record(
+            "m",
+            1.0,
+            subject="",
+            recipients=(
+                ("pat@mailbox.example", "portal", "queued"),
+                ("nurse@valleyclinic.example", "internal", "queued"),
+            ),
+        )
+    )
     assert outbox.index(0, SUBJECT).data(DISPLAY) == "(no subject)"
     text = outbox.index(0, RECIPIENTS).data(DISPLAY)
     assert "pat@mailbox.example" in text and "nurse@valleyclinic.example inside the organization" in text
@@ -84,12 +107,19 @@ def test_the_columns_say_subject_recipients_and_a_placeholder_for_no_subject(out
 
 
 def test_the_filter_keeps_what_the_search_and_the_kind_both_match(outbox):
-    outbox.replace_all([
-        record("held1", 1.0, "held", subject="Disability form"),
-        record("sent1", 2.0, "delivered", subject="Lab results"),
-        record("wait1", 3.0, "queued", subject="Lab follow-up",
-               recipients=(("claims@harborbilling.example", "tls", "queued"),)),
-    ])
+    outbox.replace_all(
+        [
+            record("held1", 1.0, "held", subject="Disability form"),
+            record("sent1", 2.0, "delivered", subject="Lab results"),
+            record(
+                "wait1",
+                3.0,
+                "queued",
+                subject="Lab follow-up",
+                recipients=(("claims@harborbilling.example", "tls", "queued"),),
+            ),
+        ]
+    )
     shown = OutboxFilter()
     shown.setSourceModel(outbox)
 
@@ -112,16 +142,24 @@ class FakeClient:
     """`audit_page` over a list of records, oldest first, as the agent counts them."""
 
     def __init__(self, count: int) -> None:
-        self.records = [{"seq": n, "time": "2026-12-07T10:00:00+00:00", "event": "delivered",
-                         "recipients": [f"r{n}@x.example"], "method": {"x": "tls"}, "state": "delivered"}
-                        for n in range(count)]
+        self.records = [
+            {
+                "seq": n,
+                "time": "2026-12-07T10:00:00+00:00",
+                "event": "delivered",
+                "recipients": [f"r{n}@x.example"],
+                "method": {"x": "tls"},
+                "state": "delivered",
+            }
+            for n in range(count)
+        ]
         self.asked: list[tuple[int | None, int, AuditFilter]] = []
 
     def audit_page(self, offset: int | None, limit: int, where: AuditFilter) -> AuditPage:
         self.asked.append((offset, limit, where))
         start = len(self.records) - limit if offset is None else offset
         start = max(0, start)
-        return AuditPage(self.records[start:start + limit], len(self.records))
+        return AuditPage(self.records[start : start + limit], len(self.records))
 
 
 class FakeApp:

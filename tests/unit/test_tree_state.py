@@ -13,13 +13,17 @@ SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "tree_state.py"
 
 
 def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+        check=True,
+        capture_output=True,
+    )
 
 
 def tree_state(repo: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(repo / "scripts" / "tree_state.py"), *args],
-                          capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, str(repo / "scripts" / "tree_state.py"), *args], capture_output=True, text=True, check=False
+    )
 
 
 def test_the_check_names_what_a_run_created_changed_or_removed(tmp_path):

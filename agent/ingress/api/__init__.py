@@ -8,16 +8,7 @@ from aiohttp import web
 
 from agent.ingress import accounts_api
 from agent.ingress.api import drafts, history, keys, messages, settings
-from agent.ingress.api.door import (
-    AGENT,
-    HOSTS,
-    ORIGINS,
-    SMTP_PORT,
-    STREAMS,
-    TOKEN,
-    guard,
-    internal_error,
-)
+from agent.ingress.api.door import AGENT, HOSTS, ORIGINS, SMTP_PORT, STREAMS, TOKEN, guard, internal_error
 from agent.ingress.api.drafts import answer_draft
 from agent.intake import MAX_MESSAGE_BYTES
 from agent.service.agent import Agent

@@ -35,8 +35,10 @@ def internal_failure(request: web.Request, exc: BaseException) -> str:
     resource = request.match_info.route.resource
     route = resource.canonical if resource is not None else "(no route)"
     log.error("%s %s failed: %s", request.method, route, failure.site(exc))
-    return (f"the agent could not handle {request.method} {route} ({type(exc).__name__}); nothing was stored; "
-            "see the agent log")
+    return (
+        f"the agent could not handle {request.method} {route} ({type(exc).__name__}); nothing was stored; "
+        "see the agent log"
+    )
 
 
 def internal_error(request: web.Request, exc: BaseException) -> web.Response:

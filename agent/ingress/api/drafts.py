@@ -37,19 +37,36 @@ async def answer_draft(request: web.Request, agent: Agent, store: bool) -> web.R
     # `message` is what the sender reads (agent/plain_words.py: no field paths, folders or
     # Message-IDs); error.message keeps the technical text for IT and the log.
     except compose.BadDraft as exc:
-        return envelope.blocked(exc.status, "bad_draft", f"Postseal cannot check this draft: {plain_words.draft_problem(str(exc))}.",
-                        str(exc))
+        return envelope.blocked(
+            exc.status,
+            "bad_draft",
+            f"Postseal cannot check this draft: {plain_words.draft_problem(str(exc))}.",
+            str(exc),
+        )
     except StorageUnavailable as exc:
-        return envelope.blocked(503, "storage_unavailable", "Postseal cannot store new messages on this computer right now "
-                        "(its disk is full or cannot be written), so this message was not sent. Tell your IT team.",
-                        str(exc))
+        return envelope.blocked(
+            503,
+            "storage_unavailable",
+            "Postseal cannot store new messages on this computer right now "
+            "(its disk is full or cannot be written), so this message was not sent. Tell your IT team.",
+            str(exc),
+        )
     except MessageIdReused as exc:
-        return envelope.blocked(409, "message_id_reused", "Postseal did not send this draft: another message already "
-                        "carries its identifier. Copy the text into a new message and send that.", str(exc))
+        return envelope.blocked(
+            409,
+            "message_id_reused",
+            "Postseal did not send this draft: another message already "
+            "carries its identifier. Copy the text into a new message and send that.",
+            str(exc),
+        )
     except Exception as exc:  # noqa: BLE001 - a surprise still answers with a decision: fail closed
-        return envelope.blocked(500, "internal_error", "Postseal could not check this message, so it was not sent. "
-                                "Press Send again; if it keeps happening, tell your IT team.",
-                                internal_failure(request, exc))
+        return envelope.blocked(
+            500,
+            "internal_error",
+            "Postseal could not check this message, so it was not sent. "
+            "Press Send again; if it keeps happening, tell your IT team.",
+            internal_failure(request, exc),
+        )
     return web.json_response(answer.to_json())
 
 
@@ -71,12 +88,23 @@ async def stamp_verify(request: web.Request) -> web.Response:
         return error(400, "bad_message", str(exc))
     envelope = [r for r in request.query.get("recipients", "").split(",") if r.strip()]
     try:
-        checked = agent.verify_stamp(str(message.message.get(stamp_mod.HEADER, "")), message.sender,
-                                     envelope or list(message.recipients), str(message.message.get("Subject", "")))
+        checked = agent.verify_stamp(
+            str(message.message.get(stamp_mod.HEADER, "")),
+            message.sender,
+            envelope or list(message.recipients),
+            str(message.message.get("Subject", "")),
+        )
     except stamp_mod.BadStamp as exc:
         return web.json_response({"valid": False, "reason": str(exc)})
-    return web.json_response({"valid": True, "verdict": checked.verdict, "issued": checked.issued,
-                              "key_id": checked.key_id, "seen_before": checked.seen_before})
+    return web.json_response(
+        {
+            "valid": True,
+            "verdict": checked.verdict,
+            "issued": checked.issued,
+            "key_id": checked.key_id,
+            "seen_before": checked.seen_before,
+        }
+    )
 
 
 async def stamp_key(request: web.Request) -> web.Response:
@@ -92,6 +120,13 @@ async def ingress_credentials(request: web.Request) -> web.Response:
     port = request.app[SMTP_PORT][0]
     if not port:
         return error(404, "smtp_off", "the local SMTP submission is switched off (ingress.smtp_port = 0)")
-    return web.json_response({"host": "127.0.0.1", "port": port, "security": "STARTTLS",
-                              "username": smtp_ingress.USERNAME, "password": smtp_ingress.password(agent.home),
-                              "ca_file": str(agent.home / "tls" / "local-ca.pem")})
+    return web.json_response(
+        {
+            "host": "127.0.0.1",
+            "port": port,
+            "security": "STARTTLS",
+            "username": smtp_ingress.USERNAME,
+            "password": smtp_ingress.password(agent.home),
+            "ca_file": str(agent.home / "tls" / "local-ca.pem"),
+        }
+    )

@@ -46,8 +46,9 @@ async def audit(request: web.Request) -> web.Response:
 
 async def audit_verify(request: web.Request) -> web.Response:
     result = await asyncio.to_thread(request.app[AGENT].verify_audit)
-    return web.json_response({"ok": result.ok, "records": result.records, "unsigned": result.unsigned,
-                              "problem": result.problem})
+    return web.json_response(
+        {"ok": result.ok, "records": result.records, "unsigned": result.unsigned, "problem": result.problem}
+    )
 
 
 async def audit_export(request: web.Request) -> web.Response:

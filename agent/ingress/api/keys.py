@@ -74,8 +74,12 @@ _FINGERPRINT = re.compile(r"(?:[0-9A-Fa-f]{16}|[0-9A-Fa-f]{40}|[0-9A-Fa-f]{64})"
 async def public_key(request: web.Request) -> web.Response:
     """`who` is an address or a fingerprint, nothing else: it reaches a gpg command line."""
     if not (_FINGERPRINT.fullmatch(request.match_info["who"]) or valid_address(request.match_info["who"])):
-        return error(400, "bad_request", f"keys/{{who}}/public: {request.match_info['who'][:80]!r} is neither "
-                                         "an e-mail address nor a key fingerprint (16, 40 or 64 hex digits)")
+        return error(
+            400,
+            "bad_request",
+            f"keys/{{who}}/public: {request.match_info['who'][:80]!r} is neither "
+            "an e-mail address nor a key fingerprint (16, 40 or 64 hex digits)",
+        )
     try:
         armored = await asyncio.to_thread(request.app[AGENT].public_key, request.match_info["who"])
     except UnknownKey as exc:
@@ -89,8 +93,9 @@ async def import_key(request: web.Request) -> web.Response:
     data = await request.read()
     password = request.headers.get("X-Postseal-Password")
     try:
-        result = await asyncio.to_thread(request.app[AGENT].import_key, data,
-                                         password.encode() if password is not None else None)
+        result = await asyncio.to_thread(
+            request.app[AGENT].import_key, data, password.encode() if password is not None else None
+        )
     except NeedsPassphrase as exc:  # the tray asks for it and sends the key again
         return error(400, "needs_passphrase", str(exc))
     except (PgpError, SmimeError) as exc:

@@ -22,9 +22,14 @@ async def health(request: web.Request) -> web.Response:
     agent = request.app[AGENT]
     # "ok": the agent answers. "problems": what in its set-up holds mail or IT should fix
     # (readiness.py); monitoring alerts on any problem whose "holds" is not "nothing".
-    return web.json_response({"ok": True, "service": "postseal-agent",
-                              "secrets": agent.secrets_status.to_json(),
-                              "problems": [p.to_json() for p in agent.problems]})
+    return web.json_response(
+        {
+            "ok": True,
+            "service": "postseal-agent",
+            "secrets": agent.secrets_status.to_json(),
+            "problems": [p.to_json() for p in agent.problems],
+        }
+    )
 
 
 async def openapi(request: web.Request) -> web.Response:
@@ -55,8 +60,12 @@ async def submit(request: web.Request) -> web.Response:
         return error(503, "storage_unavailable", str(exc))
     except MessageIdReused as exc:
         return error(409, "message_id_reused", str(exc), id=exc.ident)
-    body = {"id": accepted.id, "state": str(accepted.state), "plan": accepted.plan.to_json(),
-            "duplicate": accepted.duplicate}
+    body = {
+        "id": accepted.id,
+        "state": str(accepted.state),
+        "plan": accepted.plan.to_json(),
+        "duplicate": accepted.duplicate,
+    }
     if accepted.callback_secret:
         body["callback_secret"] = accepted.callback_secret
     return web.json_response(body, status=202)
@@ -79,8 +88,12 @@ async def _act(request: web.Request, action) -> web.Response:
     except NotAllowed as exc:
         return error(403, "managed", str(exc))
     except NothingToDo as exc:
-        code = {"retry": "nothing_to_retry", "release": "not_held", "portal": "nothing_to_reroute",
-                "revoke": "not_portal"}[request.path.rsplit("/", 1)[-1]]
+        code = {
+            "retry": "nothing_to_retry",
+            "release": "not_held",
+            "portal": "nothing_to_reroute",
+            "revoke": "not_portal",
+        }[request.path.rsplit("/", 1)[-1]]
         return error(409, code, str(exc))
     except PortalUnavailable as exc:
         return error(503, "portal_unavailable", str(exc))
@@ -91,6 +104,7 @@ async def retry(request: web.Request) -> web.Response:
 
     async def act(ident: str) -> web.Response:
         return web.json_response({"id": ident, "retried": agent.retry_now(ident)}, status=202)
+
     return await _act(request, act)
 
 
@@ -104,6 +118,7 @@ async def release(request: web.Request) -> web.Response:
 
     async def act(ident: str) -> web.Response:
         return web.json_response({"id": ident, "released": agent.release(ident, note)}, status=202)
+
     return await _act(request, act)
 
 
@@ -112,6 +127,7 @@ async def via_portal(request: web.Request) -> web.Response:
 
     async def act(ident: str) -> web.Response:
         return web.json_response({"id": ident, "rerouted": agent.send_via_portal(ident)}, status=202)
+
     return await _act(request, act)
 
 
@@ -120,6 +136,7 @@ async def revoke(request: web.Request) -> web.Response:
 
     async def act(ident: str) -> web.Response:
         return web.json_response({"id": ident, "revoked": await agent.revoke(ident)})
+
     return await _act(request, act)
 
 
@@ -132,8 +149,9 @@ async def bounce(request: web.Request) -> web.Response:
         return error(400, "not_a_dsn", f"not a delivery status notification: {exc}")
     except UnknownMessage as exc:
         return error(404, "unknown_message", str(exc))
-    return web.json_response({"id": outcome.message, "recipients": list(outcome.recipients),
-                              "unmatched": list(outcome.unmatched)})
+    return web.json_response(
+        {"id": outcome.message, "recipients": list(outcome.recipients), "unmatched": list(outcome.unmatched)}
+    )
 
 
 async def outbox(request: web.Request) -> web.Response:
@@ -144,5 +162,6 @@ async def outbox(request: web.Request) -> web.Response:
 async def outbox_summary(request: web.Request) -> web.Response:
     """Recipients per state and whether the agent is waiting for the network (tray icon)."""
     agent = request.app[AGENT]
-    return web.json_response({"counts": agent.counts(), "offline_since": agent.offline_since,
-                              "audit_problem": agent.audit_problem})
+    return web.json_response(
+        {"counts": agent.counts(), "offline_since": agent.offline_since, "audit_problem": agent.audit_problem}
+    )

@@ -52,12 +52,18 @@ async def enrol_portal(request: web.Request) -> web.Response:
         body = client_json.loads(await request.read(), "the request")
     except client_json.BadJson as exc:
         return error(400, "bad_request", f"{exc}; {usage}")
-    if not (isinstance(body, dict) and all(isinstance(body.get(k), str) for k in ("url", "code"))
-            and body["url"] and body["code"] and isinstance(body.get("name", ""), str)):
+    if not (
+        isinstance(body, dict)
+        and all(isinstance(body.get(k), str) for k in ("url", "code"))
+        and body["url"]
+        and body["code"]
+        and isinstance(body.get("name", ""), str)
+    ):
         return error(400, "bad_request", usage)
     try:
-        record = await asyncio.to_thread(request.app[AGENT].enrol_portal, body["url"], body["code"],
-                                         body.get("name", ""))
+        record = await asyncio.to_thread(
+            request.app[AGENT].enrol_portal, body["url"], body["code"], body.get("name", "")
+        )
     except portal_enrol.EnrolFailed as exc:
         return error(502, "enrol_failed", str(exc))
     return web.json_response(record, status=201)
@@ -66,9 +72,7 @@ async def enrol_portal(request: web.Request) -> web.Response:
 async def events(request: web.Request) -> web.StreamResponse:
     """Server-sent events: one `message` event per state change, for the tray app."""
     queue: asyncio.Queue[dict | None] = asyncio.Queue(maxsize=1000)
-    unsubscribe = request.app[AGENT].subscribe(
-        lambda event: queue.put_nowait(event) if not queue.full() else None
-    )
+    unsubscribe = request.app[AGENT].subscribe(lambda event: queue.put_nowait(event) if not queue.full() else None)
     request.app[STREAMS].add(queue)
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"})
     await response.prepare(request)

@@ -37,11 +37,7 @@ from agent.policy.detectors.base import Detector, Validator, context, luhn_ok
 from agent.policy.detectors.codes import CPT, CPT_DESCRIBED, CPT_IN_PROSE, ICD10, ICD10_LISTED, NDC
 from agent.policy.detectors.contact import EMAIL, PHONE, PHONE_LABELLED, PO_BOX, US_ADDRESS
 from agent.policy.detectors.cued_names import PATIENT_AFTER_DASH, PATIENT_NAME
-from agent.policy.detectors.dated_names import (
-    DOB_AFTER_NAME,
-    NAME_BEFORE_DATE,
-    PATIENT_BEFORE_BIRTH,
-)
+from agent.policy.detectors.dated_names import DOB_AFTER_NAME, NAME_BEFORE_DATE, PATIENT_BEFORE_BIRTH
 from agent.policy.detectors.dates import DOB
 from agent.policy.detectors.financial import ABA, CREDIT_CARD
 from agent.policy.detectors.identifiers import DEA, MBI, NPI, SSN_FORMATTED, SSN_LABELLED
@@ -52,8 +48,33 @@ __all__ = ["DETECTORS", "TYPES", "Detector", "Validator", "context", "luhn_ok"]
 
 # Priority when two findings of different types overlap: the more specific one stays.
 DETECTORS: tuple[Detector, ...] = (
-    SSN_LABELLED, SSN_FORMATTED, CREDIT_CARD, MBI, DEA, ABA, NDC, DOB, DRIVERS_LICENSE, MRN, MEMBER_ID,
-    NPI, ICD10, ICD10_LISTED, CPT, CPT_DESCRIBED, CPT_IN_PROSE, PHONE, PHONE_LABELLED, EMAIL, US_ADDRESS, PO_BOX, PATIENT_NAME,
-    PATIENT_AFTER_DASH, PATIENT_BEFORE_BIRTH, NAME_BEFORE_DATE, DOB_AFTER_NAME, SUBJECT_NAME,
+    SSN_LABELLED,
+    SSN_FORMATTED,
+    CREDIT_CARD,
+    MBI,
+    DEA,
+    ABA,
+    NDC,
+    DOB,
+    DRIVERS_LICENSE,
+    MRN,
+    MEMBER_ID,
+    NPI,
+    ICD10,
+    ICD10_LISTED,
+    CPT,
+    CPT_DESCRIBED,
+    CPT_IN_PROSE,
+    PHONE,
+    PHONE_LABELLED,
+    EMAIL,
+    US_ADDRESS,
+    PO_BOX,
+    PATIENT_NAME,
+    PATIENT_AFTER_DASH,
+    PATIENT_BEFORE_BIRTH,
+    NAME_BEFORE_DATE,
+    DOB_AFTER_NAME,
+    SUBJECT_NAME,
 )
 TYPES: tuple[str, ...] = tuple(dict.fromkeys(d.type for d in DETECTORS))

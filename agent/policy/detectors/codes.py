@@ -10,21 +10,32 @@ from agent.policy.detectors.states import STATES
 
 # --- NDC: labelled, the three dashed 10-digit layouts and the 11-digit billing one -----------
 NDC = Detector(
-    "ndc", r"\bndc",
-    re.compile(r"(?i)\bndc\b[^\d\n]{0,20}(?<![\d-])(?P<v>\d{4}-\d{4}-\d{2}|\d{5}-\d{3}-\d{2}|\d{5}-\d{4}-\d{1,2})(?![\d-])"),
-    lambda text, m: 0.97, before=5, after=40, caseless=True, group="v",
+    "ndc",
+    r"\bndc",
+    re.compile(
+        r"(?i)\bndc\b[^\d\n]{0,20}(?<![\d-])(?P<v>\d{4}-\d{4}-\d{2}|\d{5}-\d{3}-\d{2}|\d{5}-\d{4}-\d{1,2})(?![\d-])"
+    ),
+    lambda text, m: 0.97,
+    before=5,
+    after=40,
+    caseless=True,
+    group="v",
 )
 
 
 # --- Diagnosis and procedure codes: only in clinical context -----------------------------------
-_ICD_WORDS = (r"\b(?:diagnos[ie]s|dx|icd(?:-?10)?(?:-cm)?|assessment|impression|problem\s+list|codes?|hx\s+of|history\s+of"
-              r"|condition|reason\s+for\s+(?:referral|visit|consult)|referr(?:al|ed)\s+for)")
+_ICD_WORDS = (
+    r"\b(?:diagnos[ie]s|dx|icd(?:-?10)?(?:-cm)?|assessment|impression|problem\s+list|codes?|hx\s+of|history\s+of"
+    r"|condition|reason\s+for\s+(?:referral|visit|consult)|referr(?:al|ed)\s+for)"
+)
 _ICD_CODE = re.compile(r"(?<![A-Za-z0-9.\-/])[A-TV-Z]\d[0-9AB](?:\.[0-9A-Z]{1,4})?(?![A-Za-z0-9]|\.\d|-\d)")
 # Part, model and version numbers are not diagnoses, whatever clinical words are near.
-_ICD_NOT = re.compile(r"(?i)\b(?:model|part|p/n|pn|sku|item|serial|s/n|version|ver|v|rev|ref|lot|room|rm|flight"
-                      r"|gate|seat|section|sec|form|order|invoice|catalog|cat|firmware|build|unit|suite|bldg|apt|bin|shelf|slot"
-                      r"|rack|aisle|bay|port|location|locker|cabinet|drawer|box|tray)"
-                      r"\W{0,3}(?:no\.?|#|number)?\W{0,3}$")
+_ICD_NOT = re.compile(
+    r"(?i)\b(?:model|part|p/n|pn|sku|item|serial|s/n|version|ver|v|rev|ref|lot|room|rm|flight"
+    r"|gate|seat|section|sec|form|order|invoice|catalog|cat|firmware|build|unit|suite|bldg|apt|bin|shelf|slot"
+    r"|rack|aisle|bay|port|location|locker|cabinet|drawer|box|tray)"
+    r"\W{0,3}(?:no\.?|#|number)?\W{0,3}$"
+)
 
 
 def _icd(text: str, m: re.Match[str]) -> float | None:
@@ -37,16 +48,22 @@ def _icd(text: str, m: re.Match[str]) -> float | None:
 # start of the next), in either order,
 # so prose full of "history of" and "condition" costs nothing until a code is near.
 ICD10 = Detector(
-    "icd10", rf"(?i:{_ICD_WORDS})[^\n]{{0,100}}(?:\n[^\n]{{0,20}})?[A-TV-Z]\d[0-9AB]|[A-TV-Z]\d[0-9AB][^\n]{{0,60}}(?i:{_ICD_WORDS})",
-    _ICD_CODE, _icd, before=170, after=160,
+    "icd10",
+    rf"(?i:{_ICD_WORDS})[^\n]{{0,100}}(?:\n[^\n]{{0,20}})?[A-TV-Z]\d[0-9AB]|[A-TV-Z]\d[0-9AB][^\n]{{0,60}}(?i:{_ICD_WORDS})",
+    _ICD_CODE,
+    _icd,
+    before=170,
+    after=160,
 )
 # A dotted code ("M54.50", "E11.65") is distinctive enough to stand a few lines from its
 # clinical words: a problem list, a referral letter, a claim. An undotted one ("I10") counts
 # only next to a dotted one in a list ("N18.30 / I10", "J06.9, I10").
 _ICD_DOTTED = r"[A-TV-Z]\d[0-9AB]\.[0-9A-Z]{1,4}"
-_CLINICAL_WORDS = ("diagnos dx icd assessment impression problem condition disorder disease syndrome pain chronic"
-                   " acute unspecified hx history referr claim cpt encounter symptom principal secondary admit"
-                   " discharge deficiency injury diabet hypertens infection fracture").split()
+_CLINICAL_WORDS = (
+    "diagnos dx icd assessment impression problem condition disorder disease syndrome pain chronic"
+    " acute unspecified hx history referr claim cpt encounter symptom principal secondary admit"
+    " discharge deficiency injury diabet hypertens infection fracture"
+).split()
 
 
 def _grouped(words: list[str]) -> str:
@@ -67,8 +84,9 @@ def _icd_listed(text: str, m: re.Match[str]) -> float | None:
     start, end = m.start(), m.end()
     if _icd(text, m) is None:  # a part or model number
         return None
-    if "." not in m.group(0) and not (_ICD_NEIGHBOUR.search(text, max(0, start - 16), start)
-                                       or _ICD_NEIGHBOUR_AFTER.match(text, end)):
+    if "." not in m.group(0) and not (
+        _ICD_NEIGHBOUR.search(text, max(0, start - 16), start) or _ICD_NEIGHBOUR_AFTER.match(text, end)
+    ):
         return None
     return 0.8 if _clinical_near(text, start - 300, end + 100) else None
 
@@ -91,8 +109,8 @@ def _clinical_near(text: str, lo: int, hi: int) -> bool:
         starts = blocks.get(block)
         if starts is None:
             first = block * _BLOCK
-            piece = text[first:first + _BLOCK + 16]
-            found = (_ICD_CLINICAL.finditer(piece.lower()) if piece.isascii() else _ICD_CLINICAL_ANY.finditer(piece))
+            piece = text[first : first + _BLOCK + 16]
+            found = _ICD_CLINICAL.finditer(piece.lower()) if piece.isascii() else _ICD_CLINICAL_ANY.finditer(piece)
             starts = blocks[block] = [first + w.start() for w in found if w.start() < _BLOCK]
         if any(lo <= at < hi for at in starts):
             return True
@@ -101,7 +119,9 @@ def _clinical_near(text: str, lo: int, hi: int) -> bool:
 
 ICD10_LISTED = Detector("icd10", _ICD_DOTTED, _ICD_CODE, _icd_listed, before=30, after=30)
 _CPT_CODE = re.compile(r"(?<![\w.\-/$#])\d{4}[0-9FT](?![\d.,/]\d|\w|-\d{2,})")
-_ZIP_BEFORE = re.compile(rf"(?:\b(?:{'|'.join(STATES)})|\b(?i:zip|po|order|claim|invoice|room|suite|ste|ext|acct|account|#))[ \t.:#]*$")
+_ZIP_BEFORE = re.compile(
+    rf"(?:\b(?:{'|'.join(STATES)})|\b(?i:zip|po|order|claim|invoice|room|suite|ste|ext|acct|account|#))[ \t.:#]*$"
+)
 
 
 def _cpt(text: str, m: re.Match[str]) -> float | None:
@@ -113,11 +133,17 @@ def _cpt(text: str, m: re.Match[str]) -> float | None:
 _CPT_LISTED_SHAPE = re.compile(
     r"\(\d{5}(?:[ ,/+]|\))|\d{5}[ \t]*x[ \t]*\d\b"
     r"|\d{5}(?:[ \t]*x[ \t]*\d+)?\)?[ \t]*(?:\+|/|or|and|,)[ \t]*(?:likely[ \t]+)?\d{5}|(?i:\b(?:bill(?:ed|ing)?|charge[ds]?|code[ds]?|as|be|go\s+out\s+as)[ \t]+(?:will\s+be[ \t]+)?)\d{5}"
-    r"|(?i:\b(?:shave|punch|excision|biopsy|mohs|destruction|repair|injection)[ \t]+(?:\d+[ \t]*mm[ \t]+)?)\d{5}")
-_PROCEDURE_WORDS = _CLINICAL_WORDS + ("procedure billing billed charge study exam visit injection test panel screen"
-                                      " biopsy shave punch ultrasound echo ecg mri x-ray infusion therap titration"
-                                      " vaccin immuniz imaging scan lab photograph sonogram transvaginal pelvic"
-                                      " anatomy a1c hba1c lipid cbc cmp bmp tsh psa").split()
+    r"|(?i:\b(?:shave|punch|excision|biopsy|mohs|destruction|repair|injection)[ \t]+(?:\d+[ \t]*mm[ \t]+)?)\d{5}"
+)
+_PROCEDURE_WORDS = (
+    _CLINICAL_WORDS
+    + (
+        "procedure billing billed charge study exam visit injection test panel screen"
+        " biopsy shave punch ultrasound echo ecg mri x-ray infusion therap titration"
+        " vaccin immuniz imaging scan lab photograph sonogram transvaginal pelvic"
+        " anatomy a1c hba1c lipid cbc cmp bmp tsh psa"
+    ).split()
+)
 _PROCEDURE = re.compile(rf"(?i)\b(?:{_grouped(_PROCEDURE_WORDS)})")
 
 
@@ -131,19 +157,27 @@ def _cpt_in_prose(text: str, m: re.Match[str]) -> float | None:
 
 
 CPT = Detector(
-    "cpt", r"\b(?:cpt|hcpcs|procedure\s+codes?|procedures?(?:/orders)?(?:\s+today)?\s*:|orders\s+today|billing\s+codes?"
-           r"|billed|billing\s*:|bill\s+codes?|(?:pt|ot)?\s*evaluation\s*:|admin(?:istration)?\s+code)",
-    _CPT_CODE, _cpt, before=40, after=120, caseless=True,
+    "cpt",
+    r"\b(?:cpt|hcpcs|procedure\s+codes?|procedures?(?:/orders)?(?:\s+today)?\s*:|orders\s+today|billing\s+codes?"
+    r"|billed|billing\s*:|bill\s+codes?|(?:pt|ot)?\s*evaluation\s*:|admin(?:istration)?\s+code)",
+    _CPT_CODE,
+    _cpt,
+    before=40,
+    after=120,
+    caseless=True,
 )
 # A code followed by what it is ("97110 therapeutic exercise", "90471 immunization admin"):
 # the description is the context. Only a few procedure words: a ZIP code is followed by none.
 CPT_DESCRIBED = Detector(
-    "cpt", r"\b\d{4}[0-9FT][ \t]+(?:-[ \t]+)?(?:therapeutic|manual\s+therapy|gait\s+training|neuromuscular"
-           r"|(?:pt|ot|slp)\s+(?:evaluation|re-?eval)|office(?:/outpatient)?\s+visit|immunization\s+admin)",
-    re.compile(r"(?<![\w.\-/$#])\d{4}[0-9FT](?=[ \t]+(?:-[ \t]+)?[a-z])"), lambda text, m: 0.85,
-    before=60, after=0, caseless=True,
+    "cpt",
+    r"\b\d{4}[0-9FT][ \t]+(?:-[ \t]+)?(?:therapeutic|manual\s+therapy|gait\s+training|neuromuscular"
+    r"|(?:pt|ot|slp)\s+(?:evaluation|re-?eval)|office(?:/outpatient)?\s+visit|immunization\s+admin)",
+    re.compile(r"(?<![\w.\-/$#])\d{4}[0-9FT](?=[ \t]+(?:-[ \t]+)?[a-z])"),
+    lambda text, m: 0.85,
+    before=60,
+    after=0,
+    caseless=True,
 )
 CPT_IN_PROSE = Detector(  # the shape is checked by the validator: a prefilter of words costs the whole pass
-    "cpt", r"\d{5}",
-    _CPT_CODE, _cpt_in_prose, before=30, after=30,
+    "cpt", r"\d{5}", _CPT_CODE, _cpt_in_prose, before=30, after=30
 )

@@ -8,8 +8,10 @@ from agent.policy.detectors.base import Detector, context
 
 # --- Contact details -------------------------------------------------------------------------
 _PHONE_WORDS = re.compile(r"(?i)\b(?:phone|tel|telephone|cell|mobile|call|fax|contact|reach|text|ph)\b")
-_BRIDGE = re.compile(r"(?i)\b(?:dial[- ]?in|conference\s+(?:line|bridge|number)|bridge(?:\s+(?:line|number))?|toll[- ]free\s+dial)"
-                     r"[^\n\d]{0,12}$")
+_BRIDGE = re.compile(
+    r"(?i)\b(?:dial[- ]?in|conference\s+(?:line|bridge|number)|bridge(?:\s+(?:line|number))?|toll[- ]free\s+dial)"
+    r"[^\n\d]{0,12}$"
+)
 _BRIDGE_AFTER = re.compile(r"(?i)[^\n\d]{0,6}\b(?:(?:meeting|conference|access|participant)\s*(?:id|code|pin)|pin)\b")
 
 
@@ -20,36 +22,62 @@ def _phone(text: str, m: re.Match[str]) -> float | None:
 
 
 PHONE = Detector(
-    "phone", r"(?:\(\d{3}\)\s?|\d{3}[ .-])\d{3}[ .-]\d{4}",
-    re.compile(r"(?<![\d.-])(?:\+?1[ .-]?)?(?:\([2-9]\d{2}\)\s?|[2-9]\d{2}(?P<s>[ .-]))[2-9]\d{2}[ .-]\d{4}(?![\d-]|\.\d)"),
+    "phone",
+    r"(?:\(\d{3}\)\s?|\d{3}[ .-])\d{3}[ .-]\d{4}",
+    re.compile(
+        r"(?<![\d.-])(?:\+?1[ .-]?)?(?:\([2-9]\d{2}\)\s?|[2-9]\d{2}(?P<s>[ .-]))[2-9]\d{2}[ .-]\d{4}(?![\d-]|\.\d)"
+    ),
     _phone,
-    before=17, after=1,
+    before=17,
+    after=1,
 )
 PHONE_LABELLED = Detector(  # ten bare digits are a phone number only when labelled as one
     # The whole shape in the prefilter: "cell" and "ph" are everywhere in clinical prose.
-    "phone", r"\b(?:phone|tel|telephone|cell|mobile|fax|ph)\b(?:\s*(?:number|no\.?|#))?[ \t]*[:#]?[ \t]*(?:\+?1)?\d{10}",
-    re.compile(r"(?i:\b(?:phone|tel|telephone|cell|mobile|fax|ph)\b)(?:\s*(?i:number|no\.?|#))?[ \t]*[:#]?[ \t]*"
-               r"(?:\+?1)?(?P<v>[2-9]\d{2}[2-9]\d{6})(?![\d-]|\.\d)"),
-    lambda text, m: 0.9, before=40, after=0, caseless=True, group="v",
+    "phone",
+    r"\b(?:phone|tel|telephone|cell|mobile|fax|ph)\b(?:\s*(?:number|no\.?|#))?[ \t]*[:#]?[ \t]*(?:\+?1)?\d{10}",
+    re.compile(
+        r"(?i:\b(?:phone|tel|telephone|cell|mobile|fax|ph)\b)(?:\s*(?i:number|no\.?|#))?[ \t]*[:#]?[ \t]*"
+        r"(?:\+?1)?(?P<v>[2-9]\d{2}[2-9]\d{6})(?![\d-]|\.\d)"
+    ),
+    lambda text, m: 0.9,
+    before=40,
+    after=0,
+    caseless=True,
+    group="v",
 )
 EMAIL = Detector(
-    "email", r"@",
-    re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}\b"),
-    lambda text, m: 0.9, before=65, after=200,
+    "email",
+    r"@",
+    re.compile(
+        r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}\b"
+    ),
+    lambda text, m: 0.9,
+    before=65,
+    after=200,
 )
-_SUFFIX_WORDS = ("Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Ter"
-                 "|Parkway|Pkwy|Circle|Cir|Highway|Hwy|Square|Sq|Trail|Trl|Pike|Loop|Row|Alley|Crescent|Plaza")
+_SUFFIX_WORDS = (
+    "Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Ter"
+    "|Parkway|Pkwy|Circle|Cir|Highway|Hwy|Square|Sq|Trail|Trl|Pike|Loop|Row|Alley|Crescent|Plaza"
+)
 _SUFFIX = rf"(?:{_SUFFIX_WORDS}|{_SUFFIX_WORDS.upper()})"  # "AVE" in a feed
 # The street line only, for a PO box as for a street: "PO Box 1754" of "PO Box 1754, Madison WI".
 PO_BOX = Detector(
-    "us_address", r"\bP\.?\s?O\.?\s*Box\s+\d",
+    "us_address",
+    r"\bP\.?\s?O\.?\s*Box\s+\d",
     re.compile(r"(?i:\bP\.?[ \t]?O\.?[ \t]*Box)[ \t]+\d{1,6}\b"),
-    lambda text, m: 0.85, before=12, after=10, caseless=True,
+    lambda text, m: 0.85,
+    before=12,
+    after=10,
+    caseless=True,
 )
 US_ADDRESS = Detector(
-    "us_address", r"\d{1,6}[ \t]+(?:[NSEW]\.?[ \t]+)?(?:[A-Z][A-Za-z'-]*[ \t]+){1,4}" + _SUFFIX + r"\b",
-    re.compile(r"(?<![\d.,/$#:-])\d{1,6}[ \t]+(?:(?:N|S|E|W|North|South|East|West)\.?[ \t]+)?"  # on one line
-               r"(?:(?:\d{1,3}(?:st|nd|rd|th)|(?!AM\b|PM\b)[A-Z][A-Za-z'-]*)[ \t]+){1,4}"
-               + _SUFFIX + r"\b"),  # the street line without a trailing period: "237 Foxtail Way."
-    lambda text, m: 0.85, before=80, after=2,
+    "us_address",
+    r"\d{1,6}[ \t]+(?:[NSEW]\.?[ \t]+)?(?:[A-Z][A-Za-z'-]*[ \t]+){1,4}" + _SUFFIX + r"\b",
+    re.compile(
+        r"(?<![\d.,/$#:-])\d{1,6}[ \t]+(?:(?:N|S|E|W|North|South|East|West)\.?[ \t]+)?"  # on one line
+        r"(?:(?:\d{1,3}(?:st|nd|rd|th)|(?!AM\b|PM\b)[A-Z][A-Za-z'-]*)[ \t]+){1,4}" + _SUFFIX + r"\b"
+    ),  # the street line without a trailing period: "237 Foxtail Way."
+    lambda text, m: 0.85,
+    before=80,
+    after=2,
 )

@@ -5,15 +5,7 @@ from __future__ import annotations
 import re
 
 from agent.policy.detectors.base import Detector
-from agent.policy.detectors.name_words import (
-    NAME,
-    SUBJECT_WORDS,
-    TITLE,
-    is_name,
-    known_given_name,
-    name_words,
-    span,
-)
+from agent.policy.detectors.name_words import NAME, SUBJECT_WORDS, TITLE, is_name, known_given_name, name_words, span
 
 # Cues, and how sure each makes us. Strong: the text says this is the patient (or the client,
 # the student, the resident); the name is taken as written. Weak: "Name:", "Member:", "my son",
@@ -21,8 +13,10 @@ from agent.policy.detectors.name_words import (
 # ("Re: …", "Refill for …", "HH referral - …"): the name must also end its line (or meet a
 # bracket, a comma or a dash), so "Re: Summer Schedule Change" is not a patient.
 _STRONG = {"patient", "pt", "pt.", "client", "student", "resident", "paciente", "claimant"}
-_ORG = re.compile(r"(?i)\b(?:medical|health|healthcare|partners|clinic|clinics|group|center|centre|associates|llc|inc"
-                  r"|hospital|practice|pharmacy|laboratory|labs|services|corp|company|university|school)\b")
+_ORG = re.compile(
+    r"(?i)\b(?:medical|health|healthcare|partners|clinic|clinics|group|center|centre|associates|llc|inc"
+    r"|hospital|practice|pharmacy|laboratory|labs|services|corp|company|university|school)\b"
+)
 _SUBJECT_LIKE = ("re", "regarding", "refill", "referral", "records", "msg", "message", "phone")
 _NAME_END = re.compile(r"[ \t]*(?:$|\n|[-(),;:]|\s+(?i:dob|d\.o\.b|mrn|dos)\b)")
 
@@ -40,7 +34,7 @@ def _patient_name(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
     # a known given name; an organisation is nobody's name.
     start, end = span(m, kept)
     shouting = text[start:end].isupper() and "," not in text[start:end]
-    following = text[m.start("v"):m.start("v") + 60].split("\n")[0]
+    following = text[m.start("v") : m.start("v") + 60].split("\n")[0]
     if _ORG.search(following):
         return None  # a billing vendor's "CLIENT: MILLBROOK MEDICAL PARTNERS", "Client: Millbrook Women's Health"
     if not strong or (not explicit and shouting):
@@ -53,10 +47,12 @@ def _patient_name(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
     return (0.9 if explicit or strong else 0.8), start, end
 
 
-_CUES = (r"patient|pt\.?|client|student|resident|paciente|claimant|(?:full\s+)?name|member|insured|my\s+name\s+is"
-         r"|(?:her|his)\s+name\s+is|my\s+(?:son|daughter|child|baby|husband|wife|mother|father|mom|dad)"
-         r"|our\s+client|represents|re(?=:)|regarding|refill\s+for|referral\s+for|referral(?=:)"
-         r"|records\s+(?:request\s+)?for|(?:phone\s+)?msg(?=:)|message\s+for")
+_CUES = (
+    r"patient|pt\.?|client|student|resident|paciente|claimant|(?:full\s+)?name|member|insured|my\s+name\s+is"
+    r"|(?:her|his)\s+name\s+is|my\s+(?:son|daughter|child|baby|husband|wife|mother|father|mom|dad)"
+    r"|our\s+client|represents|re(?=:)|regarding|refill\s+for|referral\s+for|referral(?=:)"
+    r"|records\s+(?:request\s+)?for|(?:phone\s+)?msg(?=:)|message\s+for"
+)
 PATIENT_NAME = Detector(
     "patient_name",
     # Three shapes, each selective (a prefilter hit on every "for" or "re" would cost a third
@@ -68,11 +64,16 @@ PATIENT_NAME = Detector(
     r"|\b(?i:regarding|represents|refill\s+for|referral\s+for|records\s+(?:request\s+)?for|referral:|msg:"
     r"|message\s+for|my\s+(?:son|daughter|child|baby|husband|wife|mother|father|mom|dad))\s*,?\s*[A-Z]",
     # The leading class lets re skip most positions of a window at once (a third of the time).
-    re.compile(rf"(?=[pPcCsSrRfFnNmMiIhHoO])(?:(?i:\b(?P<cue>{_CUES}))(?i:'s)?"
-               rf"(?:[ \t_]+(?i:name|on[ \t]+(?:the[ \t]+)?waitlist)"
-               r"|[ \t]*/[ \t]*[a-z]{1,12}(?:[ \t][a-z]{1,12})?(?=[ \t]*:))?"  # "Patient / injured worker:"
-               r"(?P<sep>[ \t]*(?:[:\-=]|\.{2,}:?)[ \t]*(?:\n[ \t]*)?|,?[ \t]+))" + TITLE + "?" + NAME),
-    _patient_name, before=45, after=70, group="v",
+    re.compile(
+        rf"(?=[pPcCsSrRfFnNmMiIhHoO])(?:(?i:\b(?P<cue>{_CUES}))(?i:'s)?"
+        rf"(?:[ \t_]+(?i:name|on[ \t]+(?:the[ \t]+)?waitlist)"
+        r"|[ \t]*/[ \t]*[a-z]{1,12}(?:[ \t][a-z]{1,12})?(?=[ \t]*:))?"  # "Patient / injured worker:"
+        r"(?P<sep>[ \t]*(?:[:\-=]|\.{2,}:?)[ \t]*(?:\n[ \t]*)?|,?[ \t]+))" + TITLE + "?" + NAME
+    ),
+    _patient_name,
+    before=45,
+    after=70,
+    group="v",
 )
 
 
@@ -84,9 +85,9 @@ def _after_dash(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
         return None
     start, end = span(m, kept)
     line_end = text.find("\n", end)
-    if text[end:line_end if line_end >= 0 else len(text)].strip():
+    if text[end : line_end if line_end >= 0 else len(text)].strip():
         return None
-    before = text[text.rfind("\n", 0, m.start()) + 1:m.start()]  # a subject's few words, not an agenda's "(10 min)"
+    before = text[text.rfind("\n", 0, m.start()) + 1 : m.start()]  # a subject's few words, not an agenda's "(10 min)"
     if len(before) > 40 or _NOT_SUBJECT.search(before):
         return None
     return 0.75, start, end
@@ -96,6 +97,11 @@ _NOT_SUBJECT = re.compile(r"[\d()\[\]:;]")
 
 
 PATIENT_AFTER_DASH = Detector(
-    "patient_name", r"\s-\s+[A-Z][a-z]+,?\s+(?:[A-Z]|(?i:de|del|la|van|von|st)\s)",
-    re.compile(r"[ \t]-[ \t]+" + NAME), _after_dash, before=25, after=70, group="v",
+    "patient_name",
+    r"\s-\s+[A-Z][a-z]+,?\s+(?:[A-Z]|(?i:de|del|la|van|von|st)\s)",
+    re.compile(r"[ \t]-[ \t]+" + NAME),
+    _after_dash,
+    before=25,
+    after=70,
+    group="v",
 )

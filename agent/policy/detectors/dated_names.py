@@ -34,10 +34,16 @@ def _before_birth(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
 
 
 PATIENT_BEFORE_BIRTH = Detector(
-    "patient_name", r"\bborn\b|\b(?i:dob|d\.o\.b|date\s+of\s+birth|mrn)\b",  # the cue; the name is looked for before it
-    re.compile(rf"{NAME_START}(?<![\w'’.-])(?P<v>(?:{SURNAME_PREFIX}{{0,2}}{CAPITALISED}\.?[ \t]+){{1,3}}{SURNAME_PREFIX}{{0,2}}{CAPITALISED})"
-               r"(?=[ \t]*(?:[.,]?[ \t]*\n[ \t]*|,[ \t]*|[ \t]*\(|[ \t]+-[ \t]+)?(?:born\b|(?i:dob|d\.o\.b|date\s+of\s+birth|mrn)\b))"),
-    _before_birth, before=80, after=0, group="v",
+    "patient_name",
+    r"\bborn\b|\b(?i:dob|d\.o\.b|date\s+of\s+birth|mrn)\b",  # the cue; the name is looked for before it
+    re.compile(
+        rf"{NAME_START}(?<![\w'’.-])(?P<v>(?:{SURNAME_PREFIX}{{0,2}}{CAPITALISED}\.?[ \t]+){{1,3}}{SURNAME_PREFIX}{{0,2}}{CAPITALISED})"
+        r"(?=[ \t]*(?:[.,]?[ \t]*\n[ \t]*|,[ \t]*|[ \t]*\(|[ \t]+-[ \t]+)?(?:born\b|(?i:dob|d\.o\.b|date\s+of\s+birth|mrn)\b))"
+    ),
+    _before_birth,
+    before=80,
+    after=0,
+    group="v",
 )
 
 
@@ -47,7 +53,8 @@ PATIENT_BEFORE_BIRTH = Detector(
 _DATED = re.compile(
     rf"{NAME_START}(?<![\w'’.-])(?P<name>{SURNAME_PREFIX}{{0,2}}{CAPITALISED},[ \t]+{CAPITALISED}(?:[ \t]+{CAPITALISED})?"
     rf"|(?:{CAPITALISED}[ \t]+){{1,2}}{SURNAME_PREFIX}{{0,2}}{CAPITALISED})"
-    r"(?:[ \t]*\(|,[ \t]+|[ \t]{1,4})(?P<v>(?P<m1>\d{1,2})/(?P<d1>\d{1,2})/(?P<y1>\d{4}))(?![\d/])")
+    r"(?:[ \t]*\(|,[ \t]+|[ \t]{1,4})(?P<v>(?P<m1>\d{1,2})/(?P<d1>\d{1,2})/(?P<y1>\d{4}))(?![\d/])"
+)
 
 
 def _dated(text: str, m: re.Match[str]) -> tuple[tuple[int, int], tuple[int, int]] | None:

@@ -12,15 +12,30 @@ from agent.policy.detectors.base import Detector
 _MONTHS = {
     name: number
     for number, names in enumerate(
-        [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
-         ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"),
-         ("nov", "november"), ("dec", "december")], 1)
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        1,
+    )
     for name in names
 }
-_DATE = (r"(?P<v>(?P<m1>\d{1,2})[/.-](?P<d1>\d{1,2})[/.-](?P<y1>\d{4}|\d{2})"
-         r"|(?P<y2>\d{4})(?P<s2>[-/.])(?P<m2>\d{1,2})(?P=s2)(?P<d2>\d{1,2})"
-         r"|(?P<mn>[A-Za-z]{3,9})\.?\s+(?P<d3>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y3>\d{4})"
-         r"|(?P<d4>\d{1,2})(?:\s+|-)(?P<mn4>[A-Za-z]{3,9})\.?,?(?:\s+|-)(?P<y4>\d{4}))(?![\d/])")
+_DATE = (
+    r"(?P<v>(?P<m1>\d{1,2})[/.-](?P<d1>\d{1,2})[/.-](?P<y1>\d{4}|\d{2})"
+    r"|(?P<y2>\d{4})(?P<s2>[-/.])(?P<m2>\d{1,2})(?P=s2)(?P<d2>\d{1,2})"
+    r"|(?P<mn>[A-Za-z]{3,9})\.?\s+(?P<d3>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y3>\d{4})"
+    r"|(?P<d4>\d{1,2})(?:\s+|-)(?P<mn4>[A-Za-z]{3,9})\.?,?(?:\s+|-)(?P<y4>\d{4}))(?![\d/])"
+)
 
 
 def _dob(text: str, m: re.Match[str]) -> float | None:
@@ -56,9 +71,16 @@ def today() -> date:
 
 
 DOB = Detector(
-    "dob", r"\b(?:dob|d\.o\.b|date\s+of\s+birth|birth\s*date|birthday|born|fecha\s+de\s+nacimiento)",
-    re.compile(r"(?i:\b(?:dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday|born(?:\s+on)?|fecha\s+de\s+nacimiento))"
-               r"(?:\s+(?i:is|was|as|for|on|of|file|record|verification|listed|given|value)){0,3}\s*(?:[:\-=]|\.{2,}:?)?\s*"
-               + _DATE),
-    _dob, before=25, after=40, caseless=True, group="v",
+    "dob",
+    r"\b(?:dob|d\.o\.b|date\s+of\s+birth|birth\s*date|birthday|born|fecha\s+de\s+nacimiento)",
+    re.compile(
+        r"(?i:\b(?:dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday|born(?:\s+on)?|fecha\s+de\s+nacimiento))"
+        r"(?:\s+(?i:is|was|as|for|on|of|file|record|verification|listed|given|value)){0,3}\s*(?:[:\-=]|\.{2,}:?)?\s*"
+        + _DATE
+    ),
+    _dob,
+    before=25,
+    after=40,
+    caseless=True,
+    group="v",
 )

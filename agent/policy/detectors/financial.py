@@ -39,9 +39,14 @@ def _card(text: str, m: re.Match[str]) -> float | None:
 
 
 CREDIT_CARD = Detector(
-    "credit_card", r"\b(?:\d{4}[ -]?){3}\d{1,7}\b|\b3[47]\d{2}[ -]?\d{6}[ -]?\d{5}\b",
-    re.compile(r"(?<![\d-])(?:\d{4}(?P<s>[ -]?)\d{4}(?P=s)\d{4}(?P=s)\d{1,7}|3[47]\d{2}(?P<t>[ -]?)\d{6}(?P=t)\d{5})(?![\d-])"),
-    _card, before=26, after=1,
+    "credit_card",
+    r"\b(?:\d{4}[ -]?){3}\d{1,7}\b|\b3[47]\d{2}[ -]?\d{6}[ -]?\d{5}\b",
+    re.compile(
+        r"(?<![\d-])(?:\d{4}(?P<s>[ -]?)\d{4}(?P=s)\d{4}(?P=s)\d{1,7}|3[47]\d{2}(?P<t>[ -]?)\d{6}(?P=t)\d{5})(?![\d-])"
+    ),
+    _card,
+    before=26,
+    after=1,
 )
 
 
@@ -56,7 +61,12 @@ def _aba(text: str, m: re.Match[str]) -> float | None:
 
 
 ABA = Detector(
-    "aba_routing", r"\b(?:routing|aba|rtn|transit)",
+    "aba_routing",
+    r"\b(?:routing|aba|rtn|transit)",
     re.compile(r"(?i)\b(?:routing|aba|rtn|transit)[^\d\n]{0,30}(?<!\d)(?P<v>\d{9})(?!\d)"),
-    _aba, before=10, after=50, caseless=True, group="v",
+    _aba,
+    before=10,
+    after=50,
+    caseless=True,
+    group="v",
 )

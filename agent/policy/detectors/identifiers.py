@@ -24,9 +24,11 @@ def _ssn_ok(value: str) -> bool:
 
 
 # "Order #123-45-6789": the number right after another kind of label is that kind of number.
-_OTHER_NUMBER = re.compile(r"(?i)\b(?:order|invoice|inv|ref(?:erence)?|tracking|confirmation|conf|case|ticket|claim"
-                           r"|account|acct|serial|part|model|item|sku|po|rma|lot|batch)\.?[ \t]*(?:#|no\.?|number)?"
-                           r"[ \t]*[:#]?[ \t]*$")
+_OTHER_NUMBER = re.compile(
+    r"(?i)\b(?:order|invoice|inv|ref(?:erence)?|tracking|confirmation|conf|case|ticket|claim"
+    r"|account|acct|serial|part|model|item|sku|po|rma|lot|batch)\.?[ \t]*(?:#|no\.?|number)?"
+    r"[ \t]*[:#]?[ \t]*$"
+)
 
 
 _NEXT_NUMBER = re.compile(r"\s\d")
@@ -48,15 +50,22 @@ def _ssn_formatted(text: str, m: re.Match[str]) -> float | None:
 
 
 SSN_FORMATTED = Detector(
-    "us_ssn", r"\d{3}[- ]\d{2}[- ]\d{4}",
+    "us_ssn",
+    r"\d{3}[- ]\d{2}[- ]\d{4}",
     re.compile(r"(?<![\d-])(?P<a>\d{3})(?P<s1>[- ])(?P<g>\d{2})(?P<s2>[- ])(?P<n>\d{4})(?![\d-])"),
-    _ssn_formatted, before=11, after=1,
+    _ssn_formatted,
+    before=11,
+    after=1,
 )
 SSN_LABELLED = Detector(  # nine bare digits are an SSN only when labelled as one
-    "us_ssn", r"\b(?:ssn|social\s+security|ss\s*#|soc\.?\s*sec)",
+    "us_ssn",
+    r"\b(?:ssn|social\s+security|ss\s*#|soc\.?\s*sec)",
     re.compile(r"(?i)\b(?:ssn|social\s+security|ss\s*#|soc\.?\s*sec)[^\d\n]{0,25}(?<![\d-])(?P<v>\d{9})(?!\d)"),
     lambda text, m: 0.95 if _ssn_ok(m.group("v")) else None,
-    before=20, after=45, caseless=True, group="v",
+    before=20,
+    after=45,
+    caseless=True,
+    group="v",
 )
 
 
@@ -86,9 +95,12 @@ def _dea(text: str, m: re.Match[str]) -> float | None:
 
 
 DEA = Detector(
-    "dea", r"\b[A-Z][A-Z9]\d{7}\b",
+    "dea",
+    r"\b[A-Z][A-Z9]\d{7}\b",
     re.compile(r"(?<![A-Za-z0-9])[ABCDEFGHJKLMPRSTUX][A-Z9](?P<d>\d{7})(?![A-Za-z0-9])"),
-    _dea, before=9, after=1,
+    _dea,
+    before=9,
+    after=1,
 )
 
 
@@ -97,9 +109,14 @@ _L = "[AC-HJKMNP-RT-Y]"
 _LD = "[AC-HJKMNP-RT-Y0-9]"
 _MBI_WORDS = re.compile(r"(?i)\b(?:mbi|medicare)")
 MBI = Detector(
-    "mbi", r"\b[1-9][A-Z][A-Z0-9]\d-?[A-Z][A-Z0-9]\d-?[A-Z]{2}\d{2}\b",
+    "mbi",
+    r"\b[1-9][A-Z][A-Z0-9]\d-?[A-Z][A-Z0-9]\d-?[A-Z]{2}\d{2}\b",
     re.compile(rf"(?<![A-Za-z0-9-])[1-9]{_L}{_LD}\d(?P<s1>-?){_L}{_LD}\d(?P<s2>-?){_L}{{2}}\d{{2}}(?![A-Za-z0-9-])"),
-    lambda text, m: None if m.group("s1") != m.group("s2")
-    else (0.98 if context(text, m.start(), m.end(), _MBI_WORDS, 40, 10) else 0.9),
-    before=13, after=1,
+    lambda text, m: (
+        None
+        if m.group("s1") != m.group("s2")
+        else (0.98 if context(text, m.start(), m.end(), _MBI_WORDS, 40, 10) else 0.9)
+    ),
+    before=13,
+    after=1,
 )

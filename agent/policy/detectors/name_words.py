@@ -9,13 +9,82 @@ from __future__ import annotations
 
 import re
 
-NOT_NAMES = {"portal", "care", "services", "service", "access", "advocate", "education", "name", "id", "information",
-             "instructions", "safety", "coordinator", "relations", "experience", "financial", "intake", "record",
-             "records", "number", "chart", "is", "was", "has", "had", "will", "and", "the", "of", "in", "at",
-             "to", "for", "with", "on", "dob", "mrn", "account", "summary", "list", "satisfaction", "status",
-             "dr", "doctor", "nurse", "np", "pa", "md", "rn", "health", "center", "centre", "affairs", "office",
-             "handbook", "council", "union", "loan", "loans", "discount", "login", "signature", "no", "not", "found",
-             "case", "requests", "request", "unknown", "none", "all", "sex", "gender", "age"}
+NOT_NAMES = {
+    "portal",
+    "care",
+    "services",
+    "service",
+    "access",
+    "advocate",
+    "education",
+    "name",
+    "id",
+    "information",
+    "instructions",
+    "safety",
+    "coordinator",
+    "relations",
+    "experience",
+    "financial",
+    "intake",
+    "record",
+    "records",
+    "number",
+    "chart",
+    "is",
+    "was",
+    "has",
+    "had",
+    "will",
+    "and",
+    "the",
+    "of",
+    "in",
+    "at",
+    "to",
+    "for",
+    "with",
+    "on",
+    "dob",
+    "mrn",
+    "account",
+    "summary",
+    "list",
+    "satisfaction",
+    "status",
+    "dr",
+    "doctor",
+    "nurse",
+    "np",
+    "pa",
+    "md",
+    "rn",
+    "health",
+    "center",
+    "centre",
+    "affairs",
+    "office",
+    "handbook",
+    "council",
+    "union",
+    "loan",
+    "loans",
+    "discount",
+    "login",
+    "signature",
+    "no",
+    "not",
+    "found",
+    "case",
+    "requests",
+    "request",
+    "unknown",
+    "none",
+    "all",
+    "sex",
+    "gender",
+    "age",
+}
 _NAME_WORD = r"[^\W\d_][^\W\d_'’-]*(?:['’-][^\W\d_]+)?"
 
 
@@ -25,14 +94,18 @@ WORD = re.compile(r"[^\W\d_][^\W\d_'’-]*(?:['’-][^\W\d_]+)?\.?")
 _PARTICLES = ("de", "del", "della", "la", "le", "van", "von", "der", "den", "da", "di", "du", "dos", "das", "st")
 _PARTICLE = rf"(?:(?:{'|'.join(_PARTICLES)})\.? +)"  # spaces only: a tab is a table's next cell
 # Before a surname in any case: "VAN DYKE, IMANI", "Del Rosario, Thanh", "St. Germain, Yusuf"
-SURNAME_PREFIX = r"(?:(?i:van|von|del|della|de|da|di|du|dos|das|la|le|der|den|st\.|ste\.|san|santa|ben|bin|al|el|abu) +)"
+SURNAME_PREFIX = (
+    r"(?:(?i:van|von|del|della|de|da|di|du|dos|das|la|le|der|den|st\.|ste\.|san|santa|ben|bin|al|el|abu) +)"
+)
 TITLE = r"(?:(?:Mr|Mrs|Ms|Miss|Mx|MR|MRS|MS|MISS|MX)\.?[ \t]+)"  # "your patient, Ms. Linh Castellanos"
 # "Last, First [M]", "First [M.] Last", "J. Smith", with surname particles
-NAME = (rf"(?P<v>(?=[^a-z]|{_PARTICLE})"  # never a lower-case word first, but for a particle
-        rf"(?:{_PARTICLE}{{0,2}}{SURNAME_PREFIX}{{0,2}}(?:{_NAME_WORD}), +(?:{_NAME_WORD})(?: {_NAME_WORD})?"
-        rf"(?: +[A-Z](?:\.|(?![^\W\d_])))?"
-        rf"|(?:[A-Z]\. +)?{_PARTICLE}{{0,2}}(?:{_NAME_WORD})(?: +[A-Z]\.)?"
-        rf"(?: +{_PARTICLE}{{0,2}}{SURNAME_PREFIX}{{0,2}}(?:{_NAME_WORD})){{0,2}}))")
+NAME = (
+    rf"(?P<v>(?=[^a-z]|{_PARTICLE})"  # never a lower-case word first, but for a particle
+    rf"(?:{_PARTICLE}{{0,2}}{SURNAME_PREFIX}{{0,2}}(?:{_NAME_WORD}), +(?:{_NAME_WORD})(?: {_NAME_WORD})?"
+    rf"(?: +[A-Z](?:\.|(?![^\W\d_])))?"
+    rf"|(?:[A-Z]\. +)?{_PARTICLE}{{0,2}}(?:{_NAME_WORD})(?: +[A-Z]\.)?"
+    rf"(?: +{_PARTICLE}{{0,2}}{SURNAME_PREFIX}{{0,2}}(?:{_NAME_WORD})){{0,2}}))"
+)
 # One capitalised word of a name, for the patterns that find a name before its cue
 CAPITALISED = r"[^\W\d_a-z][^\W\d_'’-]*(?:['’-][^\W\d_]+)?"
 NAME_START = r"(?=[A-Z\u00C0-\u024F\u1E00-\u1EFFvdlsbae])"  # a capital, or a surname particle: lets re skip ahead
@@ -109,11 +182,53 @@ def after_title(text: str, at: int) -> bool:
     return _TITLE_BEFORE.search(text, max(0, at - 6), at) is not None
 
 
-
-
 # The words of a subject's topic, never of a name: "Re: Summer Schedule Change" is no patient.
-SUBJECT_WORDS = {"meeting", "schedule", "update", "report", "results", "result", "request", "question", "questions",
-                 "follow", "lunch", "party", "event", "visit", "appointment", "review", "form", "forms", "notes",
-                 "plan", "policy", "training", "call", "order", "invoice", "payment", "reminder", "day", "week",
-                 "month", "year", "hours", "office", "clinic", "lab", "labs", "referral", "consult", "authorization",
-                 "change", "changes", "photos", "trip", "news", "newsletter", "benefits", "enrollment"}
+SUBJECT_WORDS = {
+    "meeting",
+    "schedule",
+    "update",
+    "report",
+    "results",
+    "result",
+    "request",
+    "question",
+    "questions",
+    "follow",
+    "lunch",
+    "party",
+    "event",
+    "visit",
+    "appointment",
+    "review",
+    "form",
+    "forms",
+    "notes",
+    "plan",
+    "policy",
+    "training",
+    "call",
+    "order",
+    "invoice",
+    "payment",
+    "reminder",
+    "day",
+    "week",
+    "month",
+    "year",
+    "hours",
+    "office",
+    "clinic",
+    "lab",
+    "labs",
+    "referral",
+    "consult",
+    "authorization",
+    "change",
+    "changes",
+    "photos",
+    "trip",
+    "news",
+    "newsletter",
+    "benefits",
+    "enrollment",
+}

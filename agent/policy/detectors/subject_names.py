@@ -24,7 +24,8 @@ from agent.policy.detectors.name_words import (
 _SUBJECT_LINE = r"^[^\n]{1,200}$|(?i:subject:)[^\n]{1,200}"  # the whole text one short line, or a quoted one
 _SUBJECT_NAME = re.compile(
     rf"{NAME_START}(?<![\w'’.-])(?P<v>{SURNAME_PREFIX}{{0,2}}{CAPITALISED},[ \t]+{CAPITALISED}(?:[ \t]+{CAPITALISED})?"
-    rf"|{CAPITALISED}(?:[ \t]+[A-Z]\.)?(?:[ \t]+{SURNAME_PREFIX}{{0,2}}{CAPITALISED}){{1,2}})")
+    rf"|{CAPITALISED}(?:[ \t]+[A-Z]\.)?(?:[ \t]+{SURNAME_PREFIX}{{0,2}}{CAPITALISED}){{1,2}})"
+)
 _NOT_IN_SUBJECT = NOT_NAMES | SUBJECT_WORDS
 _CLINICIAN_AFTER = re.compile(r",?[ \t]*(?:MD|DO|RN|NP|PA|PA-C|DDS|DMD|PhD|CPC|FACC|FACOG)\b")
 
@@ -37,14 +38,13 @@ def _given_known(word: str) -> bool:
 def _subject_name(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
     line_start = text.rfind("\n", 0, m.start()) + 1
     line_end = text.find("\n", m.end())
-    line = text[line_start:line_end if line_end >= 0 else len(text)]
-    if not ((line_start == 0 and line_end < 0 and len(text) <= 200)
-            or re.match(r"[ \t>]*(?i:subject):", line)):
+    line = text[line_start : line_end if line_end >= 0 else len(text)]
+    if not ((line_start == 0 and line_end < 0 and len(text) <= 200) or re.match(r"[ \t>]*(?i:subject):", line)):
         return None
     words = list(WORD.finditer(text, m.start("v"), m.end("v")))
     if any(w.group(0).rstrip(".").lower() in _NOT_IN_SUBJECT for w in words):
         return None
-    value = text[m.start("v"):m.end("v")]
+    value = text[m.start("v") : m.end("v")]
     while len(words) > 2 and words[-1].group(0).isupper() and not value.isupper():
         words.pop()  # "William Ashworth OD" → "William Ashworth"
     if after_title(text, m.start()):

@@ -7,10 +7,17 @@
 # desktop-portal theme, compose/ibus input, icon engines and image formats.
 from PyInstaller.utils.hooks.qt import add_qt6_dependencies
 
-UNUSED = ("platforminputcontexts/libqtvirtualkeyboardplugin", "platformthemes/libqgtk3",
-          "egldeviceintegrations/", "platforms/libqeglfs", "platforms/libqvnc", "platforms/libqlinuxfb",
-          "platforms/libqminimalegl", "platforms/libqvkkhrdisplay", "generic/")
+UNUSED = (
+    "platforminputcontexts/libqtvirtualkeyboardplugin",
+    "platformthemes/libqgtk3",
+    "egldeviceintegrations/",
+    "platforms/libqeglfs",
+    "platforms/libqvnc",
+    "platforms/libqlinuxfb",
+    "platforms/libqminimalegl",
+    "platforms/libqvkkhrdisplay",
+    "generic/",
+)
 
 hiddenimports, binaries, datas = add_qt6_dependencies(__file__)
-binaries = [(src, dest) for src, dest in binaries
-            if not any(part in src.replace("\\", "/") for part in UNUSED)]
+binaries = [(src, dest) for src, dest in binaries if not any(part in src.replace("\\", "/") for part in UNUSED)]

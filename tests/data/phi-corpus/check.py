@@ -49,8 +49,31 @@ import generate  # noqa: E402  (validators and entity names)
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # the truncated PDF is expected to be unreadable
 
 INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
-BLOCK_TAGS = {"br", "p", "div", "tr", "td", "th", "li", "ul", "ol", "table", "h1", "h2", "h3", "h4", "h5", "h6",
-              "blockquote", "pre", "hr", "section", "article", "header", "footer"}
+BLOCK_TAGS = {
+    "br",
+    "p",
+    "div",
+    "tr",
+    "td",
+    "th",
+    "li",
+    "ul",
+    "ol",
+    "table",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "pre",
+    "hr",
+    "section",
+    "article",
+    "header",
+    "footer",
+}
 PATIENT_FHIR = {"Patient", "RelatedPerson", "Person"}
 
 
@@ -223,7 +246,9 @@ def extract_message(msg: EmailMessage) -> Extracted:
         if part.is_multipart():
             continue
         filename = part.get_filename()
-        is_body = not filename and part.get_content_disposition() != "attachment" and part.get_content_maintype() == "text"
+        is_body = (
+            not filename and part.get_content_disposition() != "attachment" and part.get_content_maintype() == "text"
+        )
         if is_body:
             text = part.get_content()
             out.texts.append(("body", html_text(text) if part.get_content_subtype() == "html" else text))
@@ -268,7 +293,7 @@ def check_message(name: str, raw: bytes, labels: dict[str, list[str]]) -> tuple[
     got_findings = Counter(found.findings)
     if wanted_findings != got_findings:
         problems.append(f"attachment-level labels {dict(wanted_findings)} but extraction finds {dict(got_findings)}")
-    for (kind, filename) in wanted_findings:
+    for kind, filename in wanted_findings:
         if filename not in found.attachments:
             problems.append(f"{kind}: no attachment named {filename}")
     if name.endswith("-negative.eml") and labels:
@@ -322,8 +347,10 @@ def main() -> int:
         problems += regenerate_matches(corpus)
 
     total = sum(p.stat().st_size for p in files.values())
-    print(f"{len(files)} messages, {total:,} bytes of .eml ({(corpus / 'labels.json').stat().st_size:,} bytes of labels.json), "
-          f"{characters:,} characters of extracted text")
+    print(
+        f"{len(files)} messages, {total:,} bytes of .eml ({(corpus / 'labels.json').stat().st_size:,} bytes of labels.json), "
+        f"{characters:,} characters of extracted text"
+    )
     print(f"\n{'category':14} {'messages':>8} {'bytes':>11}")
     for category in dict.fromkeys(n.split("-", 1)[1].removesuffix(".eml") for n in files):
         print(f"{category:14} {per_category[category]:8d} {bytes_per_category[category]:11,}")
@@ -336,8 +363,10 @@ def main() -> int:
         for problem in problems:
             print("  " + problem)
         return 1
-    print("\nOK: every label found in its message, attachment-level labels match, hard negatives clean"
-          + ("" if args.no_regen else ", regeneration byte-identical"))
+    print(
+        "\nOK: every label found in its message, attachment-level labels match, hard negatives clean"
+        + ("" if args.no_regen else ", regeneration byte-identical")
+    )
     return 0
 
 

@@ -105,8 +105,19 @@ def dea_valid(value: str, last_name: str | None = None) -> bool:
 
 
 MBI_LETTERS = "ACDEFGHJKMNPQRTUVWXY"  # A-Z without S, L, O, I, B, Z
-_MBI_SLOTS = ("123456789", MBI_LETTERS, MBI_LETTERS + "0123456789", "0123456789", MBI_LETTERS,
-              MBI_LETTERS + "0123456789", "0123456789", MBI_LETTERS, MBI_LETTERS, "0123456789", "0123456789")
+_MBI_SLOTS = (
+    "123456789",
+    MBI_LETTERS,
+    MBI_LETTERS + "0123456789",
+    "0123456789",
+    MBI_LETTERS,
+    MBI_LETTERS + "0123456789",
+    "0123456789",
+    MBI_LETTERS,
+    MBI_LETTERS,
+    "0123456789",
+    "0123456789",
+)
 
 
 def mbi_valid(value: str) -> bool:
@@ -184,14 +195,39 @@ def email_valid(value: str) -> bool:
     return bool(re.fullmatch(r"[a-z0-9._-]+@[a-z0-9.-]+\.example", value))
 
 
-STREET_SUFFIXES = ("Street", "St", "Avenue", "Ave", "Road", "Rd", "Lane", "Ln", "Drive", "Dr", "Court", "Ct",
-                   "Boulevard", "Blvd", "Way", "Place", "Pl", "Terrace", "Parkway", "Pkwy", "Circle")
+STREET_SUFFIXES = (
+    "Street",
+    "St",
+    "Avenue",
+    "Ave",
+    "Road",
+    "Rd",
+    "Lane",
+    "Ln",
+    "Drive",
+    "Dr",
+    "Court",
+    "Ct",
+    "Boulevard",
+    "Blvd",
+    "Way",
+    "Place",
+    "Pl",
+    "Terrace",
+    "Parkway",
+    "Pkwy",
+    "Circle",
+)
 
 
 def us_address_valid(value: str) -> bool:
     suffixes = "|".join(STREET_SUFFIXES)
-    return bool(re.fullmatch(rf"\d{{1,5}} (?:[NSEW]\.? |North |South |East |West )?[A-Z][A-Za-z']+(?: [A-Z][A-Za-z']+)* (?:{suffixes})",
-                             value))
+    return bool(
+        re.fullmatch(
+            rf"\d{{1,5}} (?:[NSEW]\.? |North |South |East |West )?[A-Z][A-Za-z']+(?: [A-Z][A-Za-z']+)* (?:{suffixes})",
+            value,
+        )
+    )
 
 
 def label_id_valid(value: str) -> bool:  # mrn, member_id, drivers_license: the ID without its label
@@ -203,10 +239,23 @@ def name_valid(value: str) -> bool:
 
 
 VALIDATORS = {
-    "us_ssn": ssn_valid, "npi": npi_valid, "dea": dea_valid, "mbi": mbi_valid, "credit_card": credit_card_valid,
-    "aba_routing": aba_valid, "ndc": ndc_valid, "icd10": icd10_valid, "cpt": cpt_valid, "dob": dob_valid,
-    "phone": phone_valid, "email": email_valid, "us_address": us_address_valid, "mrn": label_id_valid,
-    "member_id": label_id_valid, "drivers_license": label_id_valid, "patient_name": name_valid,
+    "us_ssn": ssn_valid,
+    "npi": npi_valid,
+    "dea": dea_valid,
+    "mbi": mbi_valid,
+    "credit_card": credit_card_valid,
+    "aba_routing": aba_valid,
+    "ndc": ndc_valid,
+    "icd10": icd10_valid,
+    "cpt": cpt_valid,
+    "dob": dob_valid,
+    "phone": phone_valid,
+    "email": email_valid,
+    "us_address": us_address_valid,
+    "mrn": label_id_valid,
+    "member_id": label_id_valid,
+    "drivers_license": label_id_valid,
+    "patient_name": name_valid,
 }
 ATTACHMENT_TYPES = ("hl7_patient_data", "fhir_patient_data", "encrypted_archive", "uninspectable_attachment")
 ENTITY_TYPES = (*VALIDATORS, *ATTACHMENT_TYPES)
@@ -274,21 +323,132 @@ def fill(L: Labels, template: str, **values: tuple[str, str]) -> str:
 # The invented world: names, places, clinics, providers.
 # ============================================================================================
 
-FIRST_F = ["Jane", "Maria", "Emily", "Aisha", "Grace", "Linda", "Sofia", "Hannah", "Renée", "Priya", "Olivia",
-           "Mei", "Chloe", "Fatima", "Nora", "Ruth", "Zoë", "Isabel", "Dana", "Carmen", "Beatrice", "Yuki"]
-FIRST_M = ["John", "David", "Michael", "Luis", "Omar", "Samuel", "Kevin", "Ethan", "José", "Marcus", "Daniel",
-           "Hiro", "Patrick", "Andre", "Tomás", "Victor", "Noah", "Ravi", "Peter", "Isaac", "Walter", "Felix"]
-LAST = ["Doe", "Roe", "Smith", "Garcia", "Nguyen", "Okafor", "Patel", "Kowalski", "Jensen", "Haddad", "Moreau",
-        "O'Brien", "Fischer", "Tanaka", "Alvarez", "Lindqvist", "Mensah", "Rossi", "Ibrahim", "Novak", "Brennan",
-        "Castillo", "Whitfield", "Abernathy", "Delacroix", "Yilmaz", "Quinlan", "Osei", "Varga", "Holloway",
-        "Müller", "Ferreira", "Kaplan", "Sato", "Eriksen", "Dubois"]
-STREETS = ["Maple", "Cedar", "Harbor", "Lakeview", "Willow", "Orchard", "Juniper", "Meadowbrook", "Pine Ridge",
-           "Elm", "Sycamore", "Bayberry", "Foxglove", "Granite", "Kestrel", "Larkspur", "Quarry", "Hawthorn",
-           "Old Mill", "Riverside", "Chestnut", "Briar Hill", "Sandpiper", "Aspen"]
-CITIES = [("Springfield", "IL", "627", "217"), ("Riverton", "WY", "825", "307"), ("Fairview", "OR", "970", "503"),
-          ("Lakewood", "CO", "802", "303"), ("Greenville", "SC", "296", "864"), ("Madison", "WI", "537", "608"),
-          ("Clinton", "IA", "527", "563"), ("Franklin", "TN", "370", "615"), ("Georgetown", "TX", "786", "512"),
-          ("Salem", "MA", "019", "978"), ("Arlington", "VA", "222", "703"), ("Bristol", "CT", "060", "860")]
+FIRST_F = [
+    "Jane",
+    "Maria",
+    "Emily",
+    "Aisha",
+    "Grace",
+    "Linda",
+    "Sofia",
+    "Hannah",
+    "Renée",
+    "Priya",
+    "Olivia",
+    "Mei",
+    "Chloe",
+    "Fatima",
+    "Nora",
+    "Ruth",
+    "Zoë",
+    "Isabel",
+    "Dana",
+    "Carmen",
+    "Beatrice",
+    "Yuki",
+]
+FIRST_M = [
+    "John",
+    "David",
+    "Michael",
+    "Luis",
+    "Omar",
+    "Samuel",
+    "Kevin",
+    "Ethan",
+    "José",
+    "Marcus",
+    "Daniel",
+    "Hiro",
+    "Patrick",
+    "Andre",
+    "Tomás",
+    "Victor",
+    "Noah",
+    "Ravi",
+    "Peter",
+    "Isaac",
+    "Walter",
+    "Felix",
+]
+LAST = [
+    "Doe",
+    "Roe",
+    "Smith",
+    "Garcia",
+    "Nguyen",
+    "Okafor",
+    "Patel",
+    "Kowalski",
+    "Jensen",
+    "Haddad",
+    "Moreau",
+    "O'Brien",
+    "Fischer",
+    "Tanaka",
+    "Alvarez",
+    "Lindqvist",
+    "Mensah",
+    "Rossi",
+    "Ibrahim",
+    "Novak",
+    "Brennan",
+    "Castillo",
+    "Whitfield",
+    "Abernathy",
+    "Delacroix",
+    "Yilmaz",
+    "Quinlan",
+    "Osei",
+    "Varga",
+    "Holloway",
+    "Müller",
+    "Ferreira",
+    "Kaplan",
+    "Sato",
+    "Eriksen",
+    "Dubois",
+]
+STREETS = [
+    "Maple",
+    "Cedar",
+    "Harbor",
+    "Lakeview",
+    "Willow",
+    "Orchard",
+    "Juniper",
+    "Meadowbrook",
+    "Pine Ridge",
+    "Elm",
+    "Sycamore",
+    "Bayberry",
+    "Foxglove",
+    "Granite",
+    "Kestrel",
+    "Larkspur",
+    "Quarry",
+    "Hawthorn",
+    "Old Mill",
+    "Riverside",
+    "Chestnut",
+    "Briar Hill",
+    "Sandpiper",
+    "Aspen",
+]
+CITIES = [
+    ("Springfield", "IL", "627", "217"),
+    ("Riverton", "WY", "825", "307"),
+    ("Fairview", "OR", "970", "503"),
+    ("Lakewood", "CO", "802", "303"),
+    ("Greenville", "SC", "296", "864"),
+    ("Madison", "WI", "537", "608"),
+    ("Clinton", "IA", "527", "563"),
+    ("Franklin", "TN", "370", "615"),
+    ("Georgetown", "TX", "786", "512"),
+    ("Salem", "MA", "019", "978"),
+    ("Arlington", "VA", "222", "703"),
+    ("Bristol", "CT", "060", "860"),
+]
 MAIL_DOMAINS = ["mail.example", "inbox.example", "webmail.example", "post.example"]
 
 
@@ -359,7 +519,11 @@ class Provider:
 
     @property
     def name(self) -> str:
-        return f"Dr. {self.first} {self.last}" if self.credential in ("MD", "DO") else f"{self.first} {self.last}, {self.credential}"
+        return (
+            f"Dr. {self.first} {self.last}"
+            if self.credential in ("MD", "DO")
+            else f"{self.first} {self.last}, {self.credential}"
+        )
 
     @property
     def salutation(self) -> str:
@@ -420,8 +584,12 @@ class Gen:
 
     def card(self, brand: str | None = None, sep: str | None = None) -> str:
         brand = brand or self.pick(["visa", "visa", "mastercard", "mastercard", "amex", "discover"])
-        prefix = {"visa": "4", "amex": self.pick(["34", "37"]), "discover": self.pick(["6011", "65"]),
-                  "mastercard": self.pick([str(self.rng.randint(51, 55)), str(self.rng.randint(2221, 2720))])}[brand]
+        prefix = {
+            "visa": "4",
+            "amex": self.pick(["34", "37"]),
+            "discover": self.pick(["6011", "65"]),
+            "mastercard": self.pick([str(self.rng.randint(51, 55)), str(self.rng.randint(2221, 2720))]),
+        }[brand]
         length = 15 if brand == "amex" else 16
         partial = prefix + self.digits(length - 1 - len(prefix))
         number = partial + luhn_check_digit(partial)
@@ -429,7 +597,7 @@ class Gen:
         groups = (4, 6, 5) if brand == "amex" else (4, 4, 4, 4)
         parts, at = [], 0
         for size in groups:
-            parts.append(number[at:at + size])
+            parts.append(number[at : at + size])
             at += size
         return sep.join(parts)
 
@@ -447,8 +615,12 @@ class Gen:
         exchange = self.digits(3, "23456789")
         line = self.digits(4)
         style = style or self.pick(["paren", "paren", "dash", "dot", "intl"])
-        return {"paren": f"({area}) {exchange}-{line}", "dash": f"{area}-{exchange}-{line}",
-                "dot": f"{area}.{exchange}.{line}", "intl": f"+1 {area} {exchange} {line}"}[style]
+        return {
+            "paren": f"({area}) {exchange}-{line}",
+            "dash": f"{area}-{exchange}-{line}",
+            "dot": f"{area}.{exchange}.{line}",
+            "intl": f"+1 {area} {exchange} {line}",
+        }[style]
 
     def mrn(self, clinic_prefix: str = "VC") -> str:
         style = self.rng.randint(0, 4)
@@ -473,16 +645,23 @@ class Gen:
         return f"{self.pick(['EVG', 'NSM', 'BCX'])}{self.digits(8)}-{self.digits(2)}"
 
     def group_number(self) -> str:
-        return self.pick([f"{self.digits(6)}", f"GRP-{self.digits(5)}", f"{self.digits(5, '123456789')}-{self.digits(3)}"])
+        return self.pick(
+            [f"{self.digits(6)}", f"GRP-{self.digits(5)}", f"{self.digits(5, '123456789')}-{self.digits(3)}"]
+        )
 
     def drivers_license(self) -> tuple[str, str]:
         state = self.pick(["CA", "TX", "NY", "FL", "IL", "WA", "PA", "OR"])
         letter = self.pick("ABCDEFGHJKLMNPRSTW")
-        number = {"CA": f"{letter}{self.digits(7)}", "TX": self.digits(8, "123456789"), "NY": self.digits(9, "123456789"),
-                  "FL": f"{letter}{self.digits(3)}-{self.digits(3)}-{self.digits(2)}-{self.digits(3)}-{self.digits(1)}",
-                  "IL": f"{letter}{self.digits(3)}-{self.digits(4)}-{self.digits(4)}",
-                  "WA": "WDL" + "".join(self.pick("ABCDEFGHJKLMNPQRSTVWXYZ0123456789") for _ in range(6)) + self.digits(3),
-                  "PA": self.digits(8, "123456789"), "OR": self.digits(7, "123456789")}[state]
+        number = {
+            "CA": f"{letter}{self.digits(7)}",
+            "TX": self.digits(8, "123456789"),
+            "NY": self.digits(9, "123456789"),
+            "FL": f"{letter}{self.digits(3)}-{self.digits(3)}-{self.digits(2)}-{self.digits(3)}-{self.digits(1)}",
+            "IL": f"{letter}{self.digits(3)}-{self.digits(4)}-{self.digits(4)}",
+            "WA": "WDL" + "".join(self.pick("ABCDEFGHJKLMNPQRSTVWXYZ0123456789") for _ in range(6)) + self.digits(3),
+            "PA": self.digits(8, "123456789"),
+            "OR": self.digits(7, "123456789"),
+        }[state]
         return state, number
 
     # --- people and places -------------------------------------------------------------------
@@ -490,8 +669,13 @@ class Gen:
         name, state, zip3, area = city or self.pick(CITIES)
         street = self.pick(STREETS)
         prefix = self.pick(["", "", "", "N ", "S ", "East ", "West "])
-        return Place(f"{self.rng.randint(2, 9899)} {prefix}{street} {self.pick(STREET_SUFFIXES)}", name, state,
-                     zip3 + self.digits(2), area)
+        return Place(
+            f"{self.rng.randint(2, 9899)} {prefix}{street} {self.pick(STREET_SUFFIXES)}",
+            name,
+            state,
+            zip3 + self.digits(2),
+            area,
+        )
 
     def dob(self, min_age: int = 0, max_age: int = 95) -> date:
         year = 2024 - self.rng.randint(max(min_age, 1), max_age)
@@ -507,36 +691,63 @@ class Gen:
         home = self.place()
         user = ascii_fold(f"{first}.{last}").lower().replace("'", "")
         email = f"{user}{self.pick(['', '', str(self.rng.randint(1, 99))])}@{self.pick(MAIL_DOMAINS)}"
-        return Person(first, last, sex_, self.dob(min_age, max_age), home, self.phone(home.area), email,
-                      self.mrn(), self.member_id(), self.ssn(), self.mbi(), middle=self.pick("ABCDEJKLMRST"))
+        return Person(
+            first,
+            last,
+            sex_,
+            self.dob(min_age, max_age),
+            home,
+            self.phone(home.area),
+            email,
+            self.mrn(),
+            self.member_id(),
+            self.ssn(),
+            self.mbi(),
+            middle=self.pick("ABCDEJKLMRST"),
+        )
 
     def _build_world(self) -> None:
-        specs = [("home-main", "Valley Cedar Clinics — Main Campus", "clinics.example", "VC"),
-                 ("home-east", "Valley Cedar Clinics — Eastside", "clinics.example", "VC"),
-                 ("cardio", "Northshore Cardiology Associates", "northshore-cardiology.example", "NSC"),
-                 ("endo", "Harborview Endocrine Center", "harborview-endo.example", "HEC"),
-                 ("ortho", "Summit Orthopedics and Sports Medicine", "summit-ortho.example", "SOS"),
-                 ("peds", "Riverbend Pediatrics", "riverbend-peds.example", "RBP"),
-                 ("derm", "Clearwater Dermatology", "clearwater-derm.example", "CWD"),
-                 ("bh", "Pinecrest Behavioral Health", "pinecrest-bh.example", "PBH"),
-                 ("lab", "Meridian Reference Laboratory", "meridian-lab.example", "MRL"),
-                 ("rx", "Bluebird Community Pharmacy", "bluebird-rx.example", "BBR"),
-                 ("payer", "Evergreen Health Plan", "evergreen-health.example", "EVG"),
-                 ("payer2", "Northstar Mutual Insurance", "northstar-mutual.example", "NSM")]
+        specs = [
+            ("home-main", "Valley Cedar Clinics — Main Campus", "clinics.example", "VC"),
+            ("home-east", "Valley Cedar Clinics — Eastside", "clinics.example", "VC"),
+            ("cardio", "Northshore Cardiology Associates", "northshore-cardiology.example", "NSC"),
+            ("endo", "Harborview Endocrine Center", "harborview-endo.example", "HEC"),
+            ("ortho", "Summit Orthopedics and Sports Medicine", "summit-ortho.example", "SOS"),
+            ("peds", "Riverbend Pediatrics", "riverbend-peds.example", "RBP"),
+            ("derm", "Clearwater Dermatology", "clearwater-derm.example", "CWD"),
+            ("bh", "Pinecrest Behavioral Health", "pinecrest-bh.example", "PBH"),
+            ("lab", "Meridian Reference Laboratory", "meridian-lab.example", "MRL"),
+            ("rx", "Bluebird Community Pharmacy", "bluebird-rx.example", "BBR"),
+            ("payer", "Evergreen Health Plan", "evergreen-health.example", "EVG"),
+            ("payer2", "Northstar Mutual Insurance", "northstar-mutual.example", "NSM"),
+        ]
         home_city = CITIES[0]
         for key, name, domain, short in specs:
             site = self.place(home_city if key.startswith("home") or self.chance(0.5) else None)
             self.clinics[key] = Clinic(name, domain, site, self.phone(site.area), self.phone(site.area), short)
-        roster = [("Maria", "Lopez", "MD", "family medicine", "home-main"), ("Samuel", "Okafor", "MD", "internal medicine", "home-main"),
-                  ("Emily", "Chen", "DO", "family medicine", "home-east"), ("Ravi", "Sundaram", "MD", "internal medicine", "home-east"),
-                  ("Helen", "Marsh", "NP", "family medicine", "home-main"), ("Thomas", "Becker", "MD", "geriatrics", "home-main"),
-                  ("Laura", "Whitcombe", "MD", "cardiology", "cardio"), ("Adebayo", "Nwosu", "MD", "cardiology", "cardio"),
-                  ("Ingrid", "Halvorsen", "MD", "endocrinology", "endo"), ("Carlos", "Mendes", "MD", "orthopedic surgery", "ortho"),
-                  ("Naomi", "Feldman", "MD", "pediatrics", "peds"), ("Grace", "Achebe", "MD", "dermatology", "derm"),
-                  ("Owen", "Tremblay", "MD", "psychiatry", "bh"), ("Julia", "Park", "PharmD", "pharmacy", "rx")]
+        roster = [
+            ("Maria", "Lopez", "MD", "family medicine", "home-main"),
+            ("Samuel", "Okafor", "MD", "internal medicine", "home-main"),
+            ("Emily", "Chen", "DO", "family medicine", "home-east"),
+            ("Ravi", "Sundaram", "MD", "internal medicine", "home-east"),
+            ("Helen", "Marsh", "NP", "family medicine", "home-main"),
+            ("Thomas", "Becker", "MD", "geriatrics", "home-main"),
+            ("Laura", "Whitcombe", "MD", "cardiology", "cardio"),
+            ("Adebayo", "Nwosu", "MD", "cardiology", "cardio"),
+            ("Ingrid", "Halvorsen", "MD", "endocrinology", "endo"),
+            ("Carlos", "Mendes", "MD", "orthopedic surgery", "ortho"),
+            ("Naomi", "Feldman", "MD", "pediatrics", "peds"),
+            ("Grace", "Achebe", "MD", "dermatology", "derm"),
+            ("Owen", "Tremblay", "MD", "psychiatry", "bh"),
+            ("Julia", "Park", "PharmD", "pharmacy", "rx"),
+        ]
         for first, last, cred, specialty, key in roster:
             clinic = self.clinics[key]
-            email = f"dr.{last.lower()}@{clinic.domain}" if cred in ("MD", "DO") else f"{first[0].lower()}.{last.lower()}@{clinic.domain}"
+            email = (
+                f"dr.{last.lower()}@{clinic.domain}"
+                if cred in ("MD", "DO")
+                else f"{first[0].lower()}.{last.lower()}@{clinic.domain}"
+            )
             self.providers.append(Provider(first, last, cred, specialty, clinic, self.npi(), self.dea(last), email))
 
     def provider(self, where: str = "any") -> Provider:
@@ -558,34 +769,73 @@ class Gen:
 # Text: formats of dates and names, clinical prose, paragraphs, signatures.
 # ============================================================================================
 
-ICD10 = [("I48.91", "unspecified atrial fibrillation"), ("E11.9", "type 2 diabetes mellitus without complications"),
-         ("Z79.01", "long-term (current) use of anticoagulants"), ("I10", "essential (primary) hypertension"),
-         ("J45.909", "unspecified asthma, uncomplicated"), ("M54.50", "low back pain, unspecified"),
-         ("E78.5", "hyperlipidemia, unspecified"), ("N18.30", "chronic kidney disease, stage 3 unspecified"),
-         ("F41.1", "generalized anxiety disorder"), ("K21.9", "gastro-esophageal reflux disease without esophagitis"),
-         ("G43.909", "migraine, unspecified, not intractable"), ("R07.9", "chest pain, unspecified"),
-         ("E03.9", "hypothyroidism, unspecified"), ("M17.11", "unilateral primary osteoarthritis, right knee"),
-         ("I25.10", "atherosclerotic heart disease of native coronary artery"), ("E66.9", "obesity, unspecified"),
-         ("F32.A", "depression, unspecified"), ("N39.0", "urinary tract infection, site not specified"),
-         ("J18.9", "pneumonia, unspecified organism"), ("I50.9", "heart failure, unspecified"),
-         ("L40.0", "psoriasis vulgaris"), ("S52.501A", "fracture of lower end of right radius, initial encounter"),
-         ("Z00.00", "general adult medical examination without abnormal findings"), ("R73.03", "prediabetes"),
-         ("E55.9", "vitamin D deficiency, unspecified"), ("D50.9", "iron deficiency anemia, unspecified"),
-         ("L70.0", "acne vulgaris"), ("H52.4", "presbyopia"), ("Z23", "encounter for immunization")]
-CPT = [("99213", "office visit, established patient, low complexity"), ("99214", "office visit, established, moderate"),
-       ("99203", "office visit, new patient, low complexity"), ("93000", "electrocardiogram with interpretation"),
-       ("80053", "comprehensive metabolic panel"), ("85025", "complete blood count with differential"),
-       ("36415", "routine venipuncture"), ("90471", "immunization administration"), ("90686", "influenza vaccine"),
-       ("71046", "chest X-ray, 2 views"), ("99395", "preventive visit, 18-39 years"), ("97110", "therapeutic exercise"),
-       ("20610", "arthrocentesis, major joint"), ("83036", "hemoglobin A1c"), ("80061", "lipid panel"),
-       ("93306", "transthoracic echocardiogram"), ("11721", "nail debridement, 6 or more")]
-DRUGS = [("apixaban", "5 mg", "twice daily"), ("metformin", "1000 mg", "twice daily"), ("lisinopril", "20 mg", "daily"),
-         ("atorvastatin", "40 mg", "at bedtime"), ("levothyroxine", "75 mcg", "every morning"),
-         ("sertraline", "50 mg", "daily"), ("albuterol HFA", "2 puffs", "every 4-6 hours as needed"),
-         ("metoprolol succinate", "50 mg", "daily"), ("omeprazole", "20 mg", "before breakfast"),
-         ("amlodipine", "5 mg", "daily"), ("oxycodone", "5 mg", "every 6 hours as needed"),
-         ("methylphenidate ER", "18 mg", "every morning"), ("gabapentin", "300 mg", "three times daily"),
-         ("empagliflozin", "10 mg", "daily"), ("hydrocodone/acetaminophen", "5/325 mg", "every 6 hours as needed")]
+ICD10 = [
+    ("I48.91", "unspecified atrial fibrillation"),
+    ("E11.9", "type 2 diabetes mellitus without complications"),
+    ("Z79.01", "long-term (current) use of anticoagulants"),
+    ("I10", "essential (primary) hypertension"),
+    ("J45.909", "unspecified asthma, uncomplicated"),
+    ("M54.50", "low back pain, unspecified"),
+    ("E78.5", "hyperlipidemia, unspecified"),
+    ("N18.30", "chronic kidney disease, stage 3 unspecified"),
+    ("F41.1", "generalized anxiety disorder"),
+    ("K21.9", "gastro-esophageal reflux disease without esophagitis"),
+    ("G43.909", "migraine, unspecified, not intractable"),
+    ("R07.9", "chest pain, unspecified"),
+    ("E03.9", "hypothyroidism, unspecified"),
+    ("M17.11", "unilateral primary osteoarthritis, right knee"),
+    ("I25.10", "atherosclerotic heart disease of native coronary artery"),
+    ("E66.9", "obesity, unspecified"),
+    ("F32.A", "depression, unspecified"),
+    ("N39.0", "urinary tract infection, site not specified"),
+    ("J18.9", "pneumonia, unspecified organism"),
+    ("I50.9", "heart failure, unspecified"),
+    ("L40.0", "psoriasis vulgaris"),
+    ("S52.501A", "fracture of lower end of right radius, initial encounter"),
+    ("Z00.00", "general adult medical examination without abnormal findings"),
+    ("R73.03", "prediabetes"),
+    ("E55.9", "vitamin D deficiency, unspecified"),
+    ("D50.9", "iron deficiency anemia, unspecified"),
+    ("L70.0", "acne vulgaris"),
+    ("H52.4", "presbyopia"),
+    ("Z23", "encounter for immunization"),
+]
+CPT = [
+    ("99213", "office visit, established patient, low complexity"),
+    ("99214", "office visit, established, moderate"),
+    ("99203", "office visit, new patient, low complexity"),
+    ("93000", "electrocardiogram with interpretation"),
+    ("80053", "comprehensive metabolic panel"),
+    ("85025", "complete blood count with differential"),
+    ("36415", "routine venipuncture"),
+    ("90471", "immunization administration"),
+    ("90686", "influenza vaccine"),
+    ("71046", "chest X-ray, 2 views"),
+    ("99395", "preventive visit, 18-39 years"),
+    ("97110", "therapeutic exercise"),
+    ("20610", "arthrocentesis, major joint"),
+    ("83036", "hemoglobin A1c"),
+    ("80061", "lipid panel"),
+    ("93306", "transthoracic echocardiogram"),
+    ("11721", "nail debridement, 6 or more"),
+]
+DRUGS = [
+    ("apixaban", "5 mg", "twice daily"),
+    ("metformin", "1000 mg", "twice daily"),
+    ("lisinopril", "20 mg", "daily"),
+    ("atorvastatin", "40 mg", "at bedtime"),
+    ("levothyroxine", "75 mcg", "every morning"),
+    ("sertraline", "50 mg", "daily"),
+    ("albuterol HFA", "2 puffs", "every 4-6 hours as needed"),
+    ("metoprolol succinate", "50 mg", "daily"),
+    ("omeprazole", "20 mg", "before breakfast"),
+    ("amlodipine", "5 mg", "daily"),
+    ("oxycodone", "5 mg", "every 6 hours as needed"),
+    ("methylphenidate ER", "18 mg", "every morning"),
+    ("gabapentin", "300 mg", "three times daily"),
+    ("empagliflozin", "10 mg", "daily"),
+    ("hydrocodone/acetaminophen", "5/325 mg", "every 6 hours as needed"),
+]
 CONTROLLED = {"oxycodone": "II", "methylphenidate ER": "II", "hydrocodone/acetaminophen": "II", "gabapentin": "V"}
 
 NARRATIVE = {
@@ -646,18 +896,27 @@ NARRATIVE = {
 
 
 def fmt_date(day: date, style: str) -> str:
-    return {"us": day.strftime("%m/%d/%Y"), "us_short": f"{day.month}/{day.day}/{day.year}",
-            "iso": day.isoformat(), "long": day.strftime("%B %d, %Y").replace(" 0", " "),
-            "abbr": day.strftime("%b %d, %Y"), "dash": day.strftime("%m-%d-%Y"),
-            "euro": day.strftime("%d %B %Y")}[style]
+    return {
+        "us": day.strftime("%m/%d/%Y"),
+        "us_short": f"{day.month}/{day.day}/{day.year}",
+        "iso": day.isoformat(),
+        "long": day.strftime("%B %d, %Y").replace(" 0", " "),
+        "abbr": day.strftime("%b %d, %Y"),
+        "dash": day.strftime("%m-%d-%Y"),
+        "euro": day.strftime("%d %B %Y"),
+    }[style]
 
 
 DATE_STYLES = ["us", "us", "us", "us_short", "iso", "long", "abbr", "dash", "euro"]
 
 
 def name_as(p: Person, style: str) -> str:
-    return {"first_last": p.full, "last_first": f"{p.last}, {p.first}", "upper": f"{p.last.upper()}, {p.first.upper()}",
-            "middle": f"{p.first} {p.middle}. {p.last}"}[style]
+    return {
+        "first_last": p.full,
+        "last_first": f"{p.last}, {p.first}",
+        "upper": f"{p.last.upper()}, {p.first.upper()}",
+        "middle": f"{p.first} {p.middle}. {p.last}",
+    }[style]
 
 
 def narrative(g: Gen, sentences: int) -> list[str]:
@@ -679,8 +938,12 @@ def long_narrative(g: Gen, target_chars: int) -> list[str]:
     paras: list[str] = []
     while sum(len(p) for p in paras) < target_chars:
         section = g.pick(["history", "exam", "results", "plan"])
-        heading = {"history": "Interval history", "exam": "Examination", "results": "Results reviewed",
-                   "plan": "Assessment and plan (narrative)"}[section]
+        heading = {
+            "history": "Interval history",
+            "exam": "Examination",
+            "results": "Results reviewed",
+            "plan": "Assessment and plan (narrative)",
+        }[section]
         paras.append(f"{heading}:")
         paras.append(" ".join(g.rng.sample(NARRATIVE[section], g.rng.randint(3, len(NARRATIVE[section]) - 2))))
     return paras
@@ -699,12 +962,22 @@ def wrap(paras: list[str], width: int = 76) -> str:
 
 def to_html(paras: list[str], title: str = "") -> str:
     body = "".join("<p>" + html.escape(p).replace("\n", "<br>\n") + "</p>\n" for p in paras)
-    head = f"<head><meta charset=\"utf-8\"><title>{html.escape(title)}</title></head>" if title else ""
-    return fin(f"<!DOCTYPE html>\n<html>{head}<body style=\"font-family: Arial, sans-serif\">\n{body}</body></html>\n")
+    head = f'<head><meta charset="utf-8"><title>{html.escape(title)}</title></head>' if title else ""
+    return fin(f'<!DOCTYPE html>\n<html>{head}<body style="font-family: Arial, sans-serif">\n{body}</body></html>\n')
 
 
-def signature(L: Labels, g: Gen, who: Provider | None = None, *, clinic: Clinic | None = None, role: str = "",
-              phone: bool = True, fax: bool = False, email: bool = False, address: bool = False) -> str:
+def signature(
+    L: Labels,
+    g: Gen,
+    who: Provider | None = None,
+    *,
+    clinic: Clinic | None = None,
+    role: str = "",
+    phone: bool = True,
+    fax: bool = False,
+    email: bool = False,
+    address: bool = False,
+) -> str:
     clinic = clinic or (who.clinic if who else None)
     lines = [who.signature_name if who else role]
     if who and who.specialty not in ("pharmacy",):
@@ -722,8 +995,10 @@ def signature(L: Labels, g: Gen, who: Provider | None = None, *, clinic: Clinic 
     return "\n".join(lines)
 
 
-CONFIDENTIALITY = ("CONFIDENTIALITY NOTICE: This message and any attachments may contain protected health "
-                   "information. If you received it in error, please notify the sender and delete it.")
+CONFIDENTIALITY = (
+    "CONFIDENTIALITY NOTICE: This message and any attachments may contain protected health "
+    "information. If you received it in error, please notify the sender and delete it."
+)
 
 
 def patient_line(L: Labels, g: Gen, p: Person, cue: str | None = None, style: str | None = None) -> str:
@@ -738,14 +1013,34 @@ def dob_line(L: Labels, g: Gen, p: Person, cue: str | None = None, style: str | 
 
 
 def mrn_line(L: Labels, g: Gen, p: Person, cue: str | None = None) -> str:
-    cue = cue or g.pick(["MRN: ", "MRN ", "MRN#: ", "Medical Record #: ", "Medical record number: ", "Chart No. ",
-                         "Chart #: ", "Med Rec No: "])
+    cue = cue or g.pick(
+        [
+            "MRN: ",
+            "MRN ",
+            "MRN#: ",
+            "Medical Record #: ",
+            "Medical record number: ",
+            "Chart No. ",
+            "Chart #: ",
+            "Med Rec No: ",
+        ]
+    )
     return cue + L("mrn", p.mrn)
 
 
 def member_line(L: Labels, g: Gen, p: Person, cue: str | None = None) -> str:
-    cue = cue or g.pick(["Member ID: ", "Member ID ", "Subscriber ID: ", "Subscriber ID ", "Policy #: ", "Policy number: ",
-                         "Insurance ID: ", "Member #: "])
+    cue = cue or g.pick(
+        [
+            "Member ID: ",
+            "Member ID ",
+            "Subscriber ID: ",
+            "Subscriber ID ",
+            "Policy #: ",
+            "Policy number: ",
+            "Insurance ID: ",
+            "Member #: ",
+        ]
+    )
     return cue + L("member_id", p.member_id)
 
 
@@ -756,8 +1051,15 @@ def address_lines(L: Labels, p: Person, one_line: bool = False, cue: str = "Addr
 
 
 def dx_line(L: Labels, g: Gen, code: str, text: str) -> str:
-    template = g.pick(["Diagnosis: {c} – TEXT", "Dx: {c} (TEXT)", "ICD-10: {c} TEXT", "Assessment: TEXT ({c})",
-                       "Diagnosis code {c}, TEXT"])
+    template = g.pick(
+        [
+            "Diagnosis: {c} – TEXT",
+            "Dx: {c} (TEXT)",
+            "ICD-10: {c} TEXT",
+            "Assessment: TEXT ({c})",
+            "Diagnosis code {c}, TEXT",
+        ]
+    )
     return fill(L, template, c=("icd10", code)).replace("TEXT", text)
 
 
@@ -766,8 +1068,14 @@ def dx_line(L: Labels, g: Gen, code: str, text: str) -> str:
 # ============================================================================================
 
 
-def new_message(g: Gen, sender: tuple[str, str], to: list[tuple[str, str]], subject: str, when: datetime,
-                cc: list[tuple[str, str]] | None = None) -> EmailMessage:
+def new_message(
+    g: Gen,
+    sender: tuple[str, str],
+    to: list[tuple[str, str]],
+    subject: str,
+    when: datetime,
+    cc: list[tuple[str, str]] | None = None,
+) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = formataddr(sender)
     msg["To"] = ", ".join(formataddr(a) for a in to)
@@ -876,15 +1184,22 @@ def _pdf_string(text: str) -> bytes:
 
 def make_pdf(lines: list[str], lines_per_page: int = 46) -> bytes:
     """A minimal PDF 1.4: Helvetica, one BT/ET text object per page, exact xref offsets."""
-    pages = [lines[i:i + lines_per_page] for i in range(0, len(lines), lines_per_page)] or [[""]]
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
-               b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % (4 + 2 * i) for i in range(len(pages)))
-               + b"] /Count %d >>" % len(pages),
-               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"]
+    pages = [lines[i : i + lines_per_page] for i in range(0, len(lines), lines_per_page)] or [[""]]
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids ["
+        + b" ".join(b"%d 0 R" % (4 + 2 * i) for i in range(len(pages)))
+        + b"] /Count %d >>" % len(pages),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+    ]
     for i, page in enumerate(pages):
-        stream = b"BT /F1 10 Tf 72 720 Td 14 TL\n" + b"".join(_pdf_string(line) + b" Tj T*\n" for line in page) + b"ET\n"
-        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >>"
-                       b" /Contents %d 0 R >>" % (5 + 2 * i))
+        stream = (
+            b"BT /F1 10 Tf 72 720 Td 14 TL\n" + b"".join(_pdf_string(line) + b" Tj T*\n" for line in page) + b"ET\n"
+        )
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >>"
+            b" /Contents %d 0 R >>" % (5 + 2 * i)
+        )
         objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"endstream")
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
@@ -958,23 +1273,69 @@ def make_encrypted_zip(name: str, content: bytes, password: bytes, salt: bytes) 
     header = salt[:11] + bytes([crc >> 24])  # 12-byte encryption header; last byte checks the password
     data = _ZipCrypto(password).encrypt(header + content)
     raw_name = name.encode()
-    local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0x0001, 0, dos_time, dos_date, crc, len(data), len(content),
-                        len(raw_name), 0) + raw_name
-    central = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 0x0314, 20, 0x0001, 0, dos_time, dos_date, crc, len(data),
-                          len(content), len(raw_name), 0, 0, 0, 0, 0o644 << 16, 0) + raw_name
+    local = (
+        struct.pack(
+            "<IHHHHHIIIHH",
+            0x04034B50,
+            20,
+            0x0001,
+            0,
+            dos_time,
+            dos_date,
+            crc,
+            len(data),
+            len(content),
+            len(raw_name),
+            0,
+        )
+        + raw_name
+    )
+    central = (
+        struct.pack(
+            "<IHHHHHHIIIHHHHHII",
+            0x02014B50,
+            0x0314,
+            20,
+            0x0001,
+            0,
+            dos_time,
+            dos_date,
+            crc,
+            len(data),
+            len(content),
+            len(raw_name),
+            0,
+            0,
+            0,
+            0,
+            0o644 << 16,
+            0,
+        )
+        + raw_name
+    )
     end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 1, 1, len(central), len(local) + len(data), 0)
     return local + data + central + end
 
 
-def hl7_message(L: Labels, g: Gen, p: Person, doctor: Provider, kind: str, when: datetime,
-                results: list[tuple[str, str, str, str, str]] | None = None, control: str = "") -> str:
+def hl7_message(
+    L: Labels,
+    g: Gen,
+    p: Person,
+    doctor: Provider,
+    kind: str,
+    when: datetime,
+    results: list[tuple[str, str, str, str, str]] | None = None,
+    control: str = "",
+) -> str:
     """One HL7 v2.5.1 message (segments separated by \\r). Labelled inside: SSN (PID-19),
     phone (PID-13), street (PID-11), provider NPIs. PID-3 (MRN) and PID-7 (birth date) are
     positional and carry no label in the text, so the attachment-level label covers them."""
     stamp = when.strftime("%Y%m%d%H%M")
     trigger = {"ORU": "ORU^R01^ORU_R01", "ADT": "ADT^A04^ADT_A01"}[kind]
-    segments = [f"MSH|^~\\&|{'MERIDIANLIS' if kind == 'ORU' else 'VCCEHR'}|{'MRL' if kind == 'ORU' else 'VCC'}"
-                f"|POSTSEAL|VCC|{stamp}||{trigger}|{control or g.digits(8)}|P|2.5.1"]
+    segments = [
+        f"MSH|^~\\&|{'MERIDIANLIS' if kind == 'ORU' else 'VCCEHR'}|{'MRL' if kind == 'ORU' else 'VCC'}"
+        f"|POSTSEAL|VCC|{stamp}||{trigger}|{control or g.digits(8)}|P|2.5.1"
+    ]
     if kind == "ADT":
         segments.append(f"EVN|A04|{stamp}")
     pid = [""] * 20
@@ -989,12 +1350,16 @@ def hl7_message(L: Labels, g: Gen, p: Person, doctor: Provider, kind: str, when:
     pid[18] = g.digits(9, "3456789")  # patient account number (no label in the text: not an SSN)
     pid[19] = L("us_ssn", p.ssn)
     segments.append("|".join(pid))
-    segments.append(f"PV1|1|O|{doctor.clinic.short}^EXAM^3||||{L('npi', doctor.npi)}^{doctor.last.upper()}"
-                    f"^{doctor.first.upper()}^^^DR^^^NPI")
+    segments.append(
+        f"PV1|1|O|{doctor.clinic.short}^EXAM^3||||{L('npi', doctor.npi)}^{doctor.last.upper()}"
+        f"^{doctor.first.upper()}^^^DR^^^NPI"
+    )
     for index, (code, name, value, units, ref) in enumerate(results or [], 1):
         if index == 1:
-            segments.append(f"OBR|1|{g.digits(7, '3456789')}|{g.digits(8, '3456789')}|{code}^{name}^LN|||{stamp}"
-                            f"|||||||||{L('npi', doctor.npi)}^{doctor.last.upper()}^{doctor.first.upper()}")
+            segments.append(
+                f"OBR|1|{g.digits(7, '3456789')}|{g.digits(8, '3456789')}|{code}^{name}^LN|||{stamp}"
+                f"|||||||||{L('npi', doctor.npi)}^{doctor.last.upper()}^{doctor.first.upper()}"
+            )
         segments.append(f"OBX|{index}|NM|{code}^{name}^LN||{value}|{units}|{ref}|N|||F")
     return "\r".join(fin(s) for s in segments) + "\r"
 
@@ -1002,8 +1367,14 @@ def hl7_message(L: Labels, g: Gen, p: Person, doctor: Provider, kind: str, when:
 def fhir_patient(L: Labels, p: Person, clinic: Clinic, with_ssn: bool = True) -> dict:
     """A FHIR R4 Patient. Labelled inside: SSN, phone, e-mail, street line, birthDate (its
     key is the label: "birthDate: 1961-03-14" in the extracted text)."""
-    identifiers = [{"use": "usual", "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR"}]},
-                    "system": f"urn:oid:2.16.840.1.113883.3.{clinic.short.lower()}", "value": p.mrn}]
+    identifiers = [
+        {
+            "use": "usual",
+            "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR"}]},
+            "system": f"urn:oid:2.16.840.1.113883.3.{clinic.short.lower()}",
+            "value": p.mrn,
+        }
+    ]
     if with_ssn:
         identifiers.append({"system": "http://hl7.org/fhir/sid/us-ssn", "value": fin(L("us_ssn", p.ssn))})
     return {
@@ -1012,18 +1383,29 @@ def fhir_patient(L: Labels, p: Person, clinic: Clinic, with_ssn: bool = True) ->
         "identifier": identifiers,
         "active": True,
         "name": [{"use": "official", "family": p.last, "given": [p.first, p.middle]}],
-        "telecom": [{"system": "phone", "value": fin(L("phone", p.phone)), "use": "home"},
-                    {"system": "email", "value": fin(L("email", p.email))}],
+        "telecom": [
+            {"system": "phone", "value": fin(L("phone", p.phone)), "use": "home"},
+            {"system": "email", "value": fin(L("email", p.email))},
+        ],
         "gender": "female" if p.sex == "F" else "male",
         "birthDate": fin(L("dob", p.dob.isoformat())),
-        "address": [{"use": "home", "line": [fin(L("us_address", p.home.street))], "city": p.home.city,
-                     "state": p.home.state, "postalCode": p.home.zip, "country": "US"}],
+        "address": [
+            {
+                "use": "home",
+                "line": [fin(L("us_address", p.home.street))],
+                "city": p.home.city,
+                "state": p.home.state,
+                "postalCode": p.home.zip,
+                "country": "US",
+            }
+        ],
         "managingOrganization": {"display": clinic.name},
     }
 
 
 def fhir_patient_xml(patient: dict) -> bytes:
     """The same Patient as FHIR XML (values in value="…" attributes)."""
+
     def el(tag: str, value: str) -> str:
         return f'<{tag} value="{html.escape(str(value), quote=True)}"/>'
 
@@ -1032,14 +1414,27 @@ def fhir_patient_xml(patient: dict) -> bytes:
         parts.append("<identifier>" + el("system", ident["system"]) + el("value", ident["value"]) + "</identifier>")
     parts.append(el("active", "true"))
     name = patient["name"][0]
-    parts.append("<name>" + el("use", "official") + el("family", name["family"]) + "".join(el("given", g) for g in name["given"]) + "</name>")
+    parts.append(
+        "<name>"
+        + el("use", "official")
+        + el("family", name["family"])
+        + "".join(el("given", g) for g in name["given"])
+        + "</name>"
+    )
     for telecom in patient["telecom"]:
         parts.append("<telecom>" + el("system", telecom["system"]) + el("value", telecom["value"]) + "</telecom>")
     parts.append(el("gender", patient["gender"]))
     parts.append(el("birthDate", patient["birthDate"]))
     addr = patient["address"][0]
-    parts.append("<address>" + el("use", "home") + "".join(el("line", x) for x in addr["line"]) + el("city", addr["city"])
-                 + el("state", addr["state"]) + el("postalCode", addr["postalCode"]) + "</address>")
+    parts.append(
+        "<address>"
+        + el("use", "home")
+        + "".join(el("line", x) for x in addr["line"])
+        + el("city", addr["city"])
+        + el("state", addr["state"])
+        + el("postalCode", addr["postalCode"])
+        + "</address>"
+    )
     parts.append("</Patient>")
     return ("\n".join(parts) + "\n").encode("utf-8")
 
@@ -1049,20 +1444,39 @@ def to_json(document: object) -> bytes:
 
 
 LAB_PANELS = {
-    "Basic metabolic panel": [("2345-7", "Glucose", "mg/dL", "70-99", (72, 160)), ("2160-0", "Creatinine", "mg/dL", "0.60-1.20", (0.6, 1.8)),
-                              ("2951-2", "Sodium", "mmol/L", "135-145", (133, 146)), ("2823-3", "Potassium", "mmol/L", "3.5-5.1", (3.4, 5.4)),
-                              ("3094-0", "Urea nitrogen", "mg/dL", "7-20", (6, 32))],
-    "Lipid panel": [("2093-3", "Cholesterol", "mg/dL", "<200", (140, 260)), ("2085-9", "HDL cholesterol", "mg/dL", ">40", (32, 80)),
-                    ("13457-7", "LDL cholesterol (calc)", "mg/dL", "<100", (60, 180)), ("2571-8", "Triglycerides", "mg/dL", "<150", (70, 320))],
-    "Complete blood count": [("6690-2", "WBC", "10*3/uL", "4.0-11.0", (3.5, 12.5)), ("718-7", "Hemoglobin", "g/dL", "12.0-16.0", (10.5, 16.5)),
-                             ("777-3", "Platelets", "10*3/uL", "150-400", (140, 420))],
-    "Thyroid panel": [("3016-3", "TSH", "mIU/L", "0.40-4.50", (0.2, 8.5)), ("3024-7", "Free T4", "ng/dL", "0.8-1.8", (0.7, 1.9))],
+    "Basic metabolic panel": [
+        ("2345-7", "Glucose", "mg/dL", "70-99", (72, 160)),
+        ("2160-0", "Creatinine", "mg/dL", "0.60-1.20", (0.6, 1.8)),
+        ("2951-2", "Sodium", "mmol/L", "135-145", (133, 146)),
+        ("2823-3", "Potassium", "mmol/L", "3.5-5.1", (3.4, 5.4)),
+        ("3094-0", "Urea nitrogen", "mg/dL", "7-20", (6, 32)),
+    ],
+    "Lipid panel": [
+        ("2093-3", "Cholesterol", "mg/dL", "<200", (140, 260)),
+        ("2085-9", "HDL cholesterol", "mg/dL", ">40", (32, 80)),
+        ("13457-7", "LDL cholesterol (calc)", "mg/dL", "<100", (60, 180)),
+        ("2571-8", "Triglycerides", "mg/dL", "<150", (70, 320)),
+    ],
+    "Complete blood count": [
+        ("6690-2", "WBC", "10*3/uL", "4.0-11.0", (3.5, 12.5)),
+        ("718-7", "Hemoglobin", "g/dL", "12.0-16.0", (10.5, 16.5)),
+        ("777-3", "Platelets", "10*3/uL", "150-400", (140, 420)),
+    ],
+    "Thyroid panel": [
+        ("3016-3", "TSH", "mIU/L", "0.40-4.50", (0.2, 8.5)),
+        ("3024-7", "Free T4", "ng/dL", "0.8-1.8", (0.7, 1.9)),
+    ],
     "Hemoglobin A1c": [("4548-4", "Hemoglobin A1c", "%", "<5.7", (5.2, 9.8))],
 }
 
 
-PANEL_CPT = {"Basic metabolic panel": "80048", "Lipid panel": "80061", "Complete blood count": "85025",
-             "Thyroid panel": "84443", "Hemoglobin A1c": "83036"}
+PANEL_CPT = {
+    "Basic metabolic panel": "80048",
+    "Lipid panel": "80061",
+    "Complete blood count": "85025",
+    "Thyroid panel": "84443",
+    "Hemoglobin A1c": "83036",
+}
 
 
 def lab_results(g: Gen, panel: str) -> list[tuple[str, str, str, str, str]]:
@@ -1089,12 +1503,22 @@ def clinical_letter(g: Gen, k: int) -> tuple[EmailMessage, Labels]:
     dst = g.provider("external") if kind != "consult" else g.provider("home")
     code, code_text = g.pick(ICD10)
     second = g.pick([c for c in ICD10 if c[0] != code])
-    subject = fill(L, g.pick({
-        "referral": ["Referral: patient {name}", "New referral — please schedule", f"Referral for {dst.specialty} evaluation"],
-        "consult": ["Consult note: patient {name}", "Consultation summary", "Re: your referral"],
-        "discharge": ["Discharge summary", "Discharge letter — patient {name}"],
-        "transfer": ["Transfer of care", "Records for transfer of care", "Re: patient {name}"],
-    }[kind]), name=("patient_name", p.full))
+    subject = fill(
+        L,
+        g.pick(
+            {
+                "referral": [
+                    "Referral: patient {name}",
+                    "New referral — please schedule",
+                    f"Referral for {dst.specialty} evaluation",
+                ],
+                "consult": ["Consult note: patient {name}", "Consultation summary", "Re: your referral"],
+                "discharge": ["Discharge summary", "Discharge letter — patient {name}"],
+                "transfer": ["Transfer of care", "Records for transfer of care", "Re: patient {name}"],
+            }[kind]
+        ),
+        name=("patient_name", p.full),
+    )
     mark = L.mark()
     age = p.age_on(when.date())
     header = [patient_line(L, g, p), dob_line(L, g, p), mrn_line(L, g, p)]
@@ -1109,14 +1533,18 @@ def clinical_letter(g: Gen, k: int) -> tuple[EmailMessage, Labels]:
     if g.chance(0.2):
         header.append(f"Email: {L('email', p.email)}")
     greeting = f"Dear {dst.salutation},"
-    intro = fill(L, {
-        "referral": f"I am referring {p.title} {p.last}, a {age}-year-old {'woman' if p.sex == 'F' else 'man'} "
-                    f"born {{dob}}, for {dst.specialty} evaluation.",
-        "consult": f"Thank you for asking me to see {p.title} {p.last} in consultation. I saw the patient today in "
-                   f"our {src.specialty} clinic.",
-        "discharge": f"{p.title} {p.last} was discharged home today after an observation stay. A summary follows for your records.",
-        "transfer": f"{p.title} {p.last} is moving to your area and has asked us to transfer care to your practice.",
-    }[kind], dob=("dob", fmt_date(p.dob, g.pick(["long", "us", "iso"]))))
+    intro = fill(
+        L,
+        {
+            "referral": f"I am referring {p.title} {p.last}, a {age}-year-old {'woman' if p.sex == 'F' else 'man'} "
+            f"born {{dob}}, for {dst.specialty} evaluation.",
+            "consult": f"Thank you for asking me to see {p.title} {p.last} in consultation. I saw the patient today in "
+            f"our {src.specialty} clinic.",
+            "discharge": f"{p.title} {p.last} was discharged home today after an observation stay. A summary follows for your records.",
+            "transfer": f"{p.title} {p.last} is moving to your area and has asked us to transfer care to your practice.",
+        }[kind],
+        dob=("dob", fmt_date(p.dob, g.pick(["long", "us", "iso"]))),
+    )
     paras = [greeting, intro, "\n".join(header)]
     long_one = k % 6 == 5
     paras += long_narrative(g, g.rng.randint(15000, 21000)) if long_one else narrative(g, g.rng.randint(4, 10))
@@ -1125,28 +1553,49 @@ def clinical_letter(g: Gen, k: int) -> tuple[EmailMessage, Labels]:
         dx.append(dx_line(L, g, *second))
     if g.chance(0.3):
         c, t = g.pick(CPT)
-        dx.append(fill(L, g.pick(["Procedure today: TEXT (CPT {c})", "Procedure code {c} – TEXT", "Billed as CPT {c} (TEXT)"]),
-                       c=("cpt", c)).replace("TEXT", t))
+        dx.append(
+            fill(
+                L,
+                g.pick(["Procedure today: TEXT (CPT {c})", "Procedure code {c} – TEXT", "Billed as CPT {c} (TEXT)"]),
+                c=("cpt", c),
+            ).replace("TEXT", t)
+        )
     paras.append("\n".join(dx))
     meds = g.rng.sample(DRUGS, g.rng.randint(2, 5))
     paras.append("Current medications:\n" + "\n".join(f"- {d} {s} {f}" for d, s, f in meds))
     if g.chance(0.5):
         paras.append(f"The patient can be reached at {L('phone', p.phone)}; please call to arrange the appointment.")
     paras.append(g.pick(NARRATIVE["plan"]))
-    paras.append("Sincerely,\n\n" + signature(L, g, src, phone=True, fax=g.chance(0.6), email=g.chance(0.3),
-                                               address=g.chance(0.5)))
+    paras.append(
+        "Sincerely,\n\n"
+        + signature(L, g, src, phone=True, fax=g.chance(0.6), email=g.chance(0.3), address=g.chance(0.5))
+    )
     if g.chance(0.5):
         paras.append(CONFIDENTIALITY)
     mode = "alt" if k % 3 == 1 else "html" if k % 10 == 7 else "plain"
-    msg = new_message(g, provider_addr(src), [provider_addr(dst)], subject, when,
-                      cc=[dept(g, src.clinic, "records")] if g.chance(0.2) else None)
+    msg = new_message(
+        g,
+        provider_addr(src),
+        [provider_addr(dst)],
+        subject,
+        when,
+        cc=[dept(g, src.clinic, "records")] if g.chance(0.2) else None,
+    )
     set_body(msg, L, paras, mode, mark, title="Clinical correspondence" if g.chance(0.3) else "")
     if k % 6 == 2:  # the letter itself as a DOCX
-        doc_paras = [patient_line(L, g, p, "Patient: ", "first_last"), dob_line(L, g, p, "Date of birth: ", "long"),
-                     mrn_line(L, g, p, "MRN: "), dx_line(L, g, code, code_text)] + narrative(g, 6)
+        doc_paras = [
+            patient_line(L, g, p, "Patient: ", "first_last"),
+            dob_line(L, g, p, "Date of birth: ", "long"),
+            mrn_line(L, g, p, "MRN: "),
+            dx_line(L, g, code, code_text),
+        ] + narrative(g, 6)
         name = f"{kind}-letter-{p.last.lower().replace(chr(39), '')}.docx"
-        msg.add_attachment(make_docx(f"{kind.capitalize()} letter", doc_paras), maintype="application",
-                           subtype="vnd.openxmlformats-officedocument.wordprocessingml.document", filename=name)
+        msg.add_attachment(
+            make_docx(f"{kind.capitalize()} letter", doc_paras),
+            maintype="application",
+            subtype="vnd.openxmlformats-officedocument.wordprocessingml.document",
+            filename=name,
+        )
     return msg, L
 
 
@@ -1164,32 +1613,55 @@ def lab_result(g: Gen, k: int) -> tuple[EmailMessage, Labels]:
         subject = g.pick(["Your lab results are ready", "Lab results from your recent visit"])
         sender, to = provider_addr(doctor), [person_addr(p)]
     else:
-        subject = fill(L, g.pick([f"Results: {panel}", "Lab report for patient {name}", "Final result available",
-                                  f"{panel} — final"]), name=("patient_name", p.full))
+        subject = fill(
+            L,
+            g.pick(
+                [f"Results: {panel}", "Lab report for patient {name}", "Final result available", f"{panel} — final"]
+            ),
+            name=("patient_name", p.full),
+        )
         sender, to = dept(g, lab, "results", "Meridian Lab Results"), [provider_addr(doctor)]
     mark = L.mark()
     paras = []
     if to_patient:
         paras.append(f"Dear {p.first},")
-        paras.append(f"Your {panel.lower()} from {collected.strftime('%B %d')} is back. Most values are within the "
-                     "expected range; I have added a short note below. Please reply here or call the office if you have questions.")
+        paras.append(
+            f"Your {panel.lower()} from {collected.strftime('%B %d')} is back. Most values are within the "
+            "expected range; I have added a short note below. Please reply here or call the office if you have questions."
+        )
         paras.append("\n".join([patient_line(L, g, p), dob_line(L, g, p), mrn_line(L, g, p)]))
     else:
-        paras.append(g.pick(["A final result is available for the order below.", "Please find the laboratory report below.",
-                             "The following results were released to the ordering provider."]))
-        block = [patient_line(L, g, p), dob_line(L, g, p), mrn_line(L, g, p),
-                 f"Collected: {collected.strftime('%m/%d/%Y %H:%M')}   Reported: {when.strftime('%m/%d/%Y')}",
-                 f"Ordering provider: {doctor.name} (NPI {L('npi', doctor.npi)})",
-                 f"Accession: {lab.short}-{g.digits(8, '3456789')}"]
+        paras.append(
+            g.pick(
+                [
+                    "A final result is available for the order below.",
+                    "Please find the laboratory report below.",
+                    "The following results were released to the ordering provider.",
+                ]
+            )
+        )
+        block = [
+            patient_line(L, g, p),
+            dob_line(L, g, p),
+            mrn_line(L, g, p),
+            f"Collected: {collected.strftime('%m/%d/%Y %H:%M')}   Reported: {when.strftime('%m/%d/%Y')}",
+            f"Ordering provider: {doctor.name} (NPI {L('npi', doctor.npi)})",
+            f"Accession: {lab.short}-{g.digits(8, '3456789')}",
+        ]
         if g.chance(0.4):
             code, text = g.pick(ICD10)
             block.append(f"Order diagnosis code: {L('icd10', code)} ({text})")
         if g.chance(0.6):
-            block.append(f"Billed: CPT {L('cpt', PANEL_CPT[panel])}" + (f", {L('cpt', '36415')} (venipuncture)" if g.chance(0.5) else ""))
+            block.append(
+                f"Billed: CPT {L('cpt', PANEL_CPT[panel])}"
+                + (f", {L('cpt', '36415')} (venipuncture)" if g.chance(0.5) else "")
+            )
         if g.chance(0.4):
             block.append(member_line(L, g, p))
         paras.append("\n".join(block))
-    table = [f"{'Test':28} {'Result':>8} {'Units':10} Reference"] + [f"{n:28} {v:>8} {u:10} {r}" for _, n, v, u, r in rows]
+    table = [f"{'Test':28} {'Result':>8} {'Units':10} Reference"] + [
+        f"{n:28} {v:>8} {u:10} {r}" for _, n, v, u, r in rows
+    ]
     paras.append(f"{panel}\n" + "\n".join(table))
     paras += narrative(g, g.rng.randint(2, 4)) if g.chance(0.5) else []
     if k % 10 == 9:
@@ -1197,25 +1669,38 @@ def lab_result(g: Gen, k: int) -> tuple[EmailMessage, Labels]:
     if to_patient:
         paras.append(signature(L, g, doctor, phone=True, address=g.chance(0.5)))
     else:
-        paras.append("Meridian Reference Laboratory — Client Services\n"
-                     f"Tel: {L('phone', lab.phone)}   Fax: {L('phone', lab.fax)}")
+        paras.append(
+            "Meridian Reference Laboratory — Client Services\n"
+            f"Tel: {L('phone', lab.phone)}   Fax: {L('phone', lab.fax)}"
+        )
     msg = new_message(g, sender, to, subject, when)
     set_body(msg, L, paras, "alt" if k % 4 == 1 else "plain", mark)
     if k % 3 == 0:  # a PDF of the report
-        lines = ["MERIDIAN REFERENCE LABORATORY", f"Patient: {L('patient_name', f'{p.last.upper()}, {p.first.upper()}')}",
-                 f"DOB: {L('dob', fmt_date(p.dob, 'us'))}    MRN: {L('mrn', p.mrn)}",
-                 f"Ordering: {doctor.name}   NPI: {L('npi', doctor.npi)}",
-                 f"Collected: {collected.strftime('%m/%d/%Y %H:%M')}", "", panel]
+        lines = [
+            "MERIDIAN REFERENCE LABORATORY",
+            f"Patient: {L('patient_name', f'{p.last.upper()}, {p.first.upper()}')}",
+            f"DOB: {L('dob', fmt_date(p.dob, 'us'))}    MRN: {L('mrn', p.mrn)}",
+            f"Ordering: {doctor.name}   NPI: {L('npi', doctor.npi)}",
+            f"Collected: {collected.strftime('%m/%d/%Y %H:%M')}",
+            "",
+            panel,
+        ]
         lines += [f"{n}   {v} {u}   (ref {r})   LOINC {c}" for c, n, v, u, r in rows]
         lines += ["", "Results verified by the laboratory director. Critical values were called to the provider."]
-        msg.add_attachment(make_pdf(lines), maintype="application", subtype="pdf",
-                           filename=f"lab-report-{g.digits(6, '3456789')}.pdf")
+        msg.add_attachment(
+            make_pdf(lines), maintype="application", subtype="pdf", filename=f"lab-report-{g.digits(6, '3456789')}.pdf"
+        )
     elif k % 3 == 1 and g.chance(0.6):  # a CSV export
         header = ["patient_name", "dob", "mrn", "collected"] + [f"{n} ({u})" for _, n, _, u, _ in rows]
-        data = [L("patient_name", f"{p.last}, {p.first}"), L("dob", fmt_date(p.dob, "iso")), L("mrn", p.mrn),
-                collected.strftime("%Y-%m-%d %H:%M")] + [v for _, _, v, _, _ in rows]
-        msg.add_attachment(make_csv([header, data]), maintype="text", subtype="csv",
-                           filename=f"results-{when.strftime('%Y%m%d')}.csv")
+        data = [
+            L("patient_name", f"{p.last}, {p.first}"),
+            L("dob", fmt_date(p.dob, "iso")),
+            L("mrn", p.mrn),
+            collected.strftime("%Y-%m-%d %H:%M"),
+        ] + [v for _, _, v, _, _ in rows]
+        msg.add_attachment(
+            make_csv([header, data]), maintype="text", subtype="csv", filename=f"results-{when.strftime('%Y%m%d')}.csv"
+        )
     return msg, L
 
 
@@ -1234,54 +1719,101 @@ def billing(g: Gen, k: int) -> tuple[EmailMessage, Labels]:
     mark = 0
     paras: list[str] = []
     if kind == "denial":
-        subject = g.pick(["Claim denial notice", f"Claim {claim_no}: denied", "Explanation of benefits — action required"])
+        subject = g.pick(
+            ["Claim denial notice", f"Claim {claim_no}: denied", "Explanation of benefits — action required"]
+        )
         sender, to = dept(g, payer, "claims", f"{payer.name} Claims"), [dept(g, home, "billing")]
         mark = L.mark()
         paras.append(f"Claim {claim_no} for date of service {dos.strftime('%m/%d/%Y')} was denied in part.")
-        paras.append("\n".join([patient_line(L, g, p), member_line(L, g, p),
-                                f"Group #: {g.group_number()}",
-                                f"Billing provider NPI: {L('npi', doctor.npi)}"]))
-        paras.append("\n".join(f"CPT {L('cpt', c)} ({t}) — billed ${g.rng.randint(45, 480)}.00 — "
-                               f"{g.pick(['denied: CO-97', 'paid', 'denied: CO-16 missing information', 'reduced: CO-45'])}"
-                               for c, t in services))
+        paras.append(
+            "\n".join(
+                [
+                    patient_line(L, g, p),
+                    member_line(L, g, p),
+                    f"Group #: {g.group_number()}",
+                    f"Billing provider NPI: {L('npi', doctor.npi)}",
+                ]
+            )
+        )
+        paras.append(
+            "\n".join(
+                f"CPT {L('cpt', c)} ({t}) — billed ${g.rng.randint(45, 480)}.00 — "
+                f"{g.pick(['denied: CO-97', 'paid', 'denied: CO-16 missing information', 'reduced: CO-45'])}"
+                for c, t in services
+            )
+        )
         paras.append(f"Primary diagnosis code on the claim: {L('icd10', code)} ({code_text}).")
-        paras.append("You may resubmit a corrected claim within 90 days or request a reconsideration through the provider portal.")
+        paras.append(
+            "You may resubmit a corrected claim within 90 days or request a reconsideration through the provider portal."
+        )
     elif kind == "statement":
         subject = g.pick(["Your statement from Valley Cedar Clinics", "Balance due on your account"])
         sender, to = dept(g, home, "billing"), [person_addr(p)]
         mark = L.mark()
         paras.append(f"Dear {p.first} {p.last},")
-        paras.append(f"This is a statement for services on {dos.strftime('%B %d, %Y')}. Your plan has processed the claim and the "
-                     f"remaining balance is ${g.rng.randint(20, 350)}.{g.rng.randint(0, 99):02d}.")
-        paras.append("\n".join([patient_line(L, g, p, "Patient: "), f"Account: {g.digits(7, '3456789')}", member_line(L, g, p)]))
-        paras.append("\n".join(f"{dos.strftime('%m/%d/%Y')}  {t} (CPT {L('cpt', c)})  ${g.rng.randint(40, 300)}.00" for c, t in services))
+        paras.append(
+            f"This is a statement for services on {dos.strftime('%B %d, %Y')}. Your plan has processed the claim and the "
+            f"remaining balance is ${g.rng.randint(20, 350)}.{g.rng.randint(0, 99):02d}."
+        )
+        paras.append(
+            "\n".join([patient_line(L, g, p, "Patient: "), f"Account: {g.digits(7, '3456789')}", member_line(L, g, p)])
+        )
+        paras.append(
+            "\n".join(
+                f"{dos.strftime('%m/%d/%Y')}  {t} (CPT {L('cpt', c)})  ${g.rng.randint(40, 300)}.00"
+                for c, t in services
+            )
+        )
         paras.append(f"Pay online, or call our billing office at {L('phone', home.phone)}.")
     elif kind == "reply":  # a patient answers a statement with card or bank details (it happens)
         subject = "Re: " + g.pick(["Your statement from Valley Cedar Clinics", "Balance due on your account"])
         sender, to = person_addr(p), [dept(g, home, "billing")]
         mark = L.mark()
         if k % 16 == 7:
-            paras.append(f"Hi, you can charge the balance to my {g.pick(['Visa', 'card', 'credit card'])} "
-                         f"{L('credit_card', g.card())}, expiration {g.rng.randint(1, 12):02d}/{g.rng.randint(25, 30)}.")
+            paras.append(
+                f"Hi, you can charge the balance to my {g.pick(['Visa', 'card', 'credit card'])} "
+                f"{L('credit_card', g.card())}, expiration {g.rng.randint(1, 12):02d}/{g.rng.randint(25, 30)}."
+            )
         else:
-            paras.append("Hi, I overpaid last time. Please send the refund by direct deposit to routing number "
-                         f"{L('aba_routing', g.aba())}, account {g.digits(10, '3456789')}.")
+            paras.append(
+                "Hi, I overpaid last time. Please send the refund by direct deposit to routing number "
+                f"{L('aba_routing', g.aba())}, account {g.digits(10, '3456789')}."
+            )
         if g.chance(0.5):
             state, number = g.drivers_license()
-            paras.append(f"If you need to verify who I am, my date of birth is {L('dob', fmt_date(p.dob, 'long'))} and my "
-                         f"{state} driver's license is {L('drivers_license', number)}.")
+            paras.append(
+                f"If you need to verify who I am, my date of birth is {L('dob', fmt_date(p.dob, 'long'))} and my "
+                f"{state} driver's license is {L('drivers_license', number)}."
+            )
         paras.append(f"Thanks,\n{p.first}")
-        paras.append("> " + patient_line(L, g, p, "Patient: ") + "\n> " + member_line(L, g, p, "Member ID: ")
-                     + f"\n> Balance due: ${g.rng.randint(20, 350)}.00\n> Questions? Call {L('phone', home.phone)}.")
+        paras.append(
+            "> "
+            + patient_line(L, g, p, "Patient: ")
+            + "\n> "
+            + member_line(L, g, p, "Member ID: ")
+            + f"\n> Balance due: ${g.rng.randint(20, 350)}.00\n> Questions? Call {L('phone', home.phone)}."
+        )
     elif kind == "eft":
-        subject = g.pick(["EFT enrollment — bank details", "Updated remittance account", "Direct deposit form for claim payments"])
+        subject = g.pick(
+            ["EFT enrollment — bank details", "Updated remittance account", "Direct deposit form for claim payments"]
+        )
         sender, to = dept(g, home, "billing"), [dept(g, payer, "provider-enrollment", "Provider Enrollment")]
         mark = L.mark()
         account = g.digits(g.rng.randint(10, 12), "3456789")
-        paras.append("Please update our electronic funds transfer enrollment with the account below, effective next month.")
-        paras.append("\n".join([f"Payee: {home.name.split(' —')[0]}", f"Group NPI: {L('npi', g.npi())}",
-                                f"Bank routing number (ABA): {L('aba_routing', g.aba())}", f"Account number: {account}",
-                                f"Tax ID: {g.digits(2, '123456789')}-{g.digits(7)}"]))
+        paras.append(
+            "Please update our electronic funds transfer enrollment with the account below, effective next month."
+        )
+        paras.append(
+            "\n".join(
+                [
+                    f"Payee: {home.name.split(' —')[0]}",
+                    f"Group NPI: {L('npi', g.npi())}",
+                    f"Bank routing number (ABA): {L('aba_routing', g.aba())}",
+                    f"Account number: {account}",
+                    f"Tax ID: {g.digits(2, '123456789')}-{g.digits(7)}",
+                ]
+            )
+        )
         if g.chance(0.5):
             paras.append(f"Our previous RTN {L('aba_routing', g.aba())} should be closed after the change.")
         paras.append("The voided check is attached to the enrollment form in the portal.")
@@ -1291,42 +1823,86 @@ def billing(g: Gen, k: int) -> tuple[EmailMessage, Labels]:
         mark = L.mark()
         card = g.card()
         paras.append("Please post the following payment taken over the phone this morning.")
-        paras.append("\n".join([patient_line(L, g, p), dob_line(L, g, p), f"Card: {L('credit_card', card)}  exp "
-                                f"{g.rng.randint(1, 12):02d}/{g.rng.randint(25, 30)}", f"Amount: ${g.rng.randint(25, 400)}.00",
-                                f"Callback: {L('phone', p.phone)}"]))
+        paras.append(
+            "\n".join(
+                [
+                    patient_line(L, g, p),
+                    dob_line(L, g, p),
+                    f"Card: {L('credit_card', card)}  exp {g.rng.randint(1, 12):02d}/{g.rng.randint(25, 30)}",
+                    f"Amount: ${g.rng.randint(25, 400)}.00",
+                    f"Callback: {L('phone', p.phone)}",
+                ]
+            )
+        )
         paras.append("The patient asked for a receipt by mail.")
     elif kind == "prior_auth":
-        subject = fill(L, g.pick(["Prior authorization request", "PA request — patient {name}"]), name=("patient_name", p.full))
+        subject = fill(
+            L, g.pick(["Prior authorization request", "PA request — patient {name}"]), name=("patient_name", p.full)
+        )
         sender, to = provider_addr(doctor), [dept(g, payer, "priorauth", "Utilization Management")]
         mark = L.mark()
         c, t = g.pick(CPT)
         paras.append("We request prior authorization for the procedure below.")
-        paras.append("\n".join([patient_line(L, g, p), dob_line(L, g, p), member_line(L, g, p),
-                                f"Requested procedure code: {L('cpt', c)} ({t})", dx_line(L, g, code, code_text),
-                                f"Ordering provider: {doctor.name}, NPI {L('npi', doctor.npi)}"]))
+        paras.append(
+            "\n".join(
+                [
+                    patient_line(L, g, p),
+                    dob_line(L, g, p),
+                    member_line(L, g, p),
+                    f"Requested procedure code: {L('cpt', c)} ({t})",
+                    dx_line(L, g, code, code_text),
+                    f"Ordering provider: {doctor.name}, NPI {L('npi', doctor.npi)}",
+                ]
+            )
+        )
         paras += narrative(g, 4)
     elif kind == "appeal":
         subject = g.pick(["Appeal of denied claim", f"Reconsideration: claim {claim_no}"])
         sender, to = dept(g, home, "billing"), [dept(g, payer, "appeals", "Appeals Unit")]
         mark = L.mark()
         paras.append(f"We are appealing the denial of claim {claim_no}.")
-        paras.append("\n".join([patient_line(L, g, p), member_line(L, g, p), dob_line(L, g, p),
-                                f"Rendering NPI: {L('npi', doctor.npi)}"]))
-        paras.append(f"The service was billed under CPT {L('cpt', services[0][0])} with diagnosis {L('icd10', code)} "
-                     f"({code_text}). The enclosed notes document medical necessity.")
+        paras.append(
+            "\n".join(
+                [
+                    patient_line(L, g, p),
+                    member_line(L, g, p),
+                    dob_line(L, g, p),
+                    f"Rendering NPI: {L('npi', doctor.npi)}",
+                ]
+            )
+        )
+        paras.append(
+            f"The service was billed under CPT {L('cpt', services[0][0])} with diagnosis {L('icd10', code)} "
+            f"({code_text}). The enclosed notes document medical necessity."
+        )
         paras += narrative(g, 6)
     else:  # internal claim summary, often with an XLSX
         subject = g.pick(["Claims batch for review", "Unbilled encounters", "Superbill corrections"])
         sender, to = dept(g, home, "coding"), [dept(g, home, "billing")]
         mark = L.mark()
         paras.append("Attached and below are the encounters that need review before submission.")
-        paras.append("\n".join([patient_line(L, g, p), mrn_line(L, g, p), member_line(L, g, p),
-                                f"Date of service: {dos.strftime('%m/%d/%Y')}",
-                                "Procedure codes billed: " + ", ".join(L("cpt", c) for c, _ in services),
-                                f"ICD-10: {L('icd10', code)}"]))
+        paras.append(
+            "\n".join(
+                [
+                    patient_line(L, g, p),
+                    mrn_line(L, g, p),
+                    member_line(L, g, p),
+                    f"Date of service: {dos.strftime('%m/%d/%Y')}",
+                    "Procedure codes billed: " + ", ".join(L("cpt", c) for c, _ in services),
+                    f"ICD-10: {L('icd10', code)}",
+                ]
+            )
+        )
     if kind != "reply":
-        paras.append(signature(L, g, role=g.pick(["Billing Office", "Revenue Cycle Team", "Claims Department"]),
-                               clinic=payer if kind == "denial" else home, phone=g.chance(0.5)))
+        paras.append(
+            signature(
+                L,
+                g,
+                role=g.pick(["Billing Office", "Revenue Cycle Team", "Claims Department"]),
+                clinic=payer if kind == "denial" else home,
+                phone=g.chance(0.5),
+            )
+        )
     msg = new_message(g, sender, to, subject, when)
     set_body(msg, L, paras, "alt" if k % 7 == 3 else "plain", mark)
     if kind == "claim" or (kind == "denial" and k % 3 == 0):
@@ -1334,12 +1910,24 @@ def billing(g: Gen, k: int) -> tuple[EmailMessage, Labels]:
         rows = [["Patient", "DOB", "Member ID", "DOS", "CPT", "ICD-10", "Billed", "Rendering NPI"]]
         for q in patients:
             c, _ = g.pick(CPT)
-            rows.append([L("patient_name", f"{q.last}, {q.first}"), L("dob", fmt_date(q.dob, "us")), L("member_id", q.member_id),
-                         dos.strftime("%m/%d/%Y"), L("cpt", c), L("icd10", g.pick(ICD10)[0]), f"{g.rng.randint(60, 500)}.00",
-                         L("npi", doctor.npi)])
-        msg.add_attachment(make_xlsx([("Claims", rows)]), maintype="application",
-                           subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                           filename=f"claims-{when.strftime('%Y%m%d')}.xlsx")
+            rows.append(
+                [
+                    L("patient_name", f"{q.last}, {q.first}"),
+                    L("dob", fmt_date(q.dob, "us")),
+                    L("member_id", q.member_id),
+                    dos.strftime("%m/%d/%Y"),
+                    L("cpt", c),
+                    L("icd10", g.pick(ICD10)[0]),
+                    f"{g.rng.randint(60, 500)}.00",
+                    L("npi", doctor.npi),
+                ]
+            )
+        msg.add_attachment(
+            make_xlsx([("Claims", rows)]),
+            maintype="application",
+            subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            filename=f"claims-{when.strftime('%Y%m%d')}.xlsx",
+        )
     return msg, L
 
 
@@ -1351,34 +1939,59 @@ def scheduling(g: Gen, k: int) -> tuple[EmailMessage, Labels]:
     doctor = g.pick([d for d in g.providers if d.clinic is site] or g.providers)
     appt = when + timedelta(days=g.rng.randint(1, 30))
     appt = appt.replace(hour=g.rng.randint(8, 16), minute=g.pick([0, 15, 30, 45]))
-    appt_text = g.pick([appt.strftime("%m/%d/%Y at %I:%M %p"), appt.strftime("%A, %B %d, %Y, %I:%M %p"),
-                        appt.strftime("%Y-%m-%d %H:%M")])
+    appt_text = g.pick(
+        [
+            appt.strftime("%m/%d/%Y at %I:%M %p"),
+            appt.strftime("%A, %B %d, %Y, %I:%M %p"),
+            appt.strftime("%Y-%m-%d %H:%M"),
+        ]
+    )
     kind = ["reminder", "callback", "reschedule", "reminder", "waitlist"][k % 5]
     mark = 0
     if kind == "reminder":
         subject = g.pick(["Appointment reminder", "Your upcoming visit", "Reminder: appointment tomorrow"])
         sender, to = dept(g, site, "scheduling", "Valley Cedar Scheduling"), [person_addr(p)]
         mark = L.mark()
-        paras = [f"Hello {p.first},", f"This is a reminder of your appointment with {doctor.name} on {appt_text}.",
-                 "\n".join([patient_line(L, g, p), f"Appointment: {appt_text}", f"Provider: {doctor.name}",
-                            f"Location: {L('us_address', site.site.street)}, {site.site.city}, {site.site.state} {site.site.zip}"]),
-                 "Please arrive 15 minutes early and bring your insurance card and a list of your medications.",
-                 f"To cancel or reschedule, call {L('phone', site.phone)} at least 24 hours in advance."]
+        paras = [
+            f"Hello {p.first},",
+            f"This is a reminder of your appointment with {doctor.name} on {appt_text}.",
+            "\n".join(
+                [
+                    patient_line(L, g, p),
+                    f"Appointment: {appt_text}",
+                    f"Provider: {doctor.name}",
+                    f"Location: {L('us_address', site.site.street)}, {site.site.city}, {site.site.state} {site.site.zip}",
+                ]
+            ),
+            "Please arrive 15 minutes early and bring your insurance card and a list of your medications.",
+            f"To cancel or reschedule, call {L('phone', site.phone)} at least 24 hours in advance.",
+        ]
         if g.chance(0.3):
             paras.append(f"For verification, we have your date of birth as {L('dob', fmt_date(p.dob, 'us'))}.")
         if g.chance(0.35):
-            paras.append(f"Insurance on file: {g.pick(['Evergreen Health Plan', 'Northstar Mutual'])}, "
-                         + member_line(L, g, p, g.pick(["member ID ", "subscriber ID ", "policy # "])) + ".")
+            paras.append(
+                f"Insurance on file: {g.pick(['Evergreen Health Plan', 'Northstar Mutual'])}, "
+                + member_line(L, g, p, g.pick(["member ID ", "subscriber ID ", "policy # "]))
+                + "."
+            )
     elif kind == "callback":
-        subject = fill(L, g.pick(["Please call patient back", "Call-back request", "Phone message: patient {name}"]),
-                       name=("patient_name", p.full))
+        subject = fill(
+            L,
+            g.pick(["Please call patient back", "Call-back request", "Phone message: patient {name}"]),
+            name=("patient_name", p.full),
+        )
         sender, to = dept(g, site, "frontdesk"), [provider_addr(doctor)]
         mark = L.mark()
-        paras = [f"Patient {L('patient_name', p.full)} called at {when.strftime('%I:%M %p')} asking to move the "
-                 f"follow-up currently booked for {appt_text}.",
-                 f"Best number: {L('phone', p.phone)}" + (f" (alt {L('phone', g.phone(p.home.area))})" if g.chance(0.4) else ""),
-                 dob_line(L, g, p, "DOB for verification: ") if g.chance(0.5) else "Identity verified with name and date of birth.",
-                 "Please advise which slot works; the patient prefers mornings."]
+        paras = [
+            f"Patient {L('patient_name', p.full)} called at {when.strftime('%I:%M %p')} asking to move the "
+            f"follow-up currently booked for {appt_text}.",
+            f"Best number: {L('phone', p.phone)}"
+            + (f" (alt {L('phone', g.phone(p.home.area))})" if g.chance(0.4) else ""),
+            dob_line(L, g, p, "DOB for verification: ")
+            if g.chance(0.5)
+            else "Identity verified with name and date of birth.",
+            "Please advise which slot works; the patient prefers mornings.",
+        ]
     elif kind == "reschedule":
         subject = g.pick(["Schedule change", "Provider out — patients to rebook"])
         sender, to = dept(g, site, "scheduling"), [dept(g, site, "frontdesk")]
@@ -1388,25 +2001,32 @@ def scheduling(g: Gen, k: int) -> tuple[EmailMessage, Labels]:
         for q in others:
             slot = (appt + timedelta(minutes=30 * g.rng.randint(0, 12))).strftime("%m/%d %I:%M %p")
             lines.append(f"{slot} — Patient: {L('patient_name', q.full)} — {L('phone', q.phone)}")
-        paras = [f"{doctor.name} will be out on {appt.strftime('%m/%d/%Y')}. Please call these patients to rebook:",
-                 "\n".join(lines), "Offer the first available slot in the following two weeks."]
+        paras = [
+            f"{doctor.name} will be out on {appt.strftime('%m/%d/%Y')}. Please call these patients to rebook:",
+            "\n".join(lines),
+            "Offer the first available slot in the following two weeks.",
+        ]
     elif kind == "waitlist":
         subject = g.pick(["Waitlist opening", "Earlier appointment available"])
         sender, to = dept(g, site, "scheduling"), [person_addr(p)]
         mark = L.mark()
-        paras = [f"Dear {p.title} {p.last},",
-                 f"An earlier appointment opened with {doctor.name} on {appt_text}. Reply to this message within 24 hours to claim it.",
-                 patient_line(L, g, p, "Patient on waitlist: "),
-                 f"Questions? Call us at {L('phone', site.phone)}."]
+        paras = [
+            f"Dear {p.title} {p.last},",
+            f"An earlier appointment opened with {doctor.name} on {appt_text}. Reply to this message within 24 hours to claim it.",
+            patient_line(L, g, p, "Patient on waitlist: "),
+            f"Questions? Call us at {L('phone', site.phone)}.",
+        ]
     paras.append(signature(L, g, role="Scheduling Team", clinic=site, phone=g.chance(0.6), address=g.chance(0.3)))
     mode = "alt" if k % 2 == 0 else "html" if k % 8 == 3 else "plain"
     msg = new_message(g, sender, to, subject, when)
     set_body(msg, L, paras, mode, mark, title="Appointment information")
     if k % 8 == 5:  # calendar invite: times, no identifiers
         stamp = appt.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-        ics = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Valley Cedar Clinics//Scheduling//EN\r\nBEGIN:VEVENT\r\n"
-               f"UID:{g.token(8)}-{g.token(4)}-{g.token(4)}-{g.token(12)}\r\nDTSTAMP:{stamp}\r\nDTSTART:{stamp}\r\nDURATION:PT30M\r\n"
-               f"SUMMARY:Appointment with {doctor.name}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+        ics = (
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Valley Cedar Clinics//Scheduling//EN\r\nBEGIN:VEVENT\r\n"
+            f"UID:{g.token(8)}-{g.token(4)}-{g.token(4)}-{g.token(12)}\r\nDTSTAMP:{stamp}\r\nDTSTART:{stamp}\r\nDURATION:PT30M\r\n"
+            f"SUMMARY:Appointment with {doctor.name}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+        )
         msg.add_attachment(ics.encode(), maintype="text", subtype="calendar", filename="appointment.ics")
     return msg, L
 
@@ -1422,12 +2042,19 @@ def pharmacy(g: Gen, k: int) -> tuple[EmailMessage, Labels]:
     if k % 4 == 0:
         drug, strength, freq = g.pick([d for d in DRUGS if d[0] in CONTROLLED])
     kind = ["new_rx", "refill", "clarify", "pa", "transfer"][k % 5]
-    subject = fill(L, g.pick({"new_rx": ["New prescription", "Rx for patient {name}"],
-                              "refill": ["Refill request", "Refill authorization needed"],
-                              "clarify": ["Prescription clarification", "Question about a prescription"],
-                              "pa": ["Prior authorization for medication", "Coverage review — medication"],
-                              "transfer": ["Prescription transfer", "Transfer of prescriptions"]}[kind]),
-                   name=("patient_name", p.full))
+    subject = fill(
+        L,
+        g.pick(
+            {
+                "new_rx": ["New prescription", "Rx for patient {name}"],
+                "refill": ["Refill request", "Refill authorization needed"],
+                "clarify": ["Prescription clarification", "Question about a prescription"],
+                "pa": ["Prior authorization for medication", "Coverage review — medication"],
+                "transfer": ["Prescription transfer", "Transfer of prescriptions"],
+            }[kind]
+        ),
+        name=("patient_name", p.full),
+    )
     to_pharmacy = kind in ("new_rx", "transfer")
     sender = provider_addr(doctor) if to_pharmacy else (pharmacist.name, pharmacist.email)
     to = [dept(g, rx, "orders", "Bluebird Pharmacy Orders")] if to_pharmacy else [provider_addr(doctor)]
@@ -1436,12 +2063,16 @@ def pharmacy(g: Gen, k: int) -> tuple[EmailMessage, Labels]:
     block = [patient_line(L, g, p), dob_line(L, g, p)]
     mbi_as_written = f"{p.mbi[:4]}-{p.mbi[4:7]}-{p.mbi[7:]}" if g.chance(0.3) else p.mbi
     if p.age_on(when.date()) >= 65 or g.chance(0.2):
-        block.append(g.pick(["MBI: ", "Medicare ID (MBI): ", "Medicare Beneficiary Identifier: "]) + L("mbi", mbi_as_written))
+        block.append(
+            g.pick(["MBI: ", "Medicare ID (MBI): ", "Medicare Beneficiary Identifier: "]) + L("mbi", mbi_as_written)
+        )
     block.append(f"Drug: {drug} {strength}, {freq}, quantity {qty}, refills {g.rng.randint(0, 5)}")
     block.append(f"NDC {L('ndc', g.ndc())}")
     block.append(f"Prescriber: {doctor.name}  NPI: {L('npi', doctor.npi)}")
     if drug in CONTROLLED or g.chance(0.3):
-        block.append(f"DEA#: {L('dea', doctor.dea)}" + (f"   (Schedule {CONTROLLED[drug]})" if drug in CONTROLLED else ""))
+        block.append(
+            f"DEA#: {L('dea', doctor.dea)}" + (f"   (Schedule {CONTROLLED[drug]})" if drug in CONTROLLED else "")
+        )
     if g.chance(0.4):
         block.append(member_line(L, g, p, g.pick(["Member ID: ", "Rx member ID: "])))
     if g.chance(0.4):
@@ -1450,14 +2081,27 @@ def pharmacy(g: Gen, k: int) -> tuple[EmailMessage, Labels]:
         block.extend(address_lines(L, p, one_line=True, cue="Patient address: "))
     if drug in CONTROLLED or g.chance(0.2):
         state, number = g.drivers_license()
-        block.append(fill(L, g.pick([f"ID checked: {state} DL: {{dl}}", f"Driver's License ({state}): {{dl}}",
-                                     f"{state} driver license no. {{dl}}"]), dl=("drivers_license", number)))
-    intro = {"new_rx": "Please fill the prescription below.",
-             "refill": f"We received a refill request for the medication below. The last fill was {g.rng.randint(20, 40)} days ago.",
-             "clarify": "We need a clarification before dispensing: the directions and quantity on the order do not match.",
-             "pa": "The plan requires prior authorization for this medication. Please complete the form in the portal; "
-                   "the patient has been told to expect a delay.",
-             "transfer": "The patient has asked to move all active prescriptions to your pharmacy."}[kind]
+        block.append(
+            fill(
+                L,
+                g.pick(
+                    [
+                        f"ID checked: {state} DL: {{dl}}",
+                        f"Driver's License ({state}): {{dl}}",
+                        f"{state} driver license no. {{dl}}",
+                    ]
+                ),
+                dl=("drivers_license", number),
+            )
+        )
+    intro = {
+        "new_rx": "Please fill the prescription below.",
+        "refill": f"We received a refill request for the medication below. The last fill was {g.rng.randint(20, 40)} days ago.",
+        "clarify": "We need a clarification before dispensing: the directions and quantity on the order do not match.",
+        "pa": "The plan requires prior authorization for this medication. Please complete the form in the portal; "
+        "the patient has been told to expect a delay.",
+        "transfer": "The patient has asked to move all active prescriptions to your pharmacy.",
+    }[kind]
     paras = [intro, "\n".join(block)]
     if kind == "pa":
         code, text = g.pick(ICD10)
@@ -1468,9 +2112,11 @@ def pharmacy(g: Gen, k: int) -> tuple[EmailMessage, Labels]:
     if to_pharmacy:
         paras.append(signature(L, g, doctor, phone=True, fax=g.chance(0.5)))
     else:
-        paras.append(f"{pharmacist.first} {pharmacist.last}, PharmD\n{rx.name}\n"
-                     f"Phone: {L('phone', rx.phone)}  Fax: {L('phone', rx.fax)}\n"
-                     f"Pharmacy NPI: {L('npi', g.npi())}  DEA: {L('dea', g.dea('', business=True))}")
+        paras.append(
+            f"{pharmacist.first} {pharmacist.last}, PharmD\n{rx.name}\n"
+            f"Phone: {L('phone', rx.phone)}  Fax: {L('phone', rx.fax)}\n"
+            f"Pharmacy NPI: {L('npi', g.npi())}  DEA: {L('dea', g.dea('', business=True))}"
+        )
     msg = new_message(g, sender, to, subject, when)
     set_body(msg, L, paras, "plain" if k % 4 else "alt", mark)
     return msg, L
@@ -1486,22 +2132,59 @@ def attachments_heavy(g: Gen, k: int) -> tuple[EmailMessage, Labels]:
     doctor = g.provider("home")
     clinic = doctor.clinic
     code, code_text = g.pick(ICD10)
-    cases = ["docx_letter", "docx_table", "xlsx_roster", "xlsx_claims", "pdf_lab", "pdf_discharge", "hl7_oru", "hl7_adt",
-             "fhir_json", "fhir_xml", "fhir_bundle", "zip_csv", "zip_docx", "zip_in_zip", "encrypted_zip", "corrupt_binary",
-             "truncated_pdf", "pdf_csv_hl7", "zip_hl7", "docx_xlsx"]
+    cases = [
+        "docx_letter",
+        "docx_table",
+        "xlsx_roster",
+        "xlsx_claims",
+        "pdf_lab",
+        "pdf_discharge",
+        "hl7_oru",
+        "hl7_adt",
+        "fhir_json",
+        "fhir_xml",
+        "fhir_bundle",
+        "zip_csv",
+        "zip_docx",
+        "zip_in_zip",
+        "encrypted_zip",
+        "corrupt_binary",
+        "truncated_pdf",
+        "pdf_csv_hl7",
+        "zip_hl7",
+        "docx_xlsx",
+    ]
     case = cases[k % len(cases)]
-    subject = {"docx_letter": "Referral letter attached", "docx_table": "Patient list for outreach", "xlsx_roster": "Panel roster",
-               "xlsx_claims": "Claims export", "pdf_lab": "Lab report (PDF)", "pdf_discharge": "Discharge summary attached",
-               "hl7_oru": "HL7 result feed sample", "hl7_adt": "ADT message for interface testing",
-               "fhir_json": "FHIR Patient resource", "fhir_xml": "FHIR Patient (XML)", "fhir_bundle": "FHIR bundle export",
-               "zip_csv": "Zipped results export", "zip_docx": "Letters (zip)", "zip_in_zip": "Archive of archives",
-               "encrypted_zip": "Records — password sent separately", "corrupt_binary": "Scanned document",
-               "truncated_pdf": "Fax received", "pdf_csv_hl7": "Complete results package", "zip_hl7": "Interface batch (zip)",
-               "docx_xlsx": "Care coordination packet"}[case]
+    subject = {
+        "docx_letter": "Referral letter attached",
+        "docx_table": "Patient list for outreach",
+        "xlsx_roster": "Panel roster",
+        "xlsx_claims": "Claims export",
+        "pdf_lab": "Lab report (PDF)",
+        "pdf_discharge": "Discharge summary attached",
+        "hl7_oru": "HL7 result feed sample",
+        "hl7_adt": "ADT message for interface testing",
+        "fhir_json": "FHIR Patient resource",
+        "fhir_xml": "FHIR Patient (XML)",
+        "fhir_bundle": "FHIR bundle export",
+        "zip_csv": "Zipped results export",
+        "zip_docx": "Letters (zip)",
+        "zip_in_zip": "Archive of archives",
+        "encrypted_zip": "Records — password sent separately",
+        "corrupt_binary": "Scanned document",
+        "truncated_pdf": "Fax received",
+        "pdf_csv_hl7": "Complete results package",
+        "zip_hl7": "Interface batch (zip)",
+        "docx_xlsx": "Care coordination packet",
+    }[case]
     to = [provider_addr(g.provider("external"))] if k % 2 else [dept(g, clinic, "records")]
     msg = new_message(g, provider_addr(doctor), to, subject, when)
     mark = L.mark()
-    paras = [g.pick(["Please see the attached.", "Attached as discussed.", "Sending the files we talked about this morning."])]
+    paras = [
+        g.pick(
+            ["Please see the attached.", "Attached as discussed.", "Sending the files we talked about this morning."]
+        )
+    ]
     if k % 3 == 0:
         paras.append("\n".join([patient_line(L, g, p), mrn_line(L, g, p)]))
     paras.append(signature(L, g, doctor, phone=True))
@@ -1515,18 +2198,30 @@ def attachments_heavy(g: Gen, k: int) -> tuple[EmailMessage, Labels]:
     xlsx_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
     def letter_docx() -> bytes:
-        paragraphs = [f"Dear {g.provider('external').salutation},", patient_line(L, g, p, "Patient: ", "first_last"),
-                      dob_line(L, g, p, "Date of birth: ", "long"), mrn_line(L, g, p, "MRN: "),
-                      f"Home phone: {L('phone', p.phone)}", f"Address: {L('us_address', p.home.street)}, {p.home.city}, "
-                      f"{p.home.state} {p.home.zip}", dx_line(L, g, code, code_text)] + narrative(g, 8)
+        paragraphs = [
+            f"Dear {g.provider('external').salutation},",
+            patient_line(L, g, p, "Patient: ", "first_last"),
+            dob_line(L, g, p, "Date of birth: ", "long"),
+            mrn_line(L, g, p, "MRN: "),
+            f"Home phone: {L('phone', p.phone)}",
+            f"Address: {L('us_address', p.home.street)}, {p.home.city}, {p.home.state} {p.home.zip}",
+            dx_line(L, g, code, code_text),
+        ] + narrative(g, 8)
         paragraphs.append(f"{doctor.signature_name}, NPI {L('npi', doctor.npi)}")
         return make_docx("Referral letter", paragraphs)
 
     def roster_rows(n: int) -> list[list[str]]:
         rows = [["Patient name", "DOB", "MRN", "Phone", "Member ID"]]
         for q in [p] + [g.person(ascii_only=True) for _ in range(n - 1)]:
-            rows.append([L("patient_name", f"{q.last}, {q.first}"), L("dob", fmt_date(q.dob, "us")), L("mrn", q.mrn),
-                         L("phone", q.phone), L("member_id", q.member_id)])
+            rows.append(
+                [
+                    L("patient_name", f"{q.last}, {q.first}"),
+                    L("dob", fmt_date(q.dob, "us")),
+                    L("mrn", q.mrn),
+                    L("phone", q.phone),
+                    L("member_id", q.member_id),
+                ]
+            )
         return rows
 
     def results_csv() -> bytes:
@@ -1536,35 +2231,69 @@ def attachments_heavy(g: Gen, k: int) -> tuple[EmailMessage, Labels]:
         return make_csv([header, row + [v for _, _, v, _, _ in results]])
 
     def lab_pdf() -> bytes:
-        lines = ["MERIDIAN REFERENCE LABORATORY - FINAL REPORT", f"Patient: {L('patient_name', p.full)}",
-                 f"Date of birth: {L('dob', fmt_date(p.dob, 'us'))}", f"MRN: {L('mrn', p.mrn)}",
-                 f"Ordering provider: {doctor.name}, NPI {L('npi', doctor.npi)}", f"Dx: {L('icd10', code)} {code_text}", ""]
+        lines = [
+            "MERIDIAN REFERENCE LABORATORY - FINAL REPORT",
+            f"Patient: {L('patient_name', p.full)}",
+            f"Date of birth: {L('dob', fmt_date(p.dob, 'us'))}",
+            f"MRN: {L('mrn', p.mrn)}",
+            f"Ordering provider: {doctor.name}, NPI {L('npi', doctor.npi)}",
+            f"Dx: {L('icd10', code)} {code_text}",
+            "",
+        ]
         lines += [f"{n:24} {v:>8} {u:8} ref {r}" for _, n, v, u, r in lab_results(g, "Lipid panel")]
         return make_pdf(lines)
 
     def hl7(kind: str) -> bytes:
-        return hl7_message(L, g, p, doctor, kind, when, lab_results(g, "Basic metabolic panel") if kind == "ORU" else None,
-                           control=g.digits(8)).encode("utf-8")
+        return hl7_message(
+            L,
+            g,
+            p,
+            doctor,
+            kind,
+            when,
+            lab_results(g, "Basic metabolic panel") if kind == "ORU" else None,
+            control=g.digits(8),
+        ).encode("utf-8")
 
     if case == "docx_letter":
         attach(letter_docx(), f"referral-{p.last.lower()}.docx", docx_type)
     elif case == "docx_table":
-        attach(make_docx("Outreach list", ["Patients due for diabetic eye exam (internal use only)."], roster_rows(5)),
-               "outreach-list.docx", docx_type)
+        attach(
+            make_docx("Outreach list", ["Patients due for diabetic eye exam (internal use only)."], roster_rows(5)),
+            "outreach-list.docx",
+            docx_type,
+        )
     elif case == "xlsx_roster":
-        attach(make_xlsx([("Panel", roster_rows(10)), ("Notes", [["Generated for care management review"]])]),
-               "panel-roster.xlsx", xlsx_type)
+        attach(
+            make_xlsx([("Panel", roster_rows(10)), ("Notes", [["Generated for care management review"]])]),
+            "panel-roster.xlsx",
+            xlsx_type,
+        )
     elif case == "xlsx_claims":
         rows = [["Patient", "Member ID", "CPT", "ICD-10", "Rendering NPI", "Card on file"]]
         for q in [p] + [g.person(ascii_only=True) for _ in range(5)]:
-            rows.append([L("patient_name", q.full), L("member_id", q.member_id), L("cpt", g.pick(CPT)[0]),
-                         L("icd10", g.pick(ICD10)[0]), L("npi", doctor.npi), L("credit_card", g.card(sep=" "))])
+            rows.append(
+                [
+                    L("patient_name", q.full),
+                    L("member_id", q.member_id),
+                    L("cpt", g.pick(CPT)[0]),
+                    L("icd10", g.pick(ICD10)[0]),
+                    L("npi", doctor.npi),
+                    L("credit_card", g.card(sep=" ")),
+                ]
+            )
         attach(make_xlsx([("Claims", rows)]), "claims-export.xlsx", xlsx_type)
     elif case == "pdf_lab":
         attach(lab_pdf(), "final-report.pdf", "application/pdf")
     elif case == "pdf_discharge":
-        lines = ["DISCHARGE SUMMARY", f"Patient: {L('patient_name', p.full)}", f"DOB: {L('dob', fmt_date(p.dob, 'long'))}",
-                 f"MRN: {L('mrn', p.mrn)}", f"Primary diagnosis: {L('icd10', code)} {code_text}", ""]
+        lines = [
+            "DISCHARGE SUMMARY",
+            f"Patient: {L('patient_name', p.full)}",
+            f"DOB: {L('dob', fmt_date(p.dob, 'long'))}",
+            f"MRN: {L('mrn', p.mrn)}",
+            f"Primary diagnosis: {L('icd10', code)} {code_text}",
+            "",
+        ]
         for para in long_narrative(g, 9000):
             lines += textwrap.wrap(para, 95) or [""]
         lines += ["", f"Attending: {doctor.name}   Phone: {L('phone', clinic.phone)}"]
@@ -1582,33 +2311,58 @@ def attachments_heavy(g: Gen, k: int) -> tuple[EmailMessage, Labels]:
         attach(fhir_patient_xml(fhir_patient(L, p, clinic)), "patient.xml", "application/fhir+xml")
         L.attachment("fhir_patient_data", "patient.xml")
     elif case == "fhir_bundle":
-        bundle = {"resourceType": "Bundle", "type": "collection",
-                  "entry": [{"fullUrl": f"urn:uuid:{g.token(8)}-{g.token(4)}-4{g.token(3)}-a{g.token(3)}-{g.token(12)}",
-                             "resource": fhir_patient(L, p, clinic, with_ssn=False)},
-                            {"resource": {"resourceType": "Observation", "status": "final",
-                                          "code": {"coding": [{"system": "http://loinc.org", "code": "4548-4"}]},
-                                          "valueQuantity": {"value": 7.2, "unit": "%"}}}]}
+        bundle = {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "entry": [
+                {
+                    "fullUrl": f"urn:uuid:{g.token(8)}-{g.token(4)}-4{g.token(3)}-a{g.token(3)}-{g.token(12)}",
+                    "resource": fhir_patient(L, p, clinic, with_ssn=False),
+                },
+                {
+                    "resource": {
+                        "resourceType": "Observation",
+                        "status": "final",
+                        "code": {"coding": [{"system": "http://loinc.org", "code": "4548-4"}]},
+                        "valueQuantity": {"value": 7.2, "unit": "%"},
+                    }
+                },
+            ],
+        }
         attach(to_json(bundle), "bundle.json", "application/fhir+json")
         L.attachment("fhir_patient_data", "bundle.json")
     elif case == "zip_csv":
         attach(make_zip([("results.csv", results_csv())]), "results-export.zip", "application/zip")
     elif case == "zip_docx":
-        attach(make_zip([(f"letters/referral-{p.last.lower()}.docx", letter_docx()), ("letters/README.txt",
-                         b"Letters generated by the referral workflow.\r\n")]), "letters.zip", "application/zip")
+        attach(
+            make_zip(
+                [
+                    (f"letters/referral-{p.last.lower()}.docx", letter_docx()),
+                    ("letters/README.txt", b"Letters generated by the referral workflow.\r\n"),
+                ]
+            ),
+            "letters.zip",
+            "application/zip",
+        )
     elif case == "zip_in_zip":
         inner = make_zip([("export/results.csv", results_csv())])
         attach(make_zip([("inner.zip", inner), ("manifest.txt", b"1 archive\r\n")]), "outer.zip", "application/zip")
     elif case == "encrypted_zip":
         secret = make_csv([["patient_name", "ssn"], [p.full, p.ssn]])  # unreadable without the password: not labelled
-        attach(make_encrypted_zip("records.csv", secret, b"Cedar-2024!", bytes(g.rng.randrange(256) for _ in range(11))),
-               "records-protected.zip", "application/zip")
+        attach(
+            make_encrypted_zip("records.csv", secret, b"Cedar-2024!", bytes(g.rng.randrange(256) for _ in range(11))),
+            "records-protected.zip",
+            "application/zip",
+        )
         L.attachment("encrypted_archive", "records-protected.zip")
     elif case == "corrupt_binary":
         blob = bytes([0x00, 0x07, 0xFE, 0x13]) + bytes(g.rng.randrange(256) for _ in range(4096))
         attach(blob, "scan_0042.dat", "application/octet-stream")
         L.attachment("uninspectable_attachment", "scan_0042.dat")
     elif case == "truncated_pdf":
-        lines = ["FAX COVER", "To: Valley Cedar Clinics records", "Pages: 3"] + [f"line {i} of the faxed record" for i in range(40)]
+        lines = ["FAX COVER", "To: Valley Cedar Clinics records", "Pages: 3"] + [
+            f"line {i} of the faxed record" for i in range(40)
+        ]
         whole = make_pdf(lines)
         attach(whole[: whole.index(b"line 12")], "fax-20240311.pdf", "application/pdf")  # cut inside the content stream
         L.attachment("uninspectable_attachment", "fax-20240311.pdf")
@@ -1629,7 +2383,16 @@ def attachments_heavy(g: Gen, k: int) -> tuple[EmailMessage, Labels]:
 
 # --- obfuscation ------------------------------------------------------------------------------------
 
-ZWSP, ZWNJ, ZWJ, WJ, BOM, SHY, NBSP, NNBSP = "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u00a0", "\u202f"
+ZWSP, ZWNJ, ZWJ, WJ, BOM, SHY, NBSP, NNBSP = (
+    "\u200b",
+    "\u200c",
+    "\u200d",
+    "\u2060",
+    "\ufeff",
+    "\u00ad",
+    "\u00a0",
+    "\u202f",
+)
 
 
 def fullwidth(text: str) -> str:
@@ -1655,7 +2418,7 @@ def entities(text: str, g: Gen) -> str:
 def split_tags(text: str, g: Gen) -> str:
     """Inline tags between the groups of an identifier (a browser shows it unbroken)."""
     parts = re.split(r"(-| )", text)
-    tags = ["b", "i", "em", "strong", "u", "font color=\"#333\""]
+    tags = ["b", "i", "em", "strong", "u", 'font color="#333"']
     out = []
     for part in parts:
         if part in ("-", " ", ""):
@@ -1686,7 +2449,7 @@ def qp_hex_digits(text: str, value: str) -> str:
     for line in lines:  # keep the 76-character limit after the replacement
         while len(line) > 76:
             cut = 75
-            while "=" in line[cut - 2:cut]:
+            while "=" in line[cut - 2 : cut]:
                 cut -= 1
             out.append(line[:cut] + "=")
             line = line[cut:]
@@ -1712,8 +2475,13 @@ def obfuscation(g: Gen, k: int) -> tuple[EmailMessage, Labels]:
     to = [dept(g, site, "billing")] if k % 2 else [provider_addr(g.provider("external"))]
     sender = provider_addr(doctor)
     case = k % 20
-    intro = g.pick(["Forwarding the details you asked for.", "Here is the information for the chart update.",
-                    "Details for the insurance verification below."])
+    intro = g.pick(
+        [
+            "Forwarding the details you asked for.",
+            "Here is the information for the chart update.",
+            "Details for the insurance verification below.",
+        ]
+    )
     ssn = p.ssn
     subject = g.pick(["Chart update", "Insurance verification", "Requested details", "Patient information"])
     msg = new_message(g, sender, to, subject, when)
@@ -1730,35 +2498,74 @@ def obfuscation(g: Gen, k: int) -> tuple[EmailMessage, Labels]:
         plain([intro, patient_line(L, g, p), f"SSN: {L('us_ssn', ssn, interleave(ssn, ZWSP))}", closing])
     elif case == 1:  # zero-width (non-)joiners around the dashes, ZWSP in a phone
         ph = p.phone
-        plain([intro, patient_line(L, g, p), f"Social Security: {L('us_ssn', ssn, interleave(ssn, g.pick([ZWNJ, ZWJ]), False))}",
-               f"Phone: {L('phone', ph, ph[:5] + ZWSP + ph[5:])}", closing])
+        plain(
+            [
+                intro,
+                patient_line(L, g, p),
+                f"Social Security: {L('us_ssn', ssn, interleave(ssn, g.pick([ZWNJ, ZWJ]), False))}",
+                f"Phone: {L('phone', ph, ph[:5] + ZWSP + ph[5:])}",
+                closing,
+            ]
+        )
     elif case == 2:  # fullwidth digits and hyphens
-        plain([intro, patient_line(L, g, p), f"SSN: {L('us_ssn', ssn, fullwidth(ssn))}",
-               f"DOB: {L('dob', fmt_date(p.dob, 'us'), fullwidth(fmt_date(p.dob, 'us')))}", closing])
+        plain(
+            [
+                intro,
+                patient_line(L, g, p),
+                f"SSN: {L('us_ssn', ssn, fullwidth(ssn))}",
+                f"DOB: {L('dob', fmt_date(p.dob, 'us'), fullwidth(fmt_date(p.dob, 'us')))}",
+                closing,
+            ]
+        )
     elif case == 3:  # fullwidth NPI and phone
         ph = g.phone(style="dash")
-        plain([intro, f"Rendering provider NPI: {L('npi', doctor.npi, fullwidth(doctor.npi))}",
-               f"Patient phone: {L('phone', ph, fullwidth(ph))}", patient_line(L, g, p), closing])
+        plain(
+            [
+                intro,
+                f"Rendering provider NPI: {L('npi', doctor.npi, fullwidth(doctor.npi))}",
+                f"Patient phone: {L('phone', ph, fullwidth(ph))}",
+                patient_line(L, g, p),
+                closing,
+            ]
+        )
     elif case in (4, 5, 6, 7):  # HTML: tags splitting identifiers, numeric entities, tables
         card = g.card(sep=" ")
         born = fmt_date(p.dob, "us")
         if case == 4:
             rows = [("Patient", L("patient_name", p.full)), ("SSN", L("us_ssn", ssn, split_tags(ssn, g)))]
         elif case == 5:
-            rows = [("Provider NPI", L("npi", doctor.npi, entities(doctor.npi, g))), ("Patient", L("patient_name", p.full))]
+            rows = [
+                ("Provider NPI", L("npi", doctor.npi, entities(doctor.npi, g))),
+                ("Patient", L("patient_name", p.full)),
+            ]
         elif case == 6:
-            rows = [("Card", L("credit_card", card, split_tags(entities(card, g), g))), ("Patient", L("patient_name", p.full))]
+            rows = [
+                ("Card", L("credit_card", card, split_tags(entities(card, g), g))),
+                ("Patient", L("patient_name", p.full)),
+            ]
         else:
-            rows = [("MRN", L("mrn", p.mrn, entities(p.mrn, g))), ("DOB", L("dob", born, entities(born, g))),
-                    ("Patient", L("patient_name", p.full))]
+            rows = [
+                ("MRN", L("mrn", p.mrn, entities(p.mrn, g))),
+                ("DOB", L("dob", born, entities(born, g))),
+                ("Patient", L("patient_name", p.full)),
+            ]
         # The second column holds HTML already (the value may be spelled with entities or tags)
         table = "".join(f"<tr><td>{html.escape(label)}</td><td>{fin(value)}</td></tr>\n" for label, value in rows)
-        page = (f"<!DOCTYPE html>\n<html><body>\n<p>{html.escape(intro)}</p>\n<table border=\"1\">\n{table}</table>\n"
-                f"<p>{fin(closing).replace(chr(10), '<br>')}</p>\n</body></html>\n")
+        page = (
+            f'<!DOCTYPE html>\n<html><body>\n<p>{html.escape(intro)}</p>\n<table border="1">\n{table}</table>\n'
+            f"<p>{fin(closing).replace(chr(10), '<br>')}</p>\n</body></html>\n"
+        )
         msg.set_content(page, subtype="html")
     elif case == 8:  # quoted-printable with a soft line break inside the SSN
-        text = wrap([intro, patient_line(L, g, p), "The form was completed at the front desk and checked against the "
-                     "insurance card on file today.", f"SSN {L('us_ssn', ssn)} on file.", closing])
+        text = wrap(
+            [
+                intro,
+                patient_line(L, g, p),
+                "The form was completed at the front desk and checked against the insurance card on file today.",
+                f"SSN {L('us_ssn', ssn)} on file.",
+                closing,
+            ]
+        )
         raw_text_part(msg, qp_with_soft_break(text, ssn))
     elif case == 9:  # quoted-printable with the card digits written as =3X escapes
         card = g.card(sep="-")
@@ -1766,35 +2573,64 @@ def obfuscation(g: Gen, k: int) -> tuple[EmailMessage, Labels]:
         raw_text_part(msg, qp_hex_digits(text, card))
     elif case == 10:  # QP: soft line break inside an NPI; MBI with dashes
         mbi = g.mbi(dashed=True)
-        text = wrap([intro, patient_line(L, g, p), f"MBI: {L('mbi', mbi)}", "Please update the Medicare enrollment for "
-                     f"the visit; the rendering provider's NPI is {L('npi', doctor.npi)}.", closing])
+        text = wrap(
+            [
+                intro,
+                patient_line(L, g, p),
+                f"MBI: {L('mbi', mbi)}",
+                "Please update the Medicare enrollment for "
+                f"the visit; the rendering provider's NPI is {L('npi', doctor.npi)}.",
+                closing,
+            ]
+        )
         raw_text_part(msg, qp_with_soft_break(text, doctor.npi))
     elif case == 11:  # base64 text/plain
-        plain([intro, patient_line(L, g, p), dob_line(L, g, p), mrn_line(L, g, p), f"SSN: {L('us_ssn', ssn)}", closing], cte="base64")
+        plain(
+            [intro, patient_line(L, g, p), dob_line(L, g, p), mrn_line(L, g, p), f"SSN: {L('us_ssn', ssn)}", closing],
+            cte="base64",
+        )
     elif case == 12:  # base64 text/html with entity-encoded digits
         phone = p.phone
-        page = (f"<html><body><p>{html.escape(intro)}</p><p>Patient: <b>{html.escape(fin(L('patient_name', p.full)))}</b><br>"
-                f"Member ID: {fin(L('member_id', p.member_id, entities(p.member_id, g)))}<br>"
-                f"Phone: {fin(L('phone', phone, entities(phone, g)))}</p><p>{fin(closing).replace(chr(10), '<br>')}</p></body></html>\n")
+        page = (
+            f"<html><body><p>{html.escape(intro)}</p><p>Patient: <b>{html.escape(fin(L('patient_name', p.full)))}</b><br>"
+            f"Member ID: {fin(L('member_id', p.member_id, entities(p.member_id, g)))}<br>"
+            f"Phone: {fin(L('phone', phone, entities(phone, g)))}</p><p>{fin(closing).replace(chr(10), '<br>')}</p></body></html>\n"
+        )
         msg.set_content(page, subtype="html", cte="base64")
     elif case == 13:  # QP HTML: a soft line break inside a numeric entity
         shown = entities(ssn, g)
         if "&#" not in shown:
             shown = "&#" + str(ord(ssn[0])) + ";" + shown[1:]
-        page = (f"<html><body><p>{html.escape(intro)} The verification form was completed and checked.</p>\n"
-                f"<p>Patient: {html.escape(fin(L('patient_name', p.full)))}<br>SSN: {fin(L('us_ssn', ssn, shown))}</p>\n"
-                f"<p>{fin(closing).replace(chr(10), '<br>')}</p></body></html>\n")
+        page = (
+            f"<html><body><p>{html.escape(intro)} The verification form was completed and checked.</p>\n"
+            f"<p>Patient: {html.escape(fin(L('patient_name', p.full)))}<br>SSN: {fin(L('us_ssn', ssn, shown))}</p>\n"
+            f"<p>{fin(closing).replace(chr(10), '<br>')}</p></body></html>\n"
+        )
         encoded = quopri.encodestring(page.encode()).decode("ascii")
         at = encoded.index("&#") + 3
         raw_text_part(msg, encoded[:at] + "=\n" + encoded[at:], subtype="html")
     elif case == 14:  # word joiner and BOM inside a DEA number and an NDC
         ndc = g.ndc()
-        plain([intro, patient_line(L, g, p), f"Prescriber DEA: {L('dea', doctor.dea, doctor.dea[:2] + WJ + doctor.dea[2:])}",
-               f"NDC {L('ndc', ndc, ndc.replace('-', BOM + '-'))}", closing])
+        plain(
+            [
+                intro,
+                patient_line(L, g, p),
+                f"Prescriber DEA: {L('dea', doctor.dea, doctor.dea[:2] + WJ + doctor.dea[2:])}",
+                f"NDC {L('ndc', ndc, ndc.replace('-', BOM + '-'))}",
+                closing,
+            ]
+        )
     elif case == 15:  # soft hyphens inside a phone number and a member ID
         ph = g.phone(p.home.area, style="dash")
-        plain([intro, patient_line(L, g, p), f"Cell: {L('phone', ph, ph.replace('-', SHY + '-'))}",
-               f"Member ID: {L('member_id', p.member_id, p.member_id[:3] + SHY + p.member_id[3:])}", closing])
+        plain(
+            [
+                intro,
+                patient_line(L, g, p),
+                f"Cell: {L('phone', ph, ph.replace('-', SHY + '-'))}",
+                f"Member ID: {L('member_id', p.member_id, p.member_id[:3] + SHY + p.member_id[3:])}",
+                closing,
+            ]
+        )
     elif case == 16:  # RFC 2047 subject with the patient's name; fullwidth MRN
         del msg["Subject"]
         q = g.person(min_age=18)
@@ -1803,18 +2639,38 @@ def obfuscation(g: Gen, k: int) -> tuple[EmailMessage, Labels]:
         plain([intro, f"MRN: {L('mrn', q.mrn, fullwidth(q.mrn))}", dob_line(L, g, q), closing])
     elif case == 17:  # fullwidth letters and digits in an MBI
         mbi = g.mbi(dashed=True)
-        plain([intro, patient_line(L, g, p), f"Medicare ID: {L('mbi', mbi, fullwidth(mbi))}",
-               dob_line(L, g, p, "DOB: ", "us"), closing])
+        plain(
+            [
+                intro,
+                patient_line(L, g, p),
+                f"Medicare ID: {L('mbi', mbi, fullwidth(mbi))}",
+                dob_line(L, g, p, "DOB: ", "us"),
+                closing,
+            ]
+        )
     elif case == 18:  # zero-width space inside an e-mail address and a street number
         street = p.home.street
-        plain([intro, patient_line(L, g, p), f"Email: {L('email', p.email, p.email.replace('@', ZWSP + '@'))}",
-               f"Address: {L('us_address', street, street[:1] + ZWSP + street[1:])}, {p.home.city}, {p.home.state} {p.home.zip}",
-               closing])
+        plain(
+            [
+                intro,
+                patient_line(L, g, p),
+                f"Email: {L('email', p.email, p.email.replace('@', ZWSP + '@'))}",
+                f"Address: {L('us_address', street, street[:1] + ZWSP + street[1:])}, {p.home.city}, {p.home.state} {p.home.zip}",
+                closing,
+            ]
+        )
     elif case == 19:  # no-break spaces in an SSN, narrow no-break space in a phone (NFKC: plain spaces)
         spaced = g.ssn("space")
         ph = g.phone(p.home.area, style="paren")
-        plain([intro, patient_line(L, g, p), f"SSN {L('us_ssn', spaced, spaced.replace(' ', NBSP))}",
-               f"Phone: {L('phone', ph, ph.replace(' ', NNBSP))}", closing])
+        plain(
+            [
+                intro,
+                patient_line(L, g, p),
+                f"SSN {L('us_ssn', spaced, spaced.replace(' ', NBSP))}",
+                f"Phone: {L('phone', ph, ph.replace(' ', NNBSP))}",
+                closing,
+            ]
+        )
     return msg, L
 
 
@@ -1851,13 +2707,13 @@ class LookAlike:
         good = self.g.card(self.g.pick(["visa", "mastercard", "discover"]), sep="")
         value = good[:15] + str((int(good[15]) + self.g.rng.randint(1, 9)) % 10)
         assert not credit_card_valid(value)
-        return sep.join(value[i:i + 4] for i in range(0, 16, 4))
+        return sep.join(value[i : i + 4] for i in range(0, 16, 4))
 
     def luhn_ok_bad_iin(self) -> str:  # Luhn-valid but no card network's prefix (e.g. a loyalty number)
         partial = self.g.pick(["9", "8", "1"]) + self.g.digits(14)
         value = partial + luhn_check_digit(partial)
         assert not credit_card_valid(value)
-        return " ".join(value[i:i + 4] for i in range(0, 16, 4))
+        return " ".join(value[i : i + 4] for i in range(0, 16, 4))
 
     def bad_aba(self) -> str:
         while True:
@@ -1867,9 +2723,13 @@ class LookAlike:
 
     def bad_phone(self) -> str:
         g = self.g
-        value = g.pick([f"{g.digits(3, '01')}-{g.digits(3, '23456789')}-{g.digits(4)}",
-                        f"({g.digits(3, '23456789')}) {g.digits(3, '01')}-{g.digits(4)}",
-                        f"{g.digits(3, '01')}.{g.digits(3)}.{g.digits(4)}"])
+        value = g.pick(
+            [
+                f"{g.digits(3, '01')}-{g.digits(3, '23456789')}-{g.digits(4)}",
+                f"({g.digits(3, '23456789')}) {g.digits(3, '01')}-{g.digits(4)}",
+                f"{g.digits(3, '01')}.{g.digits(3)}.{g.digits(4)}",
+            ]
+        )
         assert not phone_valid(value)
         return value
 
@@ -1892,11 +2752,11 @@ class LookAlike:
 
     def fedex(self, spaced: bool = False) -> str:
         value = self.g.digits(12, "3456789")
-        return " ".join(value[i:i + 4] for i in range(0, 12, 4)) if spaced else value
+        return " ".join(value[i : i + 4] for i in range(0, 12, 4)) if spaced else value
 
     def usps(self) -> str:
         value = self.g.pick(["9400", "9205", "9361"]) + self.g.digits(18)
-        return " ".join(value[i:i + 4] for i in range(0, 22, 4))
+        return " ".join(value[i : i + 4] for i in range(0, 22, 4))
 
     def isbn13(self) -> str:
         body = "978" + self.g.digits(9)
@@ -1905,29 +2765,56 @@ class LookAlike:
 
     def ip(self) -> str:
         g = self.g
-        return g.pick([f"10.{g.rng.randint(0, 255)}.{g.rng.randint(0, 255)}.{g.rng.randint(1, 254)}",
-                       f"192.168.{g.rng.randint(0, 255)}.{g.rng.randint(1, 254)}", f"172.{g.rng.randint(16, 31)}.{g.rng.randint(0, 255)}.{g.rng.randint(1, 254)}"])
+        return g.pick(
+            [
+                f"10.{g.rng.randint(0, 255)}.{g.rng.randint(0, 255)}.{g.rng.randint(1, 254)}",
+                f"192.168.{g.rng.randint(0, 255)}.{g.rng.randint(1, 254)}",
+                f"172.{g.rng.randint(16, 31)}.{g.rng.randint(0, 255)}.{g.rng.randint(1, 254)}",
+            ]
+        )
 
     def version(self) -> str:
         g = self.g
-        return g.pick([f"{g.rng.randint(1, 24)}.{g.rng.randint(0, 20)}.{g.rng.randint(0, 40)}",
-                       f"v{g.rng.randint(1, 12)}.{g.rng.randint(0, 9)}.{g.rng.randint(0, 99)}.{g.rng.randint(1000, 9999)}"])
+        return g.pick(
+            [
+                f"{g.rng.randint(1, 24)}.{g.rng.randint(0, 20)}.{g.rng.randint(0, 40)}",
+                f"v{g.rng.randint(1, 12)}.{g.rng.randint(0, 9)}.{g.rng.randint(0, 99)}.{g.rng.randint(1000, 9999)}",
+            ]
+        )
 
     def icd_like(self) -> str:  # an ICD-10 shape used for a part, room or model
         g = self.g
-        return g.pick([f"part {g.pick('ABCDEGHKMR')}{g.rng.randint(10, 99)}.{g.rng.randint(1, 9)}{g.pick('ABCX')}",
-                       f"room {g.pick('ABCDE')}{g.rng.randint(10, 40)}", f"model {g.pick('KMRT')}{g.rng.randint(10, 99)}.{g.rng.randint(1, 9)}",
-                       f"gate {g.pick('BCDE')}{g.rng.randint(10, 39)}", f"bin {g.pick('FGHJ')}{g.rng.randint(10, 99)}.{g.rng.randint(10, 99)}",
-                       f"filter model {g.pick(ICD10)[0]}", f"shelf {g.pick(ICD10)[0]}"])
+        return g.pick(
+            [
+                f"part {g.pick('ABCDEGHKMR')}{g.rng.randint(10, 99)}.{g.rng.randint(1, 9)}{g.pick('ABCX')}",
+                f"room {g.pick('ABCDE')}{g.rng.randint(10, 40)}",
+                f"model {g.pick('KMRT')}{g.rng.randint(10, 99)}.{g.rng.randint(1, 9)}",
+                f"gate {g.pick('BCDE')}{g.rng.randint(10, 39)}",
+                f"bin {g.pick('FGHJ')}{g.rng.randint(10, 99)}.{g.rng.randint(10, 99)}",
+                f"filter model {g.pick(ICD10)[0]}",
+                f"shelf {g.pick(ICD10)[0]}",
+            ]
+        )
 
     def lot(self) -> str:
         g = self.g
-        return g.pick([f"{g.rng.randint(20, 24)}{g.pick('ABCDEFGHJK')}{g.digits(4)}", f"L{g.digits(7)}", f"{g.digits(6)}-{g.digits(2)}"])
+        return g.pick(
+            [
+                f"{g.rng.randint(20, 24)}{g.pick('ABCDEFGHJK')}{g.digits(4)}",
+                f"L{g.digits(7)}",
+                f"{g.digits(6)}-{g.digits(2)}",
+            ]
+        )
 
     def part_number(self) -> str:
         g = self.g
-        return g.pick([f"PN {g.digits(4, '0')}-{g.digits(3)}-{g.digits(2)}", f"P/N {g.digits(3, '01')}-{g.digits(3)}-{g.digits(4)}",
-                       f"REF {g.digits(5)}-{g.digits(2)}"])
+        return g.pick(
+            [
+                f"PN {g.digits(4, '0')}-{g.digits(3)}-{g.digits(2)}",
+                f"P/N {g.digits(3, '01')}-{g.digits(3)}-{g.digits(4)}",
+                f"REF {g.digits(5)}-{g.digits(2)}",
+            ]
+        )
 
 
 NEGATIVE_PROSE = [
@@ -1950,8 +2837,20 @@ def negative(g: Gen, k: int) -> tuple[EmailMessage, Labels]:
     x = LookAlike(g)
     when = g.when()
     home = g.clinics["home-main"]
-    kinds = ["supply_order", "shipping", "it_maintenance", "vendor_invoice", "meeting", "library", "work_order",
-             "asset_audit", "recall", "travel", "release_notes", "inventory_xlsx"]
+    kinds = [
+        "supply_order",
+        "shipping",
+        "it_maintenance",
+        "vendor_invoice",
+        "meeting",
+        "library",
+        "work_order",
+        "asset_audit",
+        "recall",
+        "travel",
+        "release_notes",
+        "inventory_xlsx",
+    ]
     kind = kinds[k % len(kinds)]
     ship_day = (when + timedelta(days=g.rng.randint(1, 6))).date()
     order = g.digits(7, "3456789")
@@ -1961,107 +2860,179 @@ def negative(g: Gen, k: int) -> tuple[EmailMessage, Labels]:
     if kind == "supply_order":
         subject = g.pick([f"Order {order} confirmation", "Your supply order has been received"])
         sender = ("MedSupply Direct", "orders@medsupply.example")
-        items = [(x.part_number(), g.pick(["Nitrile gloves, M, box of 100", "Exam table paper 21in", "Alcohol prep pads",
-                                             "Sharps container 2 gal", "Tongue depressors, sterile", "Gauze 4x4, 200 ct"]),
-                  g.rng.randint(1, 40), x.lot()) for _ in range(g.rng.randint(3, 7))]
-        paras = [f"Thank you for your order {order} placed on {when.strftime('%m/%d/%Y')}.",
-                 "\n".join(f"{pn}  {desc}  qty {q}  lot {lot}" for pn, desc, q, lot in items),
-                 f"Ship to: Receiving, Building 2, dock 4, ZIP {zipcode}. Expected delivery {ship_day.strftime('%m/%d/%Y')}.",
-                 f"UPS tracking: {x.ups()}\nCustomer PO {g.pick(CPT)[0]}, vendor account {g.digits(5, '3456789')}",
-                 g.pick(NEGATIVE_PROSE)]
+        items = [
+            (
+                x.part_number(),
+                g.pick(
+                    [
+                        "Nitrile gloves, M, box of 100",
+                        "Exam table paper 21in",
+                        "Alcohol prep pads",
+                        "Sharps container 2 gal",
+                        "Tongue depressors, sterile",
+                        "Gauze 4x4, 200 ct",
+                    ]
+                ),
+                g.rng.randint(1, 40),
+                x.lot(),
+            )
+            for _ in range(g.rng.randint(3, 7))
+        ]
+        paras = [
+            f"Thank you for your order {order} placed on {when.strftime('%m/%d/%Y')}.",
+            "\n".join(f"{pn}  {desc}  qty {q}  lot {lot}" for pn, desc, q, lot in items),
+            f"Ship to: Receiving, Building 2, dock 4, ZIP {zipcode}. Expected delivery {ship_day.strftime('%m/%d/%Y')}.",
+            f"UPS tracking: {x.ups()}\nCustomer PO {g.pick(CPT)[0]}, vendor account {g.digits(5, '3456789')}",
+            g.pick(NEGATIVE_PROSE),
+        ]
     elif kind == "shipping":
         subject = g.pick(["Shipment notification", f"Your package is on the way ({order})"])
         sender = ("Shipping Notifications", "noreply@medsupply.example")
-        paras = [f"Order {order} shipped on {when.strftime('%B %d, %Y')} in {g.rng.randint(2, 5)} packages.",
-                 f"FedEx tracking: {x.fedex()}\nFedEx tracking: {x.fedex(spaced=True)}\nUSPS tracking: {x.usps()}",
-                 f"Reference: PO {g.digits(9, '3456789')}   Destination ZIP {zipcode}",
-                 "Packages left at the loading dock are signed for by the receiving clerk.", g.pick(NEGATIVE_PROSE)]
+        paras = [
+            f"Order {order} shipped on {when.strftime('%B %d, %Y')} in {g.rng.randint(2, 5)} packages.",
+            f"FedEx tracking: {x.fedex()}\nFedEx tracking: {x.fedex(spaced=True)}\nUSPS tracking: {x.usps()}",
+            f"Reference: PO {g.digits(9, '3456789')}   Destination ZIP {zipcode}",
+            "Packages left at the loading dock are signed for by the receiving clerk.",
+            g.pick(NEGATIVE_PROSE),
+        ]
     elif kind == "it_maintenance":
         subject = g.pick(["Planned maintenance this weekend", "EHR upgrade window", "Network change notice"])
         sender = ("IT Service Desk", "servicedesk@it.clinics.example")
-        paras = [f"The EHR application servers will be upgraded to version {x.version()} on "
-                 f"{ship_day.strftime('%A, %B %d')} from 22:00 to 02:00.",
-                 f"Affected hosts: app01 ({x.ip()}), app02 ({x.ip()}), print server ({x.ip()}).\n"
-                 f"Change ticket: CHG{g.digits(7)}   Build: {x.bad_npi()}",
-                 f"The switch in {x.icd_like()} will be replaced; port labels follow the scheme {x.icd_like()}.",
-                 "The patient portal will show a maintenance banner during the window.", g.pick(NEGATIVE_PROSE)]
+        paras = [
+            f"The EHR application servers will be upgraded to version {x.version()} on "
+            f"{ship_day.strftime('%A, %B %d')} from 22:00 to 02:00.",
+            f"Affected hosts: app01 ({x.ip()}), app02 ({x.ip()}), print server ({x.ip()}).\n"
+            f"Change ticket: CHG{g.digits(7)}   Build: {x.bad_npi()}",
+            f"The switch in {x.icd_like()} will be replaced; port labels follow the scheme {x.icd_like()}.",
+            "The patient portal will show a maintenance banner during the window.",
+            g.pick(NEGATIVE_PROSE),
+        ]
     elif kind == "vendor_invoice":
         subject = g.pick([f"Invoice INV-{order}", "Invoice available for your account"])
         sender = ("Accounts Receivable", "ar@medsupply.example")
-        paras = [f"Invoice INV-{order} dated {when.strftime('%m/%d/%Y')} is now available; payment is due within 30 days.",
-                 f"Invoice date: {when.strftime('%m/%d/%Y')}\nDue date: {(when + timedelta(days=30)).strftime('%m/%d/%Y')}\n"
-                 f"Amount: ${g.rng.randint(200, 9000)}.{g.rng.randint(0, 99):02d}\n"
-                 f"Remittance reference: {x.bad_card(' ')}\nRouting slip: {x.bad_aba()}",
-                 f"Customer number {g.digits(6, '3456789')}, ship-to ZIP {zipcode}.", g.pick(NEGATIVE_PROSE)]
+        paras = [
+            f"Invoice INV-{order} dated {when.strftime('%m/%d/%Y')} is now available; payment is due within 30 days.",
+            f"Invoice date: {when.strftime('%m/%d/%Y')}\nDue date: {(when + timedelta(days=30)).strftime('%m/%d/%Y')}\n"
+            f"Amount: ${g.rng.randint(200, 9000)}.{g.rng.randint(0, 99):02d}\n"
+            f"Remittance reference: {x.bad_card(' ')}\nRouting slip: {x.bad_aba()}",
+            f"Customer number {g.digits(6, '3456789')}, ship-to ZIP {zipcode}.",
+            g.pick(NEGATIVE_PROSE),
+        ]
     elif kind == "meeting":
         subject = g.pick(["Staff meeting agenda", "All-hands moved to Thursday", "Quality committee agenda"])
         sender = ("Practice Manager", "manager@clinics.example")
         day = ship_day
-        paras = [f"The staff meeting is on {day.strftime('%m/%d/%Y')} at 12:15 in {x.icd_like()} (lunch provided).",
-                 "Agenda:\n1. Flu clinic staffing for the first two Saturdays\n2. New badge readers\n"
-                 "3. Patient satisfaction survey results\n4. Holiday schedule",
-                 f"Dial-in for remote staff: conference bridge, meeting number {g.digits(3, '0')} {g.digits(3)} {g.digits(4)}.",
-                 g.pick(NEGATIVE_PROSE)]
+        paras = [
+            f"The staff meeting is on {day.strftime('%m/%d/%Y')} at 12:15 in {x.icd_like()} (lunch provided).",
+            "Agenda:\n1. Flu clinic staffing for the first two Saturdays\n2. New badge readers\n"
+            "3. Patient satisfaction survey results\n4. Holiday schedule",
+            f"Dial-in for remote staff: conference bridge, meeting number {g.digits(3, '0')} {g.digits(3)} {g.digits(4)}.",
+            g.pick(NEGATIVE_PROSE),
+        ]
     elif kind == "library":
         subject = g.pick(["New titles in the staff library", "CME course reminder"])
         sender = ("Staff Library", "library@clinics.example")
-        paras = ["The following titles are now available on the shelf next to the break room:",
-                 "\n".join(f"- ISBN {x.isbn13()}" for _ in range(g.rng.randint(2, 5))),
-                 f"The online CME module (course {g.pick(['NUR', 'MED', 'QI'])} {g.rng.randint(100, 499)}, version {x.version()}) "
-                 f"closes on {ship_day.strftime('%B %d, %Y')}.", g.pick(NEGATIVE_PROSE)]
+        paras = [
+            "The following titles are now available on the shelf next to the break room:",
+            "\n".join(f"- ISBN {x.isbn13()}" for _ in range(g.rng.randint(2, 5))),
+            f"The online CME module (course {g.pick(['NUR', 'MED', 'QI'])} {g.rng.randint(100, 499)}, version {x.version()}) "
+            f"closes on {ship_day.strftime('%B %d, %Y')}.",
+            g.pick(NEGATIVE_PROSE),
+        ]
     elif kind == "work_order":
         subject = g.pick(["Work order completed", "Facilities request update"])
         sender = ("Facilities", "facilities@clinics.example")
-        paras = [f"Work order WO-{order} is complete: HVAC filter replaced in {x.icd_like()}.",
-                 f"Replacement {x.icd_like()}, {x.part_number()}, serial SN{g.digits(10, '3456789')}.\n"
-                 f"Old unit asset tag: {x.bad_ssn()}",
-                 f"Next service date: {(ship_day + timedelta(days=180)).strftime('%m/%d/%Y')}.", g.pick(NEGATIVE_PROSE)]
+        paras = [
+            f"Work order WO-{order} is complete: HVAC filter replaced in {x.icd_like()}.",
+            f"Replacement {x.icd_like()}, {x.part_number()}, serial SN{g.digits(10, '3456789')}.\n"
+            f"Old unit asset tag: {x.bad_ssn()}",
+            f"Next service date: {(ship_day + timedelta(days=180)).strftime('%m/%d/%Y')}.",
+            g.pick(NEGATIVE_PROSE),
+        ]
     elif kind == "asset_audit":
         subject = g.pick(["Asset audit results", "Equipment inventory reconciliation"])
         sender = ("Biomedical Engineering", "biomed@clinics.example")
-        rows = [f"{g.pick(['Infusion pump', 'ECG cart', 'Vitals monitor', 'Label printer', 'Exam light'])}  "
-                f"tag {g.pick([x.bad_ssn(), x.bad_npi(), x.bad_mbi(), x.bad_dea()])}  {x.icd_like()}" for _ in range(g.rng.randint(4, 8))]
-        paras = ["Below are the items whose tags could not be matched during the audit:", "\n".join(rows),
-                 f"Contact line for the biomed shop: {x.bad_phone()} (an internal extension, not dialable).", g.pick(NEGATIVE_PROSE)]
+        rows = [
+            f"{g.pick(['Infusion pump', 'ECG cart', 'Vitals monitor', 'Label printer', 'Exam light'])}  "
+            f"tag {g.pick([x.bad_ssn(), x.bad_npi(), x.bad_mbi(), x.bad_dea()])}  {x.icd_like()}"
+            for _ in range(g.rng.randint(4, 8))
+        ]
+        paras = [
+            "Below are the items whose tags could not be matched during the audit:",
+            "\n".join(rows),
+            f"Contact line for the biomed shop: {x.bad_phone()} (an internal extension, not dialable).",
+            g.pick(NEGATIVE_PROSE),
+        ]
     elif kind == "recall":
         subject = g.pick(["Product recall notice", "Urgent: field safety notice"])
         sender = ("Vendor Quality", "quality@medsupply.example")
-        paras = [f"The manufacturer has issued a voluntary recall of test strips, catalog {x.part_number()}.",
-                 "Affected lots:\n" + "\n".join(f"Lot {x.lot()}  exp {g.rng.randint(1, 12):02d}/{g.rng.randint(2025, 2027)}"
-                                                  for _ in range(g.rng.randint(2, 5))),
-                 f"UDI (01){g.digits(14, '0')}(17){g.rng.randint(25, 27)}{g.rng.randint(1, 12):02d}{g.rng.randint(10, 28)}",
-                 "Please quarantine affected stock and return it using the prepaid label.", g.pick(NEGATIVE_PROSE)]
+        paras = [
+            f"The manufacturer has issued a voluntary recall of test strips, catalog {x.part_number()}.",
+            "Affected lots:\n"
+            + "\n".join(
+                f"Lot {x.lot()}  exp {g.rng.randint(1, 12):02d}/{g.rng.randint(2025, 2027)}"
+                for _ in range(g.rng.randint(2, 5))
+            ),
+            f"UDI (01){g.digits(14, '0')}(17){g.rng.randint(25, 27)}{g.rng.randint(1, 12):02d}{g.rng.randint(10, 28)}",
+            "Please quarantine affected stock and return it using the prepaid label.",
+            g.pick(NEGATIVE_PROSE),
+        ]
     elif kind == "travel":
         subject = g.pick(["Conference travel confirmation", "Itinerary for the regional meeting"])
         sender = ("Travel Desk", "travel@clinics.example")
-        paras = [f"Flight {g.pick(['UA', 'DL', 'AA', 'WN'])} {g.rng.randint(100, 2999)} departs {ship_day.strftime('%m/%d/%Y')} "
-                 f"at {g.rng.randint(6, 20):02d}:{g.pick(['05', '20', '45'])} from Gate {g.pick('ABCDE')}{g.rng.randint(10, 39)}.",
-                 f"Booking reference {''.join(g.pick('ABCDEFGHJKLMNPQRSTUVWXYZ') for _ in range(6))}; hotel room block "
-                 f"{g.rng.randint(1000, 1499)}; loyalty card {x.luhn_ok_bad_iin()}.",
-                 f"Registration number {x.bad_card('-')}; the reimbursement form is due within 14 days of return.",
-                 g.pick(NEGATIVE_PROSE)]
+        paras = [
+            f"Flight {g.pick(['UA', 'DL', 'AA', 'WN'])} {g.rng.randint(100, 2999)} departs {ship_day.strftime('%m/%d/%Y')} "
+            f"at {g.rng.randint(6, 20):02d}:{g.pick(['05', '20', '45'])} from Gate {g.pick('ABCDE')}{g.rng.randint(10, 39)}.",
+            f"Booking reference {''.join(g.pick('ABCDEFGHJKLMNPQRSTUVWXYZ') for _ in range(6))}; hotel room block "
+            f"{g.rng.randint(1000, 1499)}; loyalty card {x.luhn_ok_bad_iin()}.",
+            f"Registration number {x.bad_card('-')}; the reimbursement form is due within 14 days of return.",
+            g.pick(NEGATIVE_PROSE),
+        ]
     elif kind == "release_notes":
         subject = g.pick(["Release notes: scheduling module", "What's new in the portal"])
         sender = ("EHR Vendor Updates", "updates@ehrvendor.example")
-        paras = [f"Release {x.version()} (build {x.version()}) is available in the test environment.",
-                 "Fixes:\n" + "\n".join(f"- Issue {g.pick(['SCH', 'PRT', 'RX'])}-{g.rng.randint(1000, 99999)}: "
-                                        f"{g.pick(['calendar view scrolls to wrong week', 'print preview truncates footer', 'slow search on large panels', 'button misaligned in dark mode'])}"
-                                        for _ in range(g.rng.randint(3, 6))),
-                 f"Known issue: the installer checks for runtime {x.version()} at {x.ip()}.",
-                 g.pick(NEGATIVE_PROSE)]
+        paras = [
+            f"Release {x.version()} (build {x.version()}) is available in the test environment.",
+            "Fixes:\n"
+            + "\n".join(
+                f"- Issue {g.pick(['SCH', 'PRT', 'RX'])}-{g.rng.randint(1000, 99999)}: "
+                f"{g.pick(['calendar view scrolls to wrong week', 'print preview truncates footer', 'slow search on large panels', 'button misaligned in dark mode'])}"
+                for _ in range(g.rng.randint(3, 6))
+            ),
+            f"Known issue: the installer checks for runtime {x.version()} at {x.ip()}.",
+            g.pick(NEGATIVE_PROSE),
+        ]
     else:  # inventory spreadsheet or supply PDF attached, no PHI
         subject = g.pick(["Monthly inventory", "Stock levels for review"])
         sender = ("Supply Chain", "supply@clinics.example")
         rows = [["SKU", "Description", "Lot", "Qty", "Bin", "Order #"]]
         for _ in range(g.rng.randint(8, 20)):
-            rows.append([x.part_number().split(" ", 1)[1], g.pick(["Gloves M", "Gauze 4x4", "Syringe 3 mL", "Alcohol pads", "Specimen cups"]),
-                         x.lot(), str(g.rng.randint(0, 500)), x.icd_like().split(" ", 1)[1], g.digits(5, "3456789")])
-        paras = ["Attached is this month's inventory count. Items below par are highlighted in the sheet.", g.pick(NEGATIVE_PROSE)]
+            rows.append(
+                [
+                    x.part_number().split(" ", 1)[1],
+                    g.pick(["Gloves M", "Gauze 4x4", "Syringe 3 mL", "Alcohol pads", "Specimen cups"]),
+                    x.lot(),
+                    str(g.rng.randint(0, 500)),
+                    x.icd_like().split(" ", 1)[1],
+                    g.digits(5, "3456789"),
+                ]
+            )
+        paras = [
+            "Attached is this month's inventory count. Items below par are highlighted in the sheet.",
+            g.pick(NEGATIVE_PROSE),
+        ]
         if k % 2:
-            attachments.append((make_xlsx([("Inventory", rows)]), "inventory.xlsx",
-                                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+            attachments.append(
+                (
+                    make_xlsx([("Inventory", rows)]),
+                    "inventory.xlsx",
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                )
+            )
         else:
-            attachments.append((make_pdf(["INVENTORY COUNT"] + ["  ".join(r) for r in rows]), "inventory.pdf", "application/pdf"))
+            attachments.append(
+                (make_pdf(["INVENTORY COUNT"] + ["  ".join(r) for r in rows]), "inventory.pdf", "application/pdf")
+            )
     if k >= 36:
         paras += [g.pick(NEGATIVE_PROSE) for _ in range(g.rng.randint(1, 3))]
     to = [dept(g, home, g.pick(["frontdesk", "supply", "allstaff", "managers"]))]
