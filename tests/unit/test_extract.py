@@ -281,10 +281,14 @@ def test_deep_mime_nesting_and_too_many_parts_are_findings_not_crashes():
     ],
 )
 @pytest.mark.parametrize("hyperscan", [True, False])
-def test_adversarial_megabyte_inputs_scan_in_bounded_time(adversary, hyperscan):
+def test_adversarial_inputs_scan_in_bounded_time(adversary, hyperscan):
+    # A quarter of each megabyte pattern: linear work scans it in about a second, while the
+    # blow-up this guards against (backtracking, quadratic in the length) would still take
+    # minutes at 250 KB. Throughput is a benchmark's figure (benchmarks/dlp.py), not the suite's.
+    text = adversary[:250_000]
     scanner = Scanner(prefer_hyperscan=hyperscan)
     started = time.process_time()
-    scanner.scan(adversary, "body")
+    scanner.scan(text, "body")
     assert time.process_time() - started < 20  # generous: linear work, never backtracking blow-up
 
 
