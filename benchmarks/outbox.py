@@ -70,7 +70,7 @@ def main(count: int) -> int:
                 "organization": {"internal_domains": ["valleyclinic.example"]},
                 "relay": {"host": "127.0.0.1", "port": port, "starttls": "off"},
                 "portal": {"url": f"http://127.0.0.1:{free_port()}"},
-                "ingress": {"smtp_port": 0},
+                "ingress": {"smtp_port": 0, "addin_port": 0},
                 "outbox": {"concurrency": int(os.environ.get("POSTSEAL_BENCH_CONCURRENCY", "4"))},
             }
         )
