@@ -33,6 +33,7 @@ from benchmarks.figures import Figure
 from benchmarks.outbox import messages as internal_messages
 
 CLIENTS = 8
+WARMUP = 3  # messages sent before measuring, by each server
 SETTLE_S = 2.0  # after start, before reading idle memory: start-up work (key checks, first sync) done
 
 
@@ -77,26 +78,32 @@ def _config(relay_port: int) -> config_mod.Config:
 
 def measure(count: int, folder: Path) -> dict[str, dict[str, float]]:
     """Both servers' figures: idle_mb, one_ms (mean, one client), rate, p50, p99 (8 clients)."""
-    prepared = internal_messages(count)
+    count = max(8, count - count % 4)  # 8 clients, a quarter of that for the one client
+    prepared = internal_messages(WARMUP + count // 4 + count)
     results: dict[str, dict[str, float]] = {}
     # The relay port is closed: every accepted message waits for the network (deferred).
     with running_agent(folder / "home", _config(free_port())) as (client, pid):
         time.sleep(SETTLE_S)
-        results["postseal"] = _run(pid, lambda: AgentClient(client.api_url, client.token).submit, prepared)
+        results["postseal"] = _run(pid, lambda: AgentClient(client.api_url, client.token).submit, prepared, count)
     with baseline_server(folder / "baseline.sqlite") as (url, pid):
         time.sleep(SETTLE_S)
-        results["baseline"] = _run(pid, lambda: AgentClient(url, "none").submit, prepared)
+        results["baseline"] = _run(pid, lambda: AgentClient(url, "none").submit, prepared, count)
     return results
 
 
-def _run(pid: int, make_submit: Callable[[], Callable[[bytes], object]], prepared: list[bytes]) -> dict[str, float]:
+def _run(
+    pid: int, make_submit: Callable[[], Callable[[bytes], object]], prepared: list[bytes], count: int
+) -> dict[str, float]:
+    """prepared: WARMUP + count // 4 + count distinct messages (a message sent twice is a
+    duplicate, answered without the work): warm-up, then one client, then 8 clients."""
     idle = rss_mb(pid)
-    one = sequential(make_submit(), prepared[: max(1, len(prepared) // 4)])
-    wall, latencies = at_once(make_submit, prepared)
+    sequential(make_submit(), prepared[:WARMUP])  # first-use work (imports, caches) left out
+    one = sequential(make_submit(), prepared[WARMUP : len(prepared) - count])
+    wall, latencies = at_once(make_submit, prepared[len(prepared) - count :])
     return {
         "idle_mb": idle,
         "one_ms": statistics.fmean(one),
-        "rate": len(prepared) / wall,
+        "rate": count / wall,
         "p50": percentile(latencies, 50),
         "p99": percentile(latencies, 99),
     }
