@@ -18,6 +18,7 @@ Targets (issue 18): ≥ 300 msg/s with 8 clients, p99 ≤ 20 ms; agent RSS ≤ 8
 from __future__ import annotations
 
 import concurrent.futures
+import math
 import statistics
 import tempfile
 import time
@@ -42,7 +43,7 @@ def percentile(samples: list[float], q: float) -> float:
     if not samples:
         return float("nan")
     ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))]
 
 
 def sequential(submit: Callable[[bytes], object], prepared: list[bytes]) -> list[float]:
