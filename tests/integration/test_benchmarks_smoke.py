@@ -87,3 +87,25 @@ def test_one_marker_alone_is_refused(tmp_path):
     with pytest.raises(ValueError, match="one figures marker without the other"):
         figures.write(doc, [])
     assert "old table" in doc.read_text(encoding="utf-8")
+
+
+def test_a_failing_benchmark_fails_the_run_and_leaves_the_table(tmp_path, monkeypatch, capsys):
+    from benchmarks import suite
+
+    (tmp_path / "bench_fine.py").write_text(
+        "from benchmarks.figures import Figure\n"
+        "def figures(count):\n"
+        "    return [Figure(f'fine, {count} messages', 2.0, 1.0, 'msg/s', 'the floor', '≥ 1x')]\n"
+    )
+    (tmp_path / "bench_broken.py").write_text("def figures(count):\n    raise RuntimeError('gpg not found on PATH')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text("# Benchmarks\n", encoding="utf-8")
+    both = {"fine": ("bench_fine", 5), "broken": ("bench_broken", 5)}
+    assert suite.run(None, doc, both) == 1
+    assert doc.read_text(encoding="utf-8") == "# Benchmarks\n"
+    captured = capsys.readouterr()
+    assert "benchmark broken failed: RuntimeError: gpg not found on PATH" in captured.err
+    assert "1 failed" in captured.out and "left as it was" in captured.out
+    assert suite.run(3, doc, {"fine": ("bench_fine", 5)}) == 0
+    assert "| fine, 3 messages | 2.00 msg/s | the floor: 1.00 msg/s | 2.00x | ≥ 1x |" in doc.read_text(encoding="utf-8")
