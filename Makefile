@@ -104,7 +104,7 @@ policy-templates: $(STAMP)
 	@$(PY) -m installers.generate
 
 # `make bench` runs every benchmark. Those with figures (acceptance, check, pipeline, protect,
-# outbox: benchmarks/__main__.py) run first, then their table is written into docs/benchmarks.md
+# outbox: benchmarks/suite.py) run first, then their table is written into docs/benchmarks.md
 # between its markers (the date and the machine with it): commit it with the change it measures.
 # The DLP and portal benchmarks print their own reports. Not part of `make test`: a smoke run of
 # each is (tests/integration/test_benchmarks_smoke.py, test_portal_benchmark.py).
