@@ -61,6 +61,9 @@ def pipeline(messages: list[bytes], sink: SmtpSink, home: Path, copies: int = 2)
             "organization": {"internal_domains": ["valleyclinic.example"]},
             "relay": {"host": "127.0.0.1", "port": sink.port, "starttls": "off"},
             "portal": {"url": f"http://127.0.0.1:{free_port()}"},
+            # No local SMTP door and no add-in origin: their fixed ports may be taken (another
+            # agent, a parallel test), and this benchmark submits through the API.
+            "ingress": {"smtp_port": 0, "addin_port": 0},
         }
     )
     with AgentThread(home / "agent", config) as running:
