@@ -104,17 +104,17 @@ policy-templates: $(STAMP)
 	@$(PY) -m installers.generate
 
 # `make bench` runs every benchmark. Those with figures (acceptance, check, pipeline, protect,
-# outbox: benchmarks/suite.py) run first, then their table is written into docs/benchmarks.md
+# outbox, portal: benchmarks/suite.py) run first, then their table is written into docs/benchmarks.md
 # between its markers (the date and the machine with it): commit it with the change it measures.
-# The DLP and portal benchmarks print their own reports. Not part of `make test`: a smoke run of
-# each is (tests/integration/test_benchmarks_smoke.py, test_portal_benchmark.py).
+# The DLP benchmark prints its own report (precision and recall on the labelled corpora, against
+# Presidio). None is part of `make test`; a smoke run of each is (tests/integration/
+# test_benchmarks_smoke.py, test_portal_benchmark.py; the DLP scoring in test_phi_corpus.py).
 # setup-test: the portal benchmark starts a throwaway PostgreSQL (Debian's postgresql).
 bench: setup-test
 	@echo "== bench: installing the DLP baseline (presidio-analyzer, spaCy; ~375 MB, once)"
 	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
 	@$(PY) -m benchmarks all --write docs/benchmarks.md
 	@$(PY) -m benchmarks dlp
-	@$(PY) -m benchmarks portal --messages 200
 
 $(BUNDLE_TOOLS): $(STAMP)
 	@echo "== python: installing the bundle tools (PyInstaller, the 'bundle' extra)"

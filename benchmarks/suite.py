@@ -15,13 +15,14 @@ from pathlib import Path
 from benchmarks import figures as figures_mod
 
 # Each benchmark's module and the messages it runs by default: enough that a p99 is the 99th of
-# hundreds, short enough to wait for. dlp and portal print their own reports (make bench runs them).
+# hundreds, short enough to wait for. dlp prints its own report (make bench runs it).
 FIGURES = {
     "acceptance": ("benchmarks.acceptance", 400),
     "check": ("benchmarks.check", 300),
     "pipeline": ("benchmarks.pipeline", 300),
     "protect": ("benchmarks.protect", 100),
     "outbox": ("benchmarks.outbox", 3000),
+    "portal": ("benchmarks.portal", 200),
 }
 
 

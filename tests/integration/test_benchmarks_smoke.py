@@ -109,3 +109,13 @@ def test_a_failing_benchmark_fails_the_run_and_leaves_the_table(tmp_path, monkey
     assert "1 failed" in captured.out and "left as it was" in captured.out
     assert suite.run(3, doc, {"fine": ("bench_fine", 5)}) == 0
     assert "| fine, 3 messages | 2.00 msg/s | the floor: 1.00 msg/s | 2.00x | ≥ 1x |" in doc.read_text(encoding="utf-8")
+
+
+def test_portal_figures_compare_the_two_setups(postgres_cluster):
+    pytest.importorskip("moto.server")
+    pytest.importorskip("boto3")
+    from benchmarks import portal
+
+    found = portal.figures(3, postgres_cluster)
+    well_formed(found, with_baseline=2)
+    assert all(f.baseline_what.startswith("embedded portal") for f in found)
