@@ -86,6 +86,9 @@ def measure(count: int, folder: Path) -> dict[str, dict[str, float]]:
     with running_agent(folder / "home", _config(free_port())) as (client, pid):
         time.sleep(SETTLE_S)
         results["postseal"] = _run(pid, lambda: AgentClient(client.api_url, client.token).submit, prepared, count)
+        held = sum(client.outbox_counts().values())  # each message to 2 recipients: 2 entries
+        if held != 2 * len(prepared):
+            raise RuntimeError(f"acceptance benchmark: the outbox holds {held} entries for {len(prepared)} messages")
     with baseline_server(folder / "baseline.sqlite") as (url, pid):
         time.sleep(SETTLE_S)
         results["baseline"] = _run(pid, lambda: AgentClient(url, "none").submit, prepared, count)
