@@ -31,7 +31,10 @@ parser.add_argument(
 parser.add_argument("--write", type=Path, metavar="FILE", help="all: write the figures table into FILE")
 args = parser.parse_args()
 if args.name != "all":
-    sys.exit(importlib.import_module(BENCHMARKS[args.name]).main(args.messages or 200))
+    try:
+        sys.exit(importlib.import_module(BENCHMARKS[args.name]).main(args.messages or 200))
+    except (RuntimeError, OSError) as exc:  # a tool missing, a process that did not start: one line
+        sys.exit(f"benchmark {args.name} failed: {exc}")
 
 from benchmarks import suite  # noqa: E402 - after the conformance runner's early exit
 
