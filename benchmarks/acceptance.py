@@ -11,7 +11,8 @@ what is measured is acceptance alone. 20 KB messages, two internal recipients ea
 Baseline, same run, same clients, same messages: an aiohttp server in its own process that
 only reads the body and fsyncs one SQLite commit (WAL, synchronous=FULL) per request
 (benchmarks/baseline_server.py) — the least a server promising "202 means durable" does.
-Both servers' resident memory is read while idle, before any message: the agent's idle RSS.
+Both servers' resident memory is read while idle, before any message: the agent's idle RSS,
+and where it goes (/proc/PID/smaps: the Python heap, each native library) is printed.
 Targets (issue 18): ≥ 300 msg/s with 8 clients, p99 ≤ 20 ms; agent RSS ≤ 80 MB idle.
 """
 
@@ -28,13 +29,14 @@ from pathlib import Path
 from agent import config as config_mod
 from agent.api.client import AgentClient
 from agent.demo_world import free_port
-from benchmarks.agent_process import rss_mb, running_agent
+from benchmarks.agent_process import rss_by_mapping, rss_mb, running_agent
 from benchmarks.baseline_server import running as baseline_server
 from benchmarks.figures import Figure
 from benchmarks.outbox import messages as internal_messages
 
 CLIENTS = 8
 WARMUP = 3  # messages sent before measuring, by each server
+MEMORY_LINES = 8  # the largest parts of the agent's idle memory printed
 SETTLE_S = 2.0  # after start, before reading idle memory: start-up work (key checks, first sync) done
 
 
@@ -66,7 +68,7 @@ def at_once(make_submit: Callable[[], Callable[[bytes], object]], prepared: list
     return wall, [ms for share in results for ms in share]
 
 
-def _config(relay_port: int) -> config_mod.Config:
+def agent_config(relay_port: int) -> config_mod.Config:
     return config_mod.from_dict(
         {
             "organization": {"internal_domains": ["valleyclinic.example"]},
@@ -83,8 +85,9 @@ def measure(count: int, folder: Path) -> dict[str, dict[str, float]]:
     prepared = internal_messages(WARMUP + count // 4 + count)
     results: dict[str, dict[str, float]] = {}
     # The relay port is closed: every accepted message waits for the network (deferred).
-    with running_agent(folder / "home", _config(free_port())) as (client, pid):
+    with running_agent(folder / "home", agent_config(free_port())) as (client, pid):
         time.sleep(SETTLE_S)
+        results["agent_idle_memory"] = rss_by_mapping(pid)  # where the idle RSS goes
         results["postseal"] = _run(pid, lambda: AgentClient(client.api_url, client.token).submit, prepared, count)
         held = sum(client.outbox_counts().values())  # each message to 2 recipients: 2 entries
         if held != 2 * len(prepared):
@@ -117,6 +120,8 @@ def figures(count: int) -> list[Figure]:
     with tempfile.TemporaryDirectory(prefix="ps-bench-accept-") as tmp:
         r = measure(count, Path(tmp))
     ours, base = r["postseal"], r["baseline"]
+    largest = list(r["agent_idle_memory"].items())[:MEMORY_LINES]
+    print("agent idle RSS, largest parts: " + ", ".join(f"{name} {mb:.1f} MB" for name, mb in largest))
     what = "aiohttp, read body + one fsynced SQLite commit"
     return [
         Figure("acceptance, one client: ms per message", ours["one_ms"], base["one_ms"], "ms", what, "—", False),

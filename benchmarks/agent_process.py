@@ -75,3 +75,32 @@ def peak_rss_mb(pid: int) -> float:
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_by_mapping(pid: int) -> dict[str, float]:
+    """Resident MB per what is mapped (/proc/PID/smaps): each shared library or file by the
+    folder under site-packages or the library's name, anonymous memory (the Python heap, where
+    most objects live) as "[anonymous]". Where a process's memory goes, to the file."""
+    out: dict[str, float] = {}
+    name = "[anonymous]"
+    for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
+        head = line.split(None, 5)
+        if len(head) >= 5 and "-" in head[0] and not head[0].endswith(":"):
+            path = head[5].strip() if len(head) == 6 else ""
+            name = _owner(path)
+        elif line.startswith("Rss:"):
+            out[name] = out.get(name, 0.0) + int(line.split()[1]) / 1024
+    return dict(sorted(out.items(), key=lambda item: -item[1]))
+
+
+def _owner(path: str) -> str:
+    if not path or path in ("[heap]", "[stack]") or path.startswith("[anon"):
+        return "[anonymous]"
+    if path.startswith("["):
+        return path
+    parts = Path(path).parts
+    for marker in ("site-packages", "dist-packages"):
+        if marker in parts:
+            rest = parts[parts.index(marker) + 1 :]
+            return rest[0] if rest else path
+    return Path(path).name

@@ -10,7 +10,9 @@ import math
 
 import pytest
 
+from agent.demo_world import free_port
 from benchmarks import acceptance, check, figures, outbox, pipeline, protect
+from benchmarks.agent_process import rss_by_mapping, rss_mb, running_agent
 from benchmarks.figures import Figure
 
 
@@ -24,15 +26,28 @@ def well_formed(found: list[Figure], with_baseline: int) -> None:
     assert sum(f.baseline is not None for f in found) == with_baseline
 
 
-def test_acceptance_runs_against_its_baseline(monkeypatch):
+def test_acceptance_runs_against_its_baseline(monkeypatch, capsys):
     monkeypatch.setattr(acceptance, "SETTLE_S", 0.0)
     found = acceptance.figures(8)
+    printed = capsys.readouterr().out
+    assert "agent idle RSS, largest parts: [anonymous] " in printed
     well_formed(found, with_baseline=5)
     assert [f.name for f in found][1:4] == [
         "acceptance, 8 clients: msg/s",
         "acceptance, 8 clients: p50",
         "acceptance, 8 clients: p99",
     ]
+
+
+def test_the_agent_maps_no_qt_and_its_memory_adds_up(tmp_path):
+    """Qt must never load in the agent (issue 18): read from the running agent's own mappings,
+    which a lazy import at run time would also show; the parts add up to its resident memory."""
+    with running_agent(tmp_path / "home", acceptance.agent_config(free_port())) as (client, pid):
+        client.submit(outbox.messages(1)[0])
+        parts = rss_by_mapping(pid)
+        total = rss_mb(pid)
+    assert not [name for name in parts if "pyside" in name.lower() or "qt" in name.lower()], parts
+    assert parts["[anonymous]"] > 0 and abs(sum(parts.values()) - total) < 0.25 * total
 
 
 def test_percentile_is_nearest_rank():
