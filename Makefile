@@ -6,6 +6,7 @@
 # make bundle — the one-folder bundle (PyInstaller) in dist/postseal; rebuilt when a source changed
 # make deb — the Linux package over that bundle, in dist/
 # make bundle-test — build both, then run only their tests (tests/installers)
+# make bench — every benchmark against its baseline; writes the figures table of docs/benchmarks.md
 # make policy-templates — write ADMX/ADML, the macOS profile, the Jamf schema, the Linux example,
 #             docs/policy-reference.md, docs/config-reference.md and the agent's copy from
 #             installers/policy.schema.json (and agent/config.py for the config reference)
@@ -102,15 +103,18 @@ policy-templates: $(STAMP)
 	@echo "== policy templates: from installers/policy.schema.json"
 	@$(PY) -m installers.generate
 
+# `make bench` runs every benchmark. Those with figures (acceptance, check, pipeline, protect,
+# outbox, portal: benchmarks/suite.py) run first, then their table is written into docs/benchmarks.md
+# between its markers (the date and the machine with it): commit it with the change it measures.
+# The DLP benchmark prints its own report (precision and recall on the labelled corpora, against
+# Presidio). None is part of `make test`; a smoke run of each is (tests/integration/
+# test_benchmarks_smoke.py, test_portal_benchmark.py; the DLP scoring in test_phi_corpus.py).
 # setup-test: the portal benchmark starts a throwaway PostgreSQL (Debian's postgresql).
 bench: setup-test
 	@echo "== bench: installing the DLP baseline (presidio-analyzer, spaCy; ~375 MB, once)"
 	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
-	@$(PY) -m benchmarks pipeline
+	@$(PY) -m benchmarks all --write docs/benchmarks.md
 	@$(PY) -m benchmarks dlp
-	@$(PY) -m benchmarks outbox --messages 2000
-	@$(PY) -m benchmarks protect --messages 100
-	@$(PY) -m benchmarks portal --messages 200
 
 $(BUNDLE_TOOLS): $(STAMP)
 	@echo "== python: installing the bundle tools (PyInstaller, the 'bundle' extra)"

@@ -45,6 +45,7 @@ from pathlib import Path
 import aiohttp
 
 from agent.demo_world import free_port
+from benchmarks.figures import Figure
 from benchmarks.processes import backends, cpu_between, cpu_of, processes, start
 
 BLOB_SIZE = 1024 * 1024
@@ -346,6 +347,23 @@ def report(base: Result, dist: Result) -> None:
     )
     for failure in (base.errors + dist.errors)[:10]:
         print(f"  error: {failure}")
+
+
+def figures(count: int, cluster: str | None = None) -> list[Figure]:
+    """The distributed setup against the embedded one (the baseline), for the figures table;
+    a run with any error fails (RuntimeError naming the first): its timings would flatter."""
+    base, dist = run(count, cluster)
+    report(base, dist)
+    if base.errors or dist.errors:
+        raise RuntimeError(
+            f"portal benchmark: {len(base.errors) + len(dist.errors)} errors, first: {(base.errors + dist.errors)[0]}"
+        )
+    a, b = base.summary(), dist.summary()
+    what, name = "embedded portal (SQLite + files, 1 instance)", f"portal, {count} recipients at once, 2 instances"
+    return [
+        Figure(f"{name}: verify + fetch 1 MB, req/s", b["requests_per_s"], a["requests_per_s"], "req/s", what, "—"),
+        Figure(f"{name}: p99", b["p99_ms"], a["p99_ms"], "ms", what, "≤ 300 ms (issue 16)", False),
+    ]
 
 
 def main(count: int) -> int:
