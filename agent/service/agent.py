@@ -39,6 +39,7 @@ from agent.keys.smime_store import SmimeStore
 from agent.model import Action, Method, Plan, State
 from agent.net import Network
 from agent.outbox import Duplicate, GroupCommit, MessageRow, Outbox, Submission
+from agent.policy import scanner as policy_scanner
 from agent.policy.rules import RuleSet, load_rules
 from agent.portal_sync import PortalSync
 from agent.protect import Protector
@@ -370,11 +371,14 @@ class Agent(KeyMethods, HistoryMethods, AccountMethods, SettingsMethods, StampMe
         """The worker and portal sync, until cancelled."""
         self._loop = asyncio.get_running_loop()
         sync = asyncio.create_task(self.portal_sync.run())
+        # The detectors' scanner is compiled once per process (a Hyperscan database: a third of
+        # a second, seconds on a loaded machine): now, beside the worker, not inside the first Send.
+        warm = asyncio.create_task(asyncio.to_thread(policy_scanner.scanner))
         try:
             await self.worker.run()
         finally:
             sync.cancel()
-            await asyncio.gather(sync, return_exceptions=True)
+            await asyncio.gather(sync, warm, return_exceptions=True)
 
     def close(self) -> None:
         self.transports.close()
