@@ -226,7 +226,7 @@ class Agent(KeyMethods, HistoryMethods, AccountMethods, SettingsMethods, StampMe
         # The raw bytes are stored as submitted (Message-ID and Date filled in) so a resumed
         # message is protected from exactly what was accepted.
         callback = (callback_url, secrets.token_hex(32)) if callback_url else None
-        stored = message.message.as_bytes()
+        stored = message.stored or message.message.as_bytes()  # written once, at intake
         digest = intake_mod.content_digest(stored, [r.address for r in plan.recipients])
         subject = str(message.message.get("Subject", ""))
         submission = Submission(stored, message.message_id, plan, held, callback, subject, digest)
