@@ -7,7 +7,9 @@ record, with an HMAC under a key from the OS keyring) is kept in `audit.head`: a
 rebuilt log no longer matches a head that only the agent's user can sign. Checkpoints are
 group commits (one fsync for every record of the last CHECKPOINT_INTERVAL, and at shutdown):
 records after the last checkpoint, a crash's last half second, are chained but reported as
-unsigned by `verify`.
+unsigned by `verify`. The two fsyncs of a checkpoint run on the log's own thread
+(`checkpoint_soon`), never on the caller's: the agent's event loop, which accepts mail, must
+not wait for the disk to sign the head. `checkpoint` and `close` sign synchronously.
 
 What a record may hold: who, when, recipients, method, key fingerprints, findings' types and
 counts, the relay's reply. Never a body, a subject, an attachment or a detected value:
@@ -25,6 +27,7 @@ import hashlib
 import hmac
 import io
 import json
+import logging
 import os
 import threading
 import time
@@ -36,6 +39,8 @@ from typing import Any
 from agent import secret_store
 from agent.private_file import write_private
 from agent.store_migrations import Step, document_version, latest, migrate_document, refuse_newer
+
+log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 ALLOWED_FIELDS = frozenset(
@@ -167,7 +172,13 @@ class AuditLog:
         self.head_path = home / "audit.head"
         check_version(home)  # a newer release's log: refused before a torn record is cut or a key fetched
         self._key = secret_store.get_or_create(home, "audit-key", in_use=self._signed_before)
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the chain: seq, last hash, the file's descriptor
+        self._signing = threading.Lock()  # one checkpoint at a time (it writes the head)
+        self._soon = threading.Event()  # a checkpoint is asked of the signer thread
+        self._stop = threading.Event()  # close(): the signer stops waiting out its interval
+        self._signer: threading.Thread | None = None
+        self._closing = False
+        self.checkpoint_problem = ""  # why the last background checkpoint failed; "" when it did not
         self._fd: int | None = None
         self._torn = 0
         self._seq, self._last = self._read_tail()
@@ -232,27 +243,66 @@ class AuditLog:
                 self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             os.write(self._fd, line.encode())
             self._seq, self._last = record["seq"], record["hash"]
-            if time.monotonic() - self._last_checkpoint >= self.CHECKPOINT_INTERVAL:
-                self._checkpoint()
+            due = time.monotonic() - self._last_checkpoint >= self.CHECKPOINT_INTERVAL
+            if due:
+                self._last_checkpoint = time.monotonic()  # asked once per interval, not at every record
+        if due:
+            self.checkpoint_soon()
         return record
 
     def checkpoint(self) -> None:
-        """Make every record so far durable and sign the head (idle worker, shutdown)."""
-        with self._lock:
-            self._checkpoint()
+        """Make every record so far durable and sign the head, now, on this thread (shutdown,
+        `verify` through the agent); raises OSError when the disk refuses."""
+        with self._signing:
+            with self._lock:  # what is signed: the chain as it stands; appends go on meanwhile
+                self._last_checkpoint = time.monotonic()
+                seq, last, fd = self._seq, self._last, self._fd
+            if self._signed_seq == seq:
+                return
+            if fd is not None:
+                # The records first, then the head that vouches for them. Records appended
+                # meanwhile are made durable too; the head names the last one read above.
+                os.fsync(fd)
+            self._write_head(seq, last)
+            self._signed_seq = seq
 
-    def _checkpoint(self) -> None:
-        self._last_checkpoint = time.monotonic()
-        if self._signed_seq == self._seq:
-            return
-        if self._fd is not None:
-            os.fsync(self._fd)  # the records first, then the head that vouches for them
-        head = {
-            "version": latest(MIGRATIONS),
-            "seq": self._seq,
-            "hash": self._last,
-            "mac": self._mac(self._seq, self._last),
-        }
+    def checkpoint_soon(self) -> str:
+        """Ask for a checkpoint on the log's signer thread and return at once (the idle worker,
+        and every CHECKPOINT_INTERVAL of appends). Requests made while one runs are served by one
+        more checkpoint after it. Returns why the last background checkpoint failed ("" if it did not)."""
+        with self._lock:
+            if self._signed_seq != self._seq and not self._closing:
+                if self._signer is None:
+                    self._signer = threading.Thread(target=self._sign_when_asked, name="audit-signer", daemon=True)
+                    self._signer.start()
+                self._soon.set()
+        return self.checkpoint_problem
+
+    def _sign_when_asked(self) -> None:
+        # Debounced: at most one background checkpoint per CHECKPOINT_INTERVAL. In a trickle of
+        # mail the worker goes idle after nearly every message, and a checkpoint each time would
+        # put two fsyncs per message on the disk that acceptance's own commits wait for; the
+        # requests of an interval are served by one checkpoint at its end. Shutdown (close) and
+        # `verify` through the agent sign at once, on their own thread.
+        signed_at = -float("inf")
+        while True:
+            self._soon.wait()
+            rest = signed_at + self.CHECKPOINT_INTERVAL - time.monotonic()
+            if rest > 0 and not self._closing:
+                self._stop.wait(rest)
+            self._soon.clear()
+            if self._closing:
+                return
+            signed_at = time.monotonic()
+            try:
+                self.checkpoint()
+                self.checkpoint_problem = ""
+            except OSError as exc:  # said by checkpoint_soon's caller (health, tray); asked again later
+                self.checkpoint_problem = exc.strerror or str(exc)
+                log.error("audit log cannot be made durable: %s", self.checkpoint_problem)
+
+    def _write_head(self, seq: int, last: str) -> None:
+        head = {"version": latest(MIGRATIONS), "seq": seq, "hash": last, "mac": self._mac(seq, last)}
         tmp = self.head_path.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
@@ -261,11 +311,17 @@ class AuditLog:
         finally:
             os.close(fd)
         os.replace(tmp, self.head_path)
-        self._signed_seq = self._seq
 
     def close(self) -> None:
         with self._lock:
-            self._checkpoint()
+            self._closing = True
+            signer, self._signer = self._signer, None
+        if signer is not None:  # a checkpoint in flight ends first; the last one is made here
+            self._stop.set()
+            self._soon.set()
+            signer.join()
+        self.checkpoint()
+        with self._lock:
             if self._fd is not None:
                 os.close(self._fd)
                 self._fd = None

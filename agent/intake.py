@@ -49,6 +49,9 @@ class Intake:
     sender: str
     recipients: tuple[str, ...]  # envelope recipients, To + Cc + Bcc unless given explicitly
     message_id: str
+    # The message as the outbox keeps it (message.as_bytes(), written once here to check it
+    # reads back the same; nothing changes the message after intake, planning only reads it).
+    stored: bytes = b""
 
 
 def valid_address(address: str) -> bool:
@@ -186,7 +189,7 @@ def _outline(message: EmailMessage) -> list[tuple[str, tuple[str, ...]]]:
     return [(part.get_content_type(), tuple(k.lower() for k in part.keys())) for part in message.walk()]
 
 
-def _stored_as_read(message: EmailMessage) -> None:
+def _stored_as_read(message: EmailMessage) -> bytes:
     """The outbox keeps the message as the email package writes it out; refuse a message that
     would come back with other headers or parts than the ones just inspected.
 
@@ -210,6 +213,7 @@ def _stored_as_read(message: EmailMessage) -> None:
             "the message would change when stored: a header holds a line break (vertical tab, "
             "form feed or a Unicode line separator); remove it and send again"
         )
+    return stored
 
 
 def _addresses(message: EmailMessage, header: str) -> list[str]:
@@ -281,13 +285,13 @@ def parse(raw: bytes, envelope_recipients: list[str] | None = None) -> Intake:
         message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
     if "Date" not in message:
         message["Date"] = formatdate(localtime=True)
-    _stored_as_read(message)
+    stored = _stored_as_read(message)
     message_id = str(message["Message-ID"]).strip().strip("<>").strip()
     if not (message_id.isascii() and message_id.isprintable()):
         # RFC 5322 3.6.4: a msg-id is printable ASCII. Ours travels on in every protected copy
         # and notice, and is the key that makes a resubmission idempotent.
         raise BadMessage(f"Message-ID header: {message_id[:80]!r} is not printable ASCII")
-    return Intake(message, sender, unique, message_id)
+    return Intake(message, sender, unique, message_id, stored)
 
 
 def content_digest(stored: bytes, recipients: Iterable[str]) -> str:

@@ -4,6 +4,8 @@
                     state moves under the transition table (its docstring says who owns
                     each move);
 - reading.py        the OutboxReader the Outbox is: the queries, which change nothing;
+- acceptance.py     new messages, many per durable commit, on a connection of its own;
+- group_commit.py   gathers the submissions that arrive while a commit runs into the next;
 - transaction.py    the write transaction every move runs in;
 - layout.py         the tables and the migrations that carry an older outbox forward;
 - sealing.py        AES-256-GCM of content, subjects, plans, copies and callback secrets;
@@ -13,6 +15,8 @@
 Callers import from `agent.outbox` only; these names are its public surface.
 """
 
+from agent.outbox.acceptance import Submission
+from agent.outbox.group_commit import GroupCommit
 from agent.outbox.layout import MIGRATIONS, check_version
 from agent.outbox.rows import (
     PAUSED,
@@ -30,11 +34,13 @@ __all__ = [
     "MIGRATIONS",
     "PAUSED",
     "Duplicate",
+    "GroupCommit",
     "IllegalTransition",
     "MessageRow",
     "Outbox",
     "RecipientRow",
     "StorageUnavailable",
+    "Submission",
     "WebhookEvent",
     "check_version",
     "message_state",

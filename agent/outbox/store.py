@@ -1,7 +1,8 @@
 """The durable outbox: SQLite in WAL mode, content sealed at rest, per-recipient state.
 
 Acceptance commits with `synchronous=FULL` before the agent answers 202 (Postfix's rule:
-never acknowledge what is not on disk). Message bytes, subjects, plans and protected copies
+never acknowledge what is not on disk), many concurrent submissions in one commit
+(agent/outbox/acceptance.py). Message bytes, subjects, plans and protected copies
 are sealed (agent/outbox/sealing.py), so the database and its WAL hold no plaintext.
 
 States per recipient, and who owns each transition (nothing else writes them; the allowed
@@ -29,28 +30,20 @@ move runs in, in agent/outbox/transaction.py.
 
 from __future__ import annotations
 
-import hmac
 import json
 import os
-import secrets
 import sqlite3
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from agent import secret_store
 from agent.model import TRANSITIONS, Plan, ProtectedCopy, RecipientPlan, State
+from agent.outbox.acceptance import Acceptance, Submission
 from agent.outbox.layout import MIGRATIONS, check_version
 from agent.outbox.reading import OutboxReader
-from agent.outbox.rows import (
-    REPORTED,
-    WORKING,
-    Duplicate,
-    IllegalTransition,
-    StorageUnavailable,
-    WebhookEvent,
-    message_state,
-)
+from agent.outbox.rows import REPORTED, WORKING, IllegalTransition, WebhookEvent, message_state
 from agent.outbox.sealing import Sealer
 from agent.outbox.transaction import Transaction
 from agent.outbox.webhook_queue import WebhookQueue
@@ -68,11 +61,14 @@ class Outbox(OutboxReader):
         self.db.execute("PRAGMA journal_mode=WAL")
         # NORMAL for the state changes after acceptance: in WAL mode a commit then survives
         # the agent being killed (it is in the OS page cache), and only a power loss can take
-        # back the newest ones; acceptance itself is FULL (see accept()).
+        # back the newest ones; acceptance itself is FULL, on a connection of its own
+        # (agent/outbox/acceptance.py).
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
+        self.writing = threading.Lock()  # one writer of this process at a time (transaction.py)
         self.webhooks = WebhookQueue(self.db, self.sealer)
         migrate_sqlite(self.db, "outbox", self.path, MIGRATIONS, self)  # steps get this outbox (layout.Opened)
+        self.acceptance = Acceptance(self.path, self.sealer, self.writing)
 
     def _sealed_before(self) -> str:
         """What a new key would make unreadable: messages already sealed in this outbox."""
@@ -90,7 +86,9 @@ class Outbox(OutboxReader):
         return f"{self.path} holds {count} message{'s' if count != 1 else ''} sealed with it" if count else ""
 
     def close(self) -> None:
-        self.db.close()
+        with self.writing:  # a commit in flight ends first
+            self.acceptance.close()
+            self.db.close()
 
     # --- accepting -----------------------------------------------------------------------
     def accept(
@@ -103,98 +101,24 @@ class Outbox(OutboxReader):
         subject: str = "",
         digest: str = "",
     ) -> str:
-        """Store a new message durably; returns its outbox id. Held messages keep their reason.
+        """Store one new message durably; returns its outbox id. Held messages keep their reason.
 
         Raises Duplicate when (Message-ID, sender) is already in the outbox: a client that
         lost our 202 (agent killed after the commit) and submits again must not cause a
-        second delivery. The unique index makes this hold under concurrent submissions.
-        `digest` (intake.content_digest) is kept, keyed, so the caller can tell that
-        resubmission from another message that reuses the Message-ID (Duplicate.same)."""
-        ident = secrets.token_hex(8)
-        now = time.time()
-        state = State.HELD if held_reason else State.QUEUED
-        # The 202 promises the message survives power loss: this commit waits for the disk.
-        self.db.execute("PRAGMA synchronous=FULL")
-        try:
-            self._insert(
-                ident,
-                now,
-                state,
-                raw,
-                message_id,
-                plan,
-                held_reason,
-                callback,
-                subject,
-                self.sealer.keyed(digest) if digest else None,
-            )
-        except sqlite3.IntegrityError:
-            existing = self.db.execute(
-                "SELECT id, digest FROM messages WHERE message_id=? AND sender=?", (message_id, plan.sender)
-            ).fetchone()
-            if existing is None:
-                raise
-            same = hmac.compare_digest(existing[1], self.sealer.keyed(digest)) if existing[1] and digest else None
-            raise Duplicate(existing[0], same) from None
-        except sqlite3.OperationalError as exc:
-            # Refuse rather than half-accept: nothing was committed, the sender is told now.
-            why = {
-                "database or disk is full": "the disk is full",
-                "attempt to write a readonly database": "the data directory is read-only",
-            }.get(str(exc), str(exc))
-            raise StorageUnavailable(
-                f"cannot store new messages in {self.path.parent}: {why}; nothing was accepted "
-                "(messages already in the outbox are kept). Free disk space or make the folder writable."
-            ) from None
-        finally:
-            try:
-                self.db.execute("PRAGMA synchronous=NORMAL")
-            except sqlite3.OperationalError:
-                pass
-        return ident
+        second delivery. `digest` (intake.content_digest) is kept, keyed, so the caller can
+        tell that resubmission from another message that reuses the Message-ID (Duplicate.same).
+        Raises StorageUnavailable when the disk refuses: nothing was accepted. The agent
+        accepts through `accept_many`, many messages per commit (agent/outbox/acceptance.py)."""
+        (result,) = self.accept_many([Submission(raw, message_id, plan, held_reason, callback, subject, digest)])
+        if isinstance(result, Exception):
+            raise result
+        return result
 
-    def _insert(
-        self,
-        ident: str,
-        now: float,
-        state: State,
-        raw: bytes,
-        message_id: str,
-        plan: Plan,
-        held_reason: str,
-        callback: tuple[str, str] | None,
-        subject: str,
-        digest: str | None,
-    ) -> None:
-        with self._tx():
-            self.db.execute(
-                "INSERT INTO messages (id, message_id, sender, created, updated, state, reason, plan, content,"
-                " next_due, subject, digest) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    ident,
-                    message_id,
-                    plan.sender,
-                    now,
-                    now,
-                    state,
-                    held_reason,
-                    self.sealer.seal_plan(ident, plan.to_json()),
-                    self.sealer.seal(raw, f"message:{ident}"),
-                    None if held_reason else 0.0,
-                    self.sealer.seal(subject.encode(), f"subject:{ident}"),
-                    digest,
-                ),
-            )
-            self.db.executemany(
-                "INSERT INTO recipients (message, address, method, state, reason, updated) VALUES (?,?,?,?,?,?)",
-                [(ident, r.address, str(r.method), state, held_reason, now) for r in plan.recipients],
-            )
-            if callback:
-                url, secret = callback
-                self.webhooks.register(ident, url, secret)
-                if held_reason:
-                    for r in plan.recipients:
-                        self.webhooks.queue_event(ident, r.address, state, held_reason, now)
+    def accept_many(self, items: list[Submission]) -> list[str | Exception]:
+        """Store `items` in one durable (synchronous=FULL) commit: for each, its outbox id or
+        the exception that refused it. Blocks for the fsync: call it off the event loop, one
+        caller at a time (agent/outbox/group_commit.py)."""
+        return self.acceptance.accept_many(items)
 
     def store_copies(self, ident: str, copies: list[ProtectedCopy], start: int = 0) -> None:
         with self._tx():
@@ -269,10 +193,12 @@ class Outbox(OutboxReader):
         return self.webhooks.next_attempt()
 
     def webhook_done(self, event_id: int) -> None:
-        self.webhooks.done(event_id)
+        with self._tx():
+            self.webhooks.done(event_id)
 
     def webhook_retry(self, event_id: int, next_attempt: float, error: str) -> None:
-        self.webhooks.retry(event_id, next_attempt, error)
+        with self._tx():
+            self.webhooks.retry(event_id, next_attempt, error)
 
     # --- state moves ---------------------------------------------------------------------
     def annotate(self, ident: str, address: str, **proof: Any) -> None:
@@ -342,4 +268,4 @@ class Outbox(OutboxReader):
         )
 
     def _tx(self) -> Transaction:
-        return Transaction(self.db)
+        return Transaction(self.db, self.writing)

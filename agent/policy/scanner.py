@@ -234,12 +234,19 @@ class Scanner:
 
 
 _default: Scanner | None = None
+_building = threading.Lock()
 
 
 def scanner() -> Scanner:
+    """The one scanner of this process, built by the first caller. Messages are planned on
+    several threads at once: without the lock, each of the first concurrent ones compiled its
+    own Hyperscan database (a second of CPU each on a loaded 2-core machine) and kept clinicians
+    waiting; the others now wait for the one being built."""
     global _default
     if _default is None:
-        _default = Scanner()
+        with _building:
+            if _default is None:
+                _default = Scanner()
     return _default
 
 

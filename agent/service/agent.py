@@ -38,7 +38,8 @@ from agent.keys.pgp_store import PgpError, PgpStore
 from agent.keys.smime_store import SmimeStore
 from agent.model import Action, Method, Plan, State
 from agent.net import Network
-from agent.outbox import Duplicate, MessageRow, Outbox
+from agent.outbox import Duplicate, GroupCommit, MessageRow, Outbox, Submission
+from agent.policy import scanner as policy_scanner
 from agent.policy.rules import RuleSet, load_rules
 from agent.portal_sync import PortalSync
 from agent.protect import Protector
@@ -86,6 +87,7 @@ class Agent(KeyMethods, HistoryMethods, AccountMethods, SettingsMethods, StampMe
         self.discovery = Discovery(self.pgp, config.pgp, self.network, home, config.network.ca_file)
         self.tls_policies = TlsPolicies(config.tls, self.network, home, config.network.ca_file)
         self.outbox = Outbox(home)
+        self.accepting: GroupCommit[Submission, str] = GroupCommit(self.outbox.accept_many, "outbox-accept")
         self.audit = AuditLog(home)
         self.audit_records = AuditRecords()
         # This agent's own portal credential (agent/portal_enrol.py), read once the keys are open.
@@ -224,14 +226,23 @@ class Agent(KeyMethods, HistoryMethods, AccountMethods, SettingsMethods, StampMe
         # The raw bytes are stored as submitted (Message-ID and Date filled in) so a resumed
         # message is protected from exactly what was accepted.
         callback = (callback_url, secrets.token_hex(32)) if callback_url else None
-        stored = message.message.as_bytes()
+        stored = message.stored or message.message.as_bytes()  # written once, at intake
         digest = intake_mod.content_digest(stored, [r.address for r in plan.recipients])
+        subject = str(message.message.get("Subject", ""))
+        submission = Submission(stored, message.message_id, plan, held, callback, subject, digest)
+        # Shielded: a caller that goes away while its message is being committed must not
+        # leave it stored without its "accepted" record and without waking the worker.
+        return await asyncio.shield(self._accept(submission, common))
+
+    async def _accept(self, submission: Submission, common: dict[str, Any]) -> Accepted:
+        """Store durably — one commit shared with the submissions that arrive meanwhile
+        (agent/outbox/group_commit.py) — then record and wake the worker."""
+        plan, held, callback = submission.plan, submission.held_reason, submission.callback
+        verdict = plan.verdict
         try:
-            ident = self.outbox.accept(
-                stored, message.message_id, plan, held, callback, str(message.message.get("Subject", "")), digest
-            )
+            ident = await self.accepting.submit(submission)
         except Duplicate as known:
-            return self._submitted_again(known, digest, message.message_id, plan)
+            return self._submitted_again(known, submission.digest, submission.message_id, plan)
         methods = {r.address: str(r.method) for r in plan.recipients}
         self.outcomes.record("accepted", message=ident, method=methods, action=str(verdict.action), **common)
         if held:
@@ -360,14 +371,18 @@ class Agent(KeyMethods, HistoryMethods, AccountMethods, SettingsMethods, StampMe
         """The worker and portal sync, until cancelled."""
         self._loop = asyncio.get_running_loop()
         sync = asyncio.create_task(self.portal_sync.run())
+        # The detectors' scanner is compiled once per process (a Hyperscan database: a third of
+        # a second, seconds on a loaded machine): now, beside the worker, not inside the first Send.
+        warm = asyncio.create_task(asyncio.to_thread(policy_scanner.scanner))
         try:
             await self.worker.run()
         finally:
             sync.cancel()
-            await asyncio.gather(sync, return_exceptions=True)
+            await asyncio.gather(sync, warm, return_exceptions=True)
 
     def close(self) -> None:
         self.transports.close()
+        self.accepting.close()
         self.audit.close()
         self.outbox.close()
         self.pgp.close()

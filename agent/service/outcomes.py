@@ -57,12 +57,12 @@ class Outcomes:
             log.error("%s (event %s)", self.audit_problem, event)
 
     def checkpoint_audit(self) -> None:
-        """Make the log durable and sign its head (the worker does it when idle)."""
-        try:
-            self.audit.checkpoint()
-        except OSError as exc:
-            self.audit_problem = f"audit log cannot be made durable: {exc.strerror or exc}"
-            log.error(self.audit_problem)
+        """Have the log made durable and its head signed (the worker asks when idle). The two
+        fsyncs run on the log's signer thread: acceptance, on this event loop, never waits for
+        them. A failure of the previous checkpoint is shown (health, tray) until one succeeds."""
+        problem = self.audit.checkpoint_soon()
+        if problem:
+            self.audit_problem = f"audit log cannot be made durable: {problem}"
 
     # --- events --------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:

@@ -94,12 +94,16 @@ def test_an_outbox_that_turns_read_only_refuses_new_mail_and_still_serves(start_
     client = AgentClient(running.api_url, running.token)
     kept = client.submit(sample(1)).id
     client.wait(kept, timeout=10, final=("deferred",))
-    # SQLite's own switch: writes now fail exactly as on a read-only file system.
-    running.pipeline.outbox.db.execute("PRAGMA query_only=ON")
+    # SQLite's own switch: writes now fail exactly as on a read-only file system — on both of
+    # the outbox's connections (state moves, and acceptance: agent/outbox/acceptance.py).
+    connections = (running.pipeline.outbox.db, running.pipeline.outbox.acceptance.db)
+    for db in connections:
+        db.execute("PRAGMA query_only=ON")
     with pytest.raises(ApiError) as refused:
         client.submit(sample(2))
     assert refused.value.status == 503 and "the data directory is read-only" in str(refused.value)
     assert client.message(kept)["state"] == "deferred"
     assert [m["id"] for m in client.outbox()] == [kept]
-    running.pipeline.outbox.db.execute("PRAGMA query_only=OFF")
+    for db in connections:
+        db.execute("PRAGMA query_only=OFF")
     assert client.submit(sample(3)).state == "queued"

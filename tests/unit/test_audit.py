@@ -118,3 +118,69 @@ def test_restart_continues_the_chain_from_the_last_record_even_if_unsigned(home)
     again.close()
     result = again.verify()
     assert result.ok and result.records == 3 and result.unsigned == 0
+
+
+def until(condition, seconds=20.0):
+    """Wait for the signer thread (a bound, not a timing: it fails only if it never happens)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the signer thread never did it"
+        time.sleep(0.01)
+
+
+def test_checkpoint_soon_signs_on_the_logs_own_thread_and_returns_at_once(home):
+    audit = AuditLog(home)
+    audit.CHECKPOINT_INTERVAL = 3600
+    audit.append("accepted", message="m0")
+    audit.checkpoint()
+    audit.append("accepted", message="m1")
+    audit.append("delivered", message="m1")
+    assert audit.verify().unsigned == 2
+    assert audit.checkpoint_soon() == ""
+    until(lambda: audit.verify().unsigned == 0)
+    audit.append("delivered", message="m2")  # appends go on after the signer ran
+    audit.close()
+    result = audit.verify()
+    assert result.ok and result.records == 4 and result.unsigned == 0
+
+
+def test_requests_within_an_interval_are_served_by_one_more_checkpoint(home):
+    audit = AuditLog(home)
+    audit.CHECKPOINT_INTERVAL = 3600  # the signer waits out the interval after its first checkpoint
+    audit.append("accepted", message="m0")
+    audit.checkpoint()
+    audit.append("accepted", message="m1")
+    audit.checkpoint_soon()
+    until(lambda: audit.verify().unsigned == 0)  # the first background request: signed at once
+    audit.append("delivered", message="m1")
+    audit.checkpoint_soon()  # within the interval: left for its end, not signed now
+    assert audit.verify().unsigned == 1
+    audit.close()  # shutdown does not wait out the interval, and signs everything
+    assert audit.verify().unsigned == 0
+
+
+def test_appends_past_the_interval_ask_the_signer_thread(home):
+    audit = AuditLog(home)
+    audit.CHECKPOINT_INTERVAL = 0  # every append asks for a checkpoint; none is made on the caller's thread
+    for number in range(20):
+        audit.append("accepted", message=f"m{number}")
+    until(lambda: audit.verify().unsigned == 0)
+    audit.close()
+
+
+def test_a_background_checkpoint_that_fails_is_reported_and_the_next_one_recovers(home):
+    audit = AuditLog(home)
+    audit.CHECKPOINT_INTERVAL = 0  # the signer tries again at the next request
+    audit.append("accepted", message="m0")
+    audit.checkpoint()
+    blocker = audit.head_path.with_suffix(".tmp")
+    blocker.mkdir()  # the head cannot be written: os.open on a directory fails
+    audit.append("accepted", message="m1")
+    audit.checkpoint_soon()
+    until(lambda: audit.checkpoint_soon() != "")
+    assert audit.verify().unsigned == 1
+    blocker.rmdir()
+    until(lambda: audit.checkpoint_soon() == "" and audit.verify().unsigned == 0)
+    audit.close()

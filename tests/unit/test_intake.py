@@ -1,8 +1,10 @@
 import base64
+from pathlib import Path
 
 import pytest
 
 from agent.intake import MAX_MIME_DEPTH, BadMessage, content_digest, parse, without_bcc
+from agent.policy.inspect import inspect_message
 
 GOOD = (
     b"From: Dr. Chen <dr.chen@valleyclinic.example>\r\nTo: a@x.example\r\nCc: b@y.example\r\n"
@@ -242,3 +244,15 @@ def test_a_boundary_quoted_with_semicolons_inside_is_one_boundary():
         b"Content-Type: text/plain\r\n\r\nA\r\n--x;boundary=y--\r\n"
     )
     assert parse(raw).message.is_multipart()
+
+
+SAMPLES = sorted((Path(__file__).parents[2] / "assets" / "samples").glob("*.eml"))
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=[p.name for p in SAMPLES])
+def test_the_stored_form_written_at_intake_is_what_the_message_writes_after_inspection(sample):
+    """Agent.submit stores `Intake.stored`, written once at intake: planning (inspection of
+    every part, attachments included) must leave the message as it was."""
+    intake = parse(sample.read_bytes())
+    inspect_message(intake.message)
+    assert intake.stored and intake.stored == intake.message.as_bytes()

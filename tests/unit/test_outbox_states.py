@@ -132,6 +132,7 @@ class OutboxMachine(RuleBasedStateMachine):
     def crash(self) -> None:
         """kill -9 between two events: the file is all there is."""
         self.outbox.db.close()
+        self.outbox.acceptance.db.close()  # its second connection (agent/outbox/acceptance.py)
         self.outbox = Outbox(self.dir)
 
     @precondition(lambda self: self.raw)
