@@ -26,6 +26,10 @@ _SUPERSETS = {
 }
 
 
+# The bytes counted as text on the ASCII side of a UTF-16/32 unit: printable ASCII, tab, LF, CR.
+_PRINTABLE = bytes([*range(32, 127), 9, 10, 13])
+
+
 def _byte_as_cp1252(error: UnicodeError) -> tuple[str, int]:
     """Codec error handler: the bytes that do not decode, each read as windows-1252."""
     if not isinstance(error, UnicodeDecodeError):
@@ -70,8 +74,10 @@ def _wide_encoding(data: bytes, charset: str | None) -> str | None:
         low = 0 if codec.endswith("le") else width - 1  # where the ASCII byte of each unit is
         text_side = units[low::width]
         nul_side = b"".join(units[i::width] for i in range(width) if i != low)
-        printable = sum(32 <= b < 127 or b in (9, 10, 13) for b in text_side)
-        if nul_side.count(0) >= 0.9 * len(nul_side) and printable >= 0.9 * len(text_side):
+        if nul_side.count(0) < 0.9 * len(nul_side):
+            continue  # ordinary 8-bit text ends here, before the printable count below
+        printable = len(text_side) - len(text_side.translate(None, _PRINTABLE))
+        if printable >= 0.9 * len(text_side):
             return codec
     return None
 
