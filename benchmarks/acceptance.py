@@ -19,7 +19,6 @@ Targets (issue 18): ≥ 300 msg/s with 8 clients, p99 ≤ 20 ms; agent RSS ≤ 8
 from __future__ import annotations
 
 import concurrent.futures
-import math
 import statistics
 import tempfile
 import time
@@ -31,21 +30,13 @@ from agent.api.client import AgentClient
 from agent.demo_world import free_port
 from benchmarks.agent_process import rss_by_mapping, rss_mb, running_agent
 from benchmarks.baseline_server import running as baseline_server
-from benchmarks.figures import Figure
+from benchmarks.figures import Figure, percentile
 from benchmarks.outbox import messages as internal_messages
 
 CLIENTS = 8
 WARMUP = 3  # messages sent before measuring, by each server
 MEMORY_LINES = 8  # the largest parts of the agent's idle memory printed
 SETTLE_S = 2.0  # after start, before reading idle memory: start-up work (key checks, first sync) done
-
-
-def percentile(samples: list[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100) of samples; NaN for none."""
-    if not samples:
-        return float("nan")
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))]
 
 
 def sequential(submit: Callable[[bytes], object], prepared: list[bytes]) -> list[float]:

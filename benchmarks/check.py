@@ -26,10 +26,9 @@ from pathlib import Path
 from agent import config as config_mod
 from agent.api.client import AgentClient
 from agent.demo_world import Recipient, free_port
-from benchmarks.acceptance import percentile
 from benchmarks.agent_process import running_agent
 from benchmarks.baseline_server import running as baseline_server
-from benchmarks.figures import Figure
+from benchmarks.figures import Figure, percentile
 from tests.dns_fake import FakeDns
 
 SENDER = "dr.chen@valleyclinic.example"

@@ -10,6 +10,7 @@ prose written by hand and left as it is.
 from __future__ import annotations
 
 import datetime
+import math
 import os
 import platform
 from dataclasses import dataclass
@@ -17,6 +18,15 @@ from pathlib import Path
 
 BEGIN = "<!-- figures:begin (written by `make bench`: python -m benchmarks all --write docs/benchmarks.md) -->"
 END = "<!-- figures:end -->"
+
+
+def percentile(samples: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100) of samples, as every latency figure reports it
+    (p99 of 200 samples is the 198th smallest); NaN for none."""
+    if not samples:
+        return float("nan")
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))]
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ from pathlib import Path
 import aiohttp
 
 from agent.demo_world import free_port
-from benchmarks.figures import Figure
+from benchmarks.figures import Figure, percentile
 from benchmarks.processes import backends, cpu_between, cpu_of, processes, start
 
 BLOB_SIZE = 1024 * 1024
@@ -76,15 +76,6 @@ class Result:
             "code_p99_ms": round(percentile(self.code_latencies, 99) * 1000, 1),
             "cpu_ms_per_recipient": {k: round(v * 1000 / self.count, 1) for k, v in self.cpu.items()},
         }
-
-
-def percentile(values: list[float], pct: float) -> float:
-    """Nearest-rank percentile (p99 of 200 values is the 198th smallest)."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    rank = max(1, -(-len(ordered) * pct // 100))
-    return ordered[int(rank) - 1]
 
 
 def blob_for(index: int, base: bytes) -> bytes:

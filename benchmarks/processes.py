@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from benchmarks.outbox import cpu_seconds
+from benchmarks.agent_process import cpu_seconds
 
 
 def wait_port(port: int, process: subprocess.Popen, what: str, timeout: float = 60) -> None:

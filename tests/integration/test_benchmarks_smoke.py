@@ -52,10 +52,10 @@ def test_the_agent_maps_no_qt_and_its_memory_adds_up(tmp_path):
 
 def test_percentile_is_nearest_rank():
     samples = [float(n) for n in range(1, 101)]
-    assert acceptance.percentile(samples, 50) == 50.0
-    assert acceptance.percentile(samples, 99) == 99.0
-    assert acceptance.percentile([7.0], 99) == 7.0
-    assert math.isnan(acceptance.percentile([], 50))
+    assert figures.percentile(samples, 50) == 50.0
+    assert figures.percentile(samples, 99) == 99.0
+    assert figures.percentile([7.0], 99) == 7.0
+    assert math.isnan(figures.percentile([], 50))
 
 
 def test_check_is_answered_from_cache_after_the_first(tmp_path):
