@@ -47,6 +47,11 @@ class RecipientStatus:
     def failed(self) -> bool:
         return self.action == "failed"
 
+    def words(self, *, action: bool = False) -> str:
+        """The status and the diagnostic (after the action, if asked), the empty ones left out:
+        "5.1.1 smtp; 550 5.1.1 User unknown". The outbox reason and the audit use it."""
+        return " ".join(filter(None, (self.action if action else "", self.status, self.diagnostic)))
+
     def to_json(self) -> dict[str, str]:
         return {
             "address": self.address,

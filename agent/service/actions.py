@@ -174,9 +174,7 @@ class Actions:
             # Only a copy that left (or may have left) can bounce; a report naming a held
             # or already failed recipient is recorded and changes nothing.
             if status.failed and state in (State.DELIVERED, State.SENDING, State.DEFERRED):
-                reason = f"bounced by {report.reporting_mta or 'the relay'}: " + " ".join(
-                    filter(None, (status.status, status.diagnostic))
-                )
+                reason = f"bounced by {report.reporting_mta or 'the relay'}: {status.words()}"
                 self.outbox.set_recipient(
                     row.id, recipient.address, State.FAILED, reason, {**recipient.proof, "dsn": status.to_json()}
                 )
@@ -196,7 +194,7 @@ class Actions:
                     recipients=[recipient.address],
                     method=recipient.method,
                     state=str(state),
-                    reason=" ".join(filter(None, (status.action, status.status, status.diagnostic))),
+                    reason=status.words(action=True),
                 )
             results.append({**status.to_json(), "address": recipient.address, "state": str(state)})
         if changed:
