@@ -163,7 +163,7 @@ def _one_reading(message: EmailMessage) -> None:
     of the part are inspected alike (a disposition only names and places it)."""
     for part in message.walk():
         types = part.get_all("Content-Type", [])
-        if len({" ".join(str(v).split()).lower() for v in types}) > 1:
+        if transfer_encoding.disagree(types):
             raise BadMessage(
                 f"Content-Type header: given {len(types)} times with different values in "
                 f"{_where(part, message)}; a message says once what each part is"
@@ -173,9 +173,13 @@ def _one_reading(message: EmailMessage) -> None:
             raise BadMessage(
                 f"Content-Type header of {_where(part, message)}: boundary given twice; a multipart has one boundary"
             )
-        cte, problem = transfer_encoding.mechanism(part)
-        if problem and "different values" in problem:
-            raise BadMessage(f"{problem} in {_where(part, message)}; a message says once how each part is encoded")
+        encodings = part.get_all("Content-Transfer-Encoding", [])
+        if transfer_encoding.disagree(encodings):
+            raise BadMessage(
+                f"Content-Transfer-Encoding header given {len(encodings)} times with different values in "
+                f"{_where(part, message)}; a message says once how each part is encoded"
+            )
+        cte, _ = transfer_encoding.mechanism(part)
         if cte == "base64" and not part.is_multipart():
             invalid = transfer_encoding.base64_problem(transfer_encoding.raw_body(part))
             if invalid:

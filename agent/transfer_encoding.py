@@ -30,13 +30,18 @@ class Decoded:
     problem: str = ""  # why the content may not be what the recipient's program shows; "" if none
 
 
+def disagree(values: list) -> bool:
+    """Whether a header given more than once says different things (folding, spacing and case
+    aside): readers then take different ones, and a part is one thing to us, another to them."""
+    return len({" ".join(str(v).split()).lower() for v in values}) > 1
+
+
 def mechanism(part: Message) -> tuple[str, str]:
     """The part's transfer encoding and, if the header is malformed, what is wrong with it."""
     values = part.get_all("Content-Transfer-Encoding", [])
     if not values:
         return "7bit", ""
-    seen = {" ".join(str(v).split()).lower() for v in values}
-    if len(seen) > 1:
+    if disagree(values):
         return "", f"Content-Transfer-Encoding header given {len(values)} times with different values"
     header = values[0]
     token = str(getattr(header, "cte", "")).lower()
