@@ -26,6 +26,9 @@ const origin = "{origin}";
 const out = document.getElementById("out");
 const say = (line) => {{ out.textContent += line + "\\n"; }};
 const draft = {draft};
+// Registered before the frame can finish: until it loads, the frame holds the parent's own
+// about:blank document, which would read as "" and say nothing about the add-in origin.
+const frameLoaded = new Promise((resolve) => document.getElementById("frame").addEventListener("load", resolve));
 async function attempt(name, run) {{
   try {{ say(name + ": read " + JSON.stringify(await run())); }}
   catch (e) {{ say(name + ": refused " + e.name); }}
@@ -41,6 +44,7 @@ async function attempt(name, run) {{
           headers: {{"Content-Type": "text/plain"}}, body: JSON.stringify(draft)}});
       return r.type; }});
   await attempt("frame", async () => {{
+      await frameLoaded;
       const doc = document.getElementById("frame").contentDocument;
       if (doc === null) throw new DOMException("cross-origin frame", "SecurityError");
       return doc.body.textContent; }});
