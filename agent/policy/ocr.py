@@ -123,15 +123,16 @@ def read_page(image, languages: str, seconds: float) -> tuple[str, str]:
 
     pixels = image.width * image.height
     if pixels > MAX_PIXELS:
-        return "", f"an image of {image.width}×{image.height} pixels, over the limit of {MAX_PIXELS:,} (not read)"
+        return (
+            "",
+            f"an image of {image.width}×{image.height} pixels, over the limit of {MAX_PIXELS:,} pixels (refused unread)",
+        )
     image = image.convert("L")
     if pixels > OCR_PIXELS:
         ratio = math.sqrt(OCR_PIXELS / pixels)
         image = image.resize((max(1, int(image.width * ratio)), max(1, int(image.height * ratio))))
     try:
-        data = pytesseract.image_to_data(
-            image, lang=languages, timeout=seconds, output_type=pytesseract.Output.DICT
-        )
+        data = pytesseract.image_to_data(image, lang=languages, timeout=seconds, output_type=pytesseract.Output.DICT)
     except RuntimeError as exc:
         if "timeout" in str(exc).lower():
             return "", f"took longer than {seconds:.3g} s to OCR"
@@ -187,7 +188,7 @@ def _image_problem(exc: Exception) -> str:
     from PIL import Image
 
     if isinstance(exc, Image.DecompressionBombError):
-        return f"an image over the limit of {MAX_PIXELS:,} pixels (not read)"
+        return f"an image over the limit of {MAX_PIXELS:,} pixels (refused unread: a decompression bomb?)"
     return f"the image cannot be decoded ({type(exc).__name__})"
 
 
