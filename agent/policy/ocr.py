@@ -93,10 +93,14 @@ _engine: tuple[str, str] | None = None
 
 
 def engine() -> tuple[str, str]:
-    """(languages for tesseract's -l, "") or ("", why OCR cannot run). Asked once per worker."""
+    """(languages for tesseract's -l, "") or ("", why OCR cannot run). Found once per worker;
+    not found is asked again next time (~0.1 s), so installing Tesseract needs no restart."""
     global _engine
     if _engine is None:
-        _engine = _find_engine()
+        found = _find_engine()
+        if not found[0]:
+            return found
+        _engine = found
     return _engine
 
 
@@ -168,13 +172,16 @@ def read_pages(pages: Iterator[tuple[int, Callable[[], object]]], total: int, bu
             result.problems.append(f"{total - done} page(s) not OCR'd: the message's OCR time is spent")
             break
         started = time.monotonic()
+        seconds = min(page_seconds, left - result.seconds)
         try:
-            text, problem = read_page(load(), languages, min(page_seconds, left - result.seconds))
+            text, problem = read_page(load(), languages, seconds)
         except MemoryError:
             text, problem = "", "needs more memory than allowed"
         except Exception as exc:  # noqa: BLE001 - whatever a decoder raises: this page is not read
             text, problem = "", _image_problem(exc)
         result.seconds += time.monotonic() - started
+        if problem.startswith("took longer") and seconds < page_seconds:
+            problem = "not finished when the message's OCR time ran out"
         if text:
             result.texts[number] = text
         if problem:
