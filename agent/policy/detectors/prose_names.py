@@ -71,9 +71,9 @@ _CLINICIAN_AFTER = re.compile(
 )
 # Before a name on its line: the name is a clinician's, a contact's or a sender's.
 _STAFF_CUE = re.compile(
-    r"(?i)(?:(?<!emergency[ \t])contact|provider|physician|assigned[ \t]+by|for|attn|attention|requester|attending|"
-    r"ordering|referring|pcp|signed[ \t]+by|approved[ \t]+by|prepared[ \t]+by|reviewed[ \t]+by|author|cc|"
-    r"adjuster|representative|agent|manager|surgeon|therapist|counselor|paralegal[ \t]+to)[ \t]*:?[ \t]*$"
+    r"(?i)(?:(?:(?<!emergency[ \t])contact|provider|physician|assigned[ \t]+by|attn|attention|requester|attending|"
+    r"ordering|referring|pcp|signed[ \t]+by|approved[ \t]+by|prepared[ \t]+by|reviewed[ \t]+by|author|adjuster|"
+    r"representative|agent|manager|surgeon|therapist|counselor|paralegal[ \t]+to)[ \t]*:?|(?:for|cc)[ \t]*:)[ \t]*$"
 )
 _EXTENSION_AFTER = re.compile(r"[ \t,]*(?:ext|x)\.?[ \t]*\d")
 # The line after a name that makes it a signature block of staff.
@@ -215,7 +215,7 @@ def _prose_name(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
                 break
             last = k
         if last == i:
-            return None
+            continue  # "… for Vikram Reddy": "Reddy" alone is no name; an unknown given name may be
         start, end = words[i].start(), _word_end(words[last])
         if b in EVERYDAY_GIVEN and not _known_surname(words[last].group(0)):
             return None  # "Will Radiology", "Grace Period"
@@ -320,7 +320,7 @@ def _titled_name(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
         return None
     if len(kept) > 1 and not _known_given(kept[0].group(0)):
         kept = kept[:1]  # "Mr. Okafor Tuesday": the surname
-    start, end = kept[0].start(), kept[-1].end() - kept[-1].group(0).endswith(".")
+    start, end = kept[0].start(), _word_end(kept[-1])
     if _place(text, end) or _CLINICIAN_AFTER.match(text, end):
         return None
     return 0.7, start, end
