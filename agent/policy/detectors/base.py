@@ -37,3 +37,56 @@ _DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
 def luhn_ok(digits: str) -> bool:
     values = [ord(c) - 48 for c in reversed(digits)]
     return (sum(values[0::2]) + sum(_DOUBLED[v] for v in values[1::2])) % 10 == 0
+
+
+# --- Which kind of number a label names ----------------------------------------------------------
+# A check digit passes by chance one time in ten: "KB2364076" passes the DEA check, a course
+# number has an SSN's shape. So a validator is necessary, never sufficient: when the label
+# nearest before a number names another kind of number ("course 313-54-8471", "Member ID
+# P97604019"), the number is that kind, whatever its check digit says. Labels by kind, so a
+# detector can leave its own out of "another kind".
+LABELS: dict[str, str] = {
+    "us_ssn": r"ssns?|social\s+security|ss\s*#|soc\.?\s*sec|seguro\s+social",
+    "npi": r"npi|national\s+provider",
+    "dea": r"dea",
+    "mrn": r"mrns?|mr\s*#|medical\s+records?|charts?|expedientes?|historia\s+cl[ií]nica",
+    "member_id": r"member|subscriber|policy|medicaid|insurance|afiliado|beneficiary|dbn",
+    "account": r"account|acct|cuenta",
+    "phone": r"phone|tel|fax|cell|mobile|ext|extension",
+    "other": (
+        r"kb|article|ticket|tkt|courses?|serial|s/n|sn|part|p/n|pn|orders?|invoices?|inv|lots?|batch|po"
+        r"|route|asset|model|sku|items?|ref|reference|tracking|confirmation|conf|case|claims?|group|grp"
+        r"|catalog|cat|build|version|ver|rev|module|class|section|booking|reservation|transaction|txn"
+        r"|rma|wo|job|incident|inc|request|req|device|unit|tag|badge|employee|emp|student|permit"
+        r"|certificate|cert|contract|room|suite|zip|tin|ein|tax\s+id|meeting|conference|webinar"
+        r"|session|check|cheque|license|licen[cs]e|dl|pin|passcode|code|isbn|upc|vin|plate|flight"
+    ),
+}
+# Between a label and its number: separators, "no."/"is", other numbers of a list ("courses
+# 313-54-8471 and 426-61-4786") — not prose, which would mean the word labels something else.
+_LABEL_GAP = re.compile(
+    r"(?:[\s#:=.,;/()&'\"-]|(?i:no|nos|num|number|numbers|id|ids|is|are|was|were|and|or|of|en|de)\b"
+    r"|[A-Za-z]{0,4}\d[\w-]*)*"
+)
+
+
+def labels_except(*kinds: str) -> re.Pattern[str]:
+    """The labels of every kind of number but these, as one pattern."""
+    words = "|".join(words for kind, words in LABELS.items() if kind not in kinds)
+    return re.compile(rf"(?i)\b(?:{words})\b")
+
+
+def other_label_nearer(
+    text: str, start: int, end: int, own: re.Pattern[str], others: re.Pattern[str], before: int = 60
+) -> bool:
+    """Whether the label nearest before text[start:end] names another kind of number than
+    `own` does (no own label after it, none right after the number)."""
+    lo = max(0, start - before)
+    other = None
+    for found in others.finditer(text, lo, start):
+        other = found
+    if other is None or not _LABEL_GAP.fullmatch(text, other.end(), start):
+        return False
+    if own.search(text, end, min(len(text), end + 12)):  # "123-45-6789 (SSN)"
+        return False
+    return not any(m.start() >= other.end() for m in own.finditer(text, other.start(), start))
