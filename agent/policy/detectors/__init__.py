@@ -18,6 +18,7 @@ The detectors live by family, one module each:
 - identifiers    SSN, NPI, DEA, MBI: numbers issued by rule, checked by that rule
 - financial      payment cards, ABA routing numbers
 - records        MRN, member id, driver's licence: known by their label
+- payers         health plans by name ("Aetna ID", "TRICARE DBN"): a member id's label
 - states         US states (a licence's issuer, what comes before a ZIP code)
 - dates          dates of birth
 - codes          ICD-10, CPT, NDC: only in clinical context or labelled
@@ -52,7 +53,7 @@ from agent.policy.detectors.prose_names import (
     SIGNED_NAME,
     TITLED_NAME,
 )
-from agent.policy.detectors.records import DRIVERS_LICENSE, MEMBER_ID, MRN
+from agent.policy.detectors.records import DRIVERS_LICENSE, MEMBER_ID, MEMBER_ID_PAYER, MRN, MRN_BEFORE_BIRTH
 from agent.policy.detectors.subject_names import SUBJECT_NAME
 
 __all__ = ["DETECTORS", "TYPES", "Detector", "Validator", "context", "luhn_ok"]
@@ -69,7 +70,9 @@ DETECTORS: tuple[Detector, ...] = (
     DOB,
     DRIVERS_LICENSE,
     MRN,
+    MRN_BEFORE_BIRTH,
     MEMBER_ID,
+    MEMBER_ID_PAYER,
     NPI,
     ICD10,
     ICD10_LISTED,

@@ -53,7 +53,7 @@ PATIENT_BEFORE_BIRTH = Detector(
 _DATED = re.compile(
     rf"{NAME_START}(?<![\w'’.-])(?P<name>{SURNAME_PREFIX}{{0,2}}{CAPITALISED},[ \t]+{CAPITALISED}(?:[ \t]+{CAPITALISED})?"
     rf"|(?:{CAPITALISED}[ \t]+){{1,2}}{SURNAME_PREFIX}{{0,2}}{CAPITALISED})"
-    r"(?:[ \t]*\(|,[ \t]+|[ \t]{1,4})(?P<v>(?P<m1>\d{1,2})/(?P<d1>\d{1,2})/(?P<y1>\d{4}))(?![\d/])"
+    r"(?:[ \t]*\(|,[ \t]+|[ \t]{1,16})(?P<v>(?P<m1>\d{1,2})/(?P<d1>\d{1,2})/(?P<y1>\d{4}))(?![\d/])"
 )
 
 
