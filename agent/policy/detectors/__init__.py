@@ -41,7 +41,7 @@ from agent.policy.detectors.codes import CPT, CPT_DESCRIBED, CPT_IN_PROSE, ICD10
 from agent.policy.detectors.contact import EMAIL, PHONE, PHONE_LABELLED, PO_BOX, US_ADDRESS
 from agent.policy.detectors.cued_names import PATIENT_AFTER_DASH, PATIENT_NAME
 from agent.policy.detectors.dated_names import DOB_AFTER_NAME, NAME_BEFORE_DATE, PATIENT_BEFORE_BIRTH
-from agent.policy.detectors.dates import DOB
+from agent.policy.detectors.dates import DOB, DOB_SECOND
 from agent.policy.detectors.financial import ABA, CREDIT_CARD
 from agent.policy.detectors.identifiers import DEA, MBI, NPI, SSN_FORMATTED, SSN_LABELLED
 from agent.policy.detectors.prose_names import (
@@ -68,6 +68,7 @@ DETECTORS: tuple[Detector, ...] = (
     ABA,
     NDC,
     DOB,
+    DOB_SECOND,
     DRIVERS_LICENSE,
     MRN,
     MRN_BEFORE_BIRTH,

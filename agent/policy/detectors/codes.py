@@ -13,7 +13,7 @@ NDC = Detector(
     "ndc",
     r"\bndc",
     re.compile(
-        r"(?i)\bndc\b[^\d\n]{0,20}(?<![\d-])(?P<v>\d{4}-\d{4}-\d{2}|\d{5}-\d{3}-\d{2}|\d{5}-\d{4}-\d{1,2})(?![\d-])"
+        r"(?i)\bndc\b[^\d\n]{0,20}(?<![\d-])(?P<v>\d{4}-\d{4}-\d{2}|\d{5}-\d{3}-\d{2}|\d{5}-\d{4}-\d{1,2}|\d{11})(?![\d-])"
     ),
     lambda text, m: 0.97,
     before=5,
@@ -25,7 +25,7 @@ NDC = Detector(
 
 # --- Diagnosis and procedure codes: only in clinical context -----------------------------------
 _ICD_WORDS = (
-    r"\b(?:diagnos[ie]s|dx|icd(?:-?10)?(?:-cm)?|assessment|impression|problem\s+list|codes?|hx\s+of|history\s+of"
+    r"\b(?:diagnos[ie]s|diagn.stic[oa]s?|dx|cod(?:ing|ed)|icd(?:-?10)?(?:-cm)?|assessment|impression|problem\s+list|codes?|hx\s+of|history\s+of"
     r"|condition|reason\s+for\s+(?:referral|visit|consult)|referr(?:al|ed)\s+for)"
 )
 _ICD_CODE = re.compile(r"(?<![A-Za-z0-9.\-/])[A-TV-Z]\d[0-9AB](?:\.[0-9A-Z]{1,4})?(?![A-Za-z0-9]|\.\d|-\d)")
@@ -60,9 +60,10 @@ ICD10 = Detector(
 # only next to a dotted one in a list ("N18.30 / I10", "J06.9, I10").
 _ICD_DOTTED = r"[A-TV-Z]\d[0-9AB]\.[0-9A-Z]{1,4}"
 _CLINICAL_WORDS = (
-    "diagnos dx icd assessment impression problem condition disorder disease syndrome pain chronic"
+    "diagn dx icd assessment impression problem condition disorder disease syndrome pain chronic"
     " acute unspecified hx history referr claim cpt encounter symptom principal secondary admit"
-    " discharge deficiency injury diabet hypertens infection fracture"
+    " discharge deficiency injury diabet hypertens infection fracture result urinalysis treat"
+    " coding coded"
 ).split()
 
 
@@ -134,6 +135,17 @@ _CPT_LISTED_SHAPE = re.compile(
     r"\(\d{5}(?:[ ,/+]|\))|\d{5}[ \t]*x[ \t]*\d\b"
     r"|\d{5}(?:[ \t]*x[ \t]*\d+)?\)?[ \t]*(?:\+|/|or|and|,)[ \t]*(?:likely[ \t]+)?\d{5}|(?i:\b(?:bill(?:ed|ing)?|charge[ds]?|code[ds]?|as|be|go\s+out\s+as)[ \t]+(?:will\s+be[ \t]+)?)\d{5}"
     r"|(?i:\b(?:shave|punch|excision|biopsy|mohs|destruction|repair|injection)[ \t]+(?:\d+[ \t]*mm[ \t]+)?)\d{5}"
+    # a table cell labelled "Code: 99393"; a test or visit and its code: "CBC 85025", "lipid panel
+    # 80061", "A1c (83036)"; a superbill row, the code and then its description
+    r"|(?i:\bcodes?[ \t]*[:#][ \t]*)\d{5}"
+    r"|(?i:\b(?:cbc|cmp|bmp|a1c|hba1c|tsh|psa|ua|urinalysis|lipid[ \t]+panel|panel|culture|strep|x-?ray|ecg|ekg"
+    r"|echo|spirometry|vaccine|visit|screen(?:ing)?|exam|test)[ \t]*[(:-]?[ \t]*)\d{5}"
+    r"|(?m:^[ \t]*)\d{5}(?:\t|[ \t]{2,})[A-Za-z]|(?m:[A-Za-z#\d][ \t]{3,}\d{5}[ \t]*$)"
+)
+# A claim line: the date of service, then the code ("DOS 07/11/2026   94010"). The date of service
+# is billing context enough.
+_AFTER_SERVICE_DATE = re.compile(
+    r"(?i:\b(?:dos|date[ \t]+of[ \t]+service|fecha[ \t]+de[ \t]+servicio)\b)[ \t:]*\d{1,2}/\d{1,2}/\d{2,4}[ \t]+$"
 )
 _PROCEDURE_WORDS = (
     _CLINICAL_WORDS
@@ -141,7 +153,7 @@ _PROCEDURE_WORDS = (
         "procedure billing billed charge study exam visit injection test panel screen"
         " biopsy shave punch ultrasound echo ecg mri x-ray infusion therap titration"
         " vaccin immuniz imaging scan lab photograph sonogram transvaginal pelvic"
-        " anatomy a1c hba1c lipid cbc cmp bmp tsh psa"
+        " anatomy a1c hba1c lipid cbc cmp bmp tsh psa superbill shot dose"
     ).split()
 )
 _PROCEDURE = re.compile(rf"(?i)\b(?:{_grouped(_PROCEDURE_WORDS)})")
@@ -151,7 +163,9 @@ def _cpt_in_prose(text: str, m: re.Match[str]) -> float | None:
     start, end = m.start(), m.end()
     if not text[start:end].isdigit() or _cpt(text, m) is None:  # not a ZIP, a PO or an order number
         return None
-    if not (_CPT_LISTED_SHAPE.search(text, max(0, start - 20), min(len(text), end + 8))):
+    if _AFTER_SERVICE_DATE.search(text, max(0, start - 40), start):
+        return 0.85
+    if not (_CPT_LISTED_SHAPE.search(text, max(0, start - 30), min(len(text), end + 8))):
         return None
     return 0.8 if _PROCEDURE.search(text, max(0, start - 200), min(len(text), end + 100)) else None
 
@@ -179,5 +193,5 @@ CPT_DESCRIBED = Detector(
     caseless=True,
 )
 CPT_IN_PROSE = Detector(  # the shape is checked by the validator: a prefilter of words costs the whole pass
-    "cpt", r"\d{5}", _CPT_CODE, _cpt_in_prose, before=30, after=30
+    "cpt", r"\d{5}", _CPT_CODE, _cpt_in_prose, before=45, after=30
 )

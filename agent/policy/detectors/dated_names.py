@@ -64,8 +64,11 @@ def _dated(text: str, m: re.Match[str]) -> tuple[tuple[int, int], tuple[int, int
         return None
     if after_title(text, m.start()):
         return None  # a clinician, or a greeting
+    # "Park, Hye-jin (3/19/1969)": last name, first name and a date in parentheses is a patient
+    # list's way of writing a birth date, whatever the given name; elsewhere it must be one we know.
+    listed = "," in text[m.start("name") : m.end("name")] and "(" in text[m.end("name") : m.start("v")]
     given = given_word(text, words, m.start("name"), m.end("name"))
-    if given is None or given.group(0).rstrip(".").casefold() not in first_names():
+    if not listed and (given is None or given.group(0).rstrip(".").casefold() not in first_names()):
         return None
     try:
         born = date(int(m.group("y1")), int(m.group("m1")), int(m.group("d1")))

@@ -92,3 +92,20 @@ DOB = Detector(
     caseless=True,
     group="v",
 )
+# Two birth dates under one label: "one has DOB 07/28/1954, the other 07/01/1954", "DOB 3/8/1959
+# or 3/9/1959" (a duplicate chart, a typo asked about). The second is a birth date too.
+_ANY_DATE = r"(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{1,2}-\d{1,2}|[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4})"
+DOB_SECOND = Detector(
+    "dob",
+    r"\b(?:dob|d\.o\.b|date\s+of\s+birth|birth\s*date|born)",
+    re.compile(
+        rf"(?i:\b(?:{_BIRTH}))[ \t:]{{0,4}}(?:(?i:is|was|of|on)[ \t]+)?{_ANY_DATE}[ \t]*,?[ \t]+"
+        r"(?i:(?:(?:and|but|while)[ \t]+)?the[ \t]+other(?:[ \t]+(?:one|chart|record|says|has|is)){0,2}|or|and|vs\.?|versus"
+        r"|not|instead[ \t]+of)[ \t]*:?[ \t]*" + _DATE
+    ),
+    _dob,
+    before=25,
+    after=90,
+    caseless=True,
+    group="v",
+)
