@@ -37,8 +37,17 @@ What other modules use is this package's surface: `DETECTORS` (in priority order
 from __future__ import annotations
 
 from agent.policy.detectors.base import Detector, Validator, context, luhn_ok
-from agent.policy.detectors.codes import CPT, CPT_DESCRIBED, CPT_IN_PROSE, ICD10, ICD10_LISTED, NDC
-from agent.policy.detectors.contact import EMAIL, PHONE, PHONE_LABELLED, PO_BOX, US_ADDRESS
+from agent.policy.detectors.codes import (
+    CPT,
+    CPT_DESCRIBED,
+    CPT_IN_PROSE,
+    ICD10,
+    ICD10_DOTLESS,
+    ICD10_LISTED,
+    NDC,
+    NDC_BARE,
+)
+from agent.policy.detectors.contact import EMAIL, PHONE, PHONE_LABELLED, PO_BOX, US_ADDRESS, US_ADDRESS_SPANISH
 from agent.policy.detectors.cued_names import PATIENT_AFTER_DASH, PATIENT_NAME
 from agent.policy.detectors.dated_names import DOB_AFTER_NAME, NAME_BEFORE_DATE, PATIENT_BEFORE_BIRTH
 from agent.policy.detectors.dates import DOB, DOB_SECOND
@@ -67,6 +76,7 @@ DETECTORS: tuple[Detector, ...] = (
     DEA,
     ABA,
     NDC,
+    NDC_BARE,
     DOB,
     DOB_SECOND,
     DRIVERS_LICENSE,
@@ -77,6 +87,7 @@ DETECTORS: tuple[Detector, ...] = (
     NPI,
     ICD10,
     ICD10_LISTED,
+    ICD10_DOTLESS,
     CPT,
     CPT_DESCRIBED,
     CPT_IN_PROSE,
@@ -84,6 +95,7 @@ DETECTORS: tuple[Detector, ...] = (
     PHONE_LABELLED,
     EMAIL,
     US_ADDRESS,
+    US_ADDRESS_SPANISH,
     PO_BOX,
     PATIENT_NAME,
     PATIENT_AFTER_DASH,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import threading
 
-from agent.policy.detectors.base import Detector
+from agent.policy.detectors.base import Detector, labels_except, other_label_nearer
 from agent.policy.detectors.states import STATES
 
 # --- NDC: labelled, the three dashed 10-digit layouts and the 11-digit billing one -----------
@@ -194,4 +194,53 @@ CPT_DESCRIBED = Detector(
 )
 CPT_IN_PROSE = Detector(  # the shape is checked by the validator: a prefilter of words costs the whole pass
     "cpt", r"\d{5}", _CPT_CODE, _cpt_in_prose, before=45, after=30
+)
+
+
+# --- Format variants: a dotless ICD-10 code, an 11-digit NDC without dashes --------------------
+# Claims and exports drop the dot ("E119", "J4520", "Z00129"). Without it the code looks like a
+# part or room number, so it counts only right after a diagnosis label, or in a list of codes
+# that follows one ("Dx: E119, I10"): nothing but codes and separators between.
+_DX_LABEL = re.compile(
+    r"(?i:\b(?:icd(?:-?10)?(?:-cm)?(?:[ \t]+codes?)?|dx|diagnos[ie]s(?:[ \t]+codes?)?|diagn[oó]stico|diag))"
+    r"[ \t]*[:#=]?[ \t]*(?:[A-TV-Z]\d[0-9AB](?:\.?[0-9A-Z]{1,4})?[ \t]*(?:[,;/&+]|and|or|y)[ \t]*)*$"
+)
+
+
+def _icd_dotless(text: str, m: re.Match[str]) -> float | None:
+    if _icd(text, m) is None:
+        return None
+    return 0.85 if _DX_LABEL.search(text, max(0, m.start() - 60), m.start()) else None
+
+
+ICD10_DOTLESS = Detector(
+    "icd10",
+    r"(?i:\b(?:icd|dx|diagnos|diagn.stico|diag))[^\n]{0,40}[A-TV-Z]\d[0-9AB][0-9A-Z]{1,4}",
+    re.compile(r"(?<![A-Za-z0-9.\-/])[A-TV-Z]\d[0-9AB][0-9A-Z]{1,4}(?![A-Za-z0-9]|-\d|\.\d)"),
+    _icd_dotless,
+    before=50,
+    after=10,
+)
+# Eleven digits (the 5-4-2 billing form, dashes dropped) next to a drug: a dose, a form, a refill.
+_DRUG_WORDS = re.compile(
+    r"(?i)\b(?:mg|mcg|ml|tabs?|tablets?|caps?|capsules?|inhaler|hfa|vials?|pens?|units|solution|suspension"
+    r"|cream|ointment|injection|injectable|dispensed?|qty|quantity|refills?|rx|medication|drug|sig"
+    r"|ndc|formulary|pharmacy|vaccine|lot)\b"
+)
+_NOT_NDC_LABELS = labels_except()
+_NDC_WORD = re.compile(r"(?i)\bndc\b")
+_PHONE_WITH_1 = re.compile(r"1[2-9]\d{2}[2-9]\d{6}")
+
+
+def _ndc_bare(text: str, m: re.Match[str]) -> float | None:
+    start, end = m.start(), m.end()
+    if other_label_nearer(text, start, end, _NDC_WORD, _NOT_NDC_LABELS):
+        return None  # "order 00093505601", "fax 15055551234"
+    if _PHONE_WITH_1.fullmatch(m.group(0)) and not _NDC_WORD.search(text, max(0, start - 30), start):
+        return None  # "call me at 15055551234 about the refill": a phone number dialled with its 1
+    return 0.8 if _DRUG_WORDS.search(text, max(0, start - 60), min(len(text), end + 40)) else None
+
+
+NDC_BARE = Detector(
+    "ndc", r"\d{11}", re.compile(r"(?<![\d\-+.$#/])\d{11}(?![\d\-]|\.\d)"), _ndc_bare, before=12, after=1
 )
