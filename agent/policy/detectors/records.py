@@ -123,7 +123,7 @@ DRIVERS_LICENSE = Detector(
         r"(?i:\b(?:driver'?s?\s+licen[cs]e|dl|d/l|dln|licen[cs]e\s*(?:no\.?|number|#)"
         r"|licencia\s+de\s+(?:conducir|manejo|manejar)))"
         # "her Ohio driver's license at check-in, number 793446372": a few words, then "number"
-        r"(?:[ \t]+(?:[a-z][\w'-]*[ \t]+){0,4}?[a-z][\w'-]*,?[ \t]+(?=(?i:number|no\.|#)))?"
+        r"(?:(?:[ \t]+[a-z][\w'-]*){0,5}?,?[ \t]+(?=(?i:number|no\.|#)))?"
         r"(?:\s*(?:no\.?|number|#))?\s*(?:\((?:[A-Za-z]{2}|[A-Za-z ]{4,14})\))?\s*(?:is\s+)?[:#]?\s*"
         r"(?:[A-Z]{2}[ \t]+(?:(?i:dl|d/l|dln)[ \t]*#?[ \t]*)?)?"
         r"(?P<v>(?=(?:[A-Z-]*\d){3})[A-Z0-9][A-Z0-9-]{3,18}[A-Z0-9]|[A-Z]?[ \t]?\d{3}(?:[ \t]\d{3}){2,3}|WDL[A-Z0-9]{9})(?![A-Za-z0-9-])"
