@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import zipfile
 from dataclasses import dataclass, field
 
@@ -105,11 +104,10 @@ def _hl7(data: bytes, location: str, charset: str | None) -> Extracted:
     return Extracted(location, readable, findings)
 
 
-def _fhir(location: str, rendered: tuple[str, bool, bool], raw: str) -> Extracted:
-    text, patient, deep = rendered
+def _fhir(location: str, rendered: tuple[str, bool]) -> Extracted:
+    text, patient = rendered
     findings = [finding("fhir_patient_data", location, "FHIR resource describing a patient")] if patient else []
-    # Beyond the depth read by field, the raw text is read as words: nothing is skipped.
-    return Extracted(location, f"{text}\n{raw}" if deep else text, findings)
+    return Extracted(location, text, findings)
 
 
 def _json(data: bytes, location: str, charset: str | None) -> Extracted:
@@ -118,7 +116,7 @@ def _json(data: bytes, location: str, charset: str | None) -> Extracted:
         document = json.loads(text)
     except (ValueError, RecursionError):
         return Extracted(location, text)  # not JSON after all (or nested past Python's limit): read it as text
-    return _fhir(location, fields.fhir_text(document), text)
+    return _fhir(location, fields.fhir_text(document))
 
 
 def _xml(data: bytes, location: str, charset: str | None) -> Extracted:
@@ -138,21 +136,7 @@ def _xml(data: bytes, location: str, charset: str | None) -> Extracted:
             continue
     if root is None:
         return Extracted(location, decode_text(data, charset))  # not well-formed: read the bytes as text
-    if fields.is_fhir_xml(root):
-        try:
-            return _fhir(location, fields.fhir_text(fields.fhir_xml_tree(root)), "")
-        except RecursionError:
-            rendered = fields.fhir_text({"resourceType": root.tag.rsplit("}", 1)[-1]})
-            return _fhir(location, (rendered[0], rendered[1], True), decode_text(data, charset))
-    parts: list[str] = []
-    for element in root.iter():
-        tag = element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
-        # Other XML: values in attributes and in text.
-        for name, value in element.attrib.items():
-            parts.append(f"{tag} {name.rsplit('}', 1)[-1]}: {value}")
-        if element.text and element.text.strip():
-            parts.append(f"{tag}: {element.text.strip()}")
-    return Extracted(location, "\n".join(parts))
+    return _fhir(location, fields.xml_text(root))
 
 
 # --- archives -----------------------------------------------------------------------------------

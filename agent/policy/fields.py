@@ -30,7 +30,7 @@ it is found once.
 
 Hostile input gets an outcome, never a traceback: MSH encoding characters that cannot be told
 apart fall back to the generic rendering (the message's words, separators as spaces); nesting
-beyond MAX_DEPTH appends the raw text, so nothing is skipped unread.
+beyond MAX_DEPTH is read as `key: value` lines without recursion, so nothing is skipped unread.
 """
 
 from __future__ import annotations
@@ -90,7 +90,12 @@ class HL7Fields:
     """One segment's fields: (segment, field number) → how to read it. Field numbers as in
     the standard (PID-5 is the patient's name); MSH is not read by field."""
 
-    NAMES = {("PID", 5): NAME, ("PID", 6): "Mother's maiden name", ("PID", 9): "Alias name", ("NK1", 2): "Next of kin name"}
+    NAMES = {
+        ("PID", 5): NAME,
+        ("PID", 6): "Mother's maiden name",
+        ("PID", 9): "Alias name",
+        ("NK1", 2): "Next of kin name",
+    }
     NAMES |= {("GT1", 3): "Guarantor name", ("GT1", 4): "Spouse name", ("IN1", 16): "Insured name"}
     DATES = {("PID", 7), ("NK1", 16), ("GT1", 8), ("IN1", 18)}
     ADDRESSES = {("PID", 11), ("NK1", 4), ("GT1", 5), ("IN1", 19)}
@@ -300,11 +305,10 @@ class FhirRenderer:
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.patient = False
-        self.deep = False
 
     def node(self, node: object, depth: int = 0, key: str = "") -> None:
         if depth > MAX_DEPTH:
-            self.deep = True
+            self.lines.extend(flat_lines(key, node))  # read as words, without recursion
             return
         if isinstance(node, dict):
             kind = node.get("resourceType")
@@ -352,9 +356,10 @@ class FhirRenderer:
     def _person_part(self, name: str, value: object, depth: int) -> bool:
         if name == "name":
             for human in _as_list(value):
-                if not isinstance(human, dict):
-                    return False
-                self._human_name(human, depth + 1)
+                if isinstance(human, dict):
+                    self._human_name(human, depth + 1)
+                else:
+                    self._generic(name, human, depth + 1)
             return True
         if name == "telecom":
             for point in _as_list(value):
@@ -415,24 +420,67 @@ def _primitive(value: object) -> bool:
     return isinstance(value, (str, int, float)) and not isinstance(value, bool)
 
 
-def fhir_text(document: object) -> tuple[str, bool, bool]:
-    """JSON (or XML turned into the same tree) rendered for the detectors; whether a person
-    resource is in it; whether it nests beyond MAX_DEPTH (then the caller reads the raw text too)."""
+def flat_lines(key: str, node: object) -> list[str]:
+    """`key: value` lines of a JSON tree of any depth, with a stack instead of recursion."""
+    out: list[str] = []
+    stack = [(key, node)]
+    while stack:
+        name, item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(reversed(list(item.items())))
+        elif isinstance(item, list):
+            stack.extend((name, x) for x in reversed(item))
+        elif _primitive(item):
+            out.append(f"{name}: {item}" if name else str(item))
+    return out
+
+
+def fhir_text(document: object) -> tuple[str, bool]:
+    """JSON (or XML turned into the same tree) rendered for the detectors, and whether a
+    person resource is in it. Past MAX_DEPTH a subtree is read as `key: value` lines."""
     renderer = FhirRenderer()
     renderer.node(document)
-    return "\n".join(renderer.lines), renderer.patient, renderer.deep
+    return "\n".join(renderer.lines), renderer.patient
 
 
 _FHIR_NS = "{http://hl7.org/fhir}"
 _XHTML_NS = "{http://www.w3.org/1999/xhtml}"
 
 
-def fhir_xml_tree(element: object, depth: int = 0) -> object:
+def xml_lines(root: object) -> list[str]:
+    """XML that is not read by element: values in attributes and in text, one line each."""
+    parts: list[str] = []
+    for element in root.iter():
+        tag = element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
+        for name, value in element.attrib.items():
+            parts.append(f"{tag} {name.rsplit('}', 1)[-1]}: {value}")
+        if element.text and element.text.strip():
+            parts.append(f"{tag}: {element.text.strip()}")
+    return parts
+
+
+def xml_text(root: object) -> tuple[str, bool]:
+    """XML rendered for the detectors, and whether a FHIR person resource is in it. A FHIR
+    document is read by element (as FHIR JSON is, subtrees past MAX_DEPTH as xml_lines);
+    other XML (a FHIR resource wrapped in an envelope too) by xml_lines."""
+    if not is_fhir_xml(root):
+        patient = any(
+            isinstance(e.tag, str) and e.tag.startswith(_FHIR_NS) and e.tag[len(_FHIR_NS) :] in PERSON_RESOURCES
+            for e in root.iter()
+        )
+        return "\n".join(xml_lines(root)), patient
+    beyond: list[object] = []
+    text, patient = fhir_text(fhir_xml_tree(root, 0, beyond))
+    return "\n".join([text, *(line for element in beyond for line in xml_lines(element))]), patient
+
+
+def fhir_xml_tree(element: object, depth: int, beyond: list[object]) -> object:
     """FHIR XML as the JSON tree: `<family value="Doe"/>` → "family": "Doe", a resource
     element (`<Patient>`) → a dict with its resourceType, repeated elements → lists, the
-    narrative's XHTML → its text. Raises RecursionError beyond MAX_DEPTH."""
+    narrative's XHTML → its text. Elements past MAX_DEPTH go to `beyond`, unconverted."""
     if depth > MAX_DEPTH:
-        raise RecursionError("FHIR XML nested too deep")
+        beyond.append(element)
+        return ""
     tag = element.tag if isinstance(element.tag, str) else ""
     children = [c for c in element if isinstance(c.tag, str)]
     if tag.startswith(_XHTML_NS):
@@ -446,10 +494,10 @@ def fhir_xml_tree(element: object, depth: int = 0) -> object:
     for name, value in element.attrib.items():
         node[name.rsplit("}", 1)[-1]] = value
     if len(children) == 1 and children[0].tag.rsplit("}", 1)[-1][:1].isupper() and not node:
-        return fhir_xml_tree(children[0], depth + 1)  # <resource><Patient>…</Patient></resource>
+        return fhir_xml_tree(children[0], depth + 1, beyond)  # <resource><Patient>…</Patient></resource>
     for child in children:
         name = "div" if child.tag.startswith(_XHTML_NS) else child.tag.rsplit("}", 1)[-1]
-        value = fhir_xml_tree(child, depth + 1)
+        value = fhir_xml_tree(child, depth + 1, beyond)
         if name in node:
             previous = node[name]
             node[name] = [*previous, value] if isinstance(previous, list) else [previous, value]

@@ -86,7 +86,9 @@ US_ADDRESS = Detector(
 STREET_LABELLED = Detector(
     "us_address",
     r"\bstreet[ \t]+address[ \t]*:",
-    re.compile(r"(?i:\bstreet[ \t]+address)[ \t]*:[ \t]*(?P<v>(?:\d|(?i:p\.?[ \t]?o\.?[ \t]*box))[^\n:,;@]{1,80}?)[ \t]*(?=\n|,|$)"),
+    re.compile(
+        r"(?i:\bstreet[ \t]+address)[ \t]*:[ \t]*(?P<v>(?:\d|(?i:p\.?[ \t]?o\.?[ \t]*box))[^\n:,;@]{1,80}?)[ \t]*(?=\n|,|$)"
+    ),
     lambda text, m: 0.9 if re.search(r"[A-Za-z]{2}", m.group("v")) else None,
     before=20,
     after=90,

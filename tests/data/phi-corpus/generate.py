@@ -1388,7 +1388,11 @@ def fhir_patient(L: Labels, p: Person, clinic: Clinic, with_ssn: bool = True) ->
         "identifier": identifiers,
         "active": True,
         "name": [
-            {"use": "official", "family": fin(L("patient_name", p.last)), "given": [fin(L("patient_name", p.first)), p.middle]}
+            {
+                "use": "official",
+                "family": fin(L("patient_name", p.last)),
+                "given": [fin(L("patient_name", p.first)), p.middle],
+            }
         ],
         "telecom": [
             {"system": "phone", "value": fin(L("phone", p.phone)), "use": "home"},
