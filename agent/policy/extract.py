@@ -5,7 +5,7 @@ Content-Type or file name: a PDF labelled text/plain is still read as a PDF, and
 spreadsheet renamed .txt still as a spreadsheet. Each format uses its well-kept library:
 pypdf (PDF), python-docx (DOCX), openpyxl (XLSX), json and defusedxml (FHIR; defusedxml
 refuses entity bombs and external entities), zipfile (ZIP). HL7 v2 and FHIR are read by their
-fields (fields.py), so a birth date in PID-7 is read as a birth date.
+fields (fields.py, hl7v2.py, fhir.py), so a birth date in PID-7 is read as a birth date.
 
 The parsers of complex formats run in a separate process (sandbox.py) with a time and a
 memory limit: a PDF that loops or explodes costs that process, not the agent. What cannot
@@ -22,7 +22,7 @@ import zipfile
 from dataclasses import dataclass, field
 
 from agent.model import Finding
-from agent.policy import fields, tables
+from agent.policy import fhir, hl7v2, tables
 from agent.policy.charsets import UTF32_BOMS, as_ascii_compatible, decode_text
 from agent.policy.normalize import html_to_text
 
@@ -93,10 +93,10 @@ def _looks_like_text(data: bytes) -> bool:
     return True
 
 
-# --- simple formats, read here (HL7 v2 and FHIR by their fields: fields.py) ---------------------
+# --- simple formats, read here (HL7 v2 and FHIR by field: hl7v2.py, fhir.py) ---------------------
 def _hl7(data: bytes, location: str, charset: str | None) -> Extracted:
     text = decode_text(data, charset).replace("\r\n", "\r").replace("\n", "\r")
-    readable, has_pid, unread = fields.hl7_text(text)
+    readable, has_pid, unread = hl7v2.hl7_text(text)
     findings = []
     if has_pid:
         detail = "HL7 v2 message with a PID (patient) segment"
@@ -116,7 +116,7 @@ def _json(data: bytes, location: str, charset: str | None) -> Extracted:
         document = json.loads(text)
     except (ValueError, RecursionError):
         return Extracted(location, text)  # not JSON after all (or nested past Python's limit): read it as text
-    return _fhir(location, fields.fhir_text(document))
+    return _fhir(location, fhir.fhir_text(document))
 
 
 def _xml(data: bytes, location: str, charset: str | None) -> Extracted:
@@ -136,7 +136,7 @@ def _xml(data: bytes, location: str, charset: str | None) -> Extracted:
             continue
     if root is None:
         return Extracted(location, decode_text(data, charset))  # not well-formed: read the bytes as text
-    return _fhir(location, fields.xml_text(root))
+    return _fhir(location, fhir.xml_text(root))
 
 
 # --- archives -----------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from agent.policy import fields
+from agent.policy import fhir, hl7v2
 from agent.policy.inspect import extract_all, inspect
 from agent.policy.scanner import normalize, scan
 
@@ -242,7 +242,7 @@ def test_truncated_segments_are_read_as_far_as_they_go():
 )
 def test_separators_that_cannot_be_told_apart_fall_back_to_words_and_say_so(msh):
     text = f"{msh}\rPID|1||000777^^^X^MR||DOE^JANE||19610314|||||||||||SSN 512-44-8721"
-    readable, has_pid, unread = fields.hl7_text(text)
+    readable, has_pid, unread = hl7v2.hl7_text(text)
     assert has_pid and "cannot be told apart" in unread or "too short" in unread
     items = [i for i in extract_all(message((text.encode(), "application/hl7-v2", "odd.hl7"))) if "odd" in i.location]
     assert items and any(f.type == "hl7_patient_data" and unread in f.detail for f in items[0].findings)
@@ -251,14 +251,14 @@ def test_separators_that_cannot_be_told_apart_fall_back_to_words_and_say_so(msh)
 
 def test_a_field_repeated_a_hundred_thousand_times_is_read_once_each():
     text = "MSH|^~\\&|A|B\rPID|1||" + "~" * 100_000 + "000777^^^X^MR" + "~" * 100_000 + "||DOE^JANE||19610314\r"
-    readable, has_pid, unread = fields.hl7_text(text)
+    readable, has_pid, unread = hl7v2.hl7_text(text)
     assert has_pid and not unread and readable.count("MRN: 000777") == 1
     assert len(readable) <= len(text) + 100  # one space per empty repetition, no more
 
 
 def test_json_nested_past_the_depth_read_by_field_is_read_as_text_and_nothing_is_lost():
     deep: object = {"ssn": "512-44-8721"}
-    for _ in range(fields.MAX_DEPTH + 10):
+    for _ in range(fhir.MAX_DEPTH + 10):
         deep = {"a": deep}
     data = json.dumps({"resourceType": "Patient", "birthDate": "1961-03-14", "extension": deep}).encode()
     found = typed(data, "application/fhir+json", "deep.json")
@@ -269,7 +269,7 @@ def test_json_nested_past_the_depth_read_by_field_is_read_as_text_and_nothing_is
 
 def test_xml_nested_past_the_depth_read_by_field_is_read_as_text():
     inner = '<extension url="x"><valueString value="SSN 512-44-8721"/></extension>'
-    for _ in range(fields.MAX_DEPTH + 10):
+    for _ in range(fhir.MAX_DEPTH + 10):
         inner = f'<extension url="x">{inner}</extension>'
     xml = f'<Patient xmlns="http://hl7.org/fhir"><birthDate value="1961-03-14"/>{inner}</Patient>'
     found = typed(xml.encode(), "application/fhir+xml", "deep.xml")
