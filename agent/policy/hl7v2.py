@@ -47,9 +47,14 @@ class HL7Fields:
     ADDRESSES = {("PID", 11), ("NK1", 4), ("GT1", 5), ("IN1", 19)}
     PHONES = {("PID", 13), ("PID", 14), ("NK1", 5), ("NK1", 6), ("GT1", 6), ("GT1", 7)}
     SSNS = {("PID", 19), ("GT1", 12), ("NK1", 37)}
+    # CX identifiers: by their type code (_CX_TYPES); one of another or no type in PID-2/3/4
+    # still identifies the patient and is reported as the record number, our nearest type.
     IDS = {("PID", 2): MRN, ("PID", 3): MRN, ("PID", 4): MRN, ("IN1", 49): MEMBER, ("NK1", 33): None}
     MEMBER_IDS = {("IN1", 36)}
     LICENSES = {("PID", 20)}
+
+
+_READ = frozenset().union(*(getattr(HL7Fields, kind) for kind in dir(HL7Fields) if kind.isupper()))
 
 
 def _split(text: str, separator: str) -> list[str]:
@@ -106,16 +111,7 @@ def _typed_field(segment: str, number: int, value: str, seps: tuple[str, ...], t
     """Append the field's typed lines to `typed`; return the field without the values taken."""
     key = (segment, number)
     _, component, repetition, _, sub = seps
-    if not value or not (
-        key in HL7Fields.NAMES
-        or key in HL7Fields.DATES
-        or key in HL7Fields.ADDRESSES
-        or key in HL7Fields.PHONES
-        or key in HL7Fields.SSNS
-        or key in HL7Fields.IDS
-        or key in HL7Fields.MEMBER_IDS
-        or key in HL7Fields.LICENSES
-    ):
+    if not value or key not in _READ:
         return value
     kept_reps = []
     for rep in _split(value, repetition):
