@@ -128,7 +128,12 @@ _NAME_LABELS = (
 _NAME_TOKEN = re.compile(r"[^\W\d_][^\W\d_'’.-]*(?:['’.-][^\W\d_]*)*\.?")
 
 
+_NAME_LABEL_BEFORE = re.compile(rf"(?i:\b(?:{_NAME_LABELS}))[ \t]*$")
+
+
 def _labelled_name(text: str, m: re.Match[str]) -> float | None:
+    if not _NAME_LABEL_BEFORE.search(text, max(0, m.start() - 30), m.start()):
+        return None
     words = m.group("v").replace(",", " ").split()
     if not 1 <= len(words) <= 6 or len(words) == 1 and len(words[0].rstrip(".")) < 2:
         return None  # an initial alone ("Given name: R") names nobody
@@ -142,13 +147,13 @@ def _labelled_name(text: str, m: re.Match[str]) -> float | None:
 
 NAME_LABELLED = Detector(
     "patient_name",
-    rf"\b(?:{_NAME_LABELS})[ \t]*name[ \t]*:",
-    re.compile(
-        rf"(?i:\b(?:{_NAME_LABELS})[ \t]*name)[ \t]*:[ \t]*(?P<v>[^\W\d_][^\n\d:;@()<>]{{0,80}}?)[ \t]*(?=\n|$)"
-    ),
+    # PATIENT_NAME's prefilter, which every such line meets ("name: C"): compiled once, its
+    # hits shared, so this detector costs the prose scan nothing but its few windows.
+    PATIENT_NAME.prefilter,
+    # "name:" first (re skips to each n/N at once); the label before it is the validator's check.
+    re.compile(r"(?=[nN])(?i:name)[ \t]*:[ \t]*(?P<v>[^\W\d_][^\n\d:;@()<>]{0,80}?)[ \t]*(?=\n|$)"),
     _labelled_name,
-    before=30,
+    before=40,
     after=90,
-    caseless=True,
     group="v",
 )
