@@ -34,7 +34,10 @@ _CX_TYPES = {
 
 class HL7Fields:
     """One segment's fields: (segment, field number) → how to read it. Field numbers as in
-    the standard (PID-5 is the patient's name); MSH is not read by field."""
+    the standard (PID-5 is the patient's name); MSH is not read by field. Not read by field,
+    by choice: IN1-2 (the health plan's ID, shared by everyone in the plan, like a group
+    number), IN1-8 (group number), PD1-4 and PV1-7/8 (clinicians, XCN: their NPIs are read as
+    words, with the "NPI" the component carries), PID-18 (the visit's account number)."""
 
     NAMES = {
         ("PID", 5): NAME,
