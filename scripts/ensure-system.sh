@@ -5,7 +5,8 @@
 #   test: the same, plus chromium (portal page, add-ins), xvfb (tray screenshots), nodejs
 #         (Outlook add-in tests), swaks (SMTP submission tests), wixl and msitools (the
 #         Windows MSI), dpkg-deb, systemd-analyze, shellcheck and desktop-file-validate (the
-#         .deb), postgresql (the portal store's tests), nginx (the portal behind a TLS proxy); both: the system libraries Qt needs for the tray app
+#         .deb), postgresql (the portal store's tests), nginx (the portal behind a TLS proxy); both: the system libraries Qt needs for the tray app,
+#         tesseract-ocr with English and Spanish (OCR of scanned attachments)
 set -euo pipefail
 what=${1:-demo}
 
@@ -20,6 +21,12 @@ fi
 if have_cmd python3 && ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then need+=(python3-venv); fi
 if ! have_cmd gpg || ! have_cmd gpgconf; then need+=(gnupg); fi
 if ! have_cmd gpg-agent; then need+=(gpg-agent); fi
+# OCR of scanned attachments (agent/policy/ocr.py), both lists: without it a scanned page is
+# only an "uninspectable" finding. Spanish too: clinics get Spanish documents (2 MB).
+tessdata=$(compgen -G '/usr/share/tesseract-ocr/*/tessdata' | head -n1 || true)
+if ! have_cmd tesseract; then need+=(tesseract-ocr); fi
+if [ ! -f "$tessdata/eng.traineddata" ]; then need+=(tesseract-ocr-eng); fi
+if [ ! -f "$tessdata/spa.traineddata" ]; then need+=(tesseract-ocr-spa); fi
 if [ "$what" = test ] && ! have_cmd chromium && ! have_cmd chromium-browser; then need+=(chromium); fi
 if [ "$what" = test ] && ! have_cmd Xvfb; then need+=(xvfb); fi
 # The add-ins: node runs the Outlook handler's tests; swaks is a second SMTP client for the
@@ -54,7 +61,7 @@ for pair in libEGL.so.1:libegl1 libGL.so.1:libgl1 libxkbcommon.so.0:libxkbcommon
 done
 
 if [ ${#need[@]} -eq 0 ]; then
-  echo "system packages: all present (python3 $(python3 -c 'import platform; print(platform.python_version())'), gnupg, Qt libraries$([ "$what" = test ] && echo ', chromium, xvfb, nodejs, swaks, certutil, wixl, msitools, dpkg-deb, systemd-analyze, shellcheck, desktop-file-validate, postgresql, nginx'))"
+  echo "system packages: all present (python3 $(python3 -c 'import platform; print(platform.python_version())'), gnupg, tesseract-ocr, Qt libraries$([ "$what" = test ] && echo ', chromium, xvfb, nodejs, swaks, certutil, wixl, msitools, dpkg-deb, systemd-analyze, shellcheck, desktop-file-validate, postgresql, nginx'))"
   exit 0
 fi
 

@@ -6,6 +6,9 @@ spreadsheet renamed .txt still as a spreadsheet. Each format uses its well-kept 
 pypdf (PDF), python-docx (DOCX), openpyxl (XLSX), json and defusedxml (FHIR; defusedxml
 refuses entity bombs and external entities), zipfile (ZIP). HL7 v2 and FHIR are read by their
 fields (fields.py, hl7v2.py, fhir.py), so a birth date in PID-7 is read as a birth date.
+Scanned pages — PDF pages without a text layer, PNG, JPEG and TIFF attachments — are OCR'd
+(ocr.py) within one time budget per message, shared by its attachments and archive members;
+an image keeps the kind "binary" for the rules' attachment_types, as before OCR.
 
 The parsers of complex formats run in a separate process (sandbox.py) with a time and a
 memory limit: a PDF that loops or explodes costs that process, not the agent. What cannot
@@ -25,6 +28,7 @@ from agent.model import Finding
 from agent.policy import fhir, hl7v2, tables
 from agent.policy.charsets import UTF32_BOMS, as_ascii_compatible, decode_text
 from agent.policy.normalize import html_to_text
+from agent.policy.ocr import OcrBudget, image_format
 
 MAX_TEXT_CHARS = 60_000_000  # per part; above the largest message the agent accepts
 MAX_ARCHIVE_DEPTH = 3  # a ZIP in a ZIP in a ZIP is read; one more level is a finding
@@ -148,7 +152,7 @@ def _zip_kind(names: set[str]) -> str:
     return "zip"
 
 
-def _zip(data: bytes, location: str, depth: int, budget: list[int]) -> list[Extracted]:
+def _zip(data: bytes, location: str, depth: int, budget: list[int], ocr: OcrBudget) -> list[Extracted]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
@@ -194,7 +198,7 @@ def _zip(data: bytes, location: str, depth: int, budget: list[int]) -> list[Extr
             out.append(Extracted(inner, "", [finding("oversized_archive", inner, why)]))
             continue
         budget[0] -= len(content)
-        out.extend(extract(content, member.filename, "", inner, depth + 1, budget))
+        out.extend(extract(content, member.filename, "", inner, depth + 1, budget, ocr=ocr))
     return out
 
 
@@ -207,12 +211,15 @@ def extract(
     depth: int = 0,
     budget: list[int] | None = None,
     charset: str | None = None,
+    ocr: OcrBudget | None = None,
 ) -> list[Extracted]:
-    """Everything readable in one attachment (ZIPs give one item per member)."""
+    """Everything readable in one attachment (ZIPs give one item per member). `ocr` is the
+    message's OCR budget (inspect.py passes one per message; a fresh one when not given)."""
     budget = budget if budget is not None else [MAX_ARCHIVE_BYTES]
+    ocr = ocr if ocr is not None else OcrBudget()
     data, charset = as_ascii_compatible(data, charset)
     kind = sniff(data, content_type, filename)
-    items = _extract(kind, data, filename, content_type, location, depth, budget, charset)
+    items = _extract(kind, data, filename, content_type, location, depth, budget, charset, ocr)
     for item in items:
         item.kind = item.kind or kind
     return items
@@ -227,13 +234,14 @@ def _extract(
     depth: int,
     budget: list[int],
     charset: str | None,
+    ocr: OcrBudget,
 ) -> list[Extracted]:
     if kind == "zip":
-        return _zip(data, location, depth, budget)
-    if kind == "pdf":
+        return _zip(data, location, depth, budget, ocr)
+    if kind == "pdf" or (kind == "binary" and image_format(data)):
         from agent.policy import sandbox
 
-        return [sandbox.extract_rich("pdf", data, location)]
+        return [sandbox.extract_rich("pdf" if kind == "pdf" else "image", data, location, ocr)]
     if kind == "hl7":
         return [_hl7(data, location, charset)]
     if kind == "json":

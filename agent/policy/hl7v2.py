@@ -121,8 +121,13 @@ def _typed_field(segment: str, number: int, value: str, seps: tuple[str, ...], t
         parts = [_split(c, sub)[0].strip() for c in _split(rep, component)]
         comps = _split(rep, component)
         taken = _read(key, parts, typed)
-        for index in taken:
-            comps[index] = ""
+        if taken and key not in HL7Fields.ADDRESSES:
+            # What else the repetition holds describes the value (type and use codes, an
+            # assigning authority: "MR", "SSA", "PRN^PH"), and read as words it was misread
+            # ("MR SSA" is a title and a surname): a typed repetition leaves nothing behind.
+            comps = [""]
+        for index in taken if key in HL7Fields.ADDRESSES else ():
+            comps[index] = ""  # the city, state and ZIP stay as words
         kept_reps.append(component.join(comps))
     return repetition.join(kept_reps)
 
@@ -135,11 +140,11 @@ def _read(key: tuple[str, int], parts: list[str], typed: list[str]) -> list[int]
 
     if key in HL7Fields.NAMES:
         label = HL7Fields.NAMES[key]
-        given = " ".join(p for p in (part(1), part(2)) if p)
+        given = " ".join(p for p in (part(1), part(2), part(3)) if p)  # given, middle, suffix
         if not part(0):
             return []
         typed.append(line(label, f"{part(0)}, {given}" if given else part(0)))
-        return [i for i in (0, 1, 2) if i < len(parts)]
+        return [0]
     if key in HL7Fields.DATES:
         if re.fullmatch(r"\d{8}(?:\d{2,6})?(?:\.\d{1,4})?(?:[+-]\d{4})?", part(0)):
             typed.append(line(DOB, part(0)))

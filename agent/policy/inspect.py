@@ -23,6 +23,7 @@ from agent import transfer_encoding
 from agent.model import Finding
 from agent.policy.extract import Extracted, decode_text, extract, sniff, structure_beyond_limits, uninspectable
 from agent.policy.normalize import html_to_text
+from agent.policy.ocr import OcrBudget
 from agent.policy.scanner import scan
 from agent.policy.tables import label_text_tables
 
@@ -100,8 +101,9 @@ def leaves(message: Message) -> tuple[list[Message], list[Extracted]]:
     return [part for part, _depth in parts], problems
 
 
-def extract_part(part: Message, index: int) -> list[Extracted]:
-    """Everything readable in one leaf part (the index-th), or findings saying why not."""
+def extract_part(part: Message, index: int, ocr: OcrBudget | None = None) -> list[Extracted]:
+    """Everything readable in one leaf part (the index-th), or findings saying why not; OCR
+    of scanned pages spends from `ocr`, the message's budget."""
     where, is_body = location(part, index)
     decoded = transfer_encoding.decode(part)
     # An unknown or malformed transfer encoding: the recipient's program may decode what we
@@ -121,7 +123,8 @@ def extract_part(part: Message, index: int) -> list[Extracted]:
         else:
             text = label_text_tables(text)
         return [*flagged, Extracted(where, text)]
-    return [*flagged, *extract(payload, part.get_filename() or "", part.get_content_type(), where, charset=charset)]
+    filename = part.get_filename() or ""
+    return [*flagged, *extract(payload, filename, part.get_content_type(), where, charset=charset, ocr=ocr)]
 
 
 def extract_all(message: Message) -> list[Extracted]:
@@ -129,8 +132,9 @@ def extract_all(message: Message) -> list[Extracted]:
     items = [Extracted("subject", str(message.get("Subject", "")))]
     parts, problems = leaves(message)
     items.extend(problems)
+    ocr = OcrBudget()  # one OCR time budget for all the message's scanned pages
     for index, part in enumerate(parts, 1):
-        items.extend(extract_part(part, index))
+        items.extend(extract_part(part, index, ocr))
     return items
 
 

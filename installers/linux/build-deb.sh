@@ -18,6 +18,8 @@
 #   /etc/postseal/policy.json.example      the generated example only: the agent reads /etc/postseal/policy.json
 #   /usr/share/doc/postseal/deploy.md
 # Everything under /etc is a conffile. Depends: gnupg (the agent does not start without it).
+# Recommends: libnss3-tools (the CA trust), tesseract-ocr with English and Spanish (OCR of
+# scanned attachments; without it a scanned page stays an "uninspectable" finding).
 set -euo pipefail
 umask 022
 
@@ -94,7 +96,7 @@ Architecture: $arch
 Maintainer: Postseal <postseal@example.org>
 Installed-Size: $installed_kb
 Depends: gnupg (>= 2.2)${glibc:+, libc6 (>= $glibc)}, libgl1, libegl1, libxcb1, libwayland-client0, libwayland-cursor0, libwayland-egl1
-Recommends: libnss3-tools
+Recommends: libnss3-tools, tesseract-ocr, tesseract-ocr-eng, tesseract-ocr-spa
 Section: mail
 Priority: optional
 Description: secure-email companion: every outgoing message protected by default

@@ -133,7 +133,7 @@ def test_control_names_the_version_architecture_and_gnupg(deb, control):
     assert field(deb, "Architecture") == ARCH
     depends = [d.strip() for d in field(deb, "Depends").split(",")]
     assert "gnupg (>= 2.2)" in depends
-    assert field(deb, "Recommends") == "libnss3-tools"
+    assert field(deb, "Recommends") == "libnss3-tools, tesseract-ocr, tesseract-ocr-eng, tesseract-ocr-spa"
     assert sorted((control / "conffiles").read_text().split()) == CONFFILES
     for script in ("postinst", "prerm", "postrm"):
         assert os.access(control / script, os.X_OK)

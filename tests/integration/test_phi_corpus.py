@@ -33,10 +33,13 @@ def test_the_corpora_written_by_other_hands_keep_the_floor_too(corpus):
     report = evaluate.score(evaluate.load_corpus(corpus), evaluate.ours())
     for kind in (*STRUCTURED, "us_address", "patient_name"):
         score = report.scores[kind]
-        # Names only where a cue says who the patient is (no NLP model): a lower recall floor.
-        floor = 0.85 if kind == "patient_name" else 0.95
+        # These corpora label a name only after a cue that says "patient" (their READMEs); the
+        # name detectors now also find relatives, "Ms. Doe", a patient's greeting and sign-off,
+        # which they count as extra. So names keep a recall floor, and a precision floor that
+        # those correct finds cannot break (the broader labelling is in phi-corpus-e).
+        recall, precision = (0.9, 0.8) if kind == "patient_name" else (0.95, 0.95)
         if score.expected >= 20:  # fewer, and one miss is a tenth
-            assert score.precision >= 0.95 and score.recall >= floor, (kind, score, report.misses[:10])
+            assert score.precision >= precision and score.recall >= recall, (kind, score, report.misses[:10])
     total = evaluate.Score()
     for kind in STRUCTURED:
         total.expected += report.scores[kind].expected

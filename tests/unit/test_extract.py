@@ -200,7 +200,8 @@ def test_an_archive_nested_too_deep_is_not_read_and_says_so():
     "data, kind, why",
     [
         (pdf_with("x")[:200], "application/pdf", "PDF "),
-        (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 20, "image/png", "binary content"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 20, "image/png", "PNG could not be read by OCR: the image cannot"),
+        (b"GIF89a" + bytes(range(256)) * 20, "image/gif", "binary content"),
         (b"PK\x03\x04" + b"\x00" * 100, "application/zip", "ZIP cannot be read"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 500, "application/msword", "legacy Office"),
     ],

@@ -31,7 +31,7 @@ ADT_A04 = "\r".join(
 ADT_FIELDS = {
     ("mrn", "000123456"),
     ("us_ssn", "512-44-8721"),
-    ("patient_name", "O'BRIEN-SMITH, MARY ANN Q"),
+    ("patient_name", "O'BRIEN-SMITH, MARY ANN Q JR"),
     ("dob", "19610314"),
     ("us_address", "1080 Old Mill Blvd"),
     ("phone", "(217)448-6581"),

@@ -26,6 +26,8 @@ The detectors live by family, one module each:
 - cued_names     a patient's name after a cue ("Patient:", "Re:", "my son", " - "), a name label's value
 - dated_names    a name next to a birth date (and that date)
 - subject_names  a name in a subject line
+- prose_names    names with no cue: in prose, after a title or a family word, last name first
+                 in lists, a first name greeting or signing a patient's mail
 
 What other modules use is this package's surface: `DETECTORS` (in priority order), `TYPES`,
 `Detector`, `Validator`, `context` and `luhn_ok`.
@@ -41,6 +43,15 @@ from agent.policy.detectors.dated_names import DOB_AFTER_NAME, NAME_BEFORE_DATE,
 from agent.policy.detectors.dates import DOB
 from agent.policy.detectors.financial import ABA, CREDIT_CARD
 from agent.policy.detectors.identifiers import DEA, MBI, NPI, SSN_FORMATTED, SSN_LABELLED
+from agent.policy.detectors.prose_names import (
+    COLUMN_NAME,
+    FAMILY_NAME,
+    GREETED_NAME,
+    LISTED_NAME,
+    PROSE_NAME,
+    SIGNED_NAME,
+    TITLED_NAME,
+)
 from agent.policy.detectors.records import DRIVERS_LICENSE, MEMBER_ID, MRN
 from agent.policy.detectors.subject_names import SUBJECT_NAME
 
@@ -78,5 +89,12 @@ DETECTORS: tuple[Detector, ...] = (
     NAME_BEFORE_DATE,
     DOB_AFTER_NAME,
     SUBJECT_NAME,
+    COLUMN_NAME,
+    TITLED_NAME,
+    FAMILY_NAME,
+    LISTED_NAME,
+    PROSE_NAME,
+    GREETED_NAME,
+    SIGNED_NAME,
 )
 TYPES: tuple[str, ...] = tuple(dict.fromkeys(d.type for d in DETECTORS))
