@@ -51,11 +51,12 @@ from agent.policy.detectors.prose_names import (
     PROSE_NAME,
     SIGNED_NAME,
     TITLED_NAME,
+    later_mentions,
 )
 from agent.policy.detectors.records import DRIVERS_LICENSE, MEMBER_ID, MRN
 from agent.policy.detectors.subject_names import SUBJECT_NAME
 
-__all__ = ["DETECTORS", "TYPES", "Detector", "Validator", "context", "luhn_ok"]
+__all__ = ["AFTERWARDS", "DETECTORS", "TYPES", "Detector", "Validator", "context", "luhn_ok"]
 
 # Priority when two findings of different types overlap: the more specific one stays.
 DETECTORS: tuple[Detector, ...] = (
@@ -98,3 +99,5 @@ DETECTORS: tuple[Detector, ...] = (
     SIGNED_NAME,
 )
 TYPES: tuple[str, ...] = tuple(dict.fromkeys(d.type for d in DETECTORS))
+# Run on a text's findings once every detector has: what only the whole text can tell.
+AFTERWARDS = (later_mentions,)

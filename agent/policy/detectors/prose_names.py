@@ -57,7 +57,7 @@ ORG_WORDS = frozenset(
     "practice physicians specialists orthopaedics neurology urology obgyn gynecology pulmonology nephrology "
     "gastroenterology endocrinology ophthalmology optometry podiatry chiropractic hospice home homes nursing "
     "senior living village villa estates apartments manor gardens garden farm farms grain county's blue cross shield "
-    "calle paseo camino avenida hoja carretera".split()
+    "calle paseo camino avenida hoja carretera law firm room conference suite floor wing unit".split()
 )
 _NOT_PERSON_AFTER = re.compile(r"[ \t]*(?:'s[ \t]+)?(?P<w>[A-Za-z]+)\b")
 _STREET_ABBREVIATIONS = frozenset("st rd dr ln ct blvd ave pkwy hwy".split())
@@ -85,7 +85,15 @@ _JOB_LINE = re.compile(
     r"physician|provider|team|services|center|support|intake|registrar|clerk|officer|associate|lead|md|rn|ma|"
     r"np|ext\.?|phone|tel|fax|direct)\b|\(\d{3}\)|\d{3}[-.]\d{3}[-.]\d{4}"
 )
-_PARTICLES = r"(?:(?:de|del|de\s+la|de\s+los|de\s+las|la|van|von|der|den|da|di|du|dos|das|le|y|bin|ibn|al|el)[ \t]+)"
+_PARTICLES = r"(?:(?:de|del|de[ ]+la|de[ ]+los|de[ ]+las|la|van|von|der|den|da|di|du|dos|das|le|y|bin|ibn|al|el)[ ]+)"
+# Words of headers and forms, never a name: "Last Name", "Patient First", "Nombre".
+_FORM_WORDS = frozenset(
+    "first last middle full given family maiden preferred legal nombre apellido apellidos "
+    "mon tue tues wed thu thurs fri sat sun monday tuesday wednesday thursday friday saturday sunday "
+    "jan feb mar apr jun jul aug sep sept oct nov dec january february march july september october november "
+    "december lun mar mié mie jue vie sáb sab dom lunes martes miércoles miercoles jueves viernes sábado domingo "
+    "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre".split()
+)
 _WORDS = re.compile(r"[^\W\d_][^\W\d_'’-]*(?:['’-][^\W\d_]+)*\.?")
 _PARTICLE_WORDS = frozenset("de del la los las van von der den da di du dos das le y bin ibn al el".split())
 
@@ -115,7 +123,7 @@ def _known_given(word: str) -> bool:
 
 def _not_a_name_word(word: str) -> bool:
     bare = _bare(word)
-    return bare in NOT_NAMES or bare in SUBJECT_WORDS or len(bare) < 2
+    return bare in NOT_NAMES or bare in SUBJECT_WORDS or bare in _FORM_WORDS or len(bare) < 2
 
 
 def _staff(text: str, start: int, end: int) -> bool:
@@ -198,7 +206,7 @@ def _prose_name(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
     if not any(b in given_names or b in known_surnames for b in bare):
         return None
     for i, b in enumerate(bare):
-        if (b not in given_names and b.split("-", 1)[0] not in given_names) or b in NOT_NAMES:
+        if (b not in given_names and b.split("-", 1)[0] not in given_names) or b in NOT_NAMES or b in _FORM_WORDS:
             continue
         if not words[i].group(0)[:1].isupper():
             continue
@@ -206,12 +214,7 @@ def _prose_name(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
         for k in range(i + 1, len(words)):
             if bare[k] in _PARTICLE_WORDS:
                 continue
-            if (
-                not words[k].group(0)[:1].isupper()
-                or bare[k] in NOT_NAMES
-                or bare[k] in SUBJECT_WORDS
-                or len(bare[k]) < 2
-            ):
+            if not words[k].group(0)[:1].isupper() or _not_a_name_word(words[k].group(0)):
                 break
             last = k
         if last == i:
@@ -261,7 +264,8 @@ PROSE_NAME = Detector(
     # letter outside ASCII in the prefilter's view ("Héctor").
     r"\b[A-Z][a-z?]+[ ]+(?:[A-Z]\.?[ ]+)?(?:(?:de|del|la|los|van|von|der|da|di|du|dos|le|y)[ ]+){0,2}[A-Z?][a-z?]",
     re.compile(
-        rf"(?<![\w'’.-])(?P<v>{CAPITALISED}(?:[ \t]+[A-Z]\.?)?(?:[ \t]+{_PARTICLES}{{0,2}}{CAPITALISED}){{1,3}})"
+        # spaces only: a tab is a table's next cell
+        rf"(?<![\w'’.-])(?P<v>{CAPITALISED}(?:[ ]+[A-Z]\.?)?(?:[ ]+{_PARTICLES}{{0,2}}{CAPITALISED}){{1,3}})"
     ),
     _prose_name,
     before=60,
@@ -499,3 +503,59 @@ COLUMN_NAME = Detector(
     after=60,
     group="v",
 )
+
+
+# --- later mentions of a name found once --------------------------------------------------------
+_CREDENTIALS = _CLINICIAN_AFTER.pattern.removeprefix(",?[ \\t]*")
+_STAFF_NAMES = re.compile(
+    rf"(?:\b(?i:dr|dra|doctor|doctora|nurse|enfermer[oa]|practicante|np|pa)\.?[ \t]+(?P<a>{CAPITALISED}(?:[ ]+{CAPITALISED})?)"
+    rf"|(?P<b>{CAPITALISED}(?:[ ]+{CAPITALISED}){{0,2}}),?[ \t]+{_CREDENTIALS})"
+)
+
+
+def _staff_words(text: str) -> set[str]:
+    """The words of the names this text gives a clinician's title or credentials: "Yesenia
+    Holguín, MA", "Dr. Marsh", "la enfermera practicante Keisha Broussard"."""
+    words = set()
+    for m in _STAFF_NAMES.finditer(text):
+        words.update(w.rstrip(".") for w in (m.group("a") or m.group("b")).split())
+    return words
+
+
+def later_mentions(text: str, found: dict[tuple[str, int, int], float]) -> None:
+    """Once a text names a patient in full, its given name or surname alone elsewhere in that
+    text is the same person, as a reader takes it: "Folasade Paz … Folasade's A1c", "Latoya
+    Villalobos … Ms. Villalobos's daughter … Latoya". And a name the text gives a clinician's
+    title or credentials anywhere ("Yesenia Holguín, MA") is staff everywhere in it: "Muchas
+    gracias Yesenia" is no patient. Runs on `found` after the detectors."""
+    names = [(start, end) for (kind, start, end), sure in found.items() if kind == "patient_name"]
+    if not names:
+        return
+    staff = _staff_words(text)
+    if staff:
+        for start, end in names:
+            parts = [w.group(0).rstrip(".").removesuffix("'s") for w in _WORDS.finditer(text, start, end)]
+            if parts and all(p in staff for p in parts):
+                del found[("patient_name", start, end)]
+    spans = [(start, end) for (kind, start, end), sure in found.items() if kind == "patient_name" and sure >= 0.6]
+    words = set()
+    for start, end in spans:
+        for w in _WORDS.finditer(text, start, end):
+            value = w.group(0).rstrip(".").removesuffix("'s").removesuffix("’s")
+            bare = _bare(value)
+            if len(bare) > 2 and value[:1].isupper() and not _not_a_name_word(value) and bare not in EVERYDAY_GIVEN:
+                words.add(value)
+    words -= staff
+    if not words:
+        return
+    taken = sorted(spans)
+    pattern = re.compile(
+        r"(?<![\w'’-])(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")(?![\w-])"
+    )
+    for m in pattern.finditer(text):
+        start, end = m.span()
+        if any(s <= start < e or s < end <= e for s, e in taken):
+            continue
+        if _staff(text, start, end) or _place(text, end):
+            continue
+        found.setdefault(("patient_name", start, end), 0.6)
