@@ -464,15 +464,71 @@ def _signed_name(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
 SIGNED_NAME = Detector(
     "patient_name",
     r"\b(?i:thanks|thank\s+you|thank\s+you\s+so\s+much|best|regards|best\s+regards|sincerely|cheers|gracias|"
-    r"saludos|atentamente|respectfully|warmly|take\s+care)[ ]*[,!.]?[ ]*\n[ ]*[A-Z?]",
+    r"saludos|atentamente|respectfully|warmly|take\s+care)(?:[ ]+[A-Z?][a-z?]+)?[ ]*[,!.]?[ ]*\n[ >]*[A-Z?]",
     re.compile(
         r"(?i:thanks|thank[ \t]+you(?:[ \t]+so[ \t]+much)?|best|regards|best[ \t]+regards|sincerely|cheers|"
-        r"gracias|saludos|atentamente|respectfully|warmly|take[ \t]+care)[ \t]*[,!.]?[ \t]*\n[ \t>]*"
-        rf"(?P<v>{CAPITALISED}(?:[ \t]+{CAPITALISED}){{0,2}})[ \t]*(?=\n|$)"
+        rf"gracias|saludos|atentamente|respectfully|warmly|take[ \t]+care)(?:[ \t]+{CAPITALISED})?[ \t]*[,!.]?[ \t]*"
+        rf"\n[ \t>]*(?P<v>{CAPITALISED}(?:[ \t]+{CAPITALISED}){{0,2}})[ \t]*(?=\n|$)"
     ),
     _signed_name,
-    before=40,
+    before=55,
     after=50,
+    group="v",
+)
+
+# A name alone on its line closing a reply, before the quoted mail: "…vacunas.\n\nLatoya\n\nEl
+# jue, 3 dic 2026 … escribió:", "…\n\nBrittany\n\nOn Mon, Nov 16 … wrote:".
+_QUOTE_STARTS = re.compile(
+    r"\n*[ \t]*(?:on[ \t]|el[ \t]|le[ \t]|am[ \t]|-{3,}|_{5,}|from:|de:|sent from|enviado desde|>)", re.IGNORECASE
+)
+
+
+def _closing_name(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
+    start, end = m.start("v"), m.end("v")
+    words = m.group("v").split()
+    if not _known_given(words[0]) or _bare(words[0]) in EVERYDAY_GIVEN or _not_a_name_word(words[0]):
+        return None
+    rest = text[end:].lstrip(" \t")
+    if rest and not _QUOTE_STARTS.match(rest):
+        return None  # the text goes on: a heading, not a signature
+    if _staff(text, start, end) or not _with_patient(text):
+        return None
+    return 0.6, start, end
+
+
+CLOSING_NAME = Detector(
+    "patient_name",
+    r"[.!?)]\n\n[ >]*[A-Z?][a-z?]+(?:[ ][A-Z?][a-z?]+)?[ ]*\n",
+    re.compile(rf"[.!?)]\n\n[ \t>]*(?P<v>{CAPITALISED}(?:[ ]+{CAPITALISED})?)[ \t]*(?=\n)"),
+    _closing_name,
+    before=40,
+    after=5,
+    group="v",
+)
+
+
+# --- a name ending a subject line -----------------------------------------------------------------
+def _subject_end_name(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
+    """ "Fwd: bill for Amadou", "Reconsideration request - claim 2026 - Al-Masri", "PA request:
+    semaglutide for Dmitri Zamora": only in a text that is one short line (a subject)."""
+    if "\n" in text or len(text) > 200:
+        return None
+    words = m.group("v").split()
+    if any(_not_a_name_word(w) or _bare(w) in ORG_WORDS for w in words):
+        return None
+    known = _known_given(words[0]) or _known_surname(words[-1])
+    if not known or (len(words) == 1 and _bare(words[0]) in EVERYDAY_GIVEN and not _known_surname(words[0])):
+        return None
+    return 0.6, m.start("v"), _word_end(list(_WORDS.finditer(text, m.start("v"), m.end("v")))[-1])
+
+
+SUBJECT_END_NAME = Detector(
+    "patient_name",
+    r"(?:[ ]-[ ]+|\b(?i:for|para|de)[ ]+)[A-Z?][A-Za-z?'-]+(?:[ ][A-Z?][A-Za-z?'-]+)?[ ]*$",
+    re.compile(rf"(?:[ ]-[ ]+|\b(?i:for|para|de)[ ]+)(?P<v>{CAPITALISED}(?:[ ]+{CAPITALISED})?)[ \t]*$"),
+    _subject_end_name,
+    before=60,
+    after=5,
     group="v",
 )
 
