@@ -76,15 +76,18 @@ _STAFF_CUE = re.compile(
     r"representative|agent|manager|surgeon|therapist|counselor|paralegal[ \t]+to)[ \t]*:?|(?:for|cc)[ \t]*:)[ \t]*$"
 )
 _EXTENSION_AFTER = re.compile(r"[ \t,]*(?:ext|x)\.?[ \t]*\d")
-# The line after a name that makes it a signature block of staff.
-_JOB_LINE = re.compile(
+# A job title: after a name's comma ("Pat Lamb, Practice Manager") or on the line after it (a
+# signature block of staff).
+_JOB = (
     r"(?i)\b(?:adjuster|paralegal|attorney|counsel|law|claims|acquisition|recruiter|management|education|"
-    r"compliance|facilities|engineer|consultant|executive|sales|account|helpdesk|desk|scheduler|coordinator|manager|nurse|specialist|scheduler|scheduling|billing|department|dept|office|clinic|"
-    r"director|assistant|representative|rep|technician|tech|supervisor|analyst|administrator|admin|medical|"
-    r"health|hospital|practice|front\s+desk|reception|navigator|liaison|counselor|therapist|pharmacist|"
-    r"physician|provider|team|services|center|support|intake|registrar|clerk|officer|associate|lead|md|rn|ma|"
-    r"np|ext\.?|phone|tel|fax|direct)\b|\(\d{3}\)|\d{3}[-.]\d{3}[-.]\d{4}"
+    r"compliance|facilities|engineer|consultant|executive|sales|account|helpdesk|desk|scheduler|coordinator|"
+    r"manager|nurse|specialist|scheduling|billing|department|dept|office|clinic|director|assistant|"
+    r"representative|rep|technician|tech|supervisor|analyst|administrator|admin|medical|health|hospital|"
+    r"practice|front\s+desk|reception|navigator|liaison|counselor|therapist|pharmacist|physician|provider|team|"
+    r"services|center|support|intake|registrar|clerk|officer|associate|lead|md|rn|ma|np)\b"
 )
+_JOB_AFTER_COMMA = re.compile(_JOB)
+_JOB_LINE = re.compile(_JOB + r"|(?i:\b(?:ext\.?|phone|tel|fax|direct)\b)|\(\d{3}\)|\d{3}[-.]\d{3}[-.]\d{4}")
 _PARTICLES = r"(?:(?:de|del|de[ ]+la|de[ ]+los|de[ ]+las|la|van|von|der|den|da|di|du|dos|das|le|y|bin|ibn|al|el)[ ]+)"
 # Words of headers and forms, never a name: "Last Name", "Patient First", "Nombre".
 _FORM_WORDS = frozenset(
@@ -140,7 +143,7 @@ def _staff(text: str, start: int, end: int) -> bool:
         return True
     line_end = text.find("\n", end)
     rest_of_line = text[end : line_end if line_end >= 0 else len(text)]
-    if rest_of_line.startswith(",") and _JOB_LINE.search(rest_of_line[:60]):
+    if rest_of_line.startswith(",") and _JOB_AFTER_COMMA.search(rest_of_line[:60]):
         return True
     if rest_of_line.strip(" \t,") or text[line_start:start].strip(" \t>"):
         return False  # the name does not stand alone on its line: no signature block
@@ -284,9 +287,10 @@ def _listed_name(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
     last, given = m.group("last"), m.group("given")
     if _not_a_name_word(last) or _not_a_name_word(given) or not _known_given(given):
         return None
-    if not (_known_surname(last) or (last.isupper() and given.isupper())):
-        return None
     start, end = m.start("v"), m.end("v")
+    row = not text[text.rfind("\n", 0, start) + 1 : start].strip(" \t>*-•0123456789.)")  # a list's row
+    if not (_known_surname(last) or (last.isupper() and given.isupper()) or row):
+        return None
     if _staff(text, start, end) or _place(text, end) or {_bare(last), _bare(given)} & ORG_WORDS:
         return None
     if STATE.fullmatch(given) or STATE.fullmatch(last):
@@ -517,7 +521,8 @@ def _subject_end_name(text: str, m: re.Match[str]) -> tuple[float, int, int] | N
     if any(_not_a_name_word(w) or _bare(w) in ORG_WORDS for w in words):
         return None
     known = _known_given(words[0]) or _known_surname(words[-1])
-    if not known or (len(words) == 1 and _bare(words[0]) in EVERYDAY_GIVEN and not _known_surname(words[0])):
+    after_for = m.group(0).lstrip(" -").casefold().startswith(("for", "para"))  # "Fwd: bill for Amadou"
+    if not (known or after_for) or (_bare(words[0]) in EVERYDAY_GIVEN and not _known_surname(words[-1])):
         return None
     return 0.6, m.start("v"), _word_end(list(_WORDS.finditer(text, m.start("v"), m.end("v")))[-1])
 
@@ -557,7 +562,9 @@ def _column_name(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
     if len(words) == 1:
         if not _CELL_END.match(text, end):
             return None  # "First: call the pharmacy"
-        if not (_known_given(words[0].group(0)) or _known_surname(words[0].group(0))):
+        header = text[max(0, m.start() - 1) : m.start("v")].casefold()
+        strong = "name" in header or "nombre" in header or "apellido" in header  # "First Name:", not "First:"
+        if not (strong or _known_given(words[0].group(0)) or _known_surname(words[0].group(0))):
             return None
     elif _organisation(words) or _staff(text, start, end):
         return None
