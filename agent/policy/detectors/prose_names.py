@@ -91,7 +91,8 @@ _JOB_LINE = re.compile(_JOB + r"|(?i:\b(?:ext\.?|phone|tel|fax|direct)\b)|\(\d{3
 _PARTICLES = r"(?:(?:de|del|de[ ]+la|de[ ]+los|de[ ]+las|la|van|von|der|den|da|di|du|dos|das|le|y|bin|ibn|al|el)[ ]+)"
 # Words of headers and forms, never a name: "Last Name", "Patient First", "Nombre".
 _FORM_WORDS = frozenset(
-    "first last middle full given family maiden preferred legal nombre apellido apellidos "
+    "first last middle full given family maiden preferred legal nombre apellido apellidos baby yo separately "
+    "hi hello dear thanks hola gracias yes no ok okay "
     "mon tue tues wed thu thurs fri sat sun monday tuesday wednesday thursday friday saturday sunday "
     "jan feb mar apr jun jul aug sep sept oct nov dec january february march july september october november "
     "december lun mar mié mie jue vie sáb sab dom lunes martes miércoles miercoles jueves viernes sábado domingo "
@@ -185,7 +186,7 @@ def _place(text: str, end: int) -> bool:
 
 # Given names that are also the names of towns: before "Park" or "Hill" they make a place.
 PLACE_GIVEN = frozenset(
-    "lincoln jackson madison austin denver dallas houston washington jefferson franklin clinton orlando chester "
+    "las los lincoln jackson madison austin denver dallas houston washington jefferson franklin clinton orlando chester "
     "florence savannah phoenix jordan sydney paris brooklyn cleveland grove forest glen kent warren marion "
     "salem troy camden dayton eugene sherman lafayette hamilton monroe carroll tyler".split()
 )
@@ -285,8 +286,8 @@ def _listed_name(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
     """ "Esposito, Giovanni, DOB …", "Park, Hye-jin (3/19/1969)", "WASHINGTON, IMANI": a known
     surname or capitals, then a known given name."""
     last, given = m.group("last"), m.group("given")
-    if _not_a_name_word(last) or _not_a_name_word(given) or not _known_given(given):
-        return None
+    if _not_a_name_word(last) or _not_a_name_word(given) or not _known_given(given) or last.endswith("ly"):
+        return None  # "Separately, Emeka Park" is a sentence
     start, end = m.start("v"), m.end("v")
     row = not text[text.rfind("\n", 0, start) + 1 : start].strip(" \t>*-•0123456789.)")  # a list's row
     if not (_known_surname(last) or (last.isupper() and given.isupper()) or row):
@@ -612,7 +613,10 @@ def _as_staff(text: str, start: int, end: int) -> bool:
     if _CLINICIAN_BEFORE.search(text, max(0, start - 14), start) or _CLINICIAN_AFTER.match(text, end):
         return True
     following = _NEXT_WORD.match(text, end)
-    return following is not None and _CLINICIAN_AFTER.match(text, following.end()) is not None
+    if following is not None and _CLINICIAN_AFTER.match(text, following.end()):
+        return True
+    # a signature block: "Trina\n> Trina Castañeda\n> Billing Office"
+    return _staff(text, start, following.end() if following else end)
 
 
 def later_mentions(text: str, found: dict[tuple[str, int, int], float]) -> None:
