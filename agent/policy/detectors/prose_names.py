@@ -615,8 +615,12 @@ def _as_staff(text: str, start: int, end: int) -> bool:
     following = _NEXT_WORD.match(text, end)
     if following is not None and _CLINICIAN_AFTER.match(text, following.end()):
         return True
-    # a signature block: "Trina\n> Trina Castañeda\n> Billing Office"
-    return _staff(text, start, following.end() if following else end)
+    # a signature block: "Trina\n> Trina Castañeda\n> Billing Office" — only a name alone on its line can be one
+    stop = following.end() if following else end
+    line_end = text.find("\n", stop)
+    if text[stop : line_end if line_end >= 0 else len(text)].strip():
+        return False
+    return _staff(text, start, stop)
 
 
 def later_mentions(text: str, found: dict[tuple[str, int, int], float]) -> None:
