@@ -44,12 +44,14 @@ from agent.policy.detectors.dates import DOB
 from agent.policy.detectors.financial import ABA, CREDIT_CARD
 from agent.policy.detectors.identifiers import DEA, MBI, NPI, SSN_FORMATTED, SSN_LABELLED
 from agent.policy.detectors.prose_names import (
+    CLOSING_NAME,
     COLUMN_NAME,
     FAMILY_NAME,
     GREETED_NAME,
     LISTED_NAME,
     PROSE_NAME,
     SIGNED_NAME,
+    SUBJECT_END_NAME,
     TITLED_NAME,
     later_mentions,
 )
@@ -97,6 +99,8 @@ DETECTORS: tuple[Detector, ...] = (
     PROSE_NAME,
     GREETED_NAME,
     SIGNED_NAME,
+    CLOSING_NAME,
+    SUBJECT_END_NAME,
 )
 TYPES: tuple[str, ...] = tuple(dict.fromkeys(d.type for d in DETECTORS))
 # Run on a text's findings once every detector has: what only the whole text can tell.
