@@ -23,7 +23,7 @@ The detectors live by family, one module each:
 - codes          ICD-10, CPT, NDC: only in clinical context or labelled
 - contact        phone, email, street line, PO box
 - name_words     what a name looks like, the given names we know (no detector)
-- cued_names     a patient's name after a cue ("Patient:", "Re:", "my son", " - ")
+- cued_names     a patient's name after a cue ("Patient:", "Re:", "my son", " - "), a name label's value
 - dated_names    a name next to a birth date (and that date)
 - subject_names  a name in a subject line
 - prose_names    names with no cue: in prose, after a title or a family word, last name first
@@ -37,8 +37,8 @@ from __future__ import annotations
 
 from agent.policy.detectors.base import Detector, Validator, context, luhn_ok
 from agent.policy.detectors.codes import CPT, CPT_DESCRIBED, CPT_IN_PROSE, ICD10, ICD10_LISTED, NDC
-from agent.policy.detectors.contact import EMAIL, PHONE, PHONE_LABELLED, PO_BOX, US_ADDRESS
-from agent.policy.detectors.cued_names import PATIENT_AFTER_DASH, PATIENT_NAME
+from agent.policy.detectors.contact import EMAIL, PHONE, PHONE_LABELLED, PO_BOX, STREET_LABELLED, US_ADDRESS
+from agent.policy.detectors.cued_names import NAME_LABELLED, PATIENT_AFTER_DASH, PATIENT_NAME
 from agent.policy.detectors.dated_names import DOB_AFTER_NAME, NAME_BEFORE_DATE, PATIENT_BEFORE_BIRTH
 from agent.policy.detectors.dates import DOB
 from agent.policy.detectors.financial import ABA, CREDIT_CARD
@@ -83,8 +83,10 @@ DETECTORS: tuple[Detector, ...] = (
     PHONE_LABELLED,
     EMAIL,
     US_ADDRESS,
+    STREET_LABELLED,
     PO_BOX,
     PATIENT_NAME,
+    NAME_LABELLED,
     PATIENT_AFTER_DASH,
     PATIENT_BEFORE_BIRTH,
     NAME_BEFORE_DATE,

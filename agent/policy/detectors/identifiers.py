@@ -73,9 +73,14 @@ SSN_LABELLED = Detector(  # nine bare digits are an SSN only when labelled as on
 _NPI_WORDS = re.compile(r"(?i)\b(?:npi|national\s+provider|provider\s+(?:id|number|#))")
 
 
+# "Phone: 2175550187": ten digits right after a phone label are a phone number, whatever
+# their check digit says (one in ten passes it by chance).
+_PHONE_LABEL = re.compile(r"(?i)\b(?:phone|tel|telephone|cell|mobile|fax)\b[ \t]*(?:number|no\.?|#)?[ \t]*[:#]?[ \t]*$")
+
+
 def _npi(text: str, m: re.Match[str]) -> float | None:
     # CMS: a Luhn check digit over the 9 digits prefixed with the card issuer id 80840.
-    if not luhn_ok("80840" + m.group(0)):
+    if not luhn_ok("80840" + m.group(0)) or _PHONE_LABEL.search(text, max(0, m.start() - 25), m.start()):
         return None
     return 0.97 if context(text, m.start(), m.end(), _NPI_WORDS, 40, 10) else 0.7
 
