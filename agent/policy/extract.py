@@ -3,11 +3,12 @@
 The format is decided by the bytes (magic numbers, ZIP member names), not by the declared
 Content-Type or file name: a PDF labelled text/plain is still read as a PDF, and a
 spreadsheet renamed .txt still as a spreadsheet. Each format uses its well-kept library:
-pypdf (PDF), python-docx (DOCX), openpyxl (XLSX), python-hl7 (HL7 v2), json and defusedxml
-(FHIR; defusedxml refuses entity bombs and external entities), zipfile (ZIP). Scanned pages
-— PDF pages without a text layer, PNG, JPEG and TIFF attachments — are OCR'd (ocr.py)
-within one time budget per message, shared by its attachments and archive members; an
-image keeps the kind "binary" for the rules' attachment_types, as before OCR.
+pypdf (PDF), python-docx (DOCX), openpyxl (XLSX), json and defusedxml (FHIR; defusedxml
+refuses entity bombs and external entities), zipfile (ZIP). HL7 v2 and FHIR are read by their
+fields (fields.py, hl7v2.py, fhir.py), so a birth date in PID-7 is read as a birth date.
+Scanned pages — PDF pages without a text layer, PNG, JPEG and TIFF attachments — are OCR'd
+(ocr.py) within one time budget per message, shared by its attachments and archive members;
+an image keeps the kind "binary" for the rules' attachment_types, as before OCR.
 
 The parsers of complex formats run in a separate process (sandbox.py) with a time and a
 memory limit: a PDF that loops or explodes costs that process, not the agent. What cannot
@@ -20,12 +21,11 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import zipfile
 from dataclasses import dataclass, field
 
 from agent.model import Finding
-from agent.policy import tables
+from agent.policy import fhir, hl7v2, tables
 from agent.policy.charsets import UTF32_BOMS, as_ascii_compatible, decode_text
 from agent.policy.normalize import html_to_text
 from agent.policy.ocr import OcrBudget, image_format
@@ -97,53 +97,21 @@ def _looks_like_text(data: bytes) -> bool:
     return True
 
 
-# --- simple formats, read here -----------------------------------------------------------------
+# --- simple formats, read here (HL7 v2 and FHIR by field: hl7v2.py, fhir.py) ---------------------
 def _hl7(data: bytes, location: str, charset: str | None) -> Extracted:
-    import hl7
-
     text = decode_text(data, charset).replace("\r\n", "\r").replace("\n", "\r")
+    readable, has_pid, unread = hl7v2.hl7_text(text)
     findings = []
-    try:
-        message = hl7.parse(text)
-        segments = [str(s[0]) for s in message]
-    except Exception:  # noqa: BLE001 - python-hl7 raises bare Exceptions on bad input
-        segments = [line.split("|", 1)[0] for line in text.split("\r") if line]
-    if "PID" in segments:
-        findings.append(finding("hl7_patient_data", location, "HL7 v2 message with a PID (patient) segment"))
-    # Field separators become spaces so identifiers inside fields are read as words.
-    readable = re.sub(r"[|^~\\&]", " ", text.replace("\r", "\n"))
+    if has_pid:
+        detail = "HL7 v2 message with a PID (patient) segment"
+        findings.append(finding("hl7_patient_data", location, f"{detail}; {unread}" if unread else detail))
     return Extracted(location, readable, findings)
 
 
-_FHIR_PATIENT_TYPES = {"Patient", "RelatedPerson", "Person"}
-
-
-def _fhir_patient_in_json(node: object, depth: int = 0) -> bool:
-    if depth > 64:
-        return False
-    if isinstance(node, dict):
-        if node.get("resourceType") in _FHIR_PATIENT_TYPES:
-            return True
-        return any(_fhir_patient_in_json(v, depth + 1) for v in node.values())
-    if isinstance(node, list):
-        return any(_fhir_patient_in_json(v, depth + 1) for v in node)
-    return False
-
-
-def _json_strings(node: object, out: list[str], depth: int = 0) -> None:
-    if depth > 64:
-        return
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-                out.append(f"{key}: {value}")  # keep the key: it is the label detectors need
-            else:
-                _json_strings(value, out, depth + 1)
-    elif isinstance(node, list):
-        for value in node:
-            _json_strings(value, out, depth + 1)
-    elif isinstance(node, (str, int, float)):
-        out.append(str(node))
+def _fhir(location: str, rendered: tuple[str, bool]) -> Extracted:
+    text, patient = rendered
+    findings = [finding("fhir_patient_data", location, "FHIR resource describing a patient")] if patient else []
+    return Extracted(location, text, findings)
 
 
 def _json(data: bytes, location: str, charset: str | None) -> Extracted:
@@ -151,13 +119,8 @@ def _json(data: bytes, location: str, charset: str | None) -> Extracted:
     try:
         document = json.loads(text)
     except (ValueError, RecursionError):
-        return Extracted(location, text)  # not JSON after all: read it as text
-    findings = []
-    if _fhir_patient_in_json(document):
-        findings.append(finding("fhir_patient_data", location, "FHIR resource describing a patient"))
-    strings: list[str] = []
-    _json_strings(document, strings)
-    return Extracted(location, "\n".join(strings), findings)
+        return Extracted(location, text)  # not JSON after all (or nested past Python's limit): read it as text
+    return _fhir(location, fhir.fhir_text(document))
 
 
 def _xml(data: bytes, location: str, charset: str | None) -> Extracted:
@@ -177,21 +140,7 @@ def _xml(data: bytes, location: str, charset: str | None) -> Extracted:
             continue
     if root is None:
         return Extracted(location, decode_text(data, charset))  # not well-formed: read the bytes as text
-    findings = []
-    parts: list[str] = []
-    patient = False
-    for element in root.iter():
-        tag = element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
-        if tag in _FHIR_PATIENT_TYPES and isinstance(element.tag, str) and "hl7.org/fhir" in element.tag:
-            patient = True
-        # FHIR XML keeps values in value="…" attributes; other XML in text.
-        for name, value in element.attrib.items():
-            parts.append(f"{tag} {name.rsplit('}', 1)[-1]}: {value}")
-        if element.text and element.text.strip():
-            parts.append(f"{tag}: {element.text.strip()}")
-    if patient:
-        findings.append(finding("fhir_patient_data", location, "FHIR resource describing a patient"))
-    return Extracted(location, "\n".join(parts), findings)
+    return _fhir(location, fhir.xml_text(root))
 
 
 # --- archives -----------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ import threading
 import unicodedata
 
 from agent.model import Finding
-from agent.policy.detectors import DETECTORS, Detector
+from agent.policy.detectors import AFTERWARDS, DETECTORS, Detector
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +172,7 @@ class Scanner:
         self.detectors = detectors
         self.engine = _engine(detectors, prefer_hyperscan)
         self.priority = {d.type: i for i, d in reversed(list(enumerate(detectors)))}
+        self.afterwards = AFTERWARDS if detectors is DETECTORS else ()  # a subset is tested as it is
 
     @property
     def engine_name(self) -> str:
@@ -197,6 +198,8 @@ class Scanner:
                 lo, hi = start, stop
             if hi >= 0:
                 self._search(detector, text, lo, hi, found)
+        for step in self.afterwards:
+            step(text, found)
         return self._resolve(found, location)
 
     @staticmethod

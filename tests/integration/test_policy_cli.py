@@ -102,3 +102,15 @@ def test_policy_test_prints_precision_and_recall_per_detector(home, tmp_path):
     assert report["decisions"] == {"hold": 1, "send": 1}
     bad = run_cli("policy", "test", "default", str(tmp_path / "nowhere"), home=home)
     assert bad.returncode == 2 and b"no labels.json" in bad.stderr
+
+
+def test_policy_check_names_each_hl7_field_by_its_type_and_never_its_value(home, tmp_path):
+    from tests.unit.test_fields import ADT_A04
+
+    path = eml(tmp_path, "adt", "Registration attached.", (ADT_A04.encode(), "application/hl7-v2", "adt.hl7"))
+    result = run_cli("policy", "check", path, home=home)
+    assert result.returncode == 3 and not result.stderr  # 3: the rules hold it (an SSN outside)
+    text = result.stdout.decode()
+    for kind in ("hl7_patient_data", "patient_name", "dob", "us_ssn", "mrn", "member_id", "drivers_license"):
+        assert f"finding {kind} in attachment:adt.hl7" in text, kind
+    assert b"19610314" not in result.stdout and b"512-44-8721" not in result.stdout

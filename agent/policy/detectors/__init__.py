@@ -24,7 +24,7 @@ The detectors live by family, one module each:
 - codes          ICD-10, CPT, NDC: only in clinical context or labelled
 - contact        phone, email, street line, PO box
 - name_words     what a name looks like, the given names we know (no detector)
-- cued_names     a patient's name after a cue ("Patient:", "Re:", "my son", " - ")
+- cued_names     a patient's name after a cue ("Patient:", "Re:", "my son", " - "), a name label's value
 - dated_names    a name next to a birth date (and that date)
 - subject_names  a name in a subject line
 - prose_names    names with no cue: in prose, after a title or a family word, last name first
@@ -47,25 +47,36 @@ from agent.policy.detectors.codes import (
     NDC,
     NDC_BARE,
 )
-from agent.policy.detectors.contact import EMAIL, PHONE, PHONE_LABELLED, PO_BOX, US_ADDRESS, US_ADDRESS_SPANISH
-from agent.policy.detectors.cued_names import PATIENT_AFTER_DASH, PATIENT_NAME
+from agent.policy.detectors.contact import (
+    EMAIL,
+    PHONE,
+    PHONE_LABELLED,
+    PO_BOX,
+    STREET_LABELLED,
+    US_ADDRESS,
+    US_ADDRESS_SPANISH,
+)
+from agent.policy.detectors.cued_names import NAME_LABELLED, PATIENT_AFTER_DASH, PATIENT_NAME
 from agent.policy.detectors.dated_names import DOB_AFTER_NAME, NAME_BEFORE_DATE, PATIENT_BEFORE_BIRTH
 from agent.policy.detectors.dates import DOB, DOB_SECOND
 from agent.policy.detectors.financial import ABA, CREDIT_CARD
 from agent.policy.detectors.identifiers import DEA, MBI, NPI, SSN_FORMATTED, SSN_LABELLED
 from agent.policy.detectors.prose_names import (
+    CLOSING_NAME,
     COLUMN_NAME,
     FAMILY_NAME,
     GREETED_NAME,
     LISTED_NAME,
     PROSE_NAME,
     SIGNED_NAME,
+    SUBJECT_END_NAME,
     TITLED_NAME,
+    later_mentions,
 )
 from agent.policy.detectors.records import DRIVERS_LICENSE, MEMBER_ID, MEMBER_ID_PAYER, MRN, MRN_BEFORE_BIRTH
 from agent.policy.detectors.subject_names import SUBJECT_NAME
 
-__all__ = ["DETECTORS", "TYPES", "Detector", "Validator", "context", "luhn_ok"]
+__all__ = ["AFTERWARDS", "DETECTORS", "TYPES", "Detector", "Validator", "context", "luhn_ok"]
 
 # Priority when two findings of different types overlap: the more specific one stays.
 DETECTORS: tuple[Detector, ...] = (
@@ -96,8 +107,10 @@ DETECTORS: tuple[Detector, ...] = (
     EMAIL,
     US_ADDRESS,
     US_ADDRESS_SPANISH,
+    STREET_LABELLED,
     PO_BOX,
     PATIENT_NAME,
+    NAME_LABELLED,
     PATIENT_AFTER_DASH,
     PATIENT_BEFORE_BIRTH,
     NAME_BEFORE_DATE,
@@ -110,5 +123,9 @@ DETECTORS: tuple[Detector, ...] = (
     PROSE_NAME,
     GREETED_NAME,
     SIGNED_NAME,
+    CLOSING_NAME,
+    SUBJECT_END_NAME,
 )
 TYPES: tuple[str, ...] = tuple(dict.fromkeys(d.type for d in DETECTORS))
+# Run on a text's findings once every detector has: what only the whole text can tell.
+AFTERWARDS = (later_mentions,)

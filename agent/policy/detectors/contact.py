@@ -106,3 +106,17 @@ US_ADDRESS_SPANISH = Detector(
     before=12,
     after=80,
 )
+# A street line after its label, whole: "Street address: 1080 Old Mill Blvd" (PID-11 and FHIR
+# address.line as fields.py renders them), also when it has no street suffix ("4 Broadway").
+STREET_LABELLED = Detector(
+    "us_address",
+    r"\bstreet[ \t]+address[ \t]*:",
+    re.compile(
+        r"(?i:\bstreet[ \t]+address)[ \t]*:[ \t]*(?P<v>(?:\d|(?i:p\.?[ \t]?o\.?[ \t]*box))[^\n:,;@]{1,80}?)[ \t]*(?=\n|,|$)"
+    ),
+    lambda text, m: 0.9 if re.search(r"[A-Za-z]{2}", m.group("v")) else None,
+    before=20,
+    after=90,
+    caseless=True,
+    group="v",
+)

@@ -5,7 +5,17 @@ from __future__ import annotations
 import re
 
 from agent.policy.detectors.base import Detector
-from agent.policy.detectors.name_words import NAME, SUBJECT_WORDS, TITLE, is_name, known_given_name, name_words, span
+from agent.policy.detectors.name_words import (
+    NAME,
+    NOT_NAMES,
+    PARTICLES,
+    SUBJECT_WORDS,
+    TITLE,
+    is_name,
+    known_given_name,
+    name_words,
+    span,
+)
 
 # Cues, and how sure each makes us. Strong: the text says this is the patient (or the client,
 # the student, the resident); the name is taken as written. Weak: "Name:", "Member:", "my son",
@@ -103,5 +113,47 @@ PATIENT_AFTER_DASH = Detector(
     _after_dash,
     before=25,
     after=70,
+    group="v",
+)
+
+
+# --- A name that is the whole value of a name label --------------------------------------------
+# "Patient name: O'BRIEN-SMITH, MARY ANN Q", "Family name: Castillo", "Guarantor name: DOE, JOHN":
+# how fields.py renders HL7 and FHIR names, and how forms write them. The label says it is a
+# name, so one word is enough; every word must still look like a name's.
+_NAME_LABELS = (
+    r"patient|family|given|first|last|middle|sur|maiden|mother'?s[ \t]+maiden|next[ \t]+of[ \t]+kin"
+    r"|guarantor|spouse|insured|alias"
+)
+_NAME_TOKEN = re.compile(r"[^\W\d_][^\W\d_'’.-]*(?:['’.-][^\W\d_]*)*\.?")
+
+
+_NAME_LABEL_BEFORE = re.compile(rf"(?i:\b(?:{_NAME_LABELS}))[ \t]*$")
+
+
+def _labelled_name(text: str, m: re.Match[str]) -> float | None:
+    if not _NAME_LABEL_BEFORE.search(text, max(0, m.start() - 30), m.start()):
+        return None
+    words = m.group("v").replace(",", " ").split()
+    if not 1 <= len(words) <= 6 or len(words) == 1 and len(words[0].rstrip(".")) < 2:
+        return None  # an initial alone ("Given name: R") names nobody
+    for word in words:
+        if not _NAME_TOKEN.fullmatch(word) or word.rstrip(".").lower() in NOT_NAMES:
+            return None
+        if not word[0].isupper() and word.rstrip(".") not in PARTICLES:
+            return None
+    return 0.9
+
+
+NAME_LABELLED = Detector(
+    "patient_name",
+    # PATIENT_NAME's prefilter, which every such line meets ("name: C"): compiled once, its
+    # hits shared, so this detector costs the prose scan nothing but its few windows.
+    PATIENT_NAME.prefilter,
+    # "name:" first (re skips to each n/N at once); the label before it is the validator's check.
+    re.compile(r"(?=[nN])(?i:name)[ \t]*:[ \t]*(?P<v>[^\W\d_][^\n\d:;@()<>]{0,80}?)[ \t]*(?=\n|$)"),
+    _labelled_name,
+    before=40,
+    after=90,
     group="v",
 )

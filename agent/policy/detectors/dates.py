@@ -35,7 +35,9 @@ _DATE = (
     r"(?P<v>(?P<m1>\d{1,2})[/.-](?P<d1>\d{1,2})[/.-](?P<y1>\d{4}|\d{2})"
     r"|(?P<y2>\d{4})(?P<s2>[-/.])(?P<m2>\d{1,2})(?P=s2)(?P<d2>\d{1,2})"
     r"|(?P<mn>[A-Za-z]{3,10})\.?\s+(?P<d3>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y3>\d{4})"
-    r"|(?P<d4>\d{1,2})(?:\s+de\s+|\s+|-)(?P<mn4>[A-Za-z]{3,10})\.?,?(?:\s+de(?:l)?\s+|\s+|-)(?P<y4>\d{4}))(?![\d/])"
+    r"|(?P<d4>\d{1,2})(?:\s+de\s+|\s+|-)(?P<mn4>[A-Za-z]{3,10})\.?,?(?:\s+de(?:l)?\s+|\s+|-)(?P<y4>\d{4})"
+    # HL7's YYYYMMDD[HHMM[SS]] (PID-7 read by fields.py), only ever after a birth-date label
+    r"|(?P<y5>(?:18|19|20)\d{2})(?P<m5>[01]\d)(?P<d5>[0-3]\d)(?:[0-2]\d[0-5]\d(?:[0-5]\d)?)?)(?![\d/])"
 )
 
 
@@ -50,6 +52,8 @@ def _dob(text: str, m: re.Match[str]) -> float | None:
             born = date(year, month, day)
         elif g["y2"]:
             born = date(int(g["y2"]), int(g["m2"]), int(g["d2"]))
+        elif g["y5"]:
+            born = date(int(g["y5"]), int(g["m5"]), int(g["d5"]))
         else:
             month = _MONTHS.get((g["mn"] or g["mn4"]).lower())
             if month is None:

@@ -91,8 +91,8 @@ _NAME_WORD = r"[^\W\d_][^\W\d_'’-]*(?:['’-][^\W\d_]+)?"
 WORD = re.compile(r"[^\W\d_][^\W\d_'’-]*(?:['’-][^\W\d_]+)?\.?")
 # Lower-case surname particles ("de la Cruz", "van der Berg"): part of a name when a
 # capitalised word follows; they do not make a name on their own.
-_PARTICLES = ("de", "del", "della", "la", "le", "van", "von", "der", "den", "da", "di", "du", "dos", "das", "st")
-_PARTICLE = rf"(?:(?:{'|'.join(_PARTICLES)})\.? +)"  # spaces only: a tab is a table's next cell
+PARTICLES = ("de", "del", "della", "la", "le", "van", "von", "der", "den", "da", "di", "du", "dos", "das", "st")
+_PARTICLE = rf"(?:(?:{'|'.join(PARTICLES)})\.? +)"  # spaces only: a tab is a table's next cell
 # Before a surname in any case: "VAN DYKE, IMANI", "Del Rosario, Thanh", "St. Germain, Yusuf"
 SURNAME_PREFIX = (
     r"(?:(?i:van|von|del|della|de|da|di|du|dos|das|la|le|der|den|st\.|ste\.|san|santa|ben|bin|al|el|abu) +)"
@@ -118,7 +118,7 @@ def name_words(text: str, m: re.Match[str]) -> list[re.Match[str]]:
     particles = 0
     for word in WORD.finditer(text, m.start("v"), m.end("v")):
         value = word.group(0)
-        if value.rstrip(".") in _PARTICLES:  # lower case only: "Van" is a capitalised name word
+        if value.rstrip(".") in PARTICLES:  # lower case only: "Van" is a capitalised name word
             particles += 1
             if particles > 2:
                 break

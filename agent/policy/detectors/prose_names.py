@@ -27,7 +27,7 @@ import re
 from functools import cache
 
 from agent.policy.detectors.base import Detector
-from agent.policy.detectors.name_words import CAPITALISED, NOT_NAMES, SUBJECT_WORDS, first_names
+from agent.policy.detectors.name_words import CAPITALISED, NAME_START, NOT_NAMES, SUBJECT_WORDS, first_names
 from agent.policy.detectors.states import STATE
 
 # --- what a name is not -----------------------------------------------------------------------
@@ -57,7 +57,7 @@ ORG_WORDS = frozenset(
     "practice physicians specialists orthopaedics neurology urology obgyn gynecology pulmonology nephrology "
     "gastroenterology endocrinology ophthalmology optometry podiatry chiropractic hospice home homes nursing "
     "senior living village villa estates apartments manor gardens garden farm farms grain county's blue cross shield "
-    "calle paseo camino avenida hoja carretera".split()
+    "calle paseo camino avenida hoja carretera law firm room conference suite floor wing unit".split()
 )
 _NOT_PERSON_AFTER = re.compile(r"[ \t]*(?:'s[ \t]+)?(?P<w>[A-Za-z]+)\b")
 _STREET_ABBREVIATIONS = frozenset("st rd dr ln ct blvd ave pkwy hwy".split())
@@ -76,16 +76,28 @@ _STAFF_CUE = re.compile(
     r"representative|agent|manager|surgeon|therapist|counselor|paralegal[ \t]+to)[ \t]*:?|(?:for|cc)[ \t]*:)[ \t]*$"
 )
 _EXTENSION_AFTER = re.compile(r"[ \t,]*(?:ext|x)\.?[ \t]*\d")
-# The line after a name that makes it a signature block of staff.
-_JOB_LINE = re.compile(
+# A job title: after a name's comma ("Pat Lamb, Practice Manager") or on the line after it (a
+# signature block of staff).
+_JOB = (
     r"(?i)\b(?:adjuster|paralegal|attorney|counsel|law|claims|acquisition|recruiter|management|education|"
-    r"compliance|facilities|engineer|consultant|executive|sales|account|helpdesk|desk|scheduler|coordinator|manager|nurse|specialist|scheduler|scheduling|billing|department|dept|office|clinic|"
-    r"director|assistant|representative|rep|technician|tech|supervisor|analyst|administrator|admin|medical|"
-    r"health|hospital|practice|front\s+desk|reception|navigator|liaison|counselor|therapist|pharmacist|"
-    r"physician|provider|team|services|center|support|intake|registrar|clerk|officer|associate|lead|md|rn|ma|"
-    r"np|ext\.?|phone|tel|fax|direct)\b|\(\d{3}\)|\d{3}[-.]\d{3}[-.]\d{4}"
+    r"compliance|facilities|engineer|consultant|executive|sales|account|helpdesk|desk|scheduler|coordinator|"
+    r"manager|nurse|specialist|scheduling|billing|department|dept|office|clinic|director|assistant|"
+    r"representative|rep|technician|tech|supervisor|analyst|administrator|admin|medical|health|hospital|"
+    r"practice|front\s+desk|reception|navigator|liaison|counselor|therapist|pharmacist|physician|provider|team|"
+    r"services|center|support|intake|registrar|clerk|officer|associate|lead|md|rn|ma|np)\b"
 )
-_PARTICLES = r"(?:(?:de|del|de\s+la|de\s+los|de\s+las|la|van|von|der|den|da|di|du|dos|das|le|y|bin|ibn|al|el)[ \t]+)"
+_JOB_AFTER_COMMA = re.compile(_JOB)
+_JOB_LINE = re.compile(_JOB + r"|(?i:\b(?:ext\.?|phone|tel|fax|direct)\b)|\(\d{3}\)|\d{3}[-.]\d{3}[-.]\d{4}")
+_PARTICLES = r"(?:(?:de|del|de[ ]+la|de[ ]+los|de[ ]+las|la|van|von|der|den|da|di|du|dos|das|le|y|bin|ibn|al|el)[ ]+)"
+# Words of headers and forms, never a name: "Last Name", "Patient First", "Nombre".
+_FORM_WORDS = frozenset(
+    "first last middle full given family maiden preferred legal nombre apellido apellidos baby yo separately "
+    "hi hello dear thanks hola gracias yes no ok okay "
+    "mon tue tues wed thu thurs fri sat sun monday tuesday wednesday thursday friday saturday sunday "
+    "jan feb mar apr jun jul aug sep sept oct nov dec january february march july september october november "
+    "december lun mar mié mie jue vie sáb sab dom lunes martes miércoles miercoles jueves viernes sábado domingo "
+    "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre".split()
+)
 _WORDS = re.compile(r"[^\W\d_][^\W\d_'’-]*(?:['’-][^\W\d_]+)*\.?")
 _PARTICLE_WORDS = frozenset("de del la los las van von der den da di du dos das le y bin ibn al el".split())
 
@@ -100,7 +112,10 @@ def surnames() -> frozenset[str]:
 
 
 def _bare(word: str) -> str:
-    return word.rstrip(".").removesuffix("'s").removesuffix("’s").casefold()
+    word = word.rstrip(".")
+    if word.endswith(("'s", "’s")):
+        word = word[:-2]
+    return word.casefold()
 
 
 def _known_surname(word: str) -> bool:
@@ -115,7 +130,7 @@ def _known_given(word: str) -> bool:
 
 def _not_a_name_word(word: str) -> bool:
     bare = _bare(word)
-    return bare in NOT_NAMES or bare in SUBJECT_WORDS or len(bare) < 2
+    return bare in NOT_NAMES or bare in SUBJECT_WORDS or bare in _FORM_WORDS or len(bare) < 2
 
 
 def _staff(text: str, start: int, end: int) -> bool:
@@ -129,7 +144,7 @@ def _staff(text: str, start: int, end: int) -> bool:
         return True
     line_end = text.find("\n", end)
     rest_of_line = text[end : line_end if line_end >= 0 else len(text)]
-    if rest_of_line.startswith(",") and _JOB_LINE.search(rest_of_line[:60]):
+    if rest_of_line.startswith(",") and _JOB_AFTER_COMMA.search(rest_of_line[:60]):
         return True
     if rest_of_line.strip(" \t,") or text[line_start:start].strip(" \t>"):
         return False  # the name does not stand alone on its line: no signature block
@@ -171,7 +186,7 @@ def _place(text: str, end: int) -> bool:
 
 # Given names that are also the names of towns: before "Park" or "Hill" they make a place.
 PLACE_GIVEN = frozenset(
-    "lincoln jackson madison austin denver dallas houston washington jefferson franklin clinton orlando chester "
+    "las los lincoln jackson madison austin denver dallas houston washington jefferson franklin clinton orlando chester "
     "florence savannah phoenix jordan sydney paris brooklyn cleveland grove forest glen kent warren marion "
     "salem troy camden dayton eugene sherman lafayette hamilton monroe carroll tyler".split()
 )
@@ -198,7 +213,7 @@ def _prose_name(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
     if not any(b in given_names or b in known_surnames for b in bare):
         return None
     for i, b in enumerate(bare):
-        if (b not in given_names and b.split("-", 1)[0] not in given_names) or b in NOT_NAMES:
+        if (b not in given_names and b.split("-", 1)[0] not in given_names) or b in NOT_NAMES or b in _FORM_WORDS:
             continue
         if not words[i].group(0)[:1].isupper():
             continue
@@ -206,12 +221,7 @@ def _prose_name(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
         for k in range(i + 1, len(words)):
             if bare[k] in _PARTICLE_WORDS:
                 continue
-            if (
-                not words[k].group(0)[:1].isupper()
-                or bare[k] in NOT_NAMES
-                or bare[k] in SUBJECT_WORDS
-                or len(bare[k]) < 2
-            ):
+            if not words[k].group(0)[:1].isupper() or _not_a_name_word(words[k].group(0)):
                 break
             last = k
         if last == i:
@@ -261,11 +271,12 @@ PROSE_NAME = Detector(
     # letter outside ASCII in the prefilter's view ("Héctor").
     r"\b[A-Z][a-z?]+[ ]+(?:[A-Z]\.?[ ]+)?(?:(?:de|del|la|los|van|von|der|da|di|du|dos|le|y)[ ]+){0,2}[A-Z?][a-z?]",
     re.compile(
-        rf"(?<![\w'’.-])(?P<v>{CAPITALISED}(?:[ \t]+[A-Z]\.?)?(?:[ \t]+{_PARTICLES}{{0,2}}{CAPITALISED}){{1,3}})"
+        # spaces only: a tab is a table's next cell
+        rf"{NAME_START}(?<![\w'’.-])(?P<v>{CAPITALISED}(?:[ ]+[A-Z]\.?)?(?:[ ]+{_PARTICLES}{{0,2}}{CAPITALISED}){{1,3}})"
     ),
     _prose_name,
-    before=60,
-    after=60,
+    before=45,  # the prefilter ends in the name's last word: its start is at most three words back
+    after=40,
     group="v",
 )
 
@@ -275,11 +286,12 @@ def _listed_name(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
     """ "Esposito, Giovanni, DOB …", "Park, Hye-jin (3/19/1969)", "WASHINGTON, IMANI": a known
     surname or capitals, then a known given name."""
     last, given = m.group("last"), m.group("given")
-    if _not_a_name_word(last) or _not_a_name_word(given) or not _known_given(given):
-        return None
-    if not (_known_surname(last) or (last.isupper() and given.isupper())):
-        return None
+    if _not_a_name_word(last) or _not_a_name_word(given) or not _known_given(given) or last.endswith("ly"):
+        return None  # "Separately, Emeka Park" is a sentence
     start, end = m.start("v"), m.end("v")
+    row = not text[text.rfind("\n", 0, start) + 1 : start].strip(" \t>*-•0123456789.)")  # a list's row
+    if not (_known_surname(last) or (last.isupper() and given.isupper()) or row):
+        return None
     if _staff(text, start, end) or _place(text, end) or {_bare(last), _bare(given)} & ORG_WORDS:
         return None
     if STATE.fullmatch(given) or STATE.fullmatch(last):
@@ -291,7 +303,7 @@ LISTED_NAME = Detector(
     "patient_name",
     r"\b[A-Z][A-Za-z?'-]+,[ ]*[A-Z][A-Za-z?]",
     re.compile(
-        rf"(?<![\w'’.-])(?P<v>(?:{_PARTICLES}{{0,2}})(?P<last>{CAPITALISED}),[ \t]*(?P<given>{CAPITALISED})"
+        rf"{NAME_START}(?<![\w'’.-])(?P<v>(?:{_PARTICLES}{{0,2}})(?P<last>{CAPITALISED}),[ \t]*(?P<given>{CAPITALISED})"
         rf"(?:[ ]+(?:[A-Z](?:\.|(?![\w'’]))|{CAPITALISED}(?=[ \t]*(?:$|\n|[,(;\t]|[ \t]-[ \t]))))?)"
     ),
     _listed_name,
@@ -364,7 +376,7 @@ def _family_name(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
 
 FAMILY_NAME = Detector(
     "patient_name",
-    rf"\b(?i:my|his|her|their|your|our|the\s+patient's|mi|su)[ ]+(?i:{_FAMILY})[ ]*,?[ ]+(?:is[ ]+)?[A-Z?]",
+    rf"\b(?i:{_FAMILY})[ ]*,?[ ]+(?:is[ ]+)?[A-Z?]",  # the family word first: rarer than "my" or "her"
     re.compile(
         rf"\b(?i:my|his|her|their|your|our|the[ \t]+patient's|mi|su)[ \t]+(?i:{_FAMILY}),?[ \t]+(?:is[ \t]+)?"
         rf"(?P<v>{CAPITALISED}(?:[ \t]+{_PARTICLES}{{0,2}}{CAPITALISED}){{0,2}})"
@@ -377,26 +389,42 @@ FAMILY_NAME = Detector(
 
 
 # --- a first name greeting a patient, or signing a patient's mail -------------------------------
-_WITH_PATIENT = re.compile(
-    r"(?i)\b(?:your|my|tu|su|mi)[ \t]+(?:appointment|appt|results?|lab|labs|prescription|medication|medications|"
-    r"refill|insurance|bill|balance|account|statement|visit|surgery|procedure|son|daughter|child|mother|"
-    r"father|wife|husband|doctor|test|tests|biopsy|mri|scan|referral|records|pharmacy|dose|copay|claim|"
-    r"pain|symptoms|condition|diagnosis|treatment|therapy|cita|receta|resultados|seguro|médico|medicamento)\b"
-)
-_COLLEAGUES = re.compile(r"(?i)\byour[ \t]+(?:patient|pt)\b|\bthe[ \t]+patient\b|\bpt\b")
 
 
 _last_asked: tuple[str, bool] = ("", False)
 
 
+_PATIENT_THINGS = frozenset(
+    "appointment appt result results lab labs prescription medication medications refill insurance bill balance "
+    "account statement visit surgery procedure son daughter child mother father wife husband doctor test tests "
+    "biopsy mri scan referral records pharmacy dose copay claim pain symptoms condition diagnosis treatment therapy "
+    "cita receta resultados seguro médico medicamento chequeo vacunas hijo hija mamá papá".split()
+)
+_POSSESSIVES = ("your ", "my ", "tu ", "su ", "mi ")
+_COLLEAGUE_WORDS = ("your patient", "your pt", "the patient", " pt ", " pt.", "pt:")
+
+
 def _with_patient(text: str) -> bool:
-    """Whether the mail speaks with a patient or a relative; asked once per text (the last
-    answer is kept: a text's names are validated one after another)."""
+    """Whether the mail speaks with a patient or a relative ("your results", "my prescription",
+    "su cita") and not about one between colleagues ("your patient", "pt"); asked once per text
+    (the last answer is kept: a text's names are validated one after another). Plain substring
+    searches: a case-blind regex over the text cost a tenth of the prose scan."""
     global _last_asked
     asked, answer = _last_asked
     if asked is text:
         return answer
-    answer = _WITH_PATIENT.search(text, 0, 4000) is not None and _COLLEAGUES.search(text, 0, 4000) is None
+    head = text[:4000].casefold()
+    answer = False
+    if not any(word in head for word in _COLLEAGUE_WORDS):
+        for possessive in _POSSESSIVES:
+            at = head.find(possessive)
+            while at >= 0 and not answer:
+                if at == 0 or not head[at - 1].isalpha():
+                    following = head[at + len(possessive) : at + len(possessive) + 16].split(" ", 1)[0]
+                    answer = following.strip(".,;:!?") in _PATIENT_THINGS
+                at = head.find(possessive, at + 1)
+            if answer:
+                break
     _last_asked = (text, answer)
     return answer
 
@@ -413,7 +441,9 @@ def _greeted_name(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
 
 GREETED_NAME = Detector(
     "patient_name",
-    r"\b(?i:hi|hello|dear|hey|good\s+morning|good\s+afternoon|hola|estimad[oa]|buenos\s+d[i?]as)[ ]+[A-Z?][a-z?]+[ ]*[,!:\n]",
+    # At a line's start: "hi" inside "this" and "which" would cost a Hyperscan pass of its own.
+    r"(?:^|\n)[ \t>]*(?i:hi|hello|dear|hey|good\s+morning|good\s+afternoon|hola|estimad[oa]|buenos\s+d[i?]as)"
+    r"[ ]+[A-Z?][a-z?]+[ ]*[,!:\n]",
     re.compile(
         r"(?m)^[ \t>]*(?i:hi|hello|dear|hey|good[ \t]+morning|good[ \t]+afternoon|hola|estimad[oa]|"
         rf"buenos[ \t]+d[ií]as)[ \t]+(?P<v>{CAPITALISED})[ \t]*[,!:]?[ \t]*$"
@@ -439,15 +469,72 @@ def _signed_name(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
 SIGNED_NAME = Detector(
     "patient_name",
     r"\b(?i:thanks|thank\s+you|thank\s+you\s+so\s+much|best|regards|best\s+regards|sincerely|cheers|gracias|"
-    r"saludos|atentamente|respectfully|warmly|take\s+care)[ ]*[,!.]?[ ]*\n[ ]*[A-Z?]",
+    r"saludos|atentamente|respectfully|warmly|take\s+care)(?:[ ]+[A-Z?][a-z?]+)?[ ]*[,!.]?[ ]*\n[ >]*[A-Z?]",
     re.compile(
         r"(?i:thanks|thank[ \t]+you(?:[ \t]+so[ \t]+much)?|best|regards|best[ \t]+regards|sincerely|cheers|"
-        r"gracias|saludos|atentamente|respectfully|warmly|take[ \t]+care)[ \t]*[,!.]?[ \t]*\n[ \t>]*"
-        rf"(?P<v>{CAPITALISED}(?:[ \t]+{CAPITALISED}){{0,2}})[ \t]*(?=\n|$)"
+        rf"gracias|saludos|atentamente|respectfully|warmly|take[ \t]+care)(?:[ \t]+{CAPITALISED})?[ \t]*[,!.]?[ \t]*"
+        rf"\n[ \t>]*(?P<v>{CAPITALISED}(?:[ \t]+{CAPITALISED}){{0,2}})[ \t]*(?=\n|$)"
     ),
     _signed_name,
-    before=40,
+    before=55,
     after=50,
+    group="v",
+)
+
+# A name alone on its line closing a reply, before the quoted mail: "…vacunas.\n\nLatoya\n\nEl
+# jue, 3 dic 2026 … escribió:", "…\n\nBrittany\n\nOn Mon, Nov 16 … wrote:".
+_QUOTE_STARTS = re.compile(
+    r"\n*[ \t]*(?:on[ \t]|el[ \t]|le[ \t]|am[ \t]|-{3,}|_{5,}|from:|de:|sent from|enviado desde|>)", re.IGNORECASE
+)
+
+
+def _closing_name(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
+    start, end = m.start("v"), m.end("v")
+    words = m.group("v").split()
+    if not _known_given(words[0]) or _bare(words[0]) in EVERYDAY_GIVEN or _not_a_name_word(words[0]):
+        return None
+    rest = text[end:].lstrip(" \t")
+    if rest and not _QUOTE_STARTS.match(rest):
+        return None  # the text goes on: a heading, not a signature
+    if _staff(text, start, end) or not _with_patient(text):
+        return None
+    return 0.6, start, end
+
+
+CLOSING_NAME = Detector(
+    "patient_name",
+    r"[.!?)]\n\n[ >]*[A-Z?][a-z?]+(?:[ ][A-Z?][a-z?]+)?[ ]*\n",
+    re.compile(rf"[.!?)]\n\n[ \t>]*(?P<v>{CAPITALISED}(?:[ ]+{CAPITALISED})?)[ \t]*(?=\n)"),
+    _closing_name,
+    before=40,
+    after=5,
+    group="v",
+)
+
+
+# --- a name ending a subject line -----------------------------------------------------------------
+def _subject_end_name(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
+    """ "Fwd: bill for Amadou", "Reconsideration request - claim 2026 - Al-Masri", "PA request:
+    semaglutide for Dmitri Zamora": only in a text that is one short line (a subject)."""
+    if "\n" in text or len(text) > 200:
+        return None
+    words = m.group("v").split()
+    if any(_not_a_name_word(w) or _bare(w) in ORG_WORDS for w in words):
+        return None
+    known = _known_given(words[0]) or _known_surname(words[-1])
+    after_for = m.group(0).lstrip(" -").casefold().startswith(("for", "para"))  # "Fwd: bill for Amadou"
+    if not (known or after_for) or (_bare(words[0]) in EVERYDAY_GIVEN and not _known_surname(words[-1])):
+        return None
+    return 0.6, m.start("v"), _word_end(list(_WORDS.finditer(text, m.start("v"), m.end("v")))[-1])
+
+
+SUBJECT_END_NAME = Detector(
+    "patient_name",
+    r"(?:[ ]-[ ]+|\b(?i:for|para|de)[ ]+)[A-Z?][A-Za-z?'-]+(?:[ ][A-Z?][A-Za-z?'-]+)?[ ]*$",
+    re.compile(rf"(?:[ ]-[ ]+|\b(?i:for|para|de)[ ]+)(?P<v>{CAPITALISED}(?:[ ]+{CAPITALISED})?)[ \t]*$"),
+    _subject_end_name,
+    before=60,
+    after=5,
     group="v",
 )
 
@@ -476,7 +563,9 @@ def _column_name(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
     if len(words) == 1:
         if not _CELL_END.match(text, end):
             return None  # "First: call the pharmacy"
-        if not (_known_given(words[0].group(0)) or _known_surname(words[0].group(0))):
+        header = text[max(0, m.start() - 1) : m.start("v")].casefold()
+        strong = "name" in header or "nombre" in header or "apellido" in header  # "First Name:", not "First:"
+        if not (strong or _known_given(words[0].group(0)) or _known_surname(words[0].group(0))):
             return None
     elif _organisation(words) or _staff(text, start, end):
         return None
@@ -499,3 +588,71 @@ COLUMN_NAME = Detector(
     after=60,
     group="v",
 )
+
+
+# --- later mentions of a name found once --------------------------------------------------------
+_NEXT_WORD = re.compile(rf"[ ]+{CAPITALISED}")
+
+
+def _occurrences(text: str, word: str) -> list[tuple[int, int]]:
+    """Where `word` stands as a word of its own (str.find: memory speed, not a regex pass)."""
+    found, at = [], text.find(word)
+    while at >= 0:
+        end = at + len(word)
+        before = text[at - 1] if at else " "
+        after = text[end] if end < len(text) else " "
+        if not (before.isalnum() or before in "'’-_") and not (after.isalnum() or after in "-_"):
+            found.append((at, end))
+        at = text.find(word, end)
+    return found
+
+
+def _as_staff(text: str, start: int, end: int) -> bool:
+    """A clinician's title before this word, or credentials after it or after the next word:
+    "Dr. Marsh", "Yesenia Holguín, MA", "enfermera practicante Keisha Broussard"."""
+    if _CLINICIAN_BEFORE.search(text, max(0, start - 14), start) or _CLINICIAN_AFTER.match(text, end):
+        return True
+    following = _NEXT_WORD.match(text, end)
+    if following is not None and _CLINICIAN_AFTER.match(text, following.end()):
+        return True
+    # a signature block: "Trina\n> Trina Castañeda\n> Billing Office" — only a name alone on its line can be one
+    stop = following.end() if following else end
+    line_end = text.find("\n", stop)
+    if text[stop : line_end if line_end >= 0 else len(text)].strip():
+        return False
+    return _staff(text, start, stop)
+
+
+def later_mentions(text: str, found: dict[tuple[str, int, int], float]) -> None:
+    """Once a text names a patient in full, its given name or surname alone elsewhere in that
+    text is the same person, as a reader takes it: "Folasade Paz … Folasade's A1c", "Latoya
+    Villalobos … Ms. Villalobos's daughter … Latoya". And a name the text gives a clinician's
+    title or credentials anywhere ("Yesenia Holguín, MA") is staff everywhere in it: "Muchas
+    gracias Yesenia" is no patient. Runs on `found` after the detectors."""
+    names = [(start, end) for (kind, start, end) in found if kind == "patient_name"]
+    if not names:
+        return
+    words: dict[str, list[tuple[int, int]]] = {}
+    for start, end in names:
+        for w in _WORDS.finditer(text, start, end):
+            value = w.group(0).rstrip(".").removesuffix("'s").removesuffix("’s")
+            if len(value) > 2 and value[:1].isupper() and not _not_a_name_word(value) and value not in words:
+                words[value] = _occurrences(text, value)
+    staff = {word for word, places in words.items() if any(_as_staff(text, s, e) for s, e in places)}
+    for start, end in names:
+        parts = [
+            w.group(0).rstrip(".").removesuffix("'s").removesuffix("’s") for w in _WORDS.finditer(text, start, end)
+        ]
+        if staff and parts and all(p in staff or len(p) < 3 for p in parts):
+            del found[("patient_name", start, end)]
+    taken = sorted((start, end) for (kind, start, end), sure in found.items() if kind == "patient_name" and sure >= 0.6)
+    if not taken:
+        return
+    for word, places in words.items():
+        if word in staff or _bare(word) in EVERYDAY_GIVEN:
+            continue
+        for start, end in places:
+            if any(s <= start < e or s < end <= e for s, e in taken):
+                continue
+            if not _staff(text, start, end) and not _place(text, end):
+                found.setdefault(("patient_name", start, end), 0.6)

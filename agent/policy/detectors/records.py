@@ -115,6 +115,7 @@ _STATE_AFTER = re.compile(
     rf"[ \t]{{0,3}}(?:\(|,[ \t]{{0,3}}(?i:(?:issued[ \t]+)?(?:state|in|by)[ \t]{{0,3}}:?[ \t]{{0,3}})?)"
     rf"(?:{STATE.pattern})"
 )
+_FULL_LABEL = re.compile(r"(?i:driver'?s[ \t]+licen[cs]e(?:[ \t]+(?:number|no\.?))?)[ \t]*:[ \t]*")
 DRIVERS_LICENSE = Detector(
     # "DL" only in capitals: "dl" is a unit (mg/dL) a thousand times more often than a licence.
     "drivers_license",
@@ -128,10 +129,15 @@ DRIVERS_LICENSE = Detector(
         r"(?:[A-Z]{2}[ \t]+(?:(?i:dl|d/l|dln)[ \t]*#?[ \t]*)?)?"
         r"(?P<v>(?=(?:[A-Z-]*\d){3})[A-Z0-9][A-Z0-9-]{3,18}[A-Z0-9]|[A-Z]?[ \t]?\d{3}(?:[ \t]\d{3}){2,3}|WDL[A-Z0-9]{9})(?![A-Za-z0-9-])"
     ),
-    # The state named before the number ("NY DL", "licence (NY)") or right after it ("(IL)", ", state CA").
+    # The state named before the number ("NY DL", "licence (NY)") or right after it ("(IL)", ", state CA"),
+    # or the label written out in full ("Driver's license: …", as fields.py renders PID-20).
     lambda text, m: (
         0.93
-        if (STATE.search(text, max(0, m.start() - 25), m.start("v")) or _STATE_AFTER.match(text, m.end("v")))
+        if (
+            STATE.search(text, max(0, m.start() - 25), m.start("v"))
+            or _STATE_AFTER.match(text, m.end("v"))
+            or _FULL_LABEL.fullmatch(text, m.start(), m.start("v"))
+        )
         else None
     ),
     before=30,

@@ -1327,9 +1327,11 @@ def hl7_message(
     results: list[tuple[str, str, str, str, str]] | None = None,
     control: str = "",
 ) -> str:
-    """One HL7 v2.5.1 message (segments separated by \\r). Labelled inside: SSN (PID-19),
-    phone (PID-13), street (PID-11), provider NPIs. PID-3 (MRN) and PID-7 (birth date) are
-    positional and carry no label in the text, so the attachment-level label covers them."""
+    """One HL7 v2.5.1 message (segments separated by \\r). Labelled inside, each by its field
+    (the agent reads HL7 by field): MRN (PID-3), patient name (PID-5, its components as words:
+    what the HL7 text shows with separators read as spaces), birth date (PID-7, YYYYMMDD),
+    street (PID-11), phone (PID-13), SSN (PID-19), provider NPIs. The clinician's name in PV1 /
+    OBR is not a patient's and is not labelled."""
     stamp = when.strftime("%Y%m%d%H%M")
     trigger = {"ORU": "ORU^R01^ORU_R01", "ADT": "ADT^A04^ADT_A01"}[kind]
     segments = [
@@ -1340,9 +1342,10 @@ def hl7_message(
         segments.append(f"EVN|A04|{stamp}")
     pid = [""] * 20
     pid[0], pid[1] = "PID", "1"
-    pid[3] = f"{p.mrn}^^^{doctor.clinic.short}^MR"
-    pid[5] = f"{p.last.upper()}^{p.first.upper()}^{p.middle}"
-    pid[7] = p.dob.strftime("%Y%m%d")
+    pid[3] = f"{L('mrn', p.mrn)}^^^{doctor.clinic.short}^MR"
+    name = (p.last.upper(), p.first.upper(), p.middle)
+    pid[5] = L("patient_name", " ".join(name), shown="^".join(name))
+    pid[7] = L("dob", p.dob.strftime("%Y%m%d"))
     pid[8] = p.sex
     street = L("us_address", p.home.street)
     pid[11] = f"{street}^^{p.home.city}^{p.home.state}^{p.home.zip}^USA^H"
@@ -1365,14 +1368,16 @@ def hl7_message(
 
 
 def fhir_patient(L: Labels, p: Person, clinic: Clinic, with_ssn: bool = True) -> dict:
-    """A FHIR R4 Patient. Labelled inside: SSN, phone, e-mail, street line, birthDate (its
-    key is the label: "birthDate: 1961-03-14" in the extracted text)."""
+    """A FHIR R4 Patient. Labelled inside, each by its element (the agent reads FHIR by
+    element): the MRN identifier, SSN, family name and first given name (each a value of its
+    own; the middle initial alone names nobody and is not labelled), phone, e-mail, street
+    line, birthDate."""
     identifiers = [
         {
             "use": "usual",
             "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR"}]},
             "system": f"urn:oid:2.16.840.1.113883.3.{clinic.short.lower()}",
-            "value": p.mrn,
+            "value": L("mrn", p.mrn),
         }
     ]
     if with_ssn:
@@ -1382,7 +1387,13 @@ def fhir_patient(L: Labels, p: Person, clinic: Clinic, with_ssn: bool = True) ->
         "id": f"pat-{p.mrn.lower().replace('-', '')}",
         "identifier": identifiers,
         "active": True,
-        "name": [{"use": "official", "family": p.last, "given": [p.first, p.middle]}],
+        "name": [
+            {
+                "use": "official",
+                "family": fin(L("patient_name", p.last)),
+                "given": [fin(L("patient_name", p.first)), p.middle],
+            }
+        ],
         "telecom": [
             {"system": "phone", "value": fin(L("phone", p.phone)), "use": "home"},
             {"system": "email", "value": fin(L("email", p.email))},
