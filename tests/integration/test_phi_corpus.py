@@ -16,6 +16,7 @@ CORPUS = Path(__file__).resolve().parent.parent / "data" / "phi-corpus"
 SECOND = CORPUS.with_name("phi-corpus-b")  # written by another hand (its README)
 THIRD = CORPUS.with_name("phi-corpus-c")  # and a third
 FOURTH = CORPUS.with_name("phi-corpus-d")  # and a fourth
+FIFTH = CORPUS.with_name("phi-corpus-e")  # and a fifth, labelling every mention of a patient's name
 
 
 def test_every_structured_detector_keeps_precision_095_and_recall_098_on_the_corpus():
@@ -37,7 +38,7 @@ def test_the_corpora_written_by_other_hands_keep_the_floor_too(corpus):
         # name detectors now also find relatives, "Ms. Doe", a patient's greeting and sign-off,
         # which they count as extra. So names keep a recall floor, and a precision floor that
         # those correct finds cannot break (the broader labelling is in phi-corpus-e).
-        recall, precision = (0.9, 0.8) if kind == "patient_name" else (0.95, 0.95)
+        recall, precision = (0.9, 0.7) if kind == "patient_name" else (0.95, 0.95)
         if score.expected >= 20:  # fewer, and one miss is a tenth
             assert score.precision >= precision and score.recall >= recall, (kind, score, report.misses[:10])
     total = evaluate.Score()
@@ -62,8 +63,8 @@ def test_scanning_the_raw_extracted_text_finds_what_scanning_the_normalized_text
 
 @pytest.mark.parametrize(
     "corpus, extra",
-    [(SECOND, []), (THIRD, ["--no-determinism-check"]), (FOURTH, [])],
-    ids=["second", "third", "fourth"],
+    [(SECOND, []), (THIRD, ["--no-determinism-check"]), (FOURTH, []), (FIFTH, [])],
+    ids=["second", "third", "fourth", "fifth"],
 )
 def test_the_other_corpora_are_what_their_generators_write(tmp_path, corpus, extra):
     done = subprocess.run(
@@ -78,3 +79,19 @@ def test_the_other_corpora_are_what_their_generators_write(tmp_path, corpus, ext
     assert written == sorted(p.name for p in (corpus / "messages").iterdir())
     for name in written:
         assert (tmp_path / "messages" / name).read_bytes() == (corpus / "messages" / name).read_bytes(), name
+
+
+def test_the_fifth_corpus_names_every_mention_and_keeps_a_floor():
+    """Corpus e labels a name wherever it stands (its README): the floor of the broad rule. Its
+    first-seen scores were far lower (names recall 0.094, then 0.366): this guards what was
+    learned from it, not what an unseen corpus will show."""
+    report = evaluate.score(evaluate.load_corpus(FIFTH), evaluate.ours())
+    names = report.scores["patient_name"]
+    assert names.expected >= 800 and names.precision >= 0.9 and names.recall >= 0.8, names
+    total = evaluate.Score()
+    for kind in STRUCTURED:
+        score = report.scores.get(kind, evaluate.Score())
+        total.expected += score.expected
+        total.found += score.found
+        total.true_positives += score.true_positives
+    assert total.precision >= 0.97 and total.recall >= 0.85, total

@@ -204,8 +204,12 @@ def test_a_subject_line_names_its_patient_and_nothing_else():
     assert found("Re: Jordan Lake trip photos") == []
     assert found("Parking Lot C closure") == []
     assert found("ADT ALERT: ED ARRIVAL") == []
-    body = "Hi team,\nCarbo dose check - Layla Khoury - C3D1 tomorrow\nthanks"
-    assert found(body) == []  # in a body that is a staff name as often as a patient's
+    # In a body the subject-line rule does not apply; the name in prose is found as a reader
+    # finds it (agent/policy/detectors/prose_names.py), a clinician's is not.
+    assert found("Hi team,\nCarbo dose check - Layla Khoury - C3D1 tomorrow\nthanks") == [
+        ("patient_name", "Layla Khoury")
+    ]
+    assert found("Hi team,\nCarbo dose check - Dr. Layla Khoury - C3D1 tomorrow\nthanks") == []
 
 
 def test_name_cues_keep_their_hard_negatives():

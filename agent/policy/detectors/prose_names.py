@@ -23,6 +23,7 @@ Gating keeps the prose scan fast: the prefilter fires only on two capitalised wo
 
 from __future__ import annotations
 
+import bisect
 import re
 from functools import cache
 
@@ -73,7 +74,8 @@ _CLINICIAN_AFTER = re.compile(
 _STAFF_CUE = re.compile(
     r"(?i)(?:(?:(?<!emergency[ \t])contact|provider|physician|assigned[ \t]+by|attn|attention|requester|attending|"
     r"ordering|referring|pcp|signed[ \t]+by|approved[ \t]+by|prepared[ \t]+by|reviewed[ \t]+by|author|adjuster|"
-    r"representative|agent|manager|surgeon|therapist|counselor|paralegal[ \t]+to)[ \t]*:?|(?:for|cc)[ \t]*:)[ \t]*$"
+    r"representative|agent|manager|surgeon|therapist|counselor|paralegal[ \t]+to)[ \t]*:?|(?:for|cc)[ \t]*:"
+    r"|\d[ \t]*min\.?\)?[ \t]*[-–])[ \t]*$"  # an agenda's presenter: "(10 min) - Lorraine Ashdown"
 )
 _EXTENSION_AFTER = re.compile(r"[ \t,]*(?:ext|x)\.?[ \t]*\d")
 # A job title: after a name's comma ("Pat Lamb, Practice Manager") or on the line after it (a
@@ -518,6 +520,8 @@ def _subject_end_name(text: str, m: re.Match[str]) -> tuple[float, int, int] | N
     semaglutide for Dmitri Zamora": only in a text that is one short line (a subject)."""
     if "\n" in text or len(text) > 200:
         return None
+    if text.lstrip().casefold().startswith(("thanks", "thank you", "gracias")):
+        return None  # "Thanks for Mary's help - Jolene": the writer signs
     words = m.group("v").split()
     if any(_not_a_name_word(w) or _bare(w) in ORG_WORDS for w in words):
         return None
@@ -648,11 +652,13 @@ def later_mentions(text: str, found: dict[tuple[str, int, int], float]) -> None:
     taken = sorted((start, end) for (kind, start, end), sure in found.items() if kind == "patient_name" and sure >= 0.6)
     if not taken:
         return
+    starts = [start for start, _ in taken]
     for word, places in words.items():
         if word in staff or _bare(word) in EVERYDAY_GIVEN:
             continue
         for start, end in places:
-            if any(s <= start < e or s < end <= e for s, e in taken):
+            at = bisect.bisect_right(starts, start)  # the kept span starting at or before: inside it?
+            if at and taken[at - 1][1] > start or at < len(taken) and taken[at][0] < end:
                 continue
             if not _staff(text, start, end) and not _place(text, end):
                 found.setdefault(("patient_name", start, end), 0.6)
