@@ -163,9 +163,9 @@ def _cpt_in_prose(text: str, m: re.Match[str]) -> float | None:
     start, end = m.start(), m.end()
     if not text[start:end].isdigit() or _cpt(text, m) is None:  # not a ZIP, a PO or an order number
         return None
-    if _AFTER_SERVICE_DATE.search(text, max(0, start - 40), start):
+    if "/" in text[max(0, start - 8) : start] and _AFTER_SERVICE_DATE.search(text, max(0, start - 40), start):
         return 0.85
-    if not (_CPT_LISTED_SHAPE.search(text, max(0, start - 30), min(len(text), end + 8))):
+    if not (_CPT_LISTED_SHAPE.search(text, max(0, start - 20), min(len(text), end + 8))):
         return None
     return 0.8 if _PROCEDURE.search(text, max(0, start - 200), min(len(text), end + 100)) else None
 

@@ -83,7 +83,8 @@ _PAYER_LABEL = (
     r"(?i:(?:(?:member|subscriber|enrollee|beneficiary|benefits?|recipient|insurance|card)[ \t]+)?"
     r"(?:id(?:entification)?\b|#|number\b|no\b\.?|dbn\b))"
 )
-_MEMBER_OWN = re.compile(rf"(?i)\b(?:{LABELS['member_id']})\b|\b{PAYER}\b")
+_MEMBER_WORDS = "|".join(word.replace("-", r"\s+") for word in LABELS["member_id"].split())
+_MEMBER_OWN = re.compile(rf"(?i)\b(?:{_MEMBER_WORDS})\b|\b{PAYER}\b")
 _NOT_MEMBER_LABELS = labels_except("member_id")
 
 
