@@ -192,3 +192,17 @@ def test_street_hard_negatives():
     assert values("We meet on Lincoln Street and Grant Avenue.", "us_address") == []
     assert values("UNIT CENSUS 4 WEST       RUN 2024-02-23", "us_address") == []
     assert values("La calle estaba cerrada por 3 horas.", "us_address") == []
+
+
+def test_spanish_phone_and_ssn_labels_on_bare_digits():
+    assert values("Teléfono: 5055551234", "phone") == ["5055551234"]
+    assert values("cel. 5055551234", "phone") == ["5055551234"]
+    assert values("Tel. 1234567890", "phone") == []  # no such area code
+    assert values("Número de Seguro Social: 512448721", "us_ssn") == ["512448721"]
+    assert values("Seguro médico, póliza 512448721", "us_ssn") == []
+
+
+def test_a_claims_roster_row_dates_its_patient_whatever_the_given_name():
+    row = "  Patel, Vikram       11/04/1977 Cigna subscriber ID U1523335601   DOS 06/22/2026   99213\n"
+    assert values(row, "dob") == ["11/04/1977"]
+    assert values("  Acme, Widgets       11/04/1977 shipped, invoice 4471\n", "dob") == []

@@ -34,10 +34,11 @@ PHONE = Detector(
 PHONE_LABELLED = Detector(  # ten bare digits are a phone number only when labelled as one
     # The whole shape in the prefilter: "cell" and "ph" are everywhere in clinical prose.
     "phone",
-    r"\b(?:phone|tel|telephone|cell|mobile|fax|ph)\b(?:\s*(?:number|no\.?|#))?[ \t]*[:#]?[ \t]*(?:\+?1)?\d{10}",
+    # English and Spanish ("Teléfono", "celular", "cel.")
+    r"\b(?:phone|tel|telephone|cell|mobile|fax|ph|tel.fono|celular|cel|m.vil)\b(?:\s*(?:number|no\.?|#))?[ \t]*[:#.]?[ \t]*(?:\+?1)?\d{10}",
     re.compile(
-        r"(?i:\b(?:phone|tel|telephone|cell|mobile|fax|ph)\b)(?:\s*(?i:number|no\.?|#))?[ \t]*[:#]?[ \t]*"
-        r"(?:\+?1)?(?P<v>[2-9]\d{2}[2-9]\d{6})(?![\d-]|\.\d)"
+        r"(?i:\b(?:phone|tel|telephone|cell|mobile|fax|ph|tel[eé]fono|celular|cel|m[oó]vil)\b)(?:\s*(?i:number|no\.?|#))?[ \t]*[:#]?[ \t]*"
+        r"\.?[ \t]*(?:\+?1)?(?P<v>[2-9]\d{2}[2-9]\d{6})(?![\d-]|\.\d)"
     ),
     lambda text, m: 0.9,
     before=40,

@@ -17,6 +17,7 @@ from agent.policy.detectors.name_words import (
     first_names,
     given_word,
 )
+from agent.policy.detectors.payers import PAYER
 
 
 # The person whose birth date follows the name is the patient: "Maria Lopez (DOB 3/4/1961)",
@@ -57,6 +58,11 @@ _DATED = re.compile(
 )
 
 
+_ROW_GOES_ON = re.compile(
+    rf"[ \t]+(?:{PAYER}[ \t]+)?(?i:(?:member|subscriber|medicaid|medicare|policy)[ \t]+)?(?i:id\b|#|mrn\b|mbi\b)"
+)
+
+
 def _dated(text: str, m: re.Match[str]) -> tuple[tuple[int, int], tuple[int, int]] | None:
     """(name span, date span) when the words are a name and the date could be a birth date."""
     words = list(WORD.finditer(text, m.start("name"), m.end("name")))
@@ -66,7 +72,11 @@ def _dated(text: str, m: re.Match[str]) -> tuple[tuple[int, int], tuple[int, int
         return None  # a clinician, or a greeting
     # "Park, Hye-jin (3/19/1969)": last name, first name and a date in parentheses is a patient
     # list's way of writing a birth date, whatever the given name; elsewhere it must be one we know.
-    listed = "," in text[m.start("name") : m.end("name")] and "(" in text[m.end("name") : m.start("v")]
+    # So is a claims roster's "Patel, Vikram      11/04/1977 Cigna subscriber ID …": the row goes
+    # on with the patient's plan or record number.
+    listed = "," in text[m.start("name") : m.end("name")] and (
+        "(" in text[m.end("name") : m.start("v")] or _ROW_GOES_ON.match(text, m.end("v")) is not None
+    )
     given = given_word(text, words, m.start("name"), m.end("name"))
     if not listed and (given is None or given.group(0).rstrip(".").casefold() not in first_names()):
         return None

@@ -56,8 +56,10 @@ SSN_FORMATTED = Detector(
 )
 SSN_LABELLED = Detector(  # nine bare digits are an SSN only when labelled as one
     "us_ssn",
-    r"\b(?:ssn|social\s+security|ss\s*#|soc\.?\s*sec)",
-    re.compile(r"(?i)\b(?:ssn|social\s+security|ss\s*#|soc\.?\s*sec)[^\d\n]{0,25}(?<![\d-])(?P<v>\d{9})(?!\d)"),
+    r"\b(?:ssn|social\s+security|ss\s*#|soc\.?\s*sec|seguro\s+social)",
+    re.compile(
+        r"(?i)\b(?:ssn|social\s+security|ss\s*#|soc\.?\s*sec|seguro\s+social)[^\d\n]{0,25}(?<![\d-])(?P<v>\d{9})(?!\d)"
+    ),
     lambda text, m: 0.95 if _ssn_ok(m.group("v")) else None,
     before=20,
     after=45,
