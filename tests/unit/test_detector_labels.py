@@ -206,3 +206,14 @@ def test_a_claims_roster_row_dates_its_patient_whatever_the_given_name():
     row = "  Patel, Vikram       11/04/1977 Cigna subscriber ID U1523335601   DOS 06/22/2026   99213\n"
     assert values(row, "dob") == ["11/04/1977"]
     assert values("  Acme, Widgets       11/04/1977 shipped, invoice 4471\n", "dob") == []
+
+
+def test_more_record_and_member_labels():
+    assert values("Chart ID: 4471233", "mrn") == ["4471233"]
+    assert values("EHR #: A-993311", "mrn") == ["A-993311"]
+    assert values("HRN 00918273", "mrn") == ["00918273"]
+    assert values("Ins ID: XJH44812290", "member_id") == ["XJH44812290"]
+    assert values("Medicaid recipient ID 112233445", "member_id") == ["112233445"]
+    assert values("Dx (ICD-10): E119", "icd10") == ["E119"]
+    assert values("Record 12 of 40 reviewed", "mrn") == []
+    assert values("hospital number one in the state, 2024-2025", "mrn") == []

@@ -203,7 +203,7 @@ CPT_IN_PROSE = Detector(  # the shape is checked by the validator: a prefilter o
 # that follows one ("Dx: E119, I10"): nothing but codes and separators between.
 _DX_LABEL = re.compile(
     r"(?i:\b(?:icd(?:-?10)?(?:-cm)?(?:[ \t]+codes?)?|dx|diagnos[ie]s(?:[ \t]+codes?)?|diagn[oó]stico|diag))"
-    r"[ \t]*[:#=]?[ \t]*(?:[A-TV-Z]\d[0-9AB](?:\.?[0-9A-Z]{1,4})?[ \t]*(?:[,;/&+]|and|or|y)[ \t]*)*$"
+    r"\)?[ \t]*[:#=]?[ \t]*(?:[A-TV-Z]\d[0-9AB](?:\.?[0-9A-Z]{1,4})?[ \t]*(?:[,;/&+]|and|or|y)[ \t]*)*$"
 )
 
 

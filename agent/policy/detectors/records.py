@@ -20,7 +20,8 @@ _ID_VALUE = r"(?P<v>(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{3,19}[A-Z0-9])(?![A-Za-z0-
 # clínica". A label in two languages is one label: "Chart number / Número de expediente: …".
 _MRN_LABEL = (
     r"mrn|mr\s*(?:#|no\b\.?)|med(?:ical)?\.?\s+rec(?:ord)?s?\.?(?:\s+(?:number|no\.?|#))?"
-    r"|chart\s*(?:number|no\.?|#|:)|(?:patient|pt\.?)\s*(?:id\b|#|number\b|no\b\.?)"
+    r"|chart\s*(?:number|no\.?|#|:|id\b)|(?:patient|pt\.?)\s*(?:id\b|#|number\b|no\b\.?)"
+    r"|hrn|(?:ehr|emr|record|hospital)\s*(?:id\b|#|number\b|no\b\.?)"
     r"|(?:(?:n[uú]mero|no\.?|n\.?\s?[º°o]\.?)\s+de\s+)?(?:expediente(?:\s+(?:m[eé]dico|cl[ií]nico))?"
     r"|historia\s+cl[ií]nica)"
 )
@@ -28,7 +29,8 @@ _BILINGUAL = r"(?:[ \t]*/[ \t]*[^\n/:\d]{2,40}?(?=[ \t]*[:#]))?"  # " / No. de h
 MRN = Detector(
     "mrn",
     r"\b(?:mrn|mr\s*(?:#|no\b)|med(?:ical)?\.?\s+rec(?:ord)?s?|chart\s*(?:number|no\b|#|:)"
-    r"|(?:patient|pt\.?)\s*(?:id\b|#|number|no\b)|expediente|historia\s+cl.nica)",  # "Mr. Nowak", "patient notes" are not labels
+    r"|(?:patient|pt\.?)\s*(?:id\b|#|number|no\b)|expediente|historia\s+cl.nica|chart\s*id\b|hrn\b"
+    r"|(?:ehr|emr|record|hospital)\s*(?:id\b|#|number|no\b))",  # "Mr. Nowak", "patient notes" are not labels
     re.compile(
         rf"(?i:\b(?:{_MRN_LABEL}))\s*(?:#|:|no\.?|number)?{_BILINGUAL}(?:\s+(?:is|was|es))?\s*{_SEPARATOR}?\s*"
         + _ID_VALUE
@@ -52,10 +54,14 @@ MRN_BEFORE_BIRTH = Detector(
     group="v",
 )
 # A group number names the employer's plan, shared by everyone in it: not a member's identifier.
-_MEMBER = r"mem(?:ber|ebr|ber'?s)|subscriber|policy(?:holder)?|insurance|medicaid|plan"
+_MEMBER = (
+    r"mem(?:ber|ebr|ber'?s)|subscriber|policy(?:holder)?|insurance|ins\.?|medicaid|plan|enrollee|recipient"
+    r"|beneficiary|cardholder|insured(?:'s)?"
+)
 MEMBER_ID = Detector(
     "member_id",
-    r"\b(?:mem(?:ber|ebr)|subscriber|policy|insurance|medicaid|plan)\S{0,2}\s*(?:id|#|number|no)"
+    r"\b(?:mem(?:ber|ebr)|subscriber|policy|insurance|ins|medicaid|plan|enrollee|recipient|beneficiary|cardholder"
+    r"|insured)\S{0,2}\s*(?:id|#|number|no)"
     r"|\b(?:n.mero|no\.?|n\.?\s?.)\s+de\s+(?:miembro|afiliad|p.liza|asegurad|beneficiari)|\bid\s+de\s+(?:miembro|afiliad)",
     re.compile(
         rf"(?i:\b(?:(?:{_MEMBER})\s*(?:id(?:entification)?|#|number|no\.?)(?:\s*(?:number|no\.?|#))?"
