@@ -217,3 +217,15 @@ def test_more_record_and_member_labels():
     assert values("Dx (ICD-10): E119", "icd10") == ["E119"]
     assert values("Record 12 of 40 reviewed", "mrn") == []
     assert values("hospital number one in the state, 2024-2025", "mrn") == []
+
+
+def test_an_address_with_an_underscore_survives_a_table():
+    from agent.policy.tables import csv_to_text
+
+    text = csv_to_text("First,Last,Email,PATIENT_DOB\nAna,Ruiz,ana_ruiz@mail.example,03/04/1960\n")
+    assert "PATIENT DOB: 03/04/1960" in text  # a header's underscores are spaces
+    assert values(text, "email") == ["ana_ruiz@mail.example"]
+
+
+def test_our_mrn_for_him():
+    assert values("Our MRN for him: 0048213", "mrn") == ["0048213"]

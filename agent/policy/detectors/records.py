@@ -32,8 +32,8 @@ MRN = Detector(
     r"|(?:patient|pt\.?)\s*(?:id\b|#|number|no\b)|expediente|historia\s+cl.nica|chart\s*id\b|hrn\b"
     r"|(?:ehr|emr|record|hospital)\s*(?:id\b|#|number|no\b))",  # "Mr. Nowak", "patient notes" are not labels
     re.compile(
-        rf"(?i:\b(?:{_MRN_LABEL}))\s*(?:#|:|no\.?|number)?{_BILINGUAL}(?:\s+(?:is|was|es))?\s*{_SEPARATOR}?\s*"
-        + _ID_VALUE
+        rf"(?i:\b(?:{_MRN_LABEL}))\s*(?:#|:|no\.?|number)?{_BILINGUAL}(?:\s+for\s+(?:him|her|them|the\s+patient|this\s+patient))?"
+        rf"(?:\s+(?:is|was|es))?\s*{_SEPARATOR}?\s*" + _ID_VALUE
     ),
     # "pt # 380-751-2746" in a nurse's note is the patient's phone, not a record number
     lambda text, m: None if _PHONE_SHAPED.fullmatch(m.group("v")) else 0.95,
