@@ -25,7 +25,7 @@ NDC = Detector(
 
 # --- Diagnosis and procedure codes: only in clinical context -----------------------------------
 _ICD_WORDS = (
-    r"\b(?:diagnos[ie]s|diagn.stic[oa]s?|dx|cod(?:ing|ed)|icd(?:-?10)?(?:-cm)?|assessment|impression|problem\s+list|codes?|hx\s+of|history\s+of"
+    r"\b(?:diagnos[ie]s|dx|icd(?:-?10)?(?:-cm)?|assessment|impression|problem\s+list|codes?|hx\s+of|history\s+of"
     r"|condition|reason\s+for\s+(?:referral|visit|consult)|referr(?:al|ed)\s+for)"
 )
 _ICD_CODE = re.compile(r"(?<![A-Za-z0-9.\-/])[A-TV-Z]\d[0-9AB](?:\.[0-9A-Z]{1,4})?(?![A-Za-z0-9]|\.\d|-\d)")
@@ -215,11 +215,11 @@ def _icd_dotless(text: str, m: re.Match[str]) -> float | None:
 
 ICD10_DOTLESS = Detector(
     "icd10",
-    r"(?i:\b(?:icd|dx|diagnos|diagn.stico|diag))[^\n]{0,40}[A-TV-Z]\d[0-9AB][0-9A-Z]{1,4}",
+    r"\b[A-TV-Z]\d[0-9AB][0-9A-Z]{1,4}\b",  # the shape alone: rare in prose; the label is the validator's
     re.compile(r"(?<![A-Za-z0-9.\-/])[A-TV-Z]\d[0-9AB][0-9A-Z]{1,4}(?![A-Za-z0-9]|-\d|\.\d)"),
     _icd_dotless,
-    before=50,
-    after=10,
+    before=8,
+    after=1,
 )
 # Eleven digits (the 5-4-2 billing form, dashes dropped) next to a drug: a dose, a form, a refill.
 _DRUG_WORDS = re.compile(

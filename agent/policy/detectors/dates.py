@@ -92,7 +92,7 @@ DOB = Detector(
     ),
     _dob,
     before=25,
-    after=60,
+    after=50,
     caseless=True,
     group="v",
 )
@@ -101,16 +101,15 @@ DOB = Detector(
 _ANY_DATE = r"(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{1,2}-\d{1,2}|[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4})"
 DOB_SECOND = Detector(
     "dob",
-    # the whole shape: a birth label, a date, "the other" or "or" — not every "DOB" pays for it
-    r"\b(?:dob|d\.o\.b|date\s+of\s+birth|birth\s*date|born|fecha\s+de\s+nac)[^\n]{0,40}\d[ \t]*,?[ \t]+"
-    r"(?:(?:and|but|while)[ \t]+)?(?:the[ \t]+other|or|and|vs|versus|not|instead)\b",
+    # the label, a date and what says a second one follows: only there does the pattern run
+    r"\b(?:dob|date\s+of\s+birth|birth\s*date|born|fecha\s+de\s+nac)[^\n]{4,30}(?:the\s+other|\bor\b|\bvs\b|versus|instead)",
     re.compile(
         rf"(?i:\b(?:{_BIRTH}))[ \t:]{{0,4}}(?:(?i:is|was|of|on)[ \t]+)?{_ANY_DATE}[ \t]*,?[ \t]+"
         r"(?i:(?:(?:and|but|while)[ \t]+)?the[ \t]+other(?:[ \t]+(?:one|chart|record|says|has|is)){0,2}|or|and|vs\.?|versus"
         r"|not|instead[ \t]+of)[ \t]*:?[ \t]*" + _DATE
     ),
     _dob,
-    before=80,
+    before=90,
     after=60,
     caseless=True,
     group="v",

@@ -38,7 +38,7 @@ MRN = Detector(
     # "pt # 380-751-2746" in a nurse's note is the patient's phone, not a record number
     lambda text, m: None if _PHONE_SHAPED.fullmatch(m.group("v")) else 0.95,
     before=20,
-    after=90,
+    after=70,
     caseless=True,
     group="v",
 )
