@@ -229,3 +229,10 @@ def test_an_address_with_an_underscore_survives_a_table():
 
 def test_our_mrn_for_him():
     assert values("Our MRN for him: 0048213", "mrn") == ["0048213"]
+
+
+def test_spanish_state_names_and_code_words():
+    text = "Presentó su licencia de conducir de Nuevo México, número 793446372."
+    assert values(text, "drivers_license") == ["793446372"]
+    assert values("Visita de control, código 99213, y vacuna.", "cpt") == ["99213"]
+    assert values("El código postal es 88005.", "cpt") == []

@@ -137,7 +137,7 @@ _CPT_LISTED_SHAPE = re.compile(
     r"|(?i:\b(?:shave|punch|excision|biopsy|mohs|destruction|repair|injection)[ \t]+(?:\d+[ \t]*mm[ \t]+)?)\d{5}"
     # a table cell labelled "Code: 99393"; a test or visit and its code: "CBC 85025", "lipid panel
     # 80061", "A1c (83036)"; a superbill row, the code and then its description
-    r"|(?i:\bcodes?[ \t]*[:#][ \t]*)\d{5}"
+    r"|(?i:\b(?:codes?|c[oó]digos?)[ \t]*[:#]?[ \t]*)\d{5}"
     r"|(?i:\b(?:cbc|cmp|bmp|a1c|hba1c|tsh|psa|ua|urinalysis|lipid[ \t]+panel|panel|culture|strep|x-?ray|ecg|ekg"
     r"|echo|spirometry|vaccine|visit|screen(?:ing)?|exam|test)[ \t]*[(:-]?[ \t]*)\d{5}"
     r"|(?m:^[ \t]*)\d{5}(?:\t|[ \t]{2,})[A-Za-z]|(?m:[A-Za-z#\d][ \t]{3,}\d{5}[ \t]*$)"

@@ -130,9 +130,11 @@ DRIVERS_LICENSE = Detector(
     re.compile(
         r"(?i:\b(?:driver'?s?\s+licen[cs]e|dl|d/l|dln|licen[cs]e\s*(?:no\.?|number|#)"
         r"|licencia\s+de\s+(?:conducir|manejo|manejar)))"
-        # "her Ohio driver's license at check-in, number 793446372": a few words, then "number"
-        r"(?:(?:[ \t]+[a-z][\w'-]*){0,5}?,?[ \t]+(?=(?i:number|no\.|#)))?"
-        r"(?:\s*(?:no\.?|number|#))?\s*(?:\((?:[A-Za-z]{2}|[A-Za-z ]{4,14})\))?\s*(?:is\s+)?[:#]?\s*"
+        # "her Ohio driver's license at check-in, number 793446372", "licencia de conducir de Nuevo
+        # México, número …": a few words (the state may be among them), then "number"
+        r"(?:(?:[ \t]+[a-z][\w'-]*|[ \t]+(?:de|del|from|of)[ \t]+(?:[A-Z][\w'-]*[ \t]*){1,3}){0,5}?,?[ \t]+"
+        r"(?=(?i:number|no\.|#|n[uú]mero)))?"
+        r"(?:\s*(?:no\.?|number|#|n[uú]mero))?\s*(?:\((?:[A-Za-z]{2}|[A-Za-z ]{4,14})\))?\s*(?:is\s+)?[:#]?\s*"
         r"(?:[A-Z]{2}[ \t]+(?:(?i:dl|d/l|dln)[ \t]*#?[ \t]*)?)?"
         r"(?P<v>(?=(?:[A-Z-]*\d){3})[A-Z0-9][A-Z0-9-]{3,18}[A-Z0-9]|[A-Z]?[ \t]?\d{3}(?:[ \t]\d{3}){2,3}|WDL[A-Z0-9]{9})(?![A-Za-z0-9-])"
     ),
@@ -148,6 +150,6 @@ DRIVERS_LICENSE = Detector(
         else None
     ),
     before=30,
-    after=40,
+    after=60,
     group="v",
 )
