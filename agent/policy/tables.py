@@ -31,7 +31,8 @@ _RULE = re.compile(r"^[ \t|:+-]*-{3}[ \t|:+-]*$")  # a Markdown or ASCII rule ro
 
 
 def _cells(row: list[str]) -> list[str]:
-    return [" ".join(str(cell).replace("_", " ").split()) for cell in row]
+    # "PATIENT_NAME" is a header's "PATIENT NAME"; "ana_ruiz@mail.example" stays an address.
+    return [" ".join((cell if "@" in cell else cell.replace("_", " ")).split()) for cell in map(str, row)]
 
 
 def _is_header(row: list[str]) -> bool:

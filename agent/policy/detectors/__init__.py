@@ -18,6 +18,7 @@ The detectors live by family, one module each:
 - identifiers    SSN, NPI, DEA, MBI: numbers issued by rule, checked by that rule
 - financial      payment cards, ABA routing numbers
 - records        MRN, member id, driver's licence: known by their label
+- payers         health plans by name ("Aetna ID", "TRICARE DBN"): a member id's label
 - states         US states (a licence's issuer, what comes before a ZIP code)
 - dates          dates of birth
 - codes          ICD-10, CPT, NDC: only in clinical context or labelled
@@ -36,11 +37,28 @@ What other modules use is this package's surface: `DETECTORS` (in priority order
 from __future__ import annotations
 
 from agent.policy.detectors.base import Detector, Validator, context, luhn_ok
-from agent.policy.detectors.codes import CPT, CPT_DESCRIBED, CPT_IN_PROSE, ICD10, ICD10_LISTED, NDC
-from agent.policy.detectors.contact import EMAIL, PHONE, PHONE_LABELLED, PO_BOX, STREET_LABELLED, US_ADDRESS
+from agent.policy.detectors.codes import (
+    CPT,
+    CPT_DESCRIBED,
+    CPT_IN_PROSE,
+    ICD10,
+    ICD10_DOTLESS,
+    ICD10_LISTED,
+    NDC,
+    NDC_BARE,
+)
+from agent.policy.detectors.contact import (
+    EMAIL,
+    PHONE,
+    PHONE_LABELLED,
+    PO_BOX,
+    STREET_LABELLED,
+    US_ADDRESS,
+    US_ADDRESS_SPANISH,
+)
 from agent.policy.detectors.cued_names import NAME_LABELLED, PATIENT_AFTER_DASH, PATIENT_NAME
 from agent.policy.detectors.dated_names import DOB_AFTER_NAME, NAME_BEFORE_DATE, PATIENT_BEFORE_BIRTH
-from agent.policy.detectors.dates import DOB
+from agent.policy.detectors.dates import DOB, DOB_SECOND
 from agent.policy.detectors.financial import ABA, CREDIT_CARD
 from agent.policy.detectors.identifiers import DEA, MBI, NPI, SSN_FORMATTED, SSN_LABELLED
 from agent.policy.detectors.prose_names import (
@@ -55,7 +73,7 @@ from agent.policy.detectors.prose_names import (
     TITLED_NAME,
     later_mentions,
 )
-from agent.policy.detectors.records import DRIVERS_LICENSE, MEMBER_ID, MRN
+from agent.policy.detectors.records import DRIVERS_LICENSE, MEMBER_ID, MEMBER_ID_PAYER, MRN, MRN_BEFORE_BIRTH
 from agent.policy.detectors.subject_names import SUBJECT_NAME
 
 __all__ = ["AFTERWARDS", "DETECTORS", "TYPES", "Detector", "Validator", "context", "luhn_ok"]
@@ -69,13 +87,18 @@ DETECTORS: tuple[Detector, ...] = (
     DEA,
     ABA,
     NDC,
+    NDC_BARE,
     DOB,
+    DOB_SECOND,
     DRIVERS_LICENSE,
     MRN,
+    MRN_BEFORE_BIRTH,
     MEMBER_ID,
+    MEMBER_ID_PAYER,
     NPI,
     ICD10,
     ICD10_LISTED,
+    ICD10_DOTLESS,
     CPT,
     CPT_DESCRIBED,
     CPT_IN_PROSE,
@@ -83,6 +106,7 @@ DETECTORS: tuple[Detector, ...] = (
     PHONE_LABELLED,
     EMAIL,
     US_ADDRESS,
+    US_ADDRESS_SPANISH,
     STREET_LABELLED,
     PO_BOX,
     PATIENT_NAME,

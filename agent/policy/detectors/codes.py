@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import threading
 
-from agent.policy.detectors.base import Detector
+from agent.policy.detectors.base import Detector, labels_except, other_label_nearer
 from agent.policy.detectors.states import STATES
 
 # --- NDC: labelled, the three dashed 10-digit layouts and the 11-digit billing one -----------
@@ -13,7 +13,7 @@ NDC = Detector(
     "ndc",
     r"\bndc",
     re.compile(
-        r"(?i)\bndc\b[^\d\n]{0,20}(?<![\d-])(?P<v>\d{4}-\d{4}-\d{2}|\d{5}-\d{3}-\d{2}|\d{5}-\d{4}-\d{1,2})(?![\d-])"
+        r"(?i)\bndc\b[^\d\n]{0,20}(?<![\d-])(?P<v>\d{4}-\d{4}-\d{2}|\d{5}-\d{3}-\d{2}|\d{5}-\d{4}-\d{1,2}|\d{11})(?![\d-])"
     ),
     lambda text, m: 0.97,
     before=5,
@@ -60,9 +60,10 @@ ICD10 = Detector(
 # only next to a dotted one in a list ("N18.30 / I10", "J06.9, I10").
 _ICD_DOTTED = r"[A-TV-Z]\d[0-9AB]\.[0-9A-Z]{1,4}"
 _CLINICAL_WORDS = (
-    "diagnos dx icd assessment impression problem condition disorder disease syndrome pain chronic"
+    "diagn dx icd assessment impression problem condition disorder disease syndrome pain chronic"
     " acute unspecified hx history referr claim cpt encounter symptom principal secondary admit"
-    " discharge deficiency injury diabet hypertens infection fracture"
+    " discharge deficiency injury diabet hypertens infection fracture result urinalysis treat"
+    " coding coded"
 ).split()
 
 
@@ -134,6 +135,17 @@ _CPT_LISTED_SHAPE = re.compile(
     r"\(\d{5}(?:[ ,/+]|\))|\d{5}[ \t]*x[ \t]*\d\b"
     r"|\d{5}(?:[ \t]*x[ \t]*\d+)?\)?[ \t]*(?:\+|/|or|and|,)[ \t]*(?:likely[ \t]+)?\d{5}|(?i:\b(?:bill(?:ed|ing)?|charge[ds]?|code[ds]?|as|be|go\s+out\s+as)[ \t]+(?:will\s+be[ \t]+)?)\d{5}"
     r"|(?i:\b(?:shave|punch|excision|biopsy|mohs|destruction|repair|injection)[ \t]+(?:\d+[ \t]*mm[ \t]+)?)\d{5}"
+    # a table cell labelled "Code: 99393"; a test or visit and its code: "CBC 85025", "lipid panel
+    # 80061", "A1c (83036)"; a superbill row, the code and then its description
+    r"|(?i:\b(?:codes?|c[oó]digos?)[ \t]*[:#]?[ \t]*)\d{5}"
+    r"|(?i:\b(?:cbc|cmp|bmp|a1c|hba1c|tsh|psa|ua|urinalysis|lipid[ \t]+panel|panel|culture|strep|x-?ray|ecg|ekg"
+    r"|echo|spirometry|vaccine|visit|screen(?:ing)?|exam|test)[ \t]*[(:-]?[ \t]*)\d{5}"
+    r"|(?m:^[ \t]*)\d{5}(?:\t|[ \t]{2,})[A-Za-z]|(?m:[A-Za-z#\d][ \t]{3,}\d{5}[ \t]*$)"
+)
+# A claim line: the date of service, then the code ("DOS 07/11/2026   94010"). The date of service
+# is billing context enough.
+_AFTER_SERVICE_DATE = re.compile(
+    r"(?i:\b(?:dos|date[ \t]+of[ \t]+service|fecha[ \t]+de[ \t]+servicio)\b)[ \t:]*\d{1,2}/\d{1,2}/\d{2,4}[ \t]+$"
 )
 _PROCEDURE_WORDS = (
     _CLINICAL_WORDS
@@ -141,7 +153,7 @@ _PROCEDURE_WORDS = (
         "procedure billing billed charge study exam visit injection test panel screen"
         " biopsy shave punch ultrasound echo ecg mri x-ray infusion therap titration"
         " vaccin immuniz imaging scan lab photograph sonogram transvaginal pelvic"
-        " anatomy a1c hba1c lipid cbc cmp bmp tsh psa"
+        " anatomy a1c hba1c lipid cbc cmp bmp tsh psa superbill shot dose"
     ).split()
 )
 _PROCEDURE = re.compile(rf"(?i)\b(?:{_grouped(_PROCEDURE_WORDS)})")
@@ -151,6 +163,8 @@ def _cpt_in_prose(text: str, m: re.Match[str]) -> float | None:
     start, end = m.start(), m.end()
     if not text[start:end].isdigit() or _cpt(text, m) is None:  # not a ZIP, a PO or an order number
         return None
+    if "/" in text[max(0, start - 8) : start] and _AFTER_SERVICE_DATE.search(text, max(0, start - 40), start):
+        return 0.85
     if not (_CPT_LISTED_SHAPE.search(text, max(0, start - 20), min(len(text), end + 8))):
         return None
     return 0.8 if _PROCEDURE.search(text, max(0, start - 200), min(len(text), end + 100)) else None
@@ -179,5 +193,54 @@ CPT_DESCRIBED = Detector(
     caseless=True,
 )
 CPT_IN_PROSE = Detector(  # the shape is checked by the validator: a prefilter of words costs the whole pass
-    "cpt", r"\d{5}", _CPT_CODE, _cpt_in_prose, before=30, after=30
+    "cpt", r"\d{5}", _CPT_CODE, _cpt_in_prose, before=45, after=30
+)
+
+
+# --- Format variants: a dotless ICD-10 code, an 11-digit NDC without dashes --------------------
+# Claims and exports drop the dot ("E119", "J4520", "Z00129"). Without it the code looks like a
+# part or room number, so it counts only right after a diagnosis label, or in a list of codes
+# that follows one ("Dx: E119, I10"): nothing but codes and separators between.
+_DX_LABEL = re.compile(
+    r"(?i:\b(?:icd(?:-?10)?(?:-cm)?(?:[ \t]+codes?)?|dx|diagnos[ie]s(?:[ \t]+codes?)?|diagn[oó]stico|diag))"
+    r"\)?[ \t]*[:#=]?[ \t]*(?:[A-TV-Z]\d[0-9AB](?:\.?[0-9A-Z]{1,4})?[ \t]*(?:[,;/&+]|and|or|y)[ \t]*)*$"
+)
+
+
+def _icd_dotless(text: str, m: re.Match[str]) -> float | None:
+    if _icd(text, m) is None:
+        return None
+    return 0.85 if _DX_LABEL.search(text, max(0, m.start() - 60), m.start()) else None
+
+
+ICD10_DOTLESS = Detector(
+    "icd10",
+    r"\b[A-TV-Z]\d[0-9AB][0-9A-Z]{1,4}\b",  # the shape alone: rare in prose; the label is the validator's
+    re.compile(r"(?<![A-Za-z0-9.\-/])[A-TV-Z]\d[0-9AB][0-9A-Z]{1,4}(?![A-Za-z0-9]|-\d|\.\d)"),
+    _icd_dotless,
+    before=8,
+    after=1,
+)
+# Eleven digits (the 5-4-2 billing form, dashes dropped) next to a drug: a dose, a form, a refill.
+_DRUG_WORDS = re.compile(
+    r"(?i)\b(?:mg|mcg|ml|tabs?|tablets?|caps?|capsules?|inhaler|hfa|vials?|pens?|units|solution|suspension"
+    r"|cream|ointment|injection|injectable|dispensed?|qty|quantity|refills?|rx|medication|drug|sig"
+    r"|ndc|formulary|pharmacy|vaccine|lot)\b"
+)
+_NOT_NDC_LABELS = labels_except()
+_NDC_WORD = re.compile(r"(?i)\bndc\b")
+_PHONE_WITH_1 = re.compile(r"1[2-9]\d{2}[2-9]\d{6}")
+
+
+def _ndc_bare(text: str, m: re.Match[str]) -> float | None:
+    start, end = m.start(), m.end()
+    if other_label_nearer(text, start, end, _NDC_WORD, _NOT_NDC_LABELS):
+        return None  # "order 00093505601", "fax 15055551234"
+    if _PHONE_WITH_1.fullmatch(m.group(0)) and not _NDC_WORD.search(text, max(0, start - 30), start):
+        return None  # "call me at 15055551234 about the refill": a phone number dialled with its 1
+    return 0.8 if _DRUG_WORDS.search(text, max(0, start - 60), min(len(text), end + 40)) else None
+
+
+NDC_BARE = Detector(
+    "ndc", r"\d{11}", re.compile(r"(?<![\d\-+.$#/])\d{11}(?![\d\-]|\.\d)"), _ndc_bare, before=12, after=1
 )

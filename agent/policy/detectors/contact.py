@@ -34,10 +34,11 @@ PHONE = Detector(
 PHONE_LABELLED = Detector(  # ten bare digits are a phone number only when labelled as one
     # The whole shape in the prefilter: "cell" and "ph" are everywhere in clinical prose.
     "phone",
-    r"\b(?:phone|tel|telephone|cell|mobile|fax|ph)\b(?:\s*(?:number|no\.?|#))?[ \t]*[:#]?[ \t]*(?:\+?1)?\d{10}",
+    # English and Spanish ("Teléfono", "celular", "cel.")
+    r"\b(?:phone|tel|telephone|cell|mobile|fax|ph|tel.fono|celular|cel|m.vil)\b(?:\s*(?:number|no\.?|#))?[ \t]*[:#.]?[ \t]*(?:\+?1)?\d{10}",
     re.compile(
-        r"(?i:\b(?:phone|tel|telephone|cell|mobile|fax|ph)\b)(?:\s*(?i:number|no\.?|#))?[ \t]*[:#]?[ \t]*"
-        r"(?:\+?1)?(?P<v>[2-9]\d{2}[2-9]\d{6})(?![\d-]|\.\d)"
+        r"(?i:\b(?:phone|tel|telephone|cell|mobile|fax|ph|tel[eé]fono|celular|cel|m[oó]vil)\b)(?:\s*(?i:number|no\.?|#))?[ \t]*[:#]?[ \t]*"
+        r"\.?[ \t]*(?:\+?1)?(?P<v>[2-9]\d{2}[2-9]\d{6})(?![\d-]|\.\d)"
     ),
     lambda text, m: 0.9,
     before=40,
@@ -58,6 +59,7 @@ EMAIL = Detector(
 _SUFFIX_WORDS = (
     "Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Ter"
     "|Parkway|Pkwy|Circle|Cir|Highway|Hwy|Square|Sq|Trail|Trl|Pike|Loop|Row|Alley|Crescent|Plaza"
+    "|Run|Path|Pass|Ridge|Bend|Crossing|Cove|Glen|Heights|Hollow|Landing|Meadows?|Point|Walk|Vista|Trace"
 )
 _SUFFIX = rf"(?:{_SUFFIX_WORDS}|{_SUFFIX_WORDS.upper()})"  # "AVE" in a feed
 # The street line only, for a PO box as for a street: "PO Box 1754" of "PO Box 1754, Madison WI".
@@ -75,11 +77,35 @@ US_ADDRESS = Detector(
     r"\d{1,6}[ \t]+(?:[NSEW]\.?[ \t]+)?(?:[A-Z][A-Za-z'-]*[ \t]+){1,4}" + _SUFFIX + r"\b",
     re.compile(
         r"(?<![\d.,/$#:-])\d{1,6}[ \t]+(?:(?:N|S|E|W|North|South|East|West)\.?[ \t]+)?"  # on one line
-        r"(?:(?:\d{1,3}(?:st|nd|rd|th)|(?!AM\b|PM\b)[A-Z][A-Za-z'-]*)[ \t]+){1,4}" + _SUFFIX + r"\b"
+        # words one or two spaces apart: a report's columns ("4 WEST       RUN") are not a street
+        r"(?:(?:\d{1,3}(?:st|nd|rd|th)|(?!AM\b|PM\b)[A-Z][A-Za-z'-]*)[ \t]{1,2}){1,4}"
+        + _SUFFIX
+        + r"\b"
+        + r"(?:[ \t]+(?:NE|NW|SE|SW)\b)?"  # a city's quadrant: "281 Mesa Verde Ave SE"
     ),  # the street line without a trailing period: "237 Foxtail Way."
     lambda text, m: 0.85,
     before=80,
-    after=2,
+    after=6,
+)
+# Spanish street names put the street's kind first: "922 Calle de Alegria", "5380 Camino del Sol",
+# "440 Avenida Cesar Chavez", "3836 Paseo de Onate" — up to three capitalized words after it,
+# with "de", "del", "la", "los" between.
+_STREET_KIND = (
+    r"(?:El[ \t]+)?Camino|Calle|Avenida|Paseo|V[ií]a|Callej[oó]n|Calzada|Carretera|Placita|Vereda|Sendero"
+    r"|Entrada|Circulo|C[ií]rculo|Privada|Cerrada|Prolongaci[oó]n"
+)
+US_ADDRESS_SPANISH = Detector(
+    "us_address",
+    r"\d{1,6}[ \t]+(?:El[ \t]+)?(?:Camino|Calle|Avenida|Paseo|V.a|Callej.n|Calzada|Carretera|Placita|Vereda|Sendero"
+    r"|Entrada|C.rculo|Privada|Cerrada|Prolongaci.n)[ \t]+",
+    re.compile(
+        rf"(?<![\d.,/$#:-])\d{{1,6}}[ \t]+(?:{_STREET_KIND})"
+        r"(?:[ \t]+(?:(?:de|del|la|las|los|el|y)[ \t]+){0,2}(?!AM\b|PM\b)(?:[A-Z][A-Za-z'-]*|\d{1,3}))"
+        r"(?:[ \t]+(?:(?:de|del|la|las|los|el|y)[ \t]+){0,2}[A-Z][A-Za-z'-]*){0,2}"
+    ),
+    lambda text, m: 0.85,
+    before=12,
+    after=80,
 )
 # A street line after its label, whole: "Street address: 1080 Old Mill Blvd" (PID-11 and FHIR
 # address.line as fields.py renders them), also when it has no street suffix ("4 Broadway").

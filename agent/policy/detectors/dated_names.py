@@ -17,6 +17,7 @@ from agent.policy.detectors.name_words import (
     first_names,
     given_word,
 )
+from agent.policy.detectors.payers import PAYER
 
 
 # The person whose birth date follows the name is the patient: "Maria Lopez (DOB 3/4/1961)",
@@ -53,7 +54,12 @@ PATIENT_BEFORE_BIRTH = Detector(
 _DATED = re.compile(
     rf"{NAME_START}(?<![\w'’.-])(?P<name>{SURNAME_PREFIX}{{0,2}}{CAPITALISED},[ \t]+{CAPITALISED}(?:[ \t]+{CAPITALISED})?"
     rf"|(?:{CAPITALISED}[ \t]+){{1,2}}{SURNAME_PREFIX}{{0,2}}{CAPITALISED})"
-    r"(?:[ \t]*\(|,[ \t]+|[ \t]{1,4})(?P<v>(?P<m1>\d{1,2})/(?P<d1>\d{1,2})/(?P<y1>\d{4}))(?![\d/])"
+    r"(?:[ \t]*\(|,[ \t]+|[ \t]{1,16})(?P<v>(?P<m1>\d{1,2})/(?P<d1>\d{1,2})/(?P<y1>\d{4}))(?![\d/])"
+)
+
+
+_ROW_GOES_ON = re.compile(
+    rf"[ \t]+(?:{PAYER}[ \t]+)?(?i:(?:member|subscriber|medicaid|medicare|policy)[ \t]+)?(?i:id\b|#|mrn\b|mbi\b)"
 )
 
 
@@ -64,8 +70,15 @@ def _dated(text: str, m: re.Match[str]) -> tuple[tuple[int, int], tuple[int, int
         return None
     if after_title(text, m.start()):
         return None  # a clinician, or a greeting
+    # "Park, Hye-jin (3/19/1969)": last name, first name and a date in parentheses is a patient
+    # list's way of writing a birth date, whatever the given name; elsewhere it must be one we know.
+    # So is a claims roster's "Patel, Vikram      11/04/1977 Cigna subscriber ID …": the row goes
+    # on with the patient's plan or record number.
+    listed = "," in text[m.start("name") : m.end("name")] and (
+        "(" in text[m.end("name") : m.start("v")] or _ROW_GOES_ON.match(text, m.end("v")) is not None
+    )
     given = given_word(text, words, m.start("name"), m.end("name"))
-    if given is None or given.group(0).rstrip(".").casefold() not in first_names():
+    if not listed and (given is None or given.group(0).rstrip(".").casefold() not in first_names()):
         return None
     try:
         born = date(int(m.group("y1")), int(m.group("m1")), int(m.group("d1")))

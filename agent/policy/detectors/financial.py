@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from agent.policy.detectors.base import Detector, context, luhn_ok
+from agent.policy.detectors.base import Detector, context, labels_except, luhn_ok, other_label_nearer
 
 
 def _digits(value: str) -> str:
@@ -13,6 +13,7 @@ def _digits(value: str) -> str:
 
 # --- Payment cards: Luhn and the issuers' IIN ranges ------------------------------------------
 _CARD_WORDS = re.compile(r"(?i)\b(?:card|visa|mastercard|master\s+card|amex|american\s+express|discover|cc|credit)")
+_NOT_CARD_LABELS = labels_except("account")  # a card's number is its account number
 
 
 def _card_issuer(digits: str) -> bool:
@@ -35,6 +36,8 @@ def _card(text: str, m: re.Match[str]) -> float | None:
     digits = _digits(raw)
     if len(separators) > 1 or not _card_issuer(digits) or not luhn_ok(digits):
         return None
+    if other_label_nearer(text, m.start(), m.end(), _CARD_WORDS, _NOT_CARD_LABELS):
+        return None  # "tracking 4000 1234 5678 9010": Luhn passes one time in ten
     return 0.98 if context(text, m.start(), m.end(), _CARD_WORDS, 50, 10) else 0.9
 
 

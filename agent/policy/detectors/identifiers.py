@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import re
 
-from agent.policy.detectors.base import Detector, context, luhn_ok
+from agent.policy.detectors.base import Detector, context, labels_except, luhn_ok, other_label_nearer
 
 # --- US Social Security number --------------------------------------------------------------
 # SSA: area 000, 666 and 900-999 never issued; group 00 and serial 0000 never issued. Numbers
 # published in advertising (078-05-1120 on the Woolworth wallet card, 219-09-9999) are not anyone's.
 _SSN_PUBLISHED = {"078051120", "219099999", "457555462"}
-_SSN_WORDS = re.compile(r"(?i)\b(?:ssn|social\s+security|ss\s*#|soc\.?\s*sec|ssa)")
+_SSN_WORDS = re.compile(r"(?i)\b(?:ssn|social\s+security|ss\s*#|soc\.?\s*sec|ssa|seguro\s+social)")
 
 
 def _ssn_ok(value: str) -> bool:
@@ -23,12 +23,9 @@ def _ssn_ok(value: str) -> bool:
     return value not in _SSN_PUBLISHED
 
 
-# "Order #123-45-6789": the number right after another kind of label is that kind of number.
-_OTHER_NUMBER = re.compile(
-    r"(?i)\b(?:order|invoice|inv|ref(?:erence)?|tracking|confirmation|conf|case|ticket|claim"
-    r"|account|acct|serial|part|model|item|sku|po|rma|lot|batch)\.?[ \t]*(?:#|no\.?|number)?"
-    r"[ \t]*[:#]?[ \t]*$"
-)
+# "Order #123-45-6789", "CME course 313-54-8471": the number right after another kind of label
+# is that kind of number (see base.other_label_nearer).
+_NOT_SSN_LABELS = labels_except("us_ssn")
 
 
 _NEXT_NUMBER = re.compile(r"\s\d")
@@ -44,7 +41,7 @@ def _ssn_formatted(text: str, m: re.Match[str]) -> float | None:
     labelled = context(text, m.start(), m.end(), _SSN_WORDS, 40, 0)
     if labelled:
         return 0.98
-    if _OTHER_NUMBER.search(text, max(0, m.start() - 30), m.start()):
+    if other_label_nearer(text, m.start(), m.end(), _SSN_WORDS, _NOT_SSN_LABELS):
         return None
     return 0.85 if m.group("s1") == "-" else 0.55  # "123 45 6789" is often something else
 
@@ -59,8 +56,10 @@ SSN_FORMATTED = Detector(
 )
 SSN_LABELLED = Detector(  # nine bare digits are an SSN only when labelled as one
     "us_ssn",
-    r"\b(?:ssn|social\s+security|ss\s*#|soc\.?\s*sec)",
-    re.compile(r"(?i)\b(?:ssn|social\s+security|ss\s*#|soc\.?\s*sec)[^\d\n]{0,25}(?<![\d-])(?P<v>\d{9})(?!\d)"),
+    r"\b(?:ssn|social\s+security|ss\s*#|soc\.?\s*sec|seguro\s+social)",
+    re.compile(
+        r"(?i)\b(?:ssn|social\s+security|ss\s*#|soc\.?\s*sec|seguro\s+social)[^\d\n]{0,25}(?<![\d-])(?P<v>\d{9})(?!\d)"
+    ),
     lambda text, m: 0.95 if _ssn_ok(m.group("v")) else None,
     before=20,
     after=45,
@@ -71,6 +70,7 @@ SSN_LABELLED = Detector(  # nine bare digits are an SSN only when labelled as on
 
 # --- National Provider Identifier -----------------------------------------------------------
 _NPI_WORDS = re.compile(r"(?i)\b(?:npi|national\s+provider|provider\s+(?:id|number|#))")
+_NOT_NPI_LABELS = labels_except("npi")
 
 
 # "Phone: 2175550187": ten digits right after a phone label are a phone number, whatever
@@ -82,6 +82,8 @@ def _npi(text: str, m: re.Match[str]) -> float | None:
     # CMS: a Luhn check digit over the 9 digits prefixed with the card issuer id 80840.
     if not luhn_ok("80840" + m.group(0)) or _PHONE_LABEL.search(text, max(0, m.start() - 25), m.start()):
         return None
+    if other_label_nearer(text, m.start(), m.end(), _NPI_WORDS, _NOT_NPI_LABELS):
+        return None  # "ticket 1467500009": a check digit passes one time in ten
     return 0.97 if context(text, m.start(), m.end(), _NPI_WORDS, 40, 10) else 0.7
 
 
@@ -90,13 +92,25 @@ NPI = Detector("npi", r"\b[12]\d{9}\b", re.compile(r"(?<![\d.-])[12]\d{9}(?![\d-
 
 # --- DEA registration number ----------------------------------------------------------------
 _DEA_WORDS = re.compile(r"(?i)\bdea\b")
+# Without the word "DEA" a number is a DEA registration only where controlled substances are
+# prescribed or dispensed: "KB2364076" in a patch notice and "DW7341167" in a chart pass the
+# check digit just as well.
+_PRESCRIBING = re.compile(
+    r"(?i:\b(?:prescri\w*|controlled|schedule\s+(?:i{1,3}|iv|v|[2-5])|c-?i{2,3}|rx|e-?script|pharmac\w*|registrant))\b"
+    r"|\b(?:MD|DO|NP|PA-C|DDS|DMD|DPM|FNP-C|APRN|CNP)\b"
+)
+_NOT_DEA_LABELS = labels_except("dea")
 
 
 def _dea(text: str, m: re.Match[str]) -> float | None:
     d = [int(c) for c in m.group("d")]
     if (d[0] + d[2] + d[4] + 2 * (d[1] + d[3] + d[5])) % 10 != d[6]:
         return None
-    return 0.98 if context(text, m.start(), m.end(), _DEA_WORDS, 40, 10) else 0.85
+    if other_label_nearer(text, m.start(), m.end(), _DEA_WORDS, _NOT_DEA_LABELS):
+        return None  # "Member ID: P97604019", "MRN: DW9290513"
+    if context(text, m.start(), m.end(), _DEA_WORDS, 40, 10):
+        return 0.98
+    return 0.8 if context(text, m.start(), m.end(), _PRESCRIBING, 80, 40) else None
 
 
 DEA = Detector(

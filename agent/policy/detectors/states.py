@@ -16,4 +16,9 @@ _STATE_NAMES = (
     "rhode\\s+island|south\\s+carolina|south\\s+dakota|tennessee|texas|utah|vermont|virginia|"
     "washington|west\\s+virginia|wisconsin|wyoming"
 )
-STATE = re.compile(rf"\b(?:{'|'.join(STATES)})\b|(?i:\b(?:{_STATE_NAMES})\b)")
+# The names Spanish writes differently ("licencia de conducir de Nuevo México").
+_SPANISH_NAMES = (
+    "nuevo\\s+m[eé]xico|nueva\\s+york|nueva\\s+jersey|nuevo\\s+hampshire|carolina\\s+del\\s+(?:norte|sur)"
+    "|dakota\\s+del\\s+(?:norte|sur)|pensilvania|luisiana|misuri|misisipi|haw[aá]i|virginia\\s+occidental"
+)
+STATE = re.compile(rf"\b(?:{'|'.join(STATES)})\b|(?i:\b(?:{_STATE_NAMES}|{_SPANISH_NAMES})\b)")
