@@ -108,6 +108,15 @@ def _normalize_wide(text: str) -> str:
     return _INVISIBLE.sub("", text) if any(c in text for c in _INVISIBLE_CHARS) else text
 
 
+def _on_match(ident: int, start: int, end: int, flags: int, found: dict[int, list[int]]) -> None:
+    # Defined once, handed its dict as Hyperscan's context: no closure built per scan.
+    ends = found.get(ident)
+    if ends is None:
+        found[ident] = [end]
+    else:
+        ends.append(end)
+
+
 class _Hyperscan:
     def __init__(self, detectors: tuple[Detector, ...]) -> None:
         import hyperscan
@@ -115,13 +124,14 @@ class _Hyperscan:
         # Detectors sharing a prefilter (a name and a birth date found by one shape) share its
         # expression: compiled once, its hits handed to each.
         unique: dict[tuple[str, bool], int] = {}
-        self._owners: list[list[int]] = []
+        owners: list[list[int]] = []
         for index, d in enumerate(detectors):
             key = (d.prefilter, d.caseless)
             if key not in unique:
                 unique[key] = len(unique)
-                self._owners.append([])
-            self._owners[unique[key]].append(index)
+                owners.append([])
+            owners[unique[key]].append(index)
+        self._owners = [tuple(o) for o in owners]
         self.db = hyperscan.Database()
         self.db.compile(
             expressions=[p.encode() for p, _ in unique],
@@ -132,30 +142,35 @@ class _Hyperscan:
         self._scratch_type = hyperscan.Scratch
         self._local = threading.local()  # Hyperscan scratch space is per scan in flight: one per thread
 
-    def hits(self, view: bytes, count: int) -> list[list[int]]:
-        """For each detector, the end offsets of its prefilter's matches, in order."""
-        found: list[list[int]] = [[] for _ in self._owners]
-
-        def on_match(ident: int, start: int, end: int, flags: int, context: object) -> None:
-            found[ident].append(end)
-
-        scratch = getattr(self._local, "scratch", None)
-        if scratch is None:
+    def hits(self, view: bytes) -> list[tuple[int, list[int]]]:
+        """(detector index, end offsets of its prefilter's matches in order), for the detectors
+        whose prefilter matched, in detector order: most texts wake a handful of the detectors,
+        and the others cost nothing."""
+        found: dict[int, list[int]] = {}
+        try:
+            scratch = self._local.scratch
+        except AttributeError:
             scratch = self._local.scratch = self._scratch_type(self.db)
-        self.db.scan(view, match_event_handler=on_match, scratch=scratch)
-        ends: list[list[int]] = [[] for _ in range(count)]
-        for ident, owners in enumerate(self._owners):
-            for owner in owners:
-                ends[owner] = found[ident]
-        return ends
+        self.db.scan(view, match_event_handler=_on_match, context=found, scratch=scratch)
+        if not found:
+            return []
+        owners = self._owners
+        ordered = [(owner, ends) for ident, ends in found.items() for owner in owners[ident]]
+        ordered.sort(key=_first)
+        return ordered
+
+
+def _first(item: tuple[int, list[int]]) -> int:
+    return item[0]
 
 
 class _PythonRe:
     def __init__(self, detectors: tuple[Detector, ...]) -> None:
         self.patterns = [re.compile(d.prefilter.encode(), re.IGNORECASE if d.caseless else 0) for d in detectors]
 
-    def hits(self, view: bytes, count: int) -> list[list[int]]:
-        return [[m.end() for m in p.finditer(view)] for p in self.patterns]
+    def hits(self, view: bytes) -> list[tuple[int, list[int]]]:
+        found = ((index, [m.end() for m in p.finditer(view)]) for index, p in enumerate(self.patterns))
+        return [(index, ends) for index, ends in found if ends]
 
 
 def _engine(detectors: tuple[Detector, ...], prefer_hyperscan: bool = True) -> _Hyperscan | _PythonRe:
@@ -167,12 +182,24 @@ def _engine(detectors: tuple[Detector, ...], prefer_hyperscan: bool = True) -> _
     return _PythonRe(detectors)
 
 
+# Scanned once when a scanner is built: validators load what they keep for the life of the
+# process (the 40,000 given names and surnames, read on first use) then, as Hyperscan compiles
+# its database then — not while the first message waits, nor inside a measured throughput.
+_WARM_UP = "Patient: Maria Lopez, DOB 03/14/1961\nHi Maria,\nMs. Lopez and Lopez, Maria: Maria Lopez called today.\n"
+
+
 class Scanner:
     def __init__(self, detectors: tuple[Detector, ...] = DETECTORS, prefer_hyperscan: bool = True) -> None:
         self.detectors = detectors
         self.engine = _engine(detectors, prefer_hyperscan)
         self.priority = {d.type: i for i, d in reversed(list(enumerate(detectors)))}
+        # A detector with the prefilter, pattern and window of the one before it (a name and its
+        # birth date read from one match) is handed that one's matches: searched once, and its
+        # validator sees the same match objects (so it can reuse what it worked out for them).
+        search = [(d.prefilter, d.caseless, d.pattern, d.before, d.after) for d in detectors]
+        self._same_search = tuple(i > 0 and search[i] == search[i - 1] for i in range(len(detectors)))
         self.afterwards = AFTERWARDS if detectors is DETECTORS else ()  # a subset is tested as it is
+        self.scan(_WARM_UP, "")
 
     @property
     def engine_name(self) -> str:
@@ -181,59 +208,76 @@ class Scanner:
     def scan(self, text: str, location: str) -> list[Finding]:
         """Findings in `text` (normalized first), sorted by position, overlaps resolved."""
         text = normalize(text)
-        view = text.encode("ascii", "replace")
+        hits = self.engine.hits(text.encode("ascii", "replace"))
         found: dict[tuple[str, int, int], float] = {}
         size = len(text)
-        for detector, ends in zip(self.detectors, self.engine.hits(view, len(self.detectors)), strict=True):
-            # Windows around the hits, merged where they touch: each character is searched
-            # at most once per detector, so a text made of hits costs linear time too.
-            lo = hi = -1
-            for end in ends:
-                start, stop = max(0, end - detector.before), min(size, end + detector.after)
-                if start <= hi:
-                    hi = max(hi, stop)
-                    continue
-                if hi >= 0:
-                    self._search(detector, text, lo, hi, found)
-                lo, hi = start, stop
-            if hi >= 0:
-                self._search(detector, text, lo, hi, found)
+        detectors, same_search, token_end = self.detectors, self._same_search, _TOKEN_END.search
+        matches: list[re.Match[str]] = []
+        previous = -2
+        for index, ends in hits:
+            detector = detectors[index]
+            if not (same_search[index] and previous == index - 1):
+                # Windows around the hits, merged where they touch: each character is searched
+                # at most once per detector, so a text made of hits costs linear time too. A
+                # window must not end inside a token: "F41.1" cut after "F41" would be a wrong code.
+                before, after, finditer = detector.before, detector.after, detector.pattern.finditer
+                matches = []
+                lo = hi = -1
+                for end in ends:
+                    start = end - before if end > before else 0
+                    if start <= hi:
+                        stop = end + after
+                        if stop > hi:
+                            hi = stop if stop < size else size
+                        continue
+                    if hi >= 0:
+                        limit = hi + 64 if hi + 64 < size else size
+                        tail = token_end(text, hi, limit)
+                        matches.extend(finditer(text, lo, tail.start() + 1 if tail else limit))
+                    lo, hi = start, min(size, end + after)
+                limit = hi + 64 if hi + 64 < size else size
+                tail = token_end(text, hi, limit)
+                matches.extend(finditer(text, lo, tail.start() + 1 if tail else limit))
+            previous = index
+            if matches:
+                self._validate(detector, text, matches, found)
         for step in self.afterwards:
             step(text, found)
-        return self._resolve(found, location)
+        return self._resolve(found, location) if found else []
 
     @staticmethod
-    def _search(detector: Detector, text: str, lo: int, hi: int, found: dict[tuple[str, int, int], float]) -> None:
-        # A window must not end inside a token: "F41.1" cut after "F41" would be a wrong code.
-        tail = _TOKEN_END.search(text, hi, min(len(text), hi + 64))
-        hi = tail.start() + 1 if tail else min(len(text), hi + 64)
-        for match in detector.pattern.finditer(text, lo, hi):
-            verdict = detector.validate(text, match)
+    def _validate(
+        detector: Detector, text: str, matches: list[re.Match[str]], found: dict[tuple[str, int, int], float]
+    ) -> None:
+        validate, kind, group = detector.validate, detector.type, detector.group
+        for match in matches:
+            verdict = validate(text, match)
             if verdict is None:
                 continue
-            if isinstance(verdict, tuple):
+            if verdict.__class__ is tuple:
                 confidence, start, end = verdict
             else:
-                confidence, start, end = verdict, match.start(detector.group), match.end(detector.group)
+                confidence, start, end = verdict, match.start(group), match.end(group)
             if confidence < MIN_CONFIDENCE:
                 continue
-            key = (detector.type, start, end)
+            key = (kind, start, end)
             if confidence > found.get(key, 0.0):
                 found[key] = confidence
 
     def _resolve(self, found: dict[tuple[str, int, int], float], location: str) -> list[Finding]:
         """One finding per stretch of text: where two overlap, the more specific type (earlier
         in DETECTORS) stays; of one type, the longer span."""
-        ordered = sorted(found.items(), key=lambda item: (self.priority[item[0][0]], -(item[0][2] - item[0][1])))
+        priority = self.priority
+        ordered = sorted(found, key=lambda key: (priority[key[0]], key[1] - key[2]))  # stable: ties keep their order
         starts: list[int] = []  # kept spans, sorted and disjoint
-        kept: list[tuple[int, int, str, float]] = []
-        for (kind, start, end), confidence in ordered:
+        kept: list[tuple[int, int, str]] = []
+        for kind, start, end in ordered:
             at = bisect.bisect_right(starts, start)
             if at and kept[at - 1][1] > start or at < len(kept) and kept[at][0] < end:
                 continue  # overlaps a span already kept
             starts.insert(at, start)
-            kept.insert(at, (start, end, kind, confidence))
-        return [Finding(kind, location, start, end, confidence) for start, end, kind, confidence in kept]
+            kept.insert(at, (start, end, kind))
+        return [Finding(kind, location, start, end, found[kind, start, end]) for start, end, kind in kept]
 
 
 _default: Scanner | None = None
