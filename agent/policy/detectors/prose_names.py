@@ -209,11 +209,11 @@ def _prose_name(text: str, m: re.Match[str]) -> tuple[float, int, int] | None:
     """Capitalised words in a row: the name runs from the first known given name to the last
     name word ("Yesterday Maria Lopez called" → "Maria Lopez"). Cheap set lookups come first:
     most hits are headings and sentence starts, dropped before any regex runs."""
+    given_names, known_surnames = first_names(), surnames()
+    if not any(_bare(part) in given_names or _bare(part) in known_surnames for part in m.group("v").split()):
+        return None  # a str.split first: most hits end here, before any match object is made
     words = list(_WORDS.finditer(text, m.start("v"), m.end("v")))
     bare = [_bare(w.group(0)) for w in words]
-    given_names, known_surnames = first_names(), surnames()
-    if not any(b in given_names or b in known_surnames for b in bare):
-        return None
     for i, b in enumerate(bare):
         if (b not in given_names and b.split("-", 1)[0] not in given_names) or b in NOT_NAMES or b in _FORM_WORDS:
             continue
