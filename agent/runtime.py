@@ -304,7 +304,10 @@ class AgentThread:
 
     def stop(self) -> None:
         if self._loop and self._stop and self._thread.is_alive():
-            self._loop.call_soon_threadsafe(self._stop.set)
+            try:
+                self._loop.call_soon_threadsafe(self._stop.set)
+            except RuntimeError:  # the loop closed after the check: the agent has stopped by itself
+                pass
         self._thread.join(30)
 
     def __enter__(self) -> RunningAgent:
