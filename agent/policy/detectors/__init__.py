@@ -27,8 +27,12 @@ The detectors live by family, one module each:
 - cued_names     a patient's name after a cue ("Patient:", "Re:", "my son", " - "), a name label's value
 - dated_names    a name next to a birth date (and that date)
 - subject_names  a name in a subject line
+- name_context   what tells a patient's name from a clinician's, a place's, an organisation's
+                 (no detector): the judgement the three below share
 - prose_names    names with no cue: in prose, after a title or a family word, last name first
-                 in lists, a first name greeting or signing a patient's mail
+                 in a list's rows, a table's name cells
+- letter_names   a first name greeting or signing a patient's mail, a name ending a subject
+- name_mentions  later mentions of a name found once (runs after the detectors: AFTERWARDS)
 
 What other modules use is this package's surface: `DETECTORS` (in priority order), `TYPES`,
 `Detector`, `Validator`, `context` and `luhn_ok`.
@@ -61,18 +65,9 @@ from agent.policy.detectors.dated_names import DOB_AFTER_NAME, NAME_BEFORE_DATE,
 from agent.policy.detectors.dates import DOB, DOB_SECOND
 from agent.policy.detectors.financial import ABA, CREDIT_CARD
 from agent.policy.detectors.identifiers import DEA, MBI, NPI, SSN_FORMATTED, SSN_LABELLED
-from agent.policy.detectors.prose_names import (
-    CLOSING_NAME,
-    COLUMN_NAME,
-    FAMILY_NAME,
-    GREETED_NAME,
-    LISTED_NAME,
-    PROSE_NAME,
-    SIGNED_NAME,
-    SUBJECT_END_NAME,
-    TITLED_NAME,
-    later_mentions,
-)
+from agent.policy.detectors.letter_names import CLOSING_NAME, GREETED_NAME, SIGNED_NAME, SUBJECT_END_NAME
+from agent.policy.detectors.name_mentions import later_mentions
+from agent.policy.detectors.prose_names import COLUMN_NAME, FAMILY_NAME, LISTED_NAME, PROSE_NAME, TITLED_NAME
 from agent.policy.detectors.records import DRIVERS_LICENSE, MEMBER_ID, MEMBER_ID_PAYER, MRN, MRN_BEFORE_BIRTH
 from agent.policy.detectors.subject_names import SUBJECT_NAME
 
