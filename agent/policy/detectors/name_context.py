@@ -18,9 +18,8 @@ name_mentions); no detector of its own.
 from __future__ import annotations
 
 import re
-from functools import cache
 
-from agent.policy.detectors.name_words import NOT_NAMES, SUBJECT_WORDS, first_names
+from agent.policy.detectors.name_words import NOT_NAMES, SUBJECT_WORDS, first_names, surnames
 from agent.policy.detectors.states import STATE
 
 # --- what a name is not -----------------------------------------------------------------------
@@ -96,15 +95,6 @@ FORM_WORDS = frozenset(
 )
 NAME_WORD = re.compile(r"[^\W\d_][^\W\d_'’-]*(?:['’-][^\W\d_]+)*\.?")
 PARTICLE_WORDS = frozenset("de del la los las van von der den da di du dos das le y bin ibn al el".split())
-
-
-@cache
-def surnames() -> frozenset[str]:
-    """Surnames in Latin script (agent/policy/surnames.txt, from Faker's lists)."""
-    from importlib import resources
-
-    lines = resources.files("agent.policy").joinpath("surnames.txt").read_text(encoding="utf-8").splitlines()
-    return frozenset(line for line in lines if line and not line.startswith("#"))
 
 
 def bare_word(word: str) -> str:

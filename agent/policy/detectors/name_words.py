@@ -1,13 +1,15 @@
 """What a written name looks like, and the given names we know; no detector of its own.
 
-Shared by the detectors of patient names (cued_names, dated_names, subject_names): the words
-of a name, surname particles ("de la Cruz", "van der Berg"), titles, and the list of given
-names in agent/policy/first_names.txt.
+Shared by the detectors of patient names (cued_names, dated_names, subject_names, and through
+name_context the rest): the words of a name, surname particles ("de la Cruz", "van der Berg"),
+titles, and the lists of given names and surnames in agent/policy/first_names.txt and
+surnames.txt.
 """
 
 from __future__ import annotations
 
 import re
+from functools import cache
 
 NOT_NAMES = {
     "portal",
@@ -143,18 +145,23 @@ def span(m: re.Match[str], kept: list[re.Match[str]]) -> tuple[int, int]:
     return m.start("v"), end
 
 
-_FIRST_NAMES: frozenset[str] | None = None
+@cache
+def _name_list(file: str) -> frozenset[str]:
+    """One of agent/policy's name lists (written by scripts/name_lists.py), read once."""
+    from importlib import resources
+
+    lines = resources.files("agent.policy").joinpath(file).read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
 
 
 def first_names() -> frozenset[str]:
     """Given names in Latin script (agent/policy/first_names.txt, from Faker's lists)."""
-    global _FIRST_NAMES
-    if _FIRST_NAMES is None:
-        from importlib import resources
+    return _name_list("first_names.txt")
 
-        lines = resources.files("agent.policy").joinpath("first_names.txt").read_text(encoding="utf-8").splitlines()
-        _FIRST_NAMES = frozenset(line for line in lines if line and not line.startswith("#"))
-    return _FIRST_NAMES
+
+def surnames() -> frozenset[str]:
+    """Surnames in Latin script (agent/policy/surnames.txt, from Faker's lists)."""
+    return _name_list("surnames.txt")
 
 
 def given_word(text: str, words: list[re.Match[str]], start: int, end: int) -> re.Match[str] | None:

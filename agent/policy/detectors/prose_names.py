@@ -32,11 +32,10 @@ from agent.policy.detectors.name_context import (
     organisation,
     place,
     staff,
-    surnames,
     with_patient,
     word_end,
 )
-from agent.policy.detectors.name_words import CAPITALISED, NAME_START, NOT_NAMES, first_names
+from agent.policy.detectors.name_words import CAPITALISED, NAME_START, NOT_NAMES, first_names, surnames
 from agent.policy.detectors.states import STATE
 
 
