@@ -90,6 +90,17 @@ class Report:
     def mb_per_second(self) -> float:
         return self.characters / self.seconds / 1e6 if self.seconds else 0.0
 
+    def micro(self, kinds: tuple[str, ...]) -> Score:
+        """The scores of `kinds` added up: one precision and recall for a family of types."""
+        total = Score()
+        for kind in kinds:
+            score = self.scores.get(kind)
+            if score:
+                total.expected += score.expected
+                total.found += score.found
+                total.true_positives += score.true_positives
+        return total
+
 
 def canonical(kind: str, value: str) -> str:
     if kind in ("patient_name", "us_address", "email"):
