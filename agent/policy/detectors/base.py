@@ -52,7 +52,7 @@ LABELS: dict[str, str] = {
     "mrn": "mrn mrns medical-record medical-records chart charts expediente expedientes historia-clínica",
     "member_id": "member subscriber policy medicaid insurance afiliado beneficiary dbn",
     "account": "account acct cuenta",
-    "phone": "phone tel fax cell mobile ext extension",
+    "phone": "phone tel telephone fax cell mobile ext extension",
     "other": (
         "kb article ticket tkt course courses serial s/n sn part p/n pn order orders invoice invoices inv"
         " lot lots batch po route asset model sku item items ref reference tracking confirmation conf case"
