@@ -57,6 +57,9 @@ class HL7Fields:
     LICENSES = {("PID", 20)}
 
 
+# Fields whose value is their first component, each under one label: the street line of an
+# address (the city, state and ZIP stay words), an SSN, a policy number.
+_FIRST_COMPONENT = ((HL7Fields.ADDRESSES, STREET), (HL7Fields.SSNS, SSN), (HL7Fields.MEMBER_IDS, MEMBER))
 _READ = frozenset().union(*(getattr(HL7Fields, kind) for kind in dir(HL7Fields) if kind.isupper()))
 
 
@@ -150,27 +153,18 @@ def _read(key: tuple[str, int], parts: list[str], typed: list[str]) -> list[int]
             typed.append(line(DOB, part(0)))
             return [0]
         return []
-    if key in HL7Fields.ADDRESSES:
-        if part(0):
-            typed.append(line(STREET, part(0)))
+    for fields, label in _FIRST_COMPONENT:  # the value is the first component
+        if key in fields:
+            if not part(0):
+                return []
+            typed.append(line(label, part(0)))
             return [0]
-        return []
     if key in HL7Fields.PHONES:
         return _phone(parts, typed)
-    if key in HL7Fields.SSNS:
-        if part(0):
-            typed.append(line(SSN, part(0)))
-            return [0]
-        return []
     if key in HL7Fields.LICENSES:
         if part(0):
             state = part(1)
             typed.append(line(f"{LICENSE} ({state})" if re.fullmatch(r"[A-Z]{2}", state) else LICENSE, part(0)))
-            return [0]
-        return []
-    if key in HL7Fields.MEMBER_IDS:
-        if part(0):
-            typed.append(line(MEMBER, part(0)))
             return [0]
         return []
     default = HL7Fields.IDS.get(key)
