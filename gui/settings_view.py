@@ -85,6 +85,7 @@ class SettingsView(QWidget):
         self.kinds: dict[str, str] = {}
         self.locks: dict[str, LockTag] = {}
         self.saving = False
+        self._shown: AgentConfig | None = None  # the config the fields were last filled from
         self._loading = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
@@ -231,23 +232,25 @@ class SettingsView(QWidget):
         else:
             editor.setText("" if value is None else str(value))
 
-    def changes(self) -> dict[str, dict[str, Any]]:
-        """What the user changed and may change, as PATCH /v1/config wants it."""
-        config = self.app.config
-        if config is None:
-            return {}
-        out: dict[str, dict[str, Any]] = {}
+    def _edited(self, config: AgentConfig) -> dict[str, Any]:
+        """The fields whose entry differs from `config` and may be changed: name → entry."""
+        out: dict[str, Any] = {}
         for name, kind in self.kinds.items():
             section, key = name.split(".", 1)
             if kind == "shown" or config.is_locked(section, key):
                 continue
             value = self._entered(name)
-            if kind == "password":
-                if value:
-                    out.setdefault(section, {})[key] = value
-                continue
-            if value != config.value(section, key, ""):
-                out.setdefault(section, {})[key] = value
+            if value if kind == "password" else value != config.value(section, key, ""):
+                out[name] = value
+        return out
+
+    def changes(self) -> dict[str, dict[str, Any]]:
+        """What the user changed and may change, as PATCH /v1/config wants it."""
+        config = self.app.config
+        out: dict[str, dict[str, Any]] = {}
+        for name, value in (self._edited(config) if config is not None else {}).items():
+            section, key = name.split(".", 1)
+            out.setdefault(section, {})[key] = value
         return out
 
     def _update_buttons(self, *_: Any) -> None:
@@ -264,16 +267,22 @@ class SettingsView(QWidget):
         for lock in self.locks.values():
             lock.apply_icons()
 
-    def show_config(self, config: AgentConfig) -> None:
+    def show_config(self, config: AgentConfig, keep_edits: bool = True) -> None:
+        """Show `config`. What the user typed and has not applied stays (the agent coming back
+        or a refresh reloads the config; before, it wiped the edit), unless IT now locks the
+        field, or the user reverts."""
         if self.saving:
             return
+        kept = self._edited(self._shown) if keep_edits and self._shown is not None else {}
+        self._shown = config
         self._loading = True
         try:
             for name in self.kinds:
                 section, key = name.split(".", 1)
                 editor, lock = self.fields[name], self.locks[name]
-                self._put(name, config.value(section, key, ""))
                 locked = config.is_locked(section, key)
+                if name not in kept or locked:
+                    self._put(name, config.value(section, key, ""))
                 editor.setEnabled(not locked)
                 editor.setToolTip(MANAGED if locked else "")
                 editor.setAccessibleDescription(MANAGED if locked else "")
@@ -281,7 +290,7 @@ class SettingsView(QWidget):
         finally:
             self._loading = False
         pending = config.pending.get("portal.url") if config.pending else None
-        if pending and not config.is_locked("portal", "url"):
+        if pending and not config.is_locked("portal", "url") and "portal.url" not in kept:
             self._loading = True
             self.fields["portal.url"].setText(pending)
             self._loading = False
@@ -310,7 +319,7 @@ class SettingsView(QWidget):
 
     def revert(self) -> None:
         if self.app.config is not None:
-            self.show_config(self.app.config)
+            self.show_config(self.app.config, keep_edits=False)
         self.bar.clear()
 
     def apply(self) -> None:
@@ -324,6 +333,7 @@ class SettingsView(QWidget):
 
     def _saved(self, answer: dict[str, Any]) -> None:
         self.saving = False
+        self._shown = None  # applied: the config that comes back shows what was saved, as saved
         self.bar.show_message(SAVED_PORTAL if answer.get("restart_required") else SAVED_RELAY, "ok")
         self.app.refresh_config()
         self.app.refresh_health()  # the first-run note follows what is still missing

@@ -85,9 +85,13 @@ def test_actions_are_off_while_the_agent_is_down_and_back_with_it(qtbot, live_ag
     assert not outbox.release_button.isEnabled()
     assert not dropped_key_accepted(keys)  # nor does a key file dragged onto Keys
 
+    shown = tray.app.config
     live_agent.start()
     wait_for_tone(qtbot, tray, Tone.ATTENTION)
     qtbot.waitUntil(lambda: outbox.release_button.isEnabled())
+    qtbot.waitUntil(lambda: tray.app.config is not shown)  # the agent's config, loaded again on its return
+    # ... keeps what the clinician typed and had not applied (it once wiped it: Apply went grey)
+    assert settings.fields["organization.name"].text() == "Valley Family Clinic, Main Street"
     assert keys.create_button.isEnabled() and audit.verify_button.isEnabled() and settings.apply_button.isEnabled()
     assert outbox.release_button.toolTip() == ""
     assert dropped_key_accepted(keys)
